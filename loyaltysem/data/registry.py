@@ -1,0 +1,122 @@
+"""The registry of shipped datasets (``datasets/<name>/``).
+
+Each folder holds the CSV, ``dataset.yaml`` (title, N, missing-value codes,
+source, licence, provenance) and ``codebook.csv`` (item → construct, wording,
+scale). The folder is found next to the package (an editable install or a
+source checkout) or through the ``LOYALTYSEM_DATASETS`` environment variable.
+"""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from ..exceptions import DataError
+from .survey import read_table
+
+
+def datasets_dir() -> Path:
+    """The folder that holds the shipped datasets."""
+    override = os.environ.get("LOYALTYSEM_DATASETS")
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parents[2] / "datasets"
+
+
+@lru_cache(maxsize=None)
+def _metadata(name: str) -> dict[str, Any]:
+    path = datasets_dir() / name / "dataset.yaml"
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def dataset_names() -> list[str]:
+    """Names of the shipped datasets."""
+    root = datasets_dir()
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / "dataset.yaml").is_file())
+
+
+def _check_name(name: str) -> None:
+    if name not in dataset_names():
+        raise DataError(f"no shipped dataset {name!r}; available: {', '.join(dataset_names())}")
+
+
+def dataset_info(name: str) -> dict[str, Any]:
+    """The metadata of a dataset (``dataset.yaml``)."""
+    _check_name(name)
+    return dict(_metadata(name))
+
+
+def load_dataset(name: str) -> pd.DataFrame:
+    """Load a shipped dataset, with its missing-value codes already turned into NaN.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`dataset_names` (``mobi``, ``corp_rep``,
+        ``holzinger_swineford``, ``political_democracy``, ``loyalty_chain``).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> corp_rep = load_dataset("corp_rep")   # doctest: +SKIP
+    >>> int(corp_rep["cusa"].isna().sum())    # the -99 code became NaN  # doctest: +SKIP
+    1
+    """
+    _check_name(name)
+    meta = _metadata(name)
+    path = datasets_dir() / name / meta["file"]
+    frame = read_table(path, na_values=meta.get("missing_values") or None)
+    index_col = meta.get("index_col")
+    if index_col is not None:
+        frame = frame.set_index(frame.columns[int(index_col)])
+        frame.index.name = None
+    return frame
+
+
+def load_codebook(name: str) -> pd.DataFrame:
+    """The codebook of a dataset: variable, construct, wording, scale, notes."""
+    _check_name(name)
+    return pd.read_csv(datasets_dir() / name / "codebook.csv")
+
+
+def list_datasets() -> pd.DataFrame:
+    """One row per shipped dataset: name, title, rows, scale, missing codes, default model."""
+    rows = []
+    for name in dataset_names():
+        meta = _metadata(name)
+        rows.append({
+            "name": name,
+            "title": meta.get("title", ""),
+            "n_rows": meta.get("n_rows"),
+            "scale": meta.get("scale", ""),
+            "missing_values": ", ".join(map(str, meta.get("missing_values") or [])),
+            "default_model": meta.get("default_model", ""),
+        })
+    return pd.DataFrame(rows)
+
+
+def resolve_data(source: str | Path, *, na_values: list[float | str] | None = None) -> pd.DataFrame:
+    """A CSV path or the name of a shipped dataset → DataFrame.
+
+    Raises
+    ------
+    DataError
+        If ``source`` is neither an existing file nor a dataset name.
+    """
+    path = Path(source)
+    if path.is_file():
+        return read_table(path, na_values=na_values)
+    if str(source) in dataset_names():
+        return load_dataset(str(source))
+    raise DataError(f"{str(source)!r} is neither a CSV file nor a shipped dataset; shipped "
+                    f"datasets: {', '.join(dataset_names())}")

@@ -1,0 +1,303 @@
+"""``fit()``: one model, one dataset, lavaan's numbers."""
+from __future__ import annotations
+
+import math
+import warnings
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..data.survey import Survey, prepare_survey
+from ..exceptions import ConvergenceError, DataError, SpecificationError
+from ..spec import ModelSpec, load_spec
+from ..spec.partable import count_moments
+from . import fit_indices as fi
+from .admissibility import check_admissibility, emit
+from .defined import DefinedParameters
+from .optimizer import OptimizationResult, bounded_warmup, fisher_scoring
+from .results import ESTIMATE_COLUMNS, FitResult
+from .semopy_engine import SemopyModel
+from .standardize import standardize
+
+Estimator = Literal["ML"]
+_Z975 = float(stats.norm.ppf(0.975))
+
+
+def _as_spec(spec: ModelSpec | str | Path) -> ModelSpec:
+    if isinstance(spec, ModelSpec):
+        return spec
+    if isinstance(spec, Path) or (isinstance(spec, str) and "\n" not in spec
+                                  and Path(spec).suffix.lower() in (".yaml", ".yml", ".lav", ".txt")):
+        return load_spec(spec)
+    if isinstance(spec, str):
+        return ModelSpec.from_lavaan(spec)
+    raise SpecificationError(f"spec must be a ModelSpec, a spec file path or lavaan syntax; "
+                             f"got {type(spec).__name__}")
+
+
+def _roles_for_messages(spec: ModelSpec) -> dict[str, str]:
+    roles = {}
+    for construct in spec.constructs.values():
+        for item in construct.items:
+            roles.setdefault(item, f"item of construct {construct.name}")
+    return roles
+
+
+def _optimize(model: SemopyModel, start: np.ndarray | None) -> OptimizationResult:
+    """Fisher scoring from a warm start if given, else from semopy's start values.
+
+    From semopy's start values a bounded L-BFGS-B warm-up first brings the
+    parameters into the basin of the optimum (see :func:`bounded_warmup`);
+    scoring then converges to the unbounded optimum.
+    """
+    best: OptimizationResult | None = None
+    if start is not None:
+        best = fisher_scoring(model.discrepancy, model.gradient_and_information, start)
+        if best.converged:
+            return best
+    seed = bounded_warmup(model.discrepancy, model.gradient, model.start, model.variance_index)
+    result = fisher_scoring(model.discrepancy, model.gradient_and_information, seed)
+    if best is None or result.converged or (np.isfinite(result.fun) and result.fun < best.fun):
+        best = result
+    return best
+
+
+def fit(
+    spec: ModelSpec | str | Path,
+    data: pd.DataFrame | str | Path,
+    *,
+    estimator: Estimator = "ML",
+    missing: Literal["listwise"] = "listwise",
+    na_values: list[float | str] | None = None,
+    start: np.ndarray | None = None,
+    emit_warnings: bool = True,
+) -> FitResult:
+    """Fit a structural equation model by maximum likelihood, as lavaan's ``sem()``.
+
+    Parameters
+    ----------
+    spec : ModelSpec, path or str
+        The model: a ModelSpec, a ``.yaml``/``.lav`` file, or lavaan syntax.
+    data : pandas.DataFrame, path or str
+        Survey data with one column per observed variable, or a CSV path,
+        or the name of a shipped dataset (see :func:`loyaltysem.data.list_datasets`).
+    estimator : {"ML"}
+        Normal-theory maximum likelihood (lavaan's default: likelihood with
+        divisor N, expected-information standard errors).
+    missing : {"listwise"}
+        Rows with a missing value in a model variable are dropped, with a
+        warning that says how many.
+    na_values : list, optional
+        Codes that mean missing (e.g. ``[-99]``).
+    start : ndarray, optional
+        Start values for the free parameters (e.g. a previous fit's
+        ``theta``), tried before semopy's.
+    emit_warnings : bool
+        Issue admissibility problems as Python warnings (they are always in
+        ``result.warnings``).
+
+    Returns
+    -------
+    FitResult
+
+    Raises
+    ------
+    SpecificationError, DataError
+        For a bad spec or bad data, with what to do.
+    ConvergenceError
+        If no start value gives a positive-definite implied covariance.
+
+    Notes
+    -----
+    The model is built by semopy (see :mod:`.semopy_engine`) and estimated by
+    Fisher scoring on the ML discrepancy
+    ``F = tr(S Sigma^-1) + log|Sigma| - log|S| - p`` to a gradient below 1e-9;
+    ``chisq = N F``. Standard errors are
+    ``sqrt(diag((N I)^-1))`` with ``I`` the expected information.
+
+    References
+    ----------
+    Bollen, K. A. (1989). Structural equations with latent variables. Wiley.
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling.
+    Journal of Statistical Software, 48(2), 1-36.
+
+    Examples
+    --------
+    >>> from loyaltysem import fit, load_dataset
+    >>> result = fit("models/hs_cfa.lav", load_dataset("holzinger_swineford"))  # doctest: +SKIP
+    >>> round(result.fit_indices["chisq"], 3)    # lavaan: sem(HS.model, data = HolzingerSwineford1939)
+    85.306
+    """
+    if estimator != "ML":
+        raise ValueError(f"estimator must be 'ML'; got {estimator!r}")
+    spec = _as_spec(spec)
+    if isinstance(data, (str, Path)):
+        from ..data.registry import resolve_data
+
+        data = resolve_data(data, na_values=na_values)
+    survey = prepare_survey(data, spec.observed_variables, missing=missing, na_values=na_values,
+                            roles=_roles_for_messages(spec))
+    return fit_survey(spec, survey, start=start, emit_warnings=emit_warnings)
+
+
+def fit_survey(spec: ModelSpec, survey: Survey, *, start: np.ndarray | None = None,
+               emit_warnings: bool = True) -> FitResult:
+    """Fit to already validated survey data (see :func:`fit`)."""
+    frame = survey.data[list(spec.observed_variables)]
+    sample = np.cov(frame.to_numpy(), rowvar=False, bias=True)
+    eigenvalues = np.linalg.eigvalsh(np.atleast_2d(sample))
+    if eigenvalues.min() <= 1e-10 * max(eigenvalues.max(), 1.0):
+        corr = frame.corr().abs().to_numpy()
+        np.fill_diagonal(corr, 0)
+        i, j = np.unravel_index(np.argmax(corr), corr.shape)
+        raise DataError(
+            "the sample covariance matrix is not positive definite (smallest eigenvalue "
+            f"{eigenvalues.min():.3g}): some items are linear combinations of others "
+            f"(the most correlated pair is {frame.columns[i]} and {frame.columns[j]}, "
+            f"r = {corr[i, j]:.3f}); remove duplicated or summed items")
+    table = spec.parameter_table
+    model = SemopyModel(table, frame)
+    order = model.observed
+    result = _optimize(model, start)
+    if not np.isfinite(result.fun):
+        raise ConvergenceError(
+            "no start values give a positive-definite implied covariance matrix; check the "
+            "model (e.g. fixed values) or provide start values")
+    n = survey.n
+    theta = result.x
+    sigma = model.implied(theta)
+    s = model.sample_cov
+    problems_extra: list[str] = []
+
+    # --- parameter estimates ------------------------------------------------
+    information = n * result.information
+    info_eigen = np.linalg.eigvalsh(information) if information.size else np.array([])
+    try:
+        vcov = np.linalg.inv(information)
+        if not np.all(np.isfinite(vcov)):
+            raise np.linalg.LinAlgError
+    except np.linalg.LinAlgError:
+        vcov = np.linalg.pinv(information)
+    est_rows = table.copy()
+    est = np.where(est_rows["free"] > 0, theta[np.maximum(est_rows["free"].to_numpy() - 1, 0)],
+                   est_rows["ustart"].to_numpy())
+    index_of = {name: i for i, name in enumerate(order)}
+    for i in np.flatnonzero(est_rows["exo"].to_numpy() == 1):
+        a, b = index_of[est_rows["lhs"].iat[i]], index_of[est_rows["rhs"].iat[i]]
+        est[i] = s[a, b]
+    se = np.where(est_rows["free"] > 0,
+                  np.sqrt(np.clip(np.diag(vcov), 0, None))[np.maximum(est_rows["free"].to_numpy() - 1, 0)]
+                  if len(theta) else 0.0, 0.0)
+    defined = DefinedParameters(table)
+    is_defined = est_rows["op"].to_numpy() == ":="
+    if len(defined):
+        est[is_defined] = defined.values(theta).real
+        def_cov = defined.covariance(theta, vcov)
+        se[is_defined] = np.sqrt(np.clip(np.diag(def_cov), 0, None))
+    est_rows["est"] = est
+    est_rows["se"] = se
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(se > 0, est / se, np.nan)
+    est_rows["z"] = z
+    est_rows["pvalue"] = 2 * stats.norm.sf(np.abs(z))
+    est_rows["ci_lower"] = est - _Z975 * se
+    est_rows["ci_upper"] = est + _Z975 * se
+
+    # --- variances, standardized solution, R² -------------------------------
+    inner = model.inner_covariance(theta)
+    inner_names = model.latent_inner
+    latent = list(spec.roles.latent)
+    latent_index = [inner_names.index(v) for v in latent]
+    latent_cov = pd.DataFrame(inner[np.ix_(latent_index, latent_index)], index=latent, columns=latent)
+    total_variance = {name: float(sigma[i, i]) for i, name in enumerate(order)}
+    total_variance.update({name: float(latent_cov.at[name, name]) for name in latent})
+    std_lv, std_all = standardize(est_rows, total_variance, set(latent))
+    est_rows["std_lv"] = std_lv
+    est_rows["std_all"] = std_all
+    residual_variance = {row.lhs: row.est for row in est_rows.itertuples(index=False)
+                         if row.op == "~~" and row.lhs == row.rhs}
+    r2 = pd.Series({name: 1.0 - residual_variance[name] / total_variance[name]
+                    for name in spec.roles.endogenous}, name="r2", dtype=float)
+
+    # --- fit indices ----------------------------------------------------------
+    roles = spec.roles
+    npar = model.n_free
+    df = count_moments(roles) - npar
+    chisq = n * result.fun
+    p = len(order)
+    x_index = [index_of[v] for v in roles.ov_x]
+    baseline_chisq = fi.independence_chisq(s, n, x_index)
+    baseline_df = count_moments(roles) - (p - len(roles.ov_x))
+    loglik = fi.normal_loglik(s, sigma, n)
+    unrestricted_loglik = fi.normal_loglik(s, s, n)
+    if x_index:  # fixed.x: lavaan reports the likelihood conditional on the covariates
+        s_xx = s[np.ix_(x_index, x_index)]
+        marginal_x = fi.normal_loglik(s_xx, s_xx, n)
+        loglik -= marginal_x
+        unrestricted_loglik -= marginal_x
+    gfi = fi.gfi(s, sigma, x_index)
+    rmsea_lower, rmsea_upper = fi.rmsea_ci(chisq, df, n)
+    indices = {
+        "npar": npar, "nobs": n, "fmin": result.fun / 2, "chisq": chisq, "df": df,
+        "pvalue": fi.chisq_pvalue(chisq, df),
+        "baseline_chisq": baseline_chisq, "baseline_df": baseline_df,
+        "baseline_pvalue": fi.chisq_pvalue(baseline_chisq, baseline_df),
+        "cfi": fi.cfi(chisq, df, baseline_chisq, baseline_df),
+        "tli": fi.tli(chisq, df, baseline_chisq, baseline_df),
+        "nfi": fi.nfi(chisq, df, baseline_chisq, baseline_df),
+        "rmsea": fi.rmsea(chisq, df, n),
+        "rmsea_ci_lower": rmsea_lower, "rmsea_ci_upper": rmsea_upper,
+        "rmsea_pvalue": fi.rmsea_pvalue(chisq, df, n),
+        "srmr": fi.srmr(s, sigma), "gfi": gfi, "agfi": fi.agfi(gfi, df, p),
+        "loglik": loglik, "unrestricted_loglik": unrestricted_loglik,
+        **fi.information_criteria(loglik, npar, n),
+    }
+    fit_series = pd.Series(indices, dtype=object)
+
+    # --- admissibility --------------------------------------------------------
+    observed_set = set(order)
+    residual = pd.DataFrame(0.0, index=order, columns=order)
+    for row in est_rows.itertuples(index=False):
+        if row.op == "~~" and row.lhs in observed_set and row.rhs in observed_set \
+                and row.lhs not in roles.ov_x:
+            residual.at[row.lhs, row.rhs] = residual.at[row.rhs, row.lhs] = row.est
+    residual = residual.loc[[v for v in order if v not in roles.ov_x],
+                            [v for v in order if v not in roles.ov_x]]
+    problems = check_admissibility(
+        est_rows, latent_cov, residual, converged=result.converged,
+        optimizer_message=result.message, information_eigenvalues=info_eigen)
+    if emit_warnings:
+        emit(problems, stacklevel=4)
+    messages = tuple(list(survey.notes) + [p.message for p in problems] + problems_extra)
+
+    free_names = {}
+    for row in table.itertuples(index=False):
+        if row.free > 0 and row.free not in free_names:
+            free_names[row.free] = f"{row.lhs}{row.op}{row.rhs}"
+    names = [free_names[k] for k in range(1, npar + 1)]
+    estimates = est_rows[list(ESTIMATE_COLUMNS)].copy()
+    estimates["label"] = estimates["label"].fillna("")
+    return FitResult(
+        spec=spec,
+        estimates=estimates.reset_index(drop=True),
+        fit_indices=fit_series,
+        r2=r2,
+        implied_cov=pd.DataFrame(sigma, index=order, columns=order),
+        sample_cov=pd.DataFrame(s, index=order, columns=order),
+        latent_cov=latent_cov,
+        vcov=pd.DataFrame(vcov, index=names, columns=names),
+        converged=result.converged,
+        iterations=result.iterations,
+        warnings=messages,
+        estimator="ML",
+        data=frame,
+        n_dropped=survey.n_dropped,
+        theta=theta.copy(),
+        problems=tuple(problems),
+    )
+
+
+__all__ = ["fit", "fit_survey", "FitResult"]

@@ -1,0 +1,202 @@
+"""Fit statistics with lavaan's conventions (normal likelihood, divisor N).
+
+Each function is a pure function of numbers or matrices. Names follow
+``lavaan::fitMeasures()`` with ``_`` for ``.``.
+
+Conventions that differ from semopy's ``calc_stats`` and are lavaan's:
+
+- ``chisq = N * F_ML`` with N (not N - 1);
+- RMSEA with N (``sqrt(max(0, (chisq - df) / (N * df)))``), a 90% CI from the
+  noncentral chi-square and the test of close fit (RMSEA <= .05);
+- the log-likelihood is the normal log-likelihood of the data, not the
+  discrepancy, so AIC and BIC are on lavaan's scale;
+- SRMR is Bentler's (residuals standardized by the observed SDs);
+- GFI/AGFI are Jöreskog–Sörbom's for ML.
+
+References
+----------
+Bentler, P. M. (1990). Comparative fit indexes in structural models.
+Psychological Bulletin, 107(2), 238-246.
+Browne, M. W., & Cudeck, R. (1993). Alternative ways of assessing model fit.
+In Bollen & Long (Eds.), Testing structural equation models (pp. 136-162).
+Hu, L., & Bentler, P. M. (1999). Cutoff criteria for fit indexes in
+covariance structure analysis. Structural Equation Modeling, 6(1), 1-55.
+Jöreskog, K. G., & Sörbom, D. (1981). LISREL V. National Educational Resources.
+Steiger, J. H., & Lind, J. C. (1980). Statistically based tests for the number
+of common factors. Psychometric Society, Iowa City.
+Tucker, L. R., & Lewis, C. (1973). A reliability coefficient for maximum
+likelihood factor analysis. Psychometrika, 38(1), 1-10.
+lavaan 0.6 source: ``R/lav_fit_cfi.R``, ``R/lav_fit_rmsea.R``,
+``R/lav_fit_srmr.R``, ``R/lav_fit_gfi.R``, ``R/lav_fit_aic.R``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import optimize, stats
+
+
+def chisq_pvalue(chisq: float, df: int) -> float:
+    """Upper-tail p-value of the chi-square test; NaN when ``df == 0`` (as lavaan)."""
+    if df <= 0:
+        return math.nan
+    return float(stats.chi2.sf(chisq, df))
+
+
+def independence_chisq(sample_cov: np.ndarray, n_obs: int, x_index: list[int] | None = None) -> float:
+    """Chi-square of the baseline (independence) model.
+
+    The baseline model frees only the variances; with fixed.x covariates their
+    covariance block is kept as observed (lavaan's default baseline).
+
+    ``chisq_b = N [log|D| - log|S|]`` with ``D`` the baseline implied
+    covariance (the trace term equals p).
+    """
+    diagonal = np.diag(np.diag(sample_cov))
+    if x_index:
+        block = np.ix_(x_index, x_index)
+        diagonal[block] = sample_cov[block]
+    logdet_d = np.linalg.slogdet(diagonal)[1]
+    logdet_s = np.linalg.slogdet(sample_cov)[1]
+    return float(n_obs * (logdet_d - logdet_s))
+
+
+def cfi(chisq: float, df: float, baseline_chisq: float, baseline_df: float) -> float:
+    """Comparative fit index (Bentler, 1990), lavaan's ``lav_fit_cfi``.
+
+    ``1 - max(chisq - df, 0) / max(chisq - df, chisq_b - df_b, 0)``; 1 when both
+    are 0.
+    """
+    t1 = max(chisq - df, 0.0)
+    t2 = max(chisq - df, baseline_chisq - baseline_df, 0.0)
+    if math.isclose(t1, 0.0, abs_tol=1.5e-8) and math.isclose(t2, 0.0, abs_tol=1.5e-8):
+        return 1.0
+    return 1.0 - t1 / t2
+
+
+def tli(chisq: float, df: float, baseline_chisq: float, baseline_df: float) -> float:
+    """Tucker–Lewis index / NNFI, lavaan's formula (0.5-21 on).
+
+    ``1 - [(chisq - df) df_b] / [(chisq_b - df_b) df]``; 1 when ``df == 0``.
+    Not truncated: can exceed 1.
+    """
+    t1 = (chisq - df) * baseline_df
+    t2 = (baseline_chisq - baseline_df) * df
+    if df > 0 and abs(t2) > 0:
+        return 1.0 - t1 / t2
+    return 1.0
+
+
+def nfi(chisq: float, df: float, baseline_chisq: float, baseline_df: float) -> float:
+    """Normed fit index (Bentler & Bonett, 1980), lavaan's ``lav_fit_nfi``."""
+    if df > baseline_df or math.isclose(baseline_chisq, 0.0):
+        return math.nan
+    if df > 0:
+        return (baseline_chisq - chisq) / baseline_chisq
+    return 1.0
+
+
+def rmsea(chisq: float, df: float, n_obs: int) -> float:
+    """Root mean square error of approximation (Steiger & Lind, 1980), divisor N.
+
+    ``sqrt(max(0, (chisq - df) / (N df)))``; 0 when ``df == 0`` (lavaan).
+    """
+    if df <= 0:
+        return 0.0
+    return math.sqrt(max(0.0, (chisq - df) / (n_obs * df)))
+
+
+def _noncentrality(chisq: float, df: float, target: float) -> float:
+    """Noncentrality lambda with ``P(X <= chisq | df, lambda) = target``; 0 if none."""
+    def gap(lam: float) -> float:
+        return float(stats.ncx2.cdf(chisq, df, lam) if lam > 0 else stats.chi2.cdf(chisq, df)) - target
+
+    if gap(0.0) < 0:  # even the central distribution puts chisq below the target
+        return 0.0
+    upper = max(chisq, 1.0)
+    while gap(upper) > 0:
+        upper *= 2
+    return float(optimize.brentq(gap, 0.0, upper, xtol=1e-12, rtol=1e-12))
+
+
+def rmsea_ci(chisq: float, df: float, n_obs: int, level: float = 0.90) -> tuple[float, float]:
+    """Confidence interval of RMSEA (Browne & Cudeck, 1993) as lavaan computes it.
+
+    The bounds solve ``P(X <= chisq | df, lambda) = (1 + level)/2`` (lower)
+    and ``(1 - level)/2`` (upper) for the noncentrality ``lambda``, then
+    ``RMSEA = sqrt(lambda / (N df))``.
+    """
+    if df <= 0:
+        return (0.0, 0.0)
+    lower = _noncentrality(chisq, df, (1 + level) / 2)
+    upper = _noncentrality(chisq, df, (1 - level) / 2)
+    return (math.sqrt(lower / (n_obs * df)), math.sqrt(upper / (n_obs * df)))
+
+
+def rmsea_pvalue(chisq: float, df: float, n_obs: int, close: float = 0.05) -> float:
+    """Test of close fit: ``P(RMSEA <= close)`` (Browne & Cudeck, 1993); NaN if df = 0."""
+    if df <= 0:
+        return math.nan
+    lam = n_obs * df * close**2
+    return float(stats.ncx2.sf(chisq, df, lam))
+
+
+def srmr(sample_cov: np.ndarray, implied_cov: np.ndarray) -> float:
+    """Standardized root mean square residual, Bentler's version (lavaan's ``srmr``).
+
+    Residuals ``s_ij - sigma_ij`` are divided by ``sqrt(s_ii s_jj)`` (observed
+    SDs) and averaged over the ``p(p+1)/2`` non-redundant elements, diagonal
+    included.
+    """
+    sd = np.sqrt(np.diag(sample_cov))
+    standardized = (sample_cov - implied_cov) / np.outer(sd, sd)
+    lower = standardized[np.tril_indices_from(standardized)]
+    return float(np.sqrt(np.mean(lower**2)))
+
+
+def gfi(sample_cov: np.ndarray, implied_cov: np.ndarray, x_index: list[int] | None = None) -> float:
+    """Goodness-of-fit index for ML (Jöreskog & Sörbom, 1981), as lavaan 0.6.
+
+    ``1 - tr[(Sigma^-1 (S - Sigma))^2] / tr[(Sigma^-1 S~)^2]``, the weighted
+    least-squares form with the ML weight matrix at the estimate. With fixed.x
+    covariates lavaan's weight matrix has the rows and columns of the
+    covariate moments zeroed, which amounts to ``S~`` = S with its x–x block
+    set to 0 (the residual of that block is 0 by construction).
+    """
+    weighted_residual = np.linalg.solve(implied_cov, sample_cov - implied_cov)
+    target = sample_cov.copy()
+    if x_index:
+        target[np.ix_(x_index, x_index)] = 0.0
+    weighted_target = np.linalg.solve(implied_cov, target)
+    return float(1.0 - np.trace(weighted_residual @ weighted_residual)
+                 / np.trace(weighted_target @ weighted_target))
+
+
+def agfi(gfi_value: float, df: float, n_variables: int) -> float:
+    """Adjusted GFI: ``1 - p(p+1)/2 / df * (1 - GFI)`` (no mean structure)."""
+    if df <= 0:
+        return math.nan
+    moments = n_variables * (n_variables + 1) / 2
+    return 1.0 - moments / df * (1.0 - gfi_value)
+
+
+def normal_loglik(sample_cov: np.ndarray, implied_cov: np.ndarray, n_obs: int) -> float:
+    """Normal log-likelihood of the data under the model (sample cov with divisor N).
+
+    ``-N/2 [p log(2 pi) + log|Sigma| + tr(Sigma^-1 S)]``; with
+    ``implied_cov = S`` it is the unrestricted (saturated) log-likelihood.
+    """
+    p = sample_cov.shape[0]
+    logdet = np.linalg.slogdet(implied_cov)[1]
+    trace = np.trace(np.linalg.solve(implied_cov, sample_cov))
+    return float(-0.5 * n_obs * (p * math.log(2 * math.pi) + logdet + trace))
+
+
+def information_criteria(loglik: float, npar: int, n_obs: int) -> dict[str, float]:
+    """AIC, BIC and sample-size adjusted BIC (``bic2``, N* = (N + 2)/24)."""
+    return {
+        "aic": -2 * loglik + 2 * npar,
+        "bic": -2 * loglik + npar * math.log(n_obs),
+        "bic2": -2 * loglik + npar * math.log((n_obs + 2) / 24),
+    }

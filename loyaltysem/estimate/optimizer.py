@@ -1,0 +1,158 @@
+"""Fisher scoring for the ML discrepancy, to lavaan-grade convergence.
+
+semopy's default (SLSQP on bounded variances) stops early on several loyalty
+models (corp_rep: chi-square 168.8 where lavaan's optimum is 105.1). ML
+estimation of covariance structures has a natural second-order method: the
+expected Hessian of ``F`` is twice the Fisher information, available in closed
+form from the derivatives of Sigma. Scoring steps with a Levenberg–Marquardt
+safeguard and a backtracking line search converge in a few dozen iterations
+from semopy's start values and in a handful from a warm start (bootstrap).
+
+Variances are not bounded (as in lavaan): negative variance estimates
+(Heywood cases) are reported, not hidden by a bound.
+
+References
+----------
+Lee, S.-Y., & Jennrich, R. I. (1979). A study of algorithms for covariance
+structure analysis with specific comparisons using factor analysis.
+Psychometrika, 44(1), 99-113.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize
+
+
+@dataclass(frozen=True)
+class OptimizationResult:
+    """Outcome of :func:`fisher_scoring`."""
+
+    x: np.ndarray
+    fun: float
+    gradient: np.ndarray
+    information: np.ndarray
+    converged: bool
+    iterations: int
+    message: str
+
+
+def fisher_scoring(
+    objective: Callable[[np.ndarray], float],
+    gradient_and_information: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    x0: np.ndarray,
+    *,
+    gtol: float = 1e-9,
+    ftol: float = 1e-14,
+    max_iter: int = 500,
+) -> OptimizationResult:
+    """Minimise an ML discrepancy by damped Fisher scoring.
+
+    Parameters
+    ----------
+    objective : callable
+        ``F(x)``; ``inf`` where the implied covariance is not positive definite.
+    gradient_and_information : callable
+        ``x -> (dF/dx, I(x))`` with ``2 I`` the expected Hessian of ``F``.
+    x0 : ndarray
+        Start values.
+    gtol : float
+        Converged when ``max |dF/dx| < gtol``.
+    ftol : float
+        ... or when a full step changes ``F`` by less than ``ftol * (1 + F)``
+        and the gradient is below ``sqrt(gtol)``.
+    max_iter : int
+
+    Returns
+    -------
+    OptimizationResult
+    """
+    x = np.asarray(x0, dtype=float).copy()
+    f = objective(x)
+    if not np.isfinite(f):
+        return OptimizationResult(x, f, np.full_like(x, np.nan), np.full((x.size, x.size), np.nan),
+                                  False, 0, "the start values give a non-positive-definite "
+                                  "implied covariance matrix")
+    damping = 0.0
+    g, info = gradient_and_information(x)
+    message = "maximum number of iterations reached"
+    converged = False
+    iteration = 0
+    for iteration in range(1, max_iter + 1):
+        if np.max(np.abs(g)) < gtol:
+            converged, message = True, "gradient below tolerance"
+            break
+        hessian = 2.0 * info
+        diagonal = np.diag(hessian).copy()
+        diagonal[diagonal <= 0] = 1.0
+        accepted = False
+        for _ in range(30):
+            try:
+                step = -np.linalg.solve(hessian + damping * np.diag(diagonal), g)
+            except np.linalg.LinAlgError:
+                damping = max(1e-6, damping * 10)
+                continue
+            if not np.all(np.isfinite(step)):
+                damping = max(1e-6, damping * 10)
+                continue
+            alpha = 1.0
+            while alpha > 1e-4:
+                candidate = x + alpha * step
+                f_new = objective(candidate)
+                if np.isfinite(f_new) and f_new <= f + 1e-4 * alpha * float(g @ step):
+                    accepted = True
+                    break
+                alpha *= 0.5
+            if accepted:
+                break
+            damping = max(1e-6, damping * 10)
+        if not accepted:
+            message = "no step decreases the discrepancy (line search failed)"
+            break
+        change = f - f_new
+        x, f = candidate, f_new
+        damping = damping / 10 if damping > 1e-8 else 0.0
+        g, info = gradient_and_information(x)
+        if alpha == 1.0 and change < ftol * (1.0 + f) and np.max(np.abs(g)) < np.sqrt(gtol):
+            converged, message = True, "relative change in the discrepancy below tolerance"
+            break
+    return OptimizationResult(x, f, g, info, converged, iteration, message)
+
+
+def bounded_warmup(
+    objective: Callable[[np.ndarray], float],
+    gradient: Callable[[np.ndarray], np.ndarray],
+    x0: np.ndarray,
+    variance_index: Sequence[int],
+    *,
+    max_iter: int = 300,
+) -> np.ndarray:
+    """Bring poor start values into the basin of the optimum.
+
+    L-BFGS-B with variances kept non-negative; from arbitrary start values
+    unbounded scoring can drift along directions where one variance goes to
+    -inf and another to +inf. The result only seeds :func:`fisher_scoring`,
+    which then finds the unbounded (lavaan) optimum, negative variances
+    included.
+    """
+    bounds = [(None, None)] * len(x0)
+    start = np.asarray(x0, dtype=float).copy()
+    for k in variance_index:
+        bounds[k] = (0.0, None)
+        start[k] = max(start[k], 1e-3)
+
+    def safe_objective(x: np.ndarray) -> float:
+        value = objective(x)
+        return value if np.isfinite(value) else 1e10
+
+    def safe_gradient(x: np.ndarray) -> np.ndarray:
+        if not np.isfinite(objective(x)):
+            return np.zeros_like(x)
+        return gradient(x)
+
+    result = optimize.minimize(safe_objective, start, jac=safe_gradient, method="L-BFGS-B",
+                               bounds=bounds, options={"maxiter": max_iter, "ftol": 1e-12,
+                                                       "gtol": 1e-8})
+    return result.x if np.isfinite(objective(result.x)) else start

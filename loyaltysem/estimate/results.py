@@ -1,0 +1,197 @@
+"""FitResult: everything one fit produced, frozen."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..spec import ModelSpec
+from ..summary import Summary
+
+#: Columns of :attr:`FitResult.estimates` (lavaan's ``parameterEstimates`` names with ``_``).
+ESTIMATE_COLUMNS = ("lhs", "op", "rhs", "label", "est", "se", "z", "pvalue",
+                    "ci_lower", "ci_upper", "std_lv", "std_all")
+
+#: Fit indices of the JSON contract, in order.
+CONTRACT_FIT = ("npar", "nobs", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower",
+                "rmsea_ci_upper", "rmsea_pvalue", "srmr", "gfi", "agfi", "nfi", "aic", "bic",
+                "loglik")
+
+
+def _json_number(value: Any) -> Any:
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return None if math.isnan(value) or math.isinf(value) else value
+    return value
+
+
+@dataclass(frozen=True, eq=False)
+class FitResult:
+    """The result of :func:`loyaltysem.fit`.
+
+    Attributes
+    ----------
+    spec : ModelSpec
+        The model that was fitted.
+    estimates : pandas.DataFrame
+        One row per parameter: ``lhs, op, rhs, label, est, se, z, pvalue,
+        ci_lower, ci_upper, std_lv, std_all`` (lavaan's
+        ``parameterEstimates(fit, standardized = TRUE)``), ``:=`` rows last.
+    fit_indices : pandas.Series
+        ``npar, nobs, chisq, df, pvalue, baseline_chisq, baseline_df,
+        baseline_pvalue, cfi, tli, nfi, gfi, agfi, rmsea, rmsea_ci_lower,
+        rmsea_ci_upper, rmsea_pvalue, srmr, loglik, unrestricted_loglik, aic,
+        bic, bic2``.
+    r2 : pandas.Series
+        R² of every endogenous variable (indicators included, as lavaan).
+    implied_cov, sample_cov : pandas.DataFrame
+        Model-implied and sample (divisor N) covariance of the observed variables.
+    latent_cov : pandas.DataFrame
+        Model-implied covariance of the latent variables (lavaan ``cov.lv``).
+    vcov : pandas.DataFrame
+        Covariance matrix of the free parameters (labelled ``lhs op rhs``).
+    converged : bool
+    iterations : int
+    warnings : tuple of str
+        Everything the user must know: dropped rows, non-convergence,
+        Heywood cases, non-positive-definite matrices.
+    estimator : str
+    data : pandas.DataFrame
+        The complete cases that were analysed.
+    n_dropped : int
+        Rows removed by listwise deletion.
+    theta : ndarray
+        The free parameters in the order of ``free`` in the parameter table.
+    """
+
+    spec: ModelSpec
+    estimates: pd.DataFrame
+    fit_indices: pd.Series
+    r2: pd.Series
+    implied_cov: pd.DataFrame
+    sample_cov: pd.DataFrame
+    latent_cov: pd.DataFrame
+    vcov: pd.DataFrame
+    converged: bool
+    iterations: int
+    warnings: tuple[str, ...]
+    estimator: str
+    data: pd.DataFrame = field(repr=False)
+    n_dropped: int
+    theta: np.ndarray = field(repr=False)
+    problems: tuple[Any, ...] = field(default=(), repr=False)
+
+    # ------------------------------------------------------------------ views
+    @property
+    def nobs(self) -> int:
+        """Number of observations analysed."""
+        return int(self.fit_indices["nobs"])
+
+    @property
+    def residual_cov(self) -> pd.DataFrame:
+        """Raw residuals: sample minus implied covariance (lavaan ``resid(fit)``)."""
+        return self.sample_cov - self.implied_cov
+
+    @cached_property
+    def residual_cor(self) -> pd.DataFrame:
+        """Correlation residuals: observed minus implied correlations (lavaan ``type = "cor"``)."""
+        def as_cor(frame: pd.DataFrame) -> pd.DataFrame:
+            sd = np.sqrt(np.diag(frame.to_numpy()))
+            return frame / np.outer(sd, sd)
+        return as_cor(self.sample_cov) - as_cor(self.implied_cov)
+
+    @cached_property
+    def latent_cor(self) -> pd.DataFrame:
+        """Model-implied correlations of the latent variables (lavaan ``cor.lv``)."""
+        values = self.latent_cov.to_numpy()
+        sd = np.sqrt(np.abs(np.diag(values)))
+        return pd.DataFrame(values / np.outer(sd, sd), index=self.latent_cov.index,
+                            columns=self.latent_cov.columns)
+
+    @property
+    def admissible(self) -> bool:
+        """True if the fit converged and no admissibility problem was found."""
+        return self.converged and not self.problems
+
+    def parameters(self, op: str | None = None) -> pd.DataFrame:
+        """Estimates, optionally only rows with operator ``op`` (``"=~"``, ``"~"``, ...)."""
+        if op is None:
+            return self.estimates
+        return self.estimates[self.estimates["op"] == op].reset_index(drop=True)
+
+    @property
+    def loadings(self) -> pd.DataFrame:
+        """Rows ``=~``."""
+        return self.parameters("=~")
+
+    @property
+    def paths(self) -> pd.DataFrame:
+        """Rows ``~`` (structural regressions)."""
+        return self.parameters("~")
+
+    @property
+    def defined(self) -> pd.DataFrame:
+        """Rows ``:=`` (defined effects with delta-method SEs)."""
+        return self.parameters(":=")
+
+    # ------------------------------------------------------------- output
+    def summary(self, digits: int = 3) -> Summary:
+        """A readable summary: fit, estimates, R², warnings."""
+        fit = self.fit_indices
+        overview = {
+            "model": self.spec.name,
+            "estimator": self.estimator,
+            "observations": self.nobs,
+            "rows dropped (listwise)": self.n_dropped,
+            "free parameters": int(fit["npar"]),
+            "converged": self.converged,
+        }
+        fit_block = {
+            "chi-square": fit["chisq"], "df": int(fit["df"]), "p-value": fit["pvalue"],
+            "CFI": fit["cfi"], "TLI": fit["tli"], "RMSEA": fit["rmsea"],
+            "RMSEA 90% CI lower": fit["rmsea_ci_lower"], "RMSEA 90% CI upper": fit["rmsea_ci_upper"],
+            "RMSEA p(close)": fit["rmsea_pvalue"], "SRMR": fit["srmr"], "GFI": fit["gfi"],
+            "log-likelihood": fit["loglik"], "AIC": fit["aic"], "BIC": fit["bic"],
+        }
+        shown = self.estimates.drop(columns=["std_lv"])
+        r2 = self.r2.rename("R2").reset_index().rename(columns={"index": "variable"})
+        sections: list[tuple[str, Any]] = [("Model", overview), ("Fit", fit_block)]
+        for op, heading in (("=~", "Measurement model"), ("~", "Structural paths"),
+                            ("~~", "Variances and covariances"), (":=", "Defined effects")):
+            rows = shown[shown["op"] == op]
+            if len(rows):
+                sections.append((heading, rows.reset_index(drop=True)))
+        sections.append(("R-squared", r2))
+        sections.append(("Warnings", list(self.warnings) or ["none"]))
+        return Summary(f"loyaltysem fit: {self.spec.name}", tuple(sections), digits=digits)
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract of ``loyaltysem fit --format json`` (see docs)."""
+        rows = []
+        for row in self.estimates.itertuples(index=False):
+            rows.append({
+                "lhs": row.lhs, "op": row.op, "rhs": row.rhs, "label": row.label,
+                **{k: _json_number(getattr(row, k)) for k in
+                   ("est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_lv", "std_all")},
+            })
+        fit = {name: _json_number(self.fit_indices[name]) for name in self.fit_indices.index}
+        return {
+            "model": self.spec.name,
+            "estimator": self.estimator,
+            "estimates": rows,
+            "fit": fit,
+            "r2": {k: _json_number(v) for k, v in self.r2.items()},
+            "converged": bool(self.converged),
+            "warnings": list(self.warnings),
+            "nobs": self.nobs,
+            "n_dropped": int(self.n_dropped),
+        }

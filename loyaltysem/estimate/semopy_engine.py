@@ -1,0 +1,255 @@
+"""The one place that talks to semopy.
+
+semopy builds the model: it reads the (fully explicit) model description,
+classifies the variables, lays the parameters out in its LISREL-type matrices
+``Beta, Lambda, Psi, Theta`` with
+
+    Sigma(theta) = Lambda (I - Beta)^-1 Psi (I - Beta)^-T Lambda' + Theta,
+
+and supplies start values. Everything lavaan-exact is done on top of that
+structure here: the implied covariance, its derivatives with respect to the
+free parameters (vectorised, one outer product per parameter location), the
+normal-theory ML discrepancy and its gradient. The optimiser that drives it is
+in :mod:`.optimizer`.
+
+Every free parameter is written into the semopy description with an explicit
+name (``_lsp<k>``, k = the ``free`` number of the parameter table) and every
+fixed one with its value, so semopy adds nothing of its own
+(``cov_diag=True``) and the mapping between the parameter table and semopy's
+parameter vector is exact. Equality constraints are shared names.
+"""
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..spec.statements import format_number
+
+_PREFIX = "_lsp"
+
+
+def semopy_description(table: pd.DataFrame) -> str:
+    """Render a parameter table as an explicit semopy model description.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`loyaltysem.spec.partable.build_parameter_table`.
+
+    Returns
+    -------
+    str
+        One line per parameter; fixed.x rows are left to semopy, which fixes
+        exogenous observed (co)variances at their sample values as lavaan does.
+    """
+    lines = []
+    for row in table.itertuples(index=False):
+        if row.op == ":=" or row.exo:
+            continue
+        multiplier = f"{_PREFIX}{row.free}" if row.free > 0 else format_number(row.ustart)
+        lines.append(f"{row.lhs} {row.op} {multiplier}*{row.rhs}")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class _Location:
+    matrix: int  # 0 beta, 1 lambda, 2 psi, 3 theta
+    row: int
+    col: int
+    symmetric: bool
+
+
+class SemopyModel:
+    """A semopy model with lavaan-exact ML computations on its matrices.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Full parameter table (lavaan defaults applied).
+    data : pandas.DataFrame
+        Complete cases of the observed variables.
+
+    Attributes
+    ----------
+    observed : list of str
+        Observed variable order of every matrix this class returns.
+    n_free : int
+        Number of free parameters.
+    sample_cov : ndarray
+        Sample covariance with divisor N (lavaan's ML convention).
+    start : ndarray
+        semopy's start values, ordered by the ``free`` column of the table.
+    """
+
+    def __init__(self, table: pd.DataFrame, data: pd.DataFrame):
+        import semopy  # only here: the rest of loyaltysem never imports semopy
+
+        description = semopy_description(table)
+        logger = logging.getLogger()
+        level = logger.level
+        logger.setLevel(logging.ERROR)  # semopy reports through logging
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model = semopy.Model(description, cov_diag=True)
+                model.load(data)
+        finally:
+            logger.setLevel(level)
+        self._model = model
+        self.observed: list[str] = list(model.vars["observed"])
+        self.latent_inner: list[str] = list(model.vars["inner"])
+        self.n_free = int(table["free"].max()) if len(table) else 0
+        self.n_obs = int(model.mx_data.shape[0])
+        self.sample_cov = np.asarray(model.mx_cov, dtype=float)
+        matrices = model.matrices[:4]
+        names = [f"{_PREFIX}{k}" for k in range(1, self.n_free + 1)]
+        self._locations: list[list[_Location]] = []
+        start = np.empty(self.n_free)
+        for k, name in enumerate(names):
+            parameter = model.parameters[name]
+            start[k] = parameter.start
+            locations = []
+            for location in parameter.locations:
+                index = next(i for i, m in enumerate(matrices) if m is location.matrix)
+                locations.append(_Location(index, int(location.indices[0]),
+                                           int(location.indices[1]), bool(location.symmetric)))
+            self._locations.append(locations)
+        self.start = start
+        self.variance_index = [
+            int(row.free) - 1 for row in table.itertuples(index=False)
+            if row.op == "~~" and row.lhs == row.rhs and row.free > 0
+        ]
+        self._base = [m.copy() for m in matrices]
+        for locations in self._locations:
+            for loc in locations:  # free entries are filled from theta each time
+                self._base[loc.matrix][loc.row, loc.col] = 0.0
+                if loc.symmetric:
+                    self._base[loc.matrix][loc.col, loc.row] = 0.0
+        self.matrix_names = {
+            "beta": model.names_beta, "lambda": model.names_lambda,
+            "psi": model.names_psi, "theta": model.names_theta,
+        }
+        self._logdet_s = float(np.linalg.slogdet(self.sample_cov)[1])
+
+    # ----------------------------------------------------------- matrices
+    def matrices(self, theta: np.ndarray) -> list[np.ndarray]:
+        """Beta, Lambda, Psi, Theta at parameter vector ``theta``."""
+        mats = [m.copy() for m in self._base]
+        for value, locations in zip(theta, self._locations):
+            for loc in locations:
+                mats[loc.matrix][loc.row, loc.col] = value
+                if loc.symmetric:
+                    mats[loc.matrix][loc.col, loc.row] = value
+        return mats
+
+    def implied(self, theta: np.ndarray) -> np.ndarray:
+        """Model-implied covariance matrix of the observed variables."""
+        beta, lam, psi, th = self.matrices(theta)
+        c = np.linalg.inv(np.eye(beta.shape[0]) - beta)
+        m = lam @ c
+        return m @ psi @ m.T + th
+
+    def inner_covariance(self, theta: np.ndarray) -> np.ndarray:
+        """Implied covariance of semopy's inner variables (latent first)."""
+        beta, _, psi, _ = self.matrices(theta)
+        c = np.linalg.inv(np.eye(beta.shape[0]) - beta)
+        return c @ psi @ c.T
+
+    def implied_and_jacobian(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Implied covariance and its derivatives.
+
+        Returns
+        -------
+        sigma : ndarray, shape (p, p)
+        d_sigma : ndarray, shape (q, p, p)
+            ``d_sigma[k] = dSigma / dtheta_k``.
+        """
+        beta, lam, psi, th = self.matrices(theta)
+        c = np.linalg.inv(np.eye(beta.shape[0]) - beta)
+        m = lam @ c
+        sigma = m @ psi @ m.T + th
+        d = c @ psi @ m.T  # (inner, p)
+        p = sigma.shape[0]
+        eye = np.eye(p)
+        d_sigma = np.zeros((self.n_free, p, p))
+        for k, locations in enumerate(self._locations):
+            g = d_sigma[k]
+            for loc in locations:
+                i, j = loc.row, loc.col
+                if loc.matrix == 0:  # beta
+                    t = np.outer(m[:, i], d[j])
+                    g += t + t.T
+                elif loc.matrix == 1:  # lambda
+                    t = np.outer(eye[i], d[j])
+                    g += t + t.T
+                elif loc.matrix == 2:  # psi
+                    t = np.outer(m[:, i], m[:, j])
+                    g += t + t.T if (loc.symmetric and i != j) else t
+                else:  # theta
+                    t = np.outer(eye[i], eye[j])
+                    g += t + t.T if (loc.symmetric and i != j) else t
+        return sigma, d_sigma
+
+    # ----------------------------------------------------- ML discrepancy
+    def discrepancy(self, theta: np.ndarray, sample_cov: np.ndarray | None = None) -> float:
+        """Normal-theory ML discrepancy ``F = tr(S Sigma^-1) + log|Sigma| - log|S| - p``.
+
+        Returns ``inf`` where Sigma is not positive definite. ``chisq = N * F``
+        (lavaan: ``2 * N * fmin`` with ``fmin = F / 2``).
+        """
+        s = self.sample_cov if sample_cov is None else sample_cov
+        logdet_s = self._logdet_s if sample_cov is None else float(np.linalg.slogdet(s)[1])
+        try:
+            sigma = self.implied(theta)
+            chol = np.linalg.cholesky(sigma)
+        except np.linalg.LinAlgError:
+            return np.inf
+        if not np.all(np.isfinite(chol)):
+            return np.inf
+        inv_chol = np.linalg.inv(chol)
+        sigma_inv = inv_chol.T @ inv_chol
+        logdet = 2.0 * np.sum(np.log(np.diag(chol)))
+        return float(np.sum(s * sigma_inv) + logdet - logdet_s - s.shape[0])
+
+    def gradient(self, theta: np.ndarray, sample_cov: np.ndarray | None = None) -> np.ndarray:
+        """Gradient of the ML discrepancy (see :meth:`gradient_and_information`)."""
+        s = self.sample_cov if sample_cov is None else sample_cov
+        sigma, d_sigma = self.implied_and_jacobian(theta)
+        sigma_inv = np.linalg.inv(sigma)
+        a = sigma_inv - sigma_inv @ s @ sigma_inv
+        return d_sigma.reshape(d_sigma.shape[0], -1) @ a.ravel()
+
+    def gradient_and_information(
+        self, theta: np.ndarray, sample_cov: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Gradient of F and the expected information per observation.
+
+        Returns
+        -------
+        gradient : ndarray, shape (q,)
+            ``dF/dtheta_k = tr[(Sigma^-1 - Sigma^-1 S Sigma^-1) dSigma_k]``.
+        information : ndarray, shape (q, q)
+            ``I_kl = 1/2 tr(Sigma^-1 dSigma_k Sigma^-1 dSigma_l)``, the
+            expected (Fisher) information of one observation; the expected
+            Hessian of F is ``2 I``.
+        """
+        s = self.sample_cov if sample_cov is None else sample_cov
+        sigma, d_sigma = self.implied_and_jacobian(theta)
+        sigma_inv = np.linalg.inv(sigma)
+        a = sigma_inv - sigma_inv @ s @ sigma_inv
+        q = d_sigma.shape[0]
+        flat = d_sigma.reshape(q, -1)
+        gradient = flat @ a.ravel()
+        weighted = (sigma_inv @ d_sigma @ sigma_inv).reshape(q, -1)
+        information = 0.5 * (weighted @ flat.T)
+        return gradient, information
+
+
+def names_of(model: SemopyModel, matrix: str) -> tuple[Sequence[str], Sequence[str]]:
+    """Row and column names of one of semopy's matrices."""
+    return model.matrix_names[matrix]

@@ -1,0 +1,55 @@
+"""Annotations that lavaan files can carry in comments.
+
+lavaan ignores comments, so a ``.lav`` file stays valid lavaan syntax while
+telling loyaltysem its name and hypotheses::
+
+    # @name loyalty_chain
+    # @hypothesis H1: SAT -> TRU (+) Satisfaction builds trust
+    # @hypothesis H4: SAT -> TRU -> VAL -> LOY (+)
+    # @hypothesis H5: serial (+)          (a := defined effect)
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..exceptions import SpecificationError
+
+_ANNOTATION = re.compile(r"^\s*#\s*@(\w+)\s*(.*)$")
+_HYPOTHESIS = re.compile(r"^(\w[\w.]*)\s*:\s*(.+?)\s*\(\s*([+-])\s*\)\s*(.*)$")
+
+
+def parse_hypothesis_target(target: str) -> tuple[tuple[str, ...], str | None]:
+    """Read ``"A -> B -> C"`` (a chain) or ``"name"`` (a defined effect)."""
+    parts = [part.strip() for part in target.split("->")]
+    if len(parts) == 1:
+        return (), parts[0]
+    return tuple(parts), None
+
+
+def read_annotations(text: str, *, source: str | None = None) -> dict[str, Any]:
+    """Collect ``# @name``, ``# @description`` and ``# @hypothesis`` lines."""
+    from .model_spec import Hypothesis
+
+    found: dict[str, Any] = {}
+    hypotheses = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _ANNOTATION.match(line)
+        if not match:
+            continue
+        key, value = match.group(1), match.group(2).strip()
+        if key == "hypothesis":
+            parsed = _HYPOTHESIS.match(value)
+            if not parsed:
+                raise SpecificationError(
+                    f"cannot read the hypothesis {value!r}: write '# @hypothesis H1: SAT -> TRU (+)'",
+                    source=source, line=number)
+            identifier, target, sign, description = parsed.groups()
+            chain, effect = parse_hypothesis_target(target)
+            hypotheses.append(Hypothesis(identifier, chain=chain, sign=sign,  # type: ignore[arg-type]
+                                         effect=effect, description=description))
+        elif key in ("name", "description"):
+            found[key] = value
+    if hypotheses:
+        found["hypotheses"] = tuple(hypotheses)
+    return found
