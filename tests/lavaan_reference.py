@@ -14,7 +14,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_DIR = ROOT / "tests" / "reference" / "lavaan"
 
-#: model name -> spec file (shipped models first, then test-only models)
+#: model name -> spec file (the four shipped models, then test-only models
+#: that exercise other lavaan conventions: fixed.x covariates, equality
+#: labels with :=, observed path models with auto.cov.y, single items)
 MODEL_FILES = {
     "hs_cfa": ROOT / "models" / "hs_cfa.lav",
     "poldem": ROOT / "models" / "poldem.lav",
@@ -34,18 +36,30 @@ def reference(name: str) -> dict:
 
 
 def key(lhs: str, op: str, rhs: str) -> tuple[str, str, str]:
-    """Row key with covariances in a canonical order."""
+    """Row key: covariances in a canonical order; ``:=`` rows by name only."""
+    if op == ":=":
+        return (lhs, op, "")
     if op == "~~" and rhs < lhs:
         lhs, rhs = rhs, lhs
     return (lhs, op, rhs)
 
 
+def indexed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Index a parameter table by :func:`key`."""
+    frame = frame.copy()
+    frame.index = pd.MultiIndex.from_tuples(
+        [key(a, b, c) for a, b, c in zip(frame["lhs"], frame["op"], frame["rhs"])])
+    return frame
+
+
 def estimates_frame(rows: list[dict]) -> pd.DataFrame:
-    """lavaan's parameterEstimates rows as a DataFrame indexed by key, ``_`` names."""
+    """lavaan's parameterEstimates rows as a DataFrame with ``_`` column names."""
     frame = pd.DataFrame(rows)
     frame.columns = [c.replace(".", "_") for c in frame.columns]
-    frame.index = pd.MultiIndex.from_tuples([key(r["lhs"], r["op"], r["rhs"]) for r in rows])
-    return frame.apply(pd.to_numeric, errors="ignore") if False else frame
+    for column in ("est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_lv", "std_all"):
+        if column in frame:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    return indexed(frame)
 
 
 def matrix(entry: dict) -> pd.DataFrame:

@@ -1,0 +1,121 @@
+"""The ``loyaltysem`` command line.
+
+Bad input ends with ``error: <what is wrong and what to do>`` on stderr and
+exit status 2, never a traceback (``--debug`` shows one).
+"""
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .exceptions import LoyaltySemError, LoyaltySemWarning
+
+EXIT_BAD_INPUT = 2
+
+
+def _parse_na_values(values: tuple[str, ...]) -> list[float | str] | None:
+    parsed: list[float | str] = []
+    for value in values:
+        for part in value.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            try:
+                parsed.append(float(part))
+            except ValueError:
+                parsed.append(part)
+    return parsed or None
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is None:
+        click.echo(text)
+        return
+    try:
+        out.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as error:
+        raise click.ClickException(f"cannot write {str(out)!r}: {error.strerror}") from error
+    click.echo(f"wrote {out}", err=True)
+
+
+def _run(action: Callable[[], Any], debug: bool) -> Any:
+    """Run ``action``; turn loyaltysem's errors into a one-line message and exit 2."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = action()
+        except LoyaltySemError as error:
+            if debug:
+                raise
+            click.echo(f"error: {error}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+    for warning in caught:
+        if issubclass(warning.category, (LoyaltySemWarning, DeprecationWarning,
+                                         PendingDeprecationWarning, FutureWarning)):
+            continue  # loyaltysem's own warnings are reported with the result
+        click.echo(f"warning: {warning.message}", err=True)
+    return result
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="loyaltysem")
+def main() -> None:
+    """loyaltysem: structural equation models of customer loyalty, checked against lavaan."""
+
+
+@main.command("fit")
+@click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--data", "data", required=True,
+              help="CSV file, or the name of a shipped dataset (see 'loyaltysem datasets').")
+@click.option("--na-values", "na_values", multiple=True,
+              help="Codes that mean missing, e.g. --na-values -99 (repeat or comma-separate).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
+              default="text", show_default=True, help="Output format.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the output to this file instead of the terminal.")
+@click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
+def fit_command(spec: Path, data: str, na_values: tuple[str, ...], output_format: str,
+                out: Path | None, debug: bool) -> None:
+    """Fit the model in SPEC (.yaml or lavaan .lav) to survey data by ML (lavaan's sem())."""
+    from .estimate import fit
+
+    result = _run(lambda: fit(spec, data, na_values=_parse_na_values(na_values),
+                              emit_warnings=False), debug)
+    for message in result.warnings:
+        click.echo(f"warning: {message}", err=True)
+    if output_format == "json":
+        text = json.dumps(result.to_dict(), indent=2, allow_nan=False)
+    elif output_format == "markdown":
+        text = result.summary().as_markdown()
+    else:
+        text = result.summary().as_text()
+    _write(text, out)
+
+
+@main.command("datasets")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
+              default="text", show_default=True)
+def datasets_command(output_format: str) -> None:
+    """List the shipped datasets."""
+    from .data import list_datasets
+
+    table = list_datasets()
+    if output_format == "json":
+        click.echo(json.dumps(table.to_dict(orient="records"), indent=2))
+    elif output_format == "markdown":
+        header = "| " + " | ".join(table.columns) + " |"
+        rule = "| " + " | ".join("---" for _ in table.columns) + " |"
+        rows = ["| " + " | ".join(str(v) for v in row) + " |" for row in table.itertuples(index=False)]
+        click.echo("\n".join([header, rule, *rows]))
+    else:
+        click.echo(table.to_string(index=False))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,160 @@
+"""loyaltysem's ML fits against lavaan 0.6-14 (``sem()`` defaults).
+
+References: tests/reference/lavaan/*.json, made by
+tests/reference/make_reference.R. Tolerances (issue #2):
+
+- estimates, std_lv, std_all: relative 1e-3 (iterative estimates; both
+  optimisers stop at a gradient/objective tolerance);
+- standard errors: relative 1e-2;
+- chi-square and every fit index: relative 1e-3;
+- R² and the implied covariance: relative 1e-3.
+
+Relative comparisons use ``atol = 1e-6`` so that exact zeros compare.
+
+ECSI on mobi is ill-conditioned (latent correlations ≈ .99): the likelihood
+is flat along one direction and lavaan's nlminb stops (relative objective
+change 1e-10) about 2e-3 (relative) short of the optimum on two paths whose
+SE is 10 times the estimate. For that model a difference is also accepted when
+it is below 1e-3 of the parameter's SE, and a separate test shows that
+loyaltysem's solution has the lower discrepancy (it is the optimum).
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import loyaltysem as ls
+from loyaltysem.data import read_table
+from loyaltysem.estimate.semopy_engine import SemopyModel
+
+from lavaan_reference import MODEL_FILES, ROOT, estimates_frame, indexed, matrix, reference
+
+MODELS = list(MODEL_FILES)
+#: loyaltysem fit-index name -> lavaan fitMeasures name
+FIT_NAMES = {
+    "npar": "npar", "nobs": "ntotal", "fmin": "fmin", "chisq": "chisq", "df": "df",
+    "pvalue": "pvalue", "baseline_chisq": "baseline.chisq", "baseline_df": "baseline.df",
+    "baseline_pvalue": "baseline.pvalue", "cfi": "cfi", "tli": "tli", "nfi": "nfi",
+    "rmsea": "rmsea", "rmsea_ci_lower": "rmsea.ci.lower", "rmsea_ci_upper": "rmsea.ci.upper",
+    "rmsea_pvalue": "rmsea.pvalue", "srmr": "srmr", "gfi": "gfi", "agfi": "agfi",
+    "loglik": "logl", "unrestricted_loglik": "unrestricted.logl", "aic": "aic", "bic": "bic",
+    "bic2": "bic2",
+}
+
+
+def _data(name):
+    ref = reference(name)
+    return read_table(ROOT / ref["data"], na_values=ref["na_values"] or None)
+
+
+@pytest.fixture(scope="module")
+def fits():
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                cache[name] = ls.fit(MODEL_FILES[name], _data(name))
+        return cache[name]
+
+    return get
+
+
+def _compare(ours: pd.Series, theirs: pd.Series, rtol: float, *, se: pd.Series | None = None):
+    ours, theirs = ours.astype(float), theirs.astype(float)
+    both_nan = ours.isna() & theirs.isna()
+    difference = (ours - theirs).abs()
+    allowed = rtol * theirs.abs() + 1e-6
+    if se is not None:
+        allowed = np.maximum(allowed, 1e-3 * se.astype(float).fillna(0))
+    bad = ~both_nan & ~(difference <= allowed)
+    assert not bad.any(), (
+        "differs from lavaan:\n"
+        + pd.DataFrame({"ours": ours[bad], "lavaan": theirs[bad]}).to_string())
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_same_parameters_as_lavaan(name, fits):
+    ours = indexed(fits(name).estimates)
+    theirs = estimates_frame(reference(name)["estimates"])
+    assert sorted(ours.index) == sorted(theirs.index)
+    assert fits(name).converged
+
+
+@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("column", ["est", "std_lv", "std_all"])
+def test_estimates(name, column, fits):
+    ours = indexed(fits(name).estimates)
+    theirs = estimates_frame(reference(name)["estimates"]).loc[ours.index]
+    se = theirs["se"] if name == "ecsi" else None
+    if column != "est" and se is not None:  # standardized: scale the SE too
+        se = se * (theirs[column].abs() / theirs["est"].abs().replace(0, np.nan)).fillna(0)
+    _compare(ours[column], theirs[column], 1e-3, se=se)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_standard_errors(name, fits):
+    ours = indexed(fits(name).estimates)
+    theirs = estimates_frame(reference(name)["estimates"]).loc[ours.index]
+    _compare(ours["se"], theirs["se"], 1e-2)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_defined_effects_delta_method(name, fits):
+    if fits(name).defined.empty:
+        pytest.skip("model has no := rows")
+    ours = indexed(fits(name).defined)
+    theirs = estimates_frame(reference(name)["estimates"]).loc[ours.index]
+    _compare(ours["est"], theirs["est"], 1e-3)
+    _compare(ours["se"], theirs["se"], 1e-3)   # delta method: closed form, same vcov
+    _compare(ours["pvalue"], theirs["pvalue"], 1e-2)
+
+
+@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("index", list(FIT_NAMES))
+def test_fit_index(name, index, fits):
+    ours = float(fits(name).fit_indices[index])
+    value = reference(name)["fit"][FIT_NAMES[index]]
+    theirs = math.nan if value is None else float(value)
+    if math.isnan(theirs):
+        assert math.isnan(ours)
+    else:
+        assert ours == pytest.approx(theirs, rel=1e-3, abs=1e-6)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_r2(name, fits):
+    theirs = pd.Series(reference(name)["r2"], dtype=float)
+    ours = fits(name).r2
+    assert set(ours.index) == set(theirs.index)
+    _compare(ours[theirs.index], theirs, 1e-3)
+
+
+@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("which", ["implied_cov", "residual_cov"])
+def test_covariance_matrices(name, which, fits):
+    theirs = matrix(reference(name)[which])
+    ours = getattr(fits(name), which).loc[theirs.index, theirs.columns]
+    scale = np.abs(matrix(reference(name)["sample_cov"]).to_numpy()).max()
+    np.testing.assert_allclose(ours.to_numpy(), theirs.to_numpy(), rtol=1e-3, atol=1e-5 * scale)
+
+
+def test_ecsi_solution_is_at_least_as_good_as_lavaans(fits):
+    """Where ECSI differs from lavaan, loyaltysem's discrepancy is the lower one."""
+    result = fits("ecsi")
+    theirs = estimates_frame(reference("ecsi")["estimates"])
+    table = result.spec.parameter_table
+    free = table[table["free"] > 0].drop_duplicates("free").sort_values("free")
+    lavaan_theta = np.array([theirs.loc[(r.lhs, r.op, r.rhs) if r.op != "~~" or r.lhs <= r.rhs
+                                        else (r.rhs, r.op, r.lhs), "est"]
+                             for r in free.itertuples()])
+    model = SemopyModel(table, result.data)
+    ours = model.discrepancy(result.theta)
+    at_lavaan = model.discrepancy(lavaan_theta)
+    assert ours <= at_lavaan + 1e-12
+    assert ours == pytest.approx(at_lavaan, rel=1e-9)  # same optimum value
