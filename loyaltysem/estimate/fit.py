@@ -148,16 +148,15 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, start: np.ndarray | None = No
     """Fit to already validated survey data (see :func:`fit`)."""
     frame = survey.data[list(spec.observed_variables)]
     sample = np.cov(frame.to_numpy(), rowvar=False, bias=True)
-    eigenvalues = np.linalg.eigvalsh(np.atleast_2d(sample))
+    eigenvalues, eigenvectors = np.linalg.eigh(np.atleast_2d(sample))
     if eigenvalues.min() <= 1e-10 * max(eigenvalues.max(), 1.0):
-        corr = frame.corr().abs().to_numpy()
-        np.fill_diagonal(corr, 0)
-        i, j = np.unravel_index(np.argmax(corr), corr.shape)
+        null_direction = np.abs(eigenvectors[:, 0] * np.sqrt(np.diag(sample)))
+        involved = [frame.columns[i] for i in np.argsort(-null_direction)
+                    if null_direction[i] > 0.05 * null_direction.max()]
         raise DataError(
             "the sample covariance matrix is not positive definite (smallest eigenvalue "
-            f"{eigenvalues.min():.3g}): some items are linear combinations of others "
-            f"(the most correlated pair is {frame.columns[i]} and {frame.columns[j]}, "
-            f"r = {corr[i, j]:.3f}); remove duplicated or summed items")
+            f"{eigenvalues.min():.3g}): the items {', '.join(involved)} are linearly dependent "
+            "(one is a sum or copy of others); remove duplicated or summed items")
     table = spec.parameter_table
     model = SemopyModel(table, frame)
     order = model.observed

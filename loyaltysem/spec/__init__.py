@@ -18,6 +18,22 @@ from .statements import Statement
 __all__ = ["Construct", "Hypothesis", "ModelSpec", "Statement", "load_spec"]
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses duplicate keys (PyYAML keeps the last silently)."""
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        seen: dict[object, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise SpecificationError(
+                    f"duplicate name {key!r} (also at line {seen[key]}): each construct, key "
+                    "and hypothesis id may appear only once", line=line)
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_spec(path: str | Path) -> ModelSpec:
     """Read a model spec from a ``.yaml``/``.yml`` or lavaan (``.lav``) file.
 
@@ -48,7 +64,10 @@ def load_spec(path: str | Path) -> ModelSpec:
     text = path.read_text(encoding="utf-8")
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
+        except SpecificationError as error:
+            raise SpecificationError(str(error).split(": ", 1)[1], source=str(path),
+                                     line=error.line) from error
         except yaml.YAMLError as error:
             line = None
             mark = getattr(error, "problem_mark", None)

@@ -166,6 +166,10 @@ def parse_lavaan(text: str, *, source: str | None = None) -> tuple[Statement, ..
                                      source=source, line=line)
         lhs_text = statement[: match.start()].strip()
         rhs_text = statement[match.end():].strip()
+        if rhs_text.endswith(("+", "*")):
+            raise SpecificationError(
+                f"incomplete statement {statement!r}: it ends with {rhs_text[-1]!r}",
+                source=source, line=line)
         if not lhs_text or not rhs_text:
             raise SpecificationError(
                 f"incomplete statement {statement!r}: both sides of {operator} are needed",

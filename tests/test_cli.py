@@ -1,0 +1,123 @@
+"""The command line: outputs, the JSON contract, and errors without tracebacks."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from loyaltysem.cli import main
+
+from lavaan_reference import ROOT
+
+CONTRACT_ROW = {"lhs", "op", "rhs", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"}
+CONTRACT_FIT = {"npar", "nobs", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower",
+                "rmsea_ci_upper", "rmsea_pvalue", "srmr", "gfi", "agfi", "nfi", "aic", "bic",
+                "loglik"}
+
+
+def run(*args):
+    result = CliRunner().invoke(main, list(args))
+    return result
+
+
+def fit_json(*args):
+    result = run("fit", *args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_json_contract():
+    out = fit_json(str(ROOT / "models/corp_rep.yaml"), "--data", "corp_rep", "--na-values", "-99")
+    assert CONTRACT_ROW <= set(out["estimates"][0])
+    assert CONTRACT_FIT <= set(out["fit"])
+    assert {"estimates", "fit", "r2", "converged", "warnings"} <= set(out)
+    defined = [row for row in out["estimates"] if row["op"] == ":="]
+    assert {row["lhs"] for row in defined} == {"COMP_CUSL_ind", "LIKE_CUSL_ind", "COMP_CUSL_total"}
+    assert defined[0]["rhs"] == "c1*s"
+    assert out["converged"] is True
+    assert any("8 of 344 rows dropped" in w for w in out["warnings"])
+
+
+def test_yaml_and_lav_give_the_same_numbers():
+    """Issue #2: the corp_rep model as YAML and as lavaan syntax, same output."""
+    yaml_out = fit_json(str(ROOT / "models/corp_rep.yaml"), "--data", "corp_rep",
+                        "--na-values", "-99")
+    lav_out = fit_json(str(ROOT / "models/corp_rep.lav"), "--data", "corp_rep",
+                       "--na-values", "-99")
+    assert yaml_out["fit"] == lav_out["fit"]
+    assert yaml_out["r2"] == lav_out["r2"]
+    by_key = {(r["lhs"], r["op"], r["rhs"]): r for r in lav_out["estimates"]}
+    for row in yaml_out["estimates"]:
+        assert row == by_key[(row["lhs"], row["op"], row["rhs"])]
+
+
+def test_csv_path_with_na_values(tmp_path):
+    out = fit_json(str(ROOT / "models/corp_rep.lav"), "--data",
+                   str(ROOT / "datasets/corp_rep/corp_rep.csv"), "--na-values", "-99")
+    assert out["fit"]["nobs"] == 336
+
+
+@pytest.mark.parametrize("fmt, marker", [("text", "Structural paths"), ("markdown", "| lhs |")])
+def test_text_and_markdown(fmt, marker, tmp_path):
+    target = tmp_path / "out.txt"
+    result = run("fit", str(ROOT / "models/hs_cfa.lav"), "--data", "holzinger_swineford",
+                 "--format", fmt, "--out", str(target))
+    assert result.exit_code == 0
+    text = target.read_text()
+    assert "85.306" in text
+    assert (marker in text) or fmt == "text"
+
+
+def test_datasets_command():
+    result = run("datasets")
+    assert result.exit_code == 0
+    for name in ("mobi", "corp_rep", "holzinger_swineford", "political_democracy", "loyalty_chain"):
+        assert name in result.output
+
+
+def _write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_bad_inputs_exit_2_with_a_message(tmp_path):
+    model = str(ROOT / "models/hs_cfa.lav")
+    cases = {
+        "missing spec": (["fit", str(tmp_path / "none.lav"), "--data", "mobi"], "not found"),
+        "missing data": (["fit", model, "--data", str(tmp_path / "none.csv")],
+                         "neither a CSV file nor a shipped dataset"),
+        "unknown column": (["fit", model, "--data", "mobi"],
+                           "no column 'x1' (item of construct visual)"),
+        "non-numeric": (["fit", model, "--data",
+                         _write(tmp_path, "nn.csv", "x1,x2,x3,x4,x5,x6,x7,x8,x9\n"
+                                + "1,2,3,4,5,6,7,8,abc\n" * 20)], "column 'x9' is not numeric"),
+        "empty data": (["fit", model, "--data", _write(tmp_path, "e.csv",
+                                                       "x1,x2,x3,x4,x5,x6,x7,x8,x9\n")],
+                       "no rows"),
+        "too few rows": (["fit", model, "--data", _write(
+            tmp_path, "few.csv", "x1,x2,x3,x4,x5,x6,x7,x8,x9\n1,2,3,4,5,6,7,8,9\n2,1,3,4,5,6,7,8,9\n")],
+            "only 2 complete rows for 9 variables"),
+        "spec does not parse": (["fit", _write(tmp_path, "bad.lav", "f =~ x1 + x2\nf x3\n"),
+                                 "--data", "holzinger_swineford"], "line 2"),
+        "bad yaml": (["fit", _write(tmp_path, "bad.yaml", "constructs: [\n"), "--data", "mobi"],
+                     "not valid YAML"),
+    }
+    for label, (args, fragment) in cases.items():
+        result = run(*args)
+        assert result.exit_code == 2, (label, result.output)
+        assert fragment in result.stderr, (label, result.stderr)
+        assert "Traceback" not in result.output + result.stderr, label
+
+
+def test_installed_entry_point_runs_without_traceback(tmp_path):
+    """The real console script, as a user runs it."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "loyaltysem.cli", "fit", str(tmp_path / "none.lav"), "--data", "mobi"],
+        capture_output=True, text=True, cwd=ROOT)
+    assert completed.returncode == 2
+    assert completed.stderr.startswith("error: spec file")
+    assert "Traceback" not in completed.stderr
