@@ -20,6 +20,7 @@ from .defined import DefinedParameters
 from .optimizer import OptimizationResult, bounded_warmup, fisher_scoring
 from .results import ESTIMATE_COLUMNS, FitResult
 from .semopy_engine import SemopyModel
+from .solution import parameter_values, variances
 from .standardize import standardize
 
 Estimator = Literal["ML"]
@@ -181,21 +182,14 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, start: np.ndarray | None = No
     except np.linalg.LinAlgError:
         vcov = np.linalg.pinv(information)
     est_rows = table.copy()
-    est = np.where(est_rows["free"] > 0, theta[np.maximum(est_rows["free"].to_numpy() - 1, 0)],
-                   est_rows["ustart"].to_numpy())
-    index_of = {name: i for i, name in enumerate(order)}
-    for i in np.flatnonzero(est_rows["exo"].to_numpy() == 1):
-        a, b = index_of[est_rows["lhs"].iat[i]], index_of[est_rows["rhs"].iat[i]]
-        est[i] = s[a, b]
-    se = np.where(est_rows["free"] > 0,
-                  np.sqrt(np.clip(np.diag(vcov), 0, None))[np.maximum(est_rows["free"].to_numpy() - 1, 0)]
-                  if len(theta) else 0.0, 0.0)
     defined = DefinedParameters(table)
+    est = parameter_values(table, theta, s, order, defined)
+    free = table["free"].to_numpy()
+    se = np.where(free > 0, np.sqrt(np.clip(np.diag(vcov), 0, None))[np.maximum(free - 1, 0)]
+                  if len(theta) else 0.0, 0.0)
     is_defined = est_rows["op"].to_numpy() == ":="
     if len(defined):
-        est[is_defined] = defined.values(theta).real
-        def_cov = defined.covariance(theta, vcov)
-        se[is_defined] = np.sqrt(np.clip(np.diag(def_cov), 0, None))
+        se[is_defined] = np.sqrt(np.clip(np.diag(defined.covariance(theta, vcov)), 0, None))
     est_rows["est"] = est
     est_rows["se"] = se
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -206,13 +200,8 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, start: np.ndarray | None = No
     est_rows["ci_upper"] = est + _Z975 * se
 
     # --- variances, standardized solution, R² -------------------------------
-    inner = model.inner_covariance(theta)
-    inner_names = model.latent_inner
     latent = list(spec.roles.latent)
-    latent_index = [inner_names.index(v) for v in latent]
-    latent_cov = pd.DataFrame(inner[np.ix_(latent_index, latent_index)], index=latent, columns=latent)
-    total_variance = {name: float(sigma[i, i]) for i, name in enumerate(order)}
-    total_variance.update({name: float(latent_cov.at[name, name]) for name in latent})
+    total_variance, latent_cov = variances(model, theta, latent)
     std_lv, std_all = standardize(est_rows, total_variance, set(latent))
     est_rows["std_lv"] = std_lv
     est_rows["std_all"] = std_all
@@ -227,7 +216,7 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, start: np.ndarray | None = No
     df = count_moments(roles) - npar
     chisq = n * result.fun
     p = len(order)
-    x_index = [index_of[v] for v in roles.ov_x]
+    x_index = [order.index(v) for v in roles.ov_x]
     baseline_chisq = fi.independence_chisq(s, n, x_index)
     baseline_df = count_moments(roles) - (p - len(roles.ov_x))
     loglik = fi.normal_loglik(s, sigma, n)

@@ -119,6 +119,22 @@ class FitResult:
         """True if the fit converged and no admissibility problem was found."""
         return self.converged and not self.problems
 
+    def standardized_solution(self) -> pd.DataFrame:
+        """Completely standardized solution with delta-method SEs.
+
+        lavaan's ``standardizedSolution(fit)`` (type ``std.all``): columns
+        ``lhs, op, rhs, label, est_std, se, z, pvalue, ci_lower, ci_upper``.
+        The standard errors come from the Jacobian of the standardized values
+        with respect to the free parameters and :attr:`vcov` (delta method).
+        """
+        from .semopy_engine import SemopyModel
+        from .solution import standardized_solution
+
+        table = self.spec.parameter_table
+        model = SemopyModel(table, self.data)
+        return standardized_solution(table, self.theta, self.vcov.to_numpy(), model,
+                                     list(self.spec.roles.latent))
+
     def parameters(self, op: str | None = None) -> pd.DataFrame:
         """Estimates, optionally only rows with operator ``op`` (``"=~"``, ``"~"``, ...)."""
         if op is None:

@@ -1,0 +1,96 @@
+"""Parameter values and the standardized solution as functions of theta.
+
+These are the pieces shared by :func:`~loyaltysem.estimate.fit.fit` and the
+delta-method standard errors of the standardized solution (lavaan's
+``standardizedSolution()``).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .defined import DefinedParameters
+from .semopy_engine import SemopyModel
+from .standardize import standardize
+
+_Z975 = float(stats.norm.ppf(0.975))
+
+
+def parameter_values(table: pd.DataFrame, theta: np.ndarray, sample_cov: np.ndarray,
+                     order: Sequence[str], defined: DefinedParameters | None = None) -> np.ndarray:
+    """The value of every row of the parameter table at ``theta``.
+
+    Free rows take ``theta``, fixed rows their fixed value, fixed.x rows the
+    sample (co)variance, ``:=`` rows their expression.
+    """
+    free = table["free"].to_numpy()
+    est = np.where(free > 0, theta[np.maximum(free - 1, 0)] if len(theta) else 0.0,
+                   table["ustart"].to_numpy())
+    index_of = {name: i for i, name in enumerate(order)}
+    for i in np.flatnonzero(table["exo"].to_numpy() == 1):
+        est[i] = sample_cov[index_of[table["lhs"].iat[i]], index_of[table["rhs"].iat[i]]]
+    defined = defined if defined is not None else DefinedParameters(table)
+    if len(defined):
+        est[table["op"].to_numpy() == ":="] = defined.values(theta).real
+    return est
+
+
+def variances(model: SemopyModel, theta: np.ndarray, latent: Sequence[str]
+              ) -> tuple[dict[str, float], pd.DataFrame]:
+    """Model-implied total variance of every variable, and the latent covariance matrix."""
+    sigma = model.implied(theta)
+    inner = model.inner_covariance(theta)
+    index = [model.latent_inner.index(v) for v in latent]
+    latent_cov = pd.DataFrame(inner[np.ix_(index, index)], index=list(latent), columns=list(latent))
+    total = {name: float(sigma[i, i]) for i, name in enumerate(model.observed)}
+    total.update({name: float(latent_cov.at[name, name]) for name in latent})
+    return total, latent_cov
+
+
+def standardized_values(table: pd.DataFrame, theta: np.ndarray, model: SemopyModel,
+                        latent: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``std.lv`` and ``std.all`` of every row at ``theta``."""
+    rows = table[["lhs", "op", "rhs", "label"]].copy()
+    rows["est"] = parameter_values(table, theta, model.sample_cov, model.observed)
+    total, _ = variances(model, theta, latent)
+    return standardize(rows, total, set(latent))
+
+
+def standardized_solution(table: pd.DataFrame, theta: np.ndarray, vcov: np.ndarray,
+                          model: SemopyModel, latent: Sequence[str]) -> pd.DataFrame:
+    """lavaan's ``standardizedSolution(type = "std.all")`` with delta-method SEs.
+
+    The Jacobian of the standardized values with respect to the free
+    parameters is taken by central differences (step ``1e-6 * max(1, |theta|)``),
+    and ``V_std = J V J'``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lhs, op, rhs, label, est_std, se, z, pvalue, ci_lower, ci_upper``.
+    """
+    _, base = standardized_values(table, theta, model, latent)
+    jac = np.zeros((len(base), len(theta)))
+    for k in range(len(theta)):
+        step = 1e-6 * max(1.0, abs(theta[k]))
+        up, down = theta.copy(), theta.copy()
+        up[k] += step
+        down[k] -= step
+        jac[:, k] = (standardized_values(table, up, model, latent)[1]
+                     - standardized_values(table, down, model, latent)[1]) / (2 * step)
+    se = np.sqrt(np.clip(np.einsum("ik,kl,il->i", jac, vcov, jac), 0, None))
+    se[~np.isfinite(base)] = np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(se > 1e-12, base / se, np.nan)
+    out = table[["lhs", "op", "rhs", "label"]].copy().reset_index(drop=True)
+    out["est_std"] = base
+    out["se"] = np.where(se > 1e-12, se, 0.0)
+    out["z"] = z
+    out["pvalue"] = 2 * stats.norm.sf(np.abs(z))
+    out["ci_lower"] = base - _Z975 * out["se"]
+    out["ci_upper"] = base + _Z975 * out["se"]
+    out["label"] = out["label"].fillna("")
+    return out
