@@ -97,6 +97,7 @@ class SemopyModel:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 model = semopy.Model(description, cov_diag=True)
+                _start_markerless_loadings(model, table, data)
                 model.load(data)
         finally:
             logger.setLevel(level)
@@ -248,6 +249,24 @@ class SemopyModel:
         weighted = (sigma_inv @ d_sigma @ sigma_inv).reshape(q, -1)
         information = 0.5 * (weighted @ flat.T)
         return gradient, information
+
+
+def _start_markerless_loadings(model, table: pd.DataFrame, data: pd.DataFrame) -> None:
+    """Give start values to loadings of factors that have no fixed loading.
+
+    semopy derives loading start values by following each factor's marker
+    indicator and loops forever when a factor has none (e.g. a method factor
+    with all loadings free and its variance fixed to 1). Such loadings start
+    at half the item's standard deviation, so semopy never looks for a marker.
+    """
+    loadings = table[table["op"] == "=~"]
+    for factor, rows in loadings.groupby("lhs"):
+        if (rows["free"] == 0).any():
+            continue
+        for row in rows.itertuples(index=False):
+            name = f"{_PREFIX}{row.free}"
+            if name in model.parameters and row.rhs in data.columns:
+                model.parameters[name].start = 0.5 * float(data[row.rhs].std())
 
 
 def names_of(model: SemopyModel, matrix: str) -> tuple[Sequence[str], Sequence[str]]:
