@@ -98,6 +98,44 @@ def fit_command(spec: Path, data: str, na_values: tuple[str, ...], output_format
     _write(text, out)
 
 
+@main.command("validate")
+@click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--data", "data", required=True,
+              help="CSV file, or the name of a shipped dataset (see 'loyaltysem datasets').")
+@click.option("--na-values", "na_values", multiple=True, help="Codes that mean missing.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
+              default="text", show_default=True, help="Output format.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the output to this file instead of the terminal.")
+@click.option("--bootstrap", "n_boot", type=click.IntRange(min=0), default=1000, show_default=True,
+              help="Bootstrap resamples for the HTMT intervals (0 to skip).")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the HTMT bootstrap.")
+@click.option("--method-factor/--no-method-factor", default=True, show_default=True,
+              help="Fit the unmeasured latent method factor model.")
+@click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
+def validate_command(spec: Path, data: str, na_values: tuple[str, ...], output_format: str,
+                     out: Path | None, n_boot: int, seed: int, method_factor: bool,
+                     debug: bool) -> None:
+    """Measurement quality of SPEC on the data: reliability, validity, VIF, method bias."""
+    from .estimate import fit
+    from .validity import assess_measurement
+
+    def run() -> Any:
+        result = fit(spec, data, na_values=_parse_na_values(na_values), emit_warnings=False)
+        return assess_measurement(result, n_boot=n_boot, seed=seed, method_factor=method_factor)
+
+    report = _run(run, debug)
+    for message in report.fit.warnings:
+        click.echo(f"warning: {message}", err=True)
+    if output_format == "json":
+        text = json.dumps(report.to_dict(), indent=2, allow_nan=False)
+    elif output_format == "markdown":
+        text = report.summary().as_markdown()
+    else:
+        text = report.summary().as_text()
+    _write(text, out)
+
+
 @main.command("datasets")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True)

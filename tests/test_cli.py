@@ -121,3 +121,24 @@ def test_installed_entry_point_runs_without_traceback(tmp_path):
     assert completed.returncode == 2
     assert completed.stderr.startswith("error: spec file")
     assert "Traceback" not in completed.stderr
+
+
+def test_validate_json_contract():
+    result = run("validate", str(ROOT / "models/corp_rep.yaml"), "--data", "corp_rep",
+                 "--bootstrap", "50", "--format", "json", "--no-method-factor")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert {"construct", "n_items", "alpha", "alpha_ci_lower", "alpha_ci_upper", "cr", "omega",
+            "ave"} <= set(out["constructs"][0])
+    assert set(out["htmt"]) == {"rows", "cols", "values"}
+    assert set(out["htmt2"]) == {"rows", "cols", "values"}
+    assert {"sqrt_ave", "latent_correlations"} <= set(out["fornell_larcker"])
+    assert {"check", "target", "value", "threshold", "verdict", "source"} <= set(out["checks"][0])
+
+
+def test_validate_text_and_errors(tmp_path):
+    result = run("validate", str(ROOT / "models/ecsi.yaml"), "--data", "mobi", "--bootstrap", "20")
+    assert result.exit_code == 0
+    assert "Checks" in result.output and "fail" in result.output
+    result = run("validate", str(ROOT / "models/ecsi.yaml"), "--data", "corp_rep")
+    assert result.exit_code == 2 and "no column" in result.stderr

@@ -17,6 +17,7 @@ semTools 0.5-6 ``htmt(absolute = TRUE, htmt2 = FALSE/TRUE)``.
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -139,9 +140,10 @@ def htmt_bootstrap(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], 
             corr = np.corrcoef(sample, rowvar=False)
         draws[b] = htmt_from_correlations(corr, blocks, geometric=geometric)
     alpha = (1 - level) / 2
-    with np.errstate(invalid="ignore"):
-        lower = np.nanquantile(draws, alpha, axis=0) if n_boot else draws[0]
-        upper = np.nanquantile(draws, 1 - alpha, axis=0) if n_boot else draws[0]
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN cells: single-item constructs
+        lower = np.nanquantile(draws, alpha, axis=0)
+        upper = np.nanquantile(draws, 1 - alpha, axis=0)
     names = list(constructs)
     single = [i for i, block in enumerate(blocks) if len(block) < 2]
     for i in single:

@@ -75,6 +75,11 @@ def cronbach_alpha(items: pd.DataFrame, *, ci: float = 0.95) -> AlphaResult:
     0.8167
     """
     n, k = items.shape
+    if k < 2:
+        raise ValueError(f"alpha needs at least two items; got {k} ({', '.join(map(str, items.columns))}): "
+                         "a single-item construct has no internal consistency to estimate")
+    if n < 3:
+        raise ValueError(f"alpha needs at least three respondents; got {n}")
     alpha = float(pingouin.cronbach_alpha(items)[0])
     corr = np.corrcoef(items.to_numpy(dtype=float), rowvar=False)
     rbar = corr[np.triu_indices(k, 1)].mean()

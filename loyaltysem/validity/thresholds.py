@@ -29,8 +29,10 @@ _ROWS = [
     ("vif", 3.3, 5.0, "<", "Kock (2015) 3.3; Hair, Risher, Sarstedt & Ringle (2019) 5"),
     ("full_collinearity_vif", 3.3, math.nan, "<", "Kock (2015), Int. J. e-Collaboration 11(4)"),
     ("harman", 0.50, math.nan, "<", "Podsakoff, MacKenzie, Lee & Podsakoff (2003), J. Appl. Psychol. 88(5)"),
-    ("method_variance", 0.25, math.nan, "<",
-     "Williams, Cote & Buckley (1989), J. Appl. Psychol. 74(3): ~25% typical method variance"),
+    ("method_variance", 0.25, 1.0, "<",
+     "Williams, Cote & Buckley (1989), J. Appl. Psychol. 74(3): ~25% typical method variance; "
+     "above it a warning only, the method factor also absorbs substantive covariance "
+     "(Richardson, Simmering & Sturman 2009, Org. Res. Methods 12(4))"),
 ]
 
 DEFAULT_THRESHOLDS = pd.DataFrame(
