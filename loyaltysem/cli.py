@@ -79,14 +79,16 @@ def main() -> None:
               default="text", show_default=True, help="Output format.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the output to this file instead of the terminal.")
+@click.option("--estimator", type=click.Choice(["ML", "MLR"]), default="ML", show_default=True,
+              help="ML, or MLR: sandwich SEs and Yuan-Bentler scaled statistics (lavaan's MLR).")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
 def fit_command(spec: Path, data: str, na_values: tuple[str, ...], output_format: str,
-                out: Path | None, debug: bool) -> None:
-    """Fit the model in SPEC (.yaml or lavaan .lav) to survey data by ML (lavaan's sem())."""
+                out: Path | None, estimator: str, debug: bool) -> None:
+    """Fit the model in SPEC (.yaml or lavaan .lav) to survey data (lavaan's sem())."""
     from .estimate import fit
 
     result = _run(lambda: fit(spec, data, na_values=_parse_na_values(na_values),
-                              emit_warnings=False), debug)
+                              estimator=estimator, emit_warnings=False), debug)
     for message in result.warnings:
         click.echo(f"warning: {message}", err=True)
     if output_format == "json":

@@ -142,3 +142,12 @@ def test_validate_text_and_errors(tmp_path):
     assert "Checks" in result.output and "fail" in result.output
     result = run("validate", str(ROOT / "models/ecsi.yaml"), "--data", "corp_rep")
     assert result.exit_code == 2 and "no column" in result.stderr
+
+
+def test_mlr_json_has_the_robust_statistics():
+    out = fit_json(str(ROOT / "models/corp_rep.yaml"), "--data", "corp_rep", "--estimator", "MLR")
+    for name in ("chisq_scaled", "pvalue_scaled", "scaling_factor", "cfi_robust", "tli_robust",
+                 "rmsea_robust"):
+        assert isinstance(out["fit"][name], float), name
+    assert out["estimator"] == "MLR"
+    assert abs(out["fit"]["scaling_factor"] - 1.28636698) < 1e-5   # lavaan chisq.scaling.factor

@@ -19,11 +19,12 @@ from .admissibility import check_admissibility, emit
 from .defined import DefinedParameters
 from .optimizer import OptimizationResult, bounded_warmup, fisher_scoring
 from .results import ESTIMATE_COLUMNS, FitResult
+from .robust import independence_model, robust_inference
 from .semopy_engine import SemopyModel
 from .solution import parameter_values, variances
 from .standardize import standardize
 
-Estimator = Literal["ML"]
+Estimator = Literal["ML", "MLR"]
 _Z975 = float(stats.norm.ppf(0.975))
 
 
@@ -45,6 +46,43 @@ def _roles_for_messages(spec: ModelSpec) -> dict[str, str]:
         for item in construct.items:
             roles.setdefault(item, f"item of construct {construct.name}")
     return roles
+
+
+def robust_fit_indices(robust, sample_cov: np.ndarray, data: np.ndarray, x_index: list[int],
+                       chisq: float, df: int, baseline_chisq: float, baseline_df: int,
+                       n: int) -> dict[str, float]:
+    """Scaled and robust fit statistics of an MLR fit (lavaan 0.6 ``fitMeasures`` names)."""
+    implied_b, theta_b = independence_model(sample_cov, x_index)
+    baseline = robust_inference(implied_b, theta_b, data, sample_cov, baseline_df, x_index,
+                                trace_h1=robust.trace_h1)
+    c, c_b = robust.scaling_factor, baseline.scaling_factor
+    chisq_scaled = chisq / c if df > 0 else chisq
+    baseline_scaled = baseline_chisq / c_b
+    # lavaan: the 'scaled' RMSEA interval and p-value use the unscaled statistic
+    # with df * c degrees of freedom (tr(U Gamma)); the point value equals the
+    # naive RMSEA of the scaled statistic
+    lower, upper = fi.rmsea_ci(chisq, df * c, n) if df > 0 else (0.0, 0.0)
+    lower_r, upper_r = fi.rmsea_ci(chisq_scaled, df, n)
+    robust_ncp = n * df * 0.05**2 / c if df > 0 else math.nan
+    return {
+        "chisq_scaled": chisq_scaled, "df_scaled": df,
+        "pvalue_scaled": fi.chisq_pvalue(chisq_scaled, df), "scaling_factor": c,
+        "baseline_chisq_scaled": baseline_scaled,
+        "baseline_pvalue_scaled": fi.chisq_pvalue(baseline_scaled, baseline_df),
+        "baseline_scaling_factor": c_b,
+        "cfi_scaled": fi.cfi(chisq_scaled, df, baseline_scaled, baseline_df),
+        "tli_scaled": fi.tli(chisq_scaled, df, baseline_scaled, baseline_df),
+        "cfi_robust": fi.cfi_robust(chisq, df, c, baseline_chisq, baseline_df, c_b),
+        "tli_robust": fi.tli_robust(chisq, df, c, baseline_chisq, baseline_df, c_b),
+        "rmsea_scaled": fi.rmsea(chisq_scaled, df, n),
+        "rmsea_ci_lower_scaled": lower, "rmsea_ci_upper_scaled": upper,
+        "rmsea_pvalue_scaled": fi.rmsea_pvalue(chisq, df * c, n) if df > 0 else math.nan,
+        "rmsea_robust": fi.rmsea_robust(chisq, df, c, n),
+        "rmsea_ci_lower_robust": lower_r * math.sqrt(c) if df > 0 else 0.0,
+        "rmsea_ci_upper_robust": upper_r * math.sqrt(c) if df > 0 else 0.0,
+        "rmsea_pvalue_robust": (float(stats.ncx2.sf(chisq_scaled, df, robust_ncp))
+                                if df > 0 else math.nan),
+    }
 
 
 def _optimize(model: SemopyModel, start: np.ndarray | None) -> OptimizationResult:
@@ -85,9 +123,13 @@ def fit(
     data : pandas.DataFrame, path or str
         Survey data with one column per observed variable, or a CSV path,
         or the name of a shipped dataset (see :func:`loyaltysem.data.list_datasets`).
-    estimator : {"ML"}
-        Normal-theory maximum likelihood (lavaan's default: likelihood with
-        divisor N, expected-information standard errors).
+    estimator : {"ML", "MLR"}
+        ``"ML"``: normal-theory maximum likelihood (lavaan's default:
+        likelihood with divisor N, expected-information standard errors).
+        ``"MLR"``: the same estimates with Huber–White sandwich standard
+        errors (observed information) and the Yuan–Bentler (Mplus) scaled
+        chi-square with scaled and robust CFI/TLI/RMSEA, as lavaan's
+        ``estimator = "MLR"`` (see :mod:`.robust`).
     missing : {"listwise"}
         Rows with a missing value in a model variable are dropped, with a
         warning that says how many.
@@ -132,8 +174,8 @@ def fit(
     >>> round(result.fit_indices["chisq"], 3)    # lavaan: sem(HS.model, data = HolzingerSwineford1939)
     85.306
     """
-    if estimator != "ML":
-        raise ValueError(f"estimator must be 'ML'; got {estimator!r}")
+    if estimator not in ("ML", "MLR"):
+        raise ValueError(f"estimator must be 'ML' or 'MLR'; got {estimator!r}")
     spec = _as_spec(spec)
     if isinstance(data, (str, Path)):
         from ..data.registry import resolve_data
@@ -141,11 +183,11 @@ def fit(
         data = resolve_data(data, na_values=na_values)
     survey = prepare_survey(data, spec.observed_variables, missing=missing, na_values=na_values,
                             roles=_roles_for_messages(spec))
-    return fit_survey(spec, survey, start=start, emit_warnings=emit_warnings)
+    return fit_survey(spec, survey, estimator=estimator, start=start, emit_warnings=emit_warnings)
 
 
-def fit_survey(spec: ModelSpec, survey: Survey, *, start: np.ndarray | None = None,
-               emit_warnings: bool = True) -> FitResult:
+def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
+               start: np.ndarray | None = None, emit_warnings: bool = True) -> FitResult:
     """Fit to already validated survey data (see :func:`fit`)."""
     frame = survey.data[list(spec.observed_variables)]
     sample = np.cov(frame.to_numpy(), rowvar=False, bias=True)
@@ -181,6 +223,12 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, start: np.ndarray | None = No
             raise np.linalg.LinAlgError
     except np.linalg.LinAlgError:
         vcov = np.linalg.pinv(information)
+    robust = None
+    if estimator == "MLR":
+        robust = robust_inference(model.implied_and_jacobian, theta, frame[order].to_numpy(float),
+                                  s, count_moments(spec.roles) - model.n_free,
+                                  [order.index(v) for v in spec.roles.ov_x])
+        vcov = robust.vcov
     est_rows = table.copy()
     defined = DefinedParameters(table)
     est = parameter_values(table, theta, s, order, defined)
@@ -243,6 +291,9 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, start: np.ndarray | None = No
         "loglik": loglik, "unrestricted_loglik": unrestricted_loglik,
         **fi.information_criteria(loglik, npar, n),
     }
+    if robust is not None:
+        indices.update(robust_fit_indices(robust, s, frame[order].to_numpy(float), x_index, chisq,
+                                          df, baseline_chisq, baseline_df, n))
     fit_series = pd.Series(indices, dtype=object)
 
     # --- admissibility --------------------------------------------------------
@@ -280,7 +331,7 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, start: np.ndarray | None = No
         converged=result.converged,
         iterations=result.iterations,
         warnings=messages,
-        estimator="ML",
+        estimator=estimator,
         data=frame,
         n_dropped=survey.n_dropped,
         theta=theta.copy(),

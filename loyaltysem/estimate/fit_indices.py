@@ -88,6 +88,37 @@ def tli(chisq: float, df: float, baseline_chisq: float, baseline_df: float) -> f
     return 1.0
 
 
+def cfi_robust(chisq: float, df: float, c: float, baseline_chisq: float, baseline_df: float,
+               c_baseline: float) -> float:
+    """Robust CFI (Brosseau-Liard & Savalei, 2014, eq. 15), lavaan's ``cfi.robust``.
+
+    ``1 - max(chisq - c df, 0) / max(chisq - c df, chisq_b - c_b df_b, 0)``
+    with the unscaled statistics and the scaling factors of model and baseline.
+    """
+    t1 = max(chisq - c * df, 0.0)
+    t2 = max(chisq - c * df, baseline_chisq - c_baseline * baseline_df, 0.0)
+    if math.isclose(t1, 0.0, abs_tol=1.5e-8) and math.isclose(t2, 0.0, abs_tol=1.5e-8):
+        return 1.0
+    return 1.0 - t1 / t2
+
+
+def tli_robust(chisq: float, df: float, c: float, baseline_chisq: float, baseline_df: float,
+               c_baseline: float) -> float:
+    """Robust TLI (Brosseau-Liard & Savalei, 2014), lavaan's ``tli.robust``."""
+    t1 = (chisq - c * df) * baseline_df
+    t2 = (baseline_chisq - c_baseline * baseline_df) * df
+    if df > 0 and abs(t2) > 0:
+        return 1.0 - t1 / t2
+    return 1.0
+
+
+def rmsea_robust(chisq: float, df: float, c: float, n_obs: int) -> float:
+    """Robust RMSEA (Brosseau-Liard, Savalei & Li, 2012): ``sqrt(max(0, chisq/(N df) - c/N))``."""
+    if df <= 0:
+        return 0.0
+    return math.sqrt(max(0.0, chisq / (n_obs * df) - c / n_obs))
+
+
 def nfi(chisq: float, df: float, baseline_chisq: float, baseline_df: float) -> float:
     """Normed fit index (Bentler & Bonett, 1980), lavaan's ``lav_fit_nfi``."""
     if df > baseline_df or math.isclose(baseline_chisq, 0.0):

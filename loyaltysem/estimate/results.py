@@ -175,6 +175,15 @@ class FitResult:
             "RMSEA p(close)": fit["rmsea_pvalue"], "SRMR": fit["srmr"], "GFI": fit["gfi"],
             "log-likelihood": fit["loglik"], "AIC": fit["aic"], "BIC": fit["bic"],
         }
+        if self.estimator == "MLR":
+            fit_block.update({
+                "scaled chi-square (Yuan-Bentler)": fit["chisq_scaled"],
+                "scaling factor": fit["scaling_factor"], "scaled p-value": fit["pvalue_scaled"],
+                "robust CFI": fit["cfi_robust"], "robust TLI": fit["tli_robust"],
+                "robust RMSEA": fit["rmsea_robust"],
+                "robust RMSEA 90% CI lower": fit["rmsea_ci_lower_robust"],
+                "robust RMSEA 90% CI upper": fit["rmsea_ci_upper_robust"],
+            })
         shown = self.estimates.drop(columns=["std_lv"])
         r2 = self.r2.rename("R2").reset_index().rename(columns={"index": "variable"})
         sections: list[tuple[str, Any]] = [("Model", overview), ("Fit", fit_block)]

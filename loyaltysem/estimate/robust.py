@@ -1,0 +1,191 @@
+"""Robust ML (lavaan's ``estimator = "MLR"``) for complete data.
+
+The estimates are the ML estimates; what changes is the inference:
+
+- standard errors from the Huber–White sandwich
+  ``V = E^-1 B0 E^-1 / N`` with ``E`` the observed information (Hessian of
+  ``F_ML / 2``) and ``B0`` the first-order information (mean outer product of
+  the casewise scores);
+- the Yuan–Bentler scaled test statistic, Mplus variant
+  (lavaan's ``"yuan.bentler.mplus"``): ``c = [tr(B1 A1^-1) - tr(B0 E^-1)] / df``
+  with ``A1``/``B1`` the expected/first-order information of the saturated
+  model, and ``chisq_scaled = chisq / c``;
+- scaled and robust CFI/TLI/RMSEA (Brosseau-Liard & Savalei 2014;
+  Brosseau-Liard, Savalei & Li 2012).
+
+All informations are per observation ("unit" information), as in lavaan.
+Data are centred at the sample means (no mean structure). Moments among
+fixed.x covariates are masked from the saturated-model information, as
+lavaan does.
+
+References
+----------
+Yuan, K.-H., & Bentler, P. M. (2000). Three likelihood-based methods for
+mean and covariance structure analysis with nonnormal missing data.
+Sociological Methodology, 30, 165-200.
+Muthén, L. K., & Muthén, B. O. Mplus user's guide (MLR).
+Brosseau-Liard, P. E., & Savalei, V. (2014). Adjusting incremental fit
+indices for nonnormality. Multivariate Behavioral Research, 49(5), 460-470.
+Brosseau-Liard, P. E., Savalei, V., & Li, L. (2012). An investigation of the
+sample performance of two nonnormality corrections for RMSEA. Multivariate
+Behavioral Research, 47(6), 904-930.
+lavaan 0.6: ``R/lav_test_yuan_bentler.R``, ``R/lav_model_vcov.R``,
+``R/lav_fit_cfi.R``, ``R/lav_fit_rmsea.R``.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+ImpliedAndJacobian = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def _gradient(implied_and_jacobian: ImpliedAndJacobian, theta: np.ndarray,
+              sample_cov: np.ndarray) -> np.ndarray:
+    sigma, d_sigma = implied_and_jacobian(theta)
+    w = np.linalg.inv(sigma)
+    a = w - w @ sample_cov @ w
+    return d_sigma.reshape(d_sigma.shape[0], -1) @ a.ravel()
+
+
+def observed_information(implied_and_jacobian: ImpliedAndJacobian, theta: np.ndarray,
+                         sample_cov: np.ndarray) -> np.ndarray:
+    """Observed unit information: the Hessian of ``F_ML / 2``.
+
+    Central differences of the analytic gradient (step ``1e-5 max(1, |theta|)``),
+    symmetrised. lavaan's ``observed.information = "hessian"``.
+    """
+    q = len(theta)
+    hessian = np.zeros((q, q))
+    for k in range(q):
+        step = 1e-5 * max(1.0, abs(theta[k]))
+        up, down = theta.copy(), theta.copy()
+        up[k] += step
+        down[k] -= step
+        hessian[:, k] = (_gradient(implied_and_jacobian, up, sample_cov)
+                         - _gradient(implied_and_jacobian, down, sample_cov)) / (2 * step)
+    return 0.25 * (hessian + hessian.T)  # (1/2) * symmetrised Hessian of F
+
+
+def casewise_scores(centered: np.ndarray, sigma: np.ndarray, d_sigma: np.ndarray) -> np.ndarray:
+    """Scores of each case's normal log-likelihood with respect to the parameters.
+
+    ``d l_i / d theta_k = 1/2 u_i' dSigma_k u_i - 1/2 tr(Sigma^-1 dSigma_k)``
+    with ``u_i = Sigma^-1 x_i`` (centred data). Shape (N, q).
+    """
+    w = np.linalg.inv(sigma)
+    u = centered @ w
+    quadratic = np.einsum("ni,kij,nj->nk", u, d_sigma, u)
+    trace = np.einsum("ij,kji->k", w, d_sigma)
+    return 0.5 * quadratic - 0.5 * trace
+
+
+def _saturated_jacobian(p: int, masked: Sequence[int]) -> np.ndarray:
+    """dSigma/dsigma_ab for the non-redundant elements of a p x p covariance."""
+    mask = set(masked)
+    mats = []
+    for a in range(p):
+        for b in range(a + 1):
+            if a in mask and b in mask:
+                continue
+            m = np.zeros((p, p))
+            m[a, b] = m[b, a] = 1.0
+            mats.append(m)
+    return np.array(mats)
+
+
+def saturated_trace(centered: np.ndarray, sample_cov: np.ndarray, x_index: Sequence[int] = ()) -> float:
+    """``tr(B1 A1^-1)`` of the saturated (h1) model, unstructured.
+
+    ``A1`` is the expected unit information at S, ``B1`` the mean outer
+    product of casewise scores; fixed.x moments are masked.
+    """
+    jac = _saturated_jacobian(sample_cov.shape[0], x_index)
+    w = np.linalg.inv(sample_cov)
+    flat = jac.reshape(jac.shape[0], -1)
+    a1 = 0.5 * ((w @ jac @ w).reshape(jac.shape[0], -1) @ flat.T)
+    scores = casewise_scores(centered, sample_cov, jac)
+    b1 = scores.T @ scores / centered.shape[0]
+    return float(np.sum(b1 * np.linalg.inv(a1).T))
+
+
+@dataclass(frozen=True)
+class RobustInference:
+    """Sandwich covariance and the Yuan–Bentler (Mplus) scaling of one model.
+
+    Attributes
+    ----------
+    vcov : ndarray
+        Huber–White covariance of the free parameters.
+    scaling_factor : float
+        ``c``; NaN when ``df == 0``.
+    trace_h1, trace_h0 : float
+    """
+
+    vcov: np.ndarray
+    scaling_factor: float
+    trace_h1: float
+    trace_h0: float
+
+
+def robust_inference(implied_and_jacobian: ImpliedAndJacobian, theta: np.ndarray,
+                     data: np.ndarray, sample_cov: np.ndarray, df: int,
+                     x_index: Sequence[int] = (), trace_h1: float | None = None) -> RobustInference:
+    """Sandwich SEs and the scaling factor of a model fitted by ML.
+
+    Parameters
+    ----------
+    implied_and_jacobian : callable
+        ``theta -> (Sigma, dSigma/dtheta)``.
+    theta : ndarray
+        ML estimates.
+    data : ndarray
+        The complete cases (N x p), in the variable order of Sigma.
+    sample_cov : ndarray
+        Sample covariance with divisor N.
+    df : int
+        Degrees of freedom of the model.
+    x_index : sequence of int
+        Positions of fixed.x covariates.
+    trace_h1 : float, optional
+        Precomputed :func:`saturated_trace` (shared by model and baseline).
+    """
+    n = data.shape[0]
+    centered = data - data.mean(axis=0)
+    sigma, d_sigma = implied_and_jacobian(theta)
+    e = observed_information(implied_and_jacobian, theta, sample_cov)
+    e_inv = np.linalg.inv(e)
+    scores = casewise_scores(centered, sigma, d_sigma)
+    b0 = scores.T @ scores / n
+    vcov = e_inv @ b0 @ e_inv / n
+    if trace_h1 is None:
+        trace_h1 = saturated_trace(centered, sample_cov, x_index)
+    trace_h0 = float(np.sum(b0 * e_inv.T))
+    scaling = (trace_h1 - trace_h0) / df if df > 0 else float("nan")
+    if scaling < 0:
+        scaling = float("nan")
+    return RobustInference(vcov, float(scaling), float(trace_h1), trace_h0)
+
+
+def independence_model(sample_cov: np.ndarray, x_index: Sequence[int] = ()
+                       ) -> tuple[ImpliedAndJacobian, np.ndarray]:
+    """The baseline model (free variances; fixed.x block kept) as ``(implied_and_jacobian, theta_hat)``."""
+    p = sample_cov.shape[0]
+    x_set = set(x_index)
+    free = [j for j in range(p) if j not in x_set]
+    fixed = np.zeros((p, p))
+    if x_index:
+        block = np.ix_(list(x_index), list(x_index))
+        fixed[block] = sample_cov[block]
+    jac = np.zeros((len(free), p, p))
+    for k, j in enumerate(free):
+        jac[k, j, j] = 1.0
+
+    def implied_and_jacobian(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        sigma = fixed.copy()
+        sigma[free, free] = theta
+        return sigma, jac
+
+    return implied_and_jacobian, np.diag(sample_cov)[free].copy()
