@@ -47,6 +47,10 @@ def fisher_scoring(
     gtol: float = 1e-9,
     ftol: float = 1e-14,
     max_iter: int = 500,
+    dx_tol: float | None = None,
+    stall_window: int = 25,
+    diverge_after: int | None = None,
+    diverge_gradient: float = 1.0,
 ) -> OptimizationResult:
     """Minimise an ML discrepancy by damped Fisher scoring.
 
@@ -62,8 +66,23 @@ def fisher_scoring(
         Converged when ``max |dF/dx| < gtol``.
     ftol : float
         ... or when a full step changes ``F`` by less than ``ftol * (1 + F)``
-        and the gradient is below ``sqrt(gtol)``.
+        and the gradient is below ``sqrt(gtol)`` (or ``dx_tol``, if given).
     max_iter : int
+    dx_tol : float, optional
+        lavaan's acceptance rule (``optim.dx.tol = 1e-3`` on ``F/2``): with
+        ``dx_tol`` set, a step that changes ``F`` by less than ``ftol (1 + F)``
+        ends the search as converged when ``max |dF/dx| < dx_tol``.
+    stall_window : int
+        Stop as not converged when ``F`` has decreased by less than
+        ``ftol (1 + F)`` over this many iterations while the gradient stays
+        large: the estimates drift along a direction without an interior
+        optimum (improper solutions in bootstrap resamples).
+    diverge_after, diverge_gradient : int, float
+        If set: stop as not converged when, after ``diverge_after`` scoring
+        iterations, the gradient is still above ``diverge_gradient``. From a
+        warm start a regular resample is within 1e-2 of its optimum after a
+        few dozen iterations; one whose gradient is still large is drifting
+        towards an improper solution (used by the bootstrap).
 
     Returns
     -------
@@ -80,6 +99,8 @@ def fisher_scoring(
     message = "maximum number of iterations reached"
     converged = False
     iteration = 0
+    history = [f]
+    accept = np.sqrt(gtol) if dx_tol is None else dx_tol
     for iteration in range(1, max_iter + 1):
         if np.max(np.abs(g)) < gtol:
             converged, message = True, "gradient below tolerance"
@@ -115,8 +136,20 @@ def fisher_scoring(
         x, f = candidate, f_new
         damping = damping / 10 if damping > 1e-8 else 0.0
         g, info = gradient_and_information(x)
-        if alpha == 1.0 and change < ftol * (1.0 + f) and np.max(np.abs(g)) < np.sqrt(gtol):
+        history.append(f)
+        small_change = change < ftol * (1.0 + f)
+        if small_change and np.max(np.abs(g)) < accept and (alpha == 1.0 or dx_tol is not None):
             converged, message = True, "relative change in the discrepancy below tolerance"
+            break
+        if diverge_after is not None and iteration >= diverge_after \
+                and np.max(np.abs(g)) > diverge_gradient:
+            message = (f"diverging: gradient {np.max(np.abs(g)):.2g} after {iteration} "
+                       "iterations (estimates drift towards an improper solution)")
+            break
+        if (len(history) > stall_window
+                and history[-stall_window - 1] - f < ftol * (1.0 + f) * stall_window):
+            message = (f"stalled: the discrepancy no longer decreases but the gradient is "
+                       f"{np.max(np.abs(g)):.2g} (no interior optimum; estimates drift)")
             break
     return OptimizationResult(x, f, g, info, converged, iteration, message)
 

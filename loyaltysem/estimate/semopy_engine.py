@@ -121,6 +121,15 @@ class SemopyModel:
                                            int(location.indices[1]), bool(location.symmetric)))
             self._locations.append(locations)
         self.start = start
+        self._jacobian_index = self._build_jacobian_index()
+        fill: list[tuple[list[int], list[int], list[int]]] = [([], [], []) for _ in range(4)]
+        for k, locations in enumerate(self._locations):
+            for loc in locations:
+                rows, cols, ks = fill[loc.matrix]
+                rows.append(loc.row), cols.append(loc.col), ks.append(k)
+                if loc.symmetric and loc.row != loc.col:
+                    rows.append(loc.col), cols.append(loc.row), ks.append(k)
+        self._fill_index = [tuple(np.array(a, dtype=int) for a in entry) for entry in fill]
         self.variance_index = [
             int(row.free) - 1 for row in table.itertuples(index=False)
             if row.op == "~~" and row.lhs == row.rhs and row.free > 0
@@ -137,15 +146,31 @@ class SemopyModel:
         }
         self._logdet_s = float(np.linalg.slogdet(self.sample_cov)[1])
 
+    def _build_jacobian_index(self) -> dict[str, tuple[np.ndarray, ...]]:
+        """Index arrays of the parameter locations, per matrix, for the vectorised Jacobian."""
+        groups: dict[int, list[tuple[int, int, int, bool]]] = {0: [], 1: [], 2: [], 3: []}
+        for k, locations in enumerate(self._locations):
+            for loc in locations:
+                both = loc.symmetric and loc.row != loc.col
+                groups[loc.matrix].append((k, loc.row, loc.col, both))
+        out = {}
+        for number, name in enumerate(("beta", "lambda", "psi", "theta")):
+            rows = groups[number]
+            k = np.array([r[0] for r in rows], dtype=int)
+            i = np.array([r[1] for r in rows], dtype=int)
+            j = np.array([r[2] for r in rows], dtype=int)
+            both = np.array([r[3] for r in rows], dtype=bool)
+            out[name] = (k, i, j) if name in ("beta", "lambda") else (k, i, j, both)
+        return out
+
     # ----------------------------------------------------------- matrices
     def matrices(self, theta: np.ndarray) -> list[np.ndarray]:
         """Beta, Lambda, Psi, Theta at parameter vector ``theta``."""
-        mats = [m.copy() for m in self._base]
-        for value, locations in zip(theta, self._locations):
-            for loc in locations:
-                mats[loc.matrix][loc.row, loc.col] = value
-                if loc.symmetric:
-                    mats[loc.matrix][loc.col, loc.row] = value
+        theta = np.asarray(theta)
+        mats = [m.astype(theta.dtype) if theta.dtype != m.dtype else m.copy() for m in self._base]
+        for number, (rows, cols, k) in enumerate(self._fill_index):
+            if k.size:
+                mats[number][rows, cols] = theta[k]
         return mats
 
     def implied(self, theta: np.ndarray) -> np.ndarray:
@@ -176,35 +201,39 @@ class SemopyModel:
         sigma = m @ psi @ m.T + th
         d = c @ psi @ m.T  # (inner, p)
         p = sigma.shape[0]
-        eye = np.eye(p)
         d_sigma = np.zeros((self.n_free, p, p))
-        for k, locations in enumerate(self._locations):
-            g = d_sigma[k]
-            for loc in locations:
-                i, j = loc.row, loc.col
-                if loc.matrix == 0:  # beta
-                    t = np.outer(m[:, i], d[j])
-                    g += t + t.T
-                elif loc.matrix == 1:  # lambda
-                    t = np.outer(eye[i], d[j])
-                    g += t + t.T
-                elif loc.matrix == 2:  # psi
-                    t = np.outer(m[:, i], m[:, j])
-                    g += t + t.T if (loc.symmetric and i != j) else t
-                else:  # theta
-                    t = np.outer(eye[i], eye[j])
-                    g += t + t.T if (loc.symmetric and i != j) else t
+        idx = self._jacobian_index
+        if idx["beta"][0].size:  # dSigma = M E_ij (C Psi M') + transpose
+            k, i, j = idx["beta"]
+            t = m[:, i].T[:, :, None] * d[j][:, None, :]
+            np.add.at(d_sigma, k, t + t.transpose(0, 2, 1))
+        if idx["lambda"][0].size:  # dSigma = E_ij (C Psi M') + transpose
+            k, i, j = idx["lambda"]
+            t = np.zeros((k.size, p, p))
+            t[np.arange(k.size), i, :] = d[j]
+            np.add.at(d_sigma, k, t + t.transpose(0, 2, 1))
+        if idx["psi"][0].size:  # dSigma = M (E_ij [+ E_ji]) M'
+            k, i, j, both = idx["psi"]
+            t = m[:, i].T[:, :, None] * m[:, j].T[:, None, :]
+            t = t + both[:, None, None] * t.transpose(0, 2, 1)
+            np.add.at(d_sigma, k, t)
+        if idx["theta"][0].size:  # dSigma = E_ij [+ E_ji]
+            k, i, j, both = idx["theta"]
+            np.add.at(d_sigma, (k, i, j), 1.0)
+            np.add.at(d_sigma, (k[both], j[both], i[both]), 1.0)
         return sigma, d_sigma
 
     # ----------------------------------------------------- ML discrepancy
-    def discrepancy(self, theta: np.ndarray, sample_cov: np.ndarray | None = None) -> float:
+    def discrepancy(self, theta: np.ndarray, sample_cov: np.ndarray | None = None,
+                    logdet_s: float | None = None) -> float:
         """Normal-theory ML discrepancy ``F = tr(S Sigma^-1) + log|Sigma| - log|S| - p``.
 
         Returns ``inf`` where Sigma is not positive definite. ``chisq = N * F``
         (lavaan: ``2 * N * fmin`` with ``fmin = F / 2``).
         """
         s = self.sample_cov if sample_cov is None else sample_cov
-        logdet_s = self._logdet_s if sample_cov is None else float(np.linalg.slogdet(s)[1])
+        if logdet_s is None:
+            logdet_s = self._logdet_s if sample_cov is None else float(np.linalg.slogdet(s)[1])
         try:
             sigma = self.implied(theta)
             chol = np.linalg.cholesky(sigma)
