@@ -81,22 +81,78 @@ def main() -> None:
               help="Write the output to this file instead of the terminal.")
 @click.option("--estimator", type=click.Choice(["ML", "MLR"]), default="ML", show_default=True,
               help="ML, or MLR: sandwich SEs and Yuan-Bentler scaled statistics (lavaan's MLR).")
+@click.option("--se", "se_type", type=click.Choice(["standard", "bootstrap"]), default="standard",
+              show_default=True, help="Standard errors: model-based, or nonparametric bootstrap.")
+@click.option("--bootstrap", "n_boot", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Bootstrap resamples (with --se bootstrap).")
+@click.option("--seed", type=int, default=None, help="Seed of the bootstrap / Monte Carlo draws.")
+@click.option("--jobs", "n_jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes for the bootstrap (results do not depend on it).")
+@click.option("--ci", "ci_method", type=click.Choice(["delta", "percentile", "bca", "montecarlo"]),
+              default=None, help="Intervals of effects and hypotheses (default: percentile with "
+              "--se bootstrap, delta otherwise).")
+@click.option("--progress/--no-progress", default=True, help="Progress bar for the bootstrap.")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
 def fit_command(spec: Path, data: str, na_values: tuple[str, ...], output_format: str,
-                out: Path | None, estimator: str, debug: bool) -> None:
+                out: Path | None, estimator: str, se_type: str, n_boot: int, seed: int | None,
+                n_jobs: int, ci_method: str | None, progress: bool, debug: bool) -> None:
     """Fit the model in SPEC (.yaml or lavaan .lav) to survey data (lavaan's sem())."""
-    from .estimate import fit
+    from .effects import bootstrap, effects_table, monte_carlo_intervals, test_hypotheses
+    from .effects.bootstrap import with_bootstrap_inference
+    from scipy.stats import norm
 
-    result = _run(lambda: fit(spec, data, na_values=_parse_na_values(na_values),
-                              estimator=estimator, emit_warnings=False), debug)
+    from .summary import Summary
+
+    method = ci_method or ("percentile" if se_type == "bootstrap" else "delta")
+    if method in ("percentile", "bca") and se_type != "bootstrap":
+        raise click.UsageError(f"--ci {method} needs --se bootstrap")
+
+    def run() -> Any:
+        from .estimate import fit
+
+        result = fit(spec, data, na_values=_parse_na_values(na_values), estimator=estimator,
+                     emit_warnings=False)
+        boot = None
+        if se_type == "bootstrap":
+            boot = bootstrap(result, n_boot, seed=seed, n_jobs=n_jobs, progress=progress,
+                             bca=method == "bca")
+            result = with_bootstrap_inference(result, boot, method)
+        effects = effects_table(result)
+        if boot is not None:
+            bounds = boot.interval(method)
+            keys = [f"effect: {label}" for label in effects["effect"]]
+            effects["se"] = boot.se.reindex(keys).to_numpy()
+            effects["z"] = effects["est"] / effects["se"]
+            effects["pvalue"] = 2 * norm.sf(effects["z"].abs())
+            effects["ci_lower"] = bounds["lower"].reindex(keys).to_numpy()
+            effects["ci_upper"] = bounds["upper"].reindex(keys).to_numpy()
+        elif method == "montecarlo":
+            mc = monte_carlo_intervals(result, seed=seed)
+            keys = [f"effect: {label}" for label in effects["effect"]]
+            effects["ci_lower"] = mc["lower"].reindex(keys).to_numpy()
+            effects["ci_upper"] = mc["upper"].reindex(keys).to_numpy()
+        hypotheses = test_hypotheses(result, interval=method, boot=boot, seed=seed) \
+            if result.spec.hypotheses else None
+        return result, effects, hypotheses
+
+    result, effects, hypotheses = _run(run, debug)
     for message in result.warnings:
         click.echo(f"warning: {message}", err=True)
     if output_format == "json":
-        text = json.dumps(result.to_dict(), indent=2, allow_nan=False)
-    elif output_format == "markdown":
-        text = result.summary().as_markdown()
+        payload = result.to_dict()
+        payload["ci"] = method
+        payload["effects"] = json.loads(effects.to_json(orient="records"))
+        payload["hypotheses"] = hypotheses.to_records() if hypotheses is not None else []
+        text = json.dumps(payload, indent=2, allow_nan=False)
     else:
-        text = result.summary().as_text()
+        summary = result.summary()
+        extra = [(f"Effects ({method} intervals)", effects.drop(columns=["source", "target"]))]
+        if hypotheses is not None:
+            extra.append((f"Hypotheses ({method} intervals)",
+                          hypotheses.table.drop(columns=["description"])))
+        summary = Summary(summary.title, summary.sections[:-1] + tuple(extra)
+                          + summary.sections[-1:], digits=summary.digits)
+        text = summary.as_markdown() if output_format == "markdown" else summary.as_text()
     _write(text, out)
 
 

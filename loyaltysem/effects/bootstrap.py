@@ -248,4 +248,35 @@ def bootstrap(result: FitResult, n_boot: int = 1000, *, seed: int | None = None,
         seed=seed, jackknife=jackknife)
 
 
-__all__ = ["BootstrapResult", "bootstrap", "statistic_names"]
+__all__ = ["BootstrapResult", "bootstrap", "statistic_names", "with_bootstrap_inference"]
+
+
+def with_bootstrap_inference(result: FitResult, boot: BootstrapResult, method: str = "percentile",
+                             level: float = 0.95) -> FitResult:
+    """A copy of ``result`` whose SEs and intervals come from the bootstrap.
+
+    As lavaan's ``se = "bootstrap"``: ``se`` is the SD of the draws, ``z`` and
+    ``pvalue`` use it, and the interval is the percentile (or BCa) interval.
+    """
+    import dataclasses
+
+    from scipy import stats
+
+    intervals = boot.interval(method, level)
+    estimates = result.estimates.copy()
+    keys = [f"{r.lhs} :=" if r.op == ":=" else f"{r.lhs} {r.op} {r.rhs}"
+            for r in estimates.itertuples(index=False)]
+    se = np.array(boot.se.reindex(keys).to_numpy(), dtype=float)
+    fixed = result.estimates["se"].to_numpy() == 0
+    se[fixed] = 0.0
+    estimates["se"] = se
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(se > 0, estimates["est"] / se, np.nan)
+    estimates["z"] = z
+    estimates["pvalue"] = 2 * stats.norm.sf(np.abs(z))
+    lower = intervals["lower"].reindex(keys).to_numpy()
+    upper = intervals["upper"].reindex(keys).to_numpy()
+    estimates["ci_lower"] = np.where(fixed, estimates["est"], lower)
+    estimates["ci_upper"] = np.where(fixed, estimates["est"], upper)
+    return dataclasses.replace(result, estimates=estimates, se_type=f"bootstrap ({method})",
+                               warnings=result.warnings + (boot.summary_line(),))

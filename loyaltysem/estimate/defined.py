@@ -63,6 +63,19 @@ class DefinedParameters:
             out.append(value)
         return np.array(out)
 
+    def values_from_draws(self, thetas: np.ndarray) -> np.ndarray:
+        """Defined parameters for many parameter vectors (rows of ``thetas``): (n_draws, n_defined)."""
+        scope: dict[str, object] = {}
+        for label, (kind, where) in self._label_source.items():
+            scope[label] = thetas[:, int(where)] if kind == "free" else np.full(len(thetas), where)
+        out = []
+        for name, expression in zip(self.names, self._expressions):
+            value = np.broadcast_to(np.asarray(expression.evaluate(scope), dtype=float),
+                                    (len(thetas),))
+            scope[name] = value
+            out.append(value)
+        return np.array(out).T if out else np.zeros((len(thetas), 0))
+
     def jacobian(self, theta: np.ndarray) -> np.ndarray:
         """``d defined / d theta`` by the complex step, shape (n_defined, q)."""
         q = len(theta)

@@ -86,6 +86,7 @@ class FitResult:
     n_dropped: int
     theta: np.ndarray = field(repr=False)
     problems: tuple[Any, ...] = field(default=(), repr=False)
+    se_type: str = "standard"
 
     # ------------------------------------------------------------------ views
     @property
@@ -163,6 +164,7 @@ class FitResult:
         overview = {
             "model": self.spec.name,
             "estimator": self.estimator,
+            "standard errors": self.se_type,
             "observations": self.nobs,
             "rows dropped (listwise)": self.n_dropped,
             "free parameters": int(fit["npar"]),
@@ -212,6 +214,7 @@ class FitResult:
         return {
             "model": self.spec.name,
             "estimator": self.estimator,
+            "se": self.se_type,
             "estimates": rows,
             "fit": fit,
             "r2": {k: _json_number(v) for k, v in self.r2.items()},

@@ -1,0 +1,19 @@
+"""Effects along the chain: direct, indirect, total; intervals; hypothesis tests.
+
+- :mod:`.paths`: enumerate effects from the structural model
+- :mod:`.delta`: effects with delta-method SEs (unstandardized, standardized)
+- :mod:`.bootstrap`: the bootstrap engine (parallel, seeded, warm-started)
+- :mod:`.intervals`: percentile, BCa, Monte Carlo draws
+- :mod:`.montecarlo`: Monte Carlo intervals (Preacher & Selig 2012)
+- :mod:`.hypotheses`: :func:`test_hypotheses` → :class:`HypothesisTable`
+"""
+from __future__ import annotations
+
+from .bootstrap import BootstrapResult, bootstrap
+from .delta import effects_table
+from .hypotheses import HypothesisTable, test_hypotheses
+from .montecarlo import monte_carlo_intervals
+from .paths import Effect, enumerate_effects
+
+__all__ = ["BootstrapResult", "Effect", "HypothesisTable", "bootstrap", "effects_table",
+           "enumerate_effects", "monte_carlo_intervals", "test_hypotheses"]
