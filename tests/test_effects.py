@@ -201,3 +201,22 @@ def test_opposite_sign_and_effect_hypotheses():
 def test_interval_method_needs_bootstrap(chain):
     with pytest.raises(ValueError, match="needs a bootstrap"):
         run_hypotheses(chain, interval="bca")
+
+
+def test_precompiled_statistics_equal_the_reference_functions(chain):
+    """The bootstrap's numpy StatisticsPlan == the pandas functions (to 1e-12)."""
+    from loyaltysem.effects.bootstrap import _Refitter
+    from loyaltysem.effects.paths import effect_values, enumerate_effects, regression_coefficients
+    from loyaltysem.estimate.solution import parameter_values, standardized_values
+
+    table = chain.spec.parameter_table
+    effects = enumerate_effects(chain.spec.structural_paths)
+    refitter = _Refitter(table, chain.data, chain.theta, list(chain.spec.roles.latent), effects)
+    theta = chain.theta * 1.01
+    cov = refitter.model.sample_cov
+    values = parameter_values(table, theta, cov, refitter.model.observed)
+    _, std_all = standardized_values(table, theta, refitter.model, list(chain.spec.roles.latent))
+    expected = np.concatenate([
+        values, effect_values(effects, regression_coefficients(table, values)),
+        effect_values(effects, regression_coefficients(table, std_all))])
+    np.testing.assert_allclose(refitter.statistics(theta, cov), expected, rtol=1e-12, atol=1e-14)

@@ -33,9 +33,9 @@ import pandas as pd
 from ..estimate import FitResult
 from ..estimate.optimizer import fisher_scoring
 from ..estimate.semopy_engine import SemopyModel
-from ..estimate.solution import parameter_values, standardized_values
 from .intervals import bca_interval, percentile_interval
-from .paths import Effect, effect_values, enumerate_effects, regression_coefficients
+from .paths import Effect, enumerate_effects
+from .statistics import StatisticsPlan
 
 _CHUNK = 25
 #: lavaan-grade convergence for resamples: relative change of F below 1e-10
@@ -67,13 +67,12 @@ class _Refitter:
         self.theta_hat = theta_hat
         self.latent = list(latent)
         self.effects = list(effects)
+        self.plan = StatisticsPlan(table, self.model, self.latent, self.effects)
+        self._latent_index = self.plan.latent_index
 
     def statistics(self, theta: np.ndarray, sample_cov: np.ndarray) -> np.ndarray:
-        values = parameter_values(self.table, theta, sample_cov, self.model.observed)
-        effects = effect_values(self.effects, regression_coefficients(self.table, values))
-        _, std_all = standardized_values(self.table, theta, self.model, self.latent)
-        std_effects = effect_values(self.effects, regression_coefficients(self.table, std_all))
-        return np.concatenate([values, effects, std_effects]).astype(float)
+        """Parameter values, effects and standardized effects (see :func:`statistic_names`)."""
+        return self.plan.compute(theta, sample_cov)
 
     def fit_rows(self, rows: np.ndarray) -> tuple[bool, bool, np.ndarray, np.ndarray]:
         """Refit on the given rows: (converged, admissible, theta, statistics)."""
@@ -96,7 +95,7 @@ class _Refitter:
         admissible = bool(np.all(theta[model.variance_index] >= 0))
         if admissible and self.latent:
             inner = model.inner_covariance(theta)
-            index = [model.latent_inner.index(v) for v in self.latent]
+            index = self._latent_index
             admissible = bool(np.linalg.eigvalsh(inner[np.ix_(index, index)]).min() > 0)
         return True, admissible, theta, self.statistics(theta, cov)
 
