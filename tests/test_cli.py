@@ -151,3 +151,29 @@ def test_mlr_json_has_the_robust_statistics():
         assert isinstance(out["fit"][name], float), name
     assert out["estimator"] == "MLR"
     assert abs(out["fit"]["scaling_factor"] - 1.28636698) < 1e-5   # lavaan chisq.scaling.factor
+
+
+def test_bootstrap_options_and_json():
+    out = fit_json(str(ROOT / "models/loyalty_chain.yaml"), "--data", "loyalty_chain",
+                   "--se", "bootstrap", "--bootstrap", "40", "--seed", "1", "--jobs", "1",
+                   "--no-progress")
+    assert out["se"] == "bootstrap (percentile)"
+    assert out["ci"] == "percentile"
+    assert [h["id"] for h in out["hypotheses"]] == ["H1", "H2", "H3", "H4"]
+    assert {"effect", "kind", "est", "se", "ci_lower", "ci_upper", "std_all"} <= set(out["effects"][0])
+    assert any("bootstrap: 40 resamples" in w for w in out["warnings"])
+    again = fit_json(str(ROOT / "models/loyalty_chain.yaml"), "--data", "loyalty_chain",
+                     "--se", "bootstrap", "--bootstrap", "40", "--seed", "1", "--jobs", "2",
+                     "--no-progress")
+    assert again["estimates"] == out["estimates"]   # same seed, any number of workers
+
+
+def test_montecarlo_ci_and_bad_combination():
+    out = fit_json(str(ROOT / "models/loyalty_chain.yaml"), "--data", "loyalty_chain",
+                   "--ci", "montecarlo", "--seed", "3")
+    assert out["ci"] == "montecarlo"
+    h4 = [h for h in out["hypotheses"] if h["id"] == "H4"][0]
+    assert h4["verdict"] == "supported"
+    result = run("fit", str(ROOT / "models/loyalty_chain.yaml"), "--data", "loyalty_chain",
+                 "--ci", "bca")
+    assert result.exit_code == 2 and "needs --se bootstrap" in result.output
