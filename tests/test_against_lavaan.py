@@ -53,14 +53,15 @@ def _data(name):
 
 @pytest.fixture(scope="module")
 def fits():
+    """``fits(name, estimator="ML")``: each model fitted once per module."""
     cache = {}
 
-    def get(name):
-        if name not in cache:
+    def get(name, estimator="ML"):
+        if (name, estimator) not in cache:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                cache[name] = ls.fit(MODEL_FILES[name], _data(name))
-        return cache[name]
+                cache[name, estimator] = ls.fit(MODEL_FILES[name], _data(name), estimator=estimator)
+        return cache[name, estimator]
 
     return get
 
@@ -193,17 +194,8 @@ ROBUST_NAMES = {
 
 
 @pytest.fixture(scope="module")
-def mlr_fits():
-    cache = {}
-
-    def get(name):
-        if name not in cache:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                cache[name] = ls.fit(MODEL_FILES[name], _data(name), estimator="MLR")
-        return cache[name]
-
-    return get
+def mlr_fits(fits):
+    return lambda name: fits(name, "MLR")
 
 
 @pytest.mark.parametrize("name", MODELS)
