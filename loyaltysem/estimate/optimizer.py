@@ -73,9 +73,10 @@ def fisher_scoring(
         ``dx_tol`` set, a step that changes ``F`` by less than ``ftol (1 + F)``
         ends the search as converged when ``max |dF/dx| < dx_tol``.
     stall_window : int
-        Stop as not converged when ``F`` has decreased by less than
-        ``ftol (1 + F)`` over this many iterations while the gradient stays
-        large: the estimates drift along a direction without an interior
+        When ``F`` has decreased by less than ``ftol (1 + F)`` per iteration
+        over this many iterations: converged if the gradient is below the
+        acceptance bound (``sqrt(gtol)``, or ``dx_tol``), otherwise stop as not
+        converged — the estimates drift along a direction without an interior
         optimum (improper solutions in bootstrap resamples).
     diverge_after, diverge_gradient : int, float
         If set: stop as not converged when, after ``diverge_after`` scoring
@@ -148,6 +149,9 @@ def fisher_scoring(
             break
         if (len(history) > stall_window
                 and history[-stall_window - 1] - f < ftol * (1.0 + f) * stall_window):
+            if np.max(np.abs(g)) < accept:
+                converged, message = True, "the discrepancy no longer decreases; gradient small"
+                break
             message = (f"stalled: the discrepancy no longer decreases but the gradient is "
                        f"{np.max(np.abs(g)):.2g} (no interior optimum; estimates drift)")
             break
