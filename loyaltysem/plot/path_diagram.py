@@ -1,0 +1,304 @@
+"""Path diagrams with matplotlib only (no graphviz).
+
+Constructs are ellipses in layers from left to right in causal order (the
+layer of a construct is the length of the longest structural path that
+reaches it); within a layer, constructs are ordered by the barycenter
+heuristic to reduce crossings (Sugiyama, Tagawa & Toda, 1981). Items are
+small boxes in a row above (upper half of a layer) or below the construct.
+Arrows are clipped at the shapes' edges; path labels carry the standardized
+coefficient with significance stars and are placed along their arrow where
+they collide with nothing else.
+
+References
+----------
+Sugiyama, K., Tagawa, S., & Toda, M. (1981). Methods for visual
+understanding of hierarchical system structures. IEEE Transactions on
+Systems, Man, and Cybernetics, 11(2), 109-125.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..estimate import FitResult
+
+ELLIPSE_HEIGHT = 0.8
+ITEM_HEIGHT = 0.42
+ITEM_GAP = 0.1
+ROW_GAP = 0.45
+
+
+def stars(pvalue: float) -> str:
+    """``***`` p < .001, ``**`` p < .01, ``*`` p < .05."""
+    if not np.isfinite(pvalue):
+        return ""
+    return "***" if pvalue < 0.001 else "**" if pvalue < 0.01 else "*" if pvalue < 0.05 else ""
+
+
+def layers(nodes: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[str, int]:
+    """Layer of each node: 0 without predecessors, else 1 + the deepest predecessor."""
+    predecessors: dict[str, list[str]] = {n: [] for n in nodes}
+    for a, b in edges:
+        if a != b:
+            predecessors[b].append(a)
+    depth: dict[str, int] = {}
+
+    def visit(node: str, trail: frozenset[str]) -> int:
+        if node in depth:
+            return depth[node]
+        parents = [p for p in predecessors[node] if p not in trail]
+        value = 0 if not parents else 1 + max(visit(p, trail | {node}) for p in parents)
+        depth[node] = value
+        return value
+
+    for node in nodes:
+        visit(node, frozenset())
+    return depth
+
+
+def order_layers(nodes: Sequence[str], edges: Sequence[tuple[str, str]], layer: dict[str, int],
+                 sweeps: int = 6) -> list[list[str]]:
+    """Order nodes within layers by repeated barycenter sweeps."""
+    count = max(layer.values(), default=0) + 1
+    columns = [[n for n in nodes if layer[n] == k] for k in range(count)]
+    neighbours: dict[str, list[str]] = {n: [] for n in nodes}
+    for a, b in edges:
+        neighbours[a].append(b)
+        neighbours[b].append(a)
+    for _ in range(sweeps):
+        for column in columns:
+            position = {n: i / max(len(c) - 1, 1) for c in columns for i, n in enumerate(c)}
+            column.sort(key=lambda n: np.mean([position[m] for m in neighbours[n]])
+                        if neighbours[n] else position[n])
+    return columns
+
+
+@dataclass
+class _Node:
+    name: str
+    x: float
+    y: float
+    width: float
+    items: list[str]
+    items_above: bool
+
+
+def _text_width(text: str, size: float) -> float:
+    """Rough width in inches of a one-line label at ``size`` points."""
+    return 0.62 * size / 72 * len(text) + 0.12
+
+
+def path_diagram(result: FitResult, *, items: bool = True, hypotheses: bool = False,
+                 loadings: bool = True, ax=None, fontsize: float = 9.0, alpha: float = 0.05):
+    """Draw the fitted model as a path diagram.
+
+    Parameters
+    ----------
+    result : FitResult
+    items : bool
+        Draw the items (boxes) beside their constructs.
+    hypotheses : bool
+        Prefix path labels with the hypothesis id (``H1: .52***``).
+    loadings : bool
+        Show each item's standardized loading in its box.
+    ax : matplotlib Axes, optional
+        Draw into these axes (the figure is sized by the caller then).
+    fontsize : float
+    alpha : float
+        Significance level: paths with p >= alpha are dashed.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig.savefig("model.svg")`` (or .png, .pdf).
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Ellipse, FancyArrowPatch, Rectangle
+
+    spec = result.spec
+    constructs = spec.constructs
+    structural = [(a, b) for a, b in spec.structural_paths]
+    nodes = list(dict.fromkeys(list(constructs) + [n for e in structural for n in e]))
+    layer = layers(nodes, structural)
+    columns = order_layers(nodes, structural, layer)
+    std = result.estimates.set_index(["lhs", "op", "rhs"])
+
+    def node_width(name: str) -> float:
+        return max(1.3, _text_width(name, fontsize + 1) + 0.5)
+
+    def item_width(item: str) -> float:
+        label = item if not loadings else max(item, "0.00", key=len)
+        return max(0.55, _text_width(label, fontsize - 1))
+
+    def row_width(name: str) -> float:
+        names = constructs[name].items if (items and name in constructs) else ()
+        return sum(item_width(i) for i in names) + ITEM_GAP * max(len(names) - 1, 0)
+
+    layer_gap = max(max(row_width(n), node_width(n)) for n in nodes) + 1.4
+    slot = ELLIPSE_HEIGHT + (ROW_GAP + ITEM_HEIGHT * (2 if loadings else 1) if items else 0) + 0.9
+    placed: dict[str, _Node] = {}
+    for k, column in enumerate(columns):
+        top = (len(column) - 1) * slot / 2
+        for i, name in enumerate(column):
+            placed[name] = _Node(name, k * layer_gap, top - i * slot, node_width(name),
+                                 list(constructs[name].items) if (items and name in constructs) else [],
+                                 items_above=i < len(column) / 2 or len(column) == 1)
+    width = layer_gap * len(columns)
+    height = slot * max(len(c) for c in columns) + 0.6
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(max(width, 4.0), max(height, 3.0)))
+    else:
+        fig = ax.figure
+    ax.set_xlim(-layer_gap / 2, width - layer_gap / 2)
+    ax.set_ylim(-height / 2, height / 2)
+    ax.set_aspect("equal")
+    ax.axis("off")
+
+    shapes = {}
+    r2 = result.r2
+    for node in placed.values():
+        latent = node.name in constructs
+        label = node.name
+        if node.name in r2.index and node.name in {b for _, b in structural}:
+            label += f"\nR² = {r2[node.name]:.2f}"
+        if latent:
+            patch = Ellipse((node.x, node.y), node.width, ELLIPSE_HEIGHT, facecolor="#eef3fb",
+                            edgecolor="#1f3b73", linewidth=1.3, zorder=2)
+        else:
+            patch = Rectangle((node.x - node.width / 2, node.y - ELLIPSE_HEIGHT / 2), node.width,
+                              ELLIPSE_HEIGHT, facecolor="#f6f6f6", edgecolor="#333333", zorder=2)
+        ax.add_patch(patch)
+        patch.set_gid(f"node:{node.name}")
+        ax.text(node.x, node.y, label, ha="center", va="center", fontsize=fontsize,
+                zorder=3, gid=f"label:{node.name}")
+        shapes[node.name] = patch
+        if node.items:
+            widths = [item_width(i) for i in node.items]
+            total = sum(widths) + ITEM_GAP * (len(widths) - 1)
+            x = node.x - total / 2
+            direction = 1 if node.items_above else -1
+            y_center = node.y + direction * (ELLIPSE_HEIGHT / 2 + ROW_GAP
+                                             + ITEM_HEIGHT * (2 if loadings else 1) / 2)
+            box_height = ITEM_HEIGHT * (2 if loadings else 1)
+            for item, w in zip(node.items, widths):
+                box = Rectangle((x, y_center - box_height / 2), w, box_height, facecolor="white",
+                                edgecolor="#555555", linewidth=0.8, zorder=2, gid=f"item:{item}")
+                ax.add_patch(box)
+                text = item
+                if loadings and (node.name, "=~", item) in std.index:
+                    text += f"\n{std.loc[(node.name, '=~', item), 'std_all']:.2f}"
+                ax.text(x + w / 2, y_center, text, ha="center", va="center",
+                        fontsize=fontsize - 1, zorder=3, gid=f"itemlabel:{item}")
+                arrow = FancyArrowPatch(posA=(node.x, node.y), posB=(x + w / 2, y_center),
+                                        patchA=patch, patchB=box, arrowstyle="-|>",
+                                        mutation_scale=8, color="#777777", linewidth=0.7,
+                                        shrinkA=0, shrinkB=0, zorder=1,
+                                        gid=f"arrow:{node.name}->{item}")
+                ax.add_patch(arrow)
+                x += w + ITEM_GAP
+
+    hypothesis_of = {tuple(h.chain): h.id for h in spec.hypotheses if len(h.chain) == 2}
+    arcs: list[tuple[_Node, _Node, float]] = []
+    label_boxes: list[tuple[float, float, float, float]] = []
+    occupied = [_patch_box(p) for p in ax.patches]
+    for a, b in structural:
+        row = std.loc[(b, "~", a)]
+        significant = np.isfinite(row["pvalue"]) and row["pvalue"] < alpha
+        skip = layer[b] - layer[a]
+        distance = float(np.hypot(placed[b].x - placed[a].x, placed[b].y - placed[a].y))
+        if skip == 1 or distance == 0:
+            rad = 0.0
+        else:  # arcs that skip layers bow below the row, deeper the more they skip
+            rad = (0.55 * slot * (abs(skip) - 1) + 0.7) / distance
+            if placed[b].x < placed[a].x:
+                rad = -rad
+        arcs.append((placed[a], placed[b], rad))
+        arrow = FancyArrowPatch(posA=(placed[a].x, placed[a].y), posB=(placed[b].x, placed[b].y),
+                                patchA=shapes[a], patchB=shapes[b], arrowstyle="-|>",
+                                mutation_scale=12, linewidth=1.3, color="#1f3b73",
+                                linestyle="-" if significant else (0, (4, 3)),
+                                connectionstyle=f"arc3,rad={rad}", shrinkA=0, shrinkB=0,
+                                zorder=1, gid=f"path:{a}->{b}")
+        ax.add_patch(arrow)
+        text = f"{row['std_all']:.2f}{stars(row['pvalue'])}"
+        if hypotheses and (a, b) in hypothesis_of:
+            text = f"{hypothesis_of[(a, b)]}: {text}"
+        x, y = _free_spot(placed[a], placed[b], rad, text, fontsize, occupied + label_boxes)
+        label_boxes.append(_text_box(x, y, text, fontsize))
+        ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, zorder=4,
+                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"},
+                gid=f"pathlabel:{a}->{b}")
+    _fit_limits(ax, occupied + label_boxes, arcs)
+    return fig
+
+
+def _fit_limits(ax, boxes: list, arcs: list) -> None:
+    """Axes limits that contain every shape, label and arc (with a margin)."""
+    xs, ys = [], []
+    for x0, y0, x1, y1 in boxes:
+        if np.isfinite(x0):
+            xs += [x0, x1]
+            ys += [y0, y1]
+    for start, end, rad in arcs:
+        mx, my = (start.x + end.x) / 2, (start.y + end.y) / 2
+        dx, dy = end.x - start.x, end.y - start.y
+        xs.append(mx + rad * dy / 2)   # the arc's apex is halfway to its control point
+        ys.append(my - rad * dx / 2)
+    margin = 0.3
+    ax.set_xlim(min(xs) - margin, max(xs) + margin)
+    ax.set_ylim(min(ys) - margin, max(ys) + margin)
+    width = ax.get_xlim()[1] - ax.get_xlim()[0]
+    height = ax.get_ylim()[1] - ax.get_ylim()[0]
+    if ax.figure.get_axes() == [ax]:
+        ax.figure.set_size_inches(max(width, 4.0), max(height, 2.5))
+        ax.set_position([0, 0, 1, 1])
+
+
+def _patch_box(patch) -> tuple[float, float, float, float]:
+    """Data-coordinate box (x0, y0, x1, y1) of an ellipse or rectangle."""
+    from matplotlib.patches import Ellipse
+
+    if isinstance(patch, Ellipse):
+        cx, cy = patch.center
+        return (cx - patch.width / 2, cy - patch.height / 2, cx + patch.width / 2,
+                cy + patch.height / 2)
+    if hasattr(patch, "get_x"):
+        return (patch.get_x(), patch.get_y(), patch.get_x() + patch.get_width(),
+                patch.get_y() + patch.get_height())
+    return (np.inf, np.inf, -np.inf, -np.inf)
+
+
+def _text_box(x: float, y: float, text: str, fontsize: float) -> tuple[float, float, float, float]:
+    w = _text_width(text, fontsize) + 0.1
+    h = fontsize / 72 * 1.6
+    return (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+
+
+def _overlaps(a, b) -> bool:
+    return not (a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1])
+
+
+def _free_spot(start: _Node, end: _Node, rad: float, text: str, fontsize: float,
+               occupied: list) -> tuple[float, float]:
+    """A point along the arrow (arc) where the label collides with nothing drawn."""
+    (x0, y0), (x1, y1) = (start.x, start.y), (end.x, end.y)
+    mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+    dx, dy = x1 - x0, y1 - y0
+    control = (mx + rad * dy, my - rad * dx)  # arc3 control point
+    candidates = [0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75, 0.2, 0.8, 0.35, 0.65, 0.45, 0.55]
+    best = None
+    for t in candidates:
+        x = (1 - t) ** 2 * x0 + 2 * (1 - t) * t * control[0] + t**2 * x1
+        y = (1 - t) ** 2 * y0 + 2 * (1 - t) * t * control[1] + t**2 * y1
+        box = _text_box(x, y, text, fontsize)
+        if not any(_overlaps(box, other) for other in occupied):
+            return x, y
+        if best is None:
+            best = (x, y)
+    for shift in (0.35, -0.35, 0.7, -0.7):
+        x, y = mx, my + shift
+        if not any(_overlaps(_text_box(x, y, text, fontsize), other) for other in occupied):
+            return x, y
+    return best

@@ -1,0 +1,109 @@
+"""Path diagrams: legible for every shipped model (renderer bounding boxes)."""
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.patches import Ellipse, FancyArrowPatch, Rectangle  # noqa: E402
+
+import loyaltysem as ls  # noqa: E402
+from loyaltysem.plot import path_diagram  # noqa: E402
+from loyaltysem.plot.path_diagram import layers, stars  # noqa: E402
+
+from lavaan_reference import ROOT  # noqa: E402
+
+SHIPPED = [("loyalty_chain.yaml", "loyalty_chain"), ("ecsi.yaml", "mobi"),
+           ("corp_rep.yaml", "corp_rep"), ("acsi.yaml", "mobi"),
+           ("hs_cfa.lav", "holzinger_swineford"), ("poldem.lav", "political_democracy")]
+
+
+@pytest.fixture(scope="module", params=SHIPPED, ids=[m for m, _ in SHIPPED])
+def diagram(request):
+    model, data = request.param
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = ls.fit(ROOT / "models" / model, data, emit_warnings=False)
+    fig = path_diagram(result, hypotheses=True)
+    fig.canvas.draw()
+    return result, fig
+
+
+def _owner(gid: str) -> str:
+    return gid.split(":", 1)[1] if gid and ":" in gid else ""
+
+
+def test_no_two_texts_or_shapes_overlap(diagram):
+    _, fig = diagram
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    shapes = [(p.get_gid(), p.get_window_extent(renderer)) for p in ax.patches
+              if isinstance(p, (Ellipse, Rectangle))]
+    texts = [(t.get_gid(), t.get_window_extent(renderer)) for t in ax.texts]
+    for (a, box_a), (b, box_b) in itertools.combinations(shapes, 2):
+        assert not box_a.overlaps(box_b), f"shapes {a} and {b} overlap"
+    for (a, box_a), (b, box_b) in itertools.combinations(texts, 2):
+        assert not box_a.overlaps(box_b), f"texts {a} and {b} overlap"
+    for text_gid, text_box in texts:
+        for shape_gid, shape_box in shapes:
+            if _owner(text_gid) == _owner(shape_gid):
+                assert shape_box.contains(*text_box.p0) and shape_box.contains(*text_box.p1), \
+                    f"{text_gid} sticks out of its shape"
+                continue
+            assert not text_box.overlaps(shape_box), f"text {text_gid} overlaps {shape_gid}"
+
+
+def test_every_arrow_ends_on_its_targets_edge(diagram):
+    _, fig = diagram
+    ax = fig.axes[0]
+    by_gid = {p.get_gid(): p for p in ax.patches}
+    arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+    assert arrows
+    for arrow in arrows:
+        source, target = arrow.get_gid().split(":", 1)[1].split("->")
+        shape = by_gid.get(f"node:{target}") or by_gid.get(f"item:{target}")
+        tip = arrow.get_path().vertices.T  # data coordinates, arrow head included
+        if isinstance(shape, Ellipse):
+            cx, cy = shape.center
+            radius = ((tip[0] - cx) / (shape.width / 2)) ** 2 + ((tip[1] - cy) / (shape.height / 2)) ** 2
+            # distance of the tip from the outline, in data units (= inches): within 0.06"
+            distance = np.abs(np.sqrt(radius) - 1) * max(shape.width, shape.height) / 2
+            assert np.min(distance) < 0.06, f"{arrow.get_gid()} does not end on the edge"
+        else:
+            x0, y0 = shape.get_x(), shape.get_y()
+            x1, y1 = x0 + shape.get_width(), y0 + shape.get_height()
+            on_edge = (np.minimum.reduce([np.abs(tip[0] - x0), np.abs(tip[0] - x1),
+                                          np.abs(tip[1] - y0), np.abs(tip[1] - y1)]) < 0.06) & \
+                (tip[0] >= x0 - 0.06) & (tip[0] <= x1 + 0.06) & (tip[1] >= y0 - 0.06) & (tip[1] <= y1 + 0.06)
+            assert on_edge.any(), f"{arrow.get_gid()} does not end on the box edge"
+
+
+def test_saves_png_svg_pdf_and_accepts_ax(tmp_path, diagram):
+    result, fig = diagram
+    for suffix in ("png", "svg", "pdf"):
+        fig.savefig(tmp_path / f"model.{suffix}")
+        assert (tmp_path / f"model.{suffix}").stat().st_size > 1000
+    import matplotlib.pyplot as plt
+
+    own_fig, ax = plt.subplots(figsize=(8, 4))
+    assert path_diagram(result, ax=ax, items=False) is own_fig
+    plt.close("all")
+
+
+def test_paths_are_labelled_with_standardized_coefficients_and_stars():
+    result = ls.fit(ROOT / "models/loyalty_chain.yaml", "loyalty_chain")
+    fig = path_diagram(result, hypotheses=True)
+    labels = {t.get_gid(): t.get_text() for t in fig.axes[0].texts}
+    std = result.paths.set_index(["rhs", "lhs"]).loc[("SAT", "TRU"), "std_all"]
+    assert labels["pathlabel:SAT->TRU"] == f"H1: {std:.2f}***"
+    assert "R² = " in labels["label:TRU"]
+
+
+def test_layers_and_stars():
+    assert layers(["A", "B", "C"], [("A", "B"), ("B", "C"), ("A", "C")]) == {"A": 0, "B": 1, "C": 2}
+    assert [stars(p) for p in (0.0001, 0.005, 0.03, 0.2, np.nan)] == ["***", "**", "*", "", ""]
