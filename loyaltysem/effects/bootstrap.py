@@ -7,9 +7,12 @@ Design:
   and its index: results are identical whatever the number of workers;
 - the model is built once per worker; a resample only changes the sample
   covariance, and is refitted by Fisher scoring warm-started at the
-  full-sample estimates (a bounded warm-up is tried if that fails);
-- convergence is judged as for the full sample (gradient below 1e-9 or a
-  negligible objective change); **rule**: resamples that do not converge are
+  full-sample estimates, with one BLAS thread so that the floating-point
+  result does not depend on the process it runs in;
+- convergence is lavaan's: relative change of F below 1e-10 with
+  max |gradient| below 2e-3; a resample whose gradient is still above 1 after
+  30 iterations is diverging (towards an improper solution) and is not
+  converged; **rule**: resamples that do not converge are
   dropped and counted (as lavaan does); converged but inadmissible resamples
   (a negative variance or a non-positive-definite latent covariance matrix)
   are kept and counted (as lavaan does, which warns about them);
@@ -29,6 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from ..estimate import FitResult
 from ..estimate.optimizer import fisher_scoring
@@ -101,6 +105,13 @@ class _Refitter:
 
 
 def _run_chunk(table, data, theta_hat, latent, effects, tasks):
+    # one BLAS thread, in the parent and in every worker alike: the floating-point
+    # result of a refit must not depend on how many threads a process uses
+    with threadpool_limits(limits=1):
+        return _run_tasks(table, data, theta_hat, latent, effects, tasks)
+
+
+def _run_tasks(table, data, theta_hat, latent, effects, tasks):
     refitter = _Refitter(table, data, theta_hat, latent, effects)
     n = refitter.values.shape[0]
     out = []
