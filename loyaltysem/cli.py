@@ -194,6 +194,36 @@ def validate_command(spec: Path, data: str, na_values: tuple[str, ...], output_f
     _write(text, out)
 
 
+@main.command("report")
+@click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--data", "data", required=True,
+              help="CSV file, or the name of a shipped dataset (see 'loyaltysem datasets').")
+@click.option("--na-values", "na_values", multiple=True, help="Codes that mean missing.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Output file: .html (self-contained), .md or .tex.")
+@click.option("--format", "report_format", type=click.Choice(["html", "md", "tex"]), default=None,
+              help="Overrides the format implied by --out's suffix.")
+@click.option("--estimator", type=click.Choice(["ML", "MLR"]), default="ML", show_default=True)
+@click.option("--bootstrap", "n_boot", type=click.IntRange(min=0), default=500, show_default=True,
+              help="Resamples for the HTMT intervals.")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
+def report_command(spec: Path, data: str, na_values: tuple[str, ...], out: Path,
+                   report_format: str | None, estimator: str, n_boot: int, seed: int,
+                   debug: bool) -> None:
+    """Write a report of SPEC on the data: model, data, measurement, fit, estimates, hypotheses."""
+    from .estimate import fit
+    from .report import build_report, write_report
+
+    def run() -> Any:
+        result = fit(spec, data, na_values=_parse_na_values(na_values), estimator=estimator,
+                     emit_warnings=False)
+        return write_report(build_report(result, n_boot=n_boot, seed=seed), out, report_format)
+
+    path = _run(run, debug)
+    click.echo(f"wrote {path}", err=True)
+
+
 @main.command("datasets")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True)

@@ -1,10 +1,11 @@
-"""Figures (matplotlib only): path diagrams.
+"""Figures (matplotlib only): path diagrams, forest plots, residual heatmaps, loadings.
 
 Functions take ``ax=None`` and return the matplotlib Figure, which the user
 can restyle and save as PNG, SVG or PDF.
 """
 from __future__ import annotations
 
+from .figures import forest_plot, loadings_plot, residual_heatmap
 from .path_diagram import path_diagram
 
-__all__ = ["path_diagram"]
+__all__ = ["forest_plot", "loadings_plot", "path_diagram", "residual_heatmap"]
