@@ -107,3 +107,25 @@ def test_paths_are_labelled_with_standardized_coefficients_and_stars():
 def test_layers_and_stars():
     assert layers(["A", "B", "C"], [("A", "B"), ("B", "C"), ("A", "C")]) == {"A": 0, "B": 1, "C": 2}
     assert [stars(p) for p in (0.0001, 0.005, 0.03, 0.2, np.nan)] == ["***", "**", "*", "", ""]
+
+
+def test_a_twelve_construct_model_is_legible():
+    """Any user spec up to 12 constructs: a random layered model of 12 constructs."""
+    from loyaltysem.data.synthetic import PopulationModel, simulate_survey
+
+    rng = np.random.default_rng(4)
+    names = [f"C{i:02d}" for i in range(12)]
+    loadings = {c: {f"{c.lower()}_{j}": 0.75 for j in range(1, 4)} for c in names}
+    paths = {}
+    for i, target in enumerate(names[3:], start=3):
+        for source in rng.choice(names[:i], size=2, replace=False):
+            paths[(str(source), target)] = 0.2
+    population = PopulationModel(loadings=loadings, paths=paths)
+    data = simulate_survey(population, 800, seed=1)
+    syntax = "\n".join(f"{c} =~ " + " + ".join(items) for c, items in loadings.items())
+    syntax += "\n" + "\n".join(f"{b} ~ {a}" for a, b in paths)
+    result = ls.fit(syntax, data, emit_warnings=False)
+    fig = path_diagram(result)
+    fig.canvas.draw()
+    test_no_two_texts_or_shapes_overlap((result, fig))
+    test_every_arrow_ends_on_its_targets_edge((result, fig))
