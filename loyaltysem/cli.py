@@ -224,6 +224,63 @@ def report_command(spec: Path, data: str, na_values: tuple[str, ...], out: Path,
     click.echo(f"wrote {path}", err=True)
 
 
+@main.group("robust")
+def robust_group() -> None:
+    """Scripted robustness studies (one YAML: variants x estimators x samples x groups)."""
+
+
+@robust_group.command("run")
+@click.argument("study", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "directory", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Study directory (default: results/<name> beside the study file).")
+@click.option("--jobs", "n_jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Local worker processes (results do not depend on it).")
+@click.option("--dry-run", is_flag=True, help="Print the plan and its size; run nothing.")
+@click.option("--force", is_flag=True, help="Start over if the study config changed.")
+@click.option("--progress/--no-progress", default=True)
+@click.option("--debug", is_flag=True, hidden=True)
+def robust_run_command(study: Path, directory: Path | None, n_jobs: int, dry_run: bool,
+                       force: bool, progress: bool, debug: bool) -> None:
+    """Run (or resume) the study in STUDY; finished tasks are kept across crashes."""
+    from .robustness import PlanChangedError, describe_plan, run_study
+
+    if dry_run:
+        plan = _run(lambda: describe_plan(study), debug)
+        click.echo(plan.to_string(index=False))
+        click.echo(f"{int(plan['tasks'].sum())} tasks")
+        return
+    try:
+        summary = _run(lambda: run_study(study, directory, n_jobs=n_jobs, force=force,
+                                         progress=progress), debug)
+    except PlanChangedError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    click.echo(f"{summary.executed} tasks run, {summary.already_done} already done, "
+               f"{summary.planned} planned; results in {summary.directory}", err=True)
+
+
+@robust_group.command("summarize")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "markdown", "html"]),
+              default="text", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def robust_summarize_command(directory: Path, output_format: str, out: Path | None) -> None:
+    """Summarize a study directory: per statistic and condition."""
+    from .robustness import load_results, status_counts, summarize
+    from .summary import Summary
+
+    try:
+        results = load_results(directory)
+    except FileNotFoundError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    summary = Summary(f"Robustness study: {directory.name}",
+                      (("Tasks", status_counts(results)), ("Statistics", summarize(results))))
+    text = {"text": summary.as_text, "markdown": summary.as_markdown,
+            "html": summary.as_html}[output_format]()
+    _write(text, out)
+
+
 @main.command("datasets")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True)

@@ -106,6 +106,16 @@ class ModelSpec:
                            MappingProxyType(dict(self.construct_descriptions)))
         self._check()
 
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["construct_descriptions"] = dict(self.construct_descriptions)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        state = dict(state)
+        state["construct_descriptions"] = MappingProxyType(state["construct_descriptions"])
+        self.__dict__.update(state)
+
     # ------------------------------------------------------------------ checks
     def _error(self, message: str, line: int | None = None) -> SpecificationError:
         return SpecificationError(message, source=self.source, line=line)

@@ -1,0 +1,200 @@
+"""Run a study: tasks in worker processes, results stored as they finish.
+
+Each worker keeps the full-sample fit of every condition (variant ×
+estimator × group) it meets and warm-starts the resample fits of that
+condition from it; every fit runs with one BLAS thread, so a task's numbers
+depend only on its seed and condition — not on the worker, the executor or
+the number of workers.
+"""
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from ..data.registry import resolve_data
+from ..estimate import FitResult, fit
+from ..exceptions import LoyaltySemError
+from ..spec import ModelSpec, load_spec
+from .config import StudyConfig, load_study
+from .plan import Task, make_plan, model_variants
+from .store import ResultStore
+
+_CHUNK = 20
+
+
+@dataclass(frozen=True)
+class StudyContext:
+    """What every worker needs: the specs of the variants and the data."""
+
+    config: StudyConfig
+    variants: dict[str, ModelSpec]
+    data: pd.DataFrame
+
+
+def prepare(config: StudyConfig) -> tuple[StudyContext, list[Task]]:
+    """Load the model and data of a study and make its plan."""
+    spec = load_spec(config.model)
+    data = resolve_data(config.data, na_values=list(config.na_values) or None)
+    if config.na_values:
+        from ..data.survey import read_table
+
+        data = read_table(data, na_values=list(config.na_values))
+    variants = model_variants(spec, config.variants)
+    return StudyContext(config, variants, data), make_plan(config, data, variants)
+
+
+def _records(result: FitResult) -> list[dict[str, Any]]:
+    rows = result.estimates[result.estimates["op"].isin(["~", ":="])]
+    records = [{"statistic": f"{r.lhs} :=" if r.op == ":=" else f"{r.lhs} ~ {r.rhs}",
+                "est": float(r.est), "se": float(r.se), "pvalue": float(r.pvalue),
+                "ci_lower": float(r.ci_lower), "ci_upper": float(r.ci_upper),
+                "std_all": float(r.std_all)} for r in rows.itertuples(index=False)]
+    fit_indices = result.fit_indices
+    records.append({"statistic": "fit", "chisq": float(fit_indices["chisq"]),
+                    "cfi": float(fit_indices["cfi"]), "rmsea": float(fit_indices["rmsea"]),
+                    "srmr": float(fit_indices["srmr"])})
+    return records
+
+
+class _Worker:
+    def __init__(self, context: StudyContext):
+        self.context = context
+        self.full: dict[tuple[str, str, str], FitResult] = {}
+
+    def group_data(self, group: str) -> pd.DataFrame:
+        data = self.context.data
+        if group == "all":
+            return data.reset_index(drop=True)
+        column = self.context.config.groups
+        return data[data[column].astype(str) == group].reset_index(drop=True)
+
+    def full_fit(self, task: Task) -> FitResult:
+        if task.condition not in self.full:
+            spec = self.context.variants[task.variant]
+            self.full[task.condition] = fit(spec, self.group_data(task.group),
+                                            estimator=task.estimator, emit_warnings=False)
+        return self.full[task.condition]
+
+    def run(self, task: Task) -> dict[str, Any]:
+        try:
+            full = self.full_fit(task)
+            if task.sample == "full":
+                result = full
+            else:
+                data = full.data  # complete cases of the condition
+                rng = np.random.default_rng(task.seed)
+                n = len(data)
+                if task.sample == "bootstrap":
+                    rows = rng.integers(0, n, n)
+                elif task.sample == "jackknife":
+                    rows = np.delete(np.arange(n), task.index % n)
+                else:
+                    rows = np.sort(rng.choice(n, size=min(task.size or n, n), replace=False))
+                result = fit(full.spec, data.iloc[rows].reset_index(drop=True),
+                             estimator=task.estimator, start=full.theta, emit_warnings=False)
+            status = "ok" if result.converged else "not converged"
+            return {"task": task.key, "status": status, "message": "; ".join(result.warnings[:2]),
+                    "payload": _records(result)}
+        except (LoyaltySemError, np.linalg.LinAlgError, ValueError) as error:
+            return {"task": task.key, "status": "error", "message": str(error), "payload": []}
+
+
+def _run_chunk(context: StudyContext, tasks: Sequence[Task]) -> list[dict[str, Any]]:
+    warnings.simplefilter("ignore")
+    worker = _worker_for(context)
+    with threadpool_limits(limits=1):
+        return [worker.run(task) for task in tasks]
+
+
+_WORKERS: dict[str, _Worker] = {}
+
+
+def _worker_for(context: StudyContext) -> _Worker:
+    key = context.config.digest
+    if key not in _WORKERS:
+        _WORKERS.clear()
+        _WORKERS[key] = _Worker(context)
+    return _WORKERS[key]
+
+
+def default_directory(config: StudyConfig) -> Path:
+    """``<study file folder>/results/<study name>``."""
+    base = config.source.parent if config.source else Path.cwd()
+    return base / "results" / config.name
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What one call of :func:`run_study` did."""
+
+    directory: Path
+    planned: int
+    already_done: int
+    executed: int
+
+
+def run_study(study: str | Path | StudyConfig, directory: str | Path | None = None, *,
+              n_jobs: int = 1, force: bool = False, progress: bool = True,
+              limit: int | None = None) -> RunSummary:
+    """Run (or resume) a robustness study.
+
+    Parameters
+    ----------
+    study : path or StudyConfig
+    directory : path, optional
+        Where ``results.sqlite`` lives (default :func:`default_directory`).
+    n_jobs : int
+        Local worker processes (1: in this process). Results do not depend on it.
+    force : bool
+        Start over when the directory holds results of a changed config.
+    progress : bool
+        Show a progress bar with ETA.
+    limit : int, optional
+        Run at most this many of the remaining tasks (for trials).
+    """
+    from tqdm.auto import tqdm
+
+    config = study if isinstance(study, StudyConfig) else load_study(study)
+    directory = Path(directory) if directory is not None else default_directory(config)
+    context, tasks = prepare(config)
+    store = ResultStore(directory, config.digest, force=force)
+    done = store.done()
+    todo = [t for t in tasks if t.key not in done]
+    todo.sort(key=lambda t: (t.condition, t.key))
+    if limit is not None:
+        todo = todo[:limit]
+    chunks = [todo[i:i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
+    bar = tqdm(total=len(todo), desc=config.name, unit="task", disable=not progress)
+    try:
+        if n_jobs == 1:
+            for chunk in chunks:
+                store.write(_run_chunk(context, chunk))
+                bar.update(len(chunk))
+        else:
+            with ProcessPoolExecutor(max_workers=n_jobs) as pool:
+                futures = [pool.submit(_run_chunk, context, chunk) for chunk in chunks]
+                for future in as_completed(futures):
+                    records = future.result()
+                    store.write(records)
+                    bar.update(len(records))
+    finally:
+        bar.close()
+        store.close()
+    return RunSummary(directory, len(tasks), len(done), len(todo))
+
+
+def describe_plan(study: str | Path) -> pd.DataFrame:
+    """Counts of tasks by variant, estimator, group and sample (``--dry-run``)."""
+    config = load_study(study)
+    _, tasks = prepare(config)
+    frame = pd.DataFrame([{"variant": t.variant, "estimator": t.estimator, "group": t.group,
+                           "sample": t.sample} for t in tasks])
+    return frame.value_counts().rename("tasks").reset_index()

@@ -1,0 +1,62 @@
+"""Summaries of a study across conditions.
+
+For every statistic (path, defined effect) and condition (variant,
+estimator, group, sample kind): the full-sample estimate, the mean and SD
+over the condition's tasks, the 2.5%/97.5% percentiles (a percentile
+interval for bootstrap samples), the share of tasks with p < .05, and sign
+stability (the share of tasks whose estimate has the sign of the
+full-sample estimate).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .store import ResultStore
+
+
+def load_results(directory: str | Path) -> pd.DataFrame:
+    """Every stored row of a study directory (digest not checked: read-only use)."""
+    import sqlite3
+
+    path = Path(directory) / "results.sqlite"
+    if not path.is_file():
+        raise FileNotFoundError(f"no results.sqlite in {str(directory)!r}: run the study first")
+    digest = sqlite3.connect(path).execute("SELECT value FROM meta WHERE key='digest'").fetchone()[0]
+    store = ResultStore(directory, digest)
+    try:
+        return store.frame()
+    finally:
+        store.close()
+
+
+def summarize(results: pd.DataFrame) -> pd.DataFrame:
+    """Per statistic and condition: estimate, interval, sign stability, share significant."""
+    ok = results[(results["status"] == "ok") & (results["statistic"] != "fit")].copy()
+    if ok.empty:
+        return pd.DataFrame()
+    ok["kind"] = ok["sample"].str.split().str[0]
+    keys = ["statistic", "variant", "estimator", "group"]
+    full = ok[ok["kind"] == "full"].set_index(keys)["est"]
+    rows = []
+    for (statistic, variant, estimator, group, kind), block in ok.groupby(keys + ["kind"]):
+        reference = full.get((statistic, variant, estimator, group), np.nan)
+        est = block["est"].to_numpy(float)
+        rows.append({
+            "statistic": statistic, "variant": variant, "estimator": estimator, "group": group,
+            "sample": kind, "tasks": len(block), "full_estimate": reference,
+            "mean": est.mean(), "sd": est.std(ddof=1) if len(est) > 1 else np.nan,
+            "lower": np.quantile(est, 0.025), "upper": np.quantile(est, 0.975),
+            "share_significant": float(np.mean(block["pvalue"].to_numpy(float) < 0.05)),
+            "sign_stability": float(np.mean(np.sign(est) == np.sign(reference)))
+            if np.isfinite(reference) else np.nan,
+        })
+    return pd.DataFrame(rows)
+
+
+def status_counts(results: pd.DataFrame) -> pd.DataFrame:
+    """Tasks by status (ok / not converged / error)."""
+    tasks = results.drop_duplicates("task")
+    return tasks["status"].value_counts().rename("tasks").reset_index()

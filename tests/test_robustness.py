@@ -1,0 +1,137 @@
+"""Robustness studies: plan and seeds, worker invariance, resume after kill -9, digests."""
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+import warnings
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from loyaltysem.cli import main
+from loyaltysem.robustness import (PlanChangedError, describe_plan, load_results, load_study,
+                                   run_study, summarize)
+from loyaltysem.robustness.plan import task_seed
+
+from lavaan_reference import ROOT
+
+STUDY = textwrap.dedent(f"""
+    name: small
+    seed: 7
+    model: {ROOT / 'models/corp_rep.yaml'}
+    data: corp_rep
+    na_values: [-99]
+    variants: [baseline, drop_each_item]
+    estimators: [ML]
+    samples:
+      - full
+      - {{bootstrap: 3}}
+      - {{subsample: [150], replications: 2}}
+    groups: servicetype
+""")
+
+
+@pytest.fixture()
+def study(tmp_path):
+    path = tmp_path / "small.yaml"
+    path.write_text(STUDY)
+    return path
+
+
+def test_plan_size_and_seeds(study):
+    plan = describe_plan(study)
+    # 10 variants (baseline + 9 dropped items) x 3 groups (all, 1, 2) x (1 + 3 + 2) samples
+    assert plan["tasks"].sum() == 10 * 3 * 6
+    assert task_seed(7, "a") == task_seed(7, "a") != task_seed(7, "b") != task_seed(8, "a")
+
+
+def test_identical_results_with_one_and_two_workers(study, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_study(study, tmp_path / "one", n_jobs=1, progress=False)
+        run_study(study, tmp_path / "two", n_jobs=2, progress=False)
+    one, two = load_results(tmp_path / "one"), load_results(tmp_path / "two")
+    assert len(one) > 0
+    pd.testing.assert_frame_equal(one, two)
+    table = summarize(one)
+    assert {"statistic", "variant", "sample", "share_significant", "sign_stability"} <= set(table)
+
+
+def test_kill_9_then_resume_loses_nothing_and_recomputes_nothing(study, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_study(study, tmp_path / "reference", progress=False)
+    crashed = tmp_path / "crashed"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "loyaltysem.cli", "robust", "run", str(study), "--out",
+         str(crashed), "--no-progress"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    database = crashed / "results.sqlite"
+    deadline = time.time() + 120
+    stored = 0
+    while time.time() < deadline:
+        time.sleep(0.2)
+        if database.exists():
+            try:
+                stored = sqlite3.connect(database).execute("SELECT COUNT(*) FROM results").fetchone()[0]
+            except sqlite3.OperationalError:
+                continue
+            if stored >= 40:
+                break
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert 40 <= stored < 180, "the run must be killed in the middle"
+    survived = sqlite3.connect(database).execute("SELECT COUNT(*) FROM results").fetchone()[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        summary = run_study(study, crashed, progress=False)
+    assert summary.already_done == survived
+    assert summary.executed == summary.planned - survived     # no finished task recomputed
+    pd.testing.assert_frame_equal(load_results(crashed), load_results(tmp_path / "reference"))
+
+
+def test_changed_config_is_refused_unless_forced(study, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_study(study, tmp_path / "dir", progress=False, limit=5)
+        study.write_text(STUDY.replace("seed: 7", "seed: 8"))
+        with pytest.raises(PlanChangedError, match="config changed"):
+            run_study(study, tmp_path / "dir", progress=False, limit=5)
+        summary = run_study(study, tmp_path / "dir", progress=False, limit=5, force=True)
+    assert summary.already_done == 0
+
+
+def test_cli_dry_run_and_summarize(study, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["robust", "run", str(study), "--dry-run"])
+    assert result.exit_code == 0 and "180 tasks" in result.output
+    result = runner.invoke(main, ["robust", "run", str(study), "--out", str(tmp_path / "d"),
+                                  "--no-progress"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["robust", "summarize", str(tmp_path / "d"), "--format", "markdown"])
+    assert result.exit_code == 0 and "| statistic |" in result.output
+    result = runner.invoke(main, ["robust", "summarize", str(tmp_path / "none")])
+    assert result.exit_code == 2 and "run the study first" in result.stderr
+
+
+def test_bad_study_files(tmp_path):
+    from loyaltysem.exceptions import SpecificationError
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(STUDY.replace("estimators: [ML]", "estimators: [GLS]"))
+    with pytest.raises(SpecificationError, match="unknown estimator"):
+        load_study(path)
+    path.write_text(STUDY + "\nrepetitions: 3\n")
+    with pytest.raises(SpecificationError, match="unknown key"):
+        load_study(path)
+
+
+def test_shipped_study_plan():
+    plan = describe_plan(ROOT / "models/studies/corp_rep_robustness.yaml")
+    # 10 variants x 2 estimators x 5 groups (all + 4 providers) x (1 + 200) samples
+    assert plan["tasks"].sum() == 10 * 2 * 5 * 201
