@@ -235,12 +235,14 @@ def robust_group() -> None:
               help="Study directory (default: results/<name> beside the study file).")
 @click.option("--jobs", "n_jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Local worker processes (results do not depend on it).")
+@click.option("--scheduler", default=None,
+              help="Run on a dask.distributed cluster, e.g. tcp://127.0.0.1:8786.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and its size; run nothing.")
 @click.option("--force", is_flag=True, help="Start over if the study config changed.")
 @click.option("--progress/--no-progress", default=True)
 @click.option("--debug", is_flag=True, hidden=True)
-def robust_run_command(study: Path, directory: Path | None, n_jobs: int, dry_run: bool,
-                       force: bool, progress: bool, debug: bool) -> None:
+def robust_run_command(study: Path, directory: Path | None, n_jobs: int, scheduler: str | None,
+                       dry_run: bool, force: bool, progress: bool, debug: bool) -> None:
     """Run (or resume) the study in STUDY; finished tasks are kept across crashes."""
     from .robustness import PlanChangedError, describe_plan, run_study
 
@@ -251,7 +253,7 @@ def robust_run_command(study: Path, directory: Path | None, n_jobs: int, dry_run
         return
     try:
         summary = _run(lambda: run_study(study, directory, n_jobs=n_jobs, force=force,
-                                         progress=progress), debug)
+                                         progress=progress, scheduler=scheduler), debug)
     except PlanChangedError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_BAD_INPUT)

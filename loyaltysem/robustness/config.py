@@ -15,6 +15,16 @@ samples:
   - {subsample: [100, 200], replications: 20}
 groups: serviceprovider          # optional: also each level of this column
 ```
+
+A Monte Carlo power study replaces ``data`` by a population:
+
+```yaml
+simulation:
+  population: loyalty_chain      # a population of loyaltysem.data.synthetic
+  sample_sizes: [100, 200, 500, 1000]
+  replications: 200
+  likert_points: null            # or 7: discretized items
+```
 """
 from __future__ import annotations
 
@@ -28,7 +38,9 @@ import yaml
 
 from ..exceptions import SpecificationError
 
-_KEYS = {"name", "seed", "model", "data", "na_values", "variants", "estimators", "samples", "groups"}
+_KEYS = {"name", "seed", "model", "data", "na_values", "variants", "estimators", "samples", "groups",
+         "simulation"}
+POPULATIONS = ("loyalty_chain",)
 
 
 @dataclass(frozen=True)
@@ -44,6 +56,7 @@ class StudyConfig:
     estimators: tuple = ("ML",)
     samples: tuple = ("full",)
     groups: str | None = None
+    simulation: dict | None = None
     source: Path | None = field(default=None, compare=False)
 
     @property
@@ -53,7 +66,8 @@ class StudyConfig:
                               "data": self.data, "na_values": list(self.na_values),
                               "variants": list(map(str, self.variants)),
                               "estimators": list(self.estimators),
-                              "samples": list(map(str, self.samples)), "groups": self.groups},
+                              "samples": list(map(str, self.samples)), "groups": self.groups,
+                              "simulation": self.simulation},
                              sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
@@ -77,14 +91,22 @@ def load_study(path: str | Path) -> StudyConfig:
     if unknown:
         raise SpecificationError(f"unknown key(s) {sorted(unknown)}; known: {sorted(_KEYS)}",
                                  source=str(path))
-    for key in ("model", "data"):
+    simulation = raw.get("simulation")
+    for key in ("model",) if simulation else ("model", "data"):
         if key not in raw:
             raise SpecificationError(f"the study needs '{key}'", source=str(path))
+    if simulation is not None:
+        if not isinstance(simulation, dict) or simulation.get("population") not in POPULATIONS:
+            raise SpecificationError(f"simulation needs a population, one of {POPULATIONS}",
+                                     source=str(path))
+        if not simulation.get("sample_sizes"):
+            raise SpecificationError("simulation needs sample_sizes, e.g. [100, 200, 500]",
+                                     source=str(path))
     model = (path.parent / raw["model"]).resolve()
     if not model.is_file():
         raise SpecificationError(f"model file {str(model)!r} not found", source=str(path))
-    data = str(raw["data"])
-    if (path.parent / data).is_file():
+    data = str(raw.get("data", ""))
+    if data and (path.parent / data).is_file():
         data = str((path.parent / data).resolve())
     estimators = tuple(raw.get("estimators", ["ML"]))
     bad = [e for e in estimators if e not in ("ML", "MLR")]
@@ -100,4 +122,5 @@ def load_study(path: str | Path) -> StudyConfig:
     return StudyConfig(name=str(raw.get("name", path.stem)), seed=int(raw.get("seed", 1)),
                        model=model, data=data, na_values=tuple(raw.get("na_values") or ()),
                        variants=tuple(raw.get("variants", ["baseline"])), estimators=estimators,
-                       samples=samples, groups=raw.get("groups"), source=path)
+                       samples=samples if simulation is None else ("simulate",),
+                       groups=raw.get("groups"), simulation=simulation, source=path)

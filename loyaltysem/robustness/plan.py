@@ -78,6 +78,18 @@ def model_variants(spec: ModelSpec, variants) -> dict[str, ModelSpec]:
 
 def make_plan(config: StudyConfig, data: pd.DataFrame, variants: dict[str, ModelSpec]) -> list[Task]:
     """Every task of the study, in a stable order."""
+    if config.simulation is not None:
+        tasks = []
+        for variant in variants:
+            for estimator in config.estimators:
+                for size in config.simulation["sample_sizes"]:
+                    for r in range(int(config.simulation.get("replications", 200))):
+                        label = f"simulate {int(size)}"
+                        key = (f"variant={variant}|estimator={estimator}|group=all|"
+                               f"sample={label}|index={r}")
+                        tasks.append(Task(key, variant, estimator, "all", label, r, int(size),
+                                          task_seed(config.seed, key)))
+        return tasks
     groups = ["all"]
     if config.groups:
         if config.groups not in data.columns:

@@ -42,6 +42,10 @@ class StudyContext:
 def prepare(config: StudyConfig) -> tuple[StudyContext, list[Task]]:
     """Load the model and data of a study and make its plan."""
     spec = load_spec(config.model)
+    if config.simulation is not None:
+        data = pd.DataFrame()
+        return (StudyContext(config, model_variants(spec, config.variants), data),
+                make_plan(config, data, model_variants(spec, config.variants)))
     data = resolve_data(config.data, na_values=list(config.na_values) or None)
     if config.na_values:
         from ..data.survey import read_table
@@ -49,6 +53,18 @@ def prepare(config: StudyConfig) -> tuple[StudyContext, list[Task]]:
         data = read_table(data, na_values=list(config.na_values))
     variants = model_variants(spec, config.variants)
     return StudyContext(config, variants, data), make_plan(config, data, variants)
+
+
+def _hypothesis_records(result: FitResult) -> list[dict[str, Any]]:
+    from ..effects import test_hypotheses
+
+    if not result.spec.hypotheses:
+        return []
+    table = test_hypotheses(result).table
+    return [{"statistic": f"hypothesis {row.id}", "est": float(row.est), "se": float(row.se),
+             "pvalue": float(row.pvalue), "ci_lower": float(row.ci_lower),
+             "ci_upper": float(row.ci_upper), "std_all": float(row.std_est),
+             "supported": float(row.verdict == "supported")} for row in table.itertuples()]
 
 
 def _records(result: FitResult) -> list[dict[str, Any]]:
@@ -83,8 +99,23 @@ class _Worker:
                                             estimator=task.estimator, emit_warnings=False)
         return self.full[task.condition]
 
+    def simulate(self, task: Task) -> FitResult:
+        from ..data.synthetic import loyalty_chain_population, simulate_survey
+
+        settings = self.context.config.simulation or {}
+        population = {"loyalty_chain": loyalty_chain_population}[settings["population"]]()
+        data = simulate_survey(population, int(task.size or 0), seed=task.seed,
+                               likert_points=settings.get("likert_points"))
+        return fit(self.context.variants[task.variant], data, estimator=task.estimator,
+                   emit_warnings=False)
+
     def run(self, task: Task) -> dict[str, Any]:
         try:
+            if task.sample.startswith("simulate"):
+                result = self.simulate(task)
+                status = "ok" if result.converged else "not converged"
+                return {"task": task.key, "status": status, "message": "",
+                        "payload": _records(result) + _hypothesis_records(result)}
             full = self.full_fit(task)
             if task.sample == "full":
                 result = full
@@ -143,7 +174,7 @@ class RunSummary:
 
 def run_study(study: str | Path | StudyConfig, directory: str | Path | None = None, *,
               n_jobs: int = 1, force: bool = False, progress: bool = True,
-              limit: int | None = None) -> RunSummary:
+              limit: int | None = None, scheduler: str | None = None) -> RunSummary:
     """Run (or resume) a robustness study.
 
     Parameters
@@ -159,6 +190,9 @@ def run_study(study: str | Path | StudyConfig, directory: str | Path | None = No
         Show a progress bar with ETA.
     limit : int, optional
         Run at most this many of the remaining tasks (for trials).
+    scheduler : str, optional
+        Address of a dask.distributed scheduler (``tcp://host:port``): the
+        same tasks run on its workers instead of local processes.
     """
     from tqdm.auto import tqdm
 
@@ -174,7 +208,18 @@ def run_study(study: str | Path | StudyConfig, directory: str | Path | None = No
     chunks = [todo[i:i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
     bar = tqdm(total=len(todo), desc=config.name, unit="task", disable=not progress)
     try:
-        if n_jobs == 1:
+        if scheduler is not None:
+            from distributed import Client
+            from distributed import as_completed as dask_completed
+
+            with Client(scheduler) as client:
+                shared = client.scatter(context, broadcast=True)
+                futures = [client.submit(_run_chunk, shared, chunk, pure=False) for chunk in chunks]
+                for future in dask_completed(futures):
+                    records = future.result()
+                    store.write(records)
+                    bar.update(len(records))
+        elif n_jobs == 1:
             for chunk in chunks:
                 store.write(_run_chunk(context, chunk))
                 bar.update(len(chunk))
