@@ -276,8 +276,14 @@ def robust_summarize_command(directory: Path, output_format: str, out: Path | No
     except FileNotFoundError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    summary = Summary(f"Robustness study: {directory.name}",
-                      (("Tasks", status_counts(results)), ("Statistics", summarize(results))))
+    from .robustness.power import power_table
+
+    sections = [("Tasks", status_counts(results))]
+    if results["sample"].str.startswith("simulate").any():
+        sections.append(("Monte Carlo power", power_table(results)))
+    else:
+        sections.append(("Statistics", summarize(results)))
+    summary = Summary(f"Robustness study: {directory.name}", tuple(sections))
     text = {"text": summary.as_text, "markdown": summary.as_markdown,
             "html": summary.as_html}[output_format]()
     _write(text, out)

@@ -5,7 +5,7 @@ can restyle and save as PNG, SVG or PDF.
 """
 from __future__ import annotations
 
-from .figures import forest_plot, loadings_plot, residual_heatmap
+from .figures import forest_plot, loadings_plot, power_curve, residual_heatmap
 from .path_diagram import path_diagram
 
-__all__ = ["forest_plot", "loadings_plot", "path_diagram", "residual_heatmap"]
+__all__ = ["forest_plot", "loadings_plot", "path_diagram", "power_curve", "residual_heatmap"]

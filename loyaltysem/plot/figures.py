@@ -72,3 +72,25 @@ def loadings_plot(result: FitResult, *, threshold: float = 0.708, ax=None):
     ax.set_title("Standardized loadings")
     fig.tight_layout()
     return fig
+
+
+def power_curve(table: pd.DataFrame, *, statistics=None, target: float = 0.80, ax=None):
+    """Power against sample size, one line per statistic, with Monte Carlo SE bands.
+
+    ``table`` is :func:`loyaltysem.robustness.power.power_table` output.
+    """
+    fig, ax = _axes(ax, (7, 4.5))
+    names = statistics if statistics is not None else sorted(table["statistic"].unique())
+    for name in names:
+        rows = table[table["statistic"] == name].sort_values("n")
+        ax.plot(rows["n"], rows["power"], marker="o", label=name)
+        ax.fill_between(rows["n"], rows["power"] - 1.96 * rows["mc_se"],
+                        rows["power"] + 1.96 * rows["mc_se"], alpha=0.15)
+    ax.axhline(target, color="#aa3333", linestyle="--", linewidth=0.8)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("sample size N")
+    ax.set_ylabel("power")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title("Monte Carlo power")
+    fig.tight_layout()
+    return fig
