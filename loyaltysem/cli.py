@@ -63,6 +63,28 @@ def _run(action: Callable[[], Any], debug: bool) -> Any:
     return result
 
 
+def _data_options(function: Callable) -> Callable:
+    """The SPEC argument and the --data / --na-values options shared by fit, validate, report."""
+    function = click.option("--na-values", "na_values", multiple=True,
+                            help="Codes that mean missing, e.g. --na-values -99 "
+                                 "(repeat or comma-separate).")(function)
+    function = click.option("--data", "data", required=True,
+                            help="CSV file, or the name of a shipped dataset "
+                                 "(see 'loyaltysem datasets').")(function)
+    return click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))(function)
+
+
+def _emit(payload: dict, summary: Any, output_format: str, out: Path | None) -> None:
+    """Print (or write) a result as JSON, Markdown or text."""
+    if output_format == "json":
+        text = json.dumps(payload, indent=2, allow_nan=False)
+    elif output_format == "markdown":
+        text = summary.as_markdown()
+    else:
+        text = summary.as_text()
+    _write(text, out)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="loyaltysem")
 def main() -> None:
@@ -70,11 +92,7 @@ def main() -> None:
 
 
 @main.command("fit")
-@click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--data", "data", required=True,
-              help="CSV file, or the name of a shipped dataset (see 'loyaltysem datasets').")
-@click.option("--na-values", "na_values", multiple=True,
-              help="Codes that mean missing, e.g. --na-values -99 (repeat or comma-separate).")
+@_data_options
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True, help="Output format.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -138,29 +156,22 @@ def fit_command(spec: Path, data: str, na_values: tuple[str, ...], output_format
     result, effects, hypotheses = _run(run, debug)
     for message in result.warnings:
         click.echo(f"warning: {message}", err=True)
-    if output_format == "json":
-        payload = result.to_dict()
-        payload["ci"] = method
-        payload["effects"] = json.loads(effects.to_json(orient="records"))
-        payload["hypotheses"] = hypotheses.to_records() if hypotheses is not None else []
-        text = json.dumps(payload, indent=2, allow_nan=False)
-    else:
-        summary = result.summary()
-        extra = [(f"Effects ({method} intervals)", effects.drop(columns=["source", "target"]))]
-        if hypotheses is not None:
-            extra.append((f"Hypotheses ({method} intervals)",
-                          hypotheses.table.drop(columns=["description"])))
-        summary = Summary(summary.title, summary.sections[:-1] + tuple(extra)
-                          + summary.sections[-1:], digits=summary.digits)
-        text = summary.as_markdown() if output_format == "markdown" else summary.as_text()
-    _write(text, out)
+    payload = result.to_dict()
+    payload["ci"] = method
+    payload["effects"] = json.loads(effects.to_json(orient="records"))
+    payload["hypotheses"] = hypotheses.to_records() if hypotheses is not None else []
+    summary = result.summary()
+    extra = [(f"Effects ({method} intervals)", effects.drop(columns=["source", "target"]))]
+    if hypotheses is not None:
+        extra.append((f"Hypotheses ({method} intervals)",
+                      hypotheses.table.drop(columns=["description"])))
+    summary = Summary(summary.title, summary.sections[:-1] + tuple(extra) + summary.sections[-1:],
+                      digits=summary.digits)
+    _emit(payload, summary, output_format, out)
 
 
 @main.command("validate")
-@click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--data", "data", required=True,
-              help="CSV file, or the name of a shipped dataset (see 'loyaltysem datasets').")
-@click.option("--na-values", "na_values", multiple=True, help="Codes that mean missing.")
+@_data_options
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True, help="Output format.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -185,20 +196,11 @@ def validate_command(spec: Path, data: str, na_values: tuple[str, ...], output_f
     report = _run(run, debug)
     for message in report.fit.warnings:
         click.echo(f"warning: {message}", err=True)
-    if output_format == "json":
-        text = json.dumps(report.to_dict(), indent=2, allow_nan=False)
-    elif output_format == "markdown":
-        text = report.summary().as_markdown()
-    else:
-        text = report.summary().as_text()
-    _write(text, out)
+    _emit(report.to_dict(), report.summary(), output_format, out)
 
 
 @main.command("report")
-@click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--data", "data", required=True,
-              help="CSV file, or the name of a shipped dataset (see 'loyaltysem datasets').")
-@click.option("--na-values", "na_values", multiple=True, help="Codes that mean missing.")
+@_data_options
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Output file: .html (self-contained), .md or .tex.")
 @click.option("--format", "report_format", type=click.Choice(["html", "md", "tex"]), default=None,

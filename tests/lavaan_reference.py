@@ -65,3 +65,9 @@ def estimates_frame(rows: list[dict]) -> pd.DataFrame:
 def matrix(entry: dict) -> pd.DataFrame:
     """``{"names": [...], "values": [[...]]}`` → DataFrame."""
     return pd.DataFrame(entry["values"], index=entry["names"], columns=entry["names"], dtype=float)
+
+
+#: every shipped model with its dataset (renderer tests run on each)
+SHIPPED = [("loyalty_chain.yaml", "loyalty_chain"), ("ecsi.yaml", "mobi"),
+           ("corp_rep.yaml", "corp_rep"), ("acsi.yaml", "mobi"),
+           ("hs_cfa.lav", "holzinger_swineford"), ("poldem.lav", "political_democracy")]

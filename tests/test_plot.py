@@ -16,11 +16,8 @@ import loyaltysem as ls  # noqa: E402
 from loyaltysem.plot import path_diagram  # noqa: E402
 from loyaltysem.plot.path_diagram import layers, stars  # noqa: E402
 
-from lavaan_reference import ROOT  # noqa: E402
+from lavaan_reference import ROOT, SHIPPED  # noqa: E402
 
-SHIPPED = [("loyalty_chain.yaml", "loyalty_chain"), ("ecsi.yaml", "mobi"),
-           ("corp_rep.yaml", "corp_rep"), ("acsi.yaml", "mobi"),
-           ("hs_cfa.lav", "holzinger_swineford"), ("poldem.lav", "political_democracy")]
 
 
 @pytest.fixture(scope="module", params=SHIPPED, ids=[m for m, _ in SHIPPED])

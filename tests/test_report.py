@@ -19,11 +19,8 @@ from loyaltysem.report import (build_report, estimates_table, fit_table, render,
 from loyaltysem.report.document import SECTIONS  # noqa: E402
 from loyaltysem.report.tables import apa_number, apa_p  # noqa: E402
 
-from lavaan_reference import ROOT  # noqa: E402
+from lavaan_reference import ROOT, SHIPPED  # noqa: E402
 
-SHIPPED = [("loyalty_chain.yaml", "loyalty_chain"), ("ecsi.yaml", "mobi"),
-           ("corp_rep.yaml", "corp_rep"), ("acsi.yaml", "mobi"),
-           ("hs_cfa.lav", "holzinger_swineford"), ("poldem.lav", "political_democracy")]
 
 
 @pytest.fixture(scope="module", params=SHIPPED, ids=[m for m, _ in SHIPPED])
