@@ -280,15 +280,46 @@ def robust_summarize_command(directory: Path, output_format: str, out: Path | No
         sys.exit(EXIT_BAD_INPUT)
     from .robustness.power import power_table
 
-    sections = [("Tasks", status_counts(results))]
-    if results["sample"].str.startswith("simulate").any():
-        sections.append(("Monte Carlo power", power_table(results)))
-    else:
-        sections.append(("Statistics", summarize(results)))
+    simulated = results["sample"].str.startswith("simulate").any()
+    table = power_table(results) if simulated else summarize(results)
+    sections = [("Tasks", status_counts(results)),
+                ("Monte Carlo power" if simulated else "Statistics", table)]
     summary = Summary(f"Robustness study: {directory.name}", tuple(sections))
     text = {"text": summary.as_text, "markdown": summary.as_markdown,
             "html": summary.as_html}[output_format]()
+    if output_format == "html":
+        text = _study_html(summary.title, text, table, simulated)
     _write(text, out)
+
+
+def _study_html(title: str, body: str, table: Any, simulated: bool) -> str:
+    """A self-contained HTML page: the tables and a figure (power curves or a forest plot)."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .plot import forest_plot, power_curve
+
+    if simulated:
+        figure = power_curve(table)
+    else:
+        rows = table[(table["sample"] == "bootstrap") & ~table["statistic"].str.endswith(":=")]
+        rows = rows.assign(label=rows["statistic"] + " | " + rows["variant"] + " | "
+                           + rows["estimator"] + " | " + rows["group"])
+        figure = forest_plot(rows.head(40), label="label", estimate="full_estimate",
+                             lower="lower", upper="upper",
+                             title="Paths across conditions (bootstrap percentile intervals)")
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(figure)
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg"):]
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
+            "</head><body style='font-family: sans-serif'>" + body + f"<figure>{svg}</figure>"
+            "</body></html>")
 
 
 @main.command("datasets")

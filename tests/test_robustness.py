@@ -116,6 +116,10 @@ def test_cli_dry_run_and_summarize(study, tmp_path):
     assert result.exit_code == 0, result.output
     result = runner.invoke(main, ["robust", "summarize", str(tmp_path / "d"), "--format", "markdown"])
     assert result.exit_code == 0 and "| statistic |" in result.output
+    html = tmp_path / "summary.html"
+    result = runner.invoke(main, ["robust", "summarize", str(tmp_path / "d"), "--format", "html",
+                                  "--out", str(html)])
+    assert result.exit_code == 0 and "<svg" in html.read_text()   # forest plot inline
     result = runner.invoke(main, ["robust", "summarize", str(tmp_path / "none")])
     assert result.exit_code == 2 and "run the study first" in result.stderr
 
