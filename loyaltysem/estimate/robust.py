@@ -156,7 +156,13 @@ def robust_inference(implied_and_jacobian: ImpliedAndJacobian, theta: np.ndarray
     centered = data - data.mean(axis=0)
     sigma, d_sigma = implied_and_jacobian(theta)
     e = observed_information(implied_and_jacobian, theta, sample_cov)
-    e_inv = np.linalg.inv(e)
+    try:
+        e_inv = np.linalg.inv(e)
+    except np.linalg.LinAlgError as error:
+        from ..exceptions import ConvergenceError
+
+        raise ConvergenceError("the observed information matrix is singular: robust (MLR) "
+                               "standard errors cannot be computed for this solution") from error
     scores = casewise_scores(centered, sigma, d_sigma)
     b0 = scores.T @ scores / n
     vcov = e_inv @ b0 @ e_inv / n
