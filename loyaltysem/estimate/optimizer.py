@@ -193,3 +193,65 @@ def bounded_warmup(
                                bounds=bounds, options={"maxiter": max_iter, "ftol": 1e-12,
                                                        "gtol": 1e-8})
     return result.x if np.isfinite(objective(result.x)) else start
+
+
+def scoring_bfgs(
+    objective: Callable[[np.ndarray], float],
+    gradient: Callable[[np.ndarray], np.ndarray],
+    x0: np.ndarray,
+    information: np.ndarray,
+    *,
+    ftol: float = 1e-10,
+    dx_tol: float = 2e-3,
+    max_iter: int = 60,
+) -> OptimizationResult:
+    """BFGS started from the Fisher-scoring metric, for warm-started refits.
+
+    The inverse Hessian starts at ``(2 I(x0))^-1`` — the first step is a
+    Fisher-scoring step — and is refined by BFGS updates (Nocedal & Wright
+    2006, eq. 6.17), which learn the misfit part of the Hessian that scoring
+    ignores: about half the iterations of scoring on well-conditioned models,
+    each needing only a gradient. Converged on lavaan's rule (relative change
+    of ``F`` below ``ftol`` and ``max |grad| < dx_tol``).
+
+    References
+    ----------
+    Nocedal, J., & Wright, S. J. (2006). Numerical optimization (2nd ed.).
+    Springer.
+    """
+    x = np.asarray(x0, dtype=float).copy()
+    f = objective(x)
+    g = gradient(x)
+    empty = np.full((x.size, x.size), np.nan)
+    try:
+        inverse = np.linalg.inv(2.0 * information)
+    except np.linalg.LinAlgError:
+        return OptimizationResult(x, f, g, empty, False, 0, "singular information")
+    identity = np.eye(x.size)
+    for iteration in range(1, max_iter + 1):
+        step = -inverse @ g
+        slope = float(g @ step)
+        if slope >= 0:
+            return OptimizationResult(x, f, g, empty, False, iteration, "not a descent direction")
+        alpha = 1.0
+        while True:
+            candidate = x + alpha * step
+            f_new = objective(candidate)
+            if np.isfinite(f_new) and f_new <= f + 1e-4 * alpha * slope:
+                break
+            alpha *= 0.5
+            if alpha < 1e-6:
+                return OptimizationResult(x, f, g, empty, False, iteration, "line search failed")
+        g_new = gradient(candidate)
+        s, y = candidate - x, g_new - g
+        sy = float(s @ y)
+        if sy > 1e-16:
+            rho = 1.0 / sy
+            v = identity - rho * np.outer(s, y)
+            inverse = v @ inverse @ v.T + rho * np.outer(s, s)
+        change = f - f_new
+        x, f, g = candidate, f_new, g_new
+        if change < ftol * (1.0 + f) and np.max(np.abs(g)) < dx_tol:
+            return OptimizationResult(x, f, g, empty, True, iteration,
+                                      "relative change in the discrepancy below tolerance")
+    return OptimizationResult(x, f, g, empty, False, max_iter, "maximum number of iterations reached")
