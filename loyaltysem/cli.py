@@ -241,10 +241,12 @@ def robust_group() -> None:
               help="Run on a dask.distributed cluster, e.g. tcp://127.0.0.1:8786.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and its size; run nothing.")
 @click.option("--force", is_flag=True, help="Start over if the study config changed.")
+@click.option("--retry-errors", is_flag=True, help="Run again the tasks that ended in an error.")
 @click.option("--progress/--no-progress", default=True)
 @click.option("--debug", is_flag=True, hidden=True)
 def robust_run_command(study: Path, directory: Path | None, n_jobs: int, scheduler: str | None,
-                       dry_run: bool, force: bool, progress: bool, debug: bool) -> None:
+                       dry_run: bool, force: bool, retry_errors: bool, progress: bool,
+                       debug: bool) -> None:
     """Run (or resume) the study in STUDY; finished tasks are kept across crashes."""
     from .robustness import PlanChangedError, describe_plan, run_study
 
@@ -255,7 +257,8 @@ def robust_run_command(study: Path, directory: Path | None, n_jobs: int, schedul
         return
     try:
         summary = _run(lambda: run_study(study, directory, n_jobs=n_jobs, force=force,
-                                         progress=progress, scheduler=scheduler), debug)
+                                         progress=progress, scheduler=scheduler,
+                                         retry_errors=retry_errors), debug)
     except PlanChangedError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_BAD_INPUT)

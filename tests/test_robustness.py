@@ -216,3 +216,14 @@ def test_monte_carlo_power_agrees_with_satorra_saris(tmp_path):
     assert row["replications"] == 300
     assert abs(row["power"] - expected) < 3 * np.sqrt(expected * (1 - expected) / 300)
     assert table.loc["hypothesis H1", "power"] == pytest.approx(1.0)   # SAT -> TRU, beta .60
+
+
+def test_store_can_retry_tasks_that_ended_in_an_error(tmp_path):
+    from loyaltysem.robustness import ResultStore
+
+    store = ResultStore(tmp_path, "digest")
+    store.write([{"task": "a", "status": "ok", "payload": []},
+                 {"task": "b", "status": "error", "message": "boom", "payload": []}])
+    assert store.done() == {"a", "b"}
+    assert store.done(include_errors=False) == {"a"}
+    store.close()

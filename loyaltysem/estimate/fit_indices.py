@@ -160,7 +160,7 @@ def rmsea_ci(chisq: float, df: float, n_obs: int, level: float = 0.90) -> tuple[
     """
     if df <= 0:
         return (0.0, 0.0)
-    if not math.isfinite(chisq):
+    if not (math.isfinite(chisq) and math.isfinite(df)):
         return (math.nan, math.nan)
     lower = _noncentrality(chisq, df, (1 + level) / 2)
     upper = _noncentrality(chisq, df, (1 - level) / 2)

@@ -96,7 +96,11 @@ def fisher_scoring(
                                   False, 0, "the start values give a non-positive-definite "
                                   "implied covariance matrix")
     damping = 0.0
-    g, info = gradient_and_information(x)
+    try:
+        g, info = gradient_and_information(x)
+    except np.linalg.LinAlgError:
+        return OptimizationResult(x, f, np.full_like(x, np.nan), np.full((x.size, x.size), np.nan),
+                                  False, 0, "singular implied covariance matrix at the start")
     message = "maximum number of iterations reached"
     converged = False
     iteration = 0
@@ -136,7 +140,11 @@ def fisher_scoring(
         change = f - f_new
         x, f = candidate, f_new
         damping = damping / 10 if damping > 1e-8 else 0.0
-        g, info = gradient_and_information(x)
+        try:
+            g, info = gradient_and_information(x)
+        except np.linalg.LinAlgError:
+            message = "the implied covariance matrix became singular"
+            break
         history.append(f)
         small_change = change < ftol * (1.0 + f)
         if small_change and np.max(np.abs(g)) < accept and (alpha == 1.0 or dx_tol is not None):
@@ -187,7 +195,10 @@ def bounded_warmup(
     def safe_gradient(x: np.ndarray) -> np.ndarray:
         if not np.isfinite(objective(x)):
             return np.zeros_like(x)
-        return gradient(x)
+        try:
+            return gradient(x)
+        except np.linalg.LinAlgError:  # singular implied covariance on the boundary
+            return np.zeros_like(x)
 
     result = optimize.minimize(safe_objective, start, jac=safe_gradient, method="L-BFGS-B",
                                bounds=bounds, options={"maxiter": max_iter, "ftol": 1e-12,

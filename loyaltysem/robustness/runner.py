@@ -174,7 +174,8 @@ class RunSummary:
 
 def run_study(study: str | Path | StudyConfig, directory: str | Path | None = None, *,
               n_jobs: int = 1, force: bool = False, progress: bool = True,
-              limit: int | None = None, scheduler: str | None = None) -> RunSummary:
+              limit: int | None = None, scheduler: str | None = None,
+              retry_errors: bool = False) -> RunSummary:
     """Run (or resume) a robustness study.
 
     Parameters
@@ -193,6 +194,8 @@ def run_study(study: str | Path | StudyConfig, directory: str | Path | None = No
     scheduler : str, optional
         Address of a dask.distributed scheduler (``tcp://host:port``): the
         same tasks run on its workers instead of local processes.
+    retry_errors : bool
+        Run again the tasks stored with status ``error`` (e.g. after a fix).
     """
     from tqdm.auto import tqdm
 
@@ -200,7 +203,7 @@ def run_study(study: str | Path | StudyConfig, directory: str | Path | None = No
     directory = Path(directory) if directory is not None else default_directory(config)
     context, tasks = prepare(config)
     store = ResultStore(directory, config.digest, force=force)
-    done = store.done()
+    done = store.done(include_errors=not retry_errors)
     todo = [t for t in tasks if t.key not in done]
     todo.sort(key=lambda t: (t.condition, t.key))
     if limit is not None:

@@ -52,9 +52,10 @@ class ResultStore:
         self._db.execute("INSERT OR REPLACE INTO meta VALUES ('digest', ?)", (digest,))
         self._db.commit()
 
-    def done(self) -> set[str]:
-        """Keys of the tasks already stored."""
-        return {row[0] for row in self._db.execute("SELECT task FROM results")}
+    def done(self, *, include_errors: bool = True) -> set[str]:
+        """Keys of the tasks already stored (optionally not those that ended in an error)."""
+        query = "SELECT task FROM results" + ("" if include_errors else " WHERE status != 'error'")
+        return {row[0] for row in self._db.execute(query)}
 
     def write(self, records: Iterable[dict[str, Any]]) -> None:
         """Store finished tasks (each ``{task, status, message, payload}``) and commit."""
