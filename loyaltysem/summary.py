@@ -10,10 +10,22 @@ import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 Block = pd.DataFrame | Mapping[str, object] | Sequence[str]
+
+
+def json_value(value: Any) -> Any:
+    """A value ready for ``json.dumps(allow_nan=False)``: numpy scalars unwrapped, NaN/inf → None."""
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return None if math.isnan(value) or math.isinf(value) else value
+    return value
 
 
 def _format_value(value: object, digits: int) -> str:

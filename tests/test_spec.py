@@ -4,7 +4,6 @@ from __future__ import annotations
 import textwrap
 import warnings
 
-import pandas as pd
 import pytest
 
 from loyaltysem.exceptions import NotIdentifiedError, SpecificationError

@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from ..estimate import FitResult
-from ..summary import Summary
+from ..summary import Summary, json_value
 from .bootstrap import BootstrapResult
 from .delta import effects_table
 from .montecarlo import monte_carlo_intervals
@@ -65,11 +65,8 @@ class HypothesisTable:
 
     def to_records(self) -> list[dict[str, Any]]:
         """Rows as JSON-ready dicts (NaN → None)."""
-        def clean(value: Any) -> Any:
-            if isinstance(value, (float, np.floating)):
-                return float(value) if np.isfinite(value) else None
-            return value
-        return [{k: clean(v) for k, v in row.items()} for row in self.table.to_dict(orient="records")]
+        return [{k: json_value(v) for k, v in row.items()}
+                for row in self.table.to_dict(orient="records")]
 
 
 def test_hypotheses(result: FitResult, *, interval: IntervalMethod = "delta",

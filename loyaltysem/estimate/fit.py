@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import warnings
 from pathlib import Path
 from typing import Literal
 
@@ -212,7 +211,6 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
     theta = result.x
     sigma = model.implied(theta)
     s = model.sample_cov
-    problems_extra: list[str] = []
 
     # --- parameter estimates ------------------------------------------------
     information = n * result.information
@@ -310,7 +308,7 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
         optimizer_message=result.message, information_eigenvalues=info_eigen)
     if emit_warnings:
         emit(problems, stacklevel=4)
-    messages = tuple(list(survey.notes) + [p.message for p in problems] + problems_extra)
+    messages = tuple(list(survey.notes) + [p.message for p in problems])
 
     free_names = {}
     for row in table.itertuples(index=False):

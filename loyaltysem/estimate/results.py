@@ -1,7 +1,6 @@
 """FitResult: everything one fit produced, frozen."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -10,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..spec import ModelSpec
-from ..summary import Summary
+from ..summary import Summary, json_value
 
 #: Columns of :attr:`FitResult.estimates` (lavaan's ``parameterEstimates`` names with ``_``).
 ESTIMATE_COLUMNS = ("lhs", "op", "rhs", "label", "est", "se", "z", "pvalue",
@@ -20,15 +19,6 @@ ESTIMATE_COLUMNS = ("lhs", "op", "rhs", "label", "est", "se", "z", "pvalue",
 CONTRACT_FIT = ("npar", "nobs", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower",
                 "rmsea_ci_upper", "rmsea_pvalue", "srmr", "gfi", "agfi", "nfi", "aic", "bic",
                 "loglik")
-
-
-def _json_number(value: Any) -> Any:
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        return None if math.isnan(value) or math.isinf(value) else value
-    return value
 
 
 @dataclass(frozen=True, eq=False)
@@ -207,17 +197,17 @@ class FitResult:
         for row in self.estimates.itertuples(index=False):
             rows.append({
                 "lhs": row.lhs, "op": row.op, "rhs": row.rhs, "label": row.label,
-                **{k: _json_number(getattr(row, k)) for k in
+                **{k: json_value(getattr(row, k)) for k in
                    ("est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_lv", "std_all")},
             })
-        fit = {name: _json_number(self.fit_indices[name]) for name in self.fit_indices.index}
+        fit = {name: json_value(self.fit_indices[name]) for name in self.fit_indices.index}
         return {
             "model": self.spec.name,
             "estimator": self.estimator,
             "se": self.se_type,
             "estimates": rows,
             "fit": fit,
-            "r2": {k: _json_number(v) for k, v in self.r2.items()},
+            "r2": {k: json_value(v) for k, v in self.r2.items()},
             "converged": bool(self.converged),
             "warnings": list(self.warnings),
             "nobs": self.nobs,

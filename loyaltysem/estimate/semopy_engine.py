@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -296,8 +295,3 @@ def _start_markerless_loadings(model, table: pd.DataFrame, data: pd.DataFrame) -
             name = f"{_PREFIX}{row.free}"
             if name in model.parameters and row.rhs in data.columns:
                 model.parameters[name].start = 0.5 * float(data[row.rhs].std())
-
-
-def names_of(model: SemopyModel, matrix: str) -> tuple[Sequence[str], Sequence[str]]:
-    """Row and column names of one of semopy's matrices."""
-    return model.matrix_names[matrix]

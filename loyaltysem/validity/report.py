@@ -1,7 +1,6 @@
 """ValidityReport: the whole measurement-quality assessment in one call."""
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +12,7 @@ import pandas as pd
 from ..estimate import FitResult, fit
 from ..spec import ModelSpec
 from ..spec.statements import Statement
-from ..summary import Summary
+from ..summary import Summary, json_value
 from .collinearity import composite_scores, composite_vif, full_collinearity_vif, latent_vif
 from .convergent import ave_fornell_larcker, ave_ratio_of_sums, composite_reliability, omega
 from .discriminant import (cross_loadings, fornell_larcker, htmt, htmt_bootstrap,
@@ -32,14 +31,6 @@ def _matrix_json(frame: pd.DataFrame | None) -> dict[str, Any] | None:
     values = [[None if not np.isfinite(v) else float(v) for v in row] for row in frame.to_numpy(float)]
     return {"rows": list(map(str, frame.index)), "cols": list(map(str, frame.columns)),
             "values": values}
-
-
-def _number(value: Any) -> Any:
-    if isinstance(value, (float, np.floating)):
-        return None if not math.isfinite(float(value)) else float(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,10 +129,10 @@ class ValidityReport:
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract of ``loyaltysem validate --format json``."""
         constructs = [
-            {k: _number(row[k]) for k in ("construct", "n_items", "alpha", "alpha_ci_lower",
+            {k: json_value(row[k]) for k in ("construct", "n_items", "alpha", "alpha_ci_lower",
                                           "alpha_ci_upper", "cr", "omega", "ave")}
             for _, row in self.constructs.iterrows()]
-        sqrt_ave = {name: _number(self.fornell_larcker.at[name, name])
+        sqrt_ave = {name: json_value(self.fornell_larcker.at[name, name])
                     for name in self.fornell_larcker.index}
         return {
             "model": self.fit.spec.name,
@@ -150,7 +141,7 @@ class ValidityReport:
             "htmt2": _matrix_json(self.htmt2),
             "fornell_larcker": {"sqrt_ave": sqrt_ave,
                                 "latent_correlations": _matrix_json(self.latent_correlations)},
-            "checks": [{k: _number(v) for k, v in row.items()}
+            "checks": [{k: json_value(v) for k, v in row.items()}
                        for row in self.checks.to_dict(orient="records")],
             "notes": list(self.notes),
         }
