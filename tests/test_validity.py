@@ -260,3 +260,18 @@ def test_items_with_missing_values_use_complete_cases(reports):
 def test_single_item_alpha_is_not_computed_but_explained():
     with pytest.raises(ValueError, match="single-item construct has no internal consistency"):
         cronbach_alpha(pd.DataFrame({"a": [1.0, 2, 3]}))
+
+
+@pytest.mark.parametrize("name", ["ecsi", "corp_rep"])
+def test_full_collinearity_vif_and_method_factor_against_r(name, reports):
+    """Kock's VIF: closed form on the data (rel 1e-8); the method-factor chi-square
+    difference: two lavaan::cfa() fits (rel 1e-3). make_collinearity_reference.R."""
+    ref = json.loads((ROOT / "tests/reference/validity" / f"{name}_collinearity.json").read_text())
+    report = reports(name)
+    for construct, value in ref["full_vif"].items():
+        assert report.full_collinearity_vif[construct] == pytest.approx(value, rel=1e-8)
+    method = report.method_factor
+    assert method.df_difference == ref["df_cfa"] - ref["df_method"]
+    if name == "corp_rep":  # ECSI's method-factor model is inadmissible (lavaan warns too)
+        assert method.chisq_difference == pytest.approx(ref["chisq_cfa"] - ref["chisq_method"],
+                                                        rel=1e-3)
