@@ -1,10 +1,10 @@
 """Bootstrap timings: 1,000 resamples of corp_rep and ECSI, 1 and 2 workers.
 
 Run by hand:  python3 benchmarks/bench_bootstrap.py [n_boot]
-Compares loyaltysem's engine (model built once per worker, warm-started
-Fisher scoring on the resampled covariance) with a naive refit loop
+Compares loyaltysem's engine (model built once, warm-started stacked BFGS
+refits of admissible solutions, Fisher scoring otherwise) with a naive refit loop
 (``loyaltysem.fit`` from scratch on each resample, timed on 50 resamples and
-scaled to n_boot). lavaan's own timings are in benchmarks/README.md.
+scaled to n_boot). lavaan's timings: benchmarks/bench_lavaan_bootstrap.R.
 """
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def main() -> None:
             start = time.perf_counter()
             boot = bootstrap(result, n_boot, seed=2026, n_jobs=workers, progress=False)
             seconds = time.perf_counter() - start
-            print(f"| {name} | {n_boot} | {workers} | {seconds:.1f} | {boot.n_converged} | "
+            print(f"| {name} | {n_boot} | {workers} | {seconds:.2f} | {boot.n_converged} | "
                   f"{len(boot.failed)} | {boot.n_inadmissible} |", flush=True)
         naive[name] = naive_seconds_per_resample(result)
     print()

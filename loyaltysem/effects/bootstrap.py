@@ -4,21 +4,31 @@ Design:
 
 - resample ``b`` draws its rows with ``numpy.random.default_rng`` seeded by
   child ``b`` of ``SeedSequence(seed)``, so a draw depends only on the seed
-  and its index: results are identical whatever the number of workers;
-- the model is built once per worker; a resample only changes the sample
-  covariance, and is refitted warm-started at the full-sample estimates —
-  by BFGS from the Fisher-scoring metric when the full-sample solution is
-  admissible (Fisher scoring if that fails), by Fisher scoring with its
-  divergence rule otherwise — with one BLAS thread so that the
-  floating-point result does not depend on the process it runs in;
+  and its index;
+- the model is built once; a resample only changes the sample covariance
+  (and, with fixed.x covariates, their fixed block), and is refitted
+  warm-started at the full-sample estimates;
+- admissible full-sample solutions: resamples are refitted in stacks of
+  :data:`BATCH` by :func:`~loyaltysem.estimate.batched.batched_bfgs` (BFGS from
+  the Fisher-scoring metric, every resample its own step and stopping rule,
+  one numpy call per operation for the whole stack); a resample BFGS does not
+  converge is refitted alone by Fisher scoring;
+- inadmissible full-sample solutions (e.g. ECSI on mobi, whose resamples
+  drift towards improper solutions): every resample by Fisher scoring with
+  its divergence rule, which reports drifting resamples quickly;
 - convergence is lavaan's: relative change of F below 1e-10 with
   max |gradient| below 2e-3; a resample whose gradient is still above 1 after
-  30 iterations is diverging (towards an improper solution) and is not
-  converged; **rule**: resamples that do not converge are
-  dropped and counted (as lavaan does); converged but inadmissible resamples
-  (a negative variance or a non-positive-definite latent covariance matrix)
-  are kept and counted (as lavaan does, which warns about them);
-- workers are processes (joblib/loky); a progress bar (tqdm) counts resamples.
+  30 scoring iterations is diverging and is not converged;
+- **rule**: resamples that do not converge are dropped and counted (as
+  lavaan does); converged but inadmissible resamples (a negative variance or
+  a non-positive-definite latent covariance matrix) are kept and counted (as
+  lavaan does, which warns about them);
+- results do not depend on the number of workers: stacks have a fixed
+  composition (resamples ``0..BATCH-1``, ``BATCH..``), every refit runs with
+  one BLAS thread, and a resample's arithmetic does not depend on the other
+  members of its stack. Stacked refits run on threads (numpy releases the
+  GIL; no process start-up), Fisher-scoring refits on processes
+  (joblib/loky); a progress bar (tqdm) counts resamples.
 
 References
 ----------
@@ -29,6 +39,7 @@ and bootstrap estimates of variability. Sociological Methodology, 20, 115-140.
 """
 from __future__ import annotations
 
+import queue
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -37,13 +48,17 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from ..estimate import FitResult
-from ..estimate.optimizer import fisher_scoring, scoring_bfgs
+from ..estimate.batched import batched_bfgs, sample_covariances
+from ..estimate.optimizer import fisher_scoring
 from ..estimate.semopy_engine import SemopyModel
 from .intervals import bca_interval, percentile_interval
 from .paths import Effect, enumerate_effects
 from .statistics import StatisticsPlan
 
-_CHUNK = 25
+#: resamples refitted together (fixed: the composition of a stack never depends
+#: on the number of workers)
+BATCH = 100
+_CHUNK = 25  # resamples per task of the Fisher-scoring (process) path
 #: lavaan-grade convergence for resamples: relative change of F below 1e-10
 #: with max |dF/dtheta| below 2e-3 (lavaan: rel.tol = 1e-10 and
 #: optim.dx.tol = 1e-3 on F/2), at most 300 scoring iterations.
@@ -62,13 +77,22 @@ def statistic_names(table: pd.DataFrame, effects: Sequence[Effect]) -> list[str]
     return names
 
 
+@dataclass(frozen=True)
+class RefitOutcome:
+    """Refits of a stack of samples: one entry per sample."""
+
+    converged: np.ndarray
+    admissible: np.ndarray
+    statistics: np.ndarray  # (B, k); NaN rows where not converged
+
+
 class _Refitter:
-    """Everything one worker needs to refit resamples."""
+    """Everything one worker needs to refit samples of the data."""
 
     def __init__(self, table: pd.DataFrame, data: pd.DataFrame, theta_hat: np.ndarray,
-                 latent: Sequence[str], effects: Sequence[Effect], quasi_newton: bool = False):
+                 latent: Sequence[str], effects: Sequence[Effect], batched: bool = False):
         self.table = table
-        self.quasi_newton = quasi_newton
+        self.batched = batched
         self.model = SemopyModel(table, data)
         self.values = data[self.model.observed].to_numpy(dtype=float)
         self.theta_hat = theta_hat
@@ -76,59 +100,86 @@ class _Refitter:
         self.effects = list(effects)
         self.plan = StatisticsPlan(table, self.model, self.latent, self.effects)
         self._latent_index = self.plan.latent_index
+        self.n_statistics = len(statistic_names(table, self.effects))
+        self._engine = self.plan.batched
+        self._inverse_hessian = None
+        if batched:
+            _, information = self.model.gradient_and_information(theta_hat)
+            try:
+                self._inverse_hessian = np.linalg.inv(2.0 * information)
+            except np.linalg.LinAlgError:
+                self.batched = False
 
     def statistics(self, theta: np.ndarray, sample_cov: np.ndarray) -> np.ndarray:
         """Parameter values, effects and standardized effects (see :func:`statistic_names`)."""
         return self.plan.compute(theta, sample_cov)
 
-    def fit_rows(self, rows: np.ndarray) -> tuple[bool, bool, np.ndarray, np.ndarray]:
-        """Refit on the given rows: (converged, admissible, theta, statistics)."""
-        sample = self.values[rows]
-        cov = np.cov(sample, rowvar=False, bias=True)
+    def _scoring(self, cov: np.ndarray) -> tuple[bool, np.ndarray]:
+        """One sample by Fisher scoring from the full-sample estimates."""
         model = self.model
+        model.set_fixed_x(cov)
         logdet = float(np.linalg.slogdet(cov)[1])
+        result = fisher_scoring(lambda x: model.discrepancy(x, cov, logdet),
+                                lambda x: model.gradient_and_information(x, cov),
+                                self.theta_hat, **BOOTSTRAP_TOLERANCES)
+        return result.converged, result.x
 
-        def objective(x: np.ndarray) -> float:
-            return model.discrepancy(x, cov, logdet)
+    def fit_rows(self, rows: np.ndarray) -> RefitOutcome:
+        """Refit on each row of ``rows`` (B samples of row numbers)."""
+        covs = sample_covariances(self.values, np.atleast_2d(rows))
+        n = covs.shape[0]
+        thetas = np.repeat(self.theta_hat[None], n, axis=0)
+        converged = np.zeros(n, dtype=bool)
+        if self.batched:
+            logdets = np.linalg.slogdet(covs)[1]
+            engine = self._engine
 
-        def gradient_and_information(x: np.ndarray):
-            return model.gradient_and_information(x, cov)
+            def evaluate(index, x, gradient):
+                return engine.evaluate(x, covs[index], logdets[index], gradient)
 
-        result = None
-        if self.quasi_newton:
-            _, information = gradient_and_information(self.theta_hat)
-            result = scoring_bfgs(objective, lambda x: model.gradient(x, cov), self.theta_hat,
-                                  information)
-        if result is None or not result.converged:
-            result = fisher_scoring(objective, gradient_and_information, self.theta_hat,
-                                    **BOOTSTRAP_TOLERANCES)
-        theta = result.x
-        if not result.converged:
-            return False, False, theta, np.full(0, np.nan)
-        admissible = bool(np.all(theta[model.variance_index] >= 0))
-        if admissible and self.latent:
-            inner = model.inner_covariance(theta)
+            result = batched_bfgs(evaluate, thetas, self._inverse_hessian)
+            thetas[result.converged] = result.x[result.converged]
+            converged[:] = result.converged
+        for b in np.flatnonzero(~converged):  # Fisher scoring: the fallback, or the method
+            converged[b], thetas[b] = self._scoring(covs[b])
+        statistics = np.full((n, self.n_statistics), np.nan)
+        admissible = np.zeros(n, dtype=bool)
+        if converged.any():
+            good = np.flatnonzero(converged)
+            statistics[good] = self.plan.compute_many(thetas[good], covs[good])
+            admissible[good] = self._admissible(thetas[good], covs[good])
+        return RefitOutcome(converged, admissible, statistics)
+
+    def _admissible(self, thetas: np.ndarray, covs: np.ndarray) -> np.ndarray:
+        """No negative variance and a positive-definite latent covariance matrix."""
+        ok = np.all(thetas[:, self.model.variance_index] >= 0, axis=1)
+        if self.latent and ok.any():
             index = self._latent_index
-            admissible = bool(np.linalg.eigvalsh(inner[np.ix_(index, index)]).min() > 0)
-        return True, admissible, theta, self.statistics(theta, cov)
+            inner = self._engine.inner_covariance(thetas[ok], covs[ok])[:, index][:, :, index]
+            ok[ok] = np.linalg.eigvalsh(inner).min(axis=1) > 0
+        return ok
 
 
-def _run_chunk(table, data, theta_hat, latent, effects, tasks, quasi_newton=False):
-    # one BLAS thread, in the parent and in every worker alike: the floating-point
-    # result of a refit must not depend on how many threads a process uses
+def _resample_rows(seeds: Sequence[np.random.SeedSequence], n: int) -> np.ndarray:
+    return np.array([np.random.default_rng(seed).integers(0, n, n) for seed in seeds])
+
+
+def _refit_resamples(refitter: _Refitter, tasks) -> list:
+    """Refit the resamples of ``tasks`` (pairs ``(index, seed)``) with one BLAS thread.
+
+    One BLAS thread, in the parent and in every worker alike: the
+    floating-point result of a refit must not depend on the threads a process uses.
+    """
     with threadpool_limits(limits=1):
-        return _run_tasks(table, data, theta_hat, latent, effects, tasks, quasi_newton)
+        rows = _resample_rows([seed for _, seed in tasks], refitter.values.shape[0])
+        outcome = refitter.fit_rows(rows)
+    return [(index, bool(outcome.converged[k]), bool(outcome.admissible[k]),
+             outcome.statistics[k]) for k, (index, _) in enumerate(tasks)]
 
 
-def _run_tasks(table, data, theta_hat, latent, effects, tasks, quasi_newton):
-    refitter = _Refitter(table, data, theta_hat, latent, effects, quasi_newton)
-    n = refitter.values.shape[0]
-    out = []
-    for index, seed in tasks:
-        rows = np.random.default_rng(seed).integers(0, n, n)
-        converged, admissible, _, stats = refitter.fit_rows(rows)
-        out.append((index, converged, admissible, stats))
-    return out
+def _refit_in_process(table, data, theta_hat, latent, effects, tasks):
+    """A process worker's task: build the model, refit one chunk by Fisher scoring."""
+    return _refit_resamples(_Refitter(table, data, theta_hat, latent, effects), tasks)
 
 
 @dataclass(frozen=True, eq=False)
@@ -209,7 +260,8 @@ def bootstrap(result: FitResult, n_boot: int = 1000, *, seed: int | None = None,
     seed : int, optional
         Seed of the ``SeedSequence`` the resample seeds are spawned from.
     n_jobs : int
-        Worker processes (``1``: in this process). Results do not depend on it.
+        Workers (``1``: in this process): threads for stacked BFGS refits,
+        processes for Fisher-scoring refits. Results do not depend on it.
     progress : bool
         Show a progress bar (tqdm).
     bca : bool
@@ -226,53 +278,84 @@ def bootstrap(result: FitResult, n_boot: int = 1000, *, seed: int | None = None,
 
     if n_boot < 1:
         raise ValueError(f"n_boot must be at least 1; got {n_boot}")
+    if n_jobs < 1:
+        raise ValueError(f"n_jobs must be at least 1; got {n_jobs}")
     table = result.spec.parameter_table
     effects = list(effects) if effects is not None else enumerate_effects(result.spec.structural_paths)
     latent = list(result.spec.roles.latent)
-    # admissible, well-conditioned solutions are refitted by BFGS from the scoring metric
-    # (about half the iterations); inadmissible ones (e.g. ECSI) by Fisher scoring, whose
+    # admissible, well-conditioned solutions are refitted in stacks by BFGS from the
+    # scoring metric; inadmissible ones (e.g. ECSI) one by one by Fisher scoring, whose
     # divergence rule reports drifting resamples quickly
-    quasi_newton = bool(result.admissible)
-    children = np.random.SeedSequence(seed).spawn(n_boot)
-    tasks = list(enumerate(children))
-    # a worker builds the model once per chunk: few, large chunks when parallel
-    size = _CHUNK if n_jobs == 1 else max(_CHUNK, -(-n_boot // (4 * n_jobs)))
-    chunks = [tasks[i:i + size] for i in range(0, n_boot, size)]
+    batched = bool(result.admissible)
+    refitter = _Refitter(table, result.data, result.theta, latent, effects, batched)
+    batched = refitter.batched
+    tasks = list(enumerate(np.random.SeedSequence(seed).spawn(n_boot)))
     outputs: list = []
     bar = tqdm(total=n_boot, desc="bootstrap", unit="resample", disable=not progress)
-    if n_jobs == 1:
-        for chunk in chunks:
-            outputs.extend(_run_chunk(table, result.data, result.theta, latent, effects, chunk,
-                                      quasi_newton))
-            bar.update(len(chunk))
+    if batched:
+        chunks = [tasks[i:i + BATCH] for i in range(0, n_boot, BATCH)]
+        refitters: queue.SimpleQueue = queue.SimpleQueue()
+        refitters.put(refitter)
+        for _ in range(min(n_jobs, len(chunks)) - 1):
+            refitters.put(_Refitter(table, result.data, result.theta, latent, effects, True))
+
+        def run(chunk):
+            worker = refitters.get()  # a refitter is used by one thread at a time
+            try:
+                return _refit_resamples(worker, chunk)
+            finally:
+                refitters.put(worker)
+
+        if n_jobs == 1:
+            finished = map(run, chunks)
+        else:
+            finished = Parallel(n_jobs=n_jobs, prefer="threads",
+                                return_as="generator_unordered")(delayed(run)(c) for c in chunks)
     else:
-        parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-        for chunk_out in parallel(delayed(_run_chunk)(table, result.data, result.theta, latent,
-                                                      effects, chunk, quasi_newton)
-                                  for chunk in chunks):
-            outputs.extend(chunk_out)
-            bar.update(len(chunk_out))
+        # a process builds the model once per chunk: few, large chunks when parallel
+        size = _CHUNK if n_jobs == 1 else max(_CHUNK, -(-n_boot // (4 * n_jobs)))
+        chunks = [tasks[i:i + size] for i in range(0, n_boot, size)]
+        if n_jobs == 1:
+            finished = (_refit_resamples(refitter, chunk) for chunk in chunks)
+        else:
+            finished = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+                delayed(_refit_in_process)(table, result.data, result.theta, latent, effects,
+                                           chunk) for chunk in chunks)
+    for chunk_out in finished:
+        outputs.extend(chunk_out)
+        bar.update(len(chunk_out))
     bar.close()
     outputs.sort(key=lambda item: item[0])
     names = statistic_names(table, effects)
     kept = [(index, stats) for index, converged, _, stats in outputs if converged]
     draws = pd.DataFrame([stats for _, stats in kept], index=[i for i, _ in kept], columns=names)
-    refitter = _Refitter(table, result.data, result.theta, latent, effects)
+    refitter.model.set_fixed_x(refitter.model.sample_cov)
     point = pd.Series(refitter.statistics(result.theta, refitter.model.sample_cov), index=names)
     jackknife = None
     if bca:
-        n = refitter.values.shape[0]
-        rows = []
-        iterator = tqdm(range(n), desc="jackknife", unit="case", disable=not progress)
-        for i in iterator:
-            converged, _, _, stats = refitter.fit_rows(np.delete(np.arange(n), i))
-            rows.append(stats if converged else np.full(len(names), np.nan))
-        jackknife = pd.DataFrame(rows, columns=names)
+        jackknife = _jackknife(refitter, names, progress)
     return BootstrapResult(
         draws=draws, point=point, n_requested=n_boot, n_converged=len(kept),
         n_inadmissible=sum(1 for _, converged, admissible, _ in outputs if converged and not admissible),
         failed=tuple(index for index, converged, _, _ in outputs if not converged),
         seed=seed, jackknife=jackknife)
+
+
+def _jackknife(refitter: _Refitter, names: list[str], progress: bool) -> pd.DataFrame:
+    """Leave-one-out refits (for BCa); NaN rows for cases whose refit does not converge."""
+    from tqdm.auto import tqdm
+
+    n = refitter.values.shape[0]
+    everyone = np.arange(n)
+    rows = []
+    with threadpool_limits(limits=1), tqdm(total=n, desc="jackknife", unit="case",
+                                           disable=not progress) as bar:
+        for start in range(0, n, BATCH):
+            left_out = np.arange(start, min(start + BATCH, n))
+            subsets = np.array([np.delete(everyone, i) for i in left_out])
+            rows.append(refitter.fit_rows(subsets).statistics)
+            bar.update(left_out.size)
+    return pd.DataFrame(np.concatenate(rows), columns=names)
 
 
 __all__ = ["BootstrapResult", "bootstrap", "statistic_names", "with_bootstrap_inference"]

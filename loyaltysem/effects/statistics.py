@@ -1,10 +1,9 @@
 """The statistics recorded for every bootstrap resample, precompiled to index arrays.
 
-:class:`StatisticsPlan` computes, from a parameter vector and a sample
-covariance, exactly what the pandas-based functions of
+:class:`StatisticsPlan` computes, from parameter vectors and sample
+covariances, exactly what the pandas-based functions of
 :mod:`loyaltysem.estimate.solution` and :mod:`.paths` compute (a test checks
-the equality), without pandas in the loop: the bootstrap calls it once per
-resample.
+the equality), without pandas and for a whole stack of resamples at once.
 """
 from __future__ import annotations
 
@@ -13,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..estimate.batched import BatchedML
 from ..estimate.defined import DefinedParameters
 from ..estimate.semopy_engine import SemopyModel
 from .paths import Effect
@@ -33,6 +33,7 @@ class StatisticsPlan:
     def __init__(self, table: pd.DataFrame, model: SemopyModel, latent: Sequence[str],
                  effects: Sequence[Effect]):
         self.model = model
+        self.batched = BatchedML(model)
         free = table["free"].to_numpy()
         self.ustart = np.nan_to_num(table["ustart"].to_numpy(dtype=float))
         self.free_rows = np.flatnonzero(free > 0)
@@ -55,27 +56,40 @@ class StatisticsPlan:
         self.effect_paths = [[np.array([column[(a, b)] for a, b in zip(p, p[1:])], dtype=int)
                               for p in effect.paths] for effect in effects]
 
-    def values(self, theta: np.ndarray, sample_cov: np.ndarray) -> np.ndarray:
-        """Every row of the parameter table at ``theta``."""
-        est = self.ustart.copy()
-        est[self.free_rows] = theta[self.free_index]
-        if self.exo_rows.size:
-            est[self.exo_rows] = sample_cov[self.exo_a, self.exo_b]
-        if self.defined_rows.size:
-            est[self.defined_rows] = self.defined.values(theta).real
-        return est
-
-    def _effects(self, coefficients: np.ndarray) -> np.ndarray:
-        return np.array([sum(np.prod(coefficients[path]) for path in paths)
-                         for paths in self.effect_paths])
-
     def compute(self, theta: np.ndarray, sample_cov: np.ndarray) -> np.ndarray:
         """Parameter values, effects and completely standardized effects, concatenated."""
-        est = self.values(theta, sample_cov)
-        coefficients = est[self.regression_rows]
-        sigma = self.model.implied(theta)
-        inner = self.model.inner_covariance(theta)
-        variances = np.concatenate([np.diag(sigma), np.diag(inner)[self.latent_index]])
-        sd = np.sqrt(variances)
-        std_coefficients = coefficients * sd[self.reg_rhs] / sd[self.reg_lhs]
-        return np.concatenate([est, self._effects(coefficients), self._effects(std_coefficients)])
+        return self.compute_many(theta[None], sample_cov[None])[0]
+
+    def compute_many(self, thetas: np.ndarray, sample_covs: np.ndarray) -> np.ndarray:
+        """:meth:`compute` for a stack: ``thetas (B, q)``, ``sample_covs (B, p, p)`` -> ``(B, k)``.
+
+        Every row of the parameter table (free rows from ``theta``, fixed.x rows
+        from the sample covariance, ``:=`` rows evaluated), then every effect
+        (sum over its paths of the product of the coefficients) in the
+        unstandardized and the completely standardized metric.
+        """
+        n = thetas.shape[0]
+        est = np.repeat(self.ustart[None], n, axis=0)
+        est[:, self.free_rows] = thetas[:, self.free_index]
+        if self.exo_rows.size:
+            est[:, self.exo_rows] = sample_covs[:, self.exo_a, self.exo_b]
+        if self.defined_rows.size:
+            est[:, self.defined_rows] = self.defined.values_from_draws(thetas)
+        coefficients = est[:, self.regression_rows]
+        sigma = self.batched.implied(thetas, sample_covs)
+        inner = self.batched.inner_covariance(thetas, sample_covs)
+        variances = np.concatenate([np.diagonal(sigma, axis1=1, axis2=2),
+                                    np.diagonal(inner, axis1=1, axis2=2)[:, self.latent_index]],
+                                   axis=1)
+        with np.errstate(invalid="ignore"):  # a negative variance: NaN, as the pandas functions
+            sd = np.sqrt(variances)
+        std_coefficients = coefficients * sd[:, self.reg_rhs] / sd[:, self.reg_lhs]
+        return np.concatenate([est, self._effects(coefficients), self._effects(std_coefficients)],
+                              axis=1)
+
+    def _effects(self, coefficients: np.ndarray) -> np.ndarray:
+        out = np.zeros((coefficients.shape[0], len(self.effect_paths)))
+        for e, paths in enumerate(self.effect_paths):
+            for path in paths:
+                out[:, e] += np.prod(coefficients[:, path], axis=1)
+        return out

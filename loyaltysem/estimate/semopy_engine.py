@@ -144,6 +144,29 @@ class SemopyModel:
             "psi": model.names_psi, "theta": model.names_theta,
         }
         self._logdet_s = float(np.linalg.slogdet(self.sample_cov)[1])
+        # fixed.x: semopy fixes the covariate block of Psi at the sample values of the data
+        # it was built on; a refit on another sample (bootstrap) must fix it at that
+        # sample's values, as lavaan does
+        psi_names = model.names_psi[0]
+        exo = [(psi_names.index(r.lhs), psi_names.index(r.rhs), self.observed.index(r.lhs),
+                self.observed.index(r.rhs)) for r in table.itertuples(index=False)
+               if r.exo and r.lhs in psi_names and r.rhs in psi_names]
+        self.fixed_x_index = tuple(np.array(column, dtype=int) for column in zip(*exo)) \
+            if exo else tuple(np.zeros(0, dtype=int) for _ in range(4))
+
+    @property
+    def layout(self) -> tuple[list[np.ndarray], list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+        """``(base, fill)``: the four matrices with free entries zeroed, and per matrix
+        the ``(rows, cols, k)`` index arrays that place ``theta[k]`` (both triangles of
+        symmetric matrices)."""
+        return [m.copy() for m in self._base], list(self._fill_index)
+
+    def set_fixed_x(self, sample_cov: np.ndarray) -> None:
+        """Fix the covariate (fixed.x) block of Psi at ``sample_cov`` (observed order)."""
+        i, j, a, b = self.fixed_x_index
+        if i.size:
+            self._base[2][i, j] = sample_cov[a, b]
+            self._base[2][j, i] = sample_cov[a, b]
 
     def _build_jacobian_index(self) -> dict[str, tuple[np.ndarray, ...]]:
         """Index arrays of the parameter locations, per matrix, for the vectorised Jacobian."""
