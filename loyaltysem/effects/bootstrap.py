@@ -51,6 +51,7 @@ from ..estimate import FitResult
 from ..estimate.batched import batched_bfgs, sample_covariances
 from ..estimate.optimizer import fisher_scoring
 from ..estimate.semopy_engine import SemopyModel
+from ..frame_rows import table_rows
 from .intervals import bca_interval, percentile_interval
 from .paths import Effect, enumerate_effects
 from .statistics import StatisticsPlan
@@ -71,7 +72,7 @@ BOOTSTRAP_TOLERANCES = {"gtol": 1e-9, "ftol": 1e-10, "dx_tol": 2e-3, "max_iter":
 def statistic_names(table: pd.DataFrame, effects: Sequence[Effect]) -> list[str]:
     """Names of the bootstrapped statistics: parameters, effects, standardized effects."""
     names = [f"{r.lhs} {r.op} {r.rhs}" if r.op != ":=" else f"{r.lhs} :=" for r in
-             table.itertuples(index=False)]
+             table_rows(table)]
     names += [f"effect: {e.label}" for e in effects]
     names += [f"std effect: {e.label}" for e in effects]
     return names
@@ -375,7 +376,7 @@ def with_bootstrap_inference(result: FitResult, boot: BootstrapResult, method: s
     intervals = boot.interval(method, level)
     estimates = result.estimates.copy()
     keys = [f"{r.lhs} :=" if r.op == ":=" else f"{r.lhs} {r.op} {r.rhs}"
-            for r in estimates.itertuples(index=False)]
+            for r in table_rows(estimates)]
     se = np.array(boot.se.reindex(keys).to_numpy(), dtype=float)
     fixed = result.estimates["se"].to_numpy() == 0
     se[fixed] = 0.0

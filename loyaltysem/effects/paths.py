@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..frame_rows import table_rows
+
 
 @dataclass(frozen=True)
 class Effect:
@@ -118,5 +120,5 @@ def effect_values(effects: Sequence[Effect], coefficients: dict[tuple[str, str],
 
 def regression_coefficients(table: pd.DataFrame, values: np.ndarray) -> dict[tuple[str, str], object]:
     """``(predictor, outcome) -> value`` for the ``~`` rows of a parameter table."""
-    return {(row.rhs, row.lhs): values[i] for i, row in enumerate(table.itertuples(index=False))
+    return {(row.rhs, row.lhs): values[i] for i, row in enumerate(table_rows(table))
             if row.op == "~"}

@@ -32,6 +32,7 @@ from ..exceptions import (
     IdentificationWarning,
     NotPositiveDefiniteWarning,
 )
+from ..frame_rows import table_rows
 
 #: Latent correlations above this (in absolute value) are reported.
 NEAR_SINGULAR_CORRELATION = 0.95
@@ -94,14 +95,14 @@ def check_admissibility(
                 "check single-item constructs (fix the error variance) and marker loadings"))
     variances = estimates[(estimates["op"] == "~~") & (estimates["lhs"] == estimates["rhs"])]
     latent = set(latent_cov.index)
-    for row in variances.itertuples(index=False):
+    for row in table_rows(variances):
         if row.est < 0:
             what = "latent variable" if row.lhs in latent else "residual variance of"
             label = f"variance of {what} {row.lhs}" if row.lhs in latent else f"{what} {row.lhs}"
             problems.append(Problem(HeywoodCaseWarning,
                                     f"negative {label} ({row.est:.4g}): Heywood case"))
     directed = estimates[estimates["op"].isin(["=~", "~"])]
-    for row in directed.itertuples(index=False):
+    for row in table_rows(directed):
         if np.isfinite(row.std_all) and abs(row.std_all) > 1:
             kind = "loading" if row.op == "=~" else "path"
             problems.append(Problem(
@@ -109,7 +110,7 @@ def check_admissibility(
                 f"standardized {kind} {row.lhs} {row.op} {row.rhs} = {row.std_all:.3f} exceeds 1 "
                 "in absolute value"))
     covariances = estimates[(estimates["op"] == "~~") & (estimates["lhs"] != estimates["rhs"])]
-    for row in covariances.itertuples(index=False):
+    for row in table_rows(covariances):
         if np.isfinite(row.std_all) and abs(row.std_all) > 1:
             problems.append(Problem(
                 HeywoodCaseWarning,

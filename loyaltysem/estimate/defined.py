@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..frame_rows import table_rows
 from ..spec.expressions import parse_expression
 
 _STEP = 1e-20
@@ -38,7 +39,7 @@ class DefinedParameters:
         self.names: list[str] = []
         self._expressions = []
         self._label_source: dict[str, tuple[str, float]] = {}
-        for row in table.itertuples(index=False):
+        for row in table_rows(table):
             if row.op == ":=":
                 self.names.append(row.lhs)
                 self._expressions.append(parse_expression(row.rhs))

@@ -11,6 +11,7 @@ from scipy import stats
 
 from ..data.survey import Survey, prepare_survey
 from ..exceptions import ConvergenceError, DataError, SpecificationError
+from ..frame_rows import table_rows
 from ..spec import ModelSpec, load_spec
 from ..spec.partable import count_moments
 from . import fit_indices as fi
@@ -251,7 +252,7 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
     std_lv, std_all = standardize(est_rows, total_variance, set(latent))
     est_rows["std_lv"] = std_lv
     est_rows["std_all"] = std_all
-    residual_variance = {row.lhs: row.est for row in est_rows.itertuples(index=False)
+    residual_variance = {row.lhs: row.est for row in table_rows(est_rows)
                          if row.op == "~~" and row.lhs == row.rhs}
     r2 = pd.Series({name: 1.0 - residual_variance[name] / total_variance[name]
                     for name in spec.roles.endogenous}, name="r2", dtype=float)
@@ -297,7 +298,7 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
     # --- admissibility --------------------------------------------------------
     observed_set = set(order)
     residual = pd.DataFrame(0.0, index=order, columns=order)
-    for row in est_rows.itertuples(index=False):
+    for row in table_rows(est_rows):
         if row.op == "~~" and row.lhs in observed_set and row.rhs in observed_set \
                 and row.lhs not in roles.ov_x:
             residual.at[row.lhs, row.rhs] = residual.at[row.rhs, row.lhs] = row.est
@@ -311,7 +312,7 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
     messages = tuple(list(survey.notes) + [p.message for p in problems])
 
     free_names = {}
-    for row in table.itertuples(index=False):
+    for row in table_rows(table):
         if row.free > 0 and row.free not in free_names:
             free_names[row.free] = f"{row.lhs}{row.op}{row.rhs}"
     names = [free_names[k] for k in range(1, npar + 1)]

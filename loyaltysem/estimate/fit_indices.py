@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 
 def chisq_pvalue(chisq: float, df: int) -> float:
@@ -140,8 +140,8 @@ def rmsea(chisq: float, df: float, n_obs: int) -> float:
 
 def _noncentrality(chisq: float, df: float, target: float) -> float:
     """Noncentrality lambda with ``P(X <= chisq | df, lambda) = target``; 0 if none."""
-    def gap(lam: float) -> float:
-        return float(stats.ncx2.cdf(chisq, df, lam) if lam > 0 else stats.chi2.cdf(chisq, df)) - target
+    def gap(lam: float) -> float:  # the ncx2 CDF (scipy.special, without the stats overhead)
+        return float(special.chndtr(chisq, df, lam) if lam > 0 else special.chdtr(df, chisq)) - target
 
     if gap(0.0) < 0:  # even the central distribution puts chisq below the target
         return 0.0

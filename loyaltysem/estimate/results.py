@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..frame_rows import table_rows
 from ..spec import ModelSpec
 from ..summary import Summary, json_value
 
@@ -194,7 +195,7 @@ class FitResult:
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract of ``loyaltysem fit --format json`` (see docs)."""
         rows = []
-        for row in self.estimates.itertuples(index=False):
+        for row in table_rows(self.estimates):
             rows.append({
                 "lhs": row.lhs, "op": row.op, "rhs": row.rhs, "label": row.label,
                 **{k: json_value(getattr(row, k)) for k in

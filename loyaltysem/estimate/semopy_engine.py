@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..frame_rows import table_rows
 from ..spec.statements import format_number
 
 _PREFIX = "_lsp"
@@ -47,7 +48,7 @@ def semopy_description(table: pd.DataFrame) -> str:
         exogenous observed (co)variances at their sample values as lavaan does.
     """
     lines = []
-    for row in table.itertuples(index=False):
+    for row in table_rows(table):
         if row.op == ":=" or row.exo:
             continue
         multiplier = f"{_PREFIX}{row.free}" if row.free > 0 else format_number(row.ustart)
@@ -130,7 +131,7 @@ class SemopyModel:
                     rows.append(loc.col), cols.append(loc.row), ks.append(k)
         self._fill_index = [tuple(np.array(a, dtype=int) for a in entry) for entry in fill]
         self.variance_index = [
-            int(row.free) - 1 for row in table.itertuples(index=False)
+            int(row.free) - 1 for row in table_rows(table)
             if row.op == "~~" and row.lhs == row.rhs and row.free > 0
         ]
         self._base = [m.copy() for m in matrices]
@@ -149,7 +150,7 @@ class SemopyModel:
         # sample's values, as lavaan does
         psi_names = model.names_psi[0]
         exo = [(psi_names.index(r.lhs), psi_names.index(r.rhs), self.observed.index(r.lhs),
-                self.observed.index(r.rhs)) for r in table.itertuples(index=False)
+                self.observed.index(r.rhs)) for r in table_rows(table)
                if r.exo and r.lhs in psi_names and r.rhs in psi_names]
         self.fixed_x_index = tuple(np.array(column, dtype=int) for column in zip(*exo)) \
             if exo else tuple(np.zeros(0, dtype=int) for _ in range(4))
@@ -310,11 +311,11 @@ def _start_markerless_loadings(model, table: pd.DataFrame, data: pd.DataFrame) -
     with all loadings free and its variance fixed to 1). Such loadings start
     at half the item's standard deviation, so semopy never looks for a marker.
     """
-    loadings = table[table["op"] == "=~"]
-    for factor, rows in loadings.groupby("lhs"):
-        if (rows["free"] == 0).any():
+    loadings = [row for row in table_rows(table) if row.op == "=~"]
+    with_marker = {row.lhs for row in loadings if row.free == 0}
+    for row in loadings:
+        if row.lhs in with_marker:
             continue
-        for row in rows.itertuples(index=False):
-            name = f"{_PREFIX}{row.free}"
-            if name in model.parameters and row.rhs in data.columns:
-                model.parameters[name].start = 0.5 * float(data[row.rhs].std())
+        name = f"{_PREFIX}{row.free}"
+        if name in model.parameters and row.rhs in data.columns:
+            model.parameters[name].start = 0.5 * float(data[row.rhs].std())

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from ..frame_rows import table_rows
 from ..spec.expressions import parse_expression
 
 
@@ -49,7 +50,7 @@ def standardize(
     """
     est = table["est"].to_numpy(dtype=float)
     residual = {
-        row.lhs: row.est for row in table.itertuples(index=False)
+        row.lhs: row.est for row in table_rows(table)
         if row.op == "~~" and row.lhs == row.rhs
     }
 
@@ -62,7 +63,7 @@ def standardize(
     std_lv = np.full(len(table), np.nan)
     std_all = np.full(len(table), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        for i, row in enumerate(table.itertuples(index=False)):
+        for i, row in enumerate(table_rows(table)):
             value = est[i]
             if row.op == "=~":
                 std_lv[i] = value * sd_lv(row.lhs) / sd_lv(row.rhs)
@@ -82,7 +83,7 @@ def standardize(
     if defined.any():
         for values in (std_lv, std_all):
             by_label: dict[str, float] = {}
-            for i, row in enumerate(table.itertuples(index=False)):
+            for i, row in enumerate(table_rows(table)):
                 if row.label and row.op != ":=" and row.label not in by_label:
                     by_label[row.label] = values[i]  # lavaan: the first row with the label
             for i in np.flatnonzero(defined):

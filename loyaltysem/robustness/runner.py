@@ -22,6 +22,7 @@ from threadpoolctl import threadpool_limits
 from ..data.registry import resolve_data
 from ..estimate import FitResult, fit
 from ..exceptions import LoyaltySemError
+from ..frame_rows import table_rows
 from ..spec import ModelSpec, load_spec
 from .config import StudyConfig, load_study
 from .plan import Task, make_plan, model_variants
@@ -72,7 +73,7 @@ def _records(result: FitResult) -> list[dict[str, Any]]:
     records = [{"statistic": f"{r.lhs} :=" if r.op == ":=" else f"{r.lhs} ~ {r.rhs}",
                 "est": float(r.est), "se": float(r.se), "pvalue": float(r.pvalue),
                 "ci_lower": float(r.ci_lower), "ci_upper": float(r.ci_upper),
-                "std_all": float(r.std_all)} for r in rows.itertuples(index=False)]
+                "std_all": float(r.std_all)} for r in table_rows(rows)]
     fit_indices = result.fit_indices
     records.append({"statistic": "fit", "chisq": float(fit_indices["chisq"]),
                     "cfi": float(fit_indices["cfi"]), "rmsea": float(fit_indices["rmsea"]),

@@ -12,6 +12,7 @@ import ast
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 _BINARY: dict[type, Callable[[Any, Any], Any]] = {
@@ -49,6 +50,7 @@ class Expression:
         return _evaluate(self._tree, values)
 
 
+@lru_cache(maxsize=1024)  # Expression is immutable; a fit parses every := row
 def parse_expression(text: str) -> Expression:
     """Parse a defined-parameter expression.
 
