@@ -26,6 +26,9 @@ MODEL_FILES = {
     "poldem_eq": ROOT / "tests" / "reference" / "models" / "poldem_eq.lav",
     "pd_path": ROOT / "tests" / "reference" / "models" / "pd_path.lav",
     "hs_single": ROOT / "tests" / "reference" / "models" / "hs_single.lav",
+    "hs_second_order": ROOT / "tests" / "reference" / "models" / "hs_second_order.lav",
+    "hs_std_lv": ROOT / "tests" / "reference" / "models" / "hs_std_lv.lav",
+    "hs_mixed": ROOT / "tests" / "reference" / "models" / "hs_mixed.lav",
 }
 
 

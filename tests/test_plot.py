@@ -16,16 +16,23 @@ import loyaltysem as ls  # noqa: E402
 from loyaltysem.plot import path_diagram  # noqa: E402
 from loyaltysem.plot.path_diagram import layers, stars  # noqa: E402
 
-from lavaan_reference import ROOT, SHIPPED  # noqa: E402
+from lavaan_reference import MODEL_FILES, ROOT, SHIPPED  # noqa: E402
+
+#: the shipped models, and reference models with second-order factors,
+#: covariates beside latent predictors and layer-skipping paths
+DIAGRAMS = [(ROOT / "models" / model, data) for model, data in SHIPPED] + [
+    (MODEL_FILES["hs_second_order"], "holzinger_swineford"),
+    (MODEL_FILES["hs_mixed"], "holzinger_swineford"),
+    (MODEL_FILES["poldem_eq"], "political_democracy"),
+]
 
 
-
-@pytest.fixture(scope="module", params=SHIPPED, ids=[m for m, _ in SHIPPED])
+@pytest.fixture(scope="module", params=DIAGRAMS, ids=[path.stem for path, _ in DIAGRAMS])
 def diagram(request):
     model, data = request.param
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = ls.fit(ROOT / "models" / model, data, emit_warnings=False)
+        result = ls.fit(model, data, emit_warnings=False)
     fig = path_diagram(result, hypotheses=True)
     fig.canvas.draw()
     return result, fig
@@ -126,3 +133,51 @@ def test_a_twelve_construct_model_is_legible():
     fig.canvas.draw()
     test_no_two_texts_or_shapes_overlap((result, fig))
     test_every_arrow_ends_on_its_targets_edge((result, fig))
+
+
+def _fitted(model, data):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ls.fit(model, data, emit_warnings=False)
+
+
+def test_construct_covariances_are_double_headed_arcs_with_correlations():
+    result = _fitted(ROOT / "models/corp_rep.yaml", "corp_rep")
+    fig = path_diagram(result)
+    gids = {p.get_gid(): p for p in fig.axes[0].patches}
+    labels = {t.get_gid(): t.get_text() for t in fig.axes[0].texts}
+    std = result.estimates.set_index(["lhs", "op", "rhs"]).loc[("COMP", "~~", "LIKE"), "std_all"]
+    assert "covariance:COMP->LIKE" in gids
+    assert labels["covlabel:COMP->LIKE"] == f"{std:.2f}***"
+
+
+def test_second_order_loadings_are_arrows_between_constructs():
+    result = _fitted(MODEL_FILES["hs_second_order"], "holzinger_swineford")
+    fig = path_diagram(result)
+    gids = {p.get_gid() for p in fig.axes[0].patches}
+    assert {"path:g->visual", "path:g->textual", "path:g->speed"} <= gids
+    assert not {"item:visual", "item:textual", "item:speed"} & gids
+    assert {"item:x1", "item:x9"} <= gids
+
+
+def test_paths_bow_around_constructs_in_their_way():
+    """visual -> speed skips textual's layer; the arc must not cross textual."""
+    from loyaltysem.plot.path_diagram import _arc_points, _hits, _patch_box
+
+    result = _fitted(MODEL_FILES["hs_mixed"], "holzinger_swineford")
+    fig = path_diagram(result)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    patches = {p.get_gid(): p for p in ax.patches}
+    arrow_box = patches["path:visual->speed"].get_window_extent(renderer)
+    assert arrow_box.width > 0
+    # the drawn curve, flattened to line segments (Bezier control points are not on it)
+    curve = patches["path:visual->speed"].get_path()
+    path = np.array([segment(t) for segment, _ in curve.iter_bezier()
+                     for t in np.linspace(0, 1, 50)])
+    # neither textual nor its items (the boxes an arc must keep out of)
+    boxes = [_patch_box(patches[gid]) for gid in ("node:textual", "item:x4", "item:x5", "item:x6")]
+    assert _hits(path, boxes) == 0
+    assert _hits(np.array([[0.0, 0.0], [5.0, 5.0]]), [(-1, -1, 1, 1)]) == 1
+    assert _arc_points.__doc__

@@ -219,3 +219,36 @@ def test_hypotheses_in_lavaan_comments():
     """))
     assert [str(h) for h in spec.hypotheses] == ["H1: A -> B (+)", "H2: ind (-)"]
     assert spec.hypotheses[0].kind == "path" and spec.hypotheses[1].kind == "effect"
+
+
+def _roles_reference():
+    import json
+
+    path = ROOT / "tests" / "reference" / "spec" / "roles.json"
+    return json.loads(path.read_text())["models"]
+
+
+@pytest.mark.parametrize("name", list(_roles_reference()))
+def test_variable_roles_and_automatic_covariances_match_lavaan(name):
+    """Against lavaanify(model, auto = TRUE, fixed.x = TRUE) (tests/reference/make_roles_reference.R)."""
+    from loyaltysem.spec.lavaan_syntax import parse_lavaan
+    from loyaltysem.spec.partable import VariableRoles, build_parameter_table
+
+    expected = _roles_reference()[name]
+    statements = parse_lavaan(expected["syntax"])
+    roles = VariableRoles.from_statements(statements)
+    for kind in ("lv_x", "lv_y", "ov_x", "ov_y"):
+        assert set(getattr(roles, kind)) == set(expected[kind]), kind
+    table = build_parameter_table(statements)
+    covariances = table[(table["op"] == "~~") & (table["lhs"] != table["rhs"])]
+    ours = {(frozenset((r.lhs, r.rhs)), bool(r.free > 0)) for r in covariances.itertuples()}
+    theirs = {(frozenset((c["lhs"], c["rhs"])), c["free"]) for c in expected["covariances"]}
+    assert ours == theirs
+
+
+def test_several_left_hand_sides_share_the_right_hand_side():
+    """lavaan's ``y1 + y2 ~ x1 + x2``: every lhs gets every term, lhs by lhs."""
+    short = parse_lavaan("y1 + y2 ~ x1 + b*x2\nf + g =~ u1 + u2")
+    written = parse_lavaan("y1 ~ x1 + b*x2\ny2 ~ x1 + b*x2\nf =~ u1 + u2\ng =~ u1 + u2")
+    assert [(s.lhs, s.op, s.rhs, s.label) for s in short] == \
+        [(s.lhs, s.op, s.rhs, s.label) for s in written]

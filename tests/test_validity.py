@@ -21,6 +21,8 @@ import pytest
 
 import loyaltysem as ls
 from loyaltysem.exceptions import DataError
+from loyaltysem.spec import ModelSpec
+from loyaltysem.spec.lavaan_syntax import parse_lavaan
 from loyaltysem.validity import DEFAULT_THRESHOLDS, assess_measurement
 from loyaltysem.validity.reliability import cronbach_alpha
 
@@ -275,3 +277,23 @@ def test_full_collinearity_vif_and_method_factor_against_r(name, reports):
     if name == "corp_rep":  # ECSI's method-factor model is inadmissible (lavaan warns too)
         assert method.chisq_difference == pytest.approx(ref["chisq_cfa"] - ref["chisq_method"],
                                                         rel=1e-3)
+
+
+def test_second_order_constructs_are_assessed_through_their_first_order_constructs():
+    """g =~ visual + textual + speed: item-based checks on the three first-order
+    constructs, same as the first-order CFA, and a note for g."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        second = ls.fit(MODEL_FILES["hs_second_order"], "holzinger_swineford", emit_warnings=False)
+        first_order = ModelSpec(parse_lavaan(
+            "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\nx7 ~~ x8"),
+            name="first_order")
+        first = ls.fit(first_order, "holzinger_swineford", emit_warnings=False)
+        report = assess_measurement(second, n_boot=0, method_factor=False)
+        baseline = assess_measurement(first, n_boot=0, method_factor=False)
+    assert list(report.constructs["construct"]) == ["visual", "textual", "speed"]
+    assert any(note.startswith("g: second-order construct") for note in report.notes)
+    pd.testing.assert_frame_equal(report.htmt, baseline.htmt)
+    np.testing.assert_allclose(report.constructs["alpha"], baseline.constructs["alpha"])
+    # the CFA behind the latent-correlation intervals is the first-order one
+    pd.testing.assert_frame_equal(report.latent_correlation_cis, baseline.latent_correlation_cis)

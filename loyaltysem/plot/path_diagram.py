@@ -2,12 +2,15 @@
 
 Constructs are ellipses in layers from left to right in causal order (the
 layer of a construct is the length of the longest structural path that
-reaches it); within a layer, constructs are ordered by the barycenter
-heuristic to reduce crossings (Sugiyama, Tagawa & Toda, 1981). Items are
-small boxes in a row above (upper half of a layer) or below the construct.
-Arrows are clipped at the shapes' edges; path labels carry the standardized
-coefficient with significance stars and are placed along their arrow where
-they collide with nothing else.
+reaches it; a second-order factor comes before the constructs it measures);
+within a layer, constructs are ordered by the barycenter heuristic to reduce
+crossings (Sugiyama, Tagawa & Toda, 1981). Items are small boxes in a row
+above (upper half of a layer) or below the construct. Arrows are clipped at
+the shapes' edges; an arrow that would cross another construct bows around
+it. Path labels carry the standardized coefficient with significance stars
+and are placed along their arrow where they collide with nothing else.
+Covariances between constructs (exogenous constructs, residuals of
+outcomes) are double-headed arcs labelled with the correlation.
 
 References
 ----------
@@ -119,11 +122,20 @@ def path_diagram(result: FitResult, *, items: bool = True, hypotheses: bool = Fa
 
     spec = result.spec
     constructs = spec.constructs
+    latent = set(spec.roles.latent)
     structural = [(a, b) for a, b in spec.structural_paths]
-    nodes = list(dict.fromkeys(list(constructs) + [n for e in structural for n in e]))
-    layer = layers(nodes, structural)
-    columns = order_layers(nodes, structural, layer)
+    # second-order loadings (g =~ visual) are arrows between constructs, not item boxes
+    higher_order = [(a, b) for a, c in constructs.items() for b in c.items if b in latent]
+    directed = structural + higher_order
+    nodes = list(dict.fromkeys(list(constructs) + [n for e in directed for n in e]))
+    layer = layers(nodes, directed)
+    columns = order_layers(nodes, directed, layer)
     std = result.estimates.set_index(["lhs", "op", "rhs"])
+
+    def item_names(name: str) -> list[str]:
+        if not items or name not in constructs:
+            return []
+        return [i for i in constructs[name].items if i not in latent]
 
     def node_width(name: str) -> float:
         return max(1.3, _text_width(name, fontsize + 1) + 0.5)
@@ -133,7 +145,7 @@ def path_diagram(result: FitResult, *, items: bool = True, hypotheses: bool = Fa
         return max(0.55, _text_width(label, fontsize - 1))
 
     def row_width(name: str) -> float:
-        names = constructs[name].items if (items and name in constructs) else ()
+        names = item_names(name)
         return sum(item_width(i) for i in names) + ITEM_GAP * max(len(names) - 1, 0)
 
     layer_gap = max(max(row_width(n), node_width(n)) for n in nodes) + 1.4
@@ -143,7 +155,7 @@ def path_diagram(result: FitResult, *, items: bool = True, hypotheses: bool = Fa
         top = (len(column) - 1) * slot / 2
         for i, name in enumerate(column):
             placed[name] = _Node(name, k * layer_gap, top - i * slot, node_width(name),
-                                 list(constructs[name].items) if (items and name in constructs) else [],
+                                 item_names(name),
                                  items_above=i < len(column) / 2 or len(column) == 1)
     width = layer_gap * len(columns)
     height = slot * max(len(c) for c in columns) + 0.6
@@ -159,11 +171,11 @@ def path_diagram(result: FitResult, *, items: bool = True, hypotheses: bool = Fa
     shapes = {}
     r2 = result.r2
     for node in placed.values():
-        latent = node.name in constructs
+        is_latent = node.name in constructs
         label = node.name
-        if node.name in r2.index and node.name in {b for _, b in structural}:
+        if node.name in r2.index and node.name in {b for _, b in directed}:
             label += f"\nR² = {r2[node.name]:.2f}"
-        if latent:
+        if is_latent:
             patch = Ellipse((node.x, node.y), node.width, ELLIPSE_HEIGHT, facecolor="#eef3fb",
                             edgecolor="#1f3b73", linewidth=1.3, zorder=2)
         else:
@@ -203,17 +215,33 @@ def path_diagram(result: FitResult, *, items: bool = True, hypotheses: bool = Fa
     arcs: list[tuple[_Node, _Node, float]] = []
     label_boxes: list[tuple[float, float, float, float]] = []
     occupied = [_patch_box(p) for p in ax.patches]
-    for a, b in structural:
-        row = std.loc[(b, "~", a)]
-        significant = np.isfinite(row["pvalue"]) and row["pvalue"] < alpha
+    node_boxes = {name: _patch_box(shapes[name]) for name in placed}
+    item_boxes = [_patch_box(p) for p in ax.patches
+                  if p.get_gid() and p.get_gid().startswith("item:")]
+
+    def obstacles(a: str, b: str) -> list:
+        return [box for name, box in node_boxes.items() if name not in (a, b)] + item_boxes
+
+    def draw_label(a: str, b: str, rad: float, text: str, gid: str) -> None:
+        x, y = _free_spot(placed[a], placed[b], rad, text, fontsize, occupied + label_boxes)
+        label_boxes.append(_text_box(x, y, text, fontsize))
+        ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, zorder=4,
+                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"},
+                gid=gid)
+
+    for a, b in directed:
+        row = std.loc[(b, "~", a)] if (a, b) in set(structural) else std.loc[(a, "=~", b)]
+        # dashed: not significant; fixed parameters (a marker loading) have no test
+        significant = row["se"] == 0 or (np.isfinite(row["pvalue"]) and row["pvalue"] < alpha)
         skip = layer[b] - layer[a]
         distance = float(np.hypot(placed[b].x - placed[a].x, placed[b].y - placed[a].y))
         if skip == 1 or distance == 0:
-            rad = 0.0
+            preferred = 0.0
         else:  # arcs that skip layers bow below the row, deeper the more they skip
-            rad = (0.55 * slot * (abs(skip) - 1) + 0.7) / distance
+            preferred = (0.55 * slot * (abs(skip) - 1) + 0.7) / distance
             if placed[b].x < placed[a].x:
-                rad = -rad
+                preferred = -preferred
+        rad = _clear_rad(placed[a], placed[b], preferred, obstacles(a, b))
         arcs.append((placed[a], placed[b], rad))
         arrow = FancyArrowPatch(posA=(placed[a].x, placed[a].y), posB=(placed[b].x, placed[b].y),
                                 patchA=shapes[a], patchB=shapes[b], arrowstyle="-|>",
@@ -225,11 +253,23 @@ def path_diagram(result: FitResult, *, items: bool = True, hypotheses: bool = Fa
         text = f"{row['std_all']:.2f}{stars(row['pvalue'])}"
         if hypotheses and (a, b) in hypothesis_of:
             text = f"{hypothesis_of[(a, b)]}: {text}"
-        x, y = _free_spot(placed[a], placed[b], rad, text, fontsize, occupied + label_boxes)
-        label_boxes.append(_text_box(x, y, text, fontsize))
-        ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, zorder=4,
-                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"},
-                gid=f"pathlabel:{a}->{b}")
+        draw_label(a, b, rad, text, f"pathlabel:{a}->{b}")
+
+    for a, b, row in _construct_covariances(result.estimates, placed):
+        significant = np.isfinite(row.pvalue) and row.pvalue < alpha
+        distance = float(np.hypot(placed[b].x - placed[a].x, placed[b].y - placed[a].y))
+        # bow outwards: to the left of the first layer, to the right of the others
+        outward = -1.0 if layer[a] == 0 else 1.0
+        rad = _clear_rad(placed[a], placed[b], None, obstacles(a, b), side=outward,
+                         min_offset=max(placed[a].width, placed[b].width) / 2 + 0.25)
+        arcs.append((placed[a], placed[b], rad))
+        ax.add_patch(FancyArrowPatch(
+            posA=(placed[a].x, placed[a].y), posB=(placed[b].x, placed[b].y),
+            patchA=shapes[a], patchB=shapes[b], arrowstyle="<|-|>", mutation_scale=9,
+            linewidth=0.9, color="#6b7fa8", linestyle="-" if significant else (0, (4, 3)),
+            connectionstyle=f"arc3,rad={rad}", shrinkA=0, shrinkB=0, zorder=1,
+            gid=f"covariance:{a}->{b}"))
+        draw_label(a, b, rad, f"{row.std_all:.2f}{stars(row.pvalue)}", f"covlabel:{a}->{b}")
     _fit_limits(ax, occupied + label_boxes, arcs)
     return fig
 
@@ -254,6 +294,58 @@ def _fit_limits(ax, boxes: list, arcs: list) -> None:
     if ax.figure.get_axes() == [ax]:
         ax.figure.set_size_inches(max(width, 4.0), max(height, 2.5))
         ax.set_position([0, 0, 1, 1])
+
+
+def _construct_covariances(estimates, placed: dict) -> list:
+    """Free covariances between two drawn constructs (or structural observed variables)."""
+    rows = estimates[(estimates["op"] == "~~") & (estimates["lhs"] != estimates["rhs"])
+                     & estimates["lhs"].isin(list(placed)) & estimates["rhs"].isin(list(placed))
+                     & (estimates["se"] > 0)]
+    return [(row.lhs, row.rhs, row) for row in rows.itertuples(index=False)]
+
+
+def _arc_points(start: _Node, end: _Node, rad: float, n: int = 40) -> np.ndarray:
+    """Points of the arc3 curve (a quadratic Bezier) from start to end, ends excluded."""
+    (x0, y0), (x1, y1) = (start.x, start.y), (end.x, end.y)
+    control = ((x0 + x1) / 2 + rad * (y1 - y0), (y0 + y1) / 2 - rad * (x1 - x0))
+    t = np.linspace(0.04, 0.96, n)[:, None]
+    return ((1 - t) ** 2 * np.array([x0, y0]) + 2 * (1 - t) * t * np.array(control)
+            + t**2 * np.array([x1, y1]))
+
+
+def _hits(points: np.ndarray, boxes: list) -> int:
+    return sum(int(np.any((points[:, 0] > x0) & (points[:, 0] < x1) & (points[:, 1] > y0)
+                          & (points[:, 1] < y1))) for x0, y0, x1, y1 in boxes)
+
+
+def _clear_rad(start: _Node, end: _Node, preferred: float | None, boxes: list, *,
+               side: float = 0.0, min_offset: float = 0.4) -> float:
+    """The curvature of an arc from start to end that crosses no box, if one is found.
+
+    ``preferred`` is tried first (straight lines and the layer-skipping bow);
+    then arcs bowing to either side (``side`` -1/+1 prefers left/right) with
+    their apex ``min_offset``, 1.5, 2.2 and 3 times as far from the chord.
+    Ties in the number of boxes crossed go to the earlier candidate.
+    """
+    distance = float(np.hypot(end.x - start.x, end.y - start.y))
+    if distance == 0:
+        return 0.0
+    candidates = [] if preferred is None else [preferred]
+    normal_x = (end.y - start.y) / distance  # x of the apex direction for rad > 0
+    for factor in (1.0, 1.5, 2.2, 3.0):
+        rad = 2 * min_offset * factor / distance  # the apex is rad * distance / 2 off the chord
+        pair = [rad, -rad]
+        if side and normal_x * side < 0:
+            pair.reverse()
+        candidates += pair
+    best, best_hits = candidates[0], None
+    for rad in candidates:
+        hits = _hits(_arc_points(start, end, rad), boxes)
+        if hits == 0:
+            return rad
+        if best_hits is None or hits < best_hits:
+            best, best_hits = rad, hits
+    return best
 
 
 def _patch_box(patch) -> tuple[float, float, float, float]:

@@ -51,8 +51,8 @@ def model_variants(spec: ModelSpec, variants) -> dict[str, ModelSpec]:
             out["baseline"] = spec
         elif variant == "drop_each_item":
             for construct in spec.constructs.values():
-                if len(construct.items) < 3:
-                    continue  # keep at least two items per construct
+                if len(construct.items) < 3 or set(construct.items) & set(spec.roles.latent):
+                    continue  # keep at least two items per construct; items, not constructs
                 for item in construct.items:
                     kept = tuple(s for s in spec.statements
                                  if not (s.rhs == item or (s.op == "~~" and item in (s.lhs, s.rhs))))

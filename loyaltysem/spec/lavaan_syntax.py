@@ -181,7 +181,8 @@ def parse_lavaan(text: str, *, source: str | None = None) -> tuple[Statement, ..
                                          source=source, line=line)
             parsed.append(Statement(lhs_text, ":=", rhs_text, line=line))
             continue
-        lhs_names = [name.strip() for name in lhs_text.split(",")]
+        # several left-hand sides share the right-hand side: "y1 + y2 ~ x" (lavaan)
+        lhs_names = [name.strip() for name in re.split(r"[+,]", lhs_text)]
         for lhs in lhs_names:
             if not is_valid_name(lhs):
                 raise SpecificationError(
@@ -189,6 +190,7 @@ def parse_lavaan(text: str, *, source: str | None = None) -> tuple[Statement, ..
                     "'_' and '.', not starting with a digit",
                     source=source, line=line,
                 )
+        terms = []
         for term in _split_terms(rhs_text):
             if not term:
                 raise SpecificationError(f"empty term in {statement!r} (a stray '+'?)",
@@ -204,8 +206,9 @@ def parse_lavaan(text: str, *, source: str | None = None) -> tuple[Statement, ..
                 raise SpecificationError(
                     f"bad variable name {rhs!r} in {statement!r}", source=source, line=line
                 )
-            label, fixed, free_explicit = _parse_modifiers(modifiers, term, line, source)
-            for lhs in lhs_names:
+            terms.append((rhs, *_parse_modifiers(modifiers, term, line, source)))
+        for lhs in lhs_names:  # lavaan's order: every term of the first lhs, then the next
+            for rhs, label, fixed, free_explicit in terms:
                 parsed.append(Statement(lhs, operator, rhs, label=label, fixed=fixed,
                                         free_explicit=free_explicit, line=line))
     if not parsed:

@@ -9,7 +9,8 @@ lavaan (checked against lavaan 0.6-14's ``parTable()`` in the tests):
   unless the user fixed or explicitly freed (``NA*``) it;
 - every observed variable that is not an exogenous covariate, and every latent
   variable, gets a free (residual) variance;
-- exogenous latent variables (never on the left of ``~``) covary freely;
+- exogenous latent variables (never on the left of ``~``, not indicators of
+  another latent variable) covary freely;
 - "pure" dependent variables (latent or observed non-indicators on the left of
   ``~`` that predict nothing) have freely covarying residuals;
 - exogenous observed covariates (``ov.x``: on the right of ``~`` only, not an
@@ -54,11 +55,14 @@ class VariableRoles:
     ov_x : tuple of str
         Exogenous observed covariates (fixed.x).
     ov_y, lv_y : tuple of str
-        Observed / latent variables on the left of ``~`` that predict nothing.
+        Observed / latent variables on the left of ``~`` that predict nothing
+        and are not indicators.
     lv_x : tuple of str
-        Latent variables never on the left of ``~``.
+        Latent variables never on the left of ``~`` and not indicators of
+        another latent variable (lavaan's ``lv.x``).
     endogenous : tuple of str
-        Every variable with an equation: on the left of ``~`` or indicator.
+        Every variable with an equation: on the left of ``~`` or indicator
+        (of first-order factors, observed; of second-order factors, latent).
     """
 
     latent: tuple[str, ...]
@@ -90,9 +94,15 @@ class VariableRoles:
             name for name in observed
             if name in regressed and name not in predictors and name not in indicators
         )
-        lv_x = tuple(name for name in latent if name not in regressed)
-        lv_y = tuple(name for name in latent if name in regressed and name not in predictors)
-        endogenous = tuple(name for name in order if name in regressed or name in indicators)
+        # latent variables measured by another latent (first-order factors under a
+        # second-order factor) have an equation: they are neither lv.x nor pure lv.y
+        latent_indicators = set(s.rhs for s in model if s.op == "=~" and s.rhs in latent)
+        lv_x = tuple(name for name in latent
+                     if name not in regressed and name not in latent_indicators)
+        lv_y = tuple(name for name in latent if name in regressed and name not in predictors
+                     and name not in latent_indicators)
+        endogenous = tuple(name for name in order if name in regressed or name in indicators
+                           or name in latent_indicators)
         return cls(latent, observed, indicators, ov_x, ov_y, lv_x, lv_y, endogenous)
 
 

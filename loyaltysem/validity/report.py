@@ -148,9 +148,10 @@ class ValidityReport:
 
 
 def measurement_model(spec: ModelSpec) -> ModelSpec:
-    """The CFA of a spec: its constructs, item covariances and fixings, all constructs correlated."""
+    """The CFA of a spec: its first-order constructs, item covariances and fixings, all
+    constructs correlated (second-order factors are left out: their indicators are constructs)."""
     latent = set(spec.roles.latent)
-    statements = [s for s in spec.statements if s.op == "=~"
+    statements = [s for s in spec.statements if (s.op == "=~" and s.rhs not in latent)
                   or (s.op == "~~" and s.lhs not in latent and s.rhs not in latent)]
     return ModelSpec(statements=tuple(statements), name=f"{spec.name}_cfa", source=spec.source)
 
@@ -215,7 +216,14 @@ def assess_measurement(
     data_used = result.data
     table = resolve_thresholds(thresholds)
     notes: list[str] = []
-    constructs = spec.constructs
+    latent_names = set(spec.roles.latent)
+    constructs = {name: c for name, c in spec.constructs.items()
+                  if not any(item in latent_names for item in c.items)}
+    for name, construct in spec.constructs.items():
+        if name not in constructs:
+            notes.append(f"{name}: second-order construct (measured by "
+                         f"{', '.join(construct.items)}); the item-based checks apply to its "
+                         "first-order constructs")
     multi = {name: c.items for name, c in constructs.items() if len(c.items) >= 2}
     singles = [name for name, c in constructs.items() if len(c.items) < 2]
     for name in singles:
@@ -273,7 +281,7 @@ def assess_measurement(
     else:
         lower = upper = lower2 = upper2 = htmt_table * np.nan
     ave = construct_table.set_index("construct")["ave"]
-    latent_cor = result.latent_cor
+    latent_cor = result.latent_cor.loc[list(constructs), list(constructs)]
     fl_table = fornell_larcker(ave, latent_cor)
 
     cfa = _quiet_fit(measurement_model(spec), data_used)

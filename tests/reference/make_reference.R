@@ -15,7 +15,8 @@
 # Models
 #   shipped:  models/hs_cfa.lav, models/poldem.lav, models/ecsi.lav,
 #             models/corp_rep.lav
-#   extra:    tests/reference/models/{hs_mimic,poldem_eq,pd_path,hs_single}.lav
+#   extra:    tests/reference/models/{hs_mimic,poldem_eq,pd_path,hs_single,
+#             hs_second_order,hs_std_lv,hs_mixed}.lav
 #
 # How to run (from the repository root; needs R with lavaan and jsonlite):
 #   Rscript tests/reference/make_reference.R              # all models
@@ -71,7 +72,10 @@ MODELS <- list(
   hs_mimic  = list(file = "tests/reference/models/hs_mimic.lav",  data = HS, rownames = TRUE, na = numeric(0)),
   poldem_eq = list(file = "tests/reference/models/poldem_eq.lav", data = PD, rownames = TRUE, na = numeric(0)),
   pd_path   = list(file = "tests/reference/models/pd_path.lav",   data = PD, rownames = TRUE, na = numeric(0)),
-  hs_single = list(file = "tests/reference/models/hs_single.lav", data = HS, rownames = TRUE, na = numeric(0))
+  hs_single = list(file = "tests/reference/models/hs_single.lav", data = HS, rownames = TRUE, na = numeric(0)),
+  hs_second_order = list(file = "tests/reference/models/hs_second_order.lav", data = HS, rownames = TRUE, na = numeric(0)),
+  hs_std_lv = list(file = "tests/reference/models/hs_std_lv.lav", data = HS, rownames = TRUE, na = numeric(0)),
+  hs_mixed  = list(file = "tests/reference/models/hs_mixed.lav",  data = HS, rownames = TRUE, na = numeric(0))
 )
 
 wanted <- commandArgs(trailingOnly = TRUE)
