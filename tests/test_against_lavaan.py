@@ -42,7 +42,9 @@ FIT_NAMES = {
     "rmsea": "rmsea", "rmsea_ci_lower": "rmsea.ci.lower", "rmsea_ci_upper": "rmsea.ci.upper",
     "rmsea_pvalue": "rmsea.pvalue", "srmr": "srmr", "gfi": "gfi", "agfi": "agfi",
     "loglik": "logl", "unrestricted_loglik": "unrestricted.logl", "aic": "aic", "bic": "bic",
-    "bic2": "bic2",
+    "bic2": "bic2", "rfi": "rfi", "ifi": "ifi", "rni": "rni", "pnfi": "pnfi", "pgfi": "pgfi",
+    "mfi": "mfi", "ecvi": "ecvi", "cn_05": "cn_05", "cn_01": "cn_01", "rmr": "rmr",
+    "crmr": "crmr", "srmr_mplus": "srmr_mplus", "rmsea_notclose_pvalue": "rmsea.notclose.pvalue",
 }
 
 
@@ -190,6 +192,11 @@ ROBUST_NAMES = {
     "rmsea_robust": "rmsea.robust", "rmsea_ci_lower_robust": "rmsea.ci.lower.robust",
     "rmsea_ci_upper_robust": "rmsea.ci.upper.robust", "rmsea_pvalue_robust": "rmsea.pvalue.robust",
     "chisq": "chisq", "cfi": "cfi", "rmsea": "rmsea", "srmr": "srmr",
+    "rmsea_notclose_pvalue_scaled": "rmsea.notclose.pvalue.scaled",
+    "rmsea_notclose_pvalue_robust": "rmsea.notclose.pvalue.robust",
+    "nfi_scaled": "nfi.scaled", "rfi_scaled": "rfi.scaled", "ifi_scaled": "ifi.scaled",
+    "rni_scaled": "rni.scaled", "pnfi_scaled": "pnfi.scaled", "rni_robust": "rni.robust",
+    "scaling_factor_h1": "scaling.factor.h1", "scaling_factor_h0": "scaling.factor.h0",
 }
 
 
@@ -251,3 +258,18 @@ def test_ecsi_standard_errors_at_lavaans_estimates(estimator, fits, mlr_fits):
                                 df).vcov
     ours = pd.Series(np.sqrt(np.diag(vcov)), index=pd.MultiIndex.from_tuples(keys))
     _compare(ours, theirs.loc[keys, "se"].set_axis(ours.index), 1e-3)
+
+
+@pytest.mark.parametrize("estimator", ["ML", "MLR"])
+@pytest.mark.parametrize("name", ["corp_rep", "hs_mimic"])
+def test_every_lavaan_fit_measure_name_is_there(name, estimator, fits):
+    """Every name of lavaan's fitMeasures() (``_`` for ``.``), same value (1e-3 relative)."""
+    block = reference(name)["fit"] if estimator == "ML" else reference(name)["mlr"]["fit"]
+    ours = fits(name, estimator).fit_indices
+    for lavaan_name, theirs in block.items():
+        key = lavaan_name.replace(".", "_")
+        assert key in ours.index, f"{lavaan_name} missing"
+        if theirs is None:
+            assert math.isnan(float(ours[key])), lavaan_name
+        else:
+            assert float(ours[key]) == pytest.approx(theirs, rel=1e-3, abs=1e-6), lavaan_name

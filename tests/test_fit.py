@@ -165,3 +165,26 @@ def test_fits_of_simulated_chain_surveys_converge():
         data = simulate_survey(loyalty_chain_population(), 500, seed=int(seeds[r].generate_state(1)[0]))
         result = ls.fit(spec, data, emit_warnings=False)
         assert result.converged, result.warnings
+
+
+def test_fit_indices_of_a_saturated_model_follow_lavaans_edge_cases():
+    """lavaan 0.6-14, ``fitMeasures(sem("visual =~ x1 + x2 + x3", HS))`` (df = 0):
+    rfi = ifi = rni = mfi = 1, pnfi = pgfi = 0, rmr = crmr = srmr_mplus = 0,
+    ecvi = 2 npar / N, rmsea.notclose.pvalue NA."""
+    import math
+
+    from loyaltysem.estimate import fit_indices as fi
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = ls.fit("visual =~ x1 + x2 + x3", "holzinger_swineford", emit_warnings=False)
+    f = result.fit_indices
+    assert int(f["df"]) == 0
+    for name, value in {"rfi": 1, "ifi": 1, "rni": 1, "mfi": 1, "pnfi": 0, "pgfi": 0}.items():
+        assert float(f[name]) == pytest.approx(value, abs=1e-8), name
+    for name in ("rmr", "crmr", "srmr_mplus"):
+        assert float(f[name]) == pytest.approx(0.0, abs=1e-6), name
+    assert float(f["ecvi"]) == pytest.approx(2 * 6 / 301, rel=1e-6)
+    assert math.isnan(float(f["rmsea_notclose_pvalue"]))
+    assert math.isnan(fi.hoelter_cn(0.0, 0, 301))
+    assert math.isnan(fi.rfi(10.0, 5, 100.0, 3))  # more df than the baseline

@@ -7,7 +7,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from ..data.survey import Survey, prepare_survey
 from ..exceptions import ConvergenceError, DataError, SpecificationError
@@ -48,6 +48,27 @@ def _roles_for_messages(spec: ModelSpec) -> dict[str, str]:
     return roles
 
 
+def lavaan_aliases(indices: dict[str, float]) -> dict[str, float]:
+    """The other names ``lavaan::fitMeasures()`` gives some of the statistics.
+
+    NNFI is the TLI; without a mean structure the ``*_nomean`` residual
+    summaries equal the plain ones and lavaan's SRMR is Bentler's; ``logl``
+    and ``ntotal`` are lavaan's names of ``loglik`` and ``nobs``; the RMSEA
+    settings are lavaan's defaults.
+    """
+    aliases = {"nnfi": "tli", "nnfi_scaled": "tli_scaled", "nnfi_robust": "tli_robust",
+               "srmr_bentler": "srmr", "srmr_bentler_nomean": "srmr", "rmr_nomean": "rmr",
+               "crmr_nomean": "crmr", "srmr_mplus_nomean": "srmr_mplus", "logl": "loglik",
+               "unrestricted_logl": "unrestricted_loglik", "ntotal": "nobs",
+               "chisq_scaling_factor": "scaling_factor", "baseline_df_scaled": "baseline_df",
+               "baseline_chisq_scaling_factor": "baseline_scaling_factor"}
+    out: dict[str, float] = {alias: indices[name] for alias, name in aliases.items()
+                             if name in indices and (not alias.startswith("baseline_df")
+                                                     or "scaling_factor" in indices)}
+    out.update({"rmsea_ci_level": 0.90, "rmsea_close_h0": 0.05, "rmsea_notclose_h0": 0.08})
+    return out
+
+
 def robust_fit_indices(robust, sample_cov: np.ndarray, data: np.ndarray, x_index: list[int],
                        chisq: float, df: int, baseline_chisq: float, baseline_df: int,
                        n: int) -> dict[str, float]:
@@ -82,6 +103,16 @@ def robust_fit_indices(robust, sample_cov: np.ndarray, data: np.ndarray, x_index
         "rmsea_ci_upper_robust": upper_r * math.sqrt(c) if df > 0 else 0.0,
         "rmsea_pvalue_robust": (float(stats.ncx2.sf(chisq_scaled, df, robust_ncp))
                                 if df > 0 else math.nan),
+        "rmsea_notclose_pvalue_scaled": (fi.rmsea_notclose_pvalue(chisq, df * c, n)
+                                         if df > 0 else math.nan),
+        "rmsea_notclose_pvalue_robust": (
+            float(special.chndtr(chisq_scaled, df, n * df * 0.08**2 / c)) if df > 0 else math.nan),
+        # the other incremental indices of the scaled statistics, and the robust RNI
+        **{f"{name}_scaled": function(chisq_scaled, df, baseline_scaled, baseline_df)
+           for name, function in (("nfi", fi.nfi), ("rfi", fi.rfi), ("ifi", fi.ifi),
+                                  ("rni", fi.rni), ("pnfi", fi.pnfi))},
+        "rni_robust": fi.rni(chisq - c * df, 0.0, baseline_chisq - c_b * baseline_df, 0.0)
+        if df > 0 else fi.rni(chisq, df, baseline_chisq, baseline_df),
     }
 
 
@@ -286,13 +317,28 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
         "rmsea": fi.rmsea(chisq, df, n),
         "rmsea_ci_lower": rmsea_lower, "rmsea_ci_upper": rmsea_upper,
         "rmsea_pvalue": fi.rmsea_pvalue(chisq, df, n),
+        "rmsea_notclose_pvalue": fi.rmsea_notclose_pvalue(chisq, df, n),
         "srmr": fi.srmr(s, sigma), "gfi": gfi, "agfi": fi.agfi(gfi, df, p),
+        "rfi": fi.rfi(chisq, df, baseline_chisq, baseline_df),
+        "ifi": fi.ifi(chisq, df, baseline_chisq, baseline_df),
+        "rni": fi.rni(chisq, df, baseline_chisq, baseline_df),
+        "pnfi": fi.pnfi(chisq, df, baseline_chisq, baseline_df),
+        "pgfi": fi.pgfi(gfi, df, p), "mfi": fi.mfi(chisq, df, n),
+        "ecvi": fi.ecvi(chisq, npar, n),
+        "cn_05": fi.hoelter_cn(chisq, df, n, 0.05), "cn_01": fi.hoelter_cn(chisq, df, n, 0.01),
+        "rmr": fi.rmr(s, sigma), "crmr": fi.crmr(s, sigma), "srmr_mplus": fi.srmr_mplus(s, sigma),
         "loglik": loglik, "unrestricted_loglik": unrestricted_loglik,
         **fi.information_criteria(loglik, npar, n),
     }
     if robust is not None:
         indices.update(robust_fit_indices(robust, s, frame[order].to_numpy(float), x_index, chisq,
                                           df, baseline_chisq, baseline_df, n))
+        # Yuan-Bentler's scaling factors of the saturated (h1) and fitted (h0) models
+        indices["scaling_factor_h1"] = robust.trace_h1 / count_moments(roles)
+        # lavaan divides by the free parameters before equality constraints (label sharing)
+        free_rows = int((spec.parameter_table["free"] > 0).sum())
+        indices["scaling_factor_h0"] = robust.trace_h0 / free_rows if free_rows else math.nan
+    indices.update(lavaan_aliases(indices))
     fit_series = pd.Series(indices, dtype=object)
 
     # --- admissibility --------------------------------------------------------

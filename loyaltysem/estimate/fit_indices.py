@@ -17,6 +17,24 @@ References
 ----------
 Bentler, P. M. (1990). Comparative fit indexes in structural models.
 Psychological Bulletin, 107(2), 238-246.
+Bollen, K. A. (1986). Sample size and Bentler and Bonett's nonnormed fit
+index. Psychometrika, 51(3), 375-377. (RFI)
+Bollen, K. A. (1989). A new incremental fit index for general structural
+equation models. Sociological Methods & Research, 17(3), 303-316. (IFI)
+Browne, M. W., & Cudeck, R. (1989). Single sample cross-validation indices
+for covariance structures. Multivariate Behavioral Research, 24(4), 445-455.
+Hoelter, J. W. (1983). The analysis of covariance structures: Goodness-of-fit
+indices. Sociological Methods & Research, 11(3), 325-344.
+James, L. R., Mulaik, S. A., & Brett, J. M. (1982). Causal analysis. Sage. (PNFI)
+MacCallum, R. C., Browne, M. W., & Sugawara, H. M. (1996). Power analysis and
+determination of sample size for covariance structure modeling.
+Psychological Methods, 1(2), 130-149.
+McDonald, R. P. (1989). An index of goodness-of-fit based on noncentrality.
+Journal of Classification, 6(1), 97-103.
+McDonald, R. P., & Marsh, H. W. (1990). Choosing a multivariate model:
+Noncentrality and goodness of fit. Psychological Bulletin, 107(2), 247-255.
+Mulaik, S. A., et al. (1989). Evaluation of goodness-of-fit indices for
+structural equation models. Psychological Bulletin, 105(3), 430-445. (PGFI)
 Browne, M. W., & Cudeck, R. (1993). Alternative ways of assessing model fit.
 In Bollen & Long (Eds.), Testing structural equation models (pp. 136-162).
 Hu, L., & Bentler, P. M. (1999). Cutoff criteria for fit indexes in
@@ -27,7 +45,8 @@ of common factors. Psychometric Society, Iowa City.
 Tucker, L. R., & Lewis, C. (1973). A reliability coefficient for maximum
 likelihood factor analysis. Psychometrika, 38(1), 1-10.
 lavaan 0.6 source: ``R/lav_fit_cfi.R``, ``R/lav_fit_rmsea.R``,
-``R/lav_fit_srmr.R``, ``R/lav_fit_gfi.R``, ``R/lav_fit_aic.R``.
+``R/lav_fit_srmr.R``, ``R/lav_fit_gfi.R``, ``R/lav_fit_aic.R``,
+``R/lav_fit_other.R`` (CN, MFI, ECVI).
 """
 from __future__ import annotations
 
@@ -128,6 +147,85 @@ def nfi(chisq: float, df: float, baseline_chisq: float, baseline_df: float) -> f
     return 1.0
 
 
+def rfi(chisq: float, df: float, baseline_chisq: float, baseline_df: float) -> float:
+    """Relative fit index (Bollen, 1986), lavaan's ``lav_fit_rfi``.
+
+    ``(chisq_b/df_b - chisq/df) / (chisq_b/df_b)``; 1 when ``df == 0`` or when
+    either term is negative, NaN when ``df > df_b``.
+    """
+    if df > baseline_df:
+        return math.nan
+    if df > 0 and baseline_df > 0:
+        t2 = baseline_chisq / baseline_df
+        t1 = t2 - chisq / df
+        if not (math.isfinite(t1) and math.isfinite(t2)):
+            return math.nan
+        return 1.0 if (t1 < 0 or t2 < 0) else t1 / t2
+    return 1.0
+
+
+def ifi(chisq: float, df: float, baseline_chisq: float, baseline_df: float) -> float:
+    """Incremental fit index (Bollen, 1989), lavaan's ``lav_fit_ifi``.
+
+    ``(chisq_b - chisq) / (chisq_b - df)``; 1 when the denominator is negative.
+    """
+    t1, t2 = baseline_chisq - chisq, baseline_chisq - df
+    if not (math.isfinite(t1) and math.isfinite(t2)):
+        return math.nan
+    if t2 < 0:
+        return 1.0
+    if math.isclose(t2, 0.0, abs_tol=1.5e-8):
+        return math.nan
+    return t1 / t2
+
+
+def rni(chisq: float, df: float, baseline_chisq: float, baseline_df: float) -> float:
+    """Relative noncentrality index (McDonald & Marsh, 1990), lavaan's ``lav_fit_rni``.
+
+    ``1 - (chisq - df) / (chisq_b - df_b)``: the CFI without truncation at 0 and 1.
+    """
+    t1, t2 = chisq - df, baseline_chisq - baseline_df
+    if math.isclose(t2, 0.0, abs_tol=1.5e-8) or not (math.isfinite(t1) and math.isfinite(t2)):
+        return math.nan
+    return 1.0 - t1 / t2
+
+
+def pnfi(chisq: float, df: float, baseline_chisq: float, baseline_df: float) -> float:
+    """Parsimony normed fit index (James, Mulaik & Brett, 1982): ``df/df_b * NFI``."""
+    if baseline_df > 0 and baseline_chisq > 0:
+        return (df / baseline_df) * (baseline_chisq - chisq) / baseline_chisq
+    return math.nan
+
+
+def pgfi(gfi_value: float, df: float, n_variables: int) -> float:
+    """Parsimony GFI (Mulaik et al., 1989): ``df / (p(p+1)/2) * GFI`` (no mean structure)."""
+    moments = n_variables * (n_variables + 1) / 2
+    return (df / moments) * gfi_value if moments > 0 else math.nan
+
+
+def mfi(chisq: float, df: float, n_obs: int) -> float:
+    """McDonald's (1989) fit index: ``exp(-(chisq - df) / (2N))``."""
+    return math.exp(-0.5 * (chisq - df) / n_obs)
+
+
+def ecvi(chisq: float, npar: int, n_obs: int) -> float:
+    """Expected cross-validation index (Browne & Cudeck, 1989): ``(chisq + 2 npar) / N``."""
+    return chisq / n_obs + 2 * npar / n_obs
+
+
+def hoelter_cn(chisq: float, df: float, n_obs: int, alpha: float = 0.05) -> float:
+    """Hoelter's (1983) critical N, lavaan's ``cn_05`` / ``cn_01``.
+
+    ``chi2_(1-alpha)(df) / (chisq / N) + 1``: the largest sample at which the
+    model would not be rejected at level alpha. NaN for a saturated model
+    with zero chi-square (lavaan).
+    """
+    if df == 0 and chisq < np.finfo(float).eps:
+        return math.nan
+    with np.errstate(divide="ignore"):
+        return float(special.chdtri(df, alpha) / (chisq / n_obs) + 1) if chisq > 0 else math.inf
+
+
 def rmsea(chisq: float, df: float, n_obs: int) -> float:
     """Root mean square error of approximation (Steiger & Lind, 1980), divisor N.
 
@@ -173,6 +271,43 @@ def rmsea_pvalue(chisq: float, df: float, n_obs: int, close: float = 0.05) -> fl
         return math.nan
     lam = n_obs * df * close**2
     return float(stats.ncx2.sf(chisq, df, lam))
+
+
+def rmsea_notclose_pvalue(chisq: float, df: float, n_obs: int, notclose: float = 0.08) -> float:
+    """Test of not-close fit: ``P(X <= chisq)`` under RMSEA = ``notclose`` (MacCallum,
+    Browne & Sugawara, 1996), lavaan's ``rmsea.notclose.pvalue``; small values reject
+    H0: RMSEA >= .08. NaN if df = 0."""
+    if df <= 0:
+        return math.nan
+    return float(special.chndtr(chisq, df, n_obs * df * notclose**2))
+
+
+def rmr(sample_cov: np.ndarray, implied_cov: np.ndarray) -> float:
+    """Root mean square residual: raw residuals ``s_ij - sigma_ij`` over the
+    ``p(p+1)/2`` non-redundant elements (lavaan's ``rmr``; no mean structure)."""
+    residual = sample_cov - implied_cov
+    return float(np.sqrt(np.mean(residual[np.tril_indices_from(residual)] ** 2)))
+
+
+def crmr(sample_cov: np.ndarray, implied_cov: np.ndarray) -> float:
+    """Correlation root mean square residual (Bollen, 1989): observed minus implied
+    correlations over the ``p(p-1)/2`` off-diagonal elements (lavaan's ``crmr``)."""
+    residual = _correlation_residual(sample_cov, implied_cov)
+    return float(np.sqrt(np.mean(residual[np.tril_indices_from(residual, -1)] ** 2)))
+
+
+def srmr_mplus(sample_cov: np.ndarray, implied_cov: np.ndarray) -> float:
+    """SRMR as Mplus defines it (lavaan's ``srmr_mplus``): correlation residuals off
+    the diagonal and ``(s_ii - sigma_ii) / s_ii`` on it, over ``p(p+1)/2`` elements."""
+    residual = _correlation_residual(sample_cov, implied_cov)
+    variances = np.diag(sample_cov)
+    residual[np.diag_indices_from(residual)] = (variances - np.diag(implied_cov)) / variances
+    return float(np.sqrt(np.mean(residual[np.tril_indices_from(residual)] ** 2)))
+
+
+def _correlation_residual(sample_cov: np.ndarray, implied_cov: np.ndarray) -> np.ndarray:
+    sd_s, sd_m = np.sqrt(np.diag(sample_cov)), np.sqrt(np.diag(implied_cov))
+    return sample_cov / np.outer(sd_s, sd_s) - implied_cov / np.outer(sd_m, sd_m)
 
 
 def srmr(sample_cov: np.ndarray, implied_cov: np.ndarray) -> float:
