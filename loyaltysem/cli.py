@@ -199,6 +199,41 @@ def validate_command(spec: Path, data: str, na_values: tuple[str, ...], output_f
     _emit(report.to_dict(), report.summary(), output_format, out)
 
 
+@main.command("invariance")
+@_data_options
+@click.option("--group", required=True, help="The column that defines the groups.")
+@click.option("--steps", default="configural,metric,scalar,strict", show_default=True,
+              help="Comma-separated steps of the ladder.")
+@click.option("--partial", "group_partial", default="",
+              help="Comma-separated parameters left free across groups (partial invariance), "
+                   "e.g. 'x3~1,x7~1'.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
+              default="text", show_default=True, help="Output format.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the output to this file instead of the terminal.")
+@click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
+def invariance_command(spec: Path, data: str, na_values: tuple[str, ...], group: str,
+                       steps: str, group_partial: str, output_format: str, out: Path | None,
+                       debug: bool) -> None:
+    """Measurement invariance of SPEC across the groups of a column (multi-group fits)."""
+    from .groups import invariance_ladder
+    from .groups.invariance import STEPS
+
+    wanted = [s.strip() for s in steps.split(",") if s.strip()]
+    unknown = [s for s in wanted if s not in STEPS]
+    if unknown or not wanted:
+        raise click.BadParameter(f"unknown step(s) {', '.join(unknown) or '(none given)'}; use "
+                                 "any of " + ", ".join(STEPS), param_hint="--steps")
+
+    def run() -> Any:
+        partial = [p.strip() for p in group_partial.split(",") if p.strip()]
+        return invariance_ladder(spec, data, group, steps=wanted, group_partial=partial,
+                                 na_values=_parse_na_values(na_values))
+
+    result = _run(run, debug)
+    _emit(result.to_dict(), result.summary(), output_format, out)
+
+
 @main.command("report")
 @_data_options
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,

@@ -1,0 +1,309 @@
+"""Multi-group ML fits, as lavaan's ``sem(model, data, group = ..., group.equal = ...)``."""
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..data.survey import prepare_survey
+from ..estimate import fit_indices as fi
+from ..estimate.defined import DefinedParameters
+from ..estimate.fit import _as_spec, _roles_for_messages, fit
+from ..estimate.optimizer import fisher_scoring
+from ..estimate.semopy_engine import SemopyModel
+from ..estimate.standardize import standardize
+from ..exceptions import ConvergenceError, ConvergenceWarning, DataError, SpecificationError
+from ..spec import ModelSpec
+from .engine import MultiGroupEngine
+from .layout import build_layout
+from .results import MultiGroupResult
+
+_Z975 = stats.norm.ppf(0.975)
+_GROUP_CODE = "__loyaltysem_group__"
+
+
+def fit_groups(
+    spec: ModelSpec | str | Path,
+    data: pd.DataFrame | str | Path,
+    group: str,
+    *,
+    group_equal: Sequence[str] = (),
+    group_partial: Sequence[str] = (),
+    na_values: list[float | str] | None = None,
+    emit_warnings: bool = True,
+) -> MultiGroupResult:
+    """Fit one model to several groups at once (multi-group ML with a mean structure).
+
+    Parameters
+    ----------
+    spec : ModelSpec, path or str
+    data : pandas.DataFrame, path or dataset name
+    group : str
+        The column whose values define the groups (in order of first appearance).
+    group_equal : sequence of str
+        Parameter classes constrained equal across groups, lavaan's
+        ``group.equal``: ``"loadings"`` (metric invariance), ``"intercepts"``
+        (scalar), ``"residuals"`` (strict), ``"residual.covariances"``,
+        ``"lv.variances"``, ``"lv.covariances"``, ``"regressions"``, ``"means"``.
+    group_partial : sequence of str
+        Parameters left free across groups despite ``group_equal`` (partial
+        invariance), lavaan's ``group.partial``: ``["x3~1", "visual=~x2"]``.
+    na_values : list, optional
+        Codes that mean missing.
+    emit_warnings : bool
+
+    Returns
+    -------
+    MultiGroupResult
+
+    Notes
+    -----
+    As lavaan: ML with divisor N_g, expected-information standard errors,
+    listwise deletion; intercepts free in every group, latent means 0 unless
+    intercepts are equal (then free in groups 2..G); labels written once are
+    one parameter in every group. ``chisq = sum_g N_g F_g``; RMSEA multiplies
+    by sqrt(G) (lavaan's multiple-group RMSEA); the baseline model has free
+    means and variances in every group. Supported: models whose observed
+    variables are all items of constructs (no observed covariates or
+    outcomes in the structural part), estimator ML.
+
+    References
+    ----------
+    Jöreskog, K. G. (1971). Simultaneous factor analysis in several
+    populations. Psychometrika, 36(4), 409-426.
+    Rosseel, Y. (2012). lavaan: An R package for structural equation
+    modeling. Journal of Statistical Software, 48(2), 1-36.
+    """
+    spec = _as_spec(spec)
+    roles = spec.roles
+    structural_observed = [v for v in roles.observed if v not in roles.indicators]
+    if structural_observed:
+        raise SpecificationError(
+            "multi-group fits need every observed variable to be an item of a construct; "
+            f"{', '.join(structural_observed)} {'is' if len(structural_observed) == 1 else 'are'}"
+            " used directly in the structural model (model it as a single-item construct: "
+            "'X =~ x' with 'x ~~ 0*x')", source=spec.source)
+    if isinstance(data, (str, Path)):
+        from ..data.registry import resolve_data
+
+        data = resolve_data(data, na_values=na_values)
+    if group not in data.columns:
+        import difflib
+
+        close = difflib.get_close_matches(group, [str(c) for c in data.columns], n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise DataError(f"the data has no column {group!r} to define the groups{hint} "
+                        "(columns: " + ", ".join(map(str, data.columns[:30])) + ")")
+    labels_column = data[group]
+    keep = labels_column.notna()
+    labels = labels_column[keep].astype(str)
+    groups = list(pd.unique(labels))
+    if len(groups) < 2:
+        raise DataError(f"column {group!r} has {len(groups)} group(s); a multi-group fit needs "
+                        "at least two")
+    frame = data.loc[keep, list(spec.observed_variables)].copy()
+    frame[_GROUP_CODE] = labels.map({g: i for i, g in enumerate(groups)}).to_numpy(dtype=float)
+    survey = prepare_survey(frame, list(spec.observed_variables) + [_GROUP_CODE],
+                            na_values=na_values, roles=_roles_for_messages(spec))
+    complete = survey.data
+    table = spec.parameter_table
+    models = []
+    means = []
+    for i, name in enumerate(groups):
+        rows = complete[complete[_GROUP_CODE] == i][list(spec.observed_variables)]
+        if len(rows) <= len(spec.observed_variables):
+            raise DataError(f"group {name!r} of {group!r} has {len(rows)} complete rows for "
+                            f"{len(spec.observed_variables)} observed variables; merge it with "
+                            "another group or drop it")
+        model = SemopyModel(table, rows.reset_index(drop=True))
+        eigenvalues = np.linalg.eigvalsh(model.sample_cov)
+        if eigenvalues.min() <= 1e-10 * max(eigenvalues.max(), 1.0):
+            raise DataError(f"in group {name!r} the sample covariance matrix is not positive "
+                            "definite (an item is constant or items are linearly dependent "
+                            "within the group)")
+        models.append(model)
+        means.append(rows[model.observed].to_numpy(dtype=float).mean(axis=0))
+    observed = tuple(models[0].observed)
+    latent = tuple(v for v in models[0].latent_inner if v in set(roles.latent))
+    layout = build_layout(table, observed, latent, groups, group_equal, group_partial)
+    notes = []
+    if any(table["label"].fillna("").astype(bool) & (table["op"] != ":=")):
+        notes.append("labels written once apply to every group: labelled parameters are "
+                     "constrained equal across groups (as in lavaan)")
+    engine = MultiGroupEngine(models, means, layout)
+    theta0 = _start_values(spec, complete, engine, layout)
+    result = fisher_scoring(engine.discrepancy, engine.gradient_and_information, theta0,
+                            gtol=1e-9, ftol=1e-14)
+    if not np.isfinite(result.fun):
+        raise ConvergenceError("no start values give positive-definite implied covariance "
+                               "matrices in every group", source=spec.source)
+    problems = [] if result.converged else [
+        f"the optimiser did not converge ({result.message}); estimates and fit statistics are "
+        "not trustworthy"]
+    theta = result.x
+    n_total = float(engine.n_obs.sum())
+    _, information = engine.gradient_and_information(theta)
+    try:
+        vcov = np.linalg.inv(n_total * information)
+    except np.linalg.LinAlgError:
+        vcov = np.full_like(information, np.nan)
+        problems.append("the information matrix is singular: some parameters are not "
+                        "identified; standard errors are not available")
+    estimates = _estimates(spec, layout, engine, theta, vcov)
+    indices = _fit_indices(engine, theta, layout, n_total)
+    for message in problems:
+        if emit_warnings:
+            warnings.warn(message, ConvergenceWarning, stacklevel=2)
+    return MultiGroupResult(
+        spec=spec, group=group, groups=tuple(groups), group_equal=tuple(group_equal),
+        group_partial=tuple(group_partial),
+        estimates=estimates, fit_indices=pd.Series(indices, dtype=object),
+        nobs=pd.Series(engine.n_obs.astype(int), index=list(groups), name="nobs"),
+        n_dropped=int(survey.n_dropped), converged=bool(result.converged),
+        warnings=tuple(problems + notes + list(survey.notes)), theta=theta, vcov=vcov,
+        table=layout.table)
+
+
+def _start_values(spec, complete, engine: MultiGroupEngine, layout) -> np.ndarray:
+    """The pooled single-group estimates for the covariance structure, group means for
+    intercepts, 0 for latent means; averaged where groups share a parameter."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            pooled = fit(spec, complete[list(spec.observed_variables)], emit_warnings=False).theta
+        except Exception:  # noqa: BLE001 - fall back to semopy's start values
+            pooled = engine.models[0].start
+    total = np.zeros(layout.n_free)
+    count = np.zeros(layout.n_free)
+    for g in range(len(layout.groups)):
+        local = np.concatenate([pooled, engine.means[g], np.zeros(engine.m)])
+        index = layout.index[g]
+        free = index >= 0
+        np.add.at(total, index[free], local[free])
+        np.add.at(count, index[free], 1.0)
+    return total / np.maximum(count, 1.0)
+
+
+def _estimates(spec, layout, engine: MultiGroupEngine, theta, vcov) -> pd.DataFrame:
+    table = layout.table
+    free = table["free"].to_numpy()
+    se_all = np.sqrt(np.clip(np.diag(vcov), 0, None))
+    rows = []
+    latent = set(layout.latent)
+    for g, name in enumerate(layout.groups):
+        block = table[table["group"] == name].reset_index(drop=True)
+        local = engine.local(theta, g)
+        model = engine.models[g]
+        q, p = engine.q, engine.p
+        cov_theta = local[:q]
+        block_free = block["free"].to_numpy()
+        est = np.where(block_free > 0, theta[np.maximum(block_free - 1, 0)],
+                       block["ustart"].to_numpy(dtype=float))
+        block["est"] = est
+        sigma = model.implied(cov_theta)
+        inner = model.inner_covariance(cov_theta)
+        total = {v: float(sigma[i, i]) for i, v in enumerate(model.observed)}
+        total.update({v: float(inner[i, i]) for i, v in enumerate(model.latent_inner)
+                      if v in latent})
+        structure = block[block["op"] != "~1"]
+        _, std_all = standardize(structure[["lhs", "op", "rhs", "label", "est"]], total, latent)
+        std = pd.Series(np.nan, index=block.index)
+        std[structure.index] = std_all
+        means_rows = block[block["op"] == "~1"]
+        std[means_rows.index] = means_rows["est"] / np.sqrt(means_rows["lhs"].map(total))
+        block["std_all"] = std.to_numpy()
+        rows.append(block)
+    out = pd.concat(rows, ignore_index=True)
+    free = out["free"].to_numpy()
+    se = np.where(free > 0, se_all[np.maximum(free - 1, 0)], 0.0)
+    defined_rows = spec.parameter_table[spec.parameter_table["op"] == ":="]
+    if len(defined_rows):
+        labelled = table[(table["label"] != "") & (table["free"] > 0)]
+        defined_table = pd.concat([
+            labelled[["lhs", "op", "rhs", "label", "free", "ustart"]],
+            defined_rows[["lhs", "op", "rhs", "label", "free", "ustart"]]], ignore_index=True)
+        defined = DefinedParameters(defined_table)
+        values = defined.values(theta).real
+        cov = defined.covariance(theta, vcov)
+        extra = pd.DataFrame({"group": "", "lhs": defined.names, "op": ":=",
+                              "rhs": defined_rows["rhs"].tolist(), "label": defined.names,
+                              "free": 0, "ustart": np.nan, "est": values, "std_all": np.nan})
+        out = pd.concat([out, extra], ignore_index=True)
+        se = np.concatenate([se, np.sqrt(np.clip(np.diag(cov), 0, None))])
+    out["se"] = se
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(se > 0, out["est"] / se, np.nan)
+    out["z"] = z
+    out["pvalue"] = 2 * stats.norm.sf(np.abs(z))
+    out["ci_lower"] = out["est"] - _Z975 * se
+    out["ci_upper"] = out["est"] + _Z975 * se
+    return out[["group", "lhs", "op", "rhs", "label", "free", "est", "se", "z", "pvalue",
+                "ci_lower", "ci_upper", "std_all"]]
+
+
+def _fit_indices(engine: MultiGroupEngine, theta, layout, n_total: float) -> dict[str, float]:
+    n_groups, p = len(layout.groups), engine.p
+    f_groups = engine.group_discrepancies(theta)
+    chisq = float(engine.n_obs @ f_groups)
+    moments = n_groups * (p * (p + 1) // 2 + p)
+    npar = layout.n_free
+    df = moments - npar
+    baseline_chisq = float(sum(
+        m.n_obs * (np.sum(np.log(np.diag(m.sample_cov))) - np.linalg.slogdet(m.sample_cov)[1])
+        for m in engine.models))
+    baseline_df = n_groups * p * (p - 1) // 2
+    root_g = math.sqrt(n_groups)
+    lower, upper = fi.rmsea_ci(chisq, df, int(n_total)) if df > 0 else (0.0, 0.0)
+    loglik = unrestricted = 0.0
+    mus = engine.implied_means(theta)
+    srmr_groups = []
+    for g, model in enumerate(engine.models):
+        cov_theta = engine.local(theta, g)[:engine.q]
+        sigma = model.implied(cov_theta)
+        s = model.sample_cov
+        d = engine.means[g] - mus[g]
+        n_g = model.n_obs
+        loglik += fi.normal_loglik(s, sigma, n_g) - 0.5 * n_g * float(d @ np.linalg.solve(sigma, d))
+        unrestricted += fi.normal_loglik(s, s, n_g)
+        srmr_groups.append(_srmr_with_means(s, sigma, d))
+    weights = engine.weights
+    indices = {
+        "npar": npar, "nobs": int(n_total), "ngroups": n_groups,
+        "fmin": float(weights @ f_groups) / 2, "chisq": chisq, "df": df,
+        "pvalue": fi.chisq_pvalue(chisq, df),
+        "baseline_chisq": baseline_chisq, "baseline_df": baseline_df,
+        "baseline_pvalue": fi.chisq_pvalue(baseline_chisq, baseline_df),
+        "cfi": fi.cfi(chisq, df, baseline_chisq, baseline_df),
+        "tli": fi.tli(chisq, df, baseline_chisq, baseline_df),
+        "nfi": fi.nfi(chisq, df, baseline_chisq, baseline_df),
+        "rfi": fi.rfi(chisq, df, baseline_chisq, baseline_df),
+        "ifi": fi.ifi(chisq, df, baseline_chisq, baseline_df),
+        "rni": fi.rni(chisq, df, baseline_chisq, baseline_df),
+        "pnfi": fi.pnfi(chisq, df, baseline_chisq, baseline_df),
+        "rmsea": fi.rmsea(chisq, df, int(n_total)) * root_g,
+        "rmsea_ci_lower": lower * root_g, "rmsea_ci_upper": upper * root_g,
+        "rmsea_pvalue": (float(stats.ncx2.sf(chisq, df, n_total * df * 0.05**2 / n_groups))
+                         if df > 0 else math.nan),
+        "srmr": float(weights @ np.array(srmr_groups)),
+        "loglik": loglik, "unrestricted_loglik": unrestricted,
+        **fi.information_criteria(loglik, npar, int(n_total)),
+        "ecvi": fi.ecvi(chisq, npar, int(n_total)), "mfi": fi.mfi(chisq, df, int(n_total)),
+    }
+    return indices
+
+
+def _srmr_with_means(sample_cov: np.ndarray, implied_cov: np.ndarray,
+                     mean_residual: np.ndarray) -> float:
+    """Bentler's SRMR of one group with a mean structure: covariance residuals over
+    ``sqrt(s_ii s_jj)`` and mean residuals over ``sqrt(s_ii)``, averaged over the
+    ``p(p+1)/2 + p`` moments (lavaan's ``srmr`` with ``meanstructure = TRUE``)."""
+    sd = np.sqrt(np.diag(sample_cov))
+    standardized = (sample_cov - implied_cov) / np.outer(sd, sd)
+    residuals = np.concatenate([standardized[np.tril_indices_from(standardized)],
+                                mean_residual / sd])
+    return float(np.sqrt(np.mean(residuals**2)))

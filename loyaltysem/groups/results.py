@@ -1,0 +1,114 @@
+"""The result of a multi-group fit."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..spec import ModelSpec
+from ..summary import Summary, json_value
+
+
+@dataclass(frozen=True, eq=False)
+class MultiGroupResult:
+    """A multi-group ML fit (see :func:`loyaltysem.groups.fit_groups`).
+
+    Attributes
+    ----------
+    spec : ModelSpec
+    group : str
+        The grouping column.
+    groups : tuple of str
+        Group labels (order of first appearance in the data).
+    group_equal : tuple of str
+        The classes constrained equal across groups.
+    group_partial : tuple of str
+        Parameters exempt from ``group_equal`` (partial invariance).
+    estimates : pandas.DataFrame
+        ``group, lhs, op, rhs, label, free, est, se, z, pvalue, ci_lower,
+        ci_upper, std_all`` — every parameter of every group (intercepts and
+        latent means as op ``~1``), then ``:=`` rows (group ``""``; their
+        ``std_all`` is NaN: with labels shared across groups each group has
+        its own standardized value).
+    fit_indices : pandas.Series
+        lavaan's ``fitMeasures()`` names with ``_`` for ``.``.
+    nobs : pandas.Series
+        Complete cases per group.
+    n_dropped : int
+    converged : bool
+    warnings : tuple of str
+    theta, vcov : ndarray
+        Global free parameters (``free`` column) and their covariance.
+    table : pandas.DataFrame
+        The multi-group parameter table.
+    """
+
+    spec: ModelSpec
+    group: str
+    groups: tuple[str, ...]
+    group_equal: tuple[str, ...]
+    group_partial: tuple[str, ...]
+    estimates: pd.DataFrame
+    fit_indices: pd.Series
+    nobs: pd.Series
+    n_dropped: int
+    converged: bool
+    warnings: tuple[str, ...]
+    theta: np.ndarray = field(repr=False)
+    vcov: np.ndarray = field(repr=False)
+    table: pd.DataFrame = field(repr=False)
+
+    def parameters(self, op: str, group: str | None = None) -> pd.DataFrame:
+        """Rows of one operator (``=~``, ``~``, ``~~``, ``~1``, ``:=``), optionally one group."""
+        rows = self.estimates[self.estimates["op"] == op]
+        if group is not None:
+            rows = rows[rows["group"] == group]
+        return rows.reset_index(drop=True)
+
+    def summary(self, digits: int = 3) -> Summary:
+        """Fit, then the estimates of each group."""
+        fit = self.fit_indices
+        overview = {
+            "model": self.spec.name, "groups": f"{self.group}: " + ", ".join(
+                f"{g} (N = {n})" for g, n in self.nobs.items()),
+            "equal across groups": ", ".join(self.group_equal) or "nothing (configural)",
+            "free despite that (partial)": ", ".join(self.group_partial) or "-",
+            "free parameters": int(fit["npar"]), "converged": self.converged,
+        }
+        fit_block = {"chi-square": fit["chisq"], "df": int(fit["df"]), "p-value": fit["pvalue"],
+                     "CFI": fit["cfi"], "TLI": fit["tli"], "RMSEA": fit["rmsea"],
+                     "RMSEA 90% CI lower": fit["rmsea_ci_lower"],
+                     "RMSEA 90% CI upper": fit["rmsea_ci_upper"], "SRMR": fit["srmr"],
+                     "AIC": fit["aic"], "BIC": fit["bic"]}
+        sections: list[tuple[str, Any]] = [("Model", overview), ("Fit", fit_block)]
+        shown = self.estimates.drop(columns=["free"])
+        for name in self.groups:
+            block = shown[shown["group"] == name].drop(columns=["group"]).reset_index(drop=True)
+            sections.append((f"Group {name}", block))
+        defined = shown[shown["op"] == ":="]
+        if len(defined):
+            sections.append(("Defined effects", defined.drop(columns=["group"])
+                             .reset_index(drop=True)))
+        sections.append(("Warnings", list(self.warnings) or ["none"]))
+        return Summary(f"loyaltysem multi-group fit: {self.spec.name}", tuple(sections),
+                       digits=digits)
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the single-group contract plus ``group`` on every estimate row."""
+        rows = [{"group": r.group, "lhs": r.lhs, "op": r.op, "rhs": r.rhs, "label": r.label,
+                 **{k: json_value(getattr(r, k)) for k in
+                    ("est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all")}}
+                for r in self.estimates.itertuples(index=False)]
+        return {
+            "model": self.spec.name, "group": self.group, "groups": list(self.groups),
+            "group_equal": list(self.group_equal), "group_partial": list(self.group_partial),
+            "estimates": rows,
+            "fit": {k: json_value(v) for k, v in self.fit_indices.items()},
+            "nobs": {k: int(v) for k, v in self.nobs.items()},
+            "converged": bool(self.converged), "warnings": list(self.warnings),
+        }
