@@ -213,3 +213,17 @@ def test_cli_invariance(tmp_path):
     scalar = json.loads(partial.output)["steps"][1]
     lavaan = _reference("hs_school")["steps"]["scalar_partial"]["fit"]
     assert scalar["chisq"] == pytest.approx(lavaan["chisq"], rel=1e-4)
+
+
+def test_inadmissible_groups_are_reported_by_group():
+    """ECSI on mobi is inadmissible as a CB-SEM; split in two groups, each group's Heywood
+    cases are reported with its name, and non-convergence is not hidden."""
+    data = ls.load_dataset("mobi")
+    data = data.assign(half=np.where(np.arange(len(data)) % 2 == 0, "odd", "even"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = fit_groups(ROOT / "models/ecsi.lav", data, "half")
+    assert any(w.startswith("group odd: negative variance") for w in result.warnings)
+    assert any("HeywoodCaseWarning" == type(w.message).__name__ for w in caught)
+    if not result.converged:
+        assert any("did not converge" in w for w in result.warnings)

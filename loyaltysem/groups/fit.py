@@ -12,6 +12,7 @@ from scipy import stats
 
 from ..data.survey import prepare_survey
 from ..estimate import fit_indices as fi
+from ..estimate.admissibility import Problem, check_admissibility, emit
 from ..estimate.defined import DefinedParameters
 from ..estimate.fit import _as_spec, _roles_for_messages, fit
 from ..estimate.optimizer import fisher_scoring
@@ -156,9 +157,13 @@ def fit_groups(
                         "identified; standard errors are not available")
     estimates = _estimates(spec, layout, engine, theta, vcov)
     indices = _fit_indices(engine, theta, layout, n_total)
+    admissibility = _admissibility(engine, layout, theta, estimates, information)
     for message in problems:
         if emit_warnings:
             warnings.warn(message, ConvergenceWarning, stacklevel=2)
+    if emit_warnings:
+        emit(admissibility, stacklevel=3)
+    problems += [problem.message for problem in admissibility]
     return MultiGroupResult(
         spec=spec, group=group, groups=tuple(groups), group_equal=tuple(group_equal),
         group_partial=tuple(group_partial),
@@ -167,6 +172,31 @@ def fit_groups(
         n_dropped=int(survey.n_dropped), converged=bool(result.converged),
         warnings=tuple(problems + notes + list(survey.notes)), theta=theta, vcov=vcov,
         table=layout.table)
+
+
+def _admissibility(engine: MultiGroupEngine, layout, theta, estimates,
+                   information) -> list[Problem]:
+    """Each group's Heywood cases and non-positive-definite matrices (messages prefixed
+    with the group), and the identification check of the whole information matrix."""
+    problems: list[Problem] = []
+    eigenvalues = np.linalg.eigvalsh(information) if np.all(np.isfinite(information)) \
+        else np.zeros(0)
+    for g, name in enumerate(layout.groups):
+        model = engine.models[g]
+        cov_theta = engine.local(theta, g)[:engine.q]
+        inner = model.inner_covariance(cov_theta)
+        index = [model.latent_inner.index(v) for v in layout.latent]
+        latent_cov = pd.DataFrame(inner[np.ix_(index, index)], index=list(layout.latent),
+                                  columns=list(layout.latent))
+        beta, lam, psi, th = model.matrices(cov_theta)
+        residual = pd.DataFrame(th, index=model.observed, columns=model.observed)
+        block = estimates[(estimates["group"] == name) & (estimates["op"] != "~1")]
+        found = check_admissibility(block, latent_cov, residual, converged=True,
+                                    optimizer_message="",
+                                    information_eigenvalues=eigenvalues if g == 0 else np.zeros(0))
+        problems += [Problem(p.category, p.message if "information matrix" in p.message
+                             else f"group {name}: {p.message}") for p in found]
+    return problems
 
 
 def _start_values(spec, complete, engine: MultiGroupEngine, layout) -> np.ndarray:
