@@ -244,18 +244,28 @@ def invariance_command(spec: Path, data: str, na_values: tuple[str, ...], group:
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=0), default=500, show_default=True,
               help="Resamples for the HTMT intervals.")
 @click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--group", default=None,
+              help="Add a measurement-invariance section across the groups of this column.")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
 def report_command(spec: Path, data: str, na_values: tuple[str, ...], out: Path,
                    report_format: str | None, estimator: str, n_boot: int, seed: int,
-                   debug: bool) -> None:
+                   group: str | None, debug: bool) -> None:
     """Write a report of SPEC on the data: model, data, measurement, fit, estimates, hypotheses."""
+    from .data.registry import resolve_data
     from .estimate import fit
     from .report import build_report, write_report
 
     def run() -> Any:
-        result = fit(spec, data, na_values=_parse_na_values(na_values), estimator=estimator,
-                     emit_warnings=False)
-        return write_report(build_report(result, n_boot=n_boot, seed=seed), out, report_format)
+        codes = _parse_na_values(na_values)
+        frame = resolve_data(data, na_values=codes)
+        result = fit(spec, frame, na_values=codes, estimator=estimator, emit_warnings=False)
+        invariance = None
+        if group is not None:
+            from .groups import invariance_ladder
+
+            invariance = invariance_ladder(result.spec, frame, group, na_values=codes)
+        report = build_report(result, n_boot=n_boot, seed=seed, invariance=invariance)
+        return write_report(report, out, report_format)
 
     path = _run(run, debug)
     click.echo(f"wrote {path}", err=True)

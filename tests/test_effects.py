@@ -230,3 +230,22 @@ def test_worker_count_invariance_on_an_ill_conditioned_model():
     two = bootstrap(ecsi, 40, seed=2026, n_jobs=2, progress=False)
     assert one.failed == two.failed
     pd.testing.assert_frame_equal(one.draws, two.draws)
+
+
+def test_effects_with_covariates_beside_latent_predictors_match_lavaan():
+    """hs_mixed (fixed.x covariates, latent chain visual -> textual -> speed): the
+    enumerated indirect effect equals lavaan's ``ind := a*b`` (est and delta SE, 1e-3)
+    and its standardized value and SE from standardizedSolution()."""
+    from lavaan_reference import MODEL_FILES, reference
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = ls.fit(MODEL_FILES["hs_mixed"], "holzinger_swineford", emit_warnings=False)
+    row = effects_table(result).set_index("effect").loc["visual -> textual -> speed"]
+    lavaan = {r["lhs"]: r for r in reference("hs_mixed")["estimates"] if r["op"] == ":="}["ind"]
+    std = json.loads((ROOT / "tests/reference/lavaan_std/hs_mixed.json").read_text())
+    lavaan_std = {r["lhs"]: r for r in std["rows"] if r["op"] == ":="}["ind"]
+    assert row["est"] == pytest.approx(lavaan["est"], rel=1e-3)
+    assert row["se"] == pytest.approx(lavaan["se"], rel=1e-3)
+    assert row["std_all"] == pytest.approx(lavaan_std["est.std"], rel=1e-3)
+    assert row["std_se"] == pytest.approx(lavaan_std["se"], rel=1e-3)

@@ -84,3 +84,21 @@ def test_report_cli(tmp_path):
     bad = CliRunner().invoke(main, ["report", str(ROOT / "models/corp_rep.yaml"), "--data",
                                     "mobi", "--out", str(out)])
     assert bad.exit_code == 2 and "no column" in bad.stderr
+
+
+def test_report_with_an_invariance_section(tmp_path):
+    """``--group``: the invariance ladder in the report, numbers as in the ladder itself."""
+    from loyaltysem.report.document import INVARIANCE_SECTION
+
+    out = tmp_path / "report.md"
+    run = CliRunner().invoke(main, ["report", str(ROOT / "models/hs_cfa.lav"), "--data",
+                                    "holzinger_swineford", "--group", "school", "--out", str(out),
+                                    "--bootstrap", "0"])
+    assert run.exit_code == 0, run.output
+    text = out.read_text()
+    assert INVARIANCE_SECTION in text and "Grant-White (N = 145)" in text
+    assert "| scalar | loadings, intercepts | 164.10 | 60 |" in text
+    assert "invariance retained up to: metric" in text
+    bad = CliRunner().invoke(main, ["report", str(ROOT / "models/hs_cfa.lav"), "--data",
+                                    "holzinger_swineford", "--group", "schol", "--out", str(out)])
+    assert bad.exit_code == 2 and "did you mean 'school'" in bad.stderr

@@ -1,7 +1,8 @@
 """The analysis report: one self-contained HTML file (or Markdown / LaTeX).
 
-Sections: model, data, measurement quality, fit, structural estimates,
-effects, hypotheses, warnings. In HTML every figure is embedded as inline
+Sections: model, data, measurement quality, fit, measurement invariance
+(when a grouping is given), structural estimates, effects, hypotheses,
+warnings. In HTML every figure is embedded as inline
 SVG and the style sheet is inline: the file has no external assets.
 """
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pandas as pd
 
 from ..effects import HypothesisTable, effects_table, test_hypotheses
 from ..estimate import FitResult
+from ..groups import InvarianceResult
 from ..validity import ValidityReport, assess_measurement
 from .tables import estimates_table, fit_table, hypotheses_table, measurement_table, render
 
@@ -24,6 +26,8 @@ ReportFormat = Literal["html", "md", "tex"]
 
 SECTIONS = ("Model", "Data", "Measurement quality", "Model fit", "Structural estimates",
             "Effects", "Hypotheses", "Warnings")
+#: added after "Model fit" when the report is given an invariance ladder
+INVARIANCE_SECTION = "Measurement invariance"
 
 _CSS = """
 body { font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; max-width: 1100px;
@@ -48,16 +52,22 @@ class AnalysisReport:
     effects: pd.DataFrame
     hypotheses: HypothesisTable | None
     n_total: int
+    invariance: InvarianceResult | None = None
 
 
-def build_report(result: FitResult, *, n_boot: int = 500, seed: int | None = 1) -> AnalysisReport:
-    """Compute the measurement-quality report, effects and hypothesis tests of a fit."""
+def build_report(result: FitResult, *, n_boot: int = 500, seed: int | None = 1,
+                 invariance: InvarianceResult | None = None) -> AnalysisReport:
+    """Compute the measurement-quality report, effects and hypothesis tests of a fit.
+
+    ``invariance`` (from :func:`loyaltysem.groups.invariance_ladder`) adds the
+    measurement-invariance section.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         validity = assess_measurement(result, n_boot=n_boot, seed=seed)
     hypotheses = test_hypotheses(result, seed=seed) if result.spec.hypotheses else None
     return AnalysisReport(result, validity, effects_table(result), hypotheses,
-                          result.nobs + result.n_dropped)
+                          result.nobs + result.n_dropped, invariance)
 
 
 def _svg(fig) -> str:
@@ -78,6 +88,23 @@ def _effects_frame(effects: pd.DataFrame) -> pd.DataFrame:
         "B": effects["est"].map(lambda v: f"{v:.3f}"), "SE": effects["se"].map(lambda v: f"{v:.3f}"),
         "β": effects["std_all"].map(lambda v: f"{v:.3f}"),
         "95% CI": [f"[{lo:.3f}, {hi:.3f}]" for lo, hi in zip(effects["ci_lower"], effects["ci_upper"])],
+    })
+
+
+def _invariance_frame(invariance: InvarianceResult) -> pd.DataFrame:
+    table = invariance.table
+
+    def number(value: float, digits: int = 3) -> str:
+        return "—" if pd.isna(value) else f"{value:.{digits}f}"
+
+    return pd.DataFrame({
+        "Step": table["step"], "Equal across groups": table["equal"],
+        "χ²": table["chisq"].map(lambda v: number(v, 2)), "df": table["df"].astype(str),
+        "CFI": table["cfi"].map(number), "RMSEA": table["rmsea"].map(number),
+        "Δχ² (Δdf)": ["—" if pd.isna(d) else f"{d:.2f} ({int(k)})"
+                      for d, k in zip(table["chisq_diff"], table["df_diff"])],
+        "p": table["pvalue_diff"].map(number), "ΔCFI": table["delta_cfi"].map(number),
+        "ΔRMSEA": table["delta_rmsea"].map(number), "Verdict": table["verdict"],
     })
 
 
@@ -113,6 +140,16 @@ def render_report(report: AnalysisReport, fmt: ReportFormat = "html") -> str:
          or ["every measurement check passed"]),
     ]))
     blocks.append(("Model fit", [("table", render(fit_table(result), table_format, "Fit statistics"))]))
+    if report.invariance is not None:
+        first = next(iter(report.invariance.fits.values()))
+        groups = ", ".join(f"{g} (N = {n})" for g, n in first.nobs.items())
+        blocks.append((INVARIANCE_SECTION, [
+            ("table", render(_invariance_frame(report.invariance), table_format,
+                             f"Invariance across {first.group}: {groups}")),
+            ("list", [f"invariance retained up to: {report.invariance.highest_level}",
+                      "a step is retained when CFI drops by at most .010 (Cheung & Rensvold "
+                      "2002) and RMSEA rises by at most .015 (Chen 2007)"]),
+        ]))
     figure = path_diagram(result, hypotheses=True)
     blocks.append(("Structural estimates", [
         ("figure", figure),
