@@ -141,8 +141,8 @@ def fit_groups(
     result = fisher_scoring(engine.discrepancy, engine.gradient_and_information, theta0,
                             gtol=1e-9, ftol=1e-14)
     if not np.isfinite(result.fun):
-        raise ConvergenceError("no start values give positive-definite implied covariance "
-                               "matrices in every group", source=spec.source)
+        raise ConvergenceError(f"{spec.name}: no start values give positive-definite implied "
+                               "covariance matrices in every group")
     problems = [] if result.converged else [
         f"the optimiser did not converge ({result.message}); estimates and fit statistics are "
         "not trustworthy"]

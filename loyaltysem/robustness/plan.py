@@ -78,8 +78,8 @@ def model_variants(spec: ModelSpec, variants) -> dict[str, ModelSpec]:
 
 def make_plan(config: StudyConfig, data: pd.DataFrame, variants: dict[str, ModelSpec]) -> list[Task]:
     """Every task of the study, in a stable order."""
+    tasks: list[Task] = []
     if config.simulation is not None:
-        tasks = []
         for variant in variants:
             for estimator in config.estimators:
                 for size in config.simulation["sample_sizes"]:
@@ -95,7 +95,6 @@ def make_plan(config: StudyConfig, data: pd.DataFrame, variants: dict[str, Model
         if config.groups not in data.columns:
             raise ValueError(f"groups column {config.groups!r} is not in the data")
         groups += [str(level) for level in sorted(data[config.groups].dropna().unique())]
-    tasks: list[Task] = []
     for variant in variants:
         for estimator in config.estimators:
             for group in groups:
