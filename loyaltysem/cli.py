@@ -10,11 +10,14 @@ import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
 from .exceptions import LoyaltySemError, LoyaltySemWarning
+
+if TYPE_CHECKING:
+    from .estimate.fit import Estimator
 
 EXIT_BAD_INPUT = 2
 
@@ -128,7 +131,7 @@ def fit_command(spec: Path, data: str, na_values: tuple[str, ...], output_format
     def run() -> Any:
         from .estimate import fit
 
-        result = fit(spec, data, na_values=_parse_na_values(na_values), estimator=estimator,
+        result = fit(spec, data, na_values=_parse_na_values(na_values), estimator=cast("Estimator", estimator),
                      emit_warnings=False)
         boot = None
         if se_type == "bootstrap":
@@ -149,7 +152,7 @@ def fit_command(spec: Path, data: str, na_values: tuple[str, ...], output_format
             keys = [f"effect: {label}" for label in effects["effect"]]
             effects["ci_lower"] = mc["lower"].reindex(keys).to_numpy()
             effects["ci_upper"] = mc["upper"].reindex(keys).to_numpy()
-        hypotheses = test_hypotheses(result, interval=method, boot=boot, seed=seed) \
+        hypotheses = test_hypotheses(result, interval=cast(Any, method), boot=boot, seed=seed) \
             if result.spec.hypotheses else None
         return result, effects, hypotheses
 
@@ -258,14 +261,14 @@ def report_command(spec: Path, data: str, na_values: tuple[str, ...], out: Path,
     def run() -> Any:
         codes = _parse_na_values(na_values)
         frame = resolve_data(data, na_values=codes)
-        result = fit(spec, frame, na_values=codes, estimator=estimator, emit_warnings=False)
+        result = fit(spec, frame, na_values=codes, estimator=cast("Estimator", estimator), emit_warnings=False)
         invariance = None
         if group is not None:
             from .groups import invariance_ladder
 
             invariance = invariance_ladder(result.spec, frame, group, na_values=codes)
         report = build_report(result, n_boot=n_boot, seed=seed, invariance=invariance)
-        return write_report(report, out, report_format)
+        return write_report(report, out, cast(Any, report_format))
 
     path = _run(run, debug)
     click.echo(f"wrote {path}", err=True)

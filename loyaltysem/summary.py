@@ -6,6 +6,8 @@ same tables for papers and READMEs.
 """
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import html
 import math
 from collections.abc import Mapping, Sequence
@@ -15,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-Block = pd.DataFrame | Mapping[str, object] | Sequence[str]
+Block: TypeAlias = "pd.DataFrame | Mapping[str, object] | Sequence[str]"
 
 
 def json_value(value: Any) -> Any:

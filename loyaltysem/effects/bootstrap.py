@@ -40,8 +40,9 @@ and bootstrap estimates of variability. Sociological Methodology, 20, 115-140.
 from __future__ import annotations
 
 import queue
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -65,7 +66,7 @@ _CHUNK = 25  # resamples per task of the Fisher-scoring (process) path
 #: optim.dx.tol = 1e-3 on F/2), at most 300 scoring iterations.
 #: A resample whose gradient is still above 1 after 30 iterations is declared
 #: non-convergent (diverging towards an improper solution).
-BOOTSTRAP_TOLERANCES = {"gtol": 1e-9, "ftol": 1e-10, "dx_tol": 2e-3, "max_iter": 300,
+BOOTSTRAP_TOLERANCES: dict[str, Any] = {"gtol": 1e-9, "ftol": 1e-10, "dx_tol": 2e-3, "max_iter": 300,
                         "diverge_after": 30, "diverge_gradient": 1.0}
 
 
@@ -138,6 +139,7 @@ class _Refitter:
             def evaluate(index, x, gradient):
                 return engine.evaluate(x, covs[index], logdets[index], gradient)
 
+            assert self._inverse_hessian is not None  # set whenever batched is True
             result = batched_bfgs(evaluate, thetas, self._inverse_hessian)
             thetas[result.converged] = result.x[result.converged]
             converged[:] = result.converged
@@ -292,6 +294,7 @@ def bootstrap(result: FitResult, n_boot: int = 1000, *, seed: int | None = None,
     batched = refitter.batched
     tasks = list(enumerate(np.random.SeedSequence(seed).spawn(n_boot)))
     outputs: list = []
+    finished: Iterable[list]
     bar = tqdm(total=n_boot, desc="bootstrap", unit="resample", disable=not progress)
     if batched:
         chunks = [tasks[i:i + BATCH] for i in range(0, n_boot, BATCH)]

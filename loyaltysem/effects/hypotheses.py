@@ -118,7 +118,7 @@ def test_hypotheses(result: FitResult, *, interval: IntervalMethod = "delta",
             std = defined.at[hypothesis.effect, "std_all"]
             key = f"{hypothesis.effect} :="
             text = f"{hypothesis.effect} := {spec.defined_effects[hypothesis.effect]}"
-        if boot is not None and interval in ("percentile", "bca"):
+        if boot is not None and boot_intervals is not None:
             se = float(boot.se[key])
             lower, upper = boot_intervals.loc[key, ["lower", "upper"]]
         elif mc is not None:

@@ -108,9 +108,9 @@ def effect_values(effects: Sequence[Effect], coefficients: dict[tuple[str, str],
     """
     out = []
     for effect in effects:
-        total = 0.0
+        total: float | np.ndarray = 0.0
         for path in effect.paths:
-            product = 1.0
+            product: float | np.ndarray = 1.0
             for a, b in zip(path, path[1:]):
                 product = product * coefficients[(a, b)]
             total = total + product
@@ -118,7 +118,8 @@ def effect_values(effects: Sequence[Effect], coefficients: dict[tuple[str, str],
     return np.array(out)
 
 
-def regression_coefficients(table: pd.DataFrame, values: np.ndarray) -> dict[tuple[str, str], object]:
+def regression_coefficients(table: pd.DataFrame, values: np.ndarray
+                            ) -> dict[tuple[str, str], np.ndarray]:
     """``(predictor, outcome) -> value`` for the ``~`` rows of a parameter table."""
     return {(row.rhs, row.lhs): values[i] for i, row in enumerate(table_rows(table))
             if row.op == "~"}

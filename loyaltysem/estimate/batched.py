@@ -33,6 +33,7 @@ eq. 6.17. Springer.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass
 
 import numpy as np
@@ -169,9 +170,9 @@ class BatchedML:
         chol, ok = _cholesky(sigma)
         n, p = sigma.shape[0], sigma.shape[1]
         f = np.full(n, np.inf)
-        g = np.full((n, self.n_free), np.nan) if gradient else None
+        g = np.full((n, self.n_free), np.nan)
         if not ok.any():
-            return f, g
+            return f, (g if gradient else None)
         if not ok.all():
             c = None if c is None else c[ok]
             m, psi, chol = m[ok], psi[ok], chol[ok]
@@ -193,7 +194,7 @@ class BatchedML:
             for number, rows, cols, weights in self._gather:
                 total += derivative[number][:, rows, cols] @ weights
             g[ok] = total
-        return f, g
+        return f, (g if gradient else None)
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,7 @@ class BatchOptimizationResult:
 
 
 def batched_bfgs(
-    evaluate: Callable[[np.ndarray, np.ndarray, bool], tuple[np.ndarray, np.ndarray | None]],
+    evaluate: Callable[[np.ndarray, np.ndarray, bool], tuple[np.ndarray, Any]],
     x0: np.ndarray,
     inverse_hessian: np.ndarray,
     *,

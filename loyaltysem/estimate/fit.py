@@ -41,7 +41,7 @@ def _as_spec(spec: ModelSpec | str | Path) -> ModelSpec:
 
 
 def _roles_for_messages(spec: ModelSpec) -> dict[str, str]:
-    roles = {}
+    roles: dict[str, str] = {}
     for construct in spec.constructs.values():
         for item in construct.items:
             roles.setdefault(item, f"item of construct {construct.name}")

@@ -182,7 +182,7 @@ def bounded_warmup(
     which then finds the unbounded (lavaan) optimum, negative variances
     included.
     """
-    bounds = [(None, None)] * len(x0)
+    bounds: list[tuple[float | None, float | None]] = [(None, None)] * len(x0)
     start = np.asarray(x0, dtype=float).copy()
     for k in variance_index:
         bounds[k] = (0.0, None)

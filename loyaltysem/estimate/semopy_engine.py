@@ -126,10 +126,16 @@ class SemopyModel:
         for k, locations in enumerate(self._locations):
             for loc in locations:
                 rows, cols, ks = fill[loc.matrix]
-                rows.append(loc.row), cols.append(loc.col), ks.append(k)
+                rows.append(loc.row)
+                cols.append(loc.col)
+                ks.append(k)
                 if loc.symmetric and loc.row != loc.col:
-                    rows.append(loc.col), cols.append(loc.row), ks.append(k)
-        self._fill_index = [tuple(np.array(a, dtype=int) for a in entry) for entry in fill]
+                    rows.append(loc.col)
+                    cols.append(loc.row)
+                    ks.append(k)
+        self._fill_index: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [
+            (np.array(r, dtype=int), np.array(c, dtype=int), np.array(k_, dtype=int))
+            for r, c, k_ in fill]
         self.variance_index = [
             int(row.free) - 1 for row in table_rows(table)
             if row.op == "~~" and row.lhs == row.rhs and row.free > 0
@@ -176,14 +182,15 @@ class SemopyModel:
             for loc in locations:
                 both = loc.symmetric and loc.row != loc.col
                 groups[loc.matrix].append((k, loc.row, loc.col, both))
-        out = {}
+        out: dict[str, tuple[np.ndarray, ...]] = {}
         for number, name in enumerate(("beta", "lambda", "psi", "theta")):
-            rows = groups[number]
-            k = np.array([r[0] for r in rows], dtype=int)
-            i = np.array([r[1] for r in rows], dtype=int)
-            j = np.array([r[2] for r in rows], dtype=int)
-            both = np.array([r[3] for r in rows], dtype=bool)
-            out[name] = (k, i, j) if name in ("beta", "lambda") else (k, i, j, both)
+            entries = groups[number]
+            k_index = np.array([r[0] for r in entries], dtype=int)
+            i_index = np.array([r[1] for r in entries], dtype=int)
+            j_index = np.array([r[2] for r in entries], dtype=int)
+            both_index = np.array([r[3] for r in entries], dtype=bool)
+            out[name] = ((k_index, i_index, j_index) if name in ("beta", "lambda")
+                         else (k_index, i_index, j_index, both_index))
         return out
 
     # ----------------------------------------------------------- matrices

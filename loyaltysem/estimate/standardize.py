@@ -86,7 +86,7 @@ def standardize(
             for i, row in enumerate(table_rows(table)):
                 if row.label and row.op != ":=" and row.label not in by_label:
                     by_label[row.label] = values[i]  # lavaan: the first row with the label
-            for i in np.flatnonzero(defined):
+            for i in map(int, np.flatnonzero(defined)):
                 expression = parse_expression(table["rhs"].iat[i])
                 values[i] = expression.evaluate(by_label)
                 by_label[table["lhs"].iat[i]] = values[i]

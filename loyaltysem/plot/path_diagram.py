@@ -175,6 +175,7 @@ def path_diagram(result: FitResult, *, items: bool = True, hypotheses: bool = Fa
         label = node.name
         if node.name in r2.index and node.name in {b for _, b in directed}:
             label += f"\nR² = {r2[node.name]:.2f}"
+        patch: Ellipse | Rectangle
         if is_latent:
             patch = Ellipse((node.x, node.y), node.width, ELLIPSE_HEIGHT, facecolor="#eef3fb",
                             edgecolor="#1f3b73", linewidth=1.3, zorder=2)
@@ -380,7 +381,7 @@ def _free_spot(start: _Node, end: _Node, rad: float, text: str, fontsize: float,
     dx, dy = x1 - x0, y1 - y0
     control = (mx + rad * dy, my - rad * dx)  # arc3 control point
     candidates = [0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75, 0.2, 0.8, 0.35, 0.65, 0.45, 0.55]
-    best = None
+    best: tuple[float, float] | None = None
     for t in candidates:
         x = (1 - t) ** 2 * x0 + 2 * (1 - t) * t * control[0] + t**2 * x1
         y = (1 - t) ** 2 * y0 + 2 * (1 - t) * t * control[1] + t**2 * y1
@@ -393,4 +394,4 @@ def _free_spot(start: _Node, end: _Node, rad: float, text: str, fontsize: float,
         x, y = mx, my + shift
         if not any(_overlaps(_text_box(x, y, text, fontsize), other) for other in occupied):
             return x, y
-    return best
+    return best if best is not None else (mx, my)

@@ -12,7 +12,7 @@ import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -20,7 +20,7 @@ from ..effects import HypothesisTable, effects_table, test_hypotheses
 from ..estimate import FitResult
 from ..groups import InvarianceResult
 from ..validity import ValidityReport, assess_measurement
-from .tables import estimates_table, fit_table, hypotheses_table, measurement_table, render
+from .tables import Format, estimates_table, fit_table, hypotheses_table, measurement_table, render
 
 ReportFormat = Literal["html", "md", "tex"]
 
@@ -122,8 +122,9 @@ def render_report(report: AnalysisReport, fmt: ReportFormat = "html") -> str:
     from ..plot import path_diagram
 
     result = report.result
-    table_format = {"html": "html", "md": "markdown", "tex": "latex"}[fmt]
-    blocks: list[tuple[str, list[str]]] = []
+    formats: dict[str, Format] = {"html": "html", "md": "markdown", "tex": "latex"}
+    table_format = formats[fmt]
+    blocks: list[tuple[str, list[tuple[str, Any]]]] = []
     spec_text = result.spec.to_lavaan()
     hypotheses = [str(h) + (f" — {h.description}" if h.description else "") for h in result.spec.hypotheses]
     blocks.append(("Model", [("pre", spec_text), ("list", hypotheses)]))
@@ -238,8 +239,9 @@ def _latex(title: str, blocks) -> str:
 def write_report(report: AnalysisReport, path: str | Path, fmt: ReportFormat | None = None) -> Path:
     """Write the report; the format follows the suffix (.html, .md, .tex) unless given."""
     path = Path(path)
-    fmt = fmt or {".md": "md", ".tex": "tex"}.get(path.suffix.lower(), "html")  # type: ignore[assignment]
-    path.write_text(render_report(report, fmt), encoding="utf-8")
+    suffixes: dict[str, ReportFormat] = {".md": "md", ".tex": "tex"}
+    chosen: ReportFormat = fmt or suffixes.get(path.suffix.lower(), "html")
+    path.write_text(render_report(report, chosen), encoding="utf-8")
     return path
 
 

@@ -126,14 +126,15 @@ def render(table: pd.DataFrame, fmt: Format, caption: str = "") -> str:
         return "\n".join(lines) + "\n"
     if fmt == "html":
         head = "".join(f"<th>{html_lib.escape(str(c))}</th>" for c in table.columns)
-        body = "".join("<tr>" + "".join(f"<td>{html_lib.escape(str(v))}</td>" for v in row) + "</tr>"
-                       for row in table.itertuples(index=False))
+        cells = "".join("<tr>" + "".join(f"<td>{html_lib.escape(str(v))}</td>" for v in row)
+                        + "</tr>" for row in table.itertuples(index=False))
         cap = f"<caption>{html_lib.escape(caption)}</caption>" if caption else ""
-        return f'<table class="apa">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+        return f'<table class="apa">{cap}<thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>'
     if fmt == "latex":
         latex = table.to_latex(index=False, escape=True, caption=caption or None,
                                column_format="l" * table.shape[1])
-        return latex.replace("χ²", r"$\chi^2$").replace("β", r"$\beta$").replace(
+        return latex.replace("Δχ²", r"$\Delta\chi^2$").replace("Δ", r"$\Delta$").replace(
+            "χ²", r"$\chi^2$").replace("β", r"$\beta$").replace(
             "α", r"$\alpha$").replace("ρc", r"$\rho_c$").replace("ω", r"$\omega$").replace(
             "≤", r"$\leq$").replace("≥", r"$\geq$").replace("→", r"$\rightarrow$").replace("—", "--")
     raise ValueError(f"format must be markdown, html or latex; got {fmt!r}")

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,7 @@ from threadpoolctl import threadpool_limits
 
 from ..data.registry import resolve_data
 from ..estimate import FitResult, fit
+from ..estimate.fit import Estimator
 from ..exceptions import LoyaltySemError
 from ..frame_rows import table_rows
 from ..spec import ModelSpec, load_spec
@@ -97,7 +98,7 @@ class _Worker:
         if task.condition not in self.full:
             spec = self.context.variants[task.variant]
             self.full[task.condition] = fit(spec, self.group_data(task.group),
-                                            estimator=task.estimator, emit_warnings=False)
+                                            estimator=cast(Estimator, task.estimator), emit_warnings=False)
         return self.full[task.condition]
 
     def simulate(self, task: Task) -> FitResult:
@@ -107,7 +108,7 @@ class _Worker:
         population = {"loyalty_chain": loyalty_chain_population}[settings["population"]]()
         data = simulate_survey(population, int(task.size or 0), seed=task.seed,
                                likert_points=settings.get("likert_points"))
-        return fit(self.context.variants[task.variant], data, estimator=task.estimator,
+        return fit(self.context.variants[task.variant], data, estimator=cast(Estimator, task.estimator),
                    emit_warnings=False)
 
     def run(self, task: Task) -> dict[str, Any]:
@@ -131,7 +132,7 @@ class _Worker:
                 else:
                     rows = np.sort(rng.choice(n, size=min(task.size or n, n), replace=False))
                 result = fit(full.spec, data.iloc[rows].reset_index(drop=True),
-                             estimator=task.estimator, start=full.theta, emit_warnings=False)
+                             estimator=cast(Estimator, task.estimator), start=full.theta, emit_warnings=False)
             status = "ok" if result.converged else "not converged"
             return {"task": task.key, "status": status, "message": "; ".join(result.warnings[:2]),
                     "payload": _records(result)}

@@ -21,7 +21,7 @@ __all__ = ["Construct", "Hypothesis", "ModelSpec", "Statement", "load_spec"]
 class _UniqueKeyLoader(yaml.SafeLoader):
     """A YAML loader that refuses duplicate keys (PyYAML keeps the last silently)."""
 
-    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+    def construct_mapping(self, node, deep=False):
         seen: dict[object, int] = {}
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)

@@ -152,7 +152,7 @@ def build_parameter_table(statements: Sequence[Statement], *, source: str | None
         if statement.op == ":=":
             continue
         fixed = statement.fixed is not None
-        value = statement.fixed if fixed else np.nan
+        value = float(statement.fixed) if statement.fixed is not None else np.nan
         if (statement.op == "=~" and first_loading.get(statement.lhs) is statement
                 and not fixed and not statement.free_explicit):
             fixed, value = True, 1.0  # auto.fix.first: the marker variable

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, cast
 
 from ..exceptions import SpecificationError
 from .annotations import parse_hypothesis_target
@@ -124,10 +124,11 @@ def spec_from_mapping(data: Mapping, *, source: str | None = None):
     # single-item constructs: the item is the construct (error variance fixed)
     written = {(s.lhs, s.rhs) for s in statements if s.op == "~~"}
     for name, body in constructs.items():
-        items = body.get("items") if isinstance(body, Mapping) else body
-        items = [items] if isinstance(items, str) else items
-        if len(items) == 1 and (str(items[0]), str(items[0])) not in written:
-            statements.append(Statement(str(items[0]), "~~", str(items[0]), fixed=single_item_error))
+        raw = body.get("items") if isinstance(body, Mapping) else body
+        listed: list = [raw] if isinstance(raw, str) else list(raw or [])
+        if len(listed) == 1 and (str(listed[0]), str(listed[0])) not in written:
+            statements.append(Statement(str(listed[0]), "~~", str(listed[0]),
+                                        fixed=single_item_error))
     defined = data.get("defined", {}) or {}
     if not isinstance(defined, Mapping):
         raise SpecificationError("'defined' must map names to expressions, e.g. serial: a*b*c",
@@ -164,7 +165,8 @@ def spec_from_mapping(data: Mapping, *, source: str | None = None):
         if targets[0] == "indirect" and len(chain) < 3:
             raise SpecificationError(f"hypothesis {entry['id']}: an 'indirect' effect needs at "
                                      "least three constructs (A -> M -> B)", source=source)
-        hypotheses.append(Hypothesis(str(entry["id"]), chain=chain, sign=sign, effect=effect,
+        hypotheses.append(Hypothesis(str(entry["id"]), chain=chain,
+                                     sign=cast("Literal['+', '-']", sign), effect=effect,
                                      description=str(entry.get("description", ""))))
     return ModelSpec(statements=tuple(statements), name=str(data.get("name", "model")),
                      description=str(data.get("description", "")), hypotheses=tuple(hypotheses),

@@ -4,12 +4,13 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from ..estimate import FitResult, fit
+from ..frame_rows import table_rows
 from ..spec import ModelSpec
 from ..spec.statements import Statement
 from ..summary import Summary, json_value
@@ -211,7 +212,7 @@ def assess_measurement(
             raise ValueError("give the data to fit the model to (data=...)")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            result = fit(model, data, emit_warnings=False)
+            result = fit(cast("ModelSpec | str | Path", model), data, emit_warnings=False)
     spec = result.spec
     data_used = result.data
     table = resolve_thresholds(thresholds)
@@ -290,10 +291,10 @@ def assess_measurement(
     pairs = cfa_std[(cfa_std["op"] == "~~") & (cfa_std["lhs"] != cfa_std["rhs"])
                     & cfa_std["lhs"].isin(latent) & cfa_std["rhs"].isin(latent)]
     correlation_rows = []
-    for row in pairs.itertuples(index=False):
-        limit = max(abs(row.ci_lower), abs(row.ci_upper))
-        correlation_rows.append({"lhs": row.lhs, "rhs": row.rhs, "r": row.est_std,
-                                 "ci_lower": row.ci_lower, "ci_upper": row.ci_upper,
+    for pair in table_rows(pairs):
+        limit = max(abs(pair.ci_lower), abs(pair.ci_upper))
+        correlation_rows.append({"lhs": pair.lhs, "rhs": pair.rhs, "r": pair.est_std,
+                                 "ci_lower": pair.ci_lower, "ci_upper": pair.ci_upper,
                                  "severity": ronkko_cho_class(limit)})
     correlation_table = pd.DataFrame(correlation_rows,
                                      columns=["lhs", "rhs", "r", "ci_lower", "ci_upper", "severity"])
