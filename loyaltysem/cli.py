@@ -237,6 +237,39 @@ def invariance_command(spec: Path, data: str, na_values: tuple[str, ...], group:
     _emit(result.to_dict(), result.summary(), output_format, out)
 
 
+@main.command("compare-paths")
+@_data_options
+@click.option("--group", required=True, help="The column that defines the groups.")
+@click.option("--baseline", default="loadings", show_default=True,
+              help="Comma-separated classes equal across groups in the baseline ('' for "
+                   "configural).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
+              default="text", show_default=True, help="Output format.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the output to this file instead of the terminal.")
+@click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
+def compare_paths_command(spec: Path, data: str, na_values: tuple[str, ...], group: str,
+                          baseline: str, output_format: str, out: Path | None,
+                          debug: bool) -> None:
+    """Multi-group analysis: does each structural path of SPEC differ across the groups?"""
+    from .groups import compare_paths
+    from .groups.layout import EQUALITY_CLASSES
+
+    classes = [c.strip() for c in baseline.split(",") if c.strip()]
+    unknown = [c for c in classes if c not in EQUALITY_CLASSES or c == "regressions"]
+    if unknown:
+        raise click.BadParameter(f"unknown or not allowed: {', '.join(unknown)}; use any of "
+                                 + ", ".join(c for c in EQUALITY_CLASSES if c != "regressions"),
+                                 param_hint="--baseline")
+
+    def run() -> Any:
+        return compare_paths(spec, data, group, baseline_equal=classes,
+                             na_values=_parse_na_values(na_values))
+
+    result = _run(run, debug)
+    _emit(result.to_dict(), result.summary(), output_format, out)
+
+
 @main.command("report")
 @_data_options
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,

@@ -227,3 +227,67 @@ def test_inadmissible_groups_are_reported_by_group():
     assert any("HeywoodCaseWarning" == type(w.message).__name__ for w in caught)
     if not result.converged:
         assert any("did not converge" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize("case", ["hs_school", "corp_rep_servicetype"])
+def test_path_comparison_matches_lavaan(case):
+    """make_path_comparison_reference.R: metric baseline, each path equal in turn."""
+    from loyaltysem.groups import compare_paths
+    from loyaltysem.spec import ModelSpec
+    from loyaltysem.spec.lavaan_syntax import parse_lavaan
+
+    reference = json.loads((ROOT / "tests/reference/groups" / f"paths_{case}.json").read_text())
+    _, data, group, na = CASES[case]
+    spec = ModelSpec(parse_lavaan(reference["syntax"]), name=case)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = compare_paths(spec, data, group, na_values=na)
+    assert float(result.baseline.fit_indices["chisq"]) == pytest.approx(
+        reference["baseline"]["chisq"], rel=1e-4)
+    table = result.table.set_index(["lhs", "rhs"])
+    for path in reference["paths"]:
+        row = table.loc[(path["lhs"], path["rhs"])]
+        assert row["chisq_diff"] == pytest.approx(path["chisq_diff"], rel=1e-3, abs=1e-4)
+        assert row["df_diff"] == path["df_diff"]
+        assert row["pvalue"] == pytest.approx(path["pvalue"], rel=1e-3, abs=1e-6)
+    labels = reference["group_labels"]
+    for estimate in reference["estimates"]:
+        name = labels[estimate["group"] - 1]
+        row = table.loc[(estimate["lhs"], estimate["rhs"])]
+        assert row[f"est_{name}"] == pytest.approx(estimate["est"], rel=1e-3, abs=1e-4)
+        assert row[f"se_{name}"] == pytest.approx(estimate["se"], rel=1e-2)
+    if len(labels) == 2:
+        first, second = labels
+        expected = row[f"est_{second}"] - row[f"est_{first}"]
+        assert row["difference"] == pytest.approx(expected)
+
+
+def test_path_comparison_drops_labels_and_reports_in_every_format():
+    """corp_rep.yaml labels its paths (equal across groups in lavaan's multi-group
+    semantics): compare_paths removes them, so the five paths are compared."""
+    from loyaltysem.groups import compare_paths
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = compare_paths(ROOT / "models/corp_rep.yaml", "corp_rep", "servicetype")
+    assert len(result.table) == 5
+    assert set(result.table.loc[result.table["differs"], "path"]) == {"COMP -> CUSL",
+                                                                      "LIKE -> CUSL"}
+    assert "Paths across groups" in result.summary().as_text()
+    json.dumps(result.to_dict(), allow_nan=False)
+
+
+def test_cli_compare_paths():
+    from click.testing import CliRunner
+
+    from loyaltysem.cli import main
+
+    run = CliRunner().invoke(main, ["compare-paths", str(ROOT / "models/corp_rep.yaml"), "--data",
+                                    "corp_rep", "--group", "servicetype", "--format", "json"])
+    assert run.exit_code == 0, run.output
+    payload = json.loads(run.output)
+    assert len(payload["paths"]) == 5 and payload["baseline"]["df"] == 66
+    bad = CliRunner().invoke(main, ["compare-paths", str(ROOT / "models/corp_rep.yaml"), "--data",
+                                    "corp_rep", "--group", "servicetype", "--baseline",
+                                    "regressions"])
+    assert bad.exit_code == 2 and "not allowed" in bad.output
