@@ -100,8 +100,10 @@ def main() -> None:
               default="text", show_default=True, help="Output format.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the output to this file instead of the terminal.")
-@click.option("--estimator", type=click.Choice(["ML", "MLR"]), default="ML", show_default=True,
-              help="ML, or MLR: sandwich SEs and Yuan-Bentler scaled statistics (lavaan's MLR).")
+@click.option("--estimator", type=click.Choice(["ML", "MLR", "MLM"]), default="ML",
+              show_default=True,
+              help="ML; MLR: sandwich SEs and Yuan-Bentler scaled statistics (lavaan's MLR); "
+                   "MLM: robust SEs and the Satorra-Bentler scaled statistics (lavaan's MLM).")
 @click.option("--se", "se_type", type=click.Choice(["standard", "bootstrap"]), default="standard",
               show_default=True, help="Standard errors: model-based, or nonparametric bootstrap.")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=1), default=1000, show_default=True,
@@ -276,7 +278,8 @@ def compare_paths_command(spec: Path, data: str, na_values: tuple[str, ...], gro
               help="Output file: .html (self-contained), .md or .tex.")
 @click.option("--format", "report_format", type=click.Choice(["html", "md", "tex"]), default=None,
               help="Overrides the format implied by --out's suffix.")
-@click.option("--estimator", type=click.Choice(["ML", "MLR"]), default="ML", show_default=True)
+@click.option("--estimator", type=click.Choice(["ML", "MLR", "MLM"]), default="ML",
+              show_default=True)
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=0), default=500, show_default=True,
               help="Resamples for the HTMT intervals.")
 @click.option("--seed", type=int, default=1, show_default=True)

@@ -20,6 +20,7 @@ loyaltysem's solution has the lower discrepancy (it is the optimum).
 """
 from __future__ import annotations
 
+import json
 import math
 import warnings
 
@@ -273,3 +274,51 @@ def test_every_lavaan_fit_measure_name_is_there(name, estimator, fits):
             assert math.isnan(float(ours[key])), lavaan_name
         else:
             assert float(ours[key]) == pytest.approx(theirs, rel=1e-3, abs=1e-6), lavaan_name
+
+
+MLM_MODELS = [m for m in MODELS if m not in ("hs_mimic", "pd_path", "hs_mixed")]  # no fixed.x
+#: lavaan fitMeasures names compared for MLM (Satorra-Bentler), 1e-3 relative
+MLM_FIT = ["chisq", "chisq.scaled", "chisq.scaling.factor", "pvalue.scaled",
+           "baseline.chisq.scaled", "baseline.chisq.scaling.factor", "cfi.scaled", "tli.scaled",
+           "cfi.robust", "tli.robust", "rni.robust", "rmsea.scaled", "rmsea.ci.lower.scaled",
+           "rmsea.ci.upper.scaled", "rmsea.pvalue.scaled", "rmsea.robust",
+           "rmsea.ci.lower.robust", "rmsea.ci.upper.robust", "rmsea.pvalue.robust", "srmr",
+           "nfi.scaled", "ifi.scaled", "rfi.scaled", "pnfi.scaled", "rni.scaled"]
+
+
+def _mlm_reference(name):
+    return json.loads((ROOT / "tests/reference/lavaan_mlm" / f"{name}.json").read_text())
+
+
+@pytest.mark.parametrize("name", MLM_MODELS)
+def test_mlm_robust_standard_errors_match_lavaan(name, fits):
+    """estimator = "MLM": robust.sem SEs (tests/reference/make_mlm_reference.R), 1e-3."""
+    ours = indexed(fits(name, "MLM").estimates)
+    theirs = indexed(pd.DataFrame(_mlm_reference(name)["estimates"]))
+    theirs = theirs[theirs["op"] != ":="] if name == "ecsi" else theirs
+    keys = [k for k in theirs.index if k in ours.index]
+    assert len(keys) == len(theirs)
+    se = theirs.loc[keys, "se"].astype(float)
+    allowed = 1e-3 * se.abs() + 1e-6
+    if name == "ecsi":  # lavaan stops short of the optimum on two flat paths (see the ML test)
+        allowed = np.maximum(allowed, 2e-2 * se.abs())
+    assert ((ours.loc[keys, "se"].astype(float) - se).abs() <= allowed).all()
+
+
+@pytest.mark.parametrize("name", MLM_MODELS)
+@pytest.mark.parametrize("index", MLM_FIT)
+def test_mlm_satorra_bentler_fit_indices_match_lavaan(name, index, fits):
+    theirs = _mlm_reference(name)["fit"][index]
+    ours = float(fits(name, "MLM").fit_indices[index.replace(".", "_")])
+    if theirs is None:
+        assert math.isnan(ours)
+    else:
+        rel = 2e-2 if name == "ecsi" else 1e-3
+        assert ours == pytest.approx(theirs, rel=rel, abs=1e-6)
+
+
+def test_mlm_refuses_fixed_x_covariates_with_a_clear_message():
+    from loyaltysem.exceptions import SpecificationError
+
+    with pytest.raises(SpecificationError, match="use estimator 'MLR'"):
+        ls.fit(MODEL_FILES["hs_mimic"], _data("hs_mimic"), estimator="MLM")

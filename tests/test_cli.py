@@ -153,6 +153,13 @@ def test_mlr_json_has_the_robust_statistics():
     assert abs(out["fit"]["scaling_factor"] - 1.28636698) < 1e-5   # lavaan chisq.scaling.factor
 
 
+def test_mlm_json_has_the_satorra_bentler_statistics():
+    out = fit_json(str(ROOT / "models/corp_rep.yaml"), "--data", "corp_rep", "--estimator", "MLM")
+    assert out["estimator"] == "MLM" and out["se"].startswith("robust.sem")
+    assert abs(out["fit"]["scaling_factor"] - 1.3821596) < 1e-5   # lavaan, estimator = "MLM"
+    assert "scaling_factor_h1" not in out["fit"]  # Yuan-Bentler's only
+
+
 def test_bootstrap_options_and_json():
     out = fit_json(str(ROOT / "models/loyalty_chain.yaml"), "--data", "loyalty_chain",
                    "--se", "bootstrap", "--bootstrap", "40", "--seed", "1", "--jobs", "1",

@@ -19,12 +19,12 @@ from .admissibility import check_admissibility, emit
 from .defined import DefinedParameters
 from .optimizer import OptimizationResult, bounded_warmup, fisher_scoring
 from .results import ESTIMATE_COLUMNS, FitResult
-from .robust import independence_model, robust_inference
+from .robust import independence_model, robust_inference, satorra_bentler_inference
 from .semopy_engine import SemopyModel
 from .solution import parameter_values, variances
 from .standardize import standardize
 
-Estimator = Literal["ML", "MLR"]
+Estimator = Literal["ML", "MLR", "MLM"]
 _Z975 = float(stats.norm.ppf(0.975))
 
 
@@ -71,11 +71,18 @@ def lavaan_aliases(indices: dict[str, float]) -> dict[str, float]:
 
 def robust_fit_indices(robust, sample_cov: np.ndarray, data: np.ndarray, x_index: list[int],
                        chisq: float, df: int, baseline_chisq: float, baseline_df: int,
-                       n: int) -> dict[str, float]:
-    """Scaled and robust fit statistics of an MLR fit (lavaan 0.6 ``fitMeasures`` names)."""
+                       n: int, estimator: Estimator = "MLR") -> dict[str, float]:
+    """Scaled and robust fit statistics of an MLR or MLM fit (lavaan 0.6 ``fitMeasures`` names).
+
+    The baseline's scaling factor comes from the same method (Yuan–Bentler for
+    MLR, Satorra–Bentler for MLM) at the baseline's estimates.
+    """
     implied_b, theta_b = independence_model(sample_cov, x_index)
-    baseline = robust_inference(implied_b, theta_b, data, sample_cov, baseline_df, x_index,
-                                trace_h1=robust.trace_h1)
+    if estimator == "MLM":
+        baseline = satorra_bentler_inference(implied_b, theta_b, data, baseline_df, x_index)
+    else:
+        baseline = robust_inference(implied_b, theta_b, data, sample_cov, baseline_df, x_index,
+                                    trace_h1=robust.trace_h1)
     c, c_b = robust.scaling_factor, baseline.scaling_factor
     chisq_scaled = chisq / c if df > 0 else chisq
     baseline_scaled = baseline_chisq / c_b
@@ -154,13 +161,16 @@ def fit(
     data : pandas.DataFrame, path or str
         Survey data with one column per observed variable, or a CSV path,
         or the name of a shipped dataset (see :func:`loyaltysem.data.list_datasets`).
-    estimator : {"ML", "MLR"}
+    estimator : {"ML", "MLR", "MLM"}
         ``"ML"``: normal-theory maximum likelihood (lavaan's default:
         likelihood with divisor N, expected-information standard errors).
         ``"MLR"``: the same estimates with Huber–White sandwich standard
         errors (observed information) and the Yuan–Bentler (Mplus) scaled
         chi-square with scaled and robust CFI/TLI/RMSEA, as lavaan's
-        ``estimator = "MLR"`` (see :mod:`.robust`).
+        ``estimator = "MLR"`` (see :mod:`.robust`). ``"MLM"``: robust
+        standard errors from the expected information and the
+        Satorra–Bentler scaled chi-square, as lavaan's ``estimator = "MLM"``
+        (not for models with fixed.x covariates).
     missing : {"listwise"}
         Rows with a missing value in a model variable are dropped, with a
         warning that says how many.
@@ -205,8 +215,8 @@ def fit(
     >>> round(result.fit_indices["chisq"], 3)    # lavaan: sem(HS.model, data = HolzingerSwineford1939)
     85.306
     """
-    if estimator not in ("ML", "MLR"):
-        raise ValueError(f"estimator must be 'ML' or 'MLR'; got {estimator!r}")
+    if estimator not in ("ML", "MLR", "MLM"):
+        raise ValueError(f"estimator must be 'ML', 'MLR' or 'MLM'; got {estimator!r}")
     spec = _as_spec(spec)
     if isinstance(data, (str, Path)):
         from ..data.registry import resolve_data
@@ -258,6 +268,17 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
         robust = robust_inference(model.implied_and_jacobian, theta, frame[order].to_numpy(float),
                                   s, count_moments(spec.roles) - model.n_free,
                                   [order.index(v) for v in spec.roles.ov_x])
+        vcov = robust.vcov
+    elif estimator == "MLM":
+        if spec.roles.ov_x:
+            raise SpecificationError(
+                "estimator 'MLM' is not available for models with fixed.x covariates ("
+                + ", ".join(spec.roles.ov_x) + "): lavaan treats their moments in the "
+                "Satorra-Bentler correction in a way loyaltysem does not reproduce yet; use "
+                "estimator 'MLR'", source=spec.source)
+        robust = satorra_bentler_inference(model.implied_and_jacobian, theta,
+                                           frame[order].to_numpy(float),
+                                           count_moments(spec.roles) - model.n_free)
         vcov = robust.vcov
     est_rows = table.copy()
     defined = DefinedParameters(table)
@@ -332,7 +353,8 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
     }
     if robust is not None:
         indices.update(robust_fit_indices(robust, s, frame[order].to_numpy(float), x_index, chisq,
-                                          df, baseline_chisq, baseline_df, n))
+                                          df, baseline_chisq, baseline_df, n, estimator))
+    if robust is not None and estimator == "MLR":
         # Yuan-Bentler's scaling factors of the saturated (h1) and fitted (h0) models
         indices["scaling_factor_h1"] = robust.trace_h1 / count_moments(roles)
         # lavaan divides by the free parameters before equality constraints (label sharing)
@@ -377,6 +399,8 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
         iterations=result.iterations,
         warnings=messages,
         estimator=estimator,
+        se_type={"ML": "standard", "MLR": "sandwich (observed information)",
+                 "MLM": "robust.sem (expected information)"}[estimator],
         data=frame,
         n_dropped=survey.n_dropped,
         theta=theta.copy(),

@@ -168,9 +168,10 @@ class FitResult:
             "RMSEA p(close)": fit["rmsea_pvalue"], "SRMR": fit["srmr"], "GFI": fit["gfi"],
             "log-likelihood": fit["loglik"], "AIC": fit["aic"], "BIC": fit["bic"],
         }
-        if self.estimator == "MLR":
+        if self.estimator in ("MLR", "MLM"):
+            correction = "Yuan-Bentler" if self.estimator == "MLR" else "Satorra-Bentler"
             fit_block.update({
-                "scaled chi-square (Yuan-Bentler)": fit["chisq_scaled"],
+                f"scaled chi-square ({correction})": fit["chisq_scaled"],
                 "scaling factor": fit["scaling_factor"], "scaled p-value": fit["pvalue_scaled"],
                 "robust CFI": fit["cfi_robust"], "robust TLI": fit["tli_robust"],
                 "robust RMSEA": fit["rmsea_robust"],

@@ -1,4 +1,4 @@
-"""Robust ML (lavaan's ``estimator = "MLR"``) for complete data.
+"""Robust ML (lavaan's ``estimator = "MLR"`` and ``"MLM"``) for complete data.
 
 The estimates are the ML estimates; what changes is the inference:
 
@@ -13,6 +13,13 @@ The estimates are the ML estimates; what changes is the inference:
 - scaled and robust CFI/TLI/RMSEA (Brosseau-Liard & Savalei 2014;
   Brosseau-Liard, Savalei & Li 2012).
 
+``"MLM"`` (:func:`satorra_bentler_inference`) uses the expected information
+instead: ``V = A^-1 (Delta' W Gamma W Delta) A^-1 / N`` (lavaan's
+``se = "robust.sem"``) and the Satorra–Bentler scaling
+``c = tr(U Gamma) / df`` with ``U = W - W Delta A^-1 Delta' W``, ``W`` the
+normal-theory weight at the model-implied covariance and ``Gamma`` the
+covariance (divisor N) of the casewise second moments.
+
 All informations are per observation ("unit" information), as in lavaan.
 Data are centred at the sample means (no mean structure). Moments among
 fixed.x covariates are masked from the saturated-model information, as
@@ -26,10 +33,14 @@ Sociological Methodology, 30, 165-200.
 Muthén, L. K., & Muthén, B. O. Mplus user's guide (MLR).
 Brosseau-Liard, P. E., & Savalei, V. (2014). Adjusting incremental fit
 indices for nonnormality. Multivariate Behavioral Research, 49(5), 460-470.
+Satorra, A., & Bentler, P. M. (1994). Corrections to test statistics and
+standard errors in covariance structure analysis. In von Eye & Clogg
+(Eds.), Latent variables analysis (pp. 399-419). Sage.
 Brosseau-Liard, P. E., Savalei, V., & Li, L. (2012). An investigation of the
 sample performance of two nonnormality corrections for RMSEA. Multivariate
 Behavioral Research, 47(6), 904-930.
-lavaan 0.6: ``R/lav_test_yuan_bentler.R``, ``R/lav_model_vcov.R``,
+lavaan 0.6: ``R/lav_test_yuan_bentler.R``, ``R/lav_test_satorra_bentler.R``,
+``R/lav_model_vcov.R``,
 ``R/lav_fit_cfi.R``, ``R/lav_fit_rmsea.R``.
 """
 from __future__ import annotations
@@ -173,6 +184,70 @@ def robust_inference(implied_and_jacobian: ImpliedAndJacobian, theta: np.ndarray
     if scaling < 0:
         scaling = float("nan")
     return RobustInference(vcov, float(scaling), float(trace_h1), trace_h0)
+
+
+def second_moment_covariance(centered: np.ndarray) -> np.ndarray:
+    """``Gamma``: covariance (divisor N) of ``vec(d_i d_i')`` over cases, shape (p^2, p^2)."""
+    n, p = centered.shape
+    moments = (centered[:, :, None] * centered[:, None, :]).reshape(n, p * p)
+    moments = moments - moments.mean(axis=0)
+    return moments.T @ moments / n
+
+
+def _expected_traces(sigma: np.ndarray, jac: np.ndarray, gamma: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, float]:
+    """``A = Delta' W Delta``, ``B = Delta' W Gamma W Delta`` and ``tr(A^-1 B)`` (vec space)."""
+    w_inv = np.linalg.inv(sigma)
+    weight = 0.5 * np.kron(w_inv, w_inv)
+    delta = jac.reshape(jac.shape[0], -1).T  # (p^2, q)
+    wd = weight @ delta
+    a = delta.T @ wd
+    b = wd.T @ gamma @ wd
+    return a, b, float(np.sum(np.linalg.solve(a, b).diagonal()))
+
+
+def satorra_bentler_inference(implied_and_jacobian: ImpliedAndJacobian, theta: np.ndarray,
+                              data: np.ndarray, df: int, x_index: Sequence[int] = ()
+                              ) -> RobustInference:
+    """Robust SEs (expected information) and the Satorra–Bentler scaling: lavaan's MLM.
+
+    Parameters
+    ----------
+    implied_and_jacobian : callable
+        ``theta -> (Sigma, dSigma/dtheta)``.
+    theta : ndarray
+        ML estimates.
+    data : ndarray
+        Complete cases (N x p) in the variable order of Sigma.
+    df : int
+    x_index : sequence of int
+        Positions of fixed.x covariates (their moments are not data).
+
+    Returns
+    -------
+    RobustInference
+        ``trace_h1 = tr(A1^-1 B1)`` of the saturated model at the implied
+        covariance and ``trace_h0 = tr(A^-1 B)``; ``c = (trace_h1 - trace_h0) / df``
+        equals ``tr(U Gamma) / df``.
+    """
+    n = data.shape[0]
+    centered = data - data.mean(axis=0)
+    gamma = second_moment_covariance(centered)
+    sigma, d_sigma = implied_and_jacobian(theta)
+    try:
+        a, b, trace_h0 = _expected_traces(sigma, d_sigma, gamma)
+        a_inv = np.linalg.inv(a)
+    except np.linalg.LinAlgError as error:
+        from ..exceptions import ConvergenceError
+
+        raise ConvergenceError("the expected information matrix is singular: robust (MLM) "
+                               "standard errors cannot be computed for this solution") from error
+    vcov = a_inv @ b @ a_inv / n
+    _, _, trace_h1 = _expected_traces(sigma, _saturated_jacobian(sigma.shape[0], x_index), gamma)
+    scaling = (trace_h1 - trace_h0) / df if df > 0 else float("nan")
+    if scaling < 0:
+        scaling = float("nan")
+    return RobustInference(vcov, float(scaling), trace_h1, trace_h0)
 
 
 def independence_model(sample_cov: np.ndarray, x_index: Sequence[int] = ()

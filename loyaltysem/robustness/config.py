@@ -109,9 +109,9 @@ def load_study(path: str | Path) -> StudyConfig:
     if data and (path.parent / data).is_file():
         data = str((path.parent / data).resolve())
     estimators = tuple(raw.get("estimators", ["ML"]))
-    bad = [e for e in estimators if e not in ("ML", "MLR")]
+    bad = [e for e in estimators if e not in ("ML", "MLR", "MLM")]
     if bad:
-        raise SpecificationError(f"unknown estimator(s) {bad}; use ML or MLR", source=str(path))
+        raise SpecificationError(f"unknown estimator(s) {bad}; use ML, MLR or MLM", source=str(path))
     samples = tuple(raw.get("samples", ["full"]))
     for sample in samples:
         kind = sample if isinstance(sample, str) else next(iter(sample), None)
