@@ -98,8 +98,6 @@ def robust_fit_indices(robust, sample_cov: np.ndarray, data: np.ndarray, x_index
         "baseline_chisq_scaled": baseline_scaled,
         "baseline_pvalue_scaled": fi.chisq_pvalue(baseline_scaled, baseline_df),
         "baseline_scaling_factor": c_b,
-        "cfi_scaled": fi.cfi(chisq_scaled, df, baseline_scaled, baseline_df),
-        "tli_scaled": fi.tli(chisq_scaled, df, baseline_scaled, baseline_df),
         "cfi_robust": fi.cfi_robust(chisq, df, c, baseline_chisq, baseline_df, c_b),
         "tli_robust": fi.tli_robust(chisq, df, c, baseline_chisq, baseline_df, c_b),
         "rmsea_scaled": fi.rmsea(chisq_scaled, df, n),
@@ -114,10 +112,9 @@ def robust_fit_indices(robust, sample_cov: np.ndarray, data: np.ndarray, x_index
                                          if df > 0 else math.nan),
         "rmsea_notclose_pvalue_robust": (
             float(special.chndtr(chisq_scaled, df, n * df * 0.08**2 / c)) if df > 0 else math.nan),
-        # the other incremental indices of the scaled statistics, and the robust RNI
-        **{f"{name}_scaled": function(chisq_scaled, df, baseline_scaled, baseline_df)
-           for name, function in (("nfi", fi.nfi), ("rfi", fi.rfi), ("ifi", fi.ifi),
-                                  ("rni", fi.rni), ("pnfi", fi.pnfi))},
+        # the incremental indices of the scaled statistics, and the robust RNI
+        **{f"{name}_scaled": value for name, value in
+           fi.incremental_indices(chisq_scaled, df, baseline_scaled, baseline_df).items()},
         "rni_robust": fi.rni(chisq - c * df, 0.0, baseline_chisq - c_b * baseline_df, 0.0)
         if df > 0 else fi.rni(chisq, df, baseline_chisq, baseline_df),
     }
@@ -332,18 +329,12 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
         "pvalue": fi.chisq_pvalue(chisq, df),
         "baseline_chisq": baseline_chisq, "baseline_df": baseline_df,
         "baseline_pvalue": fi.chisq_pvalue(baseline_chisq, baseline_df),
-        "cfi": fi.cfi(chisq, df, baseline_chisq, baseline_df),
-        "tli": fi.tli(chisq, df, baseline_chisq, baseline_df),
-        "nfi": fi.nfi(chisq, df, baseline_chisq, baseline_df),
+        **fi.incremental_indices(chisq, df, baseline_chisq, baseline_df),
         "rmsea": fi.rmsea(chisq, df, n),
         "rmsea_ci_lower": rmsea_lower, "rmsea_ci_upper": rmsea_upper,
         "rmsea_pvalue": fi.rmsea_pvalue(chisq, df, n),
         "rmsea_notclose_pvalue": fi.rmsea_notclose_pvalue(chisq, df, n),
         "srmr": fi.srmr(s, sigma), "gfi": gfi, "agfi": fi.agfi(gfi, df, p),
-        "rfi": fi.rfi(chisq, df, baseline_chisq, baseline_df),
-        "ifi": fi.ifi(chisq, df, baseline_chisq, baseline_df),
-        "rni": fi.rni(chisq, df, baseline_chisq, baseline_df),
-        "pnfi": fi.pnfi(chisq, df, baseline_chisq, baseline_df),
         "pgfi": fi.pgfi(gfi, df, p), "mfi": fi.mfi(chisq, df, n),
         "ecvi": fi.ecvi(chisq, npar, n),
         "cn_05": fi.hoelter_cn(chisq, df, n, 0.05), "cn_01": fi.hoelter_cn(chisq, df, n, 0.01),

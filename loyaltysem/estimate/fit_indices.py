@@ -226,6 +226,14 @@ def hoelter_cn(chisq: float, df: float, n_obs: int, alpha: float = 0.05) -> floa
         return float(special.chdtri(df, alpha) / (chisq / n_obs) + 1) if chisq > 0 else math.inf
 
 
+def incremental_indices(chisq: float, df: float, baseline_chisq: float, baseline_df: float
+                        ) -> dict[str, float]:
+    """CFI, TLI, NFI, RFI, IFI, RNI and PNFI of a model against its baseline."""
+    return {name: function(chisq, df, baseline_chisq, baseline_df)
+            for name, function in (("cfi", cfi), ("tli", tli), ("nfi", nfi), ("rfi", rfi),
+                                   ("ifi", ifi), ("rni", rni), ("pnfi", pnfi))}
+
+
 def rmsea(chisq: float, df: float, n_obs: int) -> float:
     """Root mean square error of approximation (Steiger & Lind, 1980), divisor N.
 
