@@ -212,14 +212,16 @@ def validate_command(spec: Path, data: str, na_values: tuple[str, ...], output_f
 @click.option("--partial", "group_partial", default="",
               help="Comma-separated parameters left free across groups (partial invariance), "
                    "e.g. 'x3~1,x7~1'.")
+@click.option("--estimator", type=click.Choice(["ML", "MLR"]), default="ML", show_default=True,
+              help="MLR: robust SEs, scaled chi-square differences, robust CFI/RMSEA.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True, help="Output format.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the output to this file instead of the terminal.")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
 def invariance_command(spec: Path, data: str, na_values: tuple[str, ...], group: str,
-                       steps: str, group_partial: str, output_format: str, out: Path | None,
-                       debug: bool) -> None:
+                       steps: str, group_partial: str, estimator: str, output_format: str,
+                       out: Path | None, debug: bool) -> None:
     """Measurement invariance of SPEC across the groups of a column (multi-group fits)."""
     from .groups import invariance_ladder
     from .groups.invariance import STEPS
@@ -233,6 +235,7 @@ def invariance_command(spec: Path, data: str, na_values: tuple[str, ...], group:
     def run() -> Any:
         partial = [p.strip() for p in group_partial.split(",") if p.strip()]
         return invariance_ladder(spec, data, group, steps=wanted, group_partial=partial,
+                                 estimator=cast(Any, estimator),
                                  na_values=_parse_na_values(na_values))
 
     result = _run(run, debug)
@@ -245,13 +248,15 @@ def invariance_command(spec: Path, data: str, na_values: tuple[str, ...], group:
 @click.option("--baseline", default="loadings", show_default=True,
               help="Comma-separated classes equal across groups in the baseline ('' for "
                    "configural).")
+@click.option("--estimator", type=click.Choice(["ML", "MLR"]), default="ML", show_default=True,
+              help="MLR: robust SEs and scaled chi-square differences.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True, help="Output format.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the output to this file instead of the terminal.")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
 def compare_paths_command(spec: Path, data: str, na_values: tuple[str, ...], group: str,
-                          baseline: str, output_format: str, out: Path | None,
+                          baseline: str, estimator: str, output_format: str, out: Path | None,
                           debug: bool) -> None:
     """Multi-group analysis: does each structural path of SPEC differ across the groups?"""
     from .groups import compare_paths
@@ -266,6 +271,7 @@ def compare_paths_command(spec: Path, data: str, na_values: tuple[str, ...], gro
 
     def run() -> Any:
         return compare_paths(spec, data, group, baseline_equal=classes,
+                             estimator=cast(Any, estimator),
                              na_values=_parse_na_values(na_values))
 
     result = _run(run, debug)

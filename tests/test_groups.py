@@ -291,3 +291,88 @@ def test_cli_compare_paths():
                                     "corp_rep", "--group", "servicetype", "--baseline",
                                     "regressions"])
     assert bad.exit_code == 2 and "not allowed" in bad.output
+
+
+def _mlr_reference(case):
+    return json.loads((ROOT / "tests/reference/groups" / f"mlr_{case}.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def mlr_ladders():
+    cache = {}
+
+    def get(case):
+        if case not in cache:
+            model, data, group, na = CASES[case]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                cache[case] = invariance_ladder(ROOT / model, data, group,
+                                                steps=["configural", "metric", "scalar"],
+                                                estimator="MLR", na_values=na)
+        return cache[case]
+
+    return get
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("step", ["configural", "metric", "scalar"])
+def test_multigroup_mlr_matches_lavaan(case, step, mlr_ladders):
+    """make_groups_mlr_reference.R: every fit measure we report that lavaan reports
+    (1e-3 relative), sandwich SEs (1e-3 relative)."""
+    result = mlr_ladders(case).fits[step]
+    reference = _mlr_reference(case)["steps"][step]
+    theirs = reference["fit"]
+    compared = 0
+    for name, value in result.fit_indices.items():
+        lavaan_name = name if name in theirs else name.replace("_", ".")
+        if lavaan_name in theirs and theirs[lavaan_name] is not None:
+            assert float(value) == pytest.approx(theirs[lavaan_name], rel=1e-3, abs=1e-6), name
+            compared += 1
+    assert compared >= 60
+    for key in ("chisq.scaled", "chisq.scaling.factor", "cfi.robust", "rmsea.robust",
+                "scaling.factor.h1", "scaling.factor.h0", "baseline.chisq.scaling.factor"):
+        assert key.replace(".", "_") in result.fit_indices.index
+    estimates = pd.DataFrame(reference["estimates"])
+    estimates["group"] = [reference["group_labels"][g - 1] if g > 0 else ""
+                          for g in estimates["group"]]
+    estimates["rhs"] = estimates["rhs"].fillna("")
+    estimates = estimates[estimates["op"] != ":="]
+    merged = estimates.merge(result.estimates, on=["group", "lhs", "op", "rhs"],
+                             suffixes=("_lavaan", ""))
+    assert len(merged) == len(estimates)
+    np.testing.assert_allclose(merged["se"], merged["se_lavaan"], rtol=1e-3, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_mlr_ladder_uses_the_satorra_bentler_2001_difference(case, mlr_ladders):
+    table = mlr_ladders(case).table
+    for row, lrt in zip(table.itertuples(index=False), _mlr_reference(case)["lrt"]):
+        if lrt["chisq_diff"] is None:
+            continue
+        assert row.chisq_diff == pytest.approx(lrt["chisq_diff"], rel=1e-3)
+        assert row.pvalue_diff == pytest.approx(lrt["pvalue"], rel=1e-3, abs=1e-8)
+    assert "Satorra-Bentler (2001)" in mlr_ladders(case).summary().as_text()
+
+
+def test_scaled_difference_edge_cases():
+    from loyaltysem.groups.robust import scaled_difference
+
+    assert math.isnan(scaled_difference(10.0, 5, 1.2, 8.0, 5, 1.1)[0])  # no df difference
+    assert math.isnan(scaled_difference(10.0, 6, 0.5, 8.0, 5, 1.5)[0])  # negative cd
+    statistic, df, p = scaled_difference(20.0, 10, 1.2, 10.0, 8, 1.1)
+    cd = (10 * 1.2 - 8 * 1.1) / 2
+    assert statistic == pytest.approx(10.0 / cd) and df == 2 and 0 < p < 1
+
+
+def test_compare_paths_with_mlr_uses_robust_standard_errors():
+    from loyaltysem.groups import compare_paths
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ml = compare_paths(ROOT / "models/corp_rep.yaml", "corp_rep", "servicetype")
+        mlr = compare_paths(ROOT / "models/corp_rep.yaml", "corp_rep", "servicetype",
+                            estimator="MLR")
+    assert mlr.baseline.estimator == "MLR"
+    np.testing.assert_allclose(mlr.table["est_1"], ml.table["est_1"], rtol=1e-6)
+    assert not np.allclose(mlr.table["se_1"], ml.table["se_1"])
+    assert (mlr.table["chisq_diff"] != ml.table["chisq_diff"]).all()

@@ -48,17 +48,19 @@ def _roles_for_messages(spec: ModelSpec) -> dict[str, str]:
     return roles
 
 
-def lavaan_aliases(indices: dict[str, float]) -> dict[str, float]:
+def lavaan_aliases(indices: dict[str, float], meanstructure: bool = False) -> dict[str, float]:
     """The other names ``lavaan::fitMeasures()`` gives some of the statistics.
 
-    NNFI is the TLI; without a mean structure the ``*_nomean`` residual
-    summaries equal the plain ones and lavaan's SRMR is Bentler's; ``logl``
-    and ``ntotal`` are lavaan's names of ``loglik`` and ``nobs``; the RMSEA
-    settings are lavaan's defaults.
+    NNFI is the TLI; lavaan's SRMR is Bentler's; without a mean structure the
+    ``*_nomean`` residual summaries equal the plain ones (with one, they
+    differ and are not aliased); ``logl`` and ``ntotal`` are lavaan's names
+    of ``loglik`` and ``nobs``; the RMSEA settings are lavaan's defaults.
     """
+    nomean = {} if meanstructure else {
+        "srmr_bentler_nomean": "srmr", "rmr_nomean": "rmr", "crmr_nomean": "crmr",
+        "srmr_mplus_nomean": "srmr_mplus"}
     aliases = {"nnfi": "tli", "nnfi_scaled": "tli_scaled", "nnfi_robust": "tli_robust",
-               "srmr_bentler": "srmr", "srmr_bentler_nomean": "srmr", "rmr_nomean": "rmr",
-               "crmr_nomean": "crmr", "srmr_mplus_nomean": "srmr_mplus", "logl": "loglik",
+               "srmr_bentler": "srmr", **nomean, "logl": "loglik",
                "unrestricted_logl": "unrestricted_loglik", "ntotal": "nobs",
                "chisq_scaling_factor": "scaling_factor", "baseline_df_scaled": "baseline_df",
                "baseline_chisq_scaling_factor": "baseline_scaling_factor"}

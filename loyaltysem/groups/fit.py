@@ -5,16 +5,17 @@ import math
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from ..data.survey import prepare_survey
 from ..estimate import fit_indices as fi
 from ..estimate.admissibility import Problem, check_admissibility, emit
 from ..estimate.defined import DefinedParameters
-from ..estimate.fit import _as_spec, _roles_for_messages, fit
+from ..estimate.fit import _as_spec, _roles_for_messages, fit, lavaan_aliases
 from ..estimate.optimizer import fisher_scoring
 from ..estimate.semopy_engine import SemopyModel
 from ..estimate.standardize import standardize
@@ -23,6 +24,7 @@ from ..spec import ModelSpec
 from .engine import MultiGroupEngine
 from .layout import build_layout
 from .results import MultiGroupResult
+from .robust import baseline_traces, multigroup_robust
 
 _Z975 = stats.norm.ppf(0.975)
 _GROUP_CODE = "__loyaltysem_group__"
@@ -35,6 +37,7 @@ def fit_groups(
     *,
     group_equal: Sequence[str] = (),
     group_partial: Sequence[str] = (),
+    estimator: Literal["ML", "MLR"] = "ML",
     na_values: list[float | str] | None = None,
     emit_warnings: bool = True,
 ) -> MultiGroupResult:
@@ -54,6 +57,10 @@ def fit_groups(
     group_partial : sequence of str
         Parameters left free across groups despite ``group_equal`` (partial
         invariance), lavaan's ``group.partial``: ``["x3~1", "visual=~x2"]``.
+    estimator : {"ML", "MLR"}
+        ``"MLR"``: the same estimates with sandwich standard errors and the
+        Yuan–Bentler (Mplus) scaled chi-square, scaled and robust CFI/TLI/RMSEA,
+        as lavaan's multi-group ``estimator = "MLR"`` (see :mod:`.robust`).
     na_values : list, optional
         Codes that mean missing.
     emit_warnings : bool
@@ -115,6 +122,7 @@ def fit_groups(
     table = spec.parameter_table
     models = []
     means = []
+    arrays = []
     for i, name in enumerate(groups):
         rows = complete[complete[_GROUP_CODE] == i][list(spec.observed_variables)]
         if len(rows) <= len(spec.observed_variables):
@@ -128,7 +136,8 @@ def fit_groups(
                             "definite (an item is constant or items are linearly dependent "
                             "within the group)")
         models.append(model)
-        means.append(rows[model.observed].to_numpy(dtype=float).mean(axis=0))
+        arrays.append(rows[model.observed].to_numpy(dtype=float))
+        means.append(arrays[-1].mean(axis=0))
     observed = tuple(models[0].observed)
     latent = tuple(v for v in models[0].latent_inner if v in set(roles.latent))
     layout = build_layout(table, observed, latent, groups, group_equal, group_partial)
@@ -136,7 +145,9 @@ def fit_groups(
     if any(table["label"].fillna("").astype(bool) & (table["op"] != ":=")):
         notes.append("labels written once apply to every group: labelled parameters are "
                      "constrained equal across groups (as in lavaan)")
-    engine = MultiGroupEngine(models, means, layout)
+    if estimator not in ("ML", "MLR"):
+        raise ValueError(f"estimator must be 'ML' or 'MLR' for multi-group fits; got {estimator!r}")
+    engine = MultiGroupEngine(models, means, layout, arrays)
     theta0 = _start_values(spec, complete, engine, layout)
     result = fisher_scoring(engine.discrepancy, engine.gradient_and_information, theta0,
                             gtol=1e-9, ftol=1e-14)
@@ -155,8 +166,17 @@ def fit_groups(
         vcov = np.full_like(information, np.nan)
         problems.append("the information matrix is singular: some parameters are not "
                         "identified; standard errors are not available")
+    robust = None
+    if estimator == "MLR":
+        df = int(engine.layout.index.shape[0] * (engine.p * (engine.p + 1) // 2 + engine.p)
+                 - layout.n_free)
+        robust = multigroup_robust(engine, theta, df)
+        vcov = robust.vcov
     estimates = _estimates(spec, layout, engine, theta, vcov)
     indices = _fit_indices(engine, theta, layout, n_total)
+    if robust is not None:
+        indices.update(_robust_indices(engine, layout, indices, robust))
+    indices.update(lavaan_aliases(indices, meanstructure=True))
     admissibility = _admissibility(engine, layout, theta, estimates, information)
     for message in problems:
         if emit_warnings:
@@ -169,9 +189,56 @@ def fit_groups(
         group_partial=tuple(group_partial),
         estimates=estimates, fit_indices=pd.Series(indices, dtype=object),
         nobs=pd.Series(engine.n_obs.astype(int), index=list(groups), name="nobs"),
-        n_dropped=int(survey.n_dropped), converged=bool(result.converged),
+        n_dropped=int(survey.n_dropped), converged=bool(result.converged), estimator=estimator,
         warnings=tuple(problems + notes + list(survey.notes)), theta=theta, vcov=vcov,
         table=layout.table)
+
+
+def _robust_indices(engine: MultiGroupEngine, layout, indices: dict, robust) -> dict[str, float]:
+    """Scaled and robust statistics of a multi-group MLR fit (lavaan's names)."""
+    chisq, df = indices["chisq"], indices["df"]
+    baseline_chisq, baseline_df = indices["baseline_chisq"], indices["baseline_df"]
+    n, n_groups = int(indices["nobs"]), len(layout.groups)
+    c = robust.scaling_factor
+    c_b = (robust.trace_h1 - float(baseline_traces(engine).sum())) / baseline_df
+    chisq_scaled = chisq / c if df > 0 else chisq
+    baseline_scaled = baseline_chisq / c_b
+    root_g = math.sqrt(n_groups)
+    scaled_ci = fi.rmsea_ci(chisq, df * c, n) if df > 0 else (0.0, 0.0)
+    robust_ci = fi.rmsea_ci(chisq_scaled, df, n) if df > 0 else (0.0, 0.0)
+    moments = n_groups * (engine.p * (engine.p + 1) // 2 + engine.p)
+    free_rows = int((layout.table["free"] > 0).sum())
+    out = {
+        "chisq_scaled": chisq_scaled, "df_scaled": df,
+        "pvalue_scaled": fi.chisq_pvalue(chisq_scaled, df), "scaling_factor": c,
+        "baseline_chisq_scaled": baseline_scaled, "baseline_scaling_factor": c_b,
+        "baseline_pvalue_scaled": fi.chisq_pvalue(baseline_scaled, baseline_df),
+        **{f"{name}_scaled": value for name, value in
+           fi.incremental_indices(chisq_scaled, df, baseline_scaled, baseline_df).items()},
+        "cfi_robust": fi.cfi_robust(chisq, df, c, baseline_chisq, baseline_df, c_b),
+        "tli_robust": fi.tli_robust(chisq, df, c, baseline_chisq, baseline_df, c_b),
+        "rni_robust": (fi.rni(chisq - c * df, 0.0, baseline_chisq - c_b * baseline_df, 0.0)
+                       if df > 0 else fi.rni(chisq, df, baseline_chisq, baseline_df)),
+        "rmsea_scaled": fi.rmsea(chisq_scaled, df, n) * root_g,
+        # lavaan: the scaled interval and tests use the unscaled statistic on df * c
+        "rmsea_ci_lower_scaled": scaled_ci[0] * root_g,
+        "rmsea_ci_upper_scaled": scaled_ci[1] * root_g,
+        "rmsea_pvalue_scaled": _rmsea_test(chisq, df * c, n, n_groups, 0.05, close=True),
+        "rmsea_notclose_pvalue_scaled": _rmsea_test(chisq, df * c, n, n_groups, 0.08,
+                                                    close=False),
+        "rmsea_robust": fi.rmsea_robust(chisq, df, c, n) * root_g,
+        # the robust interval: the scaled statistic on df, times sqrt(c)
+        "rmsea_ci_lower_robust": robust_ci[0] * math.sqrt(c) * root_g,
+        "rmsea_ci_upper_robust": robust_ci[1] * math.sqrt(c) * root_g,
+        "rmsea_pvalue_robust": _rmsea_test(chisq_scaled, df, n, n_groups * c, 0.05, close=True),
+        "rmsea_notclose_pvalue_robust": _rmsea_test(chisq_scaled, df, n, n_groups * c, 0.08,
+                                                    close=False),
+        # Yuan-Bentler's scaling factors of the saturated (h1) and fitted (h0) models;
+        # h0 over the free parameters before equality constraints, as lavaan
+        "scaling_factor_h1": robust.trace_h1 / moments,
+        "scaling_factor_h0": robust.trace_h0 / free_rows if free_rows else math.nan,
+    }
+    return out
 
 
 def _admissibility(engine: MultiGroupEngine, layout, theta, estimates,
@@ -311,14 +378,24 @@ def _fit_indices(engine: MultiGroupEngine, theta, layout, n_total: float) -> dic
         **fi.incremental_indices(chisq, df, baseline_chisq, baseline_df),
         "rmsea": fi.rmsea(chisq, df, int(n_total)) * root_g,
         "rmsea_ci_lower": lower * root_g, "rmsea_ci_upper": upper * root_g,
-        "rmsea_pvalue": (float(stats.ncx2.sf(chisq, df, n_total * df * 0.05**2 / n_groups))
-                         if df > 0 else math.nan),
+        "rmsea_pvalue": _rmsea_test(chisq, df, n_total, n_groups, 0.05, close=True),
+        "rmsea_notclose_pvalue": _rmsea_test(chisq, df, n_total, n_groups, 0.08, close=False),
         "srmr": float(weights @ np.array(srmr_groups)),
         "loglik": loglik, "unrestricted_loglik": unrestricted,
         **fi.information_criteria(loglik, npar, int(n_total)),
         "ecvi": fi.ecvi(chisq, npar, int(n_total)), "mfi": fi.mfi(chisq, df, int(n_total)),
     }
     return indices
+
+
+def _rmsea_test(chisq: float, df: float, n_obs: float, divisor: float, rmsea0: float, *,
+                close: bool) -> float:
+    """lavaan's multiple-group RMSEA tests: noncentrality ``N df rmsea0^2 / divisor``
+    (divisor G, or G c for the robust version); close fit: upper tail, not-close: lower."""
+    if df <= 0:
+        return math.nan
+    ncp = n_obs * df * rmsea0**2 / divisor
+    return float(stats.ncx2.sf(chisq, df, ncp) if close else special.chndtr(chisq, df, ncp))
 
 
 def _srmr_with_means(sample_cov: np.ndarray, implied_cov: np.ndarray,

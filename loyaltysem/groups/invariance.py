@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,7 @@ from ..spec import ModelSpec
 from ..summary import Summary, json_value
 from .fit import fit_groups
 from .results import MultiGroupResult
+from .robust import scaled_difference
 
 #: the steps of the ladder and the classes each constrains equal across groups
 STEPS: dict[str, tuple[str, ...]] = {
@@ -99,6 +100,9 @@ class InvarianceResult:
                  f"a step is retained when CFI drops by at most {abs(DELTA_CFI):.3f} "
                  f"(Cheung & Rensvold 2002) and RMSEA rises by at most {DELTA_RMSEA:.3f} "
                  "(Chen 2007); the chi-square difference test is reported beside it"]
+        if first.estimator == "MLR":
+            notes.append("MLR: Satorra-Bentler (2001) scaled chi-square differences; CFI, TLI "
+                         "and RMSEA are the robust versions")
         seen: set[str] = set()
         for name, fit in self.fits.items():
             for warning in fit.warnings:
@@ -126,6 +130,7 @@ def invariance_ladder(
     *,
     steps: Sequence[str] = ("configural", "metric", "scalar", "strict"),
     group_partial: Sequence[str] = (),
+    estimator: Literal["ML", "MLR"] = "ML",
     na_values: list[float | str] | None = None,
 ) -> InvarianceResult:
     """Fit the steps of the invariance ladder and compare each with the one before.
@@ -141,6 +146,11 @@ def invariance_ladder(
     group_partial : sequence of str
         Parameters left free across groups in every step (partial
         invariance, e.g. ``["x3~1", "x7~1"]`` after scalar invariance fails).
+    estimator : {"ML", "MLR"}
+        With ``"MLR"`` the steps are compared by the Satorra–Bentler (2001)
+        scaled chi-square difference (lavaan's ``lavTestLRT`` for MLR), and
+        the CFI, TLI and RMSEA columns and their changes are the robust ones
+        (Brosseau-Liard & Savalei 2014); ``chisq_scaled`` is added.
     na_values : list, optional
 
     Returns
@@ -161,8 +171,11 @@ def invariance_ladder(
 
         data = resolve_data(data, na_values=na_values)
     fits = {step: fit_groups(spec, data, group, group_equal=STEPS[step],
-                             group_partial=group_partial, na_values=na_values)
+                             group_partial=group_partial, estimator=estimator,
+                             na_values=na_values)
             for step in steps}
+    robust = estimator == "MLR"
+    suffix = "_robust" if robust else ""
     rows = []
     previous = None
     for step, result in fits.items():
@@ -170,13 +183,22 @@ def invariance_ladder(
         row: dict[str, Any] = {
             "step": step, "equal": ", ".join(STEPS[step]) or "-", "npar": int(f["npar"]),
             "chisq": float(f["chisq"]), "df": int(f["df"]),
-            **{k: float(f[k]) for k in ("pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic")}}
+            **({"chisq_scaled": float(f["chisq_scaled"]), "scaling_factor": float(
+                f["scaling_factor"]), "pvalue": float(f["pvalue_scaled"])} if robust
+               else {"pvalue": float(f["pvalue"])}),
+            **{k: float(f[k + suffix]) for k in ("cfi", "tli", "rmsea")},
+            **{k: float(f[k]) for k in ("srmr", "aic", "bic")}}
         if previous is None:
             row.update(chisq_diff=np.nan, df_diff=np.nan, pvalue_diff=np.nan, delta_cfi=np.nan,
                        delta_rmsea=np.nan, verdict="baseline")
         else:
-            difference, df_difference, p = chisq_difference(row["chisq"], row["df"],
-                                                             previous["chisq"], previous["df"])
+            if robust:
+                difference, df_difference, p = scaled_difference(
+                    row["chisq"], row["df"], row["scaling_factor"], previous["chisq"],
+                    previous["df"], previous["scaling_factor"])
+            else:
+                difference, df_difference, p = chisq_difference(row["chisq"], row["df"],
+                                                                 previous["chisq"], previous["df"])
             delta_cfi, delta_rmsea = row["cfi"] - previous["cfi"], row["rmsea"] - previous["rmsea"]
             retained = delta_cfi >= DELTA_CFI and delta_rmsea <= DELTA_RMSEA
             converged = result.converged and fits[previous["step"]].converged

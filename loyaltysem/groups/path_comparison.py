@@ -25,7 +25,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,7 @@ from ..summary import Summary, json_value
 from .fit import fit_groups
 from .invariance import chisq_difference
 from .results import MultiGroupResult
+from .robust import scaled_difference
 
 
 def without_labels(spec: ModelSpec) -> ModelSpec:
@@ -100,6 +101,7 @@ def compare_paths(
     *,
     baseline_equal: Sequence[str] = ("loadings",),
     alpha: float = 0.05,
+    estimator: Literal["ML", "MLR"] = "ML",
     na_values: list[float | str] | None = None,
 ) -> PathComparison:
     """Test, path by path, whether structural paths differ across groups.
@@ -115,6 +117,9 @@ def compare_paths(
         metric invariance; ``()`` compares against the configural model).
     alpha : float
         Level of the ``differs`` flag.
+    estimator : {"ML", "MLR"}
+        ``"MLR"``: sandwich SEs in the Wald test and the Satorra–Bentler (2001)
+        scaled chi-square difference.
     na_values : list, optional
 
     Returns
@@ -136,8 +141,8 @@ def compare_paths(
     paths = list(dict.fromkeys(spec.structural_paths))
     if not paths:
         raise ValueError(f"{spec.name} has no structural paths to compare")
-    baseline = fit_groups(spec, data, group, group_equal=baseline_equal, na_values=na_values,
-                          emit_warnings=False)
+    baseline = fit_groups(spec, data, group, group_equal=baseline_equal, estimator=estimator,
+                          na_values=na_values, emit_warnings=False)
     chisq_base = float(baseline.fit_indices["chisq"])
     df_base = float(baseline.fit_indices["df"])
     estimates = baseline.parameters("~")
@@ -146,10 +151,15 @@ def compare_paths(
         others = [f"{b}~{a}" for a, b in paths if (a, b) != (source, target)]
         constrained = fit_groups(spec, data, group,
                                  group_equal=tuple(baseline_equal) + ("regressions",),
-                                 group_partial=others, na_values=na_values, emit_warnings=False)
-        difference, df_difference, p = chisq_difference(
-            float(constrained.fit_indices["chisq"]), float(constrained.fit_indices["df"]),
-            chisq_base, df_base)
+                                 group_partial=others, estimator=estimator, na_values=na_values,
+                                 emit_warnings=False)
+        chisq, df = float(constrained.fit_indices["chisq"]), float(constrained.fit_indices["df"])
+        if estimator == "MLR":
+            difference, df_difference, p = scaled_difference(
+                chisq, df, float(constrained.fit_indices["scaling_factor"]), chisq_base, df_base,
+                float(baseline.fit_indices["scaling_factor"]))
+        else:
+            difference, df_difference, p = chisq_difference(chisq, df, chisq_base, df_base)
         row: dict[str, Any] = {"path": f"{source} -> {target}", "lhs": target, "rhs": source}
         block = estimates[(estimates["lhs"] == target) & (estimates["rhs"] == source)]
         by_group = block.set_index("group")

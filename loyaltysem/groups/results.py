@@ -43,6 +43,7 @@ class MultiGroupResult:
         Global free parameters (``free`` column) and their covariance.
     table : pandas.DataFrame
         The multi-group parameter table.
+    estimator : {"ML", "MLR"}
     """
 
     spec: ModelSpec
@@ -59,6 +60,7 @@ class MultiGroupResult:
     theta: np.ndarray = field(repr=False)
     vcov: np.ndarray = field(repr=False)
     table: pd.DataFrame = field(repr=False)
+    estimator: str = "ML"
 
     def parameters(self, op: str, group: str | None = None) -> pd.DataFrame:
         """Rows of one operator (``=~``, ``~``, ``~~``, ``~1``, ``:=``), optionally one group."""
@@ -75,6 +77,7 @@ class MultiGroupResult:
                 f"{g} (N = {n})" for g, n in self.nobs.items()),
             "equal across groups": ", ".join(self.group_equal) or "nothing (configural)",
             "free despite that (partial)": ", ".join(self.group_partial) or "-",
+            "estimator": self.estimator,
             "free parameters": int(fit["npar"]), "converged": self.converged,
         }
         fit_block = {"chi-square": fit["chisq"], "df": int(fit["df"]), "p-value": fit["pvalue"],
@@ -82,6 +85,12 @@ class MultiGroupResult:
                      "RMSEA 90% CI lower": fit["rmsea_ci_lower"],
                      "RMSEA 90% CI upper": fit["rmsea_ci_upper"], "SRMR": fit["srmr"],
                      "AIC": fit["aic"], "BIC": fit["bic"]}
+        if self.estimator == "MLR":
+            fit_block.update({
+                "scaled chi-square (Yuan-Bentler)": fit["chisq_scaled"],
+                "scaling factor": fit["scaling_factor"], "scaled p-value": fit["pvalue_scaled"],
+                "robust CFI": fit["cfi_robust"], "robust TLI": fit["tli_robust"],
+                "robust RMSEA": fit["rmsea_robust"]})
         sections: list[tuple[str, Any]] = [("Model", overview), ("Fit", fit_block)]
         shown = self.estimates.drop(columns=["free"])
         for name in self.groups:
@@ -105,7 +114,8 @@ class MultiGroupResult:
                     ("est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all")}}
                 for r in self.estimates.itertuples(index=False)]
         return {
-            "model": self.spec.name, "group": self.group, "groups": list(self.groups),
+            "model": self.spec.name, "estimator": self.estimator, "group": self.group,
+            "groups": list(self.groups),
             "group_equal": list(self.group_equal), "group_partial": list(self.group_partial),
             "estimates": rows,
             "fit": {k: json_value(v) for k, v in self.fit_indices.items()},
