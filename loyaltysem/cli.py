@@ -104,6 +104,10 @@ def main() -> None:
               show_default=True,
               help="ML; MLR: sandwich SEs and Yuan-Bentler scaled statistics (lavaan's MLR); "
                    "MLM: robust SEs and the Satorra-Bentler scaled statistics (lavaan's MLM).")
+@click.option("--missing", type=click.Choice(["listwise", "ml"]), default="listwise",
+              show_default=True,
+              help="Missing values: listwise deletion, or full-information ML (lavaan's "
+                   "missing = 'ml').")
 @click.option("--se", "se_type", type=click.Choice(["standard", "bootstrap"]), default="standard",
               show_default=True, help="Standard errors: model-based, or nonparametric bootstrap.")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=1), default=1000, show_default=True,
@@ -117,7 +121,8 @@ def main() -> None:
 @click.option("--progress/--no-progress", default=True, help="Progress bar for the bootstrap.")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
 def fit_command(spec: Path, data: str, na_values: tuple[str, ...], output_format: str,
-                out: Path | None, estimator: str, se_type: str, n_boot: int, seed: int | None,
+                out: Path | None, estimator: str, missing: str, se_type: str, n_boot: int,
+                seed: int | None,
                 n_jobs: int, ci_method: str | None, progress: bool, debug: bool) -> None:
     """Fit the model in SPEC (.yaml or lavaan .lav) to survey data (lavaan's sem())."""
     from .effects import bootstrap, effects_table, monte_carlo_intervals, test_hypotheses
@@ -133,7 +138,8 @@ def fit_command(spec: Path, data: str, na_values: tuple[str, ...], output_format
     def run() -> Any:
         from .estimate import fit
 
-        result = fit(spec, data, na_values=_parse_na_values(na_values), estimator=cast("Estimator", estimator),
+        result = fit(spec, data, na_values=_parse_na_values(na_values),
+                     estimator=cast("Estimator", estimator), missing=cast(Any, missing),
                      emit_warnings=False)
         boot = None
         if se_type == "bootstrap":

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..exceptions import DataError, MissingValueWarning
 
-MissingPolicy = Literal["listwise"]
+MissingPolicy = Literal["listwise", "ml"]
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,8 @@ class Survey:
     Attributes
     ----------
     data : pandas.DataFrame
-        Complete cases of the model's observed variables, as float.
+        The rows used, as float: complete cases (listwise), or every row with
+        at least one value (``missing="ml"``; NaN marks what is missing).
     n_total : int
         Rows before listwise deletion.
     n_dropped : int
@@ -44,6 +45,7 @@ class Survey:
     n_dropped: int
     missing_by_column: dict[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    missing: str = "listwise"
 
     @property
     def n(self) -> int:
@@ -124,8 +126,9 @@ def prepare_survey(
         example value), no rows, fewer complete rows than variables, constant
         columns.
     """
-    if missing != "listwise":
-        raise DataError(f"missing must be 'listwise'; got {missing!r}")
+    if missing not in ("listwise", "ml"):
+        raise DataError(f"missing must be 'listwise' or 'ml' (full-information ML); got "
+                        f"{missing!r}")
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     variables = list(dict.fromkeys(variables))
@@ -163,6 +166,8 @@ def prepare_survey(
     all_missing = [c for c in variables if frame[c].isna().all()]
     if all_missing:
         raise DataError(f"column(s) {', '.join(all_missing)} have no values at all")
+    if missing == "ml":
+        return _full_information_survey(frame, variables, missing_counts)
     complete = frame.dropna()
     dropped = frame.shape[0] - complete.shape[0]
     notes = []
@@ -183,3 +188,29 @@ def prepare_survey(
                         "rows used; drop these items from the model")
     return Survey(data=complete.reset_index(drop=True), n_total=int(frame.shape[0]),
                   n_dropped=int(dropped), missing_by_column=missing_counts, notes=tuple(notes))
+
+
+def _full_information_survey(frame: pd.DataFrame, variables: list[str],
+                             missing_counts: dict[str, int]) -> Survey:
+    """``missing="ml"``: keep every row with at least one value (lavaan drops empty rows)."""
+    used = frame[frame.notna().any(axis=1)]
+    dropped = frame.shape[0] - used.shape[0]
+    notes = []
+    if missing_counts:
+        detail = ", ".join(f"{c}: {n}" for c, n in missing_counts.items())
+        notes.append(f"full-information ML: {int(used.isna().any(axis=1).sum())} of "
+                     f"{used.shape[0]} rows have missing values ({detail}); all are used")
+    if dropped:
+        note = f"{dropped} rows with no value on any model variable were dropped"
+        notes.append(note)
+        warnings.warn(note, MissingValueWarning, stacklevel=3)
+    if used.shape[0] <= len(variables):
+        raise DataError(f"only {used.shape[0]} rows for {len(variables)} variables; collect "
+                        "more data or use fewer items")
+    constant = [c for c in variables if used[c].nunique() <= 1]
+    if constant:
+        raise DataError(f"column(s) {', '.join(constant)} are constant (zero variance) in the "
+                        "rows used; drop these items from the model")
+    return Survey(data=used.reset_index(drop=True), n_total=int(frame.shape[0]),
+                  n_dropped=int(dropped), missing_by_column=missing_counts, notes=tuple(notes),
+                  missing="ml")

@@ -281,6 +281,10 @@ def bootstrap(result: FitResult, n_boot: int = 1000, *, seed: int | None = None,
 
     if n_boot < 1:
         raise ValueError(f"n_boot must be at least 1; got {n_boot}")
+    if result.missing == "ml":
+        raise ValueError("the bootstrap of full-information (missing='ml') fits is not "
+                         "available; use Monte Carlo intervals (interval='montecarlo'), or "
+                         "fit with missing='listwise'")
     if n_jobs < 1:
         raise ValueError(f"n_jobs must be at least 1; got {n_jobs}")
     table = result.spec.parameter_table

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
@@ -19,6 +21,7 @@ from .admissibility import check_admissibility, emit
 from .defined import DefinedParameters
 from .optimizer import OptimizationResult, bounded_warmup, fisher_scoring
 from .results import ESTIMATE_COLUMNS, FitResult
+from .fiml import FimlObjective, baseline_loglik, em_saturated, missing_patterns
 from .robust import independence_model, robust_inference, satorra_bentler_inference
 from .semopy_engine import SemopyModel
 from .solution import parameter_values, variances
@@ -122,6 +125,95 @@ def robust_fit_indices(robust, sample_cov: np.ndarray, data: np.ndarray, x_index
     }
 
 
+def _check_fiml_supported(spec: ModelSpec, estimator: str) -> None:
+    if spec.roles.ov_x:
+        raise SpecificationError(
+            "missing='ml' is not available for models with fixed.x covariates ("
+            + ", ".join(spec.roles.ov_x) + ") yet; use missing='listwise'", source=spec.source)
+    if estimator != "ML":
+        raise SpecificationError(f"estimator {estimator!r} with missing='ml' is not available "
+                                 "yet; use estimator 'ML' (or missing='listwise')",
+                                 source=spec.source)
+
+
+@dataclass(frozen=True)
+class _FimlFit:
+    """What a full-information fit adds to the covariance-structure fit."""
+
+    result: OptimizationResult  # x: the covariance parameters; fun: F - F_h1
+    nu: np.ndarray
+    vcov: np.ndarray  # of (theta, nu)
+    observed_information: np.ndarray
+    loglik: float
+    loglik_h1: float
+    loglik_baseline: float
+    em_mean: np.ndarray
+
+    def intercept_rows(self, order: list[str], latent_names: Sequence[str],
+                       total_variance: dict[str, float]) -> pd.DataFrame:
+        """Rows ``~1``: the observed intercepts (free) and the latent means (fixed at 0)."""
+        q = self.vcov.shape[0] - self.nu.size
+        se = np.sqrt(np.clip(np.diag(self.vcov)[q:], 0, None))
+        sd = np.sqrt([total_variance[v] for v in order])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(se > 0, self.nu / se, np.nan)
+        latent = pd.DataFrame({  # latent means, fixed at 0 (lavaan lists them)
+            "lhs": list(latent_names), "op": "~1", "rhs": "", "free": 0, "label": "",
+            "ustart": 0.0, "user": 0, "exo": 0, "line": None, "est": 0.0, "se": 0.0,
+            "z": np.nan, "pvalue": np.nan, "ci_lower": 0.0, "ci_upper": 0.0, "std_lv": 0.0,
+            "std_all": 0.0})
+        observed = pd.DataFrame({
+            "lhs": order, "op": "~1", "rhs": "", "free": np.arange(q + 1, q + 1 + self.nu.size),
+            "label": "", "ustart": np.nan, "user": 0, "exo": 0, "line": None, "est": self.nu,
+            "se": se, "z": z, "pvalue": 2 * stats.norm.sf(np.abs(z)),
+            "ci_lower": self.nu - _Z975 * se, "ci_upper": self.nu + _Z975 * se,
+            "std_lv": self.nu, "std_all": self.nu / sd})
+        return pd.concat([observed, latent], ignore_index=True)
+
+    def fit_indices(self, indices: dict, sample_cov: np.ndarray, sigma: np.ndarray,
+                    n: int) -> dict[str, float]:
+        """The statistics that change with a mean structure and the EM h1 (lavaan's FIML)."""
+        npar = int(indices["npar"]) + self.nu.size
+        baseline_chisq = 2.0 * (self.loglik_h1 - self.loglik_baseline)
+        chisq, df, baseline_df = indices["chisq"], indices["df"], indices["baseline_df"]
+        out: dict[str, float] = {
+            "npar": npar, "baseline_chisq": baseline_chisq,
+            "baseline_pvalue": fi.chisq_pvalue(baseline_chisq, baseline_df),
+            **fi.incremental_indices(chisq, df, baseline_chisq, baseline_df),
+            "srmr": fi.srmr_with_means(sample_cov, sigma, self.em_mean - self.nu),
+            "loglik": self.loglik, "unrestricted_loglik": self.loglik_h1,
+            **fi.information_criteria(self.loglik, npar, n),
+            "ecvi": fi.ecvi(chisq, npar, n),
+            **fi.residual_summaries_with_means(sample_cov, sigma, self.em_mean, self.nu),
+            # lavaan's GFI family with a mean structure is not reproduced: not reported
+            "gfi": math.nan, "agfi": math.nan, "pgfi": math.nan,
+        }
+        return out
+
+
+def _fit_fiml(model: SemopyModel, values: np.ndarray, start: OptimizationResult,
+              em_mean: np.ndarray, loglik_h1: float) -> _FimlFit:
+    """Full-information ML from the covariance-structure fit to the EM moments."""
+    patterns = missing_patterns(values)
+    objective = FimlObjective(model, patterns)
+    x0 = np.concatenate([start.x, em_mean])
+    found = fisher_scoring(objective.discrepancy, objective.gradient_and_information, x0)
+    q = model.n_free
+    n = objective.n_obs
+    constant = sum(pattern.n * pattern.observed.size for pattern in patterns) * math.log(2 * math.pi)
+    f_h1 = (-2.0 * loglik_h1 - constant) / n
+    observed = objective.observed_information(found.x)
+    try:
+        vcov = np.linalg.inv(n * observed)
+    except np.linalg.LinAlgError:
+        vcov = np.linalg.pinv(n * observed)
+    result = OptimizationResult(found.x[:q], found.fun - f_h1, found.gradient[:q],
+                                found.information[:q, :q], found.converged,
+                                start.iterations + found.iterations, found.message)
+    return _FimlFit(result, found.x[q:], vcov, observed, objective.loglik(found.x), loglik_h1,
+                    baseline_loglik(patterns, values.shape[1]), em_mean)
+
+
 def _optimize(model: SemopyModel, start: np.ndarray | None) -> OptimizationResult:
     """Fisher scoring from a warm start if given, else from semopy's start values.
 
@@ -146,7 +238,7 @@ def fit(
     data: pd.DataFrame | str | Path,
     *,
     estimator: Estimator = "ML",
-    missing: Literal["listwise"] = "listwise",
+    missing: Literal["listwise", "ml"] = "listwise",
     na_values: list[float | str] | None = None,
     start: np.ndarray | None = None,
     emit_warnings: bool = True,
@@ -170,7 +262,12 @@ def fit(
         standard errors from the expected information and the
         Satorra–Bentler scaled chi-square, as lavaan's ``estimator = "MLM"``
         (not for models with fixed.x covariates).
-    missing : {"listwise"}
+    missing : {"listwise", "ml"}
+        ``"ml"``: full-information ML (lavaan's ``missing = "ml"``): every
+        row with at least one value is used, a mean structure (free
+        intercepts) is added, standard errors come from the observed
+        information and chi-square is against the EM estimates of the
+        unrestricted model (see :mod:`.fiml`). ``"listwise"``:
         Rows with a missing value in a model variable are dropped, with a
         warning that says how many.
     na_values : list, optional
@@ -230,7 +327,13 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
                start: np.ndarray | None = None, emit_warnings: bool = True) -> FitResult:
     """Fit to already validated survey data (see :func:`fit`)."""
     frame = survey.data[list(spec.observed_variables)]
-    sample = np.cov(frame.to_numpy(), rowvar=False, bias=True)
+    fiml = survey.missing == "ml" and bool(frame.isna().to_numpy().any())
+    if fiml:
+        _check_fiml_supported(spec, estimator)
+        em_mean, sample, loglik_h1 = em_saturated(missing_patterns(frame.to_numpy(float)),
+                                                  frame.shape[1])
+    else:
+        sample = np.cov(frame.to_numpy(), rowvar=False, bias=True)
     eigenvalues, eigenvectors = np.linalg.eigh(np.atleast_2d(sample))
     if eigenvalues.min() <= 1e-10 * max(eigenvalues.max(), 1.0):
         null_direction = np.abs(eigenvectors[:, 0] * np.sqrt(np.diag(sample)))
@@ -243,12 +346,20 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
     table = spec.parameter_table
     model = SemopyModel(table, frame)
     order = model.observed
-    result = _optimize(model, start)
+    if fiml:
+        position = [list(frame.columns).index(v) for v in order]
+        em_mean = em_mean[position]
+        model.set_sample_cov(sample[np.ix_(position, position)])
+    result = _optimize(model, start if not fiml else None)
     if not np.isfinite(result.fun):
         raise ConvergenceError(
             "no start values give a positive-definite implied covariance matrix; check the "
             "model (e.g. fixed values) or provide start values")
     n = survey.n
+    fiml_fit = None
+    if fiml:
+        fiml_fit = _fit_fiml(model, frame[order].to_numpy(float), result, em_mean, loglik_h1)
+        result = fiml_fit.result
     theta = result.x
     sigma = model.implied(theta)
     s = model.sample_cov
@@ -262,6 +373,9 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
             raise np.linalg.LinAlgError
     except np.linalg.LinAlgError:
         vcov = np.linalg.pinv(information)
+    if fiml_fit is not None:
+        info_eigen = np.linalg.eigvalsh(n * fiml_fit.observed_information)
+        vcov = fiml_fit.vcov[:model.n_free, :model.n_free]
     robust = None
     if estimator == "MLR":
         robust = robust_inference(model.implied_and_jacobian, theta, frame[order].to_numpy(float),
@@ -303,6 +417,9 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
     std_lv, std_all = standardize(est_rows, total_variance, set(latent))
     est_rows["std_lv"] = std_lv
     est_rows["std_all"] = std_all
+    if fiml_fit is not None:  # the intercepts of the mean structure
+        est_rows = pd.concat([est_rows, fiml_fit.intercept_rows(order, latent, total_variance)],
+                             ignore_index=True)
     residual_variance = {row.lhs: row.est for row in table_rows(est_rows)
                          if row.op == "~~" and row.lhs == row.rhs}
     r2 = pd.Series({name: 1.0 - residual_variance[name] / total_variance[name]
@@ -353,7 +470,9 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
         # lavaan divides by the free parameters before equality constraints (label sharing)
         free_rows = int((spec.parameter_table["free"] > 0).sum())
         indices["scaling_factor_h0"] = robust.trace_h0 / free_rows if free_rows else math.nan
-    indices.update(lavaan_aliases(indices))
+    if fiml_fit is not None:
+        indices.update(fiml_fit.fit_indices(indices, s, sigma, n))
+    indices.update(lavaan_aliases(indices, meanstructure=fiml_fit is not None))
     fit_series = pd.Series(indices, dtype=object)
 
     # --- admissibility --------------------------------------------------------
@@ -392,8 +511,10 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
         iterations=result.iterations,
         warnings=messages,
         estimator=estimator,
-        se_type={"ML": "standard", "MLR": "sandwich (observed information)",
-                 "MLM": "robust.sem (expected information)"}[estimator],
+        se_type=("standard (observed information)" if fiml_fit is not None else
+                 {"ML": "standard", "MLR": "sandwich (observed information)",
+                  "MLM": "robust.sem (expected information)"}[estimator]),
+        missing="ml" if fiml_fit is not None else "listwise",
         data=frame,
         n_dropped=survey.n_dropped,
         theta=theta.copy(),

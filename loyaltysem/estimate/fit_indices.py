@@ -331,6 +331,51 @@ def srmr(sample_cov: np.ndarray, implied_cov: np.ndarray) -> float:
     return float(np.sqrt(np.mean(lower**2)))
 
 
+def srmr_with_means(sample_cov: np.ndarray, implied_cov: np.ndarray,
+                    mean_residual: np.ndarray) -> float:
+    """Bentler's SRMR with a mean structure (lavaan's ``srmr`` then): covariance residuals
+    over ``sqrt(s_ii s_jj)`` and mean residuals over ``sqrt(s_ii)``, averaged over the
+    ``p(p+1)/2 + p`` moments."""
+    sd = np.sqrt(np.diag(sample_cov))
+    standardized = (sample_cov - implied_cov) / np.outer(sd, sd)
+    residuals = np.concatenate([standardized[np.tril_indices_from(standardized)],
+                                mean_residual / sd])
+    return float(np.sqrt(np.mean(residuals**2)))
+
+
+def residual_summaries_with_means(sample_cov: np.ndarray, implied_cov: np.ndarray,
+                                  sample_mean: np.ndarray, implied_mean: np.ndarray
+                                  ) -> dict[str, float]:
+    """RMR, CRMR and Mplus SRMR with a mean structure, and their ``*_nomean`` versions.
+
+    As lavaan (``lav_fit_srmr``): RMR adds the raw mean residuals, CRMR the mean
+    residuals over the observed SDs, Mplus SRMR the differences of the means in
+    SD units (observed means over observed SDs minus implied over implied), each
+    averaged over ``p(p+1)/2 + p`` moments (CRMR: ``p(p-1)/2 + p``).
+    """
+    p = sample_cov.shape[0]
+    lower, off = np.tril_indices(p), np.tril_indices(p, -1)
+    sd_s, sd_m = np.sqrt(np.diag(sample_cov)), np.sqrt(np.diag(implied_cov))
+    raw = sample_cov - implied_cov
+    correlation = _correlation_residual(sample_cov, implied_cov)
+    mplus = correlation.copy()
+    mplus[np.diag_indices(p)] = np.diag(raw) / np.diag(sample_cov)
+    mean_raw = sample_mean - implied_mean
+
+    def root(values: np.ndarray) -> float:
+        return float(np.sqrt(np.mean(values**2)))
+
+    return {
+        "rmr": root(np.concatenate([raw[lower], mean_raw])), "rmr_nomean": root(raw[lower]),
+        "crmr": root(np.concatenate([correlation[off], mean_raw / sd_s])),
+        "crmr_nomean": root(correlation[off]),
+        "srmr_mplus": root(np.concatenate([mplus[lower],
+                                           sample_mean / sd_s - implied_mean / sd_m])),
+        "srmr_mplus_nomean": root(mplus[lower]),
+        "srmr_bentler_nomean": root((raw / np.outer(sd_s, sd_s))[lower]),
+    }
+
+
 def gfi(sample_cov: np.ndarray, implied_cov: np.ndarray, x_index: list[int] | None = None) -> float:
     """Goodness-of-fit index for ML (Jöreskog & Sörbom, 1981), as lavaan 0.6.
 

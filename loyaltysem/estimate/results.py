@@ -54,9 +54,10 @@ class FitResult:
         Heywood cases, non-positive-definite matrices.
     estimator : str
     data : pandas.DataFrame
-        The complete cases that were analysed.
+        The rows that were analysed: complete cases, or with ``missing="ml"``
+        every row with a value (NaN where missing).
     n_dropped : int
-        Rows removed by listwise deletion.
+        Rows removed (listwise deletion, or rows without any value).
     theta : ndarray
         The free parameters in the order of ``free`` in the parameter table.
     """
@@ -78,6 +79,7 @@ class FitResult:
     theta: np.ndarray = field(repr=False)
     problems: tuple[Any, ...] = field(default=(), repr=False)
     se_type: str = "standard"
+    missing: str = "listwise"
 
     # ------------------------------------------------------------------ views
     @property
@@ -157,7 +159,9 @@ class FitResult:
             "estimator": self.estimator,
             "standard errors": self.se_type,
             "observations": self.nobs,
-            "rows dropped (listwise)": self.n_dropped,
+            "missing data": ("full-information ML" if self.missing == "ml"
+                             else "listwise deletion"),
+            "rows dropped": self.n_dropped,
             "free parameters": int(fit["npar"]),
             "converged": self.converged,
         }
@@ -182,7 +186,8 @@ class FitResult:
         r2 = self.r2.rename("R2").reset_index().rename(columns={"index": "variable"})
         sections: list[tuple[str, Any]] = [("Model", overview), ("Fit", fit_block)]
         for op, heading in (("=~", "Measurement model"), ("~", "Structural paths"),
-                            ("~~", "Variances and covariances"), (":=", "Defined effects")):
+                            ("~~", "Variances and covariances"), ("~1", "Intercepts and means"),
+                            (":=", "Defined effects")):
             rows = shown[shown["op"] == op]
             if len(rows):
                 sections.append((heading, rows.reset_index(drop=True)))

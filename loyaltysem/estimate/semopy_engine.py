@@ -168,6 +168,13 @@ class SemopyModel:
         symmetric matrices)."""
         return [m.copy() for m in self._base], list(self._fill_index)
 
+    def set_sample_cov(self, sample_cov: np.ndarray) -> None:
+        """Use ``sample_cov`` (observed order) as the sample covariance (e.g. the EM
+        estimate of the unrestricted model under missing data)."""
+        self.sample_cov = np.asarray(sample_cov, dtype=float)
+        self._logdet_s = float(np.linalg.slogdet(self.sample_cov)[1])
+        self.set_fixed_x(self.sample_cov)
+
     def set_fixed_x(self, sample_cov: np.ndarray) -> None:
         """Fix the covariate (fixed.x) block of Psi at ``sample_cov`` (observed order)."""
         i, j, a, b = self.fixed_x_index

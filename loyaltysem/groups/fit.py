@@ -367,7 +367,7 @@ def _fit_indices(engine: MultiGroupEngine, theta, layout, n_total: float) -> dic
         n_g = model.n_obs
         loglik += fi.normal_loglik(s, sigma, n_g) - 0.5 * n_g * float(d @ np.linalg.solve(sigma, d))
         unrestricted += fi.normal_loglik(s, s, n_g)
-        srmr_groups.append(_srmr_with_means(s, sigma, d))
+        srmr_groups.append(fi.srmr_with_means(s, sigma, d))
     weights = engine.weights
     indices = {
         "npar": npar, "nobs": int(n_total), "ngroups": n_groups,
@@ -398,13 +398,3 @@ def _rmsea_test(chisq: float, df: float, n_obs: float, divisor: float, rmsea0: f
     return float(stats.ncx2.sf(chisq, df, ncp) if close else special.chndtr(chisq, df, ncp))
 
 
-def _srmr_with_means(sample_cov: np.ndarray, implied_cov: np.ndarray,
-                     mean_residual: np.ndarray) -> float:
-    """Bentler's SRMR of one group with a mean structure: covariance residuals over
-    ``sqrt(s_ii s_jj)`` and mean residuals over ``sqrt(s_ii)``, averaged over the
-    ``p(p+1)/2 + p`` moments (lavaan's ``srmr`` with ``meanstructure = TRUE``)."""
-    sd = np.sqrt(np.diag(sample_cov))
-    standardized = (sample_cov - implied_cov) / np.outer(sd, sd)
-    residuals = np.concatenate([standardized[np.tril_indices_from(standardized)],
-                                mean_residual / sd])
-    return float(np.sqrt(np.mean(residuals**2)))

@@ -215,8 +215,13 @@ def assess_measurement(
             result = fit(cast("ModelSpec | str | Path", model), data, emit_warnings=False)
     spec = result.spec
     data_used = result.data
+    early_notes: list[str] = []
+    if result.missing == "ml":  # the item statistics need complete rows
+        data_used = data_used.dropna().reset_index(drop=True)
+        early_notes.append(f"the model was fitted by full-information ML; alpha, HTMT and the "
+                           f"other item statistics use the {len(data_used)} complete rows")
     table = resolve_thresholds(thresholds)
-    notes: list[str] = []
+    notes: list[str] = list(early_notes)
     latent_names = set(spec.roles.latent)
     constructs = {name: c for name, c in spec.constructs.items()
                   if not any(item in latent_names for item in c.items)}
