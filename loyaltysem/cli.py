@@ -297,10 +297,12 @@ def compare_paths_command(spec: Path, data: str, na_values: tuple[str, ...], gro
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--group", default=None,
               help="Add a measurement-invariance section across the groups of this column.")
+@click.option("--missing", type=click.Choice(["listwise", "ml"]), default="listwise",
+              show_default=True, help="Missing values: listwise deletion or full-information ML.")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
 def report_command(spec: Path, data: str, na_values: tuple[str, ...], out: Path,
                    report_format: str | None, estimator: str, n_boot: int, seed: int,
-                   group: str | None, debug: bool) -> None:
+                   group: str | None, missing: str, debug: bool) -> None:
     """Write a report of SPEC on the data: model, data, measurement, fit, estimates, hypotheses."""
     from .data.registry import resolve_data
     from .estimate import fit
@@ -309,7 +311,8 @@ def report_command(spec: Path, data: str, na_values: tuple[str, ...], out: Path,
     def run() -> Any:
         codes = _parse_na_values(na_values)
         frame = resolve_data(data, na_values=codes)
-        result = fit(spec, frame, na_values=codes, estimator=cast("Estimator", estimator), emit_warnings=False)
+        result = fit(spec, frame, na_values=codes, estimator=cast("Estimator", estimator),
+                     missing=cast(Any, missing), emit_warnings=False)
         invariance = None
         if group is not None:
             from .groups import invariance_ladder

@@ -141,3 +141,22 @@ def test_unsupported_combinations_say_what_to_do():
         ls.fit(ROOT / "tests/reference/models/hs_mimic.lav", hs, missing="ml")
     with pytest.raises(ls.exceptions.DataError, match="'listwise' or 'ml'"):
         ls.fit(ROOT / "models/hs_cfa.lav", data, missing="pairwise")
+
+
+def test_cli_fit_and_report_with_full_information_ml(tmp_path):
+    from click.testing import CliRunner
+
+    from loyaltysem.cli import main
+
+    run = CliRunner().invoke(main, ["fit", str(ROOT / "models/corp_rep.yaml"), "--data",
+                                    "corp_rep", "--missing", "ml", "--format", "json"])
+    assert run.exit_code == 0, run.output
+    payload = json.loads(run.stdout)
+    assert payload["nobs"] == 344 and payload["fit"]["npar"] == 35
+    assert any(row["op"] == "~1" for row in payload["estimates"])
+    out = tmp_path / "report.md"
+    report = CliRunner().invoke(main, ["report", str(ROOT / "models/corp_rep.yaml"), "--data",
+                                       "corp_rep", "--missing", "ml", "--bootstrap", "0",
+                                       "--out", str(out)])
+    assert report.exit_code == 0, report.output
+    assert "full-information ML" in out.read_text()

@@ -110,8 +110,12 @@ def _invariance_frame(invariance: InvarianceResult) -> pd.DataFrame:
 
 def _data_frame(report: AnalysisReport) -> pd.DataFrame:
     result = report.result
-    rows = [("Rows in the data", str(report.n_total)), ("Rows analysed (complete cases)", str(result.nobs)),
-            ("Rows dropped (listwise)", str(result.n_dropped)),
+    fiml = result.missing == "ml"
+    rows = [("Rows in the data", str(report.n_total)),
+            ("Rows analysed" + (" (full-information ML: incomplete rows included)" if fiml
+                                else " (complete cases)"), str(result.nobs)),
+            ("Rows dropped" + (" (no value at all)" if fiml else " (listwise)"),
+             str(result.n_dropped)),
             ("Observed variables", str(len(result.spec.observed_variables))),
             ("Estimator", result.estimator), ("Standard errors", result.se_type)]
     return pd.DataFrame(rows, columns=["", "Value"])
