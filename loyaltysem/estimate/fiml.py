@@ -43,6 +43,7 @@ class Pattern:
     n: int
     mean: np.ndarray
     cov: np.ndarray  # divisor n
+    rows: np.ndarray  # the cases (n x observed)
 
 
 def missing_patterns(values: np.ndarray) -> list[Pattern]:
@@ -57,7 +58,7 @@ def missing_patterns(values: np.ndarray) -> list[Pattern]:
         mean = rows.mean(axis=0)
         centred = rows - mean
         patterns.append(Pattern(np.flatnonzero(key), rows.shape[0], mean,
-                                centred.T @ centred / rows.shape[0]))
+                                centred.T @ centred / rows.shape[0], rows))
     return patterns
 
 
@@ -137,8 +138,9 @@ def em_saturated(patterns: list[Pattern], p: int, *, tol: float = 1e-10,
     return mu, sigma, loglik
 
 
-def baseline_loglik(patterns: list[Pattern], p: int) -> float:
-    """Log-likelihood of the independence model (free means and variances) at its MLE."""
+def baseline_estimates(patterns: list[Pattern], p: int) -> tuple[np.ndarray, np.ndarray]:
+    """MLE of the independence model under missing data: available-case means and
+    variances (divisor: the number of values), ``(mean, variance)``."""
     total = np.zeros(p)
     squares = np.zeros(p)
     counts = np.zeros(p)
@@ -148,8 +150,54 @@ def baseline_loglik(patterns: list[Pattern], p: int) -> float:
         squares[o] += pattern.n * (np.diag(pattern.cov) + pattern.mean**2)
         counts[o] += pattern.n
     mu = total / counts
-    variance = squares / counts - mu**2
+    return mu, squares / counts - mu**2
+
+
+def baseline_loglik(patterns: list[Pattern], p: int) -> float:
+    """Log-likelihood of the independence model (free means and variances) at its MLE."""
+    mu, variance = baseline_estimates(patterns, p)
     return _pattern_loglik(patterns, mu, np.diag(variance))
+
+
+class SaturatedStructure:
+    """The unrestricted covariance matrix as a "model": ``theta = vech(Sigma)`` (lower
+    triangle, row by row), for the h1 information under missing data."""
+
+    def __init__(self, p: int):
+        from .robust import _saturated_jacobian
+
+        self.observed = list(range(p))
+        self._jacobian = _saturated_jacobian(p, ())
+        self.n_free = self._jacobian.shape[0]
+        self._lower = np.tril_indices(p)
+
+    def theta(self, sigma: np.ndarray) -> np.ndarray:
+        return sigma[self._lower].copy()
+
+    def implied(self, theta: np.ndarray) -> np.ndarray:
+        sigma = np.zeros((len(self.observed), len(self.observed)))
+        sigma[self._lower] = theta
+        return sigma + np.tril(sigma, -1).T
+
+    def implied_and_jacobian(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.implied(theta), self._jacobian
+
+
+class DiagonalStructure:
+    """Uncorrelated variables (the baseline model): ``theta`` = the p variances."""
+
+    def __init__(self, p: int):
+        self.observed = list(range(p))
+        self.n_free = p
+        jacobian = np.zeros((p, p, p))
+        jacobian[np.arange(p), np.arange(p), np.arange(p)] = 1.0
+        self._jacobian = jacobian
+
+    def implied(self, theta: np.ndarray) -> np.ndarray:
+        return np.diag(theta)
+
+    def implied_and_jacobian(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.diag(theta), self._jacobian
 
 
 class FimlObjective:
@@ -157,12 +205,13 @@ class FimlObjective:
 
     Parameters
     ----------
-    model : SemopyModel
+    model : SemopyModel, SaturatedStructure or DiagonalStructure
         The covariance structure (its ``theta``: the first q parameters).
     patterns : list of Pattern
     """
 
-    def __init__(self, model: SemopyModel, patterns: list[Pattern]):
+    def __init__(self, model: SemopyModel | SaturatedStructure | DiagonalStructure,
+                 patterns: list[Pattern]):
         self.model = model
         self.patterns = patterns
         self.q = model.n_free
@@ -221,3 +270,61 @@ class FimlObjective:
             hessian[:, k] = (self.gradient_and_information(up)[0]
                              - self.gradient_and_information(down)[0]) / (2 * step)
         return 0.25 * (hessian + hessian.T)
+
+    def casewise_scores(self, x: np.ndarray) -> np.ndarray:
+        """Scores of each case's log-likelihood w.r.t. ``(theta, nu)``, shape (N, q + p)."""
+        theta, nu = self.split(x)
+        sigma, d_sigma = self.model.implied_and_jacobian(theta)
+        q, p = self.q, self.p
+        blocks = []
+        for pattern in self.patterns:
+            o = pattern.observed
+            w = np.linalg.inv(sigma[np.ix_(o, o)])
+            u = (pattern.rows - nu[o]) @ w
+            block = d_sigma[:, o][:, :, o]
+            scores = np.zeros((pattern.n, q + p))
+            scores[:, :q] = 0.5 * np.einsum("ni,kij,nj->nk", u, block, u) \
+                - 0.5 * np.einsum("ij,kji->k", w, block)
+            scores[:, q + o] = u
+            blocks.append(scores)
+        return np.concatenate(blocks)
+
+
+def robust_fiml(objective: FimlObjective, x: np.ndarray, df: int, em_mean: np.ndarray,
+                em_cov: np.ndarray) -> tuple[np.ndarray, float, float, float]:
+    """MLR with missing data (lavaan ``estimator = "MLR", missing = "ml"``).
+
+    Returns ``(vcov, scaling_factor, trace_h1, trace_h0)``: the sandwich
+    ``E^-1 B0 E^-1 / N`` (observed information, casewise FIML scores) and the
+    Yuan–Bentler (Mplus) scaling ``(tr(B1 A1^-1) - tr(B0 E^-1)) / df`` with the h1
+    (unrestricted) observed and first-order informations evaluated at the EM
+    estimates ``(em_mean, em_cov)`` (what lavaan 0.6-14 does with missing data;
+    checked against it).
+    """
+    n = objective.n_obs
+    observed = objective.observed_information(x)
+    observed_inv = np.linalg.inv(observed)
+    scores = objective.casewise_scores(x)
+    b0 = scores.T @ scores / n
+    vcov = observed_inv @ b0 @ observed_inv / n
+    trace_h0 = float(np.sum(b0 * observed_inv.T))
+    saturated = SaturatedStructure(objective.p)
+    h1 = FimlObjective(saturated, objective.patterns)
+    x1 = np.concatenate([saturated.theta(em_cov), em_mean])
+    a1 = h1.observed_information(x1)
+    s1 = h1.casewise_scores(x1)
+    b1 = s1.T @ s1 / n
+    trace_h1 = float(np.sum(b1 * np.linalg.inv(a1).T))
+    scaling = (trace_h1 - trace_h0) / df if df > 0 else float("nan")
+    return vcov, float(scaling), trace_h1, trace_h0
+
+
+def baseline_trace(patterns: list[Pattern], p: int) -> float:
+    """``tr(B0 E^-1)`` of the independence model at its MLE (for its scaling factor)."""
+    objective = FimlObjective(DiagonalStructure(p), patterns)
+    mean, variance = baseline_estimates(patterns, p)
+    x = np.concatenate([variance, mean])
+    observed = objective.observed_information(x)
+    scores = objective.casewise_scores(x)
+    b0 = scores.T @ scores / objective.n_obs
+    return float(np.sum(b0 * np.linalg.inv(observed).T))

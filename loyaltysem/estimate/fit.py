@@ -21,7 +21,14 @@ from .admissibility import check_admissibility, emit
 from .defined import DefinedParameters
 from .optimizer import OptimizationResult, bounded_warmup, fisher_scoring
 from .results import ESTIMATE_COLUMNS, FitResult
-from .fiml import FimlObjective, baseline_loglik, em_saturated, missing_patterns
+from .fiml import (
+    FimlObjective,
+    baseline_loglik,
+    baseline_trace,
+    em_saturated,
+    missing_patterns,
+    robust_fiml,
+)
 from .robust import independence_model, robust_inference, satorra_bentler_inference
 from .semopy_engine import SemopyModel
 from .solution import parameter_values, variances
@@ -130,9 +137,9 @@ def _check_fiml_supported(spec: ModelSpec, estimator: str) -> None:
         raise SpecificationError(
             "missing='ml' is not available for models with fixed.x covariates ("
             + ", ".join(spec.roles.ov_x) + ") yet; use missing='listwise'", source=spec.source)
-    if estimator != "ML":
-        raise SpecificationError(f"estimator {estimator!r} with missing='ml' is not available "
-                                 "yet; use estimator 'ML' (or missing='listwise')",
+    if estimator == "MLM":
+        raise SpecificationError("estimator 'MLM' with missing='ml' is not available (lavaan "
+                                 "does not offer it either); use estimator 'MLR'",
                                  source=spec.source)
 
 
@@ -148,6 +155,8 @@ class _FimlFit:
     loglik_h1: float
     loglik_baseline: float
     em_mean: np.ndarray
+    # MLR: (scaling factor, trace h1, trace h0, baseline scaling factor)
+    robust: tuple[float, float, float, float] | None = None
 
     def intercept_rows(self, order: list[str], latent_names: Sequence[str],
                        total_variance: dict[str, float]) -> pd.DataFrame:
@@ -188,12 +197,34 @@ class _FimlFit:
             # lavaan's GFI family with a mean structure is not reproduced: not reported
             "gfi": math.nan, "agfi": math.nan, "pgfi": math.nan,
         }
+        if self.robust is not None:
+            c, trace_h1, trace_h0, c_b = self.robust
+            chisq_scaled = chisq / c if df > 0 else chisq
+            baseline_scaled = baseline_chisq / c_b
+            lower, upper = fi.rmsea_ci(chisq, df * c, n) if df > 0 else (0.0, 0.0)
+            moments = self.nu.size * (self.nu.size + 1) // 2 + self.nu.size
+            out.update({
+                "chisq_scaled": chisq_scaled, "df_scaled": df,
+                "pvalue_scaled": fi.chisq_pvalue(chisq_scaled, df), "scaling_factor": c,
+                "baseline_chisq_scaled": baseline_scaled, "baseline_scaling_factor": c_b,
+                "baseline_pvalue_scaled": fi.chisq_pvalue(baseline_scaled, baseline_df),
+                **{f"{name}_scaled": value for name, value in fi.incremental_indices(
+                    chisq_scaled, df, baseline_scaled, baseline_df).items()},
+                "rmsea_scaled": fi.rmsea(chisq_scaled, df, n),
+                "rmsea_ci_lower_scaled": lower, "rmsea_ci_upper_scaled": upper,
+                "rmsea_pvalue_scaled": (fi.rmsea_pvalue(chisq, df * c, n) if df > 0
+                                        else math.nan),
+                "rmsea_notclose_pvalue_scaled": (fi.rmsea_notclose_pvalue(chisq, df * c, n)
+                                                 if df > 0 else math.nan),
+                "scaling_factor_h1": trace_h1 / moments, "scaling_factor_h0": trace_h0 / npar,
+            })
         return out
 
 
 def _fit_fiml(model: SemopyModel, values: np.ndarray, start: OptimizationResult,
-              em_mean: np.ndarray, loglik_h1: float) -> _FimlFit:
-    """Full-information ML from the covariance-structure fit to the EM moments."""
+              em_mean: np.ndarray, loglik_h1: float, robust: bool = False) -> _FimlFit:
+    """Full-information ML from the covariance-structure fit to the EM moments;
+    ``robust``: MLR's sandwich covariance and Yuan–Bentler scaling (see :func:`robust_fiml`)."""
     patterns = missing_patterns(values)
     objective = FimlObjective(model, patterns)
     x0 = np.concatenate([start.x, em_mean])
@@ -207,11 +238,24 @@ def _fit_fiml(model: SemopyModel, values: np.ndarray, start: OptimizationResult,
         vcov = np.linalg.inv(n * observed)
     except np.linalg.LinAlgError:
         vcov = np.linalg.pinv(n * observed)
+    scaling = None
+    if robust:
+        p = values.shape[1]
+        df = p * (p + 1) // 2 - q
+        try:
+            vcov, c, trace_h1, trace_h0 = robust_fiml(objective, found.x, df, em_mean,
+                                                      model.sample_cov)
+        except np.linalg.LinAlgError as error:
+            raise ConvergenceError("the observed information matrix is singular: robust (MLR) "
+                                   "standard errors cannot be computed for this solution") \
+                from error
+        c_b = (trace_h1 - baseline_trace(patterns, p)) / (p * (p - 1) // 2)
+        scaling = (c, trace_h1, trace_h0, c_b)
     result = OptimizationResult(found.x[:q], found.fun - f_h1, found.gradient[:q],
                                 found.information[:q, :q], found.converged,
                                 start.iterations + found.iterations, found.message)
     return _FimlFit(result, found.x[q:], vcov, observed, objective.loglik(found.x), loglik_h1,
-                    baseline_loglik(patterns, values.shape[1]), em_mean)
+                    baseline_loglik(patterns, values.shape[1]), em_mean, scaling)
 
 
 def _optimize(model: SemopyModel, start: np.ndarray | None) -> OptimizationResult:
@@ -267,7 +311,9 @@ def fit(
         row with at least one value is used, a mean structure (free
         intercepts) is added, standard errors come from the observed
         information and chi-square is against the EM estimates of the
-        unrestricted model (see :mod:`.fiml`). ``"listwise"``:
+        unrestricted model (see :mod:`.fiml`); with ``estimator="MLR"``
+        the sandwich SEs and Yuan–Bentler scaled statistics of lavaan's
+        ``estimator = "MLR", missing = "ml"``. ``"listwise"``:
         Rows with a missing value in a model variable are dropped, with a
         warning that says how many.
     na_values : list, optional
@@ -358,7 +404,8 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
     n = survey.n
     fiml_fit = None
     if fiml:
-        fiml_fit = _fit_fiml(model, frame[order].to_numpy(float), result, em_mean, loglik_h1)
+        fiml_fit = _fit_fiml(model, frame[order].to_numpy(float), result, em_mean, loglik_h1,
+                             robust=estimator == "MLR")
         result = fiml_fit.result
     theta = result.x
     sigma = model.implied(theta)
@@ -377,7 +424,7 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
         info_eigen = np.linalg.eigvalsh(n * fiml_fit.observed_information)
         vcov = fiml_fit.vcov[:model.n_free, :model.n_free]
     robust = None
-    if estimator == "MLR":
+    if estimator == "MLR" and fiml_fit is None:
         robust = robust_inference(model.implied_and_jacobian, theta, frame[order].to_numpy(float),
                                   s, count_moments(spec.roles) - model.n_free,
                                   [order.index(v) for v in spec.roles.ov_x])

@@ -174,14 +174,15 @@ class FitResult:
         }
         if self.estimator in ("MLR", "MLM"):
             correction = "Yuan-Bentler" if self.estimator == "MLR" else "Satorra-Bentler"
-            fit_block.update({
-                f"scaled chi-square ({correction})": fit["chisq_scaled"],
-                "scaling factor": fit["scaling_factor"], "scaled p-value": fit["pvalue_scaled"],
-                "robust CFI": fit["cfi_robust"], "robust TLI": fit["tli_robust"],
-                "robust RMSEA": fit["rmsea_robust"],
-                "robust RMSEA 90% CI lower": fit["rmsea_ci_lower_robust"],
-                "robust RMSEA 90% CI upper": fit["rmsea_ci_upper_robust"],
-            })
+            rows = {f"scaled chi-square ({correction})": "chisq_scaled",
+                    "scaling factor": "scaling_factor", "scaled p-value": "pvalue_scaled",
+                    "robust CFI": "cfi_robust", "robust TLI": "tli_robust",
+                    "robust RMSEA": "rmsea_robust",
+                    "robust RMSEA 90% CI lower": "rmsea_ci_lower_robust",
+                    "robust RMSEA 90% CI upper": "rmsea_ci_upper_robust",
+                    "scaled CFI": "cfi_scaled", "scaled RMSEA": "rmsea_scaled"}
+            # with missing='ml' lavaan's robust indices (Zhang & Savalei) are not computed
+            fit_block.update({label: fit[key] for label, key in rows.items() if key in fit.index})
         shown = self.estimates.drop(columns=["std_lv"])
         r2 = self.r2.rename("R2").reset_index().rename(columns={"index": "variable"})
         sections: list[tuple[str, Any]] = [("Model", overview), ("Fit", fit_block)]

@@ -8,6 +8,9 @@
 #   fit          all fitMeasures(fit)
 #   h1_cov, h1_mean   the EM estimates of the unrestricted model
 #   nobs, npatterns
+#   mlr          the same model with estimator = "MLR" (robust.huber.white SEs,
+#                Yuan-Bentler scaled test): estimates (lhs, op, rhs, est, se) and
+#                all fitMeasures
 suppressPackageStartupMessages({ library(lavaan); library(jsonlite) })
 cases <- list(
   hs_cfa = list(model = "models/hs_cfa.lav", data = "tests/reference/data/hs_missing.csv",
@@ -33,6 +36,12 @@ for (name in names(cases)) {
               fit = as.list(fitMeasures(fit)),
               h1_cov = unname(unclass(h1$cov)), h1_mean = unname(unclass(h1$mean)),
               h1_names = I(rownames(h1$cov)))
+  mlr <- sem(syntax, data = d, missing = "ml", estimator = "MLR")
+  pe_mlr <- parameterEstimates(mlr)
+  out$mlr <- list(estimates = pe_mlr[, c("lhs", "op", "rhs", "est", "se")],
+                  fit = as.list(fitMeasures(mlr)),
+                  options = lavInspect(mlr, "options")[c("h1.information", "observed.information",
+                                                         "information", "test", "se")])
   write_json(out, file.path("tests/reference/fiml", paste0(name, ".json")),
              digits = NA, auto_unbox = TRUE, na = "null", pretty = TRUE)
   cat(sprintf("%-10s N=%d chisq=%.4f df=%d cfi=%.4f logl=%.4f\n", name,
