@@ -125,10 +125,15 @@ def fit_command(spec: Path, data: str, na_values: tuple[str, ...], output_format
                 seed: int | None,
                 n_jobs: int, ci_method: str | None, progress: bool, debug: bool) -> None:
     """Fit the model in SPEC (.yaml or lavaan .lav) to survey data (lavaan's sem())."""
-    from .effects import bootstrap, effects_table, monte_carlo_intervals, test_hypotheses
-    from .effects.bootstrap import with_bootstrap_inference
     from scipy.stats import norm
 
+    from .effects import (
+        bootstrap,
+        effects_table,
+        monte_carlo_intervals,
+        test_hypotheses,
+    )
+    from .effects.bootstrap import with_bootstrap_inference
     from .summary import Summary
 
     method = ci_method or ("percentile" if se_type == "bootstrap" else "delta")

@@ -6,13 +6,11 @@ same tables for papers and READMEs.
 """
 from __future__ import annotations
 
-from typing import TypeAlias
-
 import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd

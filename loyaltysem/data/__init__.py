@@ -1,7 +1,13 @@
 """Datasets, codebooks, survey validation and synthetic surveys."""
 from __future__ import annotations
 
-from .registry import dataset_info, list_datasets, load_codebook, load_dataset, resolve_data
+from .registry import (
+           dataset_info,
+           list_datasets,
+           load_codebook,
+           load_dataset,
+           resolve_data,
+)
 from .survey import Survey, prepare_survey, read_table
 
 __all__ = ["Survey", "dataset_info", "list_datasets", "load_codebook", "load_dataset",

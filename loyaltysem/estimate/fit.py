@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import stats
 
 from ..data.survey import Survey, prepare_survey
 from ..exceptions import ConvergenceError, DataError, SpecificationError
@@ -19,17 +17,11 @@ from ..spec.partable import count_moments
 from . import fit_indices as fi
 from .admissibility import check_admissibility, emit
 from .defined import DefinedParameters
+from .fiml import em_saturated, missing_patterns
+from .full_information import check_fiml_supported, fit_fiml
 from .optimizer import OptimizationResult, bounded_warmup, fisher_scoring
 from .results import ESTIMATE_COLUMNS, FitResult
-from .fiml import (
-    FimlObjective,
-    baseline_loglik,
-    baseline_trace,
-    em_saturated,
-    missing_patterns,
-    robust_fiml,
-)
-from .robust import independence_model, robust_inference, satorra_bentler_inference
+from .robust import robust_fit_indices, robust_inference, satorra_bentler_inference
 from .semopy_engine import SemopyModel
 from .solution import parameter_values, variances
 from .standardize import standardize
@@ -56,206 +48,6 @@ def _roles_for_messages(spec: ModelSpec) -> dict[str, str]:
         for item in construct.items:
             roles.setdefault(item, f"item of construct {construct.name}")
     return roles
-
-
-def lavaan_aliases(indices: dict[str, float], meanstructure: bool = False) -> dict[str, float]:
-    """The other names ``lavaan::fitMeasures()`` gives some of the statistics.
-
-    NNFI is the TLI; lavaan's SRMR is Bentler's; without a mean structure the
-    ``*_nomean`` residual summaries equal the plain ones (with one, they
-    differ and are not aliased); ``logl`` and ``ntotal`` are lavaan's names
-    of ``loglik`` and ``nobs``; the RMSEA settings are lavaan's defaults.
-    """
-    nomean = {} if meanstructure else {
-        "srmr_bentler_nomean": "srmr", "rmr_nomean": "rmr", "crmr_nomean": "crmr",
-        "srmr_mplus_nomean": "srmr_mplus"}
-    aliases = {"nnfi": "tli", "nnfi_scaled": "tli_scaled", "nnfi_robust": "tli_robust",
-               "srmr_bentler": "srmr", **nomean, "logl": "loglik",
-               "unrestricted_logl": "unrestricted_loglik", "ntotal": "nobs",
-               "chisq_scaling_factor": "scaling_factor", "baseline_df_scaled": "baseline_df",
-               "baseline_chisq_scaling_factor": "baseline_scaling_factor"}
-    out: dict[str, float] = {alias: indices[name] for alias, name in aliases.items()
-                             if name in indices and (not alias.startswith("baseline_df")
-                                                     or "scaling_factor" in indices)}
-    out.update({"rmsea_ci_level": 0.90, "rmsea_close_h0": 0.05, "rmsea_notclose_h0": 0.08})
-    return out
-
-
-def robust_fit_indices(robust, sample_cov: np.ndarray, data: np.ndarray, x_index: list[int],
-                       chisq: float, df: int, baseline_chisq: float, baseline_df: int,
-                       n: int, estimator: Estimator = "MLR") -> dict[str, float]:
-    """Scaled and robust fit statistics of an MLR or MLM fit (lavaan 0.6 ``fitMeasures`` names).
-
-    The baseline's scaling factor comes from the same method (Yuan–Bentler for
-    MLR, Satorra–Bentler for MLM) at the baseline's estimates.
-    """
-    implied_b, theta_b = independence_model(sample_cov, x_index)
-    if estimator == "MLM":
-        baseline = satorra_bentler_inference(implied_b, theta_b, data, baseline_df, x_index)
-    else:
-        baseline = robust_inference(implied_b, theta_b, data, sample_cov, baseline_df, x_index,
-                                    trace_h1=robust.trace_h1)
-    c, c_b = robust.scaling_factor, baseline.scaling_factor
-    chisq_scaled = chisq / c if df > 0 else chisq
-    baseline_scaled = baseline_chisq / c_b
-    # lavaan: the 'scaled' RMSEA interval and p-value use the unscaled statistic
-    # with df * c degrees of freedom (tr(U Gamma)); the point value equals the
-    # naive RMSEA of the scaled statistic
-    lower, upper = fi.rmsea_ci(chisq, df * c, n) if df > 0 else (0.0, 0.0)
-    lower_r, upper_r = fi.rmsea_ci(chisq_scaled, df, n)
-    robust_ncp = n * df * 0.05**2 / c if df > 0 else math.nan
-    return {
-        "chisq_scaled": chisq_scaled, "df_scaled": df,
-        "pvalue_scaled": fi.chisq_pvalue(chisq_scaled, df), "scaling_factor": c,
-        "baseline_chisq_scaled": baseline_scaled,
-        "baseline_pvalue_scaled": fi.chisq_pvalue(baseline_scaled, baseline_df),
-        "baseline_scaling_factor": c_b,
-        "cfi_robust": fi.cfi_robust(chisq, df, c, baseline_chisq, baseline_df, c_b),
-        "tli_robust": fi.tli_robust(chisq, df, c, baseline_chisq, baseline_df, c_b),
-        "rmsea_scaled": fi.rmsea(chisq_scaled, df, n),
-        "rmsea_ci_lower_scaled": lower, "rmsea_ci_upper_scaled": upper,
-        "rmsea_pvalue_scaled": fi.rmsea_pvalue(chisq, df * c, n) if df > 0 else math.nan,
-        "rmsea_robust": fi.rmsea_robust(chisq, df, c, n),
-        "rmsea_ci_lower_robust": lower_r * math.sqrt(c) if df > 0 else 0.0,
-        "rmsea_ci_upper_robust": upper_r * math.sqrt(c) if df > 0 else 0.0,
-        "rmsea_pvalue_robust": (float(stats.ncx2.sf(chisq_scaled, df, robust_ncp))
-                                if df > 0 else math.nan),
-        "rmsea_notclose_pvalue_scaled": (fi.rmsea_notclose_pvalue(chisq, df * c, n)
-                                         if df > 0 else math.nan),
-        "rmsea_notclose_pvalue_robust": (
-            float(special.chndtr(chisq_scaled, df, n * df * 0.08**2 / c)) if df > 0 else math.nan),
-        # the incremental indices of the scaled statistics, and the robust RNI
-        **{f"{name}_scaled": value for name, value in
-           fi.incremental_indices(chisq_scaled, df, baseline_scaled, baseline_df).items()},
-        "rni_robust": fi.rni(chisq - c * df, 0.0, baseline_chisq - c_b * baseline_df, 0.0)
-        if df > 0 else fi.rni(chisq, df, baseline_chisq, baseline_df),
-    }
-
-
-def _check_fiml_supported(spec: ModelSpec, estimator: str) -> None:
-    if spec.roles.ov_x:
-        raise SpecificationError(
-            "missing='ml' is not available for models with fixed.x covariates ("
-            + ", ".join(spec.roles.ov_x) + ") yet; use missing='listwise'", source=spec.source)
-    if estimator == "MLM":
-        raise SpecificationError("estimator 'MLM' with missing='ml' is not available (lavaan "
-                                 "does not offer it either); use estimator 'MLR'",
-                                 source=spec.source)
-
-
-@dataclass(frozen=True)
-class _FimlFit:
-    """What a full-information fit adds to the covariance-structure fit."""
-
-    result: OptimizationResult  # x: the covariance parameters; fun: F - F_h1
-    nu: np.ndarray
-    vcov: np.ndarray  # of (theta, nu)
-    observed_information: np.ndarray
-    loglik: float
-    loglik_h1: float
-    loglik_baseline: float
-    em_mean: np.ndarray
-    # MLR: (scaling factor, trace h1, trace h0, baseline scaling factor)
-    robust: tuple[float, float, float, float] | None = None
-
-    def intercept_rows(self, order: list[str], latent_names: Sequence[str],
-                       total_variance: dict[str, float]) -> pd.DataFrame:
-        """Rows ``~1``: the observed intercepts (free) and the latent means (fixed at 0)."""
-        q = self.vcov.shape[0] - self.nu.size
-        se = np.sqrt(np.clip(np.diag(self.vcov)[q:], 0, None))
-        sd = np.sqrt([total_variance[v] for v in order])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = np.where(se > 0, self.nu / se, np.nan)
-        latent = pd.DataFrame({  # latent means, fixed at 0 (lavaan lists them)
-            "lhs": list(latent_names), "op": "~1", "rhs": "", "free": 0, "label": "",
-            "ustart": 0.0, "user": 0, "exo": 0, "line": None, "est": 0.0, "se": 0.0,
-            "z": np.nan, "pvalue": np.nan, "ci_lower": 0.0, "ci_upper": 0.0, "std_lv": 0.0,
-            "std_all": 0.0})
-        observed = pd.DataFrame({
-            "lhs": order, "op": "~1", "rhs": "", "free": np.arange(q + 1, q + 1 + self.nu.size),
-            "label": "", "ustart": np.nan, "user": 0, "exo": 0, "line": None, "est": self.nu,
-            "se": se, "z": z, "pvalue": 2 * stats.norm.sf(np.abs(z)),
-            "ci_lower": self.nu - _Z975 * se, "ci_upper": self.nu + _Z975 * se,
-            "std_lv": self.nu, "std_all": self.nu / sd})
-        return pd.concat([observed, latent], ignore_index=True)
-
-    def fit_indices(self, indices: dict, sample_cov: np.ndarray, sigma: np.ndarray,
-                    n: int) -> dict[str, float]:
-        """The statistics that change with a mean structure and the EM h1 (lavaan's FIML)."""
-        npar = int(indices["npar"]) + self.nu.size
-        baseline_chisq = 2.0 * (self.loglik_h1 - self.loglik_baseline)
-        chisq, df, baseline_df = indices["chisq"], indices["df"], indices["baseline_df"]
-        out: dict[str, float] = {
-            "npar": npar, "baseline_chisq": baseline_chisq,
-            "baseline_pvalue": fi.chisq_pvalue(baseline_chisq, baseline_df),
-            **fi.incremental_indices(chisq, df, baseline_chisq, baseline_df),
-            "srmr": fi.srmr_with_means(sample_cov, sigma, self.em_mean - self.nu),
-            "loglik": self.loglik, "unrestricted_loglik": self.loglik_h1,
-            **fi.information_criteria(self.loglik, npar, n),
-            "ecvi": fi.ecvi(chisq, npar, n),
-            **fi.residual_summaries_with_means(sample_cov, sigma, self.em_mean, self.nu),
-            # lavaan's GFI family with a mean structure is not reproduced: not reported
-            "gfi": math.nan, "agfi": math.nan, "pgfi": math.nan,
-        }
-        if self.robust is not None:
-            c, trace_h1, trace_h0, c_b = self.robust
-            chisq_scaled = chisq / c if df > 0 else chisq
-            baseline_scaled = baseline_chisq / c_b
-            lower, upper = fi.rmsea_ci(chisq, df * c, n) if df > 0 else (0.0, 0.0)
-            moments = self.nu.size * (self.nu.size + 1) // 2 + self.nu.size
-            out.update({
-                "chisq_scaled": chisq_scaled, "df_scaled": df,
-                "pvalue_scaled": fi.chisq_pvalue(chisq_scaled, df), "scaling_factor": c,
-                "baseline_chisq_scaled": baseline_scaled, "baseline_scaling_factor": c_b,
-                "baseline_pvalue_scaled": fi.chisq_pvalue(baseline_scaled, baseline_df),
-                **{f"{name}_scaled": value for name, value in fi.incremental_indices(
-                    chisq_scaled, df, baseline_scaled, baseline_df).items()},
-                "rmsea_scaled": fi.rmsea(chisq_scaled, df, n),
-                "rmsea_ci_lower_scaled": lower, "rmsea_ci_upper_scaled": upper,
-                "rmsea_pvalue_scaled": (fi.rmsea_pvalue(chisq, df * c, n) if df > 0
-                                        else math.nan),
-                "rmsea_notclose_pvalue_scaled": (fi.rmsea_notclose_pvalue(chisq, df * c, n)
-                                                 if df > 0 else math.nan),
-                "scaling_factor_h1": trace_h1 / moments, "scaling_factor_h0": trace_h0 / npar,
-            })
-        return out
-
-
-def _fit_fiml(model: SemopyModel, values: np.ndarray, start: OptimizationResult,
-              em_mean: np.ndarray, loglik_h1: float, robust: bool = False) -> _FimlFit:
-    """Full-information ML from the covariance-structure fit to the EM moments;
-    ``robust``: MLR's sandwich covariance and Yuan–Bentler scaling (see :func:`robust_fiml`)."""
-    patterns = missing_patterns(values)
-    objective = FimlObjective(model, patterns)
-    x0 = np.concatenate([start.x, em_mean])
-    found = fisher_scoring(objective.discrepancy, objective.gradient_and_information, x0)
-    q = model.n_free
-    n = objective.n_obs
-    constant = sum(pattern.n * pattern.observed.size for pattern in patterns) * math.log(2 * math.pi)
-    f_h1 = (-2.0 * loglik_h1 - constant) / n
-    observed = objective.observed_information(found.x)
-    try:
-        vcov = np.linalg.inv(n * observed)
-    except np.linalg.LinAlgError:
-        vcov = np.linalg.pinv(n * observed)
-    scaling = None
-    if robust:
-        p = values.shape[1]
-        df = p * (p + 1) // 2 - q
-        try:
-            vcov, c, trace_h1, trace_h0 = robust_fiml(objective, found.x, df, em_mean,
-                                                      model.sample_cov)
-        except np.linalg.LinAlgError as error:
-            raise ConvergenceError("the observed information matrix is singular: robust (MLR) "
-                                   "standard errors cannot be computed for this solution") \
-                from error
-        c_b = (trace_h1 - baseline_trace(patterns, p)) / (p * (p - 1) // 2)
-        scaling = (c, trace_h1, trace_h0, c_b)
-    result = OptimizationResult(found.x[:q], found.fun - f_h1, found.gradient[:q],
-                                found.information[:q, :q], found.converged,
-                                start.iterations + found.iterations, found.message)
-    return _FimlFit(result, found.x[q:], vcov, observed, objective.loglik(found.x), loglik_h1,
-                    baseline_loglik(patterns, values.shape[1]), em_mean, scaling)
 
 
 def _optimize(model: SemopyModel, start: np.ndarray | None) -> OptimizationResult:
@@ -375,7 +167,7 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
     frame = survey.data[list(spec.observed_variables)]
     fiml = survey.missing == "ml" and bool(frame.isna().to_numpy().any())
     if fiml:
-        _check_fiml_supported(spec, estimator)
+        check_fiml_supported(spec, estimator)
         em_mean, sample, loglik_h1 = em_saturated(missing_patterns(frame.to_numpy(float)),
                                                   frame.shape[1])
     else:
@@ -404,7 +196,7 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
     n = survey.n
     fiml_fit = None
     if fiml:
-        fiml_fit = _fit_fiml(model, frame[order].to_numpy(float), result, em_mean, loglik_h1,
+        fiml_fit = fit_fiml(model, frame[order].to_numpy(float), result, em_mean, loglik_h1,
                              robust=estimator == "MLR")
         result = fiml_fit.result
     theta = result.x
@@ -519,7 +311,7 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
         indices["scaling_factor_h0"] = robust.trace_h0 / free_rows if free_rows else math.nan
     if fiml_fit is not None:
         indices.update(fiml_fit.fit_indices(indices, s, sigma, n))
-    indices.update(lavaan_aliases(indices, meanstructure=fiml_fit is not None))
+    indices.update(fi.lavaan_aliases(indices, meanstructure=fiml_fit is not None))
     fit_series = pd.Series(indices, dtype=object)
 
     # --- admissibility --------------------------------------------------------

@@ -421,3 +421,26 @@ def information_criteria(loglik: float, npar: int, n_obs: int) -> dict[str, floa
         "bic": -2 * loglik + npar * math.log(n_obs),
         "bic2": -2 * loglik + npar * math.log((n_obs + 2) / 24),
     }
+
+
+def lavaan_aliases(indices: dict[str, float], meanstructure: bool = False) -> dict[str, float]:
+    """The other names ``lavaan::fitMeasures()`` gives some of the statistics.
+
+    NNFI is the TLI; lavaan's SRMR is Bentler's; without a mean structure the
+    ``*_nomean`` residual summaries equal the plain ones (with one, they
+    differ and are not aliased); ``logl`` and ``ntotal`` are lavaan's names
+    of ``loglik`` and ``nobs``; the RMSEA settings are lavaan's defaults.
+    """
+    nomean = {} if meanstructure else {
+        "srmr_bentler_nomean": "srmr", "rmr_nomean": "rmr", "crmr_nomean": "crmr",
+        "srmr_mplus_nomean": "srmr_mplus"}
+    aliases = {"nnfi": "tli", "nnfi_scaled": "tli_scaled", "nnfi_robust": "tli_robust",
+               "srmr_bentler": "srmr", **nomean, "logl": "loglik",
+               "unrestricted_logl": "unrestricted_loglik", "ntotal": "nobs",
+               "chisq_scaling_factor": "scaling_factor", "baseline_df_scaled": "baseline_df",
+               "baseline_chisq_scaling_factor": "baseline_scaling_factor"}
+    out: dict[str, float] = {alias: indices[name] for alias, name in aliases.items()
+                             if name in indices and (not alias.startswith("baseline_df")
+                                                     or "scaling_factor" in indices)}
+    out.update({"rmsea_ci_level": 0.90, "rmsea_close_h0": 0.05, "rmsea_notclose_h0": 0.08})
+    return out

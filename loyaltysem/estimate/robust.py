@@ -45,10 +45,14 @@ lavaan 0.6: ``R/lav_test_yuan_bentler.R``, ``R/lav_test_satorra_bentler.R``,
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import special, stats
+
+from . import fit_indices as fi
 
 ImpliedAndJacobian = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -270,3 +274,54 @@ def independence_model(sample_cov: np.ndarray, x_index: Sequence[int] = ()
         return sigma, jac
 
     return implied_and_jacobian, np.diag(sample_cov)[free].copy()
+
+
+def robust_fit_indices(robust, sample_cov: np.ndarray, data: np.ndarray, x_index: list[int],
+                       chisq: float, df: int, baseline_chisq: float, baseline_df: int,
+                       n: int, estimator: str = "MLR") -> dict[str, float]:
+    """Scaled and robust fit statistics of an MLR or MLM fit (lavaan 0.6 ``fitMeasures`` names).
+
+    The baseline's scaling factor comes from the same method (Yuan–Bentler for
+    MLR, Satorra–Bentler for MLM) at the baseline's estimates.
+    """
+    implied_b, theta_b = independence_model(sample_cov, x_index)
+    if estimator == "MLM":
+        baseline = satorra_bentler_inference(implied_b, theta_b, data, baseline_df, x_index)
+    else:
+        baseline = robust_inference(implied_b, theta_b, data, sample_cov, baseline_df, x_index,
+                                    trace_h1=robust.trace_h1)
+    c, c_b = robust.scaling_factor, baseline.scaling_factor
+    chisq_scaled = chisq / c if df > 0 else chisq
+    baseline_scaled = baseline_chisq / c_b
+    # lavaan: the 'scaled' RMSEA interval and p-value use the unscaled statistic
+    # with df * c degrees of freedom (tr(U Gamma)); the point value equals the
+    # naive RMSEA of the scaled statistic
+    lower, upper = fi.rmsea_ci(chisq, df * c, n) if df > 0 else (0.0, 0.0)
+    lower_r, upper_r = fi.rmsea_ci(chisq_scaled, df, n)
+    robust_ncp = n * df * 0.05**2 / c if df > 0 else math.nan
+    return {
+        "chisq_scaled": chisq_scaled, "df_scaled": df,
+        "pvalue_scaled": fi.chisq_pvalue(chisq_scaled, df), "scaling_factor": c,
+        "baseline_chisq_scaled": baseline_scaled,
+        "baseline_pvalue_scaled": fi.chisq_pvalue(baseline_scaled, baseline_df),
+        "baseline_scaling_factor": c_b,
+        "cfi_robust": fi.cfi_robust(chisq, df, c, baseline_chisq, baseline_df, c_b),
+        "tli_robust": fi.tli_robust(chisq, df, c, baseline_chisq, baseline_df, c_b),
+        "rmsea_scaled": fi.rmsea(chisq_scaled, df, n),
+        "rmsea_ci_lower_scaled": lower, "rmsea_ci_upper_scaled": upper,
+        "rmsea_pvalue_scaled": fi.rmsea_pvalue(chisq, df * c, n) if df > 0 else math.nan,
+        "rmsea_robust": fi.rmsea_robust(chisq, df, c, n),
+        "rmsea_ci_lower_robust": lower_r * math.sqrt(c) if df > 0 else 0.0,
+        "rmsea_ci_upper_robust": upper_r * math.sqrt(c) if df > 0 else 0.0,
+        "rmsea_pvalue_robust": (float(stats.ncx2.sf(chisq_scaled, df, robust_ncp))
+                                if df > 0 else math.nan),
+        "rmsea_notclose_pvalue_scaled": (fi.rmsea_notclose_pvalue(chisq, df * c, n)
+                                         if df > 0 else math.nan),
+        "rmsea_notclose_pvalue_robust": (
+            float(special.chndtr(chisq_scaled, df, n * df * 0.08**2 / c)) if df > 0 else math.nan),
+        # the incremental indices of the scaled statistics, and the robust RNI
+        **{f"{name}_scaled": value for name, value in
+           fi.incremental_indices(chisq_scaled, df, baseline_scaled, baseline_df).items()},
+        "rni_robust": fi.rni(chisq - c * df, 0.0, baseline_chisq - c_b * baseline_df, 0.0)
+        if df > 0 else fi.rni(chisq, df, baseline_chisq, baseline_df),
+    }

@@ -15,11 +15,16 @@ from ..data.survey import prepare_survey
 from ..estimate import fit_indices as fi
 from ..estimate.admissibility import Problem, check_admissibility, emit
 from ..estimate.defined import DefinedParameters
-from ..estimate.fit import _as_spec, _roles_for_messages, fit, lavaan_aliases
+from ..estimate.fit import _as_spec, _roles_for_messages, fit
 from ..estimate.optimizer import fisher_scoring
 from ..estimate.semopy_engine import SemopyModel
 from ..estimate.standardize import standardize
-from ..exceptions import ConvergenceError, ConvergenceWarning, DataError, SpecificationError
+from ..exceptions import (
+    ConvergenceError,
+    ConvergenceWarning,
+    DataError,
+    SpecificationError,
+)
 from ..spec import ModelSpec
 from .engine import MultiGroupEngine
 from .layout import build_layout
@@ -176,7 +181,7 @@ def fit_groups(
     indices = _fit_indices(engine, theta, layout, n_total)
     if robust is not None:
         indices.update(_robust_indices(engine, layout, indices, robust))
-    indices.update(lavaan_aliases(indices, meanstructure=True))
+    indices.update(fi.lavaan_aliases(indices, meanstructure=True))
     admissibility = _admissibility(engine, layout, theta, estimates, information)
     for message in problems:
         if emit_warnings:
@@ -296,7 +301,7 @@ def _estimates(spec, layout, engine: MultiGroupEngine, theta, vcov) -> pd.DataFr
         block = table[table["group"] == name].reset_index(drop=True)
         local = engine.local(theta, g)
         model = engine.models[g]
-        q, p = engine.q, engine.p
+        q = engine.q
         cov_theta = local[:q]
         block_free = block["free"].to_numpy()
         est = np.where(block_free > 0, theta[np.maximum(block_free - 1, 0)],

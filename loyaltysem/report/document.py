@@ -20,7 +20,14 @@ from ..effects import HypothesisTable, effects_table, test_hypotheses
 from ..estimate import FitResult
 from ..groups import InvarianceResult
 from ..validity import ValidityReport, assess_measurement
-from .tables import Format, estimates_table, fit_table, hypotheses_table, measurement_table, render
+from .tables import (
+    Format,
+    estimates_table,
+    fit_table,
+    hypotheses_table,
+    measurement_table,
+    render,
+)
 
 ReportFormat = Literal["html", "md", "tex"]
 

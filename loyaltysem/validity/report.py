@@ -14,12 +14,31 @@ from ..frame_rows import table_rows
 from ..spec import ModelSpec
 from ..spec.statements import Statement
 from ..summary import Summary, json_value
-from .collinearity import composite_scores, composite_vif, full_collinearity_vif, latent_vif
-from .convergent import ave_fornell_larcker, ave_ratio_of_sums, composite_reliability, omega
-from .discriminant import (cross_loadings, fornell_larcker, htmt, htmt_bootstrap,
-                           ronkko_cho_class)
-from .method_bias import MethodFactorResult, compare_method_factor, harman_single_factor, \
-    method_factor_statements
+from .collinearity import (
+    composite_scores,
+    composite_vif,
+    full_collinearity_vif,
+    latent_vif,
+)
+from .convergent import (
+    ave_fornell_larcker,
+    ave_ratio_of_sums,
+    composite_reliability,
+    omega,
+)
+from .discriminant import (
+    cross_loadings,
+    fornell_larcker,
+    htmt,
+    htmt_bootstrap,
+    ronkko_cho_class,
+)
+from .method_bias import (
+    MethodFactorResult,
+    compare_method_factor,
+    harman_single_factor,
+    method_factor_statements,
+)
 from .reliability import cronbach_alpha, item_statistics
 from .thresholds import resolve_thresholds, verdict
 
