@@ -16,6 +16,10 @@ Design:
 - inadmissible full-sample solutions (e.g. ECSI on mobi, whose resamples
   drift towards improper solutions): every resample by Fisher scoring with
   its divergence rule, which reports drifting resamples quickly;
+- full-information fits (``missing="ml"``): every resample keeps its missing
+  values and is refitted by FIML (Fisher scoring on its own missing-data
+  patterns, warm-started at the full-sample estimates and intercepts), as
+  lavaan's ``se = "bootstrap"`` with ``missing = "ml"``;
 - convergence is lavaan's: relative change of F below 1e-10 with
   max |gradient| below 2e-3; a resample whose gradient is still above 1 after
   30 scoring iterations is diverging and is not converged;
@@ -50,6 +54,7 @@ from threadpoolctl import threadpool_limits
 
 from ..estimate import FitResult
 from ..estimate.batched import batched_bfgs, sample_covariances
+from ..estimate.fiml import FimlObjective, missing_patterns
 from ..estimate.optimizer import fisher_scoring
 from ..estimate.semopy_engine import SemopyModel
 from ..frame_rows import table_rows
@@ -163,6 +168,38 @@ class _Refitter:
         return ok
 
 
+class _FimlRefitter(_Refitter):
+    """Refits of a full-information (missing='ml') fit: every resample by Fisher scoring
+    on its own missing-data patterns, warm-started at the full-sample ``(theta, nu)``."""
+
+    def __init__(self, table: pd.DataFrame, data: pd.DataFrame, theta_hat: np.ndarray,
+                 latent: Sequence[str], effects: Sequence[Effect],
+                 intercepts: dict[str, float]):
+        super().__init__(table, data, theta_hat, latent, effects)
+        nu_hat = np.array([intercepts[v] for v in self.model.observed], dtype=float)
+        self.x_hat = np.concatenate([theta_hat, nu_hat])
+
+    def fit_rows(self, rows: np.ndarray) -> RefitOutcome:
+        rows = np.atleast_2d(rows)
+        n = rows.shape[0]
+        q = self.model.n_free
+        thetas = np.repeat(self.theta_hat[None], n, axis=0)
+        converged = np.zeros(n, dtype=bool)
+        for b in range(n):
+            objective = FimlObjective(self.model, missing_patterns(self.values[rows[b]]))
+            result = fisher_scoring(objective.discrepancy, objective.gradient_and_information,
+                                    self.x_hat, **BOOTSTRAP_TOLERANCES)
+            converged[b], thetas[b] = result.converged, result.x[:q]
+        statistics = np.full((n, self.n_statistics), np.nan)
+        admissible = np.zeros(n, dtype=bool)
+        if converged.any():
+            good = np.flatnonzero(converged)
+            covs = self._engine.implied(thetas[good])  # no fixed.x block with missing='ml'
+            statistics[good] = self.plan.compute_many(thetas[good], covs)
+            admissible[good] = self._admissible(thetas[good], covs)
+        return RefitOutcome(converged, admissible, statistics)
+
+
 def _resample_rows(seeds: Sequence[np.random.SeedSequence], n: int) -> np.ndarray:
     return np.array([np.random.default_rng(seed).integers(0, n, n) for seed in seeds])
 
@@ -180,9 +217,11 @@ def _refit_resamples(refitter: _Refitter, tasks) -> list:
              outcome.statistics[k]) for k, (index, _) in enumerate(tasks)]
 
 
-def _refit_in_process(table, data, theta_hat, latent, effects, tasks):
+def _refit_in_process(table, data, theta_hat, latent, effects, tasks, intercepts=None):
     """A process worker's task: build the model, refit one chunk by Fisher scoring."""
-    return _refit_resamples(_Refitter(table, data, theta_hat, latent, effects), tasks)
+    refitter = (_Refitter(table, data, theta_hat, latent, effects) if intercepts is None
+                else _FimlRefitter(table, data, theta_hat, latent, effects, intercepts))
+    return _refit_resamples(refitter, tasks)
 
 
 @dataclass(frozen=True, eq=False)
@@ -281,10 +320,6 @@ def bootstrap(result: FitResult, n_boot: int = 1000, *, seed: int | None = None,
 
     if n_boot < 1:
         raise ValueError(f"n_boot must be at least 1; got {n_boot}")
-    if result.missing == "ml":
-        raise ValueError("the bootstrap of full-information (missing='ml') fits is not "
-                         "available; use Monte Carlo intervals (interval='montecarlo'), or "
-                         "fit with missing='listwise'")
     if n_jobs < 1:
         raise ValueError(f"n_jobs must be at least 1; got {n_jobs}")
     table = result.spec.parameter_table
@@ -293,9 +328,19 @@ def bootstrap(result: FitResult, n_boot: int = 1000, *, seed: int | None = None,
     # admissible, well-conditioned solutions are refitted in stacks by BFGS from the
     # scoring metric; inadmissible ones (e.g. ECSI) one by one by Fisher scoring, whose
     # divergence rule reports drifting resamples quickly
-    batched = bool(result.admissible)
-    refitter = _Refitter(table, result.data, result.theta, latent, effects, batched)
-    batched = refitter.batched
+    intercepts: dict[str, float] | None = None
+    refitter: _Refitter
+    if result.missing == "ml":  # every resample keeps its missing values (lavaan does so too)
+        estimates = result.estimates
+        rows = estimates[(estimates["op"] == "~1")
+                         & estimates["lhs"].isin(list(result.spec.roles.observed))]
+        intercepts = dict(zip(rows["lhs"], rows["est"].astype(float)))
+        refitter = _FimlRefitter(table, result.data, result.theta, latent, effects, intercepts)
+        batched = False
+    else:
+        refitter = _Refitter(table, result.data, result.theta, latent, effects,
+                             bool(result.admissible))
+        batched = refitter.batched
     tasks = list(enumerate(np.random.SeedSequence(seed).spawn(n_boot)))
     outputs: list = []
     finished: Iterable[list]
@@ -328,7 +373,7 @@ def bootstrap(result: FitResult, n_boot: int = 1000, *, seed: int | None = None,
         else:
             finished = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
                 delayed(_refit_in_process)(table, result.data, result.theta, latent, effects,
-                                           chunk) for chunk in chunks)
+                                           chunk, intercepts) for chunk in chunks)
     for chunk_out in finished:
         outputs.extend(chunk_out)
         bar.update(len(chunk_out))
