@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+import loyaltysem as ls
 from loyaltysem.cli import main
 from loyaltysem.robustness import (PlanChangedError, describe_plan, load_results, load_study,
                                    run_study, summarize)
@@ -227,3 +228,41 @@ def test_store_can_retry_tasks_that_ended_in_an_error(tmp_path):
     assert store.done() == {"a", "b"}
     assert store.done(include_errors=False) == {"a"}
     store.close()
+
+
+def test_a_study_can_fit_by_full_information_ml(tmp_path):
+    """missing: ml — every fit of the study uses the rows with missing values too
+    (corp_rep: 344 rows instead of 336 complete ones), and the digest changes."""
+    path = tmp_path / "fiml.yaml"
+    path.write_text(STUDY.replace("variants: [baseline, drop_each_item]", "variants: [baseline]")
+                    .replace("groups: servicetype\n", "missing: ml\n"))
+    config = load_study(path)
+    assert config.missing == "ml"
+    assert config.digest != load_study_text(tmp_path, STUDY.replace(
+        "variants: [baseline, drop_each_item]", "variants: [baseline]").replace(
+        "groups: servicetype\n", "")).digest
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_study(path, tmp_path / "out", progress=False)
+    results = load_results(tmp_path / "out")
+    assert set(results["status"]) == {"ok"}
+    fit_rows = results[(results["statistic"] == "fit") & (results["sample"] == "full")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        listwise = ls.fit(ROOT / "models/corp_rep.yaml", "corp_rep", na_values=[-99],
+                          emit_warnings=False)
+        fiml = ls.fit(ROOT / "models/corp_rep.yaml", "corp_rep", na_values=[-99], missing="ml",
+                      emit_warnings=False)
+    assert float(fit_rows["chisq"].iloc[0]) == pytest.approx(float(fiml.fit_indices["chisq"]))
+    assert float(fiml.fit_indices["chisq"]) != pytest.approx(
+        float(listwise.fit_indices["chisq"]))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(STUDY + "missing: pairwise\n")
+    with pytest.raises(ls.exceptions.SpecificationError, match="missing must be"):
+        load_study(bad)
+
+
+def load_study_text(tmp_path, text):
+    path = tmp_path / "other.yaml"
+    path.write_text(text)
+    return load_study(path)

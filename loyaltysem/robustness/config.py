@@ -14,6 +14,7 @@ samples:
   - jackknife
   - {subsample: [100, 200], replications: 20}
 groups: serviceprovider          # optional: also each level of this column
+missing: listwise                # or ml: full-information ML (every fit of the study)
 ```
 
 A Monte Carlo power study replaces ``data`` by a population:
@@ -39,7 +40,7 @@ import yaml
 from ..exceptions import SpecificationError
 
 _KEYS = {"name", "seed", "model", "data", "na_values", "variants", "estimators", "samples", "groups",
-         "simulation"}
+         "simulation", "missing"}
 POPULATIONS = ("loyalty_chain",)
 
 
@@ -58,6 +59,7 @@ class StudyConfig:
     groups: str | None = None
     simulation: dict | None = None
     source: Path | None = field(default=None, compare=False)
+    missing: str = "listwise"
 
     @property
     def digest(self) -> str:
@@ -67,7 +69,8 @@ class StudyConfig:
                               "variants": list(map(str, self.variants)),
                               "estimators": list(self.estimators),
                               "samples": list(map(str, self.samples)), "groups": self.groups,
-                              "simulation": self.simulation},
+                              "simulation": self.simulation,
+                              **({"missing": self.missing} if self.missing != "listwise" else {})},
                              sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
@@ -112,6 +115,10 @@ def load_study(path: str | Path) -> StudyConfig:
     bad = [e for e in estimators if e not in ("ML", "MLR", "MLM")]
     if bad:
         raise SpecificationError(f"unknown estimator(s) {bad}; use ML, MLR or MLM", source=str(path))
+    missing = str(raw.get("missing", "listwise"))
+    if missing not in ("listwise", "ml"):
+        raise SpecificationError(f"missing must be 'listwise' or 'ml'; got {missing!r}",
+                                 source=str(path))
     samples = tuple(raw.get("samples", ["full"]))
     for sample in samples:
         kind = sample if isinstance(sample, str) else next(iter(sample), None)
@@ -123,4 +130,5 @@ def load_study(path: str | Path) -> StudyConfig:
                        model=model, data=data, na_values=tuple(raw.get("na_values") or ()),
                        variants=tuple(raw.get("variants", ["baseline"])), estimators=estimators,
                        samples=samples if simulation is None else ("simulate",),
-                       groups=raw.get("groups"), simulation=simulation, source=path)
+                       groups=raw.get("groups"), simulation=simulation, source=path,
+                       missing=missing)

@@ -85,6 +85,7 @@ def _records(result: FitResult) -> list[dict[str, Any]]:
 class _Worker:
     def __init__(self, context: StudyContext):
         self.context = context
+        self.missing = cast(Any, context.config.missing)
         self.full: dict[tuple[str, str, str], FitResult] = {}
 
     def group_data(self, group: str) -> pd.DataFrame:
@@ -98,7 +99,8 @@ class _Worker:
         if task.condition not in self.full:
             spec = self.context.variants[task.variant]
             self.full[task.condition] = fit(spec, self.group_data(task.group),
-                                            estimator=cast(Estimator, task.estimator), emit_warnings=False)
+                                            estimator=cast(Estimator, task.estimator),
+                                            missing=self.missing, emit_warnings=False)
         return self.full[task.condition]
 
     def simulate(self, task: Task) -> FitResult:
@@ -122,7 +124,7 @@ class _Worker:
             if task.sample == "full":
                 result = full
             else:
-                data = full.data  # complete cases of the condition
+                data = full.data  # the rows of the condition (complete cases, or all with 'ml')
                 rng = np.random.default_rng(task.seed)
                 n = len(data)
                 if task.sample == "bootstrap":
@@ -132,7 +134,8 @@ class _Worker:
                 else:
                     rows = np.sort(rng.choice(n, size=min(task.size or n, n), replace=False))
                 result = fit(full.spec, data.iloc[rows].reset_index(drop=True),
-                             estimator=cast(Estimator, task.estimator), start=full.theta, emit_warnings=False)
+                             estimator=cast(Estimator, task.estimator), start=full.theta,
+                             missing=self.missing, emit_warnings=False)
             status = "ok" if result.converged else "not converged"
             return {"task": task.key, "status": status, "message": "; ".join(result.warnings[:2]),
                     "payload": _records(result)}
