@@ -318,12 +318,15 @@ def report_command(spec: Path, data: str, na_values: tuple[str, ...], out: Path,
         frame = resolve_data(data, na_values=codes)
         result = fit(spec, frame, na_values=codes, estimator=cast("Estimator", estimator),
                      missing=cast(Any, missing), emit_warnings=False)
-        invariance = None
+        invariance = paths = None
         if group is not None:
-            from .groups import invariance_ladder
+            from .groups import compare_paths, invariance_ladder
 
             invariance = invariance_ladder(result.spec, frame, group, na_values=codes)
-        report = build_report(result, n_boot=n_boot, seed=seed, invariance=invariance)
+            paths = (compare_paths(result.spec, frame, group, na_values=codes)
+                     if result.spec.structural_paths else None)
+        report = build_report(result, n_boot=n_boot, seed=seed, invariance=invariance,
+                              paths_across_groups=paths)
         return write_report(report, out, cast(Any, report_format))
 
     path = _run(run, debug)

@@ -102,3 +102,15 @@ def test_report_with_an_invariance_section(tmp_path):
     bad = CliRunner().invoke(main, ["report", str(ROOT / "models/hs_cfa.lav"), "--data",
                                     "holzinger_swineford", "--group", "schol", "--out", str(out)])
     assert bad.exit_code == 2 and "did you mean 'school'" in bad.stderr
+
+
+def test_report_with_groups_compares_the_paths(tmp_path):
+    out = tmp_path / "report.tex"
+    run = CliRunner().invoke(main, ["report", str(ROOT / "models/corp_rep.yaml"), "--data",
+                                    "corp_rep", "--group", "servicetype", "--out", str(out),
+                                    "--bootstrap", "0"])
+    assert run.exit_code == 0, run.output
+    text = out.read_text()
+    assert "Structural paths across groups" in text
+    assert r"$\Delta\chi^2$ ($\Delta$df)" in text and "COMP -> CUSL" in text.replace(
+        r"$\rightarrow$", "->")

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..effects import HypothesisTable, effects_table, test_hypotheses
 from ..estimate import FitResult
-from ..groups import InvarianceResult
+from ..groups import InvarianceResult, PathComparison
 from ..validity import ValidityReport, assess_measurement
 from .tables import (
     Format,
@@ -60,21 +60,24 @@ class AnalysisReport:
     hypotheses: HypothesisTable | None
     n_total: int
     invariance: InvarianceResult | None = None
+    paths_across_groups: PathComparison | None = None
 
 
 def build_report(result: FitResult, *, n_boot: int = 500, seed: int | None = 1,
-                 invariance: InvarianceResult | None = None) -> AnalysisReport:
+                 invariance: InvarianceResult | None = None,
+                 paths_across_groups: PathComparison | None = None) -> AnalysisReport:
     """Compute the measurement-quality report, effects and hypothesis tests of a fit.
 
     ``invariance`` (from :func:`loyaltysem.groups.invariance_ladder`) adds the
-    measurement-invariance section.
+    measurement-invariance section, ``paths_across_groups`` (from
+    :func:`loyaltysem.groups.compare_paths`) a table of the paths per group to it.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         validity = assess_measurement(result, n_boot=n_boot, seed=seed)
     hypotheses = test_hypotheses(result, seed=seed) if result.spec.hypotheses else None
     return AnalysisReport(result, validity, effects_table(result), hypotheses,
-                          result.nobs + result.n_dropped, invariance)
+                          result.nobs + result.n_dropped, invariance, paths_across_groups)
 
 
 def _svg(fig) -> str:
@@ -113,6 +116,19 @@ def _invariance_frame(invariance: InvarianceResult) -> pd.DataFrame:
         "p": table["pvalue_diff"].map(number), "ΔCFI": table["delta_cfi"].map(number),
         "ΔRMSEA": table["delta_rmsea"].map(number), "Verdict": table["verdict"],
     })
+
+
+def _paths_frame(comparison: PathComparison) -> pd.DataFrame:
+    table = comparison.table
+    out = pd.DataFrame({"Path": table["path"]})
+    for name in comparison.baseline.groups:
+        out[f"B ({name})"] = [f"{b:.3f} ({se:.3f})" for b, se in
+                              zip(table[f"est_{name}"], table[f"se_{name}"])]
+    out["Δχ² (Δdf)"] = [f"{d:.2f} ({int(k)})" for d, k in zip(table["chisq_diff"],
+                                                             table["df_diff"])]
+    out["p"] = table["pvalue"].map(lambda v: f"{v:.3f}")
+    out["Differs"] = table["differs"].map({True: "yes", False: "no"})
+    return out
 
 
 def _data_frame(report: AnalysisReport) -> pd.DataFrame:
@@ -162,6 +178,11 @@ def render_report(report: AnalysisReport, fmt: ReportFormat = "html") -> str:
                       "a step is retained when CFI drops by at most .010 (Cheung & Rensvold "
                       "2002) and RMSEA rises by at most .015 (Chen 2007)"]),
         ]))
+    if report.paths_across_groups is not None and len(report.paths_across_groups.table):
+        blocks[-1][1].append(("table", render(_paths_frame(report.paths_across_groups),
+                                              table_format,
+                                              "Structural paths across groups (metric model; "
+                                              "each path constrained equal in turn)")))
     figure = path_diagram(result, hypotheses=True)
     blocks.append(("Structural estimates", [
         ("figure", figure),
