@@ -225,14 +225,16 @@ def validate_command(spec: Path, data: str, na_values: tuple[str, ...], output_f
                    "e.g. 'x3~1,x7~1'.")
 @click.option("--estimator", type=click.Choice(["ML", "MLR"]), default="ML", show_default=True,
               help="MLR: robust SEs, scaled chi-square differences, robust CFI/RMSEA.")
+@click.option("--missing", type=click.Choice(["listwise", "ml"]), default="listwise",
+              show_default=True, help="Missing values: listwise deletion or full-information ML.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True, help="Output format.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the output to this file instead of the terminal.")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
 def invariance_command(spec: Path, data: str, na_values: tuple[str, ...], group: str,
-                       steps: str, group_partial: str, estimator: str, output_format: str,
-                       out: Path | None, debug: bool) -> None:
+                       steps: str, group_partial: str, estimator: str, missing: str,
+                       output_format: str, out: Path | None, debug: bool) -> None:
     """Measurement invariance of SPEC across the groups of a column (multi-group fits)."""
     from .groups import invariance_ladder
     from .groups.invariance import STEPS
@@ -246,7 +248,7 @@ def invariance_command(spec: Path, data: str, na_values: tuple[str, ...], group:
     def run() -> Any:
         partial = [p.strip() for p in group_partial.split(",") if p.strip()]
         return invariance_ladder(spec, data, group, steps=wanted, group_partial=partial,
-                                 estimator=cast(Any, estimator),
+                                 estimator=cast(Any, estimator), missing=cast(Any, missing),
                                  na_values=_parse_na_values(na_values))
 
     result = _run(run, debug)

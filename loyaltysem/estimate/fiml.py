@@ -62,7 +62,7 @@ def missing_patterns(values: np.ndarray) -> list[Pattern]:
     return patterns
 
 
-def _pattern_loglik(patterns: list[Pattern], mu: np.ndarray, sigma: np.ndarray) -> float:
+def pattern_loglik(patterns: list[Pattern], mu: np.ndarray, sigma: np.ndarray) -> float:
     """The normal log-likelihood of all cases (2 pi constants included)."""
     total = 0.0
     for pattern in patterns:
@@ -131,7 +131,7 @@ def em_saturated(patterns: list[Pattern], p: int, *, tol: float = 1e-10,
         mu = expected_sum / n_total
         sigma = expected_cross / n_total - np.outer(mu, mu)
         sigma = (sigma + sigma.T) / 2
-        loglik = _pattern_loglik(patterns, mu, sigma)
+        loglik = pattern_loglik(patterns, mu, sigma)
         if abs(loglik - previous) < tol * (1.0 + abs(loglik)):
             break
         previous = loglik
@@ -156,7 +156,7 @@ def baseline_estimates(patterns: list[Pattern], p: int) -> tuple[np.ndarray, np.
 def baseline_loglik(patterns: list[Pattern], p: int) -> float:
     """Log-likelihood of the independence model (free means and variances) at its MLE."""
     mu, variance = baseline_estimates(patterns, p)
-    return _pattern_loglik(patterns, mu, np.diag(variance))
+    return pattern_loglik(patterns, mu, np.diag(variance))
 
 
 class SaturatedStructure:
@@ -230,12 +230,12 @@ class FimlObjective:
             return math.inf
         constant = sum(pattern.n * pattern.observed.size for pattern in self.patterns) \
             * math.log(2 * math.pi)
-        loglik = _pattern_loglik(self.patterns, nu, sigma)
+        loglik = pattern_loglik(self.patterns, nu, sigma)
         return math.inf if not np.isfinite(loglik) else (-2.0 * loglik - constant) / self.n_obs
 
     def loglik(self, x: np.ndarray) -> float:
         theta, nu = self.split(x)
-        return _pattern_loglik(self.patterns, nu, self.model.implied(theta))
+        return pattern_loglik(self.patterns, nu, self.model.implied(theta))
 
     def gradient_and_information(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Gradient of F and the expected information per case (expected Hessian = 2 I)."""

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..estimate.fiml import Pattern
 from ..estimate.semopy_engine import SemopyModel
 from .layout import GroupLayout
 
@@ -47,9 +48,13 @@ class MultiGroupEngine:
     """
 
     def __init__(self, models: Sequence[SemopyModel], means: Sequence[np.ndarray],
-                 layout: GroupLayout, data: Sequence[np.ndarray] | None = None):
+                 layout: GroupLayout, data: Sequence[np.ndarray] | None = None,
+                 patterns: Sequence[list[Pattern] | None] | None = None):
         self.models = list(models)
         self.data = None if data is None else [np.asarray(d, dtype=float) for d in data]
+        # missing data (full-information ML): each group's cases by missing-data pattern;
+        # None for a group without missing values
+        self.patterns = list(patterns) if patterns is not None else [None] * len(self.models)
         self.means = [np.asarray(m, dtype=float) for m in means]
         self.layout = layout
         self.n_obs = np.array([m.n_obs for m in self.models], dtype=float)
@@ -90,10 +95,17 @@ class MultiGroupEngine:
 
     # ---------------------------------------------------------- objective
     def group_discrepancies(self, theta: np.ndarray) -> np.ndarray:
-        """``F_g`` (covariance and mean parts) of every group; inf if not positive definite."""
+        """``F_g`` (covariance and mean parts) of every group; inf if not positive definite.
+
+        For a group with missing data: ``(1/N_g) sum_k n_k [log|Sigma_k| +
+        tr(Sigma_k^-1 S_k) + d_k' Sigma_k^-1 d_k]`` over its missing-data patterns
+        (full-information ML; it differs from -2 logL / N_g by a constant)."""
         out = np.empty(len(self.models))
         for g, model in enumerate(self.models):
             cov_theta, mu, _, _ = self._parts(self.local(theta, g), g)
+            if self.patterns[g] is not None:
+                out[g] = self._fiml_discrepancy(g, cov_theta, mu)
+                continue
             f_cov = model.discrepancy(cov_theta)
             if not np.isfinite(f_cov):
                 out[g] = np.inf
@@ -101,6 +113,44 @@ class MultiGroupEngine:
             d = self.means[g] - mu
             out[g] = f_cov + float(d @ np.linalg.solve(model.implied(cov_theta), d))
         return out
+
+    def _fiml_discrepancy(self, g: int, cov_theta: np.ndarray, mu: np.ndarray) -> float:
+        try:
+            sigma = self.models[g].implied(cov_theta)
+        except np.linalg.LinAlgError:
+            return np.inf
+        total = 0.0
+        for pattern in self.patterns[g] or ():
+            o = pattern.observed
+            sign, logdet = np.linalg.slogdet(sigma[np.ix_(o, o)])
+            if sign <= 0:
+                return np.inf
+            w = np.linalg.inv(sigma[np.ix_(o, o)])
+            d = pattern.mean - mu[o]
+            total += pattern.n * (logdet + float(np.sum(w * pattern.cov)) + float(d @ w @ d))
+        return total / self.n_obs[g]
+
+    def _fiml_terms(self, g: int, cov_theta: np.ndarray, mu: np.ndarray):
+        """Covariance gradient and information, ``sum P' W d`` and ``sum P' W P`` (per case)."""
+        sigma, d_sigma = self.models[g].implied_and_jacobian(cov_theta)
+        q, p = self.q, self.p
+        g_cov = np.zeros(q)
+        i_cov = np.zeros((q, q))
+        u_full = np.zeros(p)
+        w_full = np.zeros((p, p))
+        for pattern in self.patterns[g] or ():
+            o = pattern.observed
+            w = np.linalg.inv(sigma[np.ix_(o, o)])
+            d = pattern.mean - mu[o]
+            a = w - w @ (pattern.cov + np.outer(d, d)) @ w
+            block = d_sigma[:, o][:, :, o]
+            flat = block.reshape(q, -1)
+            g_cov += pattern.n * (flat @ a.ravel())
+            i_cov += 0.5 * pattern.n * ((w @ block @ w).reshape(q, -1) @ flat.T)
+            u_full[o] += pattern.n * (w @ d)
+            w_full[np.ix_(o, o)] += pattern.n * w
+        n_g = self.n_obs[g]
+        return g_cov / n_g, i_cov / n_g, u_full / n_g, w_full / n_g
 
     def discrepancy(self, theta: np.ndarray) -> float:
         """``F = sum_g (N_g/N) F_g``."""
@@ -129,15 +179,20 @@ class MultiGroupEngine:
         for g, model in enumerate(self.models):
             local = self.local(theta, g)
             cov_theta, mu, m_mat, c_alpha = self._parts(local, g)
-            d = self.means[g] - mu
-            sigma = model.implied(cov_theta)
-            u = np.linalg.solve(sigma, d)
-            g_cov, i_cov = model.gradient_and_information(cov_theta,
-                                                          model.sample_cov + np.outer(d, d))
             jac = self._mean_jacobian(local, g, m_mat, c_alpha)
-            g_local = -2.0 * jac.T @ u
+            if self.patterns[g] is not None:
+                g_cov, i_cov, u, w_full = self._fiml_terms(g, cov_theta, mu)
+                g_local = -2.0 * jac.T @ u
+                i_local = jac.T @ w_full @ jac
+            else:
+                d = self.means[g] - mu
+                sigma = model.implied(cov_theta)
+                u = np.linalg.solve(sigma, d)
+                g_cov, i_cov = model.gradient_and_information(cov_theta,
+                                                              model.sample_cov + np.outer(d, d))
+                g_local = -2.0 * jac.T @ u
+                i_local = jac.T @ np.linalg.solve(sigma, jac)
             g_local[:self.q] += g_cov
-            i_local = jac.T @ np.linalg.solve(sigma, jac)
             i_local[:self.q, :self.q] += i_cov
             index = self.layout.index[g]
             free = index >= 0
@@ -162,15 +217,24 @@ class MultiGroupEngine:
             local = self.local(theta, g)
             cov_theta, mu, m_mat, c_alpha = self._parts(local, g)
             sigma, d_sigma = model.implied_and_jacobian(cov_theta)
-            w = np.linalg.inv(sigma)
-            u = (self.data[g] - mu) @ w
-            scores = np.zeros((u.shape[0], local.size))
-            quadratic = np.einsum("ni,kij,nj->nk", u, d_sigma, u)
-            scores[:, :self.q] = 0.5 * quadratic - 0.5 * np.einsum("ij,kji->k", w, d_sigma)
-            scores += u @ self._mean_jacobian(local, g, m_mat, c_alpha)
+            jac = self._mean_jacobian(local, g, m_mat, c_alpha)
+            group_patterns = self.patterns[g]
+            cases = ([(np.arange(self.p), self.data[g])] if group_patterns is None
+                     else [(pattern.observed, pattern.rows) for pattern in group_patterns])
+            parts = []
+            for o, rows in cases:  # full-information: each pattern on its own variables
+                w = np.linalg.inv(sigma[np.ix_(o, o)])
+                u = (rows - mu[o]) @ w
+                block = d_sigma[:, o][:, :, o]
+                part = np.zeros((u.shape[0], local.size))
+                part[:, :self.q] = 0.5 * np.einsum("ni,kij,nj->nk", u, block, u) \
+                    - 0.5 * np.einsum("ij,kji->k", w, block)
+                part += u @ jac[o]
+                parts.append(part)
+            scores = np.concatenate(parts)
             index = self.layout.index[g]
             free = index >= 0
-            block = np.zeros((u.shape[0], n_free))
+            block = np.zeros((scores.shape[0], n_free))
             np.add.at(block.T, index[free], scores[:, free].T)
             blocks.append(block)
         return np.concatenate(blocks)

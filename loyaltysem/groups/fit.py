@@ -15,6 +15,7 @@ from ..data.survey import prepare_survey
 from ..estimate import fit_indices as fi
 from ..estimate.admissibility import Problem, check_admissibility, emit
 from ..estimate.defined import DefinedParameters
+from ..estimate.fiml import baseline_loglik, em_saturated, missing_patterns, pattern_loglik
 from ..estimate.fit import _as_spec, _roles_for_messages, fit
 from ..estimate.optimizer import fisher_scoring
 from ..estimate.semopy_engine import SemopyModel
@@ -43,6 +44,7 @@ def fit_groups(
     group_equal: Sequence[str] = (),
     group_partial: Sequence[str] = (),
     estimator: Literal["ML", "MLR"] = "ML",
+    missing: Literal["listwise", "ml"] = "listwise",
     na_values: list[float | str] | None = None,
     emit_warnings: bool = True,
 ) -> MultiGroupResult:
@@ -66,6 +68,10 @@ def fit_groups(
         ``"MLR"``: the same estimates with sandwich standard errors and the
         Yuan–Bentler (Mplus) scaled chi-square, scaled and robust CFI/TLI/RMSEA,
         as lavaan's multi-group ``estimator = "MLR"`` (see :mod:`.robust`).
+    missing : {"listwise", "ml"}
+        ``"ml"``: full-information ML in every group with missing values (EM
+        moments as the groups' h1, observed-information standard errors), as
+        lavaan's ``missing = "ml"``.
     na_values : list, optional
         Codes that mean missing.
     emit_warnings : bool
@@ -122,10 +128,12 @@ def fit_groups(
     frame = data.loc[keep, list(spec.observed_variables)].copy()
     frame[_GROUP_CODE] = labels.map({g: i for i, g in enumerate(groups)}).to_numpy(dtype=float)
     survey = prepare_survey(frame, list(spec.observed_variables) + [_GROUP_CODE],
-                            na_values=na_values, roles=_roles_for_messages(spec))
+                            missing=missing, na_values=na_values, roles=_roles_for_messages(spec))
     complete = survey.data
     table = spec.parameter_table
     models = []
+    patterns: list = []
+    h1_logliks: list[float | None] = []
     means = []
     arrays = []
     for i, name in enumerate(groups):
@@ -135,14 +143,24 @@ def fit_groups(
                             f"{len(spec.observed_variables)} observed variables; merge it with "
                             "another group or drop it")
         model = SemopyModel(table, rows.reset_index(drop=True))
+        values = rows[model.observed].to_numpy(dtype=float)
+        group_patterns = None
+        if np.isnan(values).any():  # missing='ml': this group by full-information ML
+            group_patterns = missing_patterns(values)
+            em_mean, em_cov, loglik_h1 = em_saturated(group_patterns, values.shape[1])
+            model.set_sample_cov(em_cov)
+            h1_logliks.append(loglik_h1)
+        else:
+            h1_logliks.append(None)
+        patterns.append(group_patterns)
         eigenvalues = np.linalg.eigvalsh(model.sample_cov)
         if eigenvalues.min() <= 1e-10 * max(eigenvalues.max(), 1.0):
             raise DataError(f"in group {name!r} the sample covariance matrix is not positive "
                             "definite (an item is constant or items are linearly dependent "
                             "within the group)")
         models.append(model)
-        arrays.append(rows[model.observed].to_numpy(dtype=float))
-        means.append(arrays[-1].mean(axis=0))
+        arrays.append(values)
+        means.append(values.mean(axis=0) if group_patterns is None else em_mean)
     observed = tuple(models[0].observed)
     latent = tuple(v for v in models[0].latent_inner if v in set(roles.latent))
     layout = build_layout(table, observed, latent, groups, group_equal, group_partial)
@@ -152,7 +170,7 @@ def fit_groups(
                      "constrained equal across groups (as in lavaan)")
     if estimator not in ("ML", "MLR"):
         raise ValueError(f"estimator must be 'ML' or 'MLR' for multi-group fits; got {estimator!r}")
-    engine = MultiGroupEngine(models, means, layout, arrays)
+    engine = MultiGroupEngine(models, means, layout, arrays, patterns)
     theta0 = _start_values(spec, complete, engine, layout)
     result = fisher_scoring(engine.discrepancy, engine.gradient_and_information, theta0,
                             gtol=1e-9, ftol=1e-14)
@@ -165,6 +183,9 @@ def fit_groups(
     theta = result.x
     n_total = float(engine.n_obs.sum())
     _, information = engine.gradient_and_information(theta)
+    fiml = any(group is not None for group in patterns)
+    if fiml:  # lavaan's default with missing = "ml": the observed information
+        information = engine.observed_information(theta)
     try:
         vcov = np.linalg.inv(n_total * information)
     except np.linalg.LinAlgError:
@@ -178,9 +199,12 @@ def fit_groups(
         robust = multigroup_robust(engine, theta, df)
         vcov = robust.vcov
     estimates = _estimates(spec, layout, engine, theta, vcov)
-    indices = _fit_indices(engine, theta, layout, n_total)
+    indices = _fit_indices(engine, theta, layout, n_total, h1_logliks)
     if robust is not None:
-        indices.update(_robust_indices(engine, layout, indices, robust))
+        extra = _robust_indices(engine, layout, indices, robust)
+        if fiml:  # lavaan's missing-data robust indices (Zhang & Savalei 2020): not computed
+            extra = {k: v for k, v in extra.items() if not k.endswith("_robust")}
+        indices.update(extra)
     indices.update(fi.lavaan_aliases(indices, meanstructure=True))
     admissibility = _admissibility(engine, layout, theta, estimates, information)
     for message in problems:
@@ -348,35 +372,51 @@ def _estimates(spec, layout, engine: MultiGroupEngine, theta, vcov) -> pd.DataFr
                 "ci_lower", "ci_upper", "std_all"]]
 
 
-def _fit_indices(engine: MultiGroupEngine, theta, layout, n_total: float) -> dict[str, float]:
+def _fit_indices(engine: MultiGroupEngine, theta, layout, n_total: float,
+                 h1_logliks: list[float | None]) -> dict[str, float]:
     n_groups, p = len(layout.groups), engine.p
     f_groups = engine.group_discrepancies(theta)
-    chisq = float(engine.n_obs @ f_groups)
     moments = n_groups * (p * (p + 1) // 2 + p)
     npar = layout.n_free
     df = moments - npar
-    baseline_chisq = float(sum(
-        m.n_obs * (np.sum(np.log(np.diag(m.sample_cov))) - np.linalg.slogdet(m.sample_cov)[1])
-        for m in engine.models))
+    chisq = baseline_chisq = 0.0
+    mus = engine.implied_means(theta)
+    for g, model in enumerate(engine.models):
+        group_patterns = engine.patterns[g]
+        loglik_h1 = h1_logliks[g]
+        if group_patterns is not None and loglik_h1 is not None:  # full-information ML
+            sigma = model.implied(engine.local(theta, g)[:engine.q])
+            chisq += 2.0 * (loglik_h1 - pattern_loglik(group_patterns, mus[g], sigma))
+            baseline_chisq += 2.0 * (loglik_h1 - baseline_loglik(group_patterns, p))
+        else:
+            s = model.sample_cov
+            chisq += model.n_obs * float(f_groups[g])
+            baseline_chisq += model.n_obs * (np.sum(np.log(np.diag(s)))
+                                             - np.linalg.slogdet(s)[1])
     baseline_df = n_groups * p * (p - 1) // 2
     root_g = math.sqrt(n_groups)
     lower, upper = fi.rmsea_ci(chisq, df, int(n_total)) if df > 0 else (0.0, 0.0)
     loglik = unrestricted = 0.0
-    mus = engine.implied_means(theta)
     srmr_groups = []
     for g, model in enumerate(engine.models):
         cov_theta = engine.local(theta, g)[:engine.q]
         sigma = model.implied(cov_theta)
-        s = model.sample_cov
+        s = model.sample_cov  # with missing data: the EM estimate
         d = engine.means[g] - mus[g]
         n_g = model.n_obs
-        loglik += fi.normal_loglik(s, sigma, n_g) - 0.5 * n_g * float(d @ np.linalg.solve(sigma, d))
-        unrestricted += fi.normal_loglik(s, s, n_g)
+        group_patterns, loglik_h1 = engine.patterns[g], h1_logliks[g]
+        if group_patterns is not None and loglik_h1 is not None:
+            loglik += pattern_loglik(group_patterns, mus[g], sigma)
+            unrestricted += loglik_h1
+        else:
+            loglik += fi.normal_loglik(s, sigma, n_g) \
+                - 0.5 * n_g * float(d @ np.linalg.solve(sigma, d))
+            unrestricted += fi.normal_loglik(s, s, n_g)
         srmr_groups.append(fi.srmr_with_means(s, sigma, d))
     weights = engine.weights
     indices = {
         "npar": npar, "nobs": int(n_total), "ngroups": n_groups,
-        "fmin": float(weights @ f_groups) / 2, "chisq": chisq, "df": df,
+        "fmin": chisq / (2.0 * n_total), "chisq": chisq, "df": df,
         "pvalue": fi.chisq_pvalue(chisq, df),
         "baseline_chisq": baseline_chisq, "baseline_df": baseline_df,
         "baseline_pvalue": fi.chisq_pvalue(baseline_chisq, baseline_df),

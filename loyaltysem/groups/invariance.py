@@ -131,6 +131,7 @@ def invariance_ladder(
     steps: Sequence[str] = ("configural", "metric", "scalar", "strict"),
     group_partial: Sequence[str] = (),
     estimator: Literal["ML", "MLR"] = "ML",
+    missing: Literal["listwise", "ml"] = "listwise",
     na_values: list[float | str] | None = None,
 ) -> InvarianceResult:
     """Fit the steps of the invariance ladder and compare each with the one before.
@@ -150,7 +151,10 @@ def invariance_ladder(
         With ``"MLR"`` the steps are compared by the Satorra–Bentler (2001)
         scaled chi-square difference (lavaan's ``lavTestLRT`` for MLR), and
         the CFI, TLI and RMSEA columns and their changes are the robust ones
-        (Brosseau-Liard & Savalei 2014); ``chisq_scaled`` is added.
+        (Brosseau-Liard & Savalei 2014; with missing data, where these are not
+        computed, the scaled ones); ``chisq_scaled`` is added.
+    missing : {"listwise", "ml"}
+        ``"ml"``: every step by full-information ML (see :func:`fit_groups`).
     na_values : list, optional
 
     Returns
@@ -172,7 +176,7 @@ def invariance_ladder(
         data = resolve_data(data, na_values=na_values)
     fits = {step: fit_groups(spec, data, group, group_equal=STEPS[step],
                              group_partial=group_partial, estimator=estimator,
-                             na_values=na_values)
+                             missing=missing, na_values=na_values)
             for step in steps}
     robust = estimator == "MLR"
     suffix = "_robust" if robust else ""
@@ -186,7 +190,8 @@ def invariance_ladder(
             **({"chisq_scaled": float(f["chisq_scaled"]), "scaling_factor": float(
                 f["scaling_factor"]), "pvalue": float(f["pvalue_scaled"])} if robust
                else {"pvalue": float(f["pvalue"])}),
-            **{k: float(f[k + suffix]) for k in ("cfi", "tli", "rmsea")},
+            **{k: float(f[k + suffix] if k + suffix in f.index else f[k + "_scaled"])
+               for k in ("cfi", "tli", "rmsea")},
             **{k: float(f[k]) for k in ("srmr", "aic", "bic")}}
         if previous is None:
             row.update(chisq_diff=np.nan, df_diff=np.nan, pvalue_diff=np.nan, delta_cfi=np.nan,

@@ -102,6 +102,7 @@ def compare_paths(
     baseline_equal: Sequence[str] = ("loadings",),
     alpha: float = 0.05,
     estimator: Literal["ML", "MLR"] = "ML",
+    missing: Literal["listwise", "ml"] = "listwise",
     na_values: list[float | str] | None = None,
 ) -> PathComparison:
     """Test, path by path, whether structural paths differ across groups.
@@ -120,6 +121,8 @@ def compare_paths(
     estimator : {"ML", "MLR"}
         ``"MLR"``: sandwich SEs in the Wald test and the Satorra–Bentler (2001)
         scaled chi-square difference.
+    missing : {"listwise", "ml"}
+        ``"ml"``: full-information ML (see :func:`fit_groups`).
     na_values : list, optional
 
     Returns
@@ -142,7 +145,7 @@ def compare_paths(
     if not paths:
         raise ValueError(f"{spec.name} has no structural paths to compare")
     baseline = fit_groups(spec, data, group, group_equal=baseline_equal, estimator=estimator,
-                          na_values=na_values, emit_warnings=False)
+                          missing=missing, na_values=na_values, emit_warnings=False)
     chisq_base = float(baseline.fit_indices["chisq"])
     df_base = float(baseline.fit_indices["df"])
     estimates = baseline.parameters("~")
@@ -151,8 +154,8 @@ def compare_paths(
         others = [f"{b}~{a}" for a, b in paths if (a, b) != (source, target)]
         constrained = fit_groups(spec, data, group,
                                  group_equal=tuple(baseline_equal) + ("regressions",),
-                                 group_partial=others, estimator=estimator, na_values=na_values,
-                                 emit_warnings=False)
+                                 group_partial=others, estimator=estimator, missing=missing,
+                                 na_values=na_values, emit_warnings=False)
         chisq, df = float(constrained.fit_indices["chisq"]), float(constrained.fit_indices["df"])
         if estimator == "MLR":
             difference, df_difference, p = scaled_difference(

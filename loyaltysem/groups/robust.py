@@ -29,17 +29,32 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from ..estimate.fiml import FimlObjective, SaturatedStructure, baseline_trace
 from ..estimate.robust import RobustInference, saturated_trace
 from .engine import MultiGroupEngine
 
 
 def saturated_traces(engine: MultiGroupEngine) -> np.ndarray:
-    """``p + tr(B1_g A1_g^-1)`` of each group's saturated mean-and-covariance model."""
+    """``tr(B1_g A1_g^-1)`` of each group's saturated mean-and-covariance model.
+
+    Complete data: ``p + tr(B1 A1^-1)`` of the covariances at the sample moments.
+    Missing data: the observed and first-order informations of the saturated
+    full-information model at the EM estimates (as :func:`~loyaltysem.estimate.fiml.robust_fiml`).
+    """
     assert engine.data is not None
     out = []
-    for model, rows in zip(engine.models, engine.data):
-        centered = rows - rows.mean(axis=0)
-        out.append(rows.shape[1] + saturated_trace(centered, model.sample_cov))
+    for g, (model, rows) in enumerate(zip(engine.models, engine.data)):
+        group_patterns = engine.patterns[g]
+        if group_patterns is None:
+            centered = rows - rows.mean(axis=0)
+            out.append(rows.shape[1] + saturated_trace(centered, model.sample_cov))
+            continue
+        saturated = SaturatedStructure(rows.shape[1])
+        h1 = FimlObjective(saturated, group_patterns)
+        x1 = np.concatenate([saturated.theta(model.sample_cov), engine.means[g]])
+        scores = h1.casewise_scores(x1)
+        b1 = scores.T @ scores / h1.n_obs
+        out.append(float(np.sum(b1 * np.linalg.inv(h1.observed_information(x1)).T)))
     return np.array(out)
 
 
@@ -47,7 +62,11 @@ def baseline_traces(engine: MultiGroupEngine) -> np.ndarray:
     """``tr(B0 E^-1)`` of each group's independence model (free means and variances)."""
     assert engine.data is not None
     out = []
-    for rows in engine.data:
+    for g, rows in enumerate(engine.data):
+        group_patterns = engine.patterns[g]
+        if group_patterns is not None:
+            out.append(baseline_trace(group_patterns, rows.shape[1]))
+            continue
         centered = rows - rows.mean(axis=0)
         variance = np.mean(centered**2, axis=0)
         kurtosis = np.mean(centered**4, axis=0) / variance**2
