@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .optimizer import observed_information_from_gradient
 from .semopy_engine import SemopyModel
 
 
@@ -260,16 +261,8 @@ class FimlObjective:
 
     def observed_information(self, x: np.ndarray) -> np.ndarray:
         """Hessian of ``F / 2`` by central differences of the analytic gradient."""
-        n = x.size
-        hessian = np.zeros((n, n))
-        for k in range(n):
-            step = 1e-5 * max(1.0, abs(x[k]))
-            up, down = x.copy(), x.copy()
-            up[k] += step
-            down[k] -= step
-            hessian[:, k] = (self.gradient_and_information(up)[0]
-                             - self.gradient_and_information(down)[0]) / (2 * step)
-        return 0.25 * (hessian + hessian.T)
+        return observed_information_from_gradient(
+            lambda y: self.gradient_and_information(y)[0], x)
 
     def casewise_scores(self, x: np.ndarray) -> np.ndarray:
         """Scores of each case's log-likelihood w.r.t. ``(theta, nu)``, shape (N, q + p)."""

@@ -266,3 +266,22 @@ def scoring_bfgs(
             return OptimizationResult(x, f, g, empty, True, iteration,
                                       "relative change in the discrepancy below tolerance")
     return OptimizationResult(x, f, g, empty, False, max_iter, "maximum number of iterations reached")
+
+
+def observed_information_from_gradient(gradient: Callable[[np.ndarray], np.ndarray],
+                                       x: np.ndarray, relative_step: float = 1e-5) -> np.ndarray:
+    """Observed unit information ``Hessian(F) / 2`` from the analytic gradient of ``F``.
+
+    Central differences of the gradient with step ``relative_step * max(1, |x_k|)``,
+    symmetrised — lavaan's ``observed.information = "hessian"`` (the Hessian of
+    ``F / 2`` with ``F`` the discrepancy per case).
+    """
+    n = x.size
+    hessian = np.zeros((n, n))
+    for k in range(n):
+        step = relative_step * max(1.0, abs(x[k]))
+        up, down = x.copy(), x.copy()
+        up[k] += step
+        down[k] -= step
+        hessian[:, k] = (gradient(up) - gradient(down)) / (2 * step)
+    return 0.25 * (hessian + hessian.T)

@@ -53,6 +53,7 @@ import numpy as np
 from scipy import special, stats
 
 from . import fit_indices as fi
+from .optimizer import observed_information_from_gradient
 
 ImpliedAndJacobian = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -72,16 +73,8 @@ def observed_information(implied_and_jacobian: ImpliedAndJacobian, theta: np.nda
     Central differences of the analytic gradient (step ``1e-5 max(1, |theta|)``),
     symmetrised. lavaan's ``observed.information = "hessian"``.
     """
-    q = len(theta)
-    hessian = np.zeros((q, q))
-    for k in range(q):
-        step = 1e-5 * max(1.0, abs(theta[k]))
-        up, down = theta.copy(), theta.copy()
-        up[k] += step
-        down[k] -= step
-        hessian[:, k] = (_gradient(implied_and_jacobian, up, sample_cov)
-                         - _gradient(implied_and_jacobian, down, sample_cov)) / (2 * step)
-    return 0.25 * (hessian + hessian.T)  # (1/2) * symmetrised Hessian of F
+    return observed_information_from_gradient(
+        lambda x: _gradient(implied_and_jacobian, x, sample_cov), theta)
 
 
 def casewise_scores(centered: np.ndarray, sigma: np.ndarray, d_sigma: np.ndarray) -> np.ndarray:

@@ -31,6 +31,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..estimate.fiml import Pattern
+from ..estimate.optimizer import observed_information_from_gradient
 from ..estimate.semopy_engine import SemopyModel
 from .layout import GroupLayout
 
@@ -240,16 +241,7 @@ class MultiGroupEngine:
         return np.concatenate(blocks)
 
     def observed_information(self, theta: np.ndarray) -> np.ndarray:
-        """Observed unit information: the Hessian of ``F / 2`` by central differences of the
-        analytic gradient (step ``1e-5 max(1, |theta|)``), symmetrised (lavaan's
-        ``observed.information = "hessian"``)."""
-        n = theta.size
-        hessian = np.zeros((n, n))
-        for k in range(n):
-            step = 1e-5 * max(1.0, abs(theta[k]))
-            up, down = theta.copy(), theta.copy()
-            up[k] += step
-            down[k] -= step
-            hessian[:, k] = (self.gradient_and_information(up)[0]
-                             - self.gradient_and_information(down)[0]) / (2 * step)
-        return 0.25 * (hessian + hessian.T)
+        """Observed unit information: the Hessian of ``F / 2`` by central differences of
+        the analytic gradient (lavaan's ``observed.information = "hessian"``)."""
+        return observed_information_from_gradient(
+            lambda x: self.gradient_and_information(x)[0], theta)

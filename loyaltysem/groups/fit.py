@@ -15,7 +15,12 @@ from ..data.survey import prepare_survey
 from ..estimate import fit_indices as fi
 from ..estimate.admissibility import Problem, check_admissibility, emit
 from ..estimate.defined import DefinedParameters
-from ..estimate.fiml import baseline_loglik, em_saturated, missing_patterns, pattern_loglik
+from ..estimate.fiml import (
+    baseline_loglik,
+    em_saturated,
+    missing_patterns,
+    pattern_loglik,
+)
 from ..estimate.fit import _as_spec, _roles_for_messages, fit
 from ..estimate.optimizer import fisher_scoring
 from ..estimate.semopy_engine import SemopyModel
