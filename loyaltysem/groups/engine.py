@@ -50,7 +50,8 @@ class MultiGroupEngine:
 
     def __init__(self, models: Sequence[SemopyModel], means: Sequence[np.ndarray],
                  layout: GroupLayout, data: Sequence[np.ndarray] | None = None,
-                 patterns: Sequence[list[Pattern] | None] | None = None):
+                 patterns: Sequence[list[Pattern] | None] | None = None,
+                 covariates: Sequence[str] = ()):
         self.models = list(models)
         self.data = None if data is None else [np.asarray(d, dtype=float) for d in data]
         # missing data (full-information ML): each group's cases by missing-data pattern;
@@ -69,6 +70,13 @@ class MultiGroupEngine:
         self._has_beta = bool(fill[0][2].size or np.any(base[0]))
         inner = self.models[0].latent_inner
         self._latent_in_inner = np.array([inner.index(v) for v in layout.latent], dtype=int)
+        # fixed.x covariates are inner variables of semopy's layout: their means enter
+        # mu = nu + Lambda C alpha as fixed alphas (each group's sample means)
+        self.covariates = list(covariates)
+        self._covariates_in_inner = np.array([inner.index(v) for v in self.covariates], dtype=int)
+        observed = list(layout.observed)
+        self._covariate_means = [m[[observed.index(v) for v in self.covariates]]
+                                 for m in self.means]
         self._n_inner = len(inner)
 
     # -------------------------------------------------------------- local
@@ -83,6 +91,8 @@ class MultiGroupEngine:
         nu = local[self.q:self.q + self.p]
         alpha = np.zeros(self._n_inner)
         alpha[self._latent_in_inner] = local[self.q + self.p:]
+        if self.covariates:
+            alpha[self._covariates_in_inner] = self._covariate_means[g]
         beta, lam, _, _ = model.matrices(cov_theta)
         c = np.linalg.inv(np.eye(beta.shape[0]) - beta)
         m_mat = lam @ c

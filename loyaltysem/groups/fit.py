@@ -92,9 +92,10 @@ def fit_groups(
     intercepts are equal (then free in groups 2..G); labels written once are
     one parameter in every group. ``chisq = sum_g N_g F_g``; RMSEA multiplies
     by sqrt(G) (lavaan's multiple-group RMSEA); the baseline model has free
-    means and variances in every group. Supported: models whose observed
-    variables are all items of constructs (no observed covariates or
-    outcomes in the structural part), estimator ML.
+    means and variances in every group. Observed variables must be items of
+    constructs or exogenous covariates (fixed.x: their variances, covariances
+    and means are fixed at each group's sample values; ML with listwise
+    deletion); observed outcomes in the structural model are not supported.
 
     References
     ----------
@@ -105,13 +106,21 @@ def fit_groups(
     """
     spec = _as_spec(spec)
     roles = spec.roles
-    structural_observed = [v for v in roles.observed if v not in roles.indicators]
+    structural_observed = [v for v in roles.observed
+                           if v not in roles.indicators and v not in roles.ov_x]
     if structural_observed:
         raise SpecificationError(
-            "multi-group fits need every observed variable to be an item of a construct; "
-            f"{', '.join(structural_observed)} {'is' if len(structural_observed) == 1 else 'are'}"
-            " used directly in the structural model (model it as a single-item construct: "
-            "'X =~ x' with 'x ~~ 0*x')", source=spec.source)
+            "multi-group fits need every observed variable to be an item of a construct or an "
+            f"exogenous covariate; {', '.join(structural_observed)} "
+            f"{'is' if len(structural_observed) == 1 else 'are'} an outcome in the structural "
+            "model (model it as a single-item construct: 'X =~ x' with 'x ~~ 0*x')",
+            source=spec.source)
+    covariates = list(roles.ov_x)
+    if covariates and (estimator != "ML" or missing != "listwise"):
+        raise SpecificationError(
+            "multi-group fits with exogenous covariates (" + ", ".join(covariates) + ") are "
+            "available with estimator 'ML' and listwise deletion only, for now",
+            source=spec.source)
     if isinstance(data, (str, Path)):
         from ..data.registry import resolve_data
 
@@ -168,14 +177,15 @@ def fit_groups(
         means.append(values.mean(axis=0) if group_patterns is None else em_mean)
     observed = tuple(models[0].observed)
     latent = tuple(v for v in models[0].latent_inner if v in set(roles.latent))
-    layout = build_layout(table, observed, latent, groups, group_equal, group_partial)
+    layout = build_layout(table, observed, latent, groups, group_equal, group_partial,
+                          covariates)
     notes = []
     if any(table["label"].fillna("").astype(bool) & (table["op"] != ":=")):
         notes.append("labels written once apply to every group: labelled parameters are "
                      "constrained equal across groups (as in lavaan)")
     if estimator not in ("ML", "MLR"):
         raise ValueError(f"estimator must be 'ML' or 'MLR' for multi-group fits; got {estimator!r}")
-    engine = MultiGroupEngine(models, means, layout, arrays, patterns)
+    engine = MultiGroupEngine(models, means, layout, arrays, patterns, covariates)
     theta0 = _start_values(spec, complete, engine, layout)
     result = fisher_scoring(engine.discrepancy, engine.gradient_and_information, theta0,
                             gtol=1e-9, ftol=1e-14)
@@ -335,6 +345,13 @@ def _estimates(spec, layout, engine: MultiGroupEngine, theta, vcov) -> pd.DataFr
         block_free = block["free"].to_numpy()
         est = np.where(block_free > 0, theta[np.maximum(block_free - 1, 0)],
                        block["ustart"].to_numpy(dtype=float))
+        observed = list(model.observed)
+        for i in np.flatnonzero(block["exo"].to_numpy() == 1):  # fixed.x: sample moments
+            a, b = observed.index(block["lhs"].iat[i]), observed.index(block["rhs"].iat[i])
+            est[i] = model.sample_cov[a, b]
+        for name_x, mean_x in zip(engine.covariates, engine.means[g][
+                [observed.index(v) for v in engine.covariates]]):
+            est[((block["op"] == "~1") & (block["lhs"] == name_x)).to_numpy()] = mean_x
         block["est"] = est
         sigma = model.implied(cov_theta)
         inner = model.inner_covariance(cov_theta)
@@ -381,7 +398,10 @@ def _fit_indices(engine: MultiGroupEngine, theta, layout, n_total: float,
                  h1_logliks: list[float | None]) -> dict[str, float]:
     n_groups, p = len(layout.groups), engine.p
     f_groups = engine.group_discrepancies(theta)
-    moments = n_groups * (p * (p + 1) // 2 + p)
+    x_index = [list(layout.observed).index(v) for v in engine.covariates]
+    px = len(x_index)
+    # fixed.x: the covariates' moments are not data (lavaan's ndat)
+    moments = n_groups * (p * (p + 1) // 2 + p - px * (px + 1) // 2 - px)
     npar = layout.n_free
     df = moments - npar
     chisq = baseline_chisq = 0.0
@@ -394,11 +414,9 @@ def _fit_indices(engine: MultiGroupEngine, theta, layout, n_total: float,
             chisq += 2.0 * (loglik_h1 - pattern_loglik(group_patterns, mus[g], sigma))
             baseline_chisq += 2.0 * (loglik_h1 - baseline_loglik(group_patterns, p))
         else:
-            s = model.sample_cov
             chisq += model.n_obs * float(f_groups[g])
-            baseline_chisq += model.n_obs * (np.sum(np.log(np.diag(s)))
-                                             - np.linalg.slogdet(s)[1])
-    baseline_df = n_groups * p * (p - 1) // 2
+            baseline_chisq += fi.independence_chisq(model.sample_cov, int(model.n_obs), x_index)
+    baseline_df = moments - n_groups * 2 * (p - px)  # free means and variances of the rest
     root_g = math.sqrt(n_groups)
     lower, upper = fi.rmsea_ci(chisq, df, int(n_total)) if df > 0 else (0.0, 0.0)
     loglik = unrestricted = 0.0
@@ -417,6 +435,11 @@ def _fit_indices(engine: MultiGroupEngine, theta, layout, n_total: float,
             loglik += fi.normal_loglik(s, sigma, n_g) \
                 - 0.5 * n_g * float(d @ np.linalg.solve(sigma, d))
             unrestricted += fi.normal_loglik(s, s, n_g)
+            if x_index:  # fixed.x: the likelihood conditional on the covariates (lavaan)
+                s_xx = s[np.ix_(x_index, x_index)]
+                marginal = fi.normal_loglik(s_xx, s_xx, n_g)
+                loglik -= marginal
+                unrestricted -= marginal
         srmr_groups.append(fi.srmr_with_means(s, sigma, d))
     weights = engine.weights
     indices = {

@@ -109,7 +109,8 @@ def _normalise_partial(entry: str) -> str:
 
 def build_layout(base_table: pd.DataFrame, observed: Sequence[str], latent: Sequence[str],
                  groups: Sequence[str], group_equal: Sequence[str] = (),
-                 group_partial: Sequence[str] = ()) -> GroupLayout:
+                 group_partial: Sequence[str] = (), covariates: Sequence[str] = ()
+                 ) -> GroupLayout:
     """Lay out the parameters of a multi-group model (see the module notes).
 
     Parameters
@@ -126,6 +127,10 @@ def build_layout(base_table: pd.DataFrame, observed: Sequence[str], latent: Sequ
     group_partial : sequence of str
         Parameters exempt from ``group_equal`` (partial invariance), in
         lavaan's notation (``"visual=~x2"``, ``"x3~1"``).
+    covariates : sequence of str
+        Exogenous observed covariates (fixed.x): their means are not
+        parameters (fixed at each group's sample means by the engine), so
+        their intercept entries are fixed.
 
     Returns
     -------
@@ -182,6 +187,8 @@ def build_layout(base_table: pd.DataFrame, observed: Sequence[str], latent: Sequ
             common = (local_class[k] in equal and k not in exempt) or k in labelled
             index[g, k - 1] = assign(("theta", k) if common else ("theta", k, g))
         for i in range(p):
+            if observed[i] in covariates:
+                continue  # fixed.x: the mean is the group's sample mean, not a parameter
             common = "intercepts" in equal and parameter_key(observed[i], "~1", "") not in partial
             index[g, q + i] = assign(("nu", i) if common else ("nu", i, g))
         for j in range(m):
@@ -213,4 +220,5 @@ def _multigroup_table(model_rows: pd.DataFrame, observed, latent, groups, index,
         blocks.append(block)
     table = pd.concat(blocks, ignore_index=True)
     table["label"] = table["label"].fillna("")
-    return table[["group", "lhs", "op", "rhs", "label", "free", "ustart"]]
+    table["exo"] = table["exo"].fillna(0).astype(int)
+    return table[["group", "lhs", "op", "rhs", "label", "free", "ustart", "exo"]]
