@@ -438,3 +438,26 @@ def test_multigroup_fiml_ladder_matches_lavtestlrt():
         if lrt["chisq_diff"] is not None:
             assert row.chisq_diff == pytest.approx(lrt["chisq_diff"], rel=1e-3)
     assert ladder.highest_level == "metric"
+
+
+def test_r2_per_group_and_a_path_diagram_per_group(ladders):
+    """R² = 1 - the standardized residual variance (std.all checked against lavaan above);
+    group_view gives path_diagram what it needs."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from loyaltysem.plot import path_diagram
+
+    result = ladders("corp_rep_servicetype").fits["metric"]
+    for group in result.groups:
+        rows = result.estimates[(result.estimates["group"] == group)
+                                & (result.estimates["op"] == "~~")
+                                & (result.estimates["lhs"] == result.estimates["rhs"])]
+        std = rows.set_index("lhs")["std_all"]
+        for variable in ("CUSA", "CUSL", "comp_1"):
+            assert result.r2.at[variable, group] == pytest.approx(1 - std[variable], abs=1e-10)
+        fig = path_diagram(result.group_view(group))
+        labels = {t.get_gid(): t.get_text() for t in fig.axes[0].texts}
+        assert f"R² = {result.r2.at['CUSL', group]:.2f}" in labels["label:CUSL"]
+    with pytest.raises(ValueError, match="no group"):
+        result.group_view("3")

@@ -213,7 +213,7 @@ def fit_groups(
                  - layout.n_free)
         robust = multigroup_robust(engine, theta, df)
         vcov = robust.vcov
-    estimates = _estimates(spec, layout, engine, theta, vcov)
+    estimates, r2 = _estimates(spec, layout, engine, theta, vcov)
     indices = _fit_indices(engine, theta, layout, n_total, h1_logliks)
     if robust is not None:
         extra = _robust_indices(engine, layout, indices, robust)
@@ -235,7 +235,7 @@ def fit_groups(
         nobs=pd.Series(engine.n_obs.astype(int), index=list(groups), name="nobs"),
         n_dropped=int(survey.n_dropped), converged=bool(result.converged), estimator=estimator,
         warnings=tuple(problems + notes + list(survey.notes)), theta=theta, vcov=vcov,
-        table=layout.table)
+        table=layout.table, r2=r2)
 
 
 def _robust_indices(engine: MultiGroupEngine, layout, indices: dict, robust) -> dict[str, float]:
@@ -335,6 +335,8 @@ def _estimates(spec, layout, engine: MultiGroupEngine, theta, vcov) -> pd.DataFr
     free = table["free"].to_numpy()
     se_all = np.sqrt(np.clip(np.diag(vcov), 0, None))
     rows = []
+    r2_rows: list[dict[str, float]] = []
+    endogenous = list(spec.roles.endogenous)
     latent = set(layout.latent)
     for g, name in enumerate(layout.groups):
         block = table[table["group"] == name].reset_index(drop=True)
@@ -365,6 +367,10 @@ def _estimates(spec, layout, engine: MultiGroupEngine, theta, vcov) -> pd.DataFr
         means_rows = block[block["op"] == "~1"]
         std[means_rows.index] = means_rows["est"] / np.sqrt(means_rows["lhs"].map(total))
         block["std_all"] = std.to_numpy()
+        residual = {r.lhs: r.est for r in block.itertuples(index=False)
+                    if r.op == "~~" and r.lhs == r.rhs}
+        r2_rows.append({v: 1.0 - residual[v] / total[v] for v in endogenous
+                        if v in residual and v in total})
         rows.append(block)
     out = pd.concat(rows, ignore_index=True)
     free = out["free"].to_numpy()
@@ -390,8 +396,9 @@ def _estimates(spec, layout, engine: MultiGroupEngine, theta, vcov) -> pd.DataFr
     out["pvalue"] = 2 * stats.norm.sf(np.abs(z))
     out["ci_lower"] = out["est"] - _Z975 * se
     out["ci_upper"] = out["est"] + _Z975 * se
+    r2 = pd.DataFrame(r2_rows, index=list(layout.groups)).T
     return out[["group", "lhs", "op", "rhs", "label", "free", "est", "se", "z", "pvalue",
-                "ci_lower", "ci_upper", "std_all"]]
+                "ci_lower", "ci_upper", "std_all"]], r2
 
 
 def _fit_indices(engine: MultiGroupEngine, theta, layout, n_total: float,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,8 @@ class MultiGroupResult:
     table : pandas.DataFrame
         The multi-group parameter table.
     estimator : {"ML", "MLR"}
+    r2 : pandas.DataFrame
+        R² of every endogenous variable (rows) in every group (columns).
     """
 
     spec: ModelSpec
@@ -61,6 +64,17 @@ class MultiGroupResult:
     vcov: np.ndarray = field(repr=False)
     table: pd.DataFrame = field(repr=False)
     estimator: str = "ML"
+    r2: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    def group_view(self, group: str) -> SimpleNamespace:
+        """One group's results with the attributes a single-group fit has for figures
+        (``spec``, ``estimates`` without the group column, ``r2``): e.g.
+        ``path_diagram(result.group_view("1"))``."""
+        if group not in self.groups:
+            raise ValueError(f"no group {group!r}; groups: {', '.join(self.groups)}")
+        rows = self.estimates[self.estimates["group"] == group].drop(columns=["group"])
+        return SimpleNamespace(spec=self.spec, estimates=rows.reset_index(drop=True),
+                               r2=self.r2[group] if group in self.r2 else pd.Series(dtype=float))
 
     def parameters(self, op: str, group: str | None = None) -> pd.DataFrame:
         """Rows of one operator (``=~``, ``~``, ``~~``, ``~1``, ``:=``), optionally one group."""
@@ -100,6 +114,8 @@ class MultiGroupResult:
         if len(defined):
             sections.append(("Defined effects", defined.drop(columns=["group"])
                              .reset_index(drop=True)))
+        if len(self.r2):
+            sections.append(("R-squared", self.r2.reset_index(names="variable")))
         sections.append(("Warnings", list(self.warnings) or ["none"]))
         return Summary(f"loyaltysem multi-group fit: {self.spec.name}", tuple(sections),
                        digits=digits)
