@@ -276,7 +276,7 @@ def test_every_lavaan_fit_measure_name_is_there(name, estimator, fits):
             assert float(ours[key]) == pytest.approx(theirs, rel=1e-3, abs=1e-6), lavaan_name
 
 
-MLM_MODELS = [m for m in MODELS if m not in ("hs_mimic", "pd_path", "hs_mixed")]  # no fixed.x
+MLM_MODELS = list(MODELS)  # fixed.x included (lavaan's fixed.x Gamma)
 #: lavaan fitMeasures names compared for MLM (Satorra-Bentler), 1e-3 relative
 MLM_FIT = ["chisq", "chisq.scaled", "chisq.scaling.factor", "pvalue.scaled",
            "baseline.chisq.scaled", "baseline.chisq.scaling.factor", "cfi.scaled", "tli.scaled",
@@ -317,8 +317,3 @@ def test_mlm_satorra_bentler_fit_indices_match_lavaan(name, index, fits):
         assert ours == pytest.approx(theirs, rel=rel, abs=1e-6)
 
 
-def test_mlm_refuses_fixed_x_covariates_with_a_clear_message():
-    from loyaltysem.exceptions import SpecificationError
-
-    with pytest.raises(SpecificationError, match="use estimator 'MLR'"):
-        ls.fit(MODEL_FILES["hs_mimic"], _data("hs_mimic"), estimator="MLM")

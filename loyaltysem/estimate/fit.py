@@ -97,7 +97,7 @@ def fit(
         ``estimator = "MLR"`` (see :mod:`.robust`). ``"MLM"``: robust
         standard errors from the expected information and the
         Satorra–Bentler scaled chi-square, as lavaan's ``estimator = "MLM"``
-        (not for models with fixed.x covariates).
+        (fixed.x covariates handled as lavaan does).
     missing : {"listwise", "ml"}
         ``"ml"``: full-information ML (lavaan's ``missing = "ml"``): every
         row with at least one value is used, a mean structure (free
@@ -222,15 +222,10 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
                                   [order.index(v) for v in spec.roles.ov_x])
         vcov = robust.vcov
     elif estimator == "MLM":
-        if spec.roles.ov_x:
-            raise SpecificationError(
-                "estimator 'MLM' is not available for models with fixed.x covariates ("
-                + ", ".join(spec.roles.ov_x) + "): lavaan treats their moments in the "
-                "Satorra-Bentler correction in a way loyaltysem does not reproduce yet; use "
-                "estimator 'MLR'", source=spec.source)
         robust = satorra_bentler_inference(model.implied_and_jacobian, theta,
                                            frame[order].to_numpy(float),
-                                           count_moments(spec.roles) - model.n_free)
+                                           count_moments(spec.roles) - model.n_free,
+                                           [order.index(v) for v in spec.roles.ov_x])
         vcov = robust.vcov
     est_rows = table.copy()
     defined = DefinedParameters(table)

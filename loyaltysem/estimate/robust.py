@@ -183,10 +183,24 @@ def robust_inference(implied_and_jacobian: ImpliedAndJacobian, theta: np.ndarray
     return RobustInference(vcov, float(scaling), float(trace_h1), trace_h0)
 
 
-def second_moment_covariance(centered: np.ndarray) -> np.ndarray:
-    """``Gamma``: covariance (divisor N) of ``vec(d_i d_i')`` over cases, shape (p^2, p^2)."""
+def second_moment_covariance(centered: np.ndarray, x_index: Sequence[int] = ()) -> np.ndarray:
+    """``Gamma``: covariance (divisor N) of ``vec(d_i d_i')`` over cases, shape (p^2, p^2).
+
+    With fixed.x covariates, as lavaan (``lav_samplestats_Gamma``, ``fixed.x = TRUE``):
+    the second moments minus those of the values predicted from the covariates (an
+    OLS regression of the other variables on them), so that the covariates'
+    moments carry no sampling variance.
+    """
     n, p = centered.shape
     moments = (centered[:, :, None] * centered[:, None, :]).reshape(n, p * p)
+    if len(x_index):
+        others = [j for j in range(p) if j not in set(x_index)]
+        design = np.column_stack([np.ones(n), centered[:, list(x_index)]])
+        coefficients, *_ = np.linalg.lstsq(design, centered[:, others], rcond=None)
+        predicted = centered.copy()
+        predicted[:, others] = design @ coefficients
+        predicted -= predicted.mean(axis=0)
+        moments = moments - (predicted[:, :, None] * predicted[:, None, :]).reshape(n, p * p)
     moments = moments - moments.mean(axis=0)
     return moments.T @ moments / n
 
@@ -229,7 +243,7 @@ def satorra_bentler_inference(implied_and_jacobian: ImpliedAndJacobian, theta: n
     """
     n = data.shape[0]
     centered = data - data.mean(axis=0)
-    gamma = second_moment_covariance(centered)
+    gamma = second_moment_covariance(centered, x_index)
     sigma, d_sigma = implied_and_jacobian(theta)
     try:
         a, b, trace_h0 = _expected_traces(sigma, d_sigma, gamma)
