@@ -434,6 +434,30 @@ def _study_html(title: str, body: str, table: Any, simulated: bool) -> str:
             "</body></html>")
 
 
+@main.command("simulate")
+@click.option("--population", type=click.Choice(["loyalty_chain"]), default="loyalty_chain",
+              show_default=True, help="The population model (loyaltysem.data.synthetic).")
+@click.option("--n", "n_rows", type=click.IntRange(min=1), required=True,
+              help="Number of respondents.")
+@click.option("--seed", type=int, required=True, help="Seed: the same seed, the same data.")
+@click.option("--likert", "likert_points", type=click.IntRange(min=2), default=None,
+              help="Discretize every item to a k-point scale (default: continuous).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="CSV file to write.")
+def simulate_command(population: str, n_rows: int, seed: int, likert_points: int | None,
+                     out: Path) -> None:
+    """Draw a synthetic survey from a population model (for power studies and teaching)."""
+    from .data.synthetic import loyalty_chain_population, simulate_survey
+
+    model = {"loyalty_chain": loyalty_chain_population}[population]()
+    data = simulate_survey(model, n_rows, seed=seed, likert_points=likert_points)
+    try:
+        data.to_csv(out, index=False)
+    except OSError as error:
+        raise click.ClickException(f"cannot write {str(out)!r}: {error.strerror}") from error
+    click.echo(f"wrote {out} ({len(data)} rows, {data.shape[1]} items)", err=True)
+
+
 @main.command("datasets")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True)
