@@ -26,6 +26,9 @@ CASES = {
     "hs_cfa": ("models/hs_cfa.lav", "tests/reference/data/hs_missing.csv", None),
     "poldem": ("models/poldem.lav", "tests/reference/data/poldem_missing.csv", None),
     "corp_rep": ("models/corp_rep.lav", "datasets/corp_rep/corp_rep.csv", [-99]),
+    # observed outcomes (x7 -> x8): lavaan's intercepts are regression intercepts
+    "hs_obs_outcomes": ("tests/reference/models/hs_obs_outcomes.lav",
+                        "tests/reference/data/hs_missing.csv", None),
 }
 #: lavaan reports the GFI family with a mean structure in a form not reproduced (NaN here)
 NOT_REPORTED = {"gfi", "agfi", "pgfi"}

@@ -252,7 +252,8 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
     est_rows["std_lv"] = std_lv
     est_rows["std_all"] = std_all
     if fiml_fit is not None:  # the intercepts of the mean structure
-        est_rows = pd.concat([est_rows, fiml_fit.intercept_rows(order, latent, total_variance)],
+        est_rows = pd.concat([est_rows, fiml_fit.intercept_rows(model, order, latent,
+                                                                total_variance)],
                              ignore_index=True)
     residual_variance = {row.lhs: row.est for row in table_rows(est_rows)
                          if row.op == "~~" and row.lhs == row.rhs}

@@ -54,14 +54,29 @@ class FimlFit:
     # MLR: (scaling factor, trace h1, trace h0, baseline scaling factor)
     robust: tuple[float, float, float, float] | None = None
 
-    def intercept_rows(self, order: list[str], latent_names: Sequence[str],
+    def intercept_rows(self, model: SemopyModel, order: list[str], latent_names: Sequence[str],
                        total_variance: dict[str, float]) -> pd.DataFrame:
-        """Rows ``~1``: the observed intercepts (free) and the latent means (fixed at 0)."""
+        """Rows ``~1``: the observed intercepts (free) and the latent intercepts (fixed at 0).
+
+        The fit's means are saturated (``mu = nu``); lavaan reports the
+        intercepts of its own parameterisation, ``mu = tau + Lambda E[eta]``:
+        they are derived by :func:`lavaan_intercepts`, with delta-method SEs.
+        """
         q = self.vcov.shape[0] - self.nu.size
-        se = np.sqrt(np.clip(np.diag(self.vcov)[q:], 0, None))
+        x = np.concatenate([self.result.x, self.nu])
+        intercepts = lavaan_intercepts(model, x)
+        jacobian = np.zeros((intercepts.size, x.size))
+        for k in range(x.size):
+            step = 1e-6 * max(1.0, abs(x[k]))
+            up, down = x.copy(), x.copy()
+            up[k] += step
+            down[k] -= step
+            jacobian[:, k] = (lavaan_intercepts(model, up) - lavaan_intercepts(model, down)) \
+                / (2 * step)
+        se = np.sqrt(np.clip(np.einsum("ik,kl,il->i", jacobian, self.vcov, jacobian), 0, None))
         sd = np.sqrt([total_variance[v] for v in order])
         with np.errstate(divide="ignore", invalid="ignore"):
-            z = np.where(se > 0, self.nu / se, np.nan)
+            z = np.where(se > 0, intercepts / se, np.nan)
         latent = pd.DataFrame({  # latent means, fixed at 0 (lavaan lists them)
             "lhs": list(latent_names), "op": "~1", "rhs": "", "free": 0, "label": "",
             "ustart": 0.0, "user": 0, "exo": 0, "line": None, "est": 0.0, "se": 0.0,
@@ -69,10 +84,10 @@ class FimlFit:
             "std_all": 0.0})
         observed = pd.DataFrame({
             "lhs": order, "op": "~1", "rhs": "", "free": np.arange(q + 1, q + 1 + self.nu.size),
-            "label": "", "ustart": np.nan, "user": 0, "exo": 0, "line": None, "est": self.nu,
+            "label": "", "ustart": np.nan, "user": 0, "exo": 0, "line": None, "est": intercepts,
             "se": se, "z": z, "pvalue": 2 * stats.norm.sf(np.abs(z)),
-            "ci_lower": self.nu - _Z975 * se, "ci_upper": self.nu + _Z975 * se,
-            "std_lv": self.nu, "std_all": self.nu / sd})
+            "ci_lower": intercepts - _Z975 * se, "ci_upper": intercepts + _Z975 * se,
+            "std_lv": intercepts, "std_all": intercepts / sd})
         return pd.concat([observed, latent], ignore_index=True)
 
     def fit_indices(self, indices: dict, sample_cov: np.ndarray, sigma: np.ndarray,
@@ -115,6 +130,39 @@ class FimlFit:
                 "scaling_factor_h1": trace_h1 / moments, "scaling_factor_h0": trace_h0 / npar,
             })
         return out
+
+
+def lavaan_intercepts(model: SemopyModel, x: np.ndarray) -> np.ndarray:
+    """lavaan's observed intercepts from the saturated means ``mu`` of a FIML fit.
+
+    With ``eta = B eta + tau`` (latent intercepts 0, observed variables of the
+    structural model carrying their own intercept) the inner means solve
+    ``E[eta_latent] = (I - B_ll)^-1 B_lo E[eta_observed]`` with
+    ``E[eta_observed] = mu``; then an indicator's intercept is
+    ``mu_i - Lambda_i E[eta]`` and a structural observed variable's
+    ``mu_y - B_y E[eta]``. ``x = (theta, mu)``; returns the intercepts in the
+    model's observed order.
+    """
+    q = model.n_free
+    theta, mu = x[:q], x[q:]
+    beta, lam, _, _ = model.matrices(theta)
+    inner, observed = list(model.latent_inner), list(model.observed)
+    observed_inner = [i for i, v in enumerate(inner) if v in observed]
+    latent_inner = [i for i, v in enumerate(inner) if v not in observed]
+    means = np.zeros(len(inner))
+    for i in observed_inner:
+        means[i] = mu[observed.index(inner[i])]
+    if latent_inner:
+        block = np.eye(len(latent_inner)) - beta[np.ix_(latent_inner, latent_inner)]
+        means[latent_inner] = np.linalg.solve(
+            block, beta[np.ix_(latent_inner, observed_inner)] @ means[observed_inner])
+    out = np.empty(len(observed))
+    for k, name in enumerate(observed):
+        if name in inner:
+            out[k] = mu[k] - beta[inner.index(name)] @ means
+        else:
+            out[k] = mu[k] - lam[k] @ means
+    return out
 
 
 def fit_fiml(model: SemopyModel, values: np.ndarray, start: OptimizationResult,

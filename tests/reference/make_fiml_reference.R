@@ -18,8 +18,12 @@ cases <- list(
   poldem = list(model = "models/poldem.lav", data = "tests/reference/data/poldem_missing.csv",
                 na = character(0)),
   corp_rep = list(model = "models/corp_rep.lav", data = "datasets/corp_rep/corp_rep.csv",
-                  na = "-99")
+                  na = "-99"),
+  hs_obs_outcomes = list(model = "tests/reference/models/hs_obs_outcomes.lav",
+                         data = "tests/reference/data/hs_missing.csv", na = character(0))
 )
+wanted <- commandArgs(trailingOnly = TRUE)
+if (length(wanted) > 0L) cases <- cases[wanted]
 dir.create("tests/reference/fiml", showWarnings = FALSE)
 for (name in names(cases)) {
   case <- cases[[name]]
