@@ -167,7 +167,7 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
     frame = survey.data[list(spec.observed_variables)]
     fiml = survey.missing == "ml" and bool(frame.isna().to_numpy().any())
     if fiml:
-        check_fiml_supported(spec, estimator)
+        check_fiml_supported(spec, estimator, frame)
         em_mean, sample, loglik_h1 = em_saturated(missing_patterns(frame.to_numpy(float)),
                                                   frame.shape[1])
     else:
@@ -197,7 +197,8 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
     fiml_fit = None
     if fiml:
         fiml_fit = fit_fiml(model, frame[order].to_numpy(float), result, em_mean, loglik_h1,
-                             robust=estimator == "MLR")
+                            robust=estimator == "MLR",
+                            covariates=[order.index(v) for v in spec.roles.ov_x])
         result = fiml_fit.result
     theta = result.x
     sigma = model.implied(theta)

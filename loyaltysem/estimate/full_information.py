@@ -22,17 +22,30 @@ from .fiml import (
     missing_patterns,
     robust_fiml,
 )
-from .optimizer import OptimizationResult, fisher_scoring
+from .optimizer import (
+    OptimizationResult,
+    fisher_scoring,
+    observed_information_from_gradient,
+)
 from .semopy_engine import SemopyModel
 
 _Z975 = float(stats.norm.ppf(0.975))
 
 
-def check_fiml_supported(spec: ModelSpec, estimator: str) -> None:
-    if spec.roles.ov_x:
+def check_fiml_supported(spec: ModelSpec, estimator: str, data: pd.DataFrame) -> None:
+    """Refuse what full-information ML does not cover yet, saying what to do."""
+    covariates = list(spec.roles.ov_x)
+    if covariates and estimator != "ML":
         raise SpecificationError(
-            "missing='ml' is not available for models with fixed.x covariates ("
-            + ", ".join(spec.roles.ov_x) + ") yet; use missing='listwise'", source=spec.source)
+            f"estimator {estimator!r} with missing='ml' and fixed.x covariates ("
+            + ", ".join(covariates) + ") is not available yet; use estimator 'ML'",
+            source=spec.source)
+    incomplete = [v for v in covariates if data[v].isna().any()]
+    if incomplete:
+        raise SpecificationError(
+            "missing='ml' needs the fixed.x covariates to be complete; "
+            + ", ".join(incomplete) + " have missing values (drop those rows, or model the "
+            "covariates as single-item constructs)", source=spec.source)
     if estimator == "MLM":
         raise SpecificationError("estimator 'MLM' with missing='ml' is not available (lavaan "
                                  "does not offer it either); use estimator 'MLR'",
@@ -53,6 +66,7 @@ class FimlFit:
     em_mean: np.ndarray
     # MLR: (scaling factor, trace h1, trace h0, baseline scaling factor)
     robust: tuple[float, float, float, float] | None = None
+    n_fixed_means: int = 0  # fixed.x covariates: means fixed, not parameters
 
     def intercept_rows(self, model: SemopyModel, order: list[str], latent_names: Sequence[str],
                        total_variance: dict[str, float]) -> pd.DataFrame:
@@ -93,7 +107,7 @@ class FimlFit:
     def fit_indices(self, indices: dict, sample_cov: np.ndarray, sigma: np.ndarray,
                     n: int) -> dict[str, float]:
         """The statistics that change with a mean structure and the EM h1 (lavaan's FIML)."""
-        npar = int(indices["npar"]) + self.nu.size
+        npar = int(indices["npar"]) + self.nu.size - self.n_fixed_means
         baseline_chisq = 2.0 * (self.loglik_h1 - self.loglik_baseline)
         chisq, df, baseline_df = indices["chisq"], indices["df"], indices["baseline_df"]
         out: dict[str, float] = {
@@ -165,23 +179,74 @@ def lavaan_intercepts(model: SemopyModel, x: np.ndarray) -> np.ndarray:
     return out
 
 
+class _FixedCovariateMeans:
+    """A :class:`FimlObjective` with the covariates' means fixed (fixed.x): it works on
+    the free parameters only and expands them with the fixed means."""
+
+    def __init__(self, objective: FimlObjective, fixed: dict[int, float]):
+        self.objective = objective
+        size = objective.q + objective.p
+        self.free = np.array([k for k in range(size) if k - objective.q not in fixed],
+                             dtype=int)
+        self.base = np.zeros(size)
+        for position, value in fixed.items():
+            self.base[objective.q + position] = value
+
+    def full(self, x: np.ndarray) -> np.ndarray:
+        out = self.base.copy()
+        out[self.free] = x
+        return out
+
+    def discrepancy(self, x: np.ndarray) -> float:
+        return self.objective.discrepancy(self.full(x))
+
+    def gradient_and_information(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        gradient, information = self.objective.gradient_and_information(self.full(x))
+        return gradient[self.free], information[np.ix_(self.free, self.free)]
+
+    def observed_information(self, x: np.ndarray) -> np.ndarray:
+        return observed_information_from_gradient(
+            lambda y: self.gradient_and_information(y)[0], x)
+
+
 def fit_fiml(model: SemopyModel, values: np.ndarray, start: OptimizationResult,
-              em_mean: np.ndarray, loglik_h1: float, robust: bool = False) -> FimlFit:
+             em_mean: np.ndarray, loglik_h1: float, robust: bool = False,
+             covariates: Sequence[int] = ()) -> FimlFit:
     """Full-information ML from the covariance-structure fit to the EM moments;
-    ``robust``: MLR's sandwich covariance and Yuan–Bentler scaling (see :func:`robust_fiml`)."""
+    ``robust``: MLR's sandwich covariance and Yuan–Bentler scaling (see :func:`robust_fiml`);
+    ``covariates``: positions of fixed.x covariates (complete), whose means are fixed at
+    their sample values and whose moments are not data (the log-likelihoods are
+    conditional on them, as lavaan's)."""
     patterns = missing_patterns(values)
     objective = FimlObjective(model, patterns)
-    x0 = np.concatenate([start.x, em_mean])
-    found = fisher_scoring(objective.discrepancy, objective.gradient_and_information, x0)
+    fixed = {int(j): float(np.mean(values[:, j])) for j in covariates}
+    reduced = _FixedCovariateMeans(objective, fixed)
+    x0 = np.concatenate([start.x, em_mean])[reduced.free]
+    found_free = fisher_scoring(reduced.discrepancy, reduced.gradient_and_information, x0)
+    found_x = reduced.full(found_free.x)
     q = model.n_free
     n = objective.n_obs
     constant = sum(pattern.n * pattern.observed.size for pattern in patterns) * math.log(2 * math.pi)
     f_h1 = (-2.0 * loglik_h1 - constant) / n
-    observed = objective.observed_information(found.x)
+    observed_free = reduced.observed_information(found_free.x)
+    size = q + objective.p
+    observed = np.zeros((size, size))
+    observed[np.ix_(reduced.free, reduced.free)] = observed_free
+    vcov = np.zeros((size, size))
     try:
-        vcov = np.linalg.inv(n * observed)
+        vcov[np.ix_(reduced.free, reduced.free)] = np.linalg.inv(n * observed_free)
     except np.linalg.LinAlgError:
-        vcov = np.linalg.pinv(n * observed)
+        vcov[np.ix_(reduced.free, reduced.free)] = np.linalg.pinv(n * observed_free)
+    found = OptimizationResult(found_x, found_free.fun, np.zeros(size), np.zeros((size, size)),
+                               found_free.converged, found_free.iterations, found_free.message)
+    found.gradient[reduced.free] = found_free.gradient
+    found.information[np.ix_(reduced.free, reduced.free)] = found_free.information
+    marginal_x = 0.0
+    if fixed:
+        x_values = values[:, list(fixed)]
+        centred = x_values - x_values.mean(axis=0)
+        s_xx = centred.T @ centred / x_values.shape[0]
+        marginal_x = fi.normal_loglik(s_xx, s_xx, x_values.shape[0])
     scaling = None
     if robust:
         p = values.shape[1]
@@ -198,5 +263,13 @@ def fit_fiml(model: SemopyModel, values: np.ndarray, start: OptimizationResult,
     result = OptimizationResult(found.x[:q], found.fun - f_h1, found.gradient[:q],
                                 found.information[:q, :q], found.converged,
                                 start.iterations + found.iterations, found.message)
-    return FimlFit(result, found.x[q:], vcov, observed, objective.loglik(found.x), loglik_h1,
-                    baseline_loglik(patterns, values.shape[1]), em_mean, scaling)
+    if fixed:  # the baseline keeps the covariates' joint moments; logliks conditional on x
+        others = [j for j in range(values.shape[1]) if j not in fixed]
+        loglik_baseline = baseline_loglik(missing_patterns(values[:, others]), len(others))
+    else:
+        loglik_baseline = baseline_loglik(patterns, values.shape[1])
+        marginal_x = 0.0
+    return FimlFit(result, found.x[q:], vcov, observed,
+                   objective.loglik(found.x) - marginal_x, loglik_h1 - marginal_x,
+                   loglik_baseline, em_mean, scaling,
+                   n_fixed_means=len(fixed))

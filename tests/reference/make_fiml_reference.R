@@ -20,7 +20,9 @@ cases <- list(
   corp_rep = list(model = "models/corp_rep.lav", data = "datasets/corp_rep/corp_rep.csv",
                   na = "-99"),
   hs_obs_outcomes = list(model = "tests/reference/models/hs_obs_outcomes.lav",
-                         data = "tests/reference/data/hs_missing.csv", na = character(0))
+                         data = "tests/reference/data/hs_missing.csv", na = character(0)),
+  hs_mimic = list(model = "tests/reference/models/hs_mimic.lav",
+                  data = "tests/reference/data/hs_missing.csv", na = character(0), ml_only = TRUE)
 )
 wanted <- commandArgs(trailingOnly = TRUE)
 if (length(wanted) > 0L) cases <- cases[wanted]
@@ -40,6 +42,11 @@ for (name in names(cases)) {
               fit = as.list(fitMeasures(fit)),
               h1_cov = unname(unclass(h1$cov)), h1_mean = unname(unclass(h1$mean)),
               h1_names = I(rownames(h1$cov)))
+  if (isTRUE(case$ml_only)) {  # fixed.x covariates: ML only in loyaltysem for now
+    write_json(out, file.path("tests/reference/fiml", paste0(name, ".json")),
+               digits = NA, auto_unbox = TRUE, na = "null", pretty = TRUE)
+    next
+  }
   mlr <- sem(syntax, data = d, missing = "ml", estimator = "MLR")
   pe_mlr <- parameterEstimates(mlr)
   out$mlr <- list(estimates = pe_mlr[, c("lhs", "op", "rhs", "est", "se")],
