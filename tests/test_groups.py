@@ -31,7 +31,7 @@ CASES = {
                         None),
 }
 #: the cases with an MLR reference (make_groups_mlr_reference.R)
-MLR_CASES = ["hs_school", "corp_rep_servicetype"]
+MLR_CASES = ["hs_school", "corp_rep_servicetype", "hs_mimic_school"]
 #: our fit-index name -> lavaan's
 FIT_NAMES = {"npar": "npar", "chisq": "chisq", "df": "df", "pvalue": "pvalue",
              "baseline_chisq": "baseline.chisq", "baseline_df": "baseline.df", "cfi": "cfi",
@@ -188,7 +188,7 @@ def test_bad_input_gets_specific_errors():
                    "g")
     with pytest.raises(SpecificationError, match="covariates"):
         fit_groups(ROOT / "tests/reference/models/hs_mimic.lav", data, "school",
-                   estimator="MLR")
+                   missing="ml")
     with pytest.raises(SpecificationError, match="unknown group_equal"):
         fit_groups(ROOT / "models/hs_cfa.lav", data, "school", group_equal=["loading"])
     with pytest.raises(SpecificationError, match="does not have: x99~1"):

@@ -94,7 +94,7 @@ def fit_groups(
     by sqrt(G) (lavaan's multiple-group RMSEA); the baseline model has free
     means and variances in every group. Observed variables must be items of
     constructs or exogenous covariates (fixed.x: their variances, covariances
-    and means are fixed at each group's sample values; ML with listwise
+    and means are fixed at each group's sample values; ML or MLR with listwise
     deletion); observed outcomes in the structural model are not supported.
 
     References
@@ -116,11 +116,10 @@ def fit_groups(
             "model (model it as a single-item construct: 'X =~ x' with 'x ~~ 0*x')",
             source=spec.source)
     covariates = list(roles.ov_x)
-    if covariates and (estimator != "ML" or missing != "listwise"):
+    if covariates and missing != "listwise":
         raise SpecificationError(
             "multi-group fits with exogenous covariates (" + ", ".join(covariates) + ") are "
-            "available with estimator 'ML' and listwise deletion only, for now",
-            source=spec.source)
+            "available with listwise deletion only, for now", source=spec.source)
     if isinstance(data, (str, Path)):
         from ..data.registry import resolve_data
 
@@ -209,8 +208,9 @@ def fit_groups(
                         "identified; standard errors are not available")
     robust = None
     if estimator == "MLR":
-        df = int(engine.layout.index.shape[0] * (engine.p * (engine.p + 1) // 2 + engine.p)
-                 - layout.n_free)
+        px = len(covariates)
+        df = int(engine.layout.index.shape[0] * (engine.p * (engine.p + 1) // 2 + engine.p
+                                                 - px * (px + 1) // 2 - px) - layout.n_free)
         robust = multigroup_robust(engine, theta, df)
         vcov = robust.vcov
     estimates, r2 = _estimates(spec, layout, engine, theta, vcov)
@@ -250,7 +250,8 @@ def _robust_indices(engine: MultiGroupEngine, layout, indices: dict, robust) -> 
     root_g = math.sqrt(n_groups)
     scaled_ci = fi.rmsea_ci(chisq, df * c, n) if df > 0 else (0.0, 0.0)
     robust_ci = fi.rmsea_ci(chisq_scaled, df, n) if df > 0 else (0.0, 0.0)
-    moments = n_groups * (engine.p * (engine.p + 1) // 2 + engine.p)
+    px = len(engine.covariates)
+    moments = n_groups * (engine.p * (engine.p + 1) // 2 + engine.p - px * (px + 1) // 2 - px)
     free_rows = int((layout.table["free"] > 0).sum())
     out = {
         "chisq_scaled": chisq_scaled, "df_scaled": df,

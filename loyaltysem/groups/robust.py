@@ -47,7 +47,10 @@ def saturated_traces(engine: MultiGroupEngine) -> np.ndarray:
         group_patterns = engine.patterns[g]
         if group_patterns is None:
             centered = rows - rows.mean(axis=0)
-            out.append(rows.shape[1] + saturated_trace(centered, model.sample_cov))
+            x_index = [list(engine.layout.observed).index(v) for v in engine.covariates]
+            # means of fixed.x covariates are not parameters; their moments are masked
+            out.append(rows.shape[1] - len(x_index)
+                       + saturated_trace(centered, model.sample_cov, x_index))
             continue
         saturated = SaturatedStructure(rows.shape[1])
         h1 = FimlObjective(saturated, group_patterns)
@@ -70,7 +73,8 @@ def baseline_traces(engine: MultiGroupEngine) -> np.ndarray:
         centered = rows - rows.mean(axis=0)
         variance = np.mean(centered**2, axis=0)
         kurtosis = np.mean(centered**4, axis=0) / variance**2
-        out.append(float(np.sum(1.0 + 0.5 * (kurtosis - 1.0))))
+        free = [j for j, v in enumerate(engine.layout.observed) if v not in engine.covariates]
+        out.append(float(np.sum(1.0 + 0.5 * (kurtosis[free] - 1.0))))
     return np.array(out)
 
 

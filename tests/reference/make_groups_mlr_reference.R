@@ -13,8 +13,13 @@ cases <- list(
                    rownames = TRUE, na = character(0), group = "school"),
   corp_rep_servicetype = list(model = "models/corp_rep.lav",
                               data = "datasets/corp_rep/corp_rep.csv",
-                              rownames = FALSE, na = "-99", group = "servicetype")
+                              rownames = FALSE, na = "-99", group = "servicetype"),
+  hs_mimic_school = list(model = "tests/reference/models/hs_mimic.lav",
+                         data = "datasets/holzinger_swineford/holzinger_swineford.csv",
+                         rownames = TRUE, na = character(0), group = "school")
 )
+wanted <- commandArgs(trailingOnly = TRUE)
+if (length(wanted) > 0L) cases <- cases[wanted]
 equal <- list(configural = "", metric = "loadings", scalar = c("loadings", "intercepts"))
 for (name in names(cases)) {
   case <- cases[[name]]
