@@ -94,8 +94,9 @@ def fit_groups(
     by sqrt(G) (lavaan's multiple-group RMSEA); the baseline model has free
     means and variances in every group. Observed variables must be items of
     constructs or exogenous covariates (fixed.x: their variances, covariances
-    and means are fixed at each group's sample values; ML or MLR with listwise
-    deletion); observed outcomes in the structural model are not supported.
+    and means are fixed at each group's sample values; with ``missing="ml"`` they
+    must be complete and the estimator ML); observed outcomes in the structural
+    model are not supported.
 
     References
     ----------
@@ -116,14 +117,21 @@ def fit_groups(
             "model (model it as a single-item construct: 'X =~ x' with 'x ~~ 0*x')",
             source=spec.source)
     covariates = list(roles.ov_x)
-    if covariates and missing != "listwise":
+    if covariates and missing != "listwise" and estimator != "ML":
         raise SpecificationError(
-            "multi-group fits with exogenous covariates (" + ", ".join(covariates) + ") are "
-            "available with listwise deletion only, for now", source=spec.source)
+            "multi-group fits with exogenous covariates (" + ", ".join(covariates) + ") and "
+            "missing='ml' are available with estimator 'ML' only, for now",
+            source=spec.source)
     if isinstance(data, (str, Path)):
         from ..data.registry import resolve_data
 
         data = resolve_data(data, na_values=na_values)
+    if covariates and missing != "listwise":
+        incomplete = [v for v in covariates if v in data.columns and data[v].isna().any()]
+        if incomplete:
+            raise SpecificationError(
+                "missing='ml' needs the fixed.x covariates to be complete; "
+                + ", ".join(incomplete) + " have missing values", source=spec.source)
     if group not in data.columns:
         import difflib
 
@@ -420,7 +428,14 @@ def _fit_indices(engine: MultiGroupEngine, theta, layout, n_total: float,
         if group_patterns is not None and loglik_h1 is not None:  # full-information ML
             sigma = model.implied(engine.local(theta, g)[:engine.q])
             chisq += 2.0 * (loglik_h1 - pattern_loglik(group_patterns, mus[g], sigma))
-            baseline_chisq += 2.0 * (loglik_h1 - baseline_loglik(group_patterns, p))
+            if x_index:  # the baseline keeps the (complete) covariates' joint moments
+                rows = engine.data[g] if engine.data is not None else np.zeros((0, p))
+                others = [j for j in range(p) if j not in x_index]
+                baseline = baseline_loglik(missing_patterns(rows[:, others]), len(others)) \
+                    + _marginal_loglik(rows[:, x_index])
+            else:
+                baseline = baseline_loglik(group_patterns, p)
+            baseline_chisq += 2.0 * (loglik_h1 - baseline)
         else:
             chisq += model.n_obs * float(f_groups[g])
             baseline_chisq += fi.independence_chisq(model.sample_cov, int(model.n_obs), x_index)
@@ -437,8 +452,11 @@ def _fit_indices(engine: MultiGroupEngine, theta, layout, n_total: float,
         n_g = model.n_obs
         group_patterns, loglik_h1 = engine.patterns[g], h1_logliks[g]
         if group_patterns is not None and loglik_h1 is not None:
-            loglik += pattern_loglik(group_patterns, mus[g], sigma)
-            unrestricted += loglik_h1
+            # with covariates: conditional on them, as lavaan
+            marginal = (_marginal_loglik(engine.data[g][:, x_index])
+                        if x_index and engine.data is not None else 0.0)
+            loglik += pattern_loglik(group_patterns, mus[g], sigma) - marginal
+            unrestricted += loglik_h1 - marginal
         else:
             loglik += fi.normal_loglik(s, sigma, n_g) \
                 - 0.5 * n_g * float(d @ np.linalg.solve(sigma, d))
@@ -467,6 +485,13 @@ def _fit_indices(engine: MultiGroupEngine, theta, layout, n_total: float,
         "ecvi": fi.ecvi(chisq, npar, int(n_total)), "mfi": fi.mfi(chisq, df, int(n_total)),
     }
     return indices
+
+
+def _marginal_loglik(values: np.ndarray) -> float:
+    """Normal log-likelihood of complete columns at their sample moments (fixed.x)."""
+    centred = values - values.mean(axis=0)
+    moments = centred.T @ centred / values.shape[0]
+    return fi.normal_loglik(moments, moments, values.shape[0])
 
 
 def _rmsea_test(chisq: float, df: float, n_obs: float, divisor: float, rmsea0: float, *,

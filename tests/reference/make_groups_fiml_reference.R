@@ -36,3 +36,18 @@ out$lrt <- data.frame(step = names(fits), df = lrt$Df, chisq = lrt$Chisq,
                       pvalue = lrt[["Pr(>Chisq)"]])
 write_json(out, "tests/reference/groups/fiml_hs_school.json", digits = NA, auto_unbox = TRUE,
            na = "null", pretty = TRUE)
+
+# The HS MIMIC model (complete fixed.x covariates ageyr, sex) by school, missing = "ml", ML:
+# configural and metric; written to tests/reference/groups/fiml_hs_mimic_school.json.
+mimic <- paste(readLines("tests/reference/models/hs_mimic.lav", warn = FALSE), collapse = "\n")
+out2 <- list(model = "tests/reference/models/hs_mimic.lav",
+             data = "tests/reference/data/hs_missing.csv", group = "school", steps = list())
+for (step in c("configural", "metric")) {
+  fit <- sem(mimic, data = d, group = "school", missing = "ml", group.equal = equal[[step]])
+  pe <- parameterEstimates(fit)
+  out2$steps[[step]] <- list(group_labels = I(lavInspect(fit, "group.label")),
+                             estimates = pe[, c("group", "lhs", "op", "rhs", "est", "se")],
+                             fit = as.list(fitMeasures(fit)))
+}
+write_json(out2, "tests/reference/groups/fiml_hs_mimic_school.json", digits = NA,
+           auto_unbox = TRUE, na = "null", pretty = TRUE)
