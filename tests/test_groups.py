@@ -64,6 +64,32 @@ def ladders():
     return get
 
 
+def _merged_with_lavaan(result, rows: list, labels: list) -> pd.DataFrame:
+    """lavaan's parameterEstimates rows (group numbers -> labels; := rows dropped) joined
+    with ours on group, lhs, op, rhs; every lavaan row must be found."""
+    theirs = pd.DataFrame(rows)
+    theirs["group"] = [labels[g - 1] if g > 0 else "" for g in theirs["group"]]
+    theirs["rhs"] = theirs["rhs"].fillna("")
+    theirs = theirs[theirs["op"] != ":="]
+    merged = theirs.merge(result.estimates, on=["group", "lhs", "op", "rhs"],
+                          suffixes=("_lavaan", ""))
+    assert len(merged) == len(theirs)
+    return merged
+
+
+def _compare_fit_measures(ours: pd.Series, theirs: dict) -> int:
+    """Every fit measure we report that lavaan reports, within 1e-3 (1e-6 near 0);
+    returns how many were compared."""
+    compared = 0
+    for name, value in ours.items():
+        lavaan_name = {"loglik": "logl", "unrestricted_loglik": "unrestricted.logl"}.get(
+            name, name if name in theirs else name.replace("_", "."))
+        if lavaan_name in theirs and theirs[lavaan_name] is not None:
+            assert float(value) == pytest.approx(theirs[lavaan_name], rel=1e-3, abs=1e-6), name
+            compared += 1
+    return compared
+
+
 def _steps():
     return [(case, step) for case in CASES for step in _reference(case)["steps"]]
 
@@ -331,25 +357,11 @@ def test_multigroup_mlr_matches_lavaan(case, step, mlr_ladders):
     (1e-3 relative), sandwich SEs (1e-3 relative)."""
     result = mlr_ladders(case).fits[step]
     reference = _mlr_reference(case)["steps"][step]
-    theirs = reference["fit"]
-    compared = 0
-    for name, value in result.fit_indices.items():
-        lavaan_name = name if name in theirs else name.replace("_", ".")
-        if lavaan_name in theirs and theirs[lavaan_name] is not None:
-            assert float(value) == pytest.approx(theirs[lavaan_name], rel=1e-3, abs=1e-6), name
-            compared += 1
-    assert compared >= 60
+    assert _compare_fit_measures(result.fit_indices, reference["fit"]) >= 60
     for key in ("chisq.scaled", "chisq.scaling.factor", "cfi.robust", "rmsea.robust",
                 "scaling.factor.h1", "scaling.factor.h0", "baseline.chisq.scaling.factor"):
         assert key.replace(".", "_") in result.fit_indices.index
-    estimates = pd.DataFrame(reference["estimates"])
-    estimates["group"] = [reference["group_labels"][g - 1] if g > 0 else ""
-                          for g in estimates["group"]]
-    estimates["rhs"] = estimates["rhs"].fillna("")
-    estimates = estimates[estimates["op"] != ":="]
-    merged = estimates.merge(result.estimates, on=["group", "lhs", "op", "rhs"],
-                             suffixes=("_lavaan", ""))
-    assert len(merged) == len(estimates)
+    merged = _merged_with_lavaan(result, reference["estimates"], reference["group_labels"])
     np.testing.assert_allclose(merged["se"], merged["se_lavaan"], rtol=1e-3, atol=1e-6)
 
 
@@ -407,23 +419,10 @@ def test_multigroup_full_information_ml_matches_lavaan(step, estimator):
         warnings.simplefilter("ignore")
         result = fit_groups(ROOT / "models/hs_cfa.lav", data, "school",
                             group_equal=STEPS[step], missing="ml", estimator=estimator)
-    theirs = pd.DataFrame(block["estimates"])
-    theirs["group"] = [labels[g - 1] if g > 0 else "" for g in theirs["group"]]
-    theirs["rhs"] = theirs["rhs"].fillna("")
-    merged = theirs.merge(result.estimates, on=["group", "lhs", "op", "rhs"],
-                          suffixes=("_lavaan", ""))
-    assert len(merged) == len(theirs)
+    merged = _merged_with_lavaan(result, block["estimates"], labels)
     np.testing.assert_allclose(merged["est"], merged["est_lavaan"], atol=1e-3, rtol=1e-3)
     np.testing.assert_allclose(merged["se"], merged["se_lavaan"], atol=1e-5, rtol=1e-3)
-    compared = 0
-    for name, value in result.fit_indices.items():
-        lavaan_name = {"loglik": "logl", "unrestricted_loglik": "unrestricted.logl"}.get(
-            name, name if name in block["fit"] else name.replace("_", "."))
-        if lavaan_name in block["fit"] and block["fit"][lavaan_name] is not None:
-            assert float(value) == pytest.approx(block["fit"][lavaan_name], rel=1e-3,
-                                                 abs=1e-6), name
-            compared += 1
-    assert compared >= 30
+    assert _compare_fit_measures(result.fit_indices, block["fit"]) >= 30
     assert not any(name.endswith("_robust") for name in result.fit_indices.index)
 
 
@@ -476,20 +475,7 @@ def test_multigroup_fiml_with_covariates_matches_lavaan(step):
         warnings.simplefilter("ignore")
         result = fit_groups(ROOT / reference["model"], pd.read_csv(ROOT / reference["data"]),
                             "school", group_equal=STEPS[step], missing="ml")
-    theirs = pd.DataFrame(block["estimates"])
-    theirs["group"] = [labels[g - 1] if g > 0 else "" for g in theirs["group"]]
-    theirs["rhs"] = theirs["rhs"].fillna("")
-    merged = theirs.merge(result.estimates, on=["group", "lhs", "op", "rhs"],
-                          suffixes=("_lavaan", ""))
-    assert len(merged) == len(theirs)
+    merged = _merged_with_lavaan(result, block["estimates"], labels)
     np.testing.assert_allclose(merged["est"], merged["est_lavaan"], atol=1e-3, rtol=1e-3)
     np.testing.assert_allclose(merged["se"], merged["se_lavaan"], atol=1e-5, rtol=1e-3)
-    compared = 0
-    for name, value in result.fit_indices.items():
-        lavaan_name = {"loglik": "logl", "unrestricted_loglik": "unrestricted.logl"}.get(
-            name, name if name in block["fit"] else name.replace("_", "."))
-        if lavaan_name in block["fit"] and block["fit"][lavaan_name] is not None:
-            assert float(value) == pytest.approx(block["fit"][lavaan_name], rel=1e-3,
-                                                 abs=1e-6), name
-            compared += 1
-    assert compared >= 30
+    assert _compare_fit_measures(result.fit_indices, block["fit"]) >= 30

@@ -182,12 +182,16 @@ def prepare_survey(
             f"only {complete.shape[0]} complete rows for {len(variables)} variables: the "
             "sample covariance matrix cannot be positive definite; collect more data or "
             "use fewer items")
-    constant = [c for c in variables if complete[c].nunique() <= 1]
+    _refuse_constant_columns(complete, variables)
+    return Survey(data=complete.reset_index(drop=True), n_total=int(frame.shape[0]),
+                  n_dropped=int(dropped), missing_by_column=missing_counts, notes=tuple(notes))
+
+
+def _refuse_constant_columns(rows: pd.DataFrame, variables: list[str]) -> None:
+    constant = [c for c in variables if rows[c].nunique() <= 1]
     if constant:
         raise DataError(f"column(s) {', '.join(constant)} are constant (zero variance) in the "
                         "rows used; drop these items from the model")
-    return Survey(data=complete.reset_index(drop=True), n_total=int(frame.shape[0]),
-                  n_dropped=int(dropped), missing_by_column=missing_counts, notes=tuple(notes))
 
 
 def _full_information_survey(frame: pd.DataFrame, variables: list[str],
@@ -207,10 +211,7 @@ def _full_information_survey(frame: pd.DataFrame, variables: list[str],
     if used.shape[0] <= len(variables):
         raise DataError(f"only {used.shape[0]} rows for {len(variables)} variables; collect "
                         "more data or use fewer items")
-    constant = [c for c in variables if used[c].nunique() <= 1]
-    if constant:
-        raise DataError(f"column(s) {', '.join(constant)} are constant (zero variance) in the "
-                        "rows used; drop these items from the model")
+    _refuse_constant_columns(used, variables)
     return Survey(data=used.reset_index(drop=True), n_total=int(frame.shape[0]),
                   n_dropped=int(dropped), missing_by_column=missing_counts, notes=tuple(notes),
                   missing="ml")
