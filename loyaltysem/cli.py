@@ -88,7 +88,48 @@ def _emit(payload: dict, summary: Any, output_format: str, out: Path | None) -> 
     _write(text, out)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+class _SafeGroup(click.Group):
+    """Every failure ends as one line on stderr, never a traceback (``--debug`` shows one).
+
+    Bad input (a loyaltysem error, an unreadable or unwritable file, input too
+    large to process) exits with status 2; anything else is a loyaltysem bug,
+    reported as such with exit status 1.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as error:  # noqa: BLE001 (the last line of defence; --debug re-raises)
+            if "--debug" in sys.argv[1:]:
+                raise
+            click.echo(f"error: {_describe_failure(error)}", err=True)
+            ctx.exit(1 if _is_internal(error) else EXIT_BAD_INPUT)
+
+
+def _is_internal(error: Exception) -> bool:
+    return not isinstance(error, (LoyaltySemError, OSError, RecursionError, MemoryError))
+
+
+def _describe_failure(error: Exception) -> str:
+    if isinstance(error, LoyaltySemError):
+        return _one_line(error)
+    if isinstance(error, OSError):
+        where = f"{error.filename}: " if error.filename else ""
+        return f"{where}{error.strerror or _one_line(error)}"
+    if isinstance(error, (RecursionError, MemoryError)):
+        return (f"the input is too large or too deeply nested to process "
+                f"({type(error).__name__}); simplify it")
+    return (f"internal error ({type(error).__name__}: {_one_line(error)[:300]}); this is a bug "
+            "in loyaltysem: rerun with --debug and report the traceback")
+
+
+@click.group(cls=_SafeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="loyaltysem")
 def main() -> None:
     """loyaltysem: structural equation models of customer loyalty, checked against lavaan."""

@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 
 from ..frame_rows import table_rows
+from ..exceptions import SpecificationError
+from ..spec.names import describe_bad_name, is_valid_name
 from ..spec.statements import format_number
 
 _PREFIX = "_lsp"
@@ -41,6 +43,12 @@ def semopy_description(table: pd.DataFrame) -> str:
     table : pandas.DataFrame
         From :func:`loyaltysem.spec.partable.build_parameter_table`.
 
+    Raises
+    ------
+    SpecificationError
+        If a name breaks the naming rule of :mod:`loyaltysem.spec.names`
+        (specs are checked when built; this guards every other way in).
+
     Returns
     -------
     str
@@ -51,6 +59,11 @@ def semopy_description(table: pd.DataFrame) -> str:
     for row in table_rows(table):
         if row.op == ":=" or row.exo:
             continue
+        for name in (row.lhs, row.rhs):  # defence in depth: semopy evaluates some lines
+            if not is_valid_name(name):
+                raise SpecificationError(describe_bad_name("variable", name))
+        if row.op not in ("=~", "~", "~~"):
+            raise SpecificationError(f"operator {row.op!r} cannot be handed to semopy")
         multiplier = f"{_PREFIX}{row.free}" if row.free > 0 else format_number(row.ustart)
         lines.append(f"{row.lhs} {row.op} {multiplier}*{row.rhs}")
     return "\n".join(lines)

@@ -48,7 +48,9 @@ def read_annotations(text: str, *, source: str | None = None) -> dict[str, Any]:
             chain, effect = parse_hypothesis_target(target)
             hypotheses.append(Hypothesis(identifier, chain=chain, sign=sign,  # type: ignore[arg-type]
                                          effect=effect, description=description))
-        elif key in ("name", "description"):
+        elif key == "description":  # several lines make one multi-line description
+            found[key] = f"{found[key]}\n{value}" if key in found else value
+        elif key == "name":
             found[key] = value
     if hypotheses:
         found["hypotheses"] = tuple(hypotheses)

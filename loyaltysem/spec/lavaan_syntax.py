@@ -21,7 +21,8 @@ import re
 from collections.abc import Iterable
 
 from ..exceptions import SpecificationError
-from .statements import Statement, is_valid_name
+from .names import describe_bad_name, is_valid_name
+from .statements import Statement
 
 _OPERATOR_PATTERN = re.compile(r"(:=|=~|~~|~\*~|<~|==|<|>|\|~|\||~)")
 _UNSUPPORTED = {
@@ -88,10 +89,8 @@ def _parse_modifiers(
             if kind == "start":
                 continue  # start values are accepted and ignored
             if not is_valid_name(argument):
-                raise SpecificationError(
-                    f"bad label {argument!r} in {term!r}: labels are names such as a or b_1",
-                    source=source, line=line,
-                )
+                raise SpecificationError(describe_bad_name("label", argument),
+                                         source=source, line=line)
             label = argument
         elif modifier.startswith("c("):
             raise SpecificationError(
@@ -151,6 +150,9 @@ def parse_lavaan(text: str, *, source: str | None = None) -> tuple[Statement, ..
     >>> [(s.rhs, s.label, s.fixed) for s in statements]
     [('x1', None, None), ('x2', 'a', None), ('x3', None, 0.5)]
     """
+    if not isinstance(text, str):
+        raise SpecificationError(f"lavaan syntax must be text, got {type(text).__name__}",
+                                 source=source)
     parsed: list[Statement] = []
     for line, statement in _logical_statements(text):
         match = _OPERATOR_PATTERN.search(statement)
@@ -177,7 +179,7 @@ def parse_lavaan(text: str, *, source: str | None = None) -> tuple[Statement, ..
             )
         if operator == ":=":
             if not is_valid_name(lhs_text):
-                raise SpecificationError(f"bad name {lhs_text!r} for a defined parameter",
+                raise SpecificationError(describe_bad_name("defined parameter", lhs_text),
                                          source=source, line=line)
             parsed.append(Statement(lhs_text, ":=", rhs_text, line=line))
             continue
@@ -185,11 +187,8 @@ def parse_lavaan(text: str, *, source: str | None = None) -> tuple[Statement, ..
         lhs_names = [name.strip() for name in re.split(r"[+,]", lhs_text)]
         for lhs in lhs_names:
             if not is_valid_name(lhs):
-                raise SpecificationError(
-                    f"bad variable name {lhs!r} in {statement!r}: names are letters, digits, "
-                    "'_' and '.', not starting with a digit",
-                    source=source, line=line,
-                )
+                raise SpecificationError(describe_bad_name("variable", lhs),
+                                         source=source, line=line)
         terms = []
         for term in _split_terms(rhs_text):
             if not term:
@@ -203,9 +202,8 @@ def parse_lavaan(text: str, *, source: str | None = None) -> tuple[Statement, ..
                     source=source, line=line,
                 )
             if not is_valid_name(rhs):
-                raise SpecificationError(
-                    f"bad variable name {rhs!r} in {statement!r}", source=source, line=line
-                )
+                raise SpecificationError(describe_bad_name("variable", rhs),
+                                         source=source, line=line)
             terms.append((rhs, *_parse_modifiers(modifiers, term, line, source)))
         for lhs in lhs_names:  # lavaan's order: every term of the first lhs, then the next
             for rhs, label, fixed, free_explicit in terms:

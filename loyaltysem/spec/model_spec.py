@@ -1,6 +1,7 @@
 """ModelSpec: a loyalty model, validated when it is built."""
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,7 +15,8 @@ from ..exceptions import SpecificationError
 from .expressions import ExpressionError, parse_expression
 from .lavaan_syntax import parse_lavaan, render_lavaan
 from .partable import VariableRoles, build_parameter_table, check_identification
-from .statements import Statement
+from .names import describe_bad_name, is_valid_name, text_problem
+from .statements import OPERATORS, Statement
 
 Sign = Literal["+", "-"]
 
@@ -120,7 +122,47 @@ class ModelSpec:
     def _error(self, message: str, line: int | None = None) -> SpecificationError:
         return SpecificationError(message, source=self.source, line=line)
 
+    def _check_names(self) -> None:
+        """The naming rule (:mod:`.names`) for every name, before anything else is looked at."""
+        def check(kind: str, name: object, line: int | None = None) -> None:
+            if not is_valid_name(name):
+                raise self._error(describe_bad_name(kind, name), line)
+
+        for statement in self.statements:
+            if statement.op not in OPERATORS:
+                raise self._error(f"unknown operator {statement.op!r}", statement.line)
+            check("defined effect" if statement.op == ":=" else "variable", statement.lhs,
+                  statement.line)
+            if statement.op != ":=":
+                check("variable", statement.rhs, statement.line)
+            if statement.label is not None:
+                check("label", statement.label, statement.line)
+            if statement.fixed is not None and not (
+                    isinstance(statement.fixed, (int, float)) and math.isfinite(statement.fixed)):
+                raise self._error(f"{statement.lhs} {statement.op} {statement.rhs}: the fixed "
+                                  f"value {statement.fixed!r} must be a finite number",
+                                  statement.line)
+        for hypothesis in self.hypotheses:
+            check("hypothesis id", hypothesis.id)
+            for name in hypothesis.chain:
+                check("construct", name)
+            if hypothesis.effect is not None:
+                check("defined effect", hypothesis.effect)
+            problem = text_problem(hypothesis.description, multiline=False)
+            if problem:
+                raise self._error(f"the description of hypothesis {hypothesis.id} {problem}")
+        for kind, text, multiline in (("model name", self.name, False),
+                                      ("description", self.description, True)):
+            problem = text_problem(text, multiline=multiline)
+            if problem:
+                raise self._error(f"the {kind} {problem}")
+        for construct, text in self.construct_descriptions.items():
+            problem = text_problem(text, multiline=True)
+            if problem:
+                raise self._error(f"the description of construct {construct!r} {problem}")
+
     def _check(self) -> None:
+        self._check_names()
         seen: dict[tuple[str, str, str], Statement] = {}
         for statement in self.statements:
             if statement.op != ":=" and statement.key in seen:
@@ -236,8 +278,9 @@ class ModelSpec:
     def to_lavaan(self) -> str:
         """Render as lavaan syntax; hypotheses become ``# @hypothesis`` comments."""
         header = [f"@name {self.name}"]
-        if self.description:
-            header += [line for line in self.description.strip().splitlines()]
+        if self.description.strip():
+            header += [f"@description {line}".rstrip()
+                       for line in self.description.strip().splitlines()]
         for hypothesis in self.hypotheses:
             target = hypothesis.effect if hypothesis.effect else " -> ".join(hypothesis.chain)
             text = f"@hypothesis {hypothesis.id}: {target} ({hypothesis.sign})"
@@ -252,6 +295,9 @@ class ModelSpec:
         """Build from lavaan syntax (``# @hypothesis`` comments are read too)."""
         from .annotations import read_annotations
 
+        if not isinstance(text, str):
+            raise SpecificationError(f"lavaan syntax must be text, got {type(text).__name__}",
+                                     source=source)
         annotations = read_annotations(text, source=source)
         return cls(
             statements=parse_lavaan(text, source=source),

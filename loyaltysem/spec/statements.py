@@ -6,27 +6,18 @@ model, the lavaan rendering) is built from that tuple.
 """
 from __future__ import annotations
 
-import keyword
 import math
-import re
 from dataclasses import dataclass
 from typing import Literal
+
+from .names import is_valid_name
+
+__all__ = ["OPERATORS", "Statement", "format_number", "is_valid_name"]
 
 Operator = Literal["=~", "~", "~~", ":="]
 
 #: Operators loyaltysem fits. Others of lavaan's are rejected with a reason.
 OPERATORS: tuple[str, ...] = ("=~", "~", "~~", ":=")
-
-_NAME = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
-
-
-def is_valid_name(name: str) -> bool:
-    """Return True if ``name`` can be a variable or label name.
-
-    Names follow lavaan and R: letters, digits, ``_`` and ``.``, not starting
-    with a digit.
-    """
-    return bool(_NAME.match(name)) and not keyword.iskeyword(name)
 
 
 @dataclass(frozen=True)
