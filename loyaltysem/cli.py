@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from .estimate.fit import Estimator
 
 EXIT_BAD_INPUT = 2
+#: Seeds of numpy's generators: 0 to 2**32 - 1 (a negative seed is refused by click, exit 2).
+SEED = click.IntRange(min=0, max=2**32 - 1)
 
 
 def _parse_na_values(values: tuple[str, ...]) -> list[float | str] | None:
@@ -153,7 +155,7 @@ def main() -> None:
               show_default=True, help="Standard errors: model-based, or nonparametric bootstrap.")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Bootstrap resamples (with --se bootstrap).")
-@click.option("--seed", type=int, default=None, help="Seed of the bootstrap / Monte Carlo draws.")
+@click.option("--seed", type=SEED, default=None, help="Seed of the bootstrap / Monte Carlo draws.")
 @click.option("--jobs", "n_jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Worker processes for the bootstrap (results do not depend on it).")
 @click.option("--ci", "ci_method", type=click.Choice(["delta", "percentile", "bca", "montecarlo"]),
@@ -235,7 +237,7 @@ def fit_command(spec: Path, data: str, na_values: tuple[str, ...], output_format
               help="Write the output to this file instead of the terminal.")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=0), default=1000, show_default=True,
               help="Bootstrap resamples for the HTMT intervals (0 to skip).")
-@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the HTMT bootstrap.")
+@click.option("--seed", type=SEED, default=1, show_default=True, help="Seed of the HTMT bootstrap.")
 @click.option("--method-factor/--no-method-factor", default=True, show_default=True,
               help="Fit the unmeasured latent method factor model.")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
@@ -342,7 +344,7 @@ def compare_paths_command(spec: Path, data: str, na_values: tuple[str, ...], gro
               show_default=True)
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=0), default=500, show_default=True,
               help="Resamples for the HTMT intervals.")
-@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--seed", type=SEED, default=1, show_default=True)
 @click.option("--group", default=None,
               help="Add a measurement-invariance section across the groups of this column.")
 @click.option("--missing", type=click.Choice(["listwise", "ml"]), default="listwise",
@@ -480,7 +482,7 @@ def _study_html(title: str, body: str, table: Any, simulated: bool) -> str:
               show_default=True, help="The population model (loyaltysem.data.synthetic).")
 @click.option("--n", "n_rows", type=click.IntRange(min=1), required=True,
               help="Number of respondents.")
-@click.option("--seed", type=int, required=True, help="Seed: the same seed, the same data.")
+@click.option("--seed", type=SEED, required=True, help="Seed: the same seed, the same data.")
 @click.option("--likert", "likert_points", type=click.IntRange(min=2), default=None,
               help="Discretize every item to a k-point scale (default: continuous).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
