@@ -105,6 +105,11 @@ class _SafeGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as error:  # one line, as every other error (click prints three)
+            where = error.ctx.command_path if error.ctx is not None else "loyaltysem"
+            click.echo(f"error: {_one_line(Exception(error.format_message()))} (see "
+                       f"'{where} --help')", err=True)
+            ctx.exit(EXIT_BAD_INPUT)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception as error:  # noqa: BLE001 (the last line of defence; --debug re-raises)

@@ -284,3 +284,18 @@ def test_rendered_specs_parse_back():
         assert again.hypotheses == spec.hypotheses
         assert again.name == spec.name
         assert again.description.split() == spec.description.split()
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["fit", ROOT / "models/hs_cfa.lav", "--data", "holzinger_swineford", "--seed", "-1"],
+     "'--seed': -1 is not in the range"),
+    (["nope"], "No such command 'nope'"),
+    (["fit"], "Missing argument 'SPEC'"),
+    (["fit", ROOT / "models/hs_cfa.lav", "--data", "holzinger_swineford", "--jobs", "0"],
+     "'--jobs'"),
+])
+def test_usage_errors_are_one_line(args, fragment):
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+    assert fragment in result.stderr and "--help" in result.stderr
