@@ -299,3 +299,16 @@ def test_usage_errors_are_one_line(args, fragment):
     assert result.exit_code == 2
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
     assert fragment in result.stderr and "--help" in result.stderr
+
+
+def test_unicode_names_fit_as_ascii_names():
+    """The rule admits letters of any script; semopy must handle them identically."""
+    unicode_names = ["zufr_ä1", "満足2", "Ω3", "x_4"]
+    data = survey(unicode_names, n=300)
+    with_unicode = fit("Zufriedenheit =~ zufr_ä1 + 満足2 + Ω3 + x_4", data)
+    ascii_data = data.set_axis(["a1", "a2", "a3", "a4"], axis=1)
+    with_ascii = fit("F =~ a1 + a2 + a3 + a4", ascii_data)
+    assert with_unicode.fit_indices["chisq"] == pytest.approx(with_ascii.fit_indices["chisq"],
+                                                              rel=1e-9)
+    np.testing.assert_allclose(with_unicode.estimates["est"], with_ascii.estimates["est"],
+                               rtol=1e-8)
