@@ -58,7 +58,7 @@ def _run(action: Callable[[], Any], debug: bool) -> Any:
         except LoyaltySemError as error:
             if debug:
                 raise
-            click.echo(f"error: {error}", err=True)
+            click.echo(f"error: {_one_line(error)}", err=True)
             sys.exit(EXIT_BAD_INPUT)
     for warning in caught:
         if issubclass(warning.category, (LoyaltySemWarning, DeprecationWarning,
@@ -405,22 +405,54 @@ def robust_run_command(study: Path, directory: Path | None, n_jobs: int, schedul
                        dry_run: bool, force: bool, retry_errors: bool, progress: bool,
                        debug: bool) -> None:
     """Run (or resume) the study in STUDY; finished tasks are kept across crashes."""
-    from .robustness import PlanChangedError, describe_plan, run_study
+    from .robustness import describe_plan, run_study
 
     if dry_run:
         plan = _run(lambda: describe_plan(study), debug)
         click.echo(plan.to_string(index=False))
         click.echo(f"{int(plan['tasks'].sum())} tasks")
         return
-    try:
-        summary = _run(lambda: run_study(study, directory, n_jobs=n_jobs, force=force,
-                                         progress=progress, scheduler=scheduler,
-                                         retry_errors=retry_errors), debug)
-    except PlanChangedError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(EXIT_BAD_INPUT)
+    summary = _run(lambda: run_study(study, directory, n_jobs=n_jobs, force=force,
+                                     progress=progress, scheduler=scheduler,
+                                     retry_errors=retry_errors), debug)
+    repaired = (f", {summary.repaired} unreadable results repaired (run again)"
+                if summary.repaired else "")
     click.echo(f"{summary.executed} tasks run, {summary.already_done} already done, "
-               f"{summary.planned} planned; results in {summary.directory}", err=True)
+               f"{summary.planned} planned{repaired}; results in {summary.directory}", err=True)
+
+
+def _check_summary_out(out: Path, directory: Path, meta: dict[str, str]) -> None:
+    """Refuse an ``--out`` that is the study's store, its lock, its study file or a folder."""
+    from .exceptions import SpecificationError
+
+    target = out.resolve()
+    protected = {(directory / name).resolve() for name in
+                 ("results.sqlite", "results.sqlite-journal", "results.sqlite-wal",
+                  "results.sqlite-shm", "results.lock")}
+    if meta.get("study"):
+        protected.add(Path(meta["study"]).resolve())
+    if target in protected:
+        raise SpecificationError(f"--out {str(out)!r} is the study's own "
+                                 f"{'study file' if target.suffix != '.sqlite' else 'store'}; "
+                                 "choose another file, e.g. --out summary.html")
+    if target.is_dir():
+        raise SpecificationError(f"--out {str(out)!r} is a folder; name a file in it")
+    if not target.parent.is_dir():
+        raise SpecificationError(f"--out {str(out)!r}: the folder {str(out.parent)!r} does "
+                                 "not exist; create it first")
+
+
+def _no_task_ok_note(results: Any) -> str:
+    """A note when no task finished ok (e.g. all failed): the first error and the fix."""
+    if not results.empty and (results["status"] == "ok").any():
+        return ""
+    if results.empty:
+        return "The store holds no results yet: run the study (loyaltysem robust run STUDY)."
+    errors = results.loc[results["status"] == "error", "message"].astype(str)
+    first = (errors.iloc[0].splitlines() or [""])[0][:200] if len(errors) else ""
+    return (f"No task finished ok ({results['task'].nunique()} tasks"
+            + (f"; first error: {first}" if first else "")
+            + "): fix the cause, then rerun with --retry-errors.")
 
 
 @robust_group.command("summarize")
@@ -428,25 +460,28 @@ def robust_run_command(study: Path, directory: Path | None, n_jobs: int, schedul
 @click.option("--format", "output_format", type=click.Choice(["text", "markdown", "html"]),
               default="text", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
-def robust_summarize_command(directory: Path, output_format: str, out: Path | None) -> None:
+@click.option("--debug", is_flag=True, hidden=True)
+def robust_summarize_command(directory: Path, output_format: str, out: Path | None,
+                             debug: bool) -> None:
     """Summarize a study directory: per statistic and condition."""
-    from .robustness import load_results, status_counts, summarize
+    from .robustness import status_counts, summarize
+    from .robustness.power import power_table
+    from .robustness.store import read_store
     from .summary import Summary
 
-    try:
-        results = load_results(directory)
-    except FileNotFoundError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(EXIT_BAD_INPUT)
-    from .robustness.power import power_table
-
-    simulated = results["sample"].str.startswith("simulate").any()
+    results, meta = _run(lambda: read_store(directory), debug)
+    if out is not None:
+        _run(lambda: _check_summary_out(out, directory, meta), debug)
+    simulated = bool("sample" in results and results["sample"].str.startswith("simulate").any())
     table = power_table(results) if simulated else summarize(results)
     sections = [("Tasks", status_counts(results)),
                 ("Monte Carlo power" if simulated else "Statistics", table)]
     summary = Summary(f"Robustness study: {directory.name}", tuple(sections))
     text = {"text": summary.as_text, "markdown": summary.as_markdown,
             "html": summary.as_html}[output_format]()
+    note = _no_task_ok_note(results)
+    if note:
+        click.echo(f"note: {note}", err=True)
     if output_format == "html":
         text = _study_html(summary.title, text, table, simulated)
     _write(text, out)
@@ -454,6 +489,7 @@ def robust_summarize_command(directory: Path, output_format: str, out: Path | No
 
 def _study_html(title: str, body: str, table: Any, simulated: bool) -> str:
     """A self-contained HTML page: the tables and a figure (power curves or a forest plot)."""
+    import html
     import io
 
     import matplotlib
@@ -463,12 +499,17 @@ def _study_html(title: str, body: str, table: Any, simulated: bool) -> str:
 
     from .plot import forest_plot, power_curve
 
+    title = html.escape(title)
+    if table.empty:   # nothing finished ok: the tables alone
+        return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}"
+                "</title></head><body style='font-family: sans-serif'>" + body + "</body></html>")
     if simulated:
         figure = power_curve(table)
     else:
         rows = table[(table["sample"] == "bootstrap") & ~table["statistic"].str.endswith(":=")]
-        rows = rows.assign(label=rows["statistic"] + " | " + rows["variant"] + " | "
-                           + rows["estimator"] + " | " + rows["group"])
+        rows = rows.assign(label=(rows["statistic"] + " | " + rows["variant"] + " | "
+                                  + rows["estimator"] + " | " + rows["group"])
+                           .str.replace("$", r"\$", regex=False))   # no mathtext from names
         figure = forest_plot(rows.head(40), label="label", estimate="full_estimate",
                              lower="lower", upper="upper",
                              title="Paths across conditions (bootstrap percentile intervals)")
