@@ -75,3 +75,7 @@ class MissingValueWarning(LoyaltySemWarning):
 
 class IdentificationWarning(LoyaltySemWarning):
     """The information matrix is singular: some parameters are not identified."""
+
+
+class StoreError(LoyaltySemError, RuntimeError):
+    """A robustness study's result store cannot be used (locked, damaged, unwritable...)."""

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from .config import StudyConfig, load_study
 from .runner import describe_plan, run_study
-from .store import PlanChangedError, ResultStore
+from .store import PlanChangedError, ResultStore, StoreLockedError
 from .summarize import load_results, status_counts, summarize
 
-__all__ = ["PlanChangedError", "ResultStore", "StudyConfig", "describe_plan", "load_results",
+__all__ = ["PlanChangedError", "ResultStore", "StoreLockedError", "StudyConfig", "describe_plan", "load_results",
            "load_study", "run_study", "status_counts", "summarize"]

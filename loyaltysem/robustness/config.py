@@ -26,11 +26,17 @@ simulation:
   replications: 200
   likert_points: null            # or 7: discretized items
 ```
+
+Every field is checked here, once, before anything is allocated: types,
+known values and the sizes below (:data:`LIMITS`). The ``name`` is one
+folder name (letters, digits, ``_``, ``-``, ``.``; no path separators, no
+``..``): the store lives in ``results/<name>`` beside the study file.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +48,22 @@ from ..exceptions import SpecificationError
 _KEYS = {"name", "seed", "model", "data", "na_values", "variants", "estimators", "samples", "groups",
          "simulation", "missing"}
 POPULATIONS = ("loyalty_chain",)
+ESTIMATORS = ("ML", "MLR", "MLM")
+
+#: Upper bounds of the sizes a study may ask for (checked before any allocation).
+LIMITS = {
+    "bootstrap": 100_000,        # resamples of one {bootstrap: B} entry
+    "replications": 100_000,     # of a subsample entry or of a simulation
+    "subsample": 10_000_000,     # a subsample size (rows)
+    "sample_sizes": 100_000,     # rows of one simulated sample
+    "likert_points": 101,
+    "variants": 100,
+    "na_values": 100,
+    "tasks": 500_000,            # tasks of the whole plan
+    "study_file_bytes": 1_000_000,
+}
+_NAME = re.compile(r"\w[\w.-]{0,99}")
+_PATH_VARIANT = re.compile(r"\s*(\w+)\s*->\s*(\w+)\s*")
 
 
 @dataclass(frozen=True)
@@ -64,7 +86,12 @@ class StudyConfig:
     @property
     def digest(self) -> str:
         """A hash of everything that defines the plan (refuses resuming a changed study)."""
-        payload = json.dumps({"seed": self.seed, "model": Path(self.model).read_text(),
+        try:
+            model = Path(self.model).read_bytes().decode("utf-8", errors="surrogateescape")
+        except OSError as error:
+            raise SpecificationError(f"cannot read the model file {str(self.model)!r} "
+                                     f"({error.strerror}); check the study's model:") from None
+        payload = json.dumps({"seed": self.seed, "model": model,
                               "data": self.data, "na_values": list(self.na_values),
                               "variants": list(map(str, self.variants)),
                               "estimators": list(self.estimators),
@@ -75,60 +102,248 @@ class StudyConfig:
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """A safe loader that refuses anchors and aliases (no alias bombs)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D102
+        if self.check_event(yaml.events.AliasEvent):
+            event = self.peek_event()
+            raise SpecificationError(
+                f"line {event.start_mark.line + 1}: YAML aliases (*name) are not allowed in a "
+                "study file; write the value out")
+        return super().compose_node(parent, index)
+
+
+def _fail(path: Path, message: str) -> SpecificationError:
+    return SpecificationError(message, source=str(path))
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    """The study file's top-level mapping (size, encoding and YAML checked)."""
+    try:
+        if not path.is_file():
+            raise SpecificationError(f"study file {str(path)!r} not found; check the path")
+        if path.stat().st_size > LIMITS["study_file_bytes"]:
+            raise _fail(path, f"the study file is larger than {LIMITS['study_file_bytes']:,} "
+                              "bytes; a study file is a short YAML file")
+        raw = path.read_bytes()
+    except OSError as error:
+        raise SpecificationError(f"cannot read the study file {str(path)!r} ({error.strerror}); "
+                                 "check its permissions") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _fail(path, f"not UTF-8 text (byte {error.start}); a study file is a YAML text "
+                          "file saved as UTF-8") from None
+    if "\x00" in text:
+        raise _fail(path, "the study file holds NUL bytes; a study file is a YAML text file")
+    try:
+        data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+    except SpecificationError as error:
+        raise _fail(path, str(error)) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or "malformed YAML"
+        raise _fail(path, f"not valid YAML{where}: {problem}; fix the study file") from None
+    except (TypeError, ValueError, RecursionError):
+        raise _fail(path, "not valid YAML (unhashable or too deeply nested keys); "
+                          "fix the study file") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise _fail(path, f"the study file must be a mapping of keys ({sorted(_KEYS)}); "
+                          f"got a {type(data).__name__}")
+    bad_keys = [key for key in data if not isinstance(key, str)]
+    if bad_keys:
+        raise _fail(path, f"keys must be text; got {bad_keys[0]!r}; known keys: {sorted(_KEYS)}")
+    return data
+
+
+def _integer(path: Path, name: str, value: Any, low: int, high: int) -> int:
+    """``value`` as an int in ``[low, high]`` (bool and float refused)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _fail(path, f"{name} must be a whole number between {low:,} and {high:,}; "
+                          f"got {value!r}")
+    if not low <= value <= high:
+        raise _fail(path, f"{name} = {value:,} is outside the limit {low:,}..{high:,}; "
+                          f"use at most {high:,} (split a larger study into several)")
+    return value
+
+
+def _text(path: Path, name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(path, f"{name} must be a non-empty text; got {value!r}")
+    if "\x00" in value or "\n" in value:
+        raise _fail(path, f"{name} must be one line of text without control characters")
+    return value
+
+
+def _as_list(path: Path, name: str, value: Any, example: str) -> list:
+    if isinstance(value, (str, int, float, dict)) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise _fail(path, f"{name} must be a non-empty list, e.g. {name}: {example}; "
+                          f"got {value!r}")
+    return value
+
+
+def _name(path: Path, raw: dict[str, Any]) -> str:
+    name = raw.get("name", path.stem)
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or ".." in name:
+        raise _fail(path, f"name {name!r} must be one folder name of letters, digits, '_', '-' "
+                          "or '.' (no path separators, no '..', at most 100 characters), "
+                          "e.g. name: corp_rep_robustness; use --out to choose another folder")
+    return name
+
+
+def _file(path: Path, key: str, value: Any) -> Path:
+    """A file named in the study, relative to the study file; checked to exist."""
+    text = _text(path, key, value)
+    resolved = (path.parent / text).resolve()
+    if not resolved.is_file():
+        raise _fail(path, f"{key} file {str(resolved)!r} not found; {key}: is relative to "
+                          "the study file")
+    return resolved
+
+
+def _variants(path: Path, value: Any) -> tuple:
+    variants = _as_list(path, "variants", value, "[baseline, drop_each_item]")
+    if len(variants) > LIMITS["variants"]:
+        raise _fail(path, f"{len(variants)} variants is more than the limit "
+                          f"{LIMITS['variants']}; split the study")
+    hint = ("use baseline, drop_each_item, {add_path: 'A -> B'}, {remove_path: 'A -> B'} "
+            "or {spec: file}")
+    out: list = []
+    for variant in variants:
+        if variant in ("baseline", "drop_each_item"):
+            out.append(variant)
+            continue
+        if not isinstance(variant, dict) or len(variant) != 1 or not isinstance(
+                next(iter(variant)), str):
+            raise _fail(path, f"unknown variant {variant!r}; {hint}")
+        (kind, target), = variant.items()
+        if kind in ("add_path", "remove_path"):
+            if not isinstance(target, str) or not _PATH_VARIANT.fullmatch(target):
+                raise _fail(path, f"{kind} must be a path 'A -> B' between two construct "
+                                  f"names; got {target!r}")
+            out.append({kind: target})
+        elif kind == "spec":
+            out.append({"spec": str(_file(path, "variant spec", target))})
+        else:
+            raise _fail(path, f"unknown variant {variant!r}; {hint}")
+    return tuple(out)
+
+
+def _estimators(path: Path, value: Any) -> tuple:
+    estimators = _as_list(path, "estimators", value, "[ML, MLR]")
+    bad = [e for e in estimators if e not in ESTIMATORS]
+    if bad:
+        raise _fail(path, f"unknown estimator(s) {bad}; use ML, MLR or MLM")
+    if len(set(estimators)) != len(estimators):
+        raise _fail(path, f"estimators {estimators} lists one twice; name each once")
+    return tuple(estimators)
+
+
+def _sample(path: Path, sample: Any) -> Any:
+    """One entry of ``samples``, checked (kinds, keys, types and sizes)."""
+    hint = "use full, {bootstrap: B}, jackknife or {subsample: [n, ...], replications: R}"
+    if sample in ("full", "jackknife"):
+        return sample
+    if not isinstance(sample, dict) or not sample:
+        raise _fail(path, f"unknown sample kind {sample!r}; {hint}")
+    if "bootstrap" in sample:
+        if set(sample) != {"bootstrap"}:
+            raise _fail(path, f"a bootstrap sample takes only 'bootstrap: B'; got {sample!r}")
+        _integer(path, "samples: bootstrap", sample["bootstrap"], 1, LIMITS["bootstrap"])
+        return dict(sample)
+    if "subsample" in sample:
+        extra = set(sample) - {"subsample", "replications"}
+        if extra:
+            raise _fail(path, f"unknown key(s) {sorted(map(str, extra))} in a subsample; "
+                              "use subsample: [n, ...] and replications: R")
+        sizes = sample["subsample"] if isinstance(sample["subsample"], list) else [
+            sample["subsample"]]
+        if not sizes:
+            raise _fail(path, "subsample needs at least one size, e.g. subsample: [100, 200]")
+        for size in sizes:
+            _integer(path, "samples: subsample size", size, 2, LIMITS["subsample"])
+        _integer(path, "samples: replications", sample.get("replications", 20), 1,
+                 LIMITS["replications"])
+        return dict(sample)
+    raise _fail(path, f"unknown sample kind {sample!r}; {hint}")
+
+
+def _simulation(path: Path, value: Any) -> dict:
+    if not isinstance(value, dict) or value.get("population") not in POPULATIONS:
+        raise _fail(path, f"simulation needs a population, one of {POPULATIONS}")
+    extra = set(value) - {"population", "sample_sizes", "replications", "likert_points"}
+    if extra:
+        raise _fail(path, f"unknown key(s) {sorted(map(str, extra))} in simulation; use "
+                          "population, sample_sizes, replications, likert_points")
+    sizes = value.get("sample_sizes")
+    if not isinstance(sizes, list) or not sizes:
+        raise _fail(path, "simulation needs sample_sizes, e.g. [100, 200, 500]")
+    for size in sizes:
+        _integer(path, "simulation: sample_sizes", size, 10, LIMITS["sample_sizes"])
+    _integer(path, "simulation: replications", value.get("replications", 200), 1,
+             LIMITS["replications"])
+    if value.get("likert_points") is not None:
+        _integer(path, "simulation: likert_points", value["likert_points"], 2,
+                 LIMITS["likert_points"])
+    return dict(value)
+
+
+def _na_values(path: Path, value: Any) -> tuple:
+    if value is None:
+        return ()
+    codes = _as_list(path, "na_values", value, "[-99]")
+    if len(codes) > LIMITS["na_values"]:
+        raise _fail(path, f"{len(codes)} na_values is more than the limit {LIMITS['na_values']}")
+    for code in codes:
+        if isinstance(code, bool) or not isinstance(code, (int, float, str)):
+            raise _fail(path, f"na_values holds {code!r}; list numbers or texts, e.g. [-99, NA]")
+    return tuple(codes)
+
+
 def load_study(path: str | Path) -> StudyConfig:
     """Read and check a study YAML file.
 
     Raises
     ------
     SpecificationError
-        Unknown keys, a missing model file, unknown estimators or sample kinds.
+        Anything wrong in the file: encoding, YAML, unknown keys, wrong types,
+        unknown estimators, variants or sample kinds, sizes beyond :data:`LIMITS`,
+        a missing model or data file. One line, naming the field and the fix.
     """
     path = Path(path)
-    if not path.is_file():
-        raise SpecificationError(f"study file {str(path)!r} not found")
-    try:
-        raw: dict[str, Any] = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as error:
-        raise SpecificationError(f"not valid YAML: {error}", source=str(path)) from error
+    raw = _read_yaml(path)
     unknown = set(raw) - _KEYS
     if unknown:
-        raise SpecificationError(f"unknown key(s) {sorted(unknown)}; known: {sorted(_KEYS)}",
-                                 source=str(path))
-    simulation = raw.get("simulation")
+        raise _fail(path, f"unknown key(s) {sorted(unknown)}; known: {sorted(_KEYS)}")
+    simulation = None if raw.get("simulation") is None else _simulation(path, raw["simulation"])
     for key in ("model",) if simulation else ("model", "data"):
         if key not in raw:
-            raise SpecificationError(f"the study needs '{key}'", source=str(path))
-    if simulation is not None:
-        if not isinstance(simulation, dict) or simulation.get("population") not in POPULATIONS:
-            raise SpecificationError(f"simulation needs a population, one of {POPULATIONS}",
-                                     source=str(path))
-        if not simulation.get("sample_sizes"):
-            raise SpecificationError("simulation needs sample_sizes, e.g. [100, 200, 500]",
-                                     source=str(path))
-    model = (path.parent / raw["model"]).resolve()
-    if not model.is_file():
-        raise SpecificationError(f"model file {str(model)!r} not found", source=str(path))
-    data = str(raw.get("data", ""))
-    if data and (path.parent / data).is_file():
-        data = str((path.parent / data).resolve())
-    estimators = tuple(raw.get("estimators", ["ML"]))
-    bad = [e for e in estimators if e not in ("ML", "MLR", "MLM")]
-    if bad:
-        raise SpecificationError(f"unknown estimator(s) {bad}; use ML, MLR or MLM", source=str(path))
-    missing = str(raw.get("missing", "listwise"))
+            raise _fail(path, f"the study needs '{key}'")
+    model = _file(path, "model", raw["model"])
+    data = ""
+    if raw.get("data") is not None:
+        data = _text(path, "data", raw["data"] if not isinstance(raw["data"], (int, float))
+                     else str(raw["data"]))
+        if (path.parent / data).is_file():
+            data = str((path.parent / data).resolve())
+    missing = raw.get("missing", "listwise")
     if missing not in ("listwise", "ml"):
-        raise SpecificationError(f"missing must be 'listwise' or 'ml'; got {missing!r}",
-                                 source=str(path))
-    samples = tuple(raw.get("samples", ["full"]))
-    for sample in samples:
-        kind = sample if isinstance(sample, str) else next(iter(sample), None)
-        if kind not in ("full", "bootstrap", "jackknife", "subsample"):
-            raise SpecificationError(f"unknown sample kind {sample!r}; use full, "
-                                     "{bootstrap: B}, jackknife or {subsample: [n, ...]}",
-                                     source=str(path))
-    return StudyConfig(name=str(raw.get("name", path.stem)), seed=int(raw.get("seed", 1)),
-                       model=model, data=data, na_values=tuple(raw.get("na_values") or ()),
-                       variants=tuple(raw.get("variants", ["baseline"])), estimators=estimators,
+        raise _fail(path, f"missing must be 'listwise' or 'ml'; got {missing!r}")
+    groups = raw.get("groups")
+    if groups is not None:
+        groups = _text(path, "groups", groups)
+    samples = tuple(_sample(path, s) for s in _as_list(path, "samples", raw.get("samples", ["full"]),
+                                                       "[full, {bootstrap: 200}]"))
+    seed = _integer(path, "seed", raw.get("seed", 1), 0, 2**63 - 1)
+    return StudyConfig(name=_name(path, raw), seed=seed, model=model, data=data,
+                       na_values=_na_values(path, raw.get("na_values")),
+                       variants=_variants(path, raw.get("variants", ["baseline"])),
+                       estimators=_estimators(path, raw.get("estimators", ["ML"])),
                        samples=samples if simulation is None else ("simulate",),
-                       groups=raw.get("groups"), simulation=simulation, source=path,
-                       missing=missing)
+                       groups=groups, simulation=simulation, source=path, missing=missing)

@@ -70,6 +70,9 @@ def power_table(results: pd.DataFrame) -> pd.DataFrame:
     supported; for paths and defined effects the share with p < .05. With
     its Monte Carlo standard error ``sqrt(p (1 - p) / R)``.
     """
+    columns = ["statistic", "variant", "estimator", "n", "power", "replications", "mc_se"]
+    if results.empty or "statistic" not in results or "pvalue" not in results:
+        return pd.DataFrame(columns=columns)   # no replication finished ok
     ok = results[(results["status"] == "ok") & results["sample"].str.startswith("simulate")].copy()
     ok = ok[ok["statistic"] != "fit"]
     ok["n"] = ok["sample"].str.split().str[1].astype(int)

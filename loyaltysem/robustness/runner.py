@@ -8,9 +8,12 @@ the number of workers.
 """
 from __future__ import annotations
 
+import os
+import threading
+import time
 import warnings
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -22,11 +25,11 @@ from threadpoolctl import threadpool_limits
 from ..data.registry import resolve_data
 from ..estimate import FitResult, fit
 from ..estimate.fit import Estimator
-from ..exceptions import LoyaltySemError
+from ..exceptions import LoyaltySemError, SpecificationError
 from ..frame_rows import table_rows
-from ..spec import ModelSpec, load_spec
+from ..spec import ModelSpec
 from .config import StudyConfig, load_study
-from .plan import Task, make_plan, model_variants
+from .plan import Task, load_model_file, make_plan, model_variants
 from .store import ResultStore
 
 _CHUNK = 20
@@ -41,19 +44,38 @@ class StudyContext:
     data: pd.DataFrame
 
 
-def prepare(config: StudyConfig) -> tuple[StudyContext, list[Task]]:
-    """Load the model and data of a study and make its plan."""
-    spec = load_spec(config.model)
-    if config.simulation is not None:
-        data = pd.DataFrame()
-        return (StudyContext(config, model_variants(spec, config.variants), data),
-                make_plan(config, data, model_variants(spec, config.variants)))
-    data = resolve_data(config.data, na_values=list(config.na_values) or None)
-    if config.na_values:
-        from ..data.survey import read_table
+def _load_data(config: StudyConfig) -> pd.DataFrame:
+    """The study's data; errors name the source but never echo the file's content."""
+    try:
+        data = resolve_data(config.data, na_values=list(config.na_values) or None)
+        if config.na_values:
+            from ..data.survey import read_table
 
-        data = read_table(data, na_values=list(config.na_values))
+            data = read_table(data, na_values=list(config.na_values))
+        return data
+    except (LoyaltySemError, ValueError, OSError, UnicodeError, MemoryError) as error:
+        if not Path(config.data).is_file():   # a dataset name: the message shows only names
+            raise SpecificationError(f"the study's data: {str(error).splitlines()[0][:300]}",
+                                     source=str(config.source)) from None
+        raise SpecificationError(
+            f"the study's data file {config.data!r} cannot be read as survey data "
+            f"({type(error).__name__}); see the details with: loyaltysem fit <model> "
+            f"--data {config.data}", source=str(config.source)) from None
+
+
+def prepare(config: StudyConfig) -> tuple[StudyContext, list[Task]]:
+    """Load the model and data of a study and make its plan (its size checked first)."""
+    spec = load_model_file(str(config.model))
     variants = model_variants(spec, config.variants)
+    data = pd.DataFrame() if config.simulation is not None else _load_data(config)
+    if config.simulation is None:
+        needed = dict.fromkeys(v for spec in variants.values() for v in spec.observed_variables)
+        absent = [name for name in needed if name not in data.columns]
+        if absent:   # names from the model only: the data file's header is never echoed
+            raise SpecificationError(
+                f"the study's data {config.data!r} lacks the model's variable(s) "
+                f"{absent[:10]}{' ...' if len(absent) > 10 else ''}; point data: at the "
+                "survey that holds them", source=str(config.source))
     return StudyContext(config, variants, data), make_plan(config, data, variants)
 
 
@@ -161,10 +183,31 @@ def _worker_for(context: StudyContext) -> _Worker:
     return _WORKERS[key]
 
 
+def _watch_parent() -> None:
+    """In a worker: exit as soon as the process that started it is gone (e.g. ``kill -9``).
+
+    A worker blocked on its task queue would otherwise live on, re-parented to
+    PID 1; a daemon thread polls the parent pid twice a second.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="loyaltysem-parent-watch", daemon=True).start()
+
+
 def default_directory(config: StudyConfig) -> Path:
-    """``<study file folder>/results/<study name>``."""
-    base = config.source.parent if config.source else Path.cwd()
-    return base / "results" / config.name
+    """``<study file folder>/results/<study name>`` (the name is one folder name)."""
+    base = (config.source.parent if config.source else Path.cwd()).resolve() / "results"
+    directory = (base / config.name).resolve()
+    if directory.parent != base:
+        raise SpecificationError(f"name {config.name!r} would put the store outside "
+                                 f"{str(base)!r}; use a plain folder name",
+                                 source=str(config.source) if config.source else None)
+    return directory
 
 
 @dataclass(frozen=True)
@@ -175,6 +218,7 @@ class RunSummary:
     planned: int
     already_done: int
     executed: int
+    repaired: int = 0
 
 
 def run_study(study: str | Path | StudyConfig, directory: str | Path | None = None, *,
@@ -207,41 +251,52 @@ def run_study(study: str | Path | StudyConfig, directory: str | Path | None = No
     config = study if isinstance(study, StudyConfig) else load_study(study)
     directory = Path(directory) if directory is not None else default_directory(config)
     context, tasks = prepare(config)
-    store = ResultStore(directory, config.digest, force=force)
-    done = store.done(include_errors=not retry_errors)
-    todo = [t for t in tasks if t.key not in done]
-    todo.sort(key=lambda t: (t.condition, t.key))
-    if limit is not None:
-        todo = todo[:limit]
-    chunks = [todo[i:i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
-    bar = tqdm(total=len(todo), desc=config.name, unit="task", disable=not progress)
+    store = ResultStore(directory, config.digest, force=force, study=config.source)
     try:
-        if scheduler is not None:
-            from distributed import Client
-            from distributed import as_completed as dask_completed
-
-            with Client(scheduler) as client:
-                shared = client.scatter(context, broadcast=True)
-                futures = [client.submit(_run_chunk, shared, chunk, pure=False) for chunk in chunks]
-                for future in dask_completed(futures):
-                    records = future.result()
-                    store.write(records)
-                    bar.update(len(records))
-        elif n_jobs == 1:
-            for chunk in chunks:
-                store.write(_run_chunk(context, chunk))
-                bar.update(len(chunk))
-        else:
-            with ProcessPoolExecutor(max_workers=n_jobs) as pool:
-                futures = [pool.submit(_run_chunk, context, chunk) for chunk in chunks]
-                for future in as_completed(futures):
-                    records = future.result()
-                    store.write(records)
-                    bar.update(len(records))
+        done = store.done(include_errors=not retry_errors)
+        todo = [t for t in tasks if t.key not in done]
+        todo.sort(key=lambda t: (t.condition, t.key))
+        if limit is not None:
+            todo = todo[:limit]
+        chunks = [todo[i:i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
+        bar = tqdm(total=len(todo), desc=config.name, unit="task", disable=not progress)
+        try:
+            _execute(context, chunks, store, bar, n_jobs=n_jobs, scheduler=scheduler)
+        finally:
+            bar.close()
     finally:
-        bar.close()
         store.close()
-    return RunSummary(directory, len(tasks), len(done), len(todo))
+    return RunSummary(directory, len(tasks), len(done), len(todo), store.repaired)
+
+
+def _execute(context: StudyContext, chunks: list[list[Task]], store: ResultStore, bar: Any, *,
+             n_jobs: int, scheduler: str | None) -> None:
+    """Run the chunks (here, in local workers or on dask) and store each as it finishes."""
+    if scheduler is not None:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+
+        with Client(scheduler) as client:
+            shared = client.scatter(context, broadcast=True)
+            futures = [client.submit(_run_chunk, shared, chunk, pure=False) for chunk in chunks]
+            for future in dask_completed(futures):
+                records = future.result()
+                store.write(records)
+                bar.update(len(records))
+    elif n_jobs == 1:
+        for chunk in chunks:
+            store.write(_run_chunk(context, chunk))
+            bar.update(len(chunk))
+    else:
+        pool = ProcessPoolExecutor(max_workers=n_jobs, initializer=_watch_parent)
+        try:
+            pending: list[Future] = [pool.submit(_run_chunk, context, chunk) for chunk in chunks]
+            for future in as_completed(pending):
+                records = future.result()
+                store.write(records)
+                bar.update(len(records))
+        finally:   # on a store fault: drop the queued chunks instead of running them all
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def describe_plan(study: str | Path) -> pd.DataFrame:

@@ -14,29 +14,34 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .store import ResultStore
+from .store import read_store
+
+_COLUMNS = ["statistic", "variant", "estimator", "group", "sample", "tasks", "full_estimate",
+            "mean", "sd", "lower", "upper", "share_significant", "sign_stability"]
 
 
 def load_results(directory: str | Path) -> pd.DataFrame:
-    """Every stored row of a study directory (digest not checked: read-only use)."""
-    import sqlite3
+    """Every stored row of a study directory (digest not checked: read-only use).
 
-    path = Path(directory) / "results.sqlite"
-    if not path.is_file():
-        raise FileNotFoundError(f"no results.sqlite in {str(directory)!r}: run the study first")
-    digest = sqlite3.connect(path).execute("SELECT value FROM meta WHERE key='digest'").fetchone()[0]
-    store = ResultStore(directory, digest)
-    try:
-        return store.frame()
-    finally:
-        store.close()
+    Raises
+    ------
+    StoreError
+        No store in ``directory``, or a damaged one (one line, with the fix).
+    """
+    return read_store(directory)[0]
 
 
 def summarize(results: pd.DataFrame) -> pd.DataFrame:
-    """Per statistic and condition: estimate, interval, sign stability, share significant."""
+    """Per statistic and condition: estimate, interval, sign stability, share significant.
+
+    Empty (with its columns) when no task finished ``ok`` — e.g. every task
+    ended in an error: see :func:`status_counts` and the tasks' messages.
+    """
+    if results.empty or "statistic" not in results or "est" not in results:
+        return pd.DataFrame(columns=_COLUMNS)
     ok = results[(results["status"] == "ok") & (results["statistic"] != "fit")].copy()
     if ok.empty:
-        return pd.DataFrame()
+        return pd.DataFrame(columns=_COLUMNS)
     ok["kind"] = ok["sample"].str.split().str[0]
     keys = ["statistic", "variant", "estimator", "group"]
     full = ok[ok["kind"] == "full"].set_index(keys)["est"]
@@ -58,5 +63,7 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
 
 def status_counts(results: pd.DataFrame) -> pd.DataFrame:
     """Tasks by status (ok / not converged / error)."""
+    if results.empty:
+        return pd.DataFrame({"status": pd.Series(dtype=str), "tasks": pd.Series(dtype=int)})
     tasks = results.drop_duplicates("task")
     return tasks["status"].value_counts().rename("tasks").reset_index()
