@@ -38,14 +38,43 @@ def _parse_na_values(values: tuple[str, ...]) -> list[float | str] | None:
     return parsed or None
 
 
+#: the parameters of a command that name a file it reads, and how a message calls each
+_INPUT_PARAMETERS = (("spec", "the spec file"), ("data", "the data file"),
+                     ("study", "the study file"))
+
+
+def _input_files() -> list[tuple[str, Path]]:
+    """The files the running command reads (SPEC, --data as a path, STUDY, a study's store).
+
+    ``--out`` may not be any of them (:func:`loyaltysem.output.check_output_path`).
+    """
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return []
+    found = [(what, Path(str(ctx.params[name]))) for name, what in _INPUT_PARAMETERS
+             if ctx.params.get(name) is not None and Path(str(ctx.params[name])).is_file()]
+    directory = ctx.params.get("directory")
+    if directory is not None and Path(directory).is_dir():  # robust summarize reads a store
+        found += [("a file of the study's store", path) for path in Path(directory).iterdir()
+                  if path.name.startswith("results.sqlite") or path.suffix in (".lock", ".yaml")]
+    return found
+
+
+def _check_out(out: Path) -> Path:
+    """Refuse an ``--out`` that is an input, a directory or in a missing folder (exit 2)."""
+    from .output import check_output_path
+
+    return check_output_path(out, _input_files())
+
+
 def _write(text: str, out: Path | None) -> None:
+    """Print ``text``, or write it to ``out``: never over an input, failures as one line (exit 2)."""
+    from .output import write_text_file
+
     if out is None:
         click.echo(text)
         return
-    try:
-        out.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-    except OSError as error:
-        raise click.ClickException(f"cannot write {str(out)!r}: {error.strerror}") from error
+    write_text_file(out, text if text.endswith("\n") else text + "\n", _input_files())
     click.echo(f"wrote {out}", err=True)
 
 
@@ -343,8 +372,8 @@ def compare_paths_command(spec: Path, data: str, na_values: tuple[str, ...], gro
 @_data_options
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Output file: .html (self-contained), .md or .tex.")
-@click.option("--format", "report_format", type=click.Choice(["html", "md", "tex"]), default=None,
-              help="Overrides the format implied by --out's suffix.")
+@click.option("--format", "report_format_name", type=click.Choice(["html", "md", "tex"]),
+              default=None, help="Overrides the format implied by --out's suffix.")
 @click.option("--estimator", type=click.Choice(["ML", "MLR", "MLM"]), default="ML",
               show_default=True)
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=0), default=500, show_default=True,
@@ -356,12 +385,17 @@ def compare_paths_command(spec: Path, data: str, na_values: tuple[str, ...], gro
               show_default=True, help="Missing values: listwise deletion or full-information ML.")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
 def report_command(spec: Path, data: str, na_values: tuple[str, ...], out: Path,
-                   report_format: str | None, estimator: str, n_boot: int, seed: int,
+                   report_format_name: str | None, estimator: str, n_boot: int, seed: int,
                    group: str | None, missing: str, debug: bool) -> None:
     """Write a report of SPEC on the data: model, data, measurement, fit, estimates, hypotheses."""
     from .data.registry import resolve_data
     from .estimate import fit
     from .report import build_report, write_report
+
+    from .report.document import report_format
+
+    report_format(out, report_format_name)  # refuse r.docx, a missing folder, an input
+    _check_out(out)
 
     def run() -> Any:
         codes = _parse_na_values(na_values)
@@ -376,8 +410,8 @@ def report_command(spec: Path, data: str, na_values: tuple[str, ...], out: Path,
             paths = (compare_paths(result.spec, frame, group, na_values=codes)
                      if result.spec.structural_paths else None)
         report = build_report(result, n_boot=n_boot, seed=seed, invariance=invariance,
-                              paths_across_groups=paths)
-        return write_report(report, out, cast(Any, report_format))
+                              paths_across_groups=paths, data_source=data)
+        return write_report(report, _check_out(out), cast(Any, report_format_name))
 
     path = _run(run, debug)
     click.echo(f"wrote {path}", err=True)
@@ -518,7 +552,10 @@ def _study_html(title: str, body: str, table: Any, simulated: bool) -> str:
     plt.close(figure)
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg"):]
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
+    from .escaping import html_text
+
+    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{html_text(title)}</title>"
             "</head><body style='font-family: sans-serif'>" + body + f"<figure>{svg}</figure>"
             "</body></html>")
 

@@ -79,3 +79,7 @@ class IdentificationWarning(LoyaltySemWarning):
 
 class StoreError(LoyaltySemError, RuntimeError):
     """A robustness study's result store cannot be used (locked, damaged, unwritable...)."""
+
+
+class OutputError(LoyaltySemError, ValueError):
+    """An output file cannot be written as asked (unknown format, missing folder, an input...)."""

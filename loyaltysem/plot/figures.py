@@ -10,6 +10,11 @@ import pandas as pd
 from ..estimate import FitResult
 
 
+def literal(text: object) -> str:
+    """A label matplotlib draws as it is: ``$`` escaped, so no mathtext starts from a name."""
+    return str(text).replace("$", r"\$")
+
+
 def _axes(ax, size):
     import matplotlib.pyplot as plt
 
@@ -36,10 +41,10 @@ def forest_plot(table: pd.DataFrame, *, label: str = "effect", estimate: str = "
     ax.hlines(y, lo, hi, color=np.where(excludes_zero, "#1f3b73", "#999999"), linewidth=2)
     ax.plot(est, y, "o", color="#1f3b73")
     ax.axvline(0, color="#aa3333", linewidth=0.8, linestyle="--")
-    ax.set_yticks(y, table[label].astype(str))
+    ax.set_yticks(y, [literal(v) for v in table[label]])
     ax.set_xlabel("estimate (95% interval)")
     if title:
-        ax.set_title(title)
+        ax.set_title(literal(title))
     fig.tight_layout()
     return fig
 
@@ -50,7 +55,7 @@ def residual_heatmap(result: FitResult, *, ax=None):
     values = result.residual_cor.to_numpy()
     limit = max(0.1, float(np.nanmax(np.abs(values))))
     image = ax.imshow(values, cmap="RdBu_r", vmin=-limit, vmax=limit)
-    names = list(result.residual_cor.columns)
+    names = [literal(n) for n in result.residual_cor.columns]
     ax.set_xticks(range(len(names)), names, rotation=90, fontsize=8)
     ax.set_yticks(range(len(names)), names, fontsize=8)
     fig.colorbar(image, ax=ax, label="correlation residual")
@@ -67,7 +72,8 @@ def loadings_plot(result: FitResult, *, threshold: float = 0.708, ax=None):
     colors = np.where(loadings["std_all"].abs() >= threshold, "#1f3b73", "#cc7722")
     ax.barh(y, loadings["std_all"], color=colors)
     ax.axvline(threshold, color="#aa3333", linestyle="--", linewidth=0.8)
-    ax.set_yticks(y, [f"{c} =~ {i}" for c, i in zip(loadings["lhs"], loadings["rhs"])], fontsize=8)
+    ax.set_yticks(y, [literal(f"{c} =~ {i}") for c, i in zip(loadings["lhs"], loadings["rhs"])],
+                  fontsize=8)
     ax.set_xlabel("standardized loading")
     ax.set_title("Standardized loadings")
     fig.tight_layout()
@@ -83,7 +89,7 @@ def power_curve(table: pd.DataFrame, *, statistics=None, target: float = 0.80, a
     names = statistics if statistics is not None else sorted(table["statistic"].unique())
     for name in names:
         rows = table[table["statistic"] == name].sort_values("n")
-        ax.plot(rows["n"], rows["power"], marker="o", label=name)
+        ax.plot(rows["n"], rows["power"], marker="o", label=literal(name))
         ax.fill_between(rows["n"], rows["power"] - 1.96 * rows["mc_se"],
                         rows["power"] + 1.96 * rows["mc_se"], alpha=0.15)
     ax.axhline(target, color="#aa3333", linestyle="--", linewidth=0.8)

@@ -31,6 +31,8 @@ ELLIPSE_HEIGHT = 0.8
 ITEM_HEIGHT = 0.42
 ITEM_GAP = 0.1
 ROW_GAP = 0.45
+#: names are drawn as they are: no mathtext (``$x$``) and no TeX, whatever the rcParams
+LITERAL_TEXT = {"parse_math": False, "usetex": False}
 
 
 def stars(pvalue: float) -> str:
@@ -185,7 +187,7 @@ def path_diagram(result: FitResult, *, items: bool = True, hypotheses: bool = Fa
         ax.add_patch(patch)
         patch.set_gid(f"node:{node.name}")
         ax.text(node.x, node.y, label, ha="center", va="center", fontsize=fontsize,
-                zorder=3, gid=f"label:{node.name}")
+                zorder=3, gid=f"label:{node.name}", **LITERAL_TEXT)
         shapes[node.name] = patch
         if node.items:
             widths = [item_width(i) for i in node.items]
@@ -203,7 +205,7 @@ def path_diagram(result: FitResult, *, items: bool = True, hypotheses: bool = Fa
                 if loadings and (node.name, "=~", item) in std.index:
                     text += f"\n{std.loc[(node.name, '=~', item), 'std_all']:.2f}"
                 ax.text(x + w / 2, y_center, text, ha="center", va="center",
-                        fontsize=fontsize - 1, zorder=3, gid=f"itemlabel:{item}")
+                        fontsize=fontsize - 1, zorder=3, gid=f"itemlabel:{item}", **LITERAL_TEXT)
                 arrow = FancyArrowPatch(posA=(node.x, node.y), posB=(x + w / 2, y_center),
                                         patchA=patch, patchB=box, arrowstyle="-|>",
                                         mutation_scale=8, color="#777777", linewidth=0.7,
@@ -228,7 +230,7 @@ def path_diagram(result: FitResult, *, items: bool = True, hypotheses: bool = Fa
         label_boxes.append(_text_box(x, y, text, fontsize))
         ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, zorder=4,
                 bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"},
-                gid=gid)
+                gid=gid, **LITERAL_TEXT)
 
     for a, b in directed:
         row = std.loc[(b, "~", a)] if (a, b) in set(structural) else std.loc[(a, "=~", b)]

@@ -7,17 +7,20 @@ SVG and the style sheet is inline: the file has no external assets.
 """
 from __future__ import annotations
 
-import html
 import io
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import pandas as pd
 
+from .. import escaping
 from ..effects import HypothesisTable, effects_table, test_hypotheses
 from ..estimate import FitResult
+from ..exceptions import OutputError
+from ..output import check_output_path, write_text_file
 from ..groups import InvarianceResult, PathComparison
 from ..validity import ValidityReport, assess_measurement
 from .tables import (
@@ -30,9 +33,12 @@ from .tables import (
 )
 
 ReportFormat = Literal["html", "md", "tex"]
+#: one item of a report section: ``(kind, value)`` or ``(kind, value, caption)``
+Item = tuple[Any, ...]
 
-SECTIONS = ("Model", "Data", "Measurement quality", "Model fit", "Structural estimates",
-            "Effects", "Hypotheses", "Warnings")
+#: in this order; the warnings come first (admissibility problems before any table)
+SECTIONS = ("Warnings", "Model", "Data", "Measurement quality", "Model fit",
+            "Structural estimates", "Effects", "Hypotheses")
 #: added after "Model fit" when the report is given an invariance ladder
 INVARIANCE_SECTION = "Measurement invariance"
 
@@ -46,7 +52,9 @@ table.apa th { border-top: 2px solid #222; border-bottom: 1px solid #222; paddin
                text-align: left; }
 table.apa td { padding: .25em .7em; } table.apa tbody tr:last-child td { border-bottom: 2px solid #222; }
 pre { background: #f5f6fa; padding: .8em; overflow-x: auto; }
-.warning { color: #8a4b00; } figure { margin: 1em 0; } figure svg { max-width: 100%; height: auto; }
+.warning { color: #8a4b00; }
+.alert { border: 2px solid #b00020; background: #fdecee; color: #6b0011; padding: .6em 1em;
+         margin: 1em 0; } figure { margin: 1em 0; } figure svg { max-width: 100%; height: auto; }
 """
 
 
@@ -61,23 +69,27 @@ class AnalysisReport:
     n_total: int
     invariance: InvarianceResult | None = None
     paths_across_groups: PathComparison | None = None
+    data_source: str | None = None
 
 
 def build_report(result: FitResult, *, n_boot: int = 500, seed: int | None = 1,
                  invariance: InvarianceResult | None = None,
-                 paths_across_groups: PathComparison | None = None) -> AnalysisReport:
+                 paths_across_groups: PathComparison | None = None,
+                 data_source: str | None = None) -> AnalysisReport:
     """Compute the measurement-quality report, effects and hypothesis tests of a fit.
 
     ``invariance`` (from :func:`loyaltysem.groups.invariance_ladder`) adds the
     measurement-invariance section, ``paths_across_groups`` (from
     :func:`loyaltysem.groups.compare_paths`) a table of the paths per group to it.
+    ``data_source`` (a dataset name or the CSV's path) is shown in the Data section.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         validity = assess_measurement(result, n_boot=n_boot, seed=seed)
     hypotheses = test_hypotheses(result, seed=seed) if result.spec.hypotheses else None
     return AnalysisReport(result, validity, effects_table(result), hypotheses,
-                          result.nobs + result.n_dropped, invariance, paths_across_groups)
+                          result.nobs + result.n_dropped, invariance, paths_across_groups,
+                          data_source)
 
 
 def _svg(fig) -> str:
@@ -134,7 +146,8 @@ def _paths_frame(comparison: PathComparison) -> pd.DataFrame:
 def _data_frame(report: AnalysisReport) -> pd.DataFrame:
     result = report.result
     fiml = result.missing == "ml"
-    rows = [("Rows in the data", str(report.n_total)),
+    rows = [("Data", report.data_source)] if report.data_source else []
+    rows += [("Rows in the data", str(report.n_total)),
             ("Rows analysed" + (" (full-information ML: incomplete rows included)" if fiml
                                 else " (complete cases)"), str(result.nobs)),
             ("Rows dropped" + (" (no value at all)" if fiml else " (listwise)"),
@@ -144,81 +157,141 @@ def _data_frame(report: AnalysisReport) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["", "Value"])
 
 
-def render_report(report: AnalysisReport, fmt: ReportFormat = "html") -> str:
-    """The report as one HTML document, Markdown or LaTeX."""
-    from ..plot import path_diagram
+def _warnings_block(result: FitResult) -> list[Item]:
+    """The first section: admissibility problems (non-convergence, Heywood, non-PD) on top."""
+    problems = [p.message for p in result.problems]
+    if not result.converged and not problems:
+        problems = ["the optimiser did not converge"]
+    others = [w for w in result.warnings if w not in problems]
+    items: list[Item] = []
+    if problems:
+        items.append(("alert", NOT_ADMISSIBLE))
+        items.append(("alert-list", problems))
+    items.append(("list", others or ([] if problems else ["none"])))
+    return items
 
-    result = report.result
-    formats: dict[str, Format] = {"html": "html", "md": "markdown", "tex": "latex"}
-    table_format = formats[fmt]
-    blocks: list[tuple[str, list[tuple[str, Any]]]] = []
-    spec_text = result.spec.to_lavaan()
-    hypotheses = [str(h) + (f" — {h.description}" if h.description else "") for h in result.spec.hypotheses]
-    blocks.append(("Model", [("pre", spec_text), ("list", hypotheses)]))
-    blocks.append(("Data", [("table", render(_data_frame(report), table_format))]))
-    blocks.append(("Measurement quality", [
-        ("table", render(measurement_table(report.validity), table_format,
-                         "Reliability and convergent validity")),
-        ("table", render(estimates_table(result, "=~"), table_format, "Standardized loadings")),
-        ("table", render(report.validity.htmt.round(3).astype(object)
-                         .where(report.validity.htmt.notna(), "—").reset_index(names="HTMT")
-                         .astype(str), table_format, "HTMT (Henseler et al. 2015)")),
+
+def _model_block(result: FitResult) -> list[Item]:
+    spec = result.spec
+    hypotheses = [str(h) + (f" — {h.description}" if h.description else "")
+                  for h in spec.hypotheses]
+    items: list[Item] = []
+    if spec.description.strip():
+        items.append(("text", " ".join(spec.description.split())))
+    items.append(("pre", spec.to_lavaan()))
+    descriptions = {name: spec.construct_descriptions.get(name, "") for name in spec.constructs}
+    if any(descriptions.values()):
+        items.append(("frame", pd.DataFrame({"Construct": list(descriptions),
+                                             "Description": list(descriptions.values())})))
+    items.append(("list", hypotheses))
+    return items
+
+
+def _measurement_block(report: AnalysisReport) -> list[Item]:
+    htmt = report.validity.htmt
+    return [
+        ("frame", measurement_table(report.validity), "Reliability and convergent validity"),
+        ("frame", estimates_table(report.result, "=~"), "Standardized loadings"),
+        ("frame", htmt.round(3).astype(object).where(htmt.notna(), "—")
+         .reset_index(names="HTMT").astype(str), "HTMT (Henseler et al. 2015)"),
         ("list", [f"{r.check} {r.target}: {r.value:.3f} ({r.verdict})"
                   for r in report.validity.checks.itertuples() if r.verdict == "fail"]
          or ["every measurement check passed"]),
-    ]))
-    blocks.append(("Model fit", [("table", render(fit_table(result), table_format, "Fit statistics"))]))
-    if report.invariance is not None:
-        first = next(iter(report.invariance.fits.values()))
-        groups = ", ".join(f"{g} (N = {n})" for g, n in first.nobs.items())
-        blocks.append((INVARIANCE_SECTION, [
-            ("table", render(_invariance_frame(report.invariance), table_format,
-                             f"Invariance across {first.group}: {groups}")),
-            ("list", [f"invariance retained up to: {report.invariance.highest_level}",
-                      "a step is retained when CFI drops by at most .010 (Cheung & Rensvold "
-                      "2002) and RMSEA rises by at most .015 (Chen 2007)"]),
-        ]))
+    ]
+
+
+def _invariance_block(report: AnalysisReport, invariance: InvarianceResult) -> list[Item]:
+    first = next(iter(invariance.fits.values()))
+    groups = ", ".join(f"{g} (N = {n})" for g, n in first.nobs.items())
+    items: list[Item] = [
+        ("frame", _invariance_frame(invariance), f"Invariance across {first.group}: {groups}"),
+        ("list", [f"invariance retained up to: {invariance.highest_level}",
+                  "a step is retained when CFI drops by at most .010 (Cheung & Rensvold "
+                  "2002) and RMSEA rises by at most .015 (Chen 2007)"]),
+    ]
     if report.paths_across_groups is not None and len(report.paths_across_groups.table):
-        blocks[-1][1].append(("table", render(_paths_frame(report.paths_across_groups),
-                                              table_format,
-                                              "Structural paths across groups (metric model; "
-                                              "each path constrained equal in turn)")))
-    figure = path_diagram(result, hypotheses=True)
-    blocks.append(("Structural estimates", [
-        ("figure", figure),
-        ("table", render(estimates_table(result, "~"), table_format, "Structural paths")
-                  if len(result.paths) else render(pd.DataFrame(
-                      {"Path": ["(measurement model only: no structural paths)"]}), table_format)),
-    ]))
-    blocks.append(("Effects", [("table", render(_effects_frame(report.effects), table_format,
-                                                "Direct, indirect and total effects"))]))
-    blocks.append(("Hypotheses", [("table", render(hypotheses_table(report.hypotheses), table_format))
-                                  if report.hypotheses is not None else ("list", ["no hypotheses"])]))
-    blocks.append(("Warnings", [("list", list(result.warnings) or ["none"])]))
-    title = f"loyaltysem report: {result.spec.name}"
-    if fmt == "html":
-        return _html(title, blocks)
-    if fmt == "md":
-        return _markdown(title, blocks)
-    return _latex(title, blocks)
+        items.append(("frame", _paths_frame(report.paths_across_groups),
+                      "Structural paths across groups (metric model; each path constrained "
+                      "equal in turn)"))
+    return items
+
+
+def report_blocks(report: AnalysisReport) -> list[tuple[str, list[Item]]]:
+    """The sections of the report, each a list of ``(kind, value[, caption])`` items.
+
+    Kinds: ``alert`` (a sentence of ours), ``alert-list``, ``list``, ``text``
+    and ``pre`` (free text), ``frame`` (a DataFrame of strings), ``figure``.
+    Every text is escaped by the renderer of each format. The warnings come
+    first: an inadmissible solution is flagged before any table.
+    """
+    from ..plot import path_diagram
+
+    result = report.result
+    structural = (estimates_table(result, "~") if len(result.paths) else
+                  pd.DataFrame({"Path": ["(measurement model only: no structural paths)"]}))
+    blocks: list[tuple[str, list[Item]]] = [
+        ("Warnings", _warnings_block(result)),
+        ("Model", _model_block(result)),
+        ("Data", [("frame", _data_frame(report))]),
+        ("Measurement quality", _measurement_block(report)),
+        ("Model fit", [("frame", fit_table(result), "Fit statistics")]),
+    ]
+    if report.invariance is not None:
+        blocks.append((INVARIANCE_SECTION, _invariance_block(report, report.invariance)))
+    blocks += [
+        ("Structural estimates", [("figure", path_diagram(result, hypotheses=True)),
+                                  ("frame", structural, "Structural paths")]),
+        ("Effects", [("frame", _effects_frame(report.effects),
+                      "Direct, indirect and total effects")]),
+        ("Hypotheses", [("frame", hypotheses_table(report.hypotheses))
+                        if report.hypotheses is not None else ("list", ["no hypotheses"])]),
+    ]
+    return blocks
+
+
+def render_report(report: AnalysisReport, fmt: ReportFormat = "html") -> str:
+    """The report as one HTML document, Markdown or LaTeX.
+
+    Every text from the spec or the data (names, descriptions, hypotheses,
+    dataset names, group values, warnings) is escaped for the format: it is
+    shown as text, never run as markup, a LaTeX command or a link.
+    Admissibility problems open the report, before any table.
+    """
+    renderers = {"html": _html, "md": _markdown, "tex": _latex}
+    if fmt not in renderers:
+        raise OutputError(f"unknown report format {fmt!r}; use one of html, md, tex")
+    title = f"loyaltysem report: {report.result.spec.name}"
+    return renderers[fmt](title, report_blocks(report))
+
+
+def _caption(item: tuple) -> str:
+    return item[2] if len(item) > 2 else ""
 
 
 def _html(title: str, blocks) -> str:
-    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}"
-             f"</title><style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>"]
+    esc = escaping.html_text
+    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{esc(title)}"
+             f"</title><style>{_CSS}</style></head><body><h1>{esc(title)}</h1>"]
     for heading, items in blocks:
         slug = heading.lower().replace(" ", "-")
-        parts.append(f"<section id='{slug}'><h2>{html.escape(heading)}</h2>")
-        for kind, value in items:
+        parts.append(f"<section id='{slug}'><h2>{esc(heading)}</h2>")
+        for item in items:
+            kind, value = item[0], item[1]
             if kind == "pre":
-                parts.append(f"<pre>{html.escape(value)}</pre>")
+                parts.append(f"<pre>{esc(value)}</pre>")
+            elif kind == "text":
+                parts.append(f"<p>{esc(value)}</p>")
+            elif kind == "alert":
+                parts.append(f"<div class='alert' role='alert'><strong>{esc(value)}</strong>")
+            elif kind == "alert-list":
+                parts.append("<ul>" + "".join(f"<li>{esc(v)}</li>" for v in value) + "</ul></div>")
             elif kind == "list":
                 css = " class='warning'" if heading == "Warnings" else ""
-                parts.append("<ul>" + "".join(f"<li{css}>{html.escape(v)}</li>" for v in value) + "</ul>")
+                parts.append("<ul>" + "".join(f"<li{css}>{esc(v)}</li>" for v in value) + "</ul>")
             elif kind == "figure":
                 parts.append(f"<figure>{_svg(value)}</figure>")
             else:
-                parts.append(value)
+                parts.append(render(value, "html", _caption(item)))
         parts.append("</section>")
     parts.append("</body></html>")
     return "\n".join(parts)
@@ -227,54 +300,113 @@ def _html(title: str, blocks) -> str:
 def _markdown(title: str, blocks) -> str:
     import matplotlib.pyplot as plt
 
-    parts = [f"# {title}", ""]
+    esc = escaping.markdown
+    parts = [f"# {esc(title)}", ""]
     for heading, items in blocks:
-        parts += [f"## {heading}", ""]
-        for kind, value in items:
+        parts += [f"## {esc(heading)}", ""]
+        for item in items:
+            kind, value = item[0], item[1]
             if kind == "pre":
-                parts += ["```", value.rstrip(), "```", ""]
+                fence = escaping.markdown_fence(value)
+                parts += [fence + "text", escaping.plain(value).rstrip(), fence, ""]
+            elif kind == "text":
+                parts += [esc(value), ""]
+            elif kind == "alert":
+                parts += [f"> **⚠ {esc(value)}**", ">"]
+            elif kind == "alert-list":
+                parts += [f"> - {esc(v)}" for v in value] + [""]
             elif kind == "list":
-                parts += [f"- {v}" for v in value] + [""]
+                parts += [f"- {esc(v)}" for v in value] + ([""] if value else [])
             elif kind == "figure":
                 plt.close(value)
             else:
-                parts += [value, ""]
+                parts += [render(value, "markdown", _caption(item)), ""]
     return "\n".join(parts)
+
+
+def _latex_lines(text: str) -> list[str]:
+    """Free text (the model in lavaan syntax) as escaped typewriter lines: no verbatim."""
+    lines = [escaping.latex(line.expandtabs(4)) for line in text.rstrip().splitlines()]
+    lines = [re.sub(r"^ +", lambda m: "~" * len(m.group()), line) or "~" for line in lines]
+    return [r"\begin{flushleft}\ttfamily\small"] + [line + r"\\" for line in lines] + [
+        r"\end{flushleft}"]
 
 
 def _latex(title: str, blocks) -> str:
     import matplotlib.pyplot as plt
 
-    def escape(text: str) -> str:
-        for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"),
-                     ("#", r"\#"), ("~", r"\textasciitilde{}"), ("{", r"\{"), ("}", r"\}")):
-            text = text.replace(a, b)
-        return text
-
+    esc = escaping.latex
     parts = [r"\documentclass{article}", r"\usepackage{booktabs}", r"\usepackage[utf8]{inputenc}",
-             r"\begin{document}", rf"\section*{{{escape(title)}}}"]
+             r"\usepackage[T1]{fontenc}", r"\begin{document}", rf"\section*{{{esc(title)}}}"]
     for heading, items in blocks:
-        parts.append(rf"\subsection*{{{escape(heading)}}}")
-        for kind, value in items:
+        parts.append(rf"\subsection*{{{esc(heading)}}}")
+        for item in items:
+            kind, value = item[0], item[1]
             if kind == "pre":
-                parts += [r"\begin{verbatim}", value.rstrip(), r"\end{verbatim}"]
+                parts += _latex_lines(value)
+            elif kind == "text":
+                parts += [esc(value), ""]
+            elif kind == "alert":
+                parts.append(rf"\noindent\fbox{{\parbox{{\dimexpr\linewidth-2\fboxsep\relax}}"
+                             rf"{{\textbf{{{esc(value)}}}")
+            elif kind == "alert-list":
+                parts += [r"\begin{itemize}"] + [rf"\item{{}} {esc(v)}" for v in value] + [
+                    r"\end{itemize}}}"]
             elif kind == "list":
-                parts += [r"\begin{itemize}"] + [rf"\item {escape(v)}" for v in value] + [r"\end{itemize}"]
+                if value:
+                    parts += [r"\begin{itemize}"] + [rf"\item{{}} {esc(v)}" for v in value] + [
+                        r"\end{itemize}"]
             elif kind == "figure":
                 plt.close(value)
             else:
-                parts.append(value)
+                parts.append(render(value, "latex", _caption(item)))
     parts.append(r"\end{document}")
     return "\n".join(parts)
 
 
+#: what the report says first when the solution is not admissible
+NOT_ADMISSIBLE = ("The solution is not admissible: do not interpret the estimates, fit or "
+                  "validity below before resolving these problems.")
+#: the output file suffixes and the format each one writes
+REPORT_SUFFIXES: dict[str, ReportFormat] = {".html": "html", ".htm": "html", ".md": "md",
+                                           ".markdown": "md", ".tex": "tex"}
+
+
+def report_format(path: str | Path, fmt: str | None = None) -> ReportFormat:
+    """The format of a report file: ``fmt`` when given, else the one its suffix names.
+
+    Raises
+    ------
+    OutputError
+        The suffix is not one of :data:`REPORT_SUFFIXES` (``.docx`` is not
+        written as HTML), or ``fmt`` is not html, md or tex.
+    """
+    if fmt is not None:
+        if fmt not in ("html", "md", "tex"):
+            raise OutputError(f"unknown report format {fmt!r}; use one of html, md, tex")
+        return cast(ReportFormat, fmt)
+    suffix = Path(path).suffix.lower()
+    if suffix not in REPORT_SUFFIXES:
+        shown = f"'{suffix}'" if suffix else "no extension"
+        raise OutputError(f"cannot write a report as {shown} ({Path(path).name}); name the file "
+                          f"with one of {', '.join(REPORT_SUFFIXES)} (or give --format html|md|tex)")
+    return REPORT_SUFFIXES[suffix]
+
+
 def write_report(report: AnalysisReport, path: str | Path, fmt: ReportFormat | None = None) -> Path:
-    """Write the report; the format follows the suffix (.html, .md, .tex) unless given."""
+    """Write the report; the format follows the suffix (.html, .md, .tex) unless given.
+
+    Raises
+    ------
+    OutputError
+        Unknown suffix or format, a folder that does not exist, a directory
+        in the way, or the file cannot be written (permission, full disk).
+    """
     path = Path(path)
-    suffixes: dict[str, ReportFormat] = {".md": "md", ".tex": "tex"}
-    chosen: ReportFormat = fmt or suffixes.get(path.suffix.lower(), "html")
-    path.write_text(render_report(report, chosen), encoding="utf-8")
-    return path
+    chosen = report_format(path, fmt)
+    check_output_path(path)  # before the figures are drawn
+    return write_text_file(path, render_report(report, chosen))
 
 
-__all__ = ["AnalysisReport", "SECTIONS", "build_report", "render_report", "write_report"]
+__all__ = ["AnalysisReport", "NOT_ADMISSIBLE", "REPORT_SUFFIXES", "SECTIONS", "build_report",
+           "render_report", "report_blocks", "report_format", "write_report"]

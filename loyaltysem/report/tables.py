@@ -15,14 +15,15 @@ Kline, R. B. (2016). Principles and practice of structural equation modeling
 """
 from __future__ import annotations
 
-import html as html_lib
 import math
 from typing import Literal
 
 import pandas as pd
 
+from .. import escaping
 from ..effects import HypothesisTable
 from ..estimate import FitResult
+from ..summary import latex_table, markdown_table
 from ..validity import ValidityReport
 
 Format = Literal["markdown", "html", "latex"]
@@ -117,24 +118,25 @@ def hypotheses_table(hypotheses: HypothesisTable) -> pd.DataFrame:
 
 
 def render(table: pd.DataFrame, fmt: Format, caption: str = "") -> str:
-    """A formatted table as Markdown, HTML or LaTeX (booktabs)."""
+    """A formatted table as Markdown, HTML or LaTeX (booktabs).
+
+    Every header, cell and the caption is escaped for the format
+    (:mod:`loyaltysem.escaping`): names, descriptions and group values from a
+    spec or a data file are shown as text, never as markup or commands.
+    """
     if fmt == "markdown":
-        header = "| " + " | ".join(map(str, table.columns)) + " |"
-        rule = "| " + " | ".join("---" for _ in table.columns) + " |"
-        body = ["| " + " | ".join(map(str, row)) + " |" for row in table.itertuples(index=False)]
-        lines = ([f"*{caption}*", ""] if caption else []) + [header, rule, *body]
-        return "\n".join(lines) + "\n"
+        return _markdown_table(table, caption)
     if fmt == "html":
-        head = "".join(f"<th>{html_lib.escape(str(c))}</th>" for c in table.columns)
-        cells = "".join("<tr>" + "".join(f"<td>{html_lib.escape(str(v))}</td>" for v in row)
+        head = "".join(f"<th>{escaping.html_text(c)}</th>" for c in table.columns)
+        cells = "".join("<tr>" + "".join(f"<td>{escaping.html_text(v)}</td>" for v in row)
                         + "</tr>" for row in table.itertuples(index=False))
-        cap = f"<caption>{html_lib.escape(caption)}</caption>" if caption else ""
+        cap = f"<caption>{escaping.html_text(caption)}</caption>" if caption else ""
         return f'<table class="apa">{cap}<thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>'
     if fmt == "latex":
-        latex = table.to_latex(index=False, escape=True, caption=caption or None,
-                               column_format="l" * table.shape[1])
-        return latex.replace("Δχ²", r"$\Delta\chi^2$").replace("Δ", r"$\Delta$").replace(
-            "χ²", r"$\chi^2$").replace("β", r"$\beta$").replace(
-            "α", r"$\alpha$").replace("ρc", r"$\rho_c$").replace("ω", r"$\omega$").replace(
-            "≤", r"$\leq$").replace("≥", r"$\geq$").replace("→", r"$\rightarrow$").replace("—", "--")
+        return latex_table(table, caption)
     raise ValueError(f"format must be markdown, html or latex; got {fmt!r}")
+
+
+def _markdown_table(table: pd.DataFrame, caption: str) -> str:
+    lines = ([f"*{escaping.markdown(caption)}*", ""] if caption else []) + [markdown_table(table)]
+    return "\n".join(lines) + "\n"
