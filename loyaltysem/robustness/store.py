@@ -192,8 +192,8 @@ def _salvage(path: Path) -> tuple[dict[str, str], list[tuple], int]:
         meta = {str(k): str(v) for k, v in db.execute("SELECT key, value FROM meta")}
     try:
         top = int(db.execute("SELECT max(rowid) FROM results").fetchone()[0] or 0)
-    except sqlite3.DatabaseError:
-        top = int(db.execute("PRAGMA page_count").fetchone()[0]) * 200
+    except sqlite3.DatabaseError:   # at most a few rows per page of the file
+        top = (path.stat().st_size // 512 + 1) * 8
     rows, lost = [], 0
     for rowid in range(1, top + 1):
         try:
@@ -348,8 +348,9 @@ class ResultStore:
     def frame(self) -> pd.DataFrame:
         """All stored rows: one per (task, statistic) plus the task's status columns."""
         with store_errors(self.path, "read"):
-            return rows_frame(self._db.execute(
-                "SELECT task, status, message, payload FROM results ORDER BY task"))
+            rows = self._db.execute("SELECT task, status, message, payload FROM results "
+                                    "ORDER BY task").fetchall()
+        return rows_frame(rows)
 
     def close(self) -> None:
         """Close the database and release the lock."""
@@ -394,8 +395,9 @@ def read_store(directory: str | Path) -> tuple[pd.DataFrame, dict[str, str]]:
                 raise StoreError(f"{str(path)!r} is damaged (integrity check failed); rerun "
                                  "'loyaltysem robust run' on the study to repair it")
             meta = {str(k): str(v) for k, v in db.execute("SELECT key, value FROM meta")}
-            frame = rows_frame(db.execute(
-                "SELECT task, status, message, payload FROM results ORDER BY task"))
+            rows = db.execute("SELECT task, status, message, payload FROM results "
+                              "ORDER BY task").fetchall()   # no statement left open
+            frame = rows_frame(rows)
         finally:
             db.close()
     return frame, meta
