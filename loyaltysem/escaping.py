@@ -8,9 +8,10 @@ markup, a command or a link.
 * :func:`latex` leaves no active character (``\\ { } $ & # ^ _ ~ %``), so no
   command, group or math can start from the text; ``^^`` (TeX's hex input) is
   disarmed with ``^``; line breaks become spaces.
-* :func:`markdown` escapes HTML (``< > & " '``) as entities and backslash-escapes
-  the Markdown metacharacters (emphasis, links, images, code, table pipes,
-  autolinks); line breaks become spaces, so text cannot start a block.
+* :func:`markdown` writes raw HTML (``<tag``, ``&entity;``) as entities and
+  backslash-escapes the Markdown metacharacters (emphasis, links, images,
+  code, table pipes, autolinks); line breaks become spaces, so text cannot
+  start a block.
 * :func:`markdown_fence` picks a code fence no line of the text can close.
 * :func:`plain` removes control characters (terminal escape sequences).
 
@@ -47,7 +48,7 @@ _LATEX_MATH_RUN = re.compile("(?:" + "|".join(re.escape(k) for k in sorted(
 _LATEX_MATH_TOKEN = re.compile("|".join(re.escape(k) for k in sorted(
     _LATEX_MATH, key=len, reverse=True)))
 
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]|~@$])")
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*|~@$])")
 _MARKDOWN_BLOCK_START = re.compile(r"^(\s*)([#+=-](?=[\s#+=-]|$))|^(\s*\d+)([.)])(?=\s|$)")
 
 
@@ -99,24 +100,39 @@ def _latex_chars(text: str) -> str:
     return "".join(_LATEX_CHARS.get(c, c) for c in text)
 
 
-def markdown(text: object) -> str:
+def markdown(text: object, *, line_start: bool = True) -> str:
     """Text safe in Markdown prose and in a table cell (GitHub-flavoured).
 
-    HTML-significant characters become entities (``<script>`` stays text);
-    Markdown punctuation is backslash-escaped (no emphasis, link, image, code
-    span or table pipe can start); ``://`` and ``www.`` are broken so no
-    autolink forms; line breaks become spaces.
+    What could become markup is escaped, and only that, so that the raw file
+    stays readable: ``<`` before a letter, ``/``, ``!`` or ``?`` (raw HTML and
+    autolinks) and ``&`` before an entity become entities; the characters of
+    emphasis, code spans, strikethrough and table pipes are backslash-escaped,
+    as is ``]`` before ``(``, ``[`` or ``:`` (no link, image or link
+    definition); ``://``, ``www.`` and ``@`` are broken so no autolink forms;
+    line breaks become spaces.
+
+    Parameters
+    ----------
+    text : object
+        Converted with ``str``.
+    line_start : bool
+        The text may start a line (a list item, a paragraph): a leading ``#``,
+        ``-``, ``+``, ``=`` or ``1.`` is escaped too. Not needed in a table cell.
 
     Examples
     --------
-    >>> markdown("<img src=x onerror=alert(1)> [a](b)")
-    '&lt;img src=x onerror=alert(1)&gt; \\\\[a\\\\](b)'
+    >>> markdown("<img src=x onerror=alert(1)> [a](b) 5 < 6")
+    '&lt;img src=x onerror=alert(1)> [a\\\\](b) 5 < 6'
     """
     line = _MARKDOWN_PUNCTUATION.sub(r"\\\1", _one_line(text))
-    line = _MARKDOWN_BLOCK_START.sub(
-        lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(2) else f"{m.group(3)}\\{m.group(4)}",
-        line)
-    line = html.escape(line, quote=True).replace("://", "\\://")
+    line = re.sub(r"(?<!\w)_|_(?!\w)", r"\\_", line)
+    line = re.sub(r"\](?=[(\[:])", r"\\]", line)
+    if line_start:
+        line = _MARKDOWN_BLOCK_START.sub(
+            lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(2) else
+            f"{m.group(3)}\\{m.group(4)}", line)
+    line = re.sub(r"&(?=#?\w+;)", "&amp;", line)
+    line = re.sub(r"<(?=[A-Za-z/!?])", "&lt;", line).replace("://", "\\://")
     return re.sub(r"(?i)\b(www)\.", r"\1\\.", line)
 
 

@@ -59,9 +59,10 @@ def _is_placeholder(block: Block) -> bool:
 
 def markdown_table(frame: pd.DataFrame) -> str:
     """A GitHub-flavoured Markdown table, every header and cell escaped (no trailing newline)."""
-    header = "| " + " | ".join(escaping.markdown(c) for c in frame.columns) + " |"
+    header = ("| " + " | ".join(escaping.markdown(c, line_start=False) for c in frame.columns)
+              + " |")
     rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
-    rows = ["| " + " | ".join(escaping.markdown(v) for v in row) + " |"
+    rows = ["| " + " | ".join(escaping.markdown(v, line_start=False) for v in row) + " |"
             for row in frame.itertuples(index=False)]
     return "\n".join([header, rule, *rows])
 

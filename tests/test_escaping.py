@@ -97,12 +97,16 @@ def test_latex_escaper_typesets_the_statistics_symbols_as_one_formula():
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
-    ("[a](javascript:x)", r"\[a\](javascript:x)"),
+    ("<script>alert(1)</script>", "&lt;script>alert(1)&lt;/script>"),
+    ("[a](javascript:x)", r"[a\](javascript:x)"),
+    ("![i](http://e/x.png)", r"![i\](http\://e/x.png)"),
+    ("[x]: http://e", r"[x\]: http\://e"),
+    ("SAT -> TRU, p < .001, [0.1, 0.2]", "SAT -> TRU, p < .001, [0.1, 0.2]"),
+    ("&amp; & <b>", "&amp;amp; & &lt;b>"),
     ("a|b\nc", r"a\|b c"),
     ("- item", r"\- item"),
     ("1. first", r"1\. first"),
-    ("sat_1 **b**", r"sat\_1 \*\*b\*\*"),
+    ("sat_1 **b** _c_", r"sat_1 \*\*b\*\* \_c\_"),
     ("-0.23", "-0.23"),
     ("Grant-White (N = 145)", "Grant-White (N = 145)"),
 ])
