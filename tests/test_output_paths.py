@@ -132,3 +132,15 @@ def test_report_writes_the_format_asked_for(tmp_path, inputs):
                                     "--format", "md", "--bootstrap", "0"])
     assert run.exit_code == 0, run.output
     assert out.read_text().startswith("# loyaltysem report: loyalty_chain")
+
+
+def test_write_report_refuses_an_unknown_suffix_before_rendering(tmp_path):
+    from loyaltysem.report import write_report
+    from loyaltysem.report.document import report_format
+
+    with pytest.raises(OutputError, match=r"'\.docx'.*\.html, \.htm, \.md, \.markdown, \.tex"):
+        write_report(None, tmp_path / "r.docx")  # type: ignore[arg-type]
+    assert not (tmp_path / "r.docx").exists()
+    assert report_format("r.TEX") == "tex" and report_format("r.docx", "html") == "html"
+    with pytest.raises(OutputError, match="use one of html, md, tex"):
+        report_format("r.html", "docx")

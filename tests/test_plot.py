@@ -181,3 +181,19 @@ def test_paths_bow_around_constructs_in_their_way():
     assert _hits(path, boxes) == 0
     assert _hits(np.array([[0.0, 0.0], [5.0, 5.0]]), [(-1, -1, 1, 1)]) == 1
     assert _arc_points.__doc__
+
+
+def test_names_are_drawn_literally_whatever_the_rcparams():
+    """No mathtext and no TeX for names and labels (issue #10): with ``text.usetex`` on
+    and no TeX installed the diagram still saves, and every text keeps its characters."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    result = _fitted(ROOT / "models/loyalty_chain.yaml", "loyalty_chain")
+    with matplotlib.rc_context({"text.usetex": True}):
+        fig = path_diagram(result, hypotheses=True)
+        fig.savefig(io.StringIO(), format="svg")
+    texts = fig.axes[0].texts
+    assert texts and all(not t.get_parse_math() and not t.get_usetex() for t in texts)
+    plt.close(fig)
