@@ -14,6 +14,7 @@ import time
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -30,7 +31,7 @@ from ..frame_rows import table_rows
 from ..spec import ModelSpec
 from .config import StudyConfig, load_study
 from .plan import Task, load_model_file, make_plan, model_variants
-from .store import ResultStore
+from .store import ResultStore, forget_inherited_locks
 
 _CHUNK = 20
 
@@ -163,6 +164,9 @@ class _Worker:
                     "payload": _records(result)}
         except (LoyaltySemError, np.linalg.LinAlgError, ValueError) as error:
             return {"task": task.key, "status": "error", "message": str(error), "payload": []}
+        except Exception as error:  # noqa: BLE001 - one failed fit must not end the study
+            return {"task": task.key, "status": "error",
+                    "message": f"{type(error).__name__}: {error}", "payload": []}
 
 
 def _run_chunk(context: StudyContext, tasks: Sequence[Task]) -> list[dict[str, Any]]:
@@ -189,6 +193,7 @@ def _watch_parent() -> None:
     A worker blocked on its task queue would otherwise live on, re-parented to
     PID 1; a daemon thread polls the parent pid twice a second.
     """
+    forget_inherited_locks()
     parent = os.getppid()
 
     def watch() -> None:
@@ -292,7 +297,12 @@ def _execute(context: StudyContext, chunks: list[list[Task]], store: ResultStore
         try:
             pending: list[Future] = [pool.submit(_run_chunk, context, chunk) for chunk in chunks]
             for future in as_completed(pending):
-                records = future.result()
+                try:
+                    records = future.result()
+                except BrokenProcessPool:
+                    raise LoyaltySemError(
+                        "a worker process ended abruptly (out of memory or killed); the finished "
+                        "tasks are stored: rerun to resume, perhaps with fewer --jobs") from None
                 store.write(records)
                 bar.update(len(records))
         finally:   # on a store fault: drop the queued chunks instead of running them all

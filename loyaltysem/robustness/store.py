@@ -131,6 +131,21 @@ def _connect(path: Path) -> sqlite3.Connection:
     return db
 
 
+_HELD: set[int] = set()   # descriptors of the lock files this process holds
+
+
+def forget_inherited_locks() -> None:
+    """In a forked worker: close the copies of the parent's lock descriptors.
+
+    The lock stays with the parent; a worker that outlives a killed parent
+    for a moment then cannot keep the store locked.
+    """
+    for fd in list(_HELD):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
 class _Lock:
     """An exclusive ``flock`` on the study's lock file, with the holder written into it."""
 
@@ -151,6 +166,7 @@ class _Lock:
                 f"{str(store)!r} is in use by another run ({holder}){also}; wait for it to "
                 "finish or stop it, then rerun") from None
         self.fd = fd
+        _HELD.add(fd)
         info = {"pid": os.getpid(), "host": socket.gethostname(),
                 "started": datetime.datetime.now(datetime.timezone.utc).isoformat(
                     timespec="seconds")}
@@ -175,6 +191,7 @@ class _Lock:
         with contextlib.suppress(OSError):
             fcntl.flock(self.fd, fcntl.LOCK_UN)
         os.close(self.fd)
+        _HELD.discard(self.fd)
         self.fd = None
 
 
