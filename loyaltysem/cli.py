@@ -79,10 +79,18 @@ def _write(text: str, out: Path | None) -> None:
 
 
 def _run(action: Callable[[], Any], debug: bool) -> Any:
-    """Run ``action``; turn loyaltysem's errors into a one-line message and exit 2."""
+    """Run ``action``; turn loyaltysem's errors into a one-line message and exit 2.
+
+    A command's ``--out`` file is checked first (:func:`_check_out`), so that a
+    refusal comes before the work, not after it.
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
+            ctx = click.get_current_context(silent=True)
+            out = ctx.params.get("out") if ctx is not None else None
+            if isinstance(out, Path):
+                _check_out(out)
             result = action()
         except LoyaltySemError as error:
             if debug:

@@ -144,3 +144,18 @@ def test_write_report_refuses_an_unknown_suffix_before_rendering(tmp_path):
     assert report_format("r.TEX") == "tex" and report_format("r.docx", "html") == "html"
     with pytest.raises(OutputError, match="use one of html, md, tex"):
         report_format("r.html", "docx")
+
+
+def test_out_is_refused_before_the_work(inputs, monkeypatch):
+    """A bad --out is reported before the model is fitted (not after minutes of bootstrap)."""
+    import loyaltysem.estimate
+
+    spec, data = inputs
+
+    def fail(*args, **kwargs):
+        raise AssertionError("fit ran before --out was checked")
+
+    monkeypatch.setattr(loyaltysem.estimate, "fit", fail)
+    for command in ("fit", "validate", "report"):
+        out = str(spec) if command != "report" else str(spec.with_suffix(".docx"))
+        _refused([command, str(spec), "--data", str(data), "--out", out])
