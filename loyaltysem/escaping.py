@@ -34,7 +34,7 @@ _LATEX_CHARS = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
     "^": r"\textasciicircum{}", "_": r"\_", "~": r"\textasciitilde{}", "%": r"\%",
     "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}", "[": "{[}", "]": "{]}",
-    '"': r"\textquotedbl{}", "—": "---", "–": "--",
+    "—": "---", "–": "--",
 }
 #: symbols of the statistics tables, typeset as math (a run of them is one formula)
 _LATEX_MATH = {

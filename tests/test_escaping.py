@@ -39,7 +39,7 @@ HOSTILE = (LATEX_PAYLOAD + r" <script>alert(1)</script> <img src=x onerror=alert
 #: every command the .tex report itself writes; anything else came from the text
 OUR_LATEX_COMMANDS = {
     "documentclass", "usepackage", "begin", "end", "section", "subsection", "textbackslash",
-    "textasciicircum", "textasciitilde", "textless", "textgreater", "textbar", "textquotedbl",
+    "textasciicircum", "textasciitilde", "textless", "textgreater", "textbar",
     "toprule", "midrule", "bottomrule", "caption", "centering", "item", "ttfamily", "small",
     "noindent", "fbox", "parbox", "dimexpr", "linewidth", "fboxsep", "relax", "textbf",
     "Delta", "chi", "beta", "alpha", "omega", "rho", "leq", "geq", "rightarrow", "leftarrow",
@@ -86,7 +86,7 @@ def test_latex_escaper_leaves_no_command_group_or_math():
     assert "\n" not in text and "^^" not in text
     # every remaining brace, dollar and backslash is ours: drop our commands, nothing active is left
     stripped = re.sub(r"\\(textbackslash|textasciicircum|textasciitilde|textless|textgreater|"
-                      r"textbar|textquotedbl)\{\}|\\[{}$&#_%]|\{\[\}|\{\]\}", "", text)
+                      r"textbar)\{\}|\\[{}$&#_%]|\{\[\}|\{\]\}", "", text)
     assert not re.search(r"[\\{}$&#_%^~]", stripped), stripped
 
 
