@@ -339,9 +339,9 @@ def test_summarize_out_never_overwrites_the_store_or_the_study(finished):
     shutil.copy(study, copy)
     ResultStore(store, _digest(store), study=copy).close()
     before = {path: path.read_bytes() for path in (copy, store / "results.sqlite")}
-    for target, needle in ((store / "results.sqlite", "store"), (copy, "study file"),
-                           (store / "results.lock", "study's own"),
-                           (store.parent / "nowhere" / "s.txt", "does not exist")):
+    for target, needle in ((store / "results.sqlite", "choose another"), (copy, "study file"),
+                           (store / "results.lock", "choose another"),
+                           (store.parent / "nowhere" / "s.txt", "exist")):
         result = invoke("robust", "summarize", str(store), "--out", str(target))
         assert result.exit_code == 2, result.stderr
         assert_one_line(result.stderr, "--out", needle)
@@ -361,3 +361,15 @@ def _digest(store: Path) -> str:
 
 def test_store_errors_are_loyaltysem_errors():
     assert issubclass(StoreLockedError, StoreError) and issubclass(PlanChangedError, StoreError)
+
+
+def test_planted_symlinks_in_the_study_folder_are_refused(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    for name in ("results.lock", "results.sqlite"):
+        folder = tmp_path / name.replace(".", "_")
+        folder.mkdir()
+        (folder / name).symlink_to(victim)
+        with pytest.raises(StoreError, match="symbolic link"):
+            ResultStore(folder, "digest")
+    assert victim.read_text() == "precious\n"

@@ -230,3 +230,13 @@ def test_a_valid_study_still_loads(tmp_path):
     config = load_study(write(tmp_path, BASE))
     assert (config.name, config.seed, config.estimators) == ("tiny", 7, ("ML",))
     assert describe_plan(write(tmp_path, BASE))["tasks"].sum() == 4
+
+
+def test_group_levels_that_would_break_task_keys_are_refused(tmp_path):
+    from loyaltysem.data.registry import load_dataset
+
+    frame = load_dataset("corp_rep")
+    frame["provider"] = ["a|b" if i % 2 else "c=d" for i in range(len(frame))]
+    frame.to_csv(tmp_path / "survey.csv", index=False)
+    text = replace("data", "survey.csv") + "groups: provider\n"
+    assert_one_line_error(write(tmp_path, text), "groups column 'provider'", "recode")

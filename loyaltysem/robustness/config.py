@@ -61,6 +61,7 @@ LIMITS = {
     "na_values": 100,
     "tasks": 500_000,            # tasks of the whole plan
     "study_file_bytes": 1_000_000,
+    "model_file_bytes": 10_000_000,
 }
 _NAME = re.compile(r"\w[\w.-]{0,99}")
 _PATH_VARIANT = re.compile(r"\s*(\w+)\s*->\s*(\w+)\s*")
@@ -204,6 +205,9 @@ def _file(path: Path, key: str, value: Any) -> Path:
     if not resolved.is_file():
         raise _fail(path, f"{key} file {str(resolved)!r} not found; {key}: is relative to "
                           "the study file")
+    if resolved.stat().st_size > LIMITS["model_file_bytes"]:
+        raise _fail(path, f"{key} file {str(resolved)!r} is larger than "
+                          f"{LIMITS['model_file_bytes']:,} bytes; name a model specification")
     return resolved
 
 

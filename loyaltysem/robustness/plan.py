@@ -114,7 +114,13 @@ def _group_levels(config: StudyConfig, data: pd.DataFrame) -> list[str]:
                 f"groups column {config.groups!r} is not in the data ({data.shape[1]} columns); "
                 "set groups: to one of the data's column names or remove it",
                 source=str(config.source) if config.source else None)
-        groups += [str(level) for level in sorted(data[config.groups].dropna().unique())]
+        levels = [str(level) for level in sorted(data[config.groups].dropna().unique())]
+        if any(set(level) & set("|=\n\r\x00") for level in levels):
+            raise SpecificationError(
+                f"a level of the groups column {config.groups!r} holds '|', '=' or a line "
+                "break, which task keys cannot carry; recode the column's values",
+                source=str(config.source) if config.source else None)
+        groups += levels
     return groups
 
 

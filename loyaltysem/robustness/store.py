@@ -155,7 +155,8 @@ class _Lock:
 
     def acquire(self, store: Path, force: bool) -> None:
         with store_errors(self.path, "create the lock file"):
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW,
+                         0o644)   # never truncate a file a planted symlink points at
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -293,6 +294,10 @@ class ResultStore:
         self.path = self.directory / STORE_FILE
         with store_errors(self.directory, "create the study folder"):
             self.directory.mkdir(parents=True, exist_ok=True)
+        for name in (STORE_FILE, LOCK_FILE, STORE_FILE + "-journal"):
+            if (self.directory / name).is_symlink():
+                raise StoreError(f"{str(self.directory / name)!r} is a symbolic link; a study's "
+                                 "store files must be regular files: remove the link")
         self._lock = _Lock(self.directory / LOCK_FILE)
         self._lock.acquire(self.path, force)
         try:
