@@ -35,7 +35,8 @@ from lavaan_reference import ROOT  # noqa: E402
 LATEX_PAYLOAD = r"a\end{verbatim}\input{/etc/passwd}\begin{verbatim}"
 HOSTILE = (LATEX_PAYLOAD + r" <script>alert(1)</script> <img src=x onerror=alert(2)>"
            r" [click](javascript:alert(3)) ![i](http://evil.example/x.png) a|b"
-           r" $\alpha$ ``` --> &amp; ^^5c %x _y_ **z** https://evil.example www.evil.example")
+           r" $\alpha$ ``` --> &amp; ^^5c %x _y_ **z** https://evil.example www.evil.example"
+           r" \input{canary} \typeout{CANARY-RAN}")
 #: every command the .tex report itself writes; anything else came from the text
 OUR_LATEX_COMMANDS = {
     "documentclass", "usepackage", "begin", "end", "section", "subsection", "textbackslash",
@@ -267,3 +268,23 @@ def test_group_values_are_escaped_in_the_invariance_section(tmp_path):
     assert "<script>alert(6)" not in page and "&lt;script&gt;alert(6)" in page
     rendered = _markdown_to_html(render_report(report, "md"))
     assert "<script" not in rendered and "<a " not in rendered
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
+def test_latex_report_and_summary_compile_and_run_nothing(hostile, tmp_path):
+    """The hostile .tex compiles (pdflatex, no shell escape) and reads no file from the text."""
+    import subprocess
+
+    report, _, _ = hostile
+    (tmp_path / "canary.tex").write_text("\\typeout{CANARY-RAN}\n")
+    summary = ("\\documentclass{article}\\usepackage{booktabs}\\usepackage[T1]{fontenc}"
+               "\\begin{document}\n" + report.result.summary().as_latex() + "\n\\end{document}\n")
+    for name, text in (("report.tex", render_report(report, "tex")), ("summary.tex", summary)):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
+                              "-no-shell-escape", name], cwd=tmp_path, capture_output=True,
+                             text=True, timeout=120)
+        log = (tmp_path / name).with_suffix(".log").read_text(errors="replace")
+        assert run.returncode == 0, log[-3000:]
+        assert "CANARY-RAN" not in log.replace("\\typeout{CANARY-RAN}", "")
+        assert "(/etc/passwd" not in log and "(./canary.tex" not in log
