@@ -116,9 +116,14 @@ def _data_options(function: Callable) -> Callable:
     return click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))(function)
 
 
+#: JSON keys written first, so that a reader of the file meets the problems before the numbers
+_LEADING_KEYS = ("converged", "admissible", "problems", "admissibility", "warnings")
+
+
 def _emit(payload: dict, summary: Any, output_format: str, out: Path | None) -> None:
-    """Print (or write) a result as JSON, Markdown or text."""
+    """Print (or write) a result as JSON, Markdown or text, its warnings first in each."""
     if output_format == "json":
+        payload = {**{k: payload[k] for k in _LEADING_KEYS if k in payload}, **payload}
         text = json.dumps(payload, indent=2, allow_nan=False)
     elif output_format == "markdown":
         text = summary.as_markdown()

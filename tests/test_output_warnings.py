@@ -101,3 +101,13 @@ def test_fit_output_leads_with_its_warnings(fmt):
     assert run.exit_code == 0, run.output
     text = run.stdout
     assert text.index("rows dropped") < text.index("Fit") < text.index("Measurement model")
+
+
+def test_fit_json_leads_with_convergence_and_warnings():
+    import json
+
+    run = CliRunner().invoke(main, ["fit", str(ROOT / "models/corp_rep.yaml"), "--data",
+                                    "corp_rep", "--format", "json"])
+    assert run.exit_code == 0, run.output
+    keys = list(json.loads(run.stdout))
+    assert keys[:2] == ["converged", "warnings"] and keys.index("warnings") < keys.index("fit")
