@@ -230,7 +230,8 @@ def test_a_folder_made_read_only_mid_run_is_one_line_not_sigbus(open_folder):
     folder, study = open_folder
     out = folder / "rw"
     out.mkdir()
-    process = subprocess.Popen([*_unprivileged(), sys.executable, "-m", "loyaltysem.cli", "robust", "run",
+    process = subprocess.Popen([*_unprivileged(), sys.executable, "-m", "loyaltysem.cli",
+                                "robust", "run",
                                 str(study), "--out", str(out), "--no-progress"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120

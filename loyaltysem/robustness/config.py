@@ -115,6 +115,12 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+def _show(value: Any) -> str:
+    """A value as a message shows it: its repr, cut to 60 characters."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _fail(path: Path, message: str) -> SpecificationError:
     return SpecificationError(message, source=str(path))
 
@@ -157,7 +163,8 @@ def _read_yaml(path: Path) -> dict[str, Any]:
                           f"got a {type(data).__name__}")
     bad_keys = [key for key in data if not isinstance(key, str)]
     if bad_keys:
-        raise _fail(path, f"keys must be text; got {bad_keys[0]!r}; known keys: {sorted(_KEYS)}")
+        raise _fail(path, f"keys must be text; got {_show(bad_keys[0])}; "
+                          f"known keys: {sorted(_KEYS)}")
     return data
 
 
@@ -165,7 +172,7 @@ def _integer(path: Path, name: str, value: Any, low: int, high: int) -> int:
     """``value`` as an int in ``[low, high]`` (bool and float refused)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise _fail(path, f"{name} must be a whole number between {low:,} and {high:,}; "
-                          f"got {value!r}")
+                          f"got {_show(value)}")
     if not low <= value <= high:
         raise _fail(path, f"{name} = {value:,} is outside the limit {low:,}..{high:,}; "
                           f"use at most {high:,} (split a larger study into several)")
@@ -174,7 +181,7 @@ def _integer(path: Path, name: str, value: Any, low: int, high: int) -> int:
 
 def _text(path: Path, name: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise _fail(path, f"{name} must be a non-empty text; got {value!r}")
+        raise _fail(path, f"{name} must be a non-empty text; got {_show(value)}")
     if "\x00" in value or "\n" in value:
         raise _fail(path, f"{name} must be one line of text without control characters")
     return value
@@ -185,14 +192,15 @@ def _as_list(path: Path, name: str, value: Any, example: str) -> list:
         value = [value]
     if not isinstance(value, list) or not value:
         raise _fail(path, f"{name} must be a non-empty list, e.g. {name}: {example}; "
-                          f"got {value!r}")
+                          f"got {_show(value)}")
     return value
 
 
 def _name(path: Path, raw: dict[str, Any]) -> str:
     name = raw.get("name", path.stem)
     if not isinstance(name, str) or not _NAME.fullmatch(name) or ".." in name:
-        raise _fail(path, f"name {name!r} must be one folder name of letters, digits, '_', '-' "
+        raise _fail(path, f"name {_show(name)} must be one folder name of letters, digits, "
+                          "'_', '-' "
                           "or '.' (no path separators, no '..', at most 100 characters), "
                           "e.g. name: corp_rep_robustness; use --out to choose another folder")
     return name
@@ -225,17 +233,17 @@ def _variants(path: Path, value: Any) -> tuple:
             continue
         if not isinstance(variant, dict) or len(variant) != 1 or not isinstance(
                 next(iter(variant)), str):
-            raise _fail(path, f"unknown variant {variant!r}; {hint}")
+            raise _fail(path, f"unknown variant {_show(variant)}; {hint}")
         (kind, target), = variant.items()
         if kind in ("add_path", "remove_path"):
             if not isinstance(target, str) or not _PATH_VARIANT.fullmatch(target):
                 raise _fail(path, f"{kind} must be a path 'A -> B' between two construct "
-                                  f"names; got {target!r}")
+                                  f"names; got {_show(target)}")
             out.append({kind: target})
         elif kind == "spec":
             out.append({"spec": str(_file(path, "variant spec", target))})
         else:
-            raise _fail(path, f"unknown variant {variant!r}; {hint}")
+            raise _fail(path, f"unknown variant {_show(variant)}; {hint}")
     return tuple(out)
 
 
@@ -243,9 +251,9 @@ def _estimators(path: Path, value: Any) -> tuple:
     estimators = _as_list(path, "estimators", value, "[ML, MLR]")
     bad = [e for e in estimators if e not in ESTIMATORS]
     if bad:
-        raise _fail(path, f"unknown estimator(s) {bad}; use ML, MLR or MLM")
+        raise _fail(path, f"unknown estimator(s) {_show(bad)}; use ML, MLR or MLM")
     if len(set(estimators)) != len(estimators):
-        raise _fail(path, f"estimators {estimators} lists one twice; name each once")
+        raise _fail(path, f"estimators {_show(estimators)} lists one twice; name each once")
     return tuple(estimators)
 
 
@@ -255,10 +263,11 @@ def _sample(path: Path, sample: Any) -> Any:
     if sample in ("full", "jackknife"):
         return sample
     if not isinstance(sample, dict) or not sample:
-        raise _fail(path, f"unknown sample kind {sample!r}; {hint}")
+        raise _fail(path, f"unknown sample kind {_show(sample)}; {hint}")
     if "bootstrap" in sample:
         if set(sample) != {"bootstrap"}:
-            raise _fail(path, f"a bootstrap sample takes only 'bootstrap: B'; got {sample!r}")
+            raise _fail(path, "a bootstrap sample takes only 'bootstrap: B'; "
+                              f"got {_show(sample)}")
         _integer(path, "samples: bootstrap", sample["bootstrap"], 1, LIMITS["bootstrap"])
         return dict(sample)
     if "subsample" in sample:
@@ -275,7 +284,7 @@ def _sample(path: Path, sample: Any) -> Any:
         _integer(path, "samples: replications", sample.get("replications", 20), 1,
                  LIMITS["replications"])
         return dict(sample)
-    raise _fail(path, f"unknown sample kind {sample!r}; {hint}")
+    raise _fail(path, f"unknown sample kind {_show(sample)}; {hint}")
 
 
 def _simulation(path: Path, value: Any) -> dict:
@@ -306,7 +315,8 @@ def _na_values(path: Path, value: Any) -> tuple:
         raise _fail(path, f"{len(codes)} na_values is more than the limit {LIMITS['na_values']}")
     for code in codes:
         if isinstance(code, bool) or not isinstance(code, (int, float, str)):
-            raise _fail(path, f"na_values holds {code!r}; list numbers or texts, e.g. [-99, NA]")
+            raise _fail(path, f"na_values holds {_show(code)}; list numbers or texts, "
+                              "e.g. [-99, NA]")
     return tuple(codes)
 
 
@@ -324,7 +334,7 @@ def load_study(path: str | Path) -> StudyConfig:
     raw = _read_yaml(path)
     unknown = set(raw) - _KEYS
     if unknown:
-        raise _fail(path, f"unknown key(s) {sorted(unknown)}; known: {sorted(_KEYS)}")
+        raise _fail(path, f"unknown key(s) {_show(sorted(unknown))}; known: {sorted(_KEYS)}")
     simulation = None if raw.get("simulation") is None else _simulation(path, raw["simulation"])
     for key in ("model",) if simulation else ("model", "data"):
         if key not in raw:
@@ -338,12 +348,12 @@ def load_study(path: str | Path) -> StudyConfig:
             data = str((path.parent / data).resolve())
     missing = raw.get("missing", "listwise")
     if missing not in ("listwise", "ml"):
-        raise _fail(path, f"missing must be 'listwise' or 'ml'; got {missing!r}")
+        raise _fail(path, f"missing must be 'listwise' or 'ml'; got {_show(missing)}")
     groups = raw.get("groups")
     if groups is not None:
         groups = _text(path, "groups", groups)
-    samples = tuple(_sample(path, s) for s in _as_list(path, "samples", raw.get("samples", ["full"]),
-                                                       "[full, {bootstrap: 200}]"))
+    entries = _as_list(path, "samples", raw.get("samples", ["full"]), "[full, {bootstrap: 200}]")
+    samples = tuple(_sample(path, s) for s in entries)
     seed = _integer(path, "seed", raw.get("seed", 1), 0, 2**63 - 1)
     return StudyConfig(name=_name(path, raw), seed=seed, model=model, data=data,
                        na_values=_na_values(path, raw.get("na_values")),

@@ -70,7 +70,7 @@ def _fix(reason: str) -> str:
     text = reason.lower()
     if "full" in text or "no space" in text or "too large" in text:
         return "free disk space, then rerun the study to resume"
-    if "readonly" in text or "read-only" in text or "permission" in text or "unable to open" in text:
+    if any(word in text for word in ("readonly", "read-only", "permission", "unable to open")):
         return "make the study folder writable (or choose another --out), then rerun to resume"
     if "not a database" in text or "malformed" in text or "disk image" in text:
         return ("the file is damaged: rerun 'loyaltysem robust run' to repair it, or move it "
