@@ -374,3 +374,28 @@ def test_planted_symlinks_in_the_study_folder_are_refused(tmp_path):
         with pytest.raises(StoreError, match="symbolic link"):
             ResultStore(folder, "digest")
     assert victim.read_text() == "precious\n"
+
+
+def test_two_real_runs_on_one_store_the_second_is_refused(open_folder):
+    folder, study = open_folder
+    out = folder / "two"
+    first = subprocess.Popen([sys.executable, "-m", "loyaltysem.cli", "robust", "run", str(study),
+                              "--out", str(out), "--no-progress"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and not _stored(out / "results.sqlite"):
+            time.sleep(0.2)
+        assert first.poll() is None, "the first run must still be running"
+        other = study.with_name("other.yaml")
+        other.write_text(study.read_text().replace("seed: 11", "seed: 12"))
+        for path, extra in ((study, []), (other, ["--force"])):
+            second = cli("robust", "run", str(path), "--out", str(out), "--no-progress", *extra)
+            assert second.returncode == 2
+            assert_one_line(second.stderr, "in use by another run", f"pid {first.pid} on ")
+    finally:
+        first.kill()
+        first.wait()
+    digests = {row[0] for row in sqlite3.connect(out / "results.sqlite").execute(
+        "SELECT value FROM meta WHERE key = 'digest'")}
+    assert len(digests) == 1
