@@ -39,7 +39,8 @@ _LATEX_CHARS = {
 #: symbols of the statistics tables, typeset as math (a run of them is one formula)
 _LATEX_MATH = {
     "Δχ²": r"\Delta\chi^2", "χ²": r"\chi^2", "ρc": r"\rho_c", "R²": r"R^2", "Δ": r"\Delta",
-    "χ": r"\chi", "β": r"\beta", "α": r"\alpha", "ω": r"\omega", "ρ": r"\rho", "λ": r"\lambda",
+    "χ": r"\chi", "β": r"\beta", "α": r"\alpha", "ω": r"\omega", "ρ": r"\rho",
+    "λ": r"\lambda",
     "≤": r"\leq", "≥": r"\geq", "→": r"\rightarrow", "←": r"\leftarrow", "±": r"\pm",
     "²": r"^2", "√": r"\surd", "×": r"\times",
 }

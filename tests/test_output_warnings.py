@@ -71,7 +71,7 @@ def test_an_admissible_solution_gets_no_alarm(fmt):
         result = ls.fit(ROOT / "models/loyalty_chain.yaml", "loyalty_chain", emit_warnings=False)
     assert result.admissible
     text = render_report(build_report(result, n_boot=0), fmt)
-    assert NOT_ADMISSIBLE not in text
+    assert NOT_ADMISSIBLE not in text and "inadmissible solution" not in text
     assert text.index("Warnings") < text.index("Model")
 
 
@@ -111,3 +111,13 @@ def test_fit_json_leads_with_convergence_and_warnings():
     assert run.exit_code == 0, run.output
     keys = list(json.loads(run.stdout))
     assert keys[:2] == ["converged", "warnings"] and keys.index("warnings") < keys.index("fit")
+
+
+@pytest.mark.parametrize("fmt", ["html", "md", "tex"])
+def test_measurement_verdicts_of_an_inadmissible_solution_say_so(inadmissible, fmt):
+    from loyaltysem.report.document import FROM_INADMISSIBLE
+
+    text = render_report(build_report(inadmissible, n_boot=0), fmt)
+    measurement = text.index("Measurement quality", text.index("Data"))
+    assert text.index(FROM_INADMISSIBLE.split(" (")[0], measurement) < text.index("Model fit",
+                                                                                 measurement)

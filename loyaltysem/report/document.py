@@ -194,9 +194,10 @@ def _measurement_block(report: AnalysisReport) -> list[Item]:
         ("frame", estimates_table(report.result, "=~"), "Standardized loadings"),
         ("frame", htmt.round(3).astype(object).where(htmt.notna(), "—")
          .reset_index(names="HTMT").astype(str), "HTMT (Henseler et al. 2015)"),
-        ("list", [f"{r.check} {r.target}: {r.value:.3f} ({r.verdict})"
-                  for r in report.validity.checks.itertuples() if r.verdict == "fail"]
-         or ["every measurement check passed"]),
+        ("list", ([] if report.result.admissible else [FROM_INADMISSIBLE])
+         + ([f"{r.check} {r.target}: {r.value:.3f} ({r.verdict})"
+             for r in report.validity.checks.itertuples() if r.verdict == "fail"]
+            or ["every measurement check passed"])),
     ]
 
 
@@ -367,6 +368,9 @@ def _latex(title: str, blocks) -> str:
 #: what the report says first when the solution is not admissible
 NOT_ADMISSIBLE = ("The solution is not admissible: do not interpret the estimates, fit or "
                   "validity below before resolving these problems.")
+#: said beside verdicts (measurement checks) computed from an inadmissible solution
+FROM_INADMISSIBLE = ("these verdicts are computed from an inadmissible solution (see Warnings): "
+                     "they are not evidence of reliability or validity")
 #: the output file suffixes and the format each one writes
 REPORT_SUFFIXES: dict[str, ReportFormat] = {".html": "html", ".htm": "html", ".md": "md",
                                            ".markdown": "md", ".tex": "tex"}
@@ -389,7 +393,8 @@ def report_format(path: str | Path, fmt: str | None = None) -> ReportFormat:
     if suffix not in REPORT_SUFFIXES:
         shown = f"'{suffix}'" if suffix else "no extension"
         raise OutputError(f"cannot write a report as {shown} ({Path(path).name}); name the file "
-                          f"with one of {', '.join(REPORT_SUFFIXES)} (or give --format html|md|tex)")
+                          f"with one of {', '.join(REPORT_SUFFIXES)} "
+                          "(or give --format html|md|tex)")
     return REPORT_SUFFIXES[suffix]
 
 
