@@ -176,6 +176,7 @@ def test_html_report_escapes_every_text(hostile):
     parsed.feed(page)
     assert "script" not in parsed.tags and "img" not in parsed.tags and "a" not in parsed.tags
     assert not {"onerror", "onload", "href", "src"} & set(parsed.attributes)
+    assert "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none';" in page
     text = "".join(parsed.text)
     assert LATEX_PAYLOAD in text and "<script>alert(1)</script>" in text and str(data) in text
 

@@ -58,6 +58,11 @@ pre { background: #f5f6fa; padding: .8em; overflow-x: auto; }
 """
 
 
+#: defence in depth: the page may run no script and load nothing (its style and SVG are inline)
+CSP = ("<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
+       "style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'\">")
+
+
 @dataclass(frozen=True, eq=False)
 class AnalysisReport:
     """Everything the report shows, computed once."""
@@ -271,8 +276,9 @@ def _caption(item: tuple) -> str:
 
 def _html(title: str, blocks) -> str:
     esc = escaping.html_text
-    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{esc(title)}"
-             f"</title><style>{_CSS}</style></head><body><h1>{esc(title)}</h1>"]
+    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>{CSP}"
+             f"<title>{esc(title)}</title><style>{_CSS}</style></head>"
+             f"<body><h1>{esc(title)}</h1>"]
     for heading, items in blocks:
         slug = heading.lower().replace(" ", "-")
         parts.append(f"<section id='{slug}'><h2>{esc(heading)}</h2>")
