@@ -5,6 +5,7 @@ Used by the command line's ``--out`` (fit, validate, report, ...) and by
 """
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -50,18 +51,33 @@ def check_output_path(path: str | os.PathLike[str],
         ``path`` is an input, a directory, or in a folder that does not exist.
     """
     out = Path(path)
+    try:
+        return _checked(out, inputs)
+    except OSError as error:  # a name too long, a symlink loop...
+        raise OutputError(f"cannot write {_shown(out)}: {error.strerror or error}; "
+                          "choose another --out") from error
+
+
+def _shown(path: Path) -> str:
+    text = str(path)
+    return repr(text if len(text) <= 120 else text[:60] + "..." + text[-40:])
+
+
+def _checked(out: Path, inputs: Iterable[tuple[str, str | os.PathLike[str]]]) -> Path:
     for what, source in inputs:
         if same_file(out, source):
-            raise OutputError(f"--out {str(out)!r} is {what} ({str(source)!r}); writing would "
-                              "overwrite it: choose another --out")
+            raise OutputError(f"--out {_shown(out)} is {what} ({_shown(Path(source))}); writing "
+                          "would overwrite it: choose another --out")
     if out.is_dir():
-        raise OutputError(f"cannot write {str(out)!r}: it is a directory; give a file name "
+        raise OutputError(f"cannot write {_shown(out)}: it is a directory; give a file name "
                           "in it as --out")
     parent = out.parent
+    if parent.exists() and not parent.is_dir():
+        raise OutputError(f"cannot write {_shown(out)}: {_shown(parent)} is a file, not a "
+                          "folder; choose another --out")
     if not parent.is_dir():
-        what = "is not a folder" if parent.exists() else "does not exist"
-        raise OutputError(f"cannot write {str(out)!r}: the folder {str(parent)!r} {what}; "
-                          "create it first or choose another --out")
+        raise OutputError(f"cannot write {_shown(out)}: the folder {_shown(parent)} does not "
+                          "exist; create it first or choose another --out")
     return out
 
 
@@ -80,6 +96,14 @@ def write_text_file(path: str | os.PathLike[str], text: str,
         out.write_text(text, encoding="utf-8")
     except OSError as error:
         reason = error.strerror or type(error).__name__
-        raise OutputError(f"cannot write {str(out)!r}: {reason}; choose another --out or "
-                          "free the space / fix the permission") from error
+        raise OutputError(f"cannot write {_shown(out)}: {reason}; "
+                          f"{_FIXES.get(error.errno or 0, 'choose another --out')}") from error
     return out
+
+
+#: what to do, by errno, when writing fails
+_FIXES = {errno.ENOSPC: "free some space or choose another --out",
+          errno.EDQUOT: "free some space or choose another --out",
+          errno.EACCES: "choose a folder you can write to as --out",
+          errno.EPERM: "choose a folder you can write to as --out",
+          errno.EROFS: "the file system is read-only: choose another --out"}

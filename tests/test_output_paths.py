@@ -99,7 +99,7 @@ def test_out_onto_a_directory_or_under_a_file(tmp_path, inputs):
     spec, data = inputs
     _refused(["fit", str(spec), "--data", str(data), "--out", str(tmp_path)], "directory")
     _refused(["fit", str(spec), "--data", str(data), "--out", str(spec / "x.txt")],
-             "is not a folder")
+             "is a file, not a folder")
     with pytest.raises(OutputError, match="it is a directory"):
         check_output_path(tmp_path)
 
@@ -159,3 +159,10 @@ def test_out_is_refused_before_the_work(inputs, monkeypatch):
     for command in ("fit", "validate", "report"):
         out = str(spec) if command != "report" else str(spec.with_suffix(".docx"))
         _refused([command, str(spec), "--data", str(data), "--out", out])
+
+
+def test_a_name_too_long_is_one_short_line(tmp_path, inputs):
+    spec, data = inputs
+    message = _refused(["fit", str(spec), "--data", str(data), "--out",
+                        str(tmp_path / ("a" * 300 + ".txt"))], "File name too long")
+    assert len(message) < 250
