@@ -125,8 +125,17 @@ def parse_row(task: Any, status: Any, message: Any, payload: Any) -> list[dict] 
     return records
 
 
+def _text(raw: bytes) -> str | bytes:
+    """A TEXT value as str; damaged (not UTF-8) bytes stay bytes, which no check accepts."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(path, timeout=10)
+    db.text_factory = _text
     db.execute("PRAGMA mmap_size=0")
     return db
 
@@ -202,8 +211,22 @@ def _remove_store_files(path: Path) -> None:
             Path(str(path) + suffix).unlink()
 
 
+def _indexed_keys(db: sqlite3.Connection) -> set[str] | None:
+    """The task keys of the primary-key index (often intact when table pages are not)."""
+    try:
+        return {str(row[0]) for row in db.execute(
+            "SELECT task FROM results INDEXED BY sqlite_autoindex_results_1")}
+    except sqlite3.DatabaseError:
+        return None
+
+
 def _salvage(path: Path) -> tuple[dict[str, str], list[tuple], int]:
-    """The meta entries and the rows that can still be read from a damaged file; rows lost."""
+    """The meta entries and the rows that can still be read from a damaged file; rows lost.
+
+    Rows are read one rowid at a time, so one bad page costs only its rows.
+    The loss is counted from the key index when it can be read, otherwise
+    from the lookups that failed below the last readable row.
+    """
     db = _connect(path)
     meta: dict[str, str] = {}
     with contextlib.suppress(sqlite3.DatabaseError):
@@ -212,17 +235,23 @@ def _salvage(path: Path) -> tuple[dict[str, str], list[tuple], int]:
         top = int(db.execute("SELECT max(rowid) FROM results").fetchone()[0] or 0)
     except sqlite3.DatabaseError:   # at most a few rows per page of the file
         top = (path.stat().st_size // 512 + 1) * 8
-    rows, lost = [], 0
+    rows, failed, last = [], [], 0
     for rowid in range(1, top + 1):
         try:
             row = db.execute("SELECT task, status, message, payload FROM results "
                              "WHERE rowid = ?", (rowid,)).fetchone()
         except sqlite3.DatabaseError:
-            lost += 1
+            failed.append(rowid)
             continue
         if row is not None:
             rows.append(row)
+            last = rowid
+    indexed = _indexed_keys(db)
     db.close()
+    if indexed is not None:
+        lost = len(indexed - {str(row[0]) for row in rows})
+    else:
+        lost = sum(rowid < last for rowid in failed) + bool(failed and failed[-1] > last)
     return meta, rows, lost
 
 
@@ -246,12 +275,25 @@ def _rebuild(path: Path) -> int:
 
 
 def _healthy(db: sqlite3.Connection) -> bool:
+    """``PRAGMA quick_check`` passes; damage is False, other faults (locked, I/O) raise."""
     try:
         return [row[0] for row in db.execute("PRAGMA quick_check")] == ["ok"]
     except sqlite3.DatabaseError as error:
-        if "not a database" in str(error):
-            raise
-        return False
+        if _damaged(error):
+            return False
+        raise
+
+
+def _damaged(error: BaseException) -> bool:
+    return any(word in str(error) for word in ("malformed", "disk image", "corrupt"))
+
+
+def _prepare(db: sqlite3.Connection) -> int:
+    """Rollback journal, the tables, bad rows removed; how many were removed."""
+    db.execute("PRAGMA journal_mode=DELETE")
+    for statement in _SCHEMA:
+        db.execute(statement)
+    return _drop_bad_rows(db)
 
 
 def _drop_bad_rows(db: sqlite3.Connection) -> int:
@@ -310,26 +352,37 @@ class ResultStore:
 
     def _open(self, force: bool) -> int:
         """Connect, check integrity (rebuild or start over if damaged); rows repaired."""
-        repaired = 0
         with store_errors(self.path, "open the result store"):
+            db = _connect(self.path)
             try:
-                db = _connect(self.path)
                 healthy = _healthy(db)
-            except sqlite3.DatabaseError:
-                if not force:
+            except sqlite3.DatabaseError as error:
+                if not force or "not a database" not in str(error):
                     raise
                 db.close()
                 _remove_store_files(self.path)   # --force: start over
                 db, healthy = _connect(self.path), True
+            repaired = 0
+            if healthy:
+                try:
+                    repaired = _prepare(db)
+                except sqlite3.DatabaseError as error:
+                    if not _damaged(error):
+                        raise
+                    healthy = False   # quick_check passed, but a row or index is damaged
             if not healthy:
                 db.close()
-                repaired = _rebuild(self.path)
+                lost = _rebuild(self.path)
                 db = _connect(self.path)
-            db.execute("PRAGMA journal_mode=DELETE")
-            for statement in _SCHEMA:
-                db.execute(statement)
+                try:
+                    repaired = lost + _prepare(db)
+                except sqlite3.DatabaseError as error:
+                    if _damaged(error):
+                        raise StoreError(f"{str(self.path)!r} is damaged beyond repair; move "
+                                         "it away or rerun with --force to start over") from None
+                    raise
             self._db = db
-            return repaired + _drop_bad_rows(db)
+            return repaired
 
     def _claim(self, digest: str, force: bool, study: str | Path | None) -> None:
         """Check the plan digest (under the lock) and record this plan's."""
