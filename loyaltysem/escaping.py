@@ -50,7 +50,7 @@ _LATEX_MATH_TOKEN = re.compile("|".join(re.escape(k) for k in sorted(
     _LATEX_MATH, key=len, reverse=True)))
 
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*|~@$])")
-_MARKDOWN_BLOCK_START = re.compile(r"^(\s*)([#+=-](?=[\s#+=-]|$))|^(\s*\d+)([.)])(?=\s|$)")
+_MARKDOWN_BLOCK_START = re.compile(r"^(\s*)(>|[#+=-](?=[\s#+=-]|$))|^(\s*\d+)([.)])(?=\s|$)")
 
 
 def _one_line(text: object) -> str:
@@ -118,14 +118,15 @@ def markdown(text: object, *, line_start: bool = True) -> str:
         Converted with ``str``.
     line_start : bool
         The text may start a line (a list item, a paragraph): a leading ``#``,
-        ``-``, ``+``, ``=`` or ``1.`` is escaped too. Not needed in a table cell.
+        ``>``, ``-``, ``+``, ``=`` or ``1.`` is escaped too. Not needed in a table
+        cell. Leading and trailing spaces are dropped (no indented code block).
 
     Examples
     --------
     >>> markdown("<img src=x onerror=alert(1)> [a](b) 5 < 6")
     '&lt;img src=x onerror=alert(1)> [a\\\\](b) 5 < 6'
     """
-    line = _MARKDOWN_PUNCTUATION.sub(r"\\\1", _one_line(text))
+    line = _MARKDOWN_PUNCTUATION.sub(r"\\\1", _one_line(text).strip())
     line = re.sub(r"(?<!\w)_|_(?!\w)", r"\\_", line)
     line = re.sub(r"\](?=[(\[:])", r"\\]", line)
     if line_start:

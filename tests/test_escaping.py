@@ -289,3 +289,50 @@ def test_latex_report_and_summary_compile_and_run_nothing(hostile, tmp_path):
         assert run.returncode == 0, log[-3000:]
         assert "CANARY-RAN" not in log.replace("\\typeout{CANARY-RAN}", "")
         assert "(/etc/passwd" not in log and "(./canary.tex" not in log
+
+
+#: the characters that matter in some format, mixed with letters so that words form
+_ALPHABET = list("\\{}$&#^_~%<>|[]()!*`'\"=:/@.-+ \n\r\tab1") + ["<script>", "-->", "](", "^^",
+                                                                 "://", "www.", "&amp;"]
+
+
+def _hostile_texts():
+    from hypothesis import strategies as st
+
+    return st.lists(st.sampled_from(_ALPHABET), max_size=40).map("".join)
+
+
+def test_latex_escaper_on_generated_text():
+    from hypothesis import given, settings
+
+    @settings(max_examples=400, deadline=None)
+    @given(_hostile_texts())
+    def check(text):
+        out = escaping.latex(text)
+        assert _latex_problems(out) == [] and "\n" not in out
+        unescaped = re.sub(r"\\[{}$&#_%]", "", out)
+        assert unescaped.count("{") == unescaped.count("}")     # groups balanced: nothing open
+        assert unescaped.count("$") % 2 == 0                   # math closed
+
+    check()
+
+
+def test_markdown_escaper_on_generated_text():
+    from hypothesis import given, settings
+
+    pytest.importorskip("markdown_it")
+    pytest.importorskip("linkify_it")
+
+    @settings(max_examples=400, deadline=None)
+    @given(_hostile_texts())
+    def check(text):
+        for line_start in (True, False):
+            out = escaping.markdown(text, line_start=line_start)
+            page = "- " + out if line_start else f"| a |\n| --- |\n| {out} |"
+            rendered = _markdown_to_html(page)
+            tags = set(re.findall(r"<([a-z0-9]+)", rendered))
+            allowed = {"ul", "li", "p"} if line_start else {"table", "thead", "tbody", "tr",
+                                                             "th", "td"}
+            assert tags <= allowed, (text, out, rendered)
+
+    check()
