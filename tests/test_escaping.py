@@ -336,3 +336,19 @@ def test_markdown_escaper_on_generated_text():
             assert tags <= allowed, (text, out, rendered)
 
     check()
+
+
+def test_markdown_fence_holds_any_text():
+    from hypothesis import given, settings
+
+    pytest.importorskip("markdown_it")
+    pytest.importorskip("linkify_it")
+
+    @settings(max_examples=300, deadline=None)
+    @given(_hostile_texts())
+    def check(text):
+        fence = escaping.markdown_fence(text)
+        rendered = _markdown_to_html(f"{fence}text\n{escaping.plain(text)}\n{fence}\n")
+        assert set(re.findall(r"<([a-z0-9]+)", rendered)) <= {"pre", "code"}, rendered
+
+    check()
