@@ -121,3 +121,22 @@ def test_measurement_verdicts_of_an_inadmissible_solution_say_so(inadmissible, f
     measurement = text.index("Measurement quality", text.index("Data"))
     assert text.index(FROM_INADMISSIBLE.split(" (")[0], measurement) < text.index("Model fit",
                                                                                  measurement)
+
+
+def test_a_real_inadmissible_fit_opens_its_report_and_cli_outputs(tmp_path):
+    """ECSI on mobi: standardized paths > 1 (Heywood), latent correlations ~.99."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = ls.fit(ROOT / "models/ecsi.yaml", "mobi", emit_warnings=False)
+    assert not result.admissible
+    heywood = next(p.message for p in result.problems if p.category is HeywoodCaseWarning)
+    text = render_report(build_report(result, n_boot=0), "md")
+    first = heywood.split(" ~ ")[0]  # "standardized path Value"
+    assert text.index(NOT_ADMISSIBLE) < text.index(first) < text.index(FIRST_TABLE["md"])
+    out = tmp_path / "ecsi.md"
+    run = CliRunner().invoke(main, ["fit", str(ROOT / "models/ecsi.yaml"), "--data", "mobi",
+                                    "--format", "markdown", "--out", str(out)])
+    assert run.exit_code == 0, run.output
+    text = out.read_text()
+    assert text.index("### Warnings") < text.index("### Fit")
+    assert "exceeds 1" in text[:text.index("### Fit")]
