@@ -399,3 +399,33 @@ def test_two_real_runs_on_one_store_the_second_is_refused(open_folder):
     digests = {row[0] for row in sqlite3.connect(out / "results.sqlite").execute(
         "SELECT value FROM meta WHERE key = 'digest'")}
     assert len(digests) == 1
+
+
+def test_a_changed_digit_in_a_payload_is_caught_by_the_checksum(reference, finished):
+    study, store = finished
+    db = sqlite3.connect(store / "results.sqlite")
+    (payload,) = db.execute("SELECT payload FROM results WHERE rowid = 4").fetchone()
+    changed = payload.replace('"est": ', '"est": 9', 1)
+    assert json.loads(changed) != json.loads(payload)       # still valid JSON of the schema
+    db.execute("UPDATE results SET payload = ? WHERE rowid = 4", (changed,))
+    db.commit()
+    db.close()
+    summary = quiet_run(study, store)
+    assert (summary.repaired, summary.executed) == (1, 1)
+    pd.testing.assert_frame_equal(load_results(store), load_results(reference[1]))
+
+
+def test_a_store_written_before_checksums_still_resumes(reference, finished):
+    study, store = finished
+    db = sqlite3.connect(store / "results.sqlite")
+    db.execute("CREATE TABLE old AS SELECT task, status, message, payload FROM results")
+    db.execute("DROP TABLE results")
+    db.execute("CREATE TABLE results (task TEXT PRIMARY KEY, status TEXT, message TEXT, "
+               "payload TEXT)")
+    db.execute("INSERT INTO results SELECT * FROM old")
+    db.execute("DROP TABLE old")
+    db.commit()
+    db.close()
+    pd.testing.assert_frame_equal(load_results(store), load_results(reference[1]))
+    summary = quiet_run(study, store)
+    assert (summary.repaired, summary.executed, summary.already_done) == (0, 0, PLANNED)

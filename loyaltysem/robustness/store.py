@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import fcntl
+import hashlib
 import json
 import math
 import os
@@ -48,7 +49,14 @@ _STATUSES = ("ok", "not converged", "error")
 _KEY_PARTS = ("variant", "estimator", "group", "sample", "index")
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)",
            "CREATE TABLE IF NOT EXISTS results (task TEXT PRIMARY KEY, status TEXT,"
-           " message TEXT, payload TEXT)")
+           " message TEXT, payload TEXT, checksum TEXT)")
+_COLUMNS = "task, status, message, payload, checksum"
+
+
+def checksum(task: str, status: str, message: str, payload: str) -> str:
+    """A row's checksum: a flipped digit in a payload is valid JSON, but not this hash."""
+    text = json.dumps([task, status, message, payload])
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
 class PlanChangedError(StoreError):
@@ -96,15 +104,20 @@ def _number(value: Any) -> bool:
     return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
-def parse_row(task: Any, status: Any, message: Any, payload: Any) -> list[dict] | None:
+def parse_row(task: Any, status: Any, message: Any, payload: Any,
+              stored_checksum: Any = None) -> list[dict] | None:
     """A stored row's payload (a list of statistic records), or None if the row is unusable.
 
     The key must be ``variant=...|estimator=...|group=...|sample=...|index=...``,
-    the status one of ``ok``, ``not converged``, ``error``, and the payload a
-    JSON list of records, each with a text ``statistic`` and numbers.
+    the status one of ``ok``, ``not converged``, ``error``, the payload a
+    JSON list of records, each with a text ``statistic`` and numbers, and the
+    checksum (when stored: stores written before it had none) must match.
     """
     if not isinstance(task, str) or status not in _STATUSES or not isinstance(message, (str,
                                                                                type(None))):
+        return None
+    if stored_checksum is not None and (not isinstance(payload, str) or stored_checksum != checksum(
+            task, status, message or "", payload)):
         return None
     parts = [part.split("=", 1) for part in task.split("|")]
     if any(len(part) != 2 for part in parts) or tuple(p[0] for p in parts) != _KEY_PARTS:
@@ -235,11 +248,12 @@ def _salvage(path: Path) -> tuple[dict[str, str], list[tuple], int]:
         top = int(db.execute("SELECT max(rowid) FROM results").fetchone()[0] or 0)
     except sqlite3.DatabaseError:   # at most a few rows per page of the file
         top = (path.stat().st_size // 512 + 1) * 8
+    columns = _COLUMNS if _has_checksum(db) else "task, status, message, payload, NULL"
     rows, failed, last = [], [], 0
     for rowid in range(1, top + 1):
         try:
-            row = db.execute("SELECT task, status, message, payload FROM results "
-                             "WHERE rowid = ?", (rowid,)).fetchone()
+            row = db.execute(f"SELECT {columns} FROM results WHERE rowid = ?",
+                             (rowid,)).fetchone()
         except sqlite3.DatabaseError:
             failed.append(rowid)
             continue
@@ -264,7 +278,7 @@ def _rebuild(path: Path) -> int:
     for statement in _SCHEMA:
         db.execute(statement)
     db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
-    db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?)", rows)
+    db.executemany(f"INSERT OR REPLACE INTO results ({_COLUMNS}) VALUES (?, ?, ?, ?, ?)", rows)
     db.commit()
     db.close()
     os.replace(fresh, path)
@@ -293,13 +307,23 @@ def _prepare(db: sqlite3.Connection) -> int:
     db.execute("PRAGMA journal_mode=DELETE")
     for statement in _SCHEMA:
         db.execute(statement)
+    if not _has_checksum(db):   # a store written before rows had checksums
+        db.execute("ALTER TABLE results ADD COLUMN checksum TEXT")
+        db.commit()
     return _drop_bad_rows(db)
+
+
+def _has_checksum(db: sqlite3.Connection) -> bool:
+    try:
+        return "checksum" in {row[1] for row in db.execute("PRAGMA table_info(results)")}
+    except sqlite3.DatabaseError:
+        return False
 
 
 def _drop_bad_rows(db: sqlite3.Connection) -> int:
     """Delete the rows whose key, status or payload cannot be used; how many."""
     bad = [rowid for rowid, *row in db.execute(
-        "SELECT rowid, task, status, message, payload FROM results") if parse_row(*row) is None]
+        f"SELECT rowid, {_COLUMNS} FROM results") if parse_row(*row) is None]
     db.executemany("DELETE FROM results WHERE rowid = ?", [(rowid,) for rowid in bad])
     db.commit()
     return len(bad)
@@ -409,11 +433,15 @@ class ResultStore:
 
     def write(self, records: Iterable[dict[str, Any]]) -> None:
         """Store finished tasks (each ``{task, status, message, payload}``) and commit."""
-        rows = [(r["task"], r["status"], r.get("message", ""), json.dumps(r.get("payload")))
-                for r in records]
+        rows = []
+        for record in records:
+            fields = (record["task"], record["status"], record.get("message") or "",
+                      json.dumps(record.get("payload")))
+            rows.append((*fields, checksum(*fields)))
         with store_errors(self.path, "write results to"):
             try:
-                self._db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?)", rows)
+                self._db.executemany(f"INSERT OR REPLACE INTO results ({_COLUMNS}) "
+                                     "VALUES (?, ?, ?, ?, ?)", rows)
                 self._db.commit()
             except BaseException:
                 with contextlib.suppress(sqlite3.Error):
@@ -423,7 +451,7 @@ class ResultStore:
     def frame(self) -> pd.DataFrame:
         """All stored rows: one per (task, statistic) plus the task's status columns."""
         with store_errors(self.path, "read"):
-            rows = self._db.execute("SELECT task, status, message, payload FROM results "
+            rows = self._db.execute(f"SELECT {_COLUMNS} FROM results "
                                     "ORDER BY task").fetchall()
         return rows_frame(rows)
 
@@ -439,8 +467,8 @@ class ResultStore:
 def rows_frame(rows: Iterable[tuple]) -> pd.DataFrame:
     """Stored rows → one row per (task, statistic); an unusable row is a :class:`StoreError`."""
     out = []
-    for task, status, message, payload in rows:
-        records = parse_row(task, status, message, payload)
+    for task, status, message, payload, *stored in rows:
+        records = parse_row(task, status, message, payload, *stored)
         if records is None:
             raise StoreError(f"a stored result ({str(task)[:80]!r}) cannot be read; rerun "
                              "'loyaltysem robust run' on the study to repair the store")
@@ -470,7 +498,8 @@ def read_store(directory: str | Path) -> tuple[pd.DataFrame, dict[str, str]]:
                 raise StoreError(f"{str(path)!r} is damaged (integrity check failed); rerun "
                                  "'loyaltysem robust run' on the study to repair it")
             meta = {str(k): str(v) for k, v in db.execute("SELECT key, value FROM meta")}
-            rows = db.execute("SELECT task, status, message, payload FROM results "
+            columns = _COLUMNS if _has_checksum(db) else "task, status, message, payload"
+            rows = db.execute(f"SELECT {columns} FROM results "
                               "ORDER BY task").fetchall()   # no statement left open
             frame = rows_frame(rows)
         finally:
