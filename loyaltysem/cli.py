@@ -444,7 +444,9 @@ def robust_group() -> None:
 @click.option("--scheduler", default=None,
               help="Run on a dask.distributed cluster, e.g. tcp://127.0.0.1:8786.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and its size; run nothing.")
-@click.option("--force", is_flag=True, help="Start over if the study config changed.")
+@click.option("--force", is_flag=True,
+              help="Start over if the study config changed or the store cannot be read "
+                   "(never while another run holds the store).")
 @click.option("--retry-errors", is_flag=True, help="Run again the tasks that ended in an error.")
 @click.option("--progress/--no-progress", default=True)
 @click.option("--debug", is_flag=True, hidden=True)

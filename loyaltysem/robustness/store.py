@@ -10,8 +10,9 @@ The store is honest:
   run leaves no stale lock); a second run — forced or not — is refused and
   told who holds it (pid, host, start time). The plan digest is checked and
   written under that lock, so results of two plans can never mix.
-- **checked on open**: ``PRAGMA quick_check`` and every row (its key, status
-  and payload JSON against the payload's schema). Unreadable rows are
+- **checked on open**: ``PRAGMA quick_check`` and every row (its key, status,
+  payload JSON against the payload's schema, and its checksum, so damage
+  that still parses is caught too). Unreadable rows are
   removed (a damaged file is rebuilt from the rows that can still be read)
   and their tasks rerun; never counted as done. :attr:`ResultStore.repaired`
   tells how many.
