@@ -240,3 +240,18 @@ def test_group_levels_that_would_break_task_keys_are_refused(tmp_path):
     frame.to_csv(tmp_path / "survey.csv", index=False)
     text = replace("data", "survey.csv") + "groups: provider\n"
     assert_one_line_error(write(tmp_path, text), "groups column 'provider'", "recode")
+
+
+def test_run_arguments_and_an_unreachable_scheduler_are_one_line(tmp_path):
+    from loyaltysem.robustness import run_study
+
+    path = write(tmp_path, BASE)
+    for n_jobs in (0, -1, 10**6, 1.5, True):
+        with pytest.raises(SpecificationError, match="n_jobs must be"):
+            run_study(path, tmp_path / "d", n_jobs=n_jobs, progress=False)
+    with pytest.raises(SpecificationError, match="limit must be"):
+        run_study(path, tmp_path / "d", limit=-3, progress=False)
+    result = CliRunner().invoke(main, ["robust", "run", str(path), "--out", str(tmp_path / "d"),
+                                       "--scheduler", "garbage://x", "--no-progress"])
+    assert result.exit_code == 2 and "Traceback" not in result.output + result.stderr
+    assert result.stderr.count("\n") == 1 and "cannot reach the dask scheduler" in result.stderr

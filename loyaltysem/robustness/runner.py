@@ -253,6 +253,7 @@ def run_study(study: str | Path | StudyConfig, directory: str | Path | None = No
     """
     from tqdm.auto import tqdm
 
+    _check_run_arguments(n_jobs, limit)
     config = study if isinstance(study, StudyConfig) else load_study(study)
     directory = Path(directory) if directory is not None else default_directory(config)
     context, tasks = prepare(config)
@@ -274,14 +275,40 @@ def run_study(study: str | Path | StudyConfig, directory: str | Path | None = No
     return RunSummary(directory, len(tasks), len(done), len(todo), store.repaired)
 
 
+MAX_JOBS = 256
+
+
+def _check_run_arguments(n_jobs: Any, limit: Any) -> None:
+    """``n_jobs`` in 1..MAX_JOBS and ``limit`` None or >= 0, else a SpecificationError."""
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or not 1 <= n_jobs <= MAX_JOBS:
+        raise SpecificationError(f"n_jobs must be a whole number from 1 to {MAX_JOBS}; got "
+                                 f"{n_jobs!r:.40}; use about the number of cores")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise SpecificationError(f"limit must be None or a whole number >= 0; got {limit!r:.40}")
+
+
+def _dask_client(scheduler: str) -> Any:
+    """A client of the dask scheduler; a missing package or an unreachable address is one line."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise LoyaltySemError("--scheduler needs dask.distributed: pip install "
+                              "'loyaltysem[dask]'") from None
+    try:
+        return Client(scheduler, timeout=30)
+    except (OSError, ValueError, TypeError, TimeoutError) as error:
+        reason = (str(error).splitlines() or [type(error).__name__])[0][:200]
+        raise LoyaltySemError(f"cannot reach the dask scheduler {scheduler!r:.100}: {reason}; "
+                              "start it or check the address (tcp://host:port)") from None
+
+
 def _execute(context: StudyContext, chunks: list[list[Task]], store: ResultStore, bar: Any, *,
              n_jobs: int, scheduler: str | None) -> None:
     """Run the chunks (here, in local workers or on dask) and store each as it finishes."""
     if scheduler is not None:
-        from distributed import Client
         from distributed import as_completed as dask_completed
 
-        with Client(scheduler) as client:
+        with _dask_client(scheduler) as client:
             shared = client.scatter(context, broadcast=True)
             futures = [client.submit(_run_chunk, shared, chunk, pure=False) for chunk in chunks]
             for future in dask_completed(futures):
