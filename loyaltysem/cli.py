@@ -203,8 +203,7 @@ def main() -> None:
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Bootstrap resamples (with --se bootstrap).")
 @click.option("--seed", type=SEED, default=None, help="Seed of the bootstrap / Monte Carlo draws.")
-@click.option("--jobs", "n_jobs", type=click.IntRange(min=1, max=256), default=1,
-              show_default=True,
+@click.option("--jobs", "n_jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Worker processes for the bootstrap (results do not depend on it).")
 @click.option("--ci", "ci_method", type=click.Choice(["delta", "percentile", "bca", "montecarlo"]),
               default=None, help="Intervals of effects and hypotheses (default: percentile with "
