@@ -83,3 +83,12 @@ class StoreError(LoyaltySemError, RuntimeError):
 
 class OutputError(LoyaltySemError, ValueError):
     """An output file cannot be written as asked (unknown format, missing folder, an input...)."""
+
+
+class ArgumentError(LoyaltySemError, ValueError, TypeError):
+    """An argument of a public function has a wrong value or type.
+
+    The message has one shape, ``"<argument> must be <what>; got <value>"``
+    (scikit-learn's ``InvalidParameterError``, which is also both a
+    ``ValueError`` and a ``TypeError``, so that either ``except`` catches it).
+    """

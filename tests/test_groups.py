@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import loyaltysem as ls
-from loyaltysem.exceptions import DataError, SpecificationError
+from loyaltysem.exceptions import ArgumentError, DataError, SpecificationError
 from loyaltysem.groups import fit_groups, invariance_ladder
 from loyaltysem.groups.invariance import STEPS
 
@@ -215,12 +215,12 @@ def test_bad_input_gets_specific_errors():
     with pytest.raises(SpecificationError, match="covariates"):
         fit_groups(ROOT / "tests/reference/models/hs_mimic.lav", data, "school",
                    missing="ml", estimator="MLR")
-    with pytest.raises(SpecificationError, match="unknown group_equal"):
+    with pytest.raises(ArgumentError, match="group_equal must be a list of any of"):
         fit_groups(ROOT / "models/hs_cfa.lav", data, "school", group_equal=["loading"])
     with pytest.raises(SpecificationError, match="does not have: x99~1"):
         fit_groups(ROOT / "models/hs_cfa.lav", data, "school", group_equal=["intercepts"],
                    group_partial=["x99 ~ 1"])
-    with pytest.raises(ValueError, match="unknown step"):
+    with pytest.raises(ValueError, match="steps must be a list of any of"):
         invariance_ladder(ROOT / "models/hs_cfa.lav", data, "school", steps=["weak"])
     assert list(STEPS) == ["configural", "metric", "scalar", "strict"]
 

@@ -209,7 +209,8 @@ def test_thresholds_are_cited_and_overridable(reports):
                                 method_factor=False)
     verdicts = _verdicts(report, "alpha")
     assert verdicts["COMP"] == "fail" and verdicts["LIKE"] == "pass"   # .776 / .826
-    with pytest.raises(ValueError, match="unknown check 'alfa'"):
+    with pytest.raises(ValueError, match="thresholds must name checks among .*; got 'alfa' "
+                                         r"\(did you mean 'alpha'\?\)"):
         assess_measurement(reports("corp_rep").fit, thresholds={"alfa": 0.8}, n_boot=0)
 
 

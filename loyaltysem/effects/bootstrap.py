@@ -52,11 +52,22 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from ..arguments import (
+    MAX_BOOTSTRAP,
+    MAX_JOBS,
+    check_bool,
+    check_choice,
+    check_int,
+    check_probability,
+    check_seed,
+    fail,
+)
 from ..estimate import FitResult
 from ..estimate.batched import batched_bfgs, sample_covariances
 from ..estimate.fiml import FimlObjective, missing_patterns
 from ..estimate.optimizer import fisher_scoring
 from ..estimate.semopy_engine import SemopyModel
+from ..exceptions import ArgumentError
 from ..frame_rows import table_rows
 from .intervals import bca_interval, percentile_interval
 from .paths import Effect, enumerate_effects
@@ -270,15 +281,15 @@ class BootstrapResult:
         pandas.DataFrame
             Columns ``lower, upper`` indexed by statistic.
         """
+        check_choice("method", method, ("percentile", "bca"))
+        level = check_probability("level", level, "a confidence level")
         if method == "percentile":
             lower, upper = percentile_interval(self.draws.to_numpy(), level)
         elif method == "bca":
             if self.jackknife is None:
-                raise ValueError("BCa intervals need the jackknife: run bootstrap(..., bca=True)")
+                raise ArgumentError("BCa intervals need the jackknife: run bootstrap(..., bca=True)")
             lower, upper = bca_interval(self.draws.to_numpy(), self.point.to_numpy(),
                                         self.jackknife.to_numpy(), level)
-        else:
-            raise ValueError(f"method must be 'percentile' or 'bca'; got {method!r}")
         return pd.DataFrame({"lower": lower, "upper": upper}, index=self.draws.columns)
 
     def summary_line(self) -> str:
@@ -286,6 +297,24 @@ class BootstrapResult:
         return (f"bootstrap: {self.n_requested} resamples, {self.n_converged} converged, "
                 f"{len(self.failed)} did not converge (dropped), {self.n_inadmissible} "
                 "inadmissible (kept)")
+
+
+def _check_bootstrap_arguments(result: Any, n_boot: Any, seed: Any, n_jobs: Any, progress: Any,
+                               bca: Any, effects: Any) -> None:
+    """Refuse a bad argument of :func:`bootstrap` before any resample is drawn."""
+    if not isinstance(result, FitResult):
+        raise fail("result", "a FitResult (from loyaltysem.fit)", result)
+    check_int("n_boot", n_boot, low=1, high=MAX_BOOTSTRAP)
+    check_seed("seed", seed)
+    check_int("n_jobs", n_jobs, low=1, high=MAX_JOBS)
+    check_bool("progress", progress)
+    check_bool("bca", bca)
+    if effects is not None:
+        if isinstance(effects, (str, bytes)) or not isinstance(effects, Iterable):
+            raise fail("effects", "a list of Effect (see enumerate_effects)", effects)
+        wrong = [e for e in effects if not isinstance(e, Effect)]
+        if wrong:
+            raise fail("effects", "a list of Effect (see enumerate_effects)", wrong[0])
 
 
 def bootstrap(result: FitResult, n_boot: int = 1000, *, seed: int | None = None,
@@ -298,11 +327,12 @@ def bootstrap(result: FitResult, n_boot: int = 1000, *, seed: int | None = None,
     result : FitResult
         The full-sample fit (its data and estimates are reused).
     n_boot : int
-        Number of resamples.
+        Number of resamples, 1 to :data:`~loyaltysem.arguments.MAX_BOOTSTRAP`.
     seed : int, optional
-        Seed of the ``SeedSequence`` the resample seeds are spawned from.
+        Seed of the ``SeedSequence`` the resample seeds are spawned from
+        (0 to 2**32 - 1).
     n_jobs : int
-        Workers (``1``: in this process): threads for stacked BFGS refits,
+        Workers, 1 to :data:`~loyaltysem.arguments.MAX_JOBS` (``1``: in this process): threads for stacked BFGS refits,
         processes for Fisher-scoring refits. Results do not depend on it.
     progress : bool
         Show a progress bar (tqdm).
@@ -314,14 +344,16 @@ def bootstrap(result: FitResult, n_boot: int = 1000, *, seed: int | None = None,
     Returns
     -------
     BootstrapResult
+
+    Raises
+    ------
+    ArgumentError
+        For an argument of the wrong value or type, before any resample.
     """
     from joblib import Parallel, delayed
     from tqdm.auto import tqdm
 
-    if n_boot < 1:
-        raise ValueError(f"n_boot must be at least 1; got {n_boot}")
-    if n_jobs < 1:
-        raise ValueError(f"n_jobs must be at least 1; got {n_jobs}")
+    _check_bootstrap_arguments(result, n_boot, seed, n_jobs, progress, bca, effects)
     table = result.spec.parameter_table
     effects = list(effects) if effects is not None else enumerate_effects(result.spec.structural_paths)
     latent = list(result.spec.roles.latent)
@@ -425,6 +457,8 @@ def with_bootstrap_inference(result: FitResult, boot: BootstrapResult, method: s
 
     from scipy import stats
 
+    if not isinstance(boot, BootstrapResult):
+        raise fail("boot", "a BootstrapResult (from bootstrap(result, ...))", boot)
     intervals = boot.interval(method, level)
     estimates = result.estimates.copy()
     keys = [f"{r.lhs} :=" if r.op == ":=" else f"{r.lhs} {r.op} {r.rhs}"

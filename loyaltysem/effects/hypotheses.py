@@ -15,14 +15,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..arguments import check_choice, fail
 from ..estimate import FitResult
+from ..exceptions import ArgumentError
 from ..summary import Summary, json_value
 from .bootstrap import BootstrapResult
 from .delta import effects_table
-from .montecarlo import monte_carlo_intervals
+from .montecarlo import check_monte_carlo_arguments, monte_carlo_intervals
 from .paths import Effect
 
 IntervalMethod = Literal["delta", "percentile", "bca", "montecarlo"]
+#: the values of ``interval``
+INTERVAL_METHODS = ("delta", "percentile", "bca", "montecarlo")
 
 
 def verdict(lower: float, upper: float, sign: str) -> str:
@@ -69,6 +73,21 @@ class HypothesisTable:
                 for row in self.table.to_dict(orient="records")]
 
 
+def _check_arguments(result: Any, interval: Any, boot: Any, n_draws: Any, seed: Any,
+                     level: Any) -> None:
+    """Refuse a bad argument of :func:`test_hypotheses` before any computation."""
+    check_monte_carlo_arguments(result, n_draws, seed, level)
+    check_choice("interval", interval, INTERVAL_METHODS)
+    if boot is not None and not isinstance(boot, BootstrapResult):
+        raise fail("boot", "None or a BootstrapResult (from bootstrap(result, ...))", boot)
+    if interval in ("percentile", "bca") and boot is None:
+        raise ArgumentError(f"interval={interval!r} needs a bootstrap: pass "
+                            "boot=bootstrap(result, ...)")
+    if interval == "bca" and getattr(boot, "jackknife", None) is None:
+        raise ArgumentError("interval='bca' needs the jackknife: pass "
+                            "boot=bootstrap(result, ..., bca=True)")
+
+
 def test_hypotheses(result: FitResult, *, interval: IntervalMethod = "delta",
                     boot: BootstrapResult | None = None, n_draws: int = 20000,
                     seed: int | None = None, level: float = 0.95) -> HypothesisTable:
@@ -84,16 +103,22 @@ def test_hypotheses(result: FitResult, *, interval: IntervalMethod = "delta",
     boot : BootstrapResult, optional
         Required for ``percentile`` and ``bca``.
     n_draws, seed : int
-        Monte Carlo draws and seed.
+        Monte Carlo draws (2 to :data:`~loyaltysem.arguments.MAX_DRAWS`) and
+        seed (0 to 2**32 - 1).
     level : float
+        Confidence level of the intervals, strictly between 0 and 1.
 
     Returns
     -------
     HypothesisTable
+
+    Raises
+    ------
+    ArgumentError
+        For an argument of the wrong value or type, before any computation.
     """
+    _check_arguments(result, interval, boot, n_draws, seed, level)
     spec = result.spec
-    if interval in ("percentile", "bca") and boot is None:
-        raise ValueError(f"interval={interval!r} needs a bootstrap: pass boot=bootstrap(result, ...)")
     effects = [Effect(h.chain[0], h.chain[-1], "direct" if len(h.chain) == 2 else "indirect",
                       (tuple(h.chain),)) for h in spec.hypotheses if h.effect is None]
     table = effects_table(result, effects) if effects else pd.DataFrame()

@@ -16,15 +16,26 @@ for the indirect effect. Multivariate Behavioral Research, 39(1), 99-128.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..arguments import MAX_DRAWS, check_int, check_probability, check_seed, fail
 from ..estimate import FitResult
 from ..estimate.defined import DefinedParameters
 from .delta import EffectFunctions
 from .intervals import monte_carlo_draws, percentile_interval
 from .paths import Effect
+
+
+def check_monte_carlo_arguments(result: Any, n_draws: Any, seed: Any, level: Any) -> None:
+    """Refuse a bad argument of a Monte Carlo interval before any draw is allocated."""
+    if not isinstance(result, FitResult):
+        raise fail("result", "a FitResult (from loyaltysem.fit)", result)
+    check_int("n_draws", n_draws, low=2, high=MAX_DRAWS)
+    check_seed("seed", seed)
+    check_probability("level", level, "a confidence level")
 
 
 def monte_carlo_intervals(result: FitResult, *, n_draws: int = 20000, seed: int | None = None,
@@ -36,9 +47,12 @@ def monte_carlo_intervals(result: FitResult, *, n_draws: int = 20000, seed: int 
     ----------
     result : FitResult
     n_draws : int
-        Draws from ``N(theta_hat, vcov)`` (semTools' default 20,000).
+        Draws from ``N(theta_hat, vcov)`` (semTools' default 20,000), 2 to
+        :data:`~loyaltysem.arguments.MAX_DRAWS`.
     seed : int, optional
+        0 to 2**32 - 1.
     level : float
+        Confidence level, strictly between 0 and 1.
     effects : sequence of Effect, optional
 
     Returns
@@ -52,6 +66,7 @@ def monte_carlo_intervals(result: FitResult, *, n_draws: int = 20000, seed: int 
     >>> # semTools::monteCarloCI(fit, nRep = 20000)   # same quantity in R
     >>> mc = monte_carlo_intervals(result, seed=1)   # doctest: +SKIP
     """
+    check_monte_carlo_arguments(result, n_draws, seed, level)
     functions = EffectFunctions(result, effects)
     thetas = monte_carlo_draws(result.theta, result.vcov.to_numpy(), n_draws, seed)
     defined = DefinedParameters(result.spec.parameter_table)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..arguments import check_bool, check_choice, check_start
 from ..data.survey import Survey, prepare_survey
 from ..exceptions import ConvergenceError, DataError, SpecificationError
 from ..frame_rows import table_rows
@@ -40,6 +41,12 @@ def _as_spec(spec: ModelSpec | str | Path) -> ModelSpec:
         return ModelSpec.from_lavaan(spec)
     raise SpecificationError(f"spec must be a ModelSpec, a spec file path or lavaan syntax; "
                              f"got {type(spec).__name__}")
+
+
+def _n_free(spec: ModelSpec) -> int:
+    """The number of free parameters (the length of ``theta`` and of ``start``)."""
+    free = spec.parameter_table["free"]
+    return int(free.max()) if len(free) else 0
 
 
 def _roles_for_messages(spec: ModelSpec) -> dict[str, str]:
@@ -123,6 +130,9 @@ def fit(
 
     Raises
     ------
+    ArgumentError
+        For an argument of the wrong value or type (``estimator="XYZ"``,
+        ``start`` of the wrong length or not finite...), before any work.
     SpecificationError, DataError
         For a bad spec or bad data, with what to do.
     ConvergenceError
@@ -149,9 +159,11 @@ def fit(
     >>> round(result.fit_indices["chisq"], 3)    # lavaan: sem(HS.model, data = HolzingerSwineford1939)
     85.306
     """
-    if estimator not in ("ML", "MLR", "MLM"):
-        raise ValueError(f"estimator must be 'ML', 'MLR' or 'MLM'; got {estimator!r}")
+    check_choice("estimator", estimator, ("ML", "MLR", "MLM"))
+    check_choice("missing", missing, ("listwise", "ml"))
+    check_bool("emit_warnings", emit_warnings)
     spec = _as_spec(spec)
+    start = check_start(start, _n_free(spec))
     if isinstance(data, (str, Path)):
         from ..data.registry import resolve_data
 
@@ -164,6 +176,9 @@ def fit(
 def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
                start: np.ndarray | None = None, emit_warnings: bool = True) -> FitResult:
     """Fit to already validated survey data (see :func:`fit`)."""
+    check_choice("estimator", estimator, ("ML", "MLR", "MLM"))
+    check_bool("emit_warnings", emit_warnings)
+    start = check_start(start, _n_free(spec))
     frame = survey.data[list(spec.observed_variables)]
     fiml = survey.missing == "ml" and bool(frame.isna().to_numpy().any())
     if fiml:

@@ -5,12 +5,13 @@ import math
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from ..arguments import check_bool, check_choice, check_names, fail
 from ..data.survey import prepare_survey
 from ..estimate import fit_indices as fi
 from ..estimate.admissibility import Problem, check_admissibility, emit
@@ -33,12 +34,30 @@ from ..exceptions import (
 )
 from ..spec import ModelSpec
 from .engine import MultiGroupEngine
-from .layout import build_layout
+from .layout import EQUALITY_CLASSES, build_layout
 from .results import MultiGroupResult
 from .robust import baseline_traces, multigroup_robust
 
 _Z975 = stats.norm.ppf(0.975)
 _GROUP_CODE = "__loyaltysem_group__"
+
+
+def check_group_arguments(group: Any, group_equal: Any, group_partial: Any, estimator: Any,
+                          missing: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Refuse a bad argument of a multi-group fit before any work.
+
+    Returns
+    -------
+    group_equal, group_partial : tuple of str
+        As tuples (a single string is one name).
+    """
+    if not isinstance(group, str) or not group:
+        raise fail("group", "the name of the column that defines the groups (a string)", group)
+    equal = check_names("group_equal", group_equal, EQUALITY_CLASSES)
+    partial = check_names("group_partial", group_partial)
+    check_choice("estimator", estimator, ("ML", "MLR"))
+    check_choice("missing", missing, ("listwise", "ml"))
+    return equal, partial
 
 
 def fit_groups(
@@ -62,7 +81,8 @@ def fit_groups(
     group : str
         The column whose values define the groups (in order of first appearance).
     group_equal : sequence of str
-        Parameter classes constrained equal across groups, lavaan's
+        Parameter classes constrained equal across groups (a single string is
+        one class), lavaan's
         ``group.equal``: ``"loadings"`` (metric invariance), ``"intercepts"``
         (scalar), ``"residuals"`` (strict), ``"residual.covariances"``,
         ``"lv.variances"``, ``"lv.covariances"``, ``"regressions"``, ``"means"``.
@@ -85,6 +105,15 @@ def fit_groups(
     -------
     MultiGroupResult
 
+    Raises
+    ------
+    ArgumentError
+        For an argument of the wrong value or type (an unknown
+        ``group_equal`` class, an estimator other than ML or MLR...), before
+        any work.
+    DataError
+        When ``group`` is not a column of the data or holds fewer than two groups.
+
     Notes
     -----
     As lavaan: ML with divisor N_g, expected-information standard errors,
@@ -105,6 +134,9 @@ def fit_groups(
     Rosseel, Y. (2012). lavaan: An R package for structural equation
     modeling. Journal of Statistical Software, 48(2), 1-36.
     """
+    group_equal, group_partial = check_group_arguments(group, group_equal, group_partial,
+                                                       estimator, missing)
+    check_bool("emit_warnings", emit_warnings)
     spec = _as_spec(spec)
     roles = spec.roles
     structural_observed = [v for v in roles.observed
@@ -144,8 +176,10 @@ def fit_groups(
     labels = labels_column[keep].astype(str)
     groups = list(pd.unique(labels))
     if len(groups) < 2:
-        raise DataError(f"column {group!r} has {len(groups)} group(s); a multi-group fit needs "
-                        "at least two")
+        only = f" (every row is {groups[0]!r})" if groups else " (every value is missing)"
+        raise DataError(f"group must be a column with at least two groups; column {group!r} "
+                        f"has {len(groups)}{only}: choose another grouping column, or fit one "
+                        "model with fit()")
     frame = data.loc[keep, list(spec.observed_variables)].copy()
     frame[_GROUP_CODE] = labels.map({g: i for i, g in enumerate(groups)}).to_numpy(dtype=float)
     survey = prepare_survey(frame, list(spec.observed_variables) + [_GROUP_CODE],
@@ -190,8 +224,6 @@ def fit_groups(
     if any(table["label"].fillna("").astype(bool) & (table["op"] != ":=")):
         notes.append("labels written once apply to every group: labelled parameters are "
                      "constrained equal across groups (as in lavaan)")
-    if estimator not in ("ML", "MLR"):
-        raise ValueError(f"estimator must be 'ML' or 'MLR' for multi-group fits; got {estimator!r}")
     engine = MultiGroupEngine(models, means, layout, arrays, patterns, covariates)
     theta0 = _start_values(spec, complete, engine, layout)
     result = fisher_scoring(engine.discrepancy, engine.gradient_and_information, theta0,

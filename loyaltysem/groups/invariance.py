@@ -34,9 +34,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..arguments import check_names
+from ..exceptions import ArgumentError
 from ..spec import ModelSpec
 from ..summary import Summary, json_value
-from .fit import fit_groups
+from .fit import check_group_arguments, fit_groups
 from .results import MultiGroupResult
 from .robust import scaled_difference
 
@@ -166,10 +168,11 @@ def invariance_ladder(
     >>> result = invariance_ladder("models/hs_cfa.lav", "holzinger_swineford", "school")  # doctest: +SKIP
     >>> result.table[["step", "chisq", "df", "delta_cfi", "verdict"]]   # doctest: +SKIP
     """
-    unknown = [s for s in steps if s not in STEPS]
-    if unknown:
-        raise ValueError(f"unknown step(s) {', '.join(map(repr, unknown))}; use any of "
-                         + ", ".join(STEPS))
+    steps = check_names("steps", steps, tuple(STEPS))
+    if not steps:
+        raise ArgumentError("steps must be a non-empty list of any of "
+                            + ", ".join(map(repr, STEPS)) + "; got an empty list")
+    check_group_arguments(group, (), group_partial, estimator, missing)
     if isinstance(data, (str, Path)):
         from ..data.registry import resolve_data
 

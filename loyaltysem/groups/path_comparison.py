@@ -31,10 +31,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..arguments import check_probability
 from ..estimate.fit import _as_spec
+from ..exceptions import ArgumentError, SpecificationError
 from ..spec import ModelSpec
 from ..summary import Summary, json_value
-from .fit import fit_groups
+from .fit import check_group_arguments, fit_groups
 from .invariance import chisq_difference
 from .results import MultiGroupResult
 from .robust import scaled_difference
@@ -133,9 +135,11 @@ def compare_paths(
     --------
     >>> compare_paths("models/corp_rep.yaml", "corp_rep", "servicetype").table  # doctest: +SKIP
     """
+    baseline_equal, _ = check_group_arguments(group, baseline_equal, (), estimator, missing)
     if "regressions" in baseline_equal:
-        raise ValueError("the baseline must leave the paths free ('regressions' not in "
-                         "baseline_equal)")
+        raise ArgumentError("baseline_equal must leave the paths free (any class but "
+                            "'regressions'); got 'regressions'")
+    check_probability("alpha", alpha, "a significance level")
     spec = without_labels(_as_spec(spec))
     if isinstance(data, (str, Path)):
         from ..data.registry import resolve_data
@@ -143,7 +147,9 @@ def compare_paths(
         data = resolve_data(data, na_values=na_values)
     paths = list(dict.fromkeys(spec.structural_paths))
     if not paths:
-        raise ValueError(f"{spec.name} has no structural paths to compare")
+        raise SpecificationError(f"{spec.name} has no structural paths to compare across "
+                                 "groups; for measurement invariance use invariance_ladder()",
+                                 source=spec.source)
     baseline = fit_groups(spec, data, group, group_equal=baseline_equal, estimator=estimator,
                           missing=missing, na_values=na_values, emit_warnings=False)
     chisq_base = float(baseline.fit_indices["chisq"])

@@ -23,6 +23,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..arguments import MAX_BOOTSTRAP, check_int, check_probability, check_seed
+
 
 def _mean(values: np.ndarray, geometric: bool) -> float:
     if values.size == 0:
@@ -129,6 +131,9 @@ def htmt_bootstrap(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], 
     -------
     lower, upper : pandas.DataFrame
     """
+    check_int("n_boot", n_boot, low=1, high=MAX_BOOTSTRAP)
+    check_seed("seed", seed)
+    check_probability("level", level, "a confidence level")
     items, blocks = _blocks(constructs)
     values = data[items].to_numpy(dtype=float)
     rng = np.random.default_rng(seed)

@@ -17,6 +17,8 @@ import pandas as pd
 import pingouin
 from scipy import stats
 
+from ..arguments import check_probability
+
 
 @dataclass(frozen=True)
 class AlphaResult:
@@ -50,7 +52,7 @@ def cronbach_alpha(items: pd.DataFrame, *, ci: float = 0.95) -> AlphaResult:
     items : pandas.DataFrame
         One column per item, complete cases.
     ci : float
-        Confidence level.
+        Confidence level, strictly between 0 and 1.
 
     Returns
     -------
@@ -74,6 +76,7 @@ def cronbach_alpha(items: pd.DataFrame, *, ci: float = 0.95) -> AlphaResult:
     >>> round(cronbach_alpha(mobi[["PERV1", "PERV2"]]).alpha, 4)  # psych::alpha(mobi[, c("PERV1","PERV2")])
     0.8167
     """
+    check_probability("ci", ci, "a confidence level")
     n, k = items.shape
     if k < 2:
         raise ValueError(f"alpha needs at least two items; got {k} ({', '.join(map(str, items.columns))}): "

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -9,7 +10,10 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from ..arguments import MAX_BOOTSTRAP, check_bool, check_int, check_seed, fail
 from ..estimate import FitResult, fit
+from ..estimate.admissibility import Problem
+from ..exceptions import ArgumentError, ConvergenceWarning, NotIdentifiedError
 from ..frame_rows import table_rows
 from ..spec import ModelSpec
 from ..spec.statements import Statement
@@ -43,6 +47,19 @@ from .reliability import cronbach_alpha, item_statistics
 from .thresholds import resolve_thresholds, verdict
 
 SINGLE_ITEM_REASON = "single-item construct: reliability and AVE are not defined"
+#: The verdict of a check computed from an inadmissible solution (non-convergence, a
+#: Heywood case, a non-positive-definite matrix...): its value is shown, not judged.
+NOT_INTERPRETABLE = "not interpretable (inadmissible solution)"
+#: The checks computed from each fitted model of the report.
+STRUCTURAL_CHECKS = ("loading", "cr", "omega", "ave", "fornell_larcker", "vif")
+CFA_CHECKS = ("latent_correlation_ci",)
+HARMAN_CHECKS = ("harman",)
+METHOD_CHECKS = ("method_variance",)
+#: How the report names each fitted model.
+STRUCTURAL_MODEL = "structural model"
+CFA_MODEL = "CFA (all constructs correlated)"
+HARMAN_MODEL = "Harman one-factor model"
+METHOD_MODEL = "method-factor model"
 
 
 def _matrix_json(frame: pd.DataFrame | None) -> dict[str, Any] | None:
@@ -88,8 +105,14 @@ class ValidityReport:
     method_factor : MethodFactorResult or None
     checks : pandas.DataFrame
         ``check, target, value, threshold, verdict, source``.
+        A check computed from an inadmissible solution has the verdict
+        :data:`NOT_INTERPRETABLE` (its value is shown, not judged).
     thresholds : pandas.DataFrame
     notes : tuple of str
+    admissibility : pandas.DataFrame
+        The admissibility problems of every model the report fitted:
+        ``model, kind, message, affects`` (the checks computed from that
+        model, comma-separated); empty when every solution is admissible.
     """
 
     fit: FitResult = field(repr=False)
@@ -114,6 +137,23 @@ class ValidityReport:
     checks: pd.DataFrame
     thresholds: pd.DataFrame
     notes: tuple[str, ...] = ()
+    admissibility: pd.DataFrame = field(default_factory=lambda: _admissibility_table([]))
+
+    @property
+    def admissible(self) -> bool:
+        """Whether every model the report fitted converged to an admissible solution."""
+        return self.fit.admissible and self.admissibility.empty
+
+    @property
+    def admissibility_lines(self) -> list[str]:
+        """The admissibility problems as lines: model, problem, the checks it affects."""
+        return [f"{row.model}: {row.message} (not interpretable: {row.affects})"
+                for row in self.admissibility.itertuples(index=False)]
+
+    @property
+    def not_interpretable(self) -> pd.DataFrame:
+        """Checks computed from an inadmissible solution (verdict :data:`NOT_INTERPRETABLE`)."""
+        return self.checks[self.checks["verdict"] == NOT_INTERPRETABLE].reset_index(drop=True)
 
     @property
     def failed(self) -> pd.DataFrame:
@@ -123,10 +163,14 @@ class ValidityReport:
     def summary(self, digits: int = 3) -> Summary:
         """Tables of reliability, validity and the verdicts."""
         sections: list[tuple[str, Any]] = [
+            ("Admissibility", self.admissibility_lines or ["none"]),
+            ("Warnings", [w for w in self.fit.warnings
+                          if w not in {p.message for p in self.fit.problems}] or ["none"]),
             ("Reliability and convergent validity", self.constructs),
             ("Items", self.items),
             ("HTMT", self.htmt.reset_index(names="construct")),
-            ("Fornell-Larcker (sqrt AVE on the diagonal)",
+            ("Fornell-Larcker (sqrt AVE on the diagonal; latent correlations of the "
+             "structural model)",
              self.fornell_larcker.reset_index(names="construct")),
             ("Latent correlations (CFA, Ronkko & Cho 2022)", self.latent_correlation_cis),
             ("Structural VIF", self.vif),
@@ -156,11 +200,22 @@ class ValidityReport:
                     for name in self.fornell_larcker.index}
         return {
             "model": self.fit.spec.name,
+            "converged": bool(self.fit.converged),
+            "admissible": bool(self.admissible),
+            "warnings": self.admissibility_lines + [
+                w for w in self.fit.warnings if w not in {p.message for p in self.fit.problems}],
+            "admissibility": [{k: json_value(v) for k, v in row.items()}
+                              for row in self.admissibility.to_dict(orient="records")],
             "constructs": constructs,
             "htmt": _matrix_json(self.htmt),
             "htmt2": _matrix_json(self.htmt2),
             "fornell_larcker": {"sqrt_ave": sqrt_ave,
-                                "latent_correlations": _matrix_json(self.latent_correlations)},
+                                "latent_correlations": _matrix_json(self.latent_correlations),
+                                "source": STRUCTURAL_MODEL},
+            "latent_correlation_cis": {
+                "source": CFA_MODEL,
+                "rows": [{k: json_value(v) for k, v in row.items()} for row in
+                         self.latent_correlation_cis.to_dict(orient="records")]},
             "checks": [{k: json_value(v) for k, v in row.items()}
                        for row in self.checks.to_dict(orient="records")],
             "notes": list(self.notes),
@@ -202,9 +257,10 @@ def assess_measurement(
     thresholds : mapping or DataFrame, optional
         Overrides of :data:`~loyaltysem.validity.thresholds.DEFAULT_THRESHOLDS`.
     n_boot : int
-        Bootstrap resamples for the HTMT intervals (0 to skip).
+        Bootstrap resamples for the HTMT intervals, 0 (to skip) to
+        :data:`~loyaltysem.arguments.MAX_BOOTSTRAP`.
     seed : int
-        Seed of the HTMT bootstrap.
+        Seed of the HTMT bootstrap (0 to 2**32 - 1).
     method_factor : bool
         Fit the unmeasured latent method factor model (one more fit).
 
@@ -212,9 +268,23 @@ def assess_measurement(
     -------
     ValidityReport
 
+    Raises
+    ------
+    ArgumentError
+        For an argument of the wrong value or type, before any fit.
+
     Notes
     -----
     Everything is computed on the complete cases the model was fitted to.
+    The admissibility of every fitted model (the structural model, the CFA
+    behind the latent-correlation intervals, Harman's one-factor model, the
+    method-factor model) is checked: each problem is reported in
+    ``admissibility`` with the checks computed from that model, and those
+    checks get the verdict :data:`NOT_INTERPRETABLE` instead of pass, warn or
+    fail (a Heywood loading of 1.2 gives a "CR" that is not a reliability).
+    Fornell–Larcker uses the latent correlations of the structural model;
+    the Rönkkö–Cho intervals those of the CFA; the two may differ when the
+    structural model constrains the latent covariances.
     Single-item constructs are skipped with a stated reason, never failed.
     Negatively keyed items (negative loadings) are reported in ``notes``;
     HTMT uses absolute correlations (semTools), alpha does not reverse
@@ -225,10 +295,9 @@ def assess_measurement(
     >>> report = assess_measurement("models/ecsi.yaml", "mobi")   # doctest: +SKIP
     >>> report.failed[["check", "target"]]                          # doctest: +SKIP
     """
+    table = _check_arguments(model, data, thresholds, n_boot, seed, method_factor)
     result = model if isinstance(model, FitResult) else None
     if result is None:
-        if data is None:
-            raise ValueError("give the data to fit the model to (data=...)")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = fit(cast("ModelSpec | str | Path", model), data, emit_warnings=False)
@@ -239,7 +308,6 @@ def assess_measurement(
         data_used = data_used.dropna().reset_index(drop=True)
         early_notes.append(f"the model was fitted by full-information ML; alpha, HTMT and the "
                            f"other item statistics use the {len(data_used)} complete rows")
-    table = resolve_thresholds(thresholds)
     notes: list[str] = list(early_notes)
     latent_names = set(spec.roles.latent)
     constructs = {name: c for name, c in spec.constructs.items()
@@ -337,23 +405,24 @@ def assess_measurement(
     one_factor_spec = ModelSpec(statements=tuple(Statement("HARMAN", "=~", i) for i in all_items),
                                 name="harman")
     one_factor = _quiet_fit(one_factor_spec, data_used)
+    fitted = [(STRUCTURAL_MODEL, result, STRUCTURAL_CHECKS), (CFA_MODEL, cfa, CFA_CHECKS),
+              (HARMAN_MODEL, one_factor, HARMAN_CHECKS)]
     factor_share = float(np.mean(one_factor.loadings["std_all"].to_numpy() ** 2))
 
     method_result = None
     if method_factor:
-        from ..spec.lavaan_syntax import parse_lavaan
-
-        base_spec = measurement_model(spec)
-        extended = ModelSpec(statements=base_spec.statements
-                             + parse_lavaan(method_factor_statements(dict(blocks))),
-                             name=f"{spec.name}_method")
-        method_result = compare_method_factor(cfa, _quiet_fit(extended, data_used))
-        if not method_result.admissible:
-            notes.append("the method-factor model is not admissible or did not converge: "
-                         + "; ".join(method_result.warnings[:3]))
+        method_fit = _method_factor_fit(spec, blocks, data_used, notes)
+        if method_fit is not None:
+            fitted.append((METHOD_MODEL, method_fit, METHOD_CHECKS))
+            method_result = compare_method_factor(cfa, method_fit)
+            if not method_result.admissible:
+                notes.append("the method-factor model is not admissible or did not converge: "
+                             + "; ".join(method_result.warnings[:3]))
 
     checks = _checks(table, construct_table, item_table, htmt_table, upper, fl_table,
                      correlation_table, vif_table, full_vif, factor_share, method_result)
+    admissibility = _admissibility_table(fitted)
+    checks = _mark_not_interpretable(checks, admissibility)
     return ValidityReport(
         fit=result, constructs=construct_table, items=item_table, htmt=htmt_table,
         htmt2=htmt2_table, htmt_ci_lower=lower, htmt_ci_upper=upper, htmt2_ci_lower=lower2,
@@ -361,7 +430,70 @@ def assess_measurement(
         latent_correlation_cis=correlation_table, cross_loadings=cross_loadings(data_used, blocks),
         vif=vif_table, vif_composite=vif_composite_table, full_collinearity_vif=full_vif,
         harman_component_share=component_share, harman_factor_share=factor_share,
-        method_factor=method_result, checks=checks, thresholds=table, notes=tuple(notes))
+        method_factor=method_result, checks=checks, thresholds=table, notes=tuple(notes),
+        admissibility=admissibility)
+
+
+def _method_factor_fit(spec: ModelSpec, blocks: dict[str, tuple[str, ...]],
+                       data: pd.DataFrame, notes: list[str]) -> FitResult | None:
+    """The CFA with an unmeasured latent method factor; None (and a note) if not identified."""
+    from ..spec.lavaan_syntax import parse_lavaan
+
+    base_spec = measurement_model(spec)
+    try:
+        extended = ModelSpec(statements=base_spec.statements
+                             + parse_lavaan(method_factor_statements(dict(blocks))),
+                             name=f"{spec.name}_method")
+    except NotIdentifiedError as error:
+        notes.append(f"the method-factor model is not identified ({error}): the method-factor "
+                     "check is skipped")
+        return None
+    return _quiet_fit(extended, data)
+
+
+def _check_arguments(model: Any, data: Any, thresholds: Any, n_boot: Any, seed: Any,
+                     method_factor: Any) -> pd.DataFrame:
+    """Refuse a bad argument of :func:`assess_measurement` before any fit; the thresholds."""
+    if not isinstance(model, (FitResult, ModelSpec, str, Path)):
+        raise fail("model", "a FitResult, a ModelSpec, a spec file path or lavaan syntax", model)
+    if not isinstance(model, FitResult) and data is None:
+        raise ArgumentError("data must be given when model is not a FitResult (the data to fit "
+                            "the model to); got None")
+    check_int("n_boot", n_boot, low=0, high=MAX_BOOTSTRAP)
+    check_seed("seed", seed)
+    check_bool("method_factor", method_factor)
+    return resolve_thresholds(thresholds)
+
+
+def _admissibility_table(fitted: Sequence[tuple[str, FitResult, Sequence[str]]]) -> pd.DataFrame:
+    """One row per admissibility problem of the fitted models: ``model, kind, message, affects``.
+
+    A problem shared by several models (a CFA spec is its own measurement
+    model) is one row naming them all.
+    """
+    rows: dict[str, dict[str, Any]] = {}
+    for name, fitted_result, checks in fitted:
+        problems = list(fitted_result.problems)
+        if not fitted_result.converged and not any(p.kind == "ConvergenceWarning"
+                                                   for p in problems):
+            problems.insert(0, Problem(ConvergenceWarning, "the optimiser did not converge"))
+        for problem in problems:
+            row = rows.setdefault(problem.message, {"model": [], "kind": problem.kind,
+                                                    "message": problem.message, "affects": []})
+            row["model"].append(name)
+            row["affects"] += [c for c in checks if c not in row["affects"]]
+    return pd.DataFrame([{**row, "model": " and ".join(row["model"]),
+                          "affects": ", ".join(row["affects"])} for row in rows.values()],
+                        columns=["model", "kind", "message", "affects"])
+
+
+def _mark_not_interpretable(checks: pd.DataFrame, admissibility: pd.DataFrame) -> pd.DataFrame:
+    """Checks computed from an inadmissible solution get the verdict :data:`NOT_INTERPRETABLE`."""
+    affected = {c.strip() for text in admissibility["affects"] for c in text.split(",")}
+    checks = checks.copy()
+    mask = checks["check"].isin(affected) & (checks["verdict"] != "skipped")
+    checks.loc[mask, "verdict"] = NOT_INTERPRETABLE
+    return checks
 
 
 def _checks(table, constructs, items, htmt_table, htmt_upper, fl_table, correlations, vif,

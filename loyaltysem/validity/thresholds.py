@@ -13,6 +13,9 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from ..arguments import check_finite_number, fail
+from ..exceptions import ArgumentError
+
 _ROWS = [
     ("alpha", 0.70, math.nan, ">=", "Nunnally & Bernstein (1994), Psychometric Theory, 3rd ed."),
     ("cr", 0.70, math.nan, ">=", "Hair, Risher, Sarstedt & Ringle (2019), Eur. Bus. Rev. 31(1)"),
@@ -44,18 +47,31 @@ def resolve_thresholds(overrides: Mapping[str, float] | pd.DataFrame | None) -> 
 
     Raises
     ------
-    ValueError
-        For an unknown check name.
+    ArgumentError
+        For an unknown check name or a value that is not a finite number.
     """
     table = DEFAULT_THRESHOLDS.copy()
     if overrides is None:
         return table
     if isinstance(overrides, pd.DataFrame):
+        missing = [c for c in table.index if c not in overrides.index]
+        columns = [c for c in ("pass", "warn", "direction", "source") if c not in overrides.columns]
+        if missing or columns:
+            raise ArgumentError("thresholds must be a mapping {check: value} or a DataFrame "
+                                "like DEFAULT_THRESHOLDS; got a DataFrame without "
+                                + ", ".join(missing or columns))
         return overrides
+    if not isinstance(overrides, Mapping):
+        raise fail("thresholds", "None, a mapping {check: value} or a DataFrame", overrides)
     for check, value in overrides.items():
         if check not in table.index:
-            raise ValueError(f"unknown check {check!r}; checks are {', '.join(table.index)}")
-        table.at[check, "pass"] = float(value)
+            import difflib
+
+            close = difflib.get_close_matches(str(check), list(table.index), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ArgumentError(f"thresholds must name checks among {', '.join(table.index)}; "
+                                f"got {check!r}{hint}")
+        table.at[check, "pass"] = check_finite_number(f"thresholds[{check!r}]", value)
         table.at[check, "source"] = "user override"
     return table
 
