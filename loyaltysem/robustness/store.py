@@ -182,13 +182,17 @@ class _Lock:
                          0o644)   # never truncate a file a planted symlink points at
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except BlockingIOError:
             holder = self._holder(fd)
             os.close(fd)
             also = " (--force cannot take over a running study)" if force else ""
             raise StoreLockedError(
                 f"{str(store)!r} is in use by another run ({holder}){also}; wait for it to "
                 "finish or stop it, then rerun") from None
+        except OSError as error:   # e.g. a network file system without locks
+            os.close(fd)
+            raise StoreError(f"cannot lock {str(self.path)!r}: {_reason(error)}; put the study "
+                             "folder on a local disk (--out)") from None
         self.fd = fd
         _HELD.add(fd)
         info = {"pid": os.getpid(), "host": socket.gethostname(),
