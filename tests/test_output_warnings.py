@@ -140,3 +140,19 @@ def test_a_real_inadmissible_fit_opens_its_report_and_cli_outputs(tmp_path):
     text = out.read_text()
     assert text.index("### Warnings") < text.index("### Fit")
     assert "exceeds 1" in text[:text.index("### Fit")]
+
+
+def test_any_admissibility_section_leads_a_summary():
+    """The validity report's "Admissibility" section (and "Warnings") come before tables."""
+    import pandas as pd
+
+    from loyaltysem.summary import LEADING_SECTIONS, Summary
+
+    assert {"Warnings", "Admissibility"} <= set(LEADING_SECTIONS)
+    table = pd.DataFrame({"construct": ["SAT"], "cr": [0.9]})
+    summary = Summary("Measurement quality", (("Reliability", table),
+                                              ("Admissibility", ["Heywood case in the CFA"])))
+    for text in (summary.as_text(), summary.as_markdown(), summary.as_html(), summary.as_latex()):
+        assert text.index("Heywood case") < text.index("Reliability")
+    quiet = Summary("t", (("Reliability", table), ("Admissibility", ["none"])))
+    assert [h for h, _ in quiet.ordered_sections()] == ["Reliability", "Admissibility"]
