@@ -114,11 +114,13 @@ def parse_row(task: Any, status: Any, message: Any, payload: Any,
     JSON list of records, each with a text ``statistic`` and numbers, and the
     checksum (when stored: stores written before it had none) must match.
     """
-    if not isinstance(task, str) or status not in _STATUSES or not isinstance(message, (str,
-                                                                               type(None))):
+    if not isinstance(task, str) or status not in _STATUSES:
         return None
-    if stored_checksum is not None and (not isinstance(payload, str) or stored_checksum != checksum(
-            task, status, message or "", payload)):
+    if message is not None and not isinstance(message, str):
+        return None
+    if stored_checksum is not None and (
+            not isinstance(payload, str)
+            or stored_checksum != checksum(task, status, message or "", payload)):
         return None
     parts = [part.split("=", 1) for part in task.split("|")]
     if any(len(part) != 2 for part in parts) or tuple(p[0] for p in parts) != _KEY_PARTS:
