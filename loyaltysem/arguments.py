@@ -14,11 +14,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from numbers import Integral, Real
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from .exceptions import ArgumentError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: The most bootstrap resamples a call may ask for (HTMT and model bootstraps).
 MAX_BOOTSTRAP = 100_000
@@ -28,6 +29,10 @@ MAX_DRAWS = 1_000_000
 MAX_JOBS = 1024
 #: Seeds of numpy's generators: 0 to 2**32 - 1.
 MAX_SEED = 2**32 - 1
+#: The most respondents a simulated survey may have (``loyaltysem simulate --n``).
+MAX_SIMULATED_ROWS = 1_000_000
+#: The most points of a simulated Likert scale.
+MAX_LIKERT_POINTS = 101
 
 
 def shown(value: Any) -> str:
@@ -79,6 +84,8 @@ def check_seed(name: str, value: Any) -> int | None:
 
 def check_bool(name: str, value: Any) -> bool:
     """``value`` if it is ``True`` or ``False`` (numpy booleans accepted)."""
+    import numpy as np
+
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     raise fail(name, "True or False", value)
@@ -116,6 +123,8 @@ def check_names(name: str, value: Any, choices: Sequence[str] | None = None) -> 
 
 def check_start(value: Any, n_free: int) -> np.ndarray | None:
     """``None``, or start values as a finite float vector of ``n_free`` values."""
+    import numpy as np
+
     if value is None:
         return None
     try:
@@ -140,6 +149,7 @@ def check_finite_number(name: str, value: Any) -> float:
     return float(value)
 
 
-__all__ = ["MAX_BOOTSTRAP", "MAX_DRAWS", "MAX_JOBS", "MAX_SEED", "check_bool", "check_choice",
+__all__ = ["MAX_BOOTSTRAP", "MAX_DRAWS", "MAX_JOBS", "MAX_LIKERT_POINTS", "MAX_SEED",
+           "MAX_SIMULATED_ROWS", "check_bool", "check_choice",
            "check_finite_number", "check_int", "check_names", "check_probability",
            "check_seed", "check_start", "fail", "shown"]

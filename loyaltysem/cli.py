@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
+from .arguments import MAX_BOOTSTRAP, MAX_LIKERT_POINTS, MAX_SIMULATED_ROWS
 from .exceptions import LoyaltySemError, LoyaltySemWarning
 
 if TYPE_CHECKING:
@@ -282,8 +283,8 @@ def fit_command(spec: Path, data: str, na_values: tuple[str, ...], output_format
               default="text", show_default=True, help="Output format.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the output to this file instead of the terminal.")
-@click.option("--bootstrap", "n_boot", type=click.IntRange(min=0), default=1000, show_default=True,
-              help="Bootstrap resamples for the HTMT intervals (0 to skip).")
+@click.option("--bootstrap", "n_boot", type=click.IntRange(min=0, max=MAX_BOOTSTRAP), default=1000,
+              show_default=True, help="Bootstrap resamples for the HTMT intervals (0 to skip).")
 @click.option("--seed", type=SEED, default=1, show_default=True, help="Seed of the HTMT bootstrap.")
 @click.option("--method-factor/--no-method-factor", default=True, show_default=True,
               help="Fit the unmeasured latent method factor model.")
@@ -579,10 +580,11 @@ def _study_html(title: str, body: str, table: Any, simulated: bool) -> str:
 @main.command("simulate")
 @click.option("--population", type=click.Choice(["loyalty_chain"]), default="loyalty_chain",
               show_default=True, help="The population model (loyaltysem.data.synthetic).")
-@click.option("--n", "n_rows", type=click.IntRange(min=1), required=True,
+@click.option("--n", "n_rows", type=click.IntRange(min=1, max=MAX_SIMULATED_ROWS), required=True,
               help="Number of respondents.")
 @click.option("--seed", type=SEED, required=True, help="Seed: the same seed, the same data.")
-@click.option("--likert", "likert_points", type=click.IntRange(min=2), default=None,
+@click.option("--likert", "likert_points", type=click.IntRange(min=2, max=MAX_LIKERT_POINTS),
+              default=None,
               help="Discretize every item to a k-point scale (default: continuous).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="CSV file to write.")

@@ -281,3 +281,21 @@ def test_compare_paths_refuses_wrong_arguments(hs_data):
                                                  "for measurement invariance use "
                                                  "invariance_ladder()"):
         compare_paths(HS, hs_data, "school")
+
+
+def test_effects_and_interval_helpers_refuse_wrong_arguments(chain_fit):
+    from loyaltysem.effects import effects_table
+    from loyaltysem.effects.intervals import bca_interval, percentile_interval
+
+    with refused("result must be a FitResult (from loyaltysem.fit); got 'chain'"):
+        effects_table("chain")  # type: ignore[arg-type]
+    with refused("level must be a confidence level strictly between 0 and 1; got 2"):
+        percentile_interval(np.zeros((5, 2)), 2)
+    with refused("level must be a confidence level strictly between 0 and 1; got -0.5"):
+        bca_interval(np.zeros((5, 2)), np.zeros(2), np.zeros((5, 2)), -0.5)
+
+
+def test_the_hypothesis_table_names_its_level(chain_fit):
+    table = hypotheses.test_hypotheses(chain_fit, level=0.9)
+    assert table.level == 0.9
+    assert table.summary().title == "Hypotheses (delta 90% intervals)"

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..arguments import fail
 from ..estimate import FitResult
 from ..estimate.semopy_engine import SemopyModel
 from ..estimate.solution import parameter_values, standardized_values
@@ -97,6 +98,8 @@ def effects_table(result: FitResult, effects: Sequence[Effect] | None = None) ->
         ``effect, kind, source, target, est, se, z, pvalue, ci_lower,
         ci_upper, std_all, std_se`` (normal-theory 95% intervals).
     """
+    if not isinstance(result, FitResult):
+        raise fail("result", "a FitResult (from loyaltysem.fit)", result)
     functions = EffectFunctions(result, effects)
     theta = result.theta
     vcov = result.vcov.to_numpy()

@@ -1,7 +1,7 @@
 """HypothesisTable: every hypothesis of the spec, tested, with a verdict.
 
 Verdict rule (one rule for every interval method): a hypothesis is
-**supported** when its 95% interval excludes zero on the expected side,
+**supported** when its interval (95% by default) excludes zero on the expected side,
 **opposite sign** when the interval excludes zero on the other side, and
 **not supported** when the interval contains zero. The p-value shown is the
 two-sided normal-theory (delta-method or bootstrap-SE) p-value.
@@ -52,15 +52,18 @@ class HypothesisTable:
     interval : str
         The interval method.
     notes : tuple of str
+    level : float
+        The confidence level of the intervals.
     """
 
     table: pd.DataFrame
     interval: str
     notes: tuple[str, ...] = ()
+    level: float = 0.95
 
     def summary(self, digits: int = 3) -> Summary:
         """The table and its notes."""
-        return Summary(f"Hypotheses ({self.interval} 95% intervals)",
+        return Summary(f"Hypotheses ({self.interval} {self.level:.0%} intervals)",
                        (("Hypotheses", self.table.drop(columns=["description"])),
                         ("Notes", list(self.notes) or ["none"])), digits=digits)
 
@@ -163,4 +166,5 @@ def test_hypotheses(result: FitResult, *, interval: IntervalMethod = "delta",
         notes.append("the solution is not admissible (see the fit warnings): interpret with care")
     columns = ["id", "hypothesis", "kind", "expected_sign", "est", "std_est", "se", "ci_lower",
                "ci_upper", "pvalue", "verdict", "description"]
-    return HypothesisTable(pd.DataFrame(rows, columns=columns), interval, tuple(notes))
+    return HypothesisTable(pd.DataFrame(rows, columns=columns), interval, tuple(notes),
+                           float(level))

@@ -13,9 +13,12 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from ..arguments import check_probability
+
 
 def percentile_interval(draws: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Percentile interval of each column (linear interpolation, R's quantile type 7)."""
+    level = check_probability("level", level, "a confidence level")
     alpha = (1 - level) / 2
     lower = np.nanquantile(draws, alpha, axis=0)
     upper = np.nanquantile(draws, 1 - alpha, axis=0)
@@ -31,6 +34,7 @@ def bca_interval(draws: np.ndarray, point: np.ndarray, jackknife: np.ndarray,
     jackknife deviations from their mean, and the interval the draws'
     quantiles at ``Phi(z0 + (z0 + z_q) / (1 - a (z0 + z_q)))``.
     """
+    level = check_probability("level", level, "a confidence level")
     alpha = (1 - level) / 2
     lower = np.full(draws.shape[1], np.nan)
     upper = np.full(draws.shape[1], np.nan)

@@ -50,6 +50,8 @@ SINGLE_ITEM_REASON = "single-item construct: reliability and AVE are not defined
 #: The verdict of a check computed from an inadmissible solution (non-convergence, a
 #: Heywood case, a non-positive-definite matrix...): its value is shown, not judged.
 NOT_INTERPRETABLE = "not interpretable (inadmissible solution)"
+#: The note of a construct whose CR, omega and AVE come from an inadmissible solution.
+INADMISSIBLE_NOTE = "CR, omega and AVE from an inadmissible solution: not interpretable"
 #: The checks computed from each fitted model of the report.
 STRUCTURAL_CHECKS = ("loading", "cr", "omega", "ave", "fornell_larcker", "vif")
 CFA_CHECKS = ("latent_correlation_ci",)
@@ -423,6 +425,9 @@ def assess_measurement(
                      correlation_table, vif_table, full_vif, factor_share, method_result)
     admissibility = _admissibility_table(fitted)
     checks = _mark_not_interpretable(checks, admissibility)
+    if any("cr" in text.split(", ") for text in admissibility["affects"]):
+        computed = construct_table["note"] == ""
+        construct_table.loc[computed, "note"] = INADMISSIBLE_NOTE
     return ValidityReport(
         fit=result, constructs=construct_table, items=item_table, htmt=htmt_table,
         htmt2=htmt2_table, htmt_ci_lower=lower, htmt_ci_upper=upper, htmt2_ci_lower=lower2,
