@@ -210,7 +210,7 @@ def _hypothesis(entry: Any, index: int, source: str | None):
     if isinstance(raw_sign, str):
         sign = _SIGNS.get(raw_sign.strip())
     elif isinstance(raw_sign, (int, float)) and not isinstance(raw_sign, bool):
-        sign = {1: "+", -1: "-"}.get(raw_sign)  # type: ignore[call-overload]
+        sign = {1.0: "+", -1.0: "-"}.get(float(raw_sign))
     if sign is None:
         raise _fail(f"hypothesis {identifier}: sign must be '+' or '-', got {raw_sign!r}"[:200],
                     source)
