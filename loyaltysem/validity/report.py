@@ -304,13 +304,75 @@ def assess_measurement(
             warnings.simplefilter("ignore")
             result = fit(cast("ModelSpec | str | Path", model), data, emit_warnings=False)
     spec = result.spec
+    data_used, constructs, notes = _measured_constructs(result)
+    construct_table, item_table = _construct_tables(result, constructs, data_used, notes)
+
+    blocks = {name: c.items for name, c in constructs.items()}
+    htmt_table = htmt(data_used, blocks)
+    htmt2_table = htmt(data_used, blocks, geometric=True)
+    if n_boot > 0:
+        lower, upper = htmt_bootstrap(data_used, blocks, n_boot=n_boot, seed=seed)
+        lower2, upper2 = htmt_bootstrap(data_used, blocks, n_boot=n_boot, seed=seed, geometric=True)
+    else:
+        lower = upper = lower2 = upper2 = htmt_table * np.nan
+    ave = construct_table.set_index("construct")["ave"]
+    latent_cor = result.latent_cor.loc[list(constructs), list(constructs)]
+    fl_table = fornell_larcker(ave, latent_cor)
+
+    cfa = _quiet_fit(measurement_model(spec), data_used)
+    latent = set(spec.roles.latent)
+    correlation_table = _latent_correlation_table(cfa, latent)
+
+    equations: dict[str, list[str]] = {}
+    for source_, target in spec.structural_paths:
+        if source_ in latent and target in latent:
+            equations.setdefault(target, []).append(source_)
+    scores = composite_scores(data_used, blocks)
+    vif_table = latent_vif(latent_cor, equations)
+    vif_composite_table = composite_vif(scores, equations)
+    full_vif = full_collinearity_vif(scores)
+
+    component_share, factor_share, one_factor = _harman(data_used, constructs)
+    fitted = [(STRUCTURAL_MODEL, result, STRUCTURAL_CHECKS), (CFA_MODEL, cfa, CFA_CHECKS),
+              (HARMAN_MODEL, one_factor, HARMAN_CHECKS)]
+
+    method_result = None
+    if method_factor:
+        method_fit = _method_factor_fit(spec, blocks, data_used, notes)
+        if method_fit is not None:
+            fitted.append((METHOD_MODEL, method_fit, METHOD_CHECKS))
+            method_result = compare_method_factor(cfa, method_fit)
+            if not method_result.admissible:
+                notes.append("the method-factor model is not admissible or did not converge: "
+                             + "; ".join(method_result.warnings[:3]))
+
+    checks = _checks(table, construct_table, item_table, htmt_table, upper, fl_table,
+                     correlation_table, vif_table, full_vif, factor_share, method_result)
+    admissibility = _admissibility_table(fitted)
+    checks = _mark_not_interpretable(checks, admissibility)
+    if any("cr" in text.split(", ") for text in admissibility["affects"]):
+        computed = construct_table["note"] == ""
+        construct_table.loc[computed, "note"] = INADMISSIBLE_NOTE
+    return ValidityReport(
+        fit=result, constructs=construct_table, items=item_table, htmt=htmt_table,
+        htmt2=htmt2_table, htmt_ci_lower=lower, htmt_ci_upper=upper, htmt2_ci_lower=lower2,
+        htmt2_ci_upper=upper2, fornell_larcker=fl_table, latent_correlations=latent_cor,
+        latent_correlation_cis=correlation_table, cross_loadings=cross_loadings(data_used, blocks),
+        vif=vif_table, vif_composite=vif_composite_table, full_collinearity_vif=full_vif,
+        harman_component_share=component_share, harman_factor_share=factor_share,
+        method_factor=method_result, checks=checks, thresholds=table, notes=tuple(notes),
+        admissibility=admissibility)
+
+
+def _measured_constructs(result: FitResult) -> tuple[pd.DataFrame, dict[str, Any], list[str]]:
+    """The complete rows, the first-order constructs and the notes on what is left out."""
+    spec = result.spec
     data_used = result.data
-    early_notes: list[str] = []
+    notes: list[str] = []
     if result.missing == "ml":  # the item statistics need complete rows
         data_used = data_used.dropna().reset_index(drop=True)
-        early_notes.append(f"the model was fitted by full-information ML; alpha, HTMT and the "
-                           f"other item statistics use the {len(data_used)} complete rows")
-    notes: list[str] = list(early_notes)
+        notes.append(f"the model was fitted by full-information ML; alpha, HTMT and the "
+                     f"other item statistics use the {len(data_used)} complete rows")
     latent_names = set(spec.roles.latent)
     constructs = {name: c for name, c in spec.constructs.items()
                   if not any(item in latent_names for item in c.items)}
@@ -319,11 +381,25 @@ def assess_measurement(
             notes.append(f"{name}: second-order construct (measured by "
                          f"{', '.join(construct.items)}); the item-based checks apply to its "
                          "first-order constructs")
-    multi = {name: c.items for name, c in constructs.items() if len(c.items) >= 2}
-    singles = [name for name, c in constructs.items() if len(c.items) < 2]
-    for name in singles:
+    for name in [name for name, c in constructs.items() if len(c.items) < 2]:
         notes.append(f"{name}: {SINGLE_ITEM_REASON}; HTMT is undefined for it")
+    return data_used, constructs, notes
 
+
+def _harman(data: pd.DataFrame, constructs: dict[str, Any]) -> tuple[float, float, FitResult]:
+    """Harman's test: first principal component share, one-factor model share and fit."""
+    all_items = list(dict.fromkeys(i for c in constructs.values() for i in c.items))
+    component_share = harman_single_factor(data[all_items])
+    one_factor_spec = ModelSpec(statements=tuple(Statement("HARMAN", "=~", i) for i in all_items),
+                                name="harman")
+    one_factor = _quiet_fit(one_factor_spec, data)
+    factor_share = float(np.mean(one_factor.loadings["std_all"].to_numpy() ** 2))
+    return component_share, factor_share, one_factor
+
+
+def _construct_tables(result: FitResult, constructs: dict[str, Any], data_used: pd.DataFrame,
+                      notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per construct (alpha, CR, omega, AVE) and per item (loading, item statistics)."""
     std = result.standardized_solution()
     loadings = std[std["op"] == "=~"].rename(columns={"lhs": "construct", "rhs": "item",
                                                      "est_std": "std_loading"})
@@ -334,7 +410,7 @@ def assess_measurement(
     for name, construct in constructs.items():
         block = loadings[loadings["construct"] == name].set_index("item")
         row: dict[str, Any] = {"construct": name, "n_items": len(construct.items)}
-        if name in multi:
+        if len(construct.items) >= 2:
             items_frame = data_used[list(construct.items)]
             alpha = cronbach_alpha(items_frame)
             stats = item_statistics(items_frame)
@@ -364,24 +440,12 @@ def assess_measurement(
                               "pvalue": block.at[item, "pvalue"],
                               "alpha_if_dropped": stats.at[item, "alpha_if_dropped"],
                               "r_drop": stats.at[item, "r_drop"]})
-    construct_table = pd.DataFrame(construct_rows)
-    item_table = pd.DataFrame(item_rows)
+    return pd.DataFrame(construct_rows), pd.DataFrame(item_rows)
 
-    blocks = {name: c.items for name, c in constructs.items()}
-    htmt_table = htmt(data_used, blocks)
-    htmt2_table = htmt(data_used, blocks, geometric=True)
-    if n_boot > 0:
-        lower, upper = htmt_bootstrap(data_used, blocks, n_boot=n_boot, seed=seed)
-        lower2, upper2 = htmt_bootstrap(data_used, blocks, n_boot=n_boot, seed=seed, geometric=True)
-    else:
-        lower = upper = lower2 = upper2 = htmt_table * np.nan
-    ave = construct_table.set_index("construct")["ave"]
-    latent_cor = result.latent_cor.loc[list(constructs), list(constructs)]
-    fl_table = fornell_larcker(ave, latent_cor)
 
-    cfa = _quiet_fit(measurement_model(spec), data_used)
+def _latent_correlation_table(cfa: FitResult, latent: set[str]) -> pd.DataFrame:
+    """Latent correlations of the CFA with their intervals and Ronkko-Cho severity."""
     cfa_std = cfa.standardized_solution()
-    latent = set(spec.roles.latent)
     pairs = cfa_std[(cfa_std["op"] == "~~") & (cfa_std["lhs"] != cfa_std["rhs"])
                     & cfa_std["lhs"].isin(latent) & cfa_std["rhs"].isin(latent)]
     correlation_rows = []
@@ -390,53 +454,8 @@ def assess_measurement(
         correlation_rows.append({"lhs": pair.lhs, "rhs": pair.rhs, "r": pair.est_std,
                                  "ci_lower": pair.ci_lower, "ci_upper": pair.ci_upper,
                                  "severity": ronkko_cho_class(limit)})
-    correlation_table = pd.DataFrame(correlation_rows,
-                                     columns=["lhs", "rhs", "r", "ci_lower", "ci_upper", "severity"])
-
-    equations: dict[str, list[str]] = {}
-    for source_, target in spec.structural_paths:
-        if source_ in latent and target in latent:
-            equations.setdefault(target, []).append(source_)
-    scores = composite_scores(data_used, blocks)
-    vif_table = latent_vif(latent_cor, equations)
-    vif_composite_table = composite_vif(scores, equations)
-    full_vif = full_collinearity_vif(scores)
-
-    all_items = list(dict.fromkeys(i for c in constructs.values() for i in c.items))
-    component_share = harman_single_factor(data_used[all_items])
-    one_factor_spec = ModelSpec(statements=tuple(Statement("HARMAN", "=~", i) for i in all_items),
-                                name="harman")
-    one_factor = _quiet_fit(one_factor_spec, data_used)
-    fitted = [(STRUCTURAL_MODEL, result, STRUCTURAL_CHECKS), (CFA_MODEL, cfa, CFA_CHECKS),
-              (HARMAN_MODEL, one_factor, HARMAN_CHECKS)]
-    factor_share = float(np.mean(one_factor.loadings["std_all"].to_numpy() ** 2))
-
-    method_result = None
-    if method_factor:
-        method_fit = _method_factor_fit(spec, blocks, data_used, notes)
-        if method_fit is not None:
-            fitted.append((METHOD_MODEL, method_fit, METHOD_CHECKS))
-            method_result = compare_method_factor(cfa, method_fit)
-            if not method_result.admissible:
-                notes.append("the method-factor model is not admissible or did not converge: "
-                             + "; ".join(method_result.warnings[:3]))
-
-    checks = _checks(table, construct_table, item_table, htmt_table, upper, fl_table,
-                     correlation_table, vif_table, full_vif, factor_share, method_result)
-    admissibility = _admissibility_table(fitted)
-    checks = _mark_not_interpretable(checks, admissibility)
-    if any("cr" in text.split(", ") for text in admissibility["affects"]):
-        computed = construct_table["note"] == ""
-        construct_table.loc[computed, "note"] = INADMISSIBLE_NOTE
-    return ValidityReport(
-        fit=result, constructs=construct_table, items=item_table, htmt=htmt_table,
-        htmt2=htmt2_table, htmt_ci_lower=lower, htmt_ci_upper=upper, htmt2_ci_lower=lower2,
-        htmt2_ci_upper=upper2, fornell_larcker=fl_table, latent_correlations=latent_cor,
-        latent_correlation_cis=correlation_table, cross_loadings=cross_loadings(data_used, blocks),
-        vif=vif_table, vif_composite=vif_composite_table, full_collinearity_vif=full_vif,
-        harman_component_share=component_share, harman_factor_share=factor_share,
-        method_factor=method_result, checks=checks, thresholds=table, notes=tuple(notes),
-        admissibility=admissibility)
+    return pd.DataFrame(correlation_rows,
+                        columns=["lhs", "rhs", "r", "ci_lower", "ci_upper", "severity"])
 
 
 def _method_factor_fit(spec: ModelSpec, blocks: dict[str, tuple[str, ...]],
