@@ -53,7 +53,7 @@ def test_listwise_deletion_warns_with_counts():
     (pd.DataFrame({"comp_1": [1, 2, 3], "x": [1, 2, 3]}), ["comp_l"],
      "no column 'comp_l' — did you mean 'comp_1'"),
     (pd.DataFrame({"a": ["1", "2", "x"], "b": [1, 2, 3]}), ["a", "b"],
-     "column 'a' is not numeric \\(e.g. row 2: 'x'\\)"),
+     "column 'a' is not numeric \\(e.g. row 2: 'x'; 1 rows\\)"),
     (pd.DataFrame({"a": [], "b": []}), ["a", "b"], "no rows"),
     (pd.DataFrame({"a": [1.0, 2], "b": [2.0, 1]}), ["a", "b"], "only 2 complete rows for 2"),
     (pd.DataFrame({"a": [1.0, 1, 1, 1], "b": [2.0, 1, 3, 4]}), ["a", "b"], "constant"),

@@ -8,7 +8,8 @@ from .registry import (
            load_dataset,
            resolve_data,
 )
+from .checks import coverage, find_missing_codes
 from .survey import Survey, prepare_survey, read_table
 
-__all__ = ["Survey", "dataset_info", "list_datasets", "load_codebook", "load_dataset",
+__all__ = ["Survey", "coverage", "dataset_info", "find_missing_codes", "list_datasets", "load_codebook", "load_dataset",
            "prepare_survey", "read_table", "resolve_data"]

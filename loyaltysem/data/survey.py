@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -17,6 +17,15 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import DataError, MissingValueWarning
+from .checks import (
+    NaValues,
+    check_coverage,
+    check_frame_shape,
+    check_missing_codes,
+    check_scales,
+    column_as_float,
+    normalize_na_values,
+)
 
 MissingPolicy = Literal["listwise", "ml"]
 
@@ -53,41 +62,50 @@ class Survey:
         return int(self.data.shape[0])
 
 
-def read_table(source: str | Path | pd.DataFrame, *, na_values: Sequence[float | str] | None = None
+def read_table(source: str | Path | pd.DataFrame, *, na_values: NaValues = None
                ) -> pd.DataFrame:
     """Read a CSV file (or copy a DataFrame) with the given missing-value codes.
+
+    Parameters
+    ----------
+    source : path or pandas.DataFrame
+    na_values : number, str or list of them, optional
+        Codes that mean missing (``-99``, ``"-99"`` or ``[-99, -98]``); see
+        :func:`~loyaltysem.data.checks.normalize_na_values`.
 
     Raises
     ------
     DataError
-        If the file does not exist or cannot be read as CSV.
+        If the file does not exist or cannot be read as CSV, or ``na_values``
+        is not a code or a list of codes.
     """
+    codes = normalize_na_values(na_values)
     if isinstance(source, pd.DataFrame):
         frame = source.copy()
-        if na_values:
-            codes = list(na_values)
-            numeric_codes = [float(c) for c in codes if _is_number(c)]
-            frame = frame.mask(frame.isin(codes) | frame.isin(numeric_codes))
+        if codes:
+            numeric = [c for c in codes if isinstance(c, float)]
+            texts = [c for c in codes if isinstance(c, str)]
+            frame = frame.mask(frame.isin(texts) | frame.isin(numeric))
         return frame
     path = Path(source)
     if not path.is_file():
         raise DataError(f"data file {str(path)!r} not found; give a CSV path or the name of a "
                         "shipped dataset (run 'loyaltysem datasets' to list them)")
     try:
-        frame = pd.read_csv(path, na_values=None if not na_values else [str(v) for v in na_values])
+        frame = pd.read_csv(path, na_values=None if not codes else
+                            list(dict.fromkeys(_code_text(c) for c in codes)))
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
         raise DataError(f"cannot read {str(path)!r} as CSV: {error}") from error
-    if na_values:
-        frame = read_table(frame, na_values=na_values)
+    if codes:
+        frame = read_table(frame, na_values=codes)
     return frame
 
 
-def _is_number(value: object) -> bool:
-    try:
-        float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
-    return True
+def _code_text(code: float | str) -> str:
+    """A code as CSV text: -99.0 is written -99."""
+    if isinstance(code, float) and code.is_integer():
+        return str(int(code))
+    return str(code)
 
 
 def prepare_survey(
@@ -95,8 +113,9 @@ def prepare_survey(
     variables: Iterable[str],
     *,
     missing: MissingPolicy = "listwise",
-    na_values: Sequence[float | str] | None = None,
+    na_values: NaValues = None,
     roles: dict[str, str] | None = None,
+    allow_codes: bool = False,
 ) -> Survey:
     """Check survey data against the variables a model needs.
 
@@ -106,14 +125,23 @@ def prepare_survey(
         Raw survey data; extra columns are ignored.
     variables : iterable of str
         The observed variables of the model.
-    missing : {"listwise"}
+    missing : {"listwise", "ml"}
         Missing-data policy: rows with a missing value in any *model*
         variable are dropped (lavaan's default), with a
-        :class:`MissingValueWarning` that says how many.
-    na_values : sequence, optional
-        Extra codes that mean "missing" (e.g. ``[-99]``).
+        :class:`MissingValueWarning` that says how many; ``"ml"``: every row
+        with at least one value is kept for full-information ML, and pairs of
+        variables never observed together are refused (see
+        :func:`~loyaltysem.data.checks.coverage`).
+    na_values : number, str or list of them, optional
+        Codes that mean "missing": ``-99``, ``"-99"`` or ``[-99, -98]``.
     roles : dict, optional
         Variable → what it is (e.g. "item of construct SAT"), for messages.
+    allow_codes : bool
+        Model variables holding values typical of missing-value codes (-99 in
+        a 1-7 item, 999, or a value far outside the others' range; see
+        :func:`~loyaltysem.data.checks.find_missing_codes`) are refused unless
+        the codes are declared in ``na_values``. ``allow_codes=True`` keeps
+        such values as real answers.
 
     Returns
     -------
@@ -122,17 +150,43 @@ def prepare_survey(
     Raises
     ------
     DataError
-        Missing columns (with close matches), non-numeric columns (with an
-        example value), no rows, fewer complete rows than variables, constant
-        columns.
+        Missing or duplicated columns (with close matches), MultiIndex
+        columns, non-numeric columns (complex, date/time, boolean,
+        categorical, text; with an example value), infinite values,
+        undeclared missing-value codes, no rows, fewer complete rows than
+        variables, (nearly) constant items, items on scales that differ by
+        more than a factor of 1000, pairs never observed together (``"ml"``).
     """
     if missing not in ("listwise", "ml"):
         raise DataError(f"missing must be 'listwise' or 'ml' (full-information ML); got "
                         f"{missing!r}")
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    if not isinstance(allow_codes, (bool, np.bool_)):
+        raise DataError(f"allow_codes must be True or False; got {allow_codes!r:.40}")
     variables = list(dict.fromkeys(variables))
-    roles = roles or {}
+    check_frame_shape(data, variables)
+    _refuse_absent_columns(data, variables, roles or {})
+    frame = read_table(data[variables], na_values=na_values)
+    for name in variables:
+        frame[name] = column_as_float(frame[name], name)
+    frame = frame.astype(float)
+    if frame.shape[0] == 0:
+        raise DataError("the data has no rows")
+    _refuse_infinite_values(frame, variables)
+    missing_counts = {c: int(n) for c, n in frame.isna().sum().items() if n}
+    all_missing = [c for c in variables if frame[c].isna().all()]
+    if all_missing:
+        raise DataError(f"column(s) {', '.join(all_missing)} have no values at all")
+    if not allow_codes:
+        check_missing_codes(frame, variables)
+    if missing == "ml":
+        return _full_information_survey(frame, variables, missing_counts)
+    return _listwise_survey(frame, variables, missing_counts)
+
+
+def _refuse_absent_columns(data: pd.DataFrame, variables: list[str], roles: dict[str, str]
+                           ) -> None:
     absent = [v for v in variables if v not in data.columns]
     if absent:
         parts = []
@@ -143,31 +197,20 @@ def prepare_survey(
         raise DataError(
             f"the data has no column {', '.join(parts)}. The model needs "
             f"{', '.join(variables)}; rename the columns or fix the spec")
-    frame = data[variables].copy()
-    if na_values:
-        frame = read_table(frame, na_values=na_values)
-    for name in variables:
-        column = frame[name]
-        if pd.api.types.is_bool_dtype(column) or not pd.api.types.is_numeric_dtype(column):
-            converted = pd.to_numeric(column, errors="coerce")
-            bad = column[converted.isna() & column.notna()]
-            if len(bad):
-                raise DataError(
-                    f"column {name!r} is not numeric (e.g. row {bad.index[0]}: {bad.iloc[0]!r}); "
-                    "recode it to numbers, or pass its missing-value code with na_values")
-            frame[name] = converted
-    frame = frame.astype(float)
-    if frame.shape[0] == 0:
-        raise DataError("the data has no rows")
-    infinite = [c for c in variables if np.isinf(frame[c]).any()]
+
+
+def _refuse_infinite_values(frame: pd.DataFrame, variables: list[str]) -> None:
+    counts = {c: int(np.isinf(frame[c]).sum()) for c in variables}
+    infinite = {c: n for c, n in counts.items() if n}
     if infinite:
-        raise DataError(f"column(s) {', '.join(infinite)} contain infinite values")
-    missing_counts = {c: int(n) for c, n in frame.isna().sum().items() if n}
-    all_missing = [c for c in variables if frame[c].isna().all()]
-    if all_missing:
-        raise DataError(f"column(s) {', '.join(all_missing)} have no values at all")
-    if missing == "ml":
-        return _full_information_survey(frame, variables, missing_counts)
+        detail = ", ".join(f"{c!r} ({n} rows)" for c, n in infinite.items())
+        raise DataError(f"column(s) {detail} hold infinite values; replace them with NaN "
+                        "(missing) or a number, e.g. df.replace([np.inf, -np.inf], np.nan)")
+
+
+def _listwise_survey(frame: pd.DataFrame, variables: list[str],
+                     missing_counts: dict[str, int]) -> Survey:
+    """``missing="listwise"``: the complete cases, with a warning that says how many were dropped."""
     complete = frame.dropna()
     dropped = frame.shape[0] - complete.shape[0]
     notes = []
@@ -176,13 +219,14 @@ def prepare_survey(
         note = (f"listwise deletion: {dropped} of {frame.shape[0]} rows dropped for missing "
                 f"values ({detail}); {complete.shape[0]} rows used")
         notes.append(note)
-        warnings.warn(note, MissingValueWarning, stacklevel=3)
+        warnings.warn(note, MissingValueWarning, stacklevel=4)
     if complete.shape[0] <= len(variables):
         raise DataError(
             f"only {complete.shape[0]} complete rows for {len(variables)} variables: the "
             "sample covariance matrix cannot be positive definite; collect more data or "
             "use fewer items")
     _refuse_constant_columns(complete, variables)
+    check_scales(complete, variables)
     return Survey(data=complete.reset_index(drop=True), n_total=int(frame.shape[0]),
                   n_dropped=int(dropped), missing_by_column=missing_counts, notes=tuple(notes))
 
@@ -207,11 +251,13 @@ def _full_information_survey(frame: pd.DataFrame, variables: list[str],
     if dropped:
         note = f"{dropped} rows with no value on any model variable were dropped"
         notes.append(note)
-        warnings.warn(note, MissingValueWarning, stacklevel=3)
+        warnings.warn(note, MissingValueWarning, stacklevel=4)
     if used.shape[0] <= len(variables):
         raise DataError(f"only {used.shape[0]} rows for {len(variables)} variables; collect "
                         "more data or use fewer items")
     _refuse_constant_columns(used, variables)
+    check_scales(used, variables)
+    notes.extend(check_coverage(used, variables))
     return Survey(data=used.reset_index(drop=True), n_total=int(frame.shape[0]),
                   n_dropped=int(dropped), missing_by_column=missing_counts, notes=tuple(notes),
                   missing="ml")

@@ -12,6 +12,7 @@ import pandas as pd
 from scipy import special, stats
 
 from ..arguments import check_bool, check_choice, check_names, fail
+from ..data.checks import group_labels
 from ..data.survey import prepare_survey
 from ..estimate import fit_indices as fi
 from ..estimate.admissibility import Problem, check_admissibility, emit
@@ -173,7 +174,7 @@ def fit_groups(
                         "(columns: " + ", ".join(map(str, data.columns[:30])) + ")")
     labels_column = data[group]
     keep = labels_column.notna()
-    labels = labels_column[keep].astype(str)
+    labels = group_labels(labels_column[keep], group)
     groups = list(pd.unique(labels))
     if len(groups) < 2:
         only = f" (every row is {groups[0]!r})" if groups else " (every value is missing)"

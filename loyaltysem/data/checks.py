@@ -1,0 +1,493 @@
+"""The checks :func:`~loyaltysem.data.survey.prepare_survey` applies at the edge.
+
+Each check raises :class:`~loyaltysem.exceptions.DataError` with one line that
+names the column (or pair of columns, or group value), the count and the fix:
+
+* :func:`normalize_na_values`: ``na_values`` is a code or a list of codes.
+* :func:`check_frame_shape`: flat, unique column names.
+* :func:`column_as_float`: numeric columns only; complex, date/time,
+  boolean and categorical columns are refused as what they are.
+* :func:`find_missing_codes`: values typical of missing-value codes (-99 in
+  a 1-7 item) left in the data.
+* :func:`check_scales`: (nearly) constant items and items whose scales differ
+  by orders of magnitude, diagnosed before they surface as a singular
+  covariance matrix.
+* :func:`coverage` / :func:`check_coverage`: pairs of variables never observed
+  together (full-information ML).
+* :func:`group_labels`: the values of a group column.
+"""
+from __future__ import annotations
+
+import math
+import re
+import shlex
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import DataError, MissingValueWarning
+from ..spec.names import describe_bad_name, name_problem
+
+#: Values that surveys commonly use as missing-value codes.
+TYPICAL_CODES: tuple[float, ...] = (-9.0, -99.0, -999.0, -9999.0, 99.0, 999.0, 9999.0)
+
+#: A typical code is suspect when it lies outside the other values' range by more
+#: than this fraction of their span (99 beside ages 18-98 is not; -9 beside 1-7 is).
+TYPICAL_CODE_GAP = 0.1
+
+#: Any value is suspect when its distance to the other values exceeds their span
+#: times this factor (77 beside 1-7).
+FAR_GAP = 1.0
+
+#: A far-out tail is suspect only while it holds at most this share of the rows.
+FAR_SHARE = 0.25
+
+#: Largest ratio of item standard deviations accepted (variances: its square).
+MAX_SCALE_RATIO = 1e3
+
+#: An item whose standard deviation is at most this fraction of its typical
+#: magnitude (``max(|mean|, 1)``) is (nearly) constant.
+NEAR_CONSTANT = 1e-6
+
+#: Pairwise coverage below which a MissingValueWarning is issued (lavaan's 10%).
+LOW_COVERAGE = 0.1
+
+#: A group value given as text: runs of letters, digits and ``_``, joined by single
+#: hyphens or spaces (``Grant-White``, ``United Kingdom``), at most 100 characters.
+GROUP_VALUE = re.compile(r"\w+(?:[- ]\w+)*")
+MAX_GROUP_VALUE = 100
+
+NaValues = float | int | str | Sequence[float | int | str] | None
+
+
+def normalize_na_values(na_values: object) -> list[float | str] | None:
+    """Turn the ``na_values`` argument into a list of codes (or None).
+
+    Parameters
+    ----------
+    na_values : number, str, sequence of numbers/str, or None
+        One code (``-99`` or ``"-99"``) or several (``[-99, -98, "n/a"]``).
+        A text that reads as a number (``"-99"``) is the number (and also the
+        text, for CSV cells).
+
+    Returns
+    -------
+    list or None
+        The codes, numbers as float; None when none were given.
+
+    Raises
+    ------
+    DataError
+        For anything else (a dict, a bool, NaN, nested lists).
+    """
+    if na_values is None:
+        return None
+    if isinstance(na_values, (str, bytes, int, float, np.integer, np.floating)):
+        items: list[object] = [na_values]
+    elif isinstance(na_values, (list, tuple, set, frozenset, np.ndarray, pd.Series, pd.Index)):
+        items = list(na_values)
+    else:
+        raise DataError(f"na_values must be a code or a list of codes (e.g. na_values=[-99]); "
+                        f"got a {type(na_values).__name__}")
+    codes: list[float | str] = []
+    for item in items:
+        if isinstance(item, (bool, np.bool_)):
+            raise DataError(f"na_values holds {item!r}; list the missing-value codes as numbers "
+                            "or texts, e.g. na_values=[-99]")
+        if isinstance(item, (int, float, np.integer, np.floating)):
+            if not math.isfinite(float(item)):
+                raise DataError(f"na_values holds {item!r}; NaN and infinity are not codes "
+                                "(NaN is missing already); list codes such as -99")
+            codes.append(float(item))
+        elif isinstance(item, str):
+            codes.append(item)
+            if _as_number(item) is not None:
+                codes.append(_as_number(item))  # type: ignore[arg-type]
+        else:
+            raise DataError(f"na_values holds a {type(item).__name__} ({item!r:.40}); list the "
+                            "missing-value codes as numbers or texts, e.g. na_values=[-99]")
+    return list(dict.fromkeys(codes)) or None
+
+
+def _as_number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def check_frame_shape(data: pd.DataFrame, needed: Iterable[str]) -> None:
+    """Refuse MultiIndex columns and duplicated names among the columns a model needs.
+
+    Raises
+    ------
+    DataError
+        Naming the duplicated column and how many times it occurs.
+    """
+    if isinstance(data.columns, pd.MultiIndex):
+        raise DataError(f"the data has MultiIndex columns ({data.columns.nlevels} levels, e.g. "
+                        f"{data.columns[0]!r:.60}); flatten them to one name per column, e.g. "
+                        "df.columns = ['_'.join(map(str, c)) for c in df.columns]")
+    counts = pd.Series(data.columns).value_counts()
+    duplicated = [(name, int(counts[name])) for name in dict.fromkeys(needed)
+                  if name in counts.index and counts[name] > 1]
+    if duplicated:
+        detail = ", ".join(f"{name!r} ({n} columns)" for name, n in duplicated)
+        raise DataError(f"the data has duplicated column names: {detail}; rename or drop the "
+                        "copies so that each name is one column")
+
+
+def column_as_float(column: pd.Series, name: str) -> pd.Series:
+    """The column as float, or a DataError that says what it is and how to convert it.
+
+    Numbers stored as text (``"3"``) are converted; anything else that is not a
+    real number is refused: complex (the imaginary part would be lost),
+    date/time, boolean, categorical and text columns.
+    """
+    dtype = column.dtype
+    if pd.api.types.is_complex_dtype(dtype):
+        raise DataError(f"column {name!r} is complex-valued; its imaginary part would be lost. "
+                        f"Pass the real part (df[{name!r}].real) if that is what you mean")
+    if (pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype)
+            or isinstance(dtype, pd.PeriodDtype)):
+        raise DataError(f"column {name!r} is a date/time ({dtype}), not an answer; drop it from "
+                        "the model, or convert it to a number (e.g. days since a start date)")
+    if pd.api.types.is_bool_dtype(dtype):
+        raise DataError(f"column {name!r} is boolean (True/False); if it is a 0/1 indicator, "
+                        f"convert it: df[{name!r}] = df[{name!r}].astype(float)")
+    if isinstance(dtype, pd.CategoricalDtype):
+        raise DataError(f"column {name!r} is categorical; recode it to numbers (e.g. "
+                        f"df[{name!r}].cat.codes if its categories are ordered answers)")
+    if pd.api.types.is_numeric_dtype(dtype):
+        return column.astype(float)
+    return _object_as_float(column, name)
+
+
+def _object_as_float(column: pd.Series, name: str) -> pd.Series:
+    present = column[column.notna()]
+    odd = [v for v in present if isinstance(v, (complex, bool, np.bool_, pd.Timestamp,
+                                                pd.Timedelta, np.datetime64, np.timedelta64))
+           or (hasattr(v, "year") and hasattr(v, "month"))]
+    if odd:
+        what = ("a date/time" if hasattr(odd[0], "year") or "time" in type(odd[0]).__name__.lower()
+                else f"a {type(odd[0]).__name__}")
+        raise DataError(f"column {name!r} holds {what} ({odd[0]!r:.40}) in {len(odd)} rows; "
+                        "recode it to numbers, or drop it from the model")
+    converted = pd.to_numeric(column, errors="coerce")
+    bad = column[converted.isna() & column.notna()]
+    if len(bad):
+        raise DataError(
+            f"column {name!r} is not numeric (e.g. row {bad.index[0]}: {bad.iloc[0]!r:.40}; "
+            f"{len(bad)} rows); recode it to numbers, or pass its missing-value code with "
+            f"na_values (--na-values {shlex.quote(str(bad.iloc[0])[:20])} on the command line)")
+    return converted.astype(float)
+
+
+@dataclass(frozen=True)
+class SuspectCode:
+    """A value of a column that looks like a missing-value code."""
+
+    column: str
+    value: float
+    count: int
+    low: float  # the range of the column's other values
+    high: float
+    typical: bool  # one of TYPICAL_CODES (else: far outside the other values)
+
+
+def _suspects_in(values: np.ndarray, column: str) -> list[SuspectCode]:
+    """Typical codes outside the other values' range, then far-out tails at either end."""
+    distinct, counts = np.unique(values, return_counts=True)
+    typical = np.isin(distinct, TYPICAL_CODES)
+    core = distinct[~typical]
+    flagged = np.zeros(distinct.size, dtype=bool)
+    if core.size >= 2 and core[-1] > core[0]:
+        gap = np.maximum(core[0] - distinct, distinct - core[-1])
+        flagged = typical & (gap > TYPICAL_CODE_GAP * (core[-1] - core[0]))
+    rest = np.flatnonzero(~flagged)
+    limit = FAR_SHARE * values.size
+    low = _far_tail(distinct[rest], counts[rest], limit)
+    high = _far_tail(-distinct[rest][::-1], counts[rest][::-1], limit)
+    flagged[rest[:low]] = True
+    flagged[rest[rest.size - high:]] = True
+    kept = distinct[~flagged]
+    if kept.size == 0:
+        return []
+    return [SuspectCode(column, float(v), int(n), float(kept[0]), float(kept[-1]), bool(t))
+            for v, n, t in zip(distinct[flagged], counts[flagged], typical[flagged])]
+
+
+def _far_tail(distinct: np.ndarray, counts: np.ndarray, limit: float) -> int:
+    """How many of the lowest distinct values lie farther from the rest than the rest's span.
+
+    The tail may hold at most ``limit`` rows; the largest such tail is returned (0: none).
+    """
+    best = 0
+    held = np.cumsum(counts)
+    for k in range(1, distinct.size - 1):
+        if held[k - 1] > limit:
+            break
+        span = distinct[-1] - distinct[k]
+        if span > 0 and distinct[k] - distinct[k - 1] > FAR_GAP * span:
+            best = k
+    return best
+
+
+def find_missing_codes(data: pd.DataFrame, columns: Iterable[str] | None = None
+                       ) -> pd.DataFrame:
+    """Values that look like missing-value codes left in numeric columns.
+
+    A value is suspect when it is one of :data:`TYPICAL_CODES` (-9, -99, -999,
+    -9999, 99, 999, 9999) and lies outside the range of the column's other
+    values by more than 10% of their span, or when it is in a tail (at most
+    25% of the rows) that lies farther from the other values than their whole
+    span (77 beside answers 1-7; -99 and -98 together).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    columns : iterable of str, optional
+        The columns to check (default: every numeric column).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per suspect value: ``column, value, count, low, high, typical``
+        (``low``/``high``: the range of the other values).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"sat_1": [1, 4, 7, 5, -99, 2]})
+    >>> find_missing_codes(frame)[["column", "value", "count"]].to_dict("records")
+    [{'column': 'sat_1', 'value': -99.0, 'count': 1}]
+    """
+    names = list(columns) if columns is not None else [
+        c for c in data.columns if pd.api.types.is_numeric_dtype(data[c])
+        and not pd.api.types.is_bool_dtype(data[c])]
+    rows: list[SuspectCode] = []
+    for name in names:
+        values = pd.to_numeric(data[name], errors="coerce").to_numpy(float)
+        values = values[np.isfinite(values)]
+        rows.extend(_suspects_in(values, str(name)))
+    table = pd.DataFrame([vars(r) for r in rows],
+                         columns=["column", "value", "count", "low", "high", "typical"])
+    return table
+
+
+def check_missing_codes(data: pd.DataFrame, columns: Iterable[str]) -> None:
+    """Refuse values that look like missing-value codes (see :func:`find_missing_codes`).
+
+    Raises
+    ------
+    DataError
+        Naming the first column, the code, its count, the range of the other
+        values, and the two ways out (declare the code, or keep the values).
+    """
+    table = find_missing_codes(data, columns)
+    if table.empty:
+        return
+    first = table.iloc[0]
+    code = _show_number(first["value"])
+    others = ("" if len(table) == 1 else
+              f" (and {len(table) - 1} more: " + ", ".join(
+                  f"{r.column}={_show_number(r.value)}" for r in table.iloc[1:4].itertuples())
+              + ("..." if len(table) > 4 else "") + ")")
+    codes = ", ".join(dict.fromkeys(_show_number(v) for v in table["value"]))
+    raise DataError(
+        f"column {first['column']!r} holds {code} in {int(first['count'])} rows, outside the "
+        f"range of its other values ({_show_number(first['low'])} to "
+        f"{_show_number(first['high'])}): a missing-value code?{others} Declare it with "
+        f"--na-values {codes.replace(', ', ',')} (na_values=[{codes}] in Python), or pass "
+        "allow_codes=True if these are real answers")
+
+
+def _show_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
+
+
+def check_scales(rows: pd.DataFrame, variables: Sequence[str]) -> None:
+    """Refuse (nearly) constant items and items whose scales differ by orders of magnitude.
+
+    Both make the sample covariance matrix numerically singular, and would
+    otherwise be reported as "linearly dependent items".
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        The rows used (NaN = missing; moments use the available values).
+    variables : sequence of str
+
+    Raises
+    ------
+    DataError
+        An item whose standard deviation is at most 1e-6 of its typical
+        magnitude ``max(|mean|, 1)`` ("nearly constant"; this covers
+        variances below 1e-12), or standard deviations whose largest/smallest
+        ratio exceeds :data:`MAX_SCALE_RATIO` (1e3: rescale).
+
+    Notes
+    -----
+    lavaan warns when observed variances differ by a factor above 1000
+    (``lav_data.R``: "some observed variances are (at least) a factor 1000
+    times larger than others"). Here the fit's information matrix is
+    numerically singular from a standard-deviation ratio of about 1e3
+    (Holzinger-Swineford with ``x1`` multiplied by 1e3), so that ratio is
+    refused.
+    """
+    values = rows[list(variables)]
+    sd = values.std(ddof=0)
+    magnitude = values.mean().abs().clip(lower=1.0)
+    near = [c for c in variables if 0 < sd[c] <= NEAR_CONSTANT * magnitude[c]]
+    if near:
+        c = near[0]
+        more = f" (also {', '.join(near[1:4])})" if len(near) > 1 else ""
+        raise DataError(
+            f"item {c!r} has variance {sd[c] ** 2:.3g}: it is (nearly) constant in the rows "
+            f"used{more}; drop it from the model, or rescale it if its unit is tiny")
+    spread = sd[sd > 0]
+    if len(spread) >= 2 and spread.max() > MAX_SCALE_RATIO * spread.min():
+        big, small = str(spread.idxmax()), str(spread.idxmin())
+        factor = float(spread.max() / spread.min())
+        raise DataError(
+            f"items differ in scale by a factor of {factor:.3g} (standard deviation of {big!r}: "
+            f"{spread.max():.3g}, of {small!r}: {spread.min():.3g}): rescale them to comparable "
+            f"units (e.g. divide {big!r} by {10 ** round(math.log10(factor)):.0g})")
+
+
+def coverage(data: pd.DataFrame, variables: Sequence[str] | None = None) -> pd.DataFrame:
+    """The proportion of rows in which each pair of variables is observed together.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        NaN marks a missing value.
+    variables : sequence of str, optional
+        The columns (default: all). Rows missing on every one of them are left
+        out, as full-information ML leaves them out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Symmetric, variables × variables; the diagonal is the proportion of
+        rows in which the variable is observed.
+
+    Notes
+    -----
+    ``C = R'R / N`` with ``R`` the N × p indicator of observed values, as
+    lavaan's ``lavInspect(fit, "coverage")`` (``lav_data.R``, computed on the
+    non-empty cases).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"a": [1, 2, None, 4], "b": [1, None, 3, 4]})
+    >>> coverage(frame)
+          a     b
+    a  0.75  0.50
+    b  0.50  0.75
+    """
+    names = list(variables) if variables is not None else [str(c) for c in data.columns]
+    observed = data[names].notna().to_numpy(dtype=float)
+    observed = observed[observed.any(axis=1)]
+    n = max(observed.shape[0], 1)
+    return pd.DataFrame(observed.T @ observed / n, index=names, columns=names)
+
+
+def check_coverage(data: pd.DataFrame, variables: Sequence[str], *, where: str = ""
+                   ) -> list[str]:
+    """Refuse pairs never observed together; warn below 10% coverage (as lavaan).
+
+    Returns
+    -------
+    list of str
+        Notes for the survey (the low-coverage warning, if any).
+
+    Raises
+    ------
+    DataError
+        Naming the pairs with zero coverage and the fix.
+    """
+    table = coverage(data, variables).to_numpy()
+    names = list(variables)
+    prefix = f"{where}: " if where else ""
+    pairs = [(names[i], names[j], table[i, j]) for i in range(len(names))
+             for j in range(i + 1, len(names))]
+    never = [(a, b) for a, b, c in pairs if c == 0]
+    if never:
+        shown = ", ".join(f"{a} & {b}" for a, b in never[:5]) + (
+            f" and {len(never) - 5} more" if len(never) > 5 else "")
+        raise DataError(
+            f"{prefix}{len(never)} pair(s) of variables are never observed together (coverage "
+            f"0): {shown}; full-information ML cannot estimate their covariance. Collect rows "
+            "that answer both, drop one of each pair, or see loyaltysem.data.coverage(df)")
+    low = [(a, b, c) for a, b, c in pairs if c < LOW_COVERAGE]
+    if not low:
+        return []
+    a, b, c = min(low, key=lambda item: item[2])
+    note = (f"{prefix}{len(low)} pair(s) of variables are observed together in less than 10% "
+            f"of the rows (lowest: {a} & {b}, {c:.1%}); their covariances rest on few rows "
+            "(see loyaltysem.data.coverage(df))")
+    warnings.warn(note, MissingValueWarning, stacklevel=5)
+    return [note]
+
+
+def group_labels(column: pd.Series | pd.DataFrame, name: str) -> pd.Series:
+    """The labels of a group column's (non-missing) values, checked.
+
+    Group values may be integers (``1``, ``2``; integral floats such as ``1.0``
+    read as ``"1"``) or text of letters, digits and ``_``, with single hyphens
+    or spaces between them (``Grant-White``); at most 100 characters.
+    Anything else (line breaks, punctuation, fractions, True/False) is refused.
+
+    Parameters
+    ----------
+    column : pandas.Series
+        The group column (missing values already dropped).
+    name : str
+        Its name, for messages.
+
+    Returns
+    -------
+    pandas.Series
+        The labels as text, same index.
+
+    Raises
+    ------
+    DataError
+        Naming the column, the offending value, how many rows hold it and the fix.
+    """
+    problem = name_problem(name)
+    if problem is not None:
+        raise DataError(describe_bad_name("group column", name))
+    if isinstance(column, pd.DataFrame):
+        raise DataError(f"the data has {column.shape[1]} columns named {name!r}; rename or drop "
+                        "the copies so that the group column is one column")
+    if pd.api.types.is_bool_dtype(column.dtype):
+        raise DataError(f"group column {name!r} is boolean; recode it to names or integers, "
+                        f"e.g. df[{name!r}].map({{True: 'yes', False: 'no'}})")
+    labels = column.map(_group_label)
+    bad = labels[labels.isna()]
+    if len(bad):
+        value = column[bad.index[0]]
+        value = value.item() if isinstance(value, np.generic) else value
+        count = int((column == value).sum()) if not isinstance(value, float) else len(bad)
+        raise DataError(
+            f"group column {name!r} holds {value!r:.60} ({count} rows); group values must be "
+            "integers or names of letters, digits and '_' (single '-' or ' ' between them, at "
+            "most 100 characters); recode it, e.g. df[" + repr(name) + "].replace({...})")
+    return labels.astype(str)
+
+
+def _group_label(value: object) -> str | None:
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return str(int(value)) if math.isfinite(value) and float(value).is_integer() else None
+    if isinstance(value, str) and len(value) <= MAX_GROUP_VALUE and GROUP_VALUE.fullmatch(value):
+        return value
+    return None
