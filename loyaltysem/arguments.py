@@ -37,6 +37,8 @@ MAX_LIKERT_POINTS = 101
 
 def shown(value: Any) -> str:
     """The value as a message shows it: its repr (shortened), and its type if not obvious."""
+    if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:
+        value = value.item()   # np.int64(0) is shown as 0
     text = repr(value)
     if len(text) > 80:
         text = text[:77] + "..."

@@ -103,6 +103,8 @@ def test_fit_refuses_start_values_of_the_wrong_length_or_not_finite(hs_data, hs_
     ({"n_boot": 1e9}, f"n_boot must be an integer in [1, {MAX_BOOTSTRAP}]; got 1000000000.0"),
     ({"n_boot": 10**9}, f"n_boot must be an integer in [1, {MAX_BOOTSTRAP}]; got 1000000000"),
     ({"n_boot": True}, f"n_boot must be an integer in [1, {MAX_BOOTSTRAP}]; got True"),
+    ({"n_boot": np.int64(0)}, f"n_boot must be an integer in [1, {MAX_BOOTSTRAP}]; got 0"),
+    ({"n_boot": "100"}, f"n_boot must be an integer in [1, {MAX_BOOTSTRAP}]; got '100'"),
     ({"n_jobs": 0}, "n_jobs must be an integer in [1, 1024]; got 0"),
     ({"n_jobs": -1}, "n_jobs must be an integer in [1, 1024]; got -1"),
     ({"progress": "no"}, "progress must be True or False; got 'no'"),
@@ -277,6 +279,11 @@ def test_compare_paths_refuses_wrong_arguments(hs_data):
                  "got 'regressions'"):
         compare_paths(ROOT / "models/corp_rep.yaml", "corp_rep", "servicetype",
                       baseline_equal=["loadings", "regressions"])
+    with pytest.raises(ArgumentError, match=re.escape(
+            "baseline_equal must be a list of any of 'loadings', ") + ".*" + re.escape(
+            "got 'intercept' (did you mean 'intercepts'?)")):
+        compare_paths(ROOT / "models/corp_rep.yaml", "corp_rep", "servicetype",
+                      baseline_equal="intercept")
     with pytest.raises(SpecificationError, match="no structural paths to compare across groups; "
                                                  "for measurement invariance use "
                                                  "invariance_ladder()"):

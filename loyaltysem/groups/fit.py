@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import special, stats
 
 from ..arguments import check_bool, check_choice, check_names, fail
-from ..data.checks import group_labels
+from ..data.checks import check_coverage, group_labels
 from ..data.survey import prepare_survey
 from ..estimate import fit_indices as fi
 from ..estimate.admissibility import Problem, check_admissibility, emit
@@ -44,7 +44,8 @@ _GROUP_CODE = "__loyaltysem_group__"
 
 
 def check_group_arguments(group: Any, group_equal: Any, group_partial: Any, estimator: Any,
-                          missing: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+                          missing: Any, *, equal_name: str = "group_equal"
+                          ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Refuse a bad argument of a multi-group fit before any work.
 
     Returns
@@ -54,7 +55,7 @@ def check_group_arguments(group: Any, group_equal: Any, group_partial: Any, esti
     """
     if not isinstance(group, str) or not group:
         raise fail("group", "the name of the column that defines the groups (a string)", group)
-    equal = check_names("group_equal", group_equal, EQUALITY_CLASSES)
+    equal = check_names(equal_name, group_equal, EQUALITY_CLASSES)
     partial = check_names("group_partial", group_partial)
     check_choice("estimator", estimator, ("ML", "MLR"))
     check_choice("missing", missing, ("listwise", "ml"))
@@ -72,6 +73,7 @@ def fit_groups(
     missing: Literal["listwise", "ml"] = "listwise",
     na_values: list[float | str] | None = None,
     emit_warnings: bool = True,
+    allow_codes: bool = False,
 ) -> MultiGroupResult:
     """Fit one model to several groups at once (multi-group ML with a mean structure).
 
@@ -101,6 +103,9 @@ def fit_groups(
     na_values : list, optional
         Codes that mean missing.
     emit_warnings : bool
+    allow_codes : bool
+        Keep values that look like missing-value codes as answers (see
+        :func:`loyaltysem.data.find_missing_codes`).
 
     Returns
     -------
@@ -184,7 +189,8 @@ def fit_groups(
     frame = data.loc[keep, list(spec.observed_variables)].copy()
     frame[_GROUP_CODE] = labels.map({g: i for i, g in enumerate(groups)}).to_numpy(dtype=float)
     survey = prepare_survey(frame, list(spec.observed_variables) + [_GROUP_CODE],
-                            missing=missing, na_values=na_values, roles=_roles_for_messages(spec))
+                            missing=missing, na_values=na_values, roles=_roles_for_messages(spec),
+                            allow_codes=allow_codes)
     complete = survey.data
     table = spec.parameter_table
     models = []
@@ -202,6 +208,7 @@ def fit_groups(
         values = rows[model.observed].to_numpy(dtype=float)
         group_patterns = None
         if np.isnan(values).any():  # missing='ml': this group by full-information ML
+            check_coverage(rows, model.observed, where=f"group {name!r} of {group!r}")
             group_patterns = missing_patterns(values)
             em_mean, em_cov, loglik_h1 = em_saturated(group_patterns, values.shape[1])
             model.set_sample_cov(em_cov)

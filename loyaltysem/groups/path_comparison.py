@@ -135,7 +135,8 @@ def compare_paths(
     --------
     >>> compare_paths("models/corp_rep.yaml", "corp_rep", "servicetype").table  # doctest: +SKIP
     """
-    baseline_equal, _ = check_group_arguments(group, baseline_equal, (), estimator, missing)
+    baseline_equal, _ = check_group_arguments(group, baseline_equal, (), estimator, missing,
+                                              equal_name="baseline_equal")
     if "regressions" in baseline_equal:
         raise ArgumentError("baseline_equal must leave the paths free (any class but "
                             "'regressions'); got 'regressions'")
