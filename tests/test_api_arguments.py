@@ -306,3 +306,16 @@ def test_the_hypothesis_table_names_its_level(chain_fit):
     table = hypotheses.test_hypotheses(chain_fit, level=0.9)
     assert table.level == 0.9
     assert table.summary().title == "Hypotheses (delta 90% intervals)"
+
+
+def test_fit_survey_and_bootstrap_inference_refuse_what_is_not_theirs(hs_fit):
+    from loyaltysem.estimate.fit import fit_survey
+
+    with refused("survey must be a Survey (from loyaltysem.data.survey.prepare_survey); "
+                 "got 'holzinger_swineford'"):
+        fit_survey(hs_fit.spec, "holzinger_swineford")  # type: ignore[arg-type]
+    with refused("spec must be a ModelSpec (fit() also reads files and lavaan syntax); "
+                 "got 'x.lav'"):
+        fit_survey("x.lav", None)  # type: ignore[arg-type]
+    with refused("result must be a FitResult (from loyaltysem.fit); got None"):
+        with_bootstrap_inference(None, _toy_boot())  # type: ignore[arg-type]

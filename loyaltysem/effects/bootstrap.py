@@ -457,6 +457,8 @@ def with_bootstrap_inference(result: FitResult, boot: BootstrapResult, method: s
 
     from scipy import stats
 
+    if not isinstance(result, FitResult):
+        raise fail("result", "a FitResult (from loyaltysem.fit)", result)
     if not isinstance(boot, BootstrapResult):
         raise fail("boot", "a BootstrapResult (from bootstrap(result, ...))", boot)
     intervals = boot.interval(method, level)

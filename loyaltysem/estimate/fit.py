@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..arguments import check_bool, check_choice, check_start
+from ..arguments import check_bool, check_choice, check_start, fail
 from ..data.survey import Survey, prepare_survey
 from ..exceptions import ConvergenceError, DataError, SpecificationError
 from ..frame_rows import table_rows
@@ -85,6 +85,7 @@ def fit(
     na_values: list[float | str] | None = None,
     start: np.ndarray | None = None,
     emit_warnings: bool = True,
+    allow_codes: bool = False,
 ) -> FitResult:
     """Fit a structural equation model by maximum likelihood, as lavaan's ``sem()``.
 
@@ -115,14 +116,18 @@ def fit(
         ``estimator = "MLR", missing = "ml"``. ``"listwise"``:
         Rows with a missing value in a model variable are dropped, with a
         warning that says how many.
-    na_values : list, optional
-        Codes that mean missing (e.g. ``[-99]``).
+    na_values : number, str or list, optional
+        Codes that mean missing (e.g. ``[-99]`` or ``-99``).
     start : ndarray, optional
         Start values for the free parameters (e.g. a previous fit's
         ``theta``), tried before semopy's.
     emit_warnings : bool
         Issue admissibility problems as Python warnings (they are always in
         ``result.warnings``).
+    allow_codes : bool
+        Keep values that look like missing-value codes (-99 in a 1-7 item) as
+        answers; by default they are refused unless declared in ``na_values``
+        (see :func:`loyaltysem.data.find_missing_codes`).
 
     Returns
     -------
@@ -169,13 +174,17 @@ def fit(
 
         data = resolve_data(data, na_values=na_values)
     survey = prepare_survey(data, spec.observed_variables, missing=missing, na_values=na_values,
-                            roles=_roles_for_messages(spec))
+                            roles=_roles_for_messages(spec), allow_codes=allow_codes)
     return fit_survey(spec, survey, estimator=estimator, start=start, emit_warnings=emit_warnings)
 
 
 def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
                start: np.ndarray | None = None, emit_warnings: bool = True) -> FitResult:
     """Fit to already validated survey data (see :func:`fit`)."""
+    if not isinstance(spec, ModelSpec):
+        raise fail("spec", "a ModelSpec (fit() also reads files and lavaan syntax)", spec)
+    if not isinstance(survey, Survey):
+        raise fail("survey", "a Survey (from loyaltysem.data.survey.prepare_survey)", survey)
     check_choice("estimator", estimator, ("ML", "MLR", "MLM"))
     check_bool("emit_warnings", emit_warnings)
     start = check_start(start, _n_free(spec))
