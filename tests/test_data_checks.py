@@ -327,3 +327,37 @@ def test_fit_groups_refuses_a_hostile_group_value_and_a_bad_group_column_name():
     renamed = load_dataset("holzinger_swineford").rename(columns={"school": "the school"})
     with pytest.raises(DataError, match="bad group column name 'the school'"):
         fit_groups(ROOT / "models/hs_cfa.lav", renamed, "the school")
+
+
+def test_fit_and_fit_groups_take_allow_codes():
+    from loyaltysem.groups import fit_groups
+
+    data = _survey(n=200)
+    data.loc[:1, "sat_3"] = 99
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = ls.fit("F =~ sat_1 + sat_2 + sat_3", data, allow_codes=True)
+    assert result is not None
+    data["g"] = ["a", "b"] * 100
+    with pytest.raises(DataError, match="column 'sat_3' holds 99 in 2 rows"):
+        fit_groups("F =~ sat_1 + sat_2 + sat_3", data, "g")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert fit_groups("F =~ sat_1 + sat_2 + sat_3", data, "g", allow_codes=True) is not None
+
+
+def test_fiml_coverage_is_checked_within_each_group():
+    from loyaltysem.groups import fit_groups
+
+    data = _survey(n=300)
+    data["sat_4"] = data["sat_3"] + np.random.default_rng(4).normal(size=300)
+    data["g"] = ["a"] * 150 + ["b"] * 150
+    data.loc[:74, "sat_3"] = np.nan                 # group a: sat_3 in rows 75-149 ...
+    data.loc[75:149, "sat_4"] = np.nan              # ... sat_4 in rows 0-74: never together
+    data.loc[150:170, "sat_1"] = np.nan             # group b: some missing, all pairs covered
+    assert coverage(data, ITEMS + ["sat_4"]).loc["sat_3", "sat_4"] > 0     # pooled: covered
+    with pytest.raises(DataError, match="^group 'a' of 'g': 1 pair\\(s\\) of variables are never "
+                                        "observed together \\(coverage 0\\): sat_3 & sat_4"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")          # refused before numpy warns
+            fit_groups("F =~ sat_1 + sat_2 + sat_3 + sat_4", data, "g", missing="ml")

@@ -204,11 +204,12 @@ def fit_groups(
             raise DataError(f"group {name!r} of {group!r} has {len(rows)} complete rows for "
                             f"{len(spec.observed_variables)} observed variables; merge it with "
                             "another group or drop it")
+        if rows.isna().to_numpy().any():  # missing='ml': pairs never observed together
+            check_coverage(rows, list(rows.columns), where=f"group {name!r} of {group!r}")
         model = SemopyModel(table, rows.reset_index(drop=True))
         values = rows[model.observed].to_numpy(dtype=float)
         group_patterns = None
         if np.isnan(values).any():  # missing='ml': this group by full-information ML
-            check_coverage(rows, model.observed, where=f"group {name!r} of {group!r}")
             group_patterns = missing_patterns(values)
             em_mean, em_cov, loglik_h1 = em_saturated(group_patterns, values.shape[1])
             model.set_sample_cov(em_cov)
