@@ -191,7 +191,7 @@ def test_every_bad_field_is_one_line_and_exit_2(tmp_path, field, value, needles)
 
 
 @pytest.mark.parametrize("content, needles", [
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe\xfd", ["not UTF-8"]),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe\xfd", ["binary file"]),
     (b"name: caf\xe9\n", ["not UTF-8"]),
     (b"name: a\x00b\n", ["NUL"]),
     (b"- a\n- b\n", ["mapping"]),

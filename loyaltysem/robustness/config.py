@@ -41,9 +41,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from ..exceptions import SpecificationError
+from ..spec.safe_yaml import MAX_FILE_BYTES, load_yaml, read_text_file
 
 _KEYS = {"name", "seed", "model", "data", "na_values", "variants", "estimators", "samples", "groups",
          "simulation", "missing"}
@@ -60,7 +60,7 @@ LIMITS = {
     "variants": 100,
     "na_values": 100,
     "tasks": 500_000,            # tasks of the whole plan
-    "study_file_bytes": 1_000_000,
+    "study_file_bytes": MAX_FILE_BYTES,  # the limit of spec.safe_yaml
     "model_file_bytes": 10_000_000,
 }
 _NAME = re.compile(r"\w[\w.-]{0,99}")
@@ -103,18 +103,6 @@ class StudyConfig:
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """A safe loader that refuses anchors and aliases (no alias bombs)."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D102
-        if self.check_event(yaml.events.AliasEvent):
-            event = self.peek_event()
-            raise SpecificationError(
-                f"line {event.start_mark.line + 1}: YAML aliases (*name) are not allowed in a "
-                "study file; write the value out")
-        return super().compose_node(parent, index)
-
-
 def _show(value: Any) -> str:
     """A value as a message shows it: its repr, cut to 60 characters."""
     text = repr(value)
@@ -126,36 +114,9 @@ def _fail(path: Path, message: str) -> SpecificationError:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    """The study file's top-level mapping (size, encoding and YAML checked)."""
-    try:
-        if not path.is_file():
-            raise SpecificationError(f"study file {str(path)!r} not found; check the path")
-        if path.stat().st_size > LIMITS["study_file_bytes"]:
-            raise _fail(path, f"the study file is larger than {LIMITS['study_file_bytes']:,} "
-                              "bytes; a study file is a short YAML file")
-        raw = path.read_bytes()
-    except OSError as error:
-        raise SpecificationError(f"cannot read the study file {str(path)!r} ({error.strerror}); "
-                                 "check its permissions") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise _fail(path, f"not UTF-8 text (byte {error.start}); a study file is a YAML text "
-                          "file saved as UTF-8") from None
-    if "\x00" in text:
-        raise _fail(path, "the study file holds NUL bytes; a study file is a YAML text file")
-    try:
-        data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
-    except SpecificationError as error:
-        raise _fail(path, str(error)) from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or "malformed YAML"
-        raise _fail(path, f"not valid YAML{where}: {problem}; fix the study file") from None
-    except (TypeError, ValueError, RecursionError):
-        raise _fail(path, "not valid YAML (unhashable or too deeply nested keys); "
-                          "fix the study file") from None
+    """The study file's top-level mapping (size, encoding and YAML checked by
+    :mod:`loyaltysem.spec.safe_yaml`, the one reader of untrusted YAML)."""
+    data = load_yaml(read_text_file(path, "study file"), source=str(path))
     if data is None:
         return {}
     if not isinstance(data, dict):

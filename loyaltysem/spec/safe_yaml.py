@@ -93,14 +93,14 @@ def read_text_file(path: str | os.PathLike[str], kind: str) -> str:
     size = file.stat().st_size
     if size > MAX_FILE_BYTES:
         raise SpecificationError(f"{kind} {str(file)!r} has {size:,} bytes, more than the "
-                                 f"{MAX_FILE_BYTES:,} a {kind} may have")
+                                 f"{MAX_FILE_BYTES:,} a {kind} may have (larger than the limit)")
     try:
         raw = file.read_bytes()
     except OSError as error:
         raise SpecificationError(f"cannot read {kind} {str(file)!r}: {error.strerror}") from error
     if b"\x00" in raw:
-        raise SpecificationError(f"{kind} {str(file)!r} is a binary file, not text; give a "
-                                 ".yaml or .lav text file")
+        raise SpecificationError(f"{kind} {str(file)!r} is a binary file (it holds NUL bytes), "
+                                 "not text; give a YAML or lavaan text file")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
