@@ -361,3 +361,29 @@ def test_fiml_coverage_is_checked_within_each_group():
         with warnings.catch_warnings():
             warnings.simplefilter("error")          # refused before numpy warns
             fit_groups("F =~ sat_1 + sat_2 + sat_3 + sat_4", data, "g", missing="ml")
+
+
+# --- the command line -----------------------------------------------------------------
+
+@pytest.mark.parametrize("extra, code, fragment", [
+    ([], 2, "column 'sat_3' holds -99 in 20 rows, outside the range of its other values (1 to "
+            "7): a missing-value code? Declare it with --na-values -99"),
+    (["--na-values", "-99"], 0, None),
+])
+def test_cli_refuses_undeclared_codes_with_exit_2(tmp_path, extra, code, fragment):
+    from click.testing import CliRunner
+
+    from loyaltysem.cli import main
+
+    data = _survey(n=200)
+    data.loc[:19, "sat_3"] = -99
+    path = tmp_path / "survey.csv"
+    data.to_csv(path, index=False)
+    spec = tmp_path / "model.lav"
+    spec.write_text("F =~ sat_1 + sat_2 + sat_3\n")
+    result = CliRunner().invoke(main, ["fit", str(spec), "--data", str(path), *extra])
+    assert result.exit_code == code, result.output
+    if fragment:
+        assert "Traceback" not in result.output
+        assert fragment in result.output
+        assert len([line for line in result.output.splitlines() if line.strip()]) == 1

@@ -256,3 +256,17 @@ def test_fiml_bootstrap_draws_do_not_depend_on_the_workers(structural):
     one = bootstrap(structural, 12, seed=9, n_jobs=1, progress=False)
     two = bootstrap(structural, 12, seed=9, n_jobs=2, progress=False)
     pd.testing.assert_frame_equal(one.draws, two.draws)
+
+
+def test_coverage_of_the_reference_data_with_missing_values():
+    """lavInspect(fit, "coverage") is R'R / N over the non-empty rows; checked by hand here."""
+    from loyaltysem.estimate.fiml import coverage
+
+    data = pd.read_csv(ROOT / "tests/reference/data/hs_missing.csv")
+    items = [f"x{i}" for i in range(1, 10)]
+    table = coverage(data, items)
+    rows = data[items][data[items].notna().any(axis=1)]
+    both = (rows["x1"].notna() & rows["x4"].notna()).sum()
+    assert table.loc["x1", "x4"] == pytest.approx(both / len(rows), abs=1e-15)
+    np.testing.assert_allclose(np.diag(table), rows.notna().mean().to_numpy(), atol=1e-15)
+    np.testing.assert_array_equal(table.to_numpy(), table.to_numpy().T)

@@ -16,6 +16,7 @@ import pandas as pd
 import yaml
 
 from ..exceptions import DataError
+from .checks import NaValues
 from .survey import read_table
 
 
@@ -105,7 +106,7 @@ def list_datasets() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def resolve_data(source: str | Path, *, na_values: list[float | str] | None = None) -> pd.DataFrame:
+def resolve_data(source: str | Path, *, na_values: NaValues = None) -> pd.DataFrame:
     """A CSV path or the name of a shipped dataset → DataFrame.
 
     Raises

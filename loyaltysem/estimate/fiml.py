@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..data.checks import coverage as coverage  # lavInspect(fit, "coverage"), re-exported
 from .optimizer import observed_information_from_gradient
 from .semopy_engine import SemopyModel
 

@@ -10,6 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from ..arguments import check_bool, check_choice, check_start, fail
+from ..data.checks import NaValues
 from ..data.survey import Survey, prepare_survey
 from ..exceptions import ConvergenceError, DataError, SpecificationError
 from ..frame_rows import table_rows
@@ -82,7 +83,7 @@ def fit(
     *,
     estimator: Estimator = "ML",
     missing: Literal["listwise", "ml"] = "listwise",
-    na_values: list[float | str] | None = None,
+    na_values: NaValues = None,
     start: np.ndarray | None = None,
     emit_warnings: bool = True,
     allow_codes: bool = False,
