@@ -593,12 +593,16 @@ def simulate_command(population: str, n_rows: int, seed: int, likert_points: int
     """Draw a synthetic survey from a population model (for power studies and teaching)."""
     from .data.synthetic import loyalty_chain_population, simulate_survey
 
-    model = {"loyalty_chain": loyalty_chain_population}[population]()
-    data = simulate_survey(model, n_rows, seed=seed, likert_points=likert_points)
-    try:
-        data.to_csv(out, index=False)
-    except OSError as error:
-        raise click.ClickException(f"cannot write {str(out)!r}: {error.strerror}") from error
+    from .output import check_output_path, write_text_file
+
+    def run() -> Any:
+        check_output_path(out)  # before the draws
+        model = {"loyalty_chain": loyalty_chain_population}[population]()
+        data = simulate_survey(model, n_rows, seed=seed, likert_points=likert_points)
+        write_text_file(out, data.to_csv(index=False))
+        return data
+
+    data = _run(run, debug=False)
     click.echo(f"wrote {out} ({len(data)} rows, {data.shape[1]} items)", err=True)
 
 

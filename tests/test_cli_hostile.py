@@ -32,7 +32,8 @@ def files(tmp_path_factory):
     paths = {"good": folder / "good.csv", "binary": folder / "binary.csv",
              "empty": folder / "empty.csv", "text": folder / "text.csv",
              "spec_binary": folder / "binary.lav", "spec_bad": folder / "bad.yaml",
-             "missing": folder / "nowhere.csv", "paths": folder / "hs_paths.lav", "nodir": folder / "no" / "such" / "out.txt"}
+             "missing": folder / "nowhere.csv", "paths": folder / "hs_paths.lav",
+             "report": folder / "report.html", "nodir": folder / "no" / "such" / "out.txt"}
     good.to_csv(paths["good"], index=False)
     paths["binary"].write_bytes(bytes(range(256)) * 8)
     paths["empty"].write_text("")
@@ -51,6 +52,7 @@ def _commands(files) -> dict[str, list[str]]:
         "validate": ["validate", HS, *data, "--bootstrap", "0", "--no-method-factor"],
         "invariance": ["invariance", HS, *data, "--group", "school", "--steps", "configural"],
         "compare-paths": ["compare-paths", files["paths"], *data, "--group", "school"],
+        "report": ["report", HS, *data, "--bootstrap", "0", "--out", files["report"]],
     }
 
 
@@ -72,7 +74,7 @@ def _replace(args: list[str], mapping: dict[str, str]) -> list[str]:
 
 
 @pytest.mark.parametrize("case", list(CASES))
-@pytest.mark.parametrize("command", ["fit", "validate", "invariance", "compare-paths"])
+@pytest.mark.parametrize("command", ["fit", "validate", "invariance", "compare-paths", "report"])
 def test_bad_input_is_one_line_and_exit_2(files, command, case):
     mapping, fragment = CASES[case]
     args = _replace(_commands(files)[command], mapping(files))
@@ -97,3 +99,26 @@ def test_out_into_a_missing_folder(files, command):
     result = CliRunner().invoke(main, _commands(files)[command] + ["--out", files["nodir"]])
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+
+
+def _one_line_exit_2(args, fragment):
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert fragment in result.stderr, result.stderr
+
+
+def test_simulate_refuses_a_missing_folder_before_drawing(files):
+    _one_line_exit_2(["simulate", "--n", "50", "--seed", "1", "--out", files["nodir"]],
+                     "does not exist")
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["robust", "run", "{spec_binary}"], "binary file"),
+    (["robust", "run", "{missing}"], "not found"),
+    (["robust", "run", "{spec_bad}", "--dry-run"], "unknown key(s) ['constructs']"),
+    (["robust", "summarize", "{nodir}"], "no results"),
+    (["datasets", "--format", "xml"], "'xml' is not one of"),
+])
+def test_robust_and_other_commands(files, args, fragment):
+    _one_line_exit_2([a.format(**files) for a in args], fragment)
