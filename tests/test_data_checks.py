@@ -387,3 +387,44 @@ def test_cli_refuses_undeclared_codes_with_exit_2(tmp_path, extra, code, fragmen
         assert "Traceback" not in result.output
         assert fragment in result.output
         assert len([line for line in result.output.splitlines() if line.strip()]) == 1
+
+
+@pytest.mark.parametrize("factor, fragment", [
+    (1e300, r"^column 'sat_1' holds values as large as 7e\+300: their squares overflow; "
+            r"rescale it"),
+    (1e-5, r"^item 'sat_1' has standard deviation 1\.\d+e-05: its unit is too small for the "
+           r"estimator; rescale it \(e\.g\. multiply it by 1e\+05\)"),
+    (1e-300, r"^item 'sat_1' has standard deviation 1\.\d+e-300: it is \(nearly\) constant"),
+])
+def test_units_too_large_or_too_small_for_the_estimator(factor, fragment):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")              # no numpy overflow/underflow warning
+        with pytest.raises(DataError, match=fragment):
+            prepare_survey(_survey() * factor, ITEMS)
+    assert prepare_survey(_survey() * 1e-3, ITEMS).n == 60
+
+
+def test_a_non_text_value_gets_no_command_line_hint():
+    data = _survey().astype({"sat_1": object})
+    data.loc[4, "sat_1"] = b"x"
+    with pytest.raises(DataError, match=r"is not numeric \(e.g. row 4: b'x'; 1 rows\); recode "
+                                        "it to numbers, or pass its missing-value code with "
+                                        "na_values$"):
+        prepare_survey(data, ITEMS)
+
+
+def test_the_issue_case_loyalty_chain_with_minus_99_left_in():
+    """Issue #10: -99 left in sat_3 moved its loading from .82 to .23 with no warning."""
+    data = load_dataset("loyalty_chain").copy()
+    data.loc[::10, "sat_3"] = -99
+    spec = "SAT =~ sat_1 + sat_2 + sat_3 + sat_4"
+    with pytest.raises(DataError, match="column 'sat_3' holds -99 in 50 rows"):
+        ls.fit(spec, data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        declared = ls.fit(spec, data, na_values=[-99])
+        clean = ls.fit(spec, load_dataset("loyalty_chain"))
+    # declared codes drop 50 of 500 rows: the loading stays near the clean data's
+    est = {name: r.set_index(["lhs", "op", "rhs"]).loc[("SAT", "=~", "sat_3"), "std_all"]
+           for name, r in (("declared", declared.estimates), ("clean", clean.estimates))}
+    assert abs(est["declared"] - est["clean"]) < 0.1

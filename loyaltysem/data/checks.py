@@ -45,12 +45,18 @@ FAR_GAP = 1.0
 #: A far-out tail is suspect only while it holds at most this share of the rows.
 FAR_SHARE = 0.25
 
+#: Smallest item standard deviation accepted (the fit's singularity test is absolute).
+MIN_SD = 1e-4
+
 #: Largest ratio of item standard deviations accepted (variances: its square).
 MAX_SCALE_RATIO = 1e3
 
 #: An item whose standard deviation is at most this fraction of its typical
 #: magnitude (``max(|mean|, 1)``) is (nearly) constant.
 NEAR_CONSTANT = 1e-6
+
+#: Largest magnitude accepted: squares and cross-products must stay finite.
+MAX_MAGNITUDE = 1e100
 
 #: Pairwise coverage below which a MissingValueWarning is issued (lavaan's 10%).
 LOW_COVERAGE = 0.1
@@ -180,10 +186,13 @@ def _object_as_float(column: pd.Series, name: str) -> pd.Series:
     converted = pd.to_numeric(column, errors="coerce")
     bad = column[converted.isna() & column.notna()]
     if len(bad):
+        example = bad.iloc[0]
+        hint = (f" (--na-values {shlex.quote(example[:20])} on the command line)"
+                if isinstance(example, str) else "")
         raise DataError(
-            f"column {name!r} is not numeric (e.g. row {bad.index[0]}: {bad.iloc[0]!r:.40}; "
+            f"column {name!r} is not numeric (e.g. row {bad.index[0]}: {example!r:.40}; "
             f"{len(bad)} rows); recode it to numbers, or pass its missing-value code with "
-            f"na_values (--na-values {shlex.quote(str(bad.iloc[0])[:20])} on the command line)")
+            f"na_values{hint}")
     return converted.astype(float)
 
 
@@ -327,7 +336,9 @@ def check_scales(rows: pd.DataFrame, variables: Sequence[str]) -> None:
         An item whose standard deviation is at most 1e-6 of its typical
         magnitude ``max(|mean|, 1)`` ("nearly constant"; this covers
         variances below 1e-12), or standard deviations whose largest/smallest
-        ratio exceeds :data:`MAX_SCALE_RATIO` (1e3: rescale).
+        ratio exceeds :data:`MAX_SCALE_RATIO` (1e3: rescale), or standard
+        deviations below :data:`MIN_SD` (1e-4) or values beyond
+        :data:`MAX_MAGNITUDE` (1e100: rescale).
 
     Notes
     -----
@@ -339,15 +350,30 @@ def check_scales(rows: pd.DataFrame, variables: Sequence[str]) -> None:
     refused.
     """
     values = rows[list(variables)]
-    sd = values.std(ddof=0)
+    largest = values.abs().max()
+    if (largest > MAX_MAGNITUDE).any():
+        c = str(largest.idxmax())
+        raise DataError(f"column {c!r} holds values as large as {largest[c]:.3g}: their squares "
+                        f"overflow; rescale it to comparable units (e.g. divide it by "
+                        f"{10 ** round(math.log10(largest[c])):.0g})")
+    unit = largest.where(largest > 0, 1.0)
+    sd = (values / unit).std(ddof=0) * unit          # no underflow for tiny units
     magnitude = values.mean().abs().clip(lower=1.0)
     near = [c for c in variables if 0 < sd[c] <= NEAR_CONSTANT * magnitude[c]]
     if near:
         c = near[0]
         more = f" (also {', '.join(near[1:4])})" if len(near) > 1 else ""
+        size = (f"variance {sd[c] ** 2:.3g}" if sd[c] ** 2 > 0
+                else f"standard deviation {sd[c]:.3g}")
         raise DataError(
-            f"item {c!r} has variance {sd[c] ** 2:.3g}: it is (nearly) constant in the rows "
+            f"item {c!r} has {size}: it is (nearly) constant in the rows "
             f"used{more}; drop it from the model, or rescale it if its unit is tiny")
+    tiny = [c for c in variables if 0 < sd[c] < MIN_SD]
+    if tiny:
+        c = tiny[0]
+        raise DataError(
+            f"item {c!r} has standard deviation {sd[c]:.3g}: its unit is too small for the "
+            f"estimator; rescale it (e.g. multiply it by {10 ** -math.floor(math.log10(sd[c])):.0g})")
     spread = sd[sd > 0]
     if len(spread) >= 2 and spread.max() > MAX_SCALE_RATIO * spread.min():
         big, small = str(spread.idxmax()), str(spread.idxmin())
