@@ -11,5 +11,5 @@ from .registry import (
 from .checks import coverage, find_missing_codes
 from .survey import Survey, prepare_survey, read_table
 
-__all__ = ["Survey", "coverage", "dataset_info", "find_missing_codes", "list_datasets", "load_codebook", "load_dataset",
-           "prepare_survey", "read_table", "resolve_data"]
+__all__ = ["Survey", "coverage", "dataset_info", "find_missing_codes", "list_datasets",
+           "load_codebook", "load_dataset", "prepare_survey", "read_table", "resolve_data"]

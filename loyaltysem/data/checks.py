@@ -371,9 +371,10 @@ def check_scales(rows: pd.DataFrame, variables: Sequence[str]) -> None:
     tiny = [c for c in variables if 0 < sd[c] < MIN_SD]
     if tiny:
         c = tiny[0]
+        factor = 10 ** -math.floor(math.log10(sd[c]))
         raise DataError(
             f"item {c!r} has standard deviation {sd[c]:.3g}: its unit is too small for the "
-            f"estimator; rescale it (e.g. multiply it by {10 ** -math.floor(math.log10(sd[c])):.0g})")
+            f"estimator; rescale it (e.g. multiply it by {factor:.0g})")
     spread = sd[sd > 0]
     if len(spread) >= 2 and spread.max() > MAX_SCALE_RATIO * spread.min():
         big, small = str(spread.idxmax()), str(spread.idxmin())

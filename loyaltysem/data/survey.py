@@ -2,7 +2,9 @@
 
 :func:`prepare_survey` turns whatever the user passed (a DataFrame or a CSV
 path) into a checked, numeric, complete-case frame of exactly the columns a
-model needs. Everything downstream trusts its output.
+model needs. Everything downstream trusts its output. The checks themselves
+(column types, missing-value codes, scales, FIML coverage, group values) are in
+:mod:`loyaltysem.data.checks`.
 """
 from __future__ import annotations
 
@@ -210,7 +212,7 @@ def _refuse_infinite_values(frame: pd.DataFrame, variables: list[str]) -> None:
 
 def _listwise_survey(frame: pd.DataFrame, variables: list[str],
                      missing_counts: dict[str, int]) -> Survey:
-    """``missing="listwise"``: the complete cases, with a warning that says how many were dropped."""
+    """``missing="listwise"``: the complete cases; a warning says how many were dropped."""
     complete = frame.dropna()
     dropped = frame.shape[0] - complete.shape[0]
     notes = []
