@@ -259,24 +259,29 @@ def test_every_table_format_escapes_cells():
     assert "<script" not in render(table, "markdown", caption=HOSTILE)
 
 
-def test_group_values_are_escaped_in_the_invariance_section(tmp_path):
-    """A hostile group value reaches the invariance table caption in every format."""
+def test_group_values_are_checked_then_escaped_in_the_invariance_section(tmp_path):
+    """Hostile group values are refused at the edge; the values the rule admits (with '_',
+    '-' and spaces, which LaTeX and Markdown treat specially) are escaped in every format."""
+    from loyaltysem.exceptions import DataError
     from loyaltysem.groups import invariance_ladder
 
     frame = ls.load_dataset("holzinger_swineford")
-    frame["school"] = frame["school"].map({"Pasteur": "<script>alert(6)</script> \\input{x}",
-                                           "Grant-White": "$x$ [l](javascript:y)"})
+    spec = ls.load_spec(ROOT / "models/hs_cfa.lav")
+    hostile = frame.assign(school=frame["school"].map(
+        {"Pasteur": "<script>alert(6)</script> \\input{x}", "Grant-White": "$x$ [l](javascript:y)"}))
+    with pytest.raises(DataError, match="group column 'school'"):
+        invariance_ladder(spec, hostile, "school", steps=["configural"])
+    frame["school"] = frame["school"].map({"Pasteur": "Pasteur_school A", "Grant-White": "Grant-White"})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        spec = ls.load_spec(ROOT / "models/hs_cfa.lav")
         result = ls.fit(spec, frame.drop(columns=["school"]), emit_warnings=False)
         ladder = invariance_ladder(spec, frame, "school", steps=["configural", "metric"])
     report = build_report(result, n_boot=0, invariance=ladder)
-    assert _latex_problems(render_report(report, "tex")) == []
-    page = render_report(report, "html")
-    assert "<script>alert(6)" not in page and "&lt;script&gt;alert(6)" in page
+    tex = render_report(report, "tex")
+    assert _latex_problems(tex) == [] and "Pasteur\\_school A" in tex
+    assert "Pasteur_school A" in render_report(report, "html")
     rendered = _markdown_to_html(render_report(report, "md"))
-    assert "<script" not in rendered and "<a " not in rendered
+    assert "Pasteur_school A" in rendered and "Pasteur\\_school" not in rendered
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
