@@ -312,3 +312,20 @@ def test_unicode_names_fit_as_ascii_names():
                                                               rel=1e-9)
     np.testing.assert_allclose(with_unicode.estimates["est"], with_ascii.estimates["est"],
                                rtol=1e-8)
+
+
+def test_payload_as_a_group_value_runs_nothing(tmp_path):
+    """Group values are checked at the edge (data.checks) before any group is fitted."""
+    from loyaltysem.exceptions import DataError
+    from loyaltysem.groups import fit_groups
+
+    marker = tmp_path / "PWNED"
+    data = survey(["x1", "x2", "x3"], n=200)
+    data["g"] = ["a"] * 100 + [payload(marker)] * 100
+    with pytest.raises(DataError, match="group column 'g'"):
+        fit_groups("F =~ x1 + x2 + x3", data, "g")
+    data.to_csv(tmp_path / "d.csv", index=False)
+    (tmp_path / "m.lav").write_text("F =~ x1 + x2 + x3\n")
+    result = cli("invariance", tmp_path / "m.lav", "--data", tmp_path / "d.csv", "--group", "g")
+    assert result.exit_code == 2 and "group column 'g'" in result.stderr
+    assert not marker.exists()
