@@ -108,6 +108,9 @@ def _run(action: Callable[[], Any], debug: bool) -> Any:
 
 def _data_options(function: Callable) -> Callable:
     """The SPEC argument and the --data / --na-values options shared by fit, validate, report."""
+    function = click.option("--allow-codes", "allow_codes", is_flag=True,
+                            help="Keep values that look like missing-value codes (-99, 999, "
+                                 "...) as real answers instead of refusing them.")(function)
     function = click.option("--na-values", "na_values", multiple=True,
                             help="Codes that mean missing, e.g. --na-values -99 "
                                  "(repeat or comma-separate).")(function)
@@ -211,7 +214,7 @@ def main() -> None:
               "--se bootstrap, delta otherwise).")
 @click.option("--progress/--no-progress", default=True, help="Progress bar for the bootstrap.")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
-def fit_command(spec: Path, data: str, na_values: tuple[str, ...], output_format: str,
+def fit_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool, output_format: str,
                 out: Path | None, estimator: str, missing: str, se_type: str, n_boot: int,
                 seed: int | None,
                 n_jobs: int, ci_method: str | None, progress: bool, debug: bool) -> None:
@@ -234,7 +237,7 @@ def fit_command(spec: Path, data: str, na_values: tuple[str, ...], output_format
     def run() -> Any:
         from .estimate import fit
 
-        result = fit(spec, data, na_values=_parse_na_values(na_values),
+        result = fit(spec, data, na_values=_parse_na_values(na_values), allow_codes=allow_codes,
                      estimator=cast("Estimator", estimator), missing=cast(Any, missing),
                      emit_warnings=False)
         boot = None
@@ -289,7 +292,7 @@ def fit_command(spec: Path, data: str, na_values: tuple[str, ...], output_format
 @click.option("--method-factor/--no-method-factor", default=True, show_default=True,
               help="Fit the unmeasured latent method factor model.")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
-def validate_command(spec: Path, data: str, na_values: tuple[str, ...], output_format: str,
+def validate_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool, output_format: str,
                      out: Path | None, n_boot: int, seed: int, method_factor: bool,
                      debug: bool) -> None:
     """Measurement quality of SPEC on the data: reliability, validity, VIF, method bias."""
@@ -297,7 +300,8 @@ def validate_command(spec: Path, data: str, na_values: tuple[str, ...], output_f
     from .validity import assess_measurement
 
     def run() -> Any:
-        result = fit(spec, data, na_values=_parse_na_values(na_values), emit_warnings=False)
+        result = fit(spec, data, na_values=_parse_na_values(na_values), emit_warnings=False,
+                     allow_codes=allow_codes)
         return assess_measurement(result, n_boot=n_boot, seed=seed, method_factor=method_factor)
 
     report = _run(run, debug)
@@ -323,7 +327,7 @@ def validate_command(spec: Path, data: str, na_values: tuple[str, ...], output_f
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the output to this file instead of the terminal.")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
-def invariance_command(spec: Path, data: str, na_values: tuple[str, ...], group: str,
+def invariance_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool, group: str,
                        steps: str, group_partial: str, estimator: str, missing: str,
                        output_format: str, out: Path | None, debug: bool) -> None:
     """Measurement invariance of SPEC across the groups of a column (multi-group fits)."""
@@ -340,7 +344,7 @@ def invariance_command(spec: Path, data: str, na_values: tuple[str, ...], group:
         partial = [p.strip() for p in group_partial.split(",") if p.strip()]
         return invariance_ladder(spec, data, group, steps=wanted, group_partial=partial,
                                  estimator=cast(Any, estimator), missing=cast(Any, missing),
-                                 na_values=_parse_na_values(na_values))
+                                 na_values=_parse_na_values(na_values), allow_codes=allow_codes)
 
     result = _run(run, debug)
     _emit(result.to_dict(), result.summary(), output_format, out)
@@ -359,7 +363,7 @@ def invariance_command(spec: Path, data: str, na_values: tuple[str, ...], group:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the output to this file instead of the terminal.")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
-def compare_paths_command(spec: Path, data: str, na_values: tuple[str, ...], group: str,
+def compare_paths_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool, group: str,
                           baseline: str, estimator: str, output_format: str, out: Path | None,
                           debug: bool) -> None:
     """Multi-group analysis: does each structural path of SPEC differ across the groups?"""
@@ -376,7 +380,7 @@ def compare_paths_command(spec: Path, data: str, na_values: tuple[str, ...], gro
     def run() -> Any:
         return compare_paths(spec, data, group, baseline_equal=classes,
                              estimator=cast(Any, estimator),
-                             na_values=_parse_na_values(na_values))
+                             na_values=_parse_na_values(na_values), allow_codes=allow_codes)
 
     result = _run(run, debug)
     _emit(result.to_dict(), result.summary(), output_format, out)
@@ -398,7 +402,7 @@ def compare_paths_command(spec: Path, data: str, na_values: tuple[str, ...], gro
 @click.option("--missing", type=click.Choice(["listwise", "ml"]), default="listwise",
               show_default=True, help="Missing values: listwise deletion or full-information ML.")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
-def report_command(spec: Path, data: str, na_values: tuple[str, ...], out: Path,
+def report_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool, out: Path,
                    report_format_name: str | None, estimator: str, n_boot: int, seed: int,
                    group: str | None, missing: str, debug: bool) -> None:
     """Write a report of SPEC on the data: model, data, measurement, fit, estimates, hypotheses."""
@@ -414,14 +418,17 @@ def report_command(spec: Path, data: str, na_values: tuple[str, ...], out: Path,
     def run() -> Any:
         codes = _parse_na_values(na_values)
         frame = resolve_data(data, na_values=codes)
-        result = fit(spec, frame, na_values=codes, estimator=cast("Estimator", estimator),
+        result = fit(spec, frame, na_values=codes, allow_codes=allow_codes,
+                     estimator=cast("Estimator", estimator),
                      missing=cast(Any, missing), emit_warnings=False)
         invariance = paths = None
         if group is not None:
             from .groups import compare_paths, invariance_ladder
 
-            invariance = invariance_ladder(result.spec, frame, group, na_values=codes)
-            paths = (compare_paths(result.spec, frame, group, na_values=codes)
+            invariance = invariance_ladder(result.spec, frame, group, na_values=codes,
+                                           allow_codes=allow_codes)
+            paths = (compare_paths(result.spec, frame, group, na_values=codes,
+                                   allow_codes=allow_codes)
                      if result.spec.structural_paths else None)
         report = build_report(result, n_boot=n_boot, seed=seed, invariance=invariance,
                               paths_across_groups=paths, data_source=data)

@@ -7,6 +7,8 @@ wrong.
 """
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -122,3 +124,24 @@ def test_simulate_refuses_a_missing_folder_before_drawing(files):
 ])
 def test_robust_and_other_commands(files, args, fragment):
     _one_line_exit_2([a.format(**files) for a in args], fragment)
+
+
+def test_undeclared_codes_are_refused_and_allow_codes_keeps_them(files, tmp_path):
+    """-99 left in a survey: every command refuses it with the fix; --allow-codes keeps it."""
+    data = pd.read_csv(files["good"])
+    data.loc[:14, "x3"] = -99
+    path = tmp_path / "codes.csv"
+    data.to_csv(path, index=False)
+    for command, args in _commands(files).items():
+        args = _replace(args, {files["good"]: str(path)})
+        refused = CliRunner().invoke(main, args)
+        assert refused.exit_code == 2, (command, refused.output)
+        assert "column 'x3' holds -99 in 15 rows" in refused.stderr
+        assert "--na-values -99" in refused.stderr
+        if command in ("fit", "validate", "invariance"):
+            kept = CliRunner().invoke(main, args + ["--allow-codes", "--format", "json"])
+            assert kept.exit_code == 0, (command, kept.output)
+    declared = CliRunner().invoke(main, ["fit", HS, "--data", str(path), "--na-values", "-99",
+                                         "--format", "json"])
+    assert declared.exit_code == 0
+    assert json.loads(declared.stdout)["fit"]["nobs"] == 300 - 15  # the coded rows listwise

@@ -366,7 +366,8 @@ def _start_values(spec, complete, engine: MultiGroupEngine, layout) -> np.ndarra
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            pooled = fit(spec, complete[list(spec.observed_variables)], emit_warnings=False).theta
+            pooled = fit(spec, complete[list(spec.observed_variables)], emit_warnings=False,
+                         allow_codes=True).theta  # the groups' data are checked already
         except Exception:  # noqa: BLE001 - fall back to semopy's start values
             pooled = engine.models[0].start
     total = np.zeros(layout.n_free)

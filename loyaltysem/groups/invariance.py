@@ -135,6 +135,7 @@ def invariance_ladder(
     estimator: Literal["ML", "MLR"] = "ML",
     missing: Literal["listwise", "ml"] = "listwise",
     na_values: list[float | str] | None = None,
+    allow_codes: bool = False,
 ) -> InvarianceResult:
     """Fit the steps of the invariance ladder and compare each with the one before.
 
@@ -158,6 +159,8 @@ def invariance_ladder(
     missing : {"listwise", "ml"}
         ``"ml"``: every step by full-information ML (see :func:`fit_groups`).
     na_values : list, optional
+    allow_codes : bool
+        Keep values that look like missing-value codes (see :func:`fit_groups`).
 
     Returns
     -------
@@ -179,7 +182,7 @@ def invariance_ladder(
         data = resolve_data(data, na_values=na_values)
     fits = {step: fit_groups(spec, data, group, group_equal=STEPS[step],
                              group_partial=group_partial, estimator=estimator,
-                             missing=missing, na_values=na_values)
+                             missing=missing, na_values=na_values, allow_codes=allow_codes)
             for step in steps}
     robust = estimator == "MLR"
     suffix = "_robust" if robust else ""

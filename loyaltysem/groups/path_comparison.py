@@ -106,6 +106,7 @@ def compare_paths(
     estimator: Literal["ML", "MLR"] = "ML",
     missing: Literal["listwise", "ml"] = "listwise",
     na_values: list[float | str] | None = None,
+    allow_codes: bool = False,
 ) -> PathComparison:
     """Test, path by path, whether structural paths differ across groups.
 
@@ -126,6 +127,8 @@ def compare_paths(
     missing : {"listwise", "ml"}
         ``"ml"``: full-information ML (see :func:`fit_groups`).
     na_values : list, optional
+    allow_codes : bool
+        Keep values that look like missing-value codes (see :func:`fit_groups`).
 
     Returns
     -------
@@ -152,7 +155,8 @@ def compare_paths(
                                  "groups; for measurement invariance use invariance_ladder()",
                                  source=spec.source)
     baseline = fit_groups(spec, data, group, group_equal=baseline_equal, estimator=estimator,
-                          missing=missing, na_values=na_values, emit_warnings=False)
+                          missing=missing, na_values=na_values, emit_warnings=False,
+                          allow_codes=allow_codes)
     chisq_base = float(baseline.fit_indices["chisq"])
     df_base = float(baseline.fit_indices["df"])
     estimates = baseline.parameters("~")
@@ -162,7 +166,8 @@ def compare_paths(
         constrained = fit_groups(spec, data, group,
                                  group_equal=tuple(baseline_equal) + ("regressions",),
                                  group_partial=others, estimator=estimator, missing=missing,
-                                 na_values=na_values, emit_warnings=False)
+                                 na_values=na_values, emit_warnings=False,
+                                 allow_codes=allow_codes)
         chisq, df = float(constrained.fit_indices["chisq"]), float(constrained.fit_indices["df"])
         if estimator == "MLR":
             difference, df_difference, p = scaled_difference(

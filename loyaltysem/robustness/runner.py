@@ -156,9 +156,11 @@ class _Worker:
                     rows = np.delete(np.arange(n), task.index % n)
                 else:
                     rows = np.sort(rng.choice(n, size=min(task.size or n, n), replace=False))
+                # the condition's data passed the edge checks in the full fit; a resample
+                # is refitted as it is (allow_codes: a rare answer is no code in a resample)
                 result = fit(full.spec, data.iloc[rows].reset_index(drop=True),
                              estimator=cast(Estimator, task.estimator), start=full.theta,
-                             missing=self.missing, emit_warnings=False)
+                             missing=self.missing, emit_warnings=False, allow_codes=True)
             status = "ok" if result.converged else "not converged"
             return {"task": task.key, "status": status, "message": "; ".join(result.warnings[:2]),
                     "payload": _records(result)}

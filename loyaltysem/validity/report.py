@@ -234,9 +234,10 @@ def measurement_model(spec: ModelSpec) -> ModelSpec:
 
 
 def _quiet_fit(spec: ModelSpec, data: pd.DataFrame) -> FitResult:
+    """A side model on data that the main fit has checked already (codes included)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return fit(spec, data, emit_warnings=False)
+        return fit(spec, data, emit_warnings=False, allow_codes=True)
 
 
 def assess_measurement(
