@@ -15,7 +15,14 @@ from ..exceptions import SpecificationError
 from .expressions import ExpressionError, parse_expression
 from .lavaan_syntax import parse_lavaan, render_lavaan
 from .partable import VariableRoles, build_parameter_table, check_identification
-from .names import describe_bad_name, is_valid_name, text_problem
+from .names import (
+    MAX_LATENT_VARIABLES,
+    MAX_OBSERVED_VARIABLES,
+    MAX_STATEMENTS,
+    describe_bad_name,
+    is_valid_name,
+    text_problem,
+)
 from .statements import OPERATORS, Statement
 
 Sign = Literal["+", "-"]
@@ -128,6 +135,7 @@ class ModelSpec:
             if not is_valid_name(name):
                 raise self._error(describe_bad_name(kind, name), line)
 
+        self._check_size()
         for statement in self.statements:
             if statement.op not in OPERATORS:
                 raise self._error(f"unknown operator {statement.op!r}", statement.line)
@@ -160,6 +168,21 @@ class ModelSpec:
             problem = text_problem(text, multiline=True)
             if problem:
                 raise self._error(f"the description of construct {construct!r} {problem}")
+
+    def _check_size(self) -> None:
+        """Bounds of :mod:`.names`, checked before any quadratic work (the parameter table)."""
+        if len(self.statements) > MAX_STATEMENTS:
+            raise self._error(f"the model has {len(self.statements):,} statements, more than the "
+                              f"{MAX_STATEMENTS:,} loyaltysem reads")
+        latent = {s.lhs for s in self.statements if s.op == "=~"}
+        observed = {name for s in self.statements if s.op != ":=" for name in (s.lhs, s.rhs)
+                    if isinstance(name, str)} - latent
+        for kind, count, limit in (("constructs (latent variables)", len(latent),
+                                    MAX_LATENT_VARIABLES),
+                                   ("observed variables", len(observed), MAX_OBSERVED_VARIABLES)):
+            if count > limit:
+                raise self._error(f"the model has {count:,} {kind}, more than the {limit:,} "
+                                  "loyaltysem fits; split it into smaller models")
 
     def _check(self) -> None:
         self._check_names()

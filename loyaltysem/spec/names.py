@@ -120,6 +120,14 @@ def describe_bad_name(kind: str, name: object) -> str:
             f"rename it, e.g. to {suggest_name(name)!r}")
 
 
+#: The largest model accepted: statements, constructs (latent variables) and observed
+#: variables. The parameter table grows with the square of the variables (exogenous
+#: constructs and covariates covary), so these bound the work of reading a spec: a
+#: 32 KB spec of 1,000 constructs took 66 s before it could be refused.
+MAX_STATEMENTS = 10_000
+MAX_LATENT_VARIABLES = 100
+MAX_OBSERVED_VARIABLES = 500
+
 #: Longest free text accepted in a spec (a description, a model name).
 MAX_TEXT_LENGTH = 10_000
 
