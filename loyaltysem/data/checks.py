@@ -235,15 +235,13 @@ def _far_tail(distinct: np.ndarray, counts: np.ndarray, limit: float) -> int:
 
     The tail may hold at most ``limit`` rows; the largest such tail is returned (0: none).
     """
-    best = 0
-    held = np.cumsum(counts)
-    for k in range(1, distinct.size - 1):
-        if held[k - 1] > limit:
-            break
-        span = distinct[-1] - distinct[k]
-        if span > 0 and distinct[k] - distinct[k - 1] > FAR_GAP * span:
-            best = k
-    return best
+    if distinct.size < 3:
+        return 0
+    k = np.arange(1, distinct.size - 1)
+    held = np.cumsum(counts)[k - 1]               # rows in the tail below distinct[k]
+    span = distinct[-1] - distinct[k]
+    far = (held <= limit) & (span > 0) & (distinct[k] - distinct[k - 1] > FAR_GAP * span)
+    return int(k[far].max()) if far.any() else 0
 
 
 def find_missing_codes(data: pd.DataFrame, columns: Iterable[str] | None = None
@@ -349,16 +347,22 @@ def check_scales(rows: pd.DataFrame, variables: Sequence[str]) -> None:
     (Holzinger-Swineford with ``x1`` multiplied by 1e3), so that ratio is
     refused.
     """
-    values = rows[list(variables)]
-    largest = values.abs().max()
+    names = list(variables)
+    values = rows[names].to_numpy(dtype=float)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns give NaN, as pandas
+        largest_values = np.nanmax(np.abs(values), axis=0)
+        unit_values = np.where(largest_values > 0, largest_values, 1.0)
+        sd_values = np.nanstd(values / unit_values, axis=0) * unit_values  # no underflow
+        magnitude_values = np.maximum(np.abs(np.nanmean(values, axis=0)), 1.0)
+    largest = pd.Series(largest_values, index=names)
     if (largest > MAX_MAGNITUDE).any():
         c = str(largest.idxmax())
         raise DataError(f"column {c!r} holds values as large as {largest[c]:.3g}: their squares "
                         f"overflow; rescale it to comparable units (e.g. divide it by "
                         f"{10 ** round(math.log10(largest[c])):.0g})")
-    unit = largest.where(largest > 0, 1.0)
-    sd = (values / unit).std(ddof=0) * unit          # no underflow for tiny units
-    magnitude = values.mean().abs().clip(lower=1.0)
+    sd = pd.Series(sd_values, index=names)
+    magnitude = pd.Series(magnitude_values, index=names)
     near = [c for c in variables if 0 < sd[c] <= NEAR_CONSTANT * magnitude[c]]
     if near:
         c = near[0]

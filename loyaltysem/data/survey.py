@@ -202,8 +202,8 @@ def _refuse_absent_columns(data: pd.DataFrame, variables: list[str], roles: dict
 
 
 def _refuse_infinite_values(frame: pd.DataFrame, variables: list[str]) -> None:
-    counts = {c: int(np.isinf(frame[c]).sum()) for c in variables}
-    infinite = {c: n for c, n in counts.items() if n}
+    counts = np.isinf(frame[variables].to_numpy(dtype=float)).sum(axis=0)
+    infinite = {c: int(n) for c, n in zip(variables, counts) if n}
     if infinite:
         detail = ", ".join(f"{c!r} ({n} rows)" for c, n in infinite.items())
         raise DataError(f"column(s) {detail} hold infinite values; replace them with NaN "
