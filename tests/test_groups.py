@@ -479,3 +479,18 @@ def test_multigroup_fiml_with_covariates_matches_lavaan(step):
     np.testing.assert_allclose(merged["est"], merged["est_lavaan"], atol=1e-3, rtol=1e-3)
     np.testing.assert_allclose(merged["se"], merged["se_lavaan"], atol=1e-5, rtol=1e-3)
     assert _compare_fit_measures(result.fit_indices, block["fit"]) >= 30
+
+
+def test_the_internal_group_code_is_not_checked_as_an_item():
+    """Items in large units: the group code (0/1) beside them is no 'scale' problem, and the
+    chi-square does not depend on the unit (it was refused as 'items differ in scale')."""
+    import warnings
+
+    data = ls.load_dataset("holzinger_swineford")
+    scaled = data.assign(**{f"x{k}": data[f"x{k}"] * 1000 for k in range(1, 10)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = fit_groups(ROOT / "models/hs_cfa.lav", data, "school")
+        in_large_units = fit_groups(ROOT / "models/hs_cfa.lav", scaled, "school")
+    assert in_large_units.fit_indices["chisq"] == pytest.approx(plain.fit_indices["chisq"],
+                                                                rel=1e-6)  # iterative optimum

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import difflib
 import warnings
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -118,6 +118,7 @@ def prepare_survey(
     na_values: NaValues = None,
     roles: dict[str, str] | None = None,
     allow_codes: bool = False,
+    carry: Sequence[str] = (),
 ) -> Survey:
     """Check survey data against the variables a model needs.
 
@@ -144,6 +145,9 @@ def prepare_survey(
         :func:`~loyaltysem.data.checks.find_missing_codes`) are refused unless
         the codes are declared in ``na_values``. ``allow_codes=True`` keeps
         such values as real answers.
+    carry : sequence of str
+        Columns the caller made itself (a group code): kept beside the rows
+        selected, never checked or counted as model variables.
 
     Returns
     -------
@@ -183,8 +187,13 @@ def prepare_survey(
     if not allow_codes:
         check_missing_codes(frame, variables)
     if missing == "ml":
-        return _full_information_survey(frame, variables, missing_counts)
-    return _listwise_survey(frame, variables, missing_counts)
+        survey = _full_information_survey(frame, variables, missing_counts)
+    else:
+        survey = _listwise_survey(frame, variables, missing_counts)
+    if carry:
+        kept = data.loc[survey.data.index, list(carry)]
+        survey = replace(survey, data=pd.concat([survey.data, kept], axis=1))
+    return replace(survey, data=survey.data.reset_index(drop=True))
 
 
 def _refuse_absent_columns(data: pd.DataFrame, variables: list[str], roles: dict[str, str]
@@ -229,7 +238,7 @@ def _listwise_survey(frame: pd.DataFrame, variables: list[str],
             "use fewer items")
     _refuse_constant_columns(complete, variables)
     check_scales(complete, variables)
-    return Survey(data=complete.reset_index(drop=True), n_total=int(frame.shape[0]),
+    return Survey(data=complete, n_total=int(frame.shape[0]),
                   n_dropped=int(dropped), missing_by_column=missing_counts, notes=tuple(notes))
 
 
@@ -260,6 +269,6 @@ def _full_information_survey(frame: pd.DataFrame, variables: list[str],
     _refuse_constant_columns(used, variables)
     check_scales(used, variables)
     notes.extend(check_coverage(used, variables))
-    return Survey(data=used.reset_index(drop=True), n_total=int(frame.shape[0]),
+    return Survey(data=used, n_total=int(frame.shape[0]),
                   n_dropped=int(dropped), missing_by_column=missing_counts, notes=tuple(notes),
                   missing="ml")

@@ -188,7 +188,7 @@ def fit_groups(
                         "model with fit()")
     frame = data.loc[keep, list(spec.observed_variables)].copy()
     frame[_GROUP_CODE] = labels.map({g: i for i, g in enumerate(groups)}).to_numpy(dtype=float)
-    survey = prepare_survey(frame, list(spec.observed_variables) + [_GROUP_CODE],
+    survey = prepare_survey(frame, list(spec.observed_variables), carry=[_GROUP_CODE],
                             missing=missing, na_values=na_values, roles=_roles_for_messages(spec),
                             allow_codes=allow_codes)
     complete = survey.data
