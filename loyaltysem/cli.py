@@ -137,7 +137,10 @@ def _emit(payload: dict, summary: Any, output_format: str, out: Path | None) -> 
 
 
 def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
+    """A message on one line, without control characters (no terminal escape sequences)."""
+    from .escaping import plain
+
+    return " ".join(plain(str(error)).split()) or type(error).__name__
 
 
 class _SafeGroup(click.Group):
@@ -161,7 +164,7 @@ class _SafeGroup(click.Group):
         except Exception as error:  # noqa: BLE001 (the last line of defence; --debug re-raises)
             if "--debug" in sys.argv[1:]:
                 raise
-            click.echo(f"error: {_describe_failure(error)}", err=True)
+            click.echo(f"error: {_one_line(Exception(_describe_failure(error)))}", err=True)
             ctx.exit(1 if _is_internal(error) else EXIT_BAD_INPUT)
 
 
@@ -547,7 +550,6 @@ def robust_summarize_command(directory: Path, output_format: str, out: Path | No
 
 def _study_html(title: str, body: str, table: Any, simulated: bool) -> str:
     """A self-contained HTML page: the tables and a figure (power curves or a forest plot)."""
-    import html
     import io
 
     import matplotlib
@@ -555,9 +557,10 @@ def _study_html(title: str, body: str, table: Any, simulated: bool) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from .escaping import html_text
     from .plot import forest_plot, power_curve
 
-    title = html.escape(title)
+    title = html_text(title)  # once, for both pages
     if table.empty:   # nothing finished ok: the tables alone
         return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}"
                 "</title></head><body style='font-family: sans-serif'>" + body + "</body></html>")
@@ -566,8 +569,8 @@ def _study_html(title: str, body: str, table: Any, simulated: bool) -> str:
     else:
         rows = table[(table["sample"] == "bootstrap") & ~table["statistic"].str.endswith(":=")]
         rows = rows.assign(label=(rows["statistic"] + " | " + rows["variant"] + " | "
-                                  + rows["estimator"] + " | " + rows["group"])
-                           .str.replace("$", r"\$", regex=False))   # no mathtext from names
+                                  + rows["estimator"] + " | " + rows["group"]))  # forest_plot
+        # draws labels literally (plot.figures.literal)
         figure = forest_plot(rows.head(40), label="label", estimate="full_estimate",
                              lower="lower", upper="upper",
                              title="Paths across conditions (bootstrap percentile intervals)")
@@ -576,10 +579,8 @@ def _study_html(title: str, body: str, table: Any, simulated: bool) -> str:
     plt.close(figure)
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg"):]
-    from .escaping import html_text
-
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            f"<title>{html_text(title)}</title>"
+            f"<title>{title}</title>"
             "</head><body style='font-family: sans-serif'>" + body + f"<figure>{svg}</figure>"
             "</body></html>")
 

@@ -342,3 +342,21 @@ def test_models_too_large_to_read_are_refused_at_once(text, fragment):
     with pytest.raises(SpecificationError, match=fragment):
         ModelSpec.from_lavaan(text)
     assert time.perf_counter() - start < 1.0
+
+
+def test_error_lines_carry_no_terminal_escape_sequences(tmp_path):
+    """A file name with an ESC sequence is shown without its control characters."""
+    path = tmp_path / "evil\x1b]0;pwned\x07.lav"
+    path.write_bytes(b"\x00binary")
+    result = cli("fit", path, "--data", "holzinger_swineford")
+    assert result.exit_code == 2 and "binary file" in result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+
+
+def test_study_page_title_is_escaped_once():
+    import pandas as pd
+
+    from loyaltysem.cli import _study_html
+
+    page = _study_html("a&b <i>", "", pd.DataFrame(), False)
+    assert "<title>a&amp;b &lt;i&gt;</title>" in page
