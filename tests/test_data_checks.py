@@ -428,3 +428,15 @@ def test_the_issue_case_loyalty_chain_with_minus_99_left_in():
     est = {name: r.set_index(["lhs", "op", "rhs"]).loc[("SAT", "=~", "sat_3"), "std_all"]
            for name, r in (("declared", declared.estimates), ("clean", clean.estimates))}
     assert abs(est["declared"] - est["clean"]) < 0.1
+
+
+def test_a_far_out_code_is_suggested_exactly():
+    """The --na-values fix repeats the code losslessly (1234567.5, not 1.23457e+06)."""
+    import pandas as pd
+
+    from loyaltysem.data.checks import check_missing_codes
+    from loyaltysem.exceptions import DataError
+
+    frame = pd.DataFrame({"a": [1, 2, 3, 4, 5, 6, 7] * 10 + [1234567.5]})
+    with pytest.raises(DataError, match=r"--na-values 1234567\.5 "):
+        check_missing_codes(frame, ["a"])

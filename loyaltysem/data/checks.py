@@ -30,6 +30,7 @@ import pandas as pd
 
 from ..exceptions import DataError, MissingValueWarning
 from ..spec.names import describe_bad_name, name_problem
+from ..spec.statements import format_number
 
 #: Values that surveys commonly use as missing-value codes.
 TYPICAL_CODES: tuple[float, ...] = (-9.0, -99.0, -999.0, -9999.0, 99.0, 999.0, 9999.0)
@@ -298,22 +299,18 @@ def check_missing_codes(data: pd.DataFrame, columns: Iterable[str]) -> None:
     if table.empty:
         return
     first = table.iloc[0]
-    code = _show_number(first["value"])
+    code = format_number(first["value"])
     others = ("" if len(table) == 1 else
               f" (and {len(table) - 1} more: " + ", ".join(
-                  f"{r.column}={_show_number(r.value)}" for r in table.iloc[1:4].itertuples())
+                  f"{r.column}={format_number(r.value)}" for r in table.iloc[1:4].itertuples())
               + ("..." if len(table) > 4 else "") + ")")
-    codes = ", ".join(dict.fromkeys(_show_number(v) for v in table["value"]))
+    codes = ", ".join(dict.fromkeys(format_number(v) for v in table["value"]))
     raise DataError(
         f"column {first['column']!r} holds {code} in {int(first['count'])} rows, outside the "
-        f"range of its other values ({_show_number(first['low'])} to "
-        f"{_show_number(first['high'])}): a missing-value code?{others} Declare it with "
+        f"range of its other values ({format_number(first['low'])} to "
+        f"{format_number(first['high'])}): a missing-value code?{others} Declare it with "
         f"--na-values {codes.replace(', ', ',')} (na_values=[{codes}] in Python), or pass "
         "allow_codes=True if these are real answers")
-
-
-def _show_number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
 
 
 def check_scales(rows: pd.DataFrame, variables: Sequence[str]) -> None:

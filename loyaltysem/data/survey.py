@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import DataError, MissingValueWarning
+from ..spec.statements import format_number
 from .checks import (
     NaValues,
     check_coverage,
@@ -104,10 +105,8 @@ def read_table(source: str | Path | pd.DataFrame, *, na_values: NaValues = None
 
 
 def _code_text(code: float | str) -> str:
-    """A code as CSV text: -99.0 is written -99."""
-    if isinstance(code, float) and code.is_integer():
-        return str(int(code))
-    return str(code)
+    """A code as CSV text: -99.0 is written -99 (numbers losslessly)."""
+    return code if isinstance(code, str) else format_number(code)
 
 
 def prepare_survey(
