@@ -38,6 +38,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +85,7 @@ class StudyConfig:
     source: Path | None = field(default=None, compare=False)
     missing: str = "listwise"
 
-    @property
+    @cached_property  # read and hashed once: workers key their cache on it for every chunk
     def digest(self) -> str:
         """A hash of everything that defines the plan (refuses resuming a changed study)."""
         try:
