@@ -255,3 +255,13 @@ def test_run_arguments_and_an_unreachable_scheduler_are_one_line(tmp_path):
                                        "--scheduler", "garbage://x", "--no-progress"])
     assert result.exit_code == 2 and "Traceback" not in result.output + result.stderr
     assert result.stderr.count("\n") == 1 and "cannot reach the dask scheduler" in result.stderr
+
+
+@pytest.mark.parametrize("control", ["\r", "\x1b", "\u2028", "\t\x07"])
+def test_text_fields_refuse_every_control_character(tmp_path, control):
+    """data:/groups: text follows spec.names.text_problem (only \\x00 and \\n were refused)."""
+    import json
+
+    study = write(tmp_path, replace("data", json.dumps(f"corp{control}rep")))
+    with pytest.raises(SpecificationError, match="one line of text without control"):
+        load_study(study)

@@ -44,6 +44,7 @@ from typing import Any
 
 
 from ..exceptions import SpecificationError
+from ..spec.names import text_problem
 from ..spec.safe_yaml import MAX_FILE_BYTES, load_yaml, read_text_file
 
 _KEYS = {"name", "seed", "model", "data", "na_values", "variants", "estimators", "samples", "groups",
@@ -144,7 +145,7 @@ def _integer(path: Path, name: str, value: Any, low: int, high: int) -> int:
 def _text(path: Path, name: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise _fail(path, f"{name} must be a non-empty text; got {_show(value)}")
-    if "\x00" in value or "\n" in value:
+    if text_problem(value, multiline=False):  # spec.names: the one rule for free text
         raise _fail(path, f"{name} must be one line of text without control characters")
     return value
 
