@@ -44,12 +44,6 @@ def _as_spec(spec: ModelSpec | str | Path) -> ModelSpec:
                              f"got {type(spec).__name__}")
 
 
-def _n_free(spec: ModelSpec) -> int:
-    """The number of free parameters (the length of ``theta`` and of ``start``)."""
-    free = spec.parameter_table["free"]
-    return int(free.max()) if len(free) else 0
-
-
 def _roles_for_messages(spec: ModelSpec) -> dict[str, str]:
     roles: dict[str, str] = {}
     for construct in spec.constructs.values():
@@ -169,7 +163,7 @@ def fit(
     check_choice("missing", missing, ("listwise", "ml"))
     check_bool("emit_warnings", emit_warnings)
     spec = _as_spec(spec)
-    start = check_start(start, _n_free(spec))
+    start = check_start(start, spec.n_free_parameters)
     if isinstance(data, (str, Path)):
         from ..data.registry import resolve_data
 
@@ -188,7 +182,7 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
         raise fail("survey", "a Survey (from loyaltysem.data.survey.prepare_survey)", survey)
     check_choice("estimator", estimator, ("ML", "MLR", "MLM"))
     check_bool("emit_warnings", emit_warnings)
-    start = check_start(start, _n_free(spec))
+    start = check_start(start, spec.n_free_parameters)
     frame = survey.data[list(spec.observed_variables)]
     fiml = survey.missing == "ml" and bool(frame.isna().to_numpy().any())
     if fiml:

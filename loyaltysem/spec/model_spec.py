@@ -294,8 +294,9 @@ class ModelSpec:
 
     @property
     def n_free_parameters(self) -> int:
-        """Number of free parameters (shared labels count once)."""
-        return int(self.parameter_table["free"].max())
+        """Number of free parameters (shared labels count once; 0 for an empty table)."""
+        free = self.parameter_table["free"]
+        return int(free.max()) if len(free) else 0
 
     # ---------------------------------------------------------------- io
     def to_lavaan(self) -> str:
