@@ -270,3 +270,17 @@ def test_coverage_of_the_reference_data_with_missing_values():
     assert table.loc["x1", "x4"] == pytest.approx(both / len(rows), abs=1e-15)
     np.testing.assert_allclose(np.diag(table), rows.notna().mean().to_numpy(), atol=1e-15)
     np.testing.assert_array_equal(table.to_numpy(), table.to_numpy().T)
+
+
+@pytest.mark.parametrize("case, data_file", [("hs_cfa", "hs_missing.csv"),
+                                             ("poldem", "poldem_missing.csv")])
+def test_coverage_matches_lavaan(case, data_file):
+    """lavInspect(fit, "coverage") of lavaan 0.6-14 (make_coverage_reference.R); proportions
+    of counts, written with 15 significant digits: 1e-13."""
+    from loyaltysem.estimate.fiml import coverage
+
+    expected = json.loads((ROOT / "tests/reference/fiml/coverage.json").read_text())[case]
+    data = pd.read_csv(ROOT / "tests/reference/data" / data_file)
+    table = coverage(data, expected["variables"])
+    np.testing.assert_allclose(table.to_numpy(), np.array(expected["coverage"]), rtol=0,
+                               atol=1e-13)
