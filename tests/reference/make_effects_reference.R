@@ -21,10 +21,11 @@
 #   mlr             estimator = "MLR": parameterEstimates() est/se rows with op
 #                   "~", ":=", "=~", "~~", all fitMeasures(), some options
 #   bootstrap       set.seed(20261123); se = "bootstrap", bootstrap = 2000
-#                   (1000 if 2000 would take longer than about 6 minutes);
-#                   percentile intervals; bootstrap_bca_simple has the
-#                   "bca.simple" intervals of the same bootstrap fit
-#   single_fit_seconds  system.time(for (i in 1:20) sem(model, data = d)) / 20
+#                   (always 2000 draws: the output does not depend on how fast
+#                   the machine is); percentile intervals; bootstrap_bca_simple
+#                   has the "bca.simple" intervals of the same bootstrap fit
+# No timings are written: the output is the same on every machine (fixed draw
+# counts and seeds), so a regenerated file differs only if lavaan does.
 # JSON nulls are R's NA; numbers are written with 15 significant digits.
 suppressPackageStartupMessages({
   library(lavaan)
@@ -34,9 +35,7 @@ suppressPackageStartupMessages({
 
 SEED <- 20261123L
 MC_NREP <- 100000L
-BOOT_R <- 2000L
-BOOT_R_FALLBACK <- 1000L
-BOOT_MAX_SECONDS <- 360   # use BOOT_R_FALLBACK draws if BOOT_R would exceed this
+BOOT_R <- 2000L           # fixed: never chosen from the machine's speed
 out_dir <- "tests/reference/effects"
 
 loyalty_chain_syntax <- "
@@ -116,9 +115,7 @@ monte_carlo <- function(fit, standardized) {
                   level = 0.95, na.rm = TRUE, append.samples = TRUE,
                   plot = FALSE)
   set.seed(SEED)
-  tm <- system.time(
-    res <- capture(do.call(semTools::monteCarloCI, c(list(object = fit), mc_args)))
-  )
+  res <- capture(do.call(semTools::monteCarloCI, c(list(object = fit), mc_args)))
   if (!is.null(res$error)) {
     return(list(error = res$error, warnings = I(res$warnings), args = mc_args))
   }
@@ -151,17 +148,14 @@ monte_carlo <- function(fit, standardized) {
     sample_sd = as.list(sapply(samples[def_names], sd)),
     sample_mean = as.list(sapply(samples[def_names], mean)),
     quantile_type = 7L,
-    elapsed_seconds = unname(tm[["elapsed"]]),
     warnings = I(res$warnings)
   )
 }
 
 bootstrap_fit <- function(syntax, d, R) {
   set.seed(SEED)
-  tm <- system.time(
-    bw <- capture(sem(syntax, data = d, se = "bootstrap", bootstrap = R))
-  )
-  list(bw = bw, elapsed = unname(tm[["elapsed"]]), R = R)
+  bw <- capture(sem(syntax, data = d, se = "bootstrap", bootstrap = R))
+  list(bw = bw, R = R)
 }
 
 # ---- per model ---------------------------------------------------------------
@@ -245,25 +239,8 @@ for (name in names(models)) {
     )
   }
 
-  # ---- single-fit timing ----
-  st <- system.time(for (i in 1:20) sem(syntax, data = d)) / 20
-  out$single_fit_seconds <- unname(st[["elapsed"]])
-  out$single_fit_timing <- list(elapsed = unname(st[["elapsed"]]),
-                                user = unname(st[["user.self"]]),
-                                system = unname(st[["sys.self"]]),
-                                n_fits = 20L)
-
   # ---- bootstrap ----
-  # Estimated time for BOOT_R draws from the single-fit time; bootstrap fits
-  # start from the full-sample estimates, so this is an overestimate.
-  est_boot <- BOOT_R * out$single_fit_seconds
-  R <- if (est_boot > BOOT_MAX_SECONDS) BOOT_R_FALLBACK else BOOT_R
-  b <- bootstrap_fit(syntax, d, R)
-  if (b$elapsed > BOOT_MAX_SECONDS && R > BOOT_R_FALLBACK) {
-    cat(sprintf("%s: %d draws took %.0fs, redoing with %d\n", name, R,
-                b$elapsed, BOOT_R_FALLBACK))
-    b <- bootstrap_fit(syntax, d, BOOT_R_FALLBACK)
-  }
+  b <- bootstrap_fit(syntax, d, BOOT_R)
   bw <- b$bw
   if (!is.null(bw$error)) {
     out$bootstrap <- list(error = bw$error, warnings = I(bw$warnings), R = b$R)
@@ -281,7 +258,6 @@ for (name in names(models)) {
       n_failed = length(err_idx),
       n_successful = nrow(B) - length(err_idx),
       n_nonadmissible = if (is.null(nonadm)) NA else length(nonadm),
-      elapsed_seconds = b$elapsed,
       converged = lavInspect(fb, "converged"),
       warnings = I(bw$warnings),
       estimates = rows_of(parameterEstimates(fb, boot.ci.type = "perc"),
@@ -299,11 +275,10 @@ for (name in names(models)) {
   path <- file.path(out_dir, paste0(name, ".json"))
   write_json(out, path, digits = NA, auto_unbox = TRUE, na = "null",
              pretty = TRUE)
-  cat(sprintf("%-14s nobs=%d converged=%s single_fit=%.3fs boot R=%d rows=%s failed=%s elapsed=%.1fs -> %s\n",
-              name, out$nobs, out$converged, out$single_fit_seconds, b$R,
+  cat(sprintf("%-14s nobs=%d converged=%s boot R=%d rows=%s failed=%s -> %s\n",
+              name, out$nobs, out$converged, b$R,
               if (is.null(bw$error)) nrow(B) else "NA",
-              if (is.null(bw$error)) length(err_idx) else "NA",
-              b$elapsed, path))
+              if (is.null(bw$error)) length(err_idx) else "NA", path))
   if (length(ml$warnings) > 0L) {
     cat(sprintf("%-14s warnings: %s\n", name, paste(ml$warnings, collapse = " | ")))
   }
