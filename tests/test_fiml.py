@@ -3,9 +3,16 @@
 References: tests/reference/fiml/<case>.json (make_fiml_reference.R) on
 Holzinger-Swineford and Political Democracy with values missing completely
 at random (tests/reference/data/, seeded) and corp_rep with its own missing
-values. Tolerances as for complete data: estimates and std.all 1e-3, SEs
-1e-2 relative (observed: 5e-6), fit indices 1e-3; the EM estimates of the
-unrestricted model 1e-4.
+values. Tolerances (issue #11: about ten times the largest observed error):
+
+- estimates and std.all: 1e-5 relative or ``EST_SE_FRACTION`` of the SE
+  (observed 1.2e-5 SE; 5e-5 SE on hs_mimic: lavaan's optimiser stops at its
+  convergence tolerance, as for complete data, see test_against_lavaan.py);
+- SEs: 5e-5 relative (observed 7.9e-6 with MLR; 1.8e-5 on hs_mimic: 2e-4);
+- fit measures: 1e-4 relative (observed 7.1e-6, rmr);
+- EM estimates of the unrestricted model: means 2e-5 SD, covariances 1e-4
+  sd_i sd_j (observed 1.9e-6 and 7.1e-6: lavaan's EM stops at its tolerance);
+  the h1 log-likelihood 5e-10 relative (observed 3.1e-11).
 """
 from __future__ import annotations
 
@@ -35,6 +42,12 @@ CASES = {
 }
 #: the cases with an MLR reference (fixed.x covariates: ML only for now)
 MLR_CASES = [name for name in CASES if name != "hs_mimic"]
+#: estimates may differ by this fraction of their SE beyond 1e-5 relative (module doc)
+EST_SE_FRACTION = {"hs_mimic": 5e-4}   # observed 5.0e-5
+EST_SE_FRACTION_DEFAULT = 2e-4         # observed 1.2e-5 (poldem)
+SE_RTOL = {"hs_mimic": 2e-4}           # observed 1.8e-5
+SE_RTOL_DEFAULT = 5e-5                 # observed 4.9e-6 (ML), 7.9e-6 (MLR)
+FIT_RTOL = 1e-4                        # observed 7.1e-6
 #: lavaan reports the GFI family with a mean structure in a form not reproduced (NaN here)
 NOT_REPORTED = {"gfi", "agfi", "pgfi"}
 
@@ -68,8 +81,11 @@ def test_em_estimates_of_the_unrestricted_model(name):
     reference = _reference(name)
     values = _data(name)[reference["h1_names"]].to_numpy(float)
     mean, cov, loglik = em_saturated(missing_patterns(values), values.shape[1])
-    np.testing.assert_allclose(mean, reference["h1_mean"], atol=1e-4)
-    np.testing.assert_allclose(cov, reference["h1_cov"], atol=1e-4)
+    sd = np.sqrt(np.diag(reference["h1_cov"]))
+    np.testing.assert_allclose(mean / sd, np.array(reference["h1_mean"]) / sd, rtol=0, atol=2e-5)
+    np.testing.assert_allclose(cov / np.outer(sd, sd),
+                               np.array(reference["h1_cov"]) / np.outer(sd, sd), rtol=0,
+                               atol=1e-4)
     covariates = [reference["h1_names"].index(v) for v in ("ageyr", "sex")
                   if name == "hs_mimic"]
     if covariates:  # fixed.x: lavaan's log-likelihoods are conditional on the covariates
@@ -78,7 +94,17 @@ def test_em_estimates_of_the_unrestricted_model(name):
         x = values[:, covariates] - values[:, covariates].mean(axis=0)
         s_xx = x.T @ x / len(x)
         loglik -= normal_loglik(s_xx, s_xx, len(x))
-    assert loglik == pytest.approx(reference["fit"]["unrestricted.logl"], rel=1e-8)
+    assert loglik == pytest.approx(reference["fit"]["unrestricted.logl"], rel=5e-10)
+
+
+def _assert_estimates_close(name, ours, theirs, se):
+    """1e-5 relative, or EST_SE_FRACTION of lavaan's SE (module doc)."""
+    ours, theirs, se = (np.asarray(x, dtype=float) for x in (ours, theirs, se))
+    allowed = np.maximum(1e-5 * np.abs(theirs) + 1e-8,
+                         EST_SE_FRACTION.get(name, EST_SE_FRACTION_DEFAULT) * se)
+    bad = ~(np.abs(ours - theirs) <= allowed)
+    assert not bad.any(), pd.DataFrame({"ours": ours[bad], "lavaan": theirs[bad],
+                                        "allowed": allowed[bad]})
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -89,9 +115,12 @@ def test_estimates_ses_and_standardized_solution_match_lavaan(name, fits):
     theirs = theirs[theirs["op"] != ":="]
     merged = theirs.merge(result.estimates, on=["lhs", "op", "rhs"], suffixes=("_lavaan", ""))
     assert len(merged) == len(theirs)
-    np.testing.assert_allclose(merged["est"], merged["est_lavaan"], atol=1e-3, rtol=1e-3)
-    np.testing.assert_allclose(merged["se"], merged["se_lavaan"], atol=1e-5, rtol=1e-2)
-    np.testing.assert_allclose(merged["std_all"], merged["std.all"], atol=1e-3)
+    _assert_estimates_close(name, merged["est"], merged["est_lavaan"], merged["se_lavaan"])
+    np.testing.assert_allclose(merged["se"], merged["se_lavaan"], atol=1e-8,
+                               rtol=SE_RTOL.get(name, SE_RTOL_DEFAULT))
+    std = merged["std.all"].astype(float)
+    std_se = merged["se_lavaan"] * (std.abs() / merged["est_lavaan"].abs().replace(0, np.nan))
+    _assert_estimates_close(name, merged["std_all"], std, std_se.fillna(0))
     assert result.missing == "ml" and result.nobs == _reference(name)["nobs"]
 
 
@@ -104,7 +133,8 @@ def test_every_fit_measure_matches_lavaan(name, fits):
 
 
 def _compare_fit_measures(ours: pd.Series, theirs: dict) -> int:
-    """Every lavaan fit measure we compute, within 1e-3 (1e-6 near 0); how many were compared.
+    """Every lavaan fit measure we compute, within FIT_RTOL (1e-8 near 0); how many were
+    compared.
 
     Skipped: lavaan's missing-data corrected robust indices (Zhang & Savalei 2020) and the
     GFI family with a mean structure, which are not computed.
@@ -119,7 +149,7 @@ def _compare_fit_measures(ours: pd.Series, theirs: dict) -> int:
         if value is None:
             assert math.isnan(float(ours[key])), lavaan_name
         else:
-            assert float(ours[key]) == pytest.approx(value, rel=1e-3, abs=1e-6), lavaan_name
+            assert float(ours[key]) == pytest.approx(value, rel=FIT_RTOL, abs=1e-8), lavaan_name
         compared += 1
     return compared
 
@@ -202,7 +232,8 @@ def test_mlr_with_missing_data_matches_lavaan(name):
     theirs = theirs[theirs["op"] != ":="]
     merged = theirs.merge(result.estimates, on=["lhs", "op", "rhs"], suffixes=("_lavaan", ""))
     assert len(merged) == len(theirs)
-    np.testing.assert_allclose(merged["se"], merged["se_lavaan"], atol=1e-5, rtol=1e-3)
+    np.testing.assert_allclose(merged["se"], merged["se_lavaan"], atol=1e-8,
+                               rtol=SE_RTOL.get(name, SE_RTOL_DEFAULT))
     assert _compare_fit_measures(result.fit_indices, reference["fit"]) >= 60
     assert "scaled chi-square (Yuan-Bentler)" in result.summary().as_text()
 
