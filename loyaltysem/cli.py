@@ -222,8 +222,6 @@ def fit_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: 
                 seed: int | None,
                 n_jobs: int, ci_method: str | None, progress: bool, debug: bool) -> None:
     """Fit the model in SPEC (.yaml or lavaan .lav) to survey data (lavaan's sem())."""
-    from scipy.stats import norm
-
     from .effects import (
         bootstrap,
         effects_table,
@@ -250,6 +248,8 @@ def fit_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: 
             result = with_bootstrap_inference(result, boot, method)
         effects = effects_table(result)
         if boot is not None:
+            from scipy.stats import norm
+
             bounds = boot.interval(method)
             keys = [f"effect: {label}" for label in effects["effect"]]
             effects["se"] = boot.se.reindex(keys).to_numpy()
