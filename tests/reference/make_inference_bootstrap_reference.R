@@ -1,8 +1,9 @@
 # Bollen-Stine bootstrap reference values from lavaan (issue #11, point 3).
 #
 # Run from the repository root:
-#   Rscript tests/reference/make_inference_bootstrap_reference.R
-# (about 3-4 minutes: three bootstraps of 1000 draws of the HS CFA).
+#   Rscript tests/reference/make_inference_bootstrap_reference.R [parts]
+# parts: any of transform, hs_cfa, poldem (default: all; a few minutes:
+# three bootstraps of 1000 draws of the HS CFA, two of poldem).
 # Writes tests/reference/inference/:
 #   bollen_stine_transform.json  the deterministic Bollen-Stine data
 #       transformation (lav_bootstrap_internal, type = "bollen.stine") for
@@ -14,6 +15,8 @@
 #                       fit.measures = "chisq");
 #       sem(..., test = "bollen.stine", bootstrap = R);
 #       sem(..., se = "bootstrap", test = "bollen.stine", bootstrap = R).
+#   bollen_stine_poldem.json     the same first two on poldem (chi-square 38.1 on
+#       35 df: an intermediate bootstrap p-value, unlike hs_cfa's 0).
 # R's RNG (Mersenne-Twister, sample.kind = "Rejection") cannot be reproduced
 # in Python: use the draws for distributional checks only; the transformation
 # is exact. Deterministic: fixed seed, fixed draw count, single core, no timing.
@@ -22,6 +25,8 @@ suppressPackageStartupMessages({ library(lavaan); library(jsonlite) })
 OUT_DIR <- "tests/reference/inference"
 dir.create(OUT_DIR, showWarnings = FALSE, recursive = TRUE)
 SEED <- 20261123L
+PARTS <- commandArgs(trailingOnly = TRUE)
+if (length(PARTS) == 0L) PARTS <- c("transform", "hs_cfa", "poldem")
 R_BOOT <- 1000L
 HS <- "datasets/holzinger_swineford/holzinger_swineford.csv"
 PD <- "datasets/political_democracy/political_democracy.csv"
@@ -96,7 +101,7 @@ bs_transform <- function(fit) {
 fit_hs <- sem(read_syntax("models/hs_cfa.lav"), data = d_hs)
 fit_hs_ms <- sem(read_syntax("models/hs_cfa.lav"), data = d_hs, meanstructure = TRUE)
 fit_pd <- sem(read_syntax("models/poldem.lav"), data = d_pd)
-write_case("bollen_stine_transform", list(
+if ("transform" %in% PARTS) write_case("bollen_stine_transform", list(
   description = paste(
     "Bollen-Stine transformed data as lavaan 0.6-14 builds it before resampling",
     "(rows in data order, after listwise deletion; columns in 'variables' order):",
@@ -113,8 +118,8 @@ write_case("bollen_stine_transform", list(
     poldem = c(list(model = "models/poldem.lav", data = PD, options = list()), bs_transform(fit_pd)))))
 
 # ------------------------------------------------------------ the bootstrap
-chisq_obs <- fitMeasures(fit_hs, "chisq")[[1]]
-boot_pieces <- function(draws, fail_idx = integer(0), nonadm_idx = integer(0)) {
+boot_pieces <- function(draws, fail_idx = integer(0), nonadm_idx = integer(0),
+                        chisq_obs) {
   ok <- draws[!is.na(draws)]
   list(R = R_BOOT, n_failed = length(fail_idx), failed_index = I(as.integer(fail_idx)),
        n_nonadmissible = length(nonadm_idx), nonadmissible_index = I(as.integer(nonadm_idx)),
@@ -128,6 +133,8 @@ boot_pieces <- function(draws, fail_idx = integer(0), nonadm_idx = integer(0)) {
        pvalue_plus_one = (sum(ok >= chisq_obs) + 1) / (length(ok) + 1))
 }
 
+if ("hs_cfa" %in% PARTS) {
+chisq_obs <- fitMeasures(fit_hs, "chisq")[[1]]
 # (a) bootstrapLavaan with FUN = fitMeasures
 set.seed(SEED)
 t0 <- proc.time()
@@ -135,7 +142,7 @@ b1 <- with_warnings(bootstrapLavaan(fit_hs, R = R_BOOT, type = "bollen.stine",
                                     FUN = fitMeasures, fit.measures = "chisq"))
 cat("bootstrapLavaan done\n")
 bl <- b1$value
-bl_pieces <- boot_pieces(bl[, 1], attr(bl, "error.idx"), attr(bl, "nonadmissible"))
+bl_pieces <- boot_pieces(bl[, 1], attr(bl, "error.idx"), attr(bl, "nonadmissible"), chisq_obs)
 
 # (b) test = "bollen.stine"
 set.seed(SEED)
@@ -198,4 +205,40 @@ write_case("bollen_stine_hs_cfa", list(
     boot_coef = list(names = I(colnames(boot_coef)), first5 = unname(boot_coef[1:5, , drop = FALSE]),
                      mean = I(as.numeric(colMeans(boot_coef, na.rm = TRUE)))),
     fit = fit_summary(fit_bs_se))))
+}
+
+if ("poldem" %in% PARTS) {
+chisq_obs <- fitMeasures(fit_pd, "chisq")[[1]]
+set.seed(SEED)
+b1 <- with_warnings(bootstrapLavaan(fit_pd, R = R_BOOT, type = "bollen.stine",
+                                    FUN = fitMeasures, fit.measures = "chisq"))
+bl <- b1$value
+set.seed(SEED)
+f2 <- with_warnings(sem(read_syntax("models/poldem.lav"), data = d_pd, test = "bollen.stine",
+                        bootstrap = R_BOOT))
+tb <- f2$value@test[["bollen.stine"]]
+ok <- !is.na(bl[, 1])
+write_case("bollen_stine_poldem", list(
+  model = "models/poldem.lav", syntax = read_syntax("models/poldem.lav"), data = PD,
+  seed = SEED, R = R_BOOT,
+  description = paste(
+    "Bollen-Stine bootstrap of the poldem chi-square (N = 75), R = 1000, each run right",
+    "after set.seed(20261123); layout as bollen_stine_hs_cfa.json (without the se =",
+    "'bootstrap' part). Failed draws (no convergence) are NA in bootstrapLavaan's",
+    "chisq_draws and dropped from test_bollen_stine's."),
+  chisq_obs = chisq_obs, df = fitMeasures(fit_pd, "df")[[1]],
+  fit = fit_summary(fit_pd),
+  bootstrapLavaan = c(list(call = paste0("bootstrapLavaan(fit, R = 1000, type = 'bollen.stine', ",
+                                         "FUN = fitMeasures, fit.measures = 'chisq')"),
+                           warnings = b1$warnings),
+                      boot_pieces(bl[, 1], attr(bl, "error.idx"), attr(bl, "nonadmissible"), chisq_obs)),
+  test_bollen_stine = list(
+    call = "sem(model, data, test = 'bollen.stine', bootstrap = 1000)",
+    warnings = f2$warnings,
+    lavaan_bollen_stine_pvalue = tb$pvalue, boot_larger = tb$boot.larger,
+    boot_length = tb$boot.length, stat = tb$stat, df = tb$df,
+    chisq_draws = I(as.numeric(tb$boot.T)),
+    same_draws_as_bootstrapLavaan = isTRUE(all.equal(as.numeric(tb$boot.T), as.numeric(bl[ok, 1]))),
+    fit = fit_summary(f2$value))))
+}
 cat("done\n")
