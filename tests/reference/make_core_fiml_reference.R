@@ -46,24 +46,33 @@ boot_post <- function(fit, out) {
   pt <- parTable(fit)
   lab <- pt$label[pt$free > 0L & !duplicated(pt$free)]
   keep <- which(lab %in% c("a1", "a2", "b1", "b2", "c1", "c2"))
-  def <- t(apply(boot, 1, fit@Model@def.function))
+  ok <- stats::complete.cases(boot)
+  def_names <- pt$lhs[pt$op == ":="]
+  def <- matrix(NA_real_, nrow(boot), length(def_names), dimnames = list(NULL, def_names))
+  def[ok, ] <- matrix(apply(boot[ok, , drop = FALSE], 1, fit@Model@def.function),
+                      nrow = sum(ok), byrow = TRUE)
+  sd_n <- function(v) sqrt(mean((v - mean(v))^2))
+  pe <- as.data.frame(parameterEstimates(fit, boot.ci.type = "perc"))
   out$bootstrap <- list(
     R = BOOT_R, seed = BOOT_SEED,
     how = paste("set.seed(seed) right before sem(); lavaan resamples rows within each group",
                 "(group sizes kept); percentile CIs by boot.ci.type = \"perc\" use boot's",
-                "norm.inter() interpolation on the sorted draws; se = sd() of the draws"),
+                "norm.inter() interpolation on the successful draws; the SE of a free parameter",
+                "is the SD of its successful draws with divisor n_used (not n_used - 1)"),
     boot_rows = nrow(boot),
     n_failed = length(attr(boot, "error.idx")),
     n_nonadmissible = length(attr(boot, "nonadmissible")),
-    n_used = sum(stats::complete.cases(boot)),
-    def_sd_complete = as.list(setNames(apply(def, 2, sd, na.rm = TRUE), pt$lhs[pt$op == ":="])),
-    estimates_perc = as.data.frame(parameterEstimates(fit, boot.ci.type = "perc"))[, c(
-      "lhs", "op", "rhs", "block", "group", "label", "est", "se", "z", "pvalue", "ci.lower", "ci.upper")],
+    n_used = sum(ok),
+    def_sd_divisor_n = as.list(apply(def[ok, , drop = FALSE], 2, sd_n)),
+    def_sd_divisor_n_minus_1 = as.list(apply(def[ok, , drop = FALSE], 2, sd)),
+    se_nonfinite = as.list(setNames(ifelse(is.nan(pe$se[!is.finite(pe$se)]), "NaN", "NA"),
+                                    pe$label[!is.finite(pe$se)])),
+    estimates_perc = pe[, c("lhs", "op", "rhs", "block", "group", "label", "est", "se", "z",
+                            "pvalue", "ci.lower", "ci.upper")],
     estimates_bca_simple = as.data.frame(parameterEstimates(fit, boot.ci.type = "bca.simple"))[
       , c("lhs", "op", "rhs", "group", "label", "est", "se", "ci.lower", "ci.upper")],
     draws = c(setNames(lapply(keep, function(j) boot[, j]), lab[keep]),
-              setNames(lapply(seq_len(ncol(def)), function(j) def[, j]),
-                       pt$lhs[pt$op == ":="])))
+              setNames(lapply(def_names, function(k) def[, k]), def_names)))
   out
 }
 
@@ -119,11 +128,13 @@ cases <- list(
     opts = list(group = "school", se = "bootstrap", bootstrap = BOOT_R),
     std_solution = FALSE, post = boot_post, seed = BOOT_SEED,
     notes = c(paste("draws: lavInspect(fit, \"boot\") keeps a row of NA for each failed draw",
-                    "(n_failed); the percentile CIs and the SEs of free parameters use the other rows"),
+                    "(n_failed); the percentile CIs and the SEs of free parameters use the other rows",
+                    "(SE = SD with divisor n_used); the := draws here are NA on those rows"),
               paste("lavaan 0.6-14 computes the SE of a := row as sqrt(diag(cov(BOOT.def))) over all",
-                    "rows, NA rows included, so with any failed draw the := SEs (and z, pvalue) are NA",
-                    "(null); the sd of the non-NA draws is in bootstrap$def_sd_complete"),
-              "nonadmissible draws (converged, post.check failed) are kept and count")))
+                    "rows, failed (NA) rows included (its def.function gives Inf there), so with any",
+                    "failed draw the := SEs, z and pvalue are NA (null; bootstrap$se_nonfinite); the SD of",
+                    "the successful := draws is in bootstrap$def_sd_divisor_n (and _minus_1)"),
+              "nonadmissible draws (converged, post.check failed) are kept and count"))
 )
 
 for (name in names(wanted_cases(cases))) {
