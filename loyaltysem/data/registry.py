@@ -69,8 +69,8 @@ def load_dataset(name: str) -> pd.DataFrame:
 
     Examples
     --------
-    >>> corp_rep = load_dataset("corp_rep")   # doctest: +SKIP
-    >>> int(corp_rep["cusa"].isna().sum())    # the -99 code became NaN  # doctest: +SKIP
+    >>> corp_rep = load_dataset("corp_rep")
+    >>> int(corp_rep["cusa"].isna().sum())    # the -99 code became NaN
     1
     """
     _check_name(name)

@@ -63,8 +63,16 @@ def monte_carlo_intervals(result: FitResult, *, n_draws: int = 20000, seed: int 
 
     Examples
     --------
-    >>> # semTools::monteCarloCI(fit, nRep = 20000)   # same quantity in R
-    >>> mc = monte_carlo_intervals(result, seed=1)   # doctest: +SKIP
+    >>> from loyaltysem import fit, load_dataset
+    >>> model = "; ".join(["SAT =~ sat_1 + sat_2 + sat_3 + sat_4", "TRU =~ tru_1 + tru_2 + tru_3",
+    ...                    "LOY =~ loy_1 + loy_2 + loy_3 + loy_4", "TRU ~ a*SAT",
+    ...                    "LOY ~ b*TRU + SAT", "ind := a*b"])
+    >>> result = fit(model, load_dataset("loyalty_chain"))
+    >>> mc = monte_carlo_intervals(result, seed=1)   # semTools::monteCarloCI(fit, nRep = 20000)
+    >>> list(mc.columns)
+    ['est', 'lower', 'upper', 'sd']
+    >>> round(float(mc.at["ind :=", "est"]), 3)      # the point estimate a*b
+    0.275
     """
     check_monte_carlo_arguments(result, n_draws, seed, level)
     functions = EffectFunctions(result, effects)

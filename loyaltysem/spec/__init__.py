@@ -35,9 +35,12 @@ def load_spec(path: str | Path) -> ModelSpec:
 
     Examples
     --------
-    >>> spec = load_spec("models/corp_rep.yaml")   # doctest: +SKIP
-    >>> spec.constructs["COMP"].items               # doctest: +SKIP
-    ('comp_1', 'comp_2', 'comp_3')
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "visual.lav"
+    >>> _ = path.write_text("visual =~ x1 + x2 + x3")
+    >>> spec = load_spec(path)                 # models/*.yaml and models/*.lav alike
+    >>> spec.constructs["visual"].items
+    ('x1', 'x2', 'x3')
     """
     text = read_text_file(path, "spec file")
     path = Path(path)

@@ -96,8 +96,8 @@ def htmt(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], *,
     >>> from loyaltysem import load_dataset
     >>> mobi = load_dataset("mobi")
     >>> blocks = {"Satisfaction": ["CUSA1", "CUSA2", "CUSA3"], "Loyalty": ["CUSL1", "CUSL2", "CUSL3"]}
-    >>> round(htmt(mobi, blocks).iloc[0, 1], 4)  # semTools::htmt(model, mobi, htmt2 = FALSE)
-    0.9567
+    >>> round(float(htmt(mobi, blocks).iloc[0, 1]), 4)  # semTools::htmt(model, mobi, htmt2 = FALSE)
+    0.9566
     """
     items, blocks = _blocks(constructs)
     corr = np.corrcoef(data[items].to_numpy(dtype=float), rowvar=False)

@@ -295,8 +295,14 @@ def assess_measurement(
 
     Examples
     --------
-    >>> report = assess_measurement("models/ecsi.yaml", "mobi")   # doctest: +SKIP
-    >>> report.failed[["check", "target"]]                          # doctest: +SKIP
+    >>> from loyaltysem import ModelSpec
+    >>> spec = ModelSpec.from_lavaan("COMP =~ comp_1 + comp_2 + comp_3\\n"
+    ...                              "LIKE =~ like_1 + like_2 + like_3")
+    >>> report = assess_measurement(spec, "corp_rep", n_boot=0, method_factor=False)
+    >>> report.constructs[["construct", "alpha"]].round(3)   # psych::alpha(items)$total
+      construct  alpha
+    0      COMP  0.776
+    1      LIKE  0.827
     """
     table = _check_arguments(model, data, thresholds, n_boot, seed, method_factor)
     result = model if isinstance(model, FitResult) else None
