@@ -1,19 +1,15 @@
-"""Full-information ML with missing data (lavaan's ``missing = "ml"``).
+"""Full-information ML pieces not yet on the core: the saturated (h1) and independence
+(baseline) models under missing data, for the Yuan–Bentler traces of MLR, and the
+per-resample FIML objective of the bootstrap.
 
-Every case contributes the normal likelihood of the variables it has. Cases
-are grouped by missing-data pattern; for pattern k with n_k cases, observed
-variables o_k, their mean m_k and covariance S_k (divisor n_k),
+The fits themselves run on the core (:mod:`.ml` over the missing-data patterns of
+:mod:`.moments`). Here, for pattern k with n_k cases, observed variables o_k, mean m_k
+and covariance S_k (divisor n_k),
 
     F = (1/N) sum_k n_k [ log|Sigma_k| + tr(Sigma_k^-1 S_k)
                           + (m_k - mu_k)' Sigma_k^-1 (m_k - mu_k) ],
 
-with ``Sigma_k``/``mu_k`` the rows and columns o_k of the model's covariance
-and means (``mu = nu``: free intercepts, latent means 0, as lavaan adds a mean
-structure for missing = "ml"); ``-2 logL = N F + sum_k n_k p_k log(2 pi)``.
-The unrestricted model (h1) is estimated by EM (Dempster, Laird & Rubin 1977)
-and the baseline has free means and variances (its MLE: each variable's
-available-case mean and variance). Standard errors come from the observed
-information (lavaan's default with missing = "ml").
+over parameters ``(theta, mu)`` with saturated means.
 
 References
 ----------
@@ -80,66 +76,6 @@ def pattern_loglik(patterns: list[Pattern], mu: np.ndarray, sigma: np.ndarray) -
     return total
 
 
-def em_saturated(patterns: list[Pattern], p: int, *, tol: float = 1e-10,
-                 max_iter: int = 10_000) -> tuple[np.ndarray, np.ndarray, float]:
-    """EM estimates of the unrestricted mean and covariance: ``(mu, sigma, loglik)``."""
-    n_total = sum(pattern.n for pattern in patterns)
-    mu = np.zeros(p)
-    second = np.zeros((p, p))
-    counts = np.zeros(p)
-    for pattern in patterns:  # start: available-case moments, variances only
-        o = pattern.observed
-        mu[o] += pattern.n * pattern.mean
-        counts[o] += pattern.n
-    mu /= counts
-    for pattern in patterns:
-        o = pattern.observed
-        deviation = pattern.mean - mu[o]
-        second[o, o] += pattern.n * (np.diag(pattern.cov) + deviation**2)
-    sigma = np.diag(np.diag(second) / counts)
-    previous = -math.inf
-    loglik = previous
-    for _ in range(max_iter):
-        expected_sum = np.zeros(p)
-        expected_cross = np.zeros((p, p))
-        for pattern in patterns:
-            o = pattern.observed
-            m = np.setdiff1d(np.arange(p), o)
-            raw = pattern.cov + np.outer(pattern.mean, pattern.mean)  # mean of x_o x_o'
-            if m.size == 0:
-                expected_sum += pattern.n * pattern.mean
-                expected_cross += pattern.n * raw
-                continue
-            coefficient = np.linalg.solve(sigma[np.ix_(o, o)], sigma[np.ix_(o, m)]).T
-            residual = sigma[np.ix_(m, m)] - coefficient @ sigma[np.ix_(o, m)]
-            # E[x_m | x_o] = mu_m + B (x_o - mu_o); averaged over the pattern's cases
-            mean_m = mu[m] + coefficient @ (pattern.mean - mu[o])
-            block = np.zeros((p, p))
-            block[np.ix_(o, o)] = raw
-            cross_om = raw @ coefficient.T - np.outer(pattern.mean, mu[o] @ coefficient.T
-                                                      - mu[m])
-            block[np.ix_(o, m)] = cross_om
-            block[np.ix_(m, o)] = cross_om.T
-            shift = mu[m] - coefficient @ mu[o]
-            block[np.ix_(m, m)] = (residual + coefficient @ raw @ coefficient.T
-                                   + np.outer(coefficient @ pattern.mean, shift)
-                                   + np.outer(shift, coefficient @ pattern.mean)
-                                   + np.outer(shift, shift))
-            vector = np.zeros(p)
-            vector[o] = pattern.mean
-            vector[m] = mean_m
-            expected_sum += pattern.n * vector
-            expected_cross += pattern.n * block
-        mu = expected_sum / n_total
-        sigma = expected_cross / n_total - np.outer(mu, mu)
-        sigma = (sigma + sigma.T) / 2
-        loglik = pattern_loglik(patterns, mu, sigma)
-        if abs(loglik - previous) < tol * (1.0 + abs(loglik)):
-            break
-        previous = loglik
-    return mu, sigma, loglik
-
-
 def baseline_estimates(patterns: list[Pattern], p: int) -> tuple[np.ndarray, np.ndarray]:
     """MLE of the independence model under missing data: available-case means and
     variances (divisor: the number of values), ``(mean, variance)``."""
@@ -153,12 +89,6 @@ def baseline_estimates(patterns: list[Pattern], p: int) -> tuple[np.ndarray, np.
         counts[o] += pattern.n
     mu = total / counts
     return mu, squares / counts - mu**2
-
-
-def baseline_loglik(patterns: list[Pattern], p: int) -> float:
-    """Log-likelihood of the independence model (free means and variances) at its MLE."""
-    mu, variance = baseline_estimates(patterns, p)
-    return pattern_loglik(patterns, mu, np.diag(variance))
 
 
 class SaturatedStructure:
@@ -284,33 +214,17 @@ class FimlObjective:
         return np.concatenate(blocks)
 
 
-def robust_fiml(objective: FimlObjective, x: np.ndarray, df: int, em_mean: np.ndarray,
-                em_cov: np.ndarray) -> tuple[np.ndarray, float, float, float]:
-    """MLR with missing data (lavaan ``estimator = "MLR", missing = "ml"``).
-
-    Returns ``(vcov, scaling_factor, trace_h1, trace_h0)``: the sandwich
-    ``E^-1 B0 E^-1 / N`` (observed information, casewise FIML scores) and the
-    Yuan–Bentler (Mplus) scaling ``(tr(B1 A1^-1) - tr(B0 E^-1)) / df`` with the h1
-    (unrestricted) observed and first-order informations evaluated at the EM
-    estimates ``(em_mean, em_cov)`` (what lavaan 0.6-14 does with missing data;
-    checked against it).
-    """
-    n = objective.n_obs
-    observed = objective.observed_information(x)
-    observed_inv = np.linalg.inv(observed)
-    scores = objective.casewise_scores(x)
-    b0 = scores.T @ scores / n
-    vcov = observed_inv @ b0 @ observed_inv / n
-    trace_h0 = float(np.sum(b0 * observed_inv.T))
-    saturated = SaturatedStructure(objective.p)
-    h1 = FimlObjective(saturated, objective.patterns)
+def saturated_trace_missing(values: np.ndarray, em_mean: np.ndarray,
+                            em_cov: np.ndarray) -> float:
+    """``tr(B1 A1^-1)`` of the saturated model with missing data: its observed and
+    first-order informations at the EM estimates (what lavaan 0.6-14 does)."""
+    patterns = missing_patterns(values)
+    saturated = SaturatedStructure(values.shape[1])
+    h1 = FimlObjective(saturated, patterns)
     x1 = np.concatenate([saturated.theta(em_cov), em_mean])
-    a1 = h1.observed_information(x1)
-    s1 = h1.casewise_scores(x1)
-    b1 = s1.T @ s1 / n
-    trace_h1 = float(np.sum(b1 * np.linalg.inv(a1).T))
-    scaling = (trace_h1 - trace_h0) / df if df > 0 else float("nan")
-    return vcov, float(scaling), trace_h1, trace_h0
+    scores = h1.casewise_scores(x1)
+    b1 = scores.T @ scores / h1.n_obs
+    return float(np.sum(b1 * np.linalg.inv(h1.observed_information(x1)).T))
 
 
 def baseline_trace(patterns: list[Pattern], p: int) -> float:

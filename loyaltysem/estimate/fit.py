@@ -18,18 +18,27 @@ from ..spec import ModelSpec, load_spec
 from ..spec.partable import count_moments
 from . import fit_indices as fi
 from .admissibility import check_admissibility, emit
+from .assemble import with_inference_columns
 from .defined import DefinedParameters
-from .fiml import em_saturated, missing_patterns
-from .full_information import check_fiml_supported, fit_fiml
-from .optimizer import OptimizationResult, bounded_warmup, fisher_scoring
+from .estimation import minimize
+from .fiml import baseline_trace, missing_patterns, saturated_trace_missing
+from .full_information import check_fiml_supported, fiml_fit_indices, with_mean_structure
+from .inference import Covariance, RobustTests, information_vcov, sandwich_vcov
+from .layout import build_parameter_layout
+from .ml import MLFunctions
+from .moments import complete_moments, missing_moments
+from .optimizer import OptimizationResult
 from .results import ESTIMATE_COLUMNS, FitResult
-from .robust import robust_fit_indices, robust_inference, satorra_bentler_inference
-from .semopy_engine import SemopyModel
-from .solution import parameter_values, variances
+from .robust import (
+    RobustInference,
+    robust_fit_indices,
+    satorra_bentler_inference,
+    saturated_trace,
+)
+from .solution import implied_variances, parameter_values
 from .standardize import standardize
 
 Estimator = Literal["ML", "MLR", "MLM"]
-_Z975 = float(stats.norm.ppf(0.975))
 
 
 def _as_spec(spec: ModelSpec | str | Path) -> ModelSpec:
@@ -50,25 +59,6 @@ def _roles_for_messages(spec: ModelSpec) -> dict[str, str]:
         for item in construct.items:
             roles.setdefault(item, f"item of construct {construct.name}")
     return roles
-
-
-def _optimize(model: SemopyModel, start: np.ndarray | None) -> OptimizationResult:
-    """Fisher scoring from a warm start if given, else from semopy's start values.
-
-    From semopy's start values a bounded L-BFGS-B warm-up first brings the
-    parameters into the basin of the optimum (see :func:`bounded_warmup`);
-    scoring then converges to the unbounded optimum.
-    """
-    best: OptimizationResult | None = None
-    if start is not None:
-        best = fisher_scoring(model.discrepancy, model.gradient_and_information, start)
-        if best.converged:
-            return best
-    seed = bounded_warmup(model.discrepancy, model.gradient, model.start, model.variance_index)
-    result = fisher_scoring(model.discrepancy, model.gradient_and_information, seed)
-    if best is None or result.converged or (np.isfinite(result.fun) and result.fun < best.fun):
-        best = result
-    return best
 
 
 def fit(
@@ -187,108 +177,171 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
     fiml = survey.missing == "ml" and bool(frame.isna().to_numpy().any())
     if fiml:
         check_fiml_supported(spec, estimator, frame)
-        em_mean, sample, loglik_h1 = em_saturated(missing_patterns(frame.to_numpy(float)),
-                                                  frame.shape[1])
-    else:
-        sample = np.cov(frame.to_numpy(), rowvar=False, bias=True)
-    eigenvalues, eigenvectors = np.linalg.eigh(np.atleast_2d(sample))
-    if eigenvalues.min() <= 1e-10 * max(eigenvalues.max(), 1.0):
-        null_direction = np.abs(eigenvectors[:, 0] * np.sqrt(np.diag(sample)))
-        involved = [frame.columns[i] for i in np.argsort(-null_direction)
-                    if null_direction[i] > 0.05 * null_direction.max()]
-        raise DataError(
-            "the sample covariance matrix is not positive definite (smallest eigenvalue "
-            f"{eigenvalues.min():.3g}): the items {', '.join(involved)} are linearly dependent "
-            "(one is a sum or copy of others); remove duplicated or summed items")
-    table = spec.parameter_table
-    model = SemopyModel(table, frame)
-    order = model.observed
-    if fiml:
-        position = [list(frame.columns).index(v) for v in order]
-        em_mean = em_mean[position]
-        model.set_sample_cov(sample[np.ix_(position, position)])
-    result = _optimize(model, start if not fiml else None)
+    table = with_mean_structure(spec.parameter_table) if fiml else spec.parameter_table
+    layout = build_parameter_layout(table)
+    order = list(layout.structure.observed)
+    values = frame[order].to_numpy(float)
+    moments = missing_moments(values) if fiml else complete_moments(values)
+    check_positive_definite(moments.cov[0], order)
+    functions = MLFunctions(layout, [moments])
+    result = minimize(functions, start if not fiml else None)
     if not np.isfinite(result.fun):
         raise ConvergenceError(
             "no start values give a positive-definite implied covariance matrix; check the "
             "model (e.g. fixed values) or provide start values")
-    n = survey.n
-    fiml_fit = None
-    if fiml:
-        fiml_fit = fit_fiml(model, frame[order].to_numpy(float), result, em_mean, loglik_h1,
-                            robust=estimator == "MLR",
-                            covariates=[order.index(v) for v in spec.roles.ov_x])
-        result = fiml_fit.result
     theta = result.x
-    sigma = model.implied(theta)
-    s = model.sample_cov
+    covariance, robust = _inference(functions, theta, spec, estimator, values, fiml)
+    n_model = spec.n_free_parameters
+    estimates, r2, latent_cov = _estimates(spec, functions, theta, covariance.vcov)
+    sigma, mu = functions.implied_moments(theta)[0]
+    indices = _fit_indices(spec, functions, result.fun, sigma, mu, robust, estimator, fiml)
+    problems = _admissibility(spec, estimates, latent_cov, order, result, covariance)
+    if emit_warnings:
+        emit(problems, stacklevel=4)
+    names = _free_names(spec.parameter_table, n_model)
+    return FitResult(
+        spec=spec,
+        estimates=estimates,
+        fit_indices=pd.Series(indices, dtype=object),
+        r2=r2,
+        implied_cov=pd.DataFrame(sigma, index=order, columns=order),
+        sample_cov=pd.DataFrame(moments.cov[0], index=order, columns=order),
+        latent_cov=latent_cov,
+        vcov=pd.DataFrame(covariance.vcov[:n_model, :n_model], index=names, columns=names),
+        converged=result.converged,
+        iterations=result.iterations,
+        warnings=tuple(list(survey.notes) + [p.message for p in problems]),
+        estimator=estimator,
+        se_type=("standard (observed information)" if fiml and estimator == "ML" else
+                 {"ML": "standard", "MLR": "sandwich (observed information)",
+                  "MLM": "robust.sem (expected information)"}[estimator]),
+        missing="ml" if fiml else "listwise",
+        data=frame,
+        n_dropped=survey.n_dropped,
+        theta=theta[:n_model].copy(),
+        problems=tuple(problems),
+    )
 
-    # --- parameter estimates ------------------------------------------------
-    information = n * result.information
-    info_eigen = np.linalg.eigvalsh(information) if information.size else np.array([])
-    try:
-        vcov = np.linalg.inv(information)
-        if not np.all(np.isfinite(vcov)):
-            raise np.linalg.LinAlgError
-    except np.linalg.LinAlgError:
-        vcov = np.linalg.pinv(information)
-    if fiml_fit is not None:
-        info_eigen = np.linalg.eigvalsh(n * fiml_fit.observed_information)
-        vcov = fiml_fit.vcov[:model.n_free, :model.n_free]
-    robust = None
-    if estimator == "MLR" and fiml_fit is None:
-        robust = robust_inference(model.implied_and_jacobian, theta, frame[order].to_numpy(float),
-                                  s, count_moments(spec.roles) - model.n_free,
-                                  [order.index(v) for v in spec.roles.ov_x])
-        vcov = robust.vcov
-    elif estimator == "MLM":
-        robust = satorra_bentler_inference(model.implied_and_jacobian, theta,
-                                           frame[order].to_numpy(float),
-                                           count_moments(spec.roles) - model.n_free,
-                                           [order.index(v) for v in spec.roles.ov_x])
-        vcov = robust.vcov
-    est_rows = table.copy()
+
+def check_positive_definite(sample: np.ndarray, order: list[str]) -> None:
+    """Refuse a sample covariance that is not positive definite, naming the items involved."""
+    eigenvalues, eigenvectors = np.linalg.eigh(np.atleast_2d(sample))
+    if eigenvalues.min() > 1e-10 * max(eigenvalues.max(), 1.0):
+        return
+    null_direction = np.abs(eigenvectors[:, 0] * np.sqrt(np.diag(sample)))
+    involved = [order[i] for i in np.argsort(-null_direction)
+                if null_direction[i] > 0.05 * null_direction.max()]
+    raise DataError(
+        "the sample covariance matrix is not positive definite (smallest eigenvalue "
+        f"{eigenvalues.min():.3g}): the items {', '.join(involved)} are linearly dependent "
+        "(one is a sum or copy of others); remove duplicated or summed items")
+
+
+def _inference(functions: MLFunctions, theta: np.ndarray, spec: ModelSpec, estimator: str,
+               values: np.ndarray, fiml: bool) -> tuple[Covariance, RobustTests | None]:
+    """The covariance of the estimates and, for MLR/MLM, the scaled-test pieces."""
+    order = list(functions.layout.structure.observed)
+    x_index = [order.index(v) for v in spec.roles.ov_x]
+    df = count_moments(spec.roles) - spec.n_free_parameters
+    if estimator == "ML":
+        return information_vcov(functions, theta, "observed" if fiml else "expected"), None
+    if fiml:  # MLR with missing data
+        covariance = sandwich_vcov(functions, theta)
+        moments = functions.groups[0]
+        trace_h1 = saturated_trace_missing(values, moments.mean[0], moments.cov[0])
+        p = values.shape[1]
+        c = (trace_h1 - covariance.trace_h0) / df if df > 0 else math.nan
+        c_b = (trace_h1 - baseline_trace(missing_patterns(values), p)) / (p * (p - 1) // 2)
+        return covariance, RobustTests(c, trace_h1, covariance.trace_h0, c_b)
+    implied_and_jacobian = _implied_and_jacobian(functions)
+    if estimator == "MLR":
+        covariance = sandwich_vcov(functions, theta)
+        centered = values - values.mean(axis=0)
+        trace_h1 = saturated_trace(centered, functions.groups[0].cov[0], x_index)
+        c = (trace_h1 - covariance.trace_h0) / df if df > 0 else math.nan
+        robust = RobustInference(covariance.vcov, float(c) if c >= 0 else math.nan, trace_h1,
+                                 covariance.trace_h0)
+    else:
+        robust = satorra_bentler_inference(implied_and_jacobian, theta, values, df, x_index)
+        covariance = Covariance(robust.vcov, information_vcov(functions, theta)
+                                .information_eigenvalues)
+    return covariance, RobustTests(robust.scaling_factor, robust.trace_h1, robust.trace_h0,
+                                   math.nan, robust)
+
+
+def _implied_and_jacobian(functions: MLFunctions):
+    def implied_and_jacobian(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        implied, d_sigma, _ = functions.jacobian(x, 0)
+        return implied.sigma[0], d_sigma
+    return implied_and_jacobian
+
+
+def _estimates(spec: ModelSpec, functions: MLFunctions, theta: np.ndarray, vcov: np.ndarray
+               ) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    """The estimates table (lavaan's ``parameterEstimates``), R² and the latent covariance."""
+    layout = functions.layout
+    table = layout.table
+    moments = functions.groups[0]
+    order = list(layout.structure.observed)
     defined = DefinedParameters(table)
-    est = parameter_values(table, theta, s, order, defined)
+    est = parameter_values(table, theta, moments.cov[0], order, defined, moments.mean[0])
     free = table["free"].to_numpy()
     se = np.where(free > 0, np.sqrt(np.clip(np.diag(vcov), 0, None))[np.maximum(free - 1, 0)]
                   if len(theta) else 0.0, 0.0)
-    is_defined = est_rows["op"].to_numpy() == ":="
     if len(defined):
-        se[is_defined] = np.sqrt(np.clip(np.diag(defined.covariance(theta, vcov)), 0, None))
-    est_rows["est"] = est
-    est_rows["se"] = se
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(se > 0, est / se, np.nan)
-    est_rows["z"] = z
-    est_rows["pvalue"] = 2 * stats.norm.sf(np.abs(z))
-    est_rows["ci_lower"] = est - _Z975 * se
-    est_rows["ci_upper"] = est + _Z975 * se
-
-    # --- variances, standardized solution, R² -------------------------------
+        se[table["op"].to_numpy() == ":="] = np.sqrt(np.clip(np.diag(
+            defined.covariance(theta, vcov)), 0, None))
+    rows = table.copy()
+    rows["est"] = est
+    rows = with_inference_columns(rows, est, se)
     latent = list(spec.roles.latent)
-    total_variance, latent_cov = variances(model, theta, latent)
-    std_lv, std_all = standardize(est_rows, total_variance, set(latent))
-    est_rows["std_lv"] = std_lv
-    est_rows["std_all"] = std_all
-    if fiml_fit is not None:  # the intercepts of the mean structure
-        est_rows = pd.concat([est_rows, fiml_fit.intercept_rows(model, order, latent,
-                                                                total_variance)],
-                             ignore_index=True)
-    residual_variance = {row.lhs: row.est for row in table_rows(est_rows)
-                         if row.op == "~~" and row.lhs == row.rhs}
-    r2 = pd.Series({name: 1.0 - residual_variance[name] / total_variance[name]
+    total_variance, latent_cov = implied_variances(functions, theta, latent)
+    rows["std_lv"], rows["std_all"] = standardize(rows, total_variance, set(latent))
+    residual = {row.lhs: row.est for row in table_rows(rows)
+                if row.op == "~~" and row.lhs == row.rhs}
+    r2 = pd.Series({name: 1.0 - residual[name] / total_variance[name]
                     for name in spec.roles.endogenous}, name="r2", dtype=float)
+    estimates = rows[list(ESTIMATE_COLUMNS)].copy()
+    estimates["label"] = estimates["label"].fillna("")
+    return estimates.reset_index(drop=True), r2, latent_cov
 
-    # --- fit indices ----------------------------------------------------------
+
+def _fit_indices(spec: ModelSpec, functions: MLFunctions, fmin: float, sigma: np.ndarray,
+                 mu: np.ndarray, robust: RobustTests | None, estimator: str,
+                 fiml: bool) -> dict[str, float]:
+    """lavaan's ``fitMeasures()`` of a single-group fit."""
     roles = spec.roles
-    npar = model.n_free
-    df = count_moments(roles) - npar
-    chisq = n * result.fun
-    p = len(order)
+    moments = functions.groups[0]
+    s = moments.cov[0]
+    n = int(moments.n[0])
+    order = list(functions.layout.structure.observed)
     x_index = [order.index(v) for v in roles.ov_x]
+    df = count_moments(roles) - spec.n_free_parameters
+    indices = complete_data_indices(s, sigma, n, fmin, df, spec.n_free_parameters, x_index,
+                                    count_moments(roles) - (len(order) - len(x_index)))
+    if robust is not None and not fiml:
+        values = functions.groups[0].patterns[0].rows
+        assert values is not None and robust.inference is not None
+        indices.update(robust_fit_indices(robust.inference, s, values, x_index,
+                                          indices["chisq"], df, indices["baseline_chisq"],
+                                          int(indices["baseline_df"]), n, estimator))
+        if estimator == "MLR":  # Yuan-Bentler's scaling factors of the h1 and h0 models
+            indices["scaling_factor_h1"] = robust.trace_h1 / count_moments(roles)
+            # lavaan divides by the free parameters before equality constraints
+            free_rows = int((spec.parameter_table["free"] > 0).sum())
+            indices["scaling_factor_h0"] = robust.trace_h0 / free_rows if free_rows else math.nan
+    if fiml:
+        indices.update(fiml_fit_indices(indices, functions, sigma, mu, x_index, robust))
+    indices.update(fi.lavaan_aliases(indices, meanstructure=fiml))
+    return indices
+
+
+def complete_data_indices(s: np.ndarray, sigma: np.ndarray, n: int, fmin: float, df: int,
+                          npar: int, x_index: list[int], baseline_df: int) -> dict[str, float]:
+    """The fit measures of a covariance-structure fit to complete data (lavaan's names)."""
+    chisq = n * fmin
+    p = s.shape[0]
     baseline_chisq = fi.independence_chisq(s, n, x_index)
-    baseline_df = count_moments(roles) - (p - len(roles.ov_x))
     loglik = fi.normal_loglik(s, sigma, n)
     unrestricted_loglik = fi.normal_loglik(s, s, n)
     if x_index:  # fixed.x: lavaan reports the likelihood conditional on the covariates
@@ -298,8 +351,8 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
         unrestricted_loglik -= marginal_x
     gfi = fi.gfi(s, sigma, x_index)
     rmsea_lower, rmsea_upper = fi.rmsea_ci(chisq, df, n)
-    indices = {
-        "npar": npar, "nobs": n, "fmin": result.fun / 2, "chisq": chisq, "df": df,
+    return {
+        "npar": npar, "nobs": n, "fmin": fmin / 2, "chisq": chisq, "df": df,
         "pvalue": fi.chisq_pvalue(chisq, df),
         "baseline_chisq": baseline_chisq, "baseline_df": baseline_df,
         "baseline_pvalue": fi.chisq_pvalue(baseline_chisq, baseline_df),
@@ -316,65 +369,29 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
         "loglik": loglik, "unrestricted_loglik": unrestricted_loglik,
         **fi.information_criteria(loglik, npar, n),
     }
-    if robust is not None:
-        indices.update(robust_fit_indices(robust, s, frame[order].to_numpy(float), x_index, chisq,
-                                          df, baseline_chisq, baseline_df, n, estimator))
-    if robust is not None and estimator == "MLR":
-        # Yuan-Bentler's scaling factors of the saturated (h1) and fitted (h0) models
-        indices["scaling_factor_h1"] = robust.trace_h1 / count_moments(roles)
-        # lavaan divides by the free parameters before equality constraints (label sharing)
-        free_rows = int((spec.parameter_table["free"] > 0).sum())
-        indices["scaling_factor_h0"] = robust.trace_h0 / free_rows if free_rows else math.nan
-    if fiml_fit is not None:
-        indices.update(fiml_fit.fit_indices(indices, s, sigma, n))
-    indices.update(fi.lavaan_aliases(indices, meanstructure=fiml_fit is not None))
-    fit_series = pd.Series(indices, dtype=object)
 
-    # --- admissibility --------------------------------------------------------
-    observed_set = set(order)
-    residual = pd.DataFrame(0.0, index=order, columns=order)
-    for row in table_rows(est_rows):
-        if row.op == "~~" and row.lhs in observed_set and row.rhs in observed_set \
-                and row.lhs not in roles.ov_x:
+
+def _admissibility(spec: ModelSpec, estimates: pd.DataFrame, latent_cov: pd.DataFrame,
+                   order: list[str], result: OptimizationResult, covariance: Covariance):
+    """Convergence, Heywood cases, non-positive-definite matrices, identification."""
+    covariates = set(spec.roles.ov_x)
+    kept = [v for v in order if v not in covariates]
+    residual = pd.DataFrame(0.0, index=kept, columns=kept)
+    for row in table_rows(estimates):
+        if row.op == "~~" and row.lhs in residual.index and row.rhs in residual.index:
             residual.at[row.lhs, row.rhs] = residual.at[row.rhs, row.lhs] = row.est
-    residual = residual.loc[[v for v in order if v not in roles.ov_x],
-                            [v for v in order if v not in roles.ov_x]]
-    problems = check_admissibility(
-        est_rows, latent_cov, residual, converged=result.converged,
-        optimizer_message=result.message, information_eigenvalues=info_eigen)
-    if emit_warnings:
-        emit(problems, stacklevel=4)
-    messages = tuple(list(survey.notes) + [p.message for p in problems])
+    return check_admissibility(
+        estimates[estimates["op"] != "~1"], latent_cov, residual, converged=result.converged,
+        optimizer_message=result.message,
+        information_eigenvalues=covariance.information_eigenvalues)
 
-    free_names = {}
+
+def _free_names(table: pd.DataFrame, n_free: int) -> list[str]:
+    names: dict[int, str] = {}
     for row in table_rows(table):
-        if row.free > 0 and row.free not in free_names:
-            free_names[row.free] = f"{row.lhs}{row.op}{row.rhs}"
-    names = [free_names[k] for k in range(1, npar + 1)]
-    estimates = est_rows[list(ESTIMATE_COLUMNS)].copy()
-    estimates["label"] = estimates["label"].fillna("")
-    return FitResult(
-        spec=spec,
-        estimates=estimates.reset_index(drop=True),
-        fit_indices=fit_series,
-        r2=r2,
-        implied_cov=pd.DataFrame(sigma, index=order, columns=order),
-        sample_cov=pd.DataFrame(s, index=order, columns=order),
-        latent_cov=latent_cov,
-        vcov=pd.DataFrame(vcov, index=names, columns=names),
-        converged=result.converged,
-        iterations=result.iterations,
-        warnings=messages,
-        estimator=estimator,
-        se_type=("standard (observed information)" if fiml_fit is not None else
-                 {"ML": "standard", "MLR": "sandwich (observed information)",
-                  "MLM": "robust.sem (expected information)"}[estimator]),
-        missing="ml" if fiml_fit is not None else "listwise",
-        data=frame,
-        n_dropped=survey.n_dropped,
-        theta=theta.copy(),
-        problems=tuple(problems),
-    )
+        if row.free > 0 and row.free not in names:
+            names[row.free] = f"{row.lhs}{row.op}{row.rhs}"
+    return [names[k] for k in range(1, n_free + 1)]
 
 
 __all__ = ["fit", "fit_survey", "FitResult"]

@@ -13,6 +13,7 @@ import pandas as pd
 from scipy import stats
 
 from .defined import DefinedParameters
+from .ml import MLFunctions
 from .semopy_engine import SemopyModel
 from .standardize import standardize
 
@@ -20,18 +21,24 @@ _Z975 = float(stats.norm.ppf(0.975))
 
 
 def parameter_values(table: pd.DataFrame, theta: np.ndarray, sample_cov: np.ndarray,
-                     order: Sequence[str], defined: DefinedParameters | None = None) -> np.ndarray:
+                     order: Sequence[str], defined: DefinedParameters | None = None,
+                     sample_mean: np.ndarray | None = None) -> np.ndarray:
     """The value of every row of the parameter table at ``theta``.
 
     Free rows take ``theta``, fixed rows their fixed value, fixed.x rows the
-    sample (co)variance, ``:=`` rows their expression.
+    sample (co)variance (``~1`` rows of covariates: the sample mean), ``:=``
+    rows their expression.
     """
     free = table["free"].to_numpy()
     est = np.where(free > 0, theta[np.maximum(free - 1, 0)] if len(theta) else 0.0,
                    table["ustart"].to_numpy())
     index_of = {name: i for i, name in enumerate(order)}
     for i in np.flatnonzero(table["exo"].to_numpy() == 1):
-        est[i] = sample_cov[index_of[table["lhs"].iat[i]], index_of[table["rhs"].iat[i]]]
+        a = index_of[table["lhs"].iat[i]]
+        if table["op"].iat[i] == "~1":
+            est[i] = sample_mean[a] if sample_mean is not None else np.nan
+        else:
+            est[i] = sample_cov[a, index_of[table["rhs"].iat[i]]]
     defined = defined if defined is not None else DefinedParameters(table)
     if len(defined):
         est[table["op"].to_numpy() == ":="] = defined.values(theta).real
@@ -46,6 +53,23 @@ def variances(model: SemopyModel, theta: np.ndarray, latent: Sequence[str]
     index = [model.latent_inner.index(v) for v in latent]
     latent_cov = pd.DataFrame(inner[np.ix_(index, index)], index=list(latent), columns=list(latent))
     total = {name: float(sigma[i, i]) for i, name in enumerate(model.observed)}
+    total.update({name: float(latent_cov.at[name, name]) for name in latent})
+    return total, latent_cov
+
+
+def implied_variances(functions: MLFunctions, theta: np.ndarray, latent: Sequence[str],
+                      group: int = 0) -> tuple[dict[str, float], pd.DataFrame]:
+    """Model-implied total variance of every variable, and the latent covariance matrix
+    (``C Psi C'`` among the latent variables), of one group."""
+    implied = functions.implied(np.atleast_2d(theta), group)
+    sigma = implied.sigma[0]
+    c = implied.c[0] if implied.c is not None else np.eye(implied.psi.shape[-1])
+    inner_cov = c @ implied.psi[0] @ c.T
+    structure = functions.layout.structure
+    index = [structure.inner.index(v) for v in latent]
+    latent_cov = pd.DataFrame(inner_cov[np.ix_(index, index)], index=list(latent),
+                              columns=list(latent))
+    total = {name: float(sigma[i, i]) for i, name in enumerate(structure.observed)}
     total.update({name: float(latent_cov.at[name, name]) for name in latent})
     return total, latent_cov
 

@@ -10,6 +10,8 @@ variable:
 - covariances ``a ~~ b``: divided by the square roots of the *residual*
   variances of ``a`` and ``b`` (lavaan's ``cov.std = TRUE``), i.e. residual
   correlations; in ``std.lv`` only latent covariances are scaled;
+- intercepts and means ``v ~1``: divided by the SD of ``v`` (``std.lv``: latent
+  variables only);
 - defined parameters ``:=``: the expression evaluated at the standardized
   values of the labelled parameters.
 
@@ -74,6 +76,9 @@ def standardize(
             elif row.op == "~~" and row.lhs == row.rhs:
                 std_lv[i] = value / sd_lv(row.lhs) ** 2
                 std_all[i] = value / total_variance[row.lhs]
+            elif row.op == "~1":
+                std_lv[i] = value / sd_lv(row.lhs)
+                std_all[i] = value / sd_all(row.lhs)
             elif row.op == "~~":
                 scale = np.sqrt(abs(residual[row.lhs]) * abs(residual[row.rhs]))
                 std_all[i] = value / scale

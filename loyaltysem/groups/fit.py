@@ -16,17 +16,25 @@ from ..data.checks import check_coverage, group_labels
 from ..data.survey import prepare_survey
 from ..estimate import fit_indices as fi
 from ..estimate.admissibility import Problem, check_admissibility, emit
+from ..estimate.assemble import with_inference_columns
 from ..estimate.defined import DefinedParameters
-from ..estimate.fiml import (
-    baseline_loglik,
-    em_saturated,
-    missing_patterns,
-    pattern_loglik,
+from ..estimate.estimation import minimize
+from ..estimate.fit import _as_spec, _roles_for_messages
+from ..estimate.full_information import marginal_loglik
+from ..estimate.inference import information_vcov
+from ..estimate.layout import build_parameter_layout
+from ..estimate.ml import MLFunctions
+from ..estimate.moments import (
+    GroupMoments,
+    complete_moments,
+    independence_loglik,
+    loglik_constant,
+    missing_moments,
+    pattern_sum,
 )
-from ..estimate.fit import _as_spec, _roles_for_messages, fit
-from ..estimate.optimizer import fisher_scoring
-from ..estimate.semopy_engine import SemopyModel
+from ..estimate.solution import implied_variances, parameter_values
 from ..estimate.standardize import standardize
+from ..estimate.structure import model_structure
 from ..exceptions import (
     ConvergenceError,
     ConvergenceWarning,
@@ -34,12 +42,10 @@ from ..exceptions import (
     SpecificationError,
 )
 from ..spec import ModelSpec
-from .engine import MultiGroupEngine
 from .layout import EQUALITY_CLASSES, build_layout
 from .results import MultiGroupResult
 from .robust import baseline_traces, multigroup_robust
 
-_Z975 = stats.norm.ppf(0.975)
 _GROUP_CODE = "__loyaltysem_group__"
 
 
@@ -191,52 +197,13 @@ def fit_groups(
     survey = prepare_survey(frame, list(spec.observed_variables), carry=[_GROUP_CODE],
                             missing=missing, na_values=na_values, roles=_roles_for_messages(spec),
                             allow_codes=allow_codes)
-    complete = survey.data
-    table = spec.parameter_table
-    models = []
-    patterns: list = []
-    h1_logliks: list[float | None] = []
-    means = []
-    arrays = []
-    for i, name in enumerate(groups):
-        rows = complete[complete[_GROUP_CODE] == i][list(spec.observed_variables)]
-        if len(rows) <= len(spec.observed_variables):
-            raise DataError(f"group {name!r} of {group!r} has {len(rows)} complete rows for "
-                            f"{len(spec.observed_variables)} observed variables; merge it with "
-                            "another group or drop it")
-        if rows.isna().to_numpy().any():  # missing='ml': pairs never observed together
-            check_coverage(rows, list(rows.columns), where=f"group {name!r} of {group!r}")
-        model = SemopyModel(table, rows.reset_index(drop=True))
-        values = rows[model.observed].to_numpy(dtype=float)
-        group_patterns = None
-        if np.isnan(values).any():  # missing='ml': this group by full-information ML
-            group_patterns = missing_patterns(values)
-            em_mean, em_cov, loglik_h1 = em_saturated(group_patterns, values.shape[1])
-            model.set_sample_cov(em_cov)
-            h1_logliks.append(loglik_h1)
-        else:
-            h1_logliks.append(None)
-        patterns.append(group_patterns)
-        eigenvalues = np.linalg.eigvalsh(model.sample_cov)
-        if eigenvalues.min() <= 1e-10 * max(eigenvalues.max(), 1.0):
-            raise DataError(f"in group {name!r} the sample covariance matrix is not positive "
-                            "definite (an item is constant or items are linearly dependent "
-                            "within the group)")
-        models.append(model)
-        arrays.append(values)
-        means.append(values.mean(axis=0) if group_patterns is None else em_mean)
-    observed = tuple(models[0].observed)
-    latent = tuple(v for v in models[0].latent_inner if v in set(roles.latent))
-    layout = build_layout(table, observed, latent, groups, group_equal, group_partial,
-                          covariates)
-    notes = []
-    if any(table["label"].fillna("").astype(bool) & (table["op"] != ":=")):
-        notes.append("labels written once apply to every group: labelled parameters are "
-                     "constrained equal across groups (as in lavaan)")
-    engine = MultiGroupEngine(models, means, layout, arrays, patterns, covariates)
-    theta0 = _start_values(spec, complete, engine, layout)
-    result = fisher_scoring(engine.discrepancy, engine.gradient_and_information, theta0,
-                            gtol=1e-9, ftol=1e-14)
+    structure = model_structure(spec.parameter_table)
+    order = list(structure.observed)
+    moments = _group_moments(survey.data, groups, group, order)
+    layout = build_layout(spec.parameter_table, tuple(order), structure.latent, groups,
+                          group_equal, group_partial, covariates)
+    functions = MLFunctions(build_parameter_layout(_core_table(layout, covariates)), moments)
+    result = minimize(functions)
     if not np.isfinite(result.fun):
         raise ConvergenceError(f"{spec.name}: no start values give positive-definite implied "
                                "covariance matrices in every group")
@@ -244,64 +211,98 @@ def fit_groups(
         f"the optimiser did not converge ({result.message}); estimates and fit statistics are "
         "not trustworthy"]
     theta = result.x
-    n_total = float(engine.n_obs.sum())
-    _, information = engine.gradient_and_information(theta)
-    fiml = any(group is not None for group in patterns)
-    if fiml:  # lavaan's default with missing = "ml": the observed information
-        information = engine.observed_information(theta)
-    try:
-        vcov = np.linalg.inv(n_total * information)
-    except np.linalg.LinAlgError:
-        vcov = np.full_like(information, np.nan)
+    x_index = [order.index(v) for v in covariates]
+    fiml = not all(m.complete for m in moments)
+    # lavaan's default with missing = "ml": the observed information
+    covariance = information_vcov(functions, theta, "observed" if fiml else "expected")
+    vcov = covariance.vcov
+    if not np.all(np.isfinite(vcov)):
         problems.append("the information matrix is singular: some parameters are not "
                         "identified; standard errors are not available")
+    indices = _fit_indices(functions, theta, x_index)
     robust = None
     if estimator == "MLR":
-        px = len(covariates)
-        df = int(engine.layout.index.shape[0] * (engine.p * (engine.p + 1) // 2 + engine.p
-                                                 - px * (px + 1) // 2 - px) - layout.n_free)
-        robust = multigroup_robust(engine, theta, df)
+        robust = multigroup_robust(functions, theta, int(indices["df"]), x_index)
         vcov = robust.vcov
-    estimates, r2 = _estimates(spec, layout, engine, theta, vcov)
-    indices = _fit_indices(engine, theta, layout, n_total, h1_logliks)
-    if robust is not None:
-        extra = _robust_indices(engine, layout, indices, robust)
+        extra = _robust_indices(functions, indices, robust, x_index)
         if fiml:  # lavaan's missing-data robust indices (Zhang & Savalei 2020): not computed
             extra = {k: v for k, v in extra.items() if not k.endswith("_robust")}
         indices.update(extra)
     indices.update(fi.lavaan_aliases(indices, meanstructure=True))
-    admissibility = _admissibility(engine, layout, theta, estimates, information)
+    estimates, r2 = _estimates(spec, layout, functions, theta, vcov)
+    admissibility = _admissibility(functions, layout, theta, estimates,
+                                   covariance.information_eigenvalues)
     for message in problems:
         if emit_warnings:
             warnings.warn(message, ConvergenceWarning, stacklevel=2)
     if emit_warnings:
         emit(admissibility, stacklevel=3)
     problems += [problem.message for problem in admissibility]
+    notes = []
+    if any(spec.parameter_table["label"].fillna("").astype(bool)
+           & (spec.parameter_table["op"] != ":=")):
+        notes.append("labels written once apply to every group: labelled parameters are "
+                     "constrained equal across groups (as in lavaan)")
     return MultiGroupResult(
         spec=spec, group=group, groups=tuple(groups), group_equal=tuple(group_equal),
         group_partial=tuple(group_partial),
         estimates=estimates, fit_indices=pd.Series(indices, dtype=object),
-        nobs=pd.Series(engine.n_obs.astype(int), index=list(groups), name="nobs"),
+        nobs=pd.Series([int(m.n[0]) for m in moments], index=list(groups), name="nobs"),
         n_dropped=int(survey.n_dropped), converged=bool(result.converged), estimator=estimator,
         warnings=tuple(problems + notes + list(survey.notes)), theta=theta, vcov=vcov,
         table=layout.table, r2=r2)
 
 
-def _robust_indices(engine: MultiGroupEngine, layout, indices: dict, robust) -> dict[str, float]:
+def _group_moments(complete: pd.DataFrame, groups: list, group: str,
+                   order: list[str]) -> list[GroupMoments]:
+    """Each group's moments (EM h1 where values are missing), with its data checks."""
+    out = []
+    for i, name in enumerate(groups):
+        rows = complete[complete[_GROUP_CODE] == i][order]
+        if len(rows) <= len(order):
+            raise DataError(f"group {name!r} of {group!r} has {len(rows)} complete rows for "
+                            f"{len(order)} observed variables; merge it with another group or "
+                            "drop it")
+        values = rows.to_numpy(dtype=float)
+        if np.isnan(values).any():  # missing='ml': pairs never observed together
+            check_coverage(rows, list(rows.columns), where=f"group {name!r} of {group!r}")
+            moments = missing_moments(values)
+        else:
+            moments = complete_moments(values)
+        eigenvalues = np.linalg.eigvalsh(moments.cov[0])
+        if eigenvalues.min() <= 1e-10 * max(eigenvalues.max(), 1.0):
+            raise DataError(f"in group {name!r} the sample covariance matrix is not positive "
+                            "definite (an item is constant or items are linearly dependent "
+                            "within the group)")
+        out.append(moments)
+    return out
+
+
+def _core_table(layout, covariates: list[str]) -> pd.DataFrame:
+    """The multi-group table as the core reads it: groups numbered, covariates' means
+    marked as data (fixed.x)."""
+    table = layout.table.copy()
+    table["group"] = table["group"].map({g: i for i, g in enumerate(layout.groups)})
+    table.loc[(table["op"] == "~1") & table["lhs"].isin(covariates), "exo"] = 1
+    return table
+
+
+def _robust_indices(functions: MLFunctions, indices: dict, robust,
+                    x_index: list[int]) -> dict[str, float]:
     """Scaled and robust statistics of a multi-group MLR fit (lavaan's names)."""
     chisq, df = indices["chisq"], indices["df"]
     baseline_chisq, baseline_df = indices["baseline_chisq"], indices["baseline_df"]
-    n, n_groups = int(indices["nobs"]), len(layout.groups)
+    n, n_groups = int(indices["nobs"]), len(functions.groups)
     c = robust.scaling_factor
-    c_b = (robust.trace_h1 - float(baseline_traces(engine).sum())) / baseline_df
+    c_b = (robust.trace_h1 - float(baseline_traces(functions, x_index).sum())) / baseline_df
     chisq_scaled = chisq / c if df > 0 else chisq
     baseline_scaled = baseline_chisq / c_b
     root_g = math.sqrt(n_groups)
     scaled_ci = fi.rmsea_ci(chisq, df * c, n) if df > 0 else (0.0, 0.0)
     robust_ci = fi.rmsea_ci(chisq_scaled, df, n) if df > 0 else (0.0, 0.0)
-    px = len(engine.covariates)
-    moments = n_groups * (engine.p * (engine.p + 1) // 2 + engine.p - px * (px + 1) // 2 - px)
-    free_rows = int((layout.table["free"] > 0).sum())
+    p, px = functions.layout.p, len(x_index)
+    moments = n_groups * (p * (p + 1) // 2 + p - px * (px + 1) // 2 - px)
+    free_rows = int((functions.layout.table["free"] > 0).sum())
     out = {
         "chisq_scaled": chisq_scaled, "df_scaled": df,
         "pvalue_scaled": fi.chisq_pvalue(chisq_scaled, df), "scaling_factor": c,
@@ -335,22 +336,16 @@ def _robust_indices(engine: MultiGroupEngine, layout, indices: dict, robust) -> 
     return out
 
 
-def _admissibility(engine: MultiGroupEngine, layout, theta, estimates,
-                   information) -> list[Problem]:
+def _admissibility(functions: MLFunctions, layout, theta, estimates,
+                   eigenvalues: np.ndarray) -> list[Problem]:
     """Each group's Heywood cases and non-positive-definite matrices (messages prefixed
     with the group), and the identification check of the whole information matrix."""
     problems: list[Problem] = []
-    eigenvalues = np.linalg.eigvalsh(information) if np.all(np.isfinite(information)) \
-        else np.zeros(0)
+    observed = list(functions.layout.structure.observed)
     for g, name in enumerate(layout.groups):
-        model = engine.models[g]
-        cov_theta = engine.local(theta, g)[:engine.q]
-        inner = model.inner_covariance(cov_theta)
-        index = [model.latent_inner.index(v) for v in layout.latent]
-        latent_cov = pd.DataFrame(inner[np.ix_(index, index)], index=list(layout.latent),
-                                  columns=list(layout.latent))
-        beta, lam, psi, th = model.matrices(cov_theta)
-        residual = pd.DataFrame(th, index=model.observed, columns=model.observed)
+        _, latent_cov = implied_variances(functions, theta, layout.latent, g)
+        th = functions.layout.matrices(np.atleast_2d(theta), g)[3][0]
+        residual = pd.DataFrame(th, index=observed, columns=observed)
         block = estimates[(estimates["group"] == name) & (estimates["op"] != "~1")]
         found = check_admissibility(block, latent_cov, residual, converged=True,
                                     optimizer_message="",
@@ -360,64 +355,26 @@ def _admissibility(engine: MultiGroupEngine, layout, theta, estimates,
     return problems
 
 
-def _start_values(spec, complete, engine: MultiGroupEngine, layout) -> np.ndarray:
-    """The pooled single-group estimates for the covariance structure, group means for
-    intercepts, 0 for latent means; averaged where groups share a parameter."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            pooled = fit(spec, complete[list(spec.observed_variables)], emit_warnings=False,
-                         allow_codes=True).theta  # the groups' data are checked already
-        except Exception:  # noqa: BLE001 - fall back to semopy's start values
-            pooled = engine.models[0].start
-    total = np.zeros(layout.n_free)
-    count = np.zeros(layout.n_free)
-    for g in range(len(layout.groups)):
-        local = np.concatenate([pooled, engine.means[g], np.zeros(engine.m)])
-        index = layout.index[g]
-        free = index >= 0
-        np.add.at(total, index[free], local[free])
-        np.add.at(count, index[free], 1.0)
-    return total / np.maximum(count, 1.0)
-
-
-def _estimates(spec, layout, engine: MultiGroupEngine, theta, vcov) -> pd.DataFrame:
+def _estimates(spec, layout, functions: MLFunctions, theta, vcov
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Estimates of every group (and the ``:=`` rows), R² per group."""
     table = layout.table
-    free = table["free"].to_numpy()
     se_all = np.sqrt(np.clip(np.diag(vcov), 0, None))
     rows = []
     r2_rows: list[dict[str, float]] = []
     endogenous = list(spec.roles.endogenous)
     latent = set(layout.latent)
+    observed = list(functions.layout.structure.observed)
     for g, name in enumerate(layout.groups):
         block = table[table["group"] == name].reset_index(drop=True)
-        local = engine.local(theta, g)
-        model = engine.models[g]
-        q = engine.q
-        cov_theta = local[:q]
-        block_free = block["free"].to_numpy()
-        est = np.where(block_free > 0, theta[np.maximum(block_free - 1, 0)],
-                       block["ustart"].to_numpy(dtype=float))
-        observed = list(model.observed)
-        for i in np.flatnonzero(block["exo"].to_numpy() == 1):  # fixed.x: sample moments
-            a, b = observed.index(block["lhs"].iat[i]), observed.index(block["rhs"].iat[i])
-            est[i] = model.sample_cov[a, b]
-        for name_x, mean_x in zip(engine.covariates, engine.means[g][
-                [observed.index(v) for v in engine.covariates]]):
-            est[((block["op"] == "~1") & (block["lhs"] == name_x)).to_numpy()] = mean_x
-        block["est"] = est
-        sigma = model.implied(cov_theta)
-        inner = model.inner_covariance(cov_theta)
-        total = {v: float(sigma[i, i]) for i, v in enumerate(model.observed)}
-        total.update({v: float(inner[i, i]) for i, v in enumerate(model.latent_inner)
-                      if v in latent})
-        structure = block[block["op"] != "~1"]
-        _, std_all = standardize(structure[["lhs", "op", "rhs", "label", "est"]], total, latent)
-        std = pd.Series(np.nan, index=block.index)
-        std[structure.index] = std_all
-        means_rows = block[block["op"] == "~1"]
-        std[means_rows.index] = means_rows["est"] / np.sqrt(means_rows["lhs"].map(total))
-        block["std_all"] = std.to_numpy()
+        moments = functions.groups[g]
+        exo = block["exo"].to_numpy().copy()
+        exo[(block["op"] == "~1").to_numpy() & block["lhs"].isin(spec.roles.ov_x).to_numpy()] = 1
+        block["est"] = parameter_values(block.assign(exo=exo), theta, moments.cov[0], observed,
+                                        None, moments.mean[0])
+        total, _ = implied_variances(functions, theta, layout.latent, g)
+        _, std_all = standardize(block[["lhs", "op", "rhs", "label", "est"]], total, latent)
+        block["std_all"] = std_all
         residual = {r.lhs: r.est for r in block.itertuples(index=False)
                     if r.op == "~~" and r.lhs == r.rhs}
         r2_rows.append({v: 1.0 - residual[v] / total[v] for v in endogenous
@@ -433,107 +390,67 @@ def _estimates(spec, layout, engine: MultiGroupEngine, theta, vcov) -> pd.DataFr
             labelled[["lhs", "op", "rhs", "label", "free", "ustart"]],
             defined_rows[["lhs", "op", "rhs", "label", "free", "ustart"]]], ignore_index=True)
         defined = DefinedParameters(defined_table)
-        values = defined.values(theta).real
-        cov = defined.covariance(theta, vcov)
         extra = pd.DataFrame({"group": "", "lhs": defined.names, "op": ":=",
                               "rhs": defined_rows["rhs"].tolist(), "label": defined.names,
-                              "free": 0, "ustart": np.nan, "est": values, "std_all": np.nan})
+                              "free": 0, "ustart": np.nan, "est": defined.values(theta).real,
+                              "std_all": np.nan})
         out = pd.concat([out, extra], ignore_index=True)
+        cov = defined.covariance(theta, vcov)
         se = np.concatenate([se, np.sqrt(np.clip(np.diag(cov), 0, None))])
-    out["se"] = se
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(se > 0, out["est"] / se, np.nan)
-    out["z"] = z
-    out["pvalue"] = 2 * stats.norm.sf(np.abs(z))
-    out["ci_lower"] = out["est"] - _Z975 * se
-    out["ci_upper"] = out["est"] + _Z975 * se
+    out = with_inference_columns(out, out["est"].to_numpy(dtype=float), se)
     r2 = pd.DataFrame(r2_rows, index=list(layout.groups)).T
     return out[["group", "lhs", "op", "rhs", "label", "free", "est", "se", "z", "pvalue",
                 "ci_lower", "ci_upper", "std_all"]], r2
 
 
-def _fit_indices(engine: MultiGroupEngine, theta, layout, n_total: float,
-                 h1_logliks: list[float | None]) -> dict[str, float]:
-    n_groups, p = len(layout.groups), engine.p
-    f_groups = engine.group_discrepancies(theta)
-    x_index = [list(layout.observed).index(v) for v in engine.covariates]
+def _fit_indices(functions: MLFunctions, theta, x_index: list[int]) -> dict[str, float]:
+    """lavaan's multi-group ``fitMeasures()``: chi-square ``sum_g N_g F_g``, the baseline
+    with free means and variances in every group, RMSEA times sqrt(G), SRMR weighted by
+    ``N_g / N``; log-likelihoods conditional on fixed.x covariates."""
+    n_groups, p = len(functions.groups), functions.layout.p
     px = len(x_index)
     # fixed.x: the covariates' moments are not data (lavaan's ndat)
-    moments = n_groups * (p * (p + 1) // 2 + p - px * (px + 1) // 2 - px)
-    npar = layout.n_free
-    df = moments - npar
-    chisq = baseline_chisq = 0.0
-    mus = engine.implied_means(theta)
-    for g, model in enumerate(engine.models):
-        group_patterns = engine.patterns[g]
-        loglik_h1 = h1_logliks[g]
-        if group_patterns is not None and loglik_h1 is not None:  # full-information ML
-            sigma = model.implied(engine.local(theta, g)[:engine.q])
-            chisq += 2.0 * (loglik_h1 - pattern_loglik(group_patterns, mus[g], sigma))
-            if x_index:  # the baseline keeps the (complete) covariates' joint moments
-                rows = engine.data[g] if engine.data is not None else np.zeros((0, p))
-                others = [j for j in range(p) if j not in x_index]
-                baseline = baseline_loglik(missing_patterns(rows[:, others]), len(others)) \
-                    + _marginal_loglik(rows[:, x_index])
-            else:
-                baseline = baseline_loglik(group_patterns, p)
-            baseline_chisq += 2.0 * (loglik_h1 - baseline)
-        else:
-            chisq += model.n_obs * float(f_groups[g])
-            baseline_chisq += fi.independence_chisq(model.sample_cov, int(model.n_obs), x_index)
-    baseline_df = moments - n_groups * 2 * (p - px)  # free means and variances of the rest
-    root_g = math.sqrt(n_groups)
-    lower, upper = fi.rmsea_ci(chisq, df, int(n_total)) if df > 0 else (0.0, 0.0)
-    loglik = unrestricted = 0.0
+    moments_count = n_groups * (p * (p + 1) // 2 + p - px * (px + 1) // 2 - px)
+    npar = functions.n_free
+    df = moments_count - npar
+    n_total = float(functions.n_total[0])
+    f_groups = functions.group_discrepancies(theta)
+    others = [j for j in range(p) if j not in x_index]
+    chisq = baseline_chisq = loglik = unrestricted = 0.0
     srmr_groups = []
-    for g, model in enumerate(engine.models):
-        cov_theta = engine.local(theta, g)[:engine.q]
-        sigma = model.implied(cov_theta)
-        s = model.sample_cov  # with missing data: the EM estimate
-        d = engine.means[g] - mus[g]
-        n_g = model.n_obs
-        group_patterns, loglik_h1 = engine.patterns[g], h1_logliks[g]
-        if group_patterns is not None and loglik_h1 is not None:
-            # with covariates: conditional on them, as lavaan
-            marginal = (_marginal_loglik(engine.data[g][:, x_index])
-                        if x_index and engine.data is not None else 0.0)
-            loglik += pattern_loglik(group_patterns, mus[g], sigma) - marginal
-            unrestricted += loglik_h1 - marginal
-        else:
-            loglik += fi.normal_loglik(s, sigma, n_g) \
-                - 0.5 * n_g * float(d @ np.linalg.solve(sigma, d))
-            unrestricted += fi.normal_loglik(s, s, n_g)
-            if x_index:  # fixed.x: the likelihood conditional on the covariates (lavaan)
-                s_xx = s[np.ix_(x_index, x_index)]
-                marginal = fi.normal_loglik(s_xx, s_xx, n_g)
-                loglik -= marginal
-                unrestricted -= marginal
-        srmr_groups.append(fi.srmr_with_means(s, sigma, d))
-    weights = engine.weights
-    indices = {
-        "npar": npar, "nobs": int(n_total), "ngroups": n_groups,
+    for g, (moments, (sigma, mu)) in enumerate(zip(functions.groups,
+                                                    functions.implied_moments(theta))):
+        n_g = float(moments.n[0])
+        cases = moments.cases()
+        marginal = marginal_loglik(cases[:, x_index]) if x_index else 0.0
+        constant = loglik_constant(moments.patterns)
+        loglik_h1 = -0.5 * (n_g * float(moments.h1[0]) + constant)
+        chisq += n_g * float(f_groups[g])
+        baseline = independence_loglik(cases[:, others]) + marginal
+        baseline_chisq += 2.0 * (loglik_h1 - baseline)
+        loglik += -0.5 * (pattern_sum(moments.patterns, mu, sigma) + constant) - marginal
+        unrestricted += loglik_h1 - marginal
+        srmr_groups.append(fi.srmr_with_means(moments.cov[0], sigma, moments.mean[0] - mu))
+    baseline_df = moments_count - n_groups * 2 * (p - px)  # free means and variances
+    root_g = math.sqrt(n_groups)
+    n = int(n_total)
+    lower, upper = fi.rmsea_ci(chisq, df, n) if df > 0 else (0.0, 0.0)
+    return {
+        "npar": npar, "nobs": n, "ngroups": n_groups,
         "fmin": chisq / (2.0 * n_total), "chisq": chisq, "df": df,
         "pvalue": fi.chisq_pvalue(chisq, df),
         "baseline_chisq": baseline_chisq, "baseline_df": baseline_df,
         "baseline_pvalue": fi.chisq_pvalue(baseline_chisq, baseline_df),
         **fi.incremental_indices(chisq, df, baseline_chisq, baseline_df),
-        "rmsea": fi.rmsea(chisq, df, int(n_total)) * root_g,
+        "rmsea": fi.rmsea(chisq, df, n) * root_g,
         "rmsea_ci_lower": lower * root_g, "rmsea_ci_upper": upper * root_g,
         "rmsea_pvalue": _rmsea_test(chisq, df, n_total, n_groups, 0.05, close=True),
         "rmsea_notclose_pvalue": _rmsea_test(chisq, df, n_total, n_groups, 0.08, close=False),
-        "srmr": float(weights @ np.array(srmr_groups)),
+        "srmr": float(functions.weights[:, 0] @ np.array(srmr_groups)),
         "loglik": loglik, "unrestricted_loglik": unrestricted,
-        **fi.information_criteria(loglik, npar, int(n_total)),
-        "ecvi": fi.ecvi(chisq, npar, int(n_total)), "mfi": fi.mfi(chisq, df, int(n_total)),
+        **fi.information_criteria(loglik, npar, n),
+        "ecvi": fi.ecvi(chisq, npar, n), "mfi": fi.mfi(chisq, df, n),
     }
-    return indices
-
-
-def _marginal_loglik(values: np.ndarray) -> float:
-    """Normal log-likelihood of complete columns at their sample moments (fixed.x)."""
-    centred = values - values.mean(axis=0)
-    moments = centred.T @ centred / values.shape[0]
-    return fi.normal_loglik(moments, moments, values.shape[0])
 
 
 def _rmsea_test(chisq: float, df: float, n_obs: float, divisor: float, rmsea0: float, *,

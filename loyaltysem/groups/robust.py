@@ -29,77 +29,59 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from ..estimate.fiml import FimlObjective, SaturatedStructure, baseline_trace
+from ..estimate.fiml import baseline_trace, missing_patterns, saturated_trace_missing
+from ..estimate.inference import sandwich_vcov
+from ..estimate.ml import MLFunctions
 from ..estimate.robust import RobustInference, saturated_trace
-from .engine import MultiGroupEngine
 
 
-def saturated_traces(engine: MultiGroupEngine) -> np.ndarray:
+def saturated_traces(functions: MLFunctions, x_index: list[int]) -> np.ndarray:
     """``tr(B1_g A1_g^-1)`` of each group's saturated mean-and-covariance model.
 
-    Complete data: ``p + tr(B1 A1^-1)`` of the covariances at the sample moments.
+    Complete data: ``p + tr(B1 A1^-1)`` of the covariances at the sample moments
+    (fixed.x covariates: their means are not parameters, their moments masked).
     Missing data: the observed and first-order informations of the saturated
-    full-information model at the EM estimates (as :func:`~loyaltysem.estimate.fiml.robust_fiml`).
+    full-information model at the EM estimates.
     """
-    assert engine.data is not None
     out = []
-    for g, (model, rows) in enumerate(zip(engine.models, engine.data)):
-        group_patterns = engine.patterns[g]
-        if group_patterns is None:
+    for moments in functions.groups:
+        rows = moments.cases()
+        if moments.complete:
             centered = rows - rows.mean(axis=0)
-            x_index = [list(engine.layout.observed).index(v) for v in engine.covariates]
-            # means of fixed.x covariates are not parameters; their moments are masked
             out.append(rows.shape[1] - len(x_index)
-                       + saturated_trace(centered, model.sample_cov, x_index))
-            continue
-        saturated = SaturatedStructure(rows.shape[1])
-        h1 = FimlObjective(saturated, group_patterns)
-        x1 = np.concatenate([saturated.theta(model.sample_cov), engine.means[g]])
-        scores = h1.casewise_scores(x1)
-        b1 = scores.T @ scores / h1.n_obs
-        out.append(float(np.sum(b1 * np.linalg.inv(h1.observed_information(x1)).T)))
+                       + saturated_trace(centered, moments.cov[0], x_index))
+        else:
+            out.append(saturated_trace_missing(rows, moments.mean[0], moments.cov[0]))
     return np.array(out)
 
 
-def baseline_traces(engine: MultiGroupEngine) -> np.ndarray:
-    """``tr(B0 E^-1)`` of each group's independence model (free means and variances)."""
-    assert engine.data is not None
+def baseline_traces(functions: MLFunctions, x_index: list[int]) -> np.ndarray:
+    """``tr(B0 E^-1)`` of each group's independence model (free means and variances):
+    with complete data ``sum_j [1 + (m4_j / s_jj^2 - 1) / 2]`` (m4: fourth central
+    moment) over the non-covariates."""
     out = []
-    for g, rows in enumerate(engine.data):
-        group_patterns = engine.patterns[g]
-        if group_patterns is not None:
-            out.append(baseline_trace(group_patterns, rows.shape[1]))
+    for moments in functions.groups:
+        rows = moments.cases()
+        if not moments.complete:
+            out.append(baseline_trace(missing_patterns(rows), rows.shape[1]))
             continue
         centered = rows - rows.mean(axis=0)
         variance = np.mean(centered**2, axis=0)
         kurtosis = np.mean(centered**4, axis=0) / variance**2
-        free = [j for j, v in enumerate(engine.layout.observed) if v not in engine.covariates]
+        free = [j for j in range(rows.shape[1]) if j not in x_index]
         out.append(float(np.sum(1.0 + 0.5 * (kurtosis[free] - 1.0))))
     return np.array(out)
 
 
-def multigroup_robust(engine: MultiGroupEngine, theta: np.ndarray, df: int,
-                      trace_h1: float | None = None) -> RobustInference:
+def multigroup_robust(functions: MLFunctions, theta: np.ndarray, df: int,
+                      x_index: list[int]) -> RobustInference:
     """Sandwich covariance and Yuan–Bentler scaling of a fitted multi-group model."""
-    from ..exceptions import ConvergenceError
-
-    n_total = float(engine.n_obs.sum())
-    observed = engine.observed_information(theta)
-    try:
-        observed_inv = np.linalg.inv(observed)
-    except np.linalg.LinAlgError as error:
-        raise ConvergenceError("the observed information matrix is singular: robust (MLR) "
-                               "standard errors cannot be computed for this solution") from error
-    scores = engine.casewise_scores(theta)
-    b0 = scores.T @ scores / n_total
-    vcov = observed_inv @ b0 @ observed_inv / n_total
-    if trace_h1 is None:
-        trace_h1 = float(saturated_traces(engine).sum())
-    trace_h0 = float(np.sum(b0 * observed_inv.T))
-    scaling = (trace_h1 - trace_h0) / df if df > 0 else float("nan")
+    covariance = sandwich_vcov(functions, theta)
+    trace_h1 = float(saturated_traces(functions, x_index).sum())
+    scaling = (trace_h1 - covariance.trace_h0) / df if df > 0 else float("nan")
     if scaling < 0:
         scaling = float("nan")
-    return RobustInference(vcov, float(scaling), trace_h1, trace_h0)
+    return RobustInference(covariance.vcov, float(scaling), trace_h1, covariance.trace_h0)
 
 
 def scaled_difference(chisq0: float, df0: float, c0: float, chisq1: float, df1: float,

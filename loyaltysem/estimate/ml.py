@@ -1,0 +1,378 @@
+"""The normal-theory ML family: discrepancy, gradient, informations and casewise scores.
+
+One implementation for every ML fit — one or many groups, complete or
+missing data (full-information ML), one sample or a stack of them:
+
+    F(theta) = sum_g (N_g / N) F_g(theta)
+
+with ``F_g`` the discrepancy of :mod:`.moments` (``chisq = N F``; lavaan's
+``fmin`` is ``F / 2``).
+
+**Gradient.** ``F_g`` depends on theta only through each group's ``Sigma``
+and ``mu``. Per group, ``G = dF/dSigma`` and ``g_mu = dF/dmu`` are sums over
+the missing-data patterns of ``W_k - W_k (S_k + d_k d_k') W_k`` and
+``-2 W_k d_k`` (``W_k = Sigma_k^-1``, ``d_k = m_k - mu_k``, embedded in the
+pattern's rows and columns), and the chain rule through
+``Sigma = M Psi M' + Theta``, ``mu = nu + M alpha``, ``M = Lambda C``,
+``C = (I - B)^-1`` gives in closed form (Magnus & Neudecker 1999, ch. 8)
+
+    dF/dTheta = G,  dF/dPsi = M' G M,  X = dF/dM = 2 G M Psi + g_mu alpha',
+    dF/dLambda = X C',  dF/dB = M' X C',  dF/dnu = g_mu,  dF/dalpha = M' g_mu,
+
+gathered over the entries each parameter fills — no ``dSigma/dtheta``
+needed, and every step is one numpy call for the whole stack.
+
+**Information.** The expected (Fisher) information per case,
+``sum_g (N_g/N) sum_k (n_k/N_g) [1/2 tr(W_k dSigma_a W_k dSigma_b)
++ dmu_a' W_k dmu_b]`` (the expected Hessian of ``F`` is twice it), from the
+Jacobians ``dSigma/dtheta`` and ``dmu/dtheta``; the observed information
+(lavaan's ``observed.information = "hessian"``, the Hessian of ``F / 2``)
+by central differences of the analytic gradient, evaluated for all ``2n``
+shifted parameter vectors as one stack.
+
+**Casewise scores** (for sandwich estimators): case i of pattern k, with
+``u = W_k (x_i - mu_k)``, has ``dl_i/dtheta = 1/2 [u' dSigma u - tr(W_k dSigma)]
++ u' dmu``.
+
+References
+----------
+Magnus, J. R., & Neudecker, H. (1999). Matrix differential calculus with
+applications in statistics and econometrics (rev. ed.). Wiley.
+Jöreskog, K. G. (1973). A general method for estimating a linear structural
+equation system. In Goldberger & Duncan (Eds.), Structural equation models in
+the social sciences (pp. 85-112). Seminar Press.
+Lee, S.-Y., & Jennrich, R. I. (1979). A study of algorithms for covariance
+structure analysis with specific comparisons using factor analysis.
+Psychometrika, 44(1), 99-113.
+Arbuckle, J. L. (1996). Full information estimation in the presence of
+incomplete data. In Marcoulides & Schumacker (Eds.), Advanced structural
+equation modeling (pp. 243-277). Erlbaum.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .layout import ALPHA, NU, ParameterLayout
+from .moments import GroupMoments
+from .structure import BETA, LAMBDA, PSI, THETA
+
+
+@dataclass(frozen=True, eq=False)
+class Implied:
+    """A group's model matrices and moments for a stack of parameter vectors."""
+
+    c: np.ndarray | None  # (I - B)^-1, None without regressions among inner variables
+    m: np.ndarray  # Lambda C
+    psi: np.ndarray
+    alpha: np.ndarray
+    sigma: np.ndarray
+    mu: np.ndarray
+
+
+def _cholesky(sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cholesky factors of a stack and a mask of the positive-definite ones (others: I)."""
+    try:
+        chol = np.linalg.cholesky(sigma)
+        ok = np.ones(len(sigma), dtype=bool)
+    except np.linalg.LinAlgError:
+        chol = np.repeat(np.eye(sigma.shape[-1])[None], len(sigma), axis=0)
+        ok = np.zeros(len(sigma), dtype=bool)
+        for b, matrix in enumerate(sigma):
+            try:
+                chol[b] = np.linalg.cholesky(matrix)
+                ok[b] = True
+            except np.linalg.LinAlgError:
+                pass
+    bad = ~np.isfinite(chol).all(axis=(1, 2))
+    if bad.any():
+        chol[bad] = np.eye(sigma.shape[-1])
+        ok &= ~bad
+    return chol, ok
+
+
+def _take(array: np.ndarray, index: np.ndarray | None) -> np.ndarray:
+    """Rows ``index`` of a stacked data array (a single sample is shared by all)."""
+    if index is None or array.shape[0] == 1:
+        return array
+    return array[index]
+
+
+class MLFunctions:
+    """``F``, its gradient, the informations and the scores of a layout on data.
+
+    Parameters
+    ----------
+    layout : ParameterLayout
+    groups : sequence of GroupMoments
+        One per group of the layout, each a single sample or a stack of the
+        same size ``S``.
+    """
+
+    def __init__(self, layout: ParameterLayout, groups: Sequence[GroupMoments]):
+        if len(groups) != layout.n_groups:
+            raise ValueError(f"the layout has {layout.n_groups} groups; got data of {len(groups)}")
+        self.layout = layout
+        self.groups = list(groups)
+        self.n_free = layout.n_free
+        counts = np.array([np.broadcast_to(g.n, (max(x.size for x in groups),))
+                           for g in groups])  # (G, S)
+        self.n_total = counts.sum(axis=0)
+        self.weights = counts / self.n_total  # (G, S)
+        self._scatter = [self._scatter_matrices(g) for g in range(layout.n_groups)]
+
+    @property
+    def size(self) -> int:
+        """Samples in the data stack."""
+        return int(self.n_total.shape[0])
+
+    def _scatter_matrices(self, g: int) -> list[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+        out = []
+        for number, (rows, cols, ks) in enumerate(self.layout.group_fill[g]):
+            if ks.size:
+                weights = np.zeros((ks.size, self.n_free))
+                weights[np.arange(ks.size), ks] = 1.0
+                out.append((number, rows, cols, weights))
+        return out
+
+    # ------------------------------------------------------------ moments
+    def implied(self, theta: np.ndarray, g: int, index: np.ndarray | None = None) -> Implied:
+        """Group ``g``'s matrices, ``Sigma`` and ``mu`` for every row of ``theta``."""
+        group = self.groups[g]
+        beta, lam, psi, th, nu, alpha = self.layout.matrices(
+            theta, g, _take(group.cov, index), _take(group.mean, index))
+        if self.layout.has_beta(g):
+            c = np.linalg.inv(np.eye(beta.shape[-1]) - beta)
+            m = np.matmul(lam, c)
+        else:
+            c, m = None, lam
+        sigma = np.matmul(np.matmul(m, psi), m.transpose(0, 2, 1)) + th
+        mu = nu + np.matmul(m, alpha[:, :, None])[:, :, 0]
+        return Implied(c, m, psi, alpha, sigma, mu)
+
+    def implied_moments(self, theta: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``(Sigma_g, mu_g)`` of every group at one parameter vector."""
+        out = []
+        for g in range(self.layout.n_groups):
+            implied = self.implied(np.atleast_2d(theta), g)
+            out.append((implied.sigma[0], implied.mu[0]))
+        return out
+
+    # ------------------------------------------------- discrepancy, gradient
+    def evaluate(self, theta: np.ndarray, gradient: bool = True,
+                 index: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """``F`` and (optionally) its gradient for every row of ``theta``.
+
+        Parameters
+        ----------
+        theta : ndarray, shape (S, n) or (n,)
+        gradient : bool
+        index : ndarray of int, optional
+            The samples of the data stack that the rows of ``theta`` belong to
+            (default: all, in order, or the one sample for every row).
+
+        Returns
+        -------
+        f : ndarray, shape (S,)
+            ``inf`` where an implied covariance is not positive definite.
+        g : ndarray, shape (S, n), or None
+            ``nan`` rows where ``f`` is not finite.
+        """
+        theta = np.atleast_2d(np.asarray(theta, dtype=float))
+        size = theta.shape[0]
+        f = np.zeros(size)
+        g = np.zeros((size, self.n_free)) if gradient else None
+        ok = np.ones(size, dtype=bool)
+        for number, group in enumerate(self.groups):
+            implied = self.implied(theta, number, index)
+            value, d_sigma, d_mu, good = self._group_terms(implied, group, index, gradient)
+            ok &= good
+            weight = _take(self.weights[number], index)
+            f += weight * (value / _take(group.n, index) - _take(group.h1, index))
+            if g is not None:
+                g += weight[:, None] * self._chain_rule(number, implied, d_sigma, d_mu)
+        f[~ok] = np.inf
+        if g is not None:
+            g[~ok] = np.nan
+        return f, g
+
+    def group_discrepancies(self, theta: np.ndarray) -> np.ndarray:
+        """``F_g`` of every group at one ``theta`` (``N_g F_g`` is the group's share of
+        the likelihood-ratio statistic)."""
+        theta = np.atleast_2d(np.asarray(theta, dtype=float))[:1]
+        out = np.empty(len(self.groups))
+        for number, group in enumerate(self.groups):
+            value, _, _, ok = self._group_terms(self.implied(theta, number), group, None, False)
+            out[number] = value[0] / group.n[0] - group.h1[0] if ok[0] else np.inf
+        return out
+
+    def _group_terms(self, implied: Implied, group: GroupMoments, index, gradient: bool):
+        """The pattern sums of one group: value, ``dF/dSigma``, ``dF/dmu`` (per case)."""
+        sigma, mu = implied.sigma, implied.mu
+        size, p = sigma.shape[0], sigma.shape[-1]
+        value = np.zeros(size)
+        ok = np.ones(size, dtype=bool)
+        d_sigma = np.zeros((size, p, p)) if gradient else None
+        d_mu = np.zeros((size, p)) if gradient else None
+        means = self.layout.meanstructure
+        for pattern in group.patterns:
+            o = pattern.observed
+            full = o.size == p
+            block = sigma if full else sigma[:, o[:, None], o[None, :]]
+            chol, good = _cholesky(block)
+            ok &= good
+            inv_chol = np.linalg.inv(chol)
+            w = np.matmul(inv_chol.transpose(0, 2, 1), inv_chol)
+            n_k = _take(pattern.n, index)
+            cov = _take(pattern.cov, index)
+            logdet = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+            term = logdet + (w * cov).sum(axis=(1, 2))
+            if means:
+                d = _take(pattern.mean, index) - (mu if full else mu[:, o])
+                wd = np.matmul(w, d[:, :, None])[:, :, 0]
+                term = term + (d * wd).sum(axis=1)
+                cov = cov + d[:, :, None] * d[:, None, :]
+            value += n_k * term
+            if d_sigma is not None and d_mu is not None:
+                a = n_k[:, None, None] * (w - np.matmul(np.matmul(w, cov), w))
+                if full:
+                    d_sigma += a
+                else:
+                    d_sigma[:, o[:, None], o[None, :]] += a
+                if means:
+                    d_mu[:, o] += -2.0 * n_k[:, None] * wd
+        if d_sigma is not None and d_mu is not None:
+            n_g = _take(group.n, index)
+            d_sigma /= n_g[:, None, None]
+            d_mu /= n_g[:, None]
+        return value, d_sigma, d_mu, ok
+
+    def _chain_rule(self, g: int, implied: Implied, d_sigma: np.ndarray,
+                    d_mu: np.ndarray) -> np.ndarray:
+        """``dF_g/dtheta`` from ``dF_g/dSigma`` and ``dF_g/dmu`` (module notes)."""
+        m, psi, c = implied.m, implied.psi, implied.c
+        mt = m.transpose(0, 2, 1)
+        x = 2.0 * np.matmul(np.matmul(d_sigma, m), psi)
+        if self.layout.meanstructure:
+            x = x + d_mu[:, :, None] * implied.alpha[:, None, :]
+        derivative = {THETA: d_sigma, PSI: np.matmul(np.matmul(mt, d_sigma), m), NU: d_mu,
+                      ALPHA: np.matmul(mt, d_mu[:, :, None])[:, :, 0]}
+        if c is None:
+            derivative[LAMBDA] = x
+        else:
+            ct = c.transpose(0, 2, 1)
+            derivative[LAMBDA] = np.matmul(x, ct)
+            derivative[BETA] = np.matmul(np.matmul(mt, x), ct)
+        total = np.zeros((m.shape[0], self.n_free))
+        for number, rows, cols, weights in self._scatter[g]:
+            values = derivative[number][:, rows] if number >= NU \
+                else derivative[number][:, rows, cols]
+            total += values @ weights
+        return total
+
+    # ------------------------------------------------------- informations
+    def jacobian(self, theta: np.ndarray, g: int) -> tuple[Implied, np.ndarray, np.ndarray]:
+        """Group ``g`` at one ``theta``: its moments, ``dSigma/dtheta`` (n, p, p) and
+        ``dmu/dtheta`` (n, p)."""
+        implied = self.implied(np.atleast_2d(theta), g)
+        m = implied.m[0]
+        c = implied.c[0] if implied.c is not None else np.eye(m.shape[1])
+        d = c @ implied.psi[0] @ m.T  # (m, p)
+        c_alpha = c @ implied.alpha[0]
+        p, n = m.shape[0], self.n_free
+        d_sigma = np.zeros((n, p, p))
+        d_mu = np.zeros((n, p))
+        fills = self.layout.group_fill[g]
+        rows, cols, ks = fills[THETA]
+        np.add.at(d_sigma, (ks, rows, cols), 1.0)
+        rows, cols, ks = fills[PSI]
+        np.add.at(d_sigma, ks, m[:, rows].T[:, :, None] * m[:, cols].T[:, None, :])
+        for number in (LAMBDA, BETA):
+            rows, cols, ks = fills[number]
+            if not ks.size:
+                continue
+            if number == LAMBDA:
+                left = np.zeros((ks.size, p))
+                left[np.arange(ks.size), rows] = 1.0
+            else:
+                left = m[:, rows].T
+            t = left[:, :, None] * d[cols][:, None, :]
+            np.add.at(d_sigma, ks, t + t.transpose(0, 2, 1))
+            np.add.at(d_mu, ks, left * c_alpha[cols][:, None])
+        rows, _, ks = fills[NU]
+        np.add.at(d_mu, (ks, rows), 1.0)
+        rows, _, ks = fills[ALPHA]
+        np.add.at(d_mu, ks, m[:, rows].T)
+        if not self.layout.meanstructure:
+            d_mu[:] = 0.0
+        return implied, d_sigma, d_mu
+
+    def information(self, theta: np.ndarray) -> np.ndarray:
+        """Expected information per case (n, n) at one ``theta`` (first sample of the stack)."""
+        n = self.n_free
+        out = np.zeros((n, n))
+        for g, group in enumerate(self.groups):
+            implied, d_sigma, d_mu = self.jacobian(theta, g)
+            sigma = implied.sigma[0]
+            part = np.zeros((n, n))
+            for pattern in group.patterns:
+                o = pattern.observed
+                w = np.linalg.inv(sigma[np.ix_(o, o)])
+                block = d_sigma[:, o][:, :, o]
+                weighted = np.matmul(np.matmul(w, block), w).reshape(n, -1)
+                share = float(pattern.n[0])
+                part += share * (0.5 * weighted @ block.reshape(n, -1).T
+                                 + d_mu[:, o] @ w @ d_mu[:, o].T)
+            out += float(self.weights[g][0]) * part / float(group.n[0])
+        return out
+
+    def gradient_and_information(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Gradient of ``F`` and the expected information at one ``theta`` (for scoring)."""
+        _, gradient = self.evaluate(theta)
+        assert gradient is not None
+        return gradient[0], self.information(theta)
+
+    def discrepancy(self, theta: np.ndarray) -> float:
+        """``F`` at one ``theta``."""
+        return float(self.evaluate(theta, gradient=False)[0][0])
+
+    def observed_information(self, theta: np.ndarray, relative_step: float = 1e-5
+                             ) -> np.ndarray:
+        """Hessian of ``F / 2`` by central differences of the analytic gradient
+        (step ``relative_step * max(1, |theta_k|)``), symmetrised."""
+        theta = np.asarray(theta, dtype=float)
+        n = theta.size
+        steps = relative_step * np.maximum(1.0, np.abs(theta))
+        shifted = np.repeat(theta[None], 2 * n, axis=0)
+        shifted[np.arange(n), np.arange(n)] += steps
+        shifted[n + np.arange(n), np.arange(n)] -= steps
+        _, gradient = self.evaluate(shifted)
+        assert gradient is not None
+        hessian = (gradient[:n] - gradient[n:]).T / (2 * steps)[None, :]
+        return 0.25 * (hessian + hessian.T)
+
+    def casewise_scores(self, theta: np.ndarray) -> np.ndarray:
+        """Scores of every case's log-likelihood, groups in order (N, n) (module notes).
+
+        Without a mean structure the cases are centred at their sample means."""
+        blocks = []
+        for g, group in enumerate(self.groups):
+            implied, d_sigma, d_mu = self.jacobian(theta, g)
+            sigma, mu = implied.sigma[0], implied.mu[0]
+            for pattern in group.patterns:
+                if pattern.rows is None:
+                    raise ValueError("casewise scores need the cases (not summary data)")
+                o = pattern.observed
+                w = np.linalg.inv(sigma[np.ix_(o, o)])
+                centre = mu[o] if self.layout.meanstructure else pattern.mean[0]
+                u = (pattern.rows - centre) @ w
+                block = d_sigma[:, o][:, :, o]
+                scores = 0.5 * np.einsum("ni,kij,nj->nk", u, block, u, optimize=True) \
+                    - 0.5 * np.einsum("ij,kji->k", w, block)
+                blocks.append(scores + u @ d_mu[:, o].T)
+        return np.concatenate(blocks)
+
+
+__all__ = ["Implied", "MLFunctions"]
