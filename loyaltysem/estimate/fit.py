@@ -25,7 +25,7 @@ from .fiml import baseline_trace, missing_patterns, saturated_trace_missing
 from .full_information import check_fiml_supported, fiml_fit_indices, with_mean_structure
 from .inference import Covariance, RobustTests, information_vcov, sandwich_vcov
 from .layout import build_parameter_layout
-from .ml import MLFunctions
+from .ml import CoreModel, MLFunctions
 from .moments import complete_moments, missing_moments
 from .optimizer import OptimizationResult
 from .results import ESTIMATE_COLUMNS, FitResult
@@ -220,6 +220,7 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
         n_dropped=survey.n_dropped,
         theta=theta[:n_model].copy(),
         problems=tuple(problems),
+        core=CoreModel(layout, (moments,), theta.copy()),
     )
 
 

@@ -375,4 +375,29 @@ class MLFunctions:
         return np.concatenate(blocks)
 
 
-__all__ = ["Implied", "MLFunctions"]
+@dataclass(frozen=True, eq=False)
+class CoreModel:
+    """A fitted model as the core sees it — the documented way in for code that needs
+    more than a result's tables (modification indices, score tests, refits).
+
+    Attributes
+    ----------
+    layout : ParameterLayout
+        Its table includes lavaan's mean-structure rows where the fit had them.
+    groups : tuple of GroupMoments
+        The data of every group (single samples, with their cases unless the fit
+        was to summary data).
+    theta : ndarray
+        All free parameters of the layout (intercepts included).
+    """
+
+    layout: ParameterLayout
+    groups: tuple[GroupMoments, ...]
+    theta: np.ndarray
+
+    def functions(self) -> MLFunctions:
+        """The ML functions of this layout on this data."""
+        return MLFunctions(self.layout, self.groups)
+
+
+__all__ = ["CoreModel", "Implied", "MLFunctions"]

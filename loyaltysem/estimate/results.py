@@ -60,6 +60,9 @@ class FitResult:
         Rows removed (listwise deletion, or rows without any value).
     theta : ndarray
         The free parameters in the order of ``free`` in the parameter table.
+    core : loyaltysem.estimate.ml.CoreModel
+        The fit as the estimation core sees it (layout, moments, all free
+        parameters including intercepts).
     """
 
     spec: ModelSpec
@@ -80,6 +83,7 @@ class FitResult:
     problems: tuple[Any, ...] = field(default=(), repr=False)
     se_type: str = "standard"
     missing: str = "listwise"
+    core: Any = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ views
     @property

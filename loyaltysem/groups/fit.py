@@ -23,7 +23,7 @@ from ..estimate.fit import _as_spec, _roles_for_messages
 from ..estimate.full_information import marginal_loglik
 from ..estimate.inference import information_vcov
 from ..estimate.layout import build_parameter_layout
-from ..estimate.ml import MLFunctions
+from ..estimate.ml import CoreModel, MLFunctions
 from ..estimate.moments import (
     GroupMoments,
     complete_moments,
@@ -250,7 +250,7 @@ def fit_groups(
         nobs=pd.Series([int(m.n[0]) for m in moments], index=list(groups), name="nobs"),
         n_dropped=int(survey.n_dropped), converged=bool(result.converged), estimator=estimator,
         warnings=tuple(problems + notes + list(survey.notes)), theta=theta, vcov=vcov,
-        table=layout.table, r2=r2)
+        table=layout.table, r2=r2, core=CoreModel(functions.layout, tuple(moments), theta.copy()))
 
 
 def _group_moments(complete: pd.DataFrame, groups: list, group: str,

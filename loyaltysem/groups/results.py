@@ -47,6 +47,9 @@ class MultiGroupResult:
     estimator : {"ML", "MLR"}
     r2 : pandas.DataFrame
         R² of every endogenous variable (rows) in every group (columns).
+    core : loyaltysem.estimate.ml.CoreModel
+        The fit as the estimation core sees it (layout over all groups, each
+        group's moments, theta).
     """
 
     spec: ModelSpec
@@ -65,6 +68,7 @@ class MultiGroupResult:
     table: pd.DataFrame = field(repr=False)
     estimator: str = "ML"
     r2: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    core: Any = field(default=None, repr=False)
 
     def group_view(self, group: str) -> SimpleNamespace:
         """One group's results with the attributes a single-group fit has for figures
