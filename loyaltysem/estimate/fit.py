@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..arguments import check_bool, check_choice, check_start, fail
+from ..arguments import ArgumentError, check_bool, check_choice, check_start, fail
 from ..data.checks import NaValues
+from ..data.summary import SummaryStatistics, restricted, summary_statistics
 from ..data.survey import Survey, prepare_survey
 from ..exceptions import ConvergenceError, DataError, SpecificationError
 from ..frame_rows import table_rows
@@ -26,7 +27,7 @@ from .full_information import check_fiml_supported, fiml_fit_indices, with_mean_
 from .inference import Covariance, RobustTests, information_vcov, sandwich_vcov
 from .layout import build_parameter_layout
 from .ml import CoreModel, MLFunctions
-from .moments import complete_moments, missing_moments
+from .moments import complete_moments, missing_moments, summary_moments
 from .optimizer import OptimizationResult
 from .results import ESTIMATE_COLUMNS, FitResult
 from .robust import (
@@ -63,7 +64,7 @@ def _roles_for_messages(spec: ModelSpec) -> dict[str, str]:
 
 def fit(
     spec: ModelSpec | str | Path,
-    data: pd.DataFrame | str | Path,
+    data: pd.DataFrame | str | Path | None = None,
     *,
     estimator: Estimator = "ML",
     missing: Literal["listwise", "ml"] = "listwise",
@@ -71,6 +72,12 @@ def fit(
     start: np.ndarray | None = None,
     emit_warnings: bool = True,
     allow_codes: bool = False,
+    sample_cov: pd.DataFrame | str | Path | None = None,
+    nobs: int | None = None,
+    sample_mean: pd.Series | str | Path | None = None,
+    sample_cor: pd.DataFrame | str | Path | None = None,
+    sample_sd: pd.Series | str | Path | None = None,
+    sample_cov_rescale: bool = True,
 ) -> FitResult:
     """Fit a structural equation model by maximum likelihood, as lavaan's ``sem()``.
 
@@ -113,6 +120,21 @@ def fit(
         Keep values that look like missing-value codes (-99 in a 1-7 item) as
         answers; by default they are refused unless declared in ``na_values``
         (see :func:`loyaltysem.data.find_missing_codes`).
+    sample_cov, nobs : pandas.DataFrame or path, int, optional
+        Fit from summary statistics instead of ``data`` (lavaan's
+        ``sample.cov``, ``sample.nobs``): a covariance matrix with the
+        variable names as index and columns (or a CSV file with the names in
+        its first row and column), divisor N − 1 as R's ``cov()``, rescaled
+        to the ML divisor N unless ``sample_cov_rescale=False``; see
+        :mod:`loyaltysem.data.summary`. Estimator ML only (robust estimators
+        need the cases).
+    sample_mean : pandas.Series or path, optional
+        Means of the variables: the model gets lavaan's mean structure (free
+        intercepts, latent means 0).
+    sample_cor, sample_sd : optional
+        A correlation matrix and the SDs instead of ``sample_cov``.
+    sample_cov_rescale : bool
+        lavaan's ``sample.cov.rescale``.
 
     Returns
     -------
@@ -145,15 +167,35 @@ def fit(
     Examples
     --------
     >>> from loyaltysem import fit, load_dataset
-    >>> result = fit("models/hs_cfa.lav", load_dataset("holzinger_swineford"))  # doctest: +SKIP
-    >>> round(result.fit_indices["chisq"], 3)    # lavaan: sem(HS.model, data = HolzingerSwineford1939)
+    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    >>> result = fit(model, load_dataset("holzinger_swineford"))
+    >>> round(float(result.fit_indices["chisq"]), 3)  # lavaan: sem(HS.model, HolzingerSwineford1939)
+    85.306
+
+    From summary statistics (a covariance matrix, divisor N - 1, and N):
+
+    >>> data = load_dataset("holzinger_swineford")[[f"x{i}" for i in range(1, 10)]]
+    >>> summary = fit(model, sample_cov=data.cov(), nobs=len(data))
+    >>> round(float(summary.fit_indices["chisq"]), 3)
     85.306
     """
     check_choice("estimator", estimator, ("ML", "MLR", "MLM"))
     check_choice("missing", missing, ("listwise", "ml"))
     check_bool("emit_warnings", emit_warnings)
+    check_bool("sample_cov_rescale", sample_cov_rescale)
     spec = _as_spec(spec)
     start = check_start(start, spec.n_free_parameters)
+    if sample_cov is not None or sample_cor is not None:
+        if data is not None:
+            raise ArgumentError("give either data or summary statistics (sample_cov=, nobs=), "
+                                "not both")
+        stats = summary_statistics(sample_cov, nobs, mean=sample_mean, cor=sample_cor,
+                                   sd=sample_sd, rescale=sample_cov_rescale)
+        return fit_summary(spec, stats, estimator=estimator, start=start,
+                           emit_warnings=emit_warnings)
+    if data is None:
+        raise ArgumentError("data is required: a DataFrame, a CSV path or a dataset name (or "
+                            "summary statistics: sample_cov= with nobs=)")
     if isinstance(data, (str, Path)):
         from ..data.registry import resolve_data
 
@@ -183,8 +225,53 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
     values = frame[order].to_numpy(float)
     moments = missing_moments(values) if fiml else complete_moments(values)
     check_positive_definite(moments.cov[0], order)
+    return _fit_moments(spec, MLFunctions(layout, [moments]), estimator=estimator,
+                        start=start if not fiml else None, emit_warnings=emit_warnings,
+                        frame=frame, notes=survey.notes, n_dropped=survey.n_dropped, fiml=fiml)
+
+
+def fit_summary(spec: ModelSpec, stats: SummaryStatistics, *, estimator: Estimator = "ML",
+                start: np.ndarray | None = None, emit_warnings: bool = True) -> FitResult:
+    """Fit to checked summary statistics (see :func:`fit`, ``sample_cov=``).
+
+    Raises
+    ------
+    DataError
+        For a robust estimator (its standard errors need the cases, as lavaan's:
+        "estimator MLR requires full data") or a matrix without the model's
+        variables.
+    """
+    if estimator != "ML":
+        raise DataError(f"estimator {estimator!r} needs the cases (casewise scores); with "
+                        "summary statistics only 'ML' is available (as in lavaan)")
+    table = spec.parameter_table
+    if stats.mean is not None:
+        table = with_mean_structure(table)
+    layout = build_parameter_layout(table)
+    order = list(layout.structure.observed)
+    stats = restricted(stats, order)
+    moments = summary_moments(stats.cov.to_numpy(),
+                              None if stats.mean is None else stats.mean.to_numpy(), stats.nobs)
     functions = MLFunctions(layout, [moments])
-    result = minimize(functions, start if not fiml else None)
+    frame = pd.DataFrame(columns=list(spec.observed_variables), dtype=float)
+    return _fit_moments(spec, functions, estimator="ML", start=start,
+                        emit_warnings=emit_warnings, frame=frame,
+                        notes=(f"fitted from summary statistics (N = {stats.nobs})",),
+                        n_dropped=0, fiml=False)
+
+
+def _fit_moments(spec: ModelSpec, functions: MLFunctions, *, estimator: Estimator,
+                 start: np.ndarray | None, emit_warnings: bool, frame: pd.DataFrame,
+                 notes: tuple[str, ...], n_dropped: int, fiml: bool) -> FitResult:
+    """Estimates, inference, fit indices and admissibility of one group's moments."""
+    layout = functions.layout
+    order = list(layout.structure.observed)
+    moments = functions.groups[0]
+    values = (moments.cases() if moments.patterns[0].rows is not None
+              else np.zeros((0, len(order))))
+    if start is not None and start.size < layout.n_free:  # means start at the data's
+        start = np.concatenate([start, moments.mean[0][:layout.n_free - start.size]])
+    result = minimize(functions, start)
     if not np.isfinite(result.fun):
         raise ConvergenceError(
             "no start values give a positive-definite implied covariance matrix; check the "
@@ -210,17 +297,17 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
         vcov=pd.DataFrame(covariance.vcov[:n_model, :n_model], index=names, columns=names),
         converged=result.converged,
         iterations=result.iterations,
-        warnings=tuple(list(survey.notes) + [p.message for p in problems]),
+        warnings=tuple(list(notes) + [p.message for p in problems]),
         estimator=estimator,
         se_type=("standard (observed information)" if fiml and estimator == "ML" else
                  {"ML": "standard", "MLR": "sandwich (observed information)",
                   "MLM": "robust.sem (expected information)"}[estimator]),
         missing="ml" if fiml else "listwise",
         data=frame,
-        n_dropped=survey.n_dropped,
+        n_dropped=n_dropped,
         theta=theta[:n_model].copy(),
         problems=tuple(problems),
-        core=CoreModel(layout, (moments,), theta.copy()),
+        core=CoreModel(layout, tuple(functions.groups), theta.copy()),
     )
 
 
@@ -333,8 +420,37 @@ def _fit_indices(spec: ModelSpec, functions: MLFunctions, fmin: float, sigma: np
             indices["scaling_factor_h0"] = robust.trace_h0 / free_rows if free_rows else math.nan
     if fiml:
         indices.update(fiml_fit_indices(indices, functions, sigma, mu, x_index, robust))
-    indices.update(fi.lavaan_aliases(indices, meanstructure=fiml))
+    elif functions.layout.meanstructure:
+        indices.update(mean_structure_indices(indices, functions, sigma, mu, x_index))
+    indices.update(fi.lavaan_aliases(indices, meanstructure=functions.layout.meanstructure))
     return indices
+
+
+def mean_structure_indices(indices: dict, functions: MLFunctions, sigma: np.ndarray,
+                           mu: np.ndarray, x_index: list[int]) -> dict[str, float]:
+    """What a mean structure changes in the fit measures of complete data (lavaan's
+    ``meanstructure = TRUE``): the intercepts count as parameters and the means as
+    moments, the log-likelihood has the mean term, SRMR and RMR include the means."""
+    moments = functions.groups[0]
+    s, mean, n = moments.cov[0], moments.mean[0], int(moments.n[0])
+    npar = functions.n_free
+    p = s.shape[0]
+    df = int(indices["df"]) + (p - len(x_index)) - (npar - int(indices["npar"]))
+    d = mean - mu
+    loglik = float(indices["loglik"]) - 0.5 * n * float(d @ np.linalg.solve(sigma, d))
+    chisq = float(indices["chisq"])
+    out = complete_data_indices(s, sigma, n, 2.0 * float(indices["fmin"]), df, npar, x_index,
+                                int(indices["baseline_df"]) + 0)
+    gfi = fi.gfi_with_means(s, sigma, mean, mu, x_index)
+    out.update({
+        "loglik": loglik, **fi.information_criteria(loglik, npar, n),
+        "srmr": fi.srmr_with_means(s, sigma, d),
+        **fi.residual_summaries_with_means(s, sigma, mean, mu),
+        "gfi": gfi, "agfi": fi.agfi(gfi, df, p, meanstructure=True),
+        "pgfi": fi.pgfi(gfi, df, p, meanstructure=True),
+    })
+    out["chisq"] = chisq
+    return out
 
 
 def complete_data_indices(s: np.ndarray, sigma: np.ndarray, n: int, fmin: float, df: int,
@@ -395,4 +511,4 @@ def _free_names(table: pd.DataFrame, n_free: int) -> list[str]:
     return [names[k] for k in range(1, n_free + 1)]
 
 
-__all__ = ["fit", "fit_survey", "FitResult"]
+__all__ = ["fit", "fit_summary", "fit_survey", "FitResult"]

@@ -197,9 +197,9 @@ def pnfi(chisq: float, df: float, baseline_chisq: float, baseline_df: float) -> 
     return math.nan
 
 
-def pgfi(gfi_value: float, df: float, n_variables: int) -> float:
-    """Parsimony GFI (Mulaik et al., 1989): ``df / (p(p+1)/2) * GFI`` (no mean structure)."""
-    moments = n_variables * (n_variables + 1) / 2
+def pgfi(gfi_value: float, df: float, n_variables: int, meanstructure: bool = False) -> float:
+    """Parsimony GFI (Mulaik et al., 1989): ``df / p* * GFI`` (``p*`` as in :func:`agfi`)."""
+    moments = n_variables * (n_variables + 1) / 2 + (n_variables if meanstructure else 0)
     return (df / moments) * gfi_value if moments > 0 else math.nan
 
 
@@ -394,11 +394,37 @@ def gfi(sample_cov: np.ndarray, implied_cov: np.ndarray, x_index: list[int] | No
                  / np.trace(weighted_target @ weighted_target))
 
 
-def agfi(gfi_value: float, df: float, n_variables: int) -> float:
-    """Adjusted GFI: ``1 - p(p+1)/2 / df * (1 - GFI)`` (no mean structure)."""
+def gfi_with_means(sample_cov: np.ndarray, implied_cov: np.ndarray, sample_mean: np.ndarray,
+                   implied_mean: np.ndarray, x_index: list[int] | None = None) -> float:
+    """GFI of a model with a mean structure, as lavaan 0.6 (``lav_fit_gfi``).
+
+    The weighted least-squares form with the normal-theory ML weight of means
+    and covariances at the estimate, ``W = diag(Sigma^-1, 1/2 D'(Sigma^-1 x Sigma^-1) D)``:
+    ``1 - [d' Sigma^-1 d + 1/2 tr((Sigma^-1 (S - Sigma))^2)] / [m' Sigma^-1 m +
+    1/2 tr((Sigma^-1 S~)^2)]`` with ``d = m - mu`` and the raw (uncentred) means
+    ``m``; fixed.x covariates' moments are zeroed as in :func:`gfi`.
+    """
+    weighted_residual = np.linalg.solve(implied_cov, sample_cov - implied_cov)
+    target = sample_cov.copy()
+    mean = np.asarray(sample_mean, dtype=float).copy()
+    if x_index:
+        target[np.ix_(x_index, x_index)] = 0.0
+        mean[x_index] = 0.0
+    weighted_target = np.linalg.solve(implied_cov, target)
+    d = np.asarray(sample_mean, dtype=float) - implied_mean
+    misfit = float(d @ np.linalg.solve(implied_cov, d)) \
+        + 0.5 * float(np.trace(weighted_residual @ weighted_residual))
+    total = float(mean @ np.linalg.solve(implied_cov, mean)) \
+        + 0.5 * float(np.trace(weighted_target @ weighted_target))
+    return 1.0 - misfit / total
+
+
+def agfi(gfi_value: float, df: float, n_variables: int, meanstructure: bool = False) -> float:
+    """Adjusted GFI: ``1 - p*/df * (1 - GFI)`` with ``p* = p(p+1)/2`` (``+ p`` with a
+    mean structure, as lavaan)."""
     if df <= 0:
         return math.nan
-    moments = n_variables * (n_variables + 1) / 2
+    moments = n_variables * (n_variables + 1) / 2 + (n_variables if meanstructure else 0)
     return 1.0 - moments / df * (1.0 - gfi_value)
 
 

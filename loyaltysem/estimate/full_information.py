@@ -98,7 +98,8 @@ def fiml_fit_indices(indices: dict, functions: MLFunctions, sigma: np.ndarray,
         **fi.information_criteria(loglik, npar, n),
         "ecvi": fi.ecvi(chisq, npar, n),
         **fi.residual_summaries_with_means(em_cov, sigma, em_mean, mu),
-        # lavaan's GFI family with a mean structure is not reproduced: not reported
+        # lavaan's GFI family under missing data (its weight matrix) is not reproduced
+        # yet: not reported (with complete data and means it is, fit_indices.gfi_with_means)
         "gfi": math.nan, "agfi": math.nan, "pgfi": math.nan,
     }
     if robust is not None:

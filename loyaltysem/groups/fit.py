@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from ..arguments import check_bool, check_choice, check_names, fail
+from ..arguments import ArgumentError, check_bool, check_choice, check_names, fail
 from ..data.checks import check_coverage, group_labels
+from ..data.summary import restricted, summary_statistics
 from ..data.survey import prepare_survey
 from ..estimate import fit_indices as fi
 from ..estimate.admissibility import Problem, check_admissibility, emit
@@ -27,6 +28,7 @@ from ..estimate.ml import CoreModel, MLFunctions
 from ..estimate.moments import (
     GroupMoments,
     complete_moments,
+    summary_moments,
     independence_loglik,
     loglik_constant,
     missing_moments,
@@ -70,8 +72,8 @@ def check_group_arguments(group: Any, group_equal: Any, group_partial: Any, esti
 
 def fit_groups(
     spec: ModelSpec | str | Path,
-    data: pd.DataFrame | str | Path,
-    group: str,
+    data: pd.DataFrame | str | Path | None = None,
+    group: str | None = None,
     *,
     group_equal: Sequence[str] = (),
     group_partial: Sequence[str] = (),
@@ -80,6 +82,10 @@ def fit_groups(
     na_values: list[float | str] | None = None,
     emit_warnings: bool = True,
     allow_codes: bool = False,
+    sample_cov: Mapping[str, Any] | None = None,
+    nobs: Mapping[str, int] | None = None,
+    sample_mean: Mapping[str, Any] | None = None,
+    sample_cov_rescale: bool = True,
 ) -> MultiGroupResult:
     """Fit one model to several groups at once (multi-group ML with a mean structure).
 
@@ -112,6 +118,13 @@ def fit_groups(
     allow_codes : bool
         Keep values that look like missing-value codes as answers (see
         :func:`loyaltysem.data.find_missing_codes`).
+    sample_cov, nobs, sample_mean : mappings group -> matrix, int, means, optional
+        Fit from each group's summary statistics instead of ``data`` (lavaan's
+        ``sample.cov``, ``sample.nobs``, ``sample.mean`` lists), checked and
+        rescaled as :func:`loyaltysem.fit` does; the groups are the keys in
+        order. Estimator ML only.
+    sample_cov_rescale : bool
+        lavaan's ``sample.cov.rescale``.
 
     Returns
     -------
@@ -146,10 +159,38 @@ def fit_groups(
     Rosseel, Y. (2012). lavaan: An R package for structural equation
     modeling. Journal of Statistical Software, 48(2), 1-36.
     """
+    if sample_cov is not None:
+        group = group or "group"
     group_equal, group_partial = check_group_arguments(group, group_equal, group_partial,
                                                        estimator, missing)
     check_bool("emit_warnings", emit_warnings)
     spec = _as_spec(spec)
+    structure = model_structure(spec.parameter_table)
+    order = list(structure.observed)
+    if sample_cov is not None:
+        if data is not None:
+            raise ArgumentError("give either data or summary statistics (sample_cov=, nobs=), "
+                                "not both")
+        if estimator != "ML":
+            raise DataError(f"estimator {estimator!r} needs the cases; with summary statistics "
+                            "only 'ML' is available (as in lavaan)")
+        groups, moments = _summary_group_moments(sample_cov, nobs, sample_mean, order,
+                                                 sample_cov_rescale)
+        n_dropped, survey_notes = 0, ("fitted from summary statistics",)
+    else:
+        if data is None:
+            raise ArgumentError("data is required: a DataFrame, a CSV path or a dataset name "
+                                "(or summary statistics: sample_cov= with nobs=)")
+        assert group is not None
+        groups, moments, n_dropped, survey_notes = _data_group_moments(
+            spec, data, group, order, estimator, missing, na_values, allow_codes)
+    return _fit_group_moments(spec, group or "group", groups, moments, group_equal,
+                              group_partial, estimator, emit_warnings, n_dropped, survey_notes)
+
+
+def _data_group_moments(spec: ModelSpec, data, group: str, order: list[str], estimator: str,
+                        missing: Literal["listwise", "ml"], na_values, allow_codes: bool):
+    """The groups of a data frame and their moments, after the edge checks."""
     roles = spec.roles
     structural_observed = [v for v in roles.observed
                            if v not in roles.indicators and v not in roles.ov_x]
@@ -197,9 +238,42 @@ def fit_groups(
     survey = prepare_survey(frame, list(spec.observed_variables), carry=[_GROUP_CODE],
                             missing=missing, na_values=na_values, roles=_roles_for_messages(spec),
                             allow_codes=allow_codes)
+    return groups, _group_moments(survey.data, groups, group, order), survey.n_dropped, \
+        tuple(survey.notes)
+
+
+def _summary_group_moments(sample_cov: Mapping[str, Any], nobs: Mapping[str, int] | None,
+                           sample_mean: Mapping[str, Any] | None, order: list[str],
+                           rescale: bool) -> tuple[list[str], list[GroupMoments]]:
+    """Each group's checked summary statistics as moments (groups: the keys, in order)."""
+    if not isinstance(sample_cov, Mapping) or len(sample_cov) < 2:
+        raise DataError("multi-group summary statistics: sample_cov must map at least two "
+                        "group labels to covariance matrices")
+    groups = [str(g) for g in sample_cov]
+    if not isinstance(nobs, Mapping) or sorted(map(str, nobs)) != sorted(groups):
+        raise DataError("nobs must give the number of observations of every group of "
+                        "sample_cov: " + ", ".join(groups))
+    if not isinstance(sample_mean, Mapping) or sorted(map(str, sample_mean)) != sorted(groups):
+        raise DataError("multi-group fits from summary statistics need every group's means "
+                        "(sample_mean) for the mean structure")
+    moments = []
+    for key in sample_cov:
+        stats = restricted(summary_statistics(
+            sample_cov[key], {str(k): v for k, v in nobs.items()}[str(key)],
+            mean={str(k): v for k, v in sample_mean.items()}[str(key)], rescale=rescale,
+            where=f"group {str(key)!r}"), order)
+        assert stats.mean is not None
+        moments.append(summary_moments(stats.cov.to_numpy(), stats.mean.to_numpy(), stats.nobs))
+    return groups, moments
+
+
+def _fit_group_moments(spec: ModelSpec, group: str, groups: list, moments: list[GroupMoments],
+                       group_equal, group_partial, estimator: str, emit_warnings: bool,
+                       n_dropped: int, survey_notes: tuple[str, ...]) -> MultiGroupResult:
+    """Estimation, inference, fit indices and admissibility of a multi-group model."""
+    covariates = list(spec.roles.ov_x)
     structure = model_structure(spec.parameter_table)
     order = list(structure.observed)
-    moments = _group_moments(survey.data, groups, group, order)
     layout = build_layout(spec.parameter_table, tuple(order), structure.latent, groups,
                           group_equal, group_partial, covariates)
     functions = MLFunctions(build_parameter_layout(_core_table(layout, covariates)), moments)
@@ -248,8 +322,8 @@ def fit_groups(
         group_partial=tuple(group_partial),
         estimates=estimates, fit_indices=pd.Series(indices, dtype=object),
         nobs=pd.Series([int(m.n[0]) for m in moments], index=list(groups), name="nobs"),
-        n_dropped=int(survey.n_dropped), converged=bool(result.converged), estimator=estimator,
-        warnings=tuple(problems + notes + list(survey.notes)), theta=theta, vcov=vcov,
+        n_dropped=int(n_dropped), converged=bool(result.converged), estimator=estimator,
+        warnings=tuple(problems + notes + list(survey_notes)), theta=theta, vcov=vcov,
         table=layout.table, r2=r2, core=CoreModel(functions.layout, tuple(moments), theta.copy()))
 
 
@@ -418,19 +492,23 @@ def _fit_indices(functions: MLFunctions, theta, x_index: list[int]) -> dict[str,
     others = [j for j in range(p) if j not in x_index]
     chisq = baseline_chisq = loglik = unrestricted = 0.0
     srmr_groups = []
+    residuals: list[dict[str, float]] = []
     for g, (moments, (sigma, mu)) in enumerate(zip(functions.groups,
                                                     functions.implied_moments(theta))):
         n_g = float(moments.n[0])
-        cases = moments.cases()
-        marginal = marginal_loglik(cases[:, x_index]) if x_index else 0.0
+        baseline, marginal = _baseline_loglik(moments, x_index, others)
         constant = loglik_constant(moments.patterns)
         loglik_h1 = -0.5 * (n_g * float(moments.h1[0]) + constant)
         chisq += n_g * float(f_groups[g])
-        baseline = independence_loglik(cases[:, others]) + marginal
         baseline_chisq += 2.0 * (loglik_h1 - baseline)
         loglik += -0.5 * (pattern_sum(moments.patterns, mu, sigma) + constant) - marginal
         unrestricted += loglik_h1 - marginal
         srmr_groups.append(fi.srmr_with_means(moments.cov[0], sigma, moments.mean[0] - mu))
+        residuals.append({**fi.residual_summaries_with_means(moments.cov[0], sigma,
+                                                             moments.mean[0], mu),
+                          # under missing data lavaan's GFI weight is not reproduced yet
+                          "gfi": (fi.gfi_with_means(moments.cov[0], sigma, moments.mean[0], mu,
+                                                    x_index) if moments.complete else math.nan)})
     baseline_df = moments_count - n_groups * 2 * (p - px)  # free means and variances
     root_g = math.sqrt(n_groups)
     n = int(n_total)
@@ -450,7 +528,38 @@ def _fit_indices(functions: MLFunctions, theta, x_index: list[int]) -> dict[str,
         "loglik": loglik, "unrestricted_loglik": unrestricted,
         **fi.information_criteria(loglik, npar, n),
         "ecvi": fi.ecvi(chisq, npar, n), "mfi": fi.mfi(chisq, df, n),
+        "cn_05": fi.hoelter_cn(chisq, df, n, 0.05), "cn_01": fi.hoelter_cn(chisq, df, n, 0.01),
+        **_weighted_summaries(residuals, functions.weights[:, 0], df, n_groups, p),
     }
+
+
+def _weighted_summaries(residuals: list[dict[str, float]], weights: np.ndarray, df: int,
+                        n_groups: int, p: int) -> dict[str, float]:
+    """RMR, CRMR, Mplus SRMR (and ``_nomean``), GFI of every group weighted by ``N_g / N``
+    (lavaan 0.6 ``lav_fit_srmr``, ``lav_fit_gfi``); AGFI and PGFI on the moments of all
+    groups, ``G (p(p+1)/2 + p)``."""
+    out = {key: float(weights @ np.array([r[key] for r in residuals])) for key in residuals[0]}
+    if not np.isfinite(out["gfi"]):  # missing data: the GFI family is not reported
+        return {key: value for key, value in out.items() if key != "gfi"}
+    moments = n_groups * (p * (p + 1) / 2 + p)
+    out["agfi"] = 1.0 - moments / df * (1.0 - out["gfi"]) if df > 0 else math.nan
+    out["pgfi"] = df / moments * out["gfi"]
+    return out
+
+
+def _baseline_loglik(moments: GroupMoments, x_index: list[int], others: list[int]
+                     ) -> tuple[float, float]:
+    """The log-likelihood of the group's baseline (independent non-covariates, the
+    covariates' joint distribution kept) and of the covariates alone (fixed.x)."""
+    if not moments.complete:
+        cases = moments.cases()
+        marginal = marginal_loglik(cases[:, x_index]) if x_index else 0.0
+        return independence_loglik(cases[:, others]) + marginal, marginal
+    s, n = moments.cov[0], float(moments.n[0])
+    s_xx = s[np.ix_(x_index, x_index)]
+    marginal = fi.normal_loglik(s_xx, s_xx, int(n)) if x_index else 0.0
+    variances = np.diag(s)[others]
+    return -0.5 * n * float(np.sum(np.log(2 * np.pi * variances) + 1.0)) + marginal, marginal
 
 
 def _rmsea_test(chisq: float, df: float, n_obs: float, divisor: float, rmsea0: float, *,
