@@ -34,7 +34,6 @@ import pytest
 
 import loyaltysem as ls
 from loyaltysem.data import read_table
-from loyaltysem.estimate.semopy_engine import SemopyModel
 
 from lavaan_reference import MODEL_FILES, ROOT, estimates_frame, indexed, matrix, reference
 
@@ -258,9 +257,9 @@ def test_our_discrepancy_is_at_most_lavaans(name, fits):
     (observed: lower by 2e-13 to 5e-10, 1e-9 relative at most): lavaan stops short."""
     result = fits(name)
     lavaan_theta, _, _ = _lavaan_theta(result, reference(name)["estimates"])
-    model = SemopyModel(result.spec.parameter_table, result.data)
-    ours = model.discrepancy(result.theta)
-    at_lavaan = model.discrepancy(lavaan_theta)
+    functions = result.core.functions()
+    ours = functions.discrepancy(result.theta)
+    at_lavaan = functions.discrepancy(lavaan_theta)
     assert ours <= at_lavaan + 1e-12
     assert ours == pytest.approx(at_lavaan, rel=1e-8)  # the same optimum value
 
@@ -346,20 +345,16 @@ def test_ecsi_standard_errors_at_lavaans_estimates(estimator, fits, mlr_fits):
     short of the optimum on this flat likelihood: evaluated at lavaan's own
     estimates, loyaltysem's expected-information SEs agree within 1e-6 and the
     sandwich SEs within 1e-3 (relative; observed 5e-11 and 1.6e-4)."""
-    from loyaltysem.estimate.robust import robust_inference
+    from loyaltysem.estimate.inference import sandwich_vcov
 
     result = fits("ecsi")
     ref = reference("ecsi") if estimator == "ML" else reference("ecsi")["mlr"]
     theta, keys, theirs = _lavaan_theta(result, ref["estimates"])
-    model = SemopyModel(result.spec.parameter_table, result.data)
+    functions = result.core.functions()
     if estimator == "ML":
-        _, information = model.gradient_and_information(theta)
-        vcov = np.linalg.inv(result.nobs * information)
+        vcov = np.linalg.inv(result.nobs * functions.information(theta))
     else:
-        df = int(result.fit_indices["df"])
-        vcov = robust_inference(model.implied_and_jacobian, theta,
-                                result.data[model.observed].to_numpy(float), model.sample_cov,
-                                df).vcov
+        vcov = sandwich_vcov(functions, theta).vcov
     ours = pd.Series(np.sqrt(np.diag(vcov)), index=pd.MultiIndex.from_tuples(keys))
     _compare(ours, theirs.loc[keys, "se"].set_axis(ours.index), 1e-6 if estimator == "ML" else 1e-3)
 

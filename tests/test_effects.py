@@ -320,15 +320,18 @@ def test_precompiled_statistics_equal_the_reference_functions(chain):
 
     table = chain.spec.parameter_table
     effects = enumerate_effects(chain.spec.structural_paths)
-    refitter = _Refitter(table, chain.data, chain.theta, list(chain.spec.roles.latent), effects)
+    observed = list(chain.core.layout.structure.observed)
+    refitter = _Refitter(table, chain.core, chain.data[observed].to_numpy(float),
+                         list(chain.spec.roles.latent), effects)
     theta = chain.theta * 1.01
-    cov = refitter.model.sample_cov
-    values = parameter_values(table, theta, cov, refitter.model.observed)
-    _, std_all = standardized_values(table, theta, refitter.model, list(chain.spec.roles.latent))
+    cov = chain.core.groups[0].cov[0]
+    values = parameter_values(table, theta, cov, observed)
+    _, std_all = standardized_values(table, theta, chain.core, list(chain.spec.roles.latent))
     expected = np.concatenate([
         values, effect_values(effects, regression_coefficients(table, values)),
         effect_values(effects, regression_coefficients(table, std_all))])
-    np.testing.assert_allclose(refitter.statistics(theta, cov), expected, rtol=1e-12, atol=1e-14)
+    statistics = refitter.plan.compute_many(theta[None], chain.core.functions())[0]
+    np.testing.assert_allclose(statistics, expected, rtol=1e-12, atol=1e-14)
 
 
 def test_worker_count_invariance_on_an_ill_conditioned_model():

@@ -63,10 +63,10 @@ from ..arguments import (
     fail,
 )
 from ..estimate import FitResult
-from ..estimate.batched import batched_bfgs, sample_covariances
-from ..estimate.fiml import FimlObjective, missing_patterns
-from ..estimate.optimizer import fisher_scoring
-from ..estimate.semopy_engine import SemopyModel
+from ..estimate.estimation import variance_index
+from ..estimate.ml import CoreModel, MLFunctions
+from ..estimate.moments import missing_moments, stacked_moments
+from ..estimate.optimizer import batched_bfgs, fisher_scoring
 from ..exceptions import ArgumentError
 from ..frame_rows import table_rows
 from .intervals import bca_interval, percentile_interval
@@ -105,109 +105,99 @@ class RefitOutcome:
 
 
 class _Refitter:
-    """Everything one worker needs to refit samples of the data."""
+    """Everything one worker needs to refit samples of the data (on the core)."""
 
-    def __init__(self, table: pd.DataFrame, data: pd.DataFrame, theta_hat: np.ndarray,
+    def __init__(self, table: pd.DataFrame, core: CoreModel, values: np.ndarray,
                  latent: Sequence[str], effects: Sequence[Effect], batched: bool = False):
         self.table = table
-        self.batched = batched
-        self.model = SemopyModel(table, data)
-        self.values = data[self.model.observed].to_numpy(dtype=float)
-        self.theta_hat = theta_hat
+        self.core = core
+        self.values = values
+        self.theta_hat = core.theta
         self.latent = list(latent)
         self.effects = list(effects)
-        self.plan = StatisticsPlan(table, self.model, self.latent, self.effects)
-        self._latent_index = self.plan.latent_index
+        self.plan = StatisticsPlan(table, core.layout, self.latent, self.effects)
         self.n_statistics = len(statistic_names(table, self.effects))
-        self._engine = self.plan.batched
+        self.variance_index = np.array(variance_index(core.functions()), dtype=int)
+        self.batched = batched
         self._inverse_hessian = None
         if batched:
-            _, information = self.model.gradient_and_information(theta_hat)
             try:
-                self._inverse_hessian = np.linalg.inv(2.0 * information)
+                self._inverse_hessian = np.linalg.inv(
+                    2.0 * core.functions().information(core.theta))
             except np.linalg.LinAlgError:
                 self.batched = False
 
-    def statistics(self, theta: np.ndarray, sample_cov: np.ndarray) -> np.ndarray:
-        """Parameter values, effects and standardized effects (see :func:`statistic_names`)."""
-        return self.plan.compute(theta, sample_cov)
+    def point_statistics(self) -> np.ndarray:
+        """The statistics of the full-sample fit (see :func:`statistic_names`)."""
+        return self.plan.compute_many(self.theta_hat[None], self.core.functions())[0]
 
-    def _scoring(self, cov: np.ndarray) -> tuple[bool, np.ndarray]:
-        """One sample by Fisher scoring from the full-sample estimates."""
-        model = self.model
-        model.set_fixed_x(cov)
-        logdet = float(np.linalg.slogdet(cov)[1])
-        result = fisher_scoring(lambda x: model.discrepancy(x, cov, logdet),
-                                lambda x: model.gradient_and_information(x, cov),
-                                self.theta_hat, **BOOTSTRAP_TOLERANCES)
-        return result.converged, result.x
+    def samples(self, rows: np.ndarray) -> MLFunctions:
+        """The core's functions on the samples ``rows`` (B x n row numbers), stacked."""
+        return MLFunctions(self.core.layout, [stacked_moments(self.values, rows)])
 
     def fit_rows(self, rows: np.ndarray) -> RefitOutcome:
         """Refit on each row of ``rows`` (B samples of row numbers)."""
-        covs = sample_covariances(self.values, np.atleast_2d(rows))
-        n = covs.shape[0]
+        rows = np.atleast_2d(rows)
+        functions = self.samples(rows)
+        n = rows.shape[0]
         thetas = np.repeat(self.theta_hat[None], n, axis=0)
         converged = np.zeros(n, dtype=bool)
         if self.batched:
-            logdets = np.linalg.slogdet(covs)[1]
-            engine = self._engine
-
-            def evaluate(index, x, gradient):
-                return engine.evaluate(x, covs[index], logdets[index], gradient)
-
             assert self._inverse_hessian is not None  # set whenever batched is True
-            result = batched_bfgs(evaluate, thetas, self._inverse_hessian)
+            result = batched_bfgs(lambda index, x, gradient: functions.evaluate(x, gradient,
+                                                                                index),
+                                  thetas, self._inverse_hessian)
             thetas[result.converged] = result.x[result.converged]
             converged[:] = result.converged
         for b in np.flatnonzero(~converged):  # Fisher scoring: the fallback, or the method
-            converged[b], thetas[b] = self._scoring(covs[b])
+            alone = self.samples(rows[b:b + 1])
+            found = fisher_scoring(alone.discrepancy, alone.gradient_and_information,
+                                   self.theta_hat, **BOOTSTRAP_TOLERANCES)
+            converged[b], thetas[b] = found.converged, found.x
+        return self._outcome(thetas, converged, functions)
+
+    def _outcome(self, thetas: np.ndarray, converged: np.ndarray,
+                 functions: MLFunctions) -> RefitOutcome:
+        n = thetas.shape[0]
         statistics = np.full((n, self.n_statistics), np.nan)
         admissible = np.zeros(n, dtype=bool)
         if converged.any():
             good = np.flatnonzero(converged)
-            statistics[good] = self.plan.compute_many(thetas[good], covs[good])
-            admissible[good] = self._admissible(thetas[good], covs[good])
+            statistics[good] = self.plan.compute_many(thetas[good], functions, good)
+            admissible[good] = self._admissible(thetas[good], functions, good)
         return RefitOutcome(converged, admissible, statistics)
 
-    def _admissible(self, thetas: np.ndarray, covs: np.ndarray) -> np.ndarray:
+    def _admissible(self, thetas: np.ndarray, functions: MLFunctions,
+                    index: np.ndarray) -> np.ndarray:
         """No negative variance and a positive-definite latent covariance matrix."""
-        ok = np.all(thetas[:, self.model.variance_index] >= 0, axis=1)
+        ok = np.all(thetas[:, self.variance_index] >= 0, axis=1)
         if self.latent and ok.any():
-            index = self._latent_index
-            inner = self._engine.inner_covariance(thetas[ok], covs[ok])[:, index][:, :, index]
-            ok[ok] = np.linalg.eigvalsh(inner).min(axis=1) > 0
+            latent_cov = self.plan.latent_covariances(thetas[ok], functions, index[ok])
+            ok[ok] = np.linalg.eigvalsh(latent_cov).min(axis=1) > 0
         return ok
 
 
 class _FimlRefitter(_Refitter):
     """Refits of a full-information (missing='ml') fit: every resample by Fisher scoring
-    on its own missing-data patterns, warm-started at the full-sample ``(theta, nu)``."""
-
-    def __init__(self, table: pd.DataFrame, data: pd.DataFrame, theta_hat: np.ndarray,
-                 latent: Sequence[str], effects: Sequence[Effect],
-                 intercepts: dict[str, float]):
-        super().__init__(table, data, theta_hat, latent, effects)
-        nu_hat = np.array([intercepts[v] for v in self.model.observed], dtype=float)
-        self.x_hat = np.concatenate([theta_hat, nu_hat])
+    on its own missing-data patterns, warm-started at the full-sample estimates
+    (intercepts included)."""
 
     def fit_rows(self, rows: np.ndarray) -> RefitOutcome:
         rows = np.atleast_2d(rows)
         n = rows.shape[0]
-        q = self.model.n_free
         thetas = np.repeat(self.theta_hat[None], n, axis=0)
         converged = np.zeros(n, dtype=bool)
-        for b in range(n):
-            objective = FimlObjective(self.model, missing_patterns(self.values[rows[b]]))
-            result = fisher_scoring(objective.discrepancy, objective.gradient_and_information,
-                                    self.x_hat, **BOOTSTRAP_TOLERANCES)
-            converged[b], thetas[b] = result.converged, result.x[:q]
         statistics = np.full((n, self.n_statistics), np.nan)
         admissible = np.zeros(n, dtype=bool)
-        if converged.any():
-            good = np.flatnonzero(converged)
-            covs = self._engine.implied(thetas[good])  # no fixed.x block with missing='ml'
-            statistics[good] = self.plan.compute_many(thetas[good], covs)
-            admissible[good] = self._admissible(thetas[good], covs)
+        for b in range(n):
+            functions = MLFunctions(self.core.layout,
+                                    [missing_moments(self.values[rows[b]], saturated=False)])
+            found = fisher_scoring(functions.discrepancy, functions.gradient_and_information,
+                                   self.theta_hat, **BOOTSTRAP_TOLERANCES)
+            converged[b], thetas[b] = found.converged, found.x
+            if found.converged:
+                outcome = self._outcome(thetas[b:b + 1], converged[b:b + 1], functions)
+                statistics[b], admissible[b] = outcome.statistics[0], outcome.admissible[0]
         return RefitOutcome(converged, admissible, statistics)
 
 
@@ -228,11 +218,10 @@ def _refit_resamples(refitter: _Refitter, tasks) -> list:
              outcome.statistics[k]) for k, (index, _) in enumerate(tasks)]
 
 
-def _refit_in_process(table, data, theta_hat, latent, effects, tasks, intercepts=None):
-    """A process worker's task: build the model, refit one chunk by Fisher scoring."""
-    refitter = (_Refitter(table, data, theta_hat, latent, effects) if intercepts is None
-                else _FimlRefitter(table, data, theta_hat, latent, effects, intercepts))
-    return _refit_resamples(refitter, tasks)
+def _refit_in_process(table, core, values, latent, effects, tasks, fiml=False):
+    """A process worker's task: refit one chunk by Fisher scoring."""
+    kind = _FimlRefitter if fiml else _Refitter
+    return _refit_resamples(kind(table, core, values, latent, effects), tasks)
 
 
 @dataclass(frozen=True, eq=False)
@@ -360,19 +349,16 @@ def bootstrap(result: FitResult, n_boot: int = 1000, *, seed: int | None = None,
     # admissible, well-conditioned solutions are refitted in stacks by BFGS from the
     # scoring metric; inadmissible ones (e.g. ECSI) one by one by Fisher scoring, whose
     # divergence rule reports drifting resamples quickly
-    intercepts: dict[str, float] | None = None
-    refitter: _Refitter
-    if result.missing == "ml":  # every resample keeps its missing values (lavaan does so too)
-        estimates = result.estimates
-        rows = estimates[(estimates["op"] == "~1")
-                         & estimates["lhs"].isin(list(result.spec.roles.observed))]
-        intercepts = dict(zip(rows["lhs"], rows["est"].astype(float)))
-        refitter = _FimlRefitter(table, result.data, result.theta, latent, effects, intercepts)
-        batched = False
-    else:
-        refitter = _Refitter(table, result.data, result.theta, latent, effects,
-                             bool(result.admissible))
-        batched = refitter.batched
+    if result.core is None or result.data.shape[0] == 0:
+        raise ArgumentError("the bootstrap needs the cases: this fit was made from summary "
+                            "statistics")
+    core = result.core
+    values = result.data[list(core.layout.structure.observed)].to_numpy(dtype=float)
+    fiml = result.missing == "ml"  # every resample keeps its missing values (as lavaan)
+    refitter: _Refitter = (_FimlRefitter(table, core, values, latent, effects) if fiml else
+                           _Refitter(table, core, values, latent, effects,
+                                     bool(result.admissible)))
+    batched = refitter.batched
     tasks = list(enumerate(np.random.SeedSequence(seed).spawn(n_boot)))
     outputs: list = []
     finished: Iterable[list]
@@ -382,7 +368,7 @@ def bootstrap(result: FitResult, n_boot: int = 1000, *, seed: int | None = None,
         refitters: queue.SimpleQueue = queue.SimpleQueue()
         refitters.put(refitter)
         for _ in range(min(n_jobs, len(chunks)) - 1):
-            refitters.put(_Refitter(table, result.data, result.theta, latent, effects, True))
+            refitters.put(_Refitter(table, core, values, latent, effects, True))
 
         def run(chunk):
             worker = refitters.get()  # a refitter is used by one thread at a time
@@ -404,8 +390,8 @@ def bootstrap(result: FitResult, n_boot: int = 1000, *, seed: int | None = None,
             finished = (_refit_resamples(refitter, chunk) for chunk in chunks)
         else:
             finished = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-                delayed(_refit_in_process)(table, result.data, result.theta, latent, effects,
-                                           chunk, intercepts) for chunk in chunks)
+                delayed(_refit_in_process)(table, core, values, latent, effects, chunk, fiml)
+                for chunk in chunks)
     for chunk_out in finished:
         outputs.extend(chunk_out)
         bar.update(len(chunk_out))
@@ -414,8 +400,7 @@ def bootstrap(result: FitResult, n_boot: int = 1000, *, seed: int | None = None,
     names = statistic_names(table, effects)
     kept = [(index, stats) for index, converged, _, stats in outputs if converged]
     draws = pd.DataFrame([stats for _, stats in kept], index=[i for i, _ in kept], columns=names)
-    refitter.model.set_fixed_x(refitter.model.sample_cov)
-    point = pd.Series(refitter.statistics(result.theta, refitter.model.sample_cov), index=names)
+    point = pd.Series(refitter.point_statistics(), index=names)
     jackknife = None
     if bca:
         jackknife = _jackknife(refitter, names, progress)

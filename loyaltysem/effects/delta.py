@@ -20,7 +20,6 @@ from scipy import stats
 
 from ..arguments import fail
 from ..estimate import FitResult
-from ..estimate.semopy_engine import SemopyModel
 from ..estimate.solution import parameter_values, standardized_values
 from .paths import Effect, effect_values, enumerate_effects, regression_coefficients
 
@@ -64,18 +63,20 @@ class EffectFunctions:
         self.table = result.spec.parameter_table
         self.effects = list(effects) if effects is not None else \
             enumerate_effects(result.spec.structural_paths)
-        self.model = SemopyModel(self.table, result.data)
+        self.core = result.core
         self.latent = list(result.spec.roles.latent)
         self._regression_rows = [i for i, op in enumerate(self.table["op"]) if op == "~"]
 
     def unstandardized(self, theta: np.ndarray) -> np.ndarray:
         """Effect values at ``theta`` (complex-safe)."""
-        values = parameter_values(self.table, theta, self.model.sample_cov, self.model.observed)
+        moments = self.core.groups[0]
+        values = parameter_values(self.table, theta, moments.cov[0],
+                                  self.core.layout.structure.observed, None, moments.mean[0])
         return effect_values(self.effects, regression_coefficients(self.table, values))
 
     def standardized(self, theta: np.ndarray) -> np.ndarray:
         """Completely standardized effect values at ``theta`` (products of std.all paths)."""
-        _, std_all = standardized_values(self.table, theta, self.model, self.latent)
+        _, std_all = standardized_values(self.table, theta, self.core, self.latent)
         return effect_values(self.effects, regression_coefficients(self.table, std_all))
 
     def from_draws(self, thetas: np.ndarray) -> np.ndarray:

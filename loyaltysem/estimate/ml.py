@@ -396,8 +396,12 @@ class CoreModel:
     theta: np.ndarray
 
     def functions(self) -> MLFunctions:
-        """The ML functions of this layout on this data."""
-        return MLFunctions(self.layout, self.groups)
+        """The ML functions of this layout on this data (built once)."""
+        cached = self.__dict__.get("_functions")
+        if cached is None:
+            cached = MLFunctions(self.layout, self.groups)
+            object.__setattr__(self, "_functions", cached)
+        return cached
 
 
 __all__ = ["CoreModel", "Implied", "MLFunctions"]

@@ -204,21 +204,32 @@ def loglik_constant(patterns: tuple[PatternMoments, ...] | list[PatternMoments])
     return sum(float(p.n[0]) * p.observed.size for p in patterns) * math.log(2 * math.pi)
 
 
-def missing_moments(values: np.ndarray, *, tol: float = 1e-10, max_iter: int = 10_000
-                    ) -> GroupMoments:
+def missing_moments(values: np.ndarray, *, saturated: bool = True, tol: float = 1e-10,
+                    max_iter: int = 10_000) -> GroupMoments:
     """Moments of incomplete cases (NaN = missing): patterns and the EM h1 (one sample).
 
     Rows without any value are skipped. The saturated moments are the EM
     estimates of the unrestricted mean and covariance (Dempster, Laird &
     Rubin 1977), iterated to a relative change of the log-likelihood below
     ``tol`` (lavaan: ``lav_mvnorm_missing_h1_estimate_moments``).
+    ``saturated=False`` skips EM (for refits, where only the estimates matter):
+    the moments are then the pairwise ones (divisor N) and ``h1`` is 0 — exact
+    for complete columns such as fixed.x covariates, which is all a refit uses.
     """
     values = np.asarray(values, dtype=float)
     patterns = _patterns(values)
     p = values.shape[1]
-    mean, cov = _em(patterns, p, tol, max_iter)
+    if saturated:
+        mean, cov = _em(patterns, p, tol, max_iter)
+    else:
+        mean = np.nanmean(values, axis=0)
+        frame = values - mean
+        present = ~np.isnan(values)
+        counts = present.T.astype(float) @ present.astype(float)
+        filled = np.where(present, frame, 0.0)
+        cov = filled.T @ filled / np.maximum(counts, 1.0)
     n = sum(float(pattern.n[0]) for pattern in patterns)
-    h1 = pattern_sum(patterns, mean, cov) / n
+    h1 = pattern_sum(patterns, mean, cov) / n if saturated else 0.0
     complete = len(patterns) == 1 and patterns[0].observed.size == p
     return GroupMoments(tuple(patterns), np.array([n]), cov[None], mean[None], np.array([h1]),
                         complete)

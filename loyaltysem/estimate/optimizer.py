@@ -11,8 +11,14 @@ from semopy's start values and in a handful from a warm start (bootstrap).
 Variances are not bounded (as in lavaan): negative variance estimates
 (Heywood cases) are reported, not hidden by a bound.
 
+BFGS from the scoring metric (:func:`batched_bfgs`) refits a stack of samples
+at once, warm-started: the inverse Hessian starts at ``(2 I)^-1`` — the first
+step is a Fisher-scoring step — and BFGS updates (Nocedal & Wright 2006, eq.
+6.17) learn the misfit part of the Hessian that scoring ignores.
+
 References
 ----------
+Nocedal, J., & Wright, S. J. (2006). Numerical optimization (2nd ed.). Springer.
 Lee, S.-Y., & Jennrich, R. I. (1979). A study of algorithms for covariance
 structure analysis with specific comparisons using factor analysis.
 Psychometrika, 44(1), 99-113.
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import optimize
@@ -206,66 +213,109 @@ def bounded_warmup(
     return result.x if np.isfinite(objective(result.x)) else start
 
 
-def scoring_bfgs(
-    objective: Callable[[np.ndarray], float],
-    gradient: Callable[[np.ndarray], np.ndarray],
+@dataclass(frozen=True)
+class BatchOptimizationResult:
+    """Outcome of :func:`batched_bfgs`, one entry per sample."""
+
+    x: np.ndarray
+    fun: np.ndarray
+    gradient: np.ndarray
+    converged: np.ndarray
+    iterations: np.ndarray
+
+
+def batched_bfgs(
+    evaluate: Callable[[np.ndarray, np.ndarray, bool], tuple[np.ndarray, Any]],
     x0: np.ndarray,
-    information: np.ndarray,
+    inverse_hessian: np.ndarray,
     *,
     ftol: float = 1e-10,
     dx_tol: float = 2e-3,
     max_iter: int = 60,
-) -> OptimizationResult:
-    """BFGS started from the Fisher-scoring metric, for warm-started refits.
+) -> BatchOptimizationResult:
+    """BFGS from a common metric on many problems at once.
 
-    The inverse Hessian starts at ``(2 I(x0))^-1`` — the first step is a
-    Fisher-scoring step — and is refined by BFGS updates (Nocedal & Wright
-    2006, eq. 6.17), which learn the misfit part of the Hessian that scoring
-    ignores: about half the iterations of scoring on well-conditioned models,
-    each needing only a gradient. Converged on lavaan's rule (relative change
-    of ``F`` below ``ftol`` and ``max |grad| < dx_tol``).
+    For a stack of refits (bootstrap resamples, robustness tasks) of one model,
+    every problem evaluated by one numpy call per operation
+    (:meth:`loyaltysem.estimate.ml.MLFunctions.evaluate` with ``index``): problem ``b`` starts at ``x0[b]`` with inverse Hessian ``inverse_hessian``
+    (the inverse expected Hessian at the warm start: the first step is a
+    Fisher-scoring step), takes Armijo-backtracked steps and BFGS updates of
+    its own, and stops on lavaan's rule (relative change of ``F`` below
+    ``ftol`` and ``max |grad| < dx_tol``). A problem whose direction is not a
+    descent direction, whose line search fails or that reaches ``max_iter`` is
+    returned as not converged (for a fallback optimiser).
 
-    References
+    Parameters
     ----------
-    Nocedal, J., & Wright, S. J. (2006). Numerical optimization (2nd ed.).
-    Springer.
+    evaluate : callable
+        ``(index, x, gradient) -> (f, g)`` for the problems ``index`` at the
+        points ``x`` (rows); ``g`` is None when ``gradient`` is False.
+    x0 : ndarray, shape (B, q)
+    inverse_hessian : ndarray, shape (q, q)
+    ftol, dx_tol : float
+    max_iter : int
+
+    Returns
+    -------
+    BatchOptimizationResult
     """
-    x = np.asarray(x0, dtype=float).copy()
-    f = objective(x)
-    g = gradient(x)
-    empty = np.full((x.size, x.size), np.nan)
-    try:
-        inverse = np.linalg.inv(2.0 * information)
-    except np.linalg.LinAlgError:
-        return OptimizationResult(x, f, g, empty, False, 0, "singular information")
-    identity = np.eye(x.size)
+    x = np.array(x0, dtype=float)
+    n, q = x.shape
+    everyone = np.arange(n)
+    f, g = evaluate(everyone, x, True)
+    h = np.repeat(np.asarray(inverse_hessian, dtype=float)[None], n, axis=0)
+    converged = np.zeros(n, dtype=bool)
+    iterations = np.zeros(n, dtype=int)
+    active = everyone[np.isfinite(f) & np.isfinite(g).all(axis=1)]
     for iteration in range(1, max_iter + 1):
-        step = -inverse @ g
-        slope = float(g @ step)
-        if slope >= 0:
-            return OptimizationResult(x, f, g, empty, False, iteration, "not a descent direction")
-        alpha = 1.0
-        while True:
-            candidate = x + alpha * step
-            f_new = objective(candidate)
-            if np.isfinite(f_new) and f_new <= f + 1e-4 * alpha * slope:
+        if not active.size:
+            break
+        iterations[active] = iteration
+        xa, fa, ga, ha = x[active], f[active], g[active], h[active]
+        step = -np.matmul(ha, ga[:, :, None])[:, :, 0]
+        slope = (ga * step).sum(axis=1)
+        failed = ~(slope < 0)
+        alpha = np.ones(active.size)
+        candidate = xa + step
+        f_new, g_new = evaluate(active, candidate, True)
+        accepted = np.isfinite(f_new) & (f_new <= fa + 1e-4 * slope)
+        pending = np.flatnonzero(~accepted & ~failed)
+        while pending.size:
+            alpha[pending] *= 0.5
+            small = alpha[pending] < 1e-6
+            failed[pending[small]] = True
+            pending = pending[~small]
+            if not pending.size:
                 break
-            alpha *= 0.5
-            if alpha < 1e-6:
-                return OptimizationResult(x, f, g, empty, False, iteration, "line search failed")
-        g_new = gradient(candidate)
-        s, y = candidate - x, g_new - g
-        sy = float(s @ y)
-        if sy > 1e-16:
-            rho = 1.0 / sy
-            v = identity - rho * np.outer(s, y)
-            inverse = v @ inverse @ v.T + rho * np.outer(s, s)
-        change = f - f_new
-        x, f, g = candidate, f_new, g_new
-        if change < ftol * (1.0 + f) and np.max(np.abs(g)) < dx_tol:
-            return OptimizationResult(x, f, g, empty, True, iteration,
-                                      "relative change in the discrepancy below tolerance")
-    return OptimizationResult(x, f, g, empty, False, max_iter, "maximum number of iterations reached")
+            candidate[pending] = xa[pending] + alpha[pending, None] * step[pending]
+            f_new[pending] = evaluate(active[pending], candidate[pending], False)[0]
+            fp = f_new[pending]
+            good = np.isfinite(fp) & (fp <= fa[pending] + 1e-4 * alpha[pending] * slope[pending])
+            pending = pending[~good]
+        backtracked = np.flatnonzero((alpha < 1.0) & ~failed)
+        if backtracked.size:
+            g_new[backtracked] = evaluate(active[backtracked], candidate[backtracked], True)[1]
+        moved = ~failed
+        s = candidate - xa
+        y = g_new - ga
+        sy = (s * y).sum(axis=1)
+        update = moved & (sy > 1e-16)
+        if update.any():
+            su, yu, hu, syu = s[update], y[update], ha[update], sy[update]
+            hy = np.matmul(hu, yu[:, :, None])[:, :, 0]
+            yhy = (yu * hy).sum(axis=1)
+            ss = su[:, :, None] * su[:, None, :]
+            cross = hy[:, :, None] * su[:, None, :]
+            ha[update] = (hu + ((syu + yhy) / syu**2)[:, None, None] * ss
+                          - (cross + cross.transpose(0, 2, 1)) / syu[:, None, None])
+        index = active[moved]
+        x[index], f[index], g[index], h[index] = candidate[moved], f_new[moved], g_new[moved], \
+            ha[moved]
+        change = fa - f_new
+        done = moved & (change < ftol * (1.0 + f_new)) & (np.abs(g_new).max(axis=1) < dx_tol)
+        converged[active[done]] = True
+        active = active[moved & ~done]
+    return BatchOptimizationResult(x, f, g, converged, iterations)
 
 
 def observed_information_from_gradient(gradient: Callable[[np.ndarray], np.ndarray],

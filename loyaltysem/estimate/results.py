@@ -125,13 +125,10 @@ class FitResult:
         The standard errors come from the Jacobian of the standardized values
         with respect to the free parameters and :attr:`vcov` (delta method).
         """
-        from .semopy_engine import SemopyModel
         from .solution import standardized_solution
 
-        table = self.spec.parameter_table
-        model = SemopyModel(table, self.data)
-        return standardized_solution(table, self.theta, self.vcov.to_numpy(), model,
-                                     list(self.spec.roles.latent))
+        return standardized_solution(self.spec.parameter_table, self.theta, self.vcov.to_numpy(),
+                                     self.core, list(self.spec.roles.latent))
 
     def parameters(self, op: str | None = None) -> pd.DataFrame:
         """Estimates, optionally only rows with operator ``op`` (``"=~"``, ``"~"``, ...)."""

@@ -10,14 +10,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from .assemble import with_inference_columns
 from .defined import DefinedParameters
-from .ml import MLFunctions
-from .semopy_engine import SemopyModel
+from .ml import CoreModel, MLFunctions
 from .standardize import standardize
-
-_Z975 = float(stats.norm.ppf(0.975))
 
 
 def parameter_values(table: pd.DataFrame, theta: np.ndarray, sample_cov: np.ndarray,
@@ -45,18 +42,6 @@ def parameter_values(table: pd.DataFrame, theta: np.ndarray, sample_cov: np.ndar
     return est
 
 
-def variances(model: SemopyModel, theta: np.ndarray, latent: Sequence[str]
-              ) -> tuple[dict[str, float], pd.DataFrame]:
-    """Model-implied total variance of every variable, and the latent covariance matrix."""
-    sigma = model.implied(theta)
-    inner = model.inner_covariance(theta)
-    index = [model.latent_inner.index(v) for v in latent]
-    latent_cov = pd.DataFrame(inner[np.ix_(index, index)], index=list(latent), columns=list(latent))
-    total = {name: float(sigma[i, i]) for i, name in enumerate(model.observed)}
-    total.update({name: float(latent_cov.at[name, name]) for name in latent})
-    return total, latent_cov
-
-
 def implied_variances(functions: MLFunctions, theta: np.ndarray, latent: Sequence[str],
                       group: int = 0) -> tuple[dict[str, float], pd.DataFrame]:
     """Model-implied total variance of every variable, and the latent covariance matrix
@@ -74,17 +59,21 @@ def implied_variances(functions: MLFunctions, theta: np.ndarray, latent: Sequenc
     return total, latent_cov
 
 
-def standardized_values(table: pd.DataFrame, theta: np.ndarray, model: SemopyModel,
+def standardized_values(table: pd.DataFrame, theta: np.ndarray, core: CoreModel,
                         latent: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """``std.lv`` and ``std.all`` of every row at ``theta``."""
+    """``std.lv`` and ``std.all`` of every row at ``theta`` (the table's free parameters;
+    the core's other parameters, e.g. intercepts, stay at their estimates)."""
+    full = np.concatenate([theta, core.theta[len(theta):]])
+    moments = core.groups[0]
+    observed = core.layout.structure.observed
     rows = table[["lhs", "op", "rhs", "label"]].copy()
-    rows["est"] = parameter_values(table, theta, model.sample_cov, model.observed)
-    total, _ = variances(model, theta, latent)
+    rows["est"] = parameter_values(table, full, moments.cov[0], observed, None, moments.mean[0])
+    total, _ = implied_variances(core.functions(), full, latent)
     return standardize(rows, total, set(latent))
 
 
 def standardized_solution(table: pd.DataFrame, theta: np.ndarray, vcov: np.ndarray,
-                          model: SemopyModel, latent: Sequence[str]) -> pd.DataFrame:
+                          core: CoreModel, latent: Sequence[str]) -> pd.DataFrame:
     """lavaan's ``standardizedSolution(type = "std.all")`` with delta-method SEs.
 
     The Jacobian of the standardized values with respect to the free
@@ -96,25 +85,19 @@ def standardized_solution(table: pd.DataFrame, theta: np.ndarray, vcov: np.ndarr
     pandas.DataFrame
         ``lhs, op, rhs, label, est_std, se, z, pvalue, ci_lower, ci_upper``.
     """
-    _, base = standardized_values(table, theta, model, latent)
+    _, base = standardized_values(table, theta, core, latent)
     jac = np.zeros((len(base), len(theta)))
     for k in range(len(theta)):
         step = 1e-6 * max(1.0, abs(theta[k]))
         up, down = theta.copy(), theta.copy()
         up[k] += step
         down[k] -= step
-        jac[:, k] = (standardized_values(table, up, model, latent)[1]
-                     - standardized_values(table, down, model, latent)[1]) / (2 * step)
+        jac[:, k] = (standardized_values(table, up, core, latent)[1]
+                     - standardized_values(table, down, core, latent)[1]) / (2 * step)
     se = np.sqrt(np.clip(np.einsum("ik,kl,il->i", jac, vcov, jac), 0, None))
     se[~np.isfinite(base)] = np.nan
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(se > 1e-12, base / se, np.nan)
+    se = np.where(se > 1e-12, se, np.where(np.isnan(se), np.nan, 0.0))
     out = table[["lhs", "op", "rhs", "label"]].copy().reset_index(drop=True)
-    out["est_std"] = base
-    out["se"] = np.where(se > 1e-12, se, 0.0)
-    out["z"] = z
-    out["pvalue"] = 2 * stats.norm.sf(np.abs(z))
-    out["ci_lower"] = base - _Z975 * out["se"]
-    out["ci_upper"] = base + _Z975 * out["se"]
+    out = with_inference_columns(out, base, se).rename(columns={"est": "est_std"})
     out["label"] = out["label"].fillna("")
     return out

@@ -14,18 +14,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..estimate.optimizer import bounded_warmup, fisher_scoring
-from ..estimate.semopy_engine import SemopyModel
+from ..data.summary import SummaryStatistics
+from ..estimate.fit import fit_summary
 from ..spec import ModelSpec
 from ..spec.statements import Statement
 
 
-def _exact_data(cov: np.ndarray, columns, n: int = 500, seed: int = 1) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    z = rng.standard_normal((n, cov.shape[0]))
-    z -= z.mean(axis=0)
-    z = z @ np.linalg.inv(np.linalg.cholesky(np.cov(z, rowvar=False, bias=True))).T
-    return pd.DataFrame(z @ np.linalg.cholesky(cov).T, columns=columns)
+_NOBS = 1_000_000  # any N: chisq / N is the discrepancy F0 of the population covariance
 
 
 def satorra_saris_power(spec: ModelSpec, population_cov: pd.DataFrame, path: tuple[str, str],
@@ -53,11 +48,10 @@ def satorra_saris_power(spec: ModelSpec, population_cov: pd.DataFrame, path: tup
                        for s in spec.statements)
     restricted_spec = ModelSpec(restricted, name=f"{spec.name} without {source} -> {target}")
     columns = list(restricted_spec.observed_variables)
-    cov = population_cov.loc[columns, columns].to_numpy()
-    model = SemopyModel(restricted_spec.parameter_table, _exact_data(cov, columns))
-    seed = bounded_warmup(model.discrepancy, model.gradient, model.start, model.variance_index)
-    result = fisher_scoring(model.discrepancy, model.gradient_and_information, seed)
-    f0 = model.discrepancy(result.x)  # the exact data reproduce the population covariance
+    population = SummaryStatistics(population_cov.loc[columns, columns].astype(float),
+                                   _NOBS)
+    fitted = fit_summary(restricted_spec, population, emit_warnings=False)
+    f0 = float(fitted.fit_indices["chisq"]) / _NOBS  # the minimum discrepancy at the population
     critical = stats.chi2.ppf(1 - alpha, 1)
     return pd.Series({int(n): float(stats.ncx2.sf(critical, 1, n * f0)) for n in sample_sizes},
                      name="power")
