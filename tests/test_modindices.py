@@ -87,7 +87,7 @@ def indexed(result, table: pd.DataFrame) -> dict:
     labels = getattr(result, "groups", None)
     out = {}
     for row in table.to_dict("records"):
-        group = labels.index(row["group"]) + 1 if "group" in row else 1
+        group = labels.index(row["group"]) + 1 if labels and "group" in row else 1
         out[key(row["lhs"], row["op"], row["rhs"], group)] = row
     return out
 
