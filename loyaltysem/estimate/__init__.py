@@ -10,6 +10,9 @@
 from __future__ import annotations
 
 from .fit import fit, fit_survey
+from .modindices import modification_indices
 from .results import FitResult
+from .score_test import score_test, wald_test
 
-__all__ = ["FitResult", "fit", "fit_survey"]
+__all__ = ["FitResult", "fit", "fit_survey", "modification_indices", "score_test",
+           "wald_test"]
