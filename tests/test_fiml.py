@@ -293,7 +293,7 @@ def test_fiml_bootstrap_draws_do_not_depend_on_the_workers(structural):
 
 def test_coverage_of_the_reference_data_with_missing_values():
     """lavInspect(fit, "coverage") is R'R / N over the non-empty rows; checked by hand here."""
-    from loyaltysem.estimate.fiml import coverage
+    from loyaltysem.data.checks import coverage
 
     data = pd.read_csv(ROOT / "tests/reference/data/hs_missing.csv")
     items = [f"x{i}" for i in range(1, 10)]
@@ -310,7 +310,7 @@ def test_coverage_of_the_reference_data_with_missing_values():
 def test_coverage_matches_lavaan(case, data_file):
     """lavInspect(fit, "coverage") of lavaan 0.6-14 (make_coverage_reference.R); proportions
     of counts, written with 15 significant digits: 1e-13."""
-    from loyaltysem.estimate.fiml import coverage
+    from loyaltysem.data.checks import coverage
 
     expected = json.loads((ROOT / "tests/reference/fiml/coverage.json").read_text())[case]
     data = pd.read_csv(ROOT / "tests/reference/data" / data_file)

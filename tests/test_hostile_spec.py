@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from loyaltysem import fit
 from loyaltysem.cli import main
-from loyaltysem.estimate.semopy_engine import semopy_description
+from loyaltysem.estimate.structure import model_structure
 from loyaltysem.exceptions import SpecificationError
 from loyaltysem.spec import ModelSpec, Statement, load_spec
 from loyaltysem.spec.expressions import ExpressionError, parse_expression
@@ -130,13 +130,13 @@ def test_payload_in_a_data_header_never_reaches_the_model(tmp_path):
     assert not marker.exists()
 
 
-def test_semopy_description_refuses_an_unchecked_name(tmp_path):
+def test_model_structure_refuses_an_unchecked_name(tmp_path):
     """Defence in depth: a parameter table built around the spec is still checked."""
     marker = tmp_path / "PWNED"
     table = ModelSpec.from_lavaan("F =~ x1 + x2 + x3").parameter_table.copy()
     table.loc[2, "rhs"] = payload(marker)
     with pytest.raises(SpecificationError, match="bad variable name"):
-        semopy_description(table)
+        model_structure(table)
     assert not marker.exists()
 
 

@@ -22,7 +22,6 @@ from .admissibility import check_admissibility, emit
 from .assemble import with_inference_columns
 from .defined import DefinedParameters
 from .estimation import minimize
-from .fiml import baseline_trace, missing_patterns, saturated_trace_missing
 from .full_information import check_fiml_supported, fiml_fit_indices, with_mean_structure
 from .inference import Covariance, RobustTests, information_vcov, sandwich_vcov
 from .layout import build_parameter_layout
@@ -30,12 +29,8 @@ from .ml import CoreModel, MLFunctions
 from .moments import complete_moments, missing_moments, summary_moments
 from .optimizer import OptimizationResult
 from .results import ESTIMATE_COLUMNS, FitResult
-from .robust import (
-    RobustInference,
-    robust_fit_indices,
-    satorra_bentler_inference,
-    saturated_trace,
-)
+from .reference_models import reference_trace
+from .robust import RobustInference, robust_fit_indices, satorra_bentler_inference
 from .solution import implied_variances, parameter_values
 from .standardize import standardize
 
@@ -78,6 +73,8 @@ def fit(
     sample_cor: pd.DataFrame | str | Path | None = None,
     sample_sd: pd.Series | str | Path | None = None,
     sample_cov_rescale: bool = True,
+    meanstructure: bool | None = None,
+    std_lv: bool | None = None,
 ) -> FitResult:
     """Fit a structural equation model by maximum likelihood, as lavaan's ``sem()``.
 
@@ -136,6 +133,15 @@ def fit(
     sample_cov_rescale : bool
         lavaan's ``sample.cov.rescale``.
 
+    meanstructure : bool, optional
+        lavaan's ``meanstructure = TRUE``: a free intercept for every observed
+        variable (the covariates' means fixed at the sample means) and latent
+        means 0; with complete data the estimates and chi-square are those of the
+        covariance structure, ``npar``/``df`` count the means. Any ``~ 1`` in
+        the syntax turns it on (lavaan's convention). None: the spec's setting.
+    std_lv : bool, optional
+        lavaan's ``std.lv = TRUE``: latent (residual) variances fixed at 1 and
+        every loading free. None: the spec's setting.
     Returns
     -------
     FitResult
@@ -152,8 +158,9 @@ def fit(
 
     Notes
     -----
-    The model is built by semopy (see :mod:`.semopy_engine`) and estimated by
-    Fisher scoring on the ML discrepancy
+    The model's matrices are laid out by semopy (:mod:`.structure`) and the
+    model is estimated by the one core (:mod:`.ml`, :mod:`.estimation`): Fisher
+    scoring on the ML discrepancy
     ``F = tr(S Sigma^-1) + log|Sigma| - log|S| - p`` to a gradient below 1e-9;
     ``chisq = N F``. Standard errors are
     ``sqrt(diag((N I)^-1))`` with ``I`` the expected information.
@@ -183,7 +190,10 @@ def fit(
     check_choice("missing", missing, ("listwise", "ml"))
     check_bool("emit_warnings", emit_warnings)
     check_bool("sample_cov_rescale", sample_cov_rescale)
-    spec = _as_spec(spec)
+    for option, value in (("meanstructure", meanstructure), ("std_lv", std_lv)):
+        if value is not None:
+            check_bool(option, value)
+    spec = _as_spec(spec).with_options(meanstructure=meanstructure, std_lv=std_lv)
     start = check_start(start, spec.n_free_parameters)
     if sample_cov is not None or sample_cor is not None:
         if data is not None:
@@ -200,6 +210,11 @@ def fit(
         from ..data.registry import resolve_data
 
         data = resolve_data(data, na_values=na_values)
+    if spec.interactions:  # lavaan's x1:x2 product columns, before the edge checks
+        from ..spec.interactions import with_product_columns
+
+        data = with_product_columns(data, spec.interactions, na_values=na_values,
+                                    allow_codes=allow_codes)
     survey = prepare_survey(data, spec.observed_variables, missing=missing, na_values=na_values,
                             roles=_roles_for_messages(spec), allow_codes=allow_codes)
     return fit_survey(spec, survey, estimator=estimator, start=start, emit_warnings=emit_warnings)
@@ -264,6 +279,9 @@ def _fit_moments(spec: ModelSpec, functions: MLFunctions, *, estimator: Estimato
                  start: np.ndarray | None, emit_warnings: bool, frame: pd.DataFrame,
                  notes: tuple[str, ...], n_dropped: int, fiml: bool) -> FitResult:
     """Estimates, inference, fit indices and admissibility of one group's moments."""
+    from .constraints import check_supported
+
+    check_supported(spec, estimator, fiml=fiml)
     layout = functions.layout
     order = list(layout.structure.observed)
     moments = functions.groups[0]
@@ -333,26 +351,21 @@ def _inference(functions: MLFunctions, theta: np.ndarray, spec: ModelSpec, estim
     df = count_moments(spec.roles) - spec.n_free_parameters
     if estimator == "ML":
         return information_vcov(functions, theta, "observed" if fiml else "expected"), None
-    if fiml:  # MLR with missing data
+    moments = functions.groups[0]
+    if estimator == "MLR":  # complete or missing data: the sandwich and Yuan-Bentler traces
         covariance = sandwich_vcov(functions, theta)
-        moments = functions.groups[0]
-        trace_h1 = saturated_trace_missing(values, moments.mean[0], moments.cov[0])
+        trace_h1 = reference_trace(moments, diagonal=False, meanstructure=fiml, x_index=x_index)
+        c = (trace_h1 - covariance.trace_h0) / df if df > 0 else math.nan
+        c = float(c) if c >= 0 else math.nan
         p = values.shape[1]
-        c = (trace_h1 - covariance.trace_h0) / df if df > 0 else math.nan
-        c_b = (trace_h1 - baseline_trace(missing_patterns(values), p)) / (p * (p - 1) // 2)
-        return covariance, RobustTests(c, trace_h1, covariance.trace_h0, c_b)
-    implied_and_jacobian = _implied_and_jacobian(functions)
-    if estimator == "MLR":
-        covariance = sandwich_vcov(functions, theta)
-        centered = values - values.mean(axis=0)
-        trace_h1 = saturated_trace(centered, functions.groups[0].cov[0], x_index)
-        c = (trace_h1 - covariance.trace_h0) / df if df > 0 else math.nan
-        robust = RobustInference(covariance.vcov, float(c) if c >= 0 else math.nan, trace_h1,
-                                 covariance.trace_h0)
-    else:
-        robust = satorra_bentler_inference(implied_and_jacobian, theta, values, df, x_index)
-        covariance = Covariance(robust.vcov, information_vcov(functions, theta)
-                                .information_eigenvalues)
+        c_b = ((trace_h1 - reference_trace(moments, diagonal=True, meanstructure=True))
+               / (p * (p - 1) // 2)) if fiml else math.nan
+        robust = RobustInference(covariance.vcov, c, trace_h1, covariance.trace_h0)
+        return covariance, RobustTests(c, trace_h1, covariance.trace_h0, c_b, robust)
+    robust = satorra_bentler_inference(_implied_and_jacobian(functions), theta, values, df,
+                                       x_index)
+    covariance = Covariance(robust.vcov, information_vcov(functions, theta)
+                            .information_eigenvalues)
     return covariance, RobustTests(robust.scaling_factor, robust.trace_h1, robust.trace_h0,
                                    math.nan, robust)
 
@@ -391,6 +404,10 @@ def _estimates(spec: ModelSpec, functions: MLFunctions, theta: np.ndarray, vcov:
                     for name in spec.roles.endogenous}, name="r2", dtype=float)
     estimates = rows[list(ESTIMATE_COLUMNS)].copy()
     estimates["label"] = estimates["label"].fillna("")
+    if spec.interactions:  # the product columns under lavaan's names (x1:x2)
+        from ..spec.interactions import lavaan_names
+
+        estimates = lavaan_names(estimates, spec.interactions)
     return estimates.reset_index(drop=True), r2, latent_cov
 
 
@@ -408,9 +425,8 @@ def _fit_indices(spec: ModelSpec, functions: MLFunctions, fmin: float, sigma: np
     indices = complete_data_indices(s, sigma, n, fmin, df, spec.n_free_parameters, x_index,
                                     count_moments(roles) - (len(order) - len(x_index)))
     if robust is not None and not fiml:
-        values = functions.groups[0].patterns[0].rows
-        assert values is not None and robust.inference is not None
-        indices.update(robust_fit_indices(robust.inference, s, values, x_index,
+        assert isinstance(robust.inference, RobustInference)
+        indices.update(robust_fit_indices(robust.inference, moments, x_index,
                                           indices["chisq"], df, indices["baseline_chisq"],
                                           int(indices["baseline_df"]), n, estimator))
         if estimator == "MLR":  # Yuan-Bentler's scaling factors of the h1 and h0 models

@@ -53,41 +53,11 @@ import numpy as np
 from scipy import special, stats
 
 from . import fit_indices as fi
-from .optimizer import observed_information_from_gradient
+from .ml import MLFunctions
+from .moments import GroupMoments
+from .reference_models import reference_layout, reference_trace
 
 ImpliedAndJacobian = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
-
-
-def _gradient(implied_and_jacobian: ImpliedAndJacobian, theta: np.ndarray,
-              sample_cov: np.ndarray) -> np.ndarray:
-    sigma, d_sigma = implied_and_jacobian(theta)
-    w = np.linalg.inv(sigma)
-    a = w - w @ sample_cov @ w
-    return d_sigma.reshape(d_sigma.shape[0], -1) @ a.ravel()
-
-
-def observed_information(implied_and_jacobian: ImpliedAndJacobian, theta: np.ndarray,
-                         sample_cov: np.ndarray) -> np.ndarray:
-    """Observed unit information: the Hessian of ``F_ML / 2``.
-
-    Central differences of the analytic gradient (step ``1e-5 max(1, |theta|)``),
-    symmetrised. lavaan's ``observed.information = "hessian"``.
-    """
-    return observed_information_from_gradient(
-        lambda x: _gradient(implied_and_jacobian, x, sample_cov), theta)
-
-
-def casewise_scores(centered: np.ndarray, sigma: np.ndarray, d_sigma: np.ndarray) -> np.ndarray:
-    """Scores of each case's normal log-likelihood with respect to the parameters.
-
-    ``d l_i / d theta_k = 1/2 u_i' dSigma_k u_i - 1/2 tr(Sigma^-1 dSigma_k)``
-    with ``u_i = Sigma^-1 x_i`` (centred data). Shape (N, q).
-    """
-    w = np.linalg.inv(sigma)
-    u = centered @ w
-    quadratic = np.einsum("ni,kij,nj->nk", u, d_sigma, u)
-    trace = np.einsum("ij,kji->k", w, d_sigma)
-    return 0.5 * quadratic - 0.5 * trace
 
 
 def _saturated_jacobian(p: int, masked: Sequence[int]) -> np.ndarray:
@@ -102,21 +72,6 @@ def _saturated_jacobian(p: int, masked: Sequence[int]) -> np.ndarray:
             m[a, b] = m[b, a] = 1.0
             mats.append(m)
     return np.array(mats)
-
-
-def saturated_trace(centered: np.ndarray, sample_cov: np.ndarray, x_index: Sequence[int] = ()) -> float:
-    """``tr(B1 A1^-1)`` of the saturated (h1) model, unstructured.
-
-    ``A1`` is the expected unit information at S, ``B1`` the mean outer
-    product of casewise scores; fixed.x moments are masked.
-    """
-    jac = _saturated_jacobian(sample_cov.shape[0], x_index)
-    w = np.linalg.inv(sample_cov)
-    flat = jac.reshape(jac.shape[0], -1)
-    a1 = 0.5 * ((w @ jac @ w).reshape(jac.shape[0], -1) @ flat.T)
-    scores = casewise_scores(centered, sample_cov, jac)
-    b1 = scores.T @ scores / centered.shape[0]
-    return float(np.sum(b1 * np.linalg.inv(a1).T))
 
 
 @dataclass(frozen=True)
@@ -136,51 +91,6 @@ class RobustInference:
     scaling_factor: float
     trace_h1: float
     trace_h0: float
-
-
-def robust_inference(implied_and_jacobian: ImpliedAndJacobian, theta: np.ndarray,
-                     data: np.ndarray, sample_cov: np.ndarray, df: int,
-                     x_index: Sequence[int] = (), trace_h1: float | None = None) -> RobustInference:
-    """Sandwich SEs and the scaling factor of a model fitted by ML.
-
-    Parameters
-    ----------
-    implied_and_jacobian : callable
-        ``theta -> (Sigma, dSigma/dtheta)``.
-    theta : ndarray
-        ML estimates.
-    data : ndarray
-        The complete cases (N x p), in the variable order of Sigma.
-    sample_cov : ndarray
-        Sample covariance with divisor N.
-    df : int
-        Degrees of freedom of the model.
-    x_index : sequence of int
-        Positions of fixed.x covariates.
-    trace_h1 : float, optional
-        Precomputed :func:`saturated_trace` (shared by model and baseline).
-    """
-    n = data.shape[0]
-    centered = data - data.mean(axis=0)
-    sigma, d_sigma = implied_and_jacobian(theta)
-    e = observed_information(implied_and_jacobian, theta, sample_cov)
-    try:
-        e_inv = np.linalg.inv(e)
-    except np.linalg.LinAlgError as error:
-        from ..exceptions import ConvergenceError
-
-        raise ConvergenceError("the observed information matrix is singular: robust (MLR) "
-                               "standard errors cannot be computed for this solution") from error
-    scores = casewise_scores(centered, sigma, d_sigma)
-    b0 = scores.T @ scores / n
-    vcov = e_inv @ b0 @ e_inv / n
-    if trace_h1 is None:
-        trace_h1 = saturated_trace(centered, sample_cov, x_index)
-    trace_h0 = float(np.sum(b0 * e_inv.T))
-    scaling = (trace_h1 - trace_h0) / df if df > 0 else float("nan")
-    if scaling < 0:
-        scaling = float("nan")
-    return RobustInference(vcov, float(scaling), float(trace_h1), trace_h0)
 
 
 def second_moment_covariance(centered: np.ndarray, x_index: Sequence[int] = ()) -> np.ndarray:
@@ -261,29 +171,26 @@ def satorra_bentler_inference(implied_and_jacobian: ImpliedAndJacobian, theta: n
     return RobustInference(vcov, float(scaling), trace_h1, trace_h0)
 
 
-def independence_model(sample_cov: np.ndarray, x_index: Sequence[int] = ()
-                       ) -> tuple[ImpliedAndJacobian, np.ndarray]:
-    """The baseline model (free variances; fixed.x block kept) as ``(implied_and_jacobian, theta_hat)``."""
-    p = sample_cov.shape[0]
-    x_set = set(x_index)
-    free = [j for j in range(p) if j not in x_set]
-    fixed = np.zeros((p, p))
-    if x_index:
-        block = np.ix_(list(x_index), list(x_index))
-        fixed[block] = sample_cov[block]
-    jac = np.zeros((len(free), p, p))
-    for k, j in enumerate(free):
-        jac[k, j, j] = 1.0
+def baseline_scaling_factor(group: GroupMoments, robust: RobustInference, x_index: list[int],
+                            baseline_df: int, estimator: str) -> float:
+    """The scaling factor of the independence model, by the model's own method:
+    Satorra–Bentler for MLM, Yuan–Bentler (the model's h1 trace) for MLR."""
+    if estimator == "MLM":
+        layout, theta = reference_layout(group, diagonal=True, meanstructure=False,
+                                         x_index=x_index)
+        functions = MLFunctions(layout, [group])
 
-    def implied_and_jacobian(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        sigma = fixed.copy()
-        sigma[free, free] = theta
-        return sigma, jac
+        def implied_and_jacobian(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            implied, d_sigma, _ = functions.jacobian(x, 0)
+            return implied.sigma[0], d_sigma
 
-    return implied_and_jacobian, np.diag(sample_cov)[free].copy()
+        return satorra_bentler_inference(implied_and_jacobian, theta, group.cases(),
+                                         baseline_df, x_index).scaling_factor
+    trace_b = reference_trace(group, diagonal=True, meanstructure=False, x_index=x_index)
+    return (robust.trace_h1 - trace_b) / baseline_df if baseline_df > 0 else float("nan")
 
 
-def robust_fit_indices(robust, sample_cov: np.ndarray, data: np.ndarray, x_index: list[int],
+def robust_fit_indices(robust: RobustInference, group: GroupMoments, x_index: list[int],
                        chisq: float, df: int, baseline_chisq: float, baseline_df: int,
                        n: int, estimator: str = "MLR") -> dict[str, float]:
     """Scaled and robust fit statistics of an MLR or MLM fit (lavaan 0.6 ``fitMeasures`` names).
@@ -291,13 +198,8 @@ def robust_fit_indices(robust, sample_cov: np.ndarray, data: np.ndarray, x_index
     The baseline's scaling factor comes from the same method (Yuan–Bentler for
     MLR, Satorra–Bentler for MLM) at the baseline's estimates.
     """
-    implied_b, theta_b = independence_model(sample_cov, x_index)
-    if estimator == "MLM":
-        baseline = satorra_bentler_inference(implied_b, theta_b, data, baseline_df, x_index)
-    else:
-        baseline = robust_inference(implied_b, theta_b, data, sample_cov, baseline_df, x_index,
-                                    trace_h1=robust.trace_h1)
-    c, c_b = robust.scaling_factor, baseline.scaling_factor
+    c = robust.scaling_factor
+    c_b = baseline_scaling_factor(group, robust, x_index, baseline_df, estimator)
     chisq_scaled = chisq / c if df > 0 else chisq
     baseline_scaled = baseline_chisq / c_b
     # lavaan: the 'scaled' RMSEA interval and p-value use the unscaled statistic
