@@ -15,12 +15,10 @@
 """
 from __future__ import annotations
 
-from .bollen_stine import BollenStineResult, bollen_stine
-from .compare import DifferenceTest, ModelComparison, compare
 from .fit import fit, fit_survey
 from .modindices import modification_indices
 from .results import FitResult
 from .score_test import score_test, wald_test
 
-__all__ = ["BollenStineResult", "DifferenceTest", "FitResult", "ModelComparison", "bollen_stine",
-           "compare", "fit", "fit_survey", "modification_indices", "score_test", "wald_test"]
+__all__ = ["FitResult", "fit", "fit_survey", "modification_indices", "score_test",
+           "wald_test"]
