@@ -6,6 +6,7 @@ exit status 2, never a traceback (``--debug`` shows one).
 from __future__ import annotations
 
 import json
+import math
 import sys
 import warnings
 from collections.abc import Callable
@@ -216,11 +217,17 @@ def main() -> None:
               default=None, help="Intervals of effects and hypotheses (default: percentile with "
               "--se bootstrap, delta otherwise).")
 @click.option("--progress/--no-progress", default=True, help="Progress bar for the bootstrap.")
+@click.option("--modindices", "with_modindices", is_flag=True,
+              help="Add modification indices (lavaan's modindices(), largest first).")
+@click.option("--modindices-min", "modindices_min", type=click.FloatRange(min=0, max=1e6),
+              default=None, help="Only modification indices above this value (implies "
+              "--modindices), e.g. 3.84.")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
 def fit_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool, output_format: str,
                 out: Path | None, estimator: str, missing: str, se_type: str, n_boot: int,
                 seed: int | None,
-                n_jobs: int, ci_method: str | None, progress: bool, debug: bool) -> None:
+                n_jobs: int, ci_method: str | None, progress: bool, with_modindices: bool,
+                modindices_min: float | None, debug: bool) -> None:
     """Fit the model in SPEC (.yaml or lavaan .lav) to survey data (lavaan's sem())."""
     from .effects import (
         bootstrap,
@@ -229,8 +236,12 @@ def fit_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: 
         test_hypotheses,
     )
     from .effects.bootstrap import with_bootstrap_inference
-    from .summary import Summary
+    from .summary import Summary, json_value
 
+    if modindices_min is not None and not math.isfinite(modindices_min):
+        raise click.BadParameter(f"must be a finite number; got {modindices_min}",
+                                 param_hint="--modindices-min")
+    with_modindices = with_modindices or modindices_min is not None
     method = ci_method or ("percentile" if se_type == "bootstrap" else "delta")
     if method in ("percentile", "bca") and se_type != "bootstrap":
         raise click.UsageError(f"--ci {method} needs --se bootstrap")
@@ -264,9 +275,10 @@ def fit_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: 
             effects["ci_upper"] = mc["upper"].reindex(keys).to_numpy()
         hypotheses = test_hypotheses(result, interval=cast(Any, method), boot=boot, seed=seed) \
             if result.spec.hypotheses else None
-        return result, effects, hypotheses
+        modindices = _modindices(result, modindices_min) if with_modindices else None
+        return result, effects, hypotheses, modindices
 
-    result, effects, hypotheses = _run(run, debug)
+    result, effects, hypotheses, modindices = _run(run, debug)
     for message in result.warnings:
         click.echo(f"warning: {message}", err=True)
     payload = result.to_dict()
@@ -278,9 +290,29 @@ def fit_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: 
     if hypotheses is not None:
         extra.append((f"Hypotheses ({method} intervals)",
                       hypotheses.table.drop(columns=["description"])))
+    if modindices is not None:
+        payload["modindices"] = [{k: json_value(v) for k, v in row.items()}
+                                 for row in modindices.to_dict("records")]
+        extra.append(("Largest modification indices", modindices.head(10) if len(modindices)
+                      else ["none above the minimum"]))
     summary = Summary(summary.title, summary.sections[:-1] + tuple(extra) + summary.sections[-1:],
                       digits=summary.digits)
     _emit(payload, summary, output_format, out)
+
+
+def _modindices(result: Any, minimum: float | None) -> Any:
+    """``modification_indices(result)`` for ``fit --modindices``; a singular information
+    matrix is reported as loyaltysem's one-line error."""
+    import numpy as np
+
+    from .estimate.modindices import modification_indices
+    from .exceptions import NotIdentifiedError
+
+    try:
+        return modification_indices(result, minimum=minimum)
+    except np.linalg.LinAlgError as error:
+        raise NotIdentifiedError("modification indices: the information matrix of the model "
+                                 f"is singular ({error}); is the model identified?") from error
 
 
 @main.command("validate")

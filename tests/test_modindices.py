@@ -174,3 +174,61 @@ def test_bad_arguments(bad):
 def test_not_a_result():
     with pytest.raises(TypeError):
         modification_indices("fit")
+
+
+# ------------------------------------------------------------------ CLI and report
+def _cli(*args):
+    from click.testing import CliRunner
+
+    from loyaltysem.cli import main
+
+    return CliRunner().invoke(main, list(args))
+
+
+def test_cli_json_contract():
+    """``fit --modindices --format json``: rows of lhs, op, rhs, mi, epc, sepc_lv, sepc_all,
+    sepc_nox (DESIGN.md), largest first, equal to modification_indices()."""
+    out = _cli("fit", str(ROOT / "models/hs_cfa.lav"), "--data", "holzinger_swineford",
+               "--modindices", "--format", "json")
+    assert out.exit_code == 0, out.output
+    payload = json.loads(out.stdout)
+    rows = payload["modindices"]
+    assert rows and all(list(row) == list(MI_COLUMNS) for row in rows)
+    values = [row["mi"] for row in rows]
+    assert values == sorted(values, reverse=True)
+    expected = modification_indices(fitted("hs_cfa"))
+    np.testing.assert_allclose(values, expected["mi"], rtol=1e-8)
+    top = rows[0]
+    assert (top["lhs"], top["op"], top["rhs"]) == ("visual", "=~", "x9")
+    np.testing.assert_allclose(top["mi"], 36.4110306521231, rtol=1e-4)  # lavaan
+
+
+def test_cli_minimum_and_text():
+    out = _cli("fit", str(ROOT / "models/hs_cfa.lav"), "--data", "holzinger_swineford",
+               "--modindices-min", "10", "--format", "json")
+    assert out.exit_code == 0, out.output
+    assert all(row["mi"] > 10 for row in json.loads(out.stdout)["modindices"])
+    text = _cli("fit", str(ROOT / "models/hs_cfa.lav"), "--data", "holzinger_swineford",
+                "--modindices")
+    assert "Largest modification indices" in text.stdout and "36.411" in text.stdout
+    plain = _cli("fit", str(ROOT / "models/hs_cfa.lav"), "--data", "holzinger_swineford",
+                 "--format", "json")
+    assert "modindices" not in json.loads(plain.stdout)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "abc", "1e400"])
+def test_cli_bad_minimum_is_one_line_exit_2(value):
+    out = _cli("fit", str(ROOT / "models/hs_cfa.lav"), "--data", "holzinger_swineford",
+               "--modindices-min", value)
+    assert out.exit_code == 2
+    assert "Traceback" not in out.output
+
+
+def test_report_section():
+    from loyaltysem.report import build_report, render_report
+
+    report = build_report(fitted("hs_cfa"), n_boot=0)
+    for fmt in ("html", "md", "tex"):
+        text = render_report(report, fmt)  # type: ignore[arg-type]
+        assert "Largest modification indices" in text
+        assert "36.41" in text

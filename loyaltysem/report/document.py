@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
 
+import numpy as np
 import pandas as pd
 
 from .. import escaping
 from ..effects import HypothesisTable, effects_table, test_hypotheses
 from ..estimate import FitResult
-from ..exceptions import OutputError
+from ..exceptions import LoyaltySemError, OutputError
 from ..output import check_output_path, write_text_file
 from ..groups import InvarianceResult, PathComparison
 from ..validity import ValidityReport, assess_measurement
@@ -29,6 +30,7 @@ from .tables import (
     fit_table,
     hypotheses_table,
     measurement_table,
+    modindices_table,
     render,
 )
 
@@ -38,7 +40,7 @@ Item = tuple[Any, ...]
 
 #: in this order; the warnings come first (admissibility problems before any table)
 SECTIONS = ("Warnings", "Model", "Data", "Measurement quality", "Model fit",
-            "Structural estimates", "Effects", "Hypotheses")
+            "Largest modification indices", "Structural estimates", "Effects", "Hypotheses")
 #: added after "Model fit" when the report is given an invariance ladder
 INVARIANCE_SECTION = "Measurement invariance"
 
@@ -222,6 +224,21 @@ def _invariance_block(report: AnalysisReport, invariance: InvarianceResult) -> l
     return items
 
 
+def _modindices_block(result: FitResult) -> list[Item]:
+    """The ten largest modification indices (lavaan's ``modindices(fit, sort. = TRUE)``)."""
+    from ..estimate.modindices import modification_indices
+
+    try:
+        table = modification_indices(result)
+    except (LoyaltySemError, np.linalg.LinAlgError) as error:
+        return [("list", [f"not available: {error}"])]
+    if table.empty:
+        return [("list", ["none: the model has no parameter left to free"])]
+    return [("text", "Score tests of freeing one fixed parameter at a time (Sörbom 1989); "
+                     "a large MI suggests a change only where theory supports it."),
+            ("frame", modindices_table(table), "Largest modification indices (top 10)")]
+
+
 def report_blocks(report: AnalysisReport) -> list[tuple[str, list[Item]]]:
     """The sections of the report, each a list of ``(kind, value[, caption])`` items.
 
@@ -242,6 +259,7 @@ def report_blocks(report: AnalysisReport) -> list[tuple[str, list[Item]]]:
         ("Measurement quality", _measurement_block(report)),
         ("Model fit", [("frame", fit_table(result), "Fit statistics")]),
     ]
+    blocks.append(("Largest modification indices", _modindices_block(result)))
     if report.invariance is not None:
         blocks.append((INVARIANCE_SECTION, _invariance_block(report, report.invariance)))
     blocks += [

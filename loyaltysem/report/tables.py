@@ -92,6 +92,21 @@ def fit_table(result: FitResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def modindices_table(modindices: pd.DataFrame, top: int = 10) -> pd.DataFrame:
+    """The ``top`` largest modification indices (Sörbom 1989): parameter, MI, EPC and the
+    completely standardized EPC (Chou & Bentler 1990), from
+    :func:`loyaltysem.estimate.modindices.modification_indices` (largest first)."""
+    rows = modindices.head(top)
+    ops = {"=~": "measured by", "~": "regressed on", "~~": "with", "~1": "intercept"}
+    return pd.DataFrame({
+        "Parameter": [f"{r.lhs} {r.op} {r.rhs}".strip() for r in rows.itertuples()],
+        "Meaning": [ops.get(str(op), str(op)) for op in rows["op"]],
+        "MI": [apa_number(v) for v in rows["mi"]],
+        "EPC": [apa_number(v, 3) for v in rows["epc"]],
+        "SEPC (std.all)": [apa_number(v, 3) for v in rows["sepc_all"]],
+    })
+
+
 def measurement_table(report: ValidityReport) -> pd.DataFrame:
     """α, ρc, ω and AVE per construct (— for single-item constructs)."""
     table = report.constructs
