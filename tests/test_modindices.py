@@ -229,6 +229,6 @@ def test_report_section():
 
     report = build_report(fitted("hs_cfa"), n_boot=0)
     for fmt in ("html", "md", "tex"):
-        text = render_report(report, fmt)  # type: ignore[arg-type]
+        text = render_report(report, fmt)
         assert "Largest modification indices" in text
         assert "36.41" in text

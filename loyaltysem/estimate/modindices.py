@@ -219,8 +219,10 @@ def modification_indices(result: Any, *, sort: bool = True, minimum: float | Non
     Examples
     --------
     >>> import loyaltysem as ls
-    >>> result = ls.fit("models/hs_cfa.lav", "holzinger_swineford")  # doctest: +SKIP
-    >>> ls.modification_indices(result).head(3)  # R: modindices(fit, sort. = TRUE)  # doctest: +SKIP
+    >>> result = ls.fit("models/hs_cfa.lav", "holzinger_swineford")
+    >>> mi = ls.modification_indices(result)  # modindices(fit, sort. = TRUE)
+    >>> mi.iloc[0][["lhs", "op", "rhs"]].tolist(), round(float(mi["mi"].iat[0]), 2)
+    (['visual', '=~', 'x9'], 36.41)
     """
     core = _result_core(result)
     sort = check_bool("sort", sort)

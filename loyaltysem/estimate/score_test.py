@@ -350,6 +350,14 @@ def score_test(result: Any, *, release: Sequence[int] | int | None = None,
     ----------
     Rao, C. R. (1948). Proc. Cambridge Philosophical Society, 44(1), 50-57.
     Satorra, A. (1989). Psychometrika, 54(1), 131-151.
+
+    Examples
+    --------
+    >>> import loyaltysem as ls
+    >>> result = ls.fit("models/hs_cfa.lav", "holzinger_swineford")
+    >>> test = ls.score_test(result, add="x1 ~~ x9")  # lavTestScore(fit, add = "x1 ~~ x9")
+    >>> round(test.statistic, 2), test.df
+    (7.33, 1)
     """
     core = _result_core(result)
     univariate = check_bool("univariate", univariate) or check_bool("cumulative", cumulative)
@@ -508,6 +516,14 @@ def wald_test(result: Any, constraints: str) -> WaldTestResult:
     References
     ----------
     Wald, A. (1943). Transactions of the American Mathematical Society, 54(3), 426-482.
+
+    Examples
+    --------
+    >>> import loyaltysem as ls
+    >>> result = ls.fit("models/corp_rep.lav", "corp_rep", na_values=[-99])
+    >>> test = ls.wald_test(result, "c1 == l1")  # lavTestWald(fit, "c1 == l1")
+    >>> round(test.statistic, 2), test.df
+    (7.63, 1)
     """
     core = _result_core(result)
     parsed = _parse_constraints(constraints)
