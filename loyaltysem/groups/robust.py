@@ -27,8 +27,8 @@ lavaan 0.6: ``R/lav_test_yuan_bentler.R``, ``R/lav_test_diff.R``.
 from __future__ import annotations
 
 import numpy as np
+from scipy import stats
 
-from ..estimate.difference import scaled_difference_test
 from ..estimate.inference import sandwich_vcov
 from ..estimate.ml import MLFunctions
 from ..estimate.reference_models import reference_trace
@@ -63,7 +63,14 @@ def scaled_difference(chisq0: float, df0: float, c0: float, chisq1: float, df1: 
                       c1: float) -> tuple[float, float, float]:
     """Satorra–Bentler (2001) scaled difference of nested models (0: more restricted).
 
-    ``(T, df0 - df1, p)`` of :func:`loyaltysem.estimate.difference.scaled_difference_test`
-    (the one implementation; NaN when the df do not differ or ``cd <= 0``).
+    ``cd = (df0 c0 - df1 c1) / (df0 - df1)``, ``T = (chisq0 - chisq1) / cd``;
+    returns ``(T, df0 - df1, p)``; NaN when ``cd <= 0`` (the test is then undefined).
     """
-    return scaled_difference_test(chisq0, df0, c0, chisq1, df1, c1)[:3]
+    df_difference = df0 - df1
+    if df_difference <= 0:
+        return float("nan"), df_difference, float("nan")
+    cd = (df0 * c0 - df1 * c1) / df_difference
+    if not cd > 0:
+        return float("nan"), df_difference, float("nan")
+    statistic = (chisq0 - chisq1) / cd
+    return statistic, df_difference, float(stats.chi2.sf(max(statistic, 0.0), df_difference))
