@@ -1,24 +1,20 @@
-"""Estimation: the one core (the only package that talks to semopy).
+"""Estimation: the only package that talks to semopy.
 
-- :mod:`.structure` asks semopy where every parameter-table row lives in the
-  model matrices (once per table, cached); :mod:`.layout` places the global
-  parameter vector in every group; :mod:`.moments` holds the data per group ×
-  missing-data pattern × stack of samples;
-- :mod:`.ml` is the one ML discrepancy, gradient, information and casewise
-  scores; :mod:`.starts` and :mod:`.estimation` find the estimates;
-  :mod:`.inference`, :mod:`.robust` and :mod:`.reference_models` turn them into
-  standard errors and scaled tests;
+- :mod:`.semopy_engine` builds the model with semopy and computes Sigma and
+  its derivatives;
+- :mod:`.optimizer` drives it to lavaan's optimum (Fisher scoring);
 - :mod:`.fit_indices`, :mod:`.standardize`, :mod:`.defined`,
-  :mod:`.admissibility`, :mod:`.assemble` build the results;
-- :mod:`.fit` ties them together into a frozen :class:`.results.FitResult`
-  (multi-group fits: :mod:`loyaltysem.groups`).
+  :mod:`.admissibility` compute what semopy lacks or gets wrong;
+- :mod:`.fit` ties them together into a frozen :class:`.results.FitResult`.
 """
 from __future__ import annotations
 
+from .bollen_stine import BollenStineResult, bollen_stine
+from .compare import DifferenceTest, ModelComparison, compare
 from .fit import fit, fit_survey
 from .modindices import modification_indices
 from .results import FitResult
 from .score_test import score_test, wald_test
 
-__all__ = ["FitResult", "fit", "fit_survey", "modification_indices", "score_test",
-           "wald_test"]
+__all__ = ["BollenStineResult", "DifferenceTest", "FitResult", "ModelComparison", "bollen_stine",
+           "compare", "fit", "fit_survey", "modification_indices", "score_test", "wald_test"]

@@ -5,7 +5,9 @@ groups (Meredith 1993; Vandenberg & Lance 2000) and is compared with the step
 before it:
 
 - the chi-square difference test (lavaan's ``lavTestLRT`` for ML: the
-  difference of the chi-squares on the difference of the df);
+  difference of the chi-squares on the difference of the df; for MLR the
+  Satorra–Bentler 2001 scaled difference), computed by
+  :mod:`loyaltysem.estimate.difference`, as :func:`loyaltysem.compare` does;
 - the change in CFI, with invariance retained when CFI drops by no more than
   .010 (Cheung & Rensvold 2002), and the change in RMSEA, retained when RMSEA
   rises by no more than .015 (Chen 2007). With large samples the chi-square
@@ -32,15 +34,13 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-
 from ..arguments import check_names
+from ..estimate.difference import chisq_difference, scaled_difference_test
 from ..exceptions import ArgumentError
 from ..spec import ModelSpec
 from ..summary import Summary, json_value
 from .fit import check_group_arguments, fit_groups
 from .results import MultiGroupResult
-from .robust import scaled_difference
 
 #: the steps of the ladder and the classes each constrains equal across groups
 STEPS: dict[str, tuple[str, ...]] = {
@@ -53,18 +53,6 @@ STEPS: dict[str, tuple[str, ...]] = {
 DELTA_CFI = -0.010
 #: largest tolerated rise in RMSEA (Chen, 2007)
 DELTA_RMSEA = 0.015
-
-
-def chisq_difference(chisq: float, df: float, chisq_base: float, df_base: float
-                     ) -> tuple[float, float, float]:
-    """ML chi-square difference test of nested models (lavaan's ``lavTestLRT``, ML).
-
-    Returns ``(difference, df difference, p-value)``.
-    """
-    difference, df_difference = chisq - chisq_base, df - df_base
-    if df_difference <= 0:
-        return difference, df_difference, float("nan")
-    return difference, df_difference, float(stats.chi2.sf(max(difference, 0.0), df_difference))
 
 
 @dataclass(frozen=True, eq=False)
@@ -204,7 +192,7 @@ def invariance_ladder(
                        delta_rmsea=np.nan, verdict="baseline")
         else:
             if robust:
-                difference, df_difference, p = scaled_difference(
+                difference, df_difference, p, _ = scaled_difference_test(
                     row["chisq"], row["df"], row["scaling_factor"], previous["chisq"],
                     previous["df"], previous["scaling_factor"])
             else:

@@ -1,0 +1,279 @@
+"""Chi-square difference tests of nested models: the statistics behind :func:`compare`.
+
+Notation (lavaan 0.6, ``R/lav_test_LRT.R`` and ``R/lav_test_diff.R``): model
+1 is the less restricted, model 0 the more restricted; ``T`` the standard
+likelihood-ratio statistics, ``r`` their degrees of freedom, ``c`` the
+scaling factors of the scaled tests (MLR: Yuan–Bentler (Mplus); MLM:
+Satorra–Bentler) and ``m = r0 - r1``.
+
+- ML: ``T0 - T1`` on ``m`` df;
+- Satorra & Bentler (2001): ``cd = (r0 c0 - r1 c1) / m``, ``T = (T0 - T1) / cd``
+  (``c1 = 1`` for a saturated model 1; ``cd <= 0``: undefined);
+- Satorra & Bentler (2010): the same with ``c1`` replaced by ``c10``, the
+  scaling factor of model 1 evaluated at model 0's estimates (the M10 model,
+  :func:`mapped_parameters` and :func:`scaling_factor_at`), which cannot be
+  negative for nested models;
+- Satorra (2000): ``cd = tr(U_d Gamma) / m`` from the constraints that turn
+  model 1 into model 0 (:func:`satorra_2000_factor`).
+
+References
+----------
+Satorra, A. (2000). Scaled and adjusted restricted tests in multi-sample
+analysis of moment structures. In Heijmans, Pollock & Satorra (Eds.),
+Innovations in multivariate statistical analysis (pp. 233-247). Kluwer.
+Satorra, A., & Bentler, P. M. (2001). A scaled difference chi-square test
+statistic for moment structure analysis. Psychometrika, 66(4), 507-514.
+Satorra, A., & Bentler, P. M. (2010). Ensuring positiveness of the scaled
+difference chi-square test statistic. Psychometrika, 75(2), 243-248.
+lavaan 0.6: ``R/lav_test_LRT.R``, ``R/lav_test_diff.R``,
+``R/lav_test_yuan_bentler.R``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import linalg, stats
+
+from .inference import sandwich_vcov
+from .ml import CoreModel, MLFunctions
+from .robust import satorra_bentler_inference
+
+
+def chisq_difference(chisq0: float, df0: float, chisq1: float, df1: float
+                     ) -> tuple[float, float, float]:
+    """ML chi-square difference test of nested models (lavaan's ``lavTestLRT``, ML).
+
+    Parameters
+    ----------
+    chisq0, df0 : float
+        The more restricted model.
+    chisq1, df1 : float
+        The less restricted model.
+
+    Returns
+    -------
+    tuple of float
+        ``(T0 - T1, df0 - df1, p)``, p from chi-square(df0 - df1); NaN p when
+        the df do not differ.
+    """
+    difference, df_difference = chisq0 - chisq1, df0 - df1
+    if df_difference <= 0:
+        return difference, df_difference, float("nan")
+    return difference, df_difference, float(stats.chi2.sf(max(difference, 0.0), df_difference))
+
+
+def scaled_difference_test(chisq0: float, df0: float, c0: float, chisq1: float, df1: float,
+                           c1: float) -> tuple[float, float, float, float]:
+    """Scaled chi-square difference of nested models (0: more restricted).
+
+    Satorra & Bentler (2001): ``cd = (df0 c0 - df1 c1) / (df0 - df1)`` and
+    ``T = (chisq0 - chisq1) / cd``; with ``c1`` the scaling factor of model 1
+    at its own estimates (SB2001) or at model 0's (``c10``, Satorra & Bentler
+    2010). ``c1 = 1`` when ``df1 = 0`` (lavaan: a saturated model).
+
+    Returns
+    -------
+    tuple of float
+        ``(T, df0 - df1, p, cd)``; ``T`` and ``p`` NaN when the df do not
+        differ or ``cd <= 0`` (lavaan 0.6 ``lav_test_diff_SatorraBentler2001``:
+        "scaling factor is negative").
+    """
+    df_difference = df0 - df1
+    if df1 == 0:
+        c1 = 1.0
+    if df_difference <= 0:
+        return float("nan"), df_difference, float("nan"), float("nan")
+    cd = (df0 * c0 - df1 * c1) / df_difference
+    if not cd > 0:
+        return float("nan"), df_difference, float("nan"), float(cd)
+    statistic = (chisq0 - chisq1) / cd
+    p = float(stats.chi2.sf(max(statistic, 0.0), df_difference))
+    return float(statistic), df_difference, p, float(cd)
+
+
+def rmsea_difference(chisq_difference: float, df_difference: float, n: float,
+                     n_groups: int) -> float:
+    """RMSEA of a chi-square difference, lavaan's ``lavTestLRT`` ``RMSEA`` column (ML):
+    ``sqrt(max(0, (dT / N) / ddf - 1 / N)) sqrt(G)``."""
+    if not df_difference > 0:
+        return float("nan")
+    return math.sqrt(max(0.0, chisq_difference / n / df_difference - 1.0 / n)) \
+        * math.sqrt(n_groups)
+
+
+# ---------------------------------------------------------------- the M10 model
+def _row_key(group: int, lhs: str, op: str, rhs: str) -> tuple[int, str, str, str]:
+    if op == "~~" and rhs < lhs:
+        lhs, rhs = rhs, lhs
+    return (group, lhs, op, rhs)
+
+
+def _keys(table: pd.DataFrame) -> list[tuple[int, str, str, str]]:
+    groups = table["group"].to_numpy(dtype=int) if "group" in table else np.zeros(len(table), int)
+    return [_row_key(int(g), str(a), str(b), str(c))
+            for g, a, b, c in zip(groups, table["lhs"], table["op"], table["rhs"])]
+
+
+def mapped_parameters(core1: CoreModel, core0: CoreModel) -> tuple[np.ndarray, list[str]]:
+    """Model 1's free parameters at model 0's estimates (lavaan's M10 model).
+
+    Each free parameter of model 1 takes the value of the row with the same
+    group, lhs, op and rhs in model 0 (its estimate, or its fixed value);
+    rows model 0 does not have are 0 (model 0's fixed-to-zero parameters), as
+    lavaan 0.6's ``lav_test_diff_m10``.
+
+    Returns
+    -------
+    theta : ndarray
+    unmatched : list of str
+        Model 1's free parameters without a row in model 0.
+    """
+    table0 = core0.layout.table
+    table0 = table0[table0["op"] != ":="]
+    values: dict[tuple[int, str, str, str], float] = {}
+    for key, free, start in zip(_keys(table0), table0["free"].to_numpy(dtype=int),
+                                table0["ustart"].to_numpy(dtype=float)):
+        values[key] = float(core0.theta[free - 1]) if free > 0 else float(start)
+    table1 = core1.layout.table
+    table1 = table1[(table1["op"] != ":=") & (table1["free"] > 0)]
+    theta = np.zeros(core1.layout.n_free)
+    unmatched = []
+    for key, free in zip(_keys(table1), table1["free"].to_numpy(dtype=int)):
+        if key in values and np.isfinite(values[key]):
+            theta[free - 1] = values[key]
+        else:
+            unmatched.append(" ".join(key[1:]) + (f" (group {key[0] + 1})" if key[0] else ""))
+    return theta, unmatched
+
+
+def covariate_positions(core: CoreModel) -> list[int]:
+    """Positions (in the structure's variable order) of the fixed.x covariates."""
+    return sorted({int(a) for a in core.layout.fixed_x_cov[3]}
+                  | {int(a) for a in core.layout.fixed_x_mean[2]})
+
+
+def scaling_factor_at(core: CoreModel, theta: np.ndarray, df: int, estimator: str,
+                      scaling_factor: float) -> float:
+    """The scaling factor of a fitted model's test statistic at other parameter values.
+
+    Parameters
+    ----------
+    core : CoreModel
+        The fitted model (its estimates ``core.theta``).
+    theta : ndarray
+        Where to evaluate it (model 0's estimates mapped by :func:`mapped_parameters`:
+        Satorra & Bentler's 2010 ``c10``).
+    df : int
+        The model's degrees of freedom.
+    estimator : {"MLR", "MLM"}
+    scaling_factor : float
+        The fit's own scaling factor (at ``core.theta``).
+
+    Notes
+    -----
+    MLR, Yuan–Bentler (Mplus): ``c = [tr(B1 A1^-1) - tr(B0 E^-1)] / df``; the
+    saturated part is unstructured (the sample moments, not ``theta``) and
+    cancels: ``c(theta) = c + [tr(B0 E^-1)(theta_hat) - tr(B0 E^-1)(theta)] / df``
+    with ``E`` the observed information and ``B0`` the outer product of the
+    casewise scores at each point (lavaan 0.6 ``R/lav_test_yuan_bentler.R``,
+    ``lav_test_yuan_bentler_mplus_trace``). MLM, Satorra–Bentler:
+    ``tr(U Gamma) / df`` with ``U`` at ``theta`` (``R/lav_test_satorra_bentler.R``).
+    """
+    if df <= 0:
+        return float("nan")
+    functions = core.functions()
+    if estimator == "MLM":
+        if functions.layout.n_groups != 1 or functions.layout.meanstructure:
+            raise NotImplementedError("MLM scaling is available for single-group models "
+                                      "without a mean structure")
+
+        def implied_and_jacobian(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            implied, d_sigma, _ = functions.jacobian(x, 0)
+            return implied.sigma[0], d_sigma
+
+        return satorra_bentler_inference(implied_and_jacobian, theta, functions.groups[0].cases(),
+                                         df, covariate_positions(core)).scaling_factor
+    shift = sandwich_vcov(functions, core.theta).trace_h0 - sandwich_vcov(functions, theta).trace_h0
+    return float(scaling_factor + shift / df)
+
+
+# ------------------------------------------------------------- Satorra (2000)
+def _vech_index(p: int) -> tuple[np.ndarray, np.ndarray]:
+    rows, cols = np.tril_indices(p)
+    return rows, cols
+
+
+def _group_pieces(core: CoreModel, theta: np.ndarray, g: int, order: list[str]
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Group ``g``'s moment Jacobian ``Delta`` ((means +) vech(Sigma) x n) in the
+    variable order ``order``, and the implied covariance in that order."""
+    functions = core.functions()
+    implied, d_sigma, d_mu = functions.jacobian(theta, g)
+    perm = [list(core.layout.structure.observed).index(v) for v in order]
+    d_sigma = d_sigma[:, perm][:, :, perm]
+    rows, cols = _vech_index(len(order))
+    blocks = [d_mu[:, perm].T] if core.layout.meanstructure else []
+    blocks.append(d_sigma[:, rows, cols].T)
+    return np.vstack(blocks), implied.sigma[0][np.ix_(perm, perm)]
+
+
+def _weight_and_gamma(sigma: np.ndarray, cases: np.ndarray, meanstructure: bool
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """The normal-theory weight at ``sigma`` and the ADF ``Gamma`` (divisor n) of the
+    cases, both over (means +) vech: lavaan's ``WLS.V`` (ML, structured) and ``Gamma``."""
+    p = sigma.shape[0]
+    rows, cols = _vech_index(p)
+    inverse = np.linalg.inv(sigma)
+    # D' (A kron A) D / 2 over the vech elements, A = Sigma^-1
+    duplication = np.zeros((p * p, rows.size))
+    duplication[rows * p + cols, np.arange(rows.size)] = 1.0
+    duplication[cols * p + rows, np.arange(rows.size)] = 1.0
+    weight = 0.5 * duplication.T @ np.kron(inverse, inverse) @ duplication
+    centred = cases - cases.mean(axis=0)
+    z = centred[:, rows] * centred[:, cols]
+    if meanstructure:
+        weight = linalg.block_diag(inverse, weight)
+        z = np.hstack([centred, z])
+    z = z - z.mean(axis=0)
+    return weight, z.T @ z / cases.shape[0]
+
+
+def satorra_2000_factor(core1: CoreModel, core0: CoreModel, df_difference: int,
+                        estimator: str) -> float:
+    """Satorra's (2000) scaling ``cd = tr(U_d Gamma) / m`` of a chi-square difference.
+
+    With model 1's moment Jacobian ``Pi``, information ``P`` (expected for
+    MLM, observed for MLR, as the fit's own), weight ``W`` and ``Gamma`` per
+    group, and ``A`` the Jacobian of the constraints that turn model 1 into
+    model 0 — the orthogonal complement of ``H = Delta1^+ Delta0`` (model 0's
+    Jacobian at its estimates) —
+    ``cd = (1/m) sum_g (N_g/N) tr(W Gamma W Pi P^-1 A' (A P^-1 A')^+ A P^-1 Pi')``
+    (lavaan 0.6 ``lav_test_diff_Satorra2000``, ``A.method = "delta"``).
+    """
+    functions1 = core1.functions()
+    order = list(core1.layout.structure.observed)
+    deltas1, deltas0, sigmas = [], [], []
+    for g in range(core1.layout.n_groups):
+        delta1, sigma1 = _group_pieces(core1, core1.theta, g, order)
+        deltas1.append(delta1)
+        sigmas.append(sigma1)
+        deltas0.append(_group_pieces(core0, core0.theta, g, order)[0])
+    h = np.linalg.pinv(np.vstack(deltas1)) @ np.vstack(deltas0)
+    a = linalg.null_space(h.T).T
+    information = (functions1.information(core1.theta) if estimator == "MLM"
+                   else functions1.observed_information(core1.theta))
+    p_inv = np.linalg.inv(information)
+    apa = a @ p_inv @ a.T
+    empty = (np.abs(apa.sum(axis=0)) < np.finfo(float).eps ** 0.5) \
+        & (np.abs(apa.sum(axis=1)) < np.finfo(float).eps ** 0.5)
+    a = a[~empty]
+    middle = p_inv @ a.T @ np.linalg.pinv(a @ p_inv @ a.T) @ a @ p_inv
+    trace = 0.0
+    for g, moments in enumerate(core1.groups):
+        weight, gamma = _weight_and_gamma(sigmas[g], moments.cases(), core1.layout.meanstructure)
+        share = float(functions1.weights[g][0])
+        trace += share * float(np.sum((weight @ gamma @ weight)
+                                      * (deltas1[g] @ middle @ deltas1[g].T).T))
+    return trace / df_difference
