@@ -1,11 +1,17 @@
-"""Estimation: the only package that talks to semopy.
+"""Estimation: the one core (the only package that talks to semopy).
 
-- :mod:`.semopy_engine` builds the model with semopy and computes Sigma and
-  its derivatives;
-- :mod:`.optimizer` drives it to lavaan's optimum (Fisher scoring);
+- :mod:`.structure` asks semopy where every parameter-table row lives in the
+  model matrices (once per table, cached); :mod:`.layout` places the global
+  parameter vector in every group; :mod:`.moments` holds the data per group ×
+  missing-data pattern × stack of samples;
+- :mod:`.ml` is the one ML discrepancy, gradient, information and casewise
+  scores; :mod:`.starts` and :mod:`.estimation` find the estimates;
+  :mod:`.inference`, :mod:`.robust` and :mod:`.reference_models` turn them into
+  standard errors and scaled tests;
 - :mod:`.fit_indices`, :mod:`.standardize`, :mod:`.defined`,
-  :mod:`.admissibility` compute what semopy lacks or gets wrong;
-- :mod:`.fit` ties them together into a frozen :class:`.results.FitResult`.
+  :mod:`.admissibility`, :mod:`.assemble` build the results;
+- :mod:`.fit` ties them together into a frozen :class:`.results.FitResult`
+  (multi-group fits: :mod:`loyaltysem.groups`).
 """
 from __future__ import annotations
 

@@ -28,49 +28,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..estimate.fiml import baseline_trace, missing_patterns, saturated_trace_missing
 from ..estimate.difference import scaled_difference_test
 from ..estimate.inference import sandwich_vcov
 from ..estimate.ml import MLFunctions
-from ..estimate.robust import RobustInference, saturated_trace
+from ..estimate.reference_models import reference_trace
+from ..estimate.robust import RobustInference
 
 
 def saturated_traces(functions: MLFunctions, x_index: list[int]) -> np.ndarray:
-    """``tr(B1_g A1_g^-1)`` of each group's saturated mean-and-covariance model.
-
-    Complete data: ``p + tr(B1 A1^-1)`` of the covariances at the sample moments
-    (fixed.x covariates: their means are not parameters, their moments masked).
-    Missing data: the observed and first-order informations of the saturated
-    full-information model at the EM estimates.
-    """
-    out = []
-    for moments in functions.groups:
-        rows = moments.cases()
-        if moments.complete:
-            centered = rows - rows.mean(axis=0)
-            out.append(rows.shape[1] - len(x_index)
-                       + saturated_trace(centered, moments.cov[0], x_index))
-        else:
-            out.append(saturated_trace_missing(rows, moments.mean[0], moments.cov[0]))
-    return np.array(out)
+    """``tr(B1_g A1_g^-1)`` of each group's saturated mean-and-covariance model (the
+    fixed.x covariates' means and moments are data, not parameters)."""
+    return np.array([reference_trace(group, diagonal=False, meanstructure=True,
+                                     x_index=x_index) for group in functions.groups])
 
 
 def baseline_traces(functions: MLFunctions, x_index: list[int]) -> np.ndarray:
-    """``tr(B0 E^-1)`` of each group's independence model (free means and variances):
-    with complete data ``sum_j [1 + (m4_j / s_jj^2 - 1) / 2]`` (m4: fourth central
-    moment) over the non-covariates."""
-    out = []
-    for moments in functions.groups:
-        rows = moments.cases()
-        if not moments.complete:
-            out.append(baseline_trace(missing_patterns(rows), rows.shape[1]))
-            continue
-        centered = rows - rows.mean(axis=0)
-        variance = np.mean(centered**2, axis=0)
-        kurtosis = np.mean(centered**4, axis=0) / variance**2
-        free = [j for j in range(rows.shape[1]) if j not in x_index]
-        out.append(float(np.sum(1.0 + 0.5 * (kurtosis[free] - 1.0))))
-    return np.array(out)
+    """``tr(B0 E^-1)`` of each group's independence model (free means and variances)."""
+    return np.array([reference_trace(group, diagonal=True, meanstructure=True,
+                                     x_index=x_index) for group in functions.groups])
 
 
 def multigroup_robust(functions: MLFunctions, theta: np.ndarray, df: int,
