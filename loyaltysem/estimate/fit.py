@@ -73,6 +73,8 @@ def fit(
     sample_cor: pd.DataFrame | str | Path | None = None,
     sample_sd: pd.Series | str | Path | None = None,
     sample_cov_rescale: bool = True,
+    meanstructure: bool | None = None,
+    std_lv: bool | None = None,
 ) -> FitResult:
     """Fit a structural equation model by maximum likelihood, as lavaan's ``sem()``.
 
@@ -131,6 +133,15 @@ def fit(
     sample_cov_rescale : bool
         lavaan's ``sample.cov.rescale``.
 
+    meanstructure : bool, optional
+        lavaan's ``meanstructure = TRUE``: a free intercept for every observed
+        variable (the covariates' means fixed at the sample means) and latent
+        means 0; with complete data the estimates and chi-square are those of the
+        covariance structure, ``npar``/``df`` count the means. Any ``~ 1`` in
+        the syntax turns it on (lavaan's convention). None: the spec's setting.
+    std_lv : bool, optional
+        lavaan's ``std.lv = TRUE``: latent (residual) variances fixed at 1 and
+        every loading free. None: the spec's setting.
     Returns
     -------
     FitResult
@@ -179,7 +190,10 @@ def fit(
     check_choice("missing", missing, ("listwise", "ml"))
     check_bool("emit_warnings", emit_warnings)
     check_bool("sample_cov_rescale", sample_cov_rescale)
-    spec = _as_spec(spec)
+    for option, value in (("meanstructure", meanstructure), ("std_lv", std_lv)):
+        if value is not None:
+            check_bool(option, value)
+    spec = _as_spec(spec).with_options(meanstructure=meanstructure, std_lv=std_lv)
     start = check_start(start, spec.n_free_parameters)
     if sample_cov is not None or sample_cor is not None:
         if data is not None:
@@ -196,6 +210,11 @@ def fit(
         from ..data.registry import resolve_data
 
         data = resolve_data(data, na_values=na_values)
+    if spec.interactions:  # lavaan's x1:x2 product columns, before the edge checks
+        from ..spec.interactions import with_product_columns
+
+        data = with_product_columns(data, spec.interactions, na_values=na_values,
+                                    allow_codes=allow_codes)
     survey = prepare_survey(data, spec.observed_variables, missing=missing, na_values=na_values,
                             roles=_roles_for_messages(spec), allow_codes=allow_codes)
     return fit_survey(spec, survey, estimator=estimator, start=start, emit_warnings=emit_warnings)
@@ -260,6 +279,9 @@ def _fit_moments(spec: ModelSpec, functions: MLFunctions, *, estimator: Estimato
                  start: np.ndarray | None, emit_warnings: bool, frame: pd.DataFrame,
                  notes: tuple[str, ...], n_dropped: int, fiml: bool) -> FitResult:
     """Estimates, inference, fit indices and admissibility of one group's moments."""
+    from .constraints import check_supported
+
+    check_supported(spec, estimator, fiml=fiml)
     layout = functions.layout
     order = list(layout.structure.observed)
     moments = functions.groups[0]
@@ -382,6 +404,10 @@ def _estimates(spec: ModelSpec, functions: MLFunctions, theta: np.ndarray, vcov:
                     for name in spec.roles.endogenous}, name="r2", dtype=float)
     estimates = rows[list(ESTIMATE_COLUMNS)].copy()
     estimates["label"] = estimates["label"].fillna("")
+    if spec.interactions:  # the product columns under lavaan's names (x1:x2)
+        from ..spec.interactions import lavaan_names
+
+        estimates = lavaan_names(estimates, spec.interactions)
     return estimates.reset_index(drop=True), r2, latent_cov
 
 

@@ -53,8 +53,12 @@ def with_mean_structure(table: pd.DataFrame) -> pd.DataFrame:
 
     A free intercept for every observed variable (in the structure's order),
     a fixed mean for every fixed.x covariate (``exo``: its sample mean) and
-    latent means fixed at 0.
+    latent means fixed at 0. A table that has a mean structure already (``~1``
+    rows: the spec's ``meanstructure`` or intercepts in the syntax, which lavaan
+    completes for every variable) is returned as it is.
     """
+    if (table["op"] == "~1").any():
+        return table
     structure = model_structure(table)
     covariates = {str(r.lhs) for r in table_rows(table) if r.exo}
     q = int(table["free"].max()) if len(table) else 0

@@ -44,7 +44,8 @@ from ..exceptions import (
     SpecificationError,
 )
 from ..spec import ModelSpec
-from .layout import EQUALITY_CLASSES, build_layout
+from ..spec.interactions import lavaan_names
+from .layout import EQUALITY_CLASSES, build_layout, group_tables
 from .results import MultiGroupResult
 from .robust import baseline_traces, multigroup_robust
 
@@ -211,6 +212,11 @@ def _data_group_moments(spec: ModelSpec, data, group: str, order: list[str], est
         from ..data.registry import resolve_data
 
         data = resolve_data(data, na_values=na_values)
+    if spec.interactions:  # lavaan's x1:x2 product columns, before the edge checks
+        from ..spec.interactions import with_product_columns
+
+        data = with_product_columns(data, spec.interactions, na_values=na_values,
+                                    allow_codes=allow_codes)
     if covariates and missing != "listwise":
         incomplete = [v for v in covariates if v in data.columns and data[v].isna().any()]
         if incomplete:
@@ -271,11 +277,14 @@ def _fit_group_moments(spec: ModelSpec, group: str, groups: list, moments: list[
                        group_equal, group_partial, estimator: str, emit_warnings: bool,
                        n_dropped: int, survey_notes: tuple[str, ...]) -> MultiGroupResult:
     """Estimation, inference, fit indices and admissibility of a multi-group model."""
+    from ..estimate.constraints import check_supported
+
+    check_supported(spec, estimator, n_groups=len(groups))
     covariates = list(spec.roles.ov_x)
     structure = model_structure(spec.parameter_table)
     order = list(structure.observed)
-    layout = build_layout(spec.parameter_table, tuple(order), structure.latent, groups,
-                          group_equal, group_partial, covariates)
+    layout = build_layout(group_tables(spec, len(groups), group_equal), tuple(order),
+                          structure.latent, groups, group_equal, group_partial)
     functions = MLFunctions(build_parameter_layout(_core_table(layout, covariates)), moments)
     result = minimize(functions)
     if not np.isfinite(result.fun):
@@ -320,7 +329,8 @@ def _fit_group_moments(spec: ModelSpec, group: str, groups: list, moments: list[
     return MultiGroupResult(
         spec=spec, group=group, groups=tuple(groups), group_equal=tuple(group_equal),
         group_partial=tuple(group_partial),
-        estimates=estimates, fit_indices=pd.Series(indices, dtype=object),
+        estimates=lavaan_names(estimates, spec.interactions),
+        fit_indices=pd.Series(indices, dtype=object),
         nobs=pd.Series([int(m.n[0]) for m in moments], index=list(groups), name="nobs"),
         n_dropped=int(n_dropped), converged=bool(result.converged), estimator=estimator,
         warnings=tuple(problems + notes + list(survey_notes)), theta=theta, vcov=vcov,

@@ -1,19 +1,23 @@
 """Read and write lavaan model syntax.
 
-Supported (lavaan 0.6 model syntax, single group):
+Supported (lavaan 0.6 model syntax):
 
 - ``=~`` loadings, ``~`` regressions, ``~~`` (co)variances, ``:=`` defined
   parameters over labels (products, sums, differences, quotients, powers);
+- intercepts and means ``x ~ 1`` (op ``~1``, any of them turns lavaan's mean
+  structure on), constraints ``a == b``, ``a < 0.5``, ``a > b`` between
+  expressions over labels, interactions of observed variables ``y ~ x1:x2``;
 - modifiers on right-hand terms: labels (``a*x``, ``label("a")*x``), fixed
-  values (``0*x``, ``1*x``, ``-0.5*x``), explicit freeing (``NA*x``) and start
-  values (``start(0.5)*x``, accepted and ignored: loyaltysem picks its own);
+  values (``0*x``, ``1*x``, ``-0.5*x``), explicit freeing (``NA*x``), start
+  values (``start(0.5)*x``, accepted and ignored: loyaltysem picks its own) and
+  per-group modifiers (``c(a, b)*x``, ``c(1, NA)*x``);
 - comments (``#`` and ``!``), several statements on a line separated by
   ``;``, and statements that continue over several lines (a line that ends
   with an operator or ``+``, or a line that begins with ``+``).
 
-Anything else lavaan knows (intercepts ``~ 1``, thresholds ``|``, composites
-``<~``, constraints ``==``/``<``/``>``, multi-group ``c(...)`` modifiers) is
-rejected with a message that names the line and says what to do instead.
+Anything else lavaan knows (thresholds ``|``, composites ``<~``, scaling
+factors ``~*~``) is rejected with a message that names the line and says what
+to do instead.
 """
 from __future__ import annotations
 
@@ -22,21 +26,21 @@ from collections.abc import Iterable
 
 from ..exceptions import SpecificationError
 from .names import describe_bad_name, is_valid_name
-from .statements import Statement
+from .statements import CONSTRAINT_OPERATORS, GroupModifier, Statement, product_name
 
 _OPERATOR_PATTERN = re.compile(r"(:=|=~|~~|~\*~|<~|==|<|>|\|~|\||~)")
 _UNSUPPORTED = {
     "~*~": "scaling factors (~*~) are for categorical data, which loyaltysem does not fit",
     "<~": "composites (<~) are not supported; model the construct reflectively with =~",
-    "==": "equality constraints with '==' are not supported; give the parameters the same label instead (a*x1 + a*x2)",
-    "<": "inequality constraints are not supported",
-    ">": "inequality constraints are not supported",
     "|": "thresholds (|) are for ordinal data, which loyaltysem does not fit",
     "|~": "thresholds (|~) are not supported",
 }
 _CONTINUES_AFTER = ("+", "*", "=~", "~", "~~", ":=", "(", ",")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _FUNCTION_MODIFIER = re.compile(r"^(label|equal|start)\((.*)\)$")
+_GROUP_MODIFIER = re.compile(r"^c\((.*)\)$")
+#: the most groups a c(...) modifier may list
+MAX_GROUP_MODIFIERS = 1000
 
 
 def _strip_comment(line: str) -> str:
@@ -70,15 +74,57 @@ def _logical_statements(text: str) -> list[tuple[int, str]]:
     return split
 
 
+def _group_elements(argument: str, term: str, line: int, source: str | None
+                    ) -> list[GroupModifier]:
+    """The elements of ``c(...)``: numbers (fixed), ``NA`` (free) or labels."""
+    parts = [part.strip().strip("'\"") for part in argument.split(",")]
+    if len(parts) > MAX_GROUP_MODIFIERS:
+        raise SpecificationError(f"c(...) in {term!r} lists {len(parts):,} groups, more than "
+                                 f"{MAX_GROUP_MODIFIERS:,}", source=source, line=line)
+    elements = []
+    for part in parts:
+        if _NUMBER.match(part):
+            elements.append(GroupModifier(fixed=float(part)))
+        elif part in ("NA", "NaN"):
+            elements.append(GroupModifier(free_explicit=True))
+        elif is_valid_name(part):
+            elements.append(GroupModifier(label=part))
+        else:
+            raise SpecificationError(
+                f"cannot read {part!r} in the modifier c({argument}) of {term!r}: each group "
+                "takes a number (fixed value), NA (free) or a label; "
+                + describe_bad_name("label", part), source=source, line=line)
+    return elements
+
+
+def _merge_groups(current: list[GroupModifier] | None, new: list[GroupModifier], term: str,
+                  line: int, source: str | None) -> list[GroupModifier]:
+    """Combine stacked ``c()`` modifiers (``c(1, NA)*c(a, b)*x``) element by element."""
+    if current is None:
+        return new
+    if len(current) != len(new):
+        raise SpecificationError(f"the c(...) modifiers of {term!r} list different numbers of "
+                                 "groups", source=source, line=line)
+    merged = []
+    for old, extra in zip(current, new):
+        fixed = extra.fixed if extra.fixed is not None else old.fixed
+        merged.append(GroupModifier(label=extra.label or old.label, fixed=fixed,
+                                    free_explicit=fixed is None and (old.free_explicit
+                                                                     or extra.free_explicit)))
+    return merged
+
+
 def _parse_modifiers(
     modifiers: list[str], term: str, line: int, source: str | None
-) -> tuple[str | None, float | None, bool]:
+) -> tuple[str | None, float | None, bool, tuple[GroupModifier, ...]]:
     label: str | None = None
     fixed: float | None = None
     free_explicit = False
+    groups: list[GroupModifier] | None = None
     for modifier in modifiers:
         modifier = modifier.strip()
         function = _FUNCTION_MODIFIER.match(modifier)
+        per_group = _GROUP_MODIFIER.match(modifier)
         if _NUMBER.match(modifier):
             fixed = float(modifier)
         elif modifier in ("NA", "NaN"):
@@ -92,21 +138,50 @@ def _parse_modifiers(
                 raise SpecificationError(describe_bad_name("label", argument),
                                          source=source, line=line)
             label = argument
-        elif modifier.startswith("c("):
-            raise SpecificationError(
-                f"multi-group modifier {modifier!r} in {term!r} is not supported: "
-                "fit each group separately or use loyaltysem.groups",
-                source=source, line=line,
-            )
+        elif per_group:
+            groups = _merge_groups(groups, _group_elements(per_group.group(1), term, line,
+                                                           source), term, line, source)
         elif is_valid_name(modifier):
             label = modifier
         else:
             raise SpecificationError(
                 f"cannot read the modifier {modifier!r} in {term!r}: use a number "
-                "(fixed value), NA (free) or a label such as a",
+                "(fixed value), NA (free), a label such as a, or c(...) per group",
                 source=source, line=line,
             )
-    return label, fixed, free_explicit
+    if groups is None:
+        return label, fixed, free_explicit, ()
+    # a plain modifier next to c(...) applies to every group
+    groups = [GroupModifier(label=g.label or label,
+                            fixed=g.fixed if g.fixed is not None else fixed,
+                            free_explicit=g.free_explicit or (free_explicit and g.fixed is None))
+              for g in groups]
+    first = groups[0]
+    return first.label, first.fixed, first.free_explicit, tuple(groups)
+
+
+def _right_hand_name(operator: str, rhs: str, line: int, source: str | None
+                     ) -> tuple[str, tuple[str, str] | None]:
+    """A term's variable; ``x1:x2`` in a regression is an interaction (product column)."""
+    if operator == "~" and ":" in rhs:
+        factors = [part.strip() for part in rhs.split(":")]
+        if len(factors) != 2:
+            raise SpecificationError(
+                f"the interaction {rhs!r} has {len(factors)} factors; loyaltysem reads products "
+                "of two observed variables (x1:x2)", source=source, line=line)
+        for factor in factors:
+            if not is_valid_name(factor):
+                raise SpecificationError(describe_bad_name("variable", factor),
+                                         source=source, line=line)
+        name = product_name(factors[0], factors[1])
+        if not is_valid_name(name):
+            raise SpecificationError(f"the interaction {rhs!r}: the names are too long for its "
+                                     f"product column {name!r}; shorten them", source=source,
+                                     line=line)
+        return name, (factors[0], factors[1])
+    if not is_valid_name(rhs):
+        raise SpecificationError(describe_bad_name("variable", rhs), source=source, line=line)
+    return rhs, None
 
 
 def _split_terms(rhs: str) -> list[str]:
@@ -122,6 +197,36 @@ def _split_terms(rhs: str) -> list[str]:
             current += char
     terms.append(current.strip())
     return terms
+
+
+def _parse_terms(operator: str, lhs_text: str, rhs_text: str, statement: str, line: int,
+                 source: str | None) -> list[Statement]:
+    """The statements of ``lhs op term + term ...`` (several left-hand sides allowed)."""
+    # several left-hand sides share the right-hand side: "y1 + y2 ~ x" (lavaan)
+    lhs_names = [name.strip() for name in re.split(r"[+,]", lhs_text)]
+    for lhs in lhs_names:
+        if not is_valid_name(lhs):
+            raise SpecificationError(describe_bad_name("variable", lhs),
+                                     source=source, line=line)
+    terms: list[tuple[str, str, tuple[str, str] | None, str | None, float | None, bool,
+                      tuple[GroupModifier, ...]]] = []
+    for term in _split_terms(rhs_text):
+        if not term:
+            raise SpecificationError(f"empty term in {statement!r} (a stray '+'?)",
+                                     source=source, line=line)
+        *modifiers, rhs = [part.strip() for part in term.split("*")]
+        if operator == "~" and rhs == "1":  # an intercept (observed) or a mean (latent)
+            terms.append(("~1", "", None, *_parse_modifiers(modifiers, term, line, source)))
+            continue
+        name, product = _right_hand_name(operator, rhs, line, source)
+        terms.append((operator, name, product, *_parse_modifiers(modifiers, term, line, source)))
+    parsed = []
+    for lhs in lhs_names:  # lavaan's order: every term of the first lhs, then the next
+        for op, rhs, product, label, fixed, free_explicit, groups in terms:
+            parsed.append(Statement(lhs, op, rhs, label=label, fixed=fixed,
+                                    free_explicit=free_explicit, line=line, groups=groups,
+                                    product=product))
+    return parsed
 
 
 def parse_lavaan(text: str, *, source: str | None = None) -> tuple[Statement, ...]:
@@ -183,32 +288,10 @@ def parse_lavaan(text: str, *, source: str | None = None) -> tuple[Statement, ..
                                          source=source, line=line)
             parsed.append(Statement(lhs_text, ":=", rhs_text, line=line))
             continue
-        # several left-hand sides share the right-hand side: "y1 + y2 ~ x" (lavaan)
-        lhs_names = [name.strip() for name in re.split(r"[+,]", lhs_text)]
-        for lhs in lhs_names:
-            if not is_valid_name(lhs):
-                raise SpecificationError(describe_bad_name("variable", lhs),
-                                         source=source, line=line)
-        terms = []
-        for term in _split_terms(rhs_text):
-            if not term:
-                raise SpecificationError(f"empty term in {statement!r} (a stray '+'?)",
-                                         source=source, line=line)
-            *modifiers, rhs = [part.strip() for part in term.split("*")]
-            if operator == "~" and rhs == "1":
-                raise SpecificationError(
-                    f"intercepts ({lhs_text} ~ 1) are not supported: loyaltysem fits "
-                    "covariance structures only; remove the statement",
-                    source=source, line=line,
-                )
-            if not is_valid_name(rhs):
-                raise SpecificationError(describe_bad_name("variable", rhs),
-                                         source=source, line=line)
-            terms.append((rhs, *_parse_modifiers(modifiers, term, line, source)))
-        for lhs in lhs_names:  # lavaan's order: every term of the first lhs, then the next
-            for rhs, label, fixed, free_explicit in terms:
-                parsed.append(Statement(lhs, operator, rhs, label=label, fixed=fixed,
-                                        free_explicit=free_explicit, line=line))
+        if operator in CONSTRAINT_OPERATORS:  # expressions, checked by ModelSpec
+            parsed.append(Statement(lhs_text, operator, rhs_text, line=line))
+            continue
+        parsed.extend(_parse_terms(operator, lhs_text, rhs_text, statement, line, source))
     if not parsed:
         raise SpecificationError("the model has no statements", source=source)
     return tuple(parsed)
@@ -236,8 +319,14 @@ def render_lavaan(statements: Iterable[Statement], *, header: str | None = None)
     order: list[tuple[str, str]] = []
     defined: list[str] = []
     for statement in statements:
-        if statement.op == ":=":
+        if statement.op == ":=" or statement.op in CONSTRAINT_OPERATORS:
             defined.append(statement.to_lavaan())
+            continue
+        if statement.op == "~1":  # one line each: "x1 ~ 1", "visual ~ 0*1"
+            head = (statement.lhs, "~1")
+            groups.setdefault(head, []).append(statement.to_lavaan())
+            if head not in order:
+                order.append(head)
             continue
         head = (statement.lhs, statement.op)
         if head not in groups:
@@ -245,6 +334,9 @@ def render_lavaan(statements: Iterable[Statement], *, header: str | None = None)
             order.append(head)
         groups[head].append(statement.to_lavaan().split(f" {statement.op} ", 1)[1])
     for lhs, op in order:
-        lines.append(f"{lhs} {op} " + " + ".join(groups[(lhs, op)]))
+        if op == "~1":
+            lines.extend(groups[(lhs, op)])
+        else:
+            lines.append(f"{lhs} {op} " + " + ".join(groups[(lhs, op)]))
     lines.extend(defined)
     return "\n".join(lines) + "\n"

@@ -1,6 +1,7 @@
 """ModelSpec: a loyalty model, validated when it is built."""
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -14,7 +15,12 @@ import pandas as pd
 from ..exceptions import SpecificationError
 from .expressions import ExpressionError, parse_expression
 from .lavaan_syntax import parse_lavaan, render_lavaan
-from .partable import VariableRoles, build_parameter_table, check_identification
+from .partable import (
+    VariableRoles,
+    build_parameter_table,
+    check_identification,
+    constraint_statements,
+)
 from .names import (
     MAX_LATENT_VARIABLES,
     MAX_OBSERVED_VARIABLES,
@@ -23,7 +29,7 @@ from .names import (
     is_valid_name,
     text_problem,
 )
-from .statements import OPERATORS, Statement
+from .statements import CONSTRAINT_OPERATORS, OPERATORS, Statement
 
 Sign = Literal["+", "-"]
 
@@ -91,6 +97,13 @@ class ModelSpec:
     construct_descriptions : mapping of str to str
     source : str, optional
         Where the spec was read from (for messages).
+    meanstructure : bool
+        lavaan's ``meanstructure = TRUE``: intercepts of every observed variable
+        (free) and latent means (0) in the parameter table. Also on when the
+        statements write any ``~1``.
+    std_lv : bool
+        lavaan's ``std.lv = TRUE``: the latent variables' (residual) variances
+        are fixed at 1 and their first loadings are free.
 
     Raises
     ------
@@ -107,6 +120,8 @@ class ModelSpec:
     hypotheses: tuple[Hypothesis, ...] = ()
     construct_descriptions: Mapping[str, str] = field(default_factory=dict)
     source: str | None = None
+    meanstructure: bool = False
+    std_lv: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "statements", tuple(self.statements))
@@ -139,12 +154,20 @@ class ModelSpec:
         for statement in self.statements:
             if statement.op not in OPERATORS:
                 raise self._error(f"unknown operator {statement.op!r}", statement.line)
+            if statement.op in CONSTRAINT_OPERATORS:
+                continue  # expressions over labels: checked by _check_constraints
             check("defined effect" if statement.op == ":=" else "variable", statement.lhs,
                   statement.line)
-            if statement.op != ":=":
+            if statement.op == "~1":
+                if statement.rhs != "":
+                    raise self._error(f"an intercept row ({statement.lhs} ~1) has no right-hand "
+                                      f"variable; got {statement.rhs!r}", statement.line)
+            elif statement.op != ":=":
                 check("variable", statement.rhs, statement.line)
-            if statement.label is not None:
-                check("label", statement.label, statement.line)
+            for label in {statement.label, *(g.label for g in statement.groups)} - {None}:
+                check("label", label, statement.line)
+            for factor in statement.product or ():
+                check("variable", factor, statement.line)
             if statement.fixed is not None and not (
                     isinstance(statement.fixed, (int, float)) and math.isfinite(statement.fixed)):
                 raise self._error(f"{statement.lhs} {statement.op} {statement.rhs}: the fixed "
@@ -175,8 +198,8 @@ class ModelSpec:
             raise self._error(f"the model has {len(self.statements):,} statements, more than the "
                               f"{MAX_STATEMENTS:,} loyaltysem reads")
         latent = {s.lhs for s in self.statements if s.op == "=~"}
-        observed = {name for s in self.statements if s.op != ":=" for name in (s.lhs, s.rhs)
-                    if isinstance(name, str)} - latent
+        observed = {name for s in self.statements if s.op not in (":=", *CONSTRAINT_OPERATORS)
+                    for name in (s.lhs, s.rhs) if isinstance(name, str) and name} - latent
         for kind, count, limit in (("constructs (latent variables)", len(latent),
                                     MAX_LATENT_VARIABLES),
                                    ("observed variables", len(observed), MAX_OBSERVED_VARIABLES)):
@@ -186,6 +209,7 @@ class ModelSpec:
 
     def _check(self) -> None:
         self._check_names()
+        self._check_interactions({s.lhs for s in self.statements if s.op == "=~"})
         seen: dict[tuple[str, str, str], Statement] = {}
         for statement in self.statements:
             if statement.op != ":=" and statement.key in seen:
@@ -201,7 +225,11 @@ class ModelSpec:
                 raise self._error(f"construct {statement.lhs!r} is measured by itself", statement.line)
             if statement.op == "~" and statement.lhs == statement.rhs:
                 raise self._error(f"{statement.lhs!r} is regressed on itself", statement.line)
-        labels = {s.label for s in self.statements if s.label}
+        for option in ("meanstructure", "std_lv"):
+            if not isinstance(getattr(self, option), bool):
+                raise self._error(f"{option} must be true or false; got "
+                                  f"{getattr(self, option)!r}"[:200])
+        labels = self.labels
         defined_names: set[str] = set()
         for statement in self.statements:
             if statement.op != ":=":
@@ -221,6 +249,7 @@ class ModelSpec:
                     "which is not a label; label the parameters first (e.g. 'y ~ a*x')",
                     statement.line)
             defined_names.add(statement.lhs)
+        self._check_constraints(labels, defined_names)
         self._check_hypotheses(defined_names)
         for construct in self.constructs.values():
             if len(construct.items) == 1:
@@ -232,7 +261,52 @@ class ModelSpec:
                         f"construct {construct.name!r} has one item ({item}) and a free residual "
                         f"variance, so it is not identified; fix it, e.g. '{item} ~~ 0*{item}'",
                         UserWarning, stacklevel=4)
-        check_identification(self.parameter_table, self.roles, source=self.source)
+        n_equalities = sum(1 for c in self.constraints if c.op == "==")
+        check_identification(self.parameter_table, self.roles, source=self.source,
+                             n_constraints=n_equalities)
+
+    def _check_interactions(self, latent: set[str]) -> None:
+        """``y ~ x1:x2``: two observed factors; the product's name is not used otherwise."""
+        products = {s.rhs: s.product for s in self.statements if s.product}
+        for statement in self.statements:
+            if statement.product:
+                bad = [f for f in statement.product if f in latent]
+                if bad:
+                    raise self._error(
+                        f"the interaction {':'.join(statement.product)} uses the latent "
+                        f"variable {bad[0]!r}; loyaltysem (as lavaan's x1:x2) multiplies "
+                        "observed variables only", statement.line)
+                if statement.product[0] == statement.product[1]:
+                    raise self._error(f"the interaction {':'.join(statement.product)} multiplies "
+                                      "a variable by itself; write its square as a data column",
+                                      statement.line)
+            elif statement.op not in (":=", *CONSTRAINT_OPERATORS):
+                for name in (statement.lhs, statement.rhs):
+                    if name in products:
+                        raise self._error(
+                            f"{name!r} is the name loyaltysem gives the product "
+                            f"{':'.join(products[name])}; rename that variable", statement.line)
+
+    def _check_constraints(self, labels: set[str], defined_names: set[str]) -> None:
+        """``==``, ``<``, ``>``: arithmetic over labels (and defined names) on both sides."""
+        for statement in self.statements:
+            if statement.op not in CONSTRAINT_OPERATORS:
+                continue
+            text = f"{statement.lhs} {statement.op} {statement.rhs}"
+            names: list[str] = []
+            for side in (statement.lhs, statement.rhs):
+                try:
+                    names += parse_expression(side).names
+                except ExpressionError as error:
+                    raise self._error(f"the constraint {text}: {error}", statement.line) from error
+            unknown = [n for n in names if n not in labels and n not in defined_names]
+            if unknown:
+                raise self._error(
+                    f"the constraint {text} uses {', '.join(map(repr, unknown))}, which is not "
+                    "a label; label the parameters first (e.g. 'f =~ a*x2')", statement.line)
+            if not names:
+                raise self._error(f"the constraint {text} has no label on either side",
+                                  statement.line)
 
     def _check_hypotheses(self, defined_names: set[str]) -> None:
         ids: set[str] = set()
@@ -265,7 +339,67 @@ class ModelSpec:
     @cached_property
     def parameter_table(self) -> pd.DataFrame:
         """The full parameter table with lavaan's defaults (see :mod:`.partable`)."""
-        return build_parameter_table(self.statements, source=self.source)
+        return build_parameter_table(self.statements, source=self.source,
+                                     meanstructure=self.meanstructure, std_lv=self.std_lv)
+
+    @property
+    def labels(self) -> set[str]:
+        """Every label written (``a*x``, and each group's of ``c(a, b)*x``)."""
+        return {label for s in self.statements
+                for label in (s.label, *(g.label for g in s.groups)) if label}
+
+    @property
+    def constraints(self) -> tuple[Statement, ...]:
+        """The ``==``/``<``/``>`` statements the parameter table does not absorb: every
+        inequality, and equalities other than label == label or label == number."""
+        return constraint_statements(self.statements)
+
+    @property
+    def interactions(self) -> dict[str, tuple[str, str]]:
+        """Product columns of ``y ~ x1:x2``: internal name → the two factors."""
+        return {s.rhs: s.product for s in self.statements if s.product}
+
+    @property
+    def n_groups_written(self) -> int:
+        """The most groups a ``c(...)`` modifier lists (1 without any)."""
+        return max([len(s.groups) for s in self.statements] + [1])
+
+    def with_options(self, *, meanstructure: bool | None = None,
+                     std_lv: bool | None = None) -> "ModelSpec":
+        """The same model with lavaan's ``meanstructure``/``std.lv`` switched (a new spec)."""
+        new_meanstructure = self.meanstructure if meanstructure is None else meanstructure
+        new_std_lv = self.std_lv if std_lv is None else std_lv
+        if (new_meanstructure, new_std_lv) == (self.meanstructure, self.std_lv):
+            return self
+        return dataclasses.replace(self, meanstructure=new_meanstructure, std_lv=new_std_lv)
+
+    def group_table(self, group: int, n_groups: int, *,
+                    free_latent_means: bool = False) -> pd.DataFrame:
+        """The parameter table of one group of a multi-group model (mean structure on).
+
+        Each statement takes its ``c(...)`` modifier of that group (lavaan's
+        per-group labels and values); lavaan's defaults are applied as in
+        :attr:`parameter_table`, so every group's table has the same rows.
+
+        Raises
+        ------
+        SpecificationError
+            When a ``c(...)`` modifier does not list one value per group.
+        """
+        statements = []
+        for statement in self.statements:
+            if statement.groups and len(statement.groups) != n_groups:
+                raise self._error(
+                    f"{statement.to_lavaan()}: c(...) lists {len(statement.groups)} values but "
+                    f"the data has {n_groups} groups; give one value per group", statement.line)
+            if statement.groups:
+                modifier = statement.groups[group]
+                statement = dataclasses.replace(statement, label=modifier.label,
+                                                fixed=modifier.fixed,
+                                                free_explicit=modifier.free_explicit)
+            statements.append(statement)
+        return build_parameter_table(statements, source=self.source, meanstructure=True,
+                                     std_lv=self.std_lv, free_latent_means=free_latent_means)
 
     @property
     def constructs(self) -> dict[str, Construct]:

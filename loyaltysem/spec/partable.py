@@ -16,7 +16,17 @@ lavaan (checked against lavaan 0.6-14's ``parTable()`` in the tests):
 - exogenous observed covariates (``ov.x``: on the right of ``~`` only, not an
   indicator, not named in any ``~~``) have their variances and covariances
   fixed at their sample values (``fixed.x``): they are not free parameters and
-  their moments do not count as data in the degrees of freedom.
+  their moments do not count as data in the degrees of freedom;
+- with a mean structure (``meanstructure = TRUE``, or any ``~ 1`` in the
+  syntax): a free intercept for every observed variable that is not a
+  covariate (an outcome's is its regression intercept), the covariates' means
+  fixed at their sample means (``exo``) and latent means fixed at 0, unless
+  written otherwise;
+- ``std.lv = TRUE``: the first loadings are free and the (residual) variances
+  of the latent variables fixed at 1 (``lav_partable_flat``'s ``std.lv``);
+- ``a == b`` between two labels makes them one free parameter (lavaan keeps
+  both numbers and adds an equality row, which gives the same estimates, SEs,
+  ``npar`` and ``df``); ``a == 0.5`` fixes the labelled parameters.
 
 References
 ----------
@@ -33,7 +43,10 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import SpecificationError
-from .statements import Statement
+from .statements import CONSTRAINT_OPERATORS, Statement
+
+#: operators whose sides are not variables
+_NOT_VARIABLES = (":=", *CONSTRAINT_OPERATORS)
 
 
 def _unique(names: Iterable[str]) -> tuple[str, ...]:
@@ -77,9 +90,9 @@ class VariableRoles:
     @classmethod
     def from_statements(cls, statements: Sequence[Statement]) -> "VariableRoles":
         """Classify the variables of a model."""
-        model = [s for s in statements if s.op != ":="]
+        model = [s for s in statements if s.op not in _NOT_VARIABLES]
         latent = _unique(s.lhs for s in model if s.op == "=~")
-        order = _unique(name for s in model for name in (s.lhs, s.rhs))
+        order = _unique(name for s in model for name in (s.lhs, s.rhs) if name)
         observed = tuple(name for name in order if name not in latent)
         indicators = _unique(s.rhs for s in model if s.op == "=~" and s.rhs not in latent)
         regressed = set(s.lhs for s in model if s.op == "~")
@@ -110,7 +123,14 @@ class VariableRoles:
 PARTABLE_COLUMNS = ("lhs", "op", "rhs", "free", "label", "ustart", "user", "exo")
 
 
-def build_parameter_table(statements: Sequence[Statement], *, source: str | None = None) -> pd.DataFrame:
+def has_mean_structure(statements: Sequence[Statement]) -> bool:
+    """Whether the syntax writes an intercept or mean (lavaan: then every variable has one)."""
+    return any(s.op == "~1" for s in statements)
+
+
+def build_parameter_table(statements: Sequence[Statement], *, source: str | None = None,
+                          meanstructure: bool = False, std_lv: bool = False,
+                          free_latent_means: bool = False) -> pd.DataFrame:
     """Expand user statements into the full parameter table of ``lavaan::sem()``.
 
     Parameters
@@ -119,16 +139,25 @@ def build_parameter_table(statements: Sequence[Statement], *, source: str | None
         The model as the user wrote it (no duplicates; see ModelSpec).
     source : str, optional
         For error messages.
+    meanstructure : bool
+        lavaan's ``meanstructure = TRUE`` (also on when a ``~1`` is written).
+    std_lv : bool
+        lavaan's ``std.lv = TRUE``: first loadings free, latent (residual)
+        variances fixed at 1.
+    free_latent_means : bool
+        Latent means not written in the syntax are free instead of 0 (a
+        multi-group model's groups 2.. with equal intercepts).
 
     Returns
     -------
     pandas.DataFrame
         One row per parameter with columns ``lhs, op, rhs, free, label,
-        ustart, user, exo`` as in ``lavaan::parTable()``: ``free`` numbers the
-        free parameters from 1 (0 = fixed; rows that share a label share a
-        number), ``ustart`` holds the value of fixed parameters, ``user`` is
-        1 for written statements and 0 for defaults, ``exo`` 1 for fixed.x
-        rows. ``:=`` rows come last.
+        ustart, user, exo, line`` as in ``lavaan::parTable()``: ``free`` numbers the
+        free parameters from 1 (0 = fixed; rows that share a label, or whose
+        labels are equal by ``==``, share a number), ``ustart`` holds the value
+        of fixed parameters, ``user`` is 1 for written statements and 0 for
+        defaults, ``exo`` 1 for fixed.x rows. ``:=`` rows come last;
+        ``==``/``<``/``>`` rows are not in the table (``ModelSpec.constraints``).
     """
     roles = VariableRoles.from_statements(statements)
     rows: list[dict] = []
@@ -143,25 +172,11 @@ def build_parameter_table(statements: Sequence[Statement], *, source: str | None
         rows.append(dict(lhs=lhs, op=op, rhs=rhs, label=label, ustart=ustart, user=user,
                          exo=exo, fixed=fixed, line=line))
 
-    first_loading: dict[str, Statement] = {}
-    for statement in statements:
-        if statement.op == "=~" and statement.lhs not in first_loading:
-            first_loading[statement.lhs] = statement
-
-    for statement in statements:
-        if statement.op == ":=":
-            continue
-        fixed = statement.fixed is not None
-        value = float(statement.fixed) if statement.fixed is not None else np.nan
-        if (statement.op == "=~" and first_loading.get(statement.lhs) is statement
-                and not fixed and not statement.free_explicit):
-            fixed, value = True, 1.0  # auto.fix.first: the marker variable
-        add(statement.lhs, statement.op, statement.rhs, label=statement.label or "",
-            ustart=value, user=1, fixed=fixed, line=statement.line)
-
+    _add_user_rows(statements, add, std_lv)
     # auto.var: (residual) variances of all ov except ov.x, and of all lv
     for name in (*[v for v in roles.observed if v not in roles.ov_x], *roles.latent):
-        add(name, "~~", name)
+        fixed_lv = std_lv and name in roles.latent
+        add(name, "~~", name, fixed=fixed_lv, ustart=1.0 if fixed_lv else np.nan)
     # auto.cov.lv.x
     for a, b in combinations(roles.lv_x, 2):
         add(a, "~~", b)
@@ -172,8 +187,51 @@ def build_parameter_table(statements: Sequence[Statement], *, source: str | None
     for i, a in enumerate(roles.ov_x):
         for b in roles.ov_x[i:]:
             add(a, "~~", b, exo=1, fixed=True)
+    if meanstructure or has_mean_structure(statements):
+        for name in roles.observed:  # intercepts; the covariates' means are data
+            add(name, "~1", "", exo=int(name in roles.ov_x), fixed=name in roles.ov_x)
+        for name in roles.latent:
+            add(name, "~1", "", fixed=not free_latent_means,
+                ustart=np.nan if free_latent_means else 0.0)
 
-    table = pd.DataFrame(rows)
+    table = _number_free(pd.DataFrame(rows))
+    table = _apply_equalities(table, statements, source)
+    defined = [s for s in statements if s.op == ":="]
+    if defined:
+        extra = pd.DataFrame(
+            [dict(lhs=s.lhs, op=":=", rhs=s.rhs, label=s.lhs, ustart=np.nan, user=1, exo=0,
+                  fixed=False, line=s.line, free=0) for s in defined]
+        )
+        table = pd.concat([table, extra], ignore_index=True)
+    table = table.astype({"free": int, "user": int, "exo": int, "ustart": float})
+    return table[list(PARTABLE_COLUMNS) + ["line"]]
+
+
+def _add_user_rows(statements: Sequence[Statement], add, std_lv: bool) -> None:
+    """The written statements, with lavaan's marker (auto.fix.first) and std.lv rules."""
+    first_loading: dict[str, Statement] = {}
+    for statement in statements:
+        if statement.op == "=~" and statement.lhs not in first_loading:
+            first_loading[statement.lhs] = statement
+    latent = set(first_loading)
+    for statement in statements:
+        if statement.op in _NOT_VARIABLES:
+            continue
+        fixed = statement.fixed is not None
+        value = float(statement.fixed) if statement.fixed is not None else np.nan
+        unspecified = not fixed and not statement.free_explicit
+        if (not std_lv and statement.op == "=~" and unspecified
+                and first_loading.get(statement.lhs) is statement):
+            fixed, value = True, 1.0  # auto.fix.first: the marker variable
+        if (std_lv and statement.op == "~~" and statement.lhs == statement.rhs
+                and statement.lhs in latent and unspecified):
+            fixed, value = True, 1.0  # std.lv: the latent (residual) variance is 1
+        add(statement.lhs, statement.op, statement.rhs, label=statement.label or "",
+            ustart=value, user=1, fixed=fixed, line=statement.line)
+
+
+def _number_free(table: pd.DataFrame) -> pd.DataFrame:
+    """lavaan's ``free`` numbers: 1, 2, ... in table order; a repeated label reuses its number."""
     table["free"] = 0
     next_free = 1
     by_label: dict[str, int] = {}
@@ -187,29 +245,81 @@ def build_parameter_table(statements: Sequence[Statement], *, source: str | None
         if row["label"]:
             by_label[row["label"]] = next_free
         next_free += 1
-
-    defined = [s for s in statements if s.op == ":="]
-    if defined:
-        extra = pd.DataFrame(
-            [dict(lhs=s.lhs, op=":=", rhs=s.rhs, label=s.lhs, ustart=np.nan, user=1, exo=0,
-                  fixed=False, line=s.line, free=0) for s in defined]
-        )
-        table = pd.concat([table, extra], ignore_index=True)
-    table = table.astype({"free": int, "user": int, "exo": int, "ustart": float})
-    return table[list(PARTABLE_COLUMNS) + ["line"]]
+    return table
 
 
-def count_moments(roles: VariableRoles) -> int:
+def simple_equality(statement: Statement) -> tuple[str, str | float] | None:
+    """``(label, label_or_value)`` for an ``==`` between a label and a label or a number."""
+    if statement.op != "==":
+        return None
+    from .expressions import parse_expression
+
+    sides: list[str | float] = []
+    for text in (statement.lhs, statement.rhs):
+        expression = parse_expression(text)
+        names = expression.names
+        if len(names) == 1 and text.strip() == names[0]:
+            sides.append(names[0])
+        elif not names:
+            sides.append(float(expression.evaluate({})))
+        else:
+            return None
+    first, second = sides
+    if isinstance(first, float):
+        first, second = second, first
+    if isinstance(first, float):
+        return None
+    return first, second
+
+
+def _apply_equalities(table: pd.DataFrame, statements: Sequence[Statement],
+                      source: str | None) -> pd.DataFrame:
+    """Merge the parameters of ``a == b`` into one, fix those of ``a == 0.5``; renumber."""
+    free = table["free"].to_numpy().copy()
+    labels = table["label"].fillna("").to_numpy()
+    for statement in statements:
+        pair = simple_equality(statement)
+        if pair is None:
+            continue
+        label, other = pair
+        rows = labels == label
+        if not rows.any() or not (free[rows] > 0).all():
+            continue  # ModelSpec names labels that do not exist or are fixed
+        if isinstance(other, str):
+            target = free[labels == other]
+            if target.size and (target > 0).all() and target[0] != free[rows][0]:
+                free[free == free[rows][0]] = target[0]
+        else:
+            number = free[rows][0]
+            table.loc[free == number, "ustart"] = other
+            table.loc[free == number, "fixed"] = True
+            free[free == number] = 0
+    used = sorted(set(int(k) for k in free if k > 0))
+    renumber = {old: new for new, old in enumerate(used, start=1)}
+    table["free"] = [renumber.get(int(k), 0) for k in free]
+    return table
+
+
+def constraint_statements(statements: Sequence[Statement]) -> tuple[Statement, ...]:
+    """The ``==``/``<``/``>`` statements the parameter table does not absorb (nonlinear or
+    linear with coefficients, and inequalities)."""
+    return tuple(s for s in statements
+                 if s.op in CONSTRAINT_OPERATORS and simple_equality(s) is None)
+
+
+def count_moments(roles: VariableRoles, meanstructure: bool = False) -> int:
     """Number of observed moments that carry information (lavaan's ``ndat``).
 
     ``p(p+1)/2`` over the observed variables, minus the ``px(px+1)/2``
-    moments of fixed.x covariates that the model reproduces by construction.
+    moments of fixed.x covariates that the model reproduces by construction;
+    with a mean structure also the ``p - px`` means of the others.
     """
     p, px = len(roles.observed), len(roles.ov_x)
-    return p * (p + 1) // 2 - px * (px + 1) // 2
+    return p * (p + 1) // 2 - px * (px + 1) // 2 + ((p - px) if meanstructure else 0)
 
 
-def check_identification(table: pd.DataFrame, roles: VariableRoles, *, source: str | None = None) -> int:
+def check_identification(table: pd.DataFrame, roles: VariableRoles, *, source: str | None = None,
+                         n_constraints: int = 0) -> int:
     """Apply the t-rule; return the degrees of freedom.
 
     Raises
@@ -219,8 +329,8 @@ def check_identification(table: pd.DataFrame, roles: VariableRoles, *, source: s
     """
     from ..exceptions import NotIdentifiedError
 
-    n_free = int(table["free"].max()) if len(table) else 0
-    moments = count_moments(roles)
+    n_free = (int(table["free"].max()) if len(table) else 0) - n_constraints
+    moments = count_moments(roles, bool((table["op"] == "~1").any()))
     if n_free > moments:
         raise NotIdentifiedError(
             f"the model has {n_free} free parameters but only {moments} observed moments "
@@ -236,5 +346,8 @@ __all__ = [
     "build_parameter_table",
     "count_moments",
     "check_identification",
+    "constraint_statements",
+    "has_mean_structure",
+    "simple_equality",
     "SpecificationError",
 ]

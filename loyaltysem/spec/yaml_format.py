@@ -20,7 +20,10 @@ from .names import describe_bad_name, is_valid_name
 from .statements import Statement
 
 _KNOWN_KEYS = {"name", "description", "constructs", "paths", "covariances", "defined",
-               "hypotheses", "covariates", "lavaan", "single_item_error_variance"}
+               "hypotheses", "covariates", "lavaan", "single_item_error_variance", "constraints",
+               "options"}
+#: lavaan options a YAML spec may set (``options: {std_lv: true}``)
+_OPTIONS = ("meanstructure", "std_lv")
 _SIGNS: dict[object, str] = {"+": "+", "-": "-", "positive": "+", "negative": "-"}
 _SCALAR = (str, int, float)
 
@@ -193,6 +196,34 @@ def _defined_statements(data: Mapping, source: str | None) -> list[Statement]:
             for name, expression in defined.items()]
 
 
+def _constraint_statements(data: Mapping, source: str | None) -> list[Statement]:
+    """``constraints:``: a list of lavaan constraints (``a == b``, ``a < 0.5``, ``a > 0``)."""
+    statements: list[Statement] = []
+    for index, entry in enumerate(_entries(data, "constraints", source)):
+        text = _scalar_text(entry, f"constraints[{index}]", source)
+        parsed = parse_lavaan(text, source=source)
+        if len(parsed) != 1 or parsed[0].op not in ("==", "<", ">"):
+            raise _fail(f"constraints[{index}]: cannot read {text!r} as one constraint; write "
+                        "'a == b', 'a < 0.5' or 'a > 0' over labels"[:300], source)
+        statements.extend(parsed)
+    return statements
+
+
+def _options(data: Mapping, source: str | None) -> dict[str, bool]:
+    """``options:``: lavaan's ``meanstructure`` and ``std.lv`` (true/false)."""
+    raw = data.get("options") or {}
+    if not isinstance(raw, Mapping):
+        raise _fail("'options' must be a mapping, e.g. options: {std_lv: true}", source)
+    unknown = {str(key) for key in raw} - set(_OPTIONS)
+    if unknown:
+        raise _fail(f"options: unknown key(s) {sorted(unknown)}; known options are "
+                    f"{', '.join(_OPTIONS)}", source)
+    for key, value in raw.items():
+        if not isinstance(value, bool):
+            raise _fail(f"options: {key} must be true or false, got {value!r}"[:200], source)
+    return {str(key): bool(value) for key, value in raw.items()}
+
+
 def _hypothesis(entry: Any, index: int, source: str | None):
     from .model_spec import Hypothesis
 
@@ -271,6 +302,7 @@ def spec_from_mapping(data: Mapping, *, source: str | None = None):
     statements += [Statement(item, "~~", item, fixed=single_item_error)
                    for item in single_items if (item, item) not in written]
     statements += _defined_statements(data, source)
+    statements += _constraint_statements(data, source)
     if data.get("lavaan"):
         statements.extend(parse_lavaan(_scalar_text(data["lavaan"], "lavaan", source),
                                        source=source))
@@ -281,4 +313,5 @@ def spec_from_mapping(data: Mapping, *, source: str | None = None):
                      description="" if description is None else
                      _scalar_text(description, "description", source),
                      hypotheses=tuple(_hypotheses(data, source)),
-                     construct_descriptions=descriptions, source=source)
+                     construct_descriptions=descriptions, source=source,
+                     **_options(data, source))

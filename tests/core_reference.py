@@ -1,0 +1,99 @@
+"""Comparisons with the committed lavaan 0.6-14 references of tests/reference/core/ and
+tests/reference/inference/stdlv_*.json (conventions: tests/reference/README.md, "core/
+layout"); tests never need R.
+
+Tolerances (the house rule): estimates 1e-5 relative, or EST_SE_FRACTION of lavaan's SE
+for estimates near zero (both optimisers stop at a gradient of about 1e-9, which moves an
+estimate by a fraction of its SE, not of its value); SEs 1e-4 relative; std.all 1e-5
+absolute or EST_SE_FRACTION of the standardized SE; fit measures 1e-5 relative (1e-8
+absolute near zero).
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+EST_RTOL = 1e-5
+EST_SE_FRACTION = 2e-4
+SE_RTOL = 1e-4
+FIT_RTOL = 1e-5
+
+
+def load(name: str, folder: str = "core") -> dict:
+    """A reference case (``stdlv_*``: its ``fit`` part, with the data keys of core/)."""
+    case = json.loads((ROOT / "tests" / "reference" / folder / f"{name}.json").read_text())
+    if folder == "inference":
+        case = dict(case["fit"], data_rownames_dropped=case["fit"].get("data_rownames_column"))
+    return case
+
+
+def data_of(case: dict) -> pd.DataFrame:
+    """The case's data as lavaan read it (row names dropped, its NA codes)."""
+    frame = pd.read_csv(ROOT / case["data"], na_values=case.get("na_values") or None)
+    if case.get("data_rownames_dropped"):
+        frame = frame.iloc[:, 1:]
+    return frame
+
+
+def merged_estimates(ours: pd.DataFrame, case: dict) -> pd.DataFrame:
+    """lavaan's parameterEstimates rows joined with ours (by group, lhs, op, rhs; ``:=``
+    rows by name)."""
+    theirs = pd.DataFrame(case["estimates"])
+    theirs["rhs"] = theirs["rhs"].fillna("")
+    ours = ours.copy()
+    keys = ["lhs", "op", "rhs"]
+    if "group" in theirs and case.get("group_labels"):
+        labels = [str(g) for g in case["group_labels"]]
+        theirs["group"] = [labels[int(g) - 1] if g and g > 0 else "" for g in theirs["group"]]
+        ours["group"] = ours["group"].astype(str)
+        keys = ["group", *keys]
+    for frame in (theirs, ours):
+        frame.loc[frame["op"] == ":=", "rhs"] = ""
+    merged = theirs.merge(ours, on=keys, suffixes=("_lavaan", ""), how="left")
+    assert merged["est"].notna().all(), merged.loc[merged["est"].isna(), keys]
+    return merged
+
+
+def estimate_errors(ours: pd.DataFrame, case: dict) -> dict[str, float]:
+    """Check estimates, SEs and std.all against lavaan; return the worst errors seen."""
+    m = merged_estimates(ours, case)
+    est, ref = m["est"].astype(float), m["est_lavaan"].astype(float)
+    se_ref = m["se_lavaan"].astype(float).fillna(0.0)
+    allowed = np.maximum(EST_RTOL * ref.abs() + 1e-9, EST_SE_FRACTION * se_ref)
+    bad = (est - ref).abs() > allowed
+    assert not bad.any(), m.loc[bad, ["lhs", "op", "rhs", "est", "est_lavaan", "se_lavaan"]]
+    se = m["se"].astype(float)
+    np.testing.assert_allclose(se, se_ref, rtol=SE_RTOL, atol=1e-8)
+    std_ref = m["std.all"].astype(float)
+    std_se = (se_ref * std_ref.abs() / ref.abs().replace(0, np.nan)).fillna(0.0)
+    # multi-group fits leave std.all of ':=' rows empty (not computed there)
+    finite = std_ref.notna() & (m["std_all"].notna() | (m["op"] != ":="))
+    std_allowed = np.maximum(1e-5, EST_SE_FRACTION * std_se)[finite]
+    std_err = (m["std_all"].astype(float) - std_ref)[finite].abs()
+    assert (std_err <= std_allowed).all(), m.loc[finite][std_err > std_allowed]
+    return {"est_rel": float(((est - ref).abs() / ref.abs().clip(lower=1e-12)).max()),
+            "se_rel": float(((se - se_ref).abs() / se_ref.clip(lower=1e-12))[se_ref > 0].max()),
+            "std_all_abs": float(std_err.max())}
+
+
+def check_fit_measures(ours: pd.Series, case: dict, skip: tuple[str, ...] = ()) -> int:
+    """Every lavaan fit measure within FIT_RTOL; returns how many were compared."""
+    compared = 0
+    for lavaan_name, value in case["fit"].items():
+        key = {"logl": "loglik", "unrestricted.logl": "unrestricted_loglik"}.get(
+            lavaan_name, lavaan_name.replace(".", "_"))
+        if key in skip:
+            continue
+        assert key in ours.index, lavaan_name
+        if value is None:
+            assert math.isnan(float(ours[key])), lavaan_name
+        else:
+            assert float(ours[key]) == \
+                __import__("pytest").approx(value, rel=FIT_RTOL, abs=1e-8), lavaan_name
+        compared += 1
+    return compared
