@@ -151,5 +151,6 @@ def test_summary_fit_equals_the_raw_data_fit():
     raw = ls.fit("models/hs_cfa.lav", data, emit_warnings=False)
     summary = ls.fit("models/hs_cfa.lav", sample_cov=_cov(), nobs=len(data), emit_warnings=False)
     assert summary.fit_indices["chisq"] == pytest.approx(raw.fit_indices["chisq"], rel=1e-10)
-    np.testing.assert_allclose(summary.estimates["se"], raw.estimates["se"], rtol=1e-7)
+    # both optimisations stop at max |gradient| < 1e-9: SEs agree to ~1e-7 (observed 1.2e-7)
+    np.testing.assert_allclose(summary.estimates["se"], raw.estimates["se"], rtol=1e-6)
     assert not math.isnan(float(summary.fit_indices["srmr"]))

@@ -1,12 +1,14 @@
 """From start values to the ML estimates: a bounded warm-up, then Fisher scoring.
 
 The one optimisation path of every covariance-structure fit (one or many
-groups, complete or missing data). From the data-based start values of
-:mod:`.starts` an L-BFGS-B warm-up with variances kept non-negative brings
-the parameters into the basin of the optimum; Fisher scoring on the expected
-information (:mod:`.optimizer`) then converges to the unbounded optimum, as
+groups, complete or missing data): Fisher scoring on the expected information
+(:mod:`.optimizer`) from a warm start (a previous fit's estimates; with
+missing data the fit to the EM moments) and from the data-based start values
+of :mod:`.starts`; only if neither converges, an L-BFGS-B warm-up with
+variances kept non-negative brings the parameters into the basin of the
+optimum before scoring again. Scoring converges to the unbounded optimum, as
 lavaan's: negative variances (Heywood cases) are found and reported, not
-hidden by a bound. A warm start (a previous fit's estimates) is tried first.
+hidden by a bound.
 
 References
 ----------
@@ -19,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from .ml import MLFunctions
+from .moments import summary_moments
 from .optimizer import OptimizationResult, bounded_warmup, fisher_scoring
 from .starts import start_values
 
@@ -58,20 +61,42 @@ def minimize(functions: MLFunctions, start: np.ndarray | None = None, *,
         The better of the warm start's and the start values' runs (converged
         first, then the smaller discrepancy); ``fun`` is ``F`` (``chisq = N F``).
     """
+    if start is None and not all(group.complete for group in functions.groups):
+        start = _saturated_start(functions, gtol)
+    tried = [] if start is None else [np.asarray(start, dtype=float)]
+    tried.append(start_values(functions.layout, functions.groups))
     best: OptimizationResult | None = None
-    if start is not None:
-        best = fisher_scoring(functions.discrepancy, functions.gradient_and_information,
-                              np.asarray(start, dtype=float), gtol=gtol)
-        if best.converged:
-            return best
-    x0 = start_values(functions.layout, functions.groups)
-    seed = bounded_warmup(functions.discrepancy, _gradient(functions), x0,
+    for x0 in tried:  # a warm start, then the data-based start values
+        result = fisher_scoring(functions.discrepancy, functions.gradient_and_information, x0,
+                                gtol=gtol)
+        best = _better(best, result)
+        if result.converged:
+            return result
+    seed = bounded_warmup(functions.discrepancy, _gradient(functions), tried[-1],
                           variance_index(functions))
     result = fisher_scoring(functions.discrepancy, functions.gradient_and_information, seed,
                             gtol=gtol)
-    if best is None or result.converged or (np.isfinite(result.fun) and result.fun < best.fun):
-        best = result
+    best = _better(best, result)
+    assert best is not None
     return best
+
+
+def _better(best: OptimizationResult | None, result: OptimizationResult) -> OptimizationResult:
+    """Converged first, then the smaller discrepancy."""
+    if best is None or (result.converged and not best.converged):
+        return result
+    if result.converged == best.converged and np.isfinite(result.fun) and result.fun < best.fun:
+        return result
+    return best
+
+
+def _saturated_start(functions: MLFunctions, gtol: float) -> np.ndarray | None:
+    """With missing data: the estimates of the model fitted to each group's saturated
+    (EM) moments as if they were complete — one pattern per group, a cheap fit whose
+    estimates are close to the full-information ones."""
+    groups = [summary_moments(g.cov[0], g.mean[0], g.n[0]) for g in functions.groups]
+    result = minimize(MLFunctions(functions.layout, groups), gtol=gtol)
+    return result.x if np.isfinite(result.fun) else None
 
 
 __all__ = ["minimize", "variance_index"]
