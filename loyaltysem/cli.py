@@ -222,12 +222,19 @@ def main() -> None:
 @click.option("--modindices-min", "modindices_min", type=click.FloatRange(min=0, max=1e6),
               default=None, help="Only modification indices above this value (implies "
               "--modindices), e.g. 3.84.")
+@click.option("--std-lv", "std_lv", is_flag=True, default=None,
+              help="Latent (residual) variances fixed at 1, all loadings free (lavaan's "
+                   "std.lv = TRUE).")
+@click.option("--meanstructure", is_flag=True, default=None,
+              help="Free intercepts of every observed variable, latent means 0 (lavaan's "
+                   "meanstructure = TRUE; on anyway when the spec writes a '~ 1').")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
 def fit_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool, output_format: str,
                 out: Path | None, estimator: str, missing: str, se_type: str, n_boot: int,
                 seed: int | None,
                 n_jobs: int, ci_method: str | None, progress: bool, with_modindices: bool,
-                modindices_min: float | None, debug: bool) -> None:
+                modindices_min: float | None, std_lv: bool | None, meanstructure: bool | None,
+                debug: bool) -> None:
     """Fit the model in SPEC (.yaml or lavaan .lav) to survey data (lavaan's sem())."""
     from .effects import (
         bootstrap,
@@ -251,7 +258,8 @@ def fit_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: 
 
         result = fit(spec, data, na_values=_parse_na_values(na_values), allow_codes=allow_codes,
                      estimator=cast("Estimator", estimator), missing=cast(Any, missing),
-                     emit_warnings=False)
+                     emit_warnings=False, std_lv=std_lv or None,
+                     meanstructure=meanstructure or None)
         boot = None
         if se_type == "bootstrap":
             boot = bootstrap(result, n_boot, seed=seed, n_jobs=n_jobs, progress=progress,

@@ -13,7 +13,7 @@ from loyaltysem.exceptions import SpecificationError
 from loyaltysem.spec import ModelSpec
 from loyaltysem.spec.lavaan_syntax import parse_lavaan
 
-from core_reference import check_fit_measures, data_of, estimate_errors, load
+from core_reference import ROOT, check_fit_measures, data_of, estimate_errors, load
 
 MEAN_CASES = ["ms_hs_cfa", "ms_hs_explicit_intercept", "ms_hs_latent_means",
               "ms_hs_obs_outcomes", "ms_pd_path", "ms_poldem"]
@@ -107,3 +107,22 @@ def test_mean_structure_df_counts_the_means():
                                rtol=1e-8)
     assert means.fit_indices["npar"] == plain.fit_indices["npar"] + 9
     assert means.fit_indices["df"] == plain.fit_indices["df"]
+
+
+def test_cli_fit_std_lv_and_meanstructure():
+    import json
+
+    from click.testing import CliRunner
+
+    from loyaltysem.cli import main
+
+    case = load("stdlv_hs_cfa", "inference")
+    result = CliRunner().invoke(main, ["fit", str(ROOT / "models" / "hs_cfa.lav"), "--data",
+                                       "holzinger_swineford", "--std-lv", "--meanstructure",
+                                       "--format", "json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["fit"]["npar"] == case["fit"]["npar"] + 9 and out["fit"]["df"] == 24
+    first = next(r for r in out["estimates"] if r["rhs"] == "x1" and r["op"] == "=~")
+    lavaan = next(r for r in case["estimates"] if r["rhs"] == "x1" and r["op"] == "=~")
+    assert first["est"] == pytest.approx(lavaan["est"], rel=1e-5)
