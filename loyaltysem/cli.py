@@ -5,6 +5,7 @@ exit status 2, never a traceback (``--debug`` shows one).
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 import sys
@@ -42,7 +43,9 @@ def _parse_na_values(values: tuple[str, ...]) -> list[float | str] | None:
 
 #: the parameters of a command that name a file it reads, and how a message calls each
 _INPUT_PARAMETERS = (("spec", "the spec file"), ("data", "the data file"),
-                     ("study", "the study file"))
+                     ("study", "the study file"), ("cov_file", "the covariance file"),
+                     ("cor_file", "the correlation file"), ("sd_file", "the SD file"),
+                     ("means_file", "the means file"))
 
 
 def _input_files() -> list[tuple[str, Path]]:
@@ -107,7 +110,7 @@ def _run(action: Callable[[], Any], debug: bool) -> Any:
     return result
 
 
-def _data_options(function: Callable) -> Callable:
+def _data_options(function: Callable, *, data_required: bool = True) -> Callable:
     """The SPEC argument and the --data / --na-values options shared by fit, validate, report."""
     function = click.option("--allow-codes", "allow_codes", is_flag=True,
                             help="Keep values that look like missing-value codes (-99, 999, "
@@ -115,9 +118,11 @@ def _data_options(function: Callable) -> Callable:
     function = click.option("--na-values", "na_values", multiple=True,
                             help="Codes that mean missing, e.g. --na-values -99 "
                                  "(repeat or comma-separate).")(function)
-    function = click.option("--data", "data", required=True,
+    function = click.option("--data", "data", required=data_required, default=None,
                             help="CSV file, or the name of a shipped dataset "
-                                 "(see 'loyaltysem datasets').")(function)
+                                 "(see 'loyaltysem datasets')." + (
+                                     "" if data_required else
+                                     " Or summary statistics: --cov/--cor with --nobs."))(function)
     return click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))(function)
 
 
@@ -192,8 +197,25 @@ def main() -> None:
     """loyaltysem: structural equation models of customer loyalty, checked against lavaan."""
 
 
+def _summary_options(function: Callable) -> Callable:
+    """--cov / --cor / --sd / --means / --nobs: fit from summary statistics."""
+    file_type = click.Path(exists=True, dir_okay=False, path_type=Path)
+    for name, dest, text in (
+            ("--means", "means_file", "CSV of the variables' means (two columns: name, mean): "
+                                      "adds the mean structure."),
+            ("--sd", "sd_file", "CSV of the SDs (two columns: name, sd), with --cor."),
+            ("--cor", "cor_file", "CSV correlation matrix (names in the first row and column), "
+                                  "instead of --data; needs --sd and --nobs."),
+            ("--cov", "cov_file", "CSV covariance matrix (names in the first row and column; "
+                                  "divisor N-1 as R's cov()), instead of --data; needs --nobs.")):
+        function = click.option(name, dest, type=file_type, default=None, help=text)(function)
+    return click.option("--nobs", "nobs", type=click.IntRange(min=2, max=10**9), default=None,
+                        help="Number of observations of the summary statistics.")(function)
+
+
 @main.command("fit")
-@_data_options
+@_summary_options
+@functools.partial(_data_options, data_required=False)
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True, help="Output format.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -229,13 +251,16 @@ def main() -> None:
               help="Free intercepts of every observed variable, latent means 0 (lavaan's "
                    "meanstructure = TRUE; on anyway when the spec writes a '~ 1').")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
-def fit_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool, output_format: str,
+def fit_command(spec: Path, data: str | None, na_values: tuple[str, ...], allow_codes: bool, output_format: str,
                 out: Path | None, estimator: str, missing: str, se_type: str, n_boot: int,
                 seed: int | None,
                 n_jobs: int, ci_method: str | None, progress: bool, with_modindices: bool,
                 modindices_min: float | None, std_lv: bool | None, meanstructure: bool | None,
-                debug: bool) -> None:
-    """Fit the model in SPEC (.yaml or lavaan .lav) to survey data (lavaan's sem())."""
+                debug: bool, nobs: int | None = None, cov_file: Path | None = None,
+                cor_file: Path | None = None, sd_file: Path | None = None,
+                means_file: Path | None = None) -> None:
+    """Fit the model in SPEC (.yaml or lavaan .lav) to survey data (lavaan's sem()), or to
+    summary statistics (--cov or --cor/--sd, with --nobs)."""
     from .effects import (
         bootstrap,
         effects_table,
@@ -249,6 +274,7 @@ def fit_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: 
         raise click.BadParameter(f"must be a finite number; got {modindices_min}",
                                  param_hint="--modindices-min")
     with_modindices = with_modindices or modindices_min is not None
+    summary_data = _check_summary_options(data, nobs, cov_file, cor_file, sd_file, means_file)
     method = ci_method or ("percentile" if se_type == "bootstrap" else "delta")
     if method in ("percentile", "bca") and se_type != "bootstrap":
         raise click.UsageError(f"--ci {method} needs --se bootstrap")
@@ -259,7 +285,7 @@ def fit_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: 
         result = fit(spec, data, na_values=_parse_na_values(na_values), allow_codes=allow_codes,
                      estimator=cast("Estimator", estimator), missing=cast(Any, missing),
                      emit_warnings=False, std_lv=std_lv or None,
-                     meanstructure=meanstructure or None)
+                     meanstructure=meanstructure or None, **summary_data)
         boot = None
         if se_type == "bootstrap":
             boot = bootstrap(result, n_boot, seed=seed, n_jobs=n_jobs, progress=progress,
@@ -321,6 +347,29 @@ def _modindices(result: Any, minimum: float | None) -> Any:
     except np.linalg.LinAlgError as error:
         raise NotIdentifiedError("modification indices: the information matrix of the model "
                                  f"is singular ({error}); is the model identified?") from error
+
+
+def _check_summary_options(data: str | None, nobs: int | None, cov_file: Path | None,
+                           cor_file: Path | None, sd_file: Path | None,
+                           means_file: Path | None) -> dict[str, Any]:
+    """The summary-statistics arguments of fit(), or a usage error (exit 2) naming the clash."""
+    given = cov_file is not None or cor_file is not None
+    if data is None and not given:
+        raise click.UsageError("give --data (a CSV file or a dataset name), or summary "
+                               "statistics: --cov FILE --nobs N (or --cor FILE --sd FILE --nobs N)")
+    if data is not None and (given or nobs is not None or sd_file or means_file):
+        raise click.UsageError("--data and summary statistics (--cov/--cor/--sd/--means/--nobs) "
+                               "exclude each other")
+    if not given:
+        return {}
+    if cov_file is not None and cor_file is not None:
+        raise click.UsageError("give --cov or --cor, not both")
+    if nobs is None:
+        raise click.UsageError("summary statistics need the number of observations: --nobs N")
+    if (cor_file is not None) != (sd_file is not None):
+        raise click.UsageError("--cor needs --sd (and --sd belongs to --cor)")
+    return {"sample_cov": cov_file, "sample_cor": cor_file, "sample_sd": sd_file,
+            "sample_mean": means_file, "nobs": nobs}
 
 
 @main.command("validate")
