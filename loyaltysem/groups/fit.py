@@ -150,8 +150,9 @@ def fit_groups(
     means and variances in every group. Observed variables must be items of
     constructs or exogenous covariates (fixed.x: their variances, covariances
     and means are fixed at each group's sample values; with ``missing="ml"`` they
-    must be complete and the estimator ML); observed outcomes in the structural
-    model are not supported.
+    must be complete and the estimator ML). Observed variables of the structural
+    model (outcomes, mediators) have their intercepts as parameters, shared under
+    ``group_equal=["intercepts"]`` as lavaan's.
 
     References
     ----------
@@ -193,15 +194,6 @@ def _data_group_moments(spec: ModelSpec, data, group: str, order: list[str], est
                         missing: Literal["listwise", "ml"], na_values, allow_codes: bool):
     """The groups of a data frame and their moments, after the edge checks."""
     roles = spec.roles
-    structural_observed = [v for v in roles.observed
-                           if v not in roles.indicators and v not in roles.ov_x]
-    if structural_observed:
-        raise SpecificationError(
-            "multi-group fits need every observed variable to be an item of a construct or an "
-            f"exogenous covariate; {', '.join(structural_observed)} "
-            f"{'is' if len(structural_observed) == 1 else 'are'} an outcome in the structural "
-            "model (model it as a single-item construct: 'X =~ x' with 'x ~~ 0*x')",
-            source=spec.source)
     covariates = list(roles.ov_x)
     if covariates and missing != "listwise" and estimator != "ML":
         raise SpecificationError(
