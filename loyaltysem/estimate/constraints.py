@@ -3,20 +3,50 @@
 The parameter table (:mod:`loyaltysem.spec.partable`) absorbs the constraints
 that are a reparameterisation by free numbers: shared labels, ``a == b``
 between two labels (one free parameter, which gives lavaan's estimates, SEs,
-``npar`` and ``df``) and ``a == 0.5`` (fixed). What it does not absorb —
-nonlinear equalities (``p2*p3 == 0.5``, ``a == b^2``), linear ones with
-coefficients (``a == 2*b``) and inequalities (``a < 0.5``) — is refused here,
-before any work, with what to do instead.
+``npar`` and ``df``) and ``a == 0.5`` (fixed). The others — nonlinear or
+weighted equalities (``p2*p3 == 0.5``, ``a == b^2``, ``a == 2*b``) and
+inequalities (``a < 0.5``, ``b > 0``) — are handled here, for single-group ML
+fits without a mean structure (others are refused before any work):
+
+- estimation: the unconstrained estimates, then SLSQP on the core's ``F`` and
+  gradient with the constraints, then Newton steps on the first-order
+  conditions of the active set ``h(theta) = 0`` (equalities and the
+  inequalities at their bound), with ``2 I`` (the expected Hessian) for the
+  Hessian of ``F``, to a projected gradient below 1e-10;
+- standard errors: the inverse of the information restricted to the null space
+  ``Z`` of the active constraints' Jacobian ``H``, ``Z (Z' N I Z)^-1 Z'`` — the
+  top-left block of the inverse of lavaan's augmented information
+  ``[[N I, H'], [H, 0]]``; a parameter held at its bound gets SE 0 and the
+  others those of the model with it fixed there, as lavaan's;
+- ``npar`` = free parameters − equality constraints (inequalities do not count,
+  active or not), ``df`` = moments − ``npar``, as lavaan's ``fitMeasures``.
 
 References
 ----------
 lavaan 0.6: ``R/lav_partable_constraints.R``, ``R/lav_model_vcov.R``
-(constrained information).
+(``lav_model_information_augment_invert``), ``R/lav_model_estimate.R``
+(constrained optimisation with ``nlminb``).
+Nocedal, J., & Wright, S. J. (2006). Numerical optimization (2nd ed., ch. 18:
+sequential quadratic programming). Springer.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
 from ..exceptions import SpecificationError
+from ..frame_rows import table_rows
 from ..spec import ModelSpec
+from ..spec.expressions import Expression, parse_expression
+from .inference import Covariance
+from .ml import MLFunctions
+from .optimizer import OptimizationResult
+
+_STEP = 1e-20
+#: an inequality within this of its bound is active
+ACTIVE_TOLERANCE = 1e-7
 
 
 def check_supported(spec: ModelSpec, estimator: str = "ML", *, n_groups: int = 1,
@@ -37,22 +67,23 @@ def check_supported(spec: ModelSpec, estimator: str = "ML", *, n_groups: int = 1
     ------
     SpecificationError
     """
+    means = bool((spec.parameter_table["op"] == "~1").any())
     for statement in spec.constraints:
-        text = statement.to_lavaan()
-        kind = ("an inequality constraint" if statement.op in ("<", ">") else
-                "an equality constraint that is not between two labels or a label and a "
-                "number")
+        if n_groups == 1 and not means and not fiml and estimator == "ML":
+            break
+        setting = ("a multi-group fit" if n_groups > 1 else "a mean structure" if means or fiml
+                   else f"estimator {estimator!r}")
         raise SpecificationError(
-            f"{text} is {kind}, which loyaltysem does not fit yet; write equalities between "
-            "labels (a == b, or the same label twice: a*x1 + a*x2) or fix the parameter "
-            "(0.5*x2)", source=spec.source, line=statement.line)
+            f"{statement.to_lavaan()}: constraints other than equalities between labels (a == b) "
+            f"or with a number (a == 0.5) are fitted in single-group ML fits without a mean "
+            f"structure only, not with {setting}; write the equality with labels, or fix the "
+            "parameter (0.5*x2)", source=spec.source, line=statement.line)
     if n_groups == 1 and spec.n_groups_written > 1:
         statement = next(s for s in spec.statements if len(s.groups) > 1)
         raise SpecificationError(
             f"{statement.to_lavaan()} gives {len(statement.groups)} groups' modifiers, but this "
             "is a single-group fit; fit the groups with loyaltysem.groups.fit_groups(spec, "
             "data, group=...), or write one modifier", source=spec.source, line=statement.line)
-    means = bool((spec.parameter_table["op"] == "~1").any())
     if n_groups == 1 and means and not fiml and estimator != "ML":
         raise SpecificationError(
             f"estimator {estimator!r} with a mean structure (~1 rows or meanstructure=True) on "
@@ -61,4 +92,167 @@ def check_supported(spec: ModelSpec, estimator: str = "ML", *, n_groups: int = 1
             source=spec.source)
 
 
-__all__ = ["check_supported"]
+@dataclass(frozen=True)
+class Constraints:
+    """The constraints of a spec as functions of the free parameters.
+
+    Attributes
+    ----------
+    equalities : tuple of (Expression, Expression)
+        ``lhs == rhs``: ``h(theta) = lhs - rhs = 0``.
+    inequalities : tuple of (Expression, Expression)
+        ``lhs > rhs`` (and ``rhs < lhs``): ``g(theta) = lhs - rhs >= 0``.
+    sources : mapping of label to (kind, value)
+        ``("free", index)`` or ``("fixed", value)`` (as :mod:`.defined`).
+    """
+
+    equalities: tuple[tuple[Expression, Expression], ...]
+    inequalities: tuple[tuple[Expression, Expression], ...]
+    sources: dict[str, tuple[str, float]]
+
+    @classmethod
+    def from_spec(cls, spec: ModelSpec) -> "Constraints":
+        sources: dict[str, tuple[str, float]] = {}
+        for row in table_rows(spec.parameter_table):
+            if row.label and row.op != ":=" and row.label not in sources:
+                sources[row.label] = (("free", float(row.free - 1)) if row.free > 0
+                                      else ("fixed", float(row.ustart)))
+        equalities, inequalities = [], []
+        for statement in spec.constraints:
+            lhs, rhs = parse_expression(statement.lhs), parse_expression(statement.rhs)
+            if statement.op == "==":
+                equalities.append((lhs, rhs))
+            else:
+                inequalities.append((lhs, rhs) if statement.op == ">" else (rhs, lhs))
+        return cls(tuple(equalities), tuple(inequalities), sources)
+
+    def __len__(self) -> int:
+        return len(self.equalities) + len(self.inequalities)
+
+    def _scope(self, theta: np.ndarray) -> dict[str, complex]:
+        return {label: theta[int(where)] if kind == "free" else where
+                for label, (kind, where) in self.sources.items()}
+
+    def values(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``h(theta)`` (equalities) and ``g(theta)`` (inequalities, >= 0 when met)."""
+        scope = self._scope(theta)
+        h = [np.real(a.evaluate(scope) - b.evaluate(scope)) for a, b in self.equalities]
+        g = [np.real(a.evaluate(scope) - b.evaluate(scope)) for a, b in self.inequalities]
+        return np.array(h, dtype=float), np.array(g, dtype=float)
+
+    def jacobians(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``dh/dtheta`` and ``dg/dtheta`` by the complex step (exact for this arithmetic)."""
+        n = theta.size
+        jh, jg = np.zeros((len(self.equalities), n)), np.zeros((len(self.inequalities), n))
+        for k in range(n):
+            shifted = theta.astype(complex)
+            shifted[k] += 1j * _STEP
+            scope = self._scope(shifted)
+            for i, (a, b) in enumerate(self.equalities):
+                jh[i, k] = np.imag(a.evaluate(scope) - b.evaluate(scope)) / _STEP
+            for i, (a, b) in enumerate(self.inequalities):
+                jg[i, k] = np.imag(a.evaluate(scope) - b.evaluate(scope)) / _STEP
+        return jh, jg
+
+    def active_jacobian(self, theta: np.ndarray) -> np.ndarray:
+        """The Jacobian of the equalities and of the inequalities at their bound."""
+        jh, jg = self.jacobians(theta)
+        _, g = self.values(theta)
+        return np.vstack([jh, jg[g <= ACTIVE_TOLERANCE]])
+
+
+def constrained_minimize(functions: MLFunctions, spec: ModelSpec,
+                         unconstrained: OptimizationResult) -> OptimizationResult:
+    """The ML estimates under the spec's constraints (module notes), from the
+    unconstrained estimates; returns ``unconstrained`` when there are none."""
+    constraints = Constraints.from_spec(spec)
+    if not len(constraints):
+        return unconstrained
+    from scipy.optimize import minimize as scipy_minimize
+
+    def gradient(x: np.ndarray) -> np.ndarray:
+        _, g = functions.evaluate(x)
+        assert g is not None
+        return g[0]
+
+    pieces = []
+    if constraints.equalities:
+        pieces.append({"type": "eq", "fun": lambda x: constraints.values(x)[0],
+                       "jac": lambda x: constraints.jacobians(x)[0]})
+    if constraints.inequalities:
+        pieces.append({"type": "ineq", "fun": lambda x: constraints.values(x)[1],
+                       "jac": lambda x: constraints.jacobians(x)[1]})
+    x = unconstrained.x.copy()
+    for _ in range(3):  # SLSQP stops early on badly scaled problems: restart from its point
+        step = scipy_minimize(functions.discrepancy, x, jac=gradient, method="SLSQP",
+                              constraints=pieces, options={"ftol": 1e-14, "maxiter": 2000})
+        if np.isfinite(functions.discrepancy(step.x)):
+            x = step.x
+        if step.success:
+            break
+    x, converged, iterations = _newton_on_active_set(functions, constraints, x)
+    g, information = functions.gradient_and_information(x)
+    return OptimizationResult(
+        x=x, fun=functions.discrepancy(x), gradient=g, information=information,
+        converged=converged, iterations=unconstrained.iterations + iterations,
+        message="converged (constrained)" if converged else
+        "the constrained optimum was not reached (projected gradient above 1e-8)")
+
+
+def _newton_on_active_set(functions: MLFunctions, constraints: Constraints, x: np.ndarray,
+                          max_iterations: int = 100) -> tuple[np.ndarray, bool, int]:
+    """Solve ``grad F + H' lambda = 0, h = 0`` on the active set, ``2 I`` as the Hessian."""
+    _, g_values = constraints.values(x)
+    active = g_values <= ACTIVE_TOLERANCE
+
+    def active_values(point: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        h, g = constraints.values(point)
+        jh, jg = constraints.jacobians(point)
+        return np.concatenate([h, g[active]]), np.vstack([jh, jg[active]])
+
+    for iteration in range(1, max_iterations + 1):
+        gradient, information = functions.gradient_and_information(x)
+        c, jac = active_values(x)
+        k = c.size
+        system = np.block([[2.0 * information, jac.T], [jac, np.zeros((k, k))]])
+        solution = np.linalg.lstsq(system, -np.concatenate([gradient, c]), rcond=None)[0]
+        step = solution[:x.size]
+        if not np.isfinite(functions.discrepancy(x + step)):
+            step = step / 2.0
+        x = x + step
+        gradient = functions.gradient_and_information(x)[0]
+        c, jac = active_values(x)
+        projected = gradient - jac.T @ np.linalg.lstsq(jac.T, gradient, rcond=None)[0] \
+            if k else gradient
+        if np.abs(projected).max() < 1e-10 and (not k or np.abs(c).max() < 1e-12):
+            return x, True, iteration
+    return x, bool(np.abs(projected).max() < 1e-8), max_iterations
+
+
+def constrained_covariance(covariance: Covariance, functions: MLFunctions, theta: np.ndarray,
+                           spec: ModelSpec) -> Covariance:
+    """``Z (Z' N I Z)^-1 Z'`` over the null space of the active constraints (module notes);
+    ``covariance`` itself without constraints."""
+    constraints = Constraints.from_spec(spec)
+    if not len(constraints):
+        return covariance
+    jac = constraints.active_jacobian(theta)
+    if not jac.size:
+        return covariance
+    n = float(functions.n_total[0])
+    information = n * functions.information(theta)
+    _, singular, vt = np.linalg.svd(jac)
+    rank = int((singular > 1e-10 * max(singular.max(), 1.0)).sum())
+    z = vt[rank:].T
+    inner = z.T @ information @ z
+    vcov = z @ np.linalg.inv(inner) @ z.T
+    return Covariance(vcov, np.linalg.eigvalsh(inner), covariance.trace_h0)
+
+
+def n_equality_constraints(spec: ModelSpec) -> int:
+    """Equality constraints the parameter table does not absorb (they reduce lavaan's npar)."""
+    return sum(1 for statement in spec.constraints if statement.op == "==")
+
+
+__all__ = ["Constraints", "check_supported", "constrained_covariance", "constrained_minimize",
+           "n_equality_constraints"]

@@ -279,7 +279,7 @@ def _fit_moments(spec: ModelSpec, functions: MLFunctions, *, estimator: Estimato
                  start: np.ndarray | None, emit_warnings: bool, frame: pd.DataFrame,
                  notes: tuple[str, ...], n_dropped: int, fiml: bool) -> FitResult:
     """Estimates, inference, fit indices and admissibility of one group's moments."""
-    from .constraints import check_supported
+    from .constraints import check_supported, constrained_covariance, constrained_minimize
 
     check_supported(spec, estimator, fiml=fiml)
     layout = functions.layout
@@ -289,13 +289,14 @@ def _fit_moments(spec: ModelSpec, functions: MLFunctions, *, estimator: Estimato
               else np.zeros((0, len(order))))
     if start is not None and start.size < layout.n_free:  # means start at the data's
         start = np.concatenate([start, moments.mean[0][:layout.n_free - start.size]])
-    result = minimize(functions, start)
+    result = constrained_minimize(functions, spec, minimize(functions, start))
     if not np.isfinite(result.fun):
         raise ConvergenceError(
             "no start values give a positive-definite implied covariance matrix; check the "
             "model (e.g. fixed values) or provide start values")
     theta = result.x
     covariance, robust = _inference(functions, theta, spec, estimator, values, fiml)
+    covariance = constrained_covariance(covariance, functions, theta, spec)
     n_model = spec.n_free_parameters
     estimates, r2, latent_cov = _estimates(spec, functions, theta, covariance.vcov)
     sigma, mu = functions.implied_moments(theta)[0]
@@ -421,8 +422,11 @@ def _fit_indices(spec: ModelSpec, functions: MLFunctions, fmin: float, sigma: np
     n = int(moments.n[0])
     order = list(functions.layout.structure.observed)
     x_index = [order.index(v) for v in roles.ov_x]
-    df = count_moments(roles) - spec.n_free_parameters
-    indices = complete_data_indices(s, sigma, n, fmin, df, spec.n_free_parameters, x_index,
+    from .constraints import n_equality_constraints  # lavaan: npar = free - '==' rows
+
+    npar = spec.n_free_parameters - n_equality_constraints(spec)
+    df = count_moments(roles) - npar
+    indices = complete_data_indices(s, sigma, n, fmin, df, npar, x_index,
                                     count_moments(roles) - (len(order) - len(x_index)))
     if robust is not None and not fiml:
         assert isinstance(robust.inference, RobustInference)
