@@ -378,6 +378,9 @@ def test_planted_symlinks_in_the_study_folder_are_refused(tmp_path):
 
 def test_two_real_runs_on_one_store_the_second_is_refused(open_folder):
     folder, study = open_folder
+    # MLM tasks are fitted one by one (ML/MLR resamples are stacked and the whole
+    # study would finish before the second run starts): the first run stays busy
+    study.write_text(study.read_text().replace("estimators: [ML]", "estimators: [MLM]"))
     out = folder / "two"
     first = subprocess.Popen([sys.executable, "-m", "loyaltysem.cli", "robust", "run", str(study),
                               "--out", str(out), "--no-progress"], stdout=subprocess.DEVNULL,

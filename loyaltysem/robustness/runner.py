@@ -1,10 +1,15 @@
-"""Run a study: tasks in worker processes, results stored as they finish.
+"""Run a study: chunks of tasks in worker processes, results stored as chunks finish.
 
 Each worker keeps the full-sample fit of every condition (variant ×
 estimator × group) it meets and warm-starts the resample fits of that
-condition from it; every fit runs with one BLAS thread, so a task's numbers
-depend only on its seed and condition — not on the worker, the executor or
-the number of workers.
+condition from it. A chunk holds up to ``chunk_size`` tasks of one condition;
+its ML and MLR resamples of complete data are refitted as one stack on the
+core (:mod:`.stacked`), every other task (full samples, simulations, MLM,
+full-information fits, and any resample the stack hands back) by its own
+``fit``. Every fit runs with one BLAS thread and a stacked refit's arithmetic
+does not depend on the other members of its stack, so a task's numbers depend
+only on its seed and condition — not on the worker, the executor, the number
+of workers or the chunk size. A chunk's rows are written in one transaction.
 """
 from __future__ import annotations
 
@@ -31,9 +36,11 @@ from ..frame_rows import table_rows
 from ..spec import ModelSpec
 from .config import StudyConfig, load_study
 from .plan import Task, load_model_file, make_plan, model_variants
+from .stacked import STACKED_SAMPLES, StackedRefitter, resample_rows, stackable
 from .store import ResultStore, forget_inherited_locks
 
-_CHUNK = 20
+#: Tasks per chunk (one stack, one Dask task, one store transaction).
+CHUNK = 100
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,7 @@ class _Worker:
         self.context = context
         self.missing = cast(Any, context.config.missing)
         self.full: dict[tuple[str, str, str], FitResult] = {}
+        self.refitters: dict[tuple[str, str, str], StackedRefitter] = {}
 
     def group_data(self, group: str) -> pd.DataFrame:
         data = self.context.data
@@ -148,14 +156,7 @@ class _Worker:
                 result = full
             else:
                 data = full.data  # the rows of the condition (complete cases, or all with 'ml')
-                rng = np.random.default_rng(task.seed)
-                n = len(data)
-                if task.sample == "bootstrap":
-                    rows = rng.integers(0, n, n)
-                elif task.sample == "jackknife":
-                    rows = np.delete(np.arange(n), task.index % n)
-                else:
-                    rows = np.sort(rng.choice(n, size=min(task.size or n, n), replace=False))
+                rows = resample_rows(task, len(data))
                 # the condition's data passed the edge checks in the full fit; a resample
                 # is refitted as it is (allow_codes: a rare answer is no code in a resample)
                 result = fit(full.spec, data.iloc[rows].reset_index(drop=True),
@@ -171,11 +172,49 @@ class _Worker:
                     "message": f"{type(error).__name__}: {error}", "payload": []}
 
 
-def _run_chunk(context: StudyContext, tasks: Sequence[Task]) -> list[dict[str, Any]]:
+    def run_stacked(self, tasks: Sequence[Task]) -> tuple[list[dict[str, Any]], list[Task]]:
+        """Refit the stackable tasks of one condition as a stack; return the rest."""
+        if not tasks:
+            return [], []
+        try:
+            full = self.full_fit(tasks[0])
+        except Exception:  # noqa: BLE001 - the per-task path reports the error per task
+            return [], list(tasks)
+        if not stackable(tasks[0], full):
+            return [], list(tasks)
+        try:
+            if tasks[0].condition not in self.refitters:
+                self.refitters[tasks[0].condition] = StackedRefitter(full)
+            return self.refitters[tasks[0].condition].run(tasks)
+        except (np.linalg.LinAlgError, ValueError, FloatingPointError):
+            return [], list(tasks)  # the per-task path gives each task's own outcome
+
+    def run_chunk(self, tasks: Sequence[Task], stacked: bool = True) -> list[dict[str, Any]]:
+        """Records of a chunk, in the chunk's order (stacks per condition, then per task)."""
+        records: dict[str, dict[str, Any]] = {}
+        single: list[Task] = list(tasks)
+        if stacked:
+            by_condition: dict[tuple[str, str, str], list[Task]] = {}
+            for task in tasks:
+                by_condition.setdefault(task.condition, []).append(task)
+            single = []
+            for group in by_condition.values():
+                resamples = [t for t in group if t.sample.split()[0] in STACKED_SAMPLES]
+                done, rest = self.run_stacked(resamples)
+                records.update((record["task"], record) for record in done)
+                single += [t for t in group if t.sample.split()[0] not in STACKED_SAMPLES]
+                single += rest
+        for task in single:
+            records[task.key] = self.run(task)
+        return [records[task.key] for task in tasks]
+
+
+def _run_chunk(context: StudyContext, tasks: Sequence[Task],
+               stacked: bool = True) -> list[dict[str, Any]]:
     warnings.simplefilter("ignore")
     worker = _worker_for(context)
     with threadpool_limits(limits=1):
-        return [worker.run(task) for task in tasks]
+        return worker.run_chunk(tasks, stacked)
 
 
 _WORKERS: dict[str, _Worker] = {}
@@ -231,7 +270,8 @@ class RunSummary:
 def run_study(study: str | Path | StudyConfig, directory: str | Path | None = None, *,
               n_jobs: int = 1, force: bool = False, progress: bool = True,
               limit: int | None = None, scheduler: str | None = None,
-              retry_errors: bool = False) -> RunSummary:
+              retry_errors: bool = False, stacked: bool = True,
+              chunk_size: int = CHUNK) -> RunSummary:
     """Run (or resume) a robustness study.
 
     Parameters
@@ -252,10 +292,21 @@ def run_study(study: str | Path | StudyConfig, directory: str | Path | None = No
         same tasks run on its workers instead of local processes.
     retry_errors : bool
         Run again the tasks stored with status ``error`` (e.g. after a fix).
+    stacked : bool
+        Refit the ML/MLR resamples of complete data as stacks on the core
+        (:mod:`.stacked`); False: every task by its own ``fit`` (the same
+        numbers to the optimizer's tolerance, ~1e-6, about 50 times slower).
+    chunk_size : int
+        Tasks per chunk (a stack, a worker's unit of work, one store
+        transaction; a chunk never mixes conditions). Results do not depend on it;
+        an interrupted run loses at most the chunks that were running.
     """
     from tqdm.auto import tqdm
 
     _check_run_arguments(n_jobs, limit)
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or not 1 <= chunk_size <= 10_000:
+        raise SpecificationError(f"chunk_size must be a whole number from 1 to 10000; got "
+                                 f"{chunk_size!r:.40}")
     config = study if isinstance(study, StudyConfig) else load_study(study)
     directory = Path(directory) if directory is not None else default_directory(config)
     context, tasks = prepare(config)
@@ -266,15 +317,31 @@ def run_study(study: str | Path | StudyConfig, directory: str | Path | None = No
         todo.sort(key=lambda t: (t.condition, t.key))
         if limit is not None:
             todo = todo[:limit]
-        chunks = [todo[i:i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
+        chunks = make_chunks(todo, chunk_size)
         bar = tqdm(total=len(todo), desc=config.name, unit="task", disable=not progress)
         try:
-            _execute(context, chunks, store, bar, n_jobs=n_jobs, scheduler=scheduler)
+            _execute(context, chunks, store, bar, n_jobs=n_jobs, scheduler=scheduler,
+                     stacked=stacked)
         finally:
             bar.close()
     finally:
         store.close()
     return RunSummary(directory, len(tasks), len(done), len(todo), store.repaired)
+
+
+def make_chunks(tasks: Sequence[Task], size: int) -> list[list[Task]]:
+    """Consecutive runs of at most ``size`` tasks of one condition (``tasks`` sorted by it).
+
+    A rerun forms its chunks from the tasks still to do, so a resumed study
+    stacks the same tasks differently; results do not depend on it.
+    """
+    chunks: list[list[Task]] = []
+    for task in tasks:
+        if chunks and len(chunks[-1]) < size and chunks[-1][0].condition == task.condition:
+            chunks[-1].append(task)
+        else:
+            chunks.append([task])
+    return chunks
 
 
 MAX_JOBS = 256
@@ -305,26 +372,28 @@ def _dask_client(scheduler: str) -> Any:
 
 
 def _execute(context: StudyContext, chunks: list[list[Task]], store: ResultStore, bar: Any, *,
-             n_jobs: int, scheduler: str | None) -> None:
+             n_jobs: int, scheduler: str | None, stacked: bool = True) -> None:
     """Run the chunks (here, in local workers or on dask) and store each as it finishes."""
     if scheduler is not None:
         from distributed import as_completed as dask_completed
 
         with _dask_client(scheduler) as client:
             shared = client.scatter(context, broadcast=True)
-            futures = [client.submit(_run_chunk, shared, chunk, pure=False) for chunk in chunks]
+            futures = [client.submit(_run_chunk, shared, chunk, stacked, pure=False)
+                       for chunk in chunks]
             for future in dask_completed(futures):
                 records = future.result()
                 store.write(records)
                 bar.update(len(records))
     elif n_jobs == 1:
         for chunk in chunks:
-            store.write(_run_chunk(context, chunk))
+            store.write(_run_chunk(context, chunk, stacked))
             bar.update(len(chunk))
     else:
         pool = ProcessPoolExecutor(max_workers=n_jobs, initializer=_watch_parent)
         try:
-            pending: list[Future] = [pool.submit(_run_chunk, context, chunk) for chunk in chunks]
+            pending: list[Future] = [pool.submit(_run_chunk, context, chunk, stacked)
+                                    for chunk in chunks]
             for future in as_completed(pending):
                 try:
                     records = future.result()
