@@ -67,7 +67,7 @@ def test_argument_error_is_a_loyaltysem_value_and_type_error():
     ({"estimator": "mlr"}, "estimator must be one of 'ML', 'MLR', 'MLM'; got 'mlr' "
                            "(did you mean 'MLR'?)"),
     ({"estimator": None}, "estimator must be one of 'ML', 'MLR', 'MLM'; got None"),
-    ({"missing": "pairwise"}, "missing must be 'listwise' or 'ml'; got 'pairwise'"),
+    ({"missing": "pairwise"}, "missing must be one of 'listwise', 'ml', 'ml.x'; got 'pairwise'"),
     ({"emit_warnings": "no"}, "emit_warnings must be True or False; got 'no'"),
 ])
 def test_fit_refuses_a_wrong_option(kwargs, message, hs_data):

@@ -232,9 +232,7 @@ def test_bad_input_gets_specific_errors():
                        ls.load_dataset("political_democracy").assign(g=["a", "b"] * 37 + ["a"]),
                        "g", emit_warnings=False)  # fitted (test_groups_observed.py vs lavaan)
     assert {"y1", "y5", "y6"} <= set(paths.estimates.query("op == '~1'")["lhs"])
-    with pytest.raises(SpecificationError, match="covariates"):
-        fit_groups(ROOT / "tests/reference/models/hs_mimic.lav", data, "school",
-                   missing="ml", estimator="MLR")
+    # (multi-group FIML + MLR with covariates is fitted now: tests/test_fiml_covariates.py)
     with pytest.raises(ArgumentError, match="group_equal must be a list of any of"):
         fit_groups(ROOT / "models/hs_cfa.lav", data, "school", group_equal=["loading"])
     with pytest.raises(SpecificationError, match="does not have: x99~1"):

@@ -1,6 +1,7 @@
 """``fit()``: one model, one dataset, lavaan's numbers."""
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 from typing import Literal
@@ -62,7 +63,7 @@ def fit(
     data: pd.DataFrame | str | Path | None = None,
     *,
     estimator: Estimator = "ML",
-    missing: Literal["listwise", "ml"] = "listwise",
+    missing: Literal["listwise", "ml", "ml.x"] = "listwise",
     na_values: NaValues = None,
     start: np.ndarray | None = None,
     emit_warnings: bool = True,
@@ -95,8 +96,11 @@ def fit(
         standard errors from the expected information and the
         Satorra–Bentler scaled chi-square, as lavaan's ``estimator = "MLM"``
         (fixed.x covariates handled as lavaan does).
-    missing : {"listwise", "ml"}
-        ``"ml"``: full-information ML (lavaan's ``missing = "ml"``): every
+    missing : {"listwise", "ml", "ml.x"}
+        ``"ml.x"``: as ``"ml"``, keeping the cases with missing covariates
+        (lavaan's ``missing = "ml.x"``; their moments are fixed at the EM
+        estimates). ``"ml"``: full-information ML (lavaan's ``missing = "ml"``;
+        cases with a missing fixed.x covariate are dropped, as lavaan): every
         row with at least one value is used, a mean structure (free
         intercepts) is added, standard errors come from the observed
         information and chi-square is against the EM estimates of the
@@ -187,7 +191,7 @@ def fit(
     85.306
     """
     check_choice("estimator", estimator, ("ML", "MLR", "MLM"))
-    check_choice("missing", missing, ("listwise", "ml"))
+    check_choice("missing", missing, ("listwise", "ml", "ml.x"))
     check_bool("emit_warnings", emit_warnings)
     check_bool("sample_cov_rescale", sample_cov_rescale)
     for option, value in (("meanstructure", meanstructure), ("std_lv", std_lv)):
@@ -215,9 +219,39 @@ def fit(
 
         data = with_product_columns(data, spec.interactions, na_values=na_values,
                                     allow_codes=allow_codes)
-    survey = prepare_survey(data, spec.observed_variables, missing=missing, na_values=na_values,
+    notes: tuple[str, ...] = ()
+    if missing == "ml" and spec.roles.ov_x:  # lavaan: cases with a missing covariate go
+        data, notes = _without_missing_covariates(data, list(spec.roles.ov_x), na_values)
+    elif missing == "ml.x" and spec.roles.ov_x:
+        notes = ("missing='ml.x': the covariates' moments are their EM estimates; with "
+                 "incomplete covariates the baseline model and the h1 log-likelihood of "
+                 "lavaan's ml.x are not reproduced, so CFI/TLI and the other baseline indices "
+                 "are not reported",)
+    survey = prepare_survey(data, spec.observed_variables,
+                            missing="ml" if missing == "ml.x" else missing, na_values=na_values,
                             roles=_roles_for_messages(spec), allow_codes=allow_codes)
+    if notes:
+        survey = dataclasses.replace(survey, notes=tuple(notes) + tuple(survey.notes))
     return fit_survey(spec, survey, estimator=estimator, start=start, emit_warnings=emit_warnings)
+
+
+def _without_missing_covariates(data: pd.DataFrame, covariates: list[str], na_values: NaValues
+                                ) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """lavaan's ``missing = "ml"`` with fixed.x covariates: the cases that miss a covariate
+    are dropped, with a note (``missing = "ml.x"`` keeps them)."""
+    from ..data.survey import read_table
+
+    present = [v for v in covariates if v in data.columns]
+    if not present:
+        return data, ()
+    coded = read_table(data[present], na_values=na_values)
+    incomplete = coded.isna().any(axis=1).to_numpy()
+    if not incomplete.any():
+        return data, ()
+    note = (f"{int(incomplete.sum())} rows with a missing covariate ("
+            + ", ".join(v for v in present if coded[v].isna().any())
+            + ") were dropped, as lavaan's missing = 'ml' does; missing = 'ml.x' keeps them")
+    return data.loc[~incomplete].reset_index(drop=True), (note,)
 
 
 def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
@@ -358,9 +392,10 @@ def _inference(functions: MLFunctions, theta: np.ndarray, spec: ModelSpec, estim
         trace_h1 = reference_trace(moments, diagonal=False, meanstructure=fiml, x_index=x_index)
         c = (trace_h1 - covariance.trace_h0) / df if df > 0 else math.nan
         c = float(c) if c >= 0 else math.nan
-        p = values.shape[1]
-        c_b = ((trace_h1 - reference_trace(moments, diagonal=True, meanstructure=True))
-               / (p * (p - 1) // 2)) if fiml else math.nan
+        baseline_df = count_moments(spec.roles) - (values.shape[1] - len(x_index))
+        c_b = ((trace_h1 - reference_trace(moments, diagonal=True, meanstructure=True,
+                                           x_index=x_index)) / baseline_df
+               if fiml else math.nan)
         robust = RobustInference(covariance.vcov, c, trace_h1, covariance.trace_h0)
         return covariance, RobustTests(c, trace_h1, covariance.trace_h0, c_b, robust)
     robust = satorra_bentler_inference(_implied_and_jacobian(functions), theta, values, df,

@@ -24,24 +24,18 @@ from ..spec import ModelSpec
 from . import fit_indices as fi
 from .inference import RobustTests
 from .ml import MLFunctions
-from .moments import independence_loglik, loglik_constant, pattern_sum
+from .moments import (
+    GroupMoments,
+    independence_loglik,
+    loglik_constant,
+    missing_moments,
+    pattern_sum,
+)
 from .structure import model_structure
 
 
 def check_fiml_supported(spec: ModelSpec, estimator: str, data: pd.DataFrame) -> None:
-    """Refuse what full-information ML does not cover yet, saying what to do."""
-    covariates = list(spec.roles.ov_x)
-    if covariates and estimator != "ML":
-        raise SpecificationError(
-            f"estimator {estimator!r} with missing='ml' and fixed.x covariates ("
-            + ", ".join(covariates) + ") is not available yet; use estimator 'ML'",
-            source=spec.source)
-    incomplete = [v for v in covariates if data[v].isna().any()]
-    if incomplete:
-        raise SpecificationError(
-            "missing='ml' needs the fixed.x covariates to be complete; "
-            + ", ".join(incomplete) + " have missing values (drop those rows, or model the "
-            "covariates as single-item constructs)", source=spec.source)
+    """Refuse what full-information ML does not offer, saying what to do."""
     if estimator == "MLM":
         raise SpecificationError("estimator 'MLM' with missing='ml' is not available (lavaan "
                                  "does not offer it either); use estimator 'MLR'",
@@ -86,11 +80,11 @@ def fiml_fit_indices(indices: dict, functions: MLFunctions, sigma: np.ndarray,
     constant = loglik_constant(moments.patterns)
     cases = moments.cases()
     others = [j for j in range(em_cov.shape[0]) if j not in x_index]
-    # the logliks are conditional on the (complete) covariates, as lavaan's
-    marginal_x = marginal_loglik(cases[:, x_index]) if x_index else 0.0
+    marginal_x, covariates_fiml = _covariate_logliks(moments, cases, x_index)
+    # the logliks are conditional on the covariates, as lavaan's
     loglik = -0.5 * (pattern_sum(moments.patterns, mu, sigma) + constant) - marginal_x
     loglik_h1 = -0.5 * (n * float(moments.h1[0]) + constant) - marginal_x
-    loglik_baseline = independence_loglik(cases[:, others])
+    loglik_baseline = independence_loglik(cases[:, others]) + covariates_fiml - marginal_x
     baseline_chisq = 2.0 * (loglik_h1 - loglik_baseline)
     chisq, df, baseline_df = indices["chisq"], indices["df"], indices["baseline_df"]
     out: dict[str, float] = {
@@ -108,18 +102,20 @@ def fiml_fit_indices(indices: dict, functions: MLFunctions, sigma: np.ndarray,
     }
     if robust is not None:
         out.update(_fiml_scaled(chisq, df, baseline_chisq, baseline_df, n, robust,
-                                em_cov.shape[0], npar))
+                                em_cov.shape[0], len(x_index), npar))
+    if x_index and np.isnan(cases[:, x_index]).any():
+        out.update(dict.fromkeys(_NOT_WITH_INCOMPLETE_COVARIATES, math.nan))
     return out
 
 
 def _fiml_scaled(chisq: float, df: int, baseline_chisq: float, baseline_df: int, n: int,
-                 robust: RobustTests, p: int, npar: int) -> dict[str, float]:
+                 robust: RobustTests, p: int, px: int, npar: int) -> dict[str, float]:
     """The scaled statistics of ``estimator = "MLR", missing = "ml"`` (lavaan 0.6-14)."""
     c, c_b = robust.scaling_factor, robust.baseline_scaling_factor
     chisq_scaled = chisq / c if df > 0 else chisq
     baseline_scaled = baseline_chisq / c_b
     lower, upper = fi.rmsea_ci(chisq, df * c, n) if df > 0 else (0.0, 0.0)
-    moments = p * (p + 1) // 2 + p
+    moments = p * (p + 1) // 2 + p - px * (px + 1) // 2 - px  # the covariates' are data
     return {
         "chisq_scaled": chisq_scaled, "df_scaled": df,
         "pvalue_scaled": fi.chisq_pvalue(chisq_scaled, df), "scaling_factor": c,
@@ -134,6 +130,36 @@ def _fiml_scaled(chisq: float, df: int, baseline_chisq: float, baseline_df: int,
                                          if df > 0 else math.nan),
         "scaling_factor_h1": robust.trace_h1 / moments, "scaling_factor_h0": robust.trace_h0 / npar,
     }
+
+
+#: Not reported with incomplete covariates (``missing = "ml.x"``): lavaan 0.6-14's h1
+#: log-likelihood and baseline model there are not reproduced (estimates, SEs, chi-square,
+#: log-likelihood, AIC/BIC and RMSEA are).
+_NOT_WITH_INCOMPLETE_COVARIATES = (
+    "unrestricted_loglik", "baseline_chisq", "baseline_pvalue", "cfi", "tli", "nnfi", "rfi",
+    "nfi", "pnfi", "ifi", "rni", "baseline_chisq_scaled", "baseline_pvalue_scaled",
+    "baseline_scaling_factor", "cfi_scaled", "tli_scaled", "nnfi_scaled", "rfi_scaled",
+    "nfi_scaled", "pnfi_scaled", "ifi_scaled", "rni_scaled")
+
+
+def _covariate_logliks(moments: GroupMoments, cases: np.ndarray, x_index: list[int]
+                       ) -> tuple[float, float]:
+    """What the covariates contribute: the normal log-likelihood of their (EM) moments
+    as if all N cases had them — lavaan's conditioning constant, also with incomplete
+    covariates (``missing = "ml.x"``) — and their full-information log-likelihood at
+    their own EM moments, the covariate part of the baseline model. Equal (the
+    sample moments) when the covariates are complete."""
+    if not x_index:
+        return 0.0, 0.0
+    s_xx = moments.cov[0][np.ix_(x_index, x_index)]
+    marginal = fi.normal_loglik(s_xx, s_xx, int(moments.n[0]))
+    values = cases[:, x_index]
+    if not np.isnan(values).any():
+        return marginal, marginal
+    alone = missing_moments(values)
+    fiml = -0.5 * (pattern_sum(alone.patterns, alone.mean[0], alone.cov[0])
+                   + loglik_constant(alone.patterns))
+    return marginal, fiml
 
 
 def marginal_loglik(values: np.ndarray) -> float:

@@ -195,11 +195,6 @@ def _data_group_moments(spec: ModelSpec, data, group: str, order: list[str], est
     """The groups of a data frame and their moments, after the edge checks."""
     roles = spec.roles
     covariates = list(roles.ov_x)
-    if covariates and missing != "listwise" and estimator != "ML":
-        raise SpecificationError(
-            "multi-group fits with exogenous covariates (" + ", ".join(covariates) + ") and "
-            "missing='ml' are available with estimator 'ML' only, for now",
-            source=spec.source)
     if isinstance(data, (str, Path)):
         from ..data.registry import resolve_data
 
