@@ -224,10 +224,10 @@ def _summary_options(function: Callable) -> Callable:
               show_default=True,
               help="ML; MLR: sandwich SEs and Yuan-Bentler scaled statistics (lavaan's MLR); "
                    "MLM: robust SEs and the Satorra-Bentler scaled statistics (lavaan's MLM).")
-@click.option("--missing", type=click.Choice(["listwise", "ml"]), default="listwise",
+@click.option("--missing", type=click.Choice(["listwise", "ml", "ml.x"]), default="listwise",
               show_default=True,
               help="Missing values: listwise deletion, or full-information ML (lavaan's "
-                   "missing = 'ml').")
+                   "missing = 'ml'; 'ml.x' also keeps cases with missing covariates).")
 @click.option("--se", "se_type", type=click.Choice(["standard", "bootstrap"]), default="standard",
               show_default=True, help="Standard errors: model-based, or nonparametric bootstrap.")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=1), default=1000, show_default=True,
