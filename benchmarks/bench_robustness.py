@@ -1,9 +1,12 @@
-"""Robustness-study throughput on corp_rep: tasks per second.
+"""Robustness-study throughput on corp_rep: tasks per second, per-task path vs stacked core.
 
-Run by hand:  python3 benchmarks/bench_robustness.py [tasks]
+Run by hand:  python3 benchmarks/bench_robustness.py [tasks] [--full] [--dask]
 Runs the first ``tasks`` tasks of models/studies/corp_rep_robustness.yaml
-(ML and MLR, bootstrap resamples, per service provider) with 1 local worker,
-2 local workers and a 2-worker dask cluster started on 127.0.0.1.
+(in the runner's order: by condition) with 2 local workers, once by the
+per-task path (``stacked=False``: one ``fit`` per task) and once with the ML/MLR
+resamples refitted as stacks on the core, and prints the ratio. ``--full``
+also times the whole study (20,100 tasks) on the stacked path; ``--dask``
+repeats the stacked run on a 2-worker dask cluster started on 127.0.0.1.
 """
 from __future__ import annotations
 
@@ -41,25 +44,35 @@ def cluster():
     return address, processes
 
 
+def timed(label: str, **options) -> float:
+    """Run the study with ``options`` in a fresh store; print a row, return tasks/second."""
+    with tempfile.TemporaryDirectory() as directory:
+        start = time.perf_counter()
+        summary = run_study(STUDY, directory, progress=False, **options)
+        seconds = time.perf_counter() - start
+    rate = summary.executed / seconds
+    print(f"| {label} | {summary.executed} | {seconds:.1f} | {rate:.1f} |", flush=True)
+    return rate
+
+
 def main() -> None:
-    tasks = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    arguments = [a for a in sys.argv[1:] if not a.startswith("--")]
+    tasks = int(arguments[0]) if arguments else 1000
     warnings.simplefilter("ignore")
-    print("| executor | tasks | seconds | tasks per second |")
+    print("| path, executor | tasks | seconds | tasks per second |")
     print("|---|---|---|---|")
-    runs = [("1 local worker", {"n_jobs": 1}), ("2 local workers", {"n_jobs": 2})]
-    address, processes = cluster()
-    runs.append(("2-worker dask cluster (127.0.0.1)", {"scheduler": address}))
-    try:
-        for label, options in runs:
-            with tempfile.TemporaryDirectory() as directory:
-                start = time.perf_counter()
-                summary = run_study(STUDY, directory, progress=False, limit=tasks, **options)
-                seconds = time.perf_counter() - start
-            print(f"| {label} | {summary.executed} | {seconds:.1f} | {summary.executed / seconds:.1f} |",
-                  flush=True)
-    finally:
-        for process in processes[::-1]:
-            process.send_signal(signal.SIGTERM)
+    old = timed("per task, 2 local workers", n_jobs=2, limit=tasks, stacked=False)
+    new = timed("stacked, 2 local workers", n_jobs=2, limit=tasks)
+    print(f"\nratio stacked / per task on the same {tasks} tasks: {new / old:.0f}x\n", flush=True)
+    if "--full" in sys.argv:
+        timed("stacked, 2 local workers, whole study", n_jobs=2)
+    if "--dask" in sys.argv:
+        address, processes = cluster()
+        try:
+            timed("stacked, 2-worker dask cluster (127.0.0.1)", scheduler=address, limit=tasks)
+        finally:
+            for process in processes[::-1]:
+                process.send_signal(signal.SIGTERM)
 
 
 if __name__ == "__main__":
