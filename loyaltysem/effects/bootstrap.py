@@ -16,6 +16,13 @@ Design:
 - inadmissible full-sample solutions (e.g. ECSI on mobi, whose resamples
   drift towards improper solutions): every resample by Fisher scoring with
   its divergence rule, which reports drifting resamples quickly;
+- multi-group fits (:class:`~loyaltysem.groups.MultiGroupResult`), as lavaan's
+  ``se = "bootstrap"`` with ``group =``: rows are resampled **within each
+  group** (group sizes fixed; resample ``b``'s generator draws group 1's rows,
+  then group 2's, ...), and every resample is refitted on the core with all
+  groups at once (one stack of moments per group); the statistics are every
+  group's parameters and effects, the ``:=`` rows and the differences of every
+  effect between groups (names: :mod:`.statistics`);
 - full-information fits (``missing="ml"``): every resample keeps its missing
   values and is refitted by FIML (Fisher scoring on its own missing-data
   patterns, warm-started at the full-sample estimates and intercepts), as
@@ -40,13 +47,19 @@ Efron, B., & Tibshirani, R. J. (1993). An introduction to the bootstrap.
 Chapman & Hall.
 Bollen, K. A., & Stine, R. A. (1990). Direct and indirect effects: Classical
 and bootstrap estimates of variability. Sociological Methodology, 20, 115-140.
+Davison, A. C., & Hinkley, D. V. (1997). Bootstrap methods and their
+application. Cambridge University Press (sec. 3.2: stratified resampling).
+lavaan 0.6 ``lav_bootstrap.R`` (``lav_bootstrap_internal``: resampling within
+groups) and ``lav_model_vcov.R`` (SE = SD of the successful draws, divisor n).
 """
 from __future__ import annotations
 
+import copy
+import dataclasses
 import queue
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -63,15 +76,16 @@ from ..arguments import (
     fail,
 )
 from ..estimate import FitResult
+from ..groups.results import MultiGroupResult
 from ..estimate.estimation import variance_index
 from ..estimate.ml import CoreModel, MLFunctions
 from ..estimate.moments import missing_moments, stacked_moments
 from ..estimate.optimizer import batched_bfgs, fisher_scoring
 from ..exceptions import ArgumentError
 from ..frame_rows import table_rows
-from .intervals import bca_interval, percentile_interval
+from .intervals import Interpolation, bca_interval, bias_corrected_interval, percentile_interval
 from .paths import Effect, enumerate_effects
-from .statistics import StatisticsPlan
+from .statistics import GroupedStatisticsPlan, StatisticsPlan, parameter_name, statistic_names
 
 #: resamples refitted together (fixed: the composition of a stack never depends
 #: on the number of workers)
@@ -86,15 +100,6 @@ BOOTSTRAP_TOLERANCES: dict[str, Any] = {"gtol": 1e-9, "ftol": 1e-10, "dx_tol": 2
                         "diverge_after": 30, "diverge_gradient": 1.0}
 
 
-def statistic_names(table: pd.DataFrame, effects: Sequence[Effect]) -> list[str]:
-    """Names of the bootstrapped statistics: parameters, effects, standardized effects."""
-    names = [f"{r.lhs} {r.op} {r.rhs}" if r.op != ":=" else f"{r.lhs} :=" for r in
-             table_rows(table)]
-    names += [f"effect: {e.label}" for e in effects]
-    names += [f"std effect: {e.label}" for e in effects]
-    return names
-
-
 @dataclass(frozen=True)
 class RefitOutcome:
     """Refits of a stack of samples: one entry per sample."""
@@ -104,19 +109,33 @@ class RefitOutcome:
     statistics: np.ndarray  # (B, k); NaN rows where not converged
 
 
-class _Refitter:
-    """Everything one worker needs to refit samples of the data (on the core)."""
+Rows = np.ndarray | Sequence[np.ndarray]  # B x n row numbers, or one such array per group
+Plan = StatisticsPlan | GroupedStatisticsPlan
 
-    def __init__(self, table: pd.DataFrame, core: CoreModel, values: np.ndarray,
-                 latent: Sequence[str], effects: Sequence[Effect], batched: bool = False):
+
+class _Refitter:
+    """Everything one worker needs to refit samples of the data (on the core).
+
+    ``values`` is the data (N x p) of a single-group fit, or a sequence with
+    every group's data (in the layout's group order); ``plan`` the statistics
+    to record (default: a :class:`StatisticsPlan` of ``table``).
+    """
+
+    def __init__(self, table: pd.DataFrame, core: CoreModel,
+                 values: np.ndarray | Sequence[np.ndarray], latent: Sequence[str], effects: Sequence[Effect], batched: bool = False, *,
+                 plan: Plan | None = None):
         self.table = table
         self.core = core
         self.values = values
+        self.group_values = tuple(values) if isinstance(values, (list, tuple)) else (values,)
+        self.sizes = tuple(int(v.shape[0]) for v in self.group_values)
         self.theta_hat = core.theta
         self.latent = list(latent)
         self.effects = list(effects)
-        self.plan = StatisticsPlan(table, core.layout, self.latent, self.effects)
-        self.n_statistics = len(statistic_names(table, self.effects))
+        self._given_plan = plan
+        self.plan: Plan = plan if plan is not None else StatisticsPlan(
+            table, core.layout, self.latent, self.effects)
+        self.n_statistics = len(self.plan.names)
         self.variance_index = np.array(variance_index(core.functions()), dtype=int)
         self.batched = batched
         self._inverse_hessian = None
@@ -127,19 +146,38 @@ class _Refitter:
             except np.linalg.LinAlgError:
                 self.batched = False
 
+    def clone(self) -> _Refitter:
+        """A refitter of its own for another thread (same data, plan and method)."""
+        plan = None if self._given_plan is None else copy.deepcopy(self._given_plan)
+        return type(self)(self.table, self.core, self.values, self.latent, self.effects,
+                          self.batched, plan=plan)
+
     def point_statistics(self) -> np.ndarray:
-        """The statistics of the full-sample fit (see :func:`statistic_names`)."""
+        """The statistics of the full-sample fit (``plan.names``)."""
         return self.plan.compute_many(self.theta_hat[None], self.core.functions())[0]
 
-    def samples(self, rows: np.ndarray) -> MLFunctions:
-        """The core's functions on the samples ``rows`` (B x n row numbers), stacked."""
-        return MLFunctions(self.core.layout, [stacked_moments(self.values, rows)])
+    def full_sample_admissible(self) -> bool:
+        """No negative variance and positive-definite latent covariances at the fit."""
+        return bool(self._admissible(self.theta_hat[None], self.core.functions(),
+                                     np.zeros(1, dtype=int))[0])
 
-    def fit_rows(self, rows: np.ndarray) -> RefitOutcome:
-        """Refit on each row of ``rows`` (B samples of row numbers)."""
-        rows = np.atleast_2d(rows)
+    def by_group(self, rows: Rows) -> tuple[np.ndarray, ...]:
+        """``rows`` as one (B x n_g) array per group."""
+        if isinstance(rows, np.ndarray):
+            return (np.atleast_2d(rows),)
+        return tuple(np.atleast_2d(r) for r in rows)
+
+    def samples(self, rows: Rows) -> MLFunctions:
+        """The core's functions on the samples ``rows`` (B x n row numbers, one array per
+        group in a multi-group fit), stacked."""
+        return MLFunctions(self.core.layout, [stacked_moments(values, r) for values, r in
+                                              zip(self.group_values, self.by_group(rows))])
+
+    def fit_rows(self, rows: Rows) -> RefitOutcome:
+        """Refit on each sample of ``rows`` (B samples of row numbers, per group)."""
+        rows = self.by_group(rows)
         functions = self.samples(rows)
-        n = rows.shape[0]
+        n = rows[0].shape[0]
         thetas = np.repeat(self.theta_hat[None], n, axis=0)
         converged = np.zeros(n, dtype=bool)
         if self.batched:
@@ -150,7 +188,7 @@ class _Refitter:
             thetas[result.converged] = result.x[result.converged]
             converged[:] = result.converged
         for b in np.flatnonzero(~converged):  # Fisher scoring: the fallback, or the method
-            alone = self.samples(rows[b:b + 1])
+            alone = self.samples([r[b:b + 1] for r in rows])
             found = fisher_scoring(alone.discrepancy, alone.gradient_and_information,
                                    self.theta_hat, **BOOTSTRAP_TOLERANCES)
             converged[b], thetas[b] = found.converged, found.x
@@ -172,8 +210,11 @@ class _Refitter:
         """No negative variance and a positive-definite latent covariance matrix."""
         ok = np.all(thetas[:, self.variance_index] >= 0, axis=1)
         if self.latent and ok.any():
-            latent_cov = self.plan.latent_covariances(thetas[ok], functions, index[ok])
-            ok[ok] = np.linalg.eigvalsh(latent_cov).min(axis=1) > 0
+            blocks = self.plan.latent_covariance_blocks(thetas[ok], functions, index[ok])
+            positive = np.ones(int(ok.sum()), dtype=bool)
+            for latent_cov in blocks:  # every group's
+                positive &= np.linalg.eigvalsh(latent_cov).min(axis=1) > 0
+            ok[ok] = positive
         return ok
 
 
@@ -182,8 +223,8 @@ class _FimlRefitter(_Refitter):
     on its own missing-data patterns, warm-started at the full-sample estimates
     (intercepts included)."""
 
-    def fit_rows(self, rows: np.ndarray) -> RefitOutcome:
-        rows = np.atleast_2d(rows)
+    def fit_rows(self, rows: Rows) -> RefitOutcome:
+        rows = self.by_group(rows)[0]  # single-group fits only
         n = rows.shape[0]
         thetas = np.repeat(self.theta_hat[None], n, axis=0)
         converged = np.zeros(n, dtype=bool)
@@ -201,8 +242,22 @@ class _FimlRefitter(_Refitter):
         return RefitOutcome(converged, admissible, statistics)
 
 
+def _resample_group_rows(seeds: Sequence[np.random.SeedSequence], sizes: Sequence[int]
+                         ) -> tuple[np.ndarray, ...]:
+    """Resample every group's rows within the group: one (B x n_g) array per group.
+
+    Resample ``b``'s generator (``default_rng(seeds[b])``) draws ``n_1`` row
+    numbers of group 1, then ``n_2`` of group 2, ...; the group sizes are those
+    of the data, as lavaan's ``lav_bootstrap_internal`` (Davison & Hinkley, 1997,
+    sec. 3.2: stratified resampling).
+    """
+    generators = [np.random.default_rng(seed) for seed in seeds]
+    return tuple(np.array([rng.integers(0, n, n) for rng in generators]) for n in sizes)
+
+
 def _resample_rows(seeds: Sequence[np.random.SeedSequence], n: int) -> np.ndarray:
-    return np.array([np.random.default_rng(seed).integers(0, n, n) for seed in seeds])
+    """Resamples of one group of ``n`` rows (see :func:`_resample_group_rows`)."""
+    return _resample_group_rows(seeds, (n,))[0]
 
 
 def _refit_resamples(refitter: _Refitter, tasks) -> list:
@@ -212,16 +267,10 @@ def _refit_resamples(refitter: _Refitter, tasks) -> list:
     floating-point result of a refit must not depend on the threads a process uses.
     """
     with threadpool_limits(limits=1):
-        rows = _resample_rows([seed for _, seed in tasks], refitter.values.shape[0])
+        rows = _resample_group_rows([seed for _, seed in tasks], refitter.sizes)
         outcome = refitter.fit_rows(rows)
     return [(index, bool(outcome.converged[k]), bool(outcome.admissible[k]),
              outcome.statistics[k]) for k, (index, _) in enumerate(tasks)]
-
-
-def _refit_in_process(table, core, values, latent, effects, tasks, fiml=False):
-    """A process worker's task: refit one chunk by Fisher scoring."""
-    kind = _FimlRefitter if fiml else _Refitter
-    return _refit_resamples(kind(table, core, values, latent, effects), tasks)
 
 
 @dataclass(frozen=True, eq=False)
@@ -232,7 +281,7 @@ class BootstrapResult:
     ----------
     draws : pandas.DataFrame
         One row per *converged* resample (index = resample number), one column
-        per statistic (see :func:`statistic_names`).
+        per statistic (names: :mod:`loyaltysem.effects.statistics`).
     point : pandas.Series
         The full-sample values of the same statistics.
     jackknife : pandas.DataFrame or None
@@ -241,6 +290,14 @@ class BootstrapResult:
     failed : tuple of int
         Resample numbers that did not converge (dropped).
     seed : int or None
+    group_sizes : pandas.Series or None
+        Multi-group bootstraps: the rows of every group, which every resample
+        keeps (rows are resampled within groups); ``None`` for one group.
+    se_ddof : int
+        The divisor of :attr:`se` is ``n_converged - se_ddof``: 0 for
+        multi-group bootstraps (lavaan's ``cov(COEF) * (n - 1) / n``), 1 for
+        single-group ones (kept as the results before multi-group bootstraps;
+        the two differ by a factor ``sqrt(1 - 1/n)``, 0.05% for 1000 draws).
     """
 
     draws: pd.DataFrame
@@ -251,19 +308,35 @@ class BootstrapResult:
     failed: tuple[int, ...]
     seed: int | None
     jackknife: pd.DataFrame | None = field(default=None, repr=False)
+    group_sizes: pd.Series | None = field(default=None, repr=False)
+    se_ddof: int = field(default=1, repr=False)
 
     @property
     def se(self) -> pd.Series:
-        """Bootstrap standard errors (SD of the draws, divisor B - 1, as lavaan)."""
-        return self.draws.std(ddof=1)
+        """Bootstrap standard errors: SD of the successful draws, divisor
+        ``n_converged - se_ddof`` (lavaan 0.6 ``lav_model_vcov.R``: divisor n)."""
+        return self.draws.std(ddof=self.se_ddof)
 
-    def interval(self, method: str = "percentile", level: float = 0.95) -> pd.DataFrame:
+    def interval(self, method: str = "percentile", level: float = 0.95, *,
+                 interpolation: Interpolation = "linear", accelerated: bool = True
+                 ) -> pd.DataFrame:
         """Confidence intervals of every statistic.
 
         Parameters
         ----------
         method : {"percentile", "bca"}
+            ``"percentile"``: lavaan's ``boot.ci.type = "perc"``; ``"bca"``:
+            bias-corrected and accelerated (needs ``bootstrap(..., bca=True)``),
+            or with ``accelerated=False`` bias-corrected only, lavaan's
+            ``"bca.simple"`` (no jackknife needed; Efron & Tibshirani, 1993, ch. 14).
         level : float
+        interpolation : {"linear", "norm_inter"}
+            How the percentile and bca.simple limits are read from the draws:
+            R's quantile type 7, or boot's ``norm.inter()`` as lavaan (equal to
+            lavaan's intervals on the same draws to 1e-14).
+        accelerated : bool
+            ``False`` with ``method="bca"``: lavaan's bca.simple (``a = 0``, its
+            ``z0`` from the share of draws strictly below the estimate).
 
         Returns
         -------
@@ -272,13 +345,19 @@ class BootstrapResult:
         """
         check_choice("method", method, ("percentile", "bca"))
         level = check_probability("level", level, "a confidence level")
+        check_choice("interpolation", interpolation, ("linear", "norm_inter"))
+        check_bool("accelerated", accelerated)
+        draws = self.draws.to_numpy(dtype=float)
         if method == "percentile":
-            lower, upper = percentile_interval(self.draws.to_numpy(), level)
-        elif method == "bca":
+            lower, upper = percentile_interval(draws, level, interpolation=interpolation)
+        elif not accelerated:
+            lower, upper = bias_corrected_interval(draws, self.point.to_numpy(dtype=float),
+                                                   level, interpolation=interpolation)
+        else:
             if self.jackknife is None:
                 raise ArgumentError("BCa intervals need the jackknife: run bootstrap(..., bca=True)")
-            lower, upper = bca_interval(self.draws.to_numpy(), self.point.to_numpy(),
-                                        self.jackknife.to_numpy(), level)
+            lower, upper = bca_interval(draws, self.point.to_numpy(), self.jackknife.to_numpy(),
+                                        level)
         return pd.DataFrame({"lower": lower, "upper": upper}, index=self.draws.columns)
 
     def summary_line(self) -> str:
@@ -291,13 +370,17 @@ class BootstrapResult:
 def _check_bootstrap_arguments(result: Any, n_boot: Any, seed: Any, n_jobs: Any, progress: Any,
                                bca: Any, effects: Any) -> None:
     """Refuse a bad argument of :func:`bootstrap` before any resample is drawn."""
-    if not isinstance(result, FitResult):
+    if not isinstance(result, (FitResult, MultiGroupResult)):
         raise fail("result", "a FitResult (from loyaltysem.fit)", result)
     check_int("n_boot", n_boot, low=1, high=MAX_BOOTSTRAP)
     check_seed("seed", seed)
     check_int("n_jobs", n_jobs, low=1, high=MAX_JOBS)
     check_bool("progress", progress)
     check_bool("bca", bca)
+    if bca and isinstance(result, MultiGroupResult):
+        raise ArgumentError("bca=True (the jackknife) is not available for multi-group "
+                            "bootstraps; use boot.interval('bca', accelerated=False) (lavaan's "
+                            "bca.simple) or 'percentile'")
     if effects is not None:
         if isinstance(effects, (str, bytes)) or not isinstance(effects, Iterable):
             raise fail("effects", "a list of Effect (see enumerate_effects)", effects)
@@ -306,69 +389,68 @@ def _check_bootstrap_arguments(result: Any, n_boot: Any, seed: Any, n_jobs: Any,
             raise fail("effects", "a list of Effect (see enumerate_effects)", wrong[0])
 
 
-def bootstrap(result: FitResult, n_boot: int = 1000, *, seed: int | None = None,
-              n_jobs: int = 1, progress: bool = True, bca: bool = False,
-              effects: Sequence[Effect] | None = None) -> BootstrapResult:
-    """Nonparametric bootstrap: refit the model on ``n_boot`` resamples of the rows.
-
-    Parameters
-    ----------
-    result : FitResult
-        The full-sample fit (its data and estimates are reused).
-    n_boot : int
-        Number of resamples, 1 to :data:`~loyaltysem.arguments.MAX_BOOTSTRAP`.
-    seed : int, optional
-        Seed of the ``SeedSequence`` the resample seeds are spawned from
-        (0 to 2**32 - 1).
-    n_jobs : int
-        Workers, 1 to :data:`~loyaltysem.arguments.MAX_JOBS` (``1``: in this process): threads for stacked BFGS refits,
-        processes for Fisher-scoring refits. Results do not depend on it.
-    progress : bool
-        Show a progress bar (tqdm).
-    bca : bool
-        Also compute the jackknife needed for BCa intervals (N more refits).
-    effects : sequence of Effect, optional
-        Effects to bootstrap; default all effects of the structural model.
-
-    Returns
-    -------
-    BootstrapResult
-
-    Raises
-    ------
-    ArgumentError
-        For an argument of the wrong value or type, before any resample.
-    """
-    from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
-
-    _check_bootstrap_arguments(result, n_boot, seed, n_jobs, progress, bca, effects)
-    table = result.spec.parameter_table
-    effects = list(effects) if effects is not None else enumerate_effects(result.spec.structural_paths)
-    latent = list(result.spec.roles.latent)
+def _single_group_refitter(result: FitResult, effects: list[Effect]) -> _Refitter:
+    """The refitter of a single-group fit: stacked BFGS for admissible fits, Fisher
+    scoring for inadmissible ones and FIML."""
     # admissible, well-conditioned solutions are refitted in stacks by BFGS from the
     # scoring metric; inadmissible ones (e.g. ECSI) one by one by Fisher scoring, whose
     # divergence rule reports drifting resamples quickly
     if result.core is None or result.data.shape[0] == 0:
         raise ArgumentError("the bootstrap needs the cases: this fit was made from summary "
                             "statistics")
+    table = result.spec.parameter_table
+    latent = list(result.spec.roles.latent)
     core = result.core
     values = result.data[list(core.layout.structure.observed)].to_numpy(dtype=float)
-    fiml = result.missing == "ml"  # every resample keeps its missing values (as lavaan)
-    refitter: _Refitter = (_FimlRefitter(table, core, values, latent, effects) if fiml else
-                           _Refitter(table, core, values, latent, effects,
-                                     bool(result.admissible)))
-    batched = refitter.batched
+    if result.missing == "ml":  # every resample keeps its missing values (as lavaan)
+        return _FimlRefitter(table, core, values, latent, effects)
+    return _Refitter(table, core, values, latent, effects, bool(result.admissible))
+
+
+def _multigroup_refitter(result: MultiGroupResult, effects: list[Effect]) -> _Refitter:
+    """The refitter of a multi-group fit: every group's cases, the grouped statistics;
+    stacked BFGS unless the full-sample fit has a negative variance or a non-positive-
+    definite latent covariance matrix (then Fisher scoring, as single-group fits)."""
+    core = result.core
+    if core is None or not all(g.complete for g in core.groups):
+        raise ArgumentError("the multi-group bootstrap needs complete cases: it is not "
+                            "available for missing='ml' fits yet")
+    try:
+        values = [np.asarray(g.cases(), dtype=float) for g in core.groups]
+    except ValueError:
+        raise ArgumentError("the bootstrap needs the cases: this fit was made from summary "
+                            "statistics") from None
+    table = core.layout.table  # groups numbered, fixed.x means marked exo
+    labelled = table[(table["label"] != "") & (table["free"] > 0)]
+    spec_defined = result.spec.parameter_table
+    spec_defined = spec_defined[spec_defined["op"] == ":="]
+    columns = ["lhs", "op", "rhs", "label", "free", "ustart"]
+    defined = pd.concat([labelled[columns], spec_defined[columns]], ignore_index=True)
+    latent = list(result.spec.roles.latent)
+    plan = GroupedStatisticsPlan(table, core.layout, latent, effects,
+                                 [str(g) for g in result.groups], defined)
+    refitter = _Refitter(table, core, values, latent, effects, True, plan=plan)
+    if refitter.batched and not refitter.full_sample_admissible():
+        refitter.batched = False
+    return refitter
+
+
+def _run_resamples(refitter: _Refitter, n_boot: int, seed: int | None, n_jobs: int,
+                   progress: bool) -> list:
+    """Refit ``n_boot`` resamples: ``(index, converged, admissible, statistics)`` sorted."""
+    from joblib import Parallel, delayed
+    from tqdm.auto import tqdm
+
     tasks = list(enumerate(np.random.SeedSequence(seed).spawn(n_boot)))
     outputs: list = []
     finished: Iterable[list]
     bar = tqdm(total=n_boot, desc="bootstrap", unit="resample", disable=not progress)
-    if batched:
+    if refitter.batched:
         chunks = [tasks[i:i + BATCH] for i in range(0, n_boot, BATCH)]
         refitters: queue.SimpleQueue = queue.SimpleQueue()
         refitters.put(refitter)
         for _ in range(min(n_jobs, len(chunks)) - 1):
-            refitters.put(_Refitter(table, core, values, latent, effects, True))
+            refitters.put(refitter.clone())
 
         def run(chunk):
             worker = refitters.get()  # a refitter is used by one thread at a time
@@ -390,32 +472,88 @@ def bootstrap(result: FitResult, n_boot: int = 1000, *, seed: int | None = None,
             finished = (_refit_resamples(refitter, chunk) for chunk in chunks)
         else:
             finished = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-                delayed(_refit_in_process)(table, core, values, latent, effects, chunk, fiml)
-                for chunk in chunks)
+                delayed(_refit_resamples)(refitter, chunk) for chunk in chunks)
     for chunk_out in finished:
         outputs.extend(chunk_out)
         bar.update(len(chunk_out))
     bar.close()
     outputs.sort(key=lambda item: item[0])
-    names = statistic_names(table, effects)
+    return outputs
+
+
+def bootstrap(result: FitResult | MultiGroupResult, n_boot: int = 1000, *,
+              seed: int | None = None, n_jobs: int = 1, progress: bool = True,
+              bca: bool = False, effects: Sequence[Effect] | None = None) -> BootstrapResult:
+    """Nonparametric bootstrap: refit the model on ``n_boot`` resamples of the rows.
+
+    Parameters
+    ----------
+    result : FitResult or MultiGroupResult
+        The full-sample fit (its data and estimates are reused). A multi-group
+        fit is resampled within each group (lavaan's ``se = "bootstrap"`` with
+        ``group =``).
+    n_boot : int
+        Number of resamples, 1 to :data:`~loyaltysem.arguments.MAX_BOOTSTRAP`.
+    seed : int, optional
+        Seed of the ``SeedSequence`` the resample seeds are spawned from
+        (0 to 2**32 - 1).
+    n_jobs : int
+        Workers, 1 to :data:`~loyaltysem.arguments.MAX_JOBS` (``1``: in this process): threads for stacked BFGS refits,
+        processes for Fisher-scoring refits. Results do not depend on it.
+    progress : bool
+        Show a progress bar (tqdm).
+    bca : bool
+        Also compute the jackknife needed for BCa intervals (N more refits);
+        single-group fits only (multi-group: ``interval("bca", accelerated=False)``,
+        lavaan's bca.simple).
+    effects : sequence of Effect, optional
+        Effects to bootstrap; default all effects of the structural model (in
+        every group of a multi-group fit, with their differences between groups).
+
+    Returns
+    -------
+    BootstrapResult
+
+    Raises
+    ------
+    ArgumentError
+        For an argument of the wrong value or type, before any resample.
+
+    Examples
+    --------
+    lavaan's ``sem(model, data = HolzingerSwineford1939, group = "school",
+    se = "bootstrap", bootstrap = 1000)``:
+
+    >>> fit = fit_groups(spec, "holzinger_swineford", "school")  # doctest: +SKIP
+    >>> boot = bootstrap(fit, 1000, seed=1)                     # doctest: +SKIP
+    >>> boot.interval("percentile").loc["ind1 :="]              # doctest: +SKIP
+    """
+    _check_bootstrap_arguments(result, n_boot, seed, n_jobs, progress, bca, effects)
+    effects = list(effects) if effects is not None else enumerate_effects(result.spec.structural_paths)
+    multigroup = isinstance(result, MultiGroupResult)
+    refitter = (_multigroup_refitter(result, effects) if isinstance(result, MultiGroupResult)
+                else _single_group_refitter(result, effects))
+    outputs = _run_resamples(refitter, n_boot, seed, n_jobs, progress)
+    names = list(refitter.plan.names)
     kept = [(index, stats) for index, converged, _, stats in outputs if converged]
     draws = pd.DataFrame([stats for _, stats in kept], index=[i for i, _ in kept], columns=names)
     point = pd.Series(refitter.point_statistics(), index=names)
-    jackknife = None
-    if bca:
-        jackknife = _jackknife(refitter, names, progress)
+    jackknife = _jackknife(refitter, names, progress) if bca else None
+    sizes = (pd.Series(refitter.sizes, index=[str(g) for g in result.groups], name="nobs")
+             if isinstance(result, MultiGroupResult) else None)
     return BootstrapResult(
         draws=draws, point=point, n_requested=n_boot, n_converged=len(kept),
         n_inadmissible=sum(1 for _, converged, admissible, _ in outputs if converged and not admissible),
         failed=tuple(index for index, converged, _, _ in outputs if not converged),
-        seed=seed, jackknife=jackknife)
+        seed=seed, jackknife=jackknife, group_sizes=sizes, se_ddof=0 if multigroup else 1)
 
 
 def _jackknife(refitter: _Refitter, names: list[str], progress: bool) -> pd.DataFrame:
-    """Leave-one-out refits (for BCa); NaN rows for cases whose refit does not converge."""
+    """Leave-one-out refits (for BCa; single-group fits); NaN rows for cases whose refit
+    does not converge."""
     from tqdm.auto import tqdm
 
-    n = refitter.values.shape[0]
+    n = refitter.sizes[0]
     everyone = np.arange(n)
     rows = []
     with threadpool_limits(limits=1), tqdm(total=n, desc="jackknife", unit="case",
@@ -431,25 +569,44 @@ def _jackknife(refitter: _Refitter, names: list[str], progress: bool) -> pd.Data
 __all__ = ["BootstrapResult", "bootstrap", "statistic_names", "with_bootstrap_inference"]
 
 
-def with_bootstrap_inference(result: FitResult, boot: BootstrapResult, method: str = "percentile",
-                             level: float = 0.95) -> FitResult:
+@overload
+def with_bootstrap_inference(result: FitResult, boot: BootstrapResult, method: str = ...,
+                             level: float = ..., *, interpolation: Interpolation = ...,
+                             accelerated: bool = ...) -> FitResult: ...
+
+
+@overload
+def with_bootstrap_inference(result: MultiGroupResult, boot: BootstrapResult, method: str = ...,
+                             level: float = ..., *, interpolation: Interpolation = ...,
+                             accelerated: bool = ...) -> MultiGroupResult: ...
+
+
+def with_bootstrap_inference(result: FitResult | MultiGroupResult, boot: BootstrapResult,
+                             method: str = "percentile", level: float = 0.95, *,
+                             interpolation: Interpolation = "linear", accelerated: bool = True
+                             ) -> FitResult | MultiGroupResult:
     """A copy of ``result`` whose SEs and intervals come from the bootstrap.
 
     As lavaan's ``se = "bootstrap"``: ``se`` is the SD of the draws, ``z`` and
-    ``pvalue`` use it, and the interval is the percentile (or BCa) interval.
+    ``pvalue`` use it, and the interval is the percentile (or BCa,
+    bca.simple) interval (see :meth:`BootstrapResult.interval`); fixed
+    parameters keep SE 0 and the interval ``(est, est)``. A multi-group
+    result's rows are matched by group (``"Pasteur: visual =~ x2"``), its
+    ``:=`` rows by name.
     """
-    import dataclasses
-
     from scipy import stats
 
-    if not isinstance(result, FitResult):
+    if not isinstance(result, (FitResult, MultiGroupResult)):
         raise fail("result", "a FitResult (from loyaltysem.fit)", result)
     if not isinstance(boot, BootstrapResult):
         raise fail("boot", "a BootstrapResult (from bootstrap(result, ...))", boot)
-    intervals = boot.interval(method, level)
+    intervals = boot.interval(method, level, interpolation=interpolation,
+                              accelerated=accelerated)
     estimates = result.estimates.copy()
-    keys = [f"{r.lhs} :=" if r.op == ":=" else f"{r.lhs} {r.op} {r.rhs}"
-            for r in table_rows(estimates)]
+    keys = [parameter_name(r.lhs, r.op, r.rhs) for r in table_rows(estimates)]
+    if isinstance(result, MultiGroupResult):
+        keys = [f"{g}: {key}" if g != "" else key
+                for g, key in zip(estimates["group"].astype(str), keys)]
     se = np.array(boot.se.reindex(keys).to_numpy(), dtype=float)
     fixed = result.estimates["se"].to_numpy() == 0
     se[fixed] = 0.0
@@ -462,5 +619,9 @@ def with_bootstrap_inference(result: FitResult, boot: BootstrapResult, method: s
     upper = intervals["upper"].reindex(keys).to_numpy()
     estimates["ci_lower"] = np.where(fixed, estimates["est"], lower)
     estimates["ci_upper"] = np.where(fixed, estimates["est"], upper)
-    return dataclasses.replace(result, estimates=estimates, se_type=f"bootstrap ({method})",
-                               warnings=result.warnings + (boot.summary_line(),))
+    warnings = result.warnings + (boot.summary_line(),)
+    if isinstance(result, MultiGroupResult):
+        return dataclasses.replace(result, estimates=estimates, warnings=warnings)
+    label = method if accelerated or method != "bca" else "bca.simple"
+    return dataclasses.replace(result, estimates=estimates, se_type=f"bootstrap ({label})",
+                               warnings=warnings)

@@ -2,6 +2,8 @@
 
 References
 ----------
+Efron, B., & Tibshirani, R. J. (1993). An introduction to the bootstrap.
+Chapman & Hall (percentile: ch. 13; bias correction: ch. 14).
 Efron, B. (1987). Better bootstrap confidence intervals. Journal of the
 American Statistical Association, 82(397), 171-185 (BCa).
 Preacher, K. J., & Selig, J. P. (2012). Advantages of Monte Carlo confidence
@@ -10,18 +12,110 @@ intervals for indirect effects. Communication Methods and Measures, 6(2),
 """
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 from scipy import stats
 
-from ..arguments import check_probability
+from ..arguments import check_choice, check_probability
+
+#: how quantiles are read from the draws: R's type 7, or boot's norm.inter (lavaan's)
+Interpolation = Literal["linear", "norm_inter"]
 
 
-def percentile_interval(draws: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile interval of each column (linear interpolation, R's quantile type 7)."""
+def norm_inter(column: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    """Quantiles of the finite values of ``column`` by boot's ``norm.inter()``.
+
+    With ``R`` values sorted ``t_(1) <= ... <= t_(R)`` and ``r = (R + 1) p``:
+    ``t_(r)`` when ``r`` is an integer, the extreme value when ``r < 1`` or
+    ``r >= R``, and otherwise the interpolation between ``t_(k)`` and
+    ``t_(k+1)`` (``k = floor(r)``) that is linear on the normal-quantile scale,
+    ``t_(k) + (z_p - z_k) / (z_{k+1} - z_k) (t_(k+1) - t_(k))`` with
+    ``z_j = Phi^-1(j / (R + 1))``. lavaan's ``boot.ci.type = "perc"`` and
+    ``"bca.simple"`` intervals read the draws this way.
+
+    References
+    ----------
+    Davison, A. C., & Hinkley, D. V. (1997). Bootstrap methods and their
+    application. Cambridge University Press (eq. 5.8; R package boot,
+    ``norm.inter``); lavaan 0.6 ``lav_object_methods.R``, ``parameterEstimates()``.
+    """
+    t = np.sort(column[np.isfinite(column)])
+    size = t.size
+    probabilities = np.asarray(probabilities, dtype=float)
+    if size == 0:
+        return np.full(probabilities.shape, np.nan)
+    rank = (size + 1) * probabilities
+    k = np.trunc(rank).astype(int)
+    out = np.empty(probabilities.shape)
+    for i, (r, j, p) in enumerate(zip(rank, k, probabilities)):
+        if j <= 0:
+            out[i] = t[0]
+        elif j >= size:
+            out[i] = t[-1]
+        elif j == r:
+            out[i] = t[j - 1]
+        else:
+            z, z_k, z_k1 = stats.norm.ppf([p, j / (size + 1), (j + 1) / (size + 1)])
+            out[i] = t[j - 1] + (z - z_k) / (z_k1 - z_k) * (t[j] - t[j - 1])
+    return out
+
+
+def percentile_interval(draws: np.ndarray, level: float = 0.95, *,
+                        interpolation: Interpolation = "linear"
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval of each column (Efron & Tibshirani, 1993, ch. 13).
+
+    ``interpolation="linear"``: R's quantile type 7 (numpy's default);
+    ``"norm_inter"``: boot's :func:`norm_inter`, as lavaan's
+    ``boot.ci.type = "perc"``. NaN draws (failed resamples) are ignored.
+    """
     level = check_probability("level", level, "a confidence level")
+    check_choice("interpolation", interpolation, ("linear", "norm_inter"))
     alpha = (1 - level) / 2
+    if interpolation == "norm_inter":
+        bounds = np.array([norm_inter(draws[:, j], np.array([alpha, 1 - alpha]))
+                           for j in range(draws.shape[1])]).reshape(-1, 2)
+        return bounds[:, 0], bounds[:, 1]
     lower = np.nanquantile(draws, alpha, axis=0)
     upper = np.nanquantile(draws, 1 - alpha, axis=0)
+    return lower, upper
+
+
+def bias_corrected_interval(draws: np.ndarray, point: np.ndarray, level: float = 0.95, *,
+                            interpolation: Interpolation = "norm_inter"
+                            ) -> tuple[np.ndarray, np.ndarray]:
+    """lavaan's ``boot.ci.type = "bca.simple"``: bias-corrected, no acceleration.
+
+    Per column, over its finite draws ``t``: ``z0 = Phi^-1(#{t < t0} / R)``
+    and the interval the draws' quantiles at ``Phi(2 z0 + z_q)`` for
+    ``q = (1 -+ level) / 2``; a column without variance gives ``(t0, t0)``.
+    The quantiles are read by boot's :func:`norm_inter` (as lavaan) unless
+    ``interpolation="linear"``.
+
+    References
+    ----------
+    Efron, B., & Tibshirani, R. J. (1993). An introduction to the bootstrap,
+    ch. 14 (BCa with a = 0). lavaan 0.6 ``parameterEstimates()``
+    (``boot.ci.type = "bca.simple"``).
+    """
+    level = check_probability("level", level, "a confidence level")
+    check_choice("interpolation", interpolation, ("linear", "norm_inter"))
+    alpha = (1 - level) / 2
+    lower = np.full(draws.shape[1], np.nan)
+    upper = np.full(draws.shape[1], np.nan)
+    for j in range(draws.shape[1]):
+        column = draws[:, j][np.isfinite(draws[:, j])]
+        if column.size < 2 or np.var(column) == 0:
+            lower[j] = upper[j] = point[j]
+            continue
+        with np.errstate(divide="ignore"):
+            z0 = stats.norm.ppf(np.sum(column < point[j]) / column.size)
+        probabilities = stats.norm.cdf(2 * z0 + stats.norm.ppf([alpha, 1 - alpha]))
+        if interpolation == "norm_inter":
+            lower[j], upper[j] = norm_inter(column, probabilities)
+        else:
+            lower[j], upper[j] = np.quantile(column, probabilities)
     return lower, upper
 
 
