@@ -98,7 +98,9 @@ def test_default_table_matches_lavtestlrt(case, estimator):
             continue
         assert ours["df_diff"] == theirs["Df diff"]
         assert ours["chisq_diff"] == pytest.approx(theirs["Chisq diff"], rel=tolerance)
-        _close_p(ours["pvalue_diff"], theirs["Pr(>Chisq)"], tolerance)
+        # a p-value's relative error is about T/2 times its statistic's (observed 6e-5 on the
+        # hs MLR pair, T = 9.8, where the statistic agrees to 1.3e-5): 4x the statistic's
+        _close_p(ours["pvalue_diff"], theirs["Pr(>Chisq)"], 4 * tolerance)
         if estimator == "ML":  # lavaan's RMSEA of the difference
             assert ours["rmsea_diff"] == pytest.approx(theirs["RMSEA"], rel=1e-5, abs=1e-10)
 
