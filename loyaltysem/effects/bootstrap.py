@@ -122,8 +122,8 @@ class _Refitter:
     """
 
     def __init__(self, table: pd.DataFrame, core: CoreModel,
-                 values: np.ndarray | Sequence[np.ndarray], latent: Sequence[str], effects: Sequence[Effect], batched: bool = False, *,
-                 plan: Plan | None = None):
+                 values: np.ndarray | Sequence[np.ndarray], latent: Sequence[str],
+                 effects: Sequence[Effect], batched: bool = False, *, plan: Plan | None = None):
         self.table = table
         self.core = core
         self.values = values
