@@ -237,12 +237,13 @@ def test_non_converged_resamples_are_counted_and_dropped():
 
 def test_bootstrap_inference_replaces_se_and_intervals(corp_rep):
     """SE and interval of every path from the draws, computed here from first principles:
-    the SD with divisor B - 1 and R's type-7 quantiles (order statistics interpolated)."""
+    the SD with divisor B (lavaan's cov(COEF) * (B - 1) / B) and R's type-7 quantiles
+    (order statistics interpolated)."""
     boot = bootstrap(corp_rep, 100, seed=1, progress=False)
     result = with_bootstrap_inference(corp_rep, boot)
     for row in result.paths.itertuples(index=False):
         x = np.sort(boot.draws[f"{row.lhs} ~ {row.rhs}"].to_numpy(dtype=float))
-        sd = math.sqrt(sum((v - sum(x) / len(x)) ** 2 for v in x) / (len(x) - 1))
+        sd = math.sqrt(sum((v - sum(x) / len(x)) ** 2 for v in x) / len(x))
 
         def type7(p):
             h = (len(x) - 1) * p

@@ -294,10 +294,8 @@ class BootstrapResult:
         Multi-group bootstraps: the rows of every group, which every resample
         keeps (rows are resampled within groups); ``None`` for one group.
     se_ddof : int
-        The divisor of :attr:`se` is ``n_converged - se_ddof``: 0 for
-        multi-group bootstraps (lavaan's ``cov(COEF) * (n - 1) / n``), 1 for
-        single-group ones (kept as the results before multi-group bootstraps;
-        the two differ by a factor ``sqrt(1 - 1/n)``, 0.05% for 1000 draws).
+        The divisor of :attr:`se` is ``n_converged - se_ddof``: 0, lavaan's
+        ``cov(COEF) * (n - 1) / n`` (``lav_model_vcov.R``), for one group and many.
     """
 
     draws: pd.DataFrame
@@ -309,7 +307,7 @@ class BootstrapResult:
     seed: int | None
     jackknife: pd.DataFrame | None = field(default=None, repr=False)
     group_sizes: pd.Series | None = field(default=None, repr=False)
-    se_ddof: int = field(default=1, repr=False)
+    se_ddof: int = field(default=0, repr=False)
 
     @property
     def se(self) -> pd.Series:
@@ -545,7 +543,7 @@ def bootstrap(result: FitResult | MultiGroupResult, n_boot: int = 1000, *,
         draws=draws, point=point, n_requested=n_boot, n_converged=len(kept),
         n_inadmissible=sum(1 for _, converged, admissible, _ in outputs if converged and not admissible),
         failed=tuple(index for index, converged, _, _ in outputs if not converged),
-        seed=seed, jackknife=jackknife, group_sizes=sizes, se_ddof=0 if multigroup else 1)
+        seed=seed, jackknife=jackknife, group_sizes=sizes, se_ddof=0)
 
 
 def _jackknife(refitter: _Refitter, names: list[str], progress: bool) -> pd.DataFrame:
