@@ -157,34 +157,21 @@ def extend(core: CoreModel, table: pd.DataFrame, theta: np.ndarray, n_model: int
     _, gradient = functions.evaluate(theta)
     assert gradient is not None
     x_index = np.array([layout.structure.observed_index(name) for name in covariates], dtype=int)
-    information = expected_information(functions, theta, x_index)
+    information = functions.information(theta, masked=x_index)
     return ExtendedModel(layout, functions, theta, n_model, 0.5 * gradient[0], information,
                          float(functions.n_total[0]))
 
 
-def expected_information(functions: MLFunctions, theta: np.ndarray,
-                         x_index: np.ndarray) -> np.ndarray:
-    """Unit expected information with the fixed.x moments removed (lavaan's
-    ``lav_mvnorm_information_expected(x.idx =)``): the covariances and means
-    among the covariates ``x_index`` get zero rows in ``dSigma/dtheta``, ``dmu/dtheta``."""
-    n = functions.n_free
-    out = np.zeros((n, n))
-    for g, group in enumerate(functions.groups):
-        implied, d_sigma, d_mu = functions.jacobian(theta, g)
-        if x_index.size:
-            d_sigma[:, x_index[:, None], x_index[None, :]] = 0.0
-            d_mu[:, x_index] = 0.0
-        sigma = implied.sigma[0]
-        part = np.zeros((n, n))
-        for pattern in group.patterns:
-            o = pattern.observed
-            w = np.linalg.inv(sigma[np.ix_(o, o)])
-            block = d_sigma[:, o][:, :, o]
-            weighted = np.matmul(np.matmul(w, block), w).reshape(n, -1)
-            part += float(pattern.n[0]) * (0.5 * weighted @ block.reshape(n, -1).T
-                                           + d_mu[:, o] @ w @ d_mu[:, o].T)
-        out += float(functions.weights[g][0]) * part / float(group.n[0])
-    return out
+def model_rows(core: CoreModel) -> pd.DataFrame:
+    """The parameter rows of a fit's layout (no ``:=``), with ``group`` and ``exo`` columns:
+    ``lhs, op, rhs, group, free, ustart, exo``."""
+    table = core.layout.table
+    table = table[table["op"].isin(PARAMETER_OPS)].copy()
+    if "group" not in table:
+        table["group"] = 0
+    if "exo" not in table:
+        table["exo"] = 0
+    return table[["lhs", "op", "rhs", "group", "free", "ustart", "exo"]]
 
 
 def covariates_of(table: pd.DataFrame) -> tuple[str, ...]:
@@ -194,5 +181,5 @@ def covariates_of(table: pd.DataFrame) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(name) for name in (*rows["lhs"], *rows["rhs"])))
 
 
-__all__ = ["ExtendedModel", "PARAMETER_OPS", "covariates_of", "expected_information", "extend",
+__all__ = ["ExtendedModel", "PARAMETER_OPS", "covariates_of", "extend", "model_rows",
            "parameter_rows", "row_key", "row_values"]

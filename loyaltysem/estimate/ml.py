@@ -309,12 +309,21 @@ class MLFunctions:
             d_mu[:] = 0.0
         return implied, d_sigma, d_mu
 
-    def information(self, theta: np.ndarray) -> np.ndarray:
-        """Expected information per case (n, n) at one ``theta`` (first sample of the stack)."""
+    def information(self, theta: np.ndarray, masked: Sequence[int] | np.ndarray = ()
+                    ) -> np.ndarray:
+        """Expected information per case (n, n) at one ``theta`` (first sample of the stack).
+
+        ``masked``: observed variables (fixed.x covariates) whose covariances and means
+        are not data: their rows of ``dSigma/dtheta`` and ``dmu/dtheta`` are zeroed
+        (lavaan's ``lav_mvnorm_information_expected(x.idx =)``)."""
         n = self.n_free
         out = np.zeros((n, n))
+        index = np.asarray(masked, dtype=int)
         for g, group in enumerate(self.groups):
             implied, d_sigma, d_mu = self.jacobian(theta, g)
+            if index.size:
+                d_sigma[:, index[:, None], index[None, :]] = 0.0
+                d_mu[:, index] = 0.0
             sigma = implied.sigma[0]
             part = np.zeros((n, n))
             for pattern in group.patterns:

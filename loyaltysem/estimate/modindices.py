@@ -56,8 +56,8 @@ import numpy as np
 import pandas as pd
 
 from ..arguments import check_bool, fail
-from .extension import (PARAMETER_OPS, covariates_of, extend, parameter_rows, row_key,
-                        row_values)
+from .extension import (PARAMETER_OPS, covariates_of, extend, model_rows, parameter_rows,
+                        row_key, row_values)
 from .ml import CoreModel
 
 #: Columns of :func:`modification_indices` (lavaan's names with ``_`` for ``.``).
@@ -145,13 +145,7 @@ def candidate_rows(core: CoreModel) -> pd.DataFrame:
 
 def extended_table(core: CoreModel, candidates: pd.DataFrame) -> pd.DataFrame:
     """The fit's table with every candidate free (numbers after the model's)."""
-    table = core.layout.table
-    table = table[table["op"].isin(PARAMETER_OPS)].copy()
-    if "group" not in table:
-        table["group"] = 0
-    if "exo" not in table:
-        table["exo"] = 0
-    table = table[["lhs", "op", "rhs", "group", "free", "ustart", "exo"]]
+    table = model_rows(core)
     n_model = core.layout.n_free
     numbers = n_model + 1 + np.arange(len(candidates))
     fixed = candidates["row"].to_numpy() >= 0

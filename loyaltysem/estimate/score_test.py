@@ -52,7 +52,7 @@ from ..arguments import ArgumentError, check_bool, fail
 from ..exceptions import SpecificationError
 from ..spec.expressions import ExpressionError, parse_expression
 from ..summary import Summary
-from .extension import (PARAMETER_OPS, covariates_of, extend, parameter_rows, row_key,
+from .extension import (covariates_of, extend, model_rows, parameter_rows, row_key,
                         row_values)
 from .ml import CoreModel
 from .modindices import _group_labels, _result_core, standardized_change
@@ -130,13 +130,7 @@ def _constraints_of(core: CoreModel) -> pd.DataFrame:
 def _unconstrained(core: CoreModel) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """The core table with one free number per free row (row order), its theta and
     the map row position -> new number (0 = fixed)."""
-    table = core.layout.table
-    table = table[table["op"].isin(PARAMETER_OPS)].copy()
-    if "group" not in table:
-        table["group"] = 0
-    if "exo" not in table:
-        table["exo"] = 0
-    table = table[["lhs", "op", "rhs", "group", "free", "ustart", "exo"]]
+    table = model_rows(core)
     free = table["free"].to_numpy(dtype=int)
     numbers = np.zeros(len(core.layout.table), dtype=int)
     positions = table.index.to_numpy()[free > 0]
