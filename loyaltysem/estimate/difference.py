@@ -188,13 +188,9 @@ def scaling_factor_at(core: CoreModel, theta: np.ndarray, df: int, estimator: st
         if functions.layout.n_groups != 1 or functions.layout.meanstructure:
             raise NotImplementedError("MLM scaling is available for single-group models "
                                       "without a mean structure")
-
-        def implied_and_jacobian(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            implied, d_sigma, _ = functions.jacobian(x, 0)
-            return implied.sigma[0], d_sigma
-
-        return satorra_bentler_inference(implied_and_jacobian, theta, functions.groups[0].cases(),
-                                         df, covariate_positions(core)).scaling_factor
+        return satorra_bentler_inference(functions.implied_and_jacobian, theta,
+                                         functions.groups[0].cases(), df,
+                                         covariate_positions(core)).scaling_factor
     shift = sandwich_vcov(functions, core.theta).trace_h0 - sandwich_vcov(functions, theta).trace_h0
     return float(scaling_factor + shift / df)
 

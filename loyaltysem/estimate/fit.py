@@ -398,19 +398,12 @@ def _inference(functions: MLFunctions, theta: np.ndarray, spec: ModelSpec, estim
                if fiml else math.nan)
         robust = RobustInference(covariance.vcov, c, trace_h1, covariance.trace_h0)
         return covariance, RobustTests(c, trace_h1, covariance.trace_h0, c_b, robust)
-    robust = satorra_bentler_inference(_implied_and_jacobian(functions), theta, values, df,
+    robust = satorra_bentler_inference(functions.implied_and_jacobian, theta, values, df,
                                        x_index)
     covariance = Covariance(robust.vcov, information_vcov(functions, theta)
                             .information_eigenvalues)
     return covariance, RobustTests(robust.scaling_factor, robust.trace_h1, robust.trace_h0,
                                    math.nan, robust)
-
-
-def _implied_and_jacobian(functions: MLFunctions):
-    def implied_and_jacobian(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        implied, d_sigma, _ = functions.jacobian(x, 0)
-        return implied.sigma[0], d_sigma
-    return implied_and_jacobian
 
 
 def _estimates(spec: ModelSpec, functions: MLFunctions, theta: np.ndarray, vcov: np.ndarray

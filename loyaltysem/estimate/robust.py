@@ -179,12 +179,7 @@ def baseline_scaling_factor(group: GroupMoments, robust: RobustInference, x_inde
         layout, theta = reference_layout(group, diagonal=True, meanstructure=False,
                                          x_index=x_index)
         functions = MLFunctions(layout, [group])
-
-        def implied_and_jacobian(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            implied, d_sigma, _ = functions.jacobian(x, 0)
-            return implied.sigma[0], d_sigma
-
-        return satorra_bentler_inference(implied_and_jacobian, theta, group.cases(),
+        return satorra_bentler_inference(functions.implied_and_jacobian, theta, group.cases(),
                                          baseline_df, x_index).scaling_factor
     trace_b = reference_trace(group, diagonal=True, meanstructure=False, x_index=x_index)
     return (robust.trace_h1 - trace_b) / baseline_df if baseline_df > 0 else float("nan")
