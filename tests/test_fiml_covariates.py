@@ -14,24 +14,18 @@ gradient ~1e-6), SEs 1e-4 relative (observed 3.4e-5), fit measures 1e-4 (observe
 """
 from __future__ import annotations
 
-import json
 import math
 import warnings
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import loyaltysem as ls
 
-from lavaan_reference import ROOT
+from core_reference import data_of, load, merged_estimates
 
 CASES = ["fiml_mlr_hs_mimic", "fiml_ml_hs_mimic_missing_x", "fiml_mlx_hs_mimic",
          "fiml_mlx_mlr_pd_path", "fiml_ml_hs_cross", "fiml_mlr_hs_cross"]
-
-
-def _reference(case: str) -> dict:
-    return json.loads((ROOT / "tests/reference/core" / f"{case}.json").read_text())
 
 
 @pytest.fixture(scope="module")
@@ -40,10 +34,8 @@ def fits():
 
     def get(case):
         if case not in cache:
-            reference = _reference(case)
-            data = pd.read_csv(ROOT / reference["data"])
-            if data.columns[0].startswith("Unnamed"):
-                data = data.iloc[:, 1:]
+            reference = load(case)
+            data = data_of(reference)
             options = reference["options"]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -58,14 +50,10 @@ def fits():
 
 @pytest.mark.parametrize("case", CASES)
 def test_estimates_and_ses_match_lavaan(case, fits):
-    reference = _reference(case)
+    reference = load(case)
     result = fits(case)
     assert result.nobs == reference["ntotal"]
-    theirs = pd.DataFrame(reference["estimates"])
-    theirs["rhs"] = theirs["rhs"].fillna("")
-    theirs = theirs[theirs["op"] != ":="]
-    merged = theirs.merge(result.estimates, on=["lhs", "op", "rhs"], suffixes=("_lavaan", ""))
-    assert len(merged) == len(theirs)
+    merged = merged_estimates(result.estimates, reference)
     allowed = np.maximum(1e-5 * merged["est_lavaan"].abs() + 1e-8, 2e-4 * merged["se_lavaan"])
     assert (np.abs(merged["est"] - merged["est_lavaan"]) <= allowed).all()
     np.testing.assert_allclose(merged["se"], merged["se_lavaan"], rtol=1e-4, atol=1e-8)
@@ -75,7 +63,7 @@ def test_estimates_and_ses_match_lavaan(case, fits):
 def test_fit_measures_match_lavaan(case, fits):
     ours = fits(case).fit_indices
     compared = 0
-    for name, value in _reference(case)["fit"].items():
+    for name, value in load(case)["fit"].items():
         key = {"logl": "loglik", "unrestricted.logl": "unrestricted_loglik"}.get(
             name, name.replace(".", "_"))
         if value is None or key not in ours.index or "robust" in name:
@@ -107,23 +95,15 @@ def test_multigroup_fiml_mlr_with_covariates_matches_lavaan(case):
     gradient ~1e-5), SEs 5e-4 (observed 1.3e-4), fit measures 1e-4 (observed < 1e-4)."""
     from loyaltysem.groups import fit_groups
 
-    reference = _reference(case)
-    data = pd.read_csv(ROOT / reference["data"])
-    if data.columns[0].startswith("Unnamed"):
-        data = data.iloc[:, 1:]
+    reference = load(case)
+    data = data_of(reference)
     equal = reference["options"].get("group.equal", [])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = fit_groups(ls.ModelSpec.from_lavaan(reference["syntax"]), data,
                             reference["group"], group_equal=[equal] if isinstance(equal, str)
                             else equal, missing="ml", estimator="MLR", emit_warnings=False)
-    theirs = pd.DataFrame(reference["estimates"])
-    theirs["rhs"] = theirs["rhs"].fillna("")
-    labels = reference["group_labels"]
-    theirs["group"] = theirs["group"].map(lambda g: labels[int(g) - 1] if g else "")
-    merged = theirs[theirs["op"] != ":="].merge(result.estimates,
-                                                on=["group", "lhs", "op", "rhs"],
-                                                suffixes=("_lavaan", ""))
+    merged = merged_estimates(result.estimates, reference)
     allowed = np.maximum(1e-5 * merged["est_lavaan"].abs() + 1e-8, 1e-3 * merged["se_lavaan"])
     assert (np.abs(merged["est"] - merged["est_lavaan"]) <= allowed).all()
     np.testing.assert_allclose(merged["se"], merged["se_lavaan"], rtol=5e-4, atol=1e-8)

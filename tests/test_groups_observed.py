@@ -10,25 +10,19 @@ relative (observed 7.8e-6), fit measures 5e-5 (observed 9.1e-6 on pvalue.scaled)
 """
 from __future__ import annotations
 
-import json
 import warnings
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import loyaltysem as ls
 from loyaltysem.groups import fit_groups
 
-from lavaan_reference import ROOT
+from core_reference import data_of, load, merged_estimates
 
 CASES = ["mg_hs_obs_outcome_configural", "mg_hs_obs_outcome_configural_mlr",
          "mg_hs_obs_outcome_equal", "mg_hs_obs_outcome_equal_mlr", "mg_hs_path_configural",
          "mg_hs_path_equal_intercepts", "mg_hs_path_equal_mlr"]
-
-
-def _reference(case: str) -> dict:
-    return json.loads((ROOT / "tests/reference/core" / f"{case}.json").read_text())
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +31,8 @@ def fits():
 
     def get(case):
         if case not in cache:
-            reference = _reference(case)
-            data = pd.read_csv(ROOT / reference["data"])
-            if data.columns[0].startswith("Unnamed"):
-                data = data.iloc[:, 1:]
+            reference = load(case)
+            data = data_of(reference)
             options = reference["options"] if isinstance(reference["options"], dict) else {}
             equal = options.get("group.equal", [])
             with warnings.catch_warnings():
@@ -56,16 +48,7 @@ def fits():
 
 @pytest.mark.parametrize("case", CASES)
 def test_estimates_and_ses_match_lavaan(case, fits):
-    reference = _reference(case)
-    result = fits(case)
-    theirs = pd.DataFrame(reference["estimates"])
-    theirs["rhs"] = theirs["rhs"].fillna("")
-    labels = reference["group_labels"]
-    theirs["group"] = theirs["group"].map(lambda g: labels[int(g) - 1] if g else "")
-    theirs = theirs[theirs["op"] != ":="]
-    merged = theirs.merge(result.estimates, on=["group", "lhs", "op", "rhs"],
-                          suffixes=("_lavaan", ""))
-    assert len(merged) == len(theirs)
+    merged = merged_estimates(fits(case).estimates, load(case))
     allowed = np.maximum(1e-5 * merged["est_lavaan"].abs() + 1e-8, 2e-4 * merged["se_lavaan"])
     assert (np.abs(merged["est"] - merged["est_lavaan"]) <= allowed).all()
     np.testing.assert_allclose(merged["se"], merged["se_lavaan"], rtol=5e-5, atol=1e-8)
@@ -77,7 +60,7 @@ def test_estimates_and_ses_match_lavaan(case, fits):
 def test_every_fit_measure_matches_lavaan(case, fits):
     ours = fits(case).fit_indices
     compared = 0
-    for name, value in _reference(case)["fit"].items():
+    for name, value in load(case)["fit"].items():
         key = {"logl": "loglik", "unrestricted.logl": "unrestricted_loglik"}.get(
             name, name.replace(".", "_"))
         if value is None or key not in ours.index:
