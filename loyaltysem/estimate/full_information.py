@@ -14,6 +14,7 @@ lavaan 0.6: ``R/lav_fit_measures.R`` (logl, baseline with missing data).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -80,7 +81,7 @@ def fiml_fit_indices(indices: dict, functions: MLFunctions, sigma: np.ndarray,
     constant = loglik_constant(moments.patterns)
     cases = moments.cases()
     others = [j for j in range(em_cov.shape[0]) if j not in x_index]
-    marginal_x, covariates_fiml = _covariate_logliks(moments, cases, x_index)
+    marginal_x, covariates_fiml = covariate_logliks(moments, x_index)
     # the logliks are conditional on the covariates, as lavaan's
     loglik = -0.5 * (pattern_sum(moments.patterns, mu, sigma) + constant) - marginal_x
     loglik_h1 = -0.5 * (n * float(moments.h1[0]) + constant) - marginal_x
@@ -142,18 +143,20 @@ _NOT_WITH_INCOMPLETE_COVARIATES = (
     "nfi_scaled", "pnfi_scaled", "ifi_scaled", "rni_scaled")
 
 
-def _covariate_logliks(moments: GroupMoments, cases: np.ndarray, x_index: list[int]
-                       ) -> tuple[float, float]:
+def covariate_logliks(moments: GroupMoments, x_index: Sequence[int]) -> tuple[float, float]:
     """What the covariates contribute: the normal log-likelihood of their (EM) moments
     as if all N cases had them — lavaan's conditioning constant, also with incomplete
     covariates (``missing = "ml.x"``) — and their full-information log-likelihood at
     their own EM moments, the covariate part of the baseline model. Equal (the
     sample moments) when the covariates are complete."""
-    if not x_index:
+    if not len(x_index):
         return 0.0, 0.0
+    x_index = list(x_index)
     s_xx = moments.cov[0][np.ix_(x_index, x_index)]
     marginal = fi.normal_loglik(s_xx, s_xx, int(moments.n[0]))
-    values = cases[:, x_index]
+    if moments.complete:
+        return marginal, marginal
+    values = moments.cases()[:, x_index]
     if not np.isnan(values).any():
         return marginal, marginal
     alone = missing_moments(values)
@@ -162,11 +165,4 @@ def _covariate_logliks(moments: GroupMoments, cases: np.ndarray, x_index: list[i
     return marginal, fiml
 
 
-def marginal_loglik(values: np.ndarray) -> float:
-    """Normal log-likelihood of complete columns at their sample moments (fixed.x)."""
-    centred = values - values.mean(axis=0)
-    cov = centred.T @ centred / values.shape[0]
-    return fi.normal_loglik(cov, cov, values.shape[0])
-
-
-__all__ = ["check_fiml_supported", "fiml_fit_indices", "marginal_loglik", "with_mean_structure"]
+__all__ = ["check_fiml_supported", "covariate_logliks", "fiml_fit_indices", "with_mean_structure"]

@@ -21,7 +21,7 @@ from ..estimate.assemble import with_inference_columns
 from ..estimate.defined import DefinedParameters
 from ..estimate.estimation import minimize
 from ..estimate.fit import _as_spec, _roles_for_messages
-from ..estimate.full_information import marginal_loglik
+from ..estimate.full_information import covariate_logliks
 from ..estimate.inference import information_vcov
 from ..estimate.layout import build_parameter_layout
 from ..estimate.ml import CoreModel, MLFunctions
@@ -548,15 +548,12 @@ def _baseline_loglik(moments: GroupMoments, x_index: list[int], others: list[int
                      ) -> tuple[float, float]:
     """The log-likelihood of the group's baseline (independent non-covariates, the
     covariates' joint distribution kept) and of the covariates alone (fixed.x)."""
+    marginal, covariates = covariate_logliks(moments, x_index)
     if not moments.complete:
-        cases = moments.cases()
-        marginal = marginal_loglik(cases[:, x_index]) if x_index else 0.0
-        return independence_loglik(cases[:, others]) + marginal, marginal
-    s, n = moments.cov[0], float(moments.n[0])
-    s_xx = s[np.ix_(x_index, x_index)]
-    marginal = fi.normal_loglik(s_xx, s_xx, int(n)) if x_index else 0.0
-    variances = np.diag(s)[others]
-    return -0.5 * n * float(np.sum(np.log(2 * np.pi * variances) + 1.0)) + marginal, marginal
+        return independence_loglik(moments.cases()[:, others]) + covariates, marginal
+    n, variances = float(moments.n[0]), np.diag(moments.cov[0])[others]
+    independence = -0.5 * n * float(np.sum(np.log(2 * np.pi * variances) + 1.0))
+    return independence + covariates, marginal
 
 
 def _rmsea_test(chisq: float, df: float, n_obs: float, divisor: float, rmsea0: float, *,
