@@ -100,6 +100,8 @@ class GroupMoments:
 
     def cases(self) -> np.ndarray:
         """The cases of a single sample (N x p, NaN where missing), pattern by pattern."""
+        if self.complete and self.patterns[0].rows is not None:
+            return self.patterns[0].rows  # complete data: the cases as given, no copy
         blocks = []
         for pattern in self.patterns:
             if pattern.rows is None:
