@@ -316,22 +316,3 @@ def batched_bfgs(
         converged[active[done]] = True
         active = active[moved & ~done]
     return BatchOptimizationResult(x, f, g, converged, iterations)
-
-
-def observed_information_from_gradient(gradient: Callable[[np.ndarray], np.ndarray],
-                                       x: np.ndarray, relative_step: float = 1e-5) -> np.ndarray:
-    """Observed unit information ``Hessian(F) / 2`` from the analytic gradient of ``F``.
-
-    Central differences of the gradient with step ``relative_step * max(1, |x_k|)``,
-    symmetrised — lavaan's ``observed.information = "hessian"`` (the Hessian of
-    ``F / 2`` with ``F`` the discrepancy per case).
-    """
-    n = x.size
-    hessian = np.zeros((n, n))
-    for k in range(n):
-        step = relative_step * max(1.0, abs(x[k]))
-        up, down = x.copy(), x.copy()
-        up[k] += step
-        down[k] -= step
-        hessian[:, k] = (gradient(up) - gradient(down)) / (2 * step)
-    return 0.25 * (hessian + hessian.T)
