@@ -149,3 +149,68 @@ def test_two_groups_are_the_weighted_sum_of_one_group_each():
     f_each = [MLFunctions(one, [m]).discrepancy(t) for m, t in zip(moments, (theta, theta * 1.01))]
     n = np.array([v.shape[0] for v in parts], dtype=float)
     assert f_two == pytest.approx(float(n @ np.array(f_each)) / n.sum(), rel=1e-12)
+
+
+# --- the rank-one cells of dSigma/dtheta, and the scoring terms built on them ----------
+
+def _numeric_sigma_jacobian(functions: MLFunctions, theta: np.ndarray) -> np.ndarray:
+    out = []
+    for k in range(theta.size):
+        step = 1e-6 * max(1.0, abs(theta[k]))
+        up, down = theta.copy(), theta.copy()
+        up[k] += step
+        down[k] -= step
+        out.append((functions.implied_moments(up)[0][0]
+                    - functions.implied_moments(down)[0][0]) / (2 * step))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_the_cells_give_dsigma_of_central_differences(name):
+    _, functions, theta = _setup(name, means=True)
+    dense = functions.jacobian(theta, 0)[1]
+    # Sigma is polynomial in theta (a rational function with regressions): error ~1e-10
+    np.testing.assert_allclose(dense, _numeric_sigma_jacobian(functions, theta),
+                               rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("means,missing", [(False, False), (True, False), (True, True)])
+@pytest.mark.parametrize("name", list(MODELS))
+def test_scoring_gradient_matches_central_differences(name, means, missing):
+    _, functions, theta = _setup(name, means, missing)
+    gradient, _ = functions.gradient_and_information(theta)
+    np.testing.assert_allclose(gradient, _numeric_gradient(functions, theta),
+                               rtol=1e-6, atol=1e-8)
+
+
+def _dense_information(functions: MLFunctions, theta: np.ndarray, masked=()) -> np.ndarray:
+    """The textbook formula on dense dSigma/dtheta (the cells' trace trick not used)."""
+    implied, d_sigma, d_mu = functions.jacobian(theta, 0)
+    index = np.asarray(masked, dtype=int)
+    if index.size:
+        d_sigma[:, index[:, None], index[None, :]] = 0.0
+        d_mu[:, index] = 0.0
+    group, sigma = functions.groups[0], implied.sigma[0]
+    out = np.zeros((theta.size, theta.size))
+    for pattern in group.patterns:
+        o = pattern.observed
+        w = np.linalg.inv(sigma[np.ix_(o, o)])
+        block = d_sigma[:, o][:, :, o]
+        out += float(pattern.n[0]) * (
+            0.5 * np.einsum("aij,jk,bkl,li->ab", block, w, block, w)
+            + d_mu[:, o] @ w @ d_mu[:, o].T)
+    return out / float(group.n[0])
+
+
+@pytest.mark.parametrize("missing", [False, True])
+@pytest.mark.parametrize("name", list(MODELS))
+def test_information_from_cells_equals_the_dense_formula(name, missing):
+    layout, functions, theta = _setup(name, means=True, missing=missing)
+    np.testing.assert_allclose(functions.information(theta), _dense_information(functions, theta),
+                               rtol=1e-12, atol=1e-13)
+    covariates = [layout.structure.observed.index(v) for v in ls.load_spec(
+        MODELS[name][0]).roles.ov_x]
+    if covariates:
+        np.testing.assert_allclose(functions.information(theta, masked=covariates),
+                                   _dense_information(functions, theta, covariates),
+                                   rtol=1e-12, atol=1e-13)

@@ -360,3 +360,11 @@ def test_study_page_title_is_escaped_once():
 
     page = _study_html("a&b <i>", "", pd.DataFrame(), False)
     assert "<title>a&amp;b &lt;i&gt;</title>" in page
+
+
+@pytest.mark.parametrize("syntax", ["f1 := 0", "d := 2*3", "a == b\nf1 := 0"])
+def test_a_spec_of_only_definitions_is_a_specification_error(syntax):
+    """Found by the fuzzer: no model statements once left an empty table (KeyError)."""
+    with pytest.raises(SpecificationError) as error:
+        ModelSpec.from_lavaan(syntax)
+    assert "statements" in str(error.value) or "label" in str(error.value)

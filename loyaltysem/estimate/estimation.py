@@ -4,7 +4,8 @@ The one optimisation path of every covariance-structure fit (one or many
 groups, complete or missing data): Fisher scoring on the expected information
 (:mod:`.optimizer`) from a warm start (a previous fit's estimates; with
 missing data the fit to the EM moments) and from the data-based start values
-of :mod:`.starts`; only if neither converges, an L-BFGS-B warm-up with
+of :mod:`.starts` (a run still far from any optimum after 100 iterations,
+``DRIFT_AFTER``, is given up); only if neither converges, an L-BFGS-B warm-up with
 variances kept non-negative brings the parameters into the basin of the
 optimum before scoring again. Scoring converges to the unbounded optimum, as
 lavaan's: negative variances (Heywood cases) are found and reported, not
@@ -24,6 +25,11 @@ from .ml import MLFunctions
 from .moments import summary_moments
 from .optimizer import OptimizationResult, bounded_warmup, fisher_scoring
 from .starts import start_values
+
+#: A run whose gradient is still above 1 after 100 iterations is drifting towards an
+#: improper solution (converging runs of the shipped and reference models take at
+#: most ~40): it is stopped as not converged and the next start is tried.
+DRIFT_AFTER, DRIFT_GRADIENT = 100, 1.0
 
 
 def variance_index(functions: MLFunctions) -> list[int]:
@@ -68,14 +74,16 @@ def minimize(functions: MLFunctions, start: np.ndarray | None = None, *,
     best: OptimizationResult | None = None
     for x0 in tried:  # a warm start, then the data-based start values
         result = fisher_scoring(functions.discrepancy, functions.gradient_and_information, x0,
-                                gtol=gtol)
+                                gtol=gtol, diverge_after=DRIFT_AFTER,
+                                diverge_gradient=DRIFT_GRADIENT)
         best = _better(best, result)
         if result.converged:
             return _polished(functions, result, gtol)
     seed = bounded_warmup(functions.discrepancy, _gradient(functions), tried[-1],
                           variance_index(functions))
     result = fisher_scoring(functions.discrepancy, functions.gradient_and_information, seed,
-                            gtol=gtol)
+                            gtol=gtol, diverge_after=DRIFT_AFTER,
+                            diverge_gradient=DRIFT_GRADIENT)
     best = _better(best, result)
     assert best is not None
     return best

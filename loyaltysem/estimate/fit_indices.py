@@ -268,6 +268,7 @@ def rmsea_ci(chisq: float, df: float, n_obs: int, level: float = 0.90) -> tuple[
         return (0.0, 0.0)
     if not (math.isfinite(chisq) and math.isfinite(df)):
         return (math.nan, math.nan)
+    chisq = max(chisq, 0.0)  # an exact fit's -1e-12 of rounding (the CDF is NaN below 0)
     lower = _noncentrality(chisq, df, (1 + level) / 2)
     upper = _noncentrality(chisq, df, (1 - level) / 2)
     return (math.sqrt(lower / (n_obs * df)), math.sqrt(upper / (n_obs * df)))

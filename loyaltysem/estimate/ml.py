@@ -24,8 +24,17 @@ needed, and every step is one numpy call for the whole stack.
 
 **Information.** The expected (Fisher) information per case,
 ``sum_g (N_g/N) sum_k (n_k/N_g) [1/2 tr(W_k dSigma_a W_k dSigma_b)
-+ dmu_a' W_k dmu_b]`` (the expected Hessian of ``F`` is twice it), from the
-Jacobians ``dSigma/dtheta`` and ``dmu/dtheta``; the observed information
++ dmu_a' W_k dmu_b]`` (the expected Hessian of ``F`` is twice it). Every
+entry a parameter fills adds rank-one terms to ``dSigma/dtheta``
+(``dSigma/dTheta_ij = e_i e_j'``, ``dSigma/dPsi_ab = M_a M_b'``,
+``dSigma/dLambda_ij = e_i D_j' + D_j e_i'`` and ``dSigma/dB_ij = M_i D_j' + D_j M_i'``
+with ``D = C Psi M'``), so ``dSigma_k = sum_c a_c b_c'`` over its cells and
+
+    tr(W dSigma_k W dSigma_l) = sum_{c in k, d in l} (b_c' W a_d)(b_d' W a_c),
+
+one (cells x cells) product per pattern instead of ``n`` dense ``p x p`` ones;
+the gradient for scoring is ``tr(G dSigma_k) = sum_c a_c' G b_c`` from the
+same cells. The observed information
 (lavaan's ``observed.information = "hessian"``, the Hessian of ``F / 2``)
 by central differences of the analytic gradient, evaluated for all ``2n``
 shifted parameter vectors as one stack.
@@ -98,6 +107,68 @@ def _take(array: np.ndarray, index: np.ndarray | None) -> np.ndarray:
     if index is None or array.shape[0] == 1:
         return array
     return array[index]
+
+
+def _sum_by(k: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """``out[j] = sum of values[c] over c with k[c] == j`` (rows of ``out``: ``n``)."""
+    out = np.zeros((n,) + values.shape[1:])
+    if not k.size:
+        return out
+    order = np.argsort(k, kind="stable")
+    sorted_k = k[order]
+    starts = np.flatnonzero(np.r_[True, sorted_k[1:] != sorted_k[:-1]])
+    out[sorted_k[starts]] = np.add.reduceat(values[order], starts, axis=0)
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Cells:
+    """``dSigma/dtheta_k`` as ``sum_{c: k_c = k} a_c b_c'`` (module notes)."""
+
+    a: np.ndarray  # (cells, p)
+    b: np.ndarray  # (cells, p)
+    k: np.ndarray  # (cells,) the parameter of each cell
+    n_free: int
+
+    def __post_init__(self) -> None:
+        order = np.argsort(self.k, kind="stable")  # sum_pairs needs the cells by parameter
+        for name in ("a", "b", "k"):
+            object.__setattr__(self, name, getattr(self, name)[order])
+
+    def dense(self) -> np.ndarray:
+        """``dSigma/dtheta`` (n, p, p)."""
+        return _sum_by(self.k, self.a[:, :, None] * self.b[:, None, :], self.n_free)
+
+    def contract(self, d_f: np.ndarray) -> np.ndarray:
+        """``tr(D dSigma_k)`` of every parameter, ``D`` symmetric (p, p)."""
+        return np.bincount(self.k, weights=((self.a @ d_f) * self.b).sum(axis=1),
+                           minlength=self.n_free)
+
+    def trace_product(self, w: np.ndarray, observed: np.ndarray) -> np.ndarray:
+        """``tr(W dSigma_k W dSigma_l)`` (n, n) on the rows and columns ``observed``:
+        ``sum_{c in k, d in l} P_cd P_dc`` with ``P_cd = b_c' W a_d``."""
+        a, b = self.a[:, observed], self.b[:, observed]
+        product = (b @ w) @ a.T
+        return self.sum_pairs(product * product.T)
+
+    def sum_pairs(self, values: np.ndarray) -> np.ndarray:
+        """``out[k, l] = sum_{c in k, d in l} values[c, d]`` (cells sorted by parameter)."""
+        starts = np.flatnonzero(np.r_[True, self.k[1:] != self.k[:-1]]) if self.k.size \
+            else np.zeros(0, dtype=int)
+        out = np.zeros((self.n_free, self.n_free))
+        if starts.size:
+            summed = np.add.reduceat(np.add.reduceat(values, starts, axis=0), starts, axis=1)
+            present = self.k[starts]
+            out[np.ix_(present, present)] = summed
+        return out
+
+    def without_block(self, index: np.ndarray) -> Cells:
+        """The cells with the block ``index`` x ``index`` of every ``dSigma_k`` removed:
+        ``a b' - (P a)(P b)'``, ``P`` the projection on ``index``."""
+        a_x, b_x = np.zeros_like(self.a), np.zeros_like(self.b)
+        a_x[:, index], b_x[:, index] = self.a[:, index], self.b[:, index]
+        return Cells(np.concatenate([self.a, -a_x]), np.concatenate([self.b, b_x]),
+                     np.concatenate([self.k, self.k]), self.n_free)
 
 
 class MLFunctions:
@@ -273,33 +344,28 @@ class MLFunctions:
         return total
 
     # ------------------------------------------------------- informations
-    def jacobian(self, theta: np.ndarray, g: int) -> tuple[Implied, np.ndarray, np.ndarray]:
-        """Group ``g`` at one ``theta``: its moments, ``dSigma/dtheta`` (n, p, p) and
-        ``dmu/dtheta`` (n, p)."""
+    def cells(self, theta: np.ndarray, g: int) -> tuple[Implied, Cells, np.ndarray]:
+        """Group ``g`` at one ``theta``: its moments, ``dSigma/dtheta`` as rank-one cells
+        (module notes) and ``dmu/dtheta`` (n, p)."""
         implied = self.implied(np.atleast_2d(theta), g)
         m = implied.m[0]
         c = implied.c[0] if implied.c is not None else np.eye(m.shape[1])
         d = c @ implied.psi[0] @ m.T  # (m, p)
         c_alpha = c @ implied.alpha[0]
-        p, n = m.shape[0], self.n_free
-        d_sigma = np.zeros((n, p, p))
-        d_mu = np.zeros((n, p))
+        p = m.shape[0]
+        eye = np.eye(p)
         fills = self.layout.group_fill[g]
         rows, cols, ks = fills[THETA]
-        np.add.at(d_sigma, (ks, rows, cols), 1.0)
+        parts = [(eye[rows], eye[cols], ks)]
         rows, cols, ks = fills[PSI]
-        np.add.at(d_sigma, ks, m[:, rows].T[:, :, None] * m[:, cols].T[:, None, :])
+        parts.append((m[:, rows].T, m[:, cols].T, ks))
+        d_mu = np.zeros((self.n_free, p))
         for number in (LAMBDA, BETA):
             rows, cols, ks = fills[number]
             if not ks.size:
                 continue
-            if number == LAMBDA:
-                left = np.zeros((ks.size, p))
-                left[np.arange(ks.size), rows] = 1.0
-            else:
-                left = m[:, rows].T
-            t = left[:, :, None] * d[cols][:, None, :]
-            np.add.at(d_sigma, ks, t + t.transpose(0, 2, 1))
+            left = eye[rows] if number == LAMBDA else m[:, rows].T
+            parts += [(left, d[cols], ks), (d[cols], left, ks)]
             np.add.at(d_mu, ks, left * c_alpha[cols][:, None])
         rows, _, ks = fills[NU]
         np.add.at(d_mu, (ks, rows), 1.0)
@@ -307,7 +373,16 @@ class MLFunctions:
         np.add.at(d_mu, ks, m[:, rows].T)
         if not self.layout.meanstructure:
             d_mu[:] = 0.0
-        return implied, d_sigma, d_mu
+        cells = Cells(np.concatenate([a for a, _, _ in parts]),
+                      np.concatenate([b for _, b, _ in parts]),
+                      np.concatenate([k for _, _, k in parts]), self.n_free)
+        return implied, cells, d_mu
+
+    def jacobian(self, theta: np.ndarray, g: int) -> tuple[Implied, np.ndarray, np.ndarray]:
+        """Group ``g`` at one ``theta``: its moments, ``dSigma/dtheta`` (n, p, p) and
+        ``dmu/dtheta`` (n, p)."""
+        implied, cells, d_mu = self.cells(theta, g)
+        return implied, cells.dense(), d_mu
 
     def implied_and_jacobian(self, theta: np.ndarray, g: int = 0
                              ) -> tuple[np.ndarray, np.ndarray]:
@@ -323,32 +398,42 @@ class MLFunctions:
         ``masked``: observed variables (fixed.x covariates) whose covariances and means
         are not data: their rows of ``dSigma/dtheta`` and ``dmu/dtheta`` are zeroed
         (lavaan's ``lav_mvnorm_information_expected(x.idx =)``)."""
+        return self._scoring_terms(theta, masked, gradient=False)[1]
+
+    def gradient_and_information(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Gradient of ``F`` and the expected information at one ``theta`` (for scoring),
+        from one pass over the groups' cells."""
+        return self._scoring_terms(theta, (), gradient=True)
+
+    def _scoring_terms(self, theta: np.ndarray, masked: Sequence[int] | np.ndarray,
+                       gradient: bool) -> tuple[np.ndarray, np.ndarray]:
+        theta = np.atleast_2d(np.asarray(theta, dtype=float))[:1]
         n = self.n_free
-        out = np.zeros((n, n))
+        info, grad = np.zeros((n, n)), np.zeros(n)
         index = np.asarray(masked, dtype=int)
         for g, group in enumerate(self.groups):
-            implied, d_sigma, d_mu = self.jacobian(theta, g)
+            implied, cells, d_mu = self.cells(theta, g)
+            weight = float(self.weights[g][0])
+            if gradient:
+                _, d_f, d_f_mu, ok = self._group_terms(implied, group, None, True)
+                if not ok[0]:
+                    raise np.linalg.LinAlgError("the implied covariance matrix is not "
+                                                "positive definite")
+                grad += weight * (cells.contract(d_f[0]) + d_mu @ d_f_mu[0])
             if index.size:
-                d_sigma[:, index[:, None], index[None, :]] = 0.0
+                cells = cells.without_block(index)
                 d_mu[:, index] = 0.0
             sigma = implied.sigma[0]
             part = np.zeros((n, n))
             for pattern in group.patterns:
                 o = pattern.observed
                 w = np.linalg.inv(sigma[np.ix_(o, o)])
-                block = d_sigma[:, o][:, :, o]
-                weighted = np.matmul(np.matmul(w, block), w).reshape(n, -1)
-                share = float(pattern.n[0])
-                part += share * (0.5 * weighted @ block.reshape(n, -1).T
-                                 + d_mu[:, o] @ w @ d_mu[:, o].T)
-            out += float(self.weights[g][0]) * part / float(group.n[0])
-        return out
-
-    def gradient_and_information(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Gradient of ``F`` and the expected information at one ``theta`` (for scoring)."""
-        _, gradient = self.evaluate(theta)
-        assert gradient is not None
-        return gradient[0], self.information(theta)
+                share = 0.5 * cells.trace_product(w, o)
+                if self.layout.meanstructure:
+                    share += d_mu[:, o] @ w @ d_mu[:, o].T
+                part += float(pattern.n[0]) * share
+            info += weight * part / float(group.n[0])
+        return grad, info
 
     def discrepancy(self, theta: np.ndarray) -> float:
         """``F`` at one ``theta``."""
@@ -420,4 +505,4 @@ class CoreModel:
         return cached
 
 
-__all__ = ["CoreModel", "Implied", "MLFunctions"]
+__all__ = ["Cells", "CoreModel", "Implied", "MLFunctions"]

@@ -8,6 +8,16 @@ form from the derivatives of Sigma. Scoring steps with a Levenberg–Marquardt
 safeguard and a backtracking line search converge in a few dozen iterations
 from semopy's start values and in a handful from a warm start (bootstrap).
 
+Scoring alone converges linearly where the model misfits (the expected Hessian
+``2 I`` lacks the residual part of the true Hessian). Near the optimum
+(``max |g| < 1e-2``) the expected Hessian is therefore corrected by a structured
+secant update (Dennis, Gay & Welsch 1981, the NL2SOL update): ``A`` is revised
+after every step so that ``(2 I(x_new) + A) s = y``, ``s`` the step and ``y`` the
+change of the gradient, which learns the residual part from the gradients already
+computed; a corrected step that is not a descent direction or is not accepted in
+full falls back to the damped scoring step. On the shipped models this halves to
+thirds the iterations (hs_cfa 36 -> 13, corp_rep 31 -> 13).
+
 Variances are not bounded (as in lavaan): negative variance estimates
 (Heywood cases) are reported, not hidden by a bound.
 
@@ -18,6 +28,8 @@ step is a Fisher-scoring step — and BFGS updates (Nocedal & Wright 2006, eq.
 
 References
 ----------
+Dennis, J. E., Gay, D. M., & Welsch, R. E. (1981). An adaptive nonlinear
+least-squares algorithm. ACM Transactions on Mathematical Software, 7(3), 348-368.
 Nocedal, J., & Wright, S. J. (2006). Numerical optimization (2nd ed.). Springer.
 Lee, S.-Y., & Jennrich, R. I. (1979). A study of algorithms for covariance
 structure analysis with specific comparisons using factor analysis.
@@ -58,8 +70,9 @@ def fisher_scoring(
     stall_window: int = 25,
     diverge_after: int | None = None,
     diverge_gradient: float = 1.0,
+    correct_below: float = 1e-2,
 ) -> OptimizationResult:
-    """Minimise an ML discrepancy by damped Fisher scoring.
+    """Minimise an ML discrepancy by damped Fisher scoring with a secant correction.
 
     Parameters
     ----------
@@ -91,6 +104,10 @@ def fisher_scoring(
         warm start a regular resample is within 1e-2 of its optimum after a
         few dozen iterations; one whose gradient is still large is drifting
         towards an improper solution (used by the bootstrap).
+    correct_below : float
+        Once ``max |dF/dx|`` is below it, the expected Hessian ``2 I`` is corrected by
+        a structured secant update (module notes); a corrected step that is not a
+        descent direction or not accepted in full drops the correction.
 
     Returns
     -------
@@ -112,46 +129,31 @@ def fisher_scoring(
     converged = False
     iteration = 0
     history = [f]
+    correction: np.ndarray | None = None
     accept = np.sqrt(gtol) if dx_tol is None else dx_tol
     for iteration in range(1, max_iter + 1):
         if np.max(np.abs(g)) < gtol:
             converged, message = True, "gradient below tolerance"
             break
-        hessian = 2.0 * info
-        diagonal = np.diag(hessian).copy()
-        diagonal[diagonal <= 0] = 1.0
-        accepted = False
-        for _ in range(30):
-            try:
-                step = -np.linalg.solve(hessian + damping * np.diag(diagonal), g)
-            except np.linalg.LinAlgError:
-                damping = max(1e-6, damping * 10)
-                continue
-            if not np.all(np.isfinite(step)):
-                damping = max(1e-6, damping * 10)
-                continue
-            alpha = 1.0
-            while alpha > 1e-4:
-                candidate = x + alpha * step
-                f_new = objective(candidate)
-                if np.isfinite(f_new) and f_new <= f + 1e-4 * alpha * float(g @ step):
-                    accepted = True
-                    break
-                alpha *= 0.5
-            if accepted:
-                break
-            damping = max(1e-6, damping * 10)
+        accepted, candidate, f_new, alpha = _secant_step(objective, x, f, g, info, correction)
+        if not accepted:
+            correction = None
+            accepted, candidate, f_new, alpha, damping = _damped_step(objective, x, f, g, info,
+                                                                       damping)
         if not accepted:
             message = "no step decreases the discrepancy (line search failed)"
             break
         change = f - f_new
-        x, f = candidate, f_new
         damping = damping / 10 if damping > 1e-8 else 0.0
         try:
-            g, info = gradient_and_information(x)
+            g_new, info = gradient_and_information(candidate)
         except np.linalg.LinAlgError:
+            x, f = candidate, f_new
             message = "the implied covariance matrix became singular"
             break
+        if np.max(np.abs(g_new)) < correct_below:
+            correction = _secant_update(correction, candidate - x, g_new - g, info)
+        x, f, g = candidate, f_new, g_new
         history.append(f)
         small_change = change < ftol * (1.0 + f)
         if small_change and np.max(np.abs(g)) < accept and (alpha == 1.0 or dx_tol is not None):
@@ -171,6 +173,63 @@ def fisher_scoring(
                        f"{np.max(np.abs(g)):.2g} (no interior optimum; estimates drift)")
             break
     return OptimizationResult(x, f, g, info, converged, iteration, message)
+
+
+def _secant_step(objective: Callable[[np.ndarray], float], x: np.ndarray, f: float,
+                 g: np.ndarray, info: np.ndarray, correction: np.ndarray | None
+                 ) -> tuple[bool, np.ndarray, float, float]:
+    """A full step on the corrected Hessian ``2 I + A``, if it lowers ``F`` enough."""
+    if correction is None:
+        return False, x, f, 1.0
+    try:
+        step = -np.linalg.solve(2.0 * info + correction, g)
+    except np.linalg.LinAlgError:
+        return False, x, f, 1.0
+    slope = float(g @ step)
+    if not (np.all(np.isfinite(step)) and slope < 0):
+        return False, x, f, 1.0
+    candidate = x + step
+    f_new = objective(candidate)
+    return bool(np.isfinite(f_new) and f_new <= f + 1e-4 * slope), candidate, f_new, 1.0
+
+
+def _damped_step(objective: Callable[[np.ndarray], float], x: np.ndarray, f: float,
+                 g: np.ndarray, info: np.ndarray, damping: float
+                 ) -> tuple[bool, np.ndarray, float, float, float]:
+    """A scoring step with a Levenberg–Marquardt safeguard and Armijo backtracking."""
+    hessian = 2.0 * info
+    diagonal = np.diag(hessian).copy()
+    diagonal[diagonal <= 0] = 1.0
+    for _ in range(30):
+        try:
+            step = -np.linalg.solve(hessian + damping * np.diag(diagonal), g)
+        except np.linalg.LinAlgError:
+            damping = max(1e-6, damping * 10)
+            continue
+        if not np.all(np.isfinite(step)):
+            damping = max(1e-6, damping * 10)
+            continue
+        alpha = 1.0
+        while alpha > 1e-4:
+            candidate = x + alpha * step
+            f_new = objective(candidate)
+            if np.isfinite(f_new) and f_new <= f + 1e-4 * alpha * float(g @ step):
+                return True, candidate, f_new, alpha, damping
+            alpha *= 0.5
+        damping = max(1e-6, damping * 10)
+    return False, x, f, 0.0, damping
+
+
+def _secant_update(correction: np.ndarray | None, s: np.ndarray, y: np.ndarray,
+                   info: np.ndarray) -> np.ndarray | None:
+    """Dennis, Gay & Welsch's (1981) structured secant update of ``A`` so that
+    ``(2 I(x_new) + A_new) s = y``; ``None`` (no correction) when ``s' y <= 0``."""
+    sy = float(s @ y)
+    if not sy > 1e-16:
+        return None
+    a = np.zeros_like(info) if correction is None else correction
+    r = y - 2.0 * info @ s - a @ s
+    return a + (np.outer(r, y) + np.outer(y, r)) / sy - float(r @ s) * np.outer(y, y) / sy**2
 
 
 def bounded_warmup(

@@ -194,6 +194,10 @@ def build_parameter_table(statements: Sequence[Statement], *, source: str | None
             add(name, "~1", "", fixed=not free_latent_means,
                 ustart=np.nan if free_latent_means else 0.0)
 
+    if not rows:
+        raise SpecificationError("the model has no measurement, regression or covariance "
+                                 "statements (only definitions or constraints); write the "
+                                 "model, e.g. 'f =~ x1 + x2 + x3'", source=source)
     table = _number_free(pd.DataFrame(rows))
     table = _apply_equalities(table, statements, source)
     defined = [s for s in statements if s.op == ":="]
