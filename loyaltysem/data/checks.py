@@ -139,6 +139,8 @@ def check_frame_shape(data: pd.DataFrame, needed: Iterable[str]) -> None:
         raise DataError(f"the data has MultiIndex columns ({data.columns.nlevels} levels, e.g. "
                         f"{data.columns[0]!r:.60}); flatten them to one name per column, e.g. "
                         "df.columns = ['_'.join(map(str, c)) for c in df.columns]")
+    if data.columns.is_unique:
+        return
     counts = pd.Series(data.columns).value_counts()
     duplicated = [(name, int(counts[name])) for name in dict.fromkeys(needed)
                   if name in counts.index and counts[name] > 1]
@@ -291,14 +293,48 @@ def _suspect_table(rows: list[SuspectCode]) -> pd.DataFrame:
 def suspect_codes(values: np.ndarray, names: Sequence[str]) -> list[SuspectCode]:
     """:func:`find_missing_codes` of the float columns of ``values`` (N x p; NaN = missing).
 
-    Column by column: memory for one column's distinct values, not a copy of the data.
+    A block of columns at a time (memory for a block, not a copy of the data);
+    complete columns that :func:`_may_hold_codes` clears are not searched.
     """
+    from .arrays import column_blocks
+
     rows: list[SuspectCode] = []
-    for j, name in enumerate(names):
-        column = values[:, j]
-        finite = np.isfinite(column)
-        rows.extend(_suspects_in(column if finite.all() else column[finite], str(name)))
+    for where, block in column_blocks(values):
+        searched = ~np.isfinite(block).all(axis=0)
+        if not searched.all():
+            searched[~searched] = _may_hold_codes(np.sort(block[:, ~searched], axis=0))
+        for k in np.flatnonzero(searched):
+            column = block[:, k]
+            finite = np.isfinite(column)
+            rows.extend(_suspects_in(column if finite.all() else column[finite],
+                                     str(names[where.start + k])))
     return rows
+
+
+def _may_hold_codes(ordered: np.ndarray) -> np.ndarray:
+    """Per sorted finite column: could :func:`_suspects_in` flag anything?
+
+    A typical code is flagged only outside the range of the other values, so only
+    when the column's smallest or largest value is one. A far-out tail needs a gap
+    between neighbouring values, with at most :data:`FAR_SHARE` of the rows beyond it,
+    wider than the span above it (low tail) or below it (high tail): the conditions of
+    :func:`_far_tail`, in the same arithmetic, on the rows where they can hold.
+    """
+    n = ordered.shape[0]
+    if n < 3:
+        return np.ones(ordered.shape[1], dtype=bool)
+    typical = np.isin(ordered[0], TYPICAL_CODES) | np.isin(ordered[-1], TYPICAL_CODES)
+    limit = FAR_SHARE * n
+    # gap g lies between rows g and g + 1: g + 1 rows below it, n - g - 1 above
+    last_low = min(n - 1, math.floor(limit))                 # g + 1 <= limit
+    first_high = max(0, math.ceil(n - limit) - 1)            # n - g - 1 <= limit
+    upper = ordered[1:last_low + 1]
+    above = ordered[-1] - upper
+    low = ((above > 0) & (upper - ordered[:last_low] > FAR_GAP * above)).any(axis=0)
+    lower = ordered[first_high:n - 1]
+    below = lower - ordered[0]
+    high = ((below > 0) & (ordered[first_high + 1:] - lower > FAR_GAP * below)).any(axis=0)
+    return typical | low | high
 
 
 def check_missing_codes(data: pd.DataFrame, columns: Iterable[str]) -> None:
@@ -421,10 +457,13 @@ def _column_scales(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns give NaN, as pandas
         for where, block in column_blocks(values):
-            largest[where] = np.nanmax(np.abs(block), axis=0)
+            complete = not np.isnan(block).any()  # the plain reductions are quicker
+            top, std, mean = (np.max, np.std, np.mean) if complete else (
+                np.nanmax, np.nanstd, np.nanmean)
+            largest[where] = top(np.abs(block), axis=0)
             unit = np.where(largest[where] > 0, largest[where], 1.0)
-            sd[where] = np.nanstd(block / unit, axis=0) * unit  # no underflow
-            magnitude[where] = np.maximum(np.abs(np.nanmean(block, axis=0)), 1.0)
+            sd[where] = std(block / unit, axis=0) * unit  # no underflow
+            magnitude[where] = np.maximum(np.abs(mean(block, axis=0)), 1.0)
     return largest, sd, magnitude
 
 

@@ -25,7 +25,7 @@ from .defined import DefinedParameters
 from .estimation import minimize
 from .full_information import check_fiml_supported, fiml_fit_indices, with_mean_structure
 from .inference import Covariance, RobustTests, information_vcov, sandwich_vcov
-from .layout import build_parameter_layout
+from .layout_cache import cached_layout
 from .ml import CoreModel, MLFunctions
 from .moments import complete_moments, missing_moments, summary_moments
 from .optimizer import OptimizationResult
@@ -269,7 +269,7 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
     if fiml:
         check_fiml_supported(spec, estimator, frame)
     table = with_mean_structure(spec.parameter_table) if fiml else spec.parameter_table
-    layout = build_parameter_layout(table)
+    layout = cached_layout(table)
     order = list(layout.structure.observed)
     values = _columns(frame, order).to_numpy(dtype=float)  # a view of the survey's block
     moments = missing_moments(values) if fiml else complete_moments(values)
@@ -306,7 +306,7 @@ def fit_summary(spec: ModelSpec, stats: SummaryStatistics, *, estimator: Estimat
     table = spec.parameter_table
     if stats.mean is not None:
         table = with_mean_structure(table)
-    layout = build_parameter_layout(table)
+    layout = cached_layout(table)
     order = list(layout.structure.observed)
     stats = restricted(stats, order)
     moments = summary_moments(stats.cov.to_numpy(),
@@ -439,8 +439,8 @@ def _estimates(spec: ModelSpec, functions: MLFunctions, theta: np.ndarray, vcov:
     residual = dict(zip(lhs[variance].tolist(), est[variance].tolist()))
     r2 = pd.Series({name: 1.0 - residual[name] / total_variance[name]
                     for name in spec.roles.endogenous}, name="r2", dtype=float)
-    estimates = pd.DataFrame({"lhs": table["lhs"], "op": table["op"], "rhs": table["rhs"],
-                              "label": table["label"].fillna(""),
+    estimates = pd.DataFrame({"lhs": table["lhs"].array, "op": table["op"].array,
+                              "rhs": table["rhs"].array, "label": table["label"].fillna("").array,
                               **inference_columns(est, se), "std_lv": std_lv,
                               "std_all": std_all})  # the order of ESTIMATE_COLUMNS
     if spec.interactions:  # the product columns under lavaan's names (x1:x2)
