@@ -139,6 +139,8 @@ def check_frame_shape(data: pd.DataFrame, needed: Iterable[str]) -> None:
         raise DataError(f"the data has MultiIndex columns ({data.columns.nlevels} levels, e.g. "
                         f"{data.columns[0]!r:.60}); flatten them to one name per column, e.g. "
                         "df.columns = ['_'.join(map(str, c)) for c in df.columns]")
+    if data.columns.is_unique:
+        return
     counts = pd.Series(data.columns).value_counts()
     duplicated = [(name, int(counts[name])) for name in dict.fromkeys(needed)
                   if name in counts.index and counts[name] > 1]
@@ -279,11 +281,60 @@ def find_missing_codes(data: pd.DataFrame, columns: Iterable[str] | None = None
     rows: list[SuspectCode] = []
     for name in names:
         values = pd.to_numeric(data[name], errors="coerce").to_numpy(float)
-        values = values[np.isfinite(values)]
-        rows.extend(_suspects_in(values, str(name)))
-    table = pd.DataFrame([vars(r) for r in rows],
-                         columns=["column", "value", "count", "low", "high", "typical"])
-    return table
+        rows.extend(_suspects_in(values[np.isfinite(values)], str(name)))
+    return _suspect_table(rows)
+
+
+def _suspect_table(rows: list[SuspectCode]) -> pd.DataFrame:
+    return pd.DataFrame([vars(r) for r in rows],
+                        columns=["column", "value", "count", "low", "high", "typical"])
+
+
+def suspect_codes(values: np.ndarray, names: Sequence[str]) -> list[SuspectCode]:
+    """:func:`find_missing_codes` of the float columns of ``values`` (N x p; NaN = missing).
+
+    A block of columns at a time (memory for a block, not a copy of the data);
+    complete columns that :func:`_may_hold_codes` clears are not searched.
+    """
+    from .arrays import column_blocks
+
+    rows: list[SuspectCode] = []
+    for where, block in column_blocks(values):
+        searched = ~np.isfinite(block).all(axis=0)
+        if not searched.all():
+            searched[~searched] = _may_hold_codes(np.sort(block[:, ~searched], axis=0))
+        for k in np.flatnonzero(searched):
+            column = block[:, k]
+            finite = np.isfinite(column)
+            rows.extend(_suspects_in(column if finite.all() else column[finite],
+                                     str(names[where.start + k])))
+    return rows
+
+
+def _may_hold_codes(ordered: np.ndarray) -> np.ndarray:
+    """Per sorted finite column: could :func:`_suspects_in` flag anything?
+
+    A typical code is flagged only outside the range of the other values, so only
+    when the column's smallest or largest value is one. A far-out tail needs a gap
+    between neighbouring values, with at most :data:`FAR_SHARE` of the rows beyond it,
+    wider than the span above it (low tail) or below it (high tail): the conditions of
+    :func:`_far_tail`, in the same arithmetic, on the rows where they can hold.
+    """
+    n = ordered.shape[0]
+    if n < 3:
+        return np.ones(ordered.shape[1], dtype=bool)
+    typical = np.isin(ordered[0], TYPICAL_CODES) | np.isin(ordered[-1], TYPICAL_CODES)
+    limit = FAR_SHARE * n
+    # gap g lies between rows g and g + 1: g + 1 rows below it, n - g - 1 above
+    last_low = min(n - 1, math.floor(limit))                 # g + 1 <= limit
+    first_high = max(0, math.ceil(n - limit) - 1)            # n - g - 1 <= limit
+    upper = ordered[1:last_low + 1]
+    above = ordered[-1] - upper
+    low = ((above > 0) & (upper - ordered[:last_low] > FAR_GAP * above)).any(axis=0)
+    lower = ordered[first_high:n - 1]
+    below = lower - ordered[0]
+    high = ((below > 0) & (ordered[first_high + 1:] - lower > FAR_GAP * below)).any(axis=0)
+    return typical | low | high
 
 
 def check_missing_codes(data: pd.DataFrame, columns: Iterable[str]) -> None:
@@ -295,7 +346,21 @@ def check_missing_codes(data: pd.DataFrame, columns: Iterable[str]) -> None:
         Naming the first column, the code, its count, the range of the other
         values, and the two ways out (declare the code, or keep the values).
     """
-    table = find_missing_codes(data, columns)
+    refuse_missing_codes(find_missing_codes(data, columns))
+
+
+def refuse_missing_codes(table: pd.DataFrame | list[SuspectCode]) -> None:
+    """Raise the DataError of :func:`check_missing_codes` for suspect codes, if any.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame or list of SuspectCode
+        As :func:`find_missing_codes` or :func:`suspect_codes` return them.
+    """
+    if isinstance(table, list):
+        if not table:
+            return
+        table = _suspect_table(table)
     if table.empty:
         return
     first = table.iloc[0]
@@ -313,7 +378,7 @@ def check_missing_codes(data: pd.DataFrame, columns: Iterable[str]) -> None:
         "allow_codes=True if these are real answers")
 
 
-def check_scales(rows: pd.DataFrame, variables: Sequence[str]) -> None:
+def check_scales(rows: pd.DataFrame | np.ndarray, variables: Sequence[str]) -> None:
     """Refuse (nearly) constant items and items whose scales differ by orders of magnitude.
 
     Both make the sample covariance matrix numerically singular, and would
@@ -321,8 +386,9 @@ def check_scales(rows: pd.DataFrame, variables: Sequence[str]) -> None:
 
     Parameters
     ----------
-    rows : pandas.DataFrame
-        The rows used (NaN = missing; moments use the available values).
+    rows : pandas.DataFrame or ndarray
+        The rows used (NaN = missing; moments use the available values); an
+        array holds the ``variables`` as its columns, in order.
     variables : sequence of str
 
     Raises
@@ -345,45 +411,60 @@ def check_scales(rows: pd.DataFrame, variables: Sequence[str]) -> None:
     refused.
     """
     names = list(variables)
-    values = rows[names].to_numpy(dtype=float)
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns give NaN, as pandas
-        largest_values = np.nanmax(np.abs(values), axis=0)
-        unit_values = np.where(largest_values > 0, largest_values, 1.0)
-        sd_values = np.nanstd(values / unit_values, axis=0) * unit_values  # no underflow
-        magnitude_values = np.maximum(np.abs(np.nanmean(values, axis=0)), 1.0)
-    largest = pd.Series(largest_values, index=names)
+    values = rows if isinstance(rows, np.ndarray) else rows[names].to_numpy(dtype=float)
+    largest, sd, magnitude = _column_scales(values)
     if (largest > MAX_MAGNITUDE).any():
-        c = str(largest.idxmax())
-        raise DataError(f"column {c!r} holds values as large as {largest[c]:.3g}: their squares "
+        i = int(np.nanargmax(largest))
+        c, big = names[i], largest[i]
+        raise DataError(f"column {c!r} holds values as large as {big:.3g}: their squares "
                         f"overflow; rescale it to comparable units (e.g. divide it by "
-                        f"{10 ** round(math.log10(largest[c])):.0g})")
-    sd = pd.Series(sd_values, index=names)
-    magnitude = pd.Series(magnitude_values, index=names)
-    near = [c for c in variables if 0 < sd[c] <= NEAR_CONSTANT * magnitude[c]]
+                        f"{10 ** round(math.log10(big)):.0g})")
+    near = [i for i in range(len(names)) if 0 < sd[i] <= NEAR_CONSTANT * magnitude[i]]
     if near:
-        c = near[0]
-        more = f" (also {', '.join(near[1:4])})" if len(near) > 1 else ""
-        size = (f"variance {sd[c] ** 2:.3g}" if sd[c] ** 2 > 0
-                else f"standard deviation {sd[c]:.3g}")
+        i = near[0]
+        more = f" (also {', '.join(names[k] for k in near[1:4])})" if len(near) > 1 else ""
+        size = (f"variance {sd[i] ** 2:.3g}" if sd[i] ** 2 > 0
+                else f"standard deviation {sd[i]:.3g}")
         raise DataError(
-            f"item {c!r} has {size}: it is (nearly) constant in the rows "
+            f"item {names[i]!r} has {size}: it is (nearly) constant in the rows "
             f"used{more}; drop it from the model, or rescale it if its unit is tiny")
-    tiny = [c for c in variables if 0 < sd[c] < MIN_SD]
+    tiny = [i for i in range(len(names)) if 0 < sd[i] < MIN_SD]
     if tiny:
-        c = tiny[0]
-        factor = 10 ** -math.floor(math.log10(sd[c]))
+        i = tiny[0]
+        factor = 10 ** -math.floor(math.log10(sd[i]))
         raise DataError(
-            f"item {c!r} has standard deviation {sd[c]:.3g}: its unit is too small for the "
-            f"estimator; rescale it (e.g. multiply it by {factor:.0g})")
-    spread = sd[sd > 0]
-    if len(spread) >= 2 and spread.max() > MAX_SCALE_RATIO * spread.min():
-        big, small = str(spread.idxmax()), str(spread.idxmin())
-        factor = float(spread.max() / spread.min())
+            f"item {names[i]!r} has standard deviation {sd[i]:.3g}: its unit is too small for "
+            f"the estimator; rescale it (e.g. multiply it by {factor:.0g})")
+    spread = np.flatnonzero(sd > 0)
+    if spread.size >= 2 and sd[spread].max() > MAX_SCALE_RATIO * sd[spread].min():
+        high, low = spread[np.argmax(sd[spread])], spread[np.argmin(sd[spread])]
+        big, small, factor = names[high], names[low], float(sd[high] / sd[low])
         raise DataError(
             f"items differ in scale by a factor of {factor:.3g} (standard deviation of {big!r}: "
-            f"{spread.max():.3g}, of {small!r}: {spread.min():.3g}): rescale them to comparable "
+            f"{sd[high]:.3g}, of {small!r}: {sd[low]:.3g}): rescale them to comparable "
             f"units (e.g. divide {big!r} by {10 ** round(math.log10(factor)):.0g})")
+
+
+def _column_scales(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per column (NaN ignored): the largest |value|, the SD (divisor n) and ``max(|mean|, 1)``.
+
+    Computed a block of columns at a time (memory for a block, not for the data).
+    """
+    from .arrays import column_blocks
+
+    p = values.shape[1]
+    largest, sd, magnitude = np.empty(p), np.empty(p), np.empty(p)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns give NaN, as pandas
+        for where, block in column_blocks(values):
+            complete = not np.isnan(block).any()  # the plain reductions are quicker
+            top, std, mean = (np.max, np.std, np.mean) if complete else (
+                np.nanmax, np.nanstd, np.nanmean)
+            largest[where] = top(np.abs(block), axis=0)
+            unit = np.where(largest[where] > 0, largest[where], 1.0)
+            sd[where] = std(block / unit, axis=0) * unit  # no underflow
+            magnitude[where] = np.maximum(np.abs(mean(block, axis=0)), 1.0)
+    return largest, sd, magnitude
 
 
 def coverage(data: pd.DataFrame, variables: Sequence[str] | None = None) -> pd.DataFrame:

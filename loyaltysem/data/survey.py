@@ -4,7 +4,9 @@
 path) into a checked, numeric, complete-case frame of exactly the columns a
 model needs. Everything downstream trusts its output. The checks themselves
 (column types, missing-value codes, scales, FIML coverage, group values) are in
-:mod:`loyaltysem.data.checks`.
+:mod:`loyaltysem.data.checks`; they run on the model columns converted once to
+one float array (:mod:`loyaltysem.data.arrays`), a block of columns at a time,
+so that 10^6 rows cost no further copy of the data.
 """
 from __future__ import annotations
 
@@ -20,14 +22,15 @@ import pandas as pd
 
 from ..exceptions import DataError, MissingValueWarning
 from ..spec.statements import format_number
+from .arrays import column_blocks, keep_rows, model_values
 from .checks import (
     NaValues,
     check_coverage,
     check_frame_shape,
-    check_missing_codes,
     check_scales,
-    column_as_float,
     normalize_na_values,
+    refuse_missing_codes,
+    suspect_codes,
 )
 
 MissingPolicy = Literal["listwise", "ml"]
@@ -172,27 +175,58 @@ def prepare_survey(
     variables = list(dict.fromkeys(variables))
     check_frame_shape(data, variables)
     _refuse_absent_columns(data, variables, roles or {})
-    frame = read_table(data[variables], na_values=na_values)
-    for name in variables:
-        frame[name] = column_as_float(frame[name], name)
-    frame = frame.astype(float)
-    if frame.shape[0] == 0:
+    source = data[variables]  # copy-on-write: a view of the caller's columns
+    values = model_values(source, variables, normalize_na_values(na_values))
+    if values.shape[0] == 0:
         raise DataError("the data has no rows")
-    _refuse_infinite_values(frame, variables)
-    missing_counts = {c: int(n) for c, n in frame.isna().sum().items() if n}
-    all_missing = [c for c in variables if frame[c].isna().all()]
+    _refuse_infinite_values(values, variables)
+    counts = _missing_counts(values)
+    missing_counts = {c: int(n) for c, n in zip(variables, counts) if n}
+    all_missing = [c for c, n in zip(variables, counts) if n == values.shape[0]]
     if all_missing:
         raise DataError(f"column(s) {', '.join(all_missing)} have no values at all")
     if not allow_codes:
-        check_missing_codes(frame, variables)
+        refuse_missing_codes(suspect_codes(values, variables))
     if missing == "ml":
-        survey = _full_information_survey(frame, variables, missing_counts)
+        survey, kept = _full_information_survey(values, variables, missing_counts, source)
     else:
-        survey = _listwise_survey(frame, variables, missing_counts)
+        survey, kept = _listwise_survey(values, variables, missing_counts, source)
     if carry:
-        kept = data.loc[survey.data.index, list(carry)]
-        survey = replace(survey, data=pd.concat([survey.data, kept], axis=1))
-    return replace(survey, data=survey.data.reset_index(drop=True))
+        rows = data.iloc[np.flatnonzero(kept)][list(carry)].reset_index(drop=True)
+        survey = replace(survey, data=pd.concat([survey.data, rows], axis=1))
+    return survey
+
+
+def _missing_counts(values: np.ndarray) -> np.ndarray:
+    """NaN per column, a block of columns at a time."""
+    counts = np.zeros(values.shape[1], dtype=np.int64)
+    for where, block in column_blocks(values):
+        counts[where] = np.isnan(block).sum(axis=0)
+    return counts
+
+
+def _rows_with(values: np.ndarray, *, every: bool) -> np.ndarray:
+    """Rows with every value present (``every``), or with at least one, as a boolean mask."""
+    keep = np.full(values.shape[0], every)
+    for j in range(values.shape[1]):
+        present = ~np.isnan(values[:, j])
+        if every:
+            keep &= present
+        else:
+            keep |= present
+    return keep
+
+
+def _frame(values: np.ndarray, variables: list[str], source: pd.DataFrame) -> pd.DataFrame:
+    """The checked rows as a float frame sharing ``values`` (no copy).
+
+    A read-only ``values`` is a view of ``source`` (float columns, all rows): the frame
+    is then ``source`` itself, whose copy-on-write keeps the caller's data and the
+    survey's apart (a frame built on the view would refuse assignments).
+    """
+    if not values.flags.writeable and values.shape[0] == source.shape[0]:
+        return source.reset_index(drop=True)
+    return pd.DataFrame(values, columns=list(variables), copy=False)
 
 
 def _refuse_absent_columns(data: pd.DataFrame, variables: list[str], roles: dict[str, str]
@@ -209,8 +243,10 @@ def _refuse_absent_columns(data: pd.DataFrame, variables: list[str], roles: dict
             f"{', '.join(variables)}; rename the columns or fix the spec")
 
 
-def _refuse_infinite_values(frame: pd.DataFrame, variables: list[str]) -> None:
-    counts = np.isinf(frame[variables].to_numpy(dtype=float)).sum(axis=0)
+def _refuse_infinite_values(values: np.ndarray, variables: list[str]) -> None:
+    counts = np.zeros(values.shape[1], dtype=np.int64)
+    for where, block in column_blocks(values):
+        counts[where] = np.isinf(block).sum(axis=0)
     infinite = {c: int(n) for c, n in zip(variables, counts) if n}
     if infinite:
         detail = ", ".join(f"{c!r} ({n} rows)" for c, n in infinite.items())
@@ -218,15 +254,20 @@ def _refuse_infinite_values(frame: pd.DataFrame, variables: list[str]) -> None:
                         "(missing) or a number, e.g. df.replace([np.inf, -np.inf], np.nan)")
 
 
-def _listwise_survey(frame: pd.DataFrame, variables: list[str],
-                     missing_counts: dict[str, int]) -> Survey:
-    """``missing="listwise"``: the complete cases; a warning says how many were dropped."""
-    complete = frame.dropna()
-    dropped = frame.shape[0] - complete.shape[0]
+def _listwise_survey(values: np.ndarray, variables: list[str], missing_counts: dict[str, int],
+                     source: pd.DataFrame) -> tuple[Survey, np.ndarray]:
+    """``missing="listwise"``: the complete cases; a warning says how many were dropped.
+
+    Returns the survey and the mask of the rows kept (``values`` may be compacted in place).
+    """
+    n_total = int(values.shape[0])
+    kept = _rows_with(values, every=True) if missing_counts else np.ones(n_total, dtype=bool)
+    complete = keep_rows(values, kept)
+    dropped = n_total - complete.shape[0]
     notes = []
     if dropped:
         detail = ", ".join(f"{c}: {n}" for c, n in missing_counts.items())
-        note = (f"listwise deletion: {dropped} of {frame.shape[0]} rows dropped for missing "
+        note = (f"listwise deletion: {dropped} of {n_total} rows dropped for missing "
                 f"values ({detail}); {complete.shape[0]} rows used")
         notes.append(note)
         warnings.warn(note, MissingValueWarning, stacklevel=4)
@@ -237,26 +278,37 @@ def _listwise_survey(frame: pd.DataFrame, variables: list[str],
             "use fewer items")
     _refuse_constant_columns(complete, variables)
     check_scales(complete, variables)
-    return Survey(data=complete, n_total=int(frame.shape[0]),
-                  n_dropped=int(dropped), missing_by_column=missing_counts, notes=tuple(notes))
+    return Survey(data=_frame(complete, variables, source), n_total=n_total,
+                  n_dropped=int(dropped), missing_by_column=missing_counts,
+                  notes=tuple(notes)), kept
 
 
-def _refuse_constant_columns(rows: pd.DataFrame, variables: list[str]) -> None:
-    constant = [c for c in variables if rows[c].nunique() <= 1]
+def _refuse_constant_columns(rows: np.ndarray, variables: list[str]) -> None:
+    """Columns with at most one distinct value (NaN ignored; -0.0 equals 0.0)."""
+    constant: list[str] = []
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column: constant
+        for where, block in column_blocks(rows):
+            low, high = np.nanmin(block, axis=0), np.nanmax(block, axis=0)
+            constant.extend(variables[where][k] for k in np.flatnonzero(~(low < high)))
     if constant:
         raise DataError(f"column(s) {', '.join(constant)} are constant (zero variance) in the "
                         "rows used; drop these items from the model")
 
 
-def _full_information_survey(frame: pd.DataFrame, variables: list[str],
-                             missing_counts: dict[str, int]) -> Survey:
+def _full_information_survey(values: np.ndarray, variables: list[str],
+                             missing_counts: dict[str, int], source: pd.DataFrame
+                             ) -> tuple[Survey, np.ndarray]:
     """``missing="ml"``: keep every row with at least one value (lavaan drops empty rows)."""
-    used = frame[frame.notna().any(axis=1)]
-    dropped = frame.shape[0] - used.shape[0]
+    n_total = int(values.shape[0])
+    kept = _rows_with(values, every=False)
+    used = keep_rows(values, kept)
+    dropped = n_total - used.shape[0]
     notes = []
     if missing_counts:
         detail = ", ".join(f"{c}: {n}" for c, n in missing_counts.items())
-        notes.append(f"full-information ML: {int(used.isna().any(axis=1).sum())} of "
+        incomplete = int(used.shape[0] - _rows_with(used, every=True).sum())
+        notes.append(f"full-information ML: {incomplete} of "
                      f"{used.shape[0]} rows have missing values ({detail}); all are used")
     if dropped:
         note = f"{dropped} rows with no value on any model variable were dropped"
@@ -267,7 +319,7 @@ def _full_information_survey(frame: pd.DataFrame, variables: list[str],
                         "more data or use fewer items")
     _refuse_constant_columns(used, variables)
     check_scales(used, variables)
-    notes.extend(check_coverage(used, variables))
-    return Survey(data=used, n_total=int(frame.shape[0]),
-                  n_dropped=int(dropped), missing_by_column=missing_counts, notes=tuple(notes),
-                  missing="ml")
+    frame = _frame(used, variables, source)
+    notes.extend(check_coverage(frame, variables))
+    return Survey(data=frame, n_total=n_total, n_dropped=int(dropped),
+                  missing_by_column=missing_counts, notes=tuple(notes), missing="ml"), kept

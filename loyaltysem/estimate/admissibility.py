@@ -32,7 +32,6 @@ from ..exceptions import (
     IdentificationWarning,
     NotPositiveDefiniteWarning,
 )
-from ..frame_rows import table_rows
 
 #: Latent correlations above this (in absolute value) are reported.
 NEAR_SINGULAR_CORRELATION = 0.95
@@ -93,29 +92,7 @@ def check_admissibility(
                 f"the information matrix is singular (smallest eigenvalue {smallest:.3g}): "
                 "some parameters are not identified and their standard errors are unreliable; "
                 "check single-item constructs (fix the error variance) and marker loadings"))
-    variances = estimates[(estimates["op"] == "~~") & (estimates["lhs"] == estimates["rhs"])]
-    latent = set(latent_cov.index)
-    for row in table_rows(variances):
-        if row.est < 0:
-            what = "latent variable" if row.lhs in latent else "residual variance of"
-            label = f"variance of {what} {row.lhs}" if row.lhs in latent else f"{what} {row.lhs}"
-            problems.append(Problem(HeywoodCaseWarning,
-                                    f"negative {label} ({row.est:.4g}): Heywood case"))
-    directed = estimates[estimates["op"].isin(["=~", "~"])]
-    for row in table_rows(directed):
-        if np.isfinite(row.std_all) and abs(row.std_all) > 1:
-            kind = "loading" if row.op == "=~" else "path"
-            problems.append(Problem(
-                HeywoodCaseWarning,
-                f"standardized {kind} {row.lhs} {row.op} {row.rhs} = {row.std_all:.3f} exceeds 1 "
-                "in absolute value"))
-    covariances = estimates[(estimates["op"] == "~~") & (estimates["lhs"] != estimates["rhs"])]
-    for row in table_rows(covariances):
-        if np.isfinite(row.std_all) and abs(row.std_all) > 1:
-            problems.append(Problem(
-                HeywoodCaseWarning,
-                f"standardized covariance {row.lhs} ~~ {row.rhs} = {row.std_all:.3f} exceeds 1 "
-                "in absolute value (a correlation beyond ±1)"))
+    problems.extend(_improper_estimates(estimates, set(latent_cov.index)))
     if latent_cov.shape[0]:
         values = latent_cov.to_numpy()
         eigenvalues = np.linalg.eigvalsh(values)
@@ -144,6 +121,34 @@ def check_admissibility(
                 NotPositiveDefiniteWarning,
                 "the residual covariance matrix of the observed variables (theta) is not "
                 f"positive definite (smallest eigenvalue {eigenvalues.min():.3g})"))
+    return problems
+
+
+def _improper_estimates(estimates: pd.DataFrame, latent: set[str]) -> list[Problem]:
+    """Negative variances, then standardized loadings/paths, then covariances beyond ±1."""
+    lhs, op, rhs = (estimates[c].to_numpy() for c in ("lhs", "op", "rhs"))
+    est = estimates["est"].to_numpy(dtype=float)
+    std_all = estimates["std_all"].to_numpy(dtype=float)
+    problems = []
+    variance = (op == "~~") & (lhs == rhs)
+    for i in np.flatnonzero(variance & (est < 0)):
+        what = "latent variable" if lhs[i] in latent else "residual variance of"
+        label = f"variance of {what} {lhs[i]}" if lhs[i] in latent else f"{what} {lhs[i]}"
+        problems.append(Problem(HeywoodCaseWarning,
+                                f"negative {label} ({est[i]:.4g}): Heywood case"))
+    with np.errstate(invalid="ignore"):
+        beyond = np.isfinite(std_all) & (np.abs(std_all) > 1)
+    for i in np.flatnonzero(beyond & ((op == "=~") | (op == "~"))):
+        kind = "loading" if op[i] == "=~" else "path"
+        problems.append(Problem(
+            HeywoodCaseWarning,
+            f"standardized {kind} {lhs[i]} {op[i]} {rhs[i]} = {std_all[i]:.3f} exceeds 1 "
+            "in absolute value"))
+    for i in np.flatnonzero(beyond & (op == "~~") & (lhs != rhs)):
+        problems.append(Problem(
+            HeywoodCaseWarning,
+            f"standardized covariance {lhs[i]} ~~ {rhs[i]} = {std_all[i]:.3f} exceeds 1 "
+            "in absolute value (a correlation beyond ±1)"))
     return problems
 
 

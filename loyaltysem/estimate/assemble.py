@@ -20,21 +20,24 @@ from scipy import special
 Z975 = 1.959963984540054
 
 
-def with_inference_columns(rows: pd.DataFrame, est: np.ndarray, se: np.ndarray,
-                           level_z: float = Z975) -> pd.DataFrame:
-    """``rows`` with ``est, se, z, pvalue, ci_lower, ci_upper`` (module notes)."""
+def inference_columns(est: np.ndarray, se: np.ndarray, level_z: float = Z975
+                      ) -> dict[str, np.ndarray]:
+    """``est, se, z, pvalue, ci_lower, ci_upper`` as arrays (module notes)."""
     est = np.asarray(est, dtype=float)
     se = np.asarray(se, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, est / se, np.nan)
+    return {"est": est, "se": se, "z": z, "pvalue": special.erfc(np.abs(z) / np.sqrt(2.0)),
+            "ci_lower": est - level_z * se, "ci_upper": est + level_z * se}
+
+
+def with_inference_columns(rows: pd.DataFrame, est: np.ndarray, se: np.ndarray,
+                           level_z: float = Z975) -> pd.DataFrame:
+    """``rows`` with ``est, se, z, pvalue, ci_lower, ci_upper`` (module notes)."""
     out = rows.copy()
-    out["est"] = est
-    out["se"] = se
-    out["z"] = z
-    out["pvalue"] = special.erfc(np.abs(z) / np.sqrt(2.0))
-    out["ci_lower"] = est - level_z * se
-    out["ci_upper"] = est + level_z * se
+    for name, values in inference_columns(est, se, level_z).items():
+        out[name] = values
     return out
 
 
-__all__ = ["Z975", "with_inference_columns"]
+__all__ = ["Z975", "inference_columns", "with_inference_columns"]

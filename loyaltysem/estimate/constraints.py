@@ -113,7 +113,7 @@ class Constraints:
     @classmethod
     def from_spec(cls, spec: ModelSpec) -> "Constraints":
         sources: dict[str, tuple[str, float]] = {}
-        for row in table_rows(spec.parameter_table):
+        for row in table_rows(spec.parameter_table, ("op", "label", "free", "ustart")):
             if row.label and row.op != ":=" and row.label not in sources:
                 sources[row.label] = (("free", float(row.free - 1)) if row.free > 0
                                       else ("fixed", float(row.ustart)))

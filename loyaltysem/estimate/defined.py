@@ -39,7 +39,7 @@ class DefinedParameters:
         self.names: list[str] = []
         self._expressions = []
         self._label_source: dict[str, tuple[str, float]] = {}
-        for row in table_rows(table):
+        for row in table_rows(table, ("lhs", "op", "rhs", "label", "free", "ustart")):
             if row.op == ":=":
                 self.names.append(row.lhs)
                 self._expressions.append(parse_expression(row.rhs))

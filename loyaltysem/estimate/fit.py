@@ -11,21 +11,21 @@ import pandas as pd
 from scipy import stats
 
 from ..arguments import ArgumentError, check_bool, check_choice, check_start, fail
+from ..data.arrays import column_blocks
 from ..data.checks import NaValues
 from ..data.summary import SummaryStatistics, restricted, summary_statistics
 from ..data.survey import Survey, prepare_survey
 from ..exceptions import ConvergenceError, DataError, SpecificationError
-from ..frame_rows import table_rows
 from ..spec import ModelSpec, load_spec
 from ..spec.partable import count_moments
 from . import fit_indices as fi
 from .admissibility import check_admissibility, emit
-from .assemble import with_inference_columns
+from .assemble import inference_columns
 from .defined import DefinedParameters
 from .estimation import minimize
 from .full_information import check_fiml_supported, fiml_fit_indices, with_mean_structure
 from .inference import Covariance, RobustTests, information_vcov, sandwich_vcov
-from .layout import build_parameter_layout
+from .layout_cache import cached_layout
 from .ml import CoreModel, MLFunctions
 from .moments import complete_moments, missing_moments, summary_moments
 from .optimizer import OptimizationResult
@@ -33,7 +33,7 @@ from .results import ESTIMATE_COLUMNS, FitResult
 from .reference_models import reference_trace
 from .robust import RobustInference, robust_fit_indices, satorra_bentler_inference
 from .solution import implied_variances, parameter_values
-from .standardize import standardize
+from .standardize import standardize_values
 
 Estimator = Literal["ML", "MLR", "MLM"]
 
@@ -264,19 +264,29 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
     check_choice("estimator", estimator, ("ML", "MLR", "MLM"))
     check_bool("emit_warnings", emit_warnings)
     start = check_start(start, spec.n_free_parameters)
-    frame = survey.data[list(spec.observed_variables)]
-    fiml = survey.missing == "ml" and bool(frame.isna().to_numpy().any())
+    frame = _columns(survey.data, list(spec.observed_variables))
+    fiml = survey.missing == "ml" and _has_missing(frame.to_numpy(dtype=float))
     if fiml:
         check_fiml_supported(spec, estimator, frame)
     table = with_mean_structure(spec.parameter_table) if fiml else spec.parameter_table
-    layout = build_parameter_layout(table)
+    layout = cached_layout(table)
     order = list(layout.structure.observed)
-    values = frame[order].to_numpy(float)
+    values = _columns(frame, order).to_numpy(dtype=float)  # a view of the survey's block
     moments = missing_moments(values) if fiml else complete_moments(values)
     check_positive_definite(moments.cov[0], order)
     return _fit_moments(spec, MLFunctions(layout, [moments]), estimator=estimator,
                         start=start if not fiml else None, emit_warnings=emit_warnings,
                         frame=frame, notes=survey.notes, n_dropped=survey.n_dropped, fiml=fiml)
+
+
+def _columns(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """``frame[names]``, or ``frame`` itself when it has exactly these columns (no copy)."""
+    return frame if list(frame.columns) == names else frame[names]
+
+
+def _has_missing(values: np.ndarray) -> bool:
+    """Any NaN, a block of columns at a time (no N x p temporary)."""
+    return any(bool(np.isnan(block).any()) for _, block in column_blocks(values))
 
 
 def fit_summary(spec: ModelSpec, stats: SummaryStatistics, *, estimator: Estimator = "ML",
@@ -296,7 +306,7 @@ def fit_summary(spec: ModelSpec, stats: SummaryStatistics, *, estimator: Estimat
     table = spec.parameter_table
     if stats.mean is not None:
         table = with_mean_structure(table)
-    layout = build_parameter_layout(table)
+    layout = cached_layout(table)
     order = list(layout.structure.observed)
     stats = restricted(stats, order)
     moments = summary_moments(stats.cov.to_numpy(),
@@ -421,18 +431,18 @@ def _estimates(spec: ModelSpec, functions: MLFunctions, theta: np.ndarray, vcov:
     if len(defined):
         se[table["op"].to_numpy() == ":="] = np.sqrt(np.clip(np.diag(
             defined.covariance(theta, vcov)), 0, None))
-    rows = table.copy()
-    rows["est"] = est
-    rows = with_inference_columns(rows, est, se)
+    lhs, op, rhs, label = (table[c].to_numpy() for c in ("lhs", "op", "rhs", "label"))
     latent = list(spec.roles.latent)
     total_variance, latent_cov = implied_variances(functions, theta, latent)
-    rows["std_lv"], rows["std_all"] = standardize(rows, total_variance, set(latent))
-    residual = {row.lhs: row.est for row in table_rows(rows)
-                if row.op == "~~" and row.lhs == row.rhs}
+    std_lv, std_all = standardize_values(lhs, op, rhs, label, est, total_variance, set(latent))
+    variance = (op == "~~") & (lhs == rhs)
+    residual = dict(zip(lhs[variance].tolist(), est[variance].tolist()))
     r2 = pd.Series({name: 1.0 - residual[name] / total_variance[name]
                     for name in spec.roles.endogenous}, name="r2", dtype=float)
-    estimates = rows[list(ESTIMATE_COLUMNS)].copy()
-    estimates["label"] = estimates["label"].fillna("")
+    estimates = pd.DataFrame({"lhs": table["lhs"].array, "op": table["op"].array,
+                              "rhs": table["rhs"].array, "label": table["label"].fillna("").array,
+                              **inference_columns(est, se), "std_lv": std_lv,
+                              "std_all": std_all})  # the order of ESTIMATE_COLUMNS
     if spec.interactions:  # the product columns under lavaan's names (x1:x2)
         from ..spec.interactions import lavaan_names
 
@@ -541,21 +551,25 @@ def _admissibility(spec: ModelSpec, estimates: pd.DataFrame, latent_cov: pd.Data
     """Convergence, Heywood cases, non-positive-definite matrices, identification."""
     covariates = set(spec.roles.ov_x)
     kept = [v for v in order if v not in covariates]
-    residual = pd.DataFrame(0.0, index=kept, columns=kept)
-    for row in table_rows(estimates):
-        if row.op == "~~" and row.lhs in residual.index and row.rhs in residual.index:
-            residual.at[row.lhs, row.rhs] = residual.at[row.rhs, row.lhs] = row.est
-    return check_admissibility(
-        estimates[estimates["op"] != "~1"], latent_cov, residual, converged=result.converged,
-        optimizer_message=result.message,
+    position = {name: i for i, name in enumerate(kept)}
+    residual = np.zeros((len(kept), len(kept)))
+    covariance_rows = estimates["op"].to_numpy() == "~~"
+    for lhs, rhs, est in zip(estimates["lhs"].to_numpy()[covariance_rows],
+                             estimates["rhs"].to_numpy()[covariance_rows],
+                             estimates["est"].to_numpy(dtype=float)[covariance_rows]):
+        if lhs in position and rhs in position:
+            residual[position[lhs], position[rhs]] = residual[position[rhs], position[lhs]] = est
+    return check_admissibility(  # its checks never read the ~1 rows
+        estimates, latent_cov, pd.DataFrame(residual, index=kept, columns=kept),
+        converged=result.converged, optimizer_message=result.message,
         information_eigenvalues=covariance.information_eigenvalues)
 
 
 def _free_names(table: pd.DataFrame, n_free: int) -> list[str]:
     names: dict[int, str] = {}
-    for row in table_rows(table):
-        if row.free > 0 and row.free not in names:
-            names[row.free] = f"{row.lhs}{row.op}{row.rhs}"
+    for lhs, op, rhs, free in zip(*(table[c].tolist() for c in ("lhs", "op", "rhs", "free"))):
+        if free > 0 and free not in names:
+            names[free] = f"{lhs}{op}{rhs}"
     return [names[k] for k in range(1, n_free + 1)]
 
 

@@ -40,6 +40,10 @@ from dataclasses import dataclass
 import numpy as np
 
 
+#: Rows per block of the cross products of large complete data.
+CHUNK_ROWS = 1 << 16
+
+
 @dataclass(frozen=True, eq=False)
 class PatternMoments:
     """The cases of one missing-data pattern, for every sample of a stack.
@@ -143,12 +147,24 @@ def complete_moments(values: np.ndarray) -> GroupMoments:
     """The moments of complete cases (N x p), keeping the cases for casewise scores."""
     values = np.asarray(values, dtype=float)
     mean = values.mean(axis=0)
-    centred = values - mean
-    cov = centred.T @ centred / values.shape[0]
+    cov = _centred_cross_products(values, mean) / values.shape[0]
     moments = summary_moments(cov, mean, values.shape[0])
     pattern = PatternMoments(np.arange(values.shape[1]), moments.n, moments.mean, moments.cov,
                              values)
     return GroupMoments((pattern,), moments.n, moments.cov, moments.mean, moments.h1, True)
+
+
+def _centred_cross_products(values: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """``(X - m)' (X - m)``, over blocks of :data:`CHUNK_ROWS` rows beyond that many
+    (memory for a block, not for a centred copy of 10^6 rows)."""
+    if values.shape[0] <= CHUNK_ROWS:
+        centred = values - mean
+        return centred.T @ centred
+    total = np.zeros((values.shape[1], values.shape[1]))
+    for start in range(0, values.shape[0], CHUNK_ROWS):
+        centred = values[start:start + CHUNK_ROWS] - mean
+        total += centred.T @ centred
+    return total
 
 
 def stacked_moments(values: np.ndarray, rows: np.ndarray) -> GroupMoments:

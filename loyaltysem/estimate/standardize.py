@@ -26,7 +26,6 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..frame_rows import table_rows
 from ..spec.expressions import parse_expression
 
 
@@ -50,49 +49,55 @@ def standardize(
     -------
     std_lv, std_all : ndarray
     """
-    est = table["est"].to_numpy(dtype=float)
-    residual = {
-        row.lhs: row.est for row in table_rows(table)
-        if row.op == "~~" and row.lhs == row.rhs
-    }
+    lhs, op, rhs, label = (table[c].to_numpy() for c in ("lhs", "op", "rhs", "label"))
+    return standardize_values(lhs, op, rhs, label, table["est"].to_numpy(dtype=float),
+                              total_variance, latent)
 
-    def sd_all(name: str) -> float:
-        return float(np.sqrt(total_variance[name]))
 
-    def sd_lv(name: str) -> float:
-        return sd_all(name) if name in latent else 1.0
-
-    std_lv = np.full(len(table), np.nan)
-    std_all = np.full(len(table), np.nan)
+def standardize_values(lhs: np.ndarray, op: np.ndarray, rhs: np.ndarray, label: np.ndarray,
+                       est: np.ndarray, total_variance: Mapping[str, float],
+                       latent: set[str] | frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`standardize` on the table's columns (arrays of one row each), vectorized."""
+    var_l = np.array([total_variance.get(name, np.nan) for name in lhs], dtype=float)
+    var_r = np.array([total_variance.get(name, np.nan) for name in rhs], dtype=float)
+    latent_l = np.array([name in latent for name in lhs], dtype=bool)
+    latent_r = np.array([name in latent for name in rhs], dtype=bool)
+    variance = (op == "~~") & (lhs == rhs)
+    residual = dict(zip(lhs[variance].tolist(), est[variance].tolist()))  # last row wins
+    std_lv = np.full(len(est), np.nan)
+    std_all = np.full(len(est), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        for i, row in enumerate(table_rows(table)):
-            value = est[i]
-            if row.op == "=~":
-                std_lv[i] = value * sd_lv(row.lhs) / sd_lv(row.rhs)
-                std_all[i] = value * sd_all(row.lhs) / sd_all(row.rhs)
-            elif row.op == "~":
-                std_lv[i] = value * sd_lv(row.rhs) / sd_lv(row.lhs)
-                std_all[i] = value * sd_all(row.rhs) / sd_all(row.lhs)
-            elif row.op == "~~" and row.lhs == row.rhs:
-                std_lv[i] = value / sd_lv(row.lhs) ** 2
-                std_all[i] = value / total_variance[row.lhs]
-            elif row.op == "~1":
-                std_lv[i] = value / sd_lv(row.lhs)
-                std_all[i] = value / sd_all(row.lhs)
-            elif row.op == "~~":
-                scale = np.sqrt(abs(residual[row.lhs]) * abs(residual[row.rhs]))
-                std_all[i] = value / scale
-                both_latent = row.lhs in latent and row.rhs in latent
-                std_lv[i] = value / scale if both_latent else value
-    defined = table["op"].to_numpy() == ":="
+        sd_l, sd_r = np.sqrt(var_l), np.sqrt(var_r)
+        lv_l, lv_r = np.where(latent_l, sd_l, 1.0), np.where(latent_r, sd_r, 1.0)
+        rows = op == "=~"
+        std_lv[rows] = (est * lv_l / lv_r)[rows]
+        std_all[rows] = (est * sd_l / sd_r)[rows]
+        rows = op == "~"
+        std_lv[rows] = (est * lv_r / lv_l)[rows]
+        std_all[rows] = (est * sd_r / sd_l)[rows]
+        std_lv[variance] = (est / lv_l ** 2)[variance]
+        std_all[variance] = (est / var_l)[variance]
+        rows = op == "~1"
+        std_lv[rows] = (est / lv_l)[rows]
+        std_all[rows] = (est / sd_l)[rows]
+        for i in np.flatnonzero((op == "~~") & ~variance):
+            scale = np.sqrt(abs(residual[lhs[i]]) * abs(residual[rhs[i]]))
+            std_all[i] = est[i] / scale
+            std_lv[i] = est[i] / scale if latent_l[i] and latent_r[i] else est[i]
+    defined = op == ":="
     if defined.any():
-        for values in (std_lv, std_all):
-            by_label: dict[str, float] = {}
-            for i, row in enumerate(table_rows(table)):
-                if row.label and row.op != ":=" and row.label not in by_label:
-                    by_label[row.label] = values[i]  # lavaan: the first row with the label
-            for i in map(int, np.flatnonzero(defined)):
-                expression = parse_expression(table["rhs"].iat[i])
-                values[i] = expression.evaluate(by_label)
-                by_label[table["lhs"].iat[i]] = values[i]
+        _standardize_defined(lhs, op, rhs, label, defined, (std_lv, std_all))
     return std_lv, std_all
+
+
+def _standardize_defined(lhs: np.ndarray, op: np.ndarray, rhs: np.ndarray, label: np.ndarray,
+                         defined: np.ndarray, columns: tuple[np.ndarray, ...]) -> None:
+    """Evaluate the ``:=`` rows at the standardized values of the labelled rows (in place)."""
+    for values in columns:
+        by_label: dict[str, float] = {}
+        for i in range(len(op)):
+            if label[i] and op[i] != ":=" and label[i] not in by_label:
+                by_label[label[i]] = values[i]  # lavaan: the first row with the label
+        for i in map(int, np.flatnonzero(defined)):
+            values[i] = parse_expression(rhs[i]).evaluate(by_label)
+            by_label[lhs[i]] = values[i]
