@@ -16,14 +16,14 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..arguments import fail
+from ..distributions import norm_ppf, norm_sf
 from ..estimate import FitResult
 from ..estimate.solution import parameter_values, standardized_values
 from .paths import Effect, effect_values, enumerate_effects, regression_coefficients
 
-_Z975 = float(stats.norm.ppf(0.975))
+_Z975 = float(norm_ppf(0.975))
 
 
 def complex_step_jacobian(function: Callable[[np.ndarray], np.ndarray], theta: np.ndarray) -> np.ndarray:
@@ -117,7 +117,7 @@ def effects_table(result: FitResult, effects: Sequence[Effect] | None = None) ->
         "kind": [e.kind for e in functions.effects],
         "source": [e.source for e in functions.effects],
         "target": [e.target for e in functions.effects],
-        "est": est, "se": se, "z": z, "pvalue": 2 * stats.norm.sf(np.abs(z)),
+        "est": est, "se": se, "z": z, "pvalue": 2 * norm_sf(np.abs(z)),
         "ci_lower": est - _Z975 * se, "ci_upper": est + _Z975 * se,
         "std_all": std, "std_se": std_se,
     })
