@@ -293,13 +293,13 @@ def fit_command(spec: Path, data: str | None, na_values: tuple[str, ...], allow_
             result = with_bootstrap_inference(result, boot, method)
         effects = effects_table(result)
         if boot is not None:
-            from scipy.stats import norm
+            from .distributions import norm_sf
 
             bounds = boot.interval(method)
             keys = [f"effect: {label}" for label in effects["effect"]]
             effects["se"] = boot.se.reindex(keys).to_numpy()
             effects["z"] = effects["est"] / effects["se"]
-            effects["pvalue"] = 2 * norm.sf(effects["z"].abs())
+            effects["pvalue"] = 2 * norm_sf(effects["z"].abs())
             effects["ci_lower"] = bounds["lower"].reindex(keys).to_numpy()
             effects["ci_upper"] = bounds["upper"].reindex(keys).to_numpy()
         elif method == "montecarlo":

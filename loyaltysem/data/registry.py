@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from ..exceptions import DataError
 from .checks import NaValues
@@ -30,6 +29,8 @@ def datasets_dir() -> Path:
 
 @lru_cache(maxsize=None)
 def _metadata(name: str) -> dict[str, Any]:
+    import yaml  # only when a shipped dataset is used: not on the start-up of every command
+
     path = datasets_dir() / name / "dataset.yaml"
     with path.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)

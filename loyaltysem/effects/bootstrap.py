@@ -75,6 +75,7 @@ from ..arguments import (
     check_seed,
     fail,
 )
+from ..distributions import norm_sf
 from ..estimate import FitResult
 from ..groups.results import MultiGroupResult
 from ..estimate.estimation import variance_index
@@ -592,7 +593,6 @@ def with_bootstrap_inference(result: FitResult | MultiGroupResult, boot: Bootstr
     result's rows are matched by group (``"Pasteur: visual =~ x2"``), its
     ``:=`` rows by name.
     """
-    from scipy import stats
 
     if not isinstance(result, (FitResult, MultiGroupResult)):
         raise fail("result", "a FitResult (from loyaltysem.fit)", result)
@@ -612,7 +612,7 @@ def with_bootstrap_inference(result: FitResult | MultiGroupResult, boot: Bootstr
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, estimates["est"] / se, np.nan)
     estimates["z"] = z
-    estimates["pvalue"] = 2 * stats.norm.sf(np.abs(z))
+    estimates["pvalue"] = 2 * norm_sf(np.abs(z))
     lower = intervals["lower"].reindex(keys).to_numpy()
     upper = intervals["upper"].reindex(keys).to_numpy()
     estimates["ci_lower"] = np.where(fixed, estimates["est"], lower)

@@ -16,14 +16,14 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..arguments import fail
+from ..distributions import norm_ppf, norm_sf
 from ..estimate import FitResult
 from ..estimate.solution import parameter_values, standardized_values
 from .paths import Effect, effect_values, enumerate_effects, regression_coefficients
 
-_Z975 = float(stats.norm.ppf(0.975))
+_Z975 = float(norm_ppf(0.975))
 
 
 def complex_step_jacobian(function: Callable[[np.ndarray], np.ndarray], theta: np.ndarray) -> np.ndarray:
@@ -90,6 +90,17 @@ class EffectFunctions:
         return effect_values(self.effects, coefficients).T
 
 
+def _delta(function: Callable[[np.ndarray], np.ndarray],
+           jacobian: Callable[[Callable[[np.ndarray], np.ndarray], np.ndarray], np.ndarray],
+           theta: np.ndarray, vcov: np.ndarray, n_effects: int) -> tuple[np.ndarray, np.ndarray]:
+    """Values at ``theta`` and delta-method SEs ``sqrt(diag(J V J'))``; without effects
+    (a measurement model) nothing is differentiated (one evaluation per parameter saved)."""
+    if n_effects == 0:
+        return np.zeros(0), np.zeros(0)
+    jac = jacobian(function, theta)
+    return function(theta).real, np.sqrt(np.clip(np.einsum("ik,kl,il->i", jac, vcov, jac), 0, None))
+
+
 def effects_table(result: FitResult, effects: Sequence[Effect] | None = None) -> pd.DataFrame:
     """Direct, specific indirect, total indirect and total effects with delta-method SEs.
 
@@ -104,12 +115,10 @@ def effects_table(result: FitResult, effects: Sequence[Effect] | None = None) ->
     functions = EffectFunctions(result, effects)
     theta = result.theta
     vcov = result.vcov.to_numpy()
-    est = functions.unstandardized(theta).real
-    jac = complex_step_jacobian(functions.unstandardized, theta)
-    se = np.sqrt(np.clip(np.einsum("ik,kl,il->i", jac, vcov, jac), 0, None))
-    std = functions.standardized(theta)
-    std_jac = central_jacobian(functions.standardized, theta)
-    std_se = np.sqrt(np.clip(np.einsum("ik,kl,il->i", std_jac, vcov, std_jac), 0, None))
+    est, se = _delta(functions.unstandardized, complex_step_jacobian, theta, vcov,
+                     len(functions.effects))
+    std, std_se = _delta(functions.standardized, central_jacobian, theta, vcov,
+                         len(functions.effects))
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, est / se, np.nan)
     return pd.DataFrame({
@@ -117,7 +126,7 @@ def effects_table(result: FitResult, effects: Sequence[Effect] | None = None) ->
         "kind": [e.kind for e in functions.effects],
         "source": [e.source for e in functions.effects],
         "target": [e.target for e in functions.effects],
-        "est": est, "se": se, "z": z, "pvalue": 2 * stats.norm.sf(np.abs(z)),
+        "est": est, "se": se, "z": z, "pvalue": 2 * norm_sf(np.abs(z)),
         "ci_lower": est - _Z975 * se, "ci_upper": est + _Z975 * se,
         "std_all": std, "std_se": std_se,
     })

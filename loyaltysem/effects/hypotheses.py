@@ -13,9 +13,9 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..arguments import check_choice, fail
+from ..distributions import norm_ppf, norm_sf
 from ..estimate import FitResult
 from ..exceptions import ArgumentError
 from ..summary import Summary, json_value
@@ -130,7 +130,7 @@ def test_hypotheses(result: FitResult, *, interval: IntervalMethod = "delta",
                                effects=effects) if interval == "montecarlo" else None
     boot_intervals = boot.interval("percentile" if interval == "percentile" else "bca", level) \
         if boot is not None and interval in ("percentile", "bca") else None
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = float(norm_ppf(0.5 + level / 2))
     rows = []
     position = 0
     for hypothesis in spec.hypotheses:
@@ -153,7 +153,7 @@ def test_hypotheses(result: FitResult, *, interval: IntervalMethod = "delta",
             lower, upper = mc.loc[key, ["lower", "upper"]]
         else:
             lower, upper = est - z * se, est + z * se
-        pvalue = 2 * stats.norm.sf(abs(est / se)) if se > 0 else np.nan
+        pvalue = 2 * norm_sf(abs(est / se)) if se > 0 else np.nan
         rows.append({"id": hypothesis.id, "hypothesis": text, "kind": hypothesis.kind,
                      "expected_sign": hypothesis.sign, "est": est, "std_est": std, "se": se,
                      "ci_lower": lower, "ci_upper": upper, "pvalue": pvalue,

@@ -15,9 +15,9 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from scipy import stats
 
 from ..arguments import check_choice, check_probability
+from ..distributions import norm_cdf, norm_ppf
 
 #: how quantiles are read from the draws: R's type 7, or boot's norm.inter (lavaan's)
 Interpolation = Literal["linear", "norm_inter"]
@@ -56,7 +56,7 @@ def norm_inter(column: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
         elif j == r:
             out[i] = t[j - 1]
         else:
-            z, z_k, z_k1 = stats.norm.ppf([p, j / (size + 1), (j + 1) / (size + 1)])
+            z, z_k, z_k1 = norm_ppf([p, j / (size + 1), (j + 1) / (size + 1)])
             out[i] = t[j - 1] + (z - z_k) / (z_k1 - z_k) * (t[j] - t[j - 1])
     return out
 
@@ -110,8 +110,8 @@ def bias_corrected_interval(draws: np.ndarray, point: np.ndarray, level: float =
             lower[j] = upper[j] = point[j]
             continue
         with np.errstate(divide="ignore"):
-            z0 = stats.norm.ppf(np.sum(column < point[j]) / column.size)
-        probabilities = stats.norm.cdf(2 * z0 + stats.norm.ppf([alpha, 1 - alpha]))
+            z0 = norm_ppf(np.sum(column < point[j]) / column.size)
+        probabilities = norm_cdf(2 * z0 + norm_ppf([alpha, 1 - alpha]))
         if interpolation == "norm_inter":
             lower[j], upper[j] = norm_inter(column, probabilities)
         else:
@@ -142,14 +142,14 @@ def bca_interval(draws: np.ndarray, point: np.ndarray, jackknife: np.ndarray,
             continue
         share = (np.sum(column < point[j]) + 0.5 * np.sum(column == point[j])) / column.size
         share = min(max(share, 1 / (2 * column.size)), 1 - 1 / (2 * column.size))
-        z0 = stats.norm.ppf(share)
+        z0 = norm_ppf(share)
         deviation = jack.mean() - jack
         denominator = 6 * np.sum(deviation**2) ** 1.5
         a = np.sum(deviation**3) / denominator if denominator > 0 else 0.0
         bounds = []
         for q in (alpha, 1 - alpha):
-            zq = stats.norm.ppf(q)
-            bounds.append(stats.norm.cdf(z0 + (z0 + zq) / (1 - a * (z0 + zq))))
+            zq = norm_ppf(q)
+            bounds.append(norm_cdf(z0 + (z0 + zq) / (1 - a * (z0 + zq))))
         lower[j], upper[j] = np.quantile(column, bounds)
     return lower, upper
 

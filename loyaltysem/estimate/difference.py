@@ -34,8 +34,8 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
 
+from ..distributions import chi2_sf
 from .inference import sandwich_vcov
 from .ml import CoreModel, MLFunctions
 from .robust import satorra_bentler_inference
@@ -61,7 +61,7 @@ def chisq_difference(chisq0: float, df0: float, chisq1: float, df1: float
     difference, df_difference = chisq0 - chisq1, df0 - df1
     if df_difference <= 0:
         return difference, df_difference, float("nan")
-    return difference, df_difference, float(stats.chi2.sf(max(difference, 0.0), df_difference))
+    return difference, df_difference, float(chi2_sf(max(difference, 0.0), df_difference))
 
 
 def scaled_difference_test(chisq0: float, df0: float, c0: float, chisq1: float, df1: float,
@@ -89,7 +89,7 @@ def scaled_difference_test(chisq0: float, df0: float, c0: float, chisq1: float, 
     if not cd > 0:
         return float("nan"), df_difference, float("nan"), float(cd)
     statistic = (chisq0 - chisq1) / cd
-    p = float(stats.chi2.sf(max(statistic, 0.0), df_difference))
+    p = float(chi2_sf(max(statistic, 0.0), df_difference))
     return float(statistic), df_difference, p, float(cd)
 
 
@@ -219,6 +219,8 @@ def _weight_and_gamma(sigma: np.ndarray, cases: np.ndarray, meanstructure: bool
                       ) -> tuple[np.ndarray, np.ndarray]:
     """The normal-theory weight at ``sigma`` and the ADF ``Gamma`` (divisor n) of the
     cases, both over (means +) vech: lavaan's ``WLS.V`` (ML, structured) and ``Gamma``."""
+    from scipy import linalg  # scipy.linalg: 0.06 s of start-up, only for scaled differences
+
     p = sigma.shape[0]
     rows, cols = _vech_index(p)
     inverse = np.linalg.inv(sigma)
@@ -256,6 +258,8 @@ def satorra_2000_factor(core1: CoreModel, core0: CoreModel, df_difference: int,
         deltas1.append(delta1)
         sigmas.append(sigma1)
         deltas0.append(_group_pieces(core0, core0.theta, g, order)[0])
+    from scipy import linalg
+
     h = np.linalg.pinv(np.vstack(deltas1)) @ np.vstack(deltas0)
     a = linalg.null_space(h.T).T
     information = (functions1.information(core1.theta) if estimator == "MLM"

@@ -8,7 +8,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..arguments import ArgumentError, check_bool, check_choice, check_start, fail
 from ..data.arrays import column_blocks

@@ -53,14 +53,17 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import special
+
+from ..distributions import chi2_sf, ncx2_sf
+from .roots import brentq
 
 
 def chisq_pvalue(chisq: float, df: int) -> float:
     """Upper-tail p-value of the chi-square test; NaN when ``df == 0`` (as lavaan)."""
     if df <= 0:
         return math.nan
-    return float(stats.chi2.sf(chisq, df))
+    return float(chi2_sf(chisq, df))
 
 
 def independence_chisq(sample_cov: np.ndarray, n_obs: int, x_index: list[int] | None = None) -> float:
@@ -254,7 +257,7 @@ def _noncentrality(chisq: float, df: float, target: float) -> float:
     upper = max(chisq, 1.0)
     while gap(upper) > 0:
         upper *= 2
-    return float(optimize.brentq(gap, 0.0, upper, xtol=1e-12, rtol=1e-12))
+    return float(brentq(gap, 0.0, upper, xtol=1e-12, rtol=1e-12))
 
 
 def rmsea_ci(chisq: float, df: float, n_obs: int, level: float = 0.90) -> tuple[float, float]:
@@ -279,7 +282,7 @@ def rmsea_pvalue(chisq: float, df: float, n_obs: int, close: float = 0.05) -> fl
     if df <= 0:
         return math.nan
     lam = n_obs * df * close**2
-    return float(stats.ncx2.sf(chisq, df, lam))
+    return float(ncx2_sf(chisq, df, lam))
 
 
 def rmsea_notclose_pvalue(chisq: float, df: float, n_obs: int, notclose: float = 0.08) -> float:

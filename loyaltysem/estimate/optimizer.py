@@ -42,7 +42,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import optimize
 
 
 @dataclass(frozen=True)
@@ -265,6 +264,8 @@ def bounded_warmup(
             return gradient(x)
         except np.linalg.LinAlgError:  # singular implied covariance on the boundary
             return np.zeros_like(x)
+
+    from scipy import optimize  # only for this fallback: 0.1 s of every fit's start-up
 
     result = optimize.minimize(safe_objective, start, jac=safe_gradient, method="L-BFGS-B",
                                bounds=bounds, options={"maxiter": max_iter, "ftol": 1e-12,

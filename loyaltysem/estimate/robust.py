@@ -50,8 +50,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
+from ..distributions import ncx2_sf
 from . import fit_indices as fi
 from .ml import MLFunctions
 from .moments import GroupMoments
@@ -217,7 +218,7 @@ def robust_fit_indices(robust: RobustInference, group: GroupMoments, x_index: li
         "rmsea_robust": fi.rmsea_robust(chisq, df, c, n),
         "rmsea_ci_lower_robust": lower_r * math.sqrt(c) if df > 0 else 0.0,
         "rmsea_ci_upper_robust": upper_r * math.sqrt(c) if df > 0 else 0.0,
-        "rmsea_pvalue_robust": (float(stats.ncx2.sf(chisq_scaled, df, robust_ncp))
+        "rmsea_pvalue_robust": (float(ncx2_sf(chisq_scaled, df, robust_ncp))
                                 if df > 0 else math.nan),
         "rmsea_notclose_pvalue_scaled": (fi.rmsea_notclose_pvalue(chisq, df * c, n)
                                          if df > 0 else math.nan),

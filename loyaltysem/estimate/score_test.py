@@ -46,9 +46,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..arguments import ArgumentError, check_bool, fail
+from ..distributions import chi2_sf
 from ..exceptions import SpecificationError
 from ..spec.expressions import ExpressionError, parse_expression
 from ..summary import Summary
@@ -245,7 +245,7 @@ def _released(release: Any, n_constraints: int) -> np.ndarray:
 
 
 def _pvalue(x2: float, df: int) -> float:
-    return float(stats.chi2.sf(x2, df)) if df > 0 else float("nan")
+    return float(chi2_sf(x2, df)) if df > 0 else float("nan")
 
 
 def _statistic(setup: _ScoreSetup, released: np.ndarray) -> tuple[float, np.ndarray]:

@@ -29,9 +29,9 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..arguments import check_probability
+from ..distributions import norm_sf
 from ..estimate.fit import _as_spec
 from ..exceptions import ArgumentError, SpecificationError
 from ..spec import ModelSpec
@@ -186,7 +186,7 @@ def compare_paths(
             diff = row[f"est_{second}"] - row[f"est_{first}"]
             se = float(np.hypot(row[f"se_{first}"], row[f"se_{second}"]))
             z = diff / se if se > 0 else np.nan
-            row.update(difference=diff, z=z, pvalue_wald=float(2 * stats.norm.sf(abs(z))))
+            row.update(difference=diff, z=z, pvalue_wald=float(2 * norm_sf(abs(z))))
         row.update(chisq_diff=difference, df_diff=int(df_difference), pvalue=p,
                    differs=bool(p < alpha) if np.isfinite(p) else False)
         if not constrained.converged:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..data.summary import SummaryStatistics
+from ..distributions import chi2_ppf, ncx2_sf
 from ..estimate.fit import fit_summary
 from ..spec import ModelSpec
 from ..spec.statements import Statement
@@ -52,8 +52,8 @@ def satorra_saris_power(spec: ModelSpec, population_cov: pd.DataFrame, path: tup
                                    _NOBS)
     fitted = fit_summary(restricted_spec, population, emit_warnings=False)
     f0 = float(fitted.fit_indices["chisq"]) / _NOBS  # the minimum discrepancy at the population
-    critical = stats.chi2.ppf(1 - alpha, 1)
-    return pd.Series({int(n): float(stats.ncx2.sf(critical, 1, n * f0)) for n in sample_sizes},
+    critical = chi2_ppf(1 - alpha, 1)
+    return pd.Series({int(n): float(ncx2_sf(critical, 1, n * f0)) for n in sample_sizes},
                      name="power")
 
 

@@ -16,11 +16,10 @@ content beyond the offending name.
 """
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from ..exceptions import SpecificationError
 
@@ -30,43 +29,52 @@ MAX_FILE_BYTES = 1_000_000
 MAX_DEPTH = 20
 
 
-class _SafeSpecLoader(yaml.SafeLoader):
-    """PyYAML's safe loader without aliases, duplicate or complex keys, or deep nesting."""
+@functools.cache
+def _loader() -> Any:
+    """PyYAML's safe loader without aliases, duplicate or complex keys, or deep nesting
+    (a class built on first use: PyYAML is imported only when YAML is read)."""
+    import yaml
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise SpecificationError(
-                "YAML aliases (*name) are not allowed: write the value out where it is used",
-                line=event.start_mark.line + 1)
-        self._depth = getattr(self, "_depth", 0) + 1
-        try:
-            if self._depth > MAX_DEPTH:
+    class SafeSpecLoader(yaml.SafeLoader):
+        """PyYAML's safe loader without aliases, duplicate or complex keys, or deep nesting."""
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
                 event = self.peek_event()
-                raise SpecificationError(f"the YAML is nested more than {MAX_DEPTH} levels deep",
-                                         line=event.start_mark.line + 1)
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        seen: dict[object, int] = {}
-        for key_node, _ in node.value:
-            line = key_node.start_mark.line + 1
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise SpecificationError("a key must be a plain name or number, not a list or "
-                                         "mapping (a YAML '?' complex key)", line=line)
-            key = self.construct_object(key_node, deep=deep)
-            if not isinstance(key, (str, int, float, bool)) and key is not None:
-                raise SpecificationError(f"a key must be a plain name, got a "
-                                         f"{type(key).__name__}", line=line)
-            if key in seen:
-                shown = repr(key) if len(repr(key)) <= 60 else repr(key)[:57] + "...'"
                 raise SpecificationError(
-                    f"duplicate name {shown} (also at line {seen[key]}): each construct, key "
-                    "and hypothesis id may appear only once", line=line)
-            seen[key] = line
-        return super().construct_mapping(node, deep=deep)
+                    "YAML aliases (*name) are not allowed: write the value out where it is used",
+                    line=event.start_mark.line + 1)
+            self._depth = getattr(self, "_depth", 0) + 1
+            try:
+                if self._depth > MAX_DEPTH:
+                    event = self.peek_event()
+                    raise SpecificationError(
+                        f"the YAML is nested more than {MAX_DEPTH} levels deep",
+                        line=event.start_mark.line + 1)
+                return super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: dict[object, int] = {}
+            for key_node, _ in node.value:
+                line = key_node.start_mark.line + 1
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise SpecificationError("a key must be a plain name or number, not a list or "
+                                             "mapping (a YAML '?' complex key)", line=line)
+                key = self.construct_object(key_node, deep=deep)
+                if not isinstance(key, (str, int, float, bool)) and key is not None:
+                    raise SpecificationError(f"a key must be a plain name, got a "
+                                             f"{type(key).__name__}", line=line)
+                if key in seen:
+                    shown = repr(key) if len(repr(key)) <= 60 else repr(key)[:57] + "...'"
+                    raise SpecificationError(
+                        f"duplicate name {shown} (also at line {seen[key]}): each construct, key "
+                        "and hypothesis id may appear only once", line=line)
+                seen[key] = line
+            return super().construct_mapping(node, deep=deep)
+
+    return SafeSpecLoader
 
 
 def read_text_file(path: str | os.PathLike[str], kind: str) -> str:
@@ -117,8 +125,10 @@ def load_yaml(text: str, *, source: str | None = None) -> Any:
     SpecificationError
         With the file name and line, for any YAML error or forbidden construct.
     """
+    import yaml
+
     try:
-        return yaml.load(text, Loader=_SafeSpecLoader)  # noqa: S506 (a SafeLoader)
+        return yaml.load(text, Loader=_loader())  # noqa: S506 (a SafeLoader)
     except SpecificationError as error:
         message = str(error).split(": ", 1)[1] if error.line is not None else str(error)
         raise SpecificationError(message, source=source, line=error.line) from error

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from ..distributions import chi2_sf
 
 
 def harman_single_factor(items: pd.DataFrame) -> float:
@@ -71,7 +72,7 @@ def compare_method_factor(substantive, with_method) -> MethodFactorResult:
     """Compare two fitted CFAs (FitResults): without and with the method factor."""
     chisq = float(substantive.fit_indices["chisq"] - with_method.fit_indices["chisq"])
     df = int(substantive.fit_indices["df"] - with_method.fit_indices["df"])
-    pvalue = float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan")
+    pvalue = float(chi2_sf(chisq, df)) if df > 0 else float("nan")
     base = substantive.loadings.set_index(["lhs", "rhs"])["std_all"]
     extended = with_method.loadings.set_index(["lhs", "rhs"])["std_all"]
     method = with_method.loadings[with_method.loadings["lhs"] == "METHOD"].set_index("rhs")["std_all"]
