@@ -230,7 +230,7 @@ def test_a_folder_made_read_only_mid_run_is_one_line_not_sigbus(open_folder):
     folder, study = open_folder
     # MLM resamples are fitted one by one (ML resamples are refitted as one stack, done in less
     # than the poll below), so the run is still mid-way when the folder turns read-only
-    study.write_text(study.read_text().replace("[ML]", "[MLM]"))
+    study.write_text(study.read_text().replace("[ML]", "[MLM]").replace("200}", "2000}"))
     out = folder / "rw"
     out.mkdir()
     process = subprocess.Popen([*_unprivileged(), sys.executable, "-m", "loyaltysem.cli",
@@ -240,7 +240,7 @@ def test_a_folder_made_read_only_mid_run_is_one_line_not_sigbus(open_folder):
     deadline = time.time() + 120
     while time.time() < deadline and not _stored(out / "results.sqlite"):
         time.sleep(0.2)
-    assert process.poll() is None and 0 < _stored(out / "results.sqlite") < 201, "not mid-run"
+    assert process.poll() is None and 0 < _stored(out / "results.sqlite") < 2001, "not mid-run"
     out.chmod(0o555)
     _, stderr = process.communicate(timeout=240)
     assert process.returncode == 2, (process.returncode, stderr)   # SIGBUS would be -7
@@ -383,7 +383,8 @@ def test_two_real_runs_on_one_store_the_second_is_refused(open_folder):
     folder, study = open_folder
     # MLM tasks are fitted one by one (ML/MLR resamples are stacked and the whole
     # study would finish before the second run starts): the first run stays busy
-    study.write_text(study.read_text().replace("estimators: [ML]", "estimators: [MLM]"))
+    study.write_text(study.read_text().replace("estimators: [ML]", "estimators: [MLM]")
+                     .replace("200}", "2000}"))
     out = folder / "two"
     first = subprocess.Popen([sys.executable, "-m", "loyaltysem.cli", "robust", "run", str(study),
                               "--out", str(out), "--no-progress"], stdout=subprocess.DEVNULL,

@@ -17,6 +17,7 @@ import pytest
 
 import loyaltysem as ls
 from loyaltysem.estimate import structure, structure_cache
+from loyaltysem.estimate.layout_cache import clear_layouts
 from loyaltysem.estimate.structure import _checked, model_structure
 
 from core_reference import ROOT, check_fit_measures, data_of, estimate_errors, load
@@ -24,14 +25,21 @@ from core_reference import ROOT, check_fit_measures, data_of, estimate_errors, l
 CASES = ["ms_hs_cfa", "ms_pd_path", "ms_hs_obs_outcomes"]  # latent, fixed.x, inner observed
 
 
+def _forget_in_memory() -> None:
+    """Drop the in-process caches (structures, and layouts, which would never ask for
+    the structure again), so the next fit goes to the disk cache."""
+    structure._cached_structure.cache_clear()
+    clear_layouts()
+
+
 @pytest.fixture
 def cache_dir(tmp_path, monkeypatch):
     folder = tmp_path / "cache"
     monkeypatch.setenv("LOYALTYSEM_CACHE_DIR", str(folder))
     monkeypatch.delenv("LOYALTYSEM_NO_CACHE", raising=False)
-    structure._cached_structure.cache_clear()
+    _forget_in_memory()
     yield folder
-    structure._cached_structure.cache_clear()
+    _forget_in_memory()
 
 
 def _request(table) -> tuple[tuple, tuple]:
@@ -57,7 +65,7 @@ def test_cached_and_uncached_structures_both_fit_as_lavaan(name, cache_dir, monk
     case = load(name)
     built = _fit(case)  # semopy builds the structure and it is written
     assert len(list(cache_dir.glob("structure-*.json"))) == 1
-    structure._cached_structure.cache_clear()
+    _forget_in_memory()
     _no_semopy(monkeypatch)
     cached = _fit(case)  # read back from disk
     for result in (built, cached):
@@ -69,7 +77,7 @@ def test_cached_and_uncached_structures_both_fit_as_lavaan(name, cache_dir, monk
 
 def _cached_file(table) -> Path:
     model_structure(table)
-    structure._cached_structure.cache_clear()
+    _forget_in_memory()
     path = structure_cache.cache_file(*_request(table))
     assert path is not None and path.is_file()
     return path
@@ -123,7 +131,7 @@ def test_a_damaged_cache_file_is_ignored_and_rebuilt(damage, cache_dir):
     assert structure_cache.load_structure(*_request(table)) is None
     rebuilt = model_structure(table)
     assert structure_cache.same_structure(rebuilt, fresh)
-    structure._cached_structure.cache_clear()
+    _forget_in_memory()
     reread = structure_cache.load_structure(*_request(table))  # rewritten, valid again
     assert reread is not None and structure_cache.same_structure(reread, fresh)
 
@@ -176,12 +184,12 @@ def test_an_unwritable_cache_folder_means_no_cache(tmp_path, monkeypatch):
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder")
     monkeypatch.setenv("LOYALTYSEM_CACHE_DIR", str(blocker / "cache"))
-    structure._cached_structure.cache_clear()
+    _forget_in_memory()
     try:
         table = ls.load_spec(ROOT / "models" / "hs_cfa.lav").parameter_table
         assert set(model_structure(table).latent) == {"visual", "textual", "speed"}
     finally:
-        structure._cached_structure.cache_clear()
+        _forget_in_memory()
 
 
 def test_a_failing_write_means_no_cache(cache_dir, monkeypatch):

@@ -56,7 +56,7 @@ import numpy as np
 from scipy import special
 
 from ..distributions import chi2_sf, ncx2_sf
-from .roots import brentq
+from .roots import find_root
 
 
 def chisq_pvalue(chisq: float, df: int) -> float:
@@ -257,7 +257,7 @@ def _noncentrality(chisq: float, df: float, target: float) -> float:
     upper = max(chisq, 1.0)
     while gap(upper) > 0:
         upper *= 2
-    return float(brentq(gap, 0.0, upper, xtol=1e-12, rtol=1e-12))
+    return find_root(gap, 0.0, upper, xtol=1e-12, rtol=1e-12)
 
 
 def rmsea_ci(chisq: float, df: float, n_obs: int, level: float = 0.90) -> tuple[float, float]:

@@ -62,4 +62,10 @@ def cached_layout(table: pd.DataFrame) -> ParameterLayout:
     return dataclasses.replace(layout, table=table.reset_index(drop=True))
 
 
-__all__ = ["MAX_LAYOUTS", "cached_layout", "table_key"]
+def clear_layouts() -> None:
+    """Forget every cached layout (the next fit of any table lays it out anew)."""
+    with _LOCK:
+        _LAYOUTS.clear()
+
+
+__all__ = ["MAX_LAYOUTS", "cached_layout", "clear_layouts", "table_key"]

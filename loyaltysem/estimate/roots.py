@@ -1,11 +1,18 @@
-"""Brent's root finder, step for step as ``scipy.optimize.brentq``.
+"""A bracketing root finder for the one-dimensional equations of the fit indices.
 
 The RMSEA confidence interval (:func:`.fit_indices.rmsea_ci`) solves two
-one-dimensional equations in every fit; ``scipy.optimize`` costs about
-0.1 s to import for that. :func:`brentq` is a line-by-line port of scipy's C
-routine (``scipy/optimize/Zeros/brentq.c``, Charles Harris), so it takes the
-same steps in the same IEEE double arithmetic and returns the same root bit
-for bit (``tests/test_distributions.py``).
+equations ``P(X <= chisq | df, lambda) = target`` for the noncentrality in every
+fit; importing ``scipy.optimize`` for them costs about 0.1 s of a command's
+start-up. :func:`find_root` is the Illinois variant of regula falsi (Dowell &
+Jarratt 1971): the secant through the ends of a bracket that always holds a
+sign change, with the function value at an end that is kept twice in a row
+halved, which makes it converge superlinearly (order about 1.44) where plain
+regula falsi keeps one end fixed and slows down. It cannot leave the bracket.
+
+References
+----------
+Dowell, M., & Jarratt, P. (1971). A modified regula falsi method for computing
+the root of an equation. BIT Numerical Mathematics, 11(2), 168-174.
 """
 from __future__ import annotations
 
@@ -15,97 +22,68 @@ from collections.abc import Callable
 from ..exceptions import ConvergenceError
 
 
-def _signbit(value: float) -> bool:
-    return math.copysign(1.0, value) < 0
-
-
 def _value(f: Callable[[float], float], x: float) -> float:
     value = float(f(x))
-    if math.isnan(value):  # as scipy's brentq: a NaN stops the search
-        raise ValueError(f"The function value at x={x} is NaN; solver cannot continue.")
+    if math.isnan(value):
+        raise ValueError(f"the function value at x={x!r} is NaN; no root can be bracketed")
     return value
 
 
-def brentq(f: Callable[[float], float], xa: float, xb: float, *, xtol: float = 2e-12,
-           rtol: float = 8.881784197001252e-16, maxiter: int = 100) -> float:
-    """A root of ``f`` in ``[xa, xb]`` by Brent's method (Brent 1973, ch. 4).
+def find_root(f: Callable[[float], float], lower: float, upper: float, *,
+              xtol: float = 1e-12, rtol: float = 1e-12, max_iter: int = 500) -> float:
+    """A root of the continuous ``f`` in ``[lower, upper]`` (Illinois method).
 
     Parameters
     ----------
     f : callable
-        A continuous function with ``f(xa)`` and ``f(xb)`` of opposite signs.
-    xa, xb : float
+        ``f(lower)`` and ``f(upper)`` of opposite signs (or one of them 0).
+    lower, upper : float
         The bracket.
     xtol, rtol : float
-        The root is returned once the bracket is narrower than
-        ``xtol + rtol |x|`` (scipy's defaults).
-    maxiter : int
-        Maximum number of iterations.
+        Stop once the bracket is narrower than ``xtol + rtol * |x|``.
+    max_iter : int
 
     Returns
     -------
     float
-        The root (scipy's ``brentq(f, xa, xb, xtol=xtol, rtol=rtol)``).
 
     Raises
     ------
     ValueError
-        If ``f(xa)`` and ``f(xb)`` have the same sign, or ``f`` returns NaN.
+        No sign change on the bracket, or ``f`` is NaN at a point tried.
     ConvergenceError
-        If ``maxiter`` iterations do not reach the tolerance.
-
-    Notes
-    -----
-    Each step tries inverse quadratic (or linear) interpolation between the
-    current estimate, the previous one and the bracket end, and bisects when
-    the step would leave the bracket or shrink it too slowly.
-
-    References
-    ----------
-    Brent, R. P. (1973). *Algorithms for Minimization without Derivatives*.
-    Prentice-Hall.
+        ``max_iter`` secant steps without reaching the tolerance.
     """
-    xpre, xcur = float(xa), float(xb)
-    fpre, fcur = _value(f, xpre), _value(f, xcur)
-    if fpre == 0:
-        return xpre
-    if fcur == 0:
-        return xcur
-    if _signbit(fpre) == _signbit(fcur):
-        raise ValueError(f"f({xa}) and f({xb}) must have different signs; got {fpre}, {fcur}")
-    xblk = fblk = spre = scur = 0.0
-    for _ in range(maxiter):
-        if fpre != 0 and fcur != 0 and _signbit(fpre) != _signbit(fcur):
-            xblk, fblk = xpre, fpre
-            spre = scur = xcur - xpre
-        if abs(fblk) < abs(fcur):
-            xpre, xcur, xblk = xcur, xblk, xcur
-            fpre, fcur, fblk = fcur, fblk, fcur
-        delta = (xtol + rtol * abs(xcur)) / 2
-        sbis = (xblk - xcur) / 2
-        if fcur == 0 or abs(sbis) < delta:
-            return xcur
-        spre, scur = _next_step(xpre, xcur, xblk, fpre, fcur, fblk, spre, scur, sbis, delta)
-        xpre, fpre = xcur, fcur
-        xcur += scur if abs(scur) > delta else (delta if sbis > 0 else -delta)
-        fcur = _value(f, xcur)
-    raise ConvergenceError(f"brentq did not converge in {maxiter} iterations (last x = {xcur})")
+    a, b = float(lower), float(upper)
+    fa, fb = _value(f, a), _value(f, b)
+    if fa == 0.0:
+        return a
+    if fb == 0.0:
+        return b
+    if (fa > 0) == (fb > 0):
+        raise ValueError(f"f({a!r}) and f({b!r}) have the same sign: no root is bracketed")
+    kept = 0  # +1: a was kept last step, -1: b was kept
+    for _ in range(max_iter):
+        x = (a * fb - b * fa) / (fb - fa)
+        if not a < x < b and not b < x < a:  # rounding at a tiny bracket
+            x = 0.5 * (a + b)
+        fx = _value(f, x)
+        if fx == 0.0:
+            return x
+        if (fx > 0) == (fb > 0):
+            b, fb = x, fx
+            if kept == 1:
+                fa *= 0.5
+            kept = 1
+        else:
+            a, fa = x, fx
+            if kept == -1:
+                fb *= 0.5
+            kept = -1
+        if abs(b - a) < xtol + rtol * abs(x):
+            return x
+    raise ConvergenceError(f"no root to {xtol:g} + {rtol:g}|x| in {max_iter} steps on "
+                           f"[{lower!r}, {upper!r}]")
 
 
-def _next_step(xpre: float, xcur: float, xblk: float, fpre: float, fcur: float, fblk: float,
-               spre: float, scur: float, sbis: float, delta: float) -> tuple[float, float]:
-    """The (previous, current) step sizes of one Brent iteration: interpolation when it
-    is a good short step, bisection otherwise."""
-    if abs(spre) > delta and abs(fcur) < abs(fpre):
-        if xpre == xblk:  # interpolate
-            stry = -fcur * (xcur - xpre) / (fcur - fpre)
-        else:  # extrapolate
-            dpre = (fpre - fcur) / (xpre - xcur)
-            dblk = (fblk - fcur) / (xblk - xcur)
-            stry = -fcur * (fblk * dblk - fpre * dpre) / (dblk * dpre * (fblk - fpre))
-        if 2 * abs(stry) < min(abs(spre), 3 * abs(sbis) - delta):  # good short step
-            return scur, stry
-    return sbis, sbis
-
-
-__all__ = ["brentq"]
+__all__ = ["find_root"]
