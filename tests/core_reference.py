@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,6 +41,23 @@ def data_of(case: dict) -> pd.DataFrame:
     if case.get("data_rownames_dropped"):
         frame = frame.iloc[:, 1:]
     return frame
+
+
+def cached_fits(fit_case: Callable[[dict, pd.DataFrame, dict], Any]) -> Callable[[str], Any]:
+    """``name -> fit``: each case fitted once by ``fit_case(case, data, options)``, warnings
+    silenced (for a module-scoped fixture)."""
+    cache: dict[str, Any] = {}
+
+    def get(name: str) -> Any:
+        if name not in cache:
+            case = load(name)
+            options = case["options"] if isinstance(case["options"], dict) else {}
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                cache[name] = fit_case(case, data_of(case), options)
+        return cache[name]
+
+    return get
 
 
 def merged_estimates(ours: pd.DataFrame, case: dict) -> pd.DataFrame:

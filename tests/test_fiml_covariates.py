@@ -22,7 +22,7 @@ import pytest
 
 import loyaltysem as ls
 
-from core_reference import data_of, load, merged_estimates
+from core_reference import cached_fits, data_of, load, merged_estimates
 
 CASES = ["fiml_mlr_hs_mimic", "fiml_ml_hs_mimic_missing_x", "fiml_mlx_hs_mimic",
          "fiml_mlx_mlr_pd_path", "fiml_ml_hs_cross", "fiml_mlr_hs_cross"]
@@ -30,22 +30,9 @@ CASES = ["fiml_mlr_hs_mimic", "fiml_ml_hs_mimic_missing_x", "fiml_mlx_hs_mimic",
 
 @pytest.fixture(scope="module")
 def fits():
-    cache: dict = {}
-
-    def get(case):
-        if case not in cache:
-            reference = load(case)
-            data = data_of(reference)
-            options = reference["options"]
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                cache[case] = ls.fit(ls.ModelSpec.from_lavaan(reference["syntax"]), data,
-                                     missing=options["missing"],
-                                     estimator=options.get("estimator", "ML"),
-                                     emit_warnings=False)
-        return cache[case]
-
-    return get
+    return cached_fits(lambda reference, data, options: ls.fit(
+        ls.ModelSpec.from_lavaan(reference["syntax"]), data, missing=options["missing"],
+        estimator=options.get("estimator", "ML"), emit_warnings=False))
 
 
 @pytest.mark.parametrize("case", CASES)

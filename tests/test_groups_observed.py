@@ -10,7 +10,6 @@ relative (observed 7.8e-6), fit measures 5e-5 (observed 9.1e-6 on pvalue.scaled)
 """
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pytest
@@ -18,32 +17,23 @@ import pytest
 import loyaltysem as ls
 from loyaltysem.groups import fit_groups
 
-from core_reference import data_of, load, merged_estimates
+from core_reference import cached_fits, load, merged_estimates
 
 CASES = ["mg_hs_obs_outcome_configural", "mg_hs_obs_outcome_configural_mlr",
          "mg_hs_obs_outcome_equal", "mg_hs_obs_outcome_equal_mlr", "mg_hs_path_configural",
          "mg_hs_path_equal_intercepts", "mg_hs_path_equal_mlr"]
 
 
+def _fit_groups(reference: dict, data, options: dict):
+    equal = options.get("group.equal", [])
+    return fit_groups(ls.ModelSpec.from_lavaan(reference["syntax"]), data, reference["group"],
+                      group_equal=[equal] if isinstance(equal, str) else equal,
+                      estimator=options.get("estimator", "ML"), emit_warnings=False)
+
+
 @pytest.fixture(scope="module")
 def fits():
-    cache: dict = {}
-
-    def get(case):
-        if case not in cache:
-            reference = load(case)
-            data = data_of(reference)
-            options = reference["options"] if isinstance(reference["options"], dict) else {}
-            equal = options.get("group.equal", [])
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                cache[case] = fit_groups(
-                    ls.ModelSpec.from_lavaan(reference["syntax"]), data, reference["group"],
-                    group_equal=[equal] if isinstance(equal, str) else equal,
-                    estimator=options.get("estimator", "ML"), emit_warnings=False)
-        return cache[case]
-
-    return get
+    return cached_fits(_fit_groups)
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -363,8 +363,13 @@ def test_study_page_title_is_escaped_once():
 
 
 @pytest.mark.parametrize("syntax", ["f1 := 0", "d := 2*3", "a == b\nf1 := 0"])
-def test_a_spec_of_only_definitions_is_a_specification_error(syntax):
+def test_a_spec_of_only_definitions_is_a_specification_error(syntax, tmp_path):
     """Found by the fuzzer: no model statements once left an empty table (KeyError)."""
     with pytest.raises(SpecificationError) as error:
         ModelSpec.from_lavaan(syntax)
     assert "statements" in str(error.value) or "label" in str(error.value)
+    path = tmp_path / "m.lav"
+    path.write_text(syntax + "\n")
+    result = cli("fit", path, "--data", "holzinger_swineford")
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and "error" in result.output
