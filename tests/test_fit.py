@@ -61,7 +61,9 @@ def test_every_public_attribute_renders(corp_rep):
 
 def test_warm_start_gives_the_same_solution(corp_rep):
     again = ls.fit(corp_rep.spec, corp_rep.data, start=corp_rep.theta)
-    assert again.iterations <= 3
+    # at the optimum (max |g| ~1e-8) the Armijo test works at the rounding level of F,
+    # so a few backtracked steps may precede the stop (observed: 2 to 5), never dozens
+    assert again.iterations <= 8
     np.testing.assert_allclose(again.theta, corp_rep.theta, rtol=1e-6, atol=1e-9)
 
 

@@ -72,3 +72,77 @@ def test_a_secant_step_that_is_not_a_descent_direction_falls_back_to_scoring():
     result = fisher_scoring(objective, gradient_and_information, np.zeros(2))
     assert result.converged and result.iterations <= 2
     np.testing.assert_allclose(result.x, target, atol=1e-12)
+
+
+# --- Fisher scoring for a stack of samples (loyaltysem.estimate.stacked_scoring) -------
+
+def _ecsi_resamples(size: int = 40):
+    from loyaltysem.estimate.ml import MLFunctions
+    from loyaltysem.estimate.moments import stacked_moments
+
+    result = ls.fit(ROOT / "models/ecsi.yaml", "mobi", emit_warnings=False)
+    core = result.core
+    values = result.data[list(core.layout.structure.observed)].to_numpy(float)
+    rows = np.random.default_rng(7).integers(0, len(values), (size, len(values)))
+
+    def functions(chosen):
+        return MLFunctions(core.layout, [stacked_moments(values, rows[chosen])])
+    return core.theta, functions
+
+
+def test_stacked_scoring_ends_where_each_sample_alone_ends():
+    """ECSI's resamples (inadmissible full-sample fit: many drift) refitted as one stack
+    and one by one with the bootstrap's rules: the same outcome per member — converged
+    or not, message, iterations — and the same estimates to rounding (observed 2.2e-10:
+    the stacked products sum in another order)."""
+    from loyaltysem.effects.bootstrap import BOOTSTRAP_TOLERANCES
+    from loyaltysem.estimate.stacked_scoring import stacked_fisher_scoring
+
+    theta, functions = _ecsi_resamples()
+    stack = stacked_fisher_scoring(functions(slice(None)), theta, **BOOTSTRAP_TOLERANCES)
+    alone = []
+    for k in range(40):
+        one = functions(slice(k, k + 1))
+        alone.append(fisher_scoring(one.discrepancy, one.gradient_and_information, theta,
+                                    **BOOTSTRAP_TOLERANCES))
+    converged = np.array([run.converged for run in alone])
+    assert 0 < converged.sum() < 40, "both outcomes must occur for the test to mean anything"
+    np.testing.assert_array_equal(stack.converged, converged)
+    assert list(stack.messages) == [run.message for run in alone]
+    np.testing.assert_array_equal(stack.iterations, [run.iterations for run in alone])
+    np.testing.assert_allclose(stack.x, np.array([run.x for run in alone]), rtol=0, atol=2e-9)
+    np.testing.assert_allclose(stack.fun, [run.fun for run in alone], rtol=1e-12)
+
+
+def test_a_members_refit_does_not_depend_on_its_stack():
+    """Every third resample refitted within the whole stack, by index, and as a stack of
+    its own: bit for bit the same (results must not depend on chunking or workers)."""
+    from loyaltysem.effects.bootstrap import BOOTSTRAP_TOLERANCES
+    from loyaltysem.estimate.stacked_scoring import stacked_fisher_scoring
+
+    theta, functions = _ecsi_resamples()
+    whole = stacked_fisher_scoring(functions(slice(None)), theta, **BOOTSTRAP_TOLERANCES)
+    indexed = stacked_fisher_scoring(functions(slice(None)), theta, np.arange(0, 40, 3),
+                                     **BOOTSTRAP_TOLERANCES)
+    own = stacked_fisher_scoring(functions(slice(0, 40, 3)), theta, **BOOTSTRAP_TOLERANCES)
+    for other in (indexed, own):
+        np.testing.assert_array_equal(other.x, whole.x[::3])
+        np.testing.assert_array_equal(other.converged, whole.converged[::3])
+
+
+def test_stacked_cholesky_isolates_the_members_that_are_not_positive_definite():
+    from loyaltysem.estimate.ml import _cholesky
+
+    rng = np.random.default_rng(3)
+    base = rng.normal(size=(12, 6, 6))
+    sigma = base @ base.transpose(0, 2, 1) + 0.1 * np.eye(6)
+    sigma[[2, 7]] -= 50.0 * np.eye(6)  # indefinite
+    sigma[9, 0, 0] = -1.0
+    chol, ok = _cholesky(sigma)
+    expected = np.linalg.eigvalsh(sigma).min(axis=1) > 0
+    np.testing.assert_array_equal(ok, expected)
+    assert not ok[[2, 7, 9]].any() and ok.sum() == 9
+    for k in np.flatnonzero(ok):
+        np.testing.assert_array_equal(chol[k], np.linalg.cholesky(sigma[k]))
+    for k in np.flatnonzero(~ok):
+        np.testing.assert_array_equal(chol[k], np.eye(6))

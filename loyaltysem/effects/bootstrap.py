@@ -11,11 +11,14 @@ Design:
 - admissible full-sample solutions: resamples are refitted in stacks of
   :data:`BATCH` by :func:`~loyaltysem.estimate.batched.batched_bfgs` (BFGS from
   the Fisher-scoring metric, every resample its own step and stopping rule,
-  one numpy call per operation for the whole stack); a resample BFGS does not
-  converge is refitted alone by Fisher scoring;
+  one numpy call per operation for the whole stack); the resamples BFGS does
+  not converge are refitted by Fisher scoring, as a stack
+  (:func:`~loyaltysem.estimate.stacked_scoring.stacked_fisher_scoring`: every
+  member follows the single-sample rules);
 - inadmissible full-sample solutions (e.g. ECSI on mobi, whose resamples
   drift towards improper solutions): every resample by Fisher scoring with
-  its divergence rule, which reports drifting resamples quickly;
+  its divergence rule, which reports drifting resamples quickly — the
+  resamples of a chunk as one stack too;
 - multi-group fits (:class:`~loyaltysem.groups.MultiGroupResult`), as lavaan's
   ``se = "bootstrap"`` with ``group =``: rows are resampled **within each
   group** (group sizes fixed; resample ``b``'s generator draws group 1's rows,
@@ -37,9 +40,10 @@ Design:
 - results do not depend on the number of workers: stacks have a fixed
   composition (resamples ``0..BATCH-1``, ``BATCH..``), every refit runs with
   one BLAS thread, and a resample's arithmetic does not depend on the other
-  members of its stack. Stacked refits run on threads (numpy releases the
-  GIL; no process start-up), Fisher-scoring refits on processes
-  (joblib/loky); a progress bar (tqdm) counts resamples.
+  members of its stack. BFGS stacks run on threads (numpy releases the
+  GIL; no process start-up), Fisher-scoring chunks of inadmissible fits and
+  FIML resamples on processes (joblib/loky); a progress bar (tqdm) counts
+  resamples.
 
 References
 ----------
@@ -82,6 +86,7 @@ from ..estimate.estimation import variance_index
 from ..estimate.ml import CoreModel, MLFunctions
 from ..estimate.moments import missing_moments, stacked_moments
 from ..estimate.optimizer import batched_bfgs, fisher_scoring
+from ..estimate.stacked_scoring import stacked_fisher_scoring
 from ..exceptions import ArgumentError
 from ..frame_rows import table_rows
 from .intervals import Interpolation, bca_interval, bias_corrected_interval, percentile_interval
@@ -188,11 +193,11 @@ class _Refitter:
                                   thetas, self._inverse_hessian)
             thetas[result.converged] = result.x[result.converged]
             converged[:] = result.converged
-        for b in np.flatnonzero(~converged):  # Fisher scoring: the fallback, or the method
-            alone = self.samples([r[b:b + 1] for r in rows])
-            found = fisher_scoring(alone.discrepancy, alone.gradient_and_information,
-                                   self.theta_hat, **BOOTSTRAP_TOLERANCES)
-            converged[b], thetas[b] = found.converged, found.x
+        rest = np.flatnonzero(~converged)  # Fisher scoring: the fallback, or the method
+        if rest.size:
+            found = stacked_fisher_scoring(functions, self.theta_hat, rest,
+                                           **BOOTSTRAP_TOLERANCES)
+            converged[rest], thetas[rest] = found.converged, found.x
         return self._outcome(thetas, converged, functions)
 
     def _outcome(self, thetas: np.ndarray, converged: np.ndarray,

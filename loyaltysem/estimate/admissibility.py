@@ -51,6 +51,13 @@ class Problem:
         return self.category.__name__
 
 
+def convergence_problem(optimizer_message: str) -> Problem:
+    """The problem of a fit that did not converge, with the optimizer's reason."""
+    return Problem(ConvergenceWarning,
+                   f"the optimiser did not converge ({optimizer_message}); "
+                   "estimates and fit statistics are not trustworthy")
+
+
 def check_admissibility(
     estimates: pd.DataFrame,
     latent_cov: pd.DataFrame,
@@ -81,9 +88,7 @@ def check_admissibility(
     """
     problems: list[Problem] = []
     if not converged:
-        problems.append(Problem(ConvergenceWarning,
-                                f"the optimiser did not converge ({optimizer_message}); "
-                                "estimates and fit statistics are not trustworthy"))
+        problems.append(convergence_problem(optimizer_message))
     if information_eigenvalues.size:
         smallest, largest = information_eigenvalues.min(), information_eigenvalues.max()
         if smallest <= largest * 1e-10:

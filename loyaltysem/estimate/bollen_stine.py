@@ -24,8 +24,9 @@ Engineering (as :mod:`loyaltysem.effects.bootstrap`):
   the core (:func:`~loyaltysem.estimate.moments.stacked_moments`,
   :class:`~loyaltysem.estimate.ml.MLFunctions`,
   :func:`~loyaltysem.estimate.optimizer.batched_bfgs`), warm-started at the
-  estimates (the exact optimum for Z itself), with one BLAS thread; a resample
-  BFGS does not converge is refitted alone by Fisher scoring.
+  estimates (the exact optimum for Z itself), with one BLAS thread; the
+  resamples BFGS does not converge are refitted by Fisher scoring, as a stack
+  (:func:`~loyaltysem.estimate.stacked_scoring.stacked_fisher_scoring`).
 
 This module lives in :mod:`loyaltysem.estimate` beside the other tests of
 model fit (:mod:`.fit_indices`, :mod:`.compare`): it is a statistic of the
@@ -55,7 +56,8 @@ from ..summary import Summary, json_value
 from .estimation import variance_index
 from .ml import CoreModel, MLFunctions
 from .moments import stacked_moments
-from .optimizer import batched_bfgs, fisher_scoring
+from .optimizer import batched_bfgs
+from .stacked_scoring import stacked_fisher_scoring
 
 #: resamples refitted together (fixed: a stack's composition never depends on n_jobs)
 BATCH = 100
@@ -208,11 +210,10 @@ class _Refitter:
                                  start, self.inverse_hessian)
             thetas = np.where(found.converged[:, None], found.x, start)
             converged = found.converged.copy()
-            for b in np.flatnonzero(~converged):
-                alone = self.functions([r[b:b + 1] for r in rows])
-                result = fisher_scoring(alone.discrepancy, alone.gradient_and_information,
-                                        self.core.theta, **TOLERANCES)
-                converged[b], thetas[b] = result.converged, result.x
+            rest = np.flatnonzero(~converged)
+            if rest.size:
+                result = stacked_fisher_scoring(functions, self.core.theta, rest, **TOLERANCES)
+                converged[rest], thetas[rest] = result.converged, result.x
             f = functions.evaluate(thetas, gradient=False)[0]
         statistic = np.where(converged & np.isfinite(f), functions.n_total * f, np.nan)
         admissible = np.all(thetas[:, self.variances] >= 0, axis=1)

@@ -24,6 +24,7 @@ import numpy as np
 from .ml import MLFunctions
 from .moments import summary_moments
 from .optimizer import OptimizationResult, bounded_warmup, fisher_scoring
+from .stacked_scoring import StackedOptimization, stacked_fisher_scoring
 from .starts import start_values
 
 #: A run whose gradient is still above 1 after 100 iterations is drifting towards an
@@ -40,12 +41,13 @@ def variance_index(functions: MLFunctions) -> list[int]:
     return sorted({int(k) - 1 for k in table["free"].to_numpy()[is_variance]})
 
 
-def _gradient(functions: MLFunctions):
-    def gradient(x: np.ndarray) -> np.ndarray:
-        g = functions.evaluate(x)[1]
+def _value_and_gradient(functions: MLFunctions):
+    """``x -> (F, dF/dx)`` of a single sample in one evaluation (for the warm-up)."""
+    def value_and_gradient(x: np.ndarray) -> tuple[float, np.ndarray]:
+        f, g = functions.evaluate(x)
         assert g is not None
-        return g[0]
-    return gradient
+        return float(f[0]), g[0]
+    return value_and_gradient
 
 
 def minimize(functions: MLFunctions, start: np.ndarray | None = None, *,
@@ -79,7 +81,7 @@ def minimize(functions: MLFunctions, start: np.ndarray | None = None, *,
         best = _better(best, result)
         if result.converged:
             return _polished(functions, result, gtol)
-    seed = bounded_warmup(functions.discrepancy, _gradient(functions), tried[-1],
+    seed = bounded_warmup(_value_and_gradient(functions), tried[-1],
                           variance_index(functions))
     result = fisher_scoring(functions.discrepancy, functions.gradient_and_information, seed,
                             gtol=gtol, diverge_after=DRIFT_AFTER,
@@ -131,4 +133,81 @@ def _saturated_start(functions: MLFunctions, gtol: float) -> np.ndarray | None:
     return result.x if np.isfinite(result.fun) else None
 
 
-__all__ = ["minimize", "variance_index"]
+def minimize_stack(functions: MLFunctions, start: np.ndarray,
+                   index: np.ndarray | None = None, *, gtol: float = 1e-9
+                   ) -> StackedOptimization:
+    """:func:`minimize` for samples of a stack of complete data, from a warm start.
+
+    The runs of :func:`minimize` — scoring from ``start``, then from each sample's
+    start values, then from the bounded warm-up (one L-BFGS-B run per sample still
+    not converged) — each as one stacked scoring run
+    (:func:`~.stacked_scoring.stacked_fisher_scoring`, the same rules member by
+    member); per sample the better run is kept (converged first, then the smaller
+    discrepancy). Converged samples are not polished here (``max |g|`` may be up to
+    ``sqrt(gtol)`` where scoring stopped on a small change).
+
+    Parameters
+    ----------
+    functions : MLFunctions
+        On a stack of complete-data samples.
+    start : ndarray, shape (n,)
+        The warm start (e.g. the full-sample estimates).
+    index : ndarray of int, optional
+        The samples of the stack to fit (default: all).
+    gtol : float
+
+    Returns
+    -------
+    StackedOptimization
+        One entry per sample of ``index``.
+    """
+    if not all(group.complete for group in functions.groups):
+        raise ValueError("minimize_stack needs complete data (one pattern per group)")
+    index = np.arange(functions.size) if index is None else np.asarray(index, dtype=int)
+    options = {"gtol": gtol, "diverge_after": DRIFT_AFTER, "diverge_gradient": DRIFT_GRADIENT}
+    best = stacked_fisher_scoring(functions, start, index, **options)
+    rest = np.flatnonzero(~best.converged)
+    starts = {int(k): start_values(functions.layout, _member(functions, index[k]))
+              for k in rest}
+    if rest.size:
+        runs = stacked_fisher_scoring(functions, np.array([starts[k] for k in rest]),
+                                      index[rest], **options)
+        best = _better_members(best, rest, runs)
+        rest = np.flatnonzero(~best.converged)
+    if rest.size:
+        variances = variance_index(functions)
+        seeds = []
+        for k in rest:
+            alone = MLFunctions(functions.layout, _member(functions, index[k]))
+            seeds.append(bounded_warmup(_value_and_gradient(alone), starts[int(k)],
+                                        variances))
+        runs = stacked_fisher_scoring(functions, np.array(seeds), index[rest], **options)
+        best = _better_members(best, rest, runs)
+    return best
+
+
+def _member(functions: MLFunctions, k: int) -> list:
+    """Sample ``k`` of a stack of complete data, as single-sample moments per group."""
+    return [summary_moments(g.cov[k], g.mean[k], g.n[k]) for g in functions.groups]
+
+
+def _better_members(best: StackedOptimization, members: np.ndarray,
+                    runs: StackedOptimization) -> StackedOptimization:
+    """``best`` with member ``members[i]`` replaced by run ``i`` where it is better
+    (:func:`_better`: converged first, then the smaller discrepancy)."""
+    old = best.converged[members]
+    finite_smaller = np.isfinite(runs.fun) & (runs.fun < best.fun[members])
+    take = (runs.converged & ~old) | ((runs.converged == old) & finite_smaller)
+    chosen = members[take]
+    fields = {}
+    for name in ("x", "fun", "gradient", "information", "converged", "iterations"):
+        values = getattr(best, name).copy()
+        values[chosen] = getattr(runs, name)[take]
+        fields[name] = values
+    messages = list(best.messages)
+    for k, message in zip(chosen, np.array(runs.messages, dtype=object)[take]):
+        messages[k] = message
+    return StackedOptimization(**fields, messages=tuple(messages))
+
+
+__all__ = ["minimize", "minimize_stack", "variance_index"]

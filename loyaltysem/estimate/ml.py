@@ -82,24 +82,49 @@ class Implied:
 
 
 def _cholesky(sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Cholesky factors of a stack and a mask of the positive-definite ones (others: I)."""
-    try:
-        chol = np.linalg.cholesky(sigma)
-        ok = np.ones(len(sigma), dtype=bool)
-    except np.linalg.LinAlgError:
-        chol = np.repeat(np.eye(sigma.shape[-1])[None], len(sigma), axis=0)
-        ok = np.zeros(len(sigma), dtype=bool)
-        for b, matrix in enumerate(sigma):
-            try:
-                chol[b] = np.linalg.cholesky(matrix)
-                ok[b] = True
-            except np.linalg.LinAlgError:
-                pass
+    """Cholesky factors of a stack and a mask of the positive-definite ones (others: I).
+
+    When some members are not positive definite, a vectorized factorization finds
+    them (:func:`_positive_pivots`) and LAPACK factors the others in one call (a
+    member's factor never depends on the other members of its stack)."""
+    chol = np.repeat(np.eye(sigma.shape[-1])[None], len(sigma), axis=0)
+    ok = np.zeros(len(sigma), dtype=bool)
+    todo = [np.arange(len(sigma))]
+    screened = False
+    while todo:
+        members = todo.pop()
+        try:
+            chol[members] = np.linalg.cholesky(sigma[members])
+            ok[members] = True
+        except np.linalg.LinAlgError:
+            if not screened and members.size > 1:
+                screened = True
+                todo.append(members[_positive_pivots(sigma[members])])
+            elif members.size > 1:  # rounding at the border: isolate by halves
+                half = members.size // 2
+                todo += [members[half:], members[:half]]
     bad = ~np.isfinite(chol).all(axis=(1, 2))
     if bad.any():
         chol[bad] = np.eye(sigma.shape[-1])
         ok &= ~bad
     return chol, ok
+
+
+def _positive_pivots(sigma: np.ndarray) -> np.ndarray:
+    """Whether every pivot of the Cholesky factorization of each member is positive
+    (column by column for the whole stack)."""
+    size, p = sigma.shape[0], sigma.shape[-1]
+    factor = np.zeros_like(sigma)
+    ok = np.ones(size, dtype=bool)
+    for j in range(p):
+        row = factor[:, j, :j]
+        pivot = sigma[:, j, j] - (row * row).sum(axis=1)
+        ok &= pivot > 0
+        root = np.sqrt(np.where(pivot > 0, pivot, 1.0))
+        factor[:, j, j] = root
+        below = sigma[:, j + 1:, j] - np.matmul(factor[:, j + 1:, :j], row[:, :, None])[:, :, 0]
+        factor[:, j + 1:, j] = below / root[:, None]
+    return ok & np.isfinite(factor).all(axis=(1, 2))
 
 
 def _take(array: np.ndarray, index: np.ndarray | None) -> np.ndarray:
@@ -123,51 +148,67 @@ def _sum_by(k: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class Cells:
-    """``dSigma/dtheta_k`` as ``sum_{c: k_c = k} a_c b_c'`` (module notes)."""
+    """``dSigma/dtheta_k = sum_{c: k_c = k} a_c b_c'`` (module notes) for a stack of
+    parameter vectors: ``a``, ``b`` hold every sample's cells, ``k`` is shared."""
 
-    a: np.ndarray  # (cells, p)
-    b: np.ndarray  # (cells, p)
+    a: np.ndarray  # (S, cells, p)
+    b: np.ndarray  # (S, cells, p)
     k: np.ndarray  # (cells,) the parameter of each cell
     n_free: int
 
     def __post_init__(self) -> None:
         order = np.argsort(self.k, kind="stable")  # sum_pairs needs the cells by parameter
-        for name in ("a", "b", "k"):
-            object.__setattr__(self, name, getattr(self, name)[order])
+        k = self.k[order]
+        object.__setattr__(self, "k", k)
+        for name in ("a", "b"):
+            object.__setattr__(self, name, getattr(self, name)[:, order])
+        starts = np.flatnonzero(np.concatenate([[True], k[1:] != k[:-1]])) if k.size \
+            else np.zeros(0, dtype=int)
+        object.__setattr__(self, "_starts", starts)  # the first cell of every parameter
+
+    def _by_parameter(self, values: np.ndarray, axis: int) -> np.ndarray:
+        """Sums of ``values`` over the cells of every parameter along ``axis``."""
+        return np.add.reduceat(values, self._starts, axis=axis)
 
     def dense(self) -> np.ndarray:
-        """``dSigma/dtheta`` (n, p, p)."""
-        return _sum_by(self.k, self.a[:, :, None] * self.b[:, None, :], self.n_free)
+        """``dSigma/dtheta`` (S, n, p, p)."""
+        outer = self.a[:, :, :, None] * self.b[:, :, None, :]
+        return _sum_by(self.k, outer.transpose(1, 0, 2, 3), self.n_free).transpose(1, 0, 2, 3)
 
     def contract(self, d_f: np.ndarray) -> np.ndarray:
-        """``tr(D dSigma_k)`` of every parameter, ``D`` symmetric (p, p)."""
-        return np.bincount(self.k, weights=((self.a @ d_f) * self.b).sum(axis=1),
-                           minlength=self.n_free)
+        """``tr(D dSigma_k)`` of every parameter (S, n), ``D`` symmetric (S, p, p)."""
+        out = np.zeros((d_f.shape[0], self.n_free))
+        if self.k.size:
+            per_cell = (np.matmul(self.a, d_f) * self.b).sum(axis=2)  # (S, cells)
+            out[:, self.k[self._starts]] = self._by_parameter(per_cell, 1)
+        return out
 
     def trace_product(self, w: np.ndarray, observed: np.ndarray) -> np.ndarray:
-        """``tr(W dSigma_k W dSigma_l)`` (n, n) on the rows and columns ``observed``:
-        ``sum_{c in k, d in l} P_cd P_dc`` with ``P_cd = b_c' W a_d``."""
-        a, b = self.a[:, observed], self.b[:, observed]
-        product = (b @ w) @ a.T
-        return self.sum_pairs(product * product.T)
+        """``tr(W dSigma_k W dSigma_l)`` (S, n, n) on the rows and columns ``observed``:
+        ``sum_{c in k, d in l} P_cd P_dc`` with ``P_cd = b_c' W a_d``, ``W`` (S, o, o)."""
+        a, b = self.a[:, :, observed], self.b[:, :, observed]
+        product = np.matmul(np.matmul(b, w), a.transpose(0, 2, 1))
+        return self.sum_pairs(product * product.transpose(0, 2, 1))
 
     def sum_pairs(self, values: np.ndarray) -> np.ndarray:
-        """``out[k, l] = sum_{c in k, d in l} values[c, d]`` (cells sorted by parameter)."""
-        starts = np.flatnonzero(np.r_[True, self.k[1:] != self.k[:-1]]) if self.k.size \
-            else np.zeros(0, dtype=int)
-        out = np.zeros((self.n_free, self.n_free))
-        if starts.size:
-            summed = np.add.reduceat(np.add.reduceat(values, starts, axis=0), starts, axis=1)
-            present = self.k[starts]
-            out[np.ix_(present, present)] = summed
+        """``out[s, k, l] = sum_{c in k, d in l} values[s, c, d]`` (cells sorted by
+        parameter)."""
+        size = values.shape[0]
+        out = np.zeros((size, self.n_free, self.n_free))
+        if not self.k.size:
+            return out
+        summed = self._by_parameter(self._by_parameter(values, 1), 2)
+        present = self.k[self._starts]
+        out[:, present[:, None], present[None, :]] = summed
         return out
 
     def without_block(self, index: np.ndarray) -> Cells:
         """The cells with the block ``index`` x ``index`` of every ``dSigma_k`` removed:
         ``a b' - (P a)(P b)'``, ``P`` the projection on ``index``."""
         a_x, b_x = np.zeros_like(self.a), np.zeros_like(self.b)
-        a_x[:, index], b_x[:, index] = self.a[:, index], self.b[:, index]
-        return Cells(np.concatenate([self.a, -a_x]), np.concatenate([self.b, b_x]),
+        a_x[:, :, index], b_x[:, :, index] = self.a[:, :, index], self.b[:, :, index]
+        return Cells(np.concatenate([self.a, -a_x], axis=1),
+                     np.concatenate([self.b, b_x], axis=1),
                      np.concatenate([self.k, self.k]), self.n_free)
 
 
@@ -279,8 +320,11 @@ class MLFunctions:
             out[number] = value[0] / group.n[0] - group.h1[0] if ok[0] else np.inf
         return out
 
-    def _group_terms(self, implied: Implied, group: GroupMoments, index, gradient: bool):
-        """The pattern sums of one group: value, ``dF/dSigma``, ``dF/dmu`` (per case)."""
+    def _group_terms(self, implied: Implied, group: GroupMoments, index, gradient: bool,
+                     weights: list[np.ndarray] | None = None):
+        """The pattern sums of one group: value, ``dF/dSigma``, ``dF/dmu`` (per case).
+
+        ``weights``, if given, receives every pattern's ``W_k = Sigma_k^-1``."""
         sigma, mu = implied.sigma, implied.mu
         size, p = sigma.shape[0], sigma.shape[-1]
         value = np.zeros(size)
@@ -296,6 +340,8 @@ class MLFunctions:
             ok &= good
             inv_chol = np.linalg.inv(chol)
             w = np.matmul(inv_chol.transpose(0, 2, 1), inv_chol)
+            if weights is not None:
+                weights.append(w)
             n_k = _take(pattern.n, index)
             cov = _take(pattern.cov, index)
             logdet = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
@@ -344,45 +390,48 @@ class MLFunctions:
         return total
 
     # ------------------------------------------------------- informations
-    def cells(self, theta: np.ndarray, g: int) -> tuple[Implied, Cells, np.ndarray]:
-        """Group ``g`` at one ``theta``: its moments, ``dSigma/dtheta`` as rank-one cells
-        (module notes) and ``dmu/dtheta`` (n, p)."""
-        implied = self.implied(np.atleast_2d(theta), g)
-        m = implied.m[0]
-        c = implied.c[0] if implied.c is not None else np.eye(m.shape[1])
-        d = c @ implied.psi[0] @ m.T  # (m, p)
-        c_alpha = c @ implied.alpha[0]
-        p = m.shape[0]
-        eye = np.eye(p)
+    def cells(self, theta: np.ndarray, g: int, index: np.ndarray | None = None
+              ) -> tuple[Implied, Cells, np.ndarray]:
+        """Group ``g`` for every row of ``theta``: its moments, ``dSigma/dtheta`` as
+        rank-one cells (module notes) and ``dmu/dtheta`` (S, n, p)."""
+        implied = self.implied(np.atleast_2d(theta), g, index)
+        m = implied.m  # (S, p, m)
+        size, p = m.shape[0], m.shape[1]
+        mt = m.transpose(0, 2, 1)
+        d = np.matmul(implied.psi, mt) if implied.c is None \
+            else np.matmul(np.matmul(implied.c, implied.psi), mt)  # D = C Psi M' (S, m, p)
+        c_alpha = implied.alpha if implied.c is None \
+            else np.matmul(implied.c, implied.alpha[:, :, None])[:, :, 0]
+        eye = np.broadcast_to(np.eye(p), (size, p, p))
         fills = self.layout.group_fill[g]
         rows, cols, ks = fills[THETA]
-        parts = [(eye[rows], eye[cols], ks)]
+        parts = [(eye[:, rows], eye[:, cols], ks)]
         rows, cols, ks = fills[PSI]
-        parts.append((m[:, rows].T, m[:, cols].T, ks))
-        d_mu = np.zeros((self.n_free, p))
+        parts.append((mt[:, rows], mt[:, cols], ks))
+        d_mu = np.zeros((size, self.n_free, p))
         for number in (LAMBDA, BETA):
             rows, cols, ks = fills[number]
             if not ks.size:
                 continue
-            left = eye[rows] if number == LAMBDA else m[:, rows].T
-            parts += [(left, d[cols], ks), (d[cols], left, ks)]
-            np.add.at(d_mu, ks, left * c_alpha[cols][:, None])
-        rows, _, ks = fills[NU]
-        np.add.at(d_mu, (ks, rows), 1.0)
-        rows, _, ks = fills[ALPHA]
-        np.add.at(d_mu, ks, m[:, rows].T)
-        if not self.layout.meanstructure:
-            d_mu[:] = 0.0
-        cells = Cells(np.concatenate([a for a, _, _ in parts]),
-                      np.concatenate([b for _, b, _ in parts]),
+            left = eye[:, rows] if number == LAMBDA else mt[:, rows]
+            parts += [(left, d[:, cols], ks), (d[:, cols], left, ks)]
+            if self.layout.meanstructure:
+                np.add.at(d_mu, (slice(None), ks), left * c_alpha[:, cols][:, :, None])
+        if self.layout.meanstructure:
+            rows, _, ks = fills[NU]
+            np.add.at(d_mu, (slice(None), ks, rows), 1.0)
+            rows, _, ks = fills[ALPHA]
+            np.add.at(d_mu, (slice(None), ks), mt[:, rows])
+        cells = Cells(np.concatenate([a for a, _, _ in parts], axis=1),
+                      np.concatenate([b for _, b, _ in parts], axis=1),
                       np.concatenate([k for _, _, k in parts]), self.n_free)
         return implied, cells, d_mu
 
     def jacobian(self, theta: np.ndarray, g: int) -> tuple[Implied, np.ndarray, np.ndarray]:
         """Group ``g`` at one ``theta``: its moments, ``dSigma/dtheta`` (n, p, p) and
         ``dmu/dtheta`` (n, p)."""
-        implied, cells, d_mu = self.cells(theta, g)
-        return implied, cells.dense(), d_mu
+        implied, cells, d_mu = self.cells(np.atleast_2d(theta)[:1], g)
+        return implied, cells.dense()[0], d_mu[0]
 
     def implied_and_jacobian(self, theta: np.ndarray, g: int = 0
                              ) -> tuple[np.ndarray, np.ndarray]:
@@ -398,42 +447,66 @@ class MLFunctions:
         ``masked``: observed variables (fixed.x covariates) whose covariances and means
         are not data: their rows of ``dSigma/dtheta`` and ``dmu/dtheta`` are zeroed
         (lavaan's ``lav_mvnorm_information_expected(x.idx =)``)."""
-        return self._scoring_terms(theta, masked, gradient=False)[1]
+        theta = np.atleast_2d(np.asarray(theta, dtype=float))[:1]
+        return self.scoring_terms(theta, np.zeros(1, dtype=int), masked, gradient=False)[1][0]
 
     def gradient_and_information(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Gradient of ``F`` and the expected information at one ``theta`` (for scoring),
-        from one pass over the groups' cells."""
-        return self._scoring_terms(theta, (), gradient=True)
+        from one pass over the groups' cells.
 
-    def _scoring_terms(self, theta: np.ndarray, masked: Sequence[int] | np.ndarray,
-                       gradient: bool) -> tuple[np.ndarray, np.ndarray]:
+        Raises
+        ------
+        numpy.linalg.LinAlgError
+            The implied covariance matrix is not positive definite.
+        """
         theta = np.atleast_2d(np.asarray(theta, dtype=float))[:1]
-        n = self.n_free
-        info, grad = np.zeros((n, n)), np.zeros(n)
-        index = np.asarray(masked, dtype=int)
+        grad, info, ok = self.scoring_terms(theta, np.zeros(1, dtype=int))
+        if not ok[0]:
+            raise np.linalg.LinAlgError("the implied covariance matrix is not positive definite")
+        return grad[0], info[0]
+
+    def scoring_terms(self, theta: np.ndarray, index: np.ndarray | None = None,
+                      masked: Sequence[int] | np.ndarray = (), gradient: bool = True
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Gradient of ``F`` (S, n), expected information per case (S, n, n) and a mask of
+        the rows whose implied covariances are positive definite, for every row of
+        ``theta`` (S, n) on the samples ``index`` of the data stack (module notes)."""
+        theta = np.atleast_2d(np.asarray(theta, dtype=float))
+        size, n = theta.shape[0], self.n_free
+        info, grad = np.zeros((size, n, n)), np.zeros((size, n))
+        ok = np.ones(size, dtype=bool)
+        masked = np.asarray(masked, dtype=int)
         for g, group in enumerate(self.groups):
-            implied, cells, d_mu = self.cells(theta, g)
-            weight = float(self.weights[g][0])
+            implied, cells, d_mu = self.cells(theta, g, index)
+            weight = _take(self.weights[g], index)
+            pattern_weights: list[np.ndarray] = []
             if gradient:
-                _, d_f, d_f_mu, ok = self._group_terms(implied, group, None, True)
-                if not ok[0]:
-                    raise np.linalg.LinAlgError("the implied covariance matrix is not "
-                                                "positive definite")
-                grad += weight * (cells.contract(d_f[0]) + d_mu @ d_f_mu[0])
-            if index.size:
-                cells = cells.without_block(index)
-                d_mu[:, index] = 0.0
-            sigma = implied.sigma[0]
-            part = np.zeros((n, n))
-            for pattern in group.patterns:
+                _, d_f, d_f_mu, good = self._group_terms(implied, group, index, True,
+                                                         pattern_weights)
+                ok &= good
+                grad += weight[:, None] * (cells.contract(d_f)
+                                           + np.matmul(d_mu, d_f_mu[:, :, None])[:, :, 0])
+            else:
+                for pattern in group.patterns:
+                    o = pattern.observed
+                    chol, good = _cholesky(implied.sigma[:, o[:, None], o[None, :]])
+                    ok &= good
+                    inv_chol = np.linalg.inv(chol)
+                    pattern_weights.append(np.matmul(inv_chol.transpose(0, 2, 1), inv_chol))
+            if masked.size:
+                cells = cells.without_block(masked)
+                d_mu[:, :, masked] = 0.0
+            part = np.zeros((size, n, n))
+            for pattern, w in zip(group.patterns, pattern_weights):
                 o = pattern.observed
-                w = np.linalg.inv(sigma[np.ix_(o, o)])
                 share = 0.5 * cells.trace_product(w, o)
                 if self.layout.meanstructure:
-                    share += d_mu[:, o] @ w @ d_mu[:, o].T
-                part += float(pattern.n[0]) * share
-            info += weight * part / float(group.n[0])
-        return grad, info
+                    d_mu_o = d_mu[:, :, o]
+                    share += np.matmul(np.matmul(d_mu_o, w), d_mu_o.transpose(0, 2, 1))
+                part += _take(pattern.n, index)[:, None, None] * share
+            info += (weight / _take(group.n, index))[:, None, None] * part
+        grad[~ok] = np.nan
+        return grad, info, ok
 
     def discrepancy(self, theta: np.ndarray) -> float:
         """``F`` at one ``theta``."""

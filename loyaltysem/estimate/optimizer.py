@@ -232,8 +232,7 @@ def _secant_update(correction: np.ndarray | None, s: np.ndarray, y: np.ndarray,
 
 
 def bounded_warmup(
-    objective: Callable[[np.ndarray], float],
-    gradient: Callable[[np.ndarray], np.ndarray],
+    value_and_gradient: Callable[[np.ndarray], tuple[float, np.ndarray]],
     x0: np.ndarray,
     variance_index: Sequence[int],
     *,
@@ -246,6 +245,17 @@ def bounded_warmup(
     -inf and another to +inf. The result only seeds :func:`fisher_scoring`,
     which then finds the unbounded (lavaan) optimum, negative variances
     included.
+
+    Parameters
+    ----------
+    value_and_gradient : callable
+        ``x -> (F, dF/dx)`` in one evaluation; ``F`` not finite where the implied
+        covariance is not positive definite (the search then sees 1e10 and a zero
+        gradient).
+    x0 : ndarray
+    variance_index : sequence of int
+        Positions of the variances (bounded below by 0).
+    max_iter : int
     """
     bounds: list[tuple[float | None, float | None]] = [(None, None)] * len(x0)
     start = np.asarray(x0, dtype=float).copy()
@@ -253,24 +263,18 @@ def bounded_warmup(
         bounds[k] = (0.0, None)
         start[k] = max(start[k], 1e-3)
 
-    def safe_objective(x: np.ndarray) -> float:
-        value = objective(x)
-        return value if np.isfinite(value) else 1e10
-
-    def safe_gradient(x: np.ndarray) -> np.ndarray:
-        if not np.isfinite(objective(x)):
-            return np.zeros_like(x)
-        try:
-            return gradient(x)
-        except np.linalg.LinAlgError:  # singular implied covariance on the boundary
-            return np.zeros_like(x)
+    def safe(x: np.ndarray) -> tuple[float, np.ndarray]:
+        value, gradient = value_and_gradient(x)
+        if not np.isfinite(value) or not np.all(np.isfinite(gradient)):
+            return 1e10, np.zeros_like(x)
+        return value, gradient
 
     from scipy import optimize  # only for this fallback: 0.1 s of every fit's start-up
 
-    result = optimize.minimize(safe_objective, start, jac=safe_gradient, method="L-BFGS-B",
+    result = optimize.minimize(safe, start, jac=True, method="L-BFGS-B",
                                bounds=bounds, options={"maxiter": max_iter, "ftol": 1e-12,
                                                        "gtol": 1e-8})
-    return result.x if np.isfinite(objective(result.x)) else start
+    return result.x if np.isfinite(value_and_gradient(result.x)[0]) else start
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,14 @@ def _records(result: FitResult) -> list[dict[str, Any]]:
     return records
 
 
+def _not_converged(task: Task, result: FitResult) -> dict[str, Any]:
+    """The record of a fit that did not converge: the optimizer's reason, no statistics
+    (a solution that is not an optimum has no estimates to summarize)."""
+    message = next((p.message for p in result.problems if p.kind == "ConvergenceWarning"),
+                   "the optimiser did not converge")
+    return {"task": task.key, "status": "not converged", "message": message, "payload": []}
+
+
 class _Worker:
     def __init__(self, context: StudyContext):
         self.context = context
@@ -148,8 +156,9 @@ class _Worker:
         try:
             if task.sample.startswith("simulate"):
                 result = self.simulate(task)
-                status = "ok" if result.converged else "not converged"
-                return {"task": task.key, "status": status, "message": "",
+                if not result.converged:
+                    return _not_converged(task, result)
+                return {"task": task.key, "status": "ok", "message": "",
                         "payload": _records(result) + _hypothesis_records(result)}
             full = self.full_fit(task)
             if task.sample == "full":
@@ -162,8 +171,9 @@ class _Worker:
                 result = fit(full.spec, data.iloc[rows].reset_index(drop=True),
                              estimator=cast(Estimator, task.estimator), start=full.theta,
                              missing=self.missing, emit_warnings=False, allow_codes=True)
-            status = "ok" if result.converged else "not converged"
-            return {"task": task.key, "status": status, "message": "; ".join(result.warnings[:2]),
+            if not result.converged:
+                return _not_converged(task, result)
+            return {"task": task.key, "status": "ok", "message": "; ".join(result.warnings[:2]),
                     "payload": _records(result)}
         except (LoyaltySemError, np.linalg.LinAlgError, ValueError) as error:
             return {"task": task.key, "status": "error", "message": str(error), "payload": []}

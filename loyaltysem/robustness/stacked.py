@@ -9,9 +9,15 @@ sample. A chunk of them is refitted at once, as the bootstrap does
    (:func:`resample_rows`), and its moments are computed from its own rows as
    the per-task fit computes them, then stacked (``summary_moments``);
 2. :func:`~loyaltysem.estimate.optimizer.batched_bfgs` refits the stack from
-   the full-sample estimates with the inverse Hessian ``(2 I)^-1``, followed by
-   Newton steps on the central-difference Hessian until ``max |dF/dtheta|``
-   is below the per-task path's 1e-9, so both paths reach the same optimum;
+   the full-sample estimates with the inverse Hessian ``(2 I)^-1``; the samples
+   it does not converge on (improper resamples of small groups) go through the
+   per-task fit's runs — scoring from the warm start, from the start values,
+   from the bounded warm-up — as stacks
+   (:func:`~loyaltysem.estimate.estimation.minimize_stack`), which also tell
+   the refits that do not converge at all (recorded "not converged" with the
+   per-task fit's message); Newton steps on the central-difference Hessian
+   then bring every converged refit to ``max |dF/dtheta|`` below the per-task
+   path's 1e-9, so both paths reach the same optimum;
 3. the recorded statistics of every task — estimates, standard errors (ML:
    expected information; MLR: the sandwich), z-based p-values and intervals,
    ``std_all``, χ², CFI, RMSEA, SRMR and the admissibility messages — come
@@ -20,8 +26,8 @@ sample. A chunk of them is refitted at once, as the bootstrap does
 A task goes to the per-task path (``fit`` on its rows, which gives its exact
 outcome, error message included) when its sample fails a conservative
 screen of the edge checks (too few rows, a (nearly) constant item, scales
-far apart, a covariance that is not clearly positive definite), when the
-stacked refit does not converge or when an information matrix is singular.
+far apart, a covariance that is not clearly positive definite), when a
+Newton step fails or when an information matrix is singular.
 Which conditions stack at all is :func:`stackable`.
 """
 from __future__ import annotations
@@ -35,16 +41,17 @@ from scipy import special
 
 from ..estimate import FitResult
 from ..estimate import fit_indices as fi
-from ..estimate.admissibility import NEAR_SINGULAR_CORRELATION, check_admissibility
+from ..estimate.admissibility import (NEAR_SINGULAR_CORRELATION, check_admissibility,
+                                      convergence_problem)
 from ..estimate.assemble import Z975
 from ..estimate.defined import DefinedParameters
 from ..estimate.ml import MLFunctions
 from ..estimate.moments import summary_moments
+from ..estimate.estimation import minimize_stack
 from ..estimate.optimizer import batched_bfgs
 from ..effects.statistics import StatisticsPlan
 from .plan import Task
-from .stacked_core import (defined_jacobian, expected_information, observed_information,
-                           score_crossproduct, stacked_jacobian)
+from .stacked_core import defined_jacobian, observed_information, score_crossproduct
 
 #: Sample kinds refitted in stacks.
 STACKED_SAMPLES = ("bootstrap", "jackknife", "subsample")
@@ -171,26 +178,44 @@ class StackedRefitter:
         functions = MLFunctions(self.layout, [summary_moments(
             np.array([s[2] for s in samples]), np.array([s[1] for s in samples]),
             np.array([float(s[0].shape[0]) for s in samples]))])
-        theta, ok, fun = self._refit(functions)
-        inference = self._inference(functions, theta, [s[0] for s in samples])
-        ok &= inference[2]
-        good = np.flatnonzero(ok)
-        records = self._records(functions, theta[good], good, fun[good], inference[0][good],
-                                inference[1][good], [kept[k] for k in good])
-        return records, rest + [kept[k] for k in np.flatnonzero(~ok)]
+        theta, converged, failed, fun, messages = self._refit(functions)
+        fitted = np.flatnonzero(converged)
+        vcov, eigenvalues, usable = self._inference(functions, theta[fitted], fitted,
+                                                    [samples[k][0] for k in fitted])
+        good = fitted[usable]
+        records = self._records(functions, theta[good], good, fun[good], vcov[usable],
+                                eigenvalues[usable], [kept[k] for k in good])
+        records += [{"task": kept[k].key, "status": "not converged",
+                     "message": convergence_problem(messages[k]).message, "payload": []}
+                    for k in np.flatnonzero(failed)]
+        return records, rest + [kept[k] for k in fitted[~usable]] \
+            + [kept[k] for k in np.flatnonzero(~converged & ~failed)]
 
-    def _refit(self, functions: MLFunctions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """BFGS from the full-sample estimates, then Newton steps to ``max |g| < GTOL``.
+    def _refit(self, functions: MLFunctions
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
+        """BFGS from the full-sample estimates; the samples it leaves, by the per-task
+        fit's runs (:func:`~loyaltysem.estimate.estimation.minimize_stack`); then Newton
+        steps to ``max |g| < GTOL``.
 
-        Returns ``theta`` (S, q), a mask of the converged refits and ``F`` (S,).
+        Returns ``theta`` (S, q), masks of the converged refits and of those the
+        per-task fit's runs give up (not converged), ``F`` (S,) and, for the latter,
+        the optimizer's message ("" for the others). The rest (a Newton step that
+        fails) is left to the per-task path.
         """
         size = functions.size
         start = np.repeat(self.theta_hat[None], size, axis=0)
         found = batched_bfgs(lambda index, x, gradient: functions.evaluate(x, gradient, index),
                              start, self.inverse_hessian)
         theta, ok = found.x.copy(), found.converged.copy()
-        everyone = np.arange(size)
-        f, g = functions.evaluate(theta, True, everyone)
+        failed = np.zeros(size, dtype=bool)
+        messages = [""] * size
+        rest = np.flatnonzero(~ok)
+        if rest.size:
+            runs = minimize_stack(functions, self.theta_hat, rest, gtol=GTOL)
+            theta[rest], ok[rest], failed[rest] = runs.x, runs.converged, ~runs.converged
+            for k, converged, message in zip(rest, runs.converged, runs.messages):
+                messages[k] = "" if converged else message
+        f, g = functions.evaluate(theta, True, np.arange(size))
         assert g is not None
         for _ in range(_NEWTON_STEPS):
             todo = np.flatnonzero(ok & ~(np.abs(g).max(axis=1) < GTOL))
@@ -210,25 +235,25 @@ class StackedRefitter:
             theta[moved], f[moved], g[moved] = candidate[better], f_new[better], g_new[better]
             ok[todo[~better]] = False
         ok &= np.abs(g).max(axis=1) < GTOL
-        return theta, ok, f
+        return theta, ok, failed, f, messages
 
-    def _inference(self, functions: MLFunctions, theta: np.ndarray,
+    def _inference(self, functions: MLFunctions, theta: np.ndarray, index: np.ndarray,
                    cases: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``vcov`` (S, q, q), information eigenvalues (S, q) and a mask of usable ones."""
-        size = theta.shape[0]
-        everyone = np.arange(size)
-        sigma, d_sigma = stacked_jacobian(functions, theta, everyone)
-        sigma_inv = np.linalg.inv(sigma)
-        n = functions.n_total
+        """``vcov`` (S, q, q), information eigenvalues (S, q) and a mask of usable ones,
+        for the rows of ``theta`` on the samples ``index``."""
+        n = functions.n_total[index]
         if self.estimator == "ML":
-            information = n[:, None, None] * expected_information(sigma_inv, d_sigma)
+            information = n[:, None, None] * functions.scoring_terms(
+                theta, index, gradient=False)[1]
             eigenvalues = np.linalg.eigvalsh(information)
             ok = eigenvalues.min(axis=1) > eigenvalues.max(axis=1) * 1e-10
             return _safe_inverse(information, ok), eigenvalues, ok
-        observed = observed_information(functions, theta, everyone)
+        observed = observed_information(functions, theta, index)
         eigenvalues = np.linalg.eigvalsh(n[:, None, None] * observed)
         ok = eigenvalues.min(axis=1) > eigenvalues.max(axis=1) * 1e-10
         observed_inv = _safe_inverse(observed, ok)
+        implied, cells, _ = functions.cells(theta, 0, index)
+        sigma_inv, d_sigma = np.linalg.inv(implied.sigma), cells.dense()
         b0 = np.zeros_like(observed)
         sizes = np.array([c.shape[0] for c in cases])
         for size_n in np.unique(sizes):  # equal sample sizes share one stacked product

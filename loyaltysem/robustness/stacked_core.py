@@ -1,15 +1,12 @@
 """Stacked versions of the core's single-sample inference pieces (robustness refits).
 
-The core (:mod:`loyaltysem.estimate.ml`) evaluates ``F`` and its gradient for a
-stack of samples in one numpy call per operation, but its Jacobian
-``dSigma/dtheta``, expected information and casewise scores take one
-parameter vector at a time. A robustness study needs standard errors for every
-refit, so this module gives the same quantities for a whole stack:
+The core (:mod:`loyaltysem.estimate.ml`) evaluates ``F``, its gradient, the
+rank-one cells of ``dSigma/dtheta`` and the expected information for a stack
+of samples in one numpy call per operation (:meth:`MLFunctions.scoring_terms`,
+:meth:`MLFunctions.cells`), but its observed information and casewise scores
+take one parameter vector at a time. A robustness study needs standard errors
+for every refit, so this module gives those for a whole stack:
 
-- :func:`stacked_jacobian`: ``dSigma/dtheta`` for every row of ``theta``, entry
-  for entry the computation of :meth:`MLFunctions.jacobian` (no mean structure);
-- :func:`expected_information`: ``1/2 tr(W dSigma_a W dSigma_b)`` per sample
-  (complete data, one group: :meth:`MLFunctions.information`);
 - :func:`observed_information`: central differences of the analytic gradient
   with the steps of :meth:`MLFunctions.observed_information`, all ``2 q``
   shifted vectors of every sample as one stack;
@@ -28,63 +25,9 @@ import numpy as np
 
 from ..estimate.defined import DefinedParameters
 from ..estimate.ml import MLFunctions
-from ..estimate.structure import BETA, LAMBDA, PSI, THETA
 
 #: The complex step of :class:`~loyaltysem.estimate.defined.DefinedParameters`.
 _STEP = 1e-20
-
-
-def stacked_jacobian(functions: MLFunctions, theta: np.ndarray,
-                     index: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """``Sigma`` (S, p, p) and ``dSigma/dtheta`` (S, q, p, p) of group 0 for every row.
-
-    Parameters
-    ----------
-    functions : MLFunctions
-        A single-group layout without a mean structure.
-    theta : ndarray, shape (S, q)
-    index : ndarray of int, optional
-        The samples of ``functions``' data stack the rows belong to.
-
-    Returns
-    -------
-    sigma, d_sigma : ndarray
-    """
-    implied = functions.implied(theta, 0, index)
-    m = implied.m
-    size, p = m.shape[0], m.shape[1]
-    c = implied.c if implied.c is not None else np.broadcast_to(
-        np.eye(m.shape[2]), (size, m.shape[2], m.shape[2]))
-    d = np.matmul(np.matmul(c, implied.psi), m.transpose(0, 2, 1))  # (S, m, p)
-    q = functions.n_free
-    d_sigma = np.zeros((q, size, p, p))  # parameter axis first for np.add.at
-    fills = functions.layout.group_fill[0]
-    rows, cols, ks = fills[THETA]
-    np.add.at(d_sigma.transpose(0, 2, 3, 1), (ks, rows, cols), 1.0)  # a view
-    rows, cols, ks = fills[PSI]
-    if ks.size:
-        left, right = m[:, :, rows].transpose(2, 0, 1), m[:, :, cols].transpose(2, 0, 1)
-        np.add.at(d_sigma, ks, left[:, :, :, None] * right[:, :, None, :])
-    for number in (LAMBDA, BETA):
-        rows, cols, ks = fills[number]
-        if not ks.size:
-            continue
-        if number == LAMBDA:
-            left = np.zeros((ks.size, size, p))
-            left[np.arange(ks.size), :, rows] = 1.0
-        else:
-            left = m[:, :, rows].transpose(2, 0, 1)
-        t = left[:, :, :, None] * d[:, cols].transpose(1, 0, 2)[:, :, None, :]
-        np.add.at(d_sigma, ks, t + t.transpose(0, 1, 3, 2))
-    return implied.sigma, d_sigma.transpose(1, 0, 2, 3)
-
-
-def expected_information(sigma_inv: np.ndarray, d_sigma: np.ndarray) -> np.ndarray:
-    """Expected information per case ``1/2 tr(W dSigma_a W dSigma_b)``, (S, q, q)."""
-    size, q, p, _ = d_sigma.shape
-    weighted = np.matmul(np.matmul(sigma_inv[:, None], d_sigma), sigma_inv[:, None])
-    return 0.5 * np.matmul(weighted.reshape(size, q, p * p),
-                           d_sigma.reshape(size, q, p * p).transpose(0, 2, 1))
 
 
 def observed_information(functions: MLFunctions, theta: np.ndarray, index: np.ndarray,
@@ -146,5 +89,4 @@ def defined_jacobian(defined: DefinedParameters, theta: np.ndarray) -> np.ndarra
     return out
 
 
-__all__ = ["defined_jacobian", "expected_information", "observed_information",
-           "score_crossproduct", "stacked_jacobian"]
+__all__ = ["defined_jacobian", "observed_information", "score_crossproduct"]
