@@ -51,6 +51,7 @@ lavaan 0.6 source: ``R/lav_fit_cfi.R``, ``R/lav_fit_rmsea.R``,
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from scipy import special
@@ -399,35 +400,71 @@ def gfi(sample_cov: np.ndarray, implied_cov: np.ndarray, x_index: list[int] | No
 
 
 def gfi_with_means(sample_cov: np.ndarray, implied_cov: np.ndarray, sample_mean: np.ndarray,
-                   implied_mean: np.ndarray, x_index: list[int] | None = None) -> float:
-    """GFI of a model with a mean structure, as lavaan 0.6 (``lav_fit_gfi``).
+                   implied_mean: np.ndarray, x_index: list[int] | None = None,
+                   patterns: Sequence[tuple[np.ndarray, float]] | None = None) -> float:
+    """GFI of a model with a mean structure (Jöreskog & Sörbom, 1981), as lavaan 0.6
+    computes it (``lav_fit_gfi``), for complete data or missing-data patterns.
 
-    The weighted least-squares form with the normal-theory ML weight of means
-    and covariances at the estimate, ``W = diag(Sigma^-1, 1/2 D'(Sigma^-1 x Sigma^-1) D)``:
-    ``1 - [d' Sigma^-1 d + 1/2 tr((Sigma^-1 (S - Sigma))^2)] / [m' Sigma^-1 m +
-    1/2 tr((Sigma^-1 S~)^2)]`` with ``d = m - mu`` and the raw (uncentred) means
-    ``m``; fixed.x covariates' moments are zeroed as in :func:`gfi`.
+    Parameters
+    ----------
+    sample_cov, implied_cov : ndarray, shape (p, p)
+    sample_mean, implied_mean : ndarray, shape (p,)
+        With missing data lavaan's sample statistics are the pairwise ones
+        (:func:`loyaltysem.estimate.moments.pairwise_moments`), not the EM estimates.
+    x_index : list of int, optional
+        fixed.x covariates: their moments are left out, as :func:`gfi`.
+    patterns : sequence of (observed positions, number of cases), optional
+        The missing-data patterns; one pattern with every variable when not given.
+
+    Returns
+    -------
+    float
+
+    Notes
+    -----
+    The weighted least-squares form ``1 - (s - sigma)' W (s - sigma) / s' W s`` on the
+    means and non-redundant covariances, ``s`` the sample statistics (raw means), ``sigma``
+    the implied ones, ``W`` the expected information of the normal likelihood at the
+    implied moments (lavaan's ``WLS.V``: ``lav_model_h1_information_expected``, with
+    missing data ``lav_mvnorm_missing_information_expected``). Per pattern ``k`` of
+    ``n_k`` of the ``N`` cases, observed variables ``o`` and ``A_k = (Sigma_oo)^-1``,
+    ``W = (1/N) sum_k n_k diag(E_k' A_k E_k, 1/2 D' (E_k' A_k E_k x E_k' A_k E_k) D)``
+    (``E_k`` selects ``o``, ``D`` the duplication matrix), so that
+
+        (s - sigma)' W (s - sigma) = (1/N) sum_k n_k [d_o' A_k d_o + 1/2 tr((A_k R_oo)^2)]
+
+    with ``d = m - mu`` and ``R = S - Sigma`` (``s' W s`` likewise with ``m`` and
+    ``S``); complete data are the one pattern ``o = all``:
+    ``d' Sigma^-1 d + 1/2 tr((Sigma^-1 (S - Sigma))^2)``.
     """
-    weighted_residual = np.linalg.solve(implied_cov, sample_cov - implied_cov)
-    target = sample_cov.copy()
-    mean = np.asarray(sample_mean, dtype=float).copy()
-    if x_index:
-        target[np.ix_(x_index, x_index)] = 0.0
-        mean[x_index] = 0.0
-    weighted_target = np.linalg.solve(implied_cov, target)
+    p = implied_cov.shape[0]
+    residual, target = sample_cov - implied_cov, np.array(sample_cov, dtype=float)
     d = np.asarray(sample_mean, dtype=float) - implied_mean
-    misfit = float(d @ np.linalg.solve(implied_cov, d)) \
-        + 0.5 * float(np.trace(weighted_residual @ weighted_residual))
-    total = float(mean @ np.linalg.solve(implied_cov, mean)) \
-        + 0.5 * float(np.trace(weighted_target @ weighted_target))
+    mean = np.array(sample_mean, dtype=float)
+    if x_index:
+        for matrix in (residual, target):
+            matrix[np.ix_(x_index, x_index)] = 0.0
+        d[x_index] = mean[x_index] = 0.0
+    misfit = total = 0.0
+    for observed, count in patterns if patterns is not None else [(np.arange(p), 1.0)]:
+        block = np.ix_(observed, observed)
+        inverse = np.linalg.inv(implied_cov[block])
+        weighted_residual = inverse @ residual[block]
+        weighted_target = inverse @ target[block]
+        misfit += count * (float(d[observed] @ inverse @ d[observed])
+                           + 0.5 * float(np.sum(weighted_residual * weighted_residual.T)))
+        total += count * (float(mean[observed] @ inverse @ mean[observed])
+                          + 0.5 * float(np.sum(weighted_target * weighted_target.T)))
     return 1.0 - misfit / total
 
 
 def agfi(gfi_value: float, df: float, n_variables: int, meanstructure: bool = False) -> float:
     """Adjusted GFI: ``1 - p*/df * (1 - GFI)`` with ``p* = p(p+1)/2`` (``+ p`` with a
-    mean structure, as lavaan)."""
-    if df <= 0:
+    mean structure, as lavaan); 1 when ``df = 0`` (lavaan ``lav_fit_agfi``)."""
+    if not math.isfinite(gfi_value):
         return math.nan
+    if df <= 0:
+        return 1.0
     moments = n_variables * (n_variables + 1) / 2 + (n_variables if meanstructure else 0)
     return 1.0 - moments / df * (1.0 - gfi_value)
 

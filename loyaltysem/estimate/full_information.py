@@ -30,6 +30,7 @@ from .moments import (
     independence_loglik,
     loglik_constant,
     missing_moments,
+    pairwise_moments,
     pattern_sum,
 )
 from .structure import model_structure
@@ -73,7 +74,9 @@ def with_mean_structure(table: pd.DataFrame) -> pd.DataFrame:
 def fiml_fit_indices(indices: dict, functions: MLFunctions, sigma: np.ndarray,
                      mu: np.ndarray, x_index: list[int], robust: RobustTests | None
                      ) -> dict[str, float]:
-    """The statistics that change with a mean structure and the EM h1 (lavaan's FIML)."""
+    """The statistics that change with a mean structure and the EM h1 (lavaan's FIML); the
+    GFI family is :func:`.fit_indices.gfi_with_means` on the missing-data patterns with
+    lavaan's pairwise sample statistics (``lav_fit_gfi``, ``WLS.obs``, ``WLS.V``)."""
     moments = functions.groups[0]
     n = int(moments.n[0])
     em_cov, em_mean = moments.cov[0], moments.mean[0]
@@ -88,6 +91,11 @@ def fiml_fit_indices(indices: dict, functions: MLFunctions, sigma: np.ndarray,
     loglik_baseline = independence_loglik(cases[:, others]) + covariates_fiml - marginal_x
     baseline_chisq = 2.0 * (loglik_h1 - loglik_baseline)
     chisq, df, baseline_df = indices["chisq"], indices["df"], indices["baseline_df"]
+    # lavaan's GFI with missing data: the pairwise sample statistics (not the EM h1), the
+    # expected information of the missing-data patterns at the implied moments
+    sample_cov, sample_mean = pairwise_moments(cases)
+    gfi = fi.gfi_with_means(sample_cov, sigma, sample_mean, mu, x_index,
+                            patterns=[(q.observed, float(q.n[0])) for q in moments.patterns])
     out: dict[str, float] = {
         "npar": npar, "baseline_chisq": baseline_chisq,
         "baseline_pvalue": fi.chisq_pvalue(baseline_chisq, baseline_df),
@@ -97,9 +105,8 @@ def fiml_fit_indices(indices: dict, functions: MLFunctions, sigma: np.ndarray,
         **fi.information_criteria(loglik, npar, n),
         "ecvi": fi.ecvi(chisq, npar, n),
         **fi.residual_summaries_with_means(em_cov, sigma, em_mean, mu),
-        # lavaan's GFI family under missing data (its weight matrix) is not reproduced
-        # yet: not reported (with complete data and means it is, fit_indices.gfi_with_means)
-        "gfi": math.nan, "agfi": math.nan, "pgfi": math.nan,
+        "gfi": gfi, "agfi": fi.agfi(gfi, df, em_cov.shape[0], meanstructure=True),
+        "pgfi": fi.pgfi(gfi, df, em_cov.shape[0], meanstructure=True),
     }
     if robust is not None:
         out.update(_fiml_scaled(chisq, df, baseline_chisq, baseline_df, n, robust,

@@ -269,6 +269,44 @@ def independence_loglik(values: np.ndarray) -> float:
     return -0.5 * (pattern_sum(patterns, mean, np.diag(variance)) + loglik_constant(patterns))
 
 
+def pairwise_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sample statistics lavaan keeps beside the EM h1 with missing data: each
+    variable's available-case mean and the pairwise covariances rescaled to divisor N.
+
+    Parameters
+    ----------
+    values : ndarray, shape (N, p)
+        The cases (NaN = missing); rows without any value are not among them.
+
+    Returns
+    -------
+    cov : ndarray, shape (p, p)
+        ``s_ij = (N - 1) / N * sum_r (x_ri - m_i^(ij)) (x_rj - m_j^(ij)) / (n_ij - 1)`` over
+        the ``n_ij`` rows observing both, ``m^(ij)`` their means (R's
+        ``cov(X, use = "pairwise")``, then lavaan's ``sample.cov.rescale``).
+    mean : ndarray, shape (p,)
+        ``colMeans(X, na.rm = TRUE)``.
+
+    Notes
+    -----
+    lavaan 0.6-14 ``lav_samplestats_from_data``: with ``missing = "ml"`` these are
+    ``SampleStats@cov``, ``@mean`` (the GFI's ``WLS.obs``, the start values of the
+    baseline model) and, for the fixed.x covariates, ``@cov.x`` (the covariates' part of
+    the h1 log-likelihood and of the baseline model).
+    """
+    values = np.asarray(values, dtype=float)
+    n = values.shape[0]
+    mean = np.nanmean(values, axis=0)
+    present = ~np.isnan(values)
+    mask = present.astype(float)
+    filled = np.where(present, values - mean, 0.0)  # centred: exact for large means
+    pairs = mask.T @ mask
+    sums = filled.T @ mask  # (i, j): the sum of x_i over the rows observing x_j too
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cov = (filled.T @ filled - sums * sums.T / pairs) / (pairs - 1.0)
+    return cov * (n - 1) / n, mean
+
+
 def _em(patterns: list[PatternMoments], p: int, tol: float, max_iter: int
         ) -> tuple[np.ndarray, np.ndarray]:
     counts = np.zeros(p)
@@ -321,5 +359,5 @@ def _em(patterns: list[PatternMoments], p: int, tol: float, max_iter: int
 
 
 __all__ = ["GroupMoments", "PatternMoments", "complete_moments", "independence_loglik",
-           "loglik_constant",
-           "missing_moments", "pattern_sum", "stacked_moments", "summary_moments"]
+           "loglik_constant", "missing_moments", "pairwise_moments", "pattern_sum",
+           "stacked_moments", "summary_moments"]
