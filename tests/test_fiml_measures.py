@@ -3,7 +3,10 @@ FIML likelihood, against tests/reference/core/fm_*.json (make_fiml_measures_refe
 
 - GFI, AGFI, PGFI (``lav_fit_gfi``): the pairwise sample statistics (``wls.obs``) against
   the implied moments, weighted by the missing-data expected information at the implied
-  moments.
+  moments;
+- robust CFI/TLI/NNFI/RNI and RMSEA (90% CI, close and not-close tests): those of the
+  FIML-corrected statistic (Zhang & Savalei 2023; ``lav_fit_fiml_corrected``, version
+  "V3" with MLR, "V6" with ML).
 
 Cases: hs_cfa (ML and MLR) and a saturated one-factor model (df = 0) on hs_missing.csv,
 hs_mimic (complete covariates, MLR; incomplete ageyr with ml.x), pd_path (ml.x, MLR),
@@ -13,7 +16,12 @@ Tolerances, about ten times the largest error observed over the cases (estimates
 to lavaan's convergence, ~1e-4 of an SE for ml.x; EM h1 to 5e-14):
 
 - sample statistics: 1e-12 relative (observed 1.4e-14; closed form);
-- GFI, AGFI, PGFI: 2e-7 relative (observed 1.6e-8).
+- GFI, AGFI, PGFI: 2e-7 relative (observed 1.6e-8);
+- the corrected statistics: ``XX3`` 4e-6 (observed 3.3e-7, hs_mimic ml.x), ``c.hat3``
+  3e-6 (2.3e-7), ``XX3.scaled`` 4e-6 (2.9e-7), ``XX3.null`` 3e-7 (2.1e-8: lavaan's
+  baseline estimates are nlminb's), ``c.hat3.null`` 2e-8 (1.7e-9);
+- robust indices: 1e-5 relative (observed 1.0e-6, a p-value of .0026), 1e-8 absolute
+  near zero.
 """
 from __future__ import annotations
 
@@ -23,6 +31,8 @@ import numpy as np
 import pytest
 
 import loyaltysem as ls
+from loyaltysem.estimate.fiml_corrected import fiml_corrected
+from loyaltysem.estimate.full_information import baseline_moments
 from loyaltysem.estimate.moments import pairwise_moments
 
 from core_reference import cached_fits, load
@@ -30,6 +40,7 @@ from core_reference import cached_fits, load
 CASES = ["fm_ml_hs_cfa", "fm_mlr_hs_cfa", "fm_mlr_hs_mimic", "fm_mlx_hs_mimic",
          "fm_mlx_mlr_pd_path", "fm_mlr_corp_rep", "fm_ml_hs_saturated", "fm_mlr_hs_saturated"]
 GFI = ("gfi", "agfi", "pgfi")
+CORRECTED_RTOL = {"XX3": 4e-6, "c.hat3": 3e-6, "XX3.null": 3e-7, "c.hat3.null": 2e-8}
 
 
 @pytest.fixture(scope="module")
@@ -86,3 +97,56 @@ def test_sample_statistics_are_lavaans(case, fits):
 @pytest.mark.parametrize("case", CASES)
 def test_gfi_agfi_pgfi_match_lavaan(case, fits):
     assert _compare(fits(case).fit_indices, load(case), GFI, rtol=2e-7) == 3
+
+
+@pytest.mark.parametrize("version", ["V3", "V6"])
+@pytest.mark.parametrize("case", CASES)
+def test_fiml_corrected_statistics_match_lavaan(case, version, fits):
+    """lavaan:::lav_fit_fiml_corrected(fit, version): V3 is what MLR reports, V6 what ML
+    reports; both are computed here from the same FIML estimates."""
+    result = fits(case)
+    reference = load(case)["fiml_corrected"][version]
+    _, x_index = _covariate_positions(result)
+    moments = result.core.groups[0]
+    ours = fiml_corrected(result.core.functions(), result.core.theta, x_index,
+                          baseline_moments(moments, x_index), int(result.fit_indices["df"]),
+                          int(result.fit_indices["baseline_df"]), scaled_test=version == "V3")
+    assert ours.df == reference["df3"] and ours.baseline_df == reference["df3.null"]
+    for name, value in (("XX3", ours.chisq), ("XX3.null", ours.baseline_chisq),
+                        ("c.hat3.null", ours.baseline_scaling_factor)):
+        assert value == pytest.approx(reference[name], rel=CORRECTED_RTOL[name], abs=1e-8), name
+    if reference["df3"] > 0:
+        assert ours.scaling_factor == pytest.approx(reference["c.hat3"],
+                                                    rel=CORRECTED_RTOL["c.hat3"])
+        assert ours.scaled_chisq == pytest.approx(reference["XX3.scaled"], rel=4e-6)
+    else:  # lavaan divides a rounding residue by df = 0
+        assert reference["c.hat3"] is None and math.isinf(ours.scaling_factor)
+        assert ours.scaled_chisq == 0.0 and reference["XX3.scaled"] == 0
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_robust_indices_match_lavaan(case, fits):
+    reference = load(case)
+    names = [name for name in reference["fit"] if name.endswith(".robust")]
+    assert _compare(fits(case).fit_indices, reference, names, rtol=1e-5) == 9
+
+
+def test_saturated_model_is_nan_where_lavaan_is_na(fits):
+    """df = 0: lavaan gives the robust RMSEA tests (and the scaled RMSEA) as NA, the robust
+    CFI/TLI/RNI as the plain ones (c.hat3 = Inf) and the robust RMSEA and its interval 0."""
+    for case in ("fm_ml_hs_saturated", "fm_mlr_hs_saturated"):
+        reference, ours = load(case), fits(case).fit_indices
+        assert "rmsea.pvalue.robust" in reference["fit_nonfinite"]
+        for name, kind in reference["fit_nonfinite"].items():
+            assert kind == "NA" and math.isnan(_ours(ours, name)), name
+        assert float(ours["rmsea_robust"]) == float(ours["rmsea_ci_upper_robust"]) == 0.0
+        assert float(ours["cfi_robust"]) == pytest.approx(1.0, abs=1e-10)
+        assert float(ours["agfi"]) == 1.0 and float(ours["pgfi"]) == 0.0
+
+
+def test_ml_summary_shows_the_robust_indices_as_lavaan(fits):
+    """lavaan's summary(fit, fit.measures = TRUE) shows the robust CFI/TLI/RMSEA of an ML
+    fit with missing = "ml"; so does ours."""
+    text = fits("fm_ml_hs_cfa").summary().as_text()
+    assert "robust CFI" in text and "robust RMSEA 90% CI upper" in text
+    assert "scaled chi-square" not in text

@@ -295,6 +295,90 @@ def rmsea_notclose_pvalue(chisq: float, df: float, n_obs: int, notclose: float =
     return float(special.chndtr(chisq, df, n_obs * df * notclose**2))
 
 
+def scaled_rmsea_indices(chisq: float, df: float, c: float, n_obs: int) -> dict[str, float]:
+    """lavaan's "scaled" RMSEA of a Satorra–Bentler or Yuan–Bentler scaled test: the point
+    value of ``chisq / c`` and the interval and tests of the unscaled statistic on
+    ``df c = tr(U Gamma)`` degrees of freedom (lavaan ``lav_fit_rmsea_lavobject``: ``XX2``,
+    ``df2``); all NaN when ``df c`` is 0 or not finite (a saturated model), as lavaan's NA.
+
+    Returns
+    -------
+    dict
+        ``rmsea_scaled, rmsea_ci_lower_scaled, rmsea_ci_upper_scaled, rmsea_pvalue_scaled,
+        rmsea_notclose_pvalue_scaled``.
+    """
+    df_scaled = df * c
+    names = ("rmsea_scaled", "rmsea_ci_lower_scaled", "rmsea_ci_upper_scaled",
+             "rmsea_pvalue_scaled", "rmsea_notclose_pvalue_scaled")
+    if df <= 0 or not math.isfinite(df_scaled) or df_scaled == 0:
+        return dict.fromkeys(names, math.nan)
+    lower, upper = rmsea_ci(chisq, df_scaled, n_obs)
+    return dict(zip(names, (rmsea(chisq / c, df, n_obs), lower, upper,
+                            rmsea_pvalue(chisq, df_scaled, n_obs),
+                            rmsea_notclose_pvalue(chisq, df_scaled, n_obs))))
+
+
+def robust_indices(chisq: float, df: float, c: float, baseline_chisq: float,
+                   baseline_df: float, c_baseline: float, n_obs: int) -> dict[str, float]:
+    """lavaan's robust CFI, TLI, RNI and RMSEA (90% CI, tests of close and not-close fit)
+    from a chi-square, its scaling factor and the baseline model's.
+
+    Parameters
+    ----------
+    chisq, df, c : float
+        The model's (unscaled) statistic, its degrees of freedom and scaling factor.
+    baseline_chisq, baseline_df, c_baseline : float
+        The same for the baseline model.
+    n_obs : int
+
+    Returns
+    -------
+    dict
+        ``cfi_robust, tli_robust, rni_robust, rmsea_robust, rmsea_ci_lower_robust,
+        rmsea_ci_upper_robust, rmsea_pvalue_robust, rmsea_notclose_pvalue_robust``.
+
+    Notes
+    -----
+    The incremental indices (Brosseau-Liard & Savalei, 2014) replace ``chisq - df`` by
+    ``chisq - c df`` (:func:`cfi_robust`, :func:`tli_robust`; RNI ``1 - (chisq - c df) /
+    (chisq_b - c_b df_b)``); with ``df = 0`` they are the plain ones, and NaN when a
+    scaling factor is (lavaan ``lav_fit_cfi``: ``anyNA``). The RMSEA (Brosseau-Liard,
+    Savalei & Li, 2012; :func:`rmsea_robust`) has the interval of the scaled statistic
+    ``chisq / c`` on ``df``, times ``sqrt(c)``, and its tests put the noncentrality at
+    ``N df rmsea0^2 / c`` (lavaan ``lav_fit_rmsea_ci``, ``lav_fit_rmsea_closefit``). The
+    same function serves the complete-data statistics (Satorra-Bentler or Yuan-Bentler
+    ``c``) and lavaan's missing-data ones (:mod:`.fiml_corrected`: ``chisq``, ``c`` and
+    the baseline's of the FIML-corrected statistic).
+    """
+    if any(math.isnan(v) for v in (chisq, c, baseline_chisq, c_baseline)):
+        incremental = dict.fromkeys(("cfi_robust", "tli_robust", "rni_robust"), math.nan)
+    elif df > 0:
+        incremental = {
+            "cfi_robust": cfi_robust(chisq, df, c, baseline_chisq, baseline_df, c_baseline),
+            "tli_robust": tli_robust(chisq, df, c, baseline_chisq, baseline_df, c_baseline),
+            "rni_robust": rni(chisq - c * df, 0.0, baseline_chisq - c_baseline * baseline_df,
+                              0.0)}
+    else:
+        incremental = {"cfi_robust": cfi(chisq, df, baseline_chisq, baseline_df),
+                       "tli_robust": tli(chisq, df, baseline_chisq, baseline_df),
+                       "rni_robust": rni(chisq, df, baseline_chisq, baseline_df)}
+    if df <= 0:
+        return {**incremental, "rmsea_robust": 0.0, "rmsea_ci_lower_robust": 0.0,
+                "rmsea_ci_upper_robust": 0.0, "rmsea_pvalue_robust": math.nan,
+                "rmsea_notclose_pvalue_robust": math.nan}
+    scaled = chisq / c
+    lower, upper = rmsea_ci(scaled, df, n_obs)
+    return {
+        **incremental,
+        "rmsea_robust": rmsea_robust(chisq, df, c, n_obs) if math.isfinite(c) else math.nan,
+        "rmsea_ci_lower_robust": lower * math.sqrt(c),
+        "rmsea_ci_upper_robust": upper * math.sqrt(c),
+        "rmsea_pvalue_robust": float(ncx2_sf(scaled, df, n_obs * df * 0.05**2 / c)),
+        "rmsea_notclose_pvalue_robust": float(special.chndtr(scaled, df,
+                                                             n_obs * df * 0.08**2 / c)),
+    }
+
+
 def rmr(sample_cov: np.ndarray, implied_cov: np.ndarray) -> float:
     """Root mean square residual: raw residuals ``s_ij - sigma_ij`` over the
     ``p(p+1)/2`` non-redundant elements (lavaan's ``rmr``; no mean structure)."""

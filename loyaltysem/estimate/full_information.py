@@ -1,15 +1,24 @@
-"""What full-information ML (``missing="ml"``) adds to a single-group fit: the mean
-structure (lavaan's: free intercepts of the observed variables, latent means fixed at 0,
-the covariates' means fixed at their sample values) and the fit statistics that the mean
-structure and the EM h1 change. The likelihood itself is the core's (:mod:`.ml` over the
-missing-data patterns of :mod:`.moments`).
+"""What full-information ML (``missing="ml"``, ``"ml.x"``) adds to a single-group fit: the
+mean structure (lavaan's: free intercepts of the observed variables, latent means fixed at
+0, the covariates' means fixed at their sample values) and the fit statistics that the
+mean structure, the EM h1 and the incomplete data change: log-likelihoods, the baseline
+model, the GFI family, the missing-data robust indices (:mod:`.fiml_corrected`). The
+likelihood itself is the core's (:mod:`.ml` over the missing-data patterns of
+:mod:`.moments`).
 
 References
 ----------
 Arbuckle, J. L. (1996). Full information estimation in the presence of incomplete data.
 In Marcoulides & Schumacker (Eds.), Advanced structural equation modeling (pp. 243-277).
 Erlbaum.
-lavaan 0.6: ``R/lav_fit_measures.R`` (logl, baseline with missing data).
+Jöreskog, K. G., & Sörbom, D. (1981). LISREL V. National Educational Resources (GFI).
+Zhang, X., & Savalei, V. (2023). New computations for RMSEA and CFI following FIML and
+TS estimation with missing data. Psychological Methods, 28(2), 263-283.
+doi:10.1037/met0000445
+lavaan 0.6-14: ``lav_model_loglik``, ``lav_h1_logl``, ``lav_object_independence`` (the
+log-likelihoods and the baseline), ``lav_samplestats_from_data`` (the pairwise sample
+statistics and ``cov.x`` with missing data), ``lav_fit_gfi_lavobject``,
+``lav_fit_cfi_lavobject``, ``lav_fit_rmsea_lavobject``.
 """
 from __future__ import annotations
 
@@ -23,6 +32,7 @@ from ..exceptions import SpecificationError
 from ..frame_rows import table_rows
 from ..spec import ModelSpec
 from . import fit_indices as fi
+from .fiml_corrected import fiml_corrected
 from .inference import RobustTests
 from .ml import MLFunctions
 from .moments import (
@@ -71,19 +81,45 @@ def with_mean_structure(table: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([table, means], ignore_index=True)
 
 
-def fiml_fit_indices(indices: dict, functions: MLFunctions, sigma: np.ndarray,
-                     mu: np.ndarray, x_index: list[int], robust: RobustTests | None
-                     ) -> dict[str, float]:
-    """The statistics that change with a mean structure and the EM h1 (lavaan's FIML); the
-    GFI family is :func:`.fit_indices.gfi_with_means` on the missing-data patterns with
-    lavaan's pairwise sample statistics (``lav_fit_gfi``, ``WLS.obs``, ``WLS.V``)."""
+def fiml_fit_indices(indices: dict, functions: MLFunctions, theta: np.ndarray,
+                     x_index: list[int], robust: RobustTests | None) -> dict[str, float]:
+    """The fit measures of a single-group FIML fit that the mean structure, the EM h1 and
+    the incomplete data change, as lavaan 0.6-14 reports them.
+
+    Parameters
+    ----------
+    indices : dict
+        The complete-data measures of the fit (``chisq``, ``df``, ``baseline_df``, ...).
+    functions : MLFunctions
+        The model on its incomplete data.
+    theta : ndarray
+        The FIML estimates (intercepts included).
+    x_index : list of int
+        The fixed.x covariates (complete with ``missing = "ml"``; possibly incomplete with
+        ``"ml.x"``).
+    robust : RobustTests or None
+        The Yuan–Bentler pieces of an MLR fit.
+
+    Returns
+    -------
+    dict
+
+    Notes
+    -----
+    The log-likelihoods are conditional on the covariates, as lavaan's (with incomplete
+    covariates, ``missing = "ml.x"``, the h1 log-likelihood and the baseline model are not
+    reproduced yet: NaN). The GFI family is
+    :func:`.fit_indices.gfi_with_means` on the missing-data patterns; the robust
+    CFI/TLI/RNI/RMSEA are those of the FIML-corrected statistic (:mod:`.fiml_corrected`),
+    for ML and MLR alike.
+    """
     moments = functions.groups[0]
     n = int(moments.n[0])
-    em_cov, em_mean = moments.cov[0], moments.mean[0]
-    npar = functions.n_free
+    sigma, mu = functions.implied_moments(theta)[0]
+    npar, p = functions.n_free, sigma.shape[0]
     constant = loglik_constant(moments.patterns)
     cases = moments.cases()
-    others = [j for j in range(em_cov.shape[0]) if j not in x_index]
+    others = [j for j in range(p) if j not in x_index]
     marginal_x, covariates_fiml = covariate_logliks(moments, x_index)
     # the logliks are conditional on the covariates, as lavaan's
     loglik = -0.5 * (pattern_sum(moments.patterns, mu, sigma) + constant) - marginal_x
@@ -91,11 +127,12 @@ def fiml_fit_indices(indices: dict, functions: MLFunctions, sigma: np.ndarray,
     loglik_baseline = independence_loglik(cases[:, others]) + covariates_fiml - marginal_x
     baseline_chisq = 2.0 * (loglik_h1 - loglik_baseline)
     chisq, df, baseline_df = indices["chisq"], indices["df"], indices["baseline_df"]
-    # lavaan's GFI with missing data: the pairwise sample statistics (not the EM h1), the
-    # expected information of the missing-data patterns at the implied moments
+    em_cov, em_mean = moments.cov[0], moments.mean[0]
     sample_cov, sample_mean = pairwise_moments(cases)
     gfi = fi.gfi_with_means(sample_cov, sigma, sample_mean, mu, x_index,
                             patterns=[(q.observed, float(q.n[0])) for q in moments.patterns])
+    corrected = fiml_corrected(functions, theta, x_index, baseline_moments(moments, x_index),
+                               int(df), int(baseline_df), scaled_test=robust is not None)
     out: dict[str, float] = {
         "npar": npar, "baseline_chisq": baseline_chisq,
         "baseline_pvalue": fi.chisq_pvalue(baseline_chisq, baseline_df),
@@ -105,15 +142,42 @@ def fiml_fit_indices(indices: dict, functions: MLFunctions, sigma: np.ndarray,
         **fi.information_criteria(loglik, npar, n),
         "ecvi": fi.ecvi(chisq, npar, n),
         **fi.residual_summaries_with_means(em_cov, sigma, em_mean, mu),
-        "gfi": gfi, "agfi": fi.agfi(gfi, df, em_cov.shape[0], meanstructure=True),
-        "pgfi": fi.pgfi(gfi, df, em_cov.shape[0], meanstructure=True),
+        "gfi": gfi, "agfi": fi.agfi(gfi, df, p, meanstructure=True),
+        "pgfi": fi.pgfi(gfi, df, p, meanstructure=True),
+        **fi.robust_indices(corrected.chisq, df, corrected.scaling_factor,
+                            corrected.baseline_chisq, baseline_df,
+                            corrected.baseline_scaling_factor, n),
     }
     if robust is not None:
         out.update(_fiml_scaled(chisq, df, baseline_chisq, baseline_df, n, robust,
-                                em_cov.shape[0], len(x_index), npar))
+                                p, len(x_index), npar))
     if x_index and np.isnan(cases[:, x_index]).any():
         out.update(dict.fromkeys(_NOT_WITH_INCOMPLETE_COVARIATES, math.nan))
     return out
+
+
+def baseline_moments(moments: GroupMoments, x_index: Sequence[int]
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """The baseline model's implied covariance and means at its FIML estimates.
+
+    Each variable's available-case variance (divisor: its number of values) and mean,
+    no covariances but the fixed.x covariates' block, at their pairwise sample moments
+    (:func:`.moments.pairwise_moments`): the values at which lavaan 0.6-14's
+    ``lav_object_independence`` fixes them (``SampleStats@cov.x``; the means of
+    incomplete ones from ``SampleStats@mean``).
+
+    Returns
+    -------
+    cov : ndarray, shape (p, p)
+    mean : ndarray, shape (p,)
+    """
+    cases = moments.cases()
+    mean = np.nanmean(cases, axis=0)
+    cov = np.diag(np.nanmean((cases - mean) ** 2, axis=0))
+    if len(x_index):
+        block = np.ix_(x_index, x_index)
+        cov[block] = pairwise_moments(cases[:, list(x_index)])[0]
+    return cov, mean
 
 
 def _fiml_scaled(chisq: float, df: int, baseline_chisq: float, baseline_df: int, n: int,
@@ -122,7 +186,6 @@ def _fiml_scaled(chisq: float, df: int, baseline_chisq: float, baseline_df: int,
     c, c_b = robust.scaling_factor, robust.baseline_scaling_factor
     chisq_scaled = chisq / c if df > 0 else chisq
     baseline_scaled = baseline_chisq / c_b
-    lower, upper = fi.rmsea_ci(chisq, df * c, n) if df > 0 else (0.0, 0.0)
     moments = p * (p + 1) // 2 + p - px * (px + 1) // 2 - px  # the covariates' are data
     return {
         "chisq_scaled": chisq_scaled, "df_scaled": df,
@@ -131,11 +194,7 @@ def _fiml_scaled(chisq: float, df: int, baseline_chisq: float, baseline_df: int,
         "baseline_pvalue_scaled": fi.chisq_pvalue(baseline_scaled, baseline_df),
         **{f"{name}_scaled": value for name, value in fi.incremental_indices(
             chisq_scaled, df, baseline_scaled, baseline_df).items()},
-        "rmsea_scaled": fi.rmsea(chisq_scaled, df, n),
-        "rmsea_ci_lower_scaled": lower, "rmsea_ci_upper_scaled": upper,
-        "rmsea_pvalue_scaled": fi.rmsea_pvalue(chisq, df * c, n) if df > 0 else math.nan,
-        "rmsea_notclose_pvalue_scaled": (fi.rmsea_notclose_pvalue(chisq, df * c, n)
-                                         if df > 0 else math.nan),
+        **fi.scaled_rmsea_indices(chisq, df, c, n),
         "scaling_factor_h1": robust.trace_h1 / moments, "scaling_factor_h0": robust.trace_h0 / npar,
     }
 
@@ -172,4 +231,5 @@ def covariate_logliks(moments: GroupMoments, x_index: Sequence[int]) -> tuple[fl
     return marginal, fiml
 
 
-__all__ = ["check_fiml_supported", "covariate_logliks", "fiml_fit_indices", "with_mean_structure"]
+__all__ = ["baseline_moments", "check_fiml_supported", "covariate_logliks", "fiml_fit_indices",
+           "with_mean_structure"]

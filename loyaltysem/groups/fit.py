@@ -296,7 +296,8 @@ def _fit_group_moments(spec: ModelSpec, group: str, groups: list, moments: list[
         robust = multigroup_robust(functions, theta, int(indices["df"]), x_index)
         vcov = robust.vcov
         extra = _robust_indices(functions, indices, robust, x_index)
-        if fiml:  # lavaan's missing-data robust indices (Zhang & Savalei 2020): not computed
+        if fiml:  # lavaan's missing-data robust indices (Zhang & Savalei 2023): single-group
+            # only (estimate.fiml_corrected), not computed for multiple groups yet
             extra = {k: v for k, v in extra.items() if not k.endswith("_robust")}
         indices.update(extra)
     indices.update(fi.lavaan_aliases(indices, meanstructure=True))
