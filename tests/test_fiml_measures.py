@@ -6,7 +6,9 @@ FIML likelihood, against tests/reference/core/fm_*.json (make_fiml_measures_refe
   moments;
 - robust CFI/TLI/NNFI/RNI and RMSEA (90% CI, close and not-close tests): those of the
   FIML-corrected statistic (Zhang & Savalei 2023; ``lav_fit_fiml_corrected``, version
-  "V3" with MLR, "V6" with ML).
+  "V3" with MLR, "V6" with ML);
+- ``missing = "ml.x"`` with incomplete covariates: the h1 log-likelihood and the
+  baseline model (and everything derived from the baseline).
 
 Cases: hs_cfa (ML and MLR) and a saturated one-factor model (df = 0) on hs_missing.csv,
 hs_mimic (complete covariates, MLR; incomplete ageyr with ml.x), pd_path (ml.x, MLR),
@@ -21,10 +23,12 @@ to lavaan's convergence, ~1e-4 of an SE for ml.x; EM h1 to 5e-14):
   3e-6 (2.3e-7), ``XX3.scaled`` 4e-6 (2.9e-7), ``XX3.null`` 3e-7 (2.1e-8: lavaan's
   baseline estimates are nlminb's), ``c.hat3.null`` 2e-8 (1.7e-9);
 - robust indices: 1e-5 relative (observed 1.0e-6, a p-value of .0026), 1e-8 absolute
-  near zero.
+  near zero;
+- ml.x baseline and h1 measures: 4e-6 relative (observed 2.7e-7, rfi.scaled of pd_path).
 """
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -39,7 +43,14 @@ from core_reference import cached_fits, load
 
 CASES = ["fm_ml_hs_cfa", "fm_mlr_hs_cfa", "fm_mlr_hs_mimic", "fm_mlx_hs_mimic",
          "fm_mlx_mlr_pd_path", "fm_mlr_corp_rep", "fm_ml_hs_saturated", "fm_mlr_hs_saturated"]
+ML_X = ["fm_mlx_hs_mimic", "fm_mlx_mlr_pd_path"]
 GFI = ("gfi", "agfi", "pgfi")
+#: what lavaan derives from the baseline model and the h1 log-likelihood
+BASELINE = ("unrestricted.logl", "baseline.chisq", "baseline.pvalue", "cfi", "tli", "nnfi",
+            "rfi", "nfi", "pnfi", "ifi", "rni", "baseline.chisq.scaled",
+            "baseline.pvalue.scaled", "baseline.chisq.scaling.factor", "cfi.scaled",
+            "tli.scaled", "nnfi.scaled", "rfi.scaled", "nfi.scaled", "pnfi.scaled",
+            "ifi.scaled", "rni.scaled")
 CORRECTED_RTOL = {"XX3": 4e-6, "c.hat3": 3e-6, "XX3.null": 3e-7, "c.hat3.null": 2e-8}
 
 
@@ -142,6 +153,65 @@ def test_saturated_model_is_nan_where_lavaan_is_na(fits):
         assert float(ours["rmsea_robust"]) == float(ours["rmsea_ci_upper_robust"]) == 0.0
         assert float(ours["cfi_robust"]) == pytest.approx(1.0, abs=1e-10)
         assert float(ours["agfi"]) == 1.0 and float(ours["pgfi"]) == 0.0
+
+
+@pytest.mark.parametrize("case", ML_X)
+def test_ml_x_h1_and_baseline_match_lavaan(case, fits):
+    """missing = "ml.x": the h1 log-likelihood conditions on the covariates' pairwise
+    moments (SampleStats@cov.x), the baseline fixes them there; no longer NaN."""
+    result, reference = fits(case), load(case)
+    assert np.isnan(result.core.groups[0].cases()[:, _covariate_positions(result)[1]]).any()
+    names = [name for name in BASELINE if name in reference["fit"]]
+    assert _compare(result.fit_indices, reference, names, rtol=4e-6) == len(names) >= 11
+    assert not any("ml.x" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize("case", ML_X)
+def test_ml_x_covariate_moments_are_lavaans(case, fits):
+    """The covariates' moments of the h1 conditioning (cov.x) and of the baseline model
+    (its fixed exo rows), closed forms: 1e-12."""
+    result, reference = fits(case), load(case)
+    order, x_index = _covariate_positions(result)
+    cov, mean = baseline_moments(result.core.groups[0], x_index)
+    names = reference["cov_x"]["names"]
+    block = np.ix_([order.index(v) for v in names], [order.index(v) for v in names])
+    np.testing.assert_allclose(cov[block], reference["cov_x"]["values"], rtol=1e-12)
+    for row in reference["baseline_exo"]:
+        i = order.index(row["lhs"])
+        value = mean[i] if row["op"] == "~1" else cov[i, order.index(row["rhs"])]
+        assert value == pytest.approx(row["est"], rel=1e-12), row
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_lavaan_measure_is_reported(case, fits):
+    """Every name of lavaan's fitMeasures() is in FitResult.fit_indices, finite where
+    lavaan's is (NaN only where lavaan gives NA)."""
+    reference, ours = load(case), fits(case).fit_indices
+    for name, value in reference["fit"].items():
+        assert math.isnan(_ours(ours, name)) == (value is None), name
+
+
+def test_cli_json_and_text_show_them(tmp_path):
+    """The values reach ``loyaltysem fit --format json`` and the text summary."""
+    from click.testing import CliRunner
+
+    from core_reference import ROOT
+    from loyaltysem.cli import main
+
+    reference = load("fm_mlx_mlr_pd_path")
+    args = ["fit", str(ROOT / reference["model_file"]), "--data", str(ROOT / reference["data"]),
+            "--missing", "ml.x", "--estimator", "MLR"]
+    run = CliRunner().invoke(main, [*args, "--format", "json"])
+    assert run.exit_code == 0, run.output
+    fit = json.loads(run.stdout)["fit"]
+    for name in ("gfi", "cfi", "cfi_robust", "rmsea_robust", "rmsea_notclose_pvalue_robust",
+                 "unrestricted_loglik", "baseline_chisq"):
+        lavaan_name = {"unrestricted_loglik": "unrestricted.logl"}.get(name,
+                                                                       name.replace("_", "."))
+        assert fit[name] == pytest.approx(reference["fit"][lavaan_name], rel=1e-5), name
+    text = CliRunner().invoke(main, args)
+    assert text.exit_code == 0, text.output
+    assert "robust CFI" in text.stdout and "GFI" in text.stdout
 
 
 def test_ml_summary_shows_the_robust_indices_as_lavaan(fits):

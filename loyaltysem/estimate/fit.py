@@ -221,11 +221,6 @@ def fit(
     notes: tuple[str, ...] = ()
     if missing == "ml" and spec.roles.ov_x:  # lavaan: cases with a missing covariate go
         data, notes = _without_missing_covariates(data, list(spec.roles.ov_x), na_values)
-    elif missing == "ml.x" and spec.roles.ov_x:
-        notes = ("missing='ml.x': the covariates' moments are their EM estimates; with "
-                 "incomplete covariates the baseline model and the h1 log-likelihood of "
-                 "lavaan's ml.x are not reproduced, so CFI/TLI and the other baseline indices "
-                 "are not reported",)
     survey = prepare_survey(data, spec.observed_variables,
                             missing="ml" if missing == "ml.x" else missing, na_values=na_values,
                             roles=_roles_for_messages(spec), allow_codes=allow_codes)

@@ -22,8 +22,8 @@ statistics and ``cov.x`` with missing data), ``lav_fit_gfi_lavobject``,
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -106,9 +106,12 @@ def fiml_fit_indices(indices: dict, functions: MLFunctions, theta: np.ndarray,
 
     Notes
     -----
-    The log-likelihoods are conditional on the covariates, as lavaan's (with incomplete
-    covariates, ``missing = "ml.x"``, the h1 log-likelihood and the baseline model are not
-    reproduced yet: NaN). The GFI family is
+    The log-likelihoods are conditional on the covariates, as lavaan's: the model's
+    subtracts the normal log-likelihood of the covariates' EM moments, the h1's that of
+    their pairwise sample moments (``lav_h1_logl``: ``SampleStats@cov.x``; the same when
+    they are complete). The baseline model frees each other variable's mean and variance
+    and fixes the covariates at those sample moments (``lav_object_independence``), so
+    ``chisq_b = 2 (logL_h1 - logL_b)`` of the joint FIML likelihoods. The GFI family is
     :func:`.fit_indices.gfi_with_means` on the missing-data patterns; the robust
     CFI/TLI/RNI/RMSEA are those of the FIML-corrected statistic (:mod:`.fiml_corrected`),
     for ML and MLR alike.
@@ -120,12 +123,11 @@ def fiml_fit_indices(indices: dict, functions: MLFunctions, theta: np.ndarray,
     constant = loglik_constant(moments.patterns)
     cases = moments.cases()
     others = [j for j in range(p) if j not in x_index]
-    marginal_x, covariates_fiml = covariate_logliks(moments, x_index)
-    # the logliks are conditional on the covariates, as lavaan's
-    loglik = -0.5 * (pattern_sum(moments.patterns, mu, sigma) + constant) - marginal_x
-    loglik_h1 = -0.5 * (n * float(moments.h1[0]) + constant) - marginal_x
-    loglik_baseline = independence_loglik(cases[:, others]) + covariates_fiml - marginal_x
-    baseline_chisq = 2.0 * (loglik_h1 - loglik_baseline)
+    covariates = covariate_logliks(moments, x_index)
+    loglik = -0.5 * (pattern_sum(moments.patterns, mu, sigma) + constant) - covariates.model
+    joint_h1 = -0.5 * (n * float(moments.h1[0]) + constant)
+    baseline_chisq = 2.0 * (joint_h1 - independence_loglik(cases[:, others])
+                            - covariates.baseline)
     chisq, df, baseline_df = indices["chisq"], indices["df"], indices["baseline_df"]
     em_cov, em_mean = moments.cov[0], moments.mean[0]
     sample_cov, sample_mean = pairwise_moments(cases)
@@ -138,7 +140,7 @@ def fiml_fit_indices(indices: dict, functions: MLFunctions, theta: np.ndarray,
         "baseline_pvalue": fi.chisq_pvalue(baseline_chisq, baseline_df),
         **fi.incremental_indices(chisq, df, baseline_chisq, baseline_df),
         "srmr": fi.srmr_with_means(em_cov, sigma, em_mean - mu),
-        "loglik": loglik, "unrestricted_loglik": loglik_h1,
+        "loglik": loglik, "unrestricted_loglik": joint_h1 - covariates.h1,
         **fi.information_criteria(loglik, npar, n),
         "ecvi": fi.ecvi(chisq, npar, n),
         **fi.residual_summaries_with_means(em_cov, sigma, em_mean, mu),
@@ -151,8 +153,6 @@ def fiml_fit_indices(indices: dict, functions: MLFunctions, theta: np.ndarray,
     if robust is not None:
         out.update(_fiml_scaled(chisq, df, baseline_chisq, baseline_df, n, robust,
                                 p, len(x_index), npar))
-    if x_index and np.isnan(cases[:, x_index]).any():
-        out.update(dict.fromkeys(_NOT_WITH_INCOMPLETE_COVARIATES, math.nan))
     return out
 
 
@@ -199,37 +199,49 @@ def _fiml_scaled(chisq: float, df: int, baseline_chisq: float, baseline_df: int,
     }
 
 
-#: Not reported with incomplete covariates (``missing = "ml.x"``): lavaan 0.6-14's h1
-#: log-likelihood and baseline model there are not reproduced (estimates, SEs, chi-square,
-#: log-likelihood, AIC/BIC and RMSEA are).
-_NOT_WITH_INCOMPLETE_COVARIATES = (
-    "unrestricted_loglik", "baseline_chisq", "baseline_pvalue", "cfi", "tli", "nnfi", "rfi",
-    "nfi", "pnfi", "ifi", "rni", "baseline_chisq_scaled", "baseline_pvalue_scaled",
-    "baseline_scaling_factor", "cfi_scaled", "tli_scaled", "nnfi_scaled", "rfi_scaled",
-    "nfi_scaled", "pnfi_scaled", "ifi_scaled", "rni_scaled")
+class CovariateLogliks(NamedTuple):
+    """What the fixed.x covariates contribute to lavaan's FIML log-likelihoods.
+
+    Attributes
+    ----------
+    model : float
+        The normal log-likelihood of their EM moments as if all N cases had them: what
+        the model's log-likelihood conditions on (lavaan ``lav_model_loglik``).
+    h1 : float
+        The same at their pairwise sample moments
+        (:func:`.moments.pairwise_moments`): what the h1 log-likelihood conditions on
+        (``lav_h1_logl``, ``SampleStats@cov.x``).
+    baseline : float
+        Their full-information log-likelihood at those pairwise means and covariances,
+        at which the baseline model fixes them.
+
+    All three are equal when the covariates are complete (``missing = "ml"``), and 0
+    without covariates.
+    """
+
+    model: float
+    h1: float
+    baseline: float
 
 
-def covariate_logliks(moments: GroupMoments, x_index: Sequence[int]) -> tuple[float, float]:
-    """What the covariates contribute: the normal log-likelihood of their (EM) moments
-    as if all N cases had them — lavaan's conditioning constant, also with incomplete
-    covariates (``missing = "ml.x"``) — and their full-information log-likelihood at
-    their own EM moments, the covariate part of the baseline model. Equal (the
-    sample moments) when the covariates are complete."""
+def covariate_logliks(moments: GroupMoments, x_index: Sequence[int]) -> CovariateLogliks:
+    """The covariates' parts of the model, h1 and baseline log-likelihoods of a FIML fit
+    (see :class:`CovariateLogliks`; lavaan 0.6-14, also with ``missing = "ml.x"``)."""
     if not len(x_index):
-        return 0.0, 0.0
+        return CovariateLogliks(0.0, 0.0, 0.0)
     x_index = list(x_index)
+    n = int(moments.n[0])
     s_xx = moments.cov[0][np.ix_(x_index, x_index)]
-    marginal = fi.normal_loglik(s_xx, s_xx, int(moments.n[0]))
-    if moments.complete:
-        return marginal, marginal
-    values = moments.cases()[:, x_index]
-    if not np.isnan(values).any():
-        return marginal, marginal
-    alone = missing_moments(values)
-    fiml = -0.5 * (pattern_sum(alone.patterns, alone.mean[0], alone.cov[0])
-                   + loglik_constant(alone.patterns))
-    return marginal, fiml
+    marginal = fi.normal_loglik(s_xx, s_xx, n)
+    values = None if moments.complete else moments.cases()[:, x_index]
+    if values is None or not np.isnan(values).any():
+        return CovariateLogliks(marginal, marginal, marginal)
+    cov, mean = pairwise_moments(values)
+    alone = missing_moments(values, saturated=False)
+    baseline = -0.5 * (pattern_sum(alone.patterns, mean, cov)
+                       + loglik_constant(alone.patterns))
+    return CovariateLogliks(marginal, fi.normal_loglik(cov, cov, n), baseline)
 
 
-__all__ = ["baseline_moments", "check_fiml_supported", "covariate_logliks", "fiml_fit_indices",
-           "with_mean_structure"]
+__all__ = ["CovariateLogliks", "baseline_moments", "check_fiml_supported", "covariate_logliks",
+           "fiml_fit_indices", "with_mean_structure"]

@@ -550,12 +550,13 @@ def _baseline_loglik(moments: GroupMoments, x_index: list[int], others: list[int
                      ) -> tuple[float, float]:
     """The log-likelihood of the group's baseline (independent non-covariates, the
     covariates' joint distribution kept) and of the covariates alone (fixed.x)."""
-    marginal, covariates = covariate_logliks(moments, x_index)
+    covariates = covariate_logliks(moments, x_index)
     if not moments.complete:
-        return independence_loglik(moments.cases()[:, others]) + covariates, marginal
+        return (independence_loglik(moments.cases()[:, others]) + covariates.baseline,
+                covariates.model)
     n, variances = float(moments.n[0]), np.diag(moments.cov[0])[others]
     independence = -0.5 * n * float(np.sum(np.log(2 * np.pi * variances) + 1.0))
-    return independence + covariates, marginal
+    return independence + covariates.baseline, covariates.model
 
 
 def _rmsea_test(chisq: float, df: float, n_obs: float, divisor: float, rmsea0: float, *,
