@@ -5,9 +5,8 @@ References (tests/reference/core/, make_core_fiml_reference.R):
 - fiml_ml_hs_mimic_missing_x: ``missing = "ml"`` with an incomplete covariate: lavaan drops
   those 29 cases (N = 272), so do we, with a note;
 - fiml_mlx_hs_mimic, fiml_mlx_mlr_pd_path: ``missing = "ml.x"`` (the cases kept; the
-  covariates' moments at their EM estimates): estimates, SEs, chi-square, log-likelihood,
-  RMSEA; the baseline indices are not reported there (not reproduced: lavaan's h1 and
-  baseline under ml.x);
+  covariates' moments at their EM estimates): estimates, SEs and every fit measure, the h1
+  log-likelihood and the baseline indices of ml.x included (tests/test_fiml_measures.py);
 - fiml_ml_hs_cross, fiml_mlr_hs_cross: a cross-loading CFA on hs_missing.
 Tolerances: estimates 2e-4 of lavaan's SE (observed 1.4e-4 with ml.x, lavaan stops at a
 gradient ~1e-6), SEs 1e-4 relative (observed 3.4e-5), fit measures 1e-4 (observed 1e-5).
@@ -53,14 +52,13 @@ def test_fit_measures_match_lavaan(case, fits):
     for name, value in load(case)["fit"].items():
         key = {"logl": "loglik", "unrestricted.logl": "unrestricted_loglik"}.get(
             name, name.replace(".", "_"))
-        if value is None or key not in ours.index or "robust" in name:
-            continue
-        if math.isnan(float(ours[key])):  # not reported: the GFI family under missing data,
-            assert name in ("gfi", "agfi", "pgfi") or "mlx" in case, name  # ml.x's baseline
-            continue
-        assert float(ours[key]) == pytest.approx(value, rel=1e-4, abs=1e-8), name
+        assert key in ours.index, name
+        if value is None:
+            assert math.isnan(float(ours[key])), name
+        else:
+            assert float(ours[key]) == pytest.approx(value, rel=1e-4, abs=1e-8), name
         compared += 1
-    assert compared >= 30
+    assert compared >= 50
 
 
 def test_missing_ml_drops_cases_without_a_covariate_and_says_so(fits):
@@ -69,11 +67,12 @@ def test_missing_ml_drops_cases_without_a_covariate_and_says_so(fits):
     assert any("missing covariate" in w and "ml.x" in w for w in result.warnings)
 
 
-def test_ml_x_keeps_them_and_says_what_is_not_reported(fits):
+def test_ml_x_keeps_them_and_reports_the_baseline_indices(fits):
     result = fits("fiml_mlx_hs_mimic")
     assert result.nobs == 301
-    assert math.isnan(float(result.fit_indices["cfi"]))
-    assert any("ml.x" in w and "CFI" in w for w in result.warnings)
+    assert float(result.fit_indices["cfi"]) == pytest.approx(
+        load("fiml_mlx_hs_mimic")["fit"]["cfi"], rel=1e-5)
+    assert not any("ml.x" in w for w in result.warnings)
 
 
 @pytest.mark.parametrize("case", ["fiml_mlr_hs_mimic_school", "fiml_mlr_hs_mimic_school_metric"])

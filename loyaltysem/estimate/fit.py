@@ -221,11 +221,6 @@ def fit(
     notes: tuple[str, ...] = ()
     if missing == "ml" and spec.roles.ov_x:  # lavaan: cases with a missing covariate go
         data, notes = _without_missing_covariates(data, list(spec.roles.ov_x), na_values)
-    elif missing == "ml.x" and spec.roles.ov_x:
-        notes = ("missing='ml.x': the covariates' moments are their EM estimates; with "
-                 "incomplete covariates the baseline model and the h1 log-likelihood of "
-                 "lavaan's ml.x are not reproduced, so CFI/TLI and the other baseline indices "
-                 "are not reported",)
     survey = prepare_survey(data, spec.observed_variables,
                             missing="ml" if missing == "ml.x" else missing, na_values=na_values,
                             roles=_roles_for_messages(spec), allow_codes=allow_codes)
@@ -343,7 +338,7 @@ def _fit_moments(spec: ModelSpec, functions: MLFunctions, *, estimator: Estimato
     n_model = spec.n_free_parameters
     estimates, r2, latent_cov = _estimates(spec, functions, theta, covariance.vcov)
     sigma, mu = functions.implied_moments(theta)[0]
-    indices = _fit_indices(spec, functions, result.fun, sigma, mu, robust, estimator, fiml)
+    indices = _fit_indices(spec, functions, result.fun, theta, robust, estimator, fiml)
     problems = _admissibility(spec, estimates, latent_cov, order, result, covariance)
     if emit_warnings:
         emit(problems, stacklevel=4)
@@ -449,11 +444,11 @@ def _estimates(spec: ModelSpec, functions: MLFunctions, theta: np.ndarray, vcov:
     return estimates.reset_index(drop=True), r2, latent_cov
 
 
-def _fit_indices(spec: ModelSpec, functions: MLFunctions, fmin: float, sigma: np.ndarray,
-                 mu: np.ndarray, robust: RobustTests | None, estimator: str,
-                 fiml: bool) -> dict[str, float]:
-    """lavaan's ``fitMeasures()`` of a single-group fit."""
+def _fit_indices(spec: ModelSpec, functions: MLFunctions, fmin: float, theta: np.ndarray,
+                 robust: RobustTests | None, estimator: str, fiml: bool) -> dict[str, float]:
+    """lavaan's ``fitMeasures()`` of a single-group fit at the estimates ``theta``."""
     roles = spec.roles
+    sigma, mu = functions.implied_moments(theta)[0]
     moments = functions.groups[0]
     s = moments.cov[0]
     n = int(moments.n[0])
@@ -476,7 +471,7 @@ def _fit_indices(spec: ModelSpec, functions: MLFunctions, fmin: float, sigma: np
             free_rows = int((spec.parameter_table["free"] > 0).sum())
             indices["scaling_factor_h0"] = robust.trace_h0 / free_rows if free_rows else math.nan
     if fiml:
-        indices.update(fiml_fit_indices(indices, functions, sigma, mu, x_index, robust))
+        indices.update(fiml_fit_indices(indices, functions, theta, x_index, robust))
     elif functions.layout.meanstructure:
         indices.update(mean_structure_indices(indices, functions, sigma, mu, x_index))
     indices.update(fi.lavaan_aliases(indices, meanstructure=functions.layout.meanstructure))

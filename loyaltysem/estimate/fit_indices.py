@@ -51,6 +51,7 @@ lavaan 0.6 source: ``R/lav_fit_cfi.R``, ``R/lav_fit_rmsea.R``,
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from scipy import special
@@ -294,6 +295,90 @@ def rmsea_notclose_pvalue(chisq: float, df: float, n_obs: int, notclose: float =
     return float(special.chndtr(chisq, df, n_obs * df * notclose**2))
 
 
+def scaled_rmsea_indices(chisq: float, df: float, c: float, n_obs: int) -> dict[str, float]:
+    """lavaan's "scaled" RMSEA of a Satorra–Bentler or Yuan–Bentler scaled test: the point
+    value of ``chisq / c`` and the interval and tests of the unscaled statistic on
+    ``df c = tr(U Gamma)`` degrees of freedom (lavaan ``lav_fit_rmsea_lavobject``: ``XX2``,
+    ``df2``); all NaN when ``df c`` is 0 or not finite (a saturated model), as lavaan's NA.
+
+    Returns
+    -------
+    dict
+        ``rmsea_scaled, rmsea_ci_lower_scaled, rmsea_ci_upper_scaled, rmsea_pvalue_scaled,
+        rmsea_notclose_pvalue_scaled``.
+    """
+    df_scaled = df * c
+    names = ("rmsea_scaled", "rmsea_ci_lower_scaled", "rmsea_ci_upper_scaled",
+             "rmsea_pvalue_scaled", "rmsea_notclose_pvalue_scaled")
+    if df <= 0 or not math.isfinite(df_scaled) or df_scaled == 0:
+        return dict.fromkeys(names, math.nan)
+    lower, upper = rmsea_ci(chisq, df_scaled, n_obs)
+    return dict(zip(names, (rmsea(chisq / c, df, n_obs), lower, upper,
+                            rmsea_pvalue(chisq, df_scaled, n_obs),
+                            rmsea_notclose_pvalue(chisq, df_scaled, n_obs))))
+
+
+def robust_indices(chisq: float, df: float, c: float, baseline_chisq: float,
+                   baseline_df: float, c_baseline: float, n_obs: int) -> dict[str, float]:
+    """lavaan's robust CFI, TLI, RNI and RMSEA (90% CI, tests of close and not-close fit)
+    from a chi-square, its scaling factor and the baseline model's.
+
+    Parameters
+    ----------
+    chisq, df, c : float
+        The model's (unscaled) statistic, its degrees of freedom and scaling factor.
+    baseline_chisq, baseline_df, c_baseline : float
+        The same for the baseline model.
+    n_obs : int
+
+    Returns
+    -------
+    dict
+        ``cfi_robust, tli_robust, rni_robust, rmsea_robust, rmsea_ci_lower_robust,
+        rmsea_ci_upper_robust, rmsea_pvalue_robust, rmsea_notclose_pvalue_robust``.
+
+    Notes
+    -----
+    The incremental indices (Brosseau-Liard & Savalei, 2014) replace ``chisq - df`` by
+    ``chisq - c df`` (:func:`cfi_robust`, :func:`tli_robust`; RNI ``1 - (chisq - c df) /
+    (chisq_b - c_b df_b)``); with ``df = 0`` they are the plain ones, and NaN when a
+    scaling factor is (lavaan ``lav_fit_cfi``: ``anyNA``). The RMSEA (Brosseau-Liard,
+    Savalei & Li, 2012; :func:`rmsea_robust`) has the interval of the scaled statistic
+    ``chisq / c`` on ``df``, times ``sqrt(c)``, and its tests put the noncentrality at
+    ``N df rmsea0^2 / c`` (lavaan ``lav_fit_rmsea_ci``, ``lav_fit_rmsea_closefit``). The
+    same function serves the complete-data statistics (Satorra-Bentler or Yuan-Bentler
+    ``c``) and lavaan's missing-data ones (:mod:`.fiml_corrected`: ``chisq``, ``c`` and
+    the baseline's of the FIML-corrected statistic).
+    """
+    if any(math.isnan(v) for v in (chisq, c, baseline_chisq, c_baseline)):
+        incremental = dict.fromkeys(("cfi_robust", "tli_robust", "rni_robust"), math.nan)
+    elif df > 0:
+        incremental = {
+            "cfi_robust": cfi_robust(chisq, df, c, baseline_chisq, baseline_df, c_baseline),
+            "tli_robust": tli_robust(chisq, df, c, baseline_chisq, baseline_df, c_baseline),
+            "rni_robust": rni(chisq - c * df, 0.0, baseline_chisq - c_baseline * baseline_df,
+                              0.0)}
+    else:
+        incremental = {"cfi_robust": cfi(chisq, df, baseline_chisq, baseline_df),
+                       "tli_robust": tli(chisq, df, baseline_chisq, baseline_df),
+                       "rni_robust": rni(chisq, df, baseline_chisq, baseline_df)}
+    if df <= 0:
+        return {**incremental, "rmsea_robust": 0.0, "rmsea_ci_lower_robust": 0.0,
+                "rmsea_ci_upper_robust": 0.0, "rmsea_pvalue_robust": math.nan,
+                "rmsea_notclose_pvalue_robust": math.nan}
+    scaled = chisq / c
+    lower, upper = rmsea_ci(scaled, df, n_obs)
+    return {
+        **incremental,
+        "rmsea_robust": rmsea_robust(chisq, df, c, n_obs) if math.isfinite(c) else math.nan,
+        "rmsea_ci_lower_robust": lower * math.sqrt(c),
+        "rmsea_ci_upper_robust": upper * math.sqrt(c),
+        "rmsea_pvalue_robust": float(ncx2_sf(scaled, df, n_obs * df * 0.05**2 / c)),
+        "rmsea_notclose_pvalue_robust": float(special.chndtr(scaled, df,
+                                                             n_obs * df * 0.08**2 / c)),
+    }
+
+
 def rmr(sample_cov: np.ndarray, implied_cov: np.ndarray) -> float:
     """Root mean square residual: raw residuals ``s_ij - sigma_ij`` over the
     ``p(p+1)/2`` non-redundant elements (lavaan's ``rmr``; no mean structure)."""
@@ -399,35 +484,71 @@ def gfi(sample_cov: np.ndarray, implied_cov: np.ndarray, x_index: list[int] | No
 
 
 def gfi_with_means(sample_cov: np.ndarray, implied_cov: np.ndarray, sample_mean: np.ndarray,
-                   implied_mean: np.ndarray, x_index: list[int] | None = None) -> float:
-    """GFI of a model with a mean structure, as lavaan 0.6 (``lav_fit_gfi``).
+                   implied_mean: np.ndarray, x_index: list[int] | None = None,
+                   patterns: Sequence[tuple[np.ndarray, float]] | None = None) -> float:
+    """GFI of a model with a mean structure (Jöreskog & Sörbom, 1981), as lavaan 0.6
+    computes it (``lav_fit_gfi``), for complete data or missing-data patterns.
 
-    The weighted least-squares form with the normal-theory ML weight of means
-    and covariances at the estimate, ``W = diag(Sigma^-1, 1/2 D'(Sigma^-1 x Sigma^-1) D)``:
-    ``1 - [d' Sigma^-1 d + 1/2 tr((Sigma^-1 (S - Sigma))^2)] / [m' Sigma^-1 m +
-    1/2 tr((Sigma^-1 S~)^2)]`` with ``d = m - mu`` and the raw (uncentred) means
-    ``m``; fixed.x covariates' moments are zeroed as in :func:`gfi`.
+    Parameters
+    ----------
+    sample_cov, implied_cov : ndarray, shape (p, p)
+    sample_mean, implied_mean : ndarray, shape (p,)
+        With missing data lavaan's sample statistics are the pairwise ones
+        (:func:`loyaltysem.estimate.moments.pairwise_moments`), not the EM estimates.
+    x_index : list of int, optional
+        fixed.x covariates: their moments are left out, as :func:`gfi`.
+    patterns : sequence of (observed positions, number of cases), optional
+        The missing-data patterns; one pattern with every variable when not given.
+
+    Returns
+    -------
+    float
+
+    Notes
+    -----
+    The weighted least-squares form ``1 - (s - sigma)' W (s - sigma) / s' W s`` on the
+    means and non-redundant covariances, ``s`` the sample statistics (raw means), ``sigma``
+    the implied ones, ``W`` the expected information of the normal likelihood at the
+    implied moments (lavaan's ``WLS.V``: ``lav_model_h1_information_expected``, with
+    missing data ``lav_mvnorm_missing_information_expected``). Per pattern ``k`` of
+    ``n_k`` of the ``N`` cases, observed variables ``o`` and ``A_k = (Sigma_oo)^-1``,
+    ``W = (1/N) sum_k n_k diag(E_k' A_k E_k, 1/2 D' (E_k' A_k E_k x E_k' A_k E_k) D)``
+    (``E_k`` selects ``o``, ``D`` the duplication matrix), so that
+
+        (s - sigma)' W (s - sigma) = (1/N) sum_k n_k [d_o' A_k d_o + 1/2 tr((A_k R_oo)^2)]
+
+    with ``d = m - mu`` and ``R = S - Sigma`` (``s' W s`` likewise with ``m`` and
+    ``S``); complete data are the one pattern ``o = all``:
+    ``d' Sigma^-1 d + 1/2 tr((Sigma^-1 (S - Sigma))^2)``.
     """
-    weighted_residual = np.linalg.solve(implied_cov, sample_cov - implied_cov)
-    target = sample_cov.copy()
-    mean = np.asarray(sample_mean, dtype=float).copy()
-    if x_index:
-        target[np.ix_(x_index, x_index)] = 0.0
-        mean[x_index] = 0.0
-    weighted_target = np.linalg.solve(implied_cov, target)
+    p = implied_cov.shape[0]
+    residual, target = sample_cov - implied_cov, np.array(sample_cov, dtype=float)
     d = np.asarray(sample_mean, dtype=float) - implied_mean
-    misfit = float(d @ np.linalg.solve(implied_cov, d)) \
-        + 0.5 * float(np.trace(weighted_residual @ weighted_residual))
-    total = float(mean @ np.linalg.solve(implied_cov, mean)) \
-        + 0.5 * float(np.trace(weighted_target @ weighted_target))
+    mean = np.array(sample_mean, dtype=float)
+    if x_index:
+        for matrix in (residual, target):
+            matrix[np.ix_(x_index, x_index)] = 0.0
+        d[x_index] = mean[x_index] = 0.0
+    misfit = total = 0.0
+    for observed, count in patterns if patterns is not None else [(np.arange(p), 1.0)]:
+        block = np.ix_(observed, observed)
+        inverse = np.linalg.inv(implied_cov[block])
+        weighted_residual = inverse @ residual[block]
+        weighted_target = inverse @ target[block]
+        misfit += count * (float(d[observed] @ inverse @ d[observed])
+                           + 0.5 * float(np.sum(weighted_residual * weighted_residual.T)))
+        total += count * (float(mean[observed] @ inverse @ mean[observed])
+                          + 0.5 * float(np.sum(weighted_target * weighted_target.T)))
     return 1.0 - misfit / total
 
 
 def agfi(gfi_value: float, df: float, n_variables: int, meanstructure: bool = False) -> float:
     """Adjusted GFI: ``1 - p*/df * (1 - GFI)`` with ``p* = p(p+1)/2`` (``+ p`` with a
-    mean structure, as lavaan)."""
-    if df <= 0:
+    mean structure, as lavaan); 1 when ``df = 0`` (lavaan ``lav_fit_agfi``)."""
+    if not math.isfinite(gfi_value):
         return math.nan
+    if df <= 0:
+        return 1.0
     moments = n_variables * (n_variables + 1) / 2 + (n_variables if meanstructure else 0)
     return 1.0 - moments / df * (1.0 - gfi_value)
 

@@ -1,20 +1,29 @@
-"""What full-information ML (``missing="ml"``) adds to a single-group fit: the mean
-structure (lavaan's: free intercepts of the observed variables, latent means fixed at 0,
-the covariates' means fixed at their sample values) and the fit statistics that the mean
-structure and the EM h1 change. The likelihood itself is the core's (:mod:`.ml` over the
-missing-data patterns of :mod:`.moments`).
+"""What full-information ML (``missing="ml"``, ``"ml.x"``) adds to a single-group fit: the
+mean structure (lavaan's: free intercepts of the observed variables, latent means fixed at
+0, the covariates' means fixed at their sample values) and the fit statistics that the
+mean structure, the EM h1 and the incomplete data change: log-likelihoods, the baseline
+model, the GFI family, the missing-data robust indices (:mod:`.fiml_corrected`). The
+likelihood itself is the core's (:mod:`.ml` over the missing-data patterns of
+:mod:`.moments`).
 
 References
 ----------
 Arbuckle, J. L. (1996). Full information estimation in the presence of incomplete data.
 In Marcoulides & Schumacker (Eds.), Advanced structural equation modeling (pp. 243-277).
 Erlbaum.
-lavaan 0.6: ``R/lav_fit_measures.R`` (logl, baseline with missing data).
+Jöreskog, K. G., & Sörbom, D. (1981). LISREL V. National Educational Resources (GFI).
+Zhang, X., & Savalei, V. (2023). New computations for RMSEA and CFI following FIML and
+TS estimation with missing data. Psychological Methods, 28(2), 263-283.
+doi:10.1037/met0000445
+lavaan 0.6-14: ``lav_model_loglik``, ``lav_h1_logl``, ``lav_object_independence`` (the
+log-likelihoods and the baseline), ``lav_samplestats_from_data`` (the pairwise sample
+statistics and ``cov.x`` with missing data), ``lav_fit_gfi_lavobject``,
+``lav_fit_cfi_lavobject``, ``lav_fit_rmsea_lavobject``.
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -23,6 +32,7 @@ from ..exceptions import SpecificationError
 from ..frame_rows import table_rows
 from ..spec import ModelSpec
 from . import fit_indices as fi
+from .fiml_corrected import fiml_corrected
 from .inference import RobustTests
 from .ml import MLFunctions
 from .moments import (
@@ -30,6 +40,7 @@ from .moments import (
     independence_loglik,
     loglik_constant,
     missing_moments,
+    pairwise_moments,
     pattern_sum,
 )
 from .structure import model_structure
@@ -70,43 +81,103 @@ def with_mean_structure(table: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([table, means], ignore_index=True)
 
 
-def fiml_fit_indices(indices: dict, functions: MLFunctions, sigma: np.ndarray,
-                     mu: np.ndarray, x_index: list[int], robust: RobustTests | None
-                     ) -> dict[str, float]:
-    """The statistics that change with a mean structure and the EM h1 (lavaan's FIML)."""
+def fiml_fit_indices(indices: dict, functions: MLFunctions, theta: np.ndarray,
+                     x_index: list[int], robust: RobustTests | None) -> dict[str, float]:
+    """The fit measures of a single-group FIML fit that the mean structure, the EM h1 and
+    the incomplete data change, as lavaan 0.6-14 reports them.
+
+    Parameters
+    ----------
+    indices : dict
+        The complete-data measures of the fit (``chisq``, ``df``, ``baseline_df``, ...).
+    functions : MLFunctions
+        The model on its incomplete data.
+    theta : ndarray
+        The FIML estimates (intercepts included).
+    x_index : list of int
+        The fixed.x covariates (complete with ``missing = "ml"``; possibly incomplete with
+        ``"ml.x"``).
+    robust : RobustTests or None
+        The Yuan–Bentler pieces of an MLR fit.
+
+    Returns
+    -------
+    dict
+
+    Notes
+    -----
+    The log-likelihoods are conditional on the covariates, as lavaan's: the model's
+    subtracts the normal log-likelihood of the covariates' EM moments, the h1's that of
+    their pairwise sample moments (``lav_h1_logl``: ``SampleStats@cov.x``; the same when
+    they are complete). The baseline model frees each other variable's mean and variance
+    and fixes the covariates at those sample moments (``lav_object_independence``), so
+    ``chisq_b = 2 (logL_h1 - logL_b)`` of the joint FIML likelihoods. The GFI family is
+    :func:`.fit_indices.gfi_with_means` on the missing-data patterns; the robust
+    CFI/TLI/RNI/RMSEA are those of the FIML-corrected statistic (:mod:`.fiml_corrected`),
+    for ML and MLR alike.
+    """
     moments = functions.groups[0]
     n = int(moments.n[0])
-    em_cov, em_mean = moments.cov[0], moments.mean[0]
-    npar = functions.n_free
+    sigma, mu = functions.implied_moments(theta)[0]
+    npar, p = functions.n_free, sigma.shape[0]
     constant = loglik_constant(moments.patterns)
     cases = moments.cases()
-    others = [j for j in range(em_cov.shape[0]) if j not in x_index]
-    marginal_x, covariates_fiml = covariate_logliks(moments, x_index)
-    # the logliks are conditional on the covariates, as lavaan's
-    loglik = -0.5 * (pattern_sum(moments.patterns, mu, sigma) + constant) - marginal_x
-    loglik_h1 = -0.5 * (n * float(moments.h1[0]) + constant) - marginal_x
-    loglik_baseline = independence_loglik(cases[:, others]) + covariates_fiml - marginal_x
-    baseline_chisq = 2.0 * (loglik_h1 - loglik_baseline)
+    others = [j for j in range(p) if j not in x_index]
+    covariates = covariate_logliks(moments, x_index)
+    loglik = -0.5 * (pattern_sum(moments.patterns, mu, sigma) + constant) - covariates.model
+    joint_h1 = -0.5 * (n * float(moments.h1[0]) + constant)
+    baseline_chisq = 2.0 * (joint_h1 - independence_loglik(cases[:, others])
+                            - covariates.baseline)
     chisq, df, baseline_df = indices["chisq"], indices["df"], indices["baseline_df"]
+    em_cov, em_mean = moments.cov[0], moments.mean[0]
+    sample_cov, sample_mean = pairwise_moments(cases)
+    gfi = fi.gfi_with_means(sample_cov, sigma, sample_mean, mu, x_index,
+                            patterns=[(q.observed, float(q.n[0])) for q in moments.patterns])
+    corrected = fiml_corrected(functions, theta, x_index, baseline_moments(moments, x_index),
+                               int(df), int(baseline_df), scaled_test=robust is not None)
     out: dict[str, float] = {
         "npar": npar, "baseline_chisq": baseline_chisq,
         "baseline_pvalue": fi.chisq_pvalue(baseline_chisq, baseline_df),
         **fi.incremental_indices(chisq, df, baseline_chisq, baseline_df),
         "srmr": fi.srmr_with_means(em_cov, sigma, em_mean - mu),
-        "loglik": loglik, "unrestricted_loglik": loglik_h1,
+        "loglik": loglik, "unrestricted_loglik": joint_h1 - covariates.h1,
         **fi.information_criteria(loglik, npar, n),
         "ecvi": fi.ecvi(chisq, npar, n),
         **fi.residual_summaries_with_means(em_cov, sigma, em_mean, mu),
-        # lavaan's GFI family under missing data (its weight matrix) is not reproduced
-        # yet: not reported (with complete data and means it is, fit_indices.gfi_with_means)
-        "gfi": math.nan, "agfi": math.nan, "pgfi": math.nan,
+        "gfi": gfi, "agfi": fi.agfi(gfi, df, p, meanstructure=True),
+        "pgfi": fi.pgfi(gfi, df, p, meanstructure=True),
+        **fi.robust_indices(corrected.chisq, df, corrected.scaling_factor,
+                            corrected.baseline_chisq, baseline_df,
+                            corrected.baseline_scaling_factor, n),
     }
     if robust is not None:
         out.update(_fiml_scaled(chisq, df, baseline_chisq, baseline_df, n, robust,
-                                em_cov.shape[0], len(x_index), npar))
-    if x_index and np.isnan(cases[:, x_index]).any():
-        out.update(dict.fromkeys(_NOT_WITH_INCOMPLETE_COVARIATES, math.nan))
+                                p, len(x_index), npar))
     return out
+
+
+def baseline_moments(moments: GroupMoments, x_index: Sequence[int]
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """The baseline model's implied covariance and means at its FIML estimates.
+
+    Each variable's available-case variance (divisor: its number of values) and mean,
+    no covariances but the fixed.x covariates' block, at their pairwise sample moments
+    (:func:`.moments.pairwise_moments`): the values at which lavaan 0.6-14's
+    ``lav_object_independence`` fixes them (``SampleStats@cov.x``; the means of
+    incomplete ones from ``SampleStats@mean``).
+
+    Returns
+    -------
+    cov : ndarray, shape (p, p)
+    mean : ndarray, shape (p,)
+    """
+    cases = moments.cases()
+    mean = np.nanmean(cases, axis=0)
+    cov = np.diag(np.nanmean((cases - mean) ** 2, axis=0))
+    if len(x_index):
+        block = np.ix_(x_index, x_index)
+        cov[block] = pairwise_moments(cases[:, list(x_index)])[0]
+    return cov, mean
 
 
 def _fiml_scaled(chisq: float, df: int, baseline_chisq: float, baseline_df: int, n: int,
@@ -115,7 +186,6 @@ def _fiml_scaled(chisq: float, df: int, baseline_chisq: float, baseline_df: int,
     c, c_b = robust.scaling_factor, robust.baseline_scaling_factor
     chisq_scaled = chisq / c if df > 0 else chisq
     baseline_scaled = baseline_chisq / c_b
-    lower, upper = fi.rmsea_ci(chisq, df * c, n) if df > 0 else (0.0, 0.0)
     moments = p * (p + 1) // 2 + p - px * (px + 1) // 2 - px  # the covariates' are data
     return {
         "chisq_scaled": chisq_scaled, "df_scaled": df,
@@ -124,45 +194,54 @@ def _fiml_scaled(chisq: float, df: int, baseline_chisq: float, baseline_df: int,
         "baseline_pvalue_scaled": fi.chisq_pvalue(baseline_scaled, baseline_df),
         **{f"{name}_scaled": value for name, value in fi.incremental_indices(
             chisq_scaled, df, baseline_scaled, baseline_df).items()},
-        "rmsea_scaled": fi.rmsea(chisq_scaled, df, n),
-        "rmsea_ci_lower_scaled": lower, "rmsea_ci_upper_scaled": upper,
-        "rmsea_pvalue_scaled": fi.rmsea_pvalue(chisq, df * c, n) if df > 0 else math.nan,
-        "rmsea_notclose_pvalue_scaled": (fi.rmsea_notclose_pvalue(chisq, df * c, n)
-                                         if df > 0 else math.nan),
+        **fi.scaled_rmsea_indices(chisq, df, c, n),
         "scaling_factor_h1": robust.trace_h1 / moments, "scaling_factor_h0": robust.trace_h0 / npar,
     }
 
 
-#: Not reported with incomplete covariates (``missing = "ml.x"``): lavaan 0.6-14's h1
-#: log-likelihood and baseline model there are not reproduced (estimates, SEs, chi-square,
-#: log-likelihood, AIC/BIC and RMSEA are).
-_NOT_WITH_INCOMPLETE_COVARIATES = (
-    "unrestricted_loglik", "baseline_chisq", "baseline_pvalue", "cfi", "tli", "nnfi", "rfi",
-    "nfi", "pnfi", "ifi", "rni", "baseline_chisq_scaled", "baseline_pvalue_scaled",
-    "baseline_scaling_factor", "cfi_scaled", "tli_scaled", "nnfi_scaled", "rfi_scaled",
-    "nfi_scaled", "pnfi_scaled", "ifi_scaled", "rni_scaled")
+class CovariateLogliks(NamedTuple):
+    """What the fixed.x covariates contribute to lavaan's FIML log-likelihoods.
+
+    Attributes
+    ----------
+    model : float
+        The normal log-likelihood of their EM moments as if all N cases had them: what
+        the model's log-likelihood conditions on (lavaan ``lav_model_loglik``).
+    h1 : float
+        The same at their pairwise sample moments
+        (:func:`.moments.pairwise_moments`): what the h1 log-likelihood conditions on
+        (``lav_h1_logl``, ``SampleStats@cov.x``).
+    baseline : float
+        Their full-information log-likelihood at those pairwise means and covariances,
+        at which the baseline model fixes them.
+
+    All three are equal when the covariates are complete (``missing = "ml"``), and 0
+    without covariates.
+    """
+
+    model: float
+    h1: float
+    baseline: float
 
 
-def covariate_logliks(moments: GroupMoments, x_index: Sequence[int]) -> tuple[float, float]:
-    """What the covariates contribute: the normal log-likelihood of their (EM) moments
-    as if all N cases had them — lavaan's conditioning constant, also with incomplete
-    covariates (``missing = "ml.x"``) — and their full-information log-likelihood at
-    their own EM moments, the covariate part of the baseline model. Equal (the
-    sample moments) when the covariates are complete."""
+def covariate_logliks(moments: GroupMoments, x_index: Sequence[int]) -> CovariateLogliks:
+    """The covariates' parts of the model, h1 and baseline log-likelihoods of a FIML fit
+    (see :class:`CovariateLogliks`; lavaan 0.6-14, also with ``missing = "ml.x"``)."""
     if not len(x_index):
-        return 0.0, 0.0
+        return CovariateLogliks(0.0, 0.0, 0.0)
     x_index = list(x_index)
+    n = int(moments.n[0])
     s_xx = moments.cov[0][np.ix_(x_index, x_index)]
-    marginal = fi.normal_loglik(s_xx, s_xx, int(moments.n[0]))
-    if moments.complete:
-        return marginal, marginal
-    values = moments.cases()[:, x_index]
-    if not np.isnan(values).any():
-        return marginal, marginal
-    alone = missing_moments(values)
-    fiml = -0.5 * (pattern_sum(alone.patterns, alone.mean[0], alone.cov[0])
-                   + loglik_constant(alone.patterns))
-    return marginal, fiml
+    marginal = fi.normal_loglik(s_xx, s_xx, n)
+    values = None if moments.complete else moments.cases()[:, x_index]
+    if values is None or not np.isnan(values).any():
+        return CovariateLogliks(marginal, marginal, marginal)
+    cov, mean = pairwise_moments(values)
+    alone = missing_moments(values, saturated=False)
+    baseline = -0.5 * (pattern_sum(alone.patterns, mean, cov)
+                       + loglik_constant(alone.patterns))
+    return CovariateLogliks(marginal, fi.normal_loglik(cov, cov, n), baseline)
 
 
-__all__ = ["check_fiml_supported", "covariate_logliks", "fiml_fit_indices", "with_mean_structure"]
+__all__ = ["CovariateLogliks", "baseline_moments", "check_fiml_supported", "covariate_logliks",
+           "fiml_fit_indices", "with_mean_structure"]

@@ -222,14 +222,20 @@ def loglik_constant(patterns: tuple[PatternMoments, ...] | list[PatternMoments])
     return sum(float(p.n[0]) * p.observed.size for p in patterns) * math.log(2 * math.pi)
 
 
-def missing_moments(values: np.ndarray, *, saturated: bool = True, tol: float = 1e-10,
-                    max_iter: int = 10_000) -> GroupMoments:
+def missing_moments(values: np.ndarray, *, saturated: bool = True, tol: float = 1e-5,
+                    max_iter: int = 500) -> GroupMoments:
     """Moments of incomplete cases (NaN = missing): patterns and the EM h1 (one sample).
 
     Rows without any value are skipped. The saturated moments are the EM
     estimates of the unrestricted mean and covariance (Dempster, Laird &
-    Rubin 1977), iterated to a relative change of the log-likelihood below
-    ``tol`` (lavaan: ``lav_mvnorm_missing_h1_estimate_moments``).
+    Rubin 1977), from the available-case means and variances, iterated as
+    lavaan 0.6-14 does (``lav_mvnorm_missing_h1_estimate_moments``, options
+    ``em.h1.tol``, ``em.h1.iter.max``): until no mean or covariance changes by
+    ``tol`` or more, at most ``max_iter`` steps, with ``max(diag) * 1e-8``
+    added to the diagonal of a step whose smallest eigenvalue is below 1e-6.
+    Stopping where lavaan stops gives lavaan's h1 to ~1e-13, not only to the
+    EM's tolerance: statistics that are linear (not quadratic) in its error,
+    such as lavaan's missing-data robust fit indices, need that.
     ``saturated=False`` skips EM (for refits, where only the estimates matter):
     the moments are then the pairwise ones (divisor N) and ``h1`` is 0 — exact
     for complete columns such as fixed.x covariates, which is all a refit uses.
@@ -263,6 +269,44 @@ def independence_loglik(values: np.ndarray) -> float:
     return -0.5 * (pattern_sum(patterns, mean, np.diag(variance)) + loglik_constant(patterns))
 
 
+def pairwise_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sample statistics lavaan keeps beside the EM h1 with missing data: each
+    variable's available-case mean and the pairwise covariances rescaled to divisor N.
+
+    Parameters
+    ----------
+    values : ndarray, shape (N, p)
+        The cases (NaN = missing); rows without any value are not among them.
+
+    Returns
+    -------
+    cov : ndarray, shape (p, p)
+        ``s_ij = (N - 1) / N * sum_r (x_ri - m_i^(ij)) (x_rj - m_j^(ij)) / (n_ij - 1)`` over
+        the ``n_ij`` rows observing both, ``m^(ij)`` their means (R's
+        ``cov(X, use = "pairwise")``, then lavaan's ``sample.cov.rescale``).
+    mean : ndarray, shape (p,)
+        ``colMeans(X, na.rm = TRUE)``.
+
+    Notes
+    -----
+    lavaan 0.6-14 ``lav_samplestats_from_data``: with ``missing = "ml"`` these are
+    ``SampleStats@cov``, ``@mean`` (the GFI's ``WLS.obs``, the start values of the
+    baseline model) and, for the fixed.x covariates, ``@cov.x`` (the covariates' part of
+    the h1 log-likelihood and of the baseline model).
+    """
+    values = np.asarray(values, dtype=float)
+    n = values.shape[0]
+    mean = np.nanmean(values, axis=0)
+    present = ~np.isnan(values)
+    mask = present.astype(float)
+    filled = np.where(present, values - mean, 0.0)  # centred: exact for large means
+    pairs = mask.T @ mask
+    sums = filled.T @ mask  # (i, j): the sum of x_i over the rows observing x_j too
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cov = (filled.T @ filled - sums * sums.T / pairs) / (pairs - 1.0)
+    return cov * (n - 1) / n, mean
+
+
 def _em(patterns: list[PatternMoments], p: int, tol: float, max_iter: int
         ) -> tuple[np.ndarray, np.ndarray]:
     counts = np.zeros(p)
@@ -277,7 +321,6 @@ def _em(patterns: list[PatternMoments], p: int, tol: float, max_iter: int
         second[o] += pattern.n[0] * (np.diag(pattern.cov[0]) + (pattern.mean[0] - mu[o]) ** 2)
     sigma = np.diag(second / counts)
     n_total = sum(float(q.n[0]) for q in patterns)
-    previous = -math.inf
     for _ in range(max_iter):
         expected_sum = np.zeros(p)
         expected_cross = np.zeros((p, p))
@@ -302,16 +345,19 @@ def _em(patterns: list[PatternMoments], p: int, tol: float, max_iter: int
                                        + np.outer(shift, b @ mean_k) + np.outer(shift, shift))
             expected_sum += n_k * vector
             expected_cross += n_k * block
+        previous_mu, previous_sigma = mu, sigma
         mu = expected_sum / n_total
         sigma = expected_cross / n_total - np.outer(mu, mu)
         sigma = (sigma + sigma.T) / 2
-        value = -0.5 * (pattern_sum(patterns, mu, sigma) + loglik_constant(patterns))
-        if abs(value - previous) < tol * (1.0 + abs(value)):
+        if np.linalg.eigvalsh(sigma)[0] < 1e-6:  # lavaan's ridge of a near-singular step
+            sigma = sigma + np.eye(p) * (np.diag(sigma).max() * 1e-8)
+        change = max(float(np.abs(mu - previous_mu).max()),
+                     float(np.abs(sigma - previous_sigma).max()))
+        if change < tol:
             break
-        previous = value
     return mu, sigma
 
 
 __all__ = ["GroupMoments", "PatternMoments", "complete_moments", "independence_loglik",
-           "loglik_constant",
-           "missing_moments", "pattern_sum", "stacked_moments", "summary_moments"]
+           "loglik_constant", "missing_moments", "pairwise_moments", "pattern_sum",
+           "stacked_moments", "summary_moments"]

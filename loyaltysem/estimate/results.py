@@ -173,17 +173,17 @@ class FitResult:
             "RMSEA p(close)": fit["rmsea_pvalue"], "SRMR": fit["srmr"], "GFI": fit["gfi"],
             "log-likelihood": fit["loglik"], "AIC": fit["aic"], "BIC": fit["bic"],
         }
-        if self.estimator in ("MLR", "MLM"):
-            correction = "Yuan-Bentler" if self.estimator == "MLR" else "Satorra-Bentler"
-            rows = {f"scaled chi-square ({correction})": "chisq_scaled",
-                    "scaling factor": "scaling_factor", "scaled p-value": "pvalue_scaled",
-                    "robust CFI": "cfi_robust", "robust TLI": "tli_robust",
-                    "robust RMSEA": "rmsea_robust",
-                    "robust RMSEA 90% CI lower": "rmsea_ci_lower_robust",
-                    "robust RMSEA 90% CI upper": "rmsea_ci_upper_robust",
-                    "scaled CFI": "cfi_scaled", "scaled RMSEA": "rmsea_scaled"}
-            # with missing='ml' lavaan's robust indices (Zhang & Savalei) are not computed
-            fit_block.update({label: fit[key] for label, key in rows.items() if key in fit.index})
+        correction = {"MLR": "Yuan-Bentler", "MLM": "Satorra-Bentler"}.get(self.estimator, "")
+        rows = {f"scaled chi-square ({correction})": "chisq_scaled",
+                "scaling factor": "scaling_factor", "scaled p-value": "pvalue_scaled",
+                "robust CFI": "cfi_robust", "robust TLI": "tli_robust",
+                "robust RMSEA": "rmsea_robust",
+                "robust RMSEA 90% CI lower": "rmsea_ci_lower_robust",
+                "robust RMSEA 90% CI upper": "rmsea_ci_upper_robust",
+                "scaled CFI": "cfi_scaled", "scaled RMSEA": "rmsea_scaled"}
+        # MLR and MLM; with missing='ml' also ML, whose robust CFI/TLI/RMSEA lavaan reports
+        # (the FIML-corrected ones, estimate.fiml_corrected) and shows in its summary
+        fit_block.update({label: fit[key] for label, key in rows.items() if key in fit.index})
         shown = self.estimates.drop(columns=["std_lv"])
         r2 = self.r2.rename("R2").reset_index().rename(columns={"index": "variable"})
         sections: list[tuple[str, Any]] = [("Model", overview), ("Fit", fit_block)]

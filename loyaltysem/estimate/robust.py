@@ -45,14 +45,11 @@ lavaan 0.6: ``R/lav_test_yuan_bentler.R``, ``R/lav_test_satorra_bentler.R``,
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
-from ..distributions import ncx2_sf
 from . import fit_indices as fi
 from .ml import MLFunctions
 from .moments import GroupMoments
@@ -198,35 +195,15 @@ def robust_fit_indices(robust: RobustInference, group: GroupMoments, x_index: li
     c_b = baseline_scaling_factor(group, robust, x_index, baseline_df, estimator)
     chisq_scaled = chisq / c if df > 0 else chisq
     baseline_scaled = baseline_chisq / c_b
-    # lavaan: the 'scaled' RMSEA interval and p-value use the unscaled statistic
-    # with df * c degrees of freedom (tr(U Gamma)); the point value equals the
-    # naive RMSEA of the scaled statistic
-    lower, upper = fi.rmsea_ci(chisq, df * c, n) if df > 0 else (0.0, 0.0)
-    lower_r, upper_r = fi.rmsea_ci(chisq_scaled, df, n)
-    robust_ncp = n * df * 0.05**2 / c if df > 0 else math.nan
     return {
         "chisq_scaled": chisq_scaled, "df_scaled": df,
         "pvalue_scaled": fi.chisq_pvalue(chisq_scaled, df), "scaling_factor": c,
         "baseline_chisq_scaled": baseline_scaled,
         "baseline_pvalue_scaled": fi.chisq_pvalue(baseline_scaled, baseline_df),
         "baseline_scaling_factor": c_b,
-        "cfi_robust": fi.cfi_robust(chisq, df, c, baseline_chisq, baseline_df, c_b),
-        "tli_robust": fi.tli_robust(chisq, df, c, baseline_chisq, baseline_df, c_b),
-        "rmsea_scaled": fi.rmsea(chisq_scaled, df, n),
-        "rmsea_ci_lower_scaled": lower, "rmsea_ci_upper_scaled": upper,
-        "rmsea_pvalue_scaled": fi.rmsea_pvalue(chisq, df * c, n) if df > 0 else math.nan,
-        "rmsea_robust": fi.rmsea_robust(chisq, df, c, n),
-        "rmsea_ci_lower_robust": lower_r * math.sqrt(c) if df > 0 else 0.0,
-        "rmsea_ci_upper_robust": upper_r * math.sqrt(c) if df > 0 else 0.0,
-        "rmsea_pvalue_robust": (float(ncx2_sf(chisq_scaled, df, robust_ncp))
-                                if df > 0 else math.nan),
-        "rmsea_notclose_pvalue_scaled": (fi.rmsea_notclose_pvalue(chisq, df * c, n)
-                                         if df > 0 else math.nan),
-        "rmsea_notclose_pvalue_robust": (
-            float(special.chndtr(chisq_scaled, df, n * df * 0.08**2 / c)) if df > 0 else math.nan),
-        # the incremental indices of the scaled statistics, and the robust RNI
+        **fi.scaled_rmsea_indices(chisq, df, c, n),
+        # the incremental indices of the scaled statistics, and the robust ones
         **{f"{name}_scaled": value for name, value in
            fi.incremental_indices(chisq_scaled, df, baseline_scaled, baseline_df).items()},
-        "rni_robust": fi.rni(chisq - c * df, 0.0, baseline_chisq - c_b * baseline_df, 0.0)
-        if df > 0 else fi.rni(chisq, df, baseline_chisq, baseline_df),
+        **fi.robust_indices(chisq, df, c, baseline_chisq, baseline_df, c_b, n),
     }

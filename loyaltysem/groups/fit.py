@@ -296,7 +296,8 @@ def _fit_group_moments(spec: ModelSpec, group: str, groups: list, moments: list[
         robust = multigroup_robust(functions, theta, int(indices["df"]), x_index)
         vcov = robust.vcov
         extra = _robust_indices(functions, indices, robust, x_index)
-        if fiml:  # lavaan's missing-data robust indices (Zhang & Savalei 2020): not computed
+        if fiml:  # lavaan's missing-data robust indices (Zhang & Savalei 2023): single-group
+            # only (estimate.fiml_corrected), not computed for multiple groups yet
             extra = {k: v for k, v in extra.items() if not k.endswith("_robust")}
         indices.update(extra)
     indices.update(fi.lavaan_aliases(indices, meanstructure=True))
@@ -549,12 +550,13 @@ def _baseline_loglik(moments: GroupMoments, x_index: list[int], others: list[int
                      ) -> tuple[float, float]:
     """The log-likelihood of the group's baseline (independent non-covariates, the
     covariates' joint distribution kept) and of the covariates alone (fixed.x)."""
-    marginal, covariates = covariate_logliks(moments, x_index)
+    covariates = covariate_logliks(moments, x_index)
     if not moments.complete:
-        return independence_loglik(moments.cases()[:, others]) + covariates, marginal
+        return (independence_loglik(moments.cases()[:, others]) + covariates.baseline,
+                covariates.model)
     n, variances = float(moments.n[0]), np.diag(moments.cov[0])[others]
     independence = -0.5 * n * float(np.sum(np.log(2 * np.pi * variances) + 1.0))
-    return independence + covariates, marginal
+    return independence + covariates.baseline, covariates.model
 
 
 def _rmsea_test(chisq: float, df: float, n_obs: float, divisor: float, rmsea0: float, *,
