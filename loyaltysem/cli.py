@@ -250,6 +250,11 @@ def _summary_options(function: Callable) -> Callable:
 @click.option("--meanstructure", is_flag=True, default=None,
               help="Free intercepts of every observed variable, latent means 0 (lavaan's "
                    "meanstructure = TRUE; on anyway when the spec writes a '~ 1').")
+@click.option("--group", default=None,
+              help="Fit one model to the groups of this column at once (lavaan's sem(group =)).")
+@click.option("--group-equal", "group_equal", default="",
+              help="With --group: comma-separated classes equal across groups (lavaan's "
+                   "group.equal), e.g. 'loadings,intercepts'.")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
 def fit_command(spec: Path, data: str | None, na_values: tuple[str, ...], allow_codes: bool, output_format: str,
                 out: Path | None, estimator: str, missing: str, se_type: str, n_boot: int,
@@ -258,9 +263,25 @@ def fit_command(spec: Path, data: str | None, na_values: tuple[str, ...], allow_
                 modindices_min: float | None, std_lv: bool | None, meanstructure: bool | None,
                 debug: bool, nobs: int | None = None, cov_file: Path | None = None,
                 cor_file: Path | None = None, sd_file: Path | None = None,
-                means_file: Path | None = None) -> None:
+                means_file: Path | None = None, group: str | None = None,
+                group_equal: str = "") -> None:
     """Fit the model in SPEC (.yaml or lavaan .lav) to survey data (lavaan's sem()), or to
-    summary statistics (--cov or --cor/--sd, with --nobs)."""
+    summary statistics (--cov or --cor/--sd, with --nobs); with --group, to several groups
+    at once."""
+    if group is not None:
+        refused = [name for name, given in (
+            ("--se bootstrap", se_type == "bootstrap"), ("--ci", ci_method is not None),
+            ("--modindices", with_modindices or modindices_min is not None),
+            ("--std-lv", bool(std_lv)), ("--meanstructure", bool(meanstructure)),
+            ("--estimator MLM", estimator == "MLM"), ("--missing ml.x", missing == "ml.x"),
+            ("summary statistics", any(v is not None for v in (nobs, cov_file, cor_file)))
+        ) if given]
+        if refused:
+            raise click.UsageError("--group cannot be combined with " + ", ".join(refused)
+                                   + " (multi-group fits offer ML or MLR, listwise or ml)")
+        _fit_groups_command(spec, data, na_values, allow_codes, group, group_equal, estimator,
+                            missing, output_format, out, debug)
+        return
     from .effects import (
         bootstrap,
         effects_table,
@@ -332,6 +353,27 @@ def fit_command(spec: Path, data: str | None, na_values: tuple[str, ...], allow_
     summary = Summary(summary.title, summary.sections[:-1] + tuple(extra) + summary.sections[-1:],
                       digits=summary.digits)
     _emit(payload, summary, output_format, out)
+
+
+def _fit_groups_command(spec: Path, data: str | None, na_values: tuple[str, ...],
+                        allow_codes: bool, group: str, group_equal: str, estimator: str,
+                        missing: str, output_format: str, out: Path | None, debug: bool) -> None:
+    """``loyaltysem fit --group``: :func:`loyaltysem.groups.fit_groups` and its output."""
+    from .groups import fit_groups
+
+    if data is None:
+        raise click.UsageError("--group needs --data")
+    classes = [c.strip() for c in group_equal.split(",") if c.strip()]
+
+    def run() -> Any:
+        return fit_groups(spec, data, group, group_equal=classes, estimator=cast(Any, estimator),
+                          missing=cast(Any, missing), na_values=_parse_na_values(na_values),
+                          allow_codes=allow_codes, emit_warnings=False)
+
+    result = _run(run, debug)
+    for message in result.warnings:
+        click.echo(f"warning: {message}", err=True)
+    _emit(result.to_dict(), result.summary(), output_format, out)
 
 
 def _modindices(result: Any, minimum: float | None) -> Any:

@@ -120,7 +120,7 @@ def test_fiml_corrected_statistics_match_lavaan(case, version, fits):
     _, x_index = _covariate_positions(result)
     moments = result.core.groups[0]
     ours = fiml_corrected(result.core.functions(), result.core.theta, x_index,
-                          baseline_moments(moments, x_index), int(result.fit_indices["df"]),
+                          [baseline_moments(moments, x_index)], int(result.fit_indices["df"]),
                           int(result.fit_indices["baseline_df"]), scaled_test=version == "V3")
     assert ours.df == reference["df3"] and ours.baseline_df == reference["df3.null"]
     for name, value in (("XX3", ours.chisq), ("XX3.null", ours.baseline_chisq),

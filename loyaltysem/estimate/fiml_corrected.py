@@ -83,33 +83,47 @@ def complete_data_chisq(sample_cov: np.ndarray, sample_mean: np.ndarray, implied
 
 
 def fiml_corrected(functions: MLFunctions, theta: np.ndarray, x_index: Sequence[int],
-                   baseline: tuple[np.ndarray, np.ndarray], df: int, baseline_df: int, *,
-                   scaled_test: bool) -> CorrectedStatistics:
-    """lavaan 0.6-14's FIML-corrected statistics of a single-group FIML fit (module notes).
+                   baselines: Sequence[tuple[np.ndarray, np.ndarray]], df: int,
+                   baseline_df: int, *, scaled_test: bool) -> CorrectedStatistics:
+    """lavaan 0.6-14's FIML-corrected statistics of a FIML fit of one or more groups
+    (module notes).
 
     Parameters
     ----------
     functions : MLFunctions
-        The model on its incomplete data (one group, EM h1 moments).
+        The model on its incomplete data (every group with its EM h1 moments).
     theta : ndarray
         The FIML estimates.
     x_index : sequence of int
         The fixed.x covariates.
-    baseline : (ndarray, ndarray)
-        The baseline model's implied covariance and means at its FIML estimates.
+    baselines : sequence of (ndarray, ndarray)
+        Each group's baseline implied covariance and means at its FIML estimates
+        (:func:`.full_information.baseline_moments`).
     df, baseline_df : int
+        Of the model and the baseline, all groups together.
     scaled_test : bool
         Whether the fit has a scaled test (MLR): lavaan's version "V3", else "V6".
 
     Returns
     -------
     CorrectedStatistics
+
+    Notes
+    -----
+    With several groups (``lav_fit_fiml_corrected``), the statistics are the sums of the
+    groups' complete-data statistics; the informations are block-diagonal over the
+    groups, each group's ``W_m``, ``W_c`` weighted by ``f_g = N_g / N`` (``W_m^-1``,
+    ``Gamma`` by ``1 / f_g``), ``Delta`` the groups' Jacobians stacked (columns: the
+    parameters shared by all groups), and ``U`` is formed once from them, so equality
+    constraints across groups enter the traces; the baseline's ``Delta`` is
+    block-diagonal (its parameters are per group).
     """
-    moments = functions.groups[0]
-    s, m, n = moments.cov[0], moments.mean[0], float(moments.n[0])
-    sigma, mu = functions.implied_moments(theta)[0]
-    chisq = complete_data_chisq(s, m, sigma, mu, n)
-    baseline_chisq = complete_data_chisq(s, m, *baseline, n)
+    chisq = baseline_chisq = 0.0
+    for moments, (sigma, mu), baseline in zip(functions.groups,
+                                              functions.implied_moments(theta), baselines):
+        s, m, n = moments.cov[0], moments.mean[0], float(moments.n[0])
+        chisq += complete_data_chisq(s, m, sigma, mu, n)
+        baseline_chisq += complete_data_chisq(s, m, *baseline, n)
     try:
         pieces = _h1_pieces(functions, theta, x_index)
         k = _trace(pieces, pieces.delta, scaled_test)
@@ -124,46 +138,69 @@ def fiml_corrected(functions: MLFunctions, theta: np.ndarray, x_index: Sequence[
 
 @dataclass(frozen=True)
 class _Pieces:
+    """All groups' pieces, block-diagonal over the groups with lavaan's weights."""
+
     w_m: np.ndarray          # observed information of the saturated model, incomplete data
     w_m_inverse: np.ndarray
-    j_m: np.ndarray          # mean outer product of its casewise scores
+    gamma: np.ndarray        # W_m^-1 J_m W_m^-1, J_m the mean outer product of the scores
     w_c: np.ndarray          # complete-data information at the EM moments
     delta: np.ndarray        # the model's dsigma/dtheta in the saturated coordinates
     selection: np.ndarray    # the baseline's: its variances and means
 
 
+def _block_diagonal(blocks: Sequence[np.ndarray]) -> np.ndarray:
+    rows, cols = sum(b.shape[0] for b in blocks), sum(b.shape[1] for b in blocks)
+    out = np.zeros((rows, cols))
+    i = j = 0
+    for block in blocks:
+        out[i:i + block.shape[0], j:j + block.shape[1]] = block
+        i, j = i + block.shape[0], j + block.shape[1]
+    return out
+
+
 def _h1_pieces(functions: MLFunctions, theta: np.ndarray, x_index: Sequence[int]) -> _Pieces:
     """The saturated model's informations at the EM moments and the models' Jacobians,
-    in the coordinates of :func:`.reference_models.reference_layout` (the free means and
-    non-redundant covariances of the non-covariates)."""
-    moments = functions.groups[0]
-    layout, h1 = reference_layout(moments, diagonal=False, meanstructure=True,
-                                  x_index=x_index)
-    saturated = MLFunctions(layout, [moments])
-    w_m = saturated.observed_information(h1)
-    scores = saturated.casewise_scores(h1)
-    w_c = MLFunctions(layout, [summary_moments(moments.cov[0], moments.mean[0],
-                                               moments.n[0])]).information(h1)
-    _, d_sigma, d_mu = functions.jacobian(theta, 0)
-    delta = np.zeros((h1.size, d_sigma.shape[0]))
-    _, rows, cols, ks = layout.fill[THETA]
-    delta[ks] = d_sigma[:, rows, cols].T
-    variances = ks[rows == cols]
-    _, rows, _, ks = layout.fill[NU]
-    delta[ks] = d_mu[:, rows].T
-    selection = np.eye(h1.size)[:, np.concatenate([variances, ks])]
-    return _Pieces(w_m, np.linalg.inv(w_m), scores.T @ scores / float(moments.n[0]), w_c,
-                   delta, selection)
+    in the coordinates of :func:`.reference_models.reference_layout` (per group: the free
+    means and non-redundant covariances of the non-covariates), groups weighted by
+    ``f_g = N_g / N`` as lavaan's ``lav_fit_fiml_corrected``."""
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in
+                                          ("w_m", "w_m_inverse", "gamma", "w_c", "delta",
+                                           "selection")}
+    for g, moments in enumerate(functions.groups):
+        f_g = float(functions.weights[g, 0])
+        layout, h1 = reference_layout(moments, diagonal=False, meanstructure=True,
+                                      x_index=x_index)
+        saturated = MLFunctions(layout, [moments])
+        w_m = saturated.observed_information(h1)
+        w_m_inverse = np.linalg.inv(w_m)
+        scores = saturated.casewise_scores(h1)
+        j_m = scores.T @ scores / float(moments.n[0])
+        w_c = MLFunctions(layout, [summary_moments(moments.cov[0], moments.mean[0],
+                                                   moments.n[0])]).information(h1)
+        _, d_sigma, d_mu = functions.jacobian(theta, g)
+        delta = np.zeros((h1.size, d_sigma.shape[0]))
+        _, rows, cols, ks = layout.fill[THETA]
+        delta[ks] = d_sigma[:, rows, cols].T
+        variances = ks[rows == cols]
+        _, rows, _, ks = layout.fill[NU]
+        delta[ks] = d_mu[:, rows].T
+        parts["w_m"].append(f_g * w_m)
+        parts["w_m_inverse"].append(w_m_inverse / f_g)
+        parts["gamma"].append(w_m_inverse @ j_m @ w_m_inverse / f_g)
+        parts["w_c"].append(f_g * w_c)
+        parts["delta"].append(delta)
+        parts["selection"].append(np.eye(h1.size)[:, np.concatenate([variances, ks])])
+    return _Pieces(**{key: (np.vstack(value) if key == "delta" else _block_diagonal(value))
+                      for key, value in parts.items()})
 
 
 def _trace(pieces: _Pieces, delta: np.ndarray, scaled_test: bool) -> float:
-    """``k`` of the module notes for one model's ``Delta``."""
+    """``k`` of the module notes for one model's ``Delta`` (all groups)."""
     w_m, w_inv = pieces.w_m, pieces.w_m_inverse
     w_delta = w_m @ delta
     u = w_m - w_delta @ np.linalg.solve(delta.T @ w_delta, w_delta.T)
     if scaled_test:
-        gamma = w_inv @ pieces.j_m @ w_inv
-        return float(np.trace(u @ w_inv @ pieces.w_c @ w_inv @ u @ gamma))
+        return float(np.trace(u @ w_inv @ pieces.w_c @ w_inv @ u @ pieces.gamma))
     return float(np.trace(pieces.w_c @ w_inv @ u @ w_inv))
 
 

@@ -201,9 +201,11 @@ def pnfi(chisq: float, df: float, baseline_chisq: float, baseline_df: float) -> 
     return math.nan
 
 
-def pgfi(gfi_value: float, df: float, n_variables: int, meanstructure: bool = False) -> float:
-    """Parsimony GFI (Mulaik et al., 1989): ``df / p* * GFI`` (``p*`` as in :func:`agfi`)."""
-    moments = n_variables * (n_variables + 1) / 2 + (n_variables if meanstructure else 0)
+def pgfi(gfi_value: float, df: float, n_variables: int, meanstructure: bool = False,
+         n_groups: int = 1) -> float:
+    """Parsimony GFI (Mulaik et al., 1989): ``df / p* * GFI`` (``p*`` as in :func:`agfi`,
+    lavaan 0.6-14 ``lav_fit_pgfi``)."""
+    moments = _gfi_elements(n_variables, meanstructure, n_groups)
     return (df / moments) * gfi_value if moments > 0 else math.nan
 
 
@@ -295,11 +297,15 @@ def rmsea_notclose_pvalue(chisq: float, df: float, n_obs: int, notclose: float =
     return float(special.chndtr(chisq, df, n_obs * df * notclose**2))
 
 
-def scaled_rmsea_indices(chisq: float, df: float, c: float, n_obs: int) -> dict[str, float]:
+def scaled_rmsea_indices(chisq: float, df: float, c: float, n_obs: int,
+                         n_groups: int = 1) -> dict[str, float]:
     """lavaan's "scaled" RMSEA of a Satorra–Bentler or Yuan–Bentler scaled test: the point
     value of ``chisq / c`` and the interval and tests of the unscaled statistic on
     ``df c = tr(U Gamma)`` degrees of freedom (lavaan ``lav_fit_rmsea_lavobject``: ``XX2``,
     ``df2``); all NaN when ``df c`` is 0 or not finite (a saturated model), as lavaan's NA.
+    With ``G = n_groups > 1`` the value and the bounds are multiplied by ``sqrt(G)`` and
+    the tests' noncentrality divided by ``G`` (lavaan 0.6-14 ``lav_fit_rmsea``,
+    ``lav_fit_rmsea_ci``, ``lav_fit_rmsea_closefit``: the multiple-group RMSEA).
 
     Returns
     -------
@@ -313,13 +319,15 @@ def scaled_rmsea_indices(chisq: float, df: float, c: float, n_obs: int) -> dict[
     if df <= 0 or not math.isfinite(df_scaled) or df_scaled == 0:
         return dict.fromkeys(names, math.nan)
     lower, upper = rmsea_ci(chisq, df_scaled, n_obs)
-    return dict(zip(names, (rmsea(chisq / c, df, n_obs), lower, upper,
-                            rmsea_pvalue(chisq, df_scaled, n_obs),
-                            rmsea_notclose_pvalue(chisq, df_scaled, n_obs))))
+    root_g, n_per_group = math.sqrt(n_groups), n_obs / n_groups
+    return dict(zip(names, (rmsea(chisq / c, df, n_obs) * root_g, lower * root_g,
+                            upper * root_g, rmsea_pvalue(chisq, df_scaled, n_per_group),
+                            rmsea_notclose_pvalue(chisq, df_scaled, n_per_group))))
 
 
 def robust_indices(chisq: float, df: float, c: float, baseline_chisq: float,
-                   baseline_df: float, c_baseline: float, n_obs: int) -> dict[str, float]:
+                   baseline_df: float, c_baseline: float, n_obs: int,
+                   n_groups: int = 1) -> dict[str, float]:
     """lavaan's robust CFI, TLI, RNI and RMSEA (90% CI, tests of close and not-close fit)
     from a chi-square, its scaling factor and the baseline model's.
 
@@ -330,6 +338,12 @@ def robust_indices(chisq: float, df: float, c: float, baseline_chisq: float,
     baseline_chisq, baseline_df, c_baseline : float
         The same for the baseline model.
     n_obs : int
+        All cases (of every group).
+    n_groups : int
+        ``G``: lavaan's multiple-group RMSEA multiplies the value and the bounds by
+        ``sqrt(G)`` and divides the tests' noncentrality by ``G`` (``lav_fit_rmsea``,
+        ``lav_fit_rmsea_ci``, ``lav_fit_rmsea_closefit``); the incremental indices do not
+        depend on it.
 
     Returns
     -------
@@ -368,14 +382,17 @@ def robust_indices(chisq: float, df: float, c: float, baseline_chisq: float,
                 "rmsea_notclose_pvalue_robust": math.nan}
     scaled = chisq / c
     lower, upper = rmsea_ci(scaled, df, n_obs)
+    root_g = math.sqrt(n_groups)
     return {
         **incremental,
-        "rmsea_robust": rmsea_robust(chisq, df, c, n_obs) if math.isfinite(c) else math.nan,
-        "rmsea_ci_lower_robust": lower * math.sqrt(c),
-        "rmsea_ci_upper_robust": upper * math.sqrt(c),
-        "rmsea_pvalue_robust": float(ncx2_sf(scaled, df, n_obs * df * 0.05**2 / c)),
-        "rmsea_notclose_pvalue_robust": float(special.chndtr(scaled, df,
-                                                             n_obs * df * 0.08**2 / c)),
+        "rmsea_robust": (rmsea_robust(chisq, df, c, n_obs) * root_g if math.isfinite(c)
+                         else math.nan),
+        "rmsea_ci_lower_robust": lower * math.sqrt(c) * root_g,
+        "rmsea_ci_upper_robust": upper * math.sqrt(c) * root_g,
+        "rmsea_pvalue_robust": float(ncx2_sf(scaled, df,
+                                             n_obs * df * 0.05**2 / (c * n_groups))),
+        "rmsea_notclose_pvalue_robust": float(special.chndtr(
+            scaled, df, n_obs * df * 0.08**2 / (c * n_groups))),
     }
 
 
@@ -542,15 +559,22 @@ def gfi_with_means(sample_cov: np.ndarray, implied_cov: np.ndarray, sample_mean:
     return 1.0 - misfit / total
 
 
-def agfi(gfi_value: float, df: float, n_variables: int, meanstructure: bool = False) -> float:
-    """Adjusted GFI: ``1 - p*/df * (1 - GFI)`` with ``p* = p(p+1)/2`` (``+ p`` with a
-    mean structure, as lavaan); 1 when ``df = 0`` (lavaan ``lav_fit_agfi``)."""
+def agfi(gfi_value: float, df: float, n_variables: int, meanstructure: bool = False,
+         n_groups: int = 1) -> float:
+    """Adjusted GFI: ``1 - p*/df * (1 - GFI)`` with ``p* = G p(p+1)/2`` (``+ G p`` with a
+    mean structure: lavaan's ``nel``, the sample statistics of all ``G`` groups); 1 when
+    ``df = 0`` (lavaan 0.6-14 ``lav_fit_agfi``)."""
     if not math.isfinite(gfi_value):
         return math.nan
     if df <= 0:
         return 1.0
-    moments = n_variables * (n_variables + 1) / 2 + (n_variables if meanstructure else 0)
-    return 1.0 - moments / df * (1.0 - gfi_value)
+    return 1.0 - _gfi_elements(n_variables, meanstructure, n_groups) / df * (1.0 - gfi_value)
+
+
+def _gfi_elements(n_variables: int, meanstructure: bool, n_groups: int) -> float:
+    """lavaan's ``nel = length(unlist(WLS.obs))``: the sample statistics of all groups."""
+    per_group = n_variables * (n_variables + 1) / 2 + (n_variables if meanstructure else 0)
+    return n_groups * per_group
 
 
 def normal_loglik(sample_cov: np.ndarray, implied_cov: np.ndarray, n_obs: int) -> float:

@@ -130,10 +130,8 @@ def fiml_fit_indices(indices: dict, functions: MLFunctions, theta: np.ndarray,
                             - covariates.baseline)
     chisq, df, baseline_df = indices["chisq"], indices["df"], indices["baseline_df"]
     em_cov, em_mean = moments.cov[0], moments.mean[0]
-    sample_cov, sample_mean = pairwise_moments(cases)
-    gfi = fi.gfi_with_means(sample_cov, sigma, sample_mean, mu, x_index,
-                            patterns=[(q.observed, float(q.n[0])) for q in moments.patterns])
-    corrected = fiml_corrected(functions, theta, x_index, baseline_moments(moments, x_index),
+    gfi = sample_gfi(moments, sigma, mu, x_index)
+    corrected = fiml_corrected(functions, theta, x_index, [baseline_moments(moments, x_index)],
                                int(df), int(baseline_df), scaled_test=robust is not None)
     out: dict[str, float] = {
         "npar": npar, "baseline_chisq": baseline_chisq,
@@ -154,6 +152,23 @@ def fiml_fit_indices(indices: dict, functions: MLFunctions, theta: np.ndarray,
         out.update(_fiml_scaled(chisq, df, baseline_chisq, baseline_df, n, robust,
                                 p, len(x_index), npar))
     return out
+
+
+def sample_gfi(moments: GroupMoments, sigma: np.ndarray, mu: np.ndarray,
+               x_index: Sequence[int]) -> float:
+    """One group's GFI as lavaan 0.6-14 computes it (``lav_fit_gfi``), complete or not.
+
+    Complete data: :func:`.fit_indices.gfi_with_means` on the sample moments. Missing
+    data: on lavaan's sample statistics (``wls.obs``: available-case means and pairwise
+    covariances, :func:`.moments.pairwise_moments`), weighted by the expected information
+    of the missing-data patterns at the implied moments. A multi-group GFI weights these
+    by ``N_g / N``.
+    """
+    if moments.complete:
+        return fi.gfi_with_means(moments.cov[0], sigma, moments.mean[0], mu, list(x_index))
+    sample_cov, sample_mean = pairwise_moments(moments.cases())
+    return fi.gfi_with_means(sample_cov, sigma, sample_mean, mu, list(x_index),
+                             patterns=[(q.observed, float(q.n[0])) for q in moments.patterns])
 
 
 def baseline_moments(moments: GroupMoments, x_index: Sequence[int]
@@ -244,4 +259,4 @@ def covariate_logliks(moments: GroupMoments, x_index: Sequence[int]) -> Covariat
 
 
 __all__ = ["CovariateLogliks", "baseline_moments", "check_fiml_supported", "covariate_logliks",
-           "fiml_fit_indices", "with_mean_structure"]
+           "fiml_fit_indices", "sample_gfi", "with_mean_structure"]

@@ -21,8 +21,9 @@ from ..estimate.admissibility import Problem, check_admissibility, emit
 from ..estimate.assemble import with_inference_columns
 from ..estimate.defined import DefinedParameters
 from ..estimate.estimation import minimize
+from ..estimate.fiml_corrected import fiml_corrected
 from ..estimate.fit import _as_spec, _roles_for_messages
-from ..estimate.full_information import covariate_logliks
+from ..estimate.full_information import baseline_moments, covariate_logliks, sample_gfi
 from ..estimate.inference import information_vcov
 from ..estimate.layout import build_parameter_layout
 from ..estimate.ml import CoreModel, MLFunctions
@@ -295,11 +296,10 @@ def _fit_group_moments(spec: ModelSpec, group: str, groups: list, moments: list[
     if estimator == "MLR":
         robust = multigroup_robust(functions, theta, int(indices["df"]), x_index)
         vcov = robust.vcov
-        extra = _robust_indices(functions, indices, robust, x_index)
-        if fiml:  # lavaan's missing-data robust indices (Zhang & Savalei 2023): single-group
-            # only (estimate.fiml_corrected), not computed for multiple groups yet
-            extra = {k: v for k, v in extra.items() if not k.endswith("_robust")}
-        indices.update(extra)
+        indices.update(_robust_indices(functions, indices, robust, x_index))
+    if fiml:  # lavaan's missing-data robust indices replace the complete-data ones
+        indices.update(_fiml_robust_indices(functions, theta, x_index, indices,
+                                            scaled_test=robust is not None))
     indices.update(fi.lavaan_aliases(indices, meanstructure=True))
     estimates, r2 = _estimates(spec, layout, functions, theta, vcov)
     admissibility = _admissibility(functions, layout, theta, estimates,
@@ -362,7 +362,10 @@ def _core_table(layout, covariates: list[str]) -> pd.DataFrame:
 
 def _robust_indices(functions: MLFunctions, indices: dict, robust,
                     x_index: list[int]) -> dict[str, float]:
-    """Scaled and robust statistics of a multi-group MLR fit (lavaan's names)."""
+    """Scaled and robust statistics of a multi-group MLR fit (lavaan's names): the
+    Yuan–Bentler scaled statistics, and the scaled and robust RMSEA and CFI/TLI/RNI of
+    :func:`.estimate.fit_indices.scaled_rmsea_indices` and
+    :func:`.estimate.fit_indices.robust_indices` with the multiple-group RMSEA."""
     chisq, df = indices["chisq"], indices["df"]
     baseline_chisq, baseline_df = indices["baseline_chisq"], indices["baseline_df"]
     n, n_groups = int(indices["nobs"]), len(functions.groups)
@@ -370,43 +373,25 @@ def _robust_indices(functions: MLFunctions, indices: dict, robust,
     c_b = (robust.trace_h1 - float(baseline_traces(functions, x_index).sum())) / baseline_df
     chisq_scaled = chisq / c if df > 0 else chisq
     baseline_scaled = baseline_chisq / c_b
-    root_g = math.sqrt(n_groups)
-    scaled_ci = fi.rmsea_ci(chisq, df * c, n) if df > 0 else (0.0, 0.0)
-    robust_ci = fi.rmsea_ci(chisq_scaled, df, n) if df > 0 else (0.0, 0.0)
     p, px = functions.layout.p, len(x_index)
     moments = n_groups * (p * (p + 1) // 2 + p - px * (px + 1) // 2 - px)
     free_rows = int((functions.layout.table["free"] > 0).sum())
-    out = {
+    return {
         "chisq_scaled": chisq_scaled, "df_scaled": df,
         "pvalue_scaled": fi.chisq_pvalue(chisq_scaled, df), "scaling_factor": c,
         "baseline_chisq_scaled": baseline_scaled, "baseline_scaling_factor": c_b,
         "baseline_pvalue_scaled": fi.chisq_pvalue(baseline_scaled, baseline_df),
         **{f"{name}_scaled": value for name, value in
            fi.incremental_indices(chisq_scaled, df, baseline_scaled, baseline_df).items()},
-        "cfi_robust": fi.cfi_robust(chisq, df, c, baseline_chisq, baseline_df, c_b),
-        "tli_robust": fi.tli_robust(chisq, df, c, baseline_chisq, baseline_df, c_b),
-        "rni_robust": (fi.rni(chisq - c * df, 0.0, baseline_chisq - c_b * baseline_df, 0.0)
-                       if df > 0 else fi.rni(chisq, df, baseline_chisq, baseline_df)),
-        "rmsea_scaled": fi.rmsea(chisq_scaled, df, n) * root_g,
         # lavaan: the scaled interval and tests use the unscaled statistic on df * c
-        "rmsea_ci_lower_scaled": scaled_ci[0] * root_g,
-        "rmsea_ci_upper_scaled": scaled_ci[1] * root_g,
-        "rmsea_pvalue_scaled": _rmsea_test(chisq, df * c, n, n_groups, 0.05, close=True),
-        "rmsea_notclose_pvalue_scaled": _rmsea_test(chisq, df * c, n, n_groups, 0.08,
-                                                    close=False),
-        "rmsea_robust": fi.rmsea_robust(chisq, df, c, n) * root_g,
-        # the robust interval: the scaled statistic on df, times sqrt(c)
-        "rmsea_ci_lower_robust": robust_ci[0] * math.sqrt(c) * root_g,
-        "rmsea_ci_upper_robust": robust_ci[1] * math.sqrt(c) * root_g,
-        "rmsea_pvalue_robust": _rmsea_test(chisq_scaled, df, n, n_groups * c, 0.05, close=True),
-        "rmsea_notclose_pvalue_robust": _rmsea_test(chisq_scaled, df, n, n_groups * c, 0.08,
-                                                    close=False),
+        **fi.scaled_rmsea_indices(chisq, df, c, n, n_groups=n_groups),
+        **fi.robust_indices(chisq, df, c, baseline_chisq, baseline_df, c_b, n,
+                            n_groups=n_groups),
         # Yuan-Bentler's scaling factors of the saturated (h1) and fitted (h0) models;
         # h0 over the free parameters before equality constraints, as lavaan
         "scaling_factor_h1": robust.trace_h1 / moments,
         "scaling_factor_h0": robust.trace_h0 / free_rows if free_rows else math.nan,
     }
-    return out
 
 
 def _admissibility(functions: MLFunctions, layout, theta, estimates,
@@ -505,9 +490,7 @@ def _fit_indices(functions: MLFunctions, theta, x_index: list[int]) -> dict[str,
         srmr_groups.append(fi.srmr_with_means(moments.cov[0], sigma, moments.mean[0] - mu))
         residuals.append({**fi.residual_summaries_with_means(moments.cov[0], sigma,
                                                              moments.mean[0], mu),
-                          # under missing data lavaan's GFI weight is not reproduced yet
-                          "gfi": (fi.gfi_with_means(moments.cov[0], sigma, moments.mean[0], mu,
-                                                    x_index) if moments.complete else math.nan)})
+                          "gfi": sample_gfi(moments, sigma, mu, x_index)})
     baseline_df = moments_count - n_groups * 2 * (p - px)  # free means and variances
     root_g = math.sqrt(n_groups)
     n = int(n_total)
@@ -535,15 +518,34 @@ def _fit_indices(functions: MLFunctions, theta, x_index: list[int]) -> dict[str,
 def _weighted_summaries(residuals: list[dict[str, float]], weights: np.ndarray, df: int,
                         n_groups: int, p: int) -> dict[str, float]:
     """RMR, CRMR, Mplus SRMR (and ``_nomean``), GFI of every group weighted by ``N_g / N``
-    (lavaan 0.6 ``lav_fit_srmr``, ``lav_fit_gfi``); AGFI and PGFI on the moments of all
-    groups, ``G (p(p+1)/2 + p)``."""
+    (lavaan 0.6-14 ``lav_fit_srmr``, ``lav_fit_gfi``; with missing data each group's GFI
+    is on its pairwise statistics and missing-data patterns, :func:`sample_gfi`); AGFI and
+    PGFI on the sample statistics of all groups, ``G (p(p+1)/2 + p)`` (``lav_fit_agfi``,
+    ``lav_fit_pgfi``: AGFI 1 at df = 0)."""
     out = {key: float(weights @ np.array([r[key] for r in residuals])) for key in residuals[0]}
-    if not np.isfinite(out["gfi"]):  # missing data: the GFI family is not reported
-        return {key: value for key, value in out.items() if key != "gfi"}
-    moments = n_groups * (p * (p + 1) / 2 + p)
-    out["agfi"] = 1.0 - moments / df * (1.0 - out["gfi"]) if df > 0 else math.nan
-    out["pgfi"] = df / moments * out["gfi"]
+    out["agfi"] = fi.agfi(out["gfi"], df, p, meanstructure=True, n_groups=n_groups)
+    out["pgfi"] = fi.pgfi(out["gfi"], df, p, meanstructure=True, n_groups=n_groups)
     return out
+
+
+def _fiml_robust_indices(functions: MLFunctions, theta: np.ndarray, x_index: list[int],
+                         indices: dict, *, scaled_test: bool) -> dict[str, float]:
+    """lavaan 0.6-14's robust CFI/TLI/RNI/RMSEA of a multi-group FIML fit, ML and MLR.
+
+    Those of the FIML-corrected statistic of all groups (Zhang & Savalei 2023;
+    :func:`.estimate.fiml_corrected.fiml_corrected`: the groups' statistics summed, their
+    informations block-diagonal with weights ``N_g / N``; version "V3" with a scaled test,
+    "V6" without), with the multiple-group RMSEA (``sqrt(G)``; lavaan
+    ``lav_fit_cfi_lavobject``, ``lav_fit_rmsea_lavobject``).
+    """
+    df, baseline_df = int(indices["df"]), int(indices["baseline_df"])
+    baselines = [baseline_moments(moments, x_index) for moments in functions.groups]
+    corrected = fiml_corrected(functions, theta, x_index, baselines, df, baseline_df,
+                               scaled_test=scaled_test)
+    return fi.robust_indices(corrected.chisq, df, corrected.scaling_factor,
+                             corrected.baseline_chisq, baseline_df,
+                             corrected.baseline_scaling_factor, int(indices["nobs"]),
+                             n_groups=len(functions.groups))
 
 
 def _baseline_loglik(moments: GroupMoments, x_index: list[int], others: list[int]

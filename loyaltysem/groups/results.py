@@ -103,12 +103,15 @@ class MultiGroupResult:
                      "RMSEA 90% CI lower": fit["rmsea_ci_lower"],
                      "RMSEA 90% CI upper": fit["rmsea_ci_upper"], "SRMR": fit["srmr"],
                      "AIC": fit["aic"], "BIC": fit["bic"]}
+        if "gfi" in fit:
+            fit_block["GFI"] = fit["gfi"]
         if self.estimator == "MLR":
             fit_block.update({
                 "scaled chi-square (Yuan-Bentler)": fit["chisq_scaled"],
-                "scaling factor": fit["scaling_factor"], "scaled p-value": fit["pvalue_scaled"],
-                "robust CFI": fit["cfi_robust"], "robust TLI": fit["tli_robust"],
-                "robust RMSEA": fit["rmsea_robust"]})
+                "scaling factor": fit["scaling_factor"], "scaled p-value": fit["pvalue_scaled"]})
+        if "cfi_robust" in fit:  # MLR, and FIML with ML too (as lavaan's summary)
+            fit_block.update({"robust CFI": fit["cfi_robust"], "robust TLI": fit["tli_robust"],
+                              "robust RMSEA": fit["rmsea_robust"]})
         sections: list[tuple[str, Any]] = [("Model", overview), ("Fit", fit_block)]
         shown = self.estimates.drop(columns=["free"])
         for name in self.groups:
