@@ -280,7 +280,7 @@ def rmsea_ci(chisq: float, df: float, n_obs: int, level: float = 0.90) -> tuple[
     return (math.sqrt(lower / (n_obs * df)), math.sqrt(upper / (n_obs * df)))
 
 
-def rmsea_pvalue(chisq: float, df: float, n_obs: int, close: float = 0.05) -> float:
+def rmsea_pvalue(chisq: float, df: float, n_obs: float, close: float = 0.05) -> float:
     """Test of close fit: ``P(RMSEA <= close)`` (Browne & Cudeck, 1993); NaN if df = 0."""
     if df <= 0:
         return math.nan
@@ -288,7 +288,8 @@ def rmsea_pvalue(chisq: float, df: float, n_obs: int, close: float = 0.05) -> fl
     return float(ncx2_sf(chisq, df, lam))
 
 
-def rmsea_notclose_pvalue(chisq: float, df: float, n_obs: int, notclose: float = 0.08) -> float:
+def rmsea_notclose_pvalue(chisq: float, df: float, n_obs: float,
+                          notclose: float = 0.08) -> float:
     """Test of not-close fit: ``P(X <= chisq)`` under RMSEA = ``notclose`` (MacCallum,
     Browne & Sugawara, 1996), lavaan's ``rmsea.notclose.pvalue``; small values reject
     H0: RMSEA >= .08. NaN if df = 0."""
