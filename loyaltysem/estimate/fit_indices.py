@@ -53,9 +53,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special
 
-from ..distributions import chi2_sf, ncx2_sf
+from ..distributions import chi2_isf, chi2_sf, ncx2_cdf, ncx2_sf
 from .roots import find_root
 
 
@@ -226,7 +225,7 @@ def hoelter_cn(chisq: float, df: float, n_obs: int, alpha: float = 0.05) -> floa
     if df == 0 and chisq < np.finfo(float).eps:
         return math.nan
     with np.errstate(divide="ignore"):
-        return float(special.chdtri(df, alpha) / (chisq / n_obs) + 1) if chisq > 0 else math.inf
+        return float(chi2_isf(alpha, df) / (chisq / n_obs) + 1) if chisq > 0 else math.inf
 
 
 def incremental_indices(chisq: float, df: float, baseline_chisq: float, baseline_df: float
@@ -249,8 +248,8 @@ def rmsea(chisq: float, df: float, n_obs: int) -> float:
 
 def _noncentrality(chisq: float, df: float, target: float) -> float:
     """Noncentrality lambda with ``P(X <= chisq | df, lambda) = target``; 0 if none."""
-    def gap(lam: float) -> float:  # the ncx2 CDF (scipy.special, without the stats overhead)
-        return float(special.chndtr(chisq, df, lam) if lam > 0 else special.chdtr(df, chisq)) - target
+    def gap(lam: float) -> float:  # the ncx2 CDF (central at lambda = 0)
+        return float(ncx2_cdf(chisq, df, lam)) - target
 
     if gap(0.0) < 0:  # even the central distribution puts chisq below the target
         return 0.0
@@ -291,7 +290,7 @@ def rmsea_notclose_pvalue(chisq: float, df: float, n_obs: int, notclose: float =
     H0: RMSEA >= .08. NaN if df = 0."""
     if df <= 0:
         return math.nan
-    return float(special.chndtr(chisq, df, n_obs * df * notclose**2))
+    return float(ncx2_cdf(chisq, df, n_obs * df * notclose**2))
 
 
 def rmr(sample_cov: np.ndarray, implied_cov: np.ndarray) -> float:

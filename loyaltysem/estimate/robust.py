@@ -50,9 +50,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
-from ..distributions import ncx2_sf
+from ..distributions import ncx2_cdf, ncx2_sf
 from . import fit_indices as fi
 from .ml import MLFunctions
 from .moments import GroupMoments
@@ -223,7 +222,7 @@ def robust_fit_indices(robust: RobustInference, group: GroupMoments, x_index: li
         "rmsea_notclose_pvalue_scaled": (fi.rmsea_notclose_pvalue(chisq, df * c, n)
                                          if df > 0 else math.nan),
         "rmsea_notclose_pvalue_robust": (
-            float(special.chndtr(chisq_scaled, df, n * df * 0.08**2 / c)) if df > 0 else math.nan),
+            float(ncx2_cdf(chisq_scaled, df, n * df * 0.08**2 / c)) if df > 0 else math.nan),
         # the incremental indices of the scaled statistics, and the robust RNI
         **{f"{name}_scaled": value for name, value in
            fi.incremental_indices(chisq_scaled, df, baseline_scaled, baseline_df).items()},
