@@ -315,23 +315,27 @@ def fit_command(spec: Path, data: str | None, na_values: tuple[str, ...], allow_
     result, effects, hypotheses, modindices = _run(run, debug)
     for message in result.warnings:
         click.echo(f"warning: {message}", err=True)
-    payload = result.to_dict()
-    payload["ci"] = method
-    payload["effects"] = json.loads(effects.to_json(orient="records"))
-    payload["hypotheses"] = hypotheses.to_records() if hypotheses is not None else []
+    if output_format == "json":  # only the format asked for is built
+        payload = result.to_dict()
+        payload["ci"] = method
+        payload["effects"] = json.loads(effects.to_json(orient="records"))
+        payload["hypotheses"] = hypotheses.to_records() if hypotheses is not None else []
+        if modindices is not None:
+            payload["modindices"] = [{k: json_value(v) for k, v in row.items()}
+                                     for row in modindices.to_dict("records")]
+        _emit(payload, None, output_format, out)
+        return
     summary = result.summary()
     extra = [(f"Effects ({method} intervals)", effects.drop(columns=["source", "target"]))]
     if hypotheses is not None:
         extra.append((f"Hypotheses ({method} intervals)",
                       hypotheses.table.drop(columns=["description"])))
     if modindices is not None:
-        payload["modindices"] = [{k: json_value(v) for k, v in row.items()}
-                                 for row in modindices.to_dict("records")]
         extra.append(("Largest modification indices", modindices.head(10) if len(modindices)
                       else ["none above the minimum"]))
     summary = Summary(summary.title, summary.sections[:-1] + tuple(extra) + summary.sections[-1:],
                       digits=summary.digits)
-    _emit(payload, summary, output_format, out)
+    _emit({}, summary, output_format, out)
 
 
 def _modindices(result: Any, minimum: float | None) -> Any:
