@@ -261,13 +261,7 @@ def fit_command(spec: Path, data: str | None, na_values: tuple[str, ...], allow_
                 means_file: Path | None = None) -> None:
     """Fit the model in SPEC (.yaml or lavaan .lav) to survey data (lavaan's sem()), or to
     summary statistics (--cov or --cor/--sd, with --nobs)."""
-    from .effects import (
-        bootstrap,
-        effects_table,
-        monte_carlo_intervals,
-        test_hypotheses,
-    )
-    from .effects.bootstrap import with_bootstrap_inference
+    from .effects.delta import effects_table  # the bootstrap and the rest: when asked for
     from .summary import Summary, json_value
 
     if modindices_min is not None and not math.isfinite(modindices_min):
@@ -288,6 +282,8 @@ def fit_command(spec: Path, data: str | None, na_values: tuple[str, ...], allow_
                      meanstructure=meanstructure or None, **summary_data)
         boot = None
         if se_type == "bootstrap":
+            from .effects.bootstrap import bootstrap, with_bootstrap_inference
+
             boot = bootstrap(result, n_boot, seed=seed, n_jobs=n_jobs, progress=progress,
                              bca=method == "bca")
             result = with_bootstrap_inference(result, boot, method)
@@ -303,12 +299,17 @@ def fit_command(spec: Path, data: str | None, na_values: tuple[str, ...], allow_
             effects["ci_lower"] = bounds["lower"].reindex(keys).to_numpy()
             effects["ci_upper"] = bounds["upper"].reindex(keys).to_numpy()
         elif method == "montecarlo":
+            from .effects.montecarlo import monte_carlo_intervals
+
             mc = monte_carlo_intervals(result, seed=seed)
             keys = [f"effect: {label}" for label in effects["effect"]]
             effects["ci_lower"] = mc["lower"].reindex(keys).to_numpy()
             effects["ci_upper"] = mc["upper"].reindex(keys).to_numpy()
-        hypotheses = test_hypotheses(result, interval=cast(Any, method), boot=boot, seed=seed) \
-            if result.spec.hypotheses else None
+        hypotheses = None
+        if result.spec.hypotheses:
+            from .effects.hypotheses import test_hypotheses
+
+            hypotheses = test_hypotheses(result, interval=cast(Any, method), boot=boot, seed=seed)
         modindices = _modindices(result, modindices_min) if with_modindices else None
         return result, effects, hypotheses, modindices
 

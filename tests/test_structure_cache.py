@@ -243,8 +243,13 @@ def test_a_second_fit_process_imports_neither_semopy_nor_other_heavy_modules(tmp
     assert "semopy" in imported[0]
     assert not any(name.split(".")[0] in ("semopy", "sympy", "sklearn") for name in imported[1])
     # nor any other heavy module a fit printed as text does not need (scipy at all:
-    # loyaltysem.distributions has the normal and chi-square functions)
-    heavy = {"scipy", "matplotlib", "statsmodels", "pingouin", "importlib.metadata"}
+    # loyaltysem.distributions has the normal and chi-square functions), nor the
+    # parts of loyaltysem a fit without a bootstrap or tests does not use
+    heavy = {"scipy", "matplotlib", "statsmodels", "pingouin", "threadpoolctl", "tqdm",
+             "joblib", "importlib.metadata", "loyaltysem.groups", "loyaltysem.effects.bootstrap",
+             "loyaltysem.effects.hypotheses", "loyaltysem.estimate.compare",
+             "loyaltysem.estimate.score_test", "loyaltysem.estimate.bollen_stine",
+             "loyaltysem.estimate.modindices"}
     assert not {name for name in imported[1] if name in heavy or name.split(".")[0] in heavy
                 or any(name.startswith(f"{module}.") for module in heavy)}
     assert runs[0].stdout == runs[1].stdout
