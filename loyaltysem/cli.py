@@ -282,13 +282,7 @@ def fit_command(spec: Path, data: str | None, na_values: tuple[str, ...], allow_
         _fit_groups_command(spec, data, na_values, allow_codes, group, group_equal, estimator,
                             missing, output_format, out, debug)
         return
-    from .effects import (
-        bootstrap,
-        effects_table,
-        monte_carlo_intervals,
-        test_hypotheses,
-    )
-    from .effects.bootstrap import with_bootstrap_inference
+    from .effects.delta import effects_table  # the bootstrap and the rest: when asked for
     from .summary import Summary, json_value
 
     if modindices_min is not None and not math.isfinite(modindices_min):
@@ -309,6 +303,8 @@ def fit_command(spec: Path, data: str | None, na_values: tuple[str, ...], allow_
                      meanstructure=meanstructure or None, **summary_data)
         boot = None
         if se_type == "bootstrap":
+            from .effects.bootstrap import bootstrap, with_bootstrap_inference
+
             boot = bootstrap(result, n_boot, seed=seed, n_jobs=n_jobs, progress=progress,
                              bca=method == "bca")
             result = with_bootstrap_inference(result, boot, method)
@@ -324,35 +320,44 @@ def fit_command(spec: Path, data: str | None, na_values: tuple[str, ...], allow_
             effects["ci_lower"] = bounds["lower"].reindex(keys).to_numpy()
             effects["ci_upper"] = bounds["upper"].reindex(keys).to_numpy()
         elif method == "montecarlo":
+            from .effects.montecarlo import monte_carlo_intervals
+
             mc = monte_carlo_intervals(result, seed=seed)
             keys = [f"effect: {label}" for label in effects["effect"]]
             effects["ci_lower"] = mc["lower"].reindex(keys).to_numpy()
             effects["ci_upper"] = mc["upper"].reindex(keys).to_numpy()
-        hypotheses = test_hypotheses(result, interval=cast(Any, method), boot=boot, seed=seed) \
-            if result.spec.hypotheses else None
+        hypotheses = None
+        if result.spec.hypotheses:
+            from .effects.hypotheses import test_hypotheses
+
+            hypotheses = test_hypotheses(result, interval=cast(Any, method), boot=boot, seed=seed)
         modindices = _modindices(result, modindices_min) if with_modindices else None
         return result, effects, hypotheses, modindices
 
     result, effects, hypotheses, modindices = _run(run, debug)
     for message in result.warnings:
         click.echo(f"warning: {message}", err=True)
-    payload = result.to_dict()
-    payload["ci"] = method
-    payload["effects"] = json.loads(effects.to_json(orient="records"))
-    payload["hypotheses"] = hypotheses.to_records() if hypotheses is not None else []
+    if output_format == "json":  # only the format asked for is built
+        payload = result.to_dict()
+        payload["ci"] = method
+        payload["effects"] = json.loads(effects.to_json(orient="records"))
+        payload["hypotheses"] = hypotheses.to_records() if hypotheses is not None else []
+        if modindices is not None:
+            payload["modindices"] = [{k: json_value(v) for k, v in row.items()}
+                                     for row in modindices.to_dict("records")]
+        _emit(payload, None, output_format, out)
+        return
     summary = result.summary()
     extra = [(f"Effects ({method} intervals)", effects.drop(columns=["source", "target"]))]
     if hypotheses is not None:
         extra.append((f"Hypotheses ({method} intervals)",
                       hypotheses.table.drop(columns=["description"])))
     if modindices is not None:
-        payload["modindices"] = [{k: json_value(v) for k, v in row.items()}
-                                 for row in modindices.to_dict("records")]
         extra.append(("Largest modification indices", modindices.head(10) if len(modindices)
                       else ["none above the minimum"]))
     summary = Summary(summary.title, summary.sections[:-1] + tuple(extra) + summary.sections[-1:],
                       digits=summary.digits)
-    _emit(payload, summary, output_format, out)
+    _emit({}, summary, output_format, out)
 
 
 def _fit_groups_command(spec: Path, data: str | None, na_values: tuple[str, ...],

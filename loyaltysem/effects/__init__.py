@@ -9,11 +9,22 @@
 """
 from __future__ import annotations
 
-from .bootstrap import BootstrapResult, bootstrap
-from .delta import effects_table
-from .hypotheses import HypothesisTable, test_hypotheses
-from .montecarlo import monte_carlo_intervals
-from .paths import Effect, enumerate_effects
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_names
+
+if TYPE_CHECKING:
+    from .bootstrap import BootstrapResult, bootstrap
+    from .delta import effects_table
+    from .hypotheses import HypothesisTable, test_hypotheses
+    from .montecarlo import monte_carlo_intervals
+    from .paths import Effect, enumerate_effects
 
 __all__ = ["BootstrapResult", "Effect", "HypothesisTable", "bootstrap", "effects_table",
            "enumerate_effects", "monte_carlo_intervals", "test_hypotheses"]
+
+# loaded on first use (loyaltysem._lazy): a fit without a bootstrap never imports it
+lazy_names(__name__, {"BootstrapResult": "bootstrap", "bootstrap": "bootstrap",
+                      "effects_table": "delta", "HypothesisTable": "hypotheses",
+                      "test_hypotheses": "hypotheses", "monte_carlo_intervals": "montecarlo",
+                      "Effect": "paths", "enumerate_effects": "paths"})

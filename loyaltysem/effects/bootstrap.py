@@ -63,11 +63,10 @@ import dataclasses
 import queue
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from ..arguments import (
     MAX_BOOTSTRAP,
@@ -81,7 +80,6 @@ from ..arguments import (
 )
 from ..distributions import norm_sf
 from ..estimate import FitResult
-from ..groups.results import MultiGroupResult
 from ..estimate.estimation import variance_index
 from ..estimate.ml import CoreModel, MLFunctions
 from ..estimate.moments import missing_moments, stacked_moments
@@ -92,6 +90,9 @@ from ..frame_rows import table_rows
 from .intervals import Interpolation, bca_interval, bias_corrected_interval, percentile_interval
 from .paths import Effect, enumerate_effects
 from .statistics import GroupedStatisticsPlan, StatisticsPlan, parameter_name, statistic_names
+
+if TYPE_CHECKING:
+    from ..groups.results import MultiGroupResult
 
 #: resamples refitted together (fixed: the composition of a stack never depends
 #: on the number of workers)
@@ -104,6 +105,21 @@ _CHUNK = 25  # resamples per task of the Fisher-scoring (process) path
 #: non-convergent (diverging towards an improper solution).
 BOOTSTRAP_TOLERANCES: dict[str, Any] = {"gtol": 1e-9, "ftol": 1e-10, "dx_tol": 2e-3, "max_iter": 300,
                         "diverge_after": 30, "diverge_gradient": 1.0}
+
+
+def _multigroup_result() -> "type[MultiGroupResult]":
+    """:class:`~loyaltysem.groups.results.MultiGroupResult`, imported when a bootstrap
+    runs: ``loyaltysem.groups`` and threadpoolctl stay out of a plain fit's start-up."""
+    from ..groups.results import MultiGroupResult
+
+    return MultiGroupResult
+
+
+def _one_blas_thread() -> Any:
+    """``threadpool_limits(limits=1)`` (threadpoolctl imported when first needed)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1)
 
 
 @dataclass(frozen=True)
@@ -272,7 +288,7 @@ def _refit_resamples(refitter: _Refitter, tasks) -> list:
     One BLAS thread, in the parent and in every worker alike: the
     floating-point result of a refit must not depend on the threads a process uses.
     """
-    with threadpool_limits(limits=1):
+    with _one_blas_thread():
         rows = _resample_group_rows([seed for _, seed in tasks], refitter.sizes)
         outcome = refitter.fit_rows(rows)
     return [(index, bool(outcome.converged[k]), bool(outcome.admissible[k]),
@@ -374,14 +390,15 @@ class BootstrapResult:
 def _check_bootstrap_arguments(result: Any, n_boot: Any, seed: Any, n_jobs: Any, progress: Any,
                                bca: Any, effects: Any) -> None:
     """Refuse a bad argument of :func:`bootstrap` before any resample is drawn."""
-    if not isinstance(result, (FitResult, MultiGroupResult)):
+    multigroup_result = _multigroup_result()
+    if not isinstance(result, (FitResult, multigroup_result)):
         raise fail("result", "a FitResult (from loyaltysem.fit)", result)
     check_int("n_boot", n_boot, low=1, high=MAX_BOOTSTRAP)
     check_seed("seed", seed)
     check_int("n_jobs", n_jobs, low=1, high=MAX_JOBS)
     check_bool("progress", progress)
     check_bool("bca", bca)
-    if bca and isinstance(result, MultiGroupResult):
+    if bca and isinstance(result, multigroup_result):
         raise ArgumentError("bca=True (the jackknife) is not available for multi-group "
                             "bootstraps; use boot.interval('bca', accelerated=False) (lavaan's "
                             "bca.simple) or 'percentile'")
@@ -534,9 +551,8 @@ def bootstrap(result: FitResult | MultiGroupResult, n_boot: int = 1000, *,
     """
     _check_bootstrap_arguments(result, n_boot, seed, n_jobs, progress, bca, effects)
     effects = list(effects) if effects is not None else enumerate_effects(result.spec.structural_paths)
-    multigroup = isinstance(result, MultiGroupResult)
-    refitter = (_multigroup_refitter(result, effects) if isinstance(result, MultiGroupResult)
-                else _single_group_refitter(result, effects))
+    refitter = (_single_group_refitter(result, effects) if isinstance(result, FitResult)
+                else _multigroup_refitter(result, effects))
     outputs = _run_resamples(refitter, n_boot, seed, n_jobs, progress)
     names = list(refitter.plan.names)
     kept = [(index, stats) for index, converged, _, stats in outputs if converged]
@@ -544,7 +560,7 @@ def bootstrap(result: FitResult | MultiGroupResult, n_boot: int = 1000, *,
     point = pd.Series(refitter.point_statistics(), index=names)
     jackknife = _jackknife(refitter, names, progress) if bca else None
     sizes = (pd.Series(refitter.sizes, index=[str(g) for g in result.groups], name="nobs")
-             if isinstance(result, MultiGroupResult) else None)
+             if not isinstance(result, FitResult) else None)
     return BootstrapResult(
         draws=draws, point=point, n_requested=n_boot, n_converged=len(kept),
         n_inadmissible=sum(1 for _, converged, admissible, _ in outputs if converged and not admissible),
@@ -560,7 +576,7 @@ def _jackknife(refitter: _Refitter, names: list[str], progress: bool) -> pd.Data
     n = refitter.sizes[0]
     everyone = np.arange(n)
     rows = []
-    with threadpool_limits(limits=1), tqdm(total=n, desc="jackknife", unit="case",
+    with _one_blas_thread(), tqdm(total=n, desc="jackknife", unit="case",
                                            disable=not progress) as bar:
         for start in range(0, n, BATCH):
             left_out = np.arange(start, min(start + BATCH, n))
@@ -599,7 +615,8 @@ def with_bootstrap_inference(result: FitResult | MultiGroupResult, boot: Bootstr
     ``:=`` rows by name.
     """
 
-    if not isinstance(result, (FitResult, MultiGroupResult)):
+    multigroup_result = _multigroup_result()
+    if not isinstance(result, (FitResult, multigroup_result)):
         raise fail("result", "a FitResult (from loyaltysem.fit)", result)
     if not isinstance(boot, BootstrapResult):
         raise fail("boot", "a BootstrapResult (from bootstrap(result, ...))", boot)
@@ -607,7 +624,7 @@ def with_bootstrap_inference(result: FitResult | MultiGroupResult, boot: Bootstr
                               accelerated=accelerated)
     estimates = result.estimates.copy()
     keys = [parameter_name(r.lhs, r.op, r.rhs) for r in table_rows(estimates)]
-    if isinstance(result, MultiGroupResult):
+    if isinstance(result, multigroup_result):
         keys = [f"{g}: {key}" if g != "" else key
                 for g, key in zip(estimates["group"].astype(str), keys)]
     se = np.array(boot.se.reindex(keys).to_numpy(), dtype=float)
@@ -623,7 +640,7 @@ def with_bootstrap_inference(result: FitResult | MultiGroupResult, boot: Bootstr
     estimates["ci_lower"] = np.where(fixed, estimates["est"], lower)
     estimates["ci_upper"] = np.where(fixed, estimates["est"], upper)
     warnings = result.warnings + (boot.summary_line(),)
-    if isinstance(result, MultiGroupResult):
+    if not isinstance(result, FitResult):  # a MultiGroupResult
         return dataclasses.replace(result, estimates=estimates, warnings=warnings)
     label = method if accelerated or method != "bca" else "bca.simple"
     return dataclasses.replace(result, estimates=estimates, se_type=f"bootstrap ({label})",

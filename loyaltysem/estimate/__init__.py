@@ -15,12 +15,23 @@
 """
 from __future__ import annotations
 
-from .bollen_stine import BollenStineResult, bollen_stine
-from .compare import DifferenceTest, ModelComparison, compare
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_names
 from .fit import fit, fit_survey
-from .modindices import modification_indices
 from .results import FitResult
-from .score_test import score_test, wald_test
+
+if TYPE_CHECKING:
+    from .bollen_stine import BollenStineResult, bollen_stine
+    from .compare import DifferenceTest, ModelComparison, compare
+    from .modindices import modification_indices
+    from .score_test import score_test, wald_test
 
 __all__ = ["BollenStineResult", "DifferenceTest", "FitResult", "ModelComparison", "bollen_stine",
            "compare", "fit", "fit_survey", "modification_indices", "score_test", "wald_test"]
+
+# loaded on first use (loyaltysem._lazy): none of them is part of a plain fit
+lazy_names(__name__, {"BollenStineResult": "bollen_stine", "bollen_stine": "bollen_stine",
+                      "DifferenceTest": "compare", "ModelComparison": "compare",
+                      "compare": "compare", "modification_indices": "modindices",
+                      "score_test": "score_test", "wald_test": "score_test"})

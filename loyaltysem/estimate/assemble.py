@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import special
+
+from ..distributions import norm_sf
 
 #: The normal quantile of 95% intervals.
 Z975 = 1.959963984540054
@@ -27,7 +28,7 @@ def inference_columns(est: np.ndarray, se: np.ndarray, level_z: float = Z975
     se = np.asarray(se, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, est / se, np.nan)
-    return {"est": est, "se": se, "z": z, "pvalue": special.erfc(np.abs(z) / np.sqrt(2.0)),
+    return {"est": est, "se": se, "z": z, "pvalue": 2.0 * norm_sf(np.abs(z)),
             "ci_lower": est - level_z * se, "ci_upper": est + level_z * se}
 
 

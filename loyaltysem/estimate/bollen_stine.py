@@ -48,7 +48,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from ..arguments import MAX_BOOTSTRAP, MAX_JOBS, check_bool, check_int, check_seed, fail
 from ..exceptions import ArgumentError
@@ -201,6 +200,8 @@ class _Refitter:
 
     def refit(self, seeds: Sequence[np.random.SeedSequence]) -> tuple[np.ndarray, np.ndarray]:
         """``T_b`` (NaN where not converged) and admissibility of each resample."""
+        from threadpoolctl import threadpool_limits  # here: not in a plain fit's start-up
+
         with threadpool_limits(limits=1):
             rows = self.rows(seeds)
             functions = self.functions(rows)

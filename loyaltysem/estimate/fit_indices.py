@@ -54,9 +54,8 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import special
 
-from ..distributions import chi2_sf, ncx2_sf
+from ..distributions import chi2_isf, chi2_sf, ncx2_cdf, ncx2_sf
 from .roots import find_root
 
 
@@ -229,7 +228,7 @@ def hoelter_cn(chisq: float, df: float, n_obs: int, alpha: float = 0.05) -> floa
     if df == 0 and chisq < np.finfo(float).eps:
         return math.nan
     with np.errstate(divide="ignore"):
-        return float(special.chdtri(df, alpha) / (chisq / n_obs) + 1) if chisq > 0 else math.inf
+        return float(chi2_isf(alpha, df) / (chisq / n_obs) + 1) if chisq > 0 else math.inf
 
 
 def incremental_indices(chisq: float, df: float, baseline_chisq: float, baseline_df: float
@@ -252,8 +251,8 @@ def rmsea(chisq: float, df: float, n_obs: int) -> float:
 
 def _noncentrality(chisq: float, df: float, target: float) -> float:
     """Noncentrality lambda with ``P(X <= chisq | df, lambda) = target``; 0 if none."""
-    def gap(lam: float) -> float:  # the ncx2 CDF (scipy.special, without the stats overhead)
-        return float(special.chndtr(chisq, df, lam) if lam > 0 else special.chdtr(df, chisq)) - target
+    def gap(lam: float) -> float:  # the ncx2 CDF (central at lambda = 0)
+        return float(ncx2_cdf(chisq, df, lam)) - target
 
     if gap(0.0) < 0:  # even the central distribution puts chisq below the target
         return 0.0
@@ -295,7 +294,7 @@ def rmsea_notclose_pvalue(chisq: float, df: float, n_obs: float,
     H0: RMSEA >= .08. NaN if df = 0."""
     if df <= 0:
         return math.nan
-    return float(special.chndtr(chisq, df, n_obs * df * notclose**2))
+    return float(ncx2_cdf(chisq, df, n_obs * df * notclose**2))
 
 
 def scaled_rmsea_indices(chisq: float, df: float, c: float, n_obs: int,
@@ -392,7 +391,7 @@ def robust_indices(chisq: float, df: float, c: float, baseline_chisq: float,
         "rmsea_ci_upper_robust": upper * math.sqrt(c) * root_g,
         "rmsea_pvalue_robust": float(ncx2_sf(scaled, df,
                                              n_obs * df * 0.05**2 / (c * n_groups))),
-        "rmsea_notclose_pvalue_robust": float(special.chndtr(
+        "rmsea_notclose_pvalue_robust": float(ncx2_cdf(
             scaled, df, n_obs * df * 0.08**2 / (c * n_groups))),
     }
 

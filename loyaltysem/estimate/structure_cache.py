@@ -27,6 +27,7 @@ loyaltysem's versions and :data:`FORMAT`. Files are written atomically
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -71,12 +72,48 @@ def cache_directory() -> Path | None:
         return None
 
 
+@functools.lru_cache(maxsize=1)
 def _versions() -> tuple[str, str] | None:
+    """loyaltysem's and semopy's versions (None without semopy), once per process."""
+    from .. import __version__
+
+    semopy = _installed_version("semopy")
+    return None if semopy is None else (__version__, semopy)
+
+
+def _installed_version(name: str) -> str | None:
+    """``importlib.metadata.version(name)``, read from the one ``<name>-*.dist-info``
+    folder beside the package when there is one: importing importlib.metadata and
+    its scan of ``sys.path`` cost a fit 10-25 ms of its start-up, the folder a
+    fraction of a millisecond. Anything else (no such folder, several, an egg or
+    a zip) asks importlib.metadata."""
+    from importlib import util
+
+    try:
+        spec = util.find_spec(name)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is not None and spec.origin and spec.submodule_search_locations:
+        site = Path(spec.origin).parent.parent
+        try:
+            found = [entry for entry in os.listdir(site)
+                     if entry.startswith(f"{name}-") and entry.endswith(".dist-info")]
+        except OSError:
+            found = []
+        if len(found) == 1:
+            try:
+                with open(site / found[0] / "METADATA", encoding="utf-8") as handle:
+                    for line in handle:
+                        if line.startswith("Version:"):
+                            return line.split(":", 1)[1].strip()
+                        if not line.strip():
+                            break  # the end of the headers
+            except OSError:
+                pass
     from importlib import metadata
 
-    from .. import __version__
     try:
-        return __version__, metadata.version("semopy")
+        return metadata.version(name)
     except metadata.PackageNotFoundError:
         return None
 

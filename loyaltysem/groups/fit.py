@@ -9,13 +9,12 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from ..arguments import ArgumentError, check_bool, check_choice, check_names, fail
 from ..data.checks import check_coverage, group_labels
 from ..data.summary import restricted, summary_statistics
 from ..data.survey import prepare_survey
-from ..distributions import ncx2_sf
+from ..distributions import ncx2_cdf, ncx2_sf
 from ..estimate import fit_indices as fi
 from ..estimate.admissibility import Problem, check_admissibility, emit
 from ..estimate.assemble import with_inference_columns
@@ -568,6 +567,6 @@ def _rmsea_test(chisq: float, df: float, n_obs: float, divisor: float, rmsea0: f
     if df <= 0:
         return math.nan
     ncp = n_obs * df * rmsea0**2 / divisor
-    return float(ncx2_sf(chisq, df, ncp) if close else special.chndtr(chisq, df, ncp))
+    return float(ncx2_sf(chisq, df, ncp) if close else ncx2_cdf(chisq, df, ncp))
 
 

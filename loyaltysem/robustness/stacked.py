@@ -37,8 +37,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
+from ..distributions import norm_sf
 from ..estimate import FitResult
 from ..estimate import fit_indices as fi
 from ..estimate.admissibility import (NEAR_SINGULAR_CORRELATION, check_admissibility,
@@ -274,7 +274,7 @@ class StackedRefitter:
         se = self._standard_errors(theta, vcov)
         with np.errstate(divide="ignore", invalid="ignore"):
             z = np.where(se > 0, est / se, np.nan)
-        pvalue = special.erfc(np.abs(z) / np.sqrt(2.0))
+        pvalue = 2.0 * norm_sf(np.abs(z))
         implied = functions.implied(theta, 0, index)
         inner = implied.psi if implied.c is None else np.matmul(
             np.matmul(implied.c, implied.psi), implied.c.transpose(0, 2, 1))

@@ -235,20 +235,23 @@ def _add_user_rows(statements: Sequence[Statement], add, std_lv: bool) -> None:
 
 
 def _number_free(table: pd.DataFrame) -> pd.DataFrame:
-    """lavaan's ``free`` numbers: 1, 2, ... in table order; a repeated label reuses its number."""
-    table["free"] = 0
+    """lavaan's ``free`` numbers: 1, 2, ... in table order; a repeated label reuses its number.
+
+    A loop over plain lists (``iterrows`` and ``.at`` took 3 ms of every fit)."""
+    free: list[int] = []
     next_free = 1
     by_label: dict[str, int] = {}
-    for index, row in table.iterrows():
-        if row["fixed"]:
-            continue
-        if row["label"] and row["label"] in by_label:
-            table.at[index, "free"] = by_label[row["label"]]
-            continue
-        table.at[index, "free"] = next_free
-        if row["label"]:
-            by_label[row["label"]] = next_free
-        next_free += 1
+    for fixed, label in zip(table["fixed"].tolist(), table["label"].tolist()):
+        if fixed:
+            free.append(0)
+        elif label and label in by_label:
+            free.append(by_label[label])
+        else:
+            free.append(next_free)
+            if label:
+                by_label[label] = next_free
+            next_free += 1
+    table["free"] = np.array(free, dtype=np.int64)
     return table
 
 
