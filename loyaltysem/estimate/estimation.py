@@ -19,6 +19,8 @@ Psychometrika, 44(1), 99-113.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .ml import MLFunctions
@@ -164,13 +166,14 @@ def minimize_stack(functions: MLFunctions, start: np.ndarray,
     if not all(group.complete for group in functions.groups):
         raise ValueError("minimize_stack needs complete data (one pattern per group)")
     index = np.arange(functions.size) if index is None else np.asarray(index, dtype=int)
-    options = {"gtol": gtol, "diverge_after": DRIFT_AFTER, "diverge_gradient": DRIFT_GRADIENT}
+    options: dict[str, Any] = {"gtol": gtol, "diverge_after": DRIFT_AFTER,
+                               "diverge_gradient": DRIFT_GRADIENT}
     best = stacked_fisher_scoring(functions, start, index, **options)
     rest = np.flatnonzero(~best.converged)
     starts = {int(k): start_values(functions.layout, _member(functions, index[k]))
               for k in rest}
     if rest.size:
-        runs = stacked_fisher_scoring(functions, np.array([starts[k] for k in rest]),
+        runs = stacked_fisher_scoring(functions, np.array([starts[int(k)] for k in rest]),
                                       index[rest], **options)
         best = _better_members(best, rest, runs)
         rest = np.flatnonzero(~best.converged)

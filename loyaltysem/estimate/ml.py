@@ -60,7 +60,7 @@ equation modeling (pp. 243-277). Erlbaum.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -155,6 +155,7 @@ class Cells:
     b: np.ndarray  # (S, cells, p)
     k: np.ndarray  # (cells,) the parameter of each cell
     n_free: int
+    _starts: np.ndarray = field(init=False, repr=False)  # the first cell of every parameter
 
     def __post_init__(self) -> None:
         order = np.argsort(self.k, kind="stable")  # sum_pairs needs the cells by parameter
@@ -416,12 +417,12 @@ class MLFunctions:
             left = eye[:, rows] if number == LAMBDA else mt[:, rows]
             parts += [(left, d[:, cols], ks), (d[:, cols], left, ks)]
             if self.layout.meanstructure:
-                np.add.at(d_mu, (slice(None), ks), left * c_alpha[:, cols][:, :, None])
+                np.add.at(d_mu, (slice(None), ks), left * c_alpha[:, cols][:, :, None])  # type: ignore[arg-type]
         if self.layout.meanstructure:
             rows, _, ks = fills[NU]
-            np.add.at(d_mu, (slice(None), ks, rows), 1.0)
+            np.add.at(d_mu, (slice(None), ks, rows), 1.0)  # type: ignore[arg-type]
             rows, _, ks = fills[ALPHA]
-            np.add.at(d_mu, (slice(None), ks), mt[:, rows])
+            np.add.at(d_mu, (slice(None), ks), mt[:, rows])  # type: ignore[arg-type]
         cells = Cells(np.concatenate([a for a, _, _ in parts], axis=1),
                       np.concatenate([b for _, b, _ in parts], axis=1),
                       np.concatenate([k for _, _, k in parts]), self.n_free)
