@@ -655,19 +655,26 @@ def _ncx2_inside(x: np.ndarray, df: np.ndarray, nc: np.ndarray
     return valid, inside & (nc > 0), inside & (nc == 0)
 
 
+def _ncx2(x: npt.ArrayLike, df: npt.ArrayLike, nc: npt.ArrayLike, *, upper: bool) -> Any:
+    """The noncentral chi-square CDF (``upper=False``) or tail, with the edges of
+    :func:`_half_line` and the central functions where ``nc == 0``."""
+    scalars = _scalars(x, df, nc)
+    if scalars is not None and _inside(*scalars):
+        return np.float64(_ncx2_mixture(scalars[0], scalars[1], scalars[2], upper))
+    x_, df_, nc_ = _floats(x, df, nc)
+    valid, noncentral, central = _ncx2_inside(x_, df_, nc_)
+    inside = (_elementwise(lambda x, k, nc: _ncx2_mixture(x, k, nc, upper), noncentral,
+                           x_, df_, nc_)
+              + _elementwise(_chi2_q if upper else _chi2_p, central, x_, df_))
+    return _half_line(x_, valid, inside, upper=upper)
+
+
 def ncx2_cdf(x: npt.ArrayLike, df: npt.ArrayLike, nc: npt.ArrayLike) -> Any:
     """Noncentral chi-square CDF ``P(X <= x | df, nc)`` (``scipy.stats.ncx2.cdf``,
     R's ``pchisq(x, df, ncp)``): the central :func:`chi2_cdf` when ``nc == 0``;
     NaN unless ``df > 0`` and ``nc >= 0`` are finite (the tail sum of
     :func:`ncx2_sf`, Ding 1992, Benton & Krishnamoorthy 2003)."""
-    scalars = _scalars(x, df, nc)
-    if scalars is not None and _inside(*scalars):
-        return np.float64(_ncx2_mixture(scalars[0], scalars[1], scalars[2], False))
-    x_, df_, nc_ = _floats(x, df, nc)
-    valid, noncentral, central = _ncx2_inside(x_, df_, nc_)
-    inside = (_elementwise(lambda x, k, nc: _ncx2_mixture(x, k, nc, False), noncentral, x_, df_, nc_)
-              + _elementwise(_chi2_p, central, x_, df_))
-    return _half_line(x_, valid, inside, upper=False)
+    return _ncx2(x, df, nc, upper=False)
 
 
 def ncx2_sf(x: npt.ArrayLike, df: npt.ArrayLike, nc: npt.ArrayLike) -> Any:
@@ -681,14 +688,7 @@ def ncx2_sf(x: npt.ArrayLike, df: npt.ArrayLike, nc: npt.ArrayLike) -> Any:
     mode with the recurrences of Ding (1992, AS 275) and Benton &
     Krishnamoorthy (2003); see :func:`_ncx2_mixture`.
     """
-    scalars = _scalars(x, df, nc)
-    if scalars is not None and _inside(*scalars):
-        return np.float64(_ncx2_mixture(scalars[0], scalars[1], scalars[2], True))
-    x_, df_, nc_ = _floats(x, df, nc)
-    valid, noncentral, central = _ncx2_inside(x_, df_, nc_)
-    inside = (_elementwise(lambda x, k, nc: _ncx2_mixture(x, k, nc, True), noncentral, x_, df_, nc_)
-              + _elementwise(_chi2_q, central, x_, df_))
-    return _half_line(x_, valid, inside, upper=True)
+    return _ncx2(x, df, nc, upper=True)
 
 
 def ncx2_tail(x: npt.ArrayLike, df: npt.ArrayLike, nc: npt.ArrayLike) -> np.ndarray:
