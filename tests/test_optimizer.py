@@ -11,6 +11,7 @@ from loyaltysem.estimate.optimizer import fisher_scoring
 from loyaltysem.estimate.starts import start_values
 
 from lavaan_reference import ROOT
+from test_fit import _exact_sample
 
 
 def _hs_functions():
@@ -54,6 +55,54 @@ def test_a_run_that_keeps_a_large_gradient_is_stopped_as_drifting():
     assert not result.converged
     assert result.iterations == DRIFT_AFTER == 100
     assert result.message.startswith("diverging: gradient 2 after 100 iterations")
+
+
+def test_a_run_whose_gradient_keeps_growing_is_given_up_at_half_the_drift_iterations():
+    """F = -x^2/1000 from x = 1000: every scoring step lengthens x by 0.2 %, so the gradient
+    (2 at the start) grows; at iteration 50 it is larger than at iteration 25 and the run
+    stops there (drift rule, part b), not after 100 iterations."""
+    def objective(x):
+        return float(-x[0] ** 2 / 1000.0)
+
+    def gradient_and_information(x):
+        return np.array([-x[0] / 500.0]), np.array([[0.5]])
+
+    result = fisher_scoring(objective, gradient_and_information, np.array([1000.0]),
+                            diverge_after=DRIFT_AFTER, diverge_gradient=DRIFT_GRADIENT)
+    assert not result.converged
+    assert result.iterations == DRIFT_AFTER // 2 == 50
+    expected = 2.0 * 1.002 ** 50  # x grows by the factor 1 + 2/1000 per full step
+    assert result.message.startswith(f"diverging: gradient {expected:.2g} after 50 iterations")
+
+
+def test_the_bounded_warm_up_reaches_the_bounded_optimum():
+    """One factor, r12 = r13 = .8, r23 = .4 (a Heywood case: the unbounded optimum has
+    the residual variance of x1 at 1 - 1.6): with variances kept at or above 0 the
+    warm-up ends at the bounded optimum, which scipy's L-BFGS-B (an independent
+    bounded optimizer) finds too — variance 0, loadings .8, F equal (observed
+    1.1e-9 in theta, 0 in F)."""
+    from scipy import optimize
+
+    from loyaltysem.estimate.estimation import variance_index, warmed_up
+
+    cov = np.array([[1.0, 0.8, 0.8], [0.8, 1.0, 0.4], [0.8, 0.4, 1.0]])
+    result = ls.fit("f =~ x1 + x2 + x3", _exact_sample(cov, 200), emit_warnings=False)
+    functions = result.core.functions()
+    x0 = start_values(functions.layout, functions.groups)
+    warm = warmed_up(functions, x0[None], np.zeros(1, dtype=int))[0]
+
+    def value_and_gradient(x):
+        f, g = functions.evaluate(x)
+        return (float(f[0]), g[0]) if np.isfinite(f[0]) else (1e10, np.zeros_like(x))
+
+    bounds = [(0.0, None) if k in variance_index(functions) else (None, None)
+              for k in range(x0.size)]
+    reference = optimize.minimize(value_and_gradient, np.maximum(x0, 1e-3), jac=True,
+                                  method="L-BFGS-B", bounds=bounds,
+                                  options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 1000})
+    assert functions.discrepancy(warm) == pytest.approx(reference.fun, rel=1e-12)
+    np.testing.assert_allclose(warm, reference.x, atol=1e-8)
+    assert warm[variance_index(functions)].min() >= 0.0
 
 
 def test_a_secant_step_that_is_not_a_descent_direction_falls_back_to_scoring():

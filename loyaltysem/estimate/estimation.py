@@ -4,10 +4,14 @@ The one optimisation path of every covariance-structure fit (one or many
 groups, complete or missing data): Fisher scoring on the expected information
 (:mod:`.optimizer`) from a warm start (a previous fit's estimates; with
 missing data the fit to the EM moments) and from the data-based start values
-of :mod:`.starts` (a run still far from any optimum after 100 iterations,
-``DRIFT_AFTER``, is given up); only if neither converges, an L-BFGS-B warm-up with
-variances kept non-negative brings the parameters into the basin of the
-optimum before scoring again. Scoring converges to the unbounded optimum, as
+of :mod:`.starts` (a run still far from any optimum, or whose gradient keeps
+growing, is given up: :func:`~.optimizer.drifting`); only if neither converges,
+a bounded warm-up (BFGS with the variances written as squares,
+:func:`~.optimizer.bounded_warmup`) brings the parameters into the basin of the
+optimum before scoring again. A stack of samples (a bootstrap, a robustness
+study) goes through the same runs with the same rules, each run stacked
+(:func:`minimize_stack`; :func:`~.stacked_scoring.stacked_fisher_scoring`; the
+warm-up is written for stacks and serves a single fit as a stack of one). Scoring converges to the unbounded optimum, as
 lavaan's: negative variances (Heywood cases) are found and reported, not
 hidden by a bound.
 
@@ -29,9 +33,10 @@ from .optimizer import OptimizationResult, bounded_warmup, fisher_scoring
 from .stacked_scoring import StackedOptimization, stacked_fisher_scoring
 from .starts import start_values
 
-#: A run whose gradient is still above 1 after 100 iterations is drifting towards an
-#: improper solution (converging runs of the shipped and reference models take at
-#: most ~40): it is stopped as not converged and the next start is tried.
+#: A run whose gradient is still above 1 after 100 iterations, or above 1 and growing
+#: after 50, is drifting towards an improper solution (converging runs of the shipped
+#: and reference models take at most ~70): it is stopped as not converged and the next
+#: start is tried (:func:`~.optimizer.drifting`).
 DRIFT_AFTER, DRIFT_GRADIENT = 100, 1.0
 
 
@@ -43,13 +48,23 @@ def variance_index(functions: MLFunctions) -> list[int]:
     return sorted({int(k) - 1 for k in table["free"].to_numpy()[is_variance]})
 
 
-def _value_and_gradient(functions: MLFunctions):
-    """``x -> (F, dF/dx)`` of a single sample in one evaluation (for the warm-up)."""
-    def value_and_gradient(x: np.ndarray) -> tuple[float, np.ndarray]:
-        f, g = functions.evaluate(x)
-        assert g is not None
-        return float(f[0]), g[0]
-    return value_and_gradient
+def warmed_up(functions: MLFunctions, x0: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """The bounded warm-up (:func:`~.optimizer.bounded_warmup`) of the samples ``index``
+    of ``functions``' stack from ``x0`` (one row per sample), from the scoring metric
+    ``(2 I)^-1`` at ``x0`` (the identity for a sample whose information is singular)."""
+    x0 = np.atleast_2d(np.asarray(x0, dtype=float))
+    position = variance_index(functions)
+    start = x0.copy()
+    start[:, position] = np.maximum(start[:, position], 1e-3)
+    _, information, ok = functions.scoring_terms(start, index, gradient=False)
+    metric = np.repeat(np.eye(x0.shape[1])[None], x0.shape[0], axis=0)
+    for k in np.flatnonzero(ok & np.isfinite(information).all(axis=(1, 2))):
+        try:
+            metric[k] = np.linalg.inv(2.0 * information[k])
+        except np.linalg.LinAlgError:
+            pass
+    return bounded_warmup(lambda members, x, gradient: functions.evaluate(
+        x, gradient, index[members]), start, position, metric)
 
 
 def minimize(functions: MLFunctions, start: np.ndarray | None = None, *,
@@ -83,8 +98,7 @@ def minimize(functions: MLFunctions, start: np.ndarray | None = None, *,
         best = _better(best, result)
         if result.converged:
             return _polished(functions, result, gtol)
-    seed = bounded_warmup(_value_and_gradient(functions), tried[-1],
-                          variance_index(functions))
+    seed = warmed_up(functions, tried[-1], np.zeros(1, dtype=int))[0]
     result = fisher_scoring(functions.discrepancy, functions.gradient_and_information, seed,
                             gtol=gtol, diverge_after=DRIFT_AFTER,
                             diverge_gradient=DRIFT_GRADIENT)
@@ -141,8 +155,8 @@ def minimize_stack(functions: MLFunctions, start: np.ndarray,
     """:func:`minimize` for samples of a stack of complete data, from a warm start.
 
     The runs of :func:`minimize` — scoring from ``start``, then from each sample's
-    start values, then from the bounded warm-up (one L-BFGS-B run per sample still
-    not converged) — each as one stacked scoring run
+    start values, then from the bounded warm-up (one stacked run for the samples
+    still not converged) — each as one stacked scoring run
     (:func:`~.stacked_scoring.stacked_fisher_scoring`, the same rules member by
     member); per sample the better run is kept (converged first, then the smaller
     discrepancy). Converged samples are not polished here (``max |g|`` may be up to
@@ -178,13 +192,8 @@ def minimize_stack(functions: MLFunctions, start: np.ndarray,
         best = _better_members(best, rest, runs)
         rest = np.flatnonzero(~best.converged)
     if rest.size:
-        variances = variance_index(functions)
-        seeds = []
-        for k in rest:
-            alone = MLFunctions(functions.layout, _member(functions, index[k]))
-            seeds.append(bounded_warmup(_value_and_gradient(alone), starts[int(k)],
-                                        variances))
-        runs = stacked_fisher_scoring(functions, np.array(seeds), index[rest], **options)
+        seeds = warmed_up(functions, np.array([starts[int(k)] for k in rest]), index[rest])
+        runs = stacked_fisher_scoring(functions, seeds, index[rest], **options)
         best = _better_members(best, rest, runs)
     return best
 

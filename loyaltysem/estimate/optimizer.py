@@ -98,11 +98,10 @@ def fisher_scoring(
         converged — the estimates drift along a direction without an interior
         optimum (improper solutions in bootstrap resamples).
     diverge_after, diverge_gradient : int, float
-        If set: stop as not converged when, after ``diverge_after`` scoring
-        iterations, the gradient is still above ``diverge_gradient``. From a
+        If set: stop as not converged on the drift rule (:func:`drifting`). From a
         warm start a regular resample is within 1e-2 of its optimum after a
-        few dozen iterations; one whose gradient is still large is drifting
-        towards an improper solution (used by the bootstrap).
+        few dozen iterations; one whose gradient is still large, or growing, is
+        drifting towards an improper solution.
     correct_below : float
         Once ``max |dF/dx|`` is below it, the expected Hessian ``2 I`` is corrected by
         a structured secant update (module notes); a corrected step that is not a
@@ -127,7 +126,7 @@ def fisher_scoring(
     message = "maximum number of iterations reached"
     converged = False
     iteration = 0
-    history = [f]
+    history, gradient_history = [f], [float(np.max(np.abs(g)))]
     correction: np.ndarray | None = None
     accept = np.sqrt(gtol) if dx_tol is None else dx_tol
     for iteration in range(1, max_iter + 1):
@@ -154,12 +153,13 @@ def fisher_scoring(
             correction = _secant_update(correction, candidate - x, g_new - g, info)
         x, f, g = candidate, f_new, g_new
         history.append(f)
+        gradient_history.append(float(np.max(np.abs(g))))
         small_change = change < ftol * (1.0 + f)
         if small_change and np.max(np.abs(g)) < accept and (alpha == 1.0 or dx_tol is not None):
             converged, message = True, "relative change in the discrepancy below tolerance"
             break
-        if diverge_after is not None and iteration >= diverge_after \
-                and np.max(np.abs(g)) > diverge_gradient:
+        if diverge_after is not None and drifting(iteration, np.array(gradient_history),
+                                                  diverge_after, diverge_gradient):
             message = (f"diverging: gradient {np.max(np.abs(g)):.2g} after {iteration} "
                        "iterations (estimates drift towards an improper solution)")
             break
@@ -172,6 +172,45 @@ def fisher_scoring(
                        f"{np.max(np.abs(g)):.2g} (no interior optimum; estimates drift)")
             break
     return OptimizationResult(x, f, g, info, converged, iteration, message)
+
+
+def drifting(iteration: int, gradient_history: np.ndarray, diverge_after: int,
+             diverge_gradient: float) -> np.ndarray:
+    """The drift rule of scoring: whether a run is given up as not converged.
+
+    A run stops after ``iteration`` iterations when ``max |dF/dx|`` is above
+    ``diverge_gradient`` and either ``iteration >= diverge_after``, or
+    ``iteration >= diverge_after // 2`` and the gradient is larger than
+    ``diverge_after // 4`` iterations before. Towards an improper solution
+    (a variance running to -inf, a loading to inf) ``F`` barely decreases while
+    the gradient keeps growing; converging runs shrink their gradient. On 511
+    scoring runs of small-group bootstrap resamples of corp_rep (N = 43 and 57
+    for 21 items) the growing-gradient test gave up 404 of the 406 runs that
+    the 100-iteration test gives up, on average 48 iterations earlier, and one
+    of the 105 that converge (at iteration 81, after ~75 iterations of growing
+    gradient), which then go on to the next start.
+
+    Parameters
+    ----------
+    iteration : int
+    gradient_history : ndarray, shape (iteration + 1,) or (iteration + 1, S)
+        ``max |dF/dx|`` at the start (row 0) and after each iteration, per member
+        of a stack in the columns.
+    diverge_after : int
+    diverge_gradient : float
+
+    Returns
+    -------
+    ndarray of bool
+        One entry per member (a 0-d array for a single run).
+    """
+    now = gradient_history[iteration]
+    large = now > diverge_gradient
+    if iteration >= diverge_after:
+        return large
+    if iteration < diverge_after // 2:
+        return np.zeros_like(large)
+    return large & (now > gradient_history[iteration - diverge_after // 4])
 
 
 def _secant_step(objective: Callable[[np.ndarray], float], x: np.ndarray, f: float,
@@ -232,49 +271,70 @@ def _secant_update(correction: np.ndarray | None, s: np.ndarray, y: np.ndarray,
 
 
 def bounded_warmup(
-    value_and_gradient: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    evaluate: Callable[[np.ndarray, np.ndarray, bool], tuple[np.ndarray, Any]],
     x0: np.ndarray,
     variance_index: Sequence[int],
+    inverse_hessian: np.ndarray,
     *,
     max_iter: int = 300,
 ) -> np.ndarray:
-    """Bring poor start values into the basin of the optimum.
+    """Bring poor start values into the basin of the optimum, for a stack of problems.
 
-    L-BFGS-B with variances kept non-negative; from arbitrary start values
-    unbounded scoring can drift along directions where one variance goes to
-    -inf and another to +inf. The result only seeds :func:`fisher_scoring`,
+    From arbitrary start values unbounded scoring can drift along directions
+    where one variance goes to -inf and another to +inf. The warm-up keeps the
+    variances non-negative by writing each as a square, ``v = u**2`` (a
+    transformation of the bounded problem into an unconstrained one; Nocedal &
+    Wright 2006, sec. 17.5 discuss bounds by such changes of variable), and runs
+    :func:`batched_bfgs` in ``u`` — every problem of the stack at once — from
+    the metric ``D H^-1 D`` transformed to ``u`` (``D = diag(dx/du)``, ``H`` the
+    given Hessian in ``x``). A variance whose bounded optimum is 0 is a regular
+    minimum at ``u = 0`` there. The result only seeds :func:`fisher_scoring`,
     which then finds the unbounded (lavaan) optimum, negative variances
     included.
 
     Parameters
     ----------
-    value_and_gradient : callable
-        ``x -> (F, dF/dx)`` in one evaluation; ``F`` not finite where the implied
-        covariance is not positive definite (the search then sees 1e10 and a zero
-        gradient).
-    x0 : ndarray
+    evaluate : callable
+        ``(index, x, gradient) -> (F, dF/dx)`` for the problems ``index`` at the
+        points ``x`` (rows), as :func:`batched_bfgs`; ``F`` not finite where the
+        implied covariance is not positive definite.
+    x0 : ndarray, shape (B, q)
     variance_index : sequence of int
-        Positions of the variances (bounded below by 0).
+        Positions of the variances (kept at or above 0).
+    inverse_hessian : ndarray, shape (B, q, q) or (q, q)
+        The inverse Hessian of ``F`` in ``x`` at ``x0`` (e.g. ``(2 I)^-1``).
     max_iter : int
+
+    Returns
+    -------
+    ndarray, shape (B, q)
+        The warmed-up points (a problem whose start is not finite keeps its start,
+        with variances raised to at least 1e-3).
     """
-    bounds: list[tuple[float | None, float | None]] = [(None, None)] * len(x0)
-    start = np.asarray(x0, dtype=float).copy()
-    for k in variance_index:
-        bounds[k] = (0.0, None)
-        start[k] = max(start[k], 1e-3)
+    position = np.asarray(variance_index, dtype=int)
+    start = np.array(np.atleast_2d(x0), dtype=float)
+    start[:, position] = np.maximum(start[:, position], 1e-3)
+    u0 = start.copy()
+    u0[:, position] = np.sqrt(start[:, position])
 
-    def safe(x: np.ndarray) -> tuple[float, np.ndarray]:
-        value, gradient = value_and_gradient(x)
-        if not np.isfinite(value) or not np.all(np.isfinite(gradient)):
-            return 1e10, np.zeros_like(x)
-        return value, gradient
+    def to_x(u: np.ndarray) -> np.ndarray:
+        x = u.copy()
+        x[:, position] = u[:, position] ** 2
+        return x
 
-    from scipy import optimize  # only for this fallback: 0.1 s of every fit's start-up
+    def evaluate_u(index: np.ndarray, u: np.ndarray, gradient: bool) -> tuple[np.ndarray, Any]:
+        f, g = evaluate(index, to_x(u), gradient)
+        if g is not None:
+            g = np.array(g, dtype=float)
+            g[:, position] *= 2.0 * u[:, position]
+        return f, g
 
-    result = optimize.minimize(safe, start, jac=True, method="L-BFGS-B",
-                               bounds=bounds, options={"maxiter": max_iter, "ftol": 1e-12,
-                                                       "gtol": 1e-8})
-    return result.x if np.isfinite(value_and_gradient(result.x)[0]) else start
+    scale = np.ones_like(u0)
+    scale[:, position] = 2.0 * u0[:, position]
+    metric = np.broadcast_to(inverse_hessian, (u0.shape[0],) + (u0.shape[1],) * 2)
+    metric = metric / scale[:, :, None] / scale[:, None, :]
+    found = batched_bfgs(evaluate_u, u0, metric, ftol=1e-12, dx_tol=1e-8, max_iter=max_iter)
+    return to_x(found.x)
 
 
 @dataclass(frozen=True)
@@ -315,7 +375,8 @@ def batched_bfgs(
         ``(index, x, gradient) -> (f, g)`` for the problems ``index`` at the
         points ``x`` (rows); ``g`` is None when ``gradient`` is False.
     x0 : ndarray, shape (B, q)
-    inverse_hessian : ndarray, shape (q, q)
+    inverse_hessian : ndarray, shape (q, q) or (B, q, q)
+        Common to all problems, or one per problem.
     ftol, dx_tol : float
     max_iter : int
 
@@ -327,7 +388,7 @@ def batched_bfgs(
     n, q = x.shape
     everyone = np.arange(n)
     f, g = evaluate(everyone, x, True)
-    h = np.repeat(np.asarray(inverse_hessian, dtype=float)[None], n, axis=0)
+    h = np.array(np.broadcast_to(inverse_hessian, (n, q, q)), dtype=float)
     converged = np.zeros(n, dtype=bool)
     iterations = np.zeros(n, dtype=int)
     active = everyone[np.isfinite(f) & np.isfinite(g).all(axis=1)]

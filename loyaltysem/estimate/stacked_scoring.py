@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .ml import MLFunctions
+from .optimizer import drifting
 
 #: Armijo backtracking of the damped step: alpha = 1, 1/2, ... while alpha > 1e-4.
 _ALPHAS = 0.5 ** np.arange(14)
@@ -235,6 +236,8 @@ def stacked_fisher_scoring(
     history = np.full((max_iter + 1, index.size), np.nan)
     history[0] = stack.f
     active = _start(stack)
+    gradients = np.full((max_iter + 1, index.size), np.nan)
+    gradients[0, active] = np.abs(stack.g[active]).max(axis=1)
     accept = np.sqrt(gtol) if dx_tol is None else dx_tol
     for iteration in range(1, max_iter + 1):
         if not active.size:
@@ -250,12 +253,13 @@ def stacked_fisher_scoring(
         active = _new_points(stack, moved, correct_below)
         history[iteration, active] = stack.f[active]
         g_max = np.abs(stack.g[active]).max(axis=1)
+        gradients[iteration, active] = g_max
         f = stack.f[active]
         change, alpha = change[np.searchsorted(moved, active)], alpha[np.searchsorted(moved, active)]
         done = (change < ftol * (1.0 + f)) & (g_max < accept) & ((alpha == 1.0) | (dx_tol is not None))
         stack.stop(active[done], "relative change in the discrepancy below tolerance", True)
-        drift = ~done & (diverge_after is not None and iteration >= diverge_after) \
-            & (g_max > diverge_gradient)
+        drift = ~done & (diverge_after is not None and drifting(
+            iteration, gradients[:, active], diverge_after, diverge_gradient))
         for k, value in zip(active[drift], g_max[drift]):
             stack.stop(np.array([k]), f"diverging: gradient {value:.2g} after {iteration} "
                        "iterations (estimates drift towards an improper solution)")
