@@ -604,7 +604,7 @@ class _MixtureTerm(NamedTuple):
 
     Attributes
     ----------
-    index : int
+    poisson_index : int
         ``i``, the Poisson index of the term.
     weight : float
         ``w_i``, the Poisson(nc/2) probability of ``i``.
@@ -614,7 +614,7 @@ class _MixtureTerm(NamedTuple):
         ``P(a_i, y)`` for the CDF, ``Q(a_i, y)`` for the survival function.
     """
 
-    index: int
+    poisson_index: int
     weight: float
     density: float
     gamma: float
@@ -635,7 +635,7 @@ def _upper_sum_forward(start: _MixtureTerm, y: float, a0: float, mu: float,
     ``Q(a + 1, y) = Q(a, y) + t``: sums of positive terms, stopped once the
     Poisson tail beyond ``i`` (``Q <= 1``) is below one ulp of the sum.
     """
-    w, t, i, q = start.weight, start.density, start.index, start.gamma
+    w, t, i, q = start.weight, start.density, start.poisson_index, start.gamma
     for _ in range(_MAX_TERMS):
         q += t
         i += 1
@@ -656,7 +656,7 @@ def _lower_sum_forward(start: _MixtureTerm, y: float, a0: float, mu: float,
     value; stopped once the Poisson tail times ``P`` (decreasing in ``i``) is
     below one ulp of the sum.
     """
-    w, t, i = start.weight, start.density, start.index
+    w, t, i = start.weight, start.density, start.poisson_index
     p = exact = start.gamma
     for _ in range(_MAX_TERMS):
         p -= t
@@ -681,7 +681,7 @@ def _upper_sum_backward(start: _MixtureTerm, y: float, a0: float, mu: float,
     has fallen eightfold; stopped once ``Q_i sum_(j < i) w_j`` is below one ulp
     of the sum.
     """
-    w, t, i = start.weight, start.density, start.index
+    w, t, i = start.weight, start.density, start.poisson_index
     q = exact = start.gamma
     while i > 0:
         t *= (a0 + i) / y
@@ -705,7 +705,7 @@ def _lower_sum_backward(start: _MixtureTerm, y: float, a0: float, mu: float,
     ``P(a - 1, y) = P(a, y) + t(a - 1)``: sums of positive terms, stopped once
     the Poisson tail below ``i`` (``P <= 1``) is below one ulp of the sum.
     """
-    w, t, i, p = start.weight, start.density, start.index, start.gamma
+    w, t, i, p = start.weight, start.density, start.poisson_index, start.gamma
     while i > 0:
         t *= (a0 + i) / y
         p += t
