@@ -5,7 +5,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -233,11 +233,16 @@ def measurement_model(spec: ModelSpec) -> ModelSpec:
     return ModelSpec(statements=tuple(statements), name=f"{spec.name}_cfa", source=spec.source)
 
 
-def _quiet_fit(spec: ModelSpec, data: pd.DataFrame) -> FitResult:
-    """A side model on data that the main fit has checked already (codes included)."""
+def _quiet_fit(spec: ModelSpec | str | Path, data: pd.DataFrame | str | None, *,
+               allow_codes: bool = True) -> FitResult:
+    """A fit whose warnings stay on the result instead of being emitted.
+
+    By default a side model on data that the main fit has checked already
+    (codes included); ``allow_codes=False`` for the main fit of the user's data.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return fit(spec, data, emit_warnings=False, allow_codes=True)
+        return fit(spec, data, emit_warnings=False, allow_codes=allow_codes)
 
 
 def assess_measurement(
@@ -305,13 +310,22 @@ def assess_measurement(
     1      LIKE  0.827
     """
     table = _check_arguments(model, data, thresholds, n_boot, seed, method_factor)
-    result = model if isinstance(model, FitResult) else _fit_quietly(model, data)
+    result = (model if isinstance(model, FitResult)
+              else _quiet_fit(model, data, allow_codes=False))
+    return _assess(result, table, n_boot=n_boot, seed=seed, method_factor=method_factor)
+
+
+def _assess(result: FitResult, table: pd.DataFrame, *, n_boot: int, seed: int | None,
+            method_factor: bool) -> ValidityReport:
+    """:func:`assess_measurement` of a fitted model, its arguments checked; ``table`` holds
+    the thresholds."""
     spec = result.spec
     data_used, constructs, notes = _measured_constructs(result)
     construct_table, item_table = _construct_tables(result, constructs, data_used, notes)
 
     blocks = {name: c.items for name, c in constructs.items()}
-    htmt_tables = _htmt_tables(data_used, blocks, n_boot, seed)
+    htmt_table, htmt2_table, lower, upper, lower2, upper2 = _htmt_tables(data_used, blocks,
+                                                                         n_boot, seed)
     ave = construct_table.set_index("construct")["ave"]
     latent_cor = result.latent_cor.loc[list(constructs), list(constructs)]
     fl_table = fornell_larcker(ave, latent_cor)
@@ -327,17 +341,17 @@ def assess_measurement(
     method_result = (_method_factor_assessment(spec, blocks, data_used, cfa, notes, fitted)
                      if method_factor else None)
 
-    checks = _checks(table, construct_table, item_table, htmt_tables.htmt,
-                     htmt_tables.htmt_ci_upper, fl_table, correlation_table, vif_table, full_vif,
-                     factor_share, method_result)
+    checks = _checks(table, construct_table, item_table, htmt_table, upper, fl_table,
+                     correlation_table, vif_table, full_vif, factor_share, method_result)
     admissibility = _admissibility_table(fitted)
     checks = _mark_not_interpretable(checks, admissibility)
     if any("cr" in text.split(", ") for text in admissibility["affects"]):
         computed = construct_table["note"] == ""
         construct_table.loc[computed, "note"] = INADMISSIBLE_NOTE
     return ValidityReport(
-        fit=result, constructs=construct_table, items=item_table, **htmt_tables._asdict(),
-        fornell_larcker=fl_table, latent_correlations=latent_cor,
+        fit=result, constructs=construct_table, items=item_table, htmt=htmt_table,
+        htmt2=htmt2_table, htmt_ci_lower=lower, htmt_ci_upper=upper, htmt2_ci_lower=lower2,
+        htmt2_ci_upper=upper2, fornell_larcker=fl_table, latent_correlations=latent_cor,
         latent_correlation_cis=correlation_table, cross_loadings=cross_loadings(data_used, blocks),
         vif=vif_table, vif_composite=vif_composite_table, full_collinearity_vif=full_vif,
         harman_component_share=component_share, harman_factor_share=factor_share,
@@ -345,30 +359,11 @@ def assess_measurement(
         admissibility=admissibility)
 
 
-def _fit_quietly(model: ModelSpec | str | Path, data: pd.DataFrame | str | None) -> FitResult:
-    """The structural model fitted to the user's data (checked by :func:`fit`), its warnings
-    kept on the result instead of emitted."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return fit(model, data, emit_warnings=False)
-
-
-class _HtmtTables(NamedTuple):
-    """HTMT and HTMT2 with their percentile bootstrap intervals (NaN without a bootstrap);
-    the fields are named as the :class:`ValidityReport` attributes they fill."""
-
-    htmt: pd.DataFrame
-    htmt2: pd.DataFrame
-    htmt_ci_lower: pd.DataFrame
-    htmt_ci_upper: pd.DataFrame
-    htmt2_ci_lower: pd.DataFrame
-    htmt2_ci_upper: pd.DataFrame
-
-
 def _htmt_tables(data: pd.DataFrame, blocks: dict[str, tuple[str, ...]], n_boot: int,
-                 seed: int | None) -> _HtmtTables:
-    """HTMT (Henseler et al., 2015) and HTMT2 (Roemer et al., 2021) of the item blocks, with
-    ``n_boot`` bootstrap resamples for their intervals (0: NaN intervals)."""
+                 seed: int | None) -> tuple[pd.DataFrame, ...]:
+    """HTMT (Henseler et al., 2015) and HTMT2 (Roemer et al., 2021) of the item blocks and
+    their percentile bootstrap intervals from ``n_boot`` resamples (0: NaN intervals):
+    ``(htmt, htmt2, htmt_ci_lower, htmt_ci_upper, htmt2_ci_lower, htmt2_ci_upper)``."""
     htmt_table = htmt(data, blocks)
     htmt2_table = htmt(data, blocks, geometric=True)
     if n_boot > 0:
@@ -376,7 +371,7 @@ def _htmt_tables(data: pd.DataFrame, blocks: dict[str, tuple[str, ...]], n_boot:
         lower2, upper2 = htmt_bootstrap(data, blocks, n_boot=n_boot, seed=seed, geometric=True)
     else:
         lower = upper = lower2 = upper2 = htmt_table * np.nan
-    return _HtmtTables(htmt_table, htmt2_table, lower, upper, lower2, upper2)
+    return htmt_table, htmt2_table, lower, upper, lower2, upper2
 
 
 def _collinearity_tables(spec: ModelSpec, latent_cor: pd.DataFrame, data: pd.DataFrame,
