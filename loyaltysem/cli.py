@@ -126,6 +126,21 @@ def _data_options(function: Callable, *, data_required: bool = True) -> Callable
     return click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))(function)
 
 
+def _output_options(function: Callable) -> Callable:
+    """--format (text, json, markdown) and --out, shared by fit, validate, invariance and
+    compare-paths."""
+    function = click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+                            default=None,
+                            help="Write the output to this file instead of the terminal.")(function)
+    return click.option("--format", "output_format",
+                        type=click.Choice(["text", "json", "markdown"]), default="text",
+                        show_default=True, help="Output format.")(function)
+
+
+#: the hidden --debug flag of the commands that fit models: tracebacks instead of one line
+_debug_option = click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
+
+
 #: JSON keys written first, so that a reader of the file meets the problems before the numbers
 _LEADING_KEYS = ("converged", "admissible", "problems", "admissibility", "warnings")
 
@@ -216,10 +231,7 @@ def _summary_options(function: Callable) -> Callable:
 @main.command("fit")
 @_summary_options
 @functools.partial(_data_options, data_required=False)
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
-              default="text", show_default=True, help="Output format.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the output to this file instead of the terminal.")
+@_output_options
 @click.option("--estimator", type=click.Choice(["ML", "MLR", "MLM"]), default="ML",
               show_default=True,
               help="ML; MLR: sandwich SEs and Yuan-Bentler scaled statistics (lavaan's MLR); "
@@ -255,7 +267,7 @@ def _summary_options(function: Callable) -> Callable:
 @click.option("--group-equal", "group_equal", default="",
               help="With --group: comma-separated classes equal across groups (lavaan's "
                    "group.equal), e.g. 'loadings,intercepts'.")
-@click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
+@_debug_option
 def fit_command(spec: Path, data: str | None, na_values: tuple[str, ...], allow_codes: bool, output_format: str,
                 out: Path | None, estimator: str, missing: str, se_type: str, n_boot: int,
                 seed: int | None,
@@ -458,16 +470,13 @@ def _check_summary_options(data: str | None, nobs: int | None, cov_file: Path | 
 
 @main.command("validate")
 @_data_options
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
-              default="text", show_default=True, help="Output format.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the output to this file instead of the terminal.")
+@_output_options
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=0, max=MAX_BOOTSTRAP), default=1000,
               show_default=True, help="Bootstrap resamples for the HTMT intervals (0 to skip).")
 @click.option("--seed", type=SEED, default=1, show_default=True, help="Seed of the HTMT bootstrap.")
 @click.option("--method-factor/--no-method-factor", default=True, show_default=True,
               help="Fit the unmeasured latent method factor model.")
-@click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
+@_debug_option
 def validate_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool, output_format: str,
                      out: Path | None, n_boot: int, seed: int, method_factor: bool,
                      debug: bool) -> None:
@@ -498,11 +507,8 @@ def validate_command(spec: Path, data: str, na_values: tuple[str, ...], allow_co
               help="MLR: robust SEs, scaled chi-square differences, robust CFI/RMSEA.")
 @click.option("--missing", type=click.Choice(["listwise", "ml"]), default="listwise",
               show_default=True, help="Missing values: listwise deletion or full-information ML.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
-              default="text", show_default=True, help="Output format.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the output to this file instead of the terminal.")
-@click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
+@_output_options
+@_debug_option
 def invariance_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool, group: str,
                        steps: str, group_partial: str, estimator: str, missing: str,
                        output_format: str, out: Path | None, debug: bool) -> None:
@@ -534,11 +540,8 @@ def invariance_command(spec: Path, data: str, na_values: tuple[str, ...], allow_
                    "configural).")
 @click.option("--estimator", type=click.Choice(["ML", "MLR"]), default="ML", show_default=True,
               help="MLR: robust SEs and scaled chi-square differences.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
-              default="text", show_default=True, help="Output format.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the output to this file instead of the terminal.")
-@click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
+@_output_options
+@_debug_option
 def compare_paths_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool, group: str,
                           baseline: str, estimator: str, output_format: str, out: Path | None,
                           debug: bool) -> None:
@@ -577,7 +580,7 @@ def compare_paths_command(spec: Path, data: str, na_values: tuple[str, ...], all
               help="Add a measurement-invariance section across the groups of this column.")
 @click.option("--missing", type=click.Choice(["listwise", "ml"]), default="listwise",
               show_default=True, help="Missing values: listwise deletion or full-information ML.")
-@click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
+@_debug_option
 def report_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool, out: Path,
                    report_format_name: str | None, estimator: str, n_boot: int, seed: int,
                    group: str | None, missing: str, debug: bool) -> None:
