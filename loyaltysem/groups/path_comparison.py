@@ -32,12 +32,12 @@ import pandas as pd
 
 from ..arguments import check_probability
 from ..distributions import norm_sf
+from ..estimate.difference import chisq_difference
 from ..estimate.fit import _as_spec
 from ..exceptions import ArgumentError, SpecificationError
 from ..spec import ModelSpec
 from ..summary import Summary, json_value
 from .fit import check_group_arguments, fit_groups
-from .invariance import chisq_difference
 from .results import MultiGroupResult
 from .robust import scaled_difference
 
