@@ -126,6 +126,21 @@ def _data_options(function: Callable, *, data_required: bool = True) -> Callable
     return click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))(function)
 
 
+def _output_options(function: Callable) -> Callable:
+    """--format (text, json, markdown) and --out, shared by fit, validate, invariance and
+    compare-paths."""
+    function = click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+                            default=None,
+                            help="Write the output to this file instead of the terminal.")(function)
+    return click.option("--format", "output_format",
+                        type=click.Choice(["text", "json", "markdown"]), default="text",
+                        show_default=True, help="Output format.")(function)
+
+
+#: the hidden --debug flag of the commands that fit models: tracebacks instead of one line
+_debug_option = click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
+
+
 #: JSON keys written first, so that a reader of the file meets the problems before the numbers
 _LEADING_KEYS = ("converged", "admissible", "problems", "admissibility", "warnings")
 
@@ -216,10 +231,7 @@ def _summary_options(function: Callable) -> Callable:
 @main.command("fit")
 @_summary_options
 @functools.partial(_data_options, data_required=False)
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
-              default="text", show_default=True, help="Output format.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the output to this file instead of the terminal.")
+@_output_options
 @click.option("--estimator", type=click.Choice(["ML", "MLR", "MLM"]), default="ML",
               show_default=True,
               help="ML; MLR: sandwich SEs and Yuan-Bentler scaled statistics (lavaan's MLR); "
@@ -255,7 +267,7 @@ def _summary_options(function: Callable) -> Callable:
 @click.option("--group-equal", "group_equal", default="",
               help="With --group: comma-separated classes equal across groups (lavaan's "
                    "group.equal), e.g. 'loadings,intercepts'.")
-@click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
+@_debug_option
 def fit_command(spec: Path, data: str | None, na_values: tuple[str, ...], allow_codes: bool, output_format: str,
                 out: Path | None, estimator: str, missing: str, se_type: str, n_boot: int,
                 seed: int | None,
@@ -269,22 +281,14 @@ def fit_command(spec: Path, data: str | None, na_values: tuple[str, ...], allow_
     summary statistics (--cov or --cor/--sd, with --nobs); with --group, to several groups
     at once."""
     if group is not None:
-        refused = [name for name, given in (
-            ("--se bootstrap", se_type == "bootstrap"), ("--ci", ci_method is not None),
-            ("--modindices", with_modindices or modindices_min is not None),
-            ("--std-lv", bool(std_lv)), ("--meanstructure", bool(meanstructure)),
-            ("--estimator MLM", estimator == "MLM"), ("--missing ml.x", missing == "ml.x"),
-            ("summary statistics", any(v is not None for v in (nobs, cov_file, cor_file)))
-        ) if given]
-        if refused:
-            raise click.UsageError("--group cannot be combined with " + ", ".join(refused)
-                                   + " (multi-group fits offer ML or MLR, listwise or ml)")
+        _refuse_single_group_options(se_type=se_type, ci_method=ci_method,
+                                     with_modindices=with_modindices,
+                                     modindices_min=modindices_min, std_lv=std_lv,
+                                     meanstructure=meanstructure, estimator=estimator,
+                                     missing=missing, summary_files=(nobs, cov_file, cor_file))
         _fit_groups_command(spec, data, na_values, allow_codes, group, group_equal, estimator,
                             missing, output_format, out, debug)
         return
-    from .effects.delta import effects_table  # the bootstrap and the rest: when asked for
-    from .summary import Summary, json_value
-
     if modindices_min is not None and not math.isfinite(modindices_min):
         raise click.BadParameter(f"must be a finite number; got {modindices_min}",
                                  param_hint="--modindices-min")
@@ -308,24 +312,7 @@ def fit_command(spec: Path, data: str | None, na_values: tuple[str, ...], allow_
             boot = bootstrap(result, n_boot, seed=seed, n_jobs=n_jobs, progress=progress,
                              bca=method == "bca")
             result = with_bootstrap_inference(result, boot, method)
-        effects = effects_table(result)
-        if boot is not None:
-            from .distributions import norm_sf
-
-            bounds = boot.interval(method)
-            keys = [f"effect: {label}" for label in effects["effect"]]
-            effects["se"] = boot.se.reindex(keys).to_numpy()
-            effects["z"] = effects["est"] / effects["se"]
-            effects["pvalue"] = 2 * norm_sf(effects["z"].abs())
-            effects["ci_lower"] = bounds["lower"].reindex(keys).to_numpy()
-            effects["ci_upper"] = bounds["upper"].reindex(keys).to_numpy()
-        elif method == "montecarlo":
-            from .effects.montecarlo import monte_carlo_intervals
-
-            mc = monte_carlo_intervals(result, seed=seed)
-            keys = [f"effect: {label}" for label in effects["effect"]]
-            effects["ci_lower"] = mc["lower"].reindex(keys).to_numpy()
-            effects["ci_upper"] = mc["upper"].reindex(keys).to_numpy()
+        effects = _effects_with_intervals(result, boot, method, seed)
         hypotheses = None
         if result.spec.hypotheses:
             from .effects.hypotheses import test_hypotheses
@@ -338,15 +325,78 @@ def fit_command(spec: Path, data: str | None, na_values: tuple[str, ...], allow_
     for message in result.warnings:
         click.echo(f"warning: {message}", err=True)
     if output_format == "json":  # only the format asked for is built
-        payload = result.to_dict()
-        payload["ci"] = method
-        payload["effects"] = json.loads(effects.to_json(orient="records"))
-        payload["hypotheses"] = hypotheses.to_records() if hypotheses is not None else []
-        if modindices is not None:
-            payload["modindices"] = [{k: json_value(v) for k, v in row.items()}
-                                     for row in modindices.to_dict("records")]
-        _emit(payload, None, output_format, out)
-        return
+        _emit(_fit_payload(result, effects, hypotheses, modindices, method), None,
+              output_format, out)
+    else:
+        _emit({}, _fit_summary(result, effects, hypotheses, modindices, method), output_format,
+              out)
+
+
+def _refuse_single_group_options(*, se_type: str, ci_method: str | None, with_modindices: bool,
+                                 modindices_min: float | None, std_lv: bool | None,
+                                 meanstructure: bool | None, estimator: str, missing: str,
+                                 summary_files: tuple[Any, ...]) -> None:
+    """``fit --group`` with an option only a single-group fit offers: a usage error (exit 2)
+    naming every such option given."""
+    refused = [name for name, given in (
+        ("--se bootstrap", se_type == "bootstrap"), ("--ci", ci_method is not None),
+        ("--modindices", with_modindices or modindices_min is not None),
+        ("--std-lv", bool(std_lv)), ("--meanstructure", bool(meanstructure)),
+        ("--estimator MLM", estimator == "MLM"), ("--missing ml.x", missing == "ml.x"),
+        ("summary statistics", any(v is not None for v in summary_files))
+    ) if given]
+    if refused:
+        raise click.UsageError("--group cannot be combined with " + ", ".join(refused)
+                               + " (multi-group fits offer ML or MLR, listwise or ml)")
+
+
+def _effects_with_intervals(result: Any, boot: Any, method: str, seed: int | None) -> Any:
+    """The direct, indirect and total effects of ``result`` (delta-method inference), with
+    the bootstrap's SEs, z, p-values and intervals after ``--se bootstrap``, or Monte Carlo
+    intervals with ``--ci montecarlo``."""
+    from .effects.delta import effects_table
+
+    effects = effects_table(result)
+    keys = [f"effect: {label}" for label in effects["effect"]]
+    if boot is not None:
+        from .distributions import norm_sf
+
+        bounds = boot.interval(method)
+        effects["se"] = boot.se.reindex(keys).to_numpy()
+        effects["z"] = effects["est"] / effects["se"]
+        effects["pvalue"] = 2 * norm_sf(effects["z"].abs())
+        effects["ci_lower"] = bounds["lower"].reindex(keys).to_numpy()
+        effects["ci_upper"] = bounds["upper"].reindex(keys).to_numpy()
+    elif method == "montecarlo":
+        from .effects.montecarlo import monte_carlo_intervals
+
+        mc = monte_carlo_intervals(result, seed=seed)
+        effects["ci_lower"] = mc["lower"].reindex(keys).to_numpy()
+        effects["ci_upper"] = mc["upper"].reindex(keys).to_numpy()
+    return effects
+
+
+def _fit_payload(result: Any, effects: Any, hypotheses: Any, modindices: Any,
+                 method: str) -> dict[str, Any]:
+    """The JSON object of ``fit --format json`` (the contract in docs/architecture.md)."""
+    from .summary import json_value
+
+    payload = result.to_dict()
+    payload["ci"] = method
+    payload["effects"] = json.loads(effects.to_json(orient="records"))
+    payload["hypotheses"] = hypotheses.to_records() if hypotheses is not None else []
+    if modindices is not None:
+        payload["modindices"] = [{k: json_value(v) for k, v in row.items()}
+                                 for row in modindices.to_dict("records")]
+    return payload
+
+
+def _fit_summary(result: Any, effects: Any, hypotheses: Any, modindices: Any,
+                 method: str) -> Any:
+    """The text / Markdown summary of ``fit``: the fit's summary with the effects, the
+    hypotheses and the largest modification indices before its last section."""
+    from .summary import Summary
+
     summary = result.summary()
     extra = [(f"Effects ({method} intervals)", effects.drop(columns=["source", "target"]))]
     if hypotheses is not None:
@@ -355,9 +405,8 @@ def fit_command(spec: Path, data: str | None, na_values: tuple[str, ...], allow_
     if modindices is not None:
         extra.append(("Largest modification indices", modindices.head(10) if len(modindices)
                       else ["none above the minimum"]))
-    summary = Summary(summary.title, summary.sections[:-1] + tuple(extra) + summary.sections[-1:],
-                      digits=summary.digits)
-    _emit({}, summary, output_format, out)
+    return Summary(summary.title, summary.sections[:-1] + tuple(extra) + summary.sections[-1:],
+                   digits=summary.digits)
 
 
 def _fit_groups_command(spec: Path, data: str | None, na_values: tuple[str, ...],
@@ -421,16 +470,13 @@ def _check_summary_options(data: str | None, nobs: int | None, cov_file: Path | 
 
 @main.command("validate")
 @_data_options
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
-              default="text", show_default=True, help="Output format.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the output to this file instead of the terminal.")
+@_output_options
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=0, max=MAX_BOOTSTRAP), default=1000,
               show_default=True, help="Bootstrap resamples for the HTMT intervals (0 to skip).")
 @click.option("--seed", type=SEED, default=1, show_default=True, help="Seed of the HTMT bootstrap.")
 @click.option("--method-factor/--no-method-factor", default=True, show_default=True,
               help="Fit the unmeasured latent method factor model.")
-@click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
+@_debug_option
 def validate_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool, output_format: str,
                      out: Path | None, n_boot: int, seed: int, method_factor: bool,
                      debug: bool) -> None:
@@ -461,11 +507,8 @@ def validate_command(spec: Path, data: str, na_values: tuple[str, ...], allow_co
               help="MLR: robust SEs, scaled chi-square differences, robust CFI/RMSEA.")
 @click.option("--missing", type=click.Choice(["listwise", "ml"]), default="listwise",
               show_default=True, help="Missing values: listwise deletion or full-information ML.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
-              default="text", show_default=True, help="Output format.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the output to this file instead of the terminal.")
-@click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
+@_output_options
+@_debug_option
 def invariance_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool, group: str,
                        steps: str, group_partial: str, estimator: str, missing: str,
                        output_format: str, out: Path | None, debug: bool) -> None:
@@ -497,11 +540,8 @@ def invariance_command(spec: Path, data: str, na_values: tuple[str, ...], allow_
                    "configural).")
 @click.option("--estimator", type=click.Choice(["ML", "MLR"]), default="ML", show_default=True,
               help="MLR: robust SEs and scaled chi-square differences.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
-              default="text", show_default=True, help="Output format.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the output to this file instead of the terminal.")
-@click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
+@_output_options
+@_debug_option
 def compare_paths_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool, group: str,
                           baseline: str, estimator: str, output_format: str, out: Path | None,
                           debug: bool) -> None:
@@ -540,7 +580,7 @@ def compare_paths_command(spec: Path, data: str, na_values: tuple[str, ...], all
               help="Add a measurement-invariance section across the groups of this column.")
 @click.option("--missing", type=click.Choice(["listwise", "ml"]), default="listwise",
               show_default=True, help="Missing values: listwise deletion or full-information ML.")
-@click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
+@_debug_option
 def report_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool, out: Path,
                    report_format_name: str | None, estimator: str, n_boot: int, seed: int,
                    group: str | None, missing: str, debug: bool) -> None:

@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -585,65 +585,136 @@ def _ncx2_mixture(x: float, df: float, nc: float, upper: bool) -> float:
     the sum.
     """
     y, a0, mu = 0.5 * x, 0.5 * df, 0.5 * nc
-    peak = max(0, math.floor(0.5 * (math.sqrt(a0 * a0 + 4.0 * mu * y) - a0)))
-    mode = math.floor(mu)
-    k = max(peak, mode) if upper else min(peak, mode)
+    k = _mixture_start(y, a0, mu, upper)
     w_start, _ = _log_term(float(k), mu)
     p_start, q_start, t_start = _gamma_pq(a0 + k, y)
-    total = w_start * (q_start if upper else p_start)
-    # forward, i -> i + 1
-    w, t, i = w_start, t_start, k
-    if upper:  # Q(a + 1) = Q(a) + t: sums of positive terms
-        q = q_start
-        for _ in range(_MAX_TERMS):
-            q += t
-            i += 1
-            t *= y / (a0 + i)
-            w *= mu / i
-            total += w * q
-            if i + 1 > mu and w * (mu / (i + 1)) / (1.0 - mu / (i + 2)) <= _EPS * total:
-                break  # the rest is below sum_(j > i) w_j (Q <= 1)
-    else:  # P(a + 1) = P(a) - t: recomputed once it has fallen eightfold
-        p = exact = p_start
-        for _ in range(_MAX_TERMS):
-            p -= t
-            i += 1
-            t *= y / (a0 + i)
-            if 8.0 * p < exact:
-                a = a0 + i
-                p = exact = (t * _lower_series(a, y) if y < a + 1.0
-                             else 1.0 - a * t * _upper_fraction(a, y))
-            w *= mu / i
-            total += w * p
-            if i + 1 > mu and w * (mu / (i + 1)) / (1.0 - mu / (i + 2)) * p <= _EPS * total:
-                break  # P decreases in i
-    # backward, i -> i - 1
-    w, t, i = w_start, t_start, k
-    if upper:  # Q(a - 1) = Q(a) - t(a - 1): recomputed once it has fallen eightfold
-        q = exact = q_start
-        while i > 0:
-            t *= (a0 + i) / y
-            q -= t
-            w *= i / mu
-            i -= 1
-            if 8.0 * q < exact:
-                a = a0 + i
-                q = exact = (a * t * _upper_fraction(a, y) if y >= a + 1.0
-                             else 1.0 - t * _lower_series(a, y))
-            total += w * q
-            if i < mu and w * i / (mu - i) * q <= _EPS * total:
-                break  # the rest is below Q_i sum_(j < i) w_j
-    else:  # P(a - 1) = P(a) + t(a - 1)
-        p = p_start
-        while i > 0:
-            t *= (a0 + i) / y
-            p += t
-            w *= i / mu
-            i -= 1
-            total += w * p
-            if i < mu and w * i / (mu - i) <= _EPS * total:
-                break
+    start = _MixtureTerm(k, w_start, t_start, q_start if upper else p_start)
+    total = w_start * start.gamma
+    if upper:
+        total = _upper_sum_forward(start, y, a0, mu, total)
+        total = _upper_sum_backward(start, y, a0, mu, total)
+    else:
+        total = _lower_sum_forward(start, y, a0, mu, total)
+        total = _lower_sum_backward(start, y, a0, mu, total)
     return min(total, 1.0)
+
+
+class _MixtureTerm(NamedTuple):
+    """The term of the Poisson mixture a sum starts from (see :func:`_ncx2_mixture`).
+
+    Attributes
+    ----------
+    poisson_index : int
+        ``i``, the Poisson index of the term.
+    weight : float
+        ``w_i``, the Poisson(nc/2) probability of ``i``.
+    density : float
+        ``t_i = y^(a_i) e^-y / Gamma(a_i + 1)``, the step of the gamma recurrences.
+    gamma : float
+        ``P(a_i, y)`` for the CDF, ``Q(a_i, y)`` for the survival function.
+    """
+
+    poisson_index: int
+    weight: float
+    density: float
+    gamma: float
+
+
+def _mixture_start(y: float, a0: float, mu: float, upper: bool) -> int:
+    """The index the sums of :func:`_ncx2_mixture` start from: the smaller (CDF) or the
+    larger (survival function) of the Poisson mode and the peak of ``w_i t_i``."""
+    peak = max(0, math.floor(0.5 * (math.sqrt(a0 * a0 + 4.0 * mu * y) - a0)))
+    mode = math.floor(mu)
+    return max(peak, mode) if upper else min(peak, mode)
+
+
+def _upper_sum_forward(start: _MixtureTerm, y: float, a0: float, mu: float,
+                       total: float) -> float:
+    """``total`` plus the survival function's terms above ``start``.
+
+    ``Q(a + 1, y) = Q(a, y) + t``: sums of positive terms, stopped once the
+    Poisson tail beyond ``i`` (``Q <= 1``) is below one ulp of the sum.
+    """
+    w, t, i, q = start.weight, start.density, start.poisson_index, start.gamma
+    for _ in range(_MAX_TERMS):
+        q += t
+        i += 1
+        t *= y / (a0 + i)
+        w *= mu / i
+        total += w * q
+        if i + 1 > mu and w * (mu / (i + 1)) / (1.0 - mu / (i + 2)) <= _EPS * total:
+            break  # the rest is below sum_(j > i) w_j (Q <= 1)
+    return total
+
+
+def _lower_sum_forward(start: _MixtureTerm, y: float, a0: float, mu: float,
+                       total: float) -> float:
+    """``total`` plus the CDF's terms above ``start``.
+
+    ``P(a + 1, y) = P(a, y) - t`` subtracts: ``P`` is recomputed from the
+    series or the fraction once it has fallen eightfold since the last exact
+    value; stopped once the Poisson tail times ``P`` (decreasing in ``i``) is
+    below one ulp of the sum.
+    """
+    w, t, i = start.weight, start.density, start.poisson_index
+    p = exact = start.gamma
+    for _ in range(_MAX_TERMS):
+        p -= t
+        i += 1
+        t *= y / (a0 + i)
+        if 8.0 * p < exact:
+            a = a0 + i
+            p = exact = (t * _lower_series(a, y) if y < a + 1.0
+                         else 1.0 - a * t * _upper_fraction(a, y))
+        w *= mu / i
+        total += w * p
+        if i + 1 > mu and w * (mu / (i + 1)) / (1.0 - mu / (i + 2)) * p <= _EPS * total:
+            break  # P decreases in i
+    return total
+
+
+def _upper_sum_backward(start: _MixtureTerm, y: float, a0: float, mu: float,
+                        total: float) -> float:
+    """``total`` plus the survival function's terms below ``start``.
+
+    ``Q(a - 1, y) = Q(a, y) - t(a - 1)`` subtracts: ``Q`` is recomputed once it
+    has fallen eightfold; stopped once ``Q_i sum_(j < i) w_j`` is below one ulp
+    of the sum.
+    """
+    w, t, i = start.weight, start.density, start.poisson_index
+    q = exact = start.gamma
+    while i > 0:
+        t *= (a0 + i) / y
+        q -= t
+        w *= i / mu
+        i -= 1
+        if 8.0 * q < exact:
+            a = a0 + i
+            q = exact = (a * t * _upper_fraction(a, y) if y >= a + 1.0
+                         else 1.0 - t * _lower_series(a, y))
+        total += w * q
+        if i < mu and w * i / (mu - i) * q <= _EPS * total:
+            break  # the rest is below Q_i sum_(j < i) w_j
+    return total
+
+
+def _lower_sum_backward(start: _MixtureTerm, y: float, a0: float, mu: float,
+                        total: float) -> float:
+    """``total`` plus the CDF's terms below ``start``.
+
+    ``P(a - 1, y) = P(a, y) + t(a - 1)``: sums of positive terms, stopped once
+    the Poisson tail below ``i`` (``P <= 1``) is below one ulp of the sum.
+    """
+    w, t, i, p = start.weight, start.density, start.poisson_index, start.gamma
+    while i > 0:
+        t *= (a0 + i) / y
+        p += t
+        w *= i / mu
+        i -= 1
+        total += w * p
+        if i < mu and w * i / (mu - i) <= _EPS * total:
+            break
+    return total
 
 
 def _ncx2_inside(x: np.ndarray, df: np.ndarray, nc: np.ndarray

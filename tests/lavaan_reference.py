@@ -6,6 +6,7 @@ The references were written by ``tests/reference/make_reference.R`` (lavaan
 from __future__ import annotations
 
 import json
+import math
 from functools import lru_cache
 from pathlib import Path
 
@@ -74,3 +75,31 @@ def matrix(entry: dict) -> pd.DataFrame:
 SHIPPED = [("loyalty_chain.yaml", "loyalty_chain"), ("ecsi.yaml", "mobi"),
            ("corp_rep.yaml", "corp_rep"), ("acsi.yaml", "mobi"),
            ("hs_cfa.lav", "holzinger_swineford"), ("poldem.lav", "political_democracy")]
+
+
+def loyaltysem_measure_name(lavaan_name: str) -> str:
+    """The fit_indices name of one of lavaan's fitMeasures() (``.`` -> ``_``; ``logl`` is
+    ``loglik``)."""
+    return {"logl": "loglik", "unrestricted.logl": "unrestricted_loglik"}.get(
+        lavaan_name, lavaan_name.replace(".", "_"))
+
+
+def check_lavaan_fit_measures(ours: pd.Series, theirs: dict, *, rtol: float,
+                              atol: float = 1e-8, skip: tuple[str, ...] = ()) -> int:
+    """Every lavaan fit measure in ``theirs`` (lavaan name -> value, None for NA) is in
+    ``ours``: NaN exactly where lavaan gives NA, else within ``rtol`` (``atol`` near 0);
+    measures named in ``skip`` (loyaltysem names) are passed over. How many were compared."""
+    import pytest
+
+    compared = 0
+    for lavaan_name, value in theirs.items():
+        name = loyaltysem_measure_name(lavaan_name)
+        if name in skip:
+            continue
+        assert name in ours.index, lavaan_name
+        if value is None:
+            assert math.isnan(float(ours[name])), lavaan_name
+        else:
+            assert float(ours[name]) == pytest.approx(value, rel=rtol, abs=atol), lavaan_name
+        compared += 1
+    return compared

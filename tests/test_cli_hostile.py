@@ -35,8 +35,11 @@ def files(tmp_path_factory):
              "empty": folder / "empty.csv", "text": folder / "text.csv",
              "spec_binary": folder / "binary.lav", "spec_bad": folder / "bad.yaml",
              "missing": folder / "nowhere.csv", "paths": folder / "hs_paths.lav",
-             "report": folder / "report.html", "nodir": folder / "no" / "such" / "out.txt"}
+             "report": folder / "report.html", "nodir": folder / "no" / "such" / "out.txt",
+             "groups": folder / "groups.csv"}
     good.to_csv(paths["good"], index=False)
+    # grouping columns fit --group refuses: a group of 5 rows for 9 items, a single level
+    good.assign(tiny=["a"] * 295 + ["b"] * 5, single="all").to_csv(paths["groups"], index=False)
     paths["binary"].write_bytes(bytes(range(256)) * 8)
     paths["empty"].write_text("")
     good.assign(x3="many").to_csv(paths["text"], index=False)
@@ -108,6 +111,17 @@ def _one_line_exit_2(args, fragment):
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
     assert fragment in result.stderr, result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("group, fragment", [
+    ("nope", "the data has no column 'nope' to define the groups"),
+    ("tiny", "group 'b' of 'tiny' has 5 complete rows for 9 observed variables"),
+    ("single", "column 'single' has 1 (every row is 'all')"),
+], ids=["missing column", "group too small", "one level"])
+def test_fit_group_refuses_a_bad_grouping_column(files, group, fragment):
+    """``fit --group``: the column or the group that is wrong, in one line, exit 2."""
+    _one_line_exit_2(["fit", HS, "--data", files["groups"], "--group", group], fragment)
 
 
 def test_simulate_refuses_a_missing_folder_before_drawing(files):

@@ -75,14 +75,18 @@ def test_figures_render(analysis):
     plt.close("all")
 
 
+def run_report(model: str, data: str, out, *options: str):
+    """``loyaltysem report models/<model> --data <data> --out <out> <options>``, in-process."""
+    return CliRunner().invoke(main, ["report", str(ROOT / "models" / model), "--data", data,
+                                     "--out", str(out), *options])
+
+
 def test_report_cli(tmp_path):
     out = tmp_path / "report.html"
-    result = CliRunner().invoke(main, ["report", str(ROOT / "models/corp_rep.yaml"), "--data",
-                                       "corp_rep", "--out", str(out), "--bootstrap", "20"])
+    result = run_report("corp_rep.yaml", "corp_rep", out, "--bootstrap", "20")
     assert result.exit_code == 0, result.output
     assert "Hypotheses" in out.read_text()
-    bad = CliRunner().invoke(main, ["report", str(ROOT / "models/corp_rep.yaml"), "--data",
-                                    "mobi", "--out", str(out)])
+    bad = run_report("corp_rep.yaml", "mobi", out)
     assert bad.exit_code == 2 and "no column" in bad.stderr
 
 
@@ -91,24 +95,21 @@ def test_report_with_an_invariance_section(tmp_path):
     from loyaltysem.report.document import INVARIANCE_SECTION
 
     out = tmp_path / "report.md"
-    run = CliRunner().invoke(main, ["report", str(ROOT / "models/hs_cfa.lav"), "--data",
-                                    "holzinger_swineford", "--group", "school", "--out", str(out),
-                                    "--bootstrap", "0"])
+    run = run_report("hs_cfa.lav", "holzinger_swineford", out, "--group", "school",
+                     "--bootstrap", "0")
     assert run.exit_code == 0, run.output
     text = out.read_text()
     assert INVARIANCE_SECTION in text and "Grant-White (N = 145)" in text
     assert "| scalar | loadings, intercepts | 164.10 | 60 |" in text
     assert "invariance retained up to: metric" in text
-    bad = CliRunner().invoke(main, ["report", str(ROOT / "models/hs_cfa.lav"), "--data",
-                                    "holzinger_swineford", "--group", "schol", "--out", str(out)])
+    bad = run_report("hs_cfa.lav", "holzinger_swineford", out, "--group", "schol")
     assert bad.exit_code == 2 and "did you mean 'school'" in bad.stderr
 
 
 def test_report_with_groups_compares_the_paths(tmp_path):
     out = tmp_path / "report.tex"
-    run = CliRunner().invoke(main, ["report", str(ROOT / "models/corp_rep.yaml"), "--data",
-                                    "corp_rep", "--group", "servicetype", "--out", str(out),
-                                    "--bootstrap", "0"])
+    run = run_report("corp_rep.yaml", "corp_rep", out, "--group", "servicetype",
+                     "--bootstrap", "0")
     assert run.exit_code == 0, run.output
     text = out.read_text()
     assert "Structural paths across groups" in text

@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -165,26 +165,13 @@ def prepare_survey(
         variables, (nearly) constant items, items on scales that differ by
         more than a factor of 1000, pairs never observed together (``"ml"``).
     """
-    if missing not in ("listwise", "ml"):
-        raise DataError(f"missing must be 'listwise' or 'ml' (full-information ML); got "
-                        f"{missing!r}")
-    if not isinstance(data, pd.DataFrame):
-        raise DataError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    if not isinstance(allow_codes, (bool, np.bool_)):
-        raise DataError(f"allow_codes must be True or False; got {allow_codes!r:.40}")
+    _check_survey_arguments(data, missing, allow_codes)
     variables = list(dict.fromkeys(variables))
     check_frame_shape(data, variables)
     _refuse_absent_columns(data, variables, roles or {})
     source = data[variables]  # copy-on-write: a view of the caller's columns
     values = model_values(source, variables, normalize_na_values(na_values))
-    if values.shape[0] == 0:
-        raise DataError("the data has no rows")
-    _refuse_infinite_values(values, variables)
-    counts = _missing_counts(values)
-    missing_counts = {c: int(n) for c, n in zip(variables, counts) if n}
-    all_missing = [c for c, n in zip(variables, counts) if n == values.shape[0]]
-    if all_missing:
-        raise DataError(f"column(s) {', '.join(all_missing)} have no values at all")
+    missing_counts = _checked_missing_counts(values, variables)
     if not allow_codes:
         refuse_missing_codes(suspect_codes(values, variables))
     if missing == "ml":
@@ -195,6 +182,30 @@ def prepare_survey(
         rows = data.iloc[np.flatnonzero(kept)][list(carry)].reset_index(drop=True)
         survey = replace(survey, data=pd.concat([survey.data, rows], axis=1))
     return survey
+
+
+def _check_survey_arguments(data: Any, missing: Any, allow_codes: Any) -> None:
+    """Refuse a missing-data policy, data or ``allow_codes`` of the wrong kind (DataError)."""
+    if missing not in ("listwise", "ml"):
+        raise DataError(f"missing must be 'listwise' or 'ml' (full-information ML); got "
+                        f"{missing!r}")
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    if not isinstance(allow_codes, (bool, np.bool_)):
+        raise DataError(f"allow_codes must be True or False; got {allow_codes!r:.40}")
+
+
+def _checked_missing_counts(values: np.ndarray, variables: list[str]) -> dict[str, int]:
+    """Missing values per model variable that has any, after refusing data without rows,
+    infinite values and columns without a single value (DataError)."""
+    if values.shape[0] == 0:
+        raise DataError("the data has no rows")
+    _refuse_infinite_values(values, variables)
+    counts = _missing_counts(values)
+    all_missing = [c for c, n in zip(variables, counts) if n == values.shape[0]]
+    if all_missing:
+        raise DataError(f"column(s) {', '.join(all_missing)} have no values at all")
+    return {c: int(n) for c, n in zip(variables, counts) if n}
 
 
 def _missing_counts(values: np.ndarray) -> np.ndarray:

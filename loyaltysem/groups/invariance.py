@@ -173,38 +173,51 @@ def invariance_ladder(
                              missing=missing, na_values=na_values, allow_codes=allow_codes)
             for step in steps}
     robust = estimator == "MLR"
-    suffix = "_robust" if robust else ""
-    rows = []
-    previous = None
+    rows: list[dict[str, Any]] = []
     for step, result in fits.items():
-        f = result.fit_indices
-        row: dict[str, Any] = {
-            "step": step, "equal": ", ".join(STEPS[step]) or "-", "npar": int(f["npar"]),
-            "chisq": float(f["chisq"]), "df": int(f["df"]),
-            **({"chisq_scaled": float(f["chisq_scaled"]), "scaling_factor": float(
-                f["scaling_factor"]), "pvalue": float(f["pvalue_scaled"])} if robust
-               else {"pvalue": float(f["pvalue"])}),
-            **{k: float(f[k + suffix] if k + suffix in f.index else f[k + "_scaled"])
-               for k in ("cfi", "tli", "rmsea")},
-            **{k: float(f[k]) for k in ("srmr", "aic", "bic")}}
-        if previous is None:
+        row = _step_row(step, result.fit_indices, robust)
+        if not rows:
             row.update(chisq_diff=np.nan, df_diff=np.nan, pvalue_diff=np.nan, delta_cfi=np.nan,
                        delta_rmsea=np.nan, verdict="baseline")
         else:
-            if robust:
-                difference, df_difference, p, _ = scaled_difference_test(
-                    row["chisq"], row["df"], row["scaling_factor"], previous["chisq"],
-                    previous["df"], previous["scaling_factor"])
-            else:
-                difference, df_difference, p = chisq_difference(row["chisq"], row["df"],
-                                                                 previous["chisq"], previous["df"])
-            delta_cfi, delta_rmsea = row["cfi"] - previous["cfi"], row["rmsea"] - previous["rmsea"]
-            retained = delta_cfi >= DELTA_CFI and delta_rmsea <= DELTA_RMSEA
+            previous = rows[-1]
             converged = result.converged and fits[previous["step"]].converged
-            row.update(chisq_diff=difference, df_diff=df_difference, pvalue_diff=p,
-                       delta_cfi=delta_cfi, delta_rmsea=delta_rmsea,
-                       verdict=("not converged" if not converged
-                                else "retained" if retained else "rejected"))
+            row.update(_step_comparison(row, previous, converged=converged, robust=robust))
         rows.append(row)
-        previous = row
     return InvarianceResult(table=pd.DataFrame(rows), fits=fits)
+
+
+def _step_row(step: str, f: pd.Series, robust: bool) -> dict[str, Any]:
+    """The fit of one step: ``step, equal, npar, chisq, df, pvalue, cfi, tli, rmsea, srmr,
+    aic, bic``; with MLR also ``chisq_scaled, scaling_factor``, the scaled p-value and the
+    robust CFI, TLI and RMSEA (the scaled ones where the robust are not computed)."""
+    suffix = "_robust" if robust else ""
+    return {
+        "step": step, "equal": ", ".join(STEPS[step]) or "-", "npar": int(f["npar"]),
+        "chisq": float(f["chisq"]), "df": int(f["df"]),
+        **({"chisq_scaled": float(f["chisq_scaled"]), "scaling_factor": float(
+            f["scaling_factor"]), "pvalue": float(f["pvalue_scaled"])} if robust
+           else {"pvalue": float(f["pvalue"])}),
+        **{k: float(f[k + suffix] if k + suffix in f.index else f[k + "_scaled"])
+           for k in ("cfi", "tli", "rmsea")},
+        **{k: float(f[k]) for k in ("srmr", "aic", "bic")}}
+
+
+def _step_comparison(row: dict[str, Any], previous: dict[str, Any], *, converged: bool,
+                     robust: bool) -> dict[str, Any]:
+    """A step against the one before it: ``chisq_diff, df_diff, pvalue_diff`` (scaled
+    with MLR), ``delta_cfi, delta_rmsea`` and the verdict (``retained`` within
+    :data:`DELTA_CFI` and :data:`DELTA_RMSEA`, ``rejected``, or ``not converged``)."""
+    if robust:
+        difference, df_difference, p, _ = scaled_difference_test(
+            row["chisq"], row["df"], row["scaling_factor"], previous["chisq"],
+            previous["df"], previous["scaling_factor"])
+    else:
+        difference, df_difference, p = chisq_difference(row["chisq"], row["df"],
+                                                         previous["chisq"], previous["df"])
+    delta_cfi, delta_rmsea = row["cfi"] - previous["cfi"], row["rmsea"] - previous["rmsea"]
+    retained = delta_cfi >= DELTA_CFI and delta_rmsea <= DELTA_RMSEA
+    return {"chisq_diff": difference, "df_diff": df_difference, "pvalue_diff": p,
+            "delta_cfi": delta_cfi, "delta_rmsea": delta_rmsea,
+            "verdict": ("not converged" if not converged
+                        else "retained" if retained else "rejected")}

@@ -32,12 +32,12 @@ import pandas as pd
 
 from ..arguments import check_probability
 from ..distributions import norm_sf
+from ..estimate.difference import chisq_difference
 from ..estimate.fit import _as_spec
 from ..exceptions import ArgumentError, SpecificationError
 from ..spec import ModelSpec
 from ..summary import Summary, json_value
 from .fit import check_group_arguments, fit_groups
-from .invariance import chisq_difference
 from .results import MultiGroupResult
 from .robust import scaled_difference
 
@@ -138,12 +138,8 @@ def compare_paths(
     --------
     >>> compare_paths("models/corp_rep.yaml", "corp_rep", "servicetype").table  # doctest: +SKIP
     """
-    baseline_equal, _ = check_group_arguments(group, baseline_equal, (), estimator, missing,
-                                              equal_name="baseline_equal")
-    if "regressions" in baseline_equal:
-        raise ArgumentError("baseline_equal must leave the paths free (any class but "
-                            "'regressions'); got 'regressions'")
-    check_probability("alpha", alpha, "a significance level")
+    baseline_equal = _check_comparison_arguments(group, baseline_equal, alpha, estimator,
+                                                 missing)
     spec = without_labels(_as_spec(spec))
     if isinstance(data, (str, Path)):
         from ..data.registry import resolve_data
@@ -157,8 +153,6 @@ def compare_paths(
     baseline = fit_groups(spec, data, group, group_equal=baseline_equal, estimator=estimator,
                           missing=missing, na_values=na_values, emit_warnings=False,
                           allow_codes=allow_codes)
-    chisq_base = float(baseline.fit_indices["chisq"])
-    df_base = float(baseline.fit_indices["df"])
     estimates = baseline.parameters("~")
     rows = []
     for source, target in paths:
@@ -168,25 +162,10 @@ def compare_paths(
                                  group_partial=others, estimator=estimator, missing=missing,
                                  na_values=na_values, emit_warnings=False,
                                  allow_codes=allow_codes)
-        chisq, df = float(constrained.fit_indices["chisq"]), float(constrained.fit_indices["df"])
-        if estimator == "MLR":
-            difference, df_difference, p = scaled_difference(
-                chisq, df, float(constrained.fit_indices["scaling_factor"]), chisq_base, df_base,
-                float(baseline.fit_indices["scaling_factor"]))
-        else:
-            difference, df_difference, p = chisq_difference(chisq, df, chisq_base, df_base)
         row: dict[str, Any] = {"path": f"{source} -> {target}", "lhs": target, "rhs": source}
-        block = estimates[(estimates["lhs"] == target) & (estimates["rhs"] == source)]
-        by_group = block.set_index("group")
-        for name in baseline.groups:
-            row[f"est_{name}"] = float(by_group.at[name, "est"])
-            row[f"se_{name}"] = float(by_group.at[name, "se"])
-        if len(baseline.groups) == 2:
-            first, second = baseline.groups
-            diff = row[f"est_{second}"] - row[f"est_{first}"]
-            se = float(np.hypot(row[f"se_{first}"], row[f"se_{second}"]))
-            z = diff / se if se > 0 else np.nan
-            row.update(difference=diff, z=z, pvalue_wald=float(2 * norm_sf(abs(z))))
+        row.update(_group_estimates(estimates, source, target, baseline.groups))
+        difference, df_difference, p = _constrained_difference(constrained, baseline,
+                                                               estimator)
         row.update(chisq_diff=difference, df_diff=int(df_difference), pvalue=p,
                    differs=bool(p < alpha) if np.isfinite(p) else False)
         if not constrained.converged:
@@ -194,3 +173,48 @@ def compare_paths(
             row["note"] = "the constrained model did not converge"
         rows.append(row)
     return PathComparison(table=pd.DataFrame(rows), baseline=baseline, alpha=alpha)
+
+
+def _check_comparison_arguments(group: Any, baseline_equal: Any, alpha: Any, estimator: Any,
+                                missing: Any) -> tuple[str, ...]:
+    """Refuse a bad argument of :func:`compare_paths` before any fit; the baseline classes."""
+    baseline_equal, _ = check_group_arguments(group, baseline_equal, (), estimator, missing,
+                                              equal_name="baseline_equal")
+    if "regressions" in baseline_equal:
+        raise ArgumentError("baseline_equal must leave the paths free (any class but "
+                            "'regressions'); got 'regressions'")
+    check_probability("alpha", alpha, "a significance level")
+    return baseline_equal
+
+
+def _group_estimates(estimates: pd.DataFrame, source: str, target: str,
+                     groups: Sequence[Any]) -> dict[str, Any]:
+    """``est_<group>, se_<group>`` of the path ``source -> target`` in the baseline; for two
+    groups also the Wald test of their difference: ``difference, z, pvalue_wald``."""
+    row: dict[str, Any] = {}
+    block = estimates[(estimates["lhs"] == target) & (estimates["rhs"] == source)]
+    by_group = block.set_index("group")
+    for name in groups:
+        row[f"est_{name}"] = float(by_group.at[name, "est"])
+        row[f"se_{name}"] = float(by_group.at[name, "se"])
+    if len(groups) == 2:
+        first, second = groups
+        diff = row[f"est_{second}"] - row[f"est_{first}"]
+        se = float(np.hypot(row[f"se_{first}"], row[f"se_{second}"]))
+        z = diff / se if se > 0 else np.nan
+        row.update(difference=diff, z=z, pvalue_wald=float(2 * norm_sf(abs(z))))
+    return row
+
+
+def _constrained_difference(constrained: MultiGroupResult, baseline: MultiGroupResult,
+                            estimator: str) -> tuple[float, float, float]:
+    """Chi-square difference of a constrained fit against the baseline: ``(difference, df,
+    p)``, the Satorra-Bentler (2001) scaled difference with MLR."""
+    chisq, df = float(constrained.fit_indices["chisq"]), float(constrained.fit_indices["df"])
+    chisq_base = float(baseline.fit_indices["chisq"])
+    df_base = float(baseline.fit_indices["df"])
+    if estimator == "MLR":
+        return scaled_difference(
+            chisq, df, float(constrained.fit_indices["scaling_factor"]), chisq_base, df_base,
+            float(baseline.fit_indices["scaling_factor"]))
+    return chisq_difference(chisq, df, chisq_base, df_base)

@@ -21,11 +21,15 @@ Systems, Man, and Cybernetics, 11(2), 109-125.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..estimate import FitResult
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ELLIPSE_HEIGHT = 0.8
 ITEM_HEIGHT = 0.42
@@ -119,9 +123,49 @@ def path_diagram(result: FitResult, *, items: bool = True, hypotheses: bool = Fa
     matplotlib.figure.Figure
         ``fig.savefig("model.svg")`` (or .png, .pdf).
     """
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Ellipse, FancyArrowPatch, Rectangle
+    graph = _diagram_graph(result)
+    sizes = _Sizes(graph, items=items, loadings=loadings, fontsize=fontsize)
+    placed, layer_gap, slot = _place_nodes(graph, sizes)
+    fig, ax = _diagram_axes(ax, graph, layer_gap, slot)
+    std = result.estimates.set_index(["lhs", "op", "rhs"])
+    targets = {b for _, b in graph.directed}
+    shapes = {}
+    for node in placed.values():
+        label = node.name
+        if node.name in result.r2.index and node.name in targets:
+            label += f"\nR² = {result.r2[node.name]:.2f}"
+        shapes[node.name] = _draw_node(ax, node, label, node.name in graph.constructs, fontsize)
+        _draw_items(ax, node, shapes[node.name], sizes, std)
 
+    canvas = _Canvas.after_nodes(ax, fontsize, placed, shapes)
+    hypothesis_of = ({tuple(h.chain): h.id for h in result.spec.hypotheses if len(h.chain) == 2}
+                     if hypotheses else {})
+    _draw_paths(canvas, graph, std, slot, hypothesis_of, alpha)
+    _draw_covariances(canvas, graph, result.estimates, alpha)
+    _fit_limits(ax, canvas.occupied + canvas.label_boxes, canvas.arcs)
+    return fig
+
+
+@dataclass(frozen=True)
+class _DiagramGraph:
+    """What a diagram shows: the constructs, the arrows between nodes and their layers.
+
+    ``directed`` holds the structural paths ``(predictor, outcome)`` and then
+    the second-order loadings ``(factor, construct)``; ``columns`` the nodes
+    of each layer, in their order from the top.
+    """
+
+    constructs: dict[str, Any]
+    latent: frozenset[str]
+    structural: tuple[tuple[str, str], ...]
+    directed: tuple[tuple[str, str], ...]
+    nodes: tuple[str, ...]
+    layer: dict[str, int]
+    columns: list[list[str]]
+
+
+def _diagram_graph(result: FitResult) -> _DiagramGraph:
+    """The nodes of ``result``'s diagram, its arrows, and the layer and order of each node."""
     spec = result.spec
     constructs = spec.constructs
     latent = set(spec.roles.latent)
@@ -131,36 +175,66 @@ def path_diagram(result: FitResult, *, items: bool = True, hypotheses: bool = Fa
     directed = structural + higher_order
     nodes = list(dict.fromkeys(list(constructs) + [n for e in directed for n in e]))
     layer = layers(nodes, directed)
-    columns = order_layers(nodes, directed, layer)
-    std = result.estimates.set_index(["lhs", "op", "rhs"])
+    return _DiagramGraph(constructs, frozenset(latent), tuple(structural), tuple(directed),
+                         tuple(nodes), layer, order_layers(nodes, directed, layer))
 
-    def item_names(name: str) -> list[str]:
-        if not items or name not in constructs:
+
+@dataclass(frozen=True)
+class _Sizes:
+    """The sizes (inches) of a diagram's shapes, from its options."""
+
+    graph: _DiagramGraph
+    items: bool
+    loadings: bool
+    fontsize: float
+
+    @property
+    def box_height(self) -> float:
+        """Height of an item box: one line, two with the loading."""
+        return ITEM_HEIGHT * (2 if self.loadings else 1)
+
+    def item_names(self, name: str) -> list[str]:
+        """The items drawn beside node ``name`` (none for an observed node or without items)."""
+        if not self.items or name not in self.graph.constructs:
             return []
-        return [i for i in constructs[name].items if i not in latent]
+        return [i for i in self.graph.constructs[name].items if i not in self.graph.latent]
 
-    def node_width(name: str) -> float:
-        return max(1.3, _text_width(name, fontsize + 1) + 0.5)
+    def node_width(self, name: str) -> float:
+        return max(1.3, _text_width(name, self.fontsize + 1) + 0.5)
 
-    def item_width(item: str) -> float:
-        label = item if not loadings else max(item, "0.00", key=len)
-        return max(0.55, _text_width(label, fontsize - 1))
+    def item_width(self, item: str) -> float:
+        label = item if not self.loadings else max(item, "0.00", key=len)
+        return max(0.55, _text_width(label, self.fontsize - 1))
 
-    def row_width(name: str) -> float:
-        names = item_names(name)
-        return sum(item_width(i) for i in names) + ITEM_GAP * max(len(names) - 1, 0)
+    def row_width(self, name: str) -> float:
+        """Width of the row of item boxes of node ``name``."""
+        names = self.item_names(name)
+        return sum(self.item_width(i) for i in names) + ITEM_GAP * max(len(names) - 1, 0)
 
-    layer_gap = max(max(row_width(n), node_width(n)) for n in nodes) + 1.4
-    slot = ELLIPSE_HEIGHT + (ROW_GAP + ITEM_HEIGHT * (2 if loadings else 1) if items else 0) + 0.9
+
+def _place_nodes(graph: _DiagramGraph, sizes: _Sizes) -> tuple[dict[str, _Node], float, float]:
+    """Each node's place: ``(nodes, layer_gap, slot)``, layers ``layer_gap`` apart from the
+    left, the nodes of a layer ``slot`` apart and centred on 0; the upper half of a layer
+    has its items above, the lower half below."""
+    layer_gap = max(max(sizes.row_width(n), sizes.node_width(n)) for n in graph.nodes) + 1.4
+    slot = ELLIPSE_HEIGHT + (ROW_GAP + sizes.box_height if sizes.items else 0) + 0.9
     placed: dict[str, _Node] = {}
-    for k, column in enumerate(columns):
+    for k, column in enumerate(graph.columns):
         top = (len(column) - 1) * slot / 2
         for i, name in enumerate(column):
-            placed[name] = _Node(name, k * layer_gap, top - i * slot, node_width(name),
-                                 item_names(name),
+            placed[name] = _Node(name, k * layer_gap, top - i * slot, sizes.node_width(name),
+                                 sizes.item_names(name),
                                  items_above=i < len(column) / 2 or len(column) == 1)
-    width = layer_gap * len(columns)
-    height = slot * max(len(c) for c in columns) + 0.6
+    return placed, layer_gap, slot
+
+
+def _diagram_axes(ax, graph: _DiagramGraph, layer_gap: float, slot: float):
+    """``(figure, axes)``: a new figure sized to the layers unless ``ax`` is given; equal
+    aspect, no axis, provisional limits (:func:`_fit_limits` sets the final ones)."""
+    import matplotlib.pyplot as plt
+
+    width = layer_gap * len(graph.columns)
+    height = slot * max(len(c) for c in graph.columns) + 0.6
     if ax is None:
         fig, ax = plt.subplots(figsize=(max(width, 4.0), max(height, 3.0)))
     else:
@@ -169,112 +243,165 @@ def path_diagram(result: FitResult, *, items: bool = True, hypotheses: bool = Fa
     ax.set_ylim(-height / 2, height / 2)
     ax.set_aspect("equal")
     ax.axis("off")
+    return fig, ax
 
-    shapes = {}
-    r2 = result.r2
-    for node in placed.values():
-        is_latent = node.name in constructs
-        label = node.name
-        if node.name in r2.index and node.name in {b for _, b in directed}:
-            label += f"\nR² = {r2[node.name]:.2f}"
-        patch: Ellipse | Rectangle
-        if is_latent:
-            patch = Ellipse((node.x, node.y), node.width, ELLIPSE_HEIGHT, facecolor="#eef3fb",
-                            edgecolor="#1f3b73", linewidth=1.3, zorder=2)
-        else:
-            patch = Rectangle((node.x - node.width / 2, node.y - ELLIPSE_HEIGHT / 2), node.width,
-                              ELLIPSE_HEIGHT, facecolor="#f6f6f6", edgecolor="#333333", zorder=2)
-        ax.add_patch(patch)
-        patch.set_gid(f"node:{node.name}")
-        ax.text(node.x, node.y, label, ha="center", va="center", fontsize=fontsize,
-                zorder=3, gid=f"label:{node.name}", **LITERAL_TEXT)
-        shapes[node.name] = patch
-        if node.items:
-            widths = [item_width(i) for i in node.items]
-            total = sum(widths) + ITEM_GAP * (len(widths) - 1)
-            x = node.x - total / 2
-            direction = 1 if node.items_above else -1
-            y_center = node.y + direction * (ELLIPSE_HEIGHT / 2 + ROW_GAP
-                                             + ITEM_HEIGHT * (2 if loadings else 1) / 2)
-            box_height = ITEM_HEIGHT * (2 if loadings else 1)
-            for item, w in zip(node.items, widths):
-                box = Rectangle((x, y_center - box_height / 2), w, box_height, facecolor="white",
-                                edgecolor="#555555", linewidth=0.8, zorder=2, gid=f"item:{item}")
-                ax.add_patch(box)
-                text = item
-                if loadings and (node.name, "=~", item) in std.index:
-                    text += f"\n{std.loc[(node.name, '=~', item), 'std_all']:.2f}"
-                ax.text(x + w / 2, y_center, text, ha="center", va="center",
-                        fontsize=fontsize - 1, zorder=3, gid=f"itemlabel:{item}", **LITERAL_TEXT)
-                arrow = FancyArrowPatch(posA=(node.x, node.y), posB=(x + w / 2, y_center),
-                                        patchA=patch, patchB=box, arrowstyle="-|>",
-                                        mutation_scale=8, color="#777777", linewidth=0.7,
-                                        shrinkA=0, shrinkB=0, zorder=1,
-                                        gid=f"arrow:{node.name}->{item}")
-                ax.add_patch(arrow)
-                x += w + ITEM_GAP
 
-    hypothesis_of = {tuple(h.chain): h.id for h in spec.hypotheses if len(h.chain) == 2}
-    arcs: list[tuple[_Node, _Node, float]] = []
-    label_boxes: list[tuple[float, float, float, float]] = []
-    occupied = [_patch_box(p) for p in ax.patches]
-    node_boxes = {name: _patch_box(shapes[name]) for name in placed}
-    item_boxes = [_patch_box(p) for p in ax.patches
-                  if p.get_gid() and p.get_gid().startswith("item:")]
+def _draw_node(ax, node: _Node, label: str, is_latent: bool, fontsize: float):
+    """An ellipse (construct) or a box (observed variable) with its label; the shape."""
+    from matplotlib.patches import Ellipse, Rectangle
 
-    def obstacles(a: str, b: str) -> list:
-        return [box for name, box in node_boxes.items() if name not in (a, b)] + item_boxes
+    patch: Ellipse | Rectangle
+    if is_latent:
+        patch = Ellipse((node.x, node.y), node.width, ELLIPSE_HEIGHT, facecolor="#eef3fb",
+                        edgecolor="#1f3b73", linewidth=1.3, zorder=2)
+    else:
+        patch = Rectangle((node.x - node.width / 2, node.y - ELLIPSE_HEIGHT / 2), node.width,
+                          ELLIPSE_HEIGHT, facecolor="#f6f6f6", edgecolor="#333333", zorder=2)
+    ax.add_patch(patch)
+    patch.set_gid(f"node:{node.name}")
+    ax.text(node.x, node.y, label, ha="center", va="center", fontsize=fontsize,
+            zorder=3, gid=f"label:{node.name}", **LITERAL_TEXT)
+    return patch
 
-    def draw_label(a: str, b: str, rad: float, text: str, gid: str) -> None:
-        x, y = _free_spot(placed[a], placed[b], rad, text, fontsize, occupied + label_boxes)
-        label_boxes.append(_text_box(x, y, text, fontsize))
-        ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, zorder=4,
-                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"},
-                gid=gid, **LITERAL_TEXT)
 
-    for a, b in directed:
-        row = std.loc[(b, "~", a)] if (a, b) in set(structural) else std.loc[(a, "=~", b)]
+def _draw_items(ax, node: _Node, patch, sizes: _Sizes, std: pd.DataFrame) -> None:
+    """The row of item boxes of ``node`` (with their standardized loadings), each with an
+    arrow from the construct's shape ``patch``."""
+    from matplotlib.patches import FancyArrowPatch, Rectangle
+
+    if not node.items:
+        return
+    widths = [sizes.item_width(i) for i in node.items]
+    total = sum(widths) + ITEM_GAP * (len(widths) - 1)
+    x = node.x - total / 2
+    direction = 1 if node.items_above else -1
+    box_height = sizes.box_height
+    y_center = node.y + direction * (ELLIPSE_HEIGHT / 2 + ROW_GAP + box_height / 2)
+    for item, w in zip(node.items, widths):
+        box = Rectangle((x, y_center - box_height / 2), w, box_height, facecolor="white",
+                        edgecolor="#555555", linewidth=0.8, zorder=2, gid=f"item:{item}")
+        ax.add_patch(box)
+        text = item
+        if sizes.loadings and (node.name, "=~", item) in std.index:
+            text += f"\n{std.loc[(node.name, '=~', item), 'std_all']:.2f}"
+        ax.text(x + w / 2, y_center, text, ha="center", va="center",
+                fontsize=sizes.fontsize - 1, zorder=3, gid=f"itemlabel:{item}", **LITERAL_TEXT)
+        arrow = FancyArrowPatch(posA=(node.x, node.y), posB=(x + w / 2, y_center),
+                                patchA=patch, patchB=box, arrowstyle="-|>",
+                                mutation_scale=8, color="#777777", linewidth=0.7,
+                                shrinkA=0, shrinkB=0, zorder=1,
+                                gid=f"arrow:{node.name}->{item}")
+        ax.add_patch(arrow)
+        x += w + ITEM_GAP
+
+
+@dataclass
+class _Canvas:
+    """The nodes drawn so far and what the arrows and labels between them must avoid.
+
+    Attributes
+    ----------
+    occupied : list of box
+        Every shape drawn before the arrows (nodes, item boxes).
+    node_boxes : dict of str to box
+    item_boxes : list of box
+    label_boxes : list of box
+        The path and covariance labels drawn so far.
+    arcs : list of (start, end, rad)
+        The arcs drawn so far (for the axes limits).
+    """
+
+    ax: Any
+    fontsize: float
+    placed: dict[str, _Node]
+    shapes: dict[str, Any]
+    occupied: list
+    node_boxes: dict[str, tuple[float, float, float, float]]
+    item_boxes: list
+    label_boxes: list = field(default_factory=list)
+    arcs: list = field(default_factory=list)
+
+    @classmethod
+    def after_nodes(cls, ax, fontsize: float, placed: dict[str, _Node],
+                    shapes: dict[str, Any]) -> "_Canvas":
+        return cls(ax, fontsize, placed, shapes, occupied=[_patch_box(p) for p in ax.patches],
+                   node_boxes={name: _patch_box(shapes[name]) for name in placed},
+                   item_boxes=[_patch_box(p) for p in ax.patches
+                               if p.get_gid() and p.get_gid().startswith("item:")])
+
+    def obstacles(self, a: str, b: str) -> list:
+        """What an arc from ``a`` to ``b`` should not cross: the other nodes and every item."""
+        return [box for name, box in self.node_boxes.items() if name not in (a, b)] \
+            + self.item_boxes
+
+    def draw_arc(self, a: str, b: str, rad: float, gid: str, **style: Any) -> None:
+        """An arrow (arc3 curve of curvature ``rad``) between the shapes of ``a`` and ``b``."""
+        from matplotlib.patches import FancyArrowPatch
+
+        start, end = self.placed[a], self.placed[b]
+        self.arcs.append((start, end, rad))
+        self.ax.add_patch(FancyArrowPatch(
+            posA=(start.x, start.y), posB=(end.x, end.y),
+            patchA=self.shapes[a], patchB=self.shapes[b], connectionstyle=f"arc3,rad={rad}",
+            shrinkA=0, shrinkB=0, zorder=1, gid=gid, **style))
+
+    def draw_label(self, a: str, b: str, rad: float, text: str, gid: str) -> None:
+        """``text`` on the arc from ``a`` to ``b``, where it collides with nothing drawn."""
+        x, y = _free_spot(self.placed[a], self.placed[b], rad, text, self.fontsize,
+                          self.occupied + self.label_boxes)
+        self.label_boxes.append(_text_box(x, y, text, self.fontsize))
+        self.ax.text(x, y, text, ha="center", va="center", fontsize=self.fontsize, zorder=4,
+                     bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
+                           "edgecolor": "none"},
+                     gid=gid, **LITERAL_TEXT)
+
+
+def _draw_paths(canvas: _Canvas, graph: _DiagramGraph, std: pd.DataFrame, slot: float,
+                hypothesis_of: dict[tuple, str], alpha: float) -> None:
+    """The structural paths and second-order loadings: arrows (dashed when p >= ``alpha``)
+    labelled with the standardized estimate, its stars and the hypothesis id."""
+    structural = set(graph.structural)
+    for a, b in graph.directed:
+        row = std.loc[(b, "~", a)] if (a, b) in structural else std.loc[(a, "=~", b)]
         # dashed: not significant; fixed parameters (a marker loading) have no test
         significant = row["se"] == 0 or (np.isfinite(row["pvalue"]) and row["pvalue"] < alpha)
-        skip = layer[b] - layer[a]
-        distance = float(np.hypot(placed[b].x - placed[a].x, placed[b].y - placed[a].y))
-        if skip == 1 or distance == 0:
-            preferred = 0.0
-        else:  # arcs that skip layers bow below the row, deeper the more they skip
-            preferred = (0.55 * slot * (abs(skip) - 1) + 0.7) / distance
-            if placed[b].x < placed[a].x:
-                preferred = -preferred
-        rad = _clear_rad(placed[a], placed[b], preferred, obstacles(a, b))
-        arcs.append((placed[a], placed[b], rad))
-        arrow = FancyArrowPatch(posA=(placed[a].x, placed[a].y), posB=(placed[b].x, placed[b].y),
-                                patchA=shapes[a], patchB=shapes[b], arrowstyle="-|>",
-                                mutation_scale=12, linewidth=1.3, color="#1f3b73",
-                                linestyle="-" if significant else (0, (4, 3)),
-                                connectionstyle=f"arc3,rad={rad}", shrinkA=0, shrinkB=0,
-                                zorder=1, gid=f"path:{a}->{b}")
-        ax.add_patch(arrow)
+        start, end = canvas.placed[a], canvas.placed[b]
+        preferred = _layer_skipping_rad(start, end, graph.layer[b] - graph.layer[a], slot)
+        rad = _clear_rad(start, end, preferred, canvas.obstacles(a, b))
+        canvas.draw_arc(a, b, rad, f"path:{a}->{b}", arrowstyle="-|>", mutation_scale=12,
+                        linewidth=1.3, color="#1f3b73",
+                        linestyle="-" if significant else (0, (4, 3)))
         text = f"{row['std_all']:.2f}{stars(row['pvalue'])}"
-        if hypotheses and (a, b) in hypothesis_of:
+        if (a, b) in hypothesis_of:
             text = f"{hypothesis_of[(a, b)]}: {text}"
-        draw_label(a, b, rad, text, f"pathlabel:{a}->{b}")
+        canvas.draw_label(a, b, rad, text, f"pathlabel:{a}->{b}")
 
-    for a, b, row in _construct_covariances(result.estimates, placed):
+
+def _layer_skipping_rad(start: _Node, end: _Node, skip: int, slot: float) -> float:
+    """The preferred curvature of an arrow: straight between neighbouring layers; an arc
+    that skips layers bows below the row, deeper the more layers it skips."""
+    distance = float(np.hypot(end.x - start.x, end.y - start.y))
+    if skip == 1 or distance == 0:
+        return 0.0
+    preferred = (0.55 * slot * (abs(skip) - 1) + 0.7) / distance
+    return -preferred if end.x < start.x else preferred
+
+
+def _draw_covariances(canvas: _Canvas, graph: _DiagramGraph, estimates: pd.DataFrame,
+                      alpha: float) -> None:
+    """The free covariances between drawn nodes: double-headed arcs bowing outwards (left of
+    the first layer, right of the others), labelled with the correlation and its stars."""
+    placed = canvas.placed
+    for a, b, row in _construct_covariances(estimates, placed):
         significant = np.isfinite(row.pvalue) and row.pvalue < alpha
-        distance = float(np.hypot(placed[b].x - placed[a].x, placed[b].y - placed[a].y))
-        # bow outwards: to the left of the first layer, to the right of the others
-        outward = -1.0 if layer[a] == 0 else 1.0
-        rad = _clear_rad(placed[a], placed[b], None, obstacles(a, b), side=outward,
+        outward = -1.0 if graph.layer[a] == 0 else 1.0
+        rad = _clear_rad(placed[a], placed[b], None, canvas.obstacles(a, b), side=outward,
                          min_offset=max(placed[a].width, placed[b].width) / 2 + 0.25)
-        arcs.append((placed[a], placed[b], rad))
-        ax.add_patch(FancyArrowPatch(
-            posA=(placed[a].x, placed[a].y), posB=(placed[b].x, placed[b].y),
-            patchA=shapes[a], patchB=shapes[b], arrowstyle="<|-|>", mutation_scale=9,
-            linewidth=0.9, color="#6b7fa8", linestyle="-" if significant else (0, (4, 3)),
-            connectionstyle=f"arc3,rad={rad}", shrinkA=0, shrinkB=0, zorder=1,
-            gid=f"covariance:{a}->{b}"))
-        draw_label(a, b, rad, f"{row.std_all:.2f}{stars(row.pvalue)}", f"covlabel:{a}->{b}")
-    _fit_limits(ax, occupied + label_boxes, arcs)
-    return fig
+        canvas.draw_arc(a, b, rad, f"covariance:{a}->{b}", arrowstyle="<|-|>",
+                        mutation_scale=9, linewidth=0.9, color="#6b7fa8",
+                        linestyle="-" if significant else (0, (4, 3)))
+        canvas.draw_label(a, b, rad, f"{row.std_all:.2f}{stars(row.pvalue)}",
+                          f"covlabel:{a}->{b}")
 
 
 def _fit_limits(ax, boxes: list, arcs: list) -> None:

@@ -35,7 +35,7 @@ Journal of Statistical Software, 48(2), 1-36. Defaults: ``?lavOptions``.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -173,42 +173,63 @@ def build_parameter_table(statements: Sequence[Statement], *, source: str | None
                          exo=exo, fixed=fixed, line=line))
 
     _add_user_rows(statements, add, std_lv)
-    # auto.var: (residual) variances of all ov except ov.x, and of all lv
-    for name in (*[v for v in roles.observed if v not in roles.ov_x], *roles.latent):
-        fixed_lv = std_lv and name in roles.latent
-        add(name, "~~", name, fixed=fixed_lv, ustart=1.0 if fixed_lv else np.nan)
-    # auto.cov.lv.x
-    for a, b in combinations(roles.lv_x, 2):
-        add(a, "~~", b)
-    # auto.cov.y: among lv.y and ov.y (lavaan orders lv.y first)
-    for a, b in combinations((*roles.lv_y, *roles.ov_y), 2):
-        add(a, "~~", b)
-    # fixed.x: variances and covariances of exogenous covariates, fixed
-    for i, a in enumerate(roles.ov_x):
-        for b in roles.ov_x[i:]:
-            add(a, "~~", b, exo=1, fixed=True)
+    _add_default_covariances(roles, add, std_lv)
     if meanstructure or has_mean_structure(statements):
-        for name in roles.observed:  # intercepts; the covariates' means are data
-            add(name, "~1", "", exo=int(name in roles.ov_x), fixed=name in roles.ov_x)
-        for name in roles.latent:
-            add(name, "~1", "", fixed=not free_latent_means,
-                ustart=np.nan if free_latent_means else 0.0)
-
+        _add_default_means(roles, add, free_latent_means)
     if not rows:
         raise SpecificationError("the model has no measurement, regression or covariance "
                                  "statements (only definitions or constraints); write the "
                                  "model, e.g. 'f =~ x1 + x2 + x3'", source=source)
     table = _number_free(pd.DataFrame(rows))
     table = _apply_equalities(table, statements, source)
-    defined = [s for s in statements if s.op == ":="]
-    if defined:
-        extra = pd.DataFrame(
-            [dict(lhs=s.lhs, op=":=", rhs=s.rhs, label=s.lhs, ustart=np.nan, user=1, exo=0,
-                  fixed=False, line=s.line, free=0) for s in defined]
-        )
-        table = pd.concat([table, extra], ignore_index=True)
+    table = _with_defined_rows(table, statements)
     table = table.astype({"free": int, "user": int, "exo": int, "ustart": float})
     return table[list(PARTABLE_COLUMNS) + ["line"]]
+
+
+def _add_default_covariances(roles: VariableRoles, add: Callable[..., None],
+                             std_lv: bool) -> None:
+    """The (co)variances lavaan adds by default, in its order (``add`` skips written ones).
+
+    auto.var: the (residual) variances of every observed variable but the
+    covariates and of every latent variable (fixed at 1 with ``std_lv``);
+    auto.cov.lv.x: the covariances of exogenous latent variables; auto.cov.y:
+    those among the endogenous latent, then observed, variables; fixed.x: the
+    covariates' variances and covariances, fixed.
+    """
+    for name in (*[v for v in roles.observed if v not in roles.ov_x], *roles.latent):
+        fixed_lv = std_lv and name in roles.latent
+        add(name, "~~", name, fixed=fixed_lv, ustart=1.0 if fixed_lv else np.nan)
+    for a, b in combinations(roles.lv_x, 2):
+        add(a, "~~", b)
+    for a, b in combinations((*roles.lv_y, *roles.ov_y), 2):
+        add(a, "~~", b)
+    for i, a in enumerate(roles.ov_x):
+        for b in roles.ov_x[i:]:
+            add(a, "~~", b, exo=1, fixed=True)
+
+
+def _add_default_means(roles: VariableRoles, add: Callable[..., None],
+                       free_latent_means: bool) -> None:
+    """The mean structure: observed intercepts (the covariates' means are data, fixed) and
+    latent means, fixed at 0 unless ``free_latent_means``."""
+    for name in roles.observed:
+        add(name, "~1", "", exo=int(name in roles.ov_x), fixed=name in roles.ov_x)
+    for name in roles.latent:
+        add(name, "~1", "", fixed=not free_latent_means,
+            ustart=np.nan if free_latent_means else 0.0)
+
+
+def _with_defined_rows(table: pd.DataFrame, statements: Sequence[Statement]) -> pd.DataFrame:
+    """The table with the ``:=`` definitions appended (not free; labelled by their name)."""
+    defined = [s for s in statements if s.op == ":="]
+    if not defined:
+        return table
+    extra = pd.DataFrame(
+        [dict(lhs=s.lhs, op=":=", rhs=s.rhs, label=s.lhs, ustart=np.nan, user=1, exo=0,
+              fixed=False, line=s.line, free=0) for s in defined]
+    )
+    return pd.concat([table, extra], ignore_index=True)
 
 
 def _add_user_rows(statements: Sequence[Statement], add, std_lv: bool) -> None:

@@ -5,7 +5,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -233,11 +233,16 @@ def measurement_model(spec: ModelSpec) -> ModelSpec:
     return ModelSpec(statements=tuple(statements), name=f"{spec.name}_cfa", source=spec.source)
 
 
-def _quiet_fit(spec: ModelSpec, data: pd.DataFrame) -> FitResult:
-    """A side model on data that the main fit has checked already (codes included)."""
+def _quiet_fit(spec: ModelSpec | str | Path, data: pd.DataFrame | str | None, *,
+               allow_codes: bool = True) -> FitResult:
+    """A fit whose warnings stay on the result instead of being emitted.
+
+    By default a side model on data that the main fit has checked already
+    (codes included); ``allow_codes=False`` for the main fit of the user's data.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return fit(spec, data, emit_warnings=False, allow_codes=True)
+        return fit(spec, data, emit_warnings=False, allow_codes=allow_codes)
 
 
 def assess_measurement(
@@ -305,23 +310,22 @@ def assess_measurement(
     1      LIKE  0.827
     """
     table = _check_arguments(model, data, thresholds, n_boot, seed, method_factor)
-    result = model if isinstance(model, FitResult) else None
-    if result is None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = fit(cast("ModelSpec | str | Path", model), data, emit_warnings=False)
+    result = (model if isinstance(model, FitResult)
+              else _quiet_fit(model, data, allow_codes=False))
+    return _assess(result, table, n_boot=n_boot, seed=seed, method_factor=method_factor)
+
+
+def _assess(result: FitResult, table: pd.DataFrame, *, n_boot: int, seed: int | None,
+            method_factor: bool) -> ValidityReport:
+    """:func:`assess_measurement` of a fitted model, its arguments checked; ``table`` holds
+    the thresholds."""
     spec = result.spec
     data_used, constructs, notes = _measured_constructs(result)
     construct_table, item_table = _construct_tables(result, constructs, data_used, notes)
 
     blocks = {name: c.items for name, c in constructs.items()}
-    htmt_table = htmt(data_used, blocks)
-    htmt2_table = htmt(data_used, blocks, geometric=True)
-    if n_boot > 0:
-        lower, upper = htmt_bootstrap(data_used, blocks, n_boot=n_boot, seed=seed)
-        lower2, upper2 = htmt_bootstrap(data_used, blocks, n_boot=n_boot, seed=seed, geometric=True)
-    else:
-        lower = upper = lower2 = upper2 = htmt_table * np.nan
+    htmt_table, htmt2_table, lower, upper, lower2, upper2 = _htmt_tables(data_used, blocks,
+                                                                         n_boot, seed)
     ave = construct_table.set_index("construct")["ave"]
     latent_cor = result.latent_cor.loc[list(constructs), list(constructs)]
     fl_table = fornell_larcker(ave, latent_cor)
@@ -329,29 +333,13 @@ def assess_measurement(
     cfa = _quiet_fit(measurement_model(spec), data_used)
     latent = set(spec.roles.latent)
     correlation_table = _latent_correlation_table(cfa, latent)
-
-    equations: dict[str, list[str]] = {}
-    for source_, target in spec.structural_paths:
-        if source_ in latent and target in latent:
-            equations.setdefault(target, []).append(source_)
-    scores = composite_scores(data_used, blocks)
-    vif_table = latent_vif(latent_cor, equations)
-    vif_composite_table = composite_vif(scores, equations)
-    full_vif = full_collinearity_vif(scores)
-
+    vif_table, vif_composite_table, full_vif = _collinearity_tables(spec, latent_cor, data_used,
+                                                                    blocks)
     component_share, factor_share, one_factor = _harman(data_used, constructs)
     fitted = [(STRUCTURAL_MODEL, result, STRUCTURAL_CHECKS), (CFA_MODEL, cfa, CFA_CHECKS),
               (HARMAN_MODEL, one_factor, HARMAN_CHECKS)]
-
-    method_result = None
-    if method_factor:
-        method_fit = _method_factor_fit(spec, blocks, data_used, notes)
-        if method_fit is not None:
-            fitted.append((METHOD_MODEL, method_fit, METHOD_CHECKS))
-            method_result = compare_method_factor(cfa, method_fit)
-            if not method_result.admissible:
-                notes.append("the method-factor model is not admissible or did not converge: "
-                             + "; ".join(method_result.warnings[:3]))
+    method_result = (_method_factor_assessment(spec, blocks, data_used, cfa, notes, fitted)
+                     if method_factor else None)
 
     checks = _checks(table, construct_table, item_table, htmt_table, upper, fl_table,
                      correlation_table, vif_table, full_vif, factor_share, method_result)
@@ -369,6 +357,53 @@ def assess_measurement(
         harman_component_share=component_share, harman_factor_share=factor_share,
         method_factor=method_result, checks=checks, thresholds=table, notes=tuple(notes),
         admissibility=admissibility)
+
+
+def _htmt_tables(data: pd.DataFrame, blocks: dict[str, tuple[str, ...]], n_boot: int,
+                 seed: int | None) -> tuple[pd.DataFrame, ...]:
+    """HTMT (Henseler et al., 2015) and HTMT2 (Roemer et al., 2021) of the item blocks and
+    their percentile bootstrap intervals from ``n_boot`` resamples (0: NaN intervals):
+    ``(htmt, htmt2, htmt_ci_lower, htmt_ci_upper, htmt2_ci_lower, htmt2_ci_upper)``."""
+    htmt_table = htmt(data, blocks)
+    htmt2_table = htmt(data, blocks, geometric=True)
+    if n_boot > 0:
+        lower, upper = htmt_bootstrap(data, blocks, n_boot=n_boot, seed=seed)
+        lower2, upper2 = htmt_bootstrap(data, blocks, n_boot=n_boot, seed=seed, geometric=True)
+    else:
+        lower = upper = lower2 = upper2 = htmt_table * np.nan
+    return htmt_table, htmt2_table, lower, upper, lower2, upper2
+
+
+def _collinearity_tables(spec: ModelSpec, latent_cor: pd.DataFrame, data: pd.DataFrame,
+                         blocks: dict[str, tuple[str, ...]]
+                         ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """VIF of the predictors of each structural equation between constructs, from the latent
+    correlations and from composite scores, and the full collinearity VIF (Kock, 2015)."""
+    latent = set(spec.roles.latent)
+    equations: dict[str, list[str]] = {}
+    for source_, target in spec.structural_paths:
+        if source_ in latent and target in latent:
+            equations.setdefault(target, []).append(source_)
+    scores = composite_scores(data, blocks)
+    return (latent_vif(latent_cor, equations), composite_vif(scores, equations),
+            full_collinearity_vif(scores))
+
+
+def _method_factor_assessment(spec: ModelSpec, blocks: dict[str, tuple[str, ...]],
+                              data: pd.DataFrame, cfa: FitResult, notes: list[str],
+                              fitted: list[tuple[str, FitResult, tuple[str, ...]]]
+                              ) -> MethodFactorResult | None:
+    """The CFA against the CFA with a method factor; the method-factor fit is added to
+    ``fitted`` and what went wrong to ``notes`` (None when it is not identified)."""
+    method_fit = _method_factor_fit(spec, blocks, data, notes)
+    if method_fit is None:
+        return None
+    fitted.append((METHOD_MODEL, method_fit, METHOD_CHECKS))
+    method_result = compare_method_factor(cfa, method_fit)
+    if not method_result.admissible:
+        notes.append("the method-factor model is not admissible or did not converge: "
+                     + "; ".join(method_result.warnings[:3]))
+    return method_result
 
 
 def _measured_constructs(result: FitResult) -> tuple[pd.DataFrame, dict[str, Any], list[str]]:
