@@ -87,6 +87,14 @@ def _cholesky(sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     When some members are not positive definite, a vectorized factorization finds
     them (:func:`_positive_pivots`) and LAPACK factors the others in one call (a
     member's factor never depends on the other members of its stack)."""
+    try:  # the common case: every member positive definite
+        chol = np.linalg.cholesky(sigma)
+        # a NaN anywhere in a member reaches the diagonal of its factor
+        finite = np.isfinite(np.diagonal(chol, axis1=1, axis2=2)).all(axis=1)
+        if finite.all():
+            return chol, finite
+    except np.linalg.LinAlgError:
+        pass
     chol = np.repeat(np.eye(sigma.shape[-1])[None], len(sigma), axis=0)
     ok = np.zeros(len(sigma), dtype=bool)
     todo = [np.arange(len(sigma))]
