@@ -79,12 +79,12 @@ def merged_estimates(ours: pd.DataFrame, case: dict) -> pd.DataFrame:
     return merged
 
 
-def estimate_errors(ours: pd.DataFrame, case: dict, se_fraction: float = EST_SE_FRACTION
-                    ) -> dict[str, float]:
+def estimate_errors(ours: pd.DataFrame, case: dict, se_fraction: float = EST_SE_FRACTION,
+                    std_atol: float = 1e-5) -> dict[str, float]:
     """Check estimates, SEs and std.all against lavaan; return the worst errors seen.
 
     ``se_fraction``: how much of lavaan's SE an estimate may differ by beyond 1e-5
-    relative (module notes)."""
+    relative (module notes); ``std_atol``: the absolute tolerance of std.all."""
     m = merged_estimates(ours, case)
     est, ref = m["est"].astype(float), m["est_lavaan"].astype(float)
     se_ref = m["se_lavaan"].astype(float).fillna(0.0)
@@ -97,7 +97,7 @@ def estimate_errors(ours: pd.DataFrame, case: dict, se_fraction: float = EST_SE_
     std_se = (se_ref * std_ref.abs() / ref.abs().replace(0, np.nan)).fillna(0.0)
     # multi-group fits leave std.all of ':=' rows empty (not computed there)
     finite = std_ref.notna() & (m["std_all"].notna() | (m["op"] != ":="))
-    std_allowed = np.maximum(1e-5, se_fraction * std_se)[finite]
+    std_allowed = np.maximum(std_atol, se_fraction * std_se)[finite]
     std_err = (m["std_all"].astype(float) - std_ref)[finite].abs()
     assert (std_err <= std_allowed).all(), m.loc[finite][std_err > std_allowed]
     return {"est_rel": float(((est - ref).abs() / ref.abs().clip(lower=1e-12)).max()),
