@@ -20,9 +20,28 @@ from loyaltysem.groups import fit_groups
 from core_reference import ROOT, check_fit_measures, data_of, estimate_errors
 
 REFERENCE = ROOT / "tests" / "reference" / "constraints_more.json"
-SINGLE = ["ms_hs_product", "fiml_hs_sum", "fiml_hs_sum_mlr", "mlr_pd_product",
+SINGLE = ["ms_hs_product", "fiml_hs_sum", "fiml_hs_sum_mlr", "fiml_hs_inequality",
+          "mlr_pd_product",
           "mlr_pd_inequality", "mlm_pd_linear", "mlm_hs_square"]
-GROUPS = ["mg_hs_nonlinear", "mg_hs_inequality", "mg_hs_mlr_linear"]
+GROUPS = ["mg_hs_nonlinear", "mg_hs_inequality", "mg_hs_mlr_linear",
+          "mg_fiml_hs_nonlinear_mlr"]
+
+
+#: Where lavaan's constrained optimiser stops early enough to matter (its chi-square above
+#: ours, ours at constraints met to 1e-12), the comparisons that depend on the estimates
+#: are loosened for that case only. mg_fiml_hs_nonlinear_mlr: lavaan's F is 4.7e-9 above
+#: ours (chisq 108.7273998 vs 108.7273984), its estimates up to 3.3e-4 SE away, which
+#: moves the MLR sandwich SEs by up to 2.7e-3 and the scaled statistics and SRMR family by
+#: up to 3.2e-4 relative (rmsea.pvalue.scaled, a far tail at 4e-4, by 5.1e-3); at
+#: lavaan's estimates ours match it to 1e-7
+#: (test_lavaan_estimates_give_lavaan_robust_inference). fiml_hs_inequality: estimates
+#: up to 1.7e-4 SE away; std.all of the intercepts (mean / SD, about 5) then differs by
+#: up to 3.8e-5 and rmsea.pvalue.robust (0.0025, a far tail) by 1.3e-5 relative.
+LOOSE = {
+    "mg_fiml_hs_nonlinear_mlr": {"se_rtol": 3e-3, "fit_rtol": 5e-4, "std_atol": 1e-4,
+                                 "measures": {"rmsea.pvalue.scaled": 1e-2}},
+    "fiml_hs_inequality": {"std_atol": 5e-5, "fit_rtol": 3e-5},
+}
 
 
 @lru_cache(maxsize=1)
@@ -72,9 +91,11 @@ def test_estimates_and_standard_errors_match_lavaan(name):
     slack = {row["lhs"] for row in case["estimates"] if row["op"] == ":="
              and row["se"] == 0}
     rows = [row for row in case["estimates"] if row["lhs"] not in slack]
+    loose = LOOSE.get(name, {})
     errors = estimate_errors(result.estimates, dict(case, estimates=rows), se_fraction=5e-4,
-                             std_atol=3e-5)
-    assert errors["se_rel"] < 1e-4
+                             std_atol=loose.get("std_atol", 3e-5),
+                             se_rtol=loose.get("se_rtol", 1e-4))
+    assert errors["se_rel"] < loose.get("se_rtol", 1e-4)
     ours = result.estimates.set_index("lhs")
     for name in slack:
         assert float(ours.at[name, "est"]) == pytest.approx(0.0, abs=1e-7)
@@ -85,7 +106,15 @@ def test_estimates_and_standard_errors_match_lavaan(name):
 def test_fit_measures_match_lavaan(name):
     case = _cases()[name]
     result = _fit(name)
-    assert check_fit_measures(result.fit_indices, case) == len(case["fit"])
+    loose = LOOSE.get(name, {})
+    measures = loose.get("measures", {})
+    skip = tuple(key.replace(".", "_") for key in measures)
+    assert check_fit_measures(result.fit_indices, case, skip=skip,
+                              rtol=loose.get("fit_rtol", 1e-5)) == len(case["fit"]) - len(skip)
+    for key, rtol in measures.items():
+        assert float(result.fit_indices[key.replace(".", "_")]) == \
+            pytest.approx(case["fit"][key], rel=rtol)
+    assert float(result.fit_indices["chisq"]) == pytest.approx(case["fit"]["chisq"], rel=1e-7)
     assert result.fit_indices["npar"] == case["fit"]["npar"]
     assert result.fit_indices["df"] == case["fit"]["df"]
 
@@ -106,6 +135,30 @@ def test_constraints_hold_and_bounds_are_active_as_in_lavaan(name):
         else:  # inactive: the same slack, to the tolerance of the estimates (mlr_pd_inequality:
             # p1 > 0 has slack 1.55233 vs lavaan's 1.55231, 6e-5 of p1's SE of 0.34)
             assert value == pytest.approx(row["est"], rel=5e-5)
+
+
+def test_lavaan_estimates_give_lavaan_robust_inference():
+    """At lavaan's own estimates, our constrained sandwich SEs and Yuan–Bentler scaling
+    factor of the multi-group FIML MLR fit are lavaan's (the LOOSE tolerances above come
+    from where lavaan's optimiser stopped, not from the inference)."""
+    from loyaltysem.estimate.constraints import active_null_space
+    from loyaltysem.groups.robust import multigroup_robust
+
+    from core_reference import merged_estimates
+
+    name = "mg_fiml_hs_nonlinear_mlr"
+    case, result = _cases()[name], _fit(name)
+    merged = merged_estimates(result.estimates, case)
+    free = merged[merged["free"] > 0]
+    index = free["free"].astype(int).to_numpy() - 1
+    theta = result.core.theta.copy()
+    theta[index] = free["est_lavaan"].to_numpy(dtype=float)
+    functions = result.core.functions()
+    robust = multigroup_robust(functions, theta, int(case["fit"]["df"]), [],
+                               active_null_space(functions, result.spec, theta))
+    np.testing.assert_allclose(np.sqrt(np.diag(robust.vcov))[index],
+                               free["se_lavaan"].to_numpy(dtype=float), rtol=1e-6)
+    assert robust.scaling_factor == pytest.approx(case["fit"]["chisq.scaling.factor"], rel=1e-7)
 
 
 HS_MODEL = "visual =~ x1 + a*x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"

@@ -76,6 +76,17 @@ cases <- list(
     syntax = lines(hs_ab, "a + b == 1"),
     data = HS_MISSING_CSV, opts = list(missing = "ml", estimator = "MLR"), h1 = TRUE,
     post = constraint_rows),
+  mg_fiml_hs_nonlinear_mlr = list(
+    description = paste("HS by school on hs_missing.csv, missing = 'ml', estimator MLR, the",
+                        "nonlinear equality a1*b1 == a2*b2 across groups"),
+    syntax = lines(hs_two_labels, "a1*b1 == a2*b2"),
+    data = HS_MISSING_CSV, opts = list(group = "school", missing = "ml", estimator = "MLR"),
+    post = constraint_rows),
+  fiml_hs_inequality = list(
+    description = paste("hs_cfa on hs_missing.csv, missing = 'ml': a < 0.5 (active: unconstrained",
+                        "about 0.6) and b > 0 (inactive)"),
+    syntax = lines(hs_ab, "a < 0.5", "b > 0"),
+    data = HS_MISSING_CSV, opts = list(missing = "ml"), post = constraint_rows),
   mlr_pd_product = list(
     description = "labelled poldem, estimator MLR, the nonlinear equality p2*p3 == 0.5",
     syntax = lines(pd_labelled, "p2*p3 == 0.5", "ind := p1*p3"),
