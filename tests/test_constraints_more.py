@@ -192,11 +192,13 @@ def test_an_inactive_inequality_leaves_the_fit_unchanged(how):
                                                                rel=1e-8)
 
 
-def test_the_bootstrap_refuses_constraints_it_would_not_apply():
+def test_the_bootstraps_refuse_constraints_they_would_not_apply():
     result = _fit("mg_hs_nonlinear")
     with pytest.raises(SpecificationError, match=r"a1\*b1 == a2\*b2: the bootstrap refits") as error:
         bootstrap(result, 10, seed=1)
     assert error.value.line == 4
+    with pytest.raises(SpecificationError, match=r"p2\*p3 == 0.5: the Bollen–Stine bootstrap"):
+        ls.bollen_stine(_fit("mlr_pd_product"), 10, seed=1)
 
 
 @pytest.mark.parametrize("text, fragment", [

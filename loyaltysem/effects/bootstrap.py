@@ -80,12 +80,13 @@ from ..arguments import (
 )
 from ..distributions import norm_sf
 from ..estimate import FitResult
+from ..estimate.constraints import check_refits_apply
 from ..estimate.estimation import variance_index
 from ..estimate.ml import CoreModel, MLFunctions
 from ..estimate.moments import missing_moments, stacked_moments
 from ..estimate.optimizer import batched_bfgs, fisher_scoring
 from ..estimate.stacked_scoring import stacked_fisher_scoring
-from ..exceptions import ArgumentError, SpecificationError
+from ..exceptions import ArgumentError
 from ..frame_rows import table_rows
 from .intervals import Interpolation, bca_interval, bias_corrected_interval, percentile_interval
 from .paths import Effect, enumerate_effects
@@ -553,14 +554,7 @@ def bootstrap(result: FitResult | MultiGroupResult, n_boot: int = 1000, *,
     >>> boot.interval("percentile").loc["ind1 :="]              # doctest: +SKIP
     """
     _check_bootstrap_arguments(result, n_boot, seed, n_jobs, progress, bca, effects)
-    if getattr(result, "spec", None) is not None and result.spec.constraints:
-        statement = result.spec.constraints[0]
-        raise SpecificationError(
-            f"{statement.to_lavaan()}: the bootstrap refits do not apply constraints other than "
-            "equalities between labels (a == b) or with a number (a == 0.5), so the draws "
-            "would come from another model; use the fit's standard errors (delta method for "
-            ":= rows), or write the constraint with labels", source=result.spec.source,
-            line=statement.line)
+    check_refits_apply(getattr(result, "spec", None), "the bootstrap")
     effects = list(effects) if effects is not None else enumerate_effects(result.spec.structural_paths)
     refitter = (_single_group_refitter(result, effects) if isinstance(result, FitResult)
                 else _multigroup_refitter(result, effects))

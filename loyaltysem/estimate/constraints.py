@@ -302,10 +302,31 @@ def projected_inverse(information: np.ndarray, null_space: np.ndarray | None
     return null_space @ inner_inverse @ null_space.T, eigenvalues
 
 
+def check_refits_apply(spec: ModelSpec | None, what: str) -> None:
+    """Refuse resampling refits (``what``: "the bootstrap", "the Bollen–Stine
+    bootstrap") of a model with constraints of this module: the refits run the
+    unconstrained core (stacked BFGS, Fisher scoring), so their draws would come from
+    another model.
+
+    Raises
+    ------
+    SpecificationError
+        Naming the first such constraint, its line and what to do instead.
+    """
+    if spec is None or not spec.constraints:
+        return
+    statement = spec.constraints[0]
+    raise SpecificationError(
+        f"{statement.to_lavaan()}: {what} refits do not apply constraints other than "
+        "equalities between labels (a == b) or with a number (a == 0.5), so the draws would "
+        "come from another model; use the fit's standard errors (delta method for := rows), "
+        "or write the constraint with labels", source=spec.source, line=statement.line)
+
+
 def n_equality_constraints(spec: ModelSpec) -> int:
     """Equality constraints the parameter table does not absorb (they reduce lavaan's npar)."""
     return sum(1 for statement in spec.constraints if statement.op == "==")
 
 
-__all__ = ["Constraints", "active_null_space", "check_supported", "constrained_minimize",
+__all__ = ["Constraints", "active_null_space", "check_refits_apply", "check_supported", "constrained_minimize",
            "n_equality_constraints", "projected_inverse"]
