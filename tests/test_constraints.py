@@ -94,17 +94,6 @@ def test_nonlinear_equalities_and_inequalities_match_lavaan(name):
 
 
 @pytest.mark.parametrize("text, fragment", [
-    ("f =~ x1 + a*x2 + x3\na > 0", "mean structure"),
-])
-def test_constraints_with_a_mean_structure_are_refused(text, fragment):
-    case = load("ms_hs_cfa")
-    with pytest.raises(SpecificationError, match=fragment):
-        _quiet(ls.fit, text.replace("f =~", "visual =~"), data_of(case), meanstructure=True)
-    with pytest.raises(SpecificationError, match="multi-group"):
-        _quiet(fit_groups, text.replace("f =~", "visual =~"), data_of(case), "school")
-
-
-@pytest.mark.parametrize("text, fragment", [
     ("f =~ x1 + a*x2 + x3\na == zz", "not a label"),
     ("f =~ x1 + a*x2 + x3\na == __import__('os')", "not arithmetic over labels"),
     ("f =~ x1 + a*x2 + x3\na == 9^9^9", "exponent"),

@@ -80,6 +80,7 @@ from ..arguments import (
 )
 from ..distributions import norm_sf
 from ..estimate import FitResult
+from ..estimate.constraints import check_refits_apply
 from ..estimate.estimation import variance_index
 from ..estimate.ml import CoreModel, MLFunctions
 from ..estimate.moments import missing_moments, stacked_moments
@@ -539,6 +540,9 @@ def bootstrap(result: FitResult | MultiGroupResult, n_boot: int = 1000, *,
     ------
     ArgumentError
         For an argument of the wrong value or type, before any resample.
+    SpecificationError
+        For a model with constraints the refits cannot apply (nonlinear or weighted
+        ``==``, ``<``, ``>``; :mod:`loyaltysem.estimate.constraints`).
 
     Examples
     --------
@@ -550,6 +554,7 @@ def bootstrap(result: FitResult | MultiGroupResult, n_boot: int = 1000, *,
     >>> boot.interval("percentile").loc["ind1 :="]              # doctest: +SKIP
     """
     _check_bootstrap_arguments(result, n_boot, seed, n_jobs, progress, bca, effects)
+    check_refits_apply(getattr(result, "spec", None), "the bootstrap")
     effects = list(effects) if effects is not None else enumerate_effects(result.spec.structural_paths)
     refitter = (_single_group_refitter(result, effects) if isinstance(result, FitResult)
                 else _multigroup_refitter(result, effects))

@@ -270,6 +270,8 @@ def bollen_stine(result: Any, n_boot: int = 1000, *, seed: int | None = None,
     ArgumentError
         For a wrong argument, a fit from summary statistics or with missing data,
         before any resample.
+    SpecificationError
+        For a model with constraints the refits cannot apply (:mod:`.constraints`).
 
     Notes
     -----
@@ -290,6 +292,9 @@ def bollen_stine(result: Any, n_boot: int = 1000, *, seed: int | None = None,
     from tqdm.auto import tqdm
 
     _check_arguments(result, n_boot, seed, n_jobs, progress)
+    from .constraints import check_refits_apply
+
+    check_refits_apply(getattr(result, "spec", None), "the Bollen–Stine bootstrap")
     refitter = _Refitter(result.core)
     seeds = np.random.SeedSequence(seed).spawn(n_boot)
     chunks = [(start, seeds[start:start + BATCH]) for start in range(0, n_boot, BATCH)]

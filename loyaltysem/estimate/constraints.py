@@ -4,20 +4,26 @@ The parameter table (:mod:`loyaltysem.spec.partable`) absorbs the constraints
 that are a reparameterisation by free numbers: shared labels, ``a == b``
 between two labels (one free parameter, which gives lavaan's estimates, SEs,
 ``npar`` and ``df``) and ``a == 0.5`` (fixed). The others — nonlinear or
-weighted equalities (``p2*p3 == 0.5``, ``a == b^2``, ``a == 2*b``) and
-inequalities (``a < 0.5``, ``b > 0``) — are handled here, for single-group ML
-fits without a mean structure (others are refused before any work):
+weighted equalities (``p2*p3 == 0.5``, ``a == b^2``, ``a1 - a2 == 0.1``) and
+inequalities (``a < 0.5``, ``b > 0``) — are handled here, for every fit of the
+core: one or several groups (labels of ``c(a1, a2)*`` modifiers), mean
+structures, FIML, estimators ML, MLR and MLM. The constraints are functions of
+the core's free parameters (``functions.layout.table``), whatever the groups
+and patterns:
 
 - estimation: the unconstrained estimates, then SLSQP on the core's ``F`` and
   gradient with the constraints, then Newton steps on the first-order
   conditions of the active set ``h(theta) = 0`` (equalities and the
   inequalities at their bound), with ``2 I`` (the expected Hessian) for the
   Hessian of ``F``, to a projected gradient below 1e-10;
-- standard errors: the inverse of the information restricted to the null space
-  ``Z`` of the active constraints' Jacobian ``H``, ``Z (Z' N I Z)^-1 Z'`` — the
-  top-left block of the inverse of lavaan's augmented information
-  ``[[N I, H'], [H, 0]]``; a parameter held at its bound gets SE 0 and the
-  others those of the model with it fixed there, as lavaan's;
+- inference: wherever an inverse information enters (SEs from the expected or
+  observed information, the sandwich of MLR and MLM, the Yuan–Bentler and
+  Satorra–Bentler traces, the FIML-corrected statistic), the inverse
+  restricted to the null space ``Z`` of the active constraints' Jacobian ``H``,
+  ``Z (Z' A Z)^-1 Z'`` (:func:`projected_inverse`) — the top-left block of the
+  inverse of lavaan's augmented information ``[[A, H'], [H, 0]]``; a parameter
+  held at its bound gets SE 0 and the others those of the model with it fixed
+  there, as lavaan's; inactive inequalities are ignored;
 - ``npar`` = free parameters − equality constraints (inequalities do not count,
   active or not), ``df`` = moments − ``npar``, as lavaan's ``fitMeasures``.
 
@@ -40,7 +46,6 @@ from ..exceptions import SpecificationError
 from ..frame_rows import table_rows
 from ..spec import ModelSpec
 from ..spec.expressions import Expression, parse_expression
-from .inference import Covariance
 from .ml import MLFunctions
 from .optimizer import OptimizationResult
 
@@ -51,7 +56,12 @@ ACTIVE_TOLERANCE = 1e-7
 
 def check_supported(spec: ModelSpec, estimator: str = "ML", *, n_groups: int = 1,
                     fiml: bool = False) -> None:
-    """Refuse what the core cannot fit yet, naming the statement and the way out.
+    """Refuse what the core cannot fit, naming the statement and the way out.
+
+    Constraints (``==``, ``<``, ``>``) are fitted in every fit the core offers (one or
+    several groups, mean structures, FIML, ML, MLR and MLM); what is refused here is
+    not about them: ``c(...)`` modifiers in a single-group fit, and MLR/MLM with a
+    mean structure on complete data.
 
     Parameters
     ----------
@@ -68,16 +78,6 @@ def check_supported(spec: ModelSpec, estimator: str = "ML", *, n_groups: int = 1
     SpecificationError
     """
     means = bool((spec.parameter_table["op"] == "~1").any())
-    for statement in spec.constraints:
-        if n_groups == 1 and not means and not fiml and estimator == "ML":
-            break
-        setting = ("a multi-group fit" if n_groups > 1 else "a mean structure" if means or fiml
-                   else f"estimator {estimator!r}")
-        raise SpecificationError(
-            f"{statement.to_lavaan()}: constraints other than equalities between labels (a == b) "
-            f"or with a number (a == 0.5) are fitted in single-group ML fits without a mean "
-            f"structure only, not with {setting}; write the equality with labels, or fix the "
-            "parameter (0.5*x2)", source=spec.source, line=statement.line)
     if n_groups == 1 and spec.n_groups_written > 1:
         statement = next(s for s in spec.statements if len(s.groups) > 1)
         raise SpecificationError(
@@ -111,9 +111,13 @@ class Constraints:
     sources: dict[str, tuple[str, float]]
 
     @classmethod
-    def from_spec(cls, spec: ModelSpec) -> "Constraints":
+    def from_spec(cls, spec: ModelSpec, table: pd.DataFrame | None = None) -> "Constraints":
+        """The spec's constraints over the free parameters of ``table``: the core's
+        table of the fit (``functions.layout.table``: one or several groups, the mean
+        structure rows of FIML), ``spec.parameter_table`` by default."""
         sources: dict[str, tuple[str, float]] = {}
-        for row in table_rows(spec.parameter_table, ("op", "label", "free", "ustart")):
+        table = spec.parameter_table if table is None else table
+        for row in table_rows(table, ("op", "label", "free", "ustart")):
             if row.label and row.op != ":=" and row.label not in sources:
                 sources[row.label] = (("free", float(row.free - 1)) if row.free > 0
                                       else ("fixed", float(row.ustart)))
@@ -160,12 +164,24 @@ class Constraints:
         _, g = self.values(theta)
         return np.vstack([jh, jg[g <= ACTIVE_TOLERANCE]])
 
+    def null_space(self, theta: np.ndarray) -> np.ndarray | None:
+        """An orthonormal basis ``Z`` (columns) of the null space of the active
+        constraints' Jacobian at ``theta``; None when no constraint is active."""
+        if not len(self):
+            return None
+        jac = self.active_jacobian(theta)
+        if not jac.size:
+            return None
+        _, singular, vt = np.linalg.svd(jac)
+        rank = int((singular > 1e-10 * max(singular.max(), 1.0)).sum())
+        return np.ascontiguousarray(vt[rank:].T)
+
 
 def constrained_minimize(functions: MLFunctions, spec: ModelSpec,
                          unconstrained: OptimizationResult) -> OptimizationResult:
     """The ML estimates under the spec's constraints (module notes), from the
     unconstrained estimates; returns ``unconstrained`` when there are none."""
-    constraints = Constraints.from_spec(spec)
+    constraints = Constraints.from_spec(spec, functions.layout.table)
     if not len(constraints):
         return unconstrained
     from scipy.optimize import minimize as scipy_minimize
@@ -229,24 +245,82 @@ def _newton_on_active_set(functions: MLFunctions, constraints: Constraints, x: n
     return x, bool(np.abs(projected).max() < 1e-8), max_iterations
 
 
-def constrained_covariance(covariance: Covariance, functions: MLFunctions, theta: np.ndarray,
-                           spec: ModelSpec) -> Covariance:
-    """``Z (Z' N I Z)^-1 Z'`` over the null space of the active constraints (module notes);
-    ``covariance`` itself without constraints."""
-    constraints = Constraints.from_spec(spec)
-    if not len(constraints):
-        return covariance
-    jac = constraints.active_jacobian(theta)
-    if not jac.size:
-        return covariance
-    n = float(functions.n_total[0])
-    information = n * functions.information(theta)
-    _, singular, vt = np.linalg.svd(jac)
-    rank = int((singular > 1e-10 * max(singular.max(), 1.0)).sum())
-    z = vt[rank:].T
-    inner = z.T @ information @ z
-    vcov = z @ np.linalg.inv(inner) @ z.T
-    return Covariance(vcov, np.linalg.eigvalsh(inner), covariance.trace_h0)
+def active_null_space(functions: MLFunctions, spec: ModelSpec, theta: np.ndarray
+                      ) -> np.ndarray | None:
+    """``Z`` of :meth:`Constraints.null_space` for the spec's constraints over the free
+    parameters of ``functions`` (any number of groups, mean structure or FIML); None
+    without constraints or when none is active."""
+    if not spec.constraints:
+        return None
+    return Constraints.from_spec(spec, functions.layout.table).null_space(theta)
+
+
+def projected_inverse(information: np.ndarray, null_space: np.ndarray | None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """The inverse of an information under the active constraints, and the eigenvalues
+    of the information it inverts (the identification check).
+
+    Parameters
+    ----------
+    information : ndarray
+        Expected, observed or first-order information (n, n) of the free parameters.
+    null_space : ndarray or None
+        ``Z`` (n, k) of :func:`active_null_space`; None: the plain inverse.
+
+    Returns
+    -------
+    inverse, eigenvalues : ndarray
+        ``Z (Z' A Z)^-1 Z'`` and the eigenvalues of ``Z' A Z`` (of ``A`` with None).
+
+    Notes
+    -----
+    ``Z (Z' A Z)^-1 Z'`` is the top-left block of the inverse of the augmented
+    information ``[[A, H'], [H, 0]]`` with ``H`` the Jacobian of the active constraints
+    (lavaan's ``lav_model_information_augment_invert``; Aitchison & Silvey 1958;
+    Bentler & Dijkstra 1985). lavaan uses it in place of ``A^-1`` everywhere: SEs, the
+    sandwich ``E^-1 B E^-1`` (MLR, MLM) and the traces of the scaled tests.
+
+    References
+    ----------
+    Aitchison, J., & Silvey, S. D. (1958). Maximum-likelihood estimation of parameters
+    subject to restraints. Annals of Mathematical Statistics, 29(3), 813-828.
+    Bentler, P. M., & Dijkstra, T. (1985). Efficient estimation via linearization in
+    structural models. In P. R. Krishnaiah (Ed.), Multivariate analysis VI (pp. 9-42).
+    North-Holland.
+    """
+    if null_space is None:
+        eigenvalues = np.linalg.eigvalsh(information) if information.size else np.zeros(0)
+        try:
+            inverse = np.linalg.inv(information)
+            if not np.all(np.isfinite(inverse)):
+                raise np.linalg.LinAlgError
+        except np.linalg.LinAlgError:
+            inverse = np.linalg.pinv(information)
+        return inverse, eigenvalues
+    inner = null_space.T @ information @ null_space
+    inner_inverse, eigenvalues = projected_inverse(inner, None)
+    return null_space @ inner_inverse @ null_space.T, eigenvalues
+
+
+def check_refits_apply(spec: ModelSpec | None, what: str) -> None:
+    """Refuse resampling refits (``what``: "the bootstrap", "the Bollen–Stine
+    bootstrap") of a model with constraints of this module: the refits run the
+    unconstrained core (stacked BFGS, Fisher scoring), so their draws would come from
+    another model.
+
+    Raises
+    ------
+    SpecificationError
+        Naming the first such constraint, its line and what to do instead.
+    """
+    if spec is None or not spec.constraints:
+        return
+    statement = spec.constraints[0]
+    raise SpecificationError(
+        f"{statement.to_lavaan()}: {what} refits do not apply constraints other than "
+        "equalities between labels (a == b) or with a number (a == 0.5), so the draws would "
+        "come from another model; use the fit's standard errors (delta method for := rows), "
+        "or write the constraint with labels", source=spec.source, line=statement.line)
 
 
 def n_equality_constraints(spec: ModelSpec) -> int:
@@ -254,5 +328,5 @@ def n_equality_constraints(spec: ModelSpec) -> int:
     return sum(1 for statement in spec.constraints if statement.op == "==")
 
 
-__all__ = ["Constraints", "check_supported", "constrained_covariance", "constrained_minimize",
-           "n_equality_constraints"]
+__all__ = ["Constraints", "active_null_space", "check_refits_apply", "check_supported", "constrained_minimize",
+           "n_equality_constraints", "projected_inverse"]

@@ -84,7 +84,8 @@ def complete_data_chisq(sample_cov: np.ndarray, sample_mean: np.ndarray, implied
 
 def fiml_corrected(functions: MLFunctions, theta: np.ndarray, x_index: Sequence[int],
                    baselines: Sequence[tuple[np.ndarray, np.ndarray]], df: int,
-                   baseline_df: int, *, scaled_test: bool) -> CorrectedStatistics:
+                   baseline_df: int, *, scaled_test: bool,
+                   null_space: np.ndarray | None = None) -> CorrectedStatistics:
     """lavaan 0.6-14's FIML-corrected statistics of a FIML fit of one or more groups
     (module notes).
 
@@ -103,6 +104,10 @@ def fiml_corrected(functions: MLFunctions, theta: np.ndarray, x_index: Sequence[
         Of the model and the baseline, all groups together.
     scaled_test : bool
         Whether the fit has a scaled test (MLR): lavaan's version "V3", else "V6".
+    null_space : ndarray, optional
+        ``Z`` of the model's active constraints (:func:`.constraints.active_null_space`):
+        lavaan's ``E.inv`` is then the augmented inverted information, i.e. ``Delta``
+        becomes ``Delta Z``.
 
     Returns
     -------
@@ -126,7 +131,8 @@ def fiml_corrected(functions: MLFunctions, theta: np.ndarray, x_index: Sequence[
         baseline_chisq += complete_data_chisq(s, m, *baseline, n)
     try:
         pieces = _h1_pieces(functions, theta, x_index)
-        k = _trace(pieces, pieces.delta, scaled_test)
+        delta = pieces.delta if null_space is None else pieces.delta @ null_space
+        k = _trace(pieces, delta, scaled_test)
         k_baseline = _trace(pieces, pieces.selection, scaled_test)
     except np.linalg.LinAlgError:
         k = k_baseline = math.nan

@@ -317,7 +317,7 @@ def _fit_moments(spec: ModelSpec, functions: MLFunctions, *, estimator: Estimato
                  start: np.ndarray | None, emit_warnings: bool, frame: pd.DataFrame,
                  notes: tuple[str, ...], n_dropped: int, fiml: bool) -> FitResult:
     """Estimates, inference, fit indices and admissibility of one group's moments."""
-    from .constraints import check_supported, constrained_covariance, constrained_minimize
+    from .constraints import active_null_space, check_supported, constrained_minimize
 
     check_supported(spec, estimator, fiml=fiml)
     layout = functions.layout
@@ -333,12 +333,13 @@ def _fit_moments(spec: ModelSpec, functions: MLFunctions, *, estimator: Estimato
             "no start values give a positive-definite implied covariance matrix; check the "
             "model (e.g. fixed values) or provide start values")
     theta = result.x
-    covariance, robust = _inference(functions, theta, spec, estimator, values, fiml)
-    covariance = constrained_covariance(covariance, functions, theta, spec)
+    null_space = active_null_space(functions, spec, theta)
+    covariance, robust = _inference(functions, theta, spec, estimator, values, fiml, null_space)
     n_model = spec.n_free_parameters
     estimates, r2, latent_cov = _estimates(spec, functions, theta, covariance.vcov)
     sigma, mu = functions.implied_moments(theta)[0]
-    indices = _fit_indices(spec, functions, result.fun, theta, robust, estimator, fiml)
+    indices = _fit_indices(spec, functions, result.fun, theta, robust, estimator, fiml,
+                           null_space)
     problems = _admissibility(spec, estimates, latent_cov, order, result, covariance)
     if emit_warnings:
         emit(problems, stacklevel=4)
@@ -383,16 +384,21 @@ def check_positive_definite(sample: np.ndarray, order: list[str]) -> None:
 
 
 def _inference(functions: MLFunctions, theta: np.ndarray, spec: ModelSpec, estimator: str,
-               values: np.ndarray, fiml: bool) -> tuple[Covariance, RobustTests | None]:
-    """The covariance of the estimates and, for MLR/MLM, the scaled-test pieces."""
+               values: np.ndarray, fiml: bool, null_space: np.ndarray | None
+               ) -> tuple[Covariance, RobustTests | None]:
+    """The covariance of the estimates and, for MLR/MLM, the scaled-test pieces;
+    ``null_space``: ``Z`` of the active constraints (:mod:`.constraints`), or None."""
+    from .constraints import n_equality_constraints
+
     order = list(functions.layout.structure.observed)
     x_index = [order.index(v) for v in spec.roles.ov_x]
-    df = count_moments(spec.roles) - spec.n_free_parameters
+    df = count_moments(spec.roles) - spec.n_free_parameters + n_equality_constraints(spec)
     if estimator == "ML":
-        return information_vcov(functions, theta, "observed" if fiml else "expected"), None
+        return information_vcov(functions, theta, "observed" if fiml else "expected",
+                                null_space), None
     moments = functions.groups[0]
     if estimator == "MLR":  # complete or missing data: the sandwich and Yuan-Bentler traces
-        covariance = sandwich_vcov(functions, theta)
+        covariance = sandwich_vcov(functions, theta, null_space)
         trace_h1 = reference_trace(moments, diagonal=False, meanstructure=fiml, x_index=x_index)
         c = (trace_h1 - covariance.trace_h0) / df if df > 0 else math.nan
         c = float(c) if c >= 0 else math.nan
@@ -403,8 +409,9 @@ def _inference(functions: MLFunctions, theta: np.ndarray, spec: ModelSpec, estim
         robust = RobustInference(covariance.vcov, c, trace_h1, covariance.trace_h0)
         return covariance, RobustTests(c, trace_h1, covariance.trace_h0, c_b, robust)
     robust = satorra_bentler_inference(functions.implied_and_jacobian, theta, values, df,
-                                       x_index)
-    covariance = Covariance(robust.vcov, information_vcov(functions, theta)
+                                       x_index, null_space)
+    covariance = Covariance(robust.vcov, information_vcov(functions, theta,
+                                                          null_space=null_space)
                             .information_eigenvalues)
     return covariance, RobustTests(robust.scaling_factor, robust.trace_h1, robust.trace_h0,
                                    math.nan, robust)
@@ -445,8 +452,10 @@ def _estimates(spec: ModelSpec, functions: MLFunctions, theta: np.ndarray, vcov:
 
 
 def _fit_indices(spec: ModelSpec, functions: MLFunctions, fmin: float, theta: np.ndarray,
-                 robust: RobustTests | None, estimator: str, fiml: bool) -> dict[str, float]:
-    """lavaan's ``fitMeasures()`` of a single-group fit at the estimates ``theta``."""
+                 robust: RobustTests | None, estimator: str, fiml: bool,
+                 null_space: np.ndarray | None = None) -> dict[str, float]:
+    """lavaan's ``fitMeasures()`` of a single-group fit at the estimates ``theta``
+    (``null_space``: of the active constraints, for the FIML-corrected statistic)."""
     roles = spec.roles
     sigma, mu = functions.implied_moments(theta)[0]
     moments = functions.groups[0]
@@ -456,7 +465,8 @@ def _fit_indices(spec: ModelSpec, functions: MLFunctions, fmin: float, theta: np
     x_index = [order.index(v) for v in roles.ov_x]
     from .constraints import n_equality_constraints  # lavaan: npar = free - '==' rows
 
-    npar = spec.n_free_parameters - n_equality_constraints(spec)
+    n_equalities = n_equality_constraints(spec)
+    npar = spec.n_free_parameters - n_equalities
     df = count_moments(roles) - npar
     indices = complete_data_indices(s, sigma, n, fmin, df, npar, x_index,
                                     count_moments(roles) - (len(order) - len(x_index)))
@@ -471,21 +481,25 @@ def _fit_indices(spec: ModelSpec, functions: MLFunctions, fmin: float, theta: np
             free_rows = int((spec.parameter_table["free"] > 0).sum())
             indices["scaling_factor_h0"] = robust.trace_h0 / free_rows if free_rows else math.nan
     if fiml:
-        indices.update(fiml_fit_indices(indices, functions, theta, x_index, robust))
+        indices.update(fiml_fit_indices(indices, functions, theta, x_index, robust,
+                                        n_equalities=n_equalities, null_space=null_space))
     elif functions.layout.meanstructure:
-        indices.update(mean_structure_indices(indices, functions, sigma, mu, x_index))
+        indices.update(mean_structure_indices(indices, functions, sigma, mu, x_index,
+                                              n_equalities=n_equalities))
     indices.update(fi.lavaan_aliases(indices, meanstructure=functions.layout.meanstructure))
     return indices
 
 
 def mean_structure_indices(indices: dict, functions: MLFunctions, sigma: np.ndarray,
-                           mu: np.ndarray, x_index: list[int]) -> dict[str, float]:
+                           mu: np.ndarray, x_index: list[int], *, n_equalities: int = 0
+                           ) -> dict[str, float]:
     """What a mean structure changes in the fit measures of complete data (lavaan's
     ``meanstructure = TRUE``): the intercepts count as parameters and the means as
-    moments, the log-likelihood has the mean term, SRMR and RMR include the means."""
+    moments, the log-likelihood has the mean term, SRMR and RMR include the means;
+    ``n_equalities`` constraints (:mod:`.constraints`) are taken from ``npar``."""
     moments = functions.groups[0]
     s, mean, n = moments.cov[0], moments.mean[0], int(moments.n[0])
-    npar = functions.n_free
+    npar = functions.n_free - n_equalities
     p = s.shape[0]
     df = int(indices["df"]) + (p - len(x_index)) - (npar - int(indices["npar"]))
     d = mean - mu

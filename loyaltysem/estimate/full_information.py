@@ -82,7 +82,9 @@ def with_mean_structure(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def fiml_fit_indices(indices: dict, functions: MLFunctions, theta: np.ndarray,
-                     x_index: list[int], robust: RobustTests | None) -> dict[str, float]:
+                     x_index: list[int], robust: RobustTests | None, *,
+                     n_equalities: int = 0, null_space: np.ndarray | None = None
+                     ) -> dict[str, float]:
     """The fit measures of a single-group FIML fit that the mean structure, the EM h1 and
     the incomplete data change, as lavaan 0.6-14 reports them.
 
@@ -99,6 +101,10 @@ def fiml_fit_indices(indices: dict, functions: MLFunctions, theta: np.ndarray,
         ``"ml.x"``).
     robust : RobustTests or None
         The Yuan–Bentler pieces of an MLR fit.
+    n_equalities : int
+        Equality constraints of :mod:`.constraints` (they reduce ``npar``).
+    null_space : ndarray, optional
+        ``Z`` of the active constraints, for the FIML-corrected statistic.
 
     Returns
     -------
@@ -119,7 +125,7 @@ def fiml_fit_indices(indices: dict, functions: MLFunctions, theta: np.ndarray,
     moments = functions.groups[0]
     n = int(moments.n[0])
     sigma, mu = functions.implied_moments(theta)[0]
-    npar, p = functions.n_free, sigma.shape[0]
+    npar, p = functions.n_free - n_equalities, sigma.shape[0]
     constant = loglik_constant(moments.patterns)
     cases = moments.cases()
     others = [j for j in range(p) if j not in x_index]
@@ -132,7 +138,8 @@ def fiml_fit_indices(indices: dict, functions: MLFunctions, theta: np.ndarray,
     em_cov, em_mean = moments.cov[0], moments.mean[0]
     gfi = sample_gfi(moments, sigma, mu, x_index)
     corrected = fiml_corrected(functions, theta, x_index, [baseline_moments(moments, x_index)],
-                               int(df), int(baseline_df), scaled_test=robust is not None)
+                               int(df), int(baseline_df), scaled_test=robust is not None,
+                               null_space=null_space)
     out: dict[str, float] = {
         "npar": npar, "baseline_chisq": baseline_chisq,
         "baseline_pvalue": fi.chisq_pvalue(baseline_chisq, baseline_df),
@@ -149,8 +156,9 @@ def fiml_fit_indices(indices: dict, functions: MLFunctions, theta: np.ndarray,
                             corrected.baseline_scaling_factor, n),
     }
     if robust is not None:
+        # lavaan's scaling.factor.h0: over the free parameters before equality constraints
         out.update(_fiml_scaled(chisq, df, baseline_chisq, baseline_df, n, robust,
-                                p, len(x_index), npar))
+                                p, len(x_index), functions.n_free))
     return out
 
 

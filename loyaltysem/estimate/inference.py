@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..exceptions import ConvergenceError
+from .constraints import projected_inverse
 from .ml import MLFunctions
 
 
@@ -47,29 +48,28 @@ class Covariance:
     trace_h0: float = float("nan")
 
 
-def _invert(information: np.ndarray) -> np.ndarray:
-    try:
-        vcov = np.linalg.inv(information)
-        if not np.all(np.isfinite(vcov)):
-            raise np.linalg.LinAlgError
-    except np.linalg.LinAlgError:
-        vcov = np.linalg.pinv(information)
-    return vcov
-
-
 def information_vcov(functions: MLFunctions, theta: np.ndarray,
-                     information: str = "expected") -> Covariance:
-    """``(N I)^-1`` with the expected or the observed information."""
+                     information: str = "expected",
+                     null_space: np.ndarray | None = None) -> Covariance:
+    """``(N I)^-1`` with the expected or the observed information.
+
+    ``null_space``: ``Z`` of the active constraints
+    (:func:`.constraints.active_null_space`): ``Z (Z' N I Z)^-1 Z'`` instead."""
     n = float(functions.n_total[0])
     unit = (functions.information(theta) if information == "expected"
             else functions.observed_information(theta))
-    scaled = n * unit
-    eigenvalues = np.linalg.eigvalsh(scaled) if scaled.size else np.zeros(0)
-    return Covariance(_invert(scaled), eigenvalues)
+    vcov, eigenvalues = projected_inverse(n * unit, null_space)
+    return Covariance(vcov, eigenvalues)
 
 
-def sandwich_vcov(functions: MLFunctions, theta: np.ndarray) -> Covariance:
+def sandwich_vcov(functions: MLFunctions, theta: np.ndarray,
+                  null_space: np.ndarray | None = None) -> Covariance:
     """The Huber–White sandwich with the observed information (module notes).
+
+    ``null_space``: ``Z`` of the active constraints; ``E^-1`` is then
+    ``Z (Z' E Z)^-1 Z'`` in the sandwich and in ``tr(B0 E^-1)``, as lavaan's
+    (``lav_model_nvcov_robust_sandwich``, ``lav_test_yuan_bentler_mplus_trace`` with
+    the augmented inverted information).
 
     Raises
     ------
@@ -79,15 +79,20 @@ def sandwich_vcov(functions: MLFunctions, theta: np.ndarray) -> Covariance:
     n = float(functions.n_total[0])
     observed = functions.observed_information(theta)
     try:
-        observed_inv = np.linalg.inv(observed)
+        if null_space is None:
+            observed_inv = np.linalg.inv(observed)
+            eigenvalues = np.linalg.eigvalsh(n * observed)
+        else:
+            inner = null_space.T @ observed @ null_space
+            observed_inv = null_space @ np.linalg.inv(inner) @ null_space.T
+            eigenvalues = np.linalg.eigvalsh(n * inner)
     except np.linalg.LinAlgError as error:
         raise ConvergenceError("the observed information matrix is singular: robust (MLR) "
                                "standard errors cannot be computed for this solution") from error
     scores = functions.casewise_scores(theta)
     b0 = scores.T @ scores / n
     vcov = observed_inv @ b0 @ observed_inv / n
-    return Covariance(vcov, np.linalg.eigvalsh(n * observed),
-                      float(np.sum(b0 * observed_inv.T)))
+    return Covariance(vcov, eigenvalues, float(np.sum(b0 * observed_inv.T)))
 
 
 

@@ -126,8 +126,8 @@ def _expected_traces(sigma: np.ndarray, jac: np.ndarray, gamma: np.ndarray
 
 
 def satorra_bentler_inference(implied_and_jacobian: ImpliedAndJacobian, theta: np.ndarray,
-                              data: np.ndarray, df: int, x_index: Sequence[int] = ()
-                              ) -> RobustInference:
+                              data: np.ndarray, df: int, x_index: Sequence[int] = (),
+                              null_space: np.ndarray | None = None) -> RobustInference:
     """Robust SEs (expected information) and the Satorra–Bentler scaling: lavaan's MLM.
 
     Parameters
@@ -141,6 +141,10 @@ def satorra_bentler_inference(implied_and_jacobian: ImpliedAndJacobian, theta: n
     df : int
     x_index : sequence of int
         Positions of fixed.x covariates (their moments are not data).
+    null_space : ndarray, optional
+        ``Z`` of the active constraints (:func:`.constraints.active_null_space`):
+        ``A^-1`` is ``Z (Z' A Z)^-1 Z'`` in the sandwich and in ``trace_h0``, as
+        lavaan's augmented inverted information (``lav_test_satorra_bentler``).
 
     Returns
     -------
@@ -155,7 +159,11 @@ def satorra_bentler_inference(implied_and_jacobian: ImpliedAndJacobian, theta: n
     sigma, d_sigma = implied_and_jacobian(theta)
     try:
         a, b, trace_h0 = _expected_traces(sigma, d_sigma, gamma)
-        a_inv = np.linalg.inv(a)
+        if null_space is None:
+            a_inv = np.linalg.inv(a)
+        else:
+            a_inv = null_space @ np.linalg.inv(null_space.T @ a @ null_space) @ null_space.T
+            trace_h0 = float(np.sum(a_inv * b.T))
     except np.linalg.LinAlgError as error:
         from ..exceptions import ConvergenceError
 

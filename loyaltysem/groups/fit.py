@@ -265,7 +265,12 @@ def _fit_group_moments(spec: ModelSpec, group: str, groups: list, moments: list[
                        group_equal, group_partial, estimator: str, emit_warnings: bool,
                        n_dropped: int, survey_notes: tuple[str, ...]) -> MultiGroupResult:
     """Estimation, inference, fit indices and admissibility of a multi-group model."""
-    from ..estimate.constraints import check_supported
+    from ..estimate.constraints import (
+        active_null_space,
+        check_supported,
+        constrained_minimize,
+        n_equality_constraints,
+    )
 
     check_supported(spec, estimator, n_groups=len(groups))
     covariates = list(spec.roles.ov_x)
@@ -274,7 +279,7 @@ def _fit_group_moments(spec: ModelSpec, group: str, groups: list, moments: list[
     layout = build_layout(group_tables(spec, len(groups), group_equal), tuple(order),
                           structure.latent, groups, group_equal, group_partial)
     functions = MLFunctions(build_parameter_layout(_core_table(layout, covariates)), moments)
-    result = minimize(functions)
+    result = constrained_minimize(functions, spec, minimize(functions))
     if not np.isfinite(result.fun):
         raise ConvergenceError(f"{spec.name}: no start values give positive-definite implied "
                                "covariance matrices in every group")
@@ -284,21 +289,24 @@ def _fit_group_moments(spec: ModelSpec, group: str, groups: list, moments: list[
     theta = result.x
     x_index = [order.index(v) for v in covariates]
     fiml = not all(m.complete for m in moments)
+    null_space = active_null_space(functions, spec, theta)  # of the active constraints
     # lavaan's default with missing = "ml": the observed information
-    covariance = information_vcov(functions, theta, "observed" if fiml else "expected")
+    covariance = information_vcov(functions, theta, "observed" if fiml else "expected",
+                                  null_space)
     vcov = covariance.vcov
     if not np.all(np.isfinite(vcov)):
         problems.append("the information matrix is singular: some parameters are not "
                         "identified; standard errors are not available")
-    indices = _fit_indices(functions, theta, x_index)
+    indices = _fit_indices(functions, theta, x_index, n_equality_constraints(spec))
     robust = None
     if estimator == "MLR":
-        robust = multigroup_robust(functions, theta, int(indices["df"]), x_index)
+        robust = multigroup_robust(functions, theta, int(indices["df"]), x_index, null_space)
         vcov = robust.vcov
         indices.update(_robust_indices(functions, indices, robust, x_index))
     if fiml:  # lavaan's missing-data robust indices replace the complete-data ones
         indices.update(_fiml_robust_indices(functions, theta, x_index, indices,
-                                            scaled_test=robust is not None))
+                                            scaled_test=robust is not None,
+                                            null_space=null_space))
     indices.update(fi.lavaan_aliases(indices, meanstructure=True))
     estimates, r2 = _estimates(spec, layout, functions, theta, vcov)
     admissibility = _admissibility(functions, layout, theta, estimates,
@@ -460,15 +468,17 @@ def _estimates(spec, layout, functions: MLFunctions, theta, vcov
                 "ci_lower", "ci_upper", "std_all"]], r2
 
 
-def _fit_indices(functions: MLFunctions, theta, x_index: list[int]) -> dict[str, float]:
+def _fit_indices(functions: MLFunctions, theta, x_index: list[int],
+                 n_equalities: int = 0) -> dict[str, float]:
     """lavaan's multi-group ``fitMeasures()``: chi-square ``sum_g N_g F_g``, the baseline
     with free means and variances in every group, RMSEA times sqrt(G), SRMR weighted by
-    ``N_g / N``; log-likelihoods conditional on fixed.x covariates."""
+    ``N_g / N``; log-likelihoods conditional on fixed.x covariates; ``npar`` the free
+    parameters less the ``n_equalities`` constraints of :mod:`..estimate.constraints`."""
     n_groups, p = len(functions.groups), functions.layout.p
     px = len(x_index)
     # fixed.x: the covariates' moments are not data (lavaan's ndat)
     moments_count = n_groups * (p * (p + 1) // 2 + p - px * (px + 1) // 2 - px)
-    npar = functions.n_free
+    npar = functions.n_free - n_equalities
     df = moments_count - npar
     n_total = float(functions.n_total[0])
     f_groups = functions.group_discrepancies(theta)
@@ -528,7 +538,8 @@ def _weighted_summaries(residuals: list[dict[str, float]], weights: np.ndarray, 
 
 
 def _fiml_robust_indices(functions: MLFunctions, theta: np.ndarray, x_index: list[int],
-                         indices: dict, *, scaled_test: bool) -> dict[str, float]:
+                         indices: dict, *, scaled_test: bool,
+                         null_space: np.ndarray | None = None) -> dict[str, float]:
     """lavaan 0.6-14's robust CFI/TLI/RNI/RMSEA of a multi-group FIML fit, ML and MLR.
 
     Those of the FIML-corrected statistic of all groups (Zhang & Savalei 2023;
@@ -540,7 +551,7 @@ def _fiml_robust_indices(functions: MLFunctions, theta: np.ndarray, x_index: lis
     df, baseline_df = int(indices["df"]), int(indices["baseline_df"])
     baselines = [baseline_moments(moments, x_index) for moments in functions.groups]
     corrected = fiml_corrected(functions, theta, x_index, baselines, df, baseline_df,
-                               scaled_test=scaled_test)
+                               scaled_test=scaled_test, null_space=null_space)
     return fi.robust_indices(corrected.chisq, df, corrected.scaling_factor,
                              corrected.baseline_chisq, baseline_df,
                              corrected.baseline_scaling_factor, int(indices["nobs"]),

@@ -49,9 +49,12 @@ def baseline_traces(functions: MLFunctions, x_index: list[int]) -> np.ndarray:
 
 
 def multigroup_robust(functions: MLFunctions, theta: np.ndarray, df: int,
-                      x_index: list[int]) -> RobustInference:
-    """Sandwich covariance and Yuan–Bentler scaling of a fitted multi-group model."""
-    covariance = sandwich_vcov(functions, theta)
+                      x_index: list[int], null_space: np.ndarray | None = None
+                      ) -> RobustInference:
+    """Sandwich covariance and Yuan–Bentler scaling of a fitted multi-group model
+    (``null_space``: ``Z`` of the active constraints, see :func:`.estimate.inference.
+    sandwich_vcov`)."""
+    covariance = sandwich_vcov(functions, theta, null_space)
     trace_h1 = float(saturated_traces(functions, x_index).sum())
     scaling = (trace_h1 - covariance.trace_h0) / df if df > 0 else float("nan")
     if scaling < 0:
