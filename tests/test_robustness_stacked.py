@@ -184,3 +184,39 @@ def test_improper_resamples_get_the_per_task_outcome_from_the_stack(tmp_path):
         if status == "not converged":
             assert message.startswith("the optimiser did not converge (") and payload == []
     assert stacked_calls <= 3, "improper resamples must be refitted in the stack"
+
+
+def test_resamples_of_a_full_fit_that_did_not_converge_are_stacked_too(tmp_path):
+    """Without comp_3, provider 3's full-sample fit (43 cases) does not converge; its
+    resamples start from those estimates, as the per-task fit's warm start, and the
+    stack gives every task the per-task path's status, message and numbers."""
+    from loyaltysem.robustness import runner
+
+    model = (ROOT / "models/corp_rep.yaml").read_text()
+    assert "items: [comp_1, comp_2, comp_3]" in model
+    (tmp_path / "no_comp_3.yaml").write_text(
+        model.replace("items: [comp_1, comp_2, comp_3]", "items: [comp_1, comp_2]"))
+    path = tmp_path / "unconverged.yaml"
+    path.write_text(IMPROPER.replace("variants: [baseline]", "variants: [{spec: no_comp_3.yaml}]")
+                    .replace("estimators: [ML, MLR]", "estimators: [ML]")
+                    .replace("samples:", "samples:\n  - full"))
+    calls = []
+    per_task_run = runner._Worker.run
+
+    def counted(self, task):
+        calls.append(task.key)
+        return per_task_run(self, task)
+
+    runner._Worker.run = counted
+    try:
+        _run(path, tmp_path / "stacked")
+        stacked_calls = [key for key in calls if "sample=full" not in key]
+        _run(path, tmp_path / "per_task", stacked=False)
+    finally:
+        runner._Worker.run = per_task_run
+    stacked, per_task = _rows(tmp_path / "stacked"), _rows(tmp_path / "per_task")
+    full_3 = next(status for task, (status, _, _) in per_task.items()
+                  if "group=3" in task and "sample=full" in task)
+    assert full_3 == "not converged"
+    _assert_same(stacked, per_task, RTOL)
+    assert len(stacked_calls) <= 3, "resamples of an unconverged condition must be stacked"

@@ -9,8 +9,9 @@ sample. A chunk of them is refitted at once, as the bootstrap does
    (:func:`resample_rows`), and its moments are computed from its own rows as
    the per-task fit computes them, then stacked (``summary_moments``);
 2. :func:`~loyaltysem.estimate.optimizer.batched_bfgs` refits the stack from
-   the full-sample estimates with the inverse Hessian ``(2 I)^-1``; the samples
-   it does not converge on (improper resamples of small groups) go through the
+   the full-sample estimates with the inverse Hessian ``(2 I)^-1`` (when the
+   full-sample fit converged; otherwise every sample starts with the per-task
+   fit's runs from its estimates); the samples it does not converge on (improper resamples of small groups) go through the
    per-task fit's runs — scoring from the warm start, from the start values,
    from the bounded warm-up — as stacks
    (:func:`~loyaltysem.estimate.estimation.minimize_stack`), which also tell
@@ -73,11 +74,12 @@ def resample_rows(task: Task, n: int) -> np.ndarray:
 
 def stackable(task: Task, full: FitResult) -> bool:
     """Whether ``task`` is refitted in a stack: ML or MLR, a resample of complete data,
-    one group, no mean structure, covariates, interactions or constraints."""
+    one group, no mean structure, covariates, interactions or constraints (the
+    full-sample fit need not have converged: its estimates are the warm start)."""
     spec = full.spec
     return (task.estimator in ("ML", "MLR") and task.sample.split()[0] in STACKED_SAMPLES
-            and full.missing == "listwise" and full.core is not None and full.converged
-            and len(full.core.groups) == 1 and not full.core.layout.meanstructure
+            and full.missing == "listwise" and full.core is not None
+            and np.isfinite(full.core.theta).all() and len(full.core.groups) == 1 and not full.core.layout.meanstructure
             and not spec.roles.ov_x and not spec.interactions and not spec.constraints)
 
 
@@ -115,14 +117,26 @@ class StackedRefitter:
         self.order = list(self.layout.structure.observed)
         self.values = full.data[self.order].to_numpy(dtype=float)
         self.theta_hat = full.core.theta
-        functions = full.core.functions()
-        self.inverse_hessian = np.linalg.inv(2.0 * functions.information(self.theta_hat))
+        self.inverse_hessian = self._bfgs_metric(full)
         self.latent = list(full.spec.roles.latent)
         self.plan = StatisticsPlan(self.table, self.layout, self.latent, [])
         self.defined = DefinedParameters(self.table)
         self.df = int(full.fit_indices["df"])
         self.baseline_df = int(full.fit_indices["baseline_df"])
         self._compile_rows()
+
+    @staticmethod
+    def _bfgs_metric(full: FitResult) -> np.ndarray | None:
+        """``(2 I)^-1`` at the full-sample estimates, for BFGS from them; None when the
+        full-sample fit did not converge (or its information is singular): its resamples
+        then start with the per-task fit's runs from its estimates, as ``fit`` would."""
+        assert full.core is not None
+        if not full.converged:
+            return None
+        try:
+            return np.linalg.inv(2.0 * full.core.functions().information(full.core.theta))
+        except np.linalg.LinAlgError:
+            return None
 
     def _compile_rows(self) -> None:
         """Index arrays of the table: recorded rows, standardization, admissibility."""
@@ -203,10 +217,13 @@ class StackedRefitter:
         fails) is left to the per-task path.
         """
         size = functions.size
-        start = np.repeat(self.theta_hat[None], size, axis=0)
-        found = batched_bfgs(lambda index, x, gradient: functions.evaluate(x, gradient, index),
-                             start, self.inverse_hessian)
-        theta, ok = found.x.copy(), found.converged.copy()
+        theta = np.repeat(self.theta_hat[None], size, axis=0)
+        ok = np.zeros(size, dtype=bool)
+        if self.inverse_hessian is not None:
+            found = batched_bfgs(lambda index, x, gradient: functions.evaluate(x, gradient,
+                                                                               index),
+                                 theta, self.inverse_hessian)
+            theta, ok = found.x.copy(), found.converged.copy()
         failed = np.zeros(size, dtype=bool)
         messages = [""] * size
         rest = np.flatnonzero(~ok)
