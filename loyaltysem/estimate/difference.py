@@ -184,12 +184,8 @@ def scaling_factor_at(core: CoreModel, theta: np.ndarray, df: int, estimator: st
     if df <= 0:
         return float("nan")
     functions = core.functions()
-    if estimator == "MLM":
-        if functions.layout.n_groups != 1 or functions.layout.meanstructure:
-            raise NotImplementedError("MLM scaling is available for single-group models "
-                                      "without a mean structure")
-        return satorra_bentler_inference(functions.implied_and_jacobian, theta,
-                                         functions.groups[0].cases(), df,
+    if estimator == "MLM":  # one or several groups, with or without a mean structure
+        return satorra_bentler_inference(functions, theta, df,
                                          covariate_positions(core)).scaling_factor
     shift = sandwich_vcov(functions, core.theta).trace_h0 - sandwich_vcov(functions, theta).trace_h0
     return float(scaling_factor + shift / df)
