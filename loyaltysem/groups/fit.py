@@ -35,6 +35,8 @@ from ..estimate.moments import (
     missing_moments,
     pattern_sum,
 )
+from ..estimate.reference_models import reference_layout
+from ..estimate.robust import satorra_bentler_inference
 from ..estimate.solution import implied_variances, parameter_values
 from ..estimate.standardize import standardize
 from ..estimate.structure import model_structure
@@ -54,9 +56,11 @@ _GROUP_CODE = "__loyaltysem_group__"
 
 
 def check_group_arguments(group: Any, group_equal: Any, group_partial: Any, estimator: Any,
-                          missing: Any, *, equal_name: str = "group_equal"
+                          missing: Any, *, equal_name: str = "group_equal",
+                          estimators: tuple[str, ...] = ("ML", "MLR")
                           ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Refuse a bad argument of a multi-group fit before any work.
+    """Refuse a bad argument of a multi-group fit before any work (``estimators``: those
+    the caller offers).
 
     Returns
     -------
@@ -67,8 +71,12 @@ def check_group_arguments(group: Any, group_equal: Any, group_partial: Any, esti
         raise fail("group", "the name of the column that defines the groups (a string)", group)
     equal = check_names(equal_name, group_equal, EQUALITY_CLASSES)
     partial = check_names("group_partial", group_partial)
-    check_choice("estimator", estimator, ("ML", "MLR"))
+    check_choice("estimator", estimator, estimators)
     check_choice("missing", missing, ("listwise", "ml"))
+    if estimator == "MLM" and missing != "listwise":
+        raise ArgumentError(f"estimator 'MLM' with missing={missing!r} is not available (lavaan "
+                            "does not offer it either: Gamma needs complete data); use "
+                            "estimator 'MLR'")
     return equal, partial
 
 
@@ -79,7 +87,7 @@ def fit_groups(
     *,
     group_equal: Sequence[str] = (),
     group_partial: Sequence[str] = (),
-    estimator: Literal["ML", "MLR"] = "ML",
+    estimator: Literal["ML", "MLR", "MLM"] = "ML",
     missing: Literal["listwise", "ml"] = "listwise",
     na_values: list[float | str] | None = None,
     emit_warnings: bool = True,
@@ -106,10 +114,14 @@ def fit_groups(
     group_partial : sequence of str
         Parameters left free across groups despite ``group_equal`` (partial
         invariance), lavaan's ``group.partial``: ``["x3~1", "visual=~x2"]``.
-    estimator : {"ML", "MLR"}
+    estimator : {"ML", "MLR", "MLM"}
         ``"MLR"``: the same estimates with sandwich standard errors and the
         Yuan–Bentler (Mplus) scaled chi-square, scaled and robust CFI/TLI/RMSEA,
         as lavaan's multi-group ``estimator = "MLR"`` (see :mod:`.robust`).
+        ``"MLM"`` (complete data): robust standard errors from the expected
+        information and the Satorra–Bentler scaled chi-square with each group's
+        Gamma of the means and covariances, as lavaan's multi-group
+        ``estimator = "MLM"`` (Satorra & Bentler 1994; Satorra 2000).
     missing : {"listwise", "ml"}
         ``"ml"``: full-information ML in every group with missing values (EM
         moments as the groups' h1, observed-information standard errors), as
@@ -136,7 +148,8 @@ def fit_groups(
     ------
     ArgumentError
         For an argument of the wrong value or type (an unknown
-        ``group_equal`` class, an estimator other than ML or MLR...), before
+        ``group_equal`` class, an estimator other than ML, MLR or MLM, MLM with
+        ``missing="ml"``...), before
         any work.
     DataError
         When ``group`` is not a column of the data or holds fewer than two groups.
@@ -165,7 +178,8 @@ def fit_groups(
     if sample_cov is not None:
         group = group or "group"
     group_equal, group_partial = check_group_arguments(group, group_equal, group_partial,
-                                                       estimator, missing)
+                                                       estimator, missing,
+                                                       estimators=("ML", "MLR", "MLM"))
     check_bool("emit_warnings", emit_warnings)
     spec = _as_spec(spec)
     structure = model_structure(spec.parameter_table)
@@ -292,10 +306,12 @@ def _fit_group_moments(spec: ModelSpec, group: str, groups: list, moments: list[
                         "identified; standard errors are not available")
     indices = _fit_indices(functions, theta, x_index)
     robust = None
-    if estimator == "MLR":
-        robust = multigroup_robust(functions, theta, int(indices["df"]), x_index)
+    if estimator in ("MLR", "MLM"):
+        robust = (multigroup_robust(functions, theta, int(indices["df"]), x_index)
+                  if estimator == "MLR" else
+                  satorra_bentler_inference(functions, theta, int(indices["df"]), x_index))
         vcov = robust.vcov
-        indices.update(_robust_indices(functions, indices, robust, x_index))
+        indices.update(_robust_indices(functions, indices, robust, x_index, estimator))
     if fiml:  # lavaan's missing-data robust indices replace the complete-data ones
         indices.update(_fiml_robust_indices(functions, theta, x_index, indices,
                                             scaled_test=robust is not None))
@@ -359,23 +375,24 @@ def _core_table(layout, covariates: list[str]) -> pd.DataFrame:
     return table
 
 
-def _robust_indices(functions: MLFunctions, indices: dict, robust,
-                    x_index: list[int]) -> dict[str, float]:
-    """Scaled and robust statistics of a multi-group MLR fit (lavaan's names): the
-    Yuan–Bentler scaled statistics, and the scaled and robust RMSEA and CFI/TLI/RNI of
-    :func:`.estimate.fit_indices.scaled_rmsea_indices` and
+def _robust_indices(functions: MLFunctions, indices: dict, robust, x_index: list[int],
+                    estimator: str = "MLR") -> dict[str, float]:
+    """Scaled and robust statistics of a multi-group MLR or MLM fit (lavaan's names): the
+    Yuan–Bentler or Satorra–Bentler scaled statistics, and the scaled and robust RMSEA and
+    CFI/TLI/RNI of :func:`.estimate.fit_indices.scaled_rmsea_indices` and
     :func:`.estimate.fit_indices.robust_indices` with the multiple-group RMSEA."""
     chisq, df = indices["chisq"], indices["df"]
     baseline_chisq, baseline_df = indices["baseline_chisq"], indices["baseline_df"]
     n, n_groups = int(indices["nobs"]), len(functions.groups)
     c = robust.scaling_factor
-    c_b = (robust.trace_h1 - float(baseline_traces(functions, x_index).sum())) / baseline_df
+    c_b = (baseline_sb_trace(functions, x_index) if estimator == "MLM" else
+           robust.trace_h1 - float(baseline_traces(functions, x_index).sum())) / baseline_df
     chisq_scaled = chisq / c if df > 0 else chisq
     baseline_scaled = baseline_chisq / c_b
     p, px = functions.layout.p, len(x_index)
     moments = n_groups * (p * (p + 1) // 2 + p - px * (px + 1) // 2 - px)
     free_rows = int((functions.layout.table["free"] > 0).sum())
-    return {
+    out = {
         "chisq_scaled": chisq_scaled, "df_scaled": df,
         "pvalue_scaled": fi.chisq_pvalue(chisq_scaled, df), "scaling_factor": c,
         "baseline_chisq_scaled": baseline_scaled, "baseline_scaling_factor": c_b,
@@ -391,6 +408,21 @@ def _robust_indices(functions: MLFunctions, indices: dict, robust,
         "scaling_factor_h1": robust.trace_h1 / moments,
         "scaling_factor_h0": robust.trace_h0 / free_rows if free_rows else math.nan,
     }
+    if estimator == "MLM":  # lavaan reports these for Yuan-Bentler only
+        del out["scaling_factor_h1"], out["scaling_factor_h0"]
+    return out
+
+
+def baseline_sb_trace(functions: MLFunctions, x_index: list[int]) -> float:
+    """``sum_g tr(U_g Gamma_g)`` of the independence model (free means and variances in
+    every group, each group's own parameters: the traces add up over the groups)."""
+    total = 0.0
+    for group in functions.groups:
+        layout, theta = reference_layout(group, diagonal=True, meanstructure=True,
+                                         x_index=x_index)
+        sb = satorra_bentler_inference(MLFunctions(layout, [group]), theta, 1, x_index)
+        total += sb.trace_h1 - sb.trace_h0
+    return total
 
 
 def _admissibility(functions: MLFunctions, layout, theta, estimates,

@@ -36,6 +36,8 @@ poldem_eq_means <- lines(poldem_eq_loadings, "y1 ~ i1*1", "y5 ~ i1*1", "y2 ~ i2*
                          "dem65 ~ 1")
 hs_latent_means <- lines(hs_cfa, "x1 ~ 0*1", "x4 ~ 0*1", "x7 ~ 0*1", "visual ~ 1",
                          "textual ~ 1", "speed ~ 1", "x5 ~ i56*1", "x6 ~ i56*1")
+hs_latent_means_free <- lines(hs_cfa, "x1 ~ 0*1", "x4 ~ 0*1", "x7 ~ 0*1", "visual ~ 1",
+                              "textual ~ 1", "speed ~ 1", "x5 ~ 1", "x6 ~ 1")
 
 single <- list(
   hs_cfa = list(syntax = hs_cfa, model_file = "models/hs_cfa.lav", data = HS_CSV,
@@ -44,6 +46,9 @@ single <- list(
   hs_latent_means = list(syntax = hs_latent_means, model_file = NULL, data = HS_CSV, opts = list(),
                          description = paste("fixed marker intercepts, free latent means, x5 and",
                                              "x6 intercepts equal: a restricted mean structure")),
+  hs_latent_means_free = list(syntax = hs_latent_means_free, model_file = NULL, data = HS_CSV,
+                              opts = list(), description = paste("hs_latent_means without the",
+                                                                 "x5/x6 intercept equality")),
   poldem_eq_means = list(syntax = poldem_eq_means, model_file = NULL, data = PD_CSV, opts = list(),
                          description = paste("poldem with loadings and intercepts equal over",
                                              "time and a free dem65 intercept (regressions and",
@@ -111,6 +116,9 @@ for (est in c("MLM", "MLR")) {
   LRT[[paste0("hs_latent_means_", tolower(est))]] <- lrt_pair(
     hs_cfa, hs_latent_means, read_hs, est, list(meanstructure = TRUE), list(),
     c("hs_cfa", "hs_latent_means"))
+  LRT[[paste0("hs_latent_means_free_", tolower(est))]] <- lrt_pair(  # nested by names
+    hs_latent_means_free, hs_latent_means, read_hs, est, list(), list(),
+    c("hs_latent_means_free", "hs_latent_means"))
 }
 # multi-group MLM: HS by school, configural > metric > scalar
 for (pair in list(c("", "loadings"), c("loadings", "intercepts"))) {
