@@ -22,7 +22,12 @@ from ..estimate.defined import DefinedParameters
 from ..estimate.estimation import minimize
 from ..estimate.fiml_corrected import fiml_corrected
 from ..estimate.fit import _as_spec, _roles_for_messages
-from ..estimate.full_information import baseline_moments, covariate_logliks, sample_gfi
+from ..estimate.full_information import (
+    CovariateLogliks,
+    baseline_moments,
+    covariate_logliks,
+    sample_gfi,
+)
 from ..estimate.inference import information_vcov
 from ..estimate.layout import build_parameter_layout
 from ..estimate.ml import CoreModel, MLFunctions
@@ -72,7 +77,7 @@ def check_group_arguments(group: Any, group_equal: Any, group_partial: Any, esti
     equal = check_names(equal_name, group_equal, EQUALITY_CLASSES)
     partial = check_names("group_partial", group_partial)
     check_choice("estimator", estimator, estimators)
-    check_choice("missing", missing, ("listwise", "ml"))
+    check_choice("missing", missing, ("listwise", "ml", "ml.x"))
     if estimator == "MLM" and missing != "listwise":
         raise ArgumentError(f"estimator 'MLM' with missing={missing!r} is not available (lavaan "
                             "does not offer it either: Gamma needs complete data); use "
@@ -88,7 +93,7 @@ def fit_groups(
     group_equal: Sequence[str] = (),
     group_partial: Sequence[str] = (),
     estimator: Literal["ML", "MLR", "MLM"] = "ML",
-    missing: Literal["listwise", "ml"] = "listwise",
+    missing: Literal["listwise", "ml", "ml.x"] = "listwise",
     na_values: list[float | str] | None = None,
     emit_warnings: bool = True,
     allow_codes: bool = False,
@@ -122,10 +127,13 @@ def fit_groups(
         information and the Satorra–Bentler scaled chi-square with each group's
         Gamma of the means and covariances, as lavaan's multi-group
         ``estimator = "MLM"`` (Satorra & Bentler 1994; Satorra 2000).
-    missing : {"listwise", "ml"}
+    missing : {"listwise", "ml", "ml.x"}
         ``"ml"``: full-information ML in every group with missing values (EM
         moments as the groups' h1, observed-information standard errors), as
-        lavaan's ``missing = "ml"``.
+        lavaan's ``missing = "ml"`` (the fixed.x covariates must be complete).
+        ``"ml.x"``: the same keeping the cases with missing covariates, whose
+        moments are fixed at each group's EM estimates (lavaan's
+        ``missing = "ml.x"``, as :func:`loyaltysem.fit`).
     na_values : list, optional
         Codes that mean missing.
     emit_warnings : bool
@@ -206,7 +214,8 @@ def fit_groups(
 
 
 def _data_group_moments(spec: ModelSpec, data, group: str, order: list[str], estimator: str,
-                        missing: Literal["listwise", "ml"], na_values, allow_codes: bool):
+                        missing: Literal["listwise", "ml", "ml.x"], na_values,
+                        allow_codes: bool):
     """The groups of a data frame and their moments, after the edge checks."""
     roles = spec.roles
     covariates = list(roles.ov_x)
@@ -219,12 +228,13 @@ def _data_group_moments(spec: ModelSpec, data, group: str, order: list[str], est
 
         data = with_product_columns(data, spec.interactions, na_values=na_values,
                                     allow_codes=allow_codes)
-    if covariates and missing != "listwise":
+    if covariates and missing == "ml":
         incomplete = [v for v in covariates if v in data.columns and data[v].isna().any()]
         if incomplete:
             raise SpecificationError(
                 "missing='ml' needs the fixed.x covariates to be complete; "
-                + ", ".join(incomplete) + " have missing values", source=spec.source)
+                + ", ".join(incomplete) + " have missing values: use missing='ml.x' to keep "
+                "those cases (lavaan's missing = \"ml.x\"), or drop them", source=spec.source)
     if group not in data.columns:
         import difflib
 
@@ -244,7 +254,8 @@ def _data_group_moments(spec: ModelSpec, data, group: str, order: list[str], est
     frame = data.loc[keep, list(spec.observed_variables)].copy()
     frame[_GROUP_CODE] = labels.map({g: i for i, g in enumerate(groups)}).to_numpy(dtype=float)
     survey = prepare_survey(frame, list(spec.observed_variables), carry=[_GROUP_CODE],
-                            missing=missing, na_values=na_values, roles=_roles_for_messages(spec),
+                            missing="ml" if missing == "ml.x" else missing,
+                            na_values=na_values, roles=_roles_for_messages(spec),
                             allow_codes=allow_codes)
     return groups, _group_moments(survey.data, groups, group, order), survey.n_dropped, \
         tuple(survey.notes)
@@ -511,13 +522,16 @@ def _fit_indices(functions: MLFunctions, theta, x_index: list[int]) -> dict[str,
     for g, (moments, (sigma, mu)) in enumerate(zip(functions.groups,
                                                     functions.implied_moments(theta))):
         n_g = float(moments.n[0])
-        baseline, marginal = _baseline_loglik(moments, x_index, others)
+        baseline, covariates = _baseline_loglik(moments, x_index, others)
         constant = loglik_constant(moments.patterns)
         loglik_h1 = -0.5 * (n_g * float(moments.h1[0]) + constant)
         chisq += n_g * float(f_groups[g])
         baseline_chisq += 2.0 * (loglik_h1 - baseline)
-        loglik += -0.5 * (pattern_sum(moments.patterns, mu, sigma) + constant) - marginal
-        unrestricted += loglik_h1 - marginal
+        # conditional on the covariates: at their EM moments for the model, their pairwise
+        # ones for h1 (the same unless missing = "ml.x" leaves them incomplete)
+        loglik += -0.5 * (pattern_sum(moments.patterns, mu, sigma) + constant) \
+            - covariates.model
+        unrestricted += loglik_h1 - covariates.h1
         srmr_groups.append(fi.srmr_with_means(moments.cov[0], sigma, moments.mean[0] - mu))
         residuals.append({**fi.residual_summaries_with_means(moments.cov[0], sigma,
                                                              moments.mean[0], mu),
@@ -580,16 +594,16 @@ def _fiml_robust_indices(functions: MLFunctions, theta: np.ndarray, x_index: lis
 
 
 def _baseline_loglik(moments: GroupMoments, x_index: list[int], others: list[int]
-                     ) -> tuple[float, float]:
+                     ) -> tuple[float, CovariateLogliks]:
     """The log-likelihood of the group's baseline (independent non-covariates, the
-    covariates' joint distribution kept) and of the covariates alone (fixed.x)."""
+    covariates' joint distribution kept) and the covariates' parts (fixed.x)."""
     covariates = covariate_logliks(moments, x_index)
     if not moments.complete:
         return (independence_loglik(moments.cases()[:, others]) + covariates.baseline,
-                covariates.model)
+                covariates)
     n, variances = float(moments.n[0]), np.diag(moments.cov[0])[others]
     independence = -0.5 * n * float(np.sum(np.log(2 * np.pi * variances) + 1.0))
-    return independence + covariates.baseline, covariates.model
+    return independence + covariates.baseline, covariates
 
 
 def _rmsea_test(chisq: float, df: float, n_obs: float, divisor: float, rmsea0: float, *,
