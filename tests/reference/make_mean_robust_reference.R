@@ -4,11 +4,13 @@
 #      single group: estimates, SEs, all fitMeasures() (scaled and robust indices);
 #   2. lavTestLRT() of MLM (and MLR) fits with a mean structure: satorra.bentler.2001
 #      (the default), satorra.bentler.2010, satorra.2000, and the per-pair pieces;
-#   3. multi-group missing = "ml.x" with an incomplete covariate (ML and MLR).
+#   3. multi-group missing = "ml.x" with an incomplete covariate (ML and MLR);
+#   4. multi-group BCa: the stratified jackknife (lavaan leave-one-out fits) and the BCa
+#      limits on the fixed draws of core/boot_hs_school_chain.json.
 #
 # Run from the repository root:  Rscript tests/reference/make_mean_robust_reference.R
 # Writes tests/reference/mean_robust.json: {"versions", "cases": {name: case}, "lrt":
-# {name: comparison}}; every case has the layout of tests/reference/core/*.json
+# {name: comparison}, "bca": {...}}; every case has the layout of tests/reference/core/*.json
 # (make_core_common.R's run_case: syntax, data, options, estimates, fit, ...). No random
 # numbers and no timings: rerunning writes the same file.
 source("tests/reference/make_core_common.R")
@@ -144,8 +146,59 @@ for (name in c("configural", "metric", "scalar")) {
     description = "HS by school, estimator = 'MLM' (multi-group Satorra-Bentler)"))
 }
 
+# ---- 4. multi-group BCa: the stratified jackknife and the interval on fixed draws
+# The chain model of core/boot_hs_school_chain.json (HS by school, a1..c2, ind1, ind2,
+# diff): every case left out of its group in turn (lavaan fits, no random numbers), the
+# acceleration a = sum(d^3) / (6 (sum d^2)^1.5) with d_i = (n_g - 1)(mean_g - t_(-i))
+# (n_g, mean_g: the leave-one-out values of case i's group), and the BCa limits on
+# lavaan's own 1000 draws stored in that file: z0 = qnorm((#{t < t0} + #{t == t0}/2) / R)
+# (clipped to [1/(2R), 1 - 1/(2R)]), the limits quantile(type = 7) at
+# pnorm(z0 + (z0 + z_q) / (1 - a (z0 + z_q))).
+boot_case <- fromJSON("tests/reference/core/boot_hs_school_chain.json", simplifyVector = FALSE)
+chain <- boot_case$syntax
+stats <- c("a1", "a2", "b1", "b2", "c1", "c2", "ind1", "ind2", "diff")
+chain_stats <- function(f) {
+  pe <- parameterEstimates(f, se = FALSE, ci = FALSE)
+  pe$name <- ifelse(pe$op == ":=", pe$lhs, pe$label)
+  setNames(pe$est[match(stats, pe$name)], stats)
+}
+# BFGS to reltol 1e-14: the leave-one-out differences are O(1/N) of an estimate, below
+# what lavaan's default nlminb stop resolves (its fits differ from these by ~1e-5)
+tight <- function(d) sem(chain, data = d, group = "school", optim.method = "BFGS",
+                         control = list(reltol = 1e-14))
+t0 <- chain_stats(tight(read_hs))
+jack <- t(sapply(seq_len(nrow(read_hs)), function(i) chain_stats(tight(read_hs[-i, ]))))
+group_of <- read_hs$school
+position <- ave(seq_along(group_of), group_of, FUN = seq_along)  # 1-based within the group
+accel <- sapply(stats, function(k) {
+  d <- numeric(nrow(jack))
+  for (g in unique(group_of)) {
+    m <- group_of == g
+    d[m] <- (sum(m) - 1) * (mean(jack[m, k]) - jack[m, k])
+  }
+  sum(d^3) / (6 * sum(d^2)^1.5)
+})
+draws <- sapply(stats, function(k) sapply(boot_case$bootstrap$draws[[k]],
+                                          function(v) if (is.null(v)) NA_real_ else v))
+bca <- lapply(stats, function(k) {
+  t <- draws[, k]; t <- t[is.finite(t)]; R <- length(t)
+  share <- (sum(t < t0[[k]]) + 0.5 * sum(t == t0[[k]])) / R
+  z0 <- qnorm(min(max(share, 1 / (2 * R)), 1 - 1 / (2 * R)))
+  zq <- qnorm(c(0.025, 0.975))
+  p <- pnorm(z0 + (z0 + zq) / (1 - accel[[k]] * (z0 + zq)))
+  list(statistic = k, z0 = z0, a = accel[[k]], probabilities = I(p),
+       lower = unname(quantile(t, p[1], type = 7)), upper = unname(quantile(t, p[2], type = 7)))
+})
+BCA <- list(description = paste("stratified jackknife of the chain model of",
+                                 "core/boot_hs_school_chain.json and BCa limits on its draws",
+                                 "(formulas in make_mean_robust_reference.R)"),
+            syntax = chain, statistics = I(stats), point = as.list(t0),
+            jackknife = list(group = I(group_of), position = I(position),
+                             values = unname(jack)),
+            acceleration = as.list(accel), intervals = bca)
+
 out <- list(versions = list(R = R.version.string, lavaan = as.character(packageVersion("lavaan")),
                             jsonlite = as.character(packageVersion("jsonlite"))),
-            cases = COLLECTED, lrt = LRT)
+            cases = COLLECTED, lrt = LRT, bca = BCA)
 write_json(out, OUT, digits = NA, auto_unbox = TRUE, na = "null", pretty = TRUE)
 cat("wrote", OUT, "\n")
