@@ -273,12 +273,12 @@ def fit_command(spec: Path, data: str | None, na_values: tuple[str, ...], allow_
             ("--se bootstrap", se_type == "bootstrap"), ("--ci", ci_method is not None),
             ("--modindices", with_modindices or modindices_min is not None),
             ("--std-lv", bool(std_lv)), ("--meanstructure", bool(meanstructure)),
-            ("--estimator MLM", estimator == "MLM"), ("--missing ml.x", missing == "ml.x"),
             ("summary statistics", any(v is not None for v in (nobs, cov_file, cor_file)))
         ) if given]
         if refused:
             raise click.UsageError("--group cannot be combined with " + ", ".join(refused)
-                                   + " (multi-group fits offer ML or MLR, listwise or ml)")
+                                   + " (multi-group fits offer ML, MLR or MLM, listwise, ml or "
+                                   "ml.x)")
         _fit_groups_command(spec, data, na_values, allow_codes, group, group_equal, estimator,
                             missing, output_format, out, debug)
         return

@@ -80,7 +80,7 @@ def _close_p(ours: float, theirs: float, rel: float) -> None:
 
 
 CASES = [(c, e) for c in ("hs", "poldem") for e in ("ML", "MLR", "MLM")] + \
-    [("hs_school", "ML"), ("hs_school", "MLR")]
+    [("hs_school", "ML"), ("hs_school", "MLR"), ("hs_school", "MLM")]
 
 
 @pytest.mark.parametrize(("case", "estimator"), CASES)
@@ -116,7 +116,7 @@ def test_sb2001_scaling_factor_of_the_difference(case, estimator):
 
 #: the pairs nested by parameter names (lavaan's SB2010 is meaningful only for them)
 BY_NAME = [("hs", "MLR", 0), ("hs", "MLM", 0), ("poldem", "MLR", 0), ("poldem", "MLM", 0),
-           ("hs_school", "MLR", 0)]
+           ("hs_school", "MLR", 0), ("hs_school", "MLM", 0)]
 
 
 @pytest.mark.parametrize(("case", "estimator", "pair"), BY_NAME)

@@ -214,3 +214,18 @@ def test_multigroup_missing_ml_with_incomplete_covariates_points_to_ml_x():
     case = _case("mlx_ml_hs_mimic_school")
     with pytest.raises(SpecificationError, match="ageyr have missing values: use missing='ml.x'"):
         fit_groups(case["syntax"], data_of(case), "school", missing="ml")
+
+
+def test_cli_fits_multigroup_mlm():
+    from click.testing import CliRunner
+
+    from loyaltysem.cli import main
+
+    case = _case("mlm_hs_school_configural")
+    model = ROOT / "models" / "hs_cfa.lav"
+    result = CliRunner().invoke(main, ["fit", str(model), "--data", str(ROOT / case["data"]),
+                                       "--group", "school", "--estimator", "MLM",
+                                       "--format", "json"])
+    assert result.exit_code == 0, result.output
+    fit = json.loads(result.output)["fit"]
+    assert fit["chisq_scaled"] == pytest.approx(case["fit"]["chisq.scaled"], rel=1e-5)
