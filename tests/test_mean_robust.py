@@ -173,22 +173,18 @@ def test_sb2010_difference_with_a_mean_structure(key):
     assert test.statistic == pytest.approx(expected, rel=5e-5)
 
 
-@pytest.mark.parametrize(("key", "rel"), [("hs_latent_means_mlm", 1e-6),
-                                          ("hs_latent_means_free_mlm", 1e-6),
-                                          ("poldem_means_mlm", 1e-2),
-                                          ("hs_school_metric_mlm", 2e-2),
-                                          ("hs_school_scalar_mlm", 2e-2)])
-def test_satorra_2000_difference_with_a_mean_structure(key, rel):
+@pytest.mark.parametrize("key", ["hs_latent_means_mlm", "hs_latent_means_free_mlm",
+                                 "poldem_means_mlm", "poldem_means_mlr",
+                                 "hs_school_metric_mlm", "hs_school_scalar_mlm"])
+def test_satorra_2000_difference_with_a_mean_structure(key):
     pair = _reference()["lrt"][key]
     fit1, fit0 = _lrt_fits(key)
     test = ls.compare(fit1, fit0, names=list(pair["names"]), method="satorra.2000").tests[0]
     assert test.reason == ""
-    # pairs whose models have equality constraints (shared labels, group.equal) differ from
-    # lavaan: observed 4.5e-3 (poldem_means) and 1.1e-2 (HS by school), the known, unresolved
-    # difference of test_compare.test_satorra_2000 (5e-3 there for HS metric MLR); pairs
-    # without them agree to 7e-8
-    assert test.statistic == pytest.approx(pair["satorra2000"]["table"][1]["Chisq diff"],
-                                           rel=rel)
+    row = pair["satorra2000"]["table"][1]
+    # lavTestLRT's scaled-and-shifted statistic (observed 3.3e-6; p-values 1.1e-5)
+    assert test.statistic == pytest.approx(row["Chisq diff"], rel=2e-5)
+    assert test.pvalue == pytest.approx(row["Pr(>Chisq)"], rel=5e-5)
 
 
 # ------------------------------------------ 3. multi-group missing = "ml.x" (incomplete x)
