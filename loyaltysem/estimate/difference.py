@@ -313,10 +313,3 @@ def satorra_2000_traces(core1: CoreModel, core0: CoreModel, df_difference: int,
     u_gamma = wpi @ middle @ wpi.T @ linalg.block_diag(*gammas)
     return Satorra2000(float(np.trace(u_gamma)), float(np.sum(u_gamma * u_gamma.T)),
                        int(df_difference))
-
-
-def satorra_2000_factor(core1: CoreModel, core0: CoreModel, df_difference: int,
-                        estimator: str) -> float:
-    """Satorra's (2000) scaling ``cd = tr(U_d Gamma) / m`` of a chi-square difference
-    (:func:`satorra_2000_traces`)."""
-    return satorra_2000_traces(core1, core0, df_difference, estimator).scaling_factor
