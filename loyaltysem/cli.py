@@ -284,8 +284,8 @@ def fit_command(spec: Path, data: str | None, na_values: tuple[str, ...], allow_
         _refuse_single_group_options(se_type=se_type, ci_method=ci_method,
                                      with_modindices=with_modindices,
                                      modindices_min=modindices_min, std_lv=std_lv,
-                                     meanstructure=meanstructure, estimator=estimator,
-                                     missing=missing, summary_files=(nobs, cov_file, cor_file))
+                                     meanstructure=meanstructure,
+                                     summary_files=(nobs, cov_file, cor_file))
         _fit_groups_command(spec, data, na_values, allow_codes, group, group_equal, estimator,
                             missing, output_format, out, debug)
         return
@@ -334,7 +334,7 @@ def fit_command(spec: Path, data: str | None, na_values: tuple[str, ...], allow_
 
 def _refuse_single_group_options(*, se_type: str, ci_method: str | None, with_modindices: bool,
                                  modindices_min: float | None, std_lv: bool | None,
-                                 meanstructure: bool | None, estimator: str, missing: str,
+                                 meanstructure: bool | None,
                                  summary_files: tuple[Any, ...]) -> None:
     """``fit --group`` with an option only a single-group fit offers: a usage error (exit 2)
     naming every such option given."""
@@ -342,12 +342,12 @@ def _refuse_single_group_options(*, se_type: str, ci_method: str | None, with_mo
         ("--se bootstrap", se_type == "bootstrap"), ("--ci", ci_method is not None),
         ("--modindices", with_modindices or modindices_min is not None),
         ("--std-lv", bool(std_lv)), ("--meanstructure", bool(meanstructure)),
-        ("--estimator MLM", estimator == "MLM"), ("--missing ml.x", missing == "ml.x"),
         ("summary statistics", any(v is not None for v in summary_files))
     ) if given]
     if refused:
         raise click.UsageError("--group cannot be combined with " + ", ".join(refused)
-                               + " (multi-group fits offer ML or MLR, listwise or ml)")
+                               + " (multi-group fits offer ML, MLR or MLM, listwise, ml or "
+                               "ml.x)")
 
 
 def _effects_with_intervals(result: Any, boot: Any, method: str, seed: int | None) -> Any:

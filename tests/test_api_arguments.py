@@ -226,8 +226,9 @@ def test_htmt_bootstrap_and_alpha_refuse_wrong_sizes_and_levels(hs_data):
     ({"group_equal": "loading"}, "group_equal must be a list of any of 'loadings', "),
     ({"group_equal": [1]}, "group_equal must be a list of strings; got 1"),
     ({"group_partial": 5}, "group_partial must be a list of strings; got 5"),
-    ({"estimator": "MLM"}, "estimator must be 'ML' or 'MLR'; got 'MLM'"),
-    ({"missing": "pairwise"}, "missing must be 'listwise' or 'ml'; got 'pairwise'"),
+    ({"estimator": "WLS"}, "estimator must be one of 'ML', 'MLR', 'MLM'; got 'WLS'"),
+    ({"estimator": "MLM", "missing": "ml"}, "estimator 'MLM' with missing='ml' is not available"),
+    ({"missing": "pairwise"}, "missing must be one of 'listwise', 'ml', 'ml.x'; got 'pairwise'"),
 ])
 def test_fit_groups_refuses_wrong_arguments_before_any_work(kwargs, message, hs_data):
     with pytest.raises(ArgumentError, match="^" + re.escape(message)):

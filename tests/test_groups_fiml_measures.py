@@ -168,6 +168,7 @@ def test_cli_fit_group_refuses_what_multigroup_fits_do_not_offer():
     reference = _load("fm_ml_hs_school_metric")
     run = CliRunner().invoke(main, ["fit", str(ROOT / reference["model"]), "--data",
                                     str(ROOT / reference["data"]), "--group", "school",
-                                    "--se", "bootstrap", "--estimator", "MLM"])
+                                    "--se", "bootstrap", "--std-lv"])
     assert run.exit_code == 2 and "Traceback" not in run.output
-    assert "--group cannot be combined with --se bootstrap, --estimator MLM" in run.output
+    # (--estimator MLM and --missing ml.x are fitted with --group now)
+    assert "--group cannot be combined with --se bootstrap, --std-lv" in run.output

@@ -93,10 +93,12 @@ def test_intercepts_round_trip_through_lavaan_syntax():
         "x1 ~ 1", "x2 ~ a*1", "visual ~ 0*1", "x3 ~ NA*1"]
 
 
-def test_a_mean_structure_with_mlr_on_complete_data_is_refused():
+def test_a_mean_structure_with_mlr_on_complete_data_is_fitted():
+    # was refused; tests/test_mean_robust.py compares MLR and MLM with means with lavaan
     case = load("ms_hs_cfa")
-    with pytest.raises(SpecificationError, match="mean structure"):
-        _fit(case, meanstructure=True, estimator="MLR")
+    result = _fit(case, meanstructure=True, estimator="MLR")
+    assert result.fit_indices["df"] == case["fit"]["df"]
+    assert (result.estimates["op"] == "~1").sum() == 12
 
 
 def test_mean_structure_df_counts_the_means():

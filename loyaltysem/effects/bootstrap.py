@@ -196,8 +196,10 @@ class _Refitter:
         return MLFunctions(self.core.layout, [stacked_moments(values, r) for values, r in
                                               zip(self.group_values, self.by_group(rows))])
 
-    def fit_rows(self, rows: Rows) -> RefitOutcome:
-        """Refit on each sample of ``rows`` (B samples of row numbers, per group)."""
+    def fit_rows(self, rows: Rows, polish: bool = False) -> RefitOutcome:
+        """Refit on each sample of ``rows`` (B samples of row numbers, per group);
+        ``polish``: then Fisher scoring to the core's own tolerances (gradient 1e-9),
+        for the jackknife, whose leave-one-out differences are O(1/N) of an estimate."""
         rows = self.by_group(rows)
         functions = self.samples(rows)
         n = rows[0].shape[0]
@@ -215,6 +217,10 @@ class _Refitter:
             found = stacked_fisher_scoring(functions, self.theta_hat, rest,
                                            **BOOTSTRAP_TOLERANCES)
             converged[rest], thetas[rest] = found.converged, found.x
+        if polish and converged.any():
+            good = np.flatnonzero(converged)
+            found = stacked_fisher_scoring(functions, thetas[good], good)
+            converged[good], thetas[good] = found.converged, found.x
         return self._outcome(thetas, converged, functions)
 
     def _outcome(self, thetas: np.ndarray, converged: np.ndarray,
@@ -246,8 +252,9 @@ class _FimlRefitter(_Refitter):
     on its own missing-data patterns, warm-started at the full-sample estimates
     (intercepts included)."""
 
-    def fit_rows(self, rows: Rows) -> RefitOutcome:
+    def fit_rows(self, rows: Rows, polish: bool = False) -> RefitOutcome:
         rows = self.by_group(rows)[0]  # single-group fits only
+        tolerances = {} if polish else BOOTSTRAP_TOLERANCES
         n = rows.shape[0]
         thetas = np.repeat(self.theta_hat[None], n, axis=0)
         converged = np.zeros(n, dtype=bool)
@@ -257,7 +264,7 @@ class _FimlRefitter(_Refitter):
             functions = MLFunctions(self.core.layout,
                                     [missing_moments(self.values[rows[b]], saturated=False)])
             found = fisher_scoring(functions.discrepancy, functions.gradient_and_information,
-                                   self.theta_hat, **BOOTSTRAP_TOLERANCES)
+                                   self.theta_hat, **tolerances)
             converged[b], thetas[b] = found.converged, found.x
             if found.converged:
                 outcome = self._outcome(thetas[b:b + 1], converged[b:b + 1], functions)
@@ -308,7 +315,9 @@ class BootstrapResult:
     point : pandas.Series
         The full-sample values of the same statistics.
     jackknife : pandas.DataFrame or None
-        Leave-one-out values (for BCa), when computed.
+        Leave-one-out values (for BCa), when computed; in a multi-group bootstrap
+        one row per case left out of its group, indexed by that group (the
+        strata of the jackknife influence values, :func:`.intervals.bca_interval`).
     n_requested, n_converged, n_inadmissible : int
     failed : tuple of int
         Resample numbers that did not converge (dropped).
@@ -377,8 +386,9 @@ class BootstrapResult:
         else:
             if self.jackknife is None:
                 raise ArgumentError("BCa intervals need the jackknife: run bootstrap(..., bca=True)")
+            strata = None if self.group_sizes is None else self.jackknife.index.to_numpy()
             lower, upper = bca_interval(draws, self.point.to_numpy(), self.jackknife.to_numpy(),
-                                        level)
+                                        level, strata)
         return pd.DataFrame({"lower": lower, "upper": upper}, index=self.draws.columns)
 
     def summary_line(self) -> str:
@@ -399,10 +409,6 @@ def _check_bootstrap_arguments(result: Any, n_boot: Any, seed: Any, n_jobs: Any,
     check_int("n_jobs", n_jobs, low=1, high=MAX_JOBS)
     check_bool("progress", progress)
     check_bool("bca", bca)
-    if bca and isinstance(result, multigroup_result):
-        raise ArgumentError("bca=True (the jackknife) is not available for multi-group "
-                            "bootstraps; use boot.interval('bca', accelerated=False) (lavaan's "
-                            "bca.simple) or 'percentile'")
     if effects is not None:
         if isinstance(effects, (str, bytes)) or not isinstance(effects, Iterable):
             raise fail("effects", "a list of Effect (see enumerate_effects)", effects)
@@ -525,9 +531,9 @@ def bootstrap(result: FitResult | MultiGroupResult, n_boot: int = 1000, *,
     progress : bool
         Show a progress bar (tqdm).
     bca : bool
-        Also compute the jackknife needed for BCa intervals (N more refits);
-        single-group fits only (multi-group: ``interval("bca", accelerated=False)``,
-        lavaan's bca.simple).
+        Also compute the jackknife needed for BCa intervals (N more refits; in a
+        multi-group fit each case is left out of its own group, the others kept).
+        Without it ``interval("bca", accelerated=False)`` gives lavaan's bca.simple.
     effects : sequence of Effect, optional
         Effects to bootstrap; default all effects of the structural model (in
         every group of a multi-group fit, with their differences between groups).
@@ -563,9 +569,10 @@ def bootstrap(result: FitResult | MultiGroupResult, n_boot: int = 1000, *,
     kept = [(index, stats) for index, converged, _, stats in outputs if converged]
     draws = pd.DataFrame([stats for _, stats in kept], index=[i for i, _ in kept], columns=names)
     point = pd.Series(refitter.point_statistics(), index=names)
-    jackknife = _jackknife(refitter, names, progress) if bca else None
-    sizes = (pd.Series(refitter.sizes, index=[str(g) for g in result.groups], name="nobs")
-             if not isinstance(result, FitResult) else None)
+    labels = None if isinstance(result, FitResult) else [str(g) for g in result.groups]
+    jackknife = _jackknife(refitter, names, progress, labels) if bca else None
+    sizes = (pd.Series(refitter.sizes, index=labels, name="nobs")
+             if labels is not None else None)
     return BootstrapResult(
         draws=draws, point=point, n_requested=n_boot, n_converged=len(kept),
         n_inadmissible=sum(1 for _, converged, admissible, _ in outputs if converged and not admissible),
@@ -573,22 +580,34 @@ def bootstrap(result: FitResult | MultiGroupResult, n_boot: int = 1000, *,
         seed=seed, jackknife=jackknife, group_sizes=sizes, se_ddof=0)
 
 
-def _jackknife(refitter: _Refitter, names: list[str], progress: bool) -> pd.DataFrame:
-    """Leave-one-out refits (for BCa; single-group fits); NaN rows for cases whose refit
-    does not converge."""
+def _jackknife(refitter: _Refitter, names: list[str], progress: bool,
+               labels: list[str] | None = None) -> pd.DataFrame:
+    """Leave-one-out refits (for BCa); NaN rows for cases whose refit does not converge.
+
+    In a multi-group fit (``labels``: the groups) case i of group g is left out of g
+    and the other groups keep all their rows, as the resamples keep every group's size
+    (stratified; Davison & Hinkley 1997, sec. 3.7); the rows are indexed by the group.
+    """
     from tqdm.auto import tqdm
 
-    n = refitter.sizes[0]
-    everyone = np.arange(n)
-    rows = []
-    with _one_blas_thread(), tqdm(total=n, desc="jackknife", unit="case",
-                                           disable=not progress) as bar:
-        for start in range(0, n, BATCH):
-            left_out = np.arange(start, min(start + BATCH, n))
-            subsets = np.array([np.delete(everyone, i) for i in left_out])
-            rows.append(refitter.fit_rows(subsets).statistics)
-            bar.update(left_out.size)
-    return pd.DataFrame(np.concatenate(rows), columns=names)
+    sizes = refitter.sizes
+    rows, index = [], []
+    with _one_blas_thread(), tqdm(total=sum(sizes), desc="jackknife", unit="case",
+                                  disable=not progress) as bar:
+        for g, n in enumerate(sizes):
+            everyone = np.arange(n)
+            for start in range(0, n, BATCH):
+                left_out = np.arange(start, min(start + BATCH, n))
+                subsets = [np.repeat(np.arange(m)[None], left_out.size, axis=0) for m in sizes]
+                subsets[g] = np.array([np.delete(everyone, i) for i in left_out])
+                outcome = refitter.fit_rows(subsets if labels else subsets[0], polish=True)
+                rows.append(outcome.statistics)
+                index += [labels[g] if labels else None] * left_out.size
+                bar.update(left_out.size)
+    frame = pd.DataFrame(np.concatenate(rows), columns=names)
+    if labels:
+        frame.index = pd.Index(index, name="group")
+    return frame
 
 
 __all__ = ["BootstrapResult", "bootstrap", "statistic_names", "with_bootstrap_inference"]

@@ -120,38 +120,59 @@ def bias_corrected_interval(draws: np.ndarray, point: np.ndarray, level: float =
 
 
 def bca_interval(draws: np.ndarray, point: np.ndarray, jackknife: np.ndarray,
-                 level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+                 level: float = 0.95, strata: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Bias-corrected and accelerated interval (Efron, 1987) of each column.
 
     ``z0 = Phi^-1(share of draws below the estimate)`` (ties count half),
-    acceleration ``a = sum(d^3) / (6 (sum d^2)^1.5)`` with ``d`` the
-    jackknife deviations from their mean, and the interval the draws'
-    quantiles at ``Phi(z0 + (z0 + z_q) / (1 - a (z0 + z_q)))``.
+    acceleration ``a = sum(d^3) / (6 (sum d^2)^1.5)`` with ``d`` the jackknife
+    influence values, and the interval the draws' quantiles (R's type 7) at
+    ``Phi(z0 + (z0 + z_q) / (1 - a (z0 + z_q)))``.
+
+    ``strata`` (multi-group bootstraps, resampled within groups) gives the group of
+    every jackknife row (the group of the left-out case): ``d_i = (n_g - 1)
+    (mean_g - t_(-i))`` with ``mean_g`` the mean of the leave-one-out values of case
+    i's group and ``n_g`` their number — the stratified jackknife influence values
+    (Davison & Hinkley 1997, sec. 3.2.1 and 3.7; boot's ``empinf(type = "jack",
+    strata =)`` with the group mean in place of ``t0``). Without strata, one group:
+    ``d = mean - t_(-i)`` (Efron & Tibshirani 1993, eq. 14.15; ``a`` does not depend on
+    the factor ``n - 1``).
     """
     level = check_probability("level", level, "a confidence level")
     alpha = (1 - level) / 2
     lower = np.full(draws.shape[1], np.nan)
     upper = np.full(draws.shape[1], np.nan)
+    groups = np.zeros(jackknife.shape[0], dtype=int) if strata is None \
+        else np.unique(np.asarray(strata), return_inverse=True)[1].reshape(-1)
     for j in range(draws.shape[1]):
         column = draws[:, j]
         column = column[np.isfinite(column)]
-        jack = jackknife[:, j]
-        jack = jack[np.isfinite(jack)]
         if column.size < 2 or np.ptp(column) == 0:
             lower[j] = upper[j] = point[j]
             continue
         share = (np.sum(column < point[j]) + 0.5 * np.sum(column == point[j])) / column.size
         share = min(max(share, 1 / (2 * column.size)), 1 - 1 / (2 * column.size))
         z0 = norm_ppf(share)
-        deviation = jack.mean() - jack
-        denominator = 6 * np.sum(deviation**2) ** 1.5
-        a = np.sum(deviation**3) / denominator if denominator > 0 else 0.0
+        a = acceleration(jackknife[:, j], groups)
         bounds = []
         for q in (alpha, 1 - alpha):
             zq = norm_ppf(q)
             bounds.append(norm_cdf(z0 + (z0 + zq) / (1 - a * (z0 + zq))))
         lower[j], upper[j] = np.quantile(column, bounds)
     return lower, upper
+
+
+def acceleration(jackknife: np.ndarray, groups: np.ndarray) -> float:
+    """BCa's ``a`` from one statistic's leave-one-out values and their groups (see
+    :func:`bca_interval`); 0 when the values do not vary."""
+    finite = np.isfinite(jackknife)
+    values, groups = jackknife[finite], groups[finite]
+    influence = np.zeros(values.size)
+    for g in np.unique(groups):
+        members = groups == g
+        influence[members] = (members.sum() - 1) * (values[members].mean() - values[members])
+    denominator = 6 * np.sum(influence**2) ** 1.5
+    return float(np.sum(influence**3) / denominator) if denominator > 0 else 0.0
 
 
 def monte_carlo_draws(theta: np.ndarray, vcov: np.ndarray, n_draws: int, seed: int | None

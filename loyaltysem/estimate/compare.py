@@ -238,9 +238,11 @@ def _scaled_test(fit1: Any, fit0: Any, names: tuple[str, str], method: str
     if method == "satorra.bentler.2010":
         c10, reason = _c10(fit1, fit0, t0, r1)
         c1 = c10
-    if method == "satorra.2000":
-        cd, reason = _satorra_2000(fit1, fit0, r0 - r1)
-        statistic = (t0 - t1) / cd if cd > 0 else math.nan
+    if method == "satorra.2000":  # lavTestLRT's default: scaled and shifted
+        traces, reason = _satorra_2000(fit1, fit0, r0 - r1)
+        cd = traces.scaling_factor if traces is not None else math.nan
+        statistic = traces.scaled_shifted(t0 - t1) if traces is not None and cd > 0 \
+            else math.nan
         pvalue = diff.chisq_difference(statistic, r0, 0.0, r1)[2] if cd > 0 else math.nan
     else:
         statistic, _, pvalue, cd = (diff.scaled_difference_test(t0, r0, c0, t1, r1, c1)
@@ -268,17 +270,18 @@ def _c10(fit1: Any, fit0: Any, chisq0: float, df1: int) -> tuple[float, str]:
         return math.nan, f"the scaling factor at the restricted estimates: {error}"
 
 
-def _satorra_2000(fit1: Any, fit0: Any, df_difference: int) -> tuple[float, str]:
-    """Satorra's (2000) ``cd`` and, if it cannot be had, why."""
+def _satorra_2000(fit1: Any, fit0: Any, df_difference: int
+                  ) -> tuple[diff.Satorra2000 | None, str]:
+    """Satorra's (2000) traces and, if they cannot be had, why."""
     if not (_complete(fit1) and _complete(fit0)):
-        return math.nan, "satorra.2000 needs complete data (Gamma); use satorra.bentler.2001"
+        return None, "satorra.2000 needs complete data (Gamma); use satorra.bentler.2001"
     if diff.covariate_positions(fit1.core) or diff.covariate_positions(fit0.core):
-        return math.nan, ("satorra.2000 with fixed.x covariates is not implemented; use "
-                          "satorra.bentler.2001")
+        return None, ("satorra.2000 with fixed.x covariates is not implemented; use "
+                      "satorra.bentler.2001")
     try:
-        return diff.satorra_2000_factor(fit1.core, fit0.core, df_difference, fit1.estimator), ""
+        return diff.satorra_2000_traces(fit1.core, fit0.core, df_difference, fit1.estimator), ""
     except np.linalg.LinAlgError as error:
-        return math.nan, f"singular information matrix: {error}"
+        return None, f"singular information matrix: {error}"
 
 
 def _pair_test(fit1: Any, fit0: Any, names: tuple[str, str], method: str) -> DifferenceTest:
@@ -354,6 +357,9 @@ def compare(*fits: Any, method: Method = "default",
     rhs and group, as lavaan; unlike lavaan it refuses (with a reason) when the
     less restricted model at those values does not reproduce the restricted
     model's chi-square, i.e. when the models are not nested by parameter names.
+    Satorra (2000) is scaled and shifted, ``a (T0 - T1) + b``, as lavaan's
+    ``lavTestLRT`` (``scaled.shifted = TRUE``, its default); the test's
+    ``scaling_factor`` is ``cd = tr(U_d Gamma) / m``.
 
     Examples
     --------

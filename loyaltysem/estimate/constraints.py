@@ -84,12 +84,6 @@ def check_supported(spec: ModelSpec, estimator: str = "ML", *, n_groups: int = 1
             f"{statement.to_lavaan()} gives {len(statement.groups)} groups' modifiers, but this "
             "is a single-group fit; fit the groups with loyaltysem.groups.fit_groups(spec, "
             "data, group=...), or write one modifier", source=spec.source, line=statement.line)
-    if n_groups == 1 and means and not fiml and estimator != "ML":
-        raise SpecificationError(
-            f"estimator {estimator!r} with a mean structure (~1 rows or meanstructure=True) on "
-            "complete data is not available yet; use estimator 'ML', or drop the intercepts "
-            "(with free intercepts only, the covariance-structure fit is the same)",
-            source=spec.source)
 
 
 @dataclass(frozen=True)

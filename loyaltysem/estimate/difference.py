@@ -14,7 +14,9 @@ Satorra–Bentler) and ``m = r0 - r1``.
   :func:`mapped_parameters` and :func:`scaling_factor_at`), which cannot be
   negative for nested models;
 - Satorra (2000): ``cd = tr(U_d Gamma) / m`` from the constraints that turn
-  model 1 into model 0 (:func:`satorra_2000_factor`).
+  model 1 into model 0 (:func:`satorra_2000_traces`), and its scaled-and-shifted
+  form ``a (T0 - T1) + b`` (``a = sqrt(m / tr((U_d Gamma)^2))``, ``b = m - a
+  tr(U_d Gamma)``), lavaan's ``lavTestLRT`` default (``scaled.shifted = TRUE``).
 
 References
 ----------
@@ -25,12 +27,15 @@ Satorra, A., & Bentler, P. M. (2001). A scaled difference chi-square test
 statistic for moment structure analysis. Psychometrika, 66(4), 507-514.
 Satorra, A., & Bentler, P. M. (2010). Ensuring positiveness of the scaled
 difference chi-square test statistic. Psychometrika, 75(2), 243-248.
+Asparouhov, T., & Muthén, B. (2010). Simple second order chi-square correction.
+Mplus technical appendix (the scaled-and-shifted statistic).
 lavaan 0.6: ``R/lav_test_LRT.R``, ``R/lav_test_diff.R``,
 ``R/lav_test_yuan_bentler.R``.
 """
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -184,12 +189,8 @@ def scaling_factor_at(core: CoreModel, theta: np.ndarray, df: int, estimator: st
     if df <= 0:
         return float("nan")
     functions = core.functions()
-    if estimator == "MLM":
-        if functions.layout.n_groups != 1 or functions.layout.meanstructure:
-            raise NotImplementedError("MLM scaling is available for single-group models "
-                                      "without a mean structure")
-        return satorra_bentler_inference(functions.implied_and_jacobian, theta,
-                                         functions.groups[0].cases(), df,
+    if estimator == "MLM":  # one or several groups, with or without a mean structure
+        return satorra_bentler_inference(functions, theta, df,
                                          covariate_positions(core)).scaling_factor
     shift = sandwich_vcov(functions, core.theta).trace_h0 - sandwich_vcov(functions, theta).trace_h0
     return float(scaling_factor + shift / df)
@@ -238,17 +239,50 @@ def _weight_and_gamma(sigma: np.ndarray, cases: np.ndarray, meanstructure: bool
     return weight, z.T @ z / cases.shape[0]
 
 
-def satorra_2000_factor(core1: CoreModel, core0: CoreModel, df_difference: int,
-                        estimator: str) -> float:
-    """Satorra's (2000) scaling ``cd = tr(U_d Gamma) / m`` of a chi-square difference.
+class Satorra2000(NamedTuple):
+    """The traces of Satorra's (2000) difference test (:func:`satorra_2000_traces`).
+
+    Attributes
+    ----------
+    trace : float
+        ``tr(U_d Gamma)``, summed over the groups with weights ``N_g / N``.
+    trace_squared : float
+        ``tr((U_d Gamma)^2)`` of all groups at once (block-diagonal ``Gamma`` weighted by
+        ``N_g / N``).
+    df : int
+        ``m``, the difference of the degrees of freedom.
+    """
+
+    trace: float
+    trace_squared: float
+    df: int
+
+    @property
+    def scaling_factor(self) -> float:
+        """``cd = tr(U_d Gamma) / m``: the scaled difference is ``(T0 - T1) / cd``."""
+        return self.trace / self.df
+
+    def scaled_shifted(self, difference: float) -> float:
+        """lavaan's ``lavTestLRT(method = "satorra.2000")`` default (``scaled.shifted =
+        TRUE``): ``a (T0 - T1) + b`` with ``a = sqrt(m / tr((U_d Gamma)^2))`` and
+        ``b = m - a tr(U_d Gamma)``, referred to chi-square(m) (Asparouhov & Muthén 2010);
+        equal to ``(T0 - T1) / cd`` when ``m = 1``."""
+        a = math.sqrt(self.df / self.trace_squared)
+        return a * difference + self.df - a * self.trace
+
+
+def satorra_2000_traces(core1: CoreModel, core0: CoreModel, df_difference: int,
+                        estimator: str) -> Satorra2000:
+    """The traces of Satorra's (2000) scaled difference of nested models.
 
     With model 1's moment Jacobian ``Pi``, information ``P`` (expected for
     MLM, observed for MLR, as the fit's own), weight ``W`` and ``Gamma`` per
     group, and ``A`` the Jacobian of the constraints that turn model 1 into
     model 0 — the orthogonal complement of ``H = Delta1^+ Delta0`` (model 0's
     Jacobian at its estimates) —
-    ``cd = (1/m) sum_g (N_g/N) tr(W Gamma W Pi P^-1 A' (A P^-1 A')^+ A P^-1 Pi')``
-    (lavaan 0.6 ``lav_test_diff_Satorra2000``, ``A.method = "delta"``).
+    ``U_d = W Pi P^-1 A' (A P^-1 A')^+ A P^-1 Pi' W`` over all groups, and
+    ``cd = (1/m) sum_g (N_g/N) tr(U_d,g Gamma_g)`` (lavaan 0.6
+    ``lav_test_diff_Satorra2000``, ``A.method = "delta"``).
     """
     functions1 = core1.functions()
     order = list(core1.layout.structure.observed)
@@ -270,10 +304,12 @@ def satorra_2000_factor(core1: CoreModel, core0: CoreModel, df_difference: int,
         & (np.abs(apa.sum(axis=1)) < np.finfo(float).eps ** 0.5)
     a = a[~empty]
     middle = p_inv @ a.T @ np.linalg.pinv(a @ p_inv @ a.T) @ a @ p_inv
-    trace = 0.0
+    weights, gammas = [], []
     for g, moments in enumerate(core1.groups):
         weight, gamma = _weight_and_gamma(sigmas[g], moments.cases(), core1.layout.meanstructure)
-        share = float(functions1.weights[g][0])
-        trace += share * float(np.sum((weight @ gamma @ weight)
-                                      * (deltas1[g] @ middle @ deltas1[g].T).T))
-    return trace / df_difference
+        weights.append(weight)
+        gammas.append(float(functions1.weights[g][0]) * gamma)
+    wpi = linalg.block_diag(*weights) @ np.vstack(deltas1)
+    u_gamma = wpi @ middle @ wpi.T @ linalg.block_diag(*gammas)
+    return Satorra2000(float(np.trace(u_gamma)), float(np.sum(u_gamma * u_gamma.T)),
+                       int(df_difference))

@@ -94,7 +94,10 @@ def fit(
         ``estimator = "MLR"`` (see :mod:`.robust`). ``"MLM"``: robust
         standard errors from the expected information and the
         Satorra–Bentler scaled chi-square, as lavaan's ``estimator = "MLM"``
-        (fixed.x covariates handled as lavaan does).
+        (fixed.x covariates handled as lavaan does). Both also with a mean
+        structure (``meanstructure=True`` or ``~1`` rows): the casewise scores and
+        ``Gamma`` then include the means (Satorra & Bentler 1994; Yuan & Bentler
+        2000).
     missing : {"listwise", "ml", "ml.x"}
         ``"ml.x"``: as ``"ml"``, keeping the cases with missing covariates
         (lavaan's ``missing = "ml.x"``; their moments are fixed at the EM
@@ -171,6 +174,12 @@ def fit(
     References
     ----------
     Bollen, K. A. (1989). Structural equations with latent variables. Wiley.
+    Satorra, A., & Bentler, P. M. (1994). Corrections to test statistics and standard
+    errors in covariance structure analysis. In von Eye & Clogg (Eds.), Latent variables
+    analysis (pp. 399-419). Sage.
+    Yuan, K.-H., & Bentler, P. M. (2000). Three likelihood-based methods for mean and
+    covariance structure analysis with nonnormal missing data. Sociological Methodology,
+    30, 165-200.
     Rosseel, Y. (2012). lavaan: An R package for structural equation modeling.
     Journal of Statistical Software, 48(2), 1-36.
 
@@ -392,14 +401,15 @@ def _inference(functions: MLFunctions, theta: np.ndarray, spec: ModelSpec, estim
 
     order = list(functions.layout.structure.observed)
     x_index = [order.index(v) for v in spec.roles.ov_x]
-    df = count_moments(spec.roles) - spec.n_free_parameters + n_equality_constraints(spec)
+    means = functions.layout.meanstructure  # FIML, or ~1 rows on complete data
+    df = count_moments(spec.roles, means) - functions.n_free + n_equality_constraints(spec)
     if estimator == "ML":
         return information_vcov(functions, theta, "observed" if fiml else "expected",
                                 null_space), None
     moments = functions.groups[0]
     if estimator == "MLR":  # complete or missing data: the sandwich and Yuan-Bentler traces
         covariance = sandwich_vcov(functions, theta, null_space)
-        trace_h1 = reference_trace(moments, diagonal=False, meanstructure=fiml, x_index=x_index)
+        trace_h1 = reference_trace(moments, diagonal=False, meanstructure=means, x_index=x_index)
         c = (trace_h1 - covariance.trace_h0) / df if df > 0 else math.nan
         c = float(c) if c >= 0 else math.nan
         baseline_df = count_moments(spec.roles) - (values.shape[1] - len(x_index))
@@ -408,8 +418,7 @@ def _inference(functions: MLFunctions, theta: np.ndarray, spec: ModelSpec, estim
                if fiml else math.nan)
         robust = RobustInference(covariance.vcov, c, trace_h1, covariance.trace_h0)
         return covariance, RobustTests(c, trace_h1, covariance.trace_h0, c_b, robust)
-    robust = satorra_bentler_inference(functions.implied_and_jacobian, theta, values, df,
-                                       x_index, null_space)
+    robust = satorra_bentler_inference(functions, theta, df, x_index, null_space)
     covariance = Covariance(robust.vcov, information_vcov(functions, theta,
                                                           null_space=null_space)
                             .information_eigenvalues)
@@ -470,22 +479,24 @@ def _fit_indices(spec: ModelSpec, functions: MLFunctions, fmin: float, theta: np
     df = count_moments(roles) - npar
     indices = complete_data_indices(s, sigma, n, fmin, df, npar, x_index,
                                     count_moments(roles) - (len(order) - len(x_index)))
-    if robust is not None and not fiml:
-        assert isinstance(robust.inference, RobustInference)
-        indices.update(robust_fit_indices(robust.inference, moments, x_index,
-                                          indices["chisq"], df, indices["baseline_chisq"],
-                                          int(indices["baseline_df"]), n, estimator))
-        if estimator == "MLR":  # Yuan-Bentler's scaling factors of the h1 and h0 models
-            indices["scaling_factor_h1"] = robust.trace_h1 / count_moments(roles)
-            # lavaan divides by the free parameters before equality constraints
-            free_rows = int((spec.parameter_table["free"] > 0).sum())
-            indices["scaling_factor_h0"] = robust.trace_h0 / free_rows if free_rows else math.nan
+    means = functions.layout.meanstructure
     if fiml:
         indices.update(fiml_fit_indices(indices, functions, theta, x_index, robust,
                                         n_equalities=n_equalities, null_space=null_space))
-    elif functions.layout.meanstructure:
+    elif means:
         indices.update(mean_structure_indices(indices, functions, sigma, mu, x_index,
                                               n_equalities=n_equalities))
+    if robust is not None and not fiml:  # on the df of the (mean and) covariance structure
+        assert isinstance(robust.inference, RobustInference)
+        indices.update(robust_fit_indices(robust.inference, moments, x_index,
+                                          float(indices["chisq"]), int(indices["df"]),
+                                          float(indices["baseline_chisq"]),
+                                          int(indices["baseline_df"]), n, estimator, means))
+        if estimator == "MLR":  # Yuan-Bentler's scaling factors of the h1 and h0 models
+            indices["scaling_factor_h1"] = robust.trace_h1 / count_moments(roles, means)
+            # lavaan divides by the free parameters before equality constraints
+            free_rows = int((spec.parameter_table["free"] > 0).sum())
+            indices["scaling_factor_h0"] = robust.trace_h0 / free_rows if free_rows else math.nan
     indices.update(fi.lavaan_aliases(indices, meanstructure=functions.layout.meanstructure))
     return indices
 

@@ -442,13 +442,6 @@ class MLFunctions:
         implied, cells, d_mu = self.cells(np.atleast_2d(theta)[:1], g)
         return implied, cells.dense()[0], d_mu[0]
 
-    def implied_and_jacobian(self, theta: np.ndarray, g: int = 0
-                             ) -> tuple[np.ndarray, np.ndarray]:
-        """``(Sigma, dSigma/dtheta)`` of group ``g`` at one ``theta`` (the form the
-        Satorra–Bentler machinery of :mod:`.robust` takes)."""
-        implied, d_sigma, _ = self.jacobian(theta, g)
-        return implied.sigma[0], d_sigma
-
     def information(self, theta: np.ndarray, masked: Sequence[int] | np.ndarray = ()
                     ) -> np.ndarray:
         """Expected information per case (n, n) at one ``theta`` (first sample of the stack).

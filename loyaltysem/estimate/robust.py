@@ -1,4 +1,5 @@
-"""Robust ML (lavaan's ``estimator = "MLR"`` and ``"MLM"``) for complete data.
+"""Robust ML (lavaan's ``estimator = "MLR"`` and ``"MLM"``) for complete data, with or
+without a mean structure.
 
 The estimates are the ML estimates; what changes is the inference:
 
@@ -21,9 +22,12 @@ normal-theory weight at the model-implied covariance and ``Gamma`` the
 covariance (divisor N) of the casewise second moments.
 
 All informations are per observation ("unit" information), as in lavaan.
-Data are centred at the sample means (no mean structure). Moments among
-fixed.x covariates are masked from the saturated-model information, as
-lavaan does.
+With a mean structure (``~1`` rows or ``meanstructure=True``) the casewise
+scores include the mean part, the saturated and baseline models have free
+means, and ``Gamma`` is the asymptotic covariance of the means and
+covariances (dimension p + p*); without one the data are centred at the
+sample means. Moments among fixed.x covariates are masked from the
+saturated-model information, as lavaan does.
 
 References
 ----------
@@ -45,7 +49,7 @@ lavaan 0.6: ``R/lav_test_yuan_bentler.R``, ``R/lav_test_satorra_bentler.R``,
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,11 +59,12 @@ from .ml import MLFunctions
 from .moments import GroupMoments
 from .reference_models import reference_layout, reference_trace
 
-ImpliedAndJacobian = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
-
-def _saturated_jacobian(p: int, masked: Sequence[int]) -> np.ndarray:
-    """dSigma/dsigma_ab for the non-redundant elements of a p x p covariance."""
+def _saturated_jacobian(p: int, masked: Sequence[int], meanstructure: bool = False
+                        ) -> tuple[np.ndarray, np.ndarray | None]:
+    """``dSigma/dtheta`` and ``dmu/dtheta`` of the saturated model: one parameter per
+    non-redundant covariance (and, with a mean structure, per mean) that is data —
+    the fixed.x covariates' moments are not."""
     mask = set(masked)
     mats = []
     for a in range(p):
@@ -69,7 +74,13 @@ def _saturated_jacobian(p: int, masked: Sequence[int]) -> np.ndarray:
             m = np.zeros((p, p))
             m[a, b] = m[b, a] = 1.0
             mats.append(m)
-    return np.array(mats)
+    d_sigma = np.array(mats).reshape(-1, p, p)
+    if not meanstructure:
+        return d_sigma, None
+    free_means = [i for i in range(p) if i not in mask]
+    d_mu = np.zeros((len(free_means) + len(mats), p))
+    d_mu[np.arange(len(free_means)), free_means] = 1.0
+    return np.concatenate([np.zeros((len(free_means), p, p)), d_sigma]), d_mu
 
 
 @dataclass(frozen=True)
@@ -91,15 +102,21 @@ class RobustInference:
     trace_h0: float
 
 
-def second_moment_covariance(centered: np.ndarray, x_index: Sequence[int] = ()) -> np.ndarray:
-    """``Gamma``: covariance (divisor N) of ``vec(d_i d_i')`` over cases, shape (p^2, p^2).
+def second_moment_covariance(centered: np.ndarray, x_index: Sequence[int] = (),
+                             meanstructure: bool = False) -> np.ndarray:
+    """``Gamma``: covariance (divisor N) of the casewise moments over cases.
 
-    With fixed.x covariates, as lavaan (``lav_samplestats_Gamma``, ``fixed.x = TRUE``):
-    the second moments minus those of the values predicted from the covariates (an
-    OLS regression of the other variables on them), so that the covariates'
-    moments carry no sampling variance.
+    The moments of case i are ``vec(d_i d_i')`` (shape (p^2, p^2)), preceded with a
+    mean structure by ``d_i`` itself (shape (p + p^2, p + p^2)): the asymptotic
+    covariance of the sample means and covariances (Satorra & Bentler 1994;
+    lavaan's ``lav_samplestats_Gamma(meanstructure = TRUE)``).
+
+    With fixed.x covariates, as lavaan (``fixed.x = TRUE``): the moments minus those
+    of the values predicted from the covariates (an OLS regression of the other
+    variables on them), so that the covariates' moments carry no sampling variance.
     """
     n, p = centered.shape
+    first = centered
     moments = (centered[:, :, None] * centered[:, None, :]).reshape(n, p * p)
     if len(x_index):
         others = [j for j in range(p) if j not in set(x_index)]
@@ -108,36 +125,52 @@ def second_moment_covariance(centered: np.ndarray, x_index: Sequence[int] = ()) 
         predicted = centered.copy()
         predicted[:, others] = design @ coefficients
         predicted -= predicted.mean(axis=0)
+        first = centered - predicted
         moments = moments - (predicted[:, :, None] * predicted[:, None, :]).reshape(n, p * p)
+    if meanstructure:
+        moments = np.hstack([first, moments])
     moments = moments - moments.mean(axis=0)
     return moments.T @ moments / n
 
 
-def _expected_traces(sigma: np.ndarray, jac: np.ndarray, gamma: np.ndarray
-                     ) -> tuple[np.ndarray, np.ndarray, float]:
-    """``A = Delta' W Delta``, ``B = Delta' W Gamma W Delta`` and ``tr(A^-1 B)`` (vec space)."""
+def _normal_weight(sigma: np.ndarray, meanstructure: bool) -> np.ndarray:
+    """The normal-theory weight ``W``: ``Sigma^-1`` for the means (with a mean
+    structure) beside ``(Sigma^-1 kron Sigma^-1) / 2`` for vec(Sigma)."""
     w_inv = np.linalg.inv(sigma)
-    weight = 0.5 * np.kron(w_inv, w_inv)
-    delta = jac.reshape(jac.shape[0], -1).T  # (p^2, q)
+    covariance = 0.5 * np.kron(w_inv, w_inv)
+    if not meanstructure:
+        return covariance
+    p = sigma.shape[0]
+    weight = np.zeros((p + p * p, p + p * p))
+    weight[:p, :p], weight[p:, p:] = w_inv, covariance
+    return weight
+
+
+def _moment_jacobian(d_sigma: np.ndarray, d_mu: np.ndarray | None) -> np.ndarray:
+    """``Delta``: the moments ((means,) vec(Sigma)) by the parameters."""
+    delta = d_sigma.reshape(d_sigma.shape[0], -1).T  # (p^2, q)
+    return delta if d_mu is None else np.vstack([d_mu.T, delta])
+
+
+def _expected_pieces(weight: np.ndarray, delta: np.ndarray, gamma: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """``A = Delta' W Delta`` and ``B = Delta' W Gamma W Delta`` of one group."""
     wd = weight @ delta
-    a = delta.T @ wd
-    b = wd.T @ gamma @ wd
-    return a, b, float(np.sum(np.linalg.solve(a, b).diagonal()))
+    return delta.T @ wd, wd.T @ gamma @ wd
 
 
-def satorra_bentler_inference(implied_and_jacobian: ImpliedAndJacobian, theta: np.ndarray,
-                              data: np.ndarray, df: int, x_index: Sequence[int] = (),
+def satorra_bentler_inference(functions: MLFunctions, theta: np.ndarray, df: int,
+                              x_index: Sequence[int] = (),
                               null_space: np.ndarray | None = None) -> RobustInference:
     """Robust SEs (expected information) and the Satorra–Bentler scaling: lavaan's MLM.
 
     Parameters
     ----------
-    implied_and_jacobian : callable
-        ``theta -> (Sigma, dSigma/dtheta)``.
+    functions : MLFunctions
+        The model on complete data (its cases), one or several groups, with or
+        without a mean structure.
     theta : ndarray
-        ML estimates.
-    data : ndarray
-        Complete cases (N x p) in the variable order of Sigma.
+        Where to evaluate (the ML estimates, or another point for ``c10``).
     df : int
     x_index : sequence of int
         Positions of fixed.x covariates (their moments are not data).
@@ -149,28 +182,48 @@ def satorra_bentler_inference(implied_and_jacobian: ImpliedAndJacobian, theta: n
     Returns
     -------
     RobustInference
-        ``trace_h1 = tr(A1^-1 B1)`` of the saturated model at the implied
-        covariance and ``trace_h0 = tr(A^-1 B)``; ``c = (trace_h1 - trace_h0) / df``
-        equals ``tr(U Gamma) / df``.
+        ``vcov = A^-1 B A^-1 / N`` with ``A = sum_g (N_g/N) Delta_g' W_g Delta_g`` and
+        ``B = sum_g (N_g/N) Delta_g' W_g Gamma_g W_g Delta_g`` (lavaan's
+        ``se = "robust.sem"``); ``trace_h1 = sum_g tr(A1_g^-1 B1_g)`` of each group's
+        saturated model at the implied moments and ``trace_h0 = tr(A^-1 B)``, so that
+        ``c = (trace_h1 - trace_h0) / df = sum_g tr(U_g Gamma_g) / df``.
+
+    Notes
+    -----
+    With a mean structure the moments are the means and the covariances (Gamma of
+    dimension p + p*, :func:`second_moment_covariance`) and ``W`` is block diagonal
+    (Satorra & Bentler 1994; Satorra 2000 for several groups; lavaan 0.6
+    ``lav_test_satorra_bentler``).
     """
-    n = data.shape[0]
-    centered = data - data.mean(axis=0)
-    gamma = second_moment_covariance(centered, x_index)
-    sigma, d_sigma = implied_and_jacobian(theta)
+    means = functions.layout.meanstructure
+    q = functions.n_free
+    a, b = np.zeros((q, q)), np.zeros((q, q))
+    trace_h1 = 0.0
+    for g, group in enumerate(functions.groups):
+        cases = group.cases()
+        gamma = second_moment_covariance(cases - cases.mean(axis=0), x_index, means)
+        implied, d_sigma, d_mu = functions.jacobian(theta, g)
+        weight = _normal_weight(implied.sigma[0], means)
+        a_g, b_g = _expected_pieces(weight, _moment_jacobian(d_sigma, d_mu if means else None),
+                                    gamma)
+        share = float(functions.weights[g][0])
+        a += share * a_g
+        b += share * b_g
+        a1, b1 = _expected_pieces(weight, _moment_jacobian(*_saturated_jacobian(
+            group.p, x_index, means)), gamma)
+        trace_h1 += float(np.trace(np.linalg.solve(a1, b1)))
     try:
-        a, b, trace_h0 = _expected_traces(sigma, d_sigma, gamma)
         if null_space is None:
             a_inv = np.linalg.inv(a)
         else:
             a_inv = null_space @ np.linalg.inv(null_space.T @ a @ null_space) @ null_space.T
-            trace_h0 = float(np.sum(a_inv * b.T))
     except np.linalg.LinAlgError as error:
         from ..exceptions import ConvergenceError
 
         raise ConvergenceError("the expected information matrix is singular: robust (MLM) "
                                "standard errors cannot be computed for this solution") from error
-    vcov = a_inv @ b @ a_inv / n
-    _, _, trace_h1 = _expected_traces(sigma, _saturated_jacobian(sigma.shape[0], x_index), gamma)
+    trace_h0 = float(np.sum(a_inv * b.T))
+    vcov = a_inv @ b @ a_inv / float(functions.n_total[0])
     scaling = (trace_h1 - trace_h0) / df if df > 0 else float("nan")
     if scaling < 0:
         scaling = float("nan")
@@ -178,29 +231,34 @@ def satorra_bentler_inference(implied_and_jacobian: ImpliedAndJacobian, theta: n
 
 
 def baseline_scaling_factor(group: GroupMoments, robust: RobustInference, x_index: list[int],
-                            baseline_df: int, estimator: str) -> float:
+                            baseline_df: int, estimator: str, meanstructure: bool = False
+                            ) -> float:
     """The scaling factor of the independence model, by the model's own method:
-    Satorra–Bentler for MLM, Yuan–Bentler (the model's h1 trace) for MLR."""
+    Satorra–Bentler for MLM, Yuan–Bentler (the model's h1 trace) for MLR; with a mean
+    structure the baseline's means are free (lavaan's ``lav_object_independence``)."""
     if estimator == "MLM":
-        layout, theta = reference_layout(group, diagonal=True, meanstructure=False,
+        layout, theta = reference_layout(group, diagonal=True, meanstructure=meanstructure,
                                          x_index=x_index)
-        functions = MLFunctions(layout, [group])
-        return satorra_bentler_inference(functions.implied_and_jacobian, theta, group.cases(),
-                                         baseline_df, x_index).scaling_factor
-    trace_b = reference_trace(group, diagonal=True, meanstructure=False, x_index=x_index)
+        return satorra_bentler_inference(MLFunctions(layout, [group]), theta, baseline_df,
+                                         x_index).scaling_factor
+    trace_b = reference_trace(group, diagonal=True, meanstructure=meanstructure,
+                              x_index=x_index)
     return (robust.trace_h1 - trace_b) / baseline_df if baseline_df > 0 else float("nan")
 
 
 def robust_fit_indices(robust: RobustInference, group: GroupMoments, x_index: list[int],
                        chisq: float, df: int, baseline_chisq: float, baseline_df: int,
-                       n: int, estimator: str = "MLR") -> dict[str, float]:
+                       n: int, estimator: str = "MLR", meanstructure: bool = False
+                       ) -> dict[str, float]:
     """Scaled and robust fit statistics of an MLR or MLM fit (lavaan 0.6 ``fitMeasures`` names).
 
     The baseline's scaling factor comes from the same method (Yuan–Bentler for
-    MLR, Satorra–Bentler for MLM) at the baseline's estimates.
+    MLR, Satorra–Bentler for MLM) at the baseline's estimates; ``meanstructure``:
+    the model has one (its baseline frees the means).
     """
     c = robust.scaling_factor
-    c_b = baseline_scaling_factor(group, robust, x_index, baseline_df, estimator)
+    c_b = baseline_scaling_factor(group, robust, x_index, baseline_df, estimator,
+                                  meanstructure)
     chisq_scaled = chisq / c if df > 0 else chisq
     baseline_scaled = baseline_chisq / c_b
     return {

@@ -22,7 +22,12 @@ from ..estimate.defined import DefinedParameters
 from ..estimate.estimation import minimize
 from ..estimate.fiml_corrected import fiml_corrected
 from ..estimate.fit import _as_spec, _roles_for_messages
-from ..estimate.full_information import baseline_moments, covariate_logliks, sample_gfi
+from ..estimate.full_information import (
+    CovariateLogliks,
+    baseline_moments,
+    covariate_logliks,
+    sample_gfi,
+)
 from ..estimate.inference import information_vcov
 from ..estimate.layout import build_parameter_layout
 from ..estimate.ml import CoreModel, MLFunctions
@@ -35,6 +40,8 @@ from ..estimate.moments import (
     missing_moments,
     pattern_sum,
 )
+from ..estimate.reference_models import reference_layout
+from ..estimate.robust import satorra_bentler_inference
 from ..estimate.solution import implied_variances, parameter_values
 from ..estimate.standardize import standardize
 from ..estimate.structure import model_structure
@@ -54,9 +61,11 @@ _GROUP_CODE = "__loyaltysem_group__"
 
 
 def check_group_arguments(group: Any, group_equal: Any, group_partial: Any, estimator: Any,
-                          missing: Any, *, equal_name: str = "group_equal"
+                          missing: Any, *, equal_name: str = "group_equal",
+                          estimators: tuple[str, ...] = ("ML", "MLR")
                           ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Refuse a bad argument of a multi-group fit before any work.
+    """Refuse a bad argument of a multi-group fit before any work (``estimators``: those
+    the caller offers).
 
     Returns
     -------
@@ -67,8 +76,12 @@ def check_group_arguments(group: Any, group_equal: Any, group_partial: Any, esti
         raise fail("group", "the name of the column that defines the groups (a string)", group)
     equal = check_names(equal_name, group_equal, EQUALITY_CLASSES)
     partial = check_names("group_partial", group_partial)
-    check_choice("estimator", estimator, ("ML", "MLR"))
-    check_choice("missing", missing, ("listwise", "ml"))
+    check_choice("estimator", estimator, estimators)
+    check_choice("missing", missing, ("listwise", "ml", "ml.x"))
+    if estimator == "MLM" and missing != "listwise":
+        raise ArgumentError(f"estimator 'MLM' with missing={missing!r} is not available (lavaan "
+                            "does not offer it either: Gamma needs complete data); use "
+                            "estimator 'MLR'")
     return equal, partial
 
 
@@ -79,8 +92,8 @@ def fit_groups(
     *,
     group_equal: Sequence[str] = (),
     group_partial: Sequence[str] = (),
-    estimator: Literal["ML", "MLR"] = "ML",
-    missing: Literal["listwise", "ml"] = "listwise",
+    estimator: Literal["ML", "MLR", "MLM"] = "ML",
+    missing: Literal["listwise", "ml", "ml.x"] = "listwise",
     na_values: list[float | str] | None = None,
     emit_warnings: bool = True,
     allow_codes: bool = False,
@@ -106,14 +119,21 @@ def fit_groups(
     group_partial : sequence of str
         Parameters left free across groups despite ``group_equal`` (partial
         invariance), lavaan's ``group.partial``: ``["x3~1", "visual=~x2"]``.
-    estimator : {"ML", "MLR"}
+    estimator : {"ML", "MLR", "MLM"}
         ``"MLR"``: the same estimates with sandwich standard errors and the
         Yuan–Bentler (Mplus) scaled chi-square, scaled and robust CFI/TLI/RMSEA,
         as lavaan's multi-group ``estimator = "MLR"`` (see :mod:`.robust`).
-    missing : {"listwise", "ml"}
+        ``"MLM"`` (complete data): robust standard errors from the expected
+        information and the Satorra–Bentler scaled chi-square with each group's
+        Gamma of the means and covariances, as lavaan's multi-group
+        ``estimator = "MLM"`` (Satorra & Bentler 1994; Satorra 2000).
+    missing : {"listwise", "ml", "ml.x"}
         ``"ml"``: full-information ML in every group with missing values (EM
         moments as the groups' h1, observed-information standard errors), as
-        lavaan's ``missing = "ml"``.
+        lavaan's ``missing = "ml"`` (the fixed.x covariates must be complete).
+        ``"ml.x"``: the same keeping the cases with missing covariates, whose
+        moments are fixed at each group's EM estimates (lavaan's
+        ``missing = "ml.x"``, as :func:`loyaltysem.fit`).
     na_values : list, optional
         Codes that mean missing.
     emit_warnings : bool
@@ -136,7 +156,8 @@ def fit_groups(
     ------
     ArgumentError
         For an argument of the wrong value or type (an unknown
-        ``group_equal`` class, an estimator other than ML or MLR...), before
+        ``group_equal`` class, an estimator other than ML, MLR or MLM, MLM with
+        ``missing="ml"``...), before
         any work.
     DataError
         When ``group`` is not a column of the data or holds fewer than two groups.
@@ -165,7 +186,8 @@ def fit_groups(
     if sample_cov is not None:
         group = group or "group"
     group_equal, group_partial = check_group_arguments(group, group_equal, group_partial,
-                                                       estimator, missing)
+                                                       estimator, missing,
+                                                       estimators=("ML", "MLR", "MLM"))
     check_bool("emit_warnings", emit_warnings)
     spec = _as_spec(spec)
     structure = model_structure(spec.parameter_table)
@@ -192,7 +214,8 @@ def fit_groups(
 
 
 def _data_group_moments(spec: ModelSpec, data, group: str, order: list[str], estimator: str,
-                        missing: Literal["listwise", "ml"], na_values, allow_codes: bool):
+                        missing: Literal["listwise", "ml", "ml.x"], na_values,
+                        allow_codes: bool):
     """The groups of a data frame and their moments, after the edge checks."""
     roles = spec.roles
     covariates = list(roles.ov_x)
@@ -205,12 +228,13 @@ def _data_group_moments(spec: ModelSpec, data, group: str, order: list[str], est
 
         data = with_product_columns(data, spec.interactions, na_values=na_values,
                                     allow_codes=allow_codes)
-    if covariates and missing != "listwise":
+    if covariates and missing == "ml":
         incomplete = [v for v in covariates if v in data.columns and data[v].isna().any()]
         if incomplete:
             raise SpecificationError(
                 "missing='ml' needs the fixed.x covariates to be complete; "
-                + ", ".join(incomplete) + " have missing values", source=spec.source)
+                + ", ".join(incomplete) + " have missing values: use missing='ml.x' to keep "
+                "those cases (lavaan's missing = \"ml.x\"), or drop them", source=spec.source)
     if group not in data.columns:
         import difflib
 
@@ -230,7 +254,8 @@ def _data_group_moments(spec: ModelSpec, data, group: str, order: list[str], est
     frame = data.loc[keep, list(spec.observed_variables)].copy()
     frame[_GROUP_CODE] = labels.map({g: i for i, g in enumerate(groups)}).to_numpy(dtype=float)
     survey = prepare_survey(frame, list(spec.observed_variables), carry=[_GROUP_CODE],
-                            missing=missing, na_values=na_values, roles=_roles_for_messages(spec),
+                            missing="ml" if missing == "ml.x" else missing,
+                            na_values=na_values, roles=_roles_for_messages(spec),
                             allow_codes=allow_codes)
     return groups, _group_moments(survey.data, groups, group, order), survey.n_dropped, \
         tuple(survey.notes)
@@ -299,10 +324,13 @@ def _fit_group_moments(spec: ModelSpec, group: str, groups: list, moments: list[
                         "identified; standard errors are not available")
     indices = _fit_indices(functions, theta, x_index, n_equality_constraints(spec))
     robust = None
-    if estimator == "MLR":
-        robust = multigroup_robust(functions, theta, int(indices["df"]), x_index, null_space)
+    if estimator in ("MLR", "MLM"):
+        robust = (multigroup_robust(functions, theta, int(indices["df"]), x_index, null_space)
+                  if estimator == "MLR" else
+                  satorra_bentler_inference(functions, theta, int(indices["df"]), x_index,
+                                            null_space))
         vcov = robust.vcov
-        indices.update(_robust_indices(functions, indices, robust, x_index))
+        indices.update(_robust_indices(functions, indices, robust, x_index, estimator))
     if fiml:  # lavaan's missing-data robust indices replace the complete-data ones
         indices.update(_fiml_robust_indices(functions, theta, x_index, indices,
                                             scaled_test=robust is not None,
@@ -367,23 +395,24 @@ def _core_table(layout, covariates: list[str]) -> pd.DataFrame:
     return table
 
 
-def _robust_indices(functions: MLFunctions, indices: dict, robust,
-                    x_index: list[int]) -> dict[str, float]:
-    """Scaled and robust statistics of a multi-group MLR fit (lavaan's names): the
-    Yuan–Bentler scaled statistics, and the scaled and robust RMSEA and CFI/TLI/RNI of
-    :func:`.estimate.fit_indices.scaled_rmsea_indices` and
+def _robust_indices(functions: MLFunctions, indices: dict, robust, x_index: list[int],
+                    estimator: str = "MLR") -> dict[str, float]:
+    """Scaled and robust statistics of a multi-group MLR or MLM fit (lavaan's names): the
+    Yuan–Bentler or Satorra–Bentler scaled statistics, and the scaled and robust RMSEA and
+    CFI/TLI/RNI of :func:`.estimate.fit_indices.scaled_rmsea_indices` and
     :func:`.estimate.fit_indices.robust_indices` with the multiple-group RMSEA."""
     chisq, df = indices["chisq"], indices["df"]
     baseline_chisq, baseline_df = indices["baseline_chisq"], indices["baseline_df"]
     n, n_groups = int(indices["nobs"]), len(functions.groups)
     c = robust.scaling_factor
-    c_b = (robust.trace_h1 - float(baseline_traces(functions, x_index).sum())) / baseline_df
+    c_b = (baseline_sb_trace(functions, x_index) if estimator == "MLM" else
+           robust.trace_h1 - float(baseline_traces(functions, x_index).sum())) / baseline_df
     chisq_scaled = chisq / c if df > 0 else chisq
     baseline_scaled = baseline_chisq / c_b
     p, px = functions.layout.p, len(x_index)
     moments = n_groups * (p * (p + 1) // 2 + p - px * (px + 1) // 2 - px)
     free_rows = int((functions.layout.table["free"] > 0).sum())
-    return {
+    out = {
         "chisq_scaled": chisq_scaled, "df_scaled": df,
         "pvalue_scaled": fi.chisq_pvalue(chisq_scaled, df), "scaling_factor": c,
         "baseline_chisq_scaled": baseline_scaled, "baseline_scaling_factor": c_b,
@@ -399,6 +428,21 @@ def _robust_indices(functions: MLFunctions, indices: dict, robust,
         "scaling_factor_h1": robust.trace_h1 / moments,
         "scaling_factor_h0": robust.trace_h0 / free_rows if free_rows else math.nan,
     }
+    if estimator == "MLM":  # lavaan reports these for Yuan-Bentler only
+        del out["scaling_factor_h1"], out["scaling_factor_h0"]
+    return out
+
+
+def baseline_sb_trace(functions: MLFunctions, x_index: list[int]) -> float:
+    """``sum_g tr(U_g Gamma_g)`` of the independence model (free means and variances in
+    every group, each group's own parameters: the traces add up over the groups)."""
+    total = 0.0
+    for group in functions.groups:
+        layout, theta = reference_layout(group, diagonal=True, meanstructure=True,
+                                         x_index=x_index)
+        sb = satorra_bentler_inference(MLFunctions(layout, [group]), theta, 1, x_index)
+        total += sb.trace_h1 - sb.trace_h0
+    return total
 
 
 def _admissibility(functions: MLFunctions, layout, theta, estimates,
@@ -489,13 +533,16 @@ def _fit_indices(functions: MLFunctions, theta, x_index: list[int],
     for g, (moments, (sigma, mu)) in enumerate(zip(functions.groups,
                                                     functions.implied_moments(theta))):
         n_g = float(moments.n[0])
-        baseline, marginal = _baseline_loglik(moments, x_index, others)
+        baseline, covariates = _baseline_loglik(moments, x_index, others)
         constant = loglik_constant(moments.patterns)
         loglik_h1 = -0.5 * (n_g * float(moments.h1[0]) + constant)
         chisq += n_g * float(f_groups[g])
         baseline_chisq += 2.0 * (loglik_h1 - baseline)
-        loglik += -0.5 * (pattern_sum(moments.patterns, mu, sigma) + constant) - marginal
-        unrestricted += loglik_h1 - marginal
+        # conditional on the covariates: at their EM moments for the model, their pairwise
+        # ones for h1 (the same unless missing = "ml.x" leaves them incomplete)
+        loglik += -0.5 * (pattern_sum(moments.patterns, mu, sigma) + constant) \
+            - covariates.model
+        unrestricted += loglik_h1 - covariates.h1
         srmr_groups.append(fi.srmr_with_means(moments.cov[0], sigma, moments.mean[0] - mu))
         residuals.append({**fi.residual_summaries_with_means(moments.cov[0], sigma,
                                                              moments.mean[0], mu),
@@ -559,16 +606,16 @@ def _fiml_robust_indices(functions: MLFunctions, theta: np.ndarray, x_index: lis
 
 
 def _baseline_loglik(moments: GroupMoments, x_index: list[int], others: list[int]
-                     ) -> tuple[float, float]:
+                     ) -> tuple[float, CovariateLogliks]:
     """The log-likelihood of the group's baseline (independent non-covariates, the
-    covariates' joint distribution kept) and of the covariates alone (fixed.x)."""
+    covariates' joint distribution kept) and the covariates' parts (fixed.x)."""
     covariates = covariate_logliks(moments, x_index)
     if not moments.complete:
         return (independence_loglik(moments.cases()[:, others]) + covariates.baseline,
-                covariates.model)
+                covariates)
     n, variances = float(moments.n[0]), np.diag(moments.cov[0])[others]
     independence = -0.5 * n * float(np.sum(np.log(2 * np.pi * variances) + 1.0))
-    return independence + covariates.baseline, covariates.model
+    return independence + covariates.baseline, covariates
 
 
 def _rmsea_test(chisq: float, df: float, n_obs: float, divisor: float, rmsea0: float, *,

@@ -44,7 +44,7 @@ class MultiGroupResult:
         Global free parameters (``free`` column) and their covariance.
     table : pandas.DataFrame
         The multi-group parameter table.
-    estimator : {"ML", "MLR"}
+    estimator : {"ML", "MLR", "MLM"}
     r2 : pandas.DataFrame
         R² of every endogenous variable (rows) in every group (columns).
     core : loyaltysem.estimate.ml.CoreModel
@@ -105,9 +105,10 @@ class MultiGroupResult:
                      "AIC": fit["aic"], "BIC": fit["bic"]}
         if "gfi" in fit:
             fit_block["GFI"] = fit["gfi"]
-        if self.estimator == "MLR":
+        if self.estimator in ("MLR", "MLM"):
+            method = "Yuan-Bentler" if self.estimator == "MLR" else "Satorra-Bentler"
             fit_block.update({
-                "scaled chi-square (Yuan-Bentler)": fit["chisq_scaled"],
+                f"scaled chi-square ({method})": fit["chisq_scaled"],
                 "scaling factor": fit["scaling_factor"], "scaled p-value": fit["pvalue_scaled"]})
         if "cfi_robust" in fit:  # MLR, and FIML with ML too (as lavaan's summary)
             fit_block.update({"robust CFI": fit["cfi_robust"], "robust TLI": fit["tli_robust"],
