@@ -154,15 +154,12 @@ IMPROPER = textwrap.dedent(f"""
 """)
 
 
-def test_improper_resamples_get_the_per_task_outcome_from_the_stack(tmp_path):
-    """Stacked and per-task runs agree on every task's status and message, and on
-    the numbers of the converged ones; the tasks that do not converge carry the
-    optimizer's reason and no statistics on both paths."""
+def _stacked_and_per_task(path, tmp_path) -> tuple[dict, dict, list[str]]:
+    """The study's rows on the stacked and on the per-task path, and the tasks the
+    stacked run left to the per-task path (one ``_Worker.run`` each)."""
     from loyaltysem.robustness import runner
 
-    path = tmp_path / "improper.yaml"
-    path.write_text(IMPROPER)
-    calls = []
+    calls: list[str] = []
     per_task_run = runner._Worker.run
 
     def counted(self, task):
@@ -172,11 +169,22 @@ def test_improper_resamples_get_the_per_task_outcome_from_the_stack(tmp_path):
     runner._Worker.run = counted
     try:
         _run(path, tmp_path / "stacked")
-        stacked_calls = len(calls)
-        _run(path, tmp_path / "per_task", stacked=False)
     finally:
         runner._Worker.run = per_task_run
-    stacked, per_task = _rows(tmp_path / "stacked"), _rows(tmp_path / "per_task")
+    _run(path, tmp_path / "per_task", stacked=False)
+    return _rows(tmp_path / "stacked"), _rows(tmp_path / "per_task"), calls
+
+
+def test_improper_resamples_get_the_per_task_outcome_from_the_stack(tmp_path):
+    """Stacked and per-task runs agree on every task's status and message, and on
+    the numbers of the converged ones; the tasks that do not converge carry the
+    optimizer's reason and no statistics on both paths."""
+    from loyaltysem.robustness import runner
+
+    path = tmp_path / "improper.yaml"
+    path.write_text(IMPROPER)
+    stacked, per_task, calls = _stacked_and_per_task(path, tmp_path)
+    stacked_calls = len(calls)
     _assert_same(stacked, per_task, RTOL)
     statuses = [status for status, _, _ in per_task.values()]
     assert statuses.count("not converged") >= 2 and statuses.count("ok") > 100
@@ -190,8 +198,6 @@ def test_resamples_of_a_full_fit_that_did_not_converge_are_stacked_too(tmp_path)
     """Without comp_3, provider 3's full-sample fit (43 cases) does not converge; its
     resamples start from those estimates, as the per-task fit's warm start, and the
     stack gives every task the per-task path's status, message and numbers."""
-    from loyaltysem.robustness import runner
-
     model = (ROOT / "models/corp_rep.yaml").read_text()
     assert "items: [comp_1, comp_2, comp_3]" in model
     (tmp_path / "no_comp_3.yaml").write_text(
@@ -200,21 +206,8 @@ def test_resamples_of_a_full_fit_that_did_not_converge_are_stacked_too(tmp_path)
     path.write_text(IMPROPER.replace("variants: [baseline]", "variants: [{spec: no_comp_3.yaml}]")
                     .replace("estimators: [ML, MLR]", "estimators: [ML]")
                     .replace("samples:", "samples:\n  - full"))
-    calls = []
-    per_task_run = runner._Worker.run
-
-    def counted(self, task):
-        calls.append(task.key)
-        return per_task_run(self, task)
-
-    runner._Worker.run = counted
-    try:
-        _run(path, tmp_path / "stacked")
-        stacked_calls = [key for key in calls if "sample=full" not in key]
-        _run(path, tmp_path / "per_task", stacked=False)
-    finally:
-        runner._Worker.run = per_task_run
-    stacked, per_task = _rows(tmp_path / "stacked"), _rows(tmp_path / "per_task")
+    stacked, per_task, calls = _stacked_and_per_task(path, tmp_path)
+    stacked_calls = [key for key in calls if "sample=full" not in key]
     full_3 = next(status for task, (status, _, _) in per_task.items()
                   if "group=3" in task and "sample=full" in task)
     assert full_3 == "not converged"
