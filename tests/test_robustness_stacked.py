@@ -179,8 +179,6 @@ def test_improper_resamples_get_the_per_task_outcome_from_the_stack(tmp_path):
     """Stacked and per-task runs agree on every task's status and message, and on
     the numbers of the converged ones; the tasks that do not converge carry the
     optimizer's reason and no statistics on both paths."""
-    from loyaltysem.robustness import runner
-
     path = tmp_path / "improper.yaml"
     path.write_text(IMPROPER)
     stacked, per_task, calls = _stacked_and_per_task(path, tmp_path)
