@@ -57,30 +57,13 @@ class OptimizationResult:
     message: str
 
 
-def fisher_scoring(
-    objective: Callable[[np.ndarray], float],
-    gradient_and_information: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
-    x0: np.ndarray,
-    *,
-    gtol: float = 1e-9,
-    ftol: float = 1e-14,
-    max_iter: int = 500,
-    dx_tol: float | None = None,
-    stall_window: int = 25,
-    diverge_after: int | None = None,
-    diverge_gradient: float = 1.0,
-    correct_below: float = 1e-2,
-) -> OptimizationResult:
-    """Minimise an ML discrepancy by damped Fisher scoring with a secant correction.
+@dataclass(frozen=True)
+class StoppingRules:
+    """When a scoring run stops: the rules of :func:`fisher_scoring`, applied member by
+    member by :func:`~.stacked_scoring.stacked_fisher_scoring` (one implementation).
 
-    Parameters
+    Attributes
     ----------
-    objective : callable
-        ``F(x)``; ``inf`` where the implied covariance is not positive definite.
-    gradient_and_information : callable
-        ``x -> (dF/dx, I(x))`` with ``2 I`` the expected Hessian of ``F``.
-    x0 : ndarray
-        Start values.
     gtol : float
         Converged when ``max |dF/dx| < gtol``.
     ftol : float
@@ -102,35 +85,121 @@ def fisher_scoring(
         warm start a regular resample is within 1e-2 of its optimum after a
         few dozen iterations; one whose gradient is still large, or growing, is
         drifting towards an improper solution.
+    """
+
+    gtol: float = 1e-9
+    ftol: float = 1e-14
+    max_iter: int = 500
+    dx_tol: float | None = None
+    stall_window: int = 25
+    diverge_after: int | None = None
+    diverge_gradient: float = 1.0
+
+    @property
+    def accept(self) -> float:
+        """The gradient bound of the small-change and stall rules."""
+        return float(np.sqrt(self.gtol)) if self.dx_tol is None else self.dx_tol
+
+    def after_step(self, iteration: int, change: np.ndarray, alpha: np.ndarray,
+                   f_history: np.ndarray, g_history: np.ndarray, members: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """The rules after an accepted step of the ``A`` runs ``members``.
+
+        Parameters
+        ----------
+        iteration : int
+        change, alpha : ndarray, shape (A,)
+            The step's decrease of ``F`` and its length.
+        f_history, g_history : ndarray, shape (max_iter + 1, S)
+            ``F`` and ``max |dF/dx|`` of every run (columns) at the start (row 0) and
+            after every iteration.
+        members : ndarray of int, shape (A,)
+            The columns of the runs that stepped.
+
+        Returns
+        -------
+        stop, converged : ndarray of bool, shape (A,)
+        messages : list of str
+            The reason of every run that stops ("" for the others).
+        """
+        f, g_max = f_history[iteration, members], g_history[iteration, members]
+        done = (change < self.ftol * (1.0 + f)) & (g_max < self.accept) \
+            & ((alpha == 1.0) | (self.dx_tol is not None))
+        drift = ~done & (np.zeros_like(done) if self.diverge_after is None else drifting(
+            iteration, g_history, self.diverge_after, self.diverge_gradient, members))
+        stalled = ~done & ~drift & (iteration >= self.stall_window)
+        if stalled.any():
+            past = f_history[iteration - self.stall_window, members]
+            stalled &= past - f < self.ftol * (1.0 + f) * self.stall_window
+        stop = done | drift | stalled
+        messages = [""] * f.size
+        for k in np.flatnonzero(stop):
+            if done[k]:
+                messages[k] = "relative change in the discrepancy below tolerance"
+            elif drift[k]:
+                messages[k] = (f"diverging: gradient {g_max[k]:.2g} after {iteration} "
+                               "iterations (estimates drift towards an improper solution)")
+            elif g_max[k] < self.accept:
+                messages[k] = "the discrepancy no longer decreases; gradient small"
+            else:
+                messages[k] = (f"stalled: the discrepancy no longer decreases but the "
+                               f"gradient is {g_max[k]:.2g} (no interior optimum; "
+                               "estimates drift)")
+        return stop, done | (stalled & (g_max < self.accept)), messages
+
+
+def _failed_start(x: np.ndarray, f: float, message: str) -> OptimizationResult:
+    nan = np.full((x.size, x.size), np.nan)
+    return OptimizationResult(x, f, np.full_like(x, np.nan), nan, False, 0, message)
+
+
+def fisher_scoring(
+    objective: Callable[[np.ndarray], float],
+    gradient_and_information: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    x0: np.ndarray,
+    *,
+    correct_below: float = 1e-2,
+    **rules: Any,
+) -> OptimizationResult:
+    """Minimise an ML discrepancy by damped Fisher scoring with a secant correction.
+
+    Parameters
+    ----------
+    objective : callable
+        ``F(x)``; ``inf`` where the implied covariance is not positive definite.
+    gradient_and_information : callable
+        ``x -> (dF/dx, I(x))`` with ``2 I`` the expected Hessian of ``F``.
+    x0 : ndarray
+        Start values.
     correct_below : float
         Once ``max |dF/dx|`` is below it, the expected Hessian ``2 I`` is corrected by
         a structured secant update (module notes); a corrected step that is not a
         descent direction or not accepted in full drops the correction.
+    **rules
+        The fields of :class:`StoppingRules` (``gtol``, ``ftol``, ``max_iter``,
+        ``dx_tol``, ``stall_window``, ``diverge_after``, ``diverge_gradient``).
 
     Returns
     -------
     OptimizationResult
     """
+    stopping = StoppingRules(**rules)
     x = np.asarray(x0, dtype=float).copy()
     f = objective(x)
     if not np.isfinite(f):
-        return OptimizationResult(x, f, np.full_like(x, np.nan), np.full((x.size, x.size), np.nan),
-                                  False, 0, "the start values give a non-positive-definite "
-                                  "implied covariance matrix")
-    damping = 0.0
+        return _failed_start(x, f, "the start values give a non-positive-definite implied "
+                             "covariance matrix")
     try:
         g, info = gradient_and_information(x)
     except np.linalg.LinAlgError:
-        return OptimizationResult(x, f, np.full_like(x, np.nan), np.full((x.size, x.size), np.nan),
-                                  False, 0, "singular implied covariance matrix at the start")
-    message = "maximum number of iterations reached"
-    converged = False
-    iteration = 0
-    history, gradient_history = [f], [float(np.max(np.abs(g)))]
+        return _failed_start(x, f, "singular implied covariance matrix at the start")
+    message, converged, iteration, damping = "maximum number of iterations reached", False, 0, 0.0
+    f_history = np.full((stopping.max_iter + 1, 1), np.nan)
+    g_history = f_history.copy()
+    f_history[0], g_history[0] = f, np.max(np.abs(g))
     correction: np.ndarray | None = None
-    accept = np.sqrt(gtol) if dx_tol is None else dx_tol
-    for iteration in range(1, max_iter + 1):
-        if np.max(np.abs(g)) < gtol:
+    for iteration in range(1, stopping.max_iter + 1):
+        if np.max(np.abs(g)) < stopping.gtol:
             converged, message = True, "gradient below tolerance"
             break
         accepted, candidate, f_new, alpha = _secant_step(objective, x, f, g, info, correction)
@@ -152,30 +221,18 @@ def fisher_scoring(
         if np.max(np.abs(g_new)) < correct_below:
             correction = _secant_update(correction, candidate - x, g_new - g, info)
         x, f, g = candidate, f_new, g_new
-        history.append(f)
-        gradient_history.append(float(np.max(np.abs(g))))
-        small_change = change < ftol * (1.0 + f)
-        if small_change and np.max(np.abs(g)) < accept and (alpha == 1.0 or dx_tol is not None):
-            converged, message = True, "relative change in the discrepancy below tolerance"
-            break
-        if diverge_after is not None and drifting(iteration, np.array(gradient_history),
-                                                  diverge_after, diverge_gradient):
-            message = (f"diverging: gradient {np.max(np.abs(g)):.2g} after {iteration} "
-                       "iterations (estimates drift towards an improper solution)")
-            break
-        if (len(history) > stall_window
-                and history[-stall_window - 1] - f < ftol * (1.0 + f) * stall_window):
-            if np.max(np.abs(g)) < accept:
-                converged, message = True, "the discrepancy no longer decreases; gradient small"
-                break
-            message = (f"stalled: the discrepancy no longer decreases but the gradient is "
-                       f"{np.max(np.abs(g)):.2g} (no interior optimum; estimates drift)")
+        f_history[iteration], g_history[iteration] = f, np.max(np.abs(g))
+        stop, done, messages = stopping.after_step(iteration, np.array([change]),
+                                                   np.array([alpha]), f_history, g_history,
+                                                   np.zeros(1, dtype=int))
+        if stop[0]:
+            converged, message = bool(done[0]), messages[0]
             break
     return OptimizationResult(x, f, g, info, converged, iteration, message)
 
 
 def drifting(iteration: int, gradient_history: np.ndarray, diverge_after: int,
-             diverge_gradient: float) -> np.ndarray:
+             diverge_gradient: float, members: np.ndarray | None = None) -> np.ndarray:
     """The drift rule of scoring: whether a run is given up as not converged.
 
     A run stops after ``iteration`` iterations when ``max |dF/dx|`` is above
@@ -193,24 +250,27 @@ def drifting(iteration: int, gradient_history: np.ndarray, diverge_after: int,
     Parameters
     ----------
     iteration : int
-    gradient_history : ndarray, shape (iteration + 1,) or (iteration + 1, S)
-        ``max |dF/dx|`` at the start (row 0) and after each iteration, per member
-        of a stack in the columns.
+    gradient_history : ndarray, shape (at least iteration + 1, S)
+        ``max |dF/dx|`` at the start (row 0) and after each iteration, one run
+        (a member of a stack) per column.
     diverge_after : int
     diverge_gradient : float
+    members : ndarray of int, optional
+        The columns of ``gradient_history`` to judge (default: all).
 
     Returns
     -------
     ndarray of bool
-        One entry per member (a 0-d array for a single run).
+        One entry per judged column.
     """
-    now = gradient_history[iteration]
+    columns = slice(None) if members is None else members
+    now = gradient_history[iteration, columns]
     large = now > diverge_gradient
     if iteration >= diverge_after:
         return large
     if iteration < diverge_after // 2:
         return np.zeros_like(large)
-    return large & (now > gradient_history[iteration - diverge_after // 4])
+    return large & (now > gradient_history[iteration - diverge_after // 4, columns])
 
 
 def _secant_step(objective: Callable[[np.ndarray], float], x: np.ndarray, f: float,

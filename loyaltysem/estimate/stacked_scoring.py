@@ -27,11 +27,12 @@ least-squares algorithm. ACM Transactions on Mathematical Software, 7(3), 348-36
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from .ml import MLFunctions
-from .optimizer import drifting
+from .optimizer import StoppingRules
 
 #: Armijo backtracking of the damped step: alpha = 1, 1/2, ... while alpha > 1e-4.
 _ALPHAS = 0.5 ** np.arange(14)
@@ -202,14 +203,8 @@ def stacked_fisher_scoring(
     x0: np.ndarray,
     index: np.ndarray | None = None,
     *,
-    gtol: float = 1e-9,
-    ftol: float = 1e-14,
-    max_iter: int = 500,
-    dx_tol: float | None = None,
-    stall_window: int = 25,
-    diverge_after: int | None = None,
-    diverge_gradient: float = 1.0,
     correct_below: float = 1e-2,
+    **rules: Any,
 ) -> StackedOptimization:
     """Minimise the ML discrepancy of every sample of a stack by
     :func:`~loyaltysem.estimate.optimizer.fisher_scoring` (module notes).
@@ -222,28 +217,30 @@ def stacked_fisher_scoring(
         Start values, one row per member (a single row is every member's).
     index : ndarray of int, shape (S,), optional
         The samples of ``functions``' stack the members fit (default: all, in order).
-    gtol, ftol, max_iter, dx_tol, stall_window, diverge_after, diverge_gradient, correct_below
+    correct_below : float
         As :func:`~loyaltysem.estimate.optimizer.fisher_scoring`.
+    **rules
+        The fields of :class:`~loyaltysem.estimate.optimizer.StoppingRules`.
 
     Returns
     -------
     StackedOptimization
     """
+    stopping = StoppingRules(**rules)
     index = np.arange(functions.size) if index is None else np.asarray(index, dtype=int)
     x0 = np.broadcast_to(np.atleast_2d(np.asarray(x0, dtype=float)),
                          (index.size, functions.n_free))
     stack = _Stack(functions, x0, index)
-    history = np.full((max_iter + 1, index.size), np.nan)
-    history[0] = stack.f
+    f_history = np.full((stopping.max_iter + 1, index.size), np.nan)
+    f_history[0] = stack.f
     active = _start(stack)
-    gradients = np.full((max_iter + 1, index.size), np.nan)
-    gradients[0, active] = np.abs(stack.g[active]).max(axis=1)
-    accept = np.sqrt(gtol) if dx_tol is None else dx_tol
-    for iteration in range(1, max_iter + 1):
+    g_history = np.full((stopping.max_iter + 1, index.size), np.nan)
+    g_history[0, active] = np.abs(stack.g[active]).max(axis=1)
+    for iteration in range(1, stopping.max_iter + 1):
         if not active.size:
             break
         stack.iterations[active] = iteration
-        small = np.abs(stack.g[active]).max(axis=1) < gtol
+        small = np.abs(stack.g[active]).max(axis=1) < stopping.gtol
         stack.stop(active[small], "gradient below tolerance", True)
         active = active[~small]
         moved, change, alpha = _step(stack, active)
@@ -251,29 +248,15 @@ def stacked_fisher_scoring(
             stack.stop(np.setdiff1d(active, moved),
                        "no step decreases the discrepancy (line search failed)")
         active = _new_points(stack, moved, correct_below)
-        history[iteration, active] = stack.f[active]
-        g_max = np.abs(stack.g[active]).max(axis=1)
-        gradients[iteration, active] = g_max
-        f = stack.f[active]
-        change, alpha = change[np.searchsorted(moved, active)], alpha[np.searchsorted(moved, active)]
-        done = (change < ftol * (1.0 + f)) & (g_max < accept) & ((alpha == 1.0) | (dx_tol is not None))
-        stack.stop(active[done], "relative change in the discrepancy below tolerance", True)
-        drift = ~done & (diverge_after is not None and drifting(
-            iteration, gradients[:, active], diverge_after, diverge_gradient))
-        for k, value in zip(active[drift], g_max[drift]):
-            stack.stop(np.array([k]), f"diverging: gradient {value:.2g} after {iteration} "
-                       "iterations (estimates drift towards an improper solution)")
-        stalled = ~done & ~drift & (iteration >= stall_window)
-        if stalled.any():
-            past = history[iteration - stall_window, active]
-            stalled &= past - f < ftol * (1.0 + f) * stall_window
-        small_gradient = stalled & (g_max < accept)
-        stack.stop(active[small_gradient],
-                   "the discrepancy no longer decreases; gradient small", True)
-        for k, value in zip(active[stalled & ~small_gradient], g_max[stalled & ~small_gradient]):
-            stack.stop(np.array([k]), f"stalled: the discrepancy no longer decreases but the "
-                       f"gradient is {value:.2g} (no interior optimum; estimates drift)")
-        active = active[~(done | drift | stalled)]
+        f_history[iteration, active] = stack.f[active]
+        g_history[iteration, active] = np.abs(stack.g[active]).max(axis=1)
+        position = np.searchsorted(moved, active)
+        stop, converged, messages = stopping.after_step(
+            iteration, change[position], alpha[position], f_history, g_history, active)
+        for k, message, ok in zip(active[stop], np.array(messages, dtype=object)[stop],
+                                  converged[stop]):
+            stack.stop(np.array([k]), str(message), bool(ok))
+        active = active[~stop]
     return StackedOptimization(stack.x, stack.f, stack.g, stack.info, stack.converged,
                                stack.iterations, tuple(stack.messages))
 
