@@ -8,7 +8,18 @@ r1 < r2 < ... give the constraints ``r1 == r2``, ``r1 == r3``, ... (lavaan's
 order: by the first row of each shared parameter), named by lavaan's plabels
 ``.p<row>.``. Releasing a constraint gives one row its own number.
 
-**Score test** (Rao 1948; Satorra 1989; ``lavTestScore``): with ``g`` and ``I``
+General constraints count as lavaan counts them: lavaan 0.6-14 (``ceq.simple =
+FALSE``) keeps one parameter per row and one ``==`` row per equality — first the
+user's ``==`` statements in the order written (``a1 == a2``, ``b == 0.6``,
+``p1 == a*b``, ``a + b == 1``, named by their text without spaces; rows the table
+fixes by ``label == value`` are free in the unconstrained model), then the plabel
+rows above. A written constraint's Jacobian row is ``d(lhs - rhs)/dtheta`` at the
+estimates (complex step), each label standing for the first row with it. Models
+with ``<`` / ``>`` are refused, as ``lavTestScore`` refuses them; with MLR lavaan
+0.6-14 warns and gives the ordinary test, and so does this module (no robust
+score test in that version).
+
+**Score test** (Rao 1948; Satorra 1989; Bentler 1990; ``lavTestScore``): with ``g`` and ``I``
 the gradient of lavaan's ``fmin`` and the unit expected information over the
 unconstrained parameters (one per row) at the constrained estimates, R the
 Jacobian rows of the constraints kept, and J the top-left block of
@@ -30,6 +41,9 @@ several parameters with applications to problems of estimation. Mathematical
 Proceedings of the Cambridge Philosophical Society, 44(1), 50-57.
 Satorra, A. (1989). Alternative test criteria in covariance structure
 analysis: A unified approach. Psychometrika, 54(1), 131-151.
+Bentler, P. M. (1990). Fit indexes, Lagrange multipliers, constraint changes and
+incomplete data in structural models. Multivariate Behavioral Research, 25(2),
+163-172.
 Wald, A. (1943). Tests of statistical hypotheses concerning several parameters
 when the number of observations is large. Transactions of the American
 Mathematical Society, 54(3), 426-482.
@@ -105,8 +119,8 @@ def equality_constraints(result: Any) -> pd.DataFrame:
         ``label``, ``lhs_parameter``, ``rhs_parameter`` (``lhs op rhs`` of each row;
         empty for a written constraint), ``lhs_group``, ``rhs_group`` (0-based; -1 for
         a written constraint), and the private ``_lhs_row``, ``_rhs_row`` (row
-        positions, -1 for a written constraint) and ``_statement`` (its position in
-        ``spec.constraint_statements``-order, -1 for plabel rows).
+        positions, -1 for a written constraint) and ``_statement`` (its position among
+        the spec's written ``==`` statements, -1 for plabel rows).
 
     Notes
     -----
