@@ -8,7 +8,18 @@ r1 < r2 < ... give the constraints ``r1 == r2``, ``r1 == r3``, ... (lavaan's
 order: by the first row of each shared parameter), named by lavaan's plabels
 ``.p<row>.``. Releasing a constraint gives one row its own number.
 
-**Score test** (Rao 1948; Satorra 1989; ``lavTestScore``): with ``g`` and ``I``
+General constraints count as lavaan counts them: lavaan 0.6-14 (``ceq.simple =
+FALSE``) keeps one parameter per row and one ``==`` row per equality — first the
+user's ``==`` statements in the order written (``a1 == a2``, ``b == 0.6``,
+``p1 == a*b``, ``a + b == 1``, named by their text without spaces; rows the table
+fixes by ``label == value`` are free in the unconstrained model), then the plabel
+rows above. A written constraint's Jacobian row is ``d(lhs - rhs)/dtheta`` at the
+estimates (complex step), each label standing for the first row with it. Models
+with ``<`` / ``>`` are refused, as ``lavTestScore`` refuses them; with MLR lavaan
+0.6-14 warns and gives the ordinary test, and so does this module (no robust
+score test in that version).
+
+**Score test** (Rao 1948; Satorra 1989; Bentler 1990; ``lavTestScore``): with ``g`` and ``I``
 the gradient of lavaan's ``fmin`` and the unit expected information over the
 unconstrained parameters (one per row) at the constrained estimates, R the
 Jacobian rows of the constraints kept, and J the top-left block of
@@ -30,6 +41,9 @@ several parameters with applications to problems of estimation. Mathematical
 Proceedings of the Cambridge Philosophical Society, 44(1), 50-57.
 Satorra, A. (1989). Alternative test criteria in covariance structure
 analysis: A unified approach. Psychometrika, 54(1), 131-151.
+Bentler, P. M. (1990). Fit indexes, Lagrange multipliers, constraint changes and
+incomplete data in structural models. Multivariate Behavioral Research, 25(2),
+163-172.
 Wald, A. (1943). Tests of statistical hypotheses concerning several parameters
 when the number of observations is large. Transactions of the American
 Mathematical Society, 54(3), 426-482.
@@ -50,12 +64,16 @@ import pandas as pd
 from ..arguments import ArgumentError, check_bool, fail
 from ..distributions import chi2_sf
 from ..exceptions import SpecificationError
+from ..spec import ModelSpec
 from ..spec.expressions import ExpressionError, parse_expression
+from ..spec.statements import Statement
 from ..summary import Summary
+from .constraints import Constraints
 from .extension import (covariates_of, extend, model_rows, parameter_rows, row_key,
                         row_values)
 from .ml import CoreModel
-from .modindices import _group_labels, _result_core, standardized_change
+from .modindices import (_group_labels, _result_core, _result_spec, constrained_labels,
+                         standardized_change, written_equalities)
 
 _EPS = float(np.finfo(float).eps)
 #: Most constraints accepted by :func:`wald_test` / parameters by ``add``.
@@ -96,19 +114,41 @@ def equality_constraints(result: Any) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``number`` (1-based, what ``score_test(release=)`` takes), ``lhs, op, rhs``
-        (plabels ``.p<row>.`` of the table rows), ``label``, ``lhs_parameter``,
-        ``rhs_parameter`` (``lhs op rhs`` of each row), ``lhs_group``, ``rhs_group``
-        (0-based), and the private ``_lhs_row``, ``_rhs_row`` positions.
+        (as lavaan names them: the written ``==`` statements without spaces, then the
+        plabels ``.p<row>.`` of rows that share a label or a ``group_equal`` class),
+        ``label``, ``lhs_parameter``, ``rhs_parameter`` (``lhs op rhs`` of each row;
+        empty for a written constraint), ``lhs_group``, ``rhs_group`` (0-based; -1 for
+        a written constraint), and the private ``_lhs_row``, ``_rhs_row`` (row
+        positions, -1 for a written constraint) and ``_statement`` (its position among
+        the spec's written ``==`` statements, -1 for plabel rows).
+
+    Notes
+    -----
+    lavaan 0.6-14 (``ceq.simple = FALSE``) keeps one free parameter per row and writes
+    every equality as an ``==`` row: first the user's statements in the order written
+    (``a == b``, ``b == 0.6``, ``p1 == a*b``, ``a + b == 1``), then, for every label
+    used by several rows (and every ``group.equal`` parameter), ``.p<first>. ==
+    .p<other>.``.
     """
-    return _constraints_of(_result_core(result))
+    return _constraints_of(_result_core(result), _result_spec(result))
 
 
-def _constraints_of(core: CoreModel) -> pd.DataFrame:
+def _constraints_of(core: CoreModel, spec: ModelSpec | None = None) -> pd.DataFrame:
     table = core.layout.table
     rows = parameter_rows(table)
-    rows = rows[rows["free"].astype(int) > 0]
-    out = []
-    for _, shared in rows.groupby(rows["free"].astype(int), sort=False):
+    named = constrained_labels(spec)
+    rows = rows[(rows["free"].astype(int) > 0) |
+                (rows["label"].isin(named) if "label" in rows else False)]
+    labels = (rows["label"].fillna("").astype(str) if "label" in rows
+              else pd.Series("", index=rows.index))
+    out = [{"lhs": "".join(s.lhs.split()), "op": "==", "rhs": "".join(s.rhs.split()),
+            "label": "", "lhs_parameter": "", "rhs_parameter": "", "lhs_group": -1,
+            "rhs_group": -1, "_lhs_row": -1, "_rhs_row": -1, "_statement": k}
+           for k, s in enumerate(written_equalities(spec))]
+    # rows alike: one label, or (unlabelled) one free number (group_equal)
+    keys = [("label", label) if label else ("free", int(free))
+            for label, free in zip(labels, rows["free"].astype(int))]
+    for _, shared in rows.groupby(pd.Series(keys, index=rows.index).astype(str), sort=False):
         if len(shared) < 2:
             continue
         first = shared.index[0]
@@ -119,33 +159,61 @@ def _constraints_of(core: CoreModel) -> pd.DataFrame:
                         "rhs_parameter": _label(table.loc[other]),
                         "lhs_group": int(rows.at[first, "group"]),
                         "rhs_group": int(rows.at[other, "group"]),
-                        "_lhs_row": int(first), "_rhs_row": int(other)})
-    frame = pd.DataFrame(out, columns=["lhs", "op", "rhs", "label", "lhs_parameter",
-                                       "rhs_parameter", "lhs_group", "rhs_group",
-                                       "_lhs_row", "_rhs_row"])
+                        "_lhs_row": int(first), "_rhs_row": int(other), "_statement": -1})
+    columns = ["lhs", "op", "rhs", "label", "lhs_parameter", "rhs_parameter", "lhs_group",
+               "rhs_group", "_lhs_row", "_rhs_row", "_statement"]
+    frame = pd.DataFrame(out, columns=columns)
     frame.insert(0, "number", np.arange(1, len(frame) + 1))
     return frame
 
 
-def _unconstrained(core: CoreModel) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """The core table with one free number per free row (row order), its theta and
-    the map row position -> new number (0 = fixed)."""
+def _unconstrained(core: CoreModel, spec: ModelSpec | None = None
+                   ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The core table with one free number per free row (row order) — rows the table
+    fixes by a written ``label == value`` included, as lavaan — its theta and the map
+    row position -> new number (0 = fixed)."""
     table = model_rows(core)
+    values = row_values(core)[table.index.to_numpy()]
     free = table["free"].to_numpy(dtype=int)
+    full = core.layout.table
+    labels = (full["label"].fillna("").astype(str).to_numpy()[table.index.to_numpy()]
+              if "label" in full else np.full(len(table), ""))
+    named = constrained_labels(spec)
+    released = np.array([free[k] > 0 or (labels[k] in named and labels[k] != "")
+                         for k in range(len(table))], dtype=bool)
     numbers = np.zeros(len(core.layout.table), dtype=int)
-    positions = table.index.to_numpy()[free > 0]
+    positions = table.index.to_numpy()[released]
     numbers[positions] = np.arange(1, positions.size + 1)
-    theta = core.theta[free[free > 0] - 1]
+    theta = values[released]
     table.loc[positions, "free"] = numbers[positions]
     return table, theta, numbers
 
 
-def _constraint_matrix(constraints: pd.DataFrame, numbers: np.ndarray, n: int) -> np.ndarray:
-    """Jacobian rows ``e_lhs - e_rhs`` of the constraints over ``n`` parameters."""
-    out = np.zeros((len(constraints), n))
-    for k, (a, b) in enumerate(zip(constraints["_lhs_row"], constraints["_rhs_row"])):
-        out[k, numbers[a] - 1] += 1.0
-        out[k, numbers[b] - 1] -= 1.0
+def _constraint_matrix(core: CoreModel, spec: ModelSpec | None, constraints: pd.DataFrame,
+                       numbers: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """The Jacobian of the constraints (lavaan's ``con.jac``) over ``theta.size``
+    parameters: ``e_lhs - e_rhs`` for plabel rows, ``d(lhs - rhs)/dtheta`` of a written
+    constraint by the complex step (exact for + - * / ^), each label standing for the
+    first row that has it."""
+    table = core.layout.table
+    written = written_equalities(spec)
+    sources: dict[str, tuple[str, float]] = {}
+    if "label" in table:
+        for r, (label, op) in enumerate(zip(table["label"], table["op"])):
+            if isinstance(label, str) and label and op != ":=" and label not in sources:
+                sources[label] = (("free", float(numbers[r] - 1)) if numbers[r] > 0
+                                  else ("fixed", float(table["ustart"].iloc[r])))
+    out = np.zeros((len(constraints), theta.size))
+    for k, (a, b, statement) in enumerate(zip(constraints["_lhs_row"], constraints["_rhs_row"],
+                                              constraints["_statement"])):
+        if statement < 0:
+            out[k, numbers[a] - 1] += 1.0
+            out[k, numbers[b] - 1] -= 1.0
+            continue
+        s = written[int(statement)]
+        expression = (parse_expression(s.lhs), parse_expression(s.rhs))
+        one = Constraints(equalities=(expression,), inequalities=(), sources=sources)
+        out[k] = one.jacobians(theta)[0][0]
     return out
 
 
@@ -170,7 +238,8 @@ def _added_rows(core: CoreModel, add: Any) -> list[tuple[str, str, str, int]]:
         if statement.op == ":=" or not {statement.lhs, statement.rhs} <= known:
             raise fail("add", "parameters (=~, ~, ~~) among the model's variables",
                        f"{statement.lhs} {statement.op} {statement.rhs}")
-        for g in range(core.layout.n_groups):
+    for g in range(core.layout.n_groups):  # group by group, as lavaanify(add, ngroups)
+        for statement in statements:
             mine = rows[rows["group"] == g]
             present = {row_key(str(a), str(o), str(b)) for a, o, b in
                        zip(mine["lhs"], mine["op"], mine["rhs"])}
@@ -195,10 +264,16 @@ class _ScoreSetup:
     rows: pd.DataFrame  # lhs, op, rhs, group, exo, est, free, label of every parameter
 
 
-def _setup(core: CoreModel, release: Any, add: Any) -> _ScoreSetup:
-    table, theta, numbers = _unconstrained(core)
+def _setup(core: CoreModel, spec: ModelSpec | None, release: Any, add: Any) -> _ScoreSetup:
+    if spec is not None and any(s.op in ("<", ">") for s in spec.statements):
+        statement = next(s for s in spec.statements if s.op in ("<", ">"))
+        raise SpecificationError(
+            f"{statement.to_lavaan()}: score tests do not handle inequality constraints "
+            "(as lavaan's lavTestScore); use modification_indices(), which does, or refit "
+            "without the inequality", source=spec.source, line=statement.line)
+    table, theta, numbers = _unconstrained(core, spec)
     values = row_values(core)[table.index.to_numpy()]
-    constraints = _constraints_of(core)
+    constraints = _constraints_of(core, spec)
     n = theta.size
     added = _added_rows(core, add) if add is not None else []
     if added:
@@ -210,7 +285,7 @@ def _setup(core: CoreModel, release: Any, add: Any) -> _ScoreSetup:
         theta = np.concatenate([theta, np.zeros(len(added))])
         values = np.concatenate([values, np.zeros(len(added))])
     extended = extend(core, table, theta, n, covariates_of(core.layout.table))
-    matrix = _constraint_matrix(constraints, numbers, theta.size)
+    matrix = _constraint_matrix(core, spec, constraints, numbers, theta)
     if added:
         matrix = np.vstack([matrix, np.eye(theta.size)[n:]])
         tested = len(constraints) + np.arange(len(added))
@@ -358,7 +433,7 @@ def score_test(result: Any, *, release: Sequence[int] | int | None = None,
     epc = check_bool("epc", epc)
     if add is not None and release is not None:
         raise ArgumentError("add and release cannot be used together (as in lavTestScore)")
-    setup = _setup(core, release, add)
+    setup = _setup(core, _result_spec(result), release, add)
     tested = setup.tested
     statistic, j_all = _statistic(setup, tested)
     uni = cum = epc_table = None

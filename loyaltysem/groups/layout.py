@@ -89,8 +89,45 @@ def group_tables(spec, n_groups: int, group_equal: Sequence[str] = ()) -> list[p
     """Each group's parameter table (``ModelSpec.group_table``): its ``c(...)`` modifiers
     and, with equal intercepts but not equal means, free latent means in groups 2.."""
     means_free = "intercepts" in group_equal and "means" not in group_equal
-    return [spec.group_table(g, n_groups, free_latent_means=means_free and g > 0)
-            for g in range(n_groups)]
+    tables = [spec.group_table(g, n_groups, free_latent_means=means_free and g > 0)
+              for g in range(n_groups)]
+    canonical = label_classes(spec.statements)
+    for table in tables:
+        labels = table["label"].fillna("").astype(str)
+        table["share"] = [canonical.get(label, label) for label in labels]
+    return tables
+
+
+def label_classes(statements: Sequence) -> dict[str, str]:
+    """Each label joined to others by ``a == b`` statements -> the first label of its class.
+
+    A group's table merges ``a == b`` when it has both labels; with ``c(a1, a2)*``
+    modifiers ``a1 == a2`` joins labels of different groups, which only the multi-group
+    layout sees (lavaan: one ``==`` row either way)."""
+    from ..spec.partable import simple_equality
+
+    parent: dict[str, str] = {}
+
+    def root(label: str) -> str:
+        while parent.get(label, label) != label:
+            label = parent[label]
+        return label
+
+    order: list[str] = []
+    for statement in statements:
+        pair = simple_equality(statement)
+        if pair is None or not isinstance(pair[1], str):
+            continue
+        names = (str(pair[0]), pair[1])
+        for label in names:
+            if label not in parent:
+                parent[label] = label
+                order.append(label)
+        a, b = root(names[0]), root(names[1])
+        if a != b:
+            first, second = sorted((a, b), key=order.index)
+            parent[second] = first
+    return {label: root(label) for label in order}
 
 
 def parameter_key(lhs: str, op: str, rhs: str) -> str:
@@ -144,7 +181,9 @@ def build_layout(tables: Sequence[pd.DataFrame], observed: Sequence[str],
     A free row's global parameter is its label's when it has one (shared by
     every row and group with that label), else the same row's in every group
     when its class is in ``group_equal`` and it is not in ``group_partial``,
-    else its own; rows a group's table numbers alike (``a == b``) stay one.
+    else its own; rows a group's table numbers alike (``a == b``) stay one, and so do
+    labels of different groups joined by ``a1 == a2`` (the tables' ``share`` column of
+    :func:`group_tables`: the first label of each class of :func:`label_classes`).
     Fixed.x rows (covariates' variances, covariances and means) are data.
     """
     unknown = [c for c in group_equal if c not in EQUALITY_CLASSES]
@@ -170,7 +209,7 @@ def build_layout(tables: Sequence[pd.DataFrame], observed: Sequence[str],
     for g, table in enumerate(model_tables):
         local_key: dict[int, tuple] = {}
         free = table["free"].to_numpy(dtype=int)
-        labels = table["label"].fillna("").to_numpy()
+        labels = (table["share"] if "share" in table else table["label"]).fillna("").to_numpy()
         numbers = np.zeros(len(table), dtype=int)
         for r in np.flatnonzero(free > 0):
             key = local_key.setdefault(int(free[r]), ("label", labels[r]) if labels[r]
