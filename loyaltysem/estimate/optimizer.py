@@ -463,36 +463,13 @@ def batched_bfgs(
         alpha = np.ones(active.size)
         candidate = xa + step
         f_new, g_new = evaluate(active, candidate, True)
-        accepted = np.isfinite(f_new) & (f_new <= fa + 1e-4 * slope)
-        pending = np.flatnonzero(~accepted & ~failed)
-        while pending.size:
-            alpha[pending] *= 0.5
-            small = alpha[pending] < 1e-6
-            failed[pending[small]] = True
-            pending = pending[~small]
-            if not pending.size:
-                break
-            candidate[pending] = xa[pending] + alpha[pending, None] * step[pending]
-            f_new[pending] = evaluate(active[pending], candidate[pending], False)[0]
-            fp = f_new[pending]
-            good = np.isfinite(fp) & (fp <= fa[pending] + 1e-4 * alpha[pending] * slope[pending])
-            pending = pending[~good]
-        backtracked = np.flatnonzero((alpha < 1.0) & ~failed)
-        if backtracked.size:
-            g_new[backtracked] = evaluate(active[backtracked], candidate[backtracked], True)[1]
+        _bfgs_backtrack(evaluate, active, (xa, fa, step, slope), (candidate, f_new, g_new),
+                   alpha, failed)
         moved = ~failed
-        s = candidate - xa
-        y = g_new - ga
-        sy = (s * y).sum(axis=1)
-        update = moved & (sy > 1e-16)
+        update = moved & (((candidate - xa) * (g_new - ga)).sum(axis=1) > 1e-16)
         if update.any():
-            su, yu, hu, syu = s[update], y[update], ha[update], sy[update]
-            hy = np.matmul(hu, yu[:, :, None])[:, :, 0]
-            yhy = (yu * hy).sum(axis=1)
-            ss = su[:, :, None] * su[:, None, :]
-            cross = hy[:, :, None] * su[:, None, :]
-            ha[update] = (hu + ((syu + yhy) / syu**2)[:, None, None] * ss
-                          - (cross + cross.transpose(0, 2, 1)) / syu[:, None, None])
+            ha[update] = _bfgs_update(ha[update], (candidate - xa)[update],
+                                      (g_new - ga)[update])
         index = active[moved]
         x[index], f[index], g[index], h[index] = candidate[moved], f_new[moved], g_new[moved], \
             ha[moved]
@@ -501,3 +478,42 @@ def batched_bfgs(
         converged[active[done]] = True
         active = active[moved & ~done]
     return BatchOptimizationResult(x, f, g, converged, iterations)
+
+
+def _bfgs_backtrack(evaluate: Callable[[np.ndarray, np.ndarray, bool], tuple[np.ndarray, Any]],
+               active: np.ndarray, point: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+               trial: tuple[np.ndarray, np.ndarray, np.ndarray], alpha: np.ndarray,
+               failed: np.ndarray) -> None:
+    """Armijo backtracking (halving) of :func:`batched_bfgs`'s steps, in place: ``trial``
+    (candidates, F, gradients; the full steps' on entry) ends at each problem's first
+    accepted length ``alpha``; ``failed`` marks the problems with none above 1e-6."""
+    xa, fa, step, slope = point
+    candidate, f_new, g_new = trial
+    accepted = np.isfinite(f_new) & (f_new <= fa + 1e-4 * slope)
+    pending = np.flatnonzero(~accepted & ~failed)
+    while pending.size:
+        alpha[pending] *= 0.5
+        small = alpha[pending] < 1e-6
+        failed[pending[small]] = True
+        pending = pending[~small]
+        if not pending.size:
+            break
+        candidate[pending] = xa[pending] + alpha[pending, None] * step[pending]
+        f_new[pending] = evaluate(active[pending], candidate[pending], False)[0]
+        fp = f_new[pending]
+        good = np.isfinite(fp) & (fp <= fa[pending] + 1e-4 * alpha[pending] * slope[pending])
+        pending = pending[~good]
+    backtracked = np.flatnonzero((alpha < 1.0) & ~failed)
+    if backtracked.size:
+        g_new[backtracked] = evaluate(active[backtracked], candidate[backtracked], True)[1]
+
+
+def _bfgs_update(h: np.ndarray, s: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The BFGS update of inverse Hessians (Nocedal & Wright 2006, eq. 6.17), stacked."""
+    sy = (s * y).sum(axis=1)
+    hy = np.matmul(h, y[:, :, None])[:, :, 0]
+    yhy = (y * hy).sum(axis=1)
+    ss = s[:, :, None] * s[:, None, :]
+    cross = hy[:, :, None] * s[:, None, :]
+    return (h + ((sy + yhy) / sy**2)[:, None, None] * ss
+            - (cross + cross.transpose(0, 2, 1)) / sy[:, None, None])
