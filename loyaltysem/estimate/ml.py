@@ -162,6 +162,43 @@ def _sum_by(k: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def _unit_cells(vectors: np.ndarray) -> np.ndarray:
+    """For cell vectors (S, cells, p): ``i`` where every member's vector is ``e_i``, else -1
+    (the cells of Theta, and one side of Lambda's)."""
+    if not vectors.shape[1]:
+        return np.zeros(0, dtype=int)
+    index = np.argmax(vectors[0] != 0, axis=1)
+    unit = np.zeros_like(vectors)
+    unit[:, np.arange(vectors.shape[1]), index] = 1.0
+    return np.where((vectors == unit).all(axis=(0, 2)), index, -1)
+
+
+def _bilinear(left: np.ndarray, left_unit: np.ndarray, middle: np.ndarray,
+              right: np.ndarray, right_unit: np.ndarray, position: np.ndarray) -> np.ndarray:
+    """``left_c' middle right_d`` for every pair of cells (S, cells, cells).
+
+    ``left``, ``right`` (S, cells, o) are the cell vectors on a pattern's variables,
+    ``middle`` (S, o, o); unit cells (``*_unit`` >= 0, :func:`_unit_cells`) are gathers
+    instead of products (``position``: each variable's place in the pattern, -1 if not
+    observed, where the cell vanishes)."""
+    size = left.shape[0]
+    product = np.zeros((size, middle.shape[1], right.shape[1]))  # middle right'
+    general = right_unit < 0
+    if general.any():
+        product[:, :, general] = np.matmul(middle, right[:, general].transpose(0, 2, 1))
+    unit = np.flatnonzero(~general)
+    at = position[right_unit[unit]]
+    product[:, :, unit[at >= 0]] = middle[:, :, at[at >= 0]]
+    out = np.zeros((size, left.shape[1], right.shape[1]))
+    general = left_unit < 0
+    if general.any():
+        out[:, general] = np.matmul(left[:, general], product)
+    unit = np.flatnonzero(~general)
+    at = position[left_unit[unit]]
+    out[:, unit[at >= 0]] = product[:, at[at >= 0]]
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class Cells:
     """``dSigma/dtheta_k = sum_{c: k_c = k} a_c b_c'`` (module notes) for a stack of
@@ -583,23 +620,37 @@ class MLFunctions:
             _, d_f, d_f_mu, good = self._group_terms(implied, group, index, True,
                                                      pattern_weights)
             ok &= good
-            part = np.zeros((size, n, n))
+            units = (_unit_cells(cells.a), _unit_cells(cells.b))
+            sums = [np.zeros((size, cells.k.size, cells.k.size)),
+                    np.zeros((size, n, cells.k.size)), np.zeros((size, n, n))]
             for pattern, w in zip(group.patterns, pattern_weights):
-                part += _take(pattern.n, index)[:, None, None] * self._pattern_hessian(
-                    cells, d_mu, w, pattern, implied.mu, index)
-            part = part / _take(group.n, index)[:, None, None] \
+                terms = self._pattern_hessian(cells, units, d_mu, w, pattern, implied.mu, index)
+                for total, term in zip(sums, terms):
+                    total += _take(pattern.n, index)[:, None, None] * term
+            cross = cells.sum_columns(sums[1])  # linear: the patterns summed first
+            part = (cells.sum_pairs(sums[0]) + cross + cross.transpose(0, 2, 1) + sums[2]) \
+                / _take(group.n, index)[:, None, None] \
                 + 0.5 * self._curvature(g, implied, d_f, d_f_mu)
             out += _take(self.weights[g], index)[:, None, None] * part
         out = 0.5 * (out + out.transpose(0, 2, 1))
         out[~ok] = np.nan
         return out
 
-    def _pattern_hessian(self, cells: Cells, d_mu: np.ndarray, w: np.ndarray, pattern,
-                         mu: np.ndarray, index: np.ndarray | None) -> np.ndarray:
-        """One pattern's first-derivative part of the Hessian of ``f_k / 2`` (S, n, n)
-        (:meth:`observed_informations`): with ``P_cd = b_c' W a_d`` and
-        ``Q_cd = b_c' W C_k W a_d``, ``tr(W Sigma_a W C_k W Sigma_b) = sum Q_cd P_dc``."""
+    def _pattern_hessian(self, cells: Cells, units: tuple[np.ndarray, np.ndarray],
+                         d_mu: np.ndarray, w: np.ndarray, pattern, mu: np.ndarray,
+                         index: np.ndarray | None
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One pattern's first-derivative part of the Hessian of ``f_k / 2``
+        (:meth:`observed_informations`) by cells, before the sums over each parameter's
+        cells: with ``P_cd = b_c' W a_d`` and ``Q_cd = b_c' W C_k W a_d``,
+        ``tr(W Sigma_a W C_k W Sigma_b) = sum Q_cd P_dc``.
+
+        Returns ``(Q - P/2) * P'`` (S, cells, cells), ``(mu_a' W a_d) (b_d' u)``
+        (S, n, cells) and ``mu_a' W mu_b`` (S, n, n) (zeros without a mean structure;
+        ``units``: the unit cells of ``a`` and ``b``, :func:`_bilinear`)."""
         o = pattern.observed
+        position = np.full(cells.a.shape[2], -1)
+        position[o] = np.arange(o.size)
         a, b = cells.a[:, :, o], cells.b[:, :, o]
         a_t = a.transpose(0, 2, 1)
         cov = _take(pattern.cov, index)
@@ -608,19 +659,16 @@ class MLFunctions:
             d = _take(pattern.mean, index) - mu[:, o]
             u = np.matmul(w, d[:, :, None])[:, :, 0]
             cov = cov + d[:, :, None] * d[:, None, :]
-        bw = np.matmul(b, w)
-        p_cd = np.matmul(bw, a_t)
-        q_cd = np.matmul(np.matmul(bw, np.matmul(cov, w)), a_t)
-        p_dc = p_cd.transpose(0, 2, 1)
-        share = cells.sum_pairs((q_cd - 0.5 * p_cd) * p_dc)
-        if means:
-            d_mu_o = d_mu[:, :, o]
-            d_mu_w = np.matmul(d_mu_o, w)
-            cross = cells.sum_columns(np.matmul(d_mu_w, a_t)
-                                      * np.matmul(b, u[:, :, None])[:, None, :, 0])
-            share += cross + cross.transpose(0, 2, 1) \
-                + np.matmul(d_mu_w, d_mu_o.transpose(0, 2, 1))
-        return share
+        p_cd = _bilinear(b, units[1], w, a, units[0], position)
+        r_cd = _bilinear(b, units[1], np.matmul(np.matmul(w, cov), w) - 0.5 * w, a, units[0],
+                         position)  # Q - P / 2
+        pairs = r_cd * p_cd.transpose(0, 2, 1)
+        if not means:
+            return pairs, np.zeros(d_mu.shape[:2] + (a.shape[1],)), np.zeros((1, 1, 1))
+        d_mu_o = d_mu[:, :, o]
+        d_mu_w = np.matmul(d_mu_o, w)
+        cross = np.matmul(d_mu_w, a_t) * np.matmul(b, u[:, :, None])[:, None, :, 0]
+        return pairs, cross, np.matmul(d_mu_w, d_mu_o.transpose(0, 2, 1))
 
     def _curvature(self, g: int, implied: Implied, d_sigma: np.ndarray,
                    d_mu: np.ndarray) -> np.ndarray:
