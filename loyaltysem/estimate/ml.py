@@ -755,9 +755,10 @@ class MLFunctions:
                 w = np.linalg.inv(sigma[np.ix_(o, o)])
                 centre = mu[o] if self.layout.meanstructure else pattern.mean[0]
                 u = (pattern.rows - centre) @ w
-                block = d_sigma[:, o][:, :, o]
-                scores = 0.5 * np.einsum("ni,kij,nj->nk", u, block, u, optimize=True) \
-                    - 0.5 * np.einsum("ij,kji->k", w, block)
+                block = d_sigma[:, o][:, :, o].reshape(d_sigma.shape[0], -1)  # (n, o*o)
+                outer = (u[:, :, None] * u[:, None, :]).reshape(u.shape[0], -1)
+                # u' dSigma_k u and tr(W dSigma_k) as matrix products (one BLAS call each)
+                scores = 0.5 * (outer @ block.T) - 0.5 * (block @ w.T.reshape(-1))
                 blocks.append(scores + u @ d_mu[:, o].T)
         return np.concatenate(blocks)
 
