@@ -34,10 +34,16 @@ with ``D = C Psi M'``), so ``dSigma_k = sum_c a_c b_c'`` over its cells and
 
 one (cells x cells) product per pattern instead of ``n`` dense ``p x p`` ones;
 the gradient for scoring is ``tr(G dSigma_k) = sum_c a_c' G b_c`` from the
-same cells. The observed information
-(lavaan's ``observed.information = "hessian"``, the Hessian of ``F / 2``)
-by central differences of the analytic gradient, evaluated for all ``2n``
-shifted parameter vectors as one stack.
+same cells.
+
+**Observed information** (lavaan's ``observed.information = "hessian"``, the
+Hessian of ``F / 2``) in closed form: the same cells weighted by each pattern's
+residual (``W C_k W`` in place of ``W``, and the mean residual ``W d_k``), plus
+the curvature of ``Sigma`` and ``mu`` in the model matrices (products of
+``Lambda``, ``B``, ``Psi``, ``alpha`` entries only) contracted with ``dF/dSigma``
+and ``dF/dmu`` (:meth:`MLFunctions.observed_informations`; Neudecker & Satorra
+1991). It replaced central differences of the gradient (``2n`` gradients:
+:func:`differenced_information`, kept as the tests' independent check).
 
 **Casewise scores** (for sandwich estimators): case i of pattern k, with
 ``u = W_k (x_i - mu_k)``, has ``dl_i/dtheta = 1/2 [u' dSigma u - tr(W_k dSigma)]
@@ -53,6 +59,8 @@ the social sciences (pp. 85-112). Seminar Press.
 Lee, S.-Y., & Jennrich, R. I. (1979). A study of algorithms for covariance
 structure analysis with specific comparisons using factor analysis.
 Psychometrika, 44(1), 99-113.
+Neudecker, H., & Satorra, A. (1991). Linear structural relations: Gradient and
+Hessian of the fitting function. Statistics & Probability Letters, 11(1), 57-61.
 Arbuckle, J. L. (1996). Full information estimation in the presence of
 incomplete data. In Marcoulides & Schumacker (Eds.), Advanced structural
 equation modeling (pp. 243-277). Erlbaum.
@@ -154,6 +162,43 @@ def _sum_by(k: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def _unit_cells(vectors: np.ndarray) -> np.ndarray:
+    """For cell vectors (S, cells, p): ``i`` where every member's vector is ``e_i``, else -1
+    (the cells of Theta, and one side of Lambda's)."""
+    if not vectors.shape[1]:
+        return np.zeros(0, dtype=int)
+    index = np.argmax(vectors[0] != 0, axis=1)
+    unit = np.zeros_like(vectors)
+    unit[:, np.arange(vectors.shape[1]), index] = 1.0
+    return np.where((vectors == unit).all(axis=(0, 2)), index, -1)
+
+
+def _bilinear(left: np.ndarray, left_unit: np.ndarray, middle: np.ndarray,
+              right: np.ndarray, right_unit: np.ndarray, position: np.ndarray) -> np.ndarray:
+    """``left_c' middle right_d`` for every pair of cells (S, cells, cells).
+
+    ``left``, ``right`` (S, cells, o) are the cell vectors on a pattern's variables,
+    ``middle`` (S, o, o); unit cells (``*_unit`` >= 0, :func:`_unit_cells`) are gathers
+    instead of products (``position``: each variable's place in the pattern, -1 if not
+    observed, where the cell vanishes)."""
+    size = left.shape[0]
+    product = np.zeros((size, middle.shape[1], right.shape[1]))  # middle right'
+    general = right_unit < 0
+    if general.any():
+        product[:, :, general] = np.matmul(middle, right[:, general].transpose(0, 2, 1))
+    unit = np.flatnonzero(~general)
+    at = position[right_unit[unit]]
+    product[:, :, unit[at >= 0]] = middle[:, :, at[at >= 0]]
+    out = np.zeros((size, left.shape[1], right.shape[1]))
+    general = left_unit < 0
+    if general.any():
+        out[:, general] = np.matmul(left[:, general], product)
+    unit = np.flatnonzero(~general)
+    at = position[left_unit[unit]]
+    out[:, unit[at >= 0]] = product[:, at[at >= 0]]
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class Cells:
     """``dSigma/dtheta_k = sum_{c: k_c = k} a_c b_c'`` (module notes) for a stack of
@@ -209,6 +254,13 @@ class Cells:
         summed = self._by_parameter(self._by_parameter(values, 1), 2)
         present = self.k[self._starts]
         out[:, present[:, None], present[None, :]] = summed
+        return out
+
+    def sum_columns(self, values: np.ndarray) -> np.ndarray:
+        """``out[s, i, k] = sum_{c in k} values[s, i, c]`` (S, r, n)."""
+        out = np.zeros(values.shape[:2] + (self.n_free,))
+        if self.k.size:
+            out[:, :, self.k[self._starts]] = self._by_parameter(values, 2)
         return out
 
     def without_block(self, index: np.ndarray) -> Cells:
@@ -514,20 +566,172 @@ class MLFunctions:
         """``F`` at one ``theta``."""
         return float(self.evaluate(theta, gradient=False)[0][0])
 
-    def observed_information(self, theta: np.ndarray, relative_step: float = 1e-5
-                             ) -> np.ndarray:
-        """Hessian of ``F / 2`` by central differences of the analytic gradient
-        (step ``relative_step * max(1, |theta_k|)``), symmetrised."""
-        theta = np.asarray(theta, dtype=float)
-        n = theta.size
-        steps = relative_step * np.maximum(1.0, np.abs(theta))
-        shifted = np.repeat(theta[None], 2 * n, axis=0)
-        shifted[np.arange(n), np.arange(n)] += steps
-        shifted[n + np.arange(n), np.arange(n)] -= steps
-        _, gradient = self.evaluate(shifted)
-        assert gradient is not None
-        hessian = (gradient[:n] - gradient[n:]).T / (2 * steps)[None, :]
-        return 0.25 * (hessian + hessian.T)
+    def observed_information(self, theta: np.ndarray) -> np.ndarray:
+        """Observed information per case (n, n) at one ``theta``: the Hessian of ``F / 2``
+        (:meth:`observed_informations`, first sample of the stack)."""
+        theta = np.atleast_2d(np.asarray(theta, dtype=float))[:1]
+        return self.observed_informations(theta, np.zeros(1, dtype=int))[0]
+
+    def observed_informations(self, theta: np.ndarray, index: np.ndarray | None = None
+                              ) -> np.ndarray:
+        """The Hessian of ``F / 2`` in closed form for every row of ``theta`` (S, n, n) on
+        the samples ``index`` of the data stack; ``nan`` where an implied covariance
+        matrix is not positive definite.
+
+        Notes
+        -----
+        lavaan's observed information (``information = "observed"``,
+        ``observed.information = "hessian"``) is the Hessian of minus the
+        log-likelihood divided by ``N``, i.e. of ``F / 2``. With ``W = Sigma_o^-1``,
+        ``d = m_k - mu_o``, ``C_k = S_k + d d'`` and ``u = W d`` per pattern, and
+        ``Sigma_a = dSigma/dtheta_a`` (module notes), the second differential of
+        ``log|Sigma_o| + tr(W C_k)`` gives (Magnus & Neudecker 1999, ch. 9, 10;
+        Neudecker & Satorra 1991)
+
+            1/2 H_ab = sum_g (N_g/N) sum_k (n_k/N_g) [tr(W Sigma_a W C_k W Sigma_b)
+                       - 1/2 tr(W Sigma_a W Sigma_b) + mu_a' W Sigma_b u
+                       + mu_b' W Sigma_a u + mu_a' W mu_b]
+                       + sum_g (N_g/N) 1/2 [tr(G d2Sigma_ab) + g_mu' d2mu_ab],
+
+        the first line from the rank-one cells (:meth:`_pattern_hessian`), the
+        second from the model matrices (:meth:`_curvature`). Where ``C_k = Sigma_o``
+        and ``d = 0`` it is the expected information.
+
+        References
+        ----------
+        Neudecker, H., & Satorra, A. (1991). Linear structural relations: Gradient
+        and Hessian of the fitting function. Statistics & Probability Letters,
+        11(1), 57-61.
+        """
+        theta = np.atleast_2d(np.asarray(theta, dtype=float))
+        size, n = theta.shape[0], self.n_free
+        out = np.zeros((size, n, n))
+        ok = np.ones(size, dtype=bool)
+        for g, group in enumerate(self.groups):
+            implied, cells, d_mu = self.cells(theta, g, index)
+            pattern_weights: list[np.ndarray] = []
+            _, d_f, d_f_mu, good = self._group_terms(implied, group, index, True,
+                                                     pattern_weights)
+            ok &= good
+            units = (_unit_cells(cells.a), _unit_cells(cells.b))
+            sums = [np.zeros((size, cells.k.size, cells.k.size)),
+                    np.zeros((size, n, cells.k.size)), np.zeros((size, n, n))]
+            for pattern, w in zip(group.patterns, pattern_weights):
+                terms = self._pattern_hessian(cells, units, d_mu, w, pattern, implied.mu, index)
+                for total, term in zip(sums, terms):
+                    total += _take(pattern.n, index)[:, None, None] * term
+            cross = cells.sum_columns(sums[1])  # linear: the patterns summed first
+            part = (cells.sum_pairs(sums[0]) + cross + cross.transpose(0, 2, 1) + sums[2]) \
+                / _take(group.n, index)[:, None, None] \
+                + 0.5 * self._curvature(g, implied, d_f, d_f_mu)
+            out += _take(self.weights[g], index)[:, None, None] * part
+        out = 0.5 * (out + out.transpose(0, 2, 1))
+        out[~ok] = np.nan
+        return out
+
+    def _pattern_hessian(self, cells: Cells, units: tuple[np.ndarray, np.ndarray],
+                         d_mu: np.ndarray, w: np.ndarray, pattern, mu: np.ndarray,
+                         index: np.ndarray | None
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One pattern's first-derivative part of the Hessian of ``f_k / 2``
+        (:meth:`observed_informations`) by cells, before the sums over each parameter's
+        cells: with ``P_cd = b_c' W a_d`` and ``Q_cd = b_c' W C_k W a_d``,
+        ``tr(W Sigma_a W C_k W Sigma_b) = sum Q_cd P_dc``.
+
+        Returns ``(Q - P/2) * P'`` (S, cells, cells), ``(mu_a' W a_d) (b_d' u)``
+        (S, n, cells) and ``mu_a' W mu_b`` (S, n, n) (zeros without a mean structure;
+        ``units``: the unit cells of ``a`` and ``b``, :func:`_bilinear`)."""
+        o = pattern.observed
+        position = np.full(cells.a.shape[2], -1)
+        position[o] = np.arange(o.size)
+        a, b = cells.a[:, :, o], cells.b[:, :, o]
+        a_t = a.transpose(0, 2, 1)
+        cov = _take(pattern.cov, index)
+        means = self.layout.meanstructure
+        if means:
+            d = _take(pattern.mean, index) - mu[:, o]
+            u = np.matmul(w, d[:, :, None])[:, :, 0]
+            cov = cov + d[:, :, None] * d[:, None, :]
+        p_cd = _bilinear(b, units[1], w, a, units[0], position)
+        r_cd = _bilinear(b, units[1], np.matmul(np.matmul(w, cov), w) - 0.5 * w, a, units[0],
+                         position)  # Q - P / 2
+        pairs = r_cd * p_cd.transpose(0, 2, 1)
+        if not means:
+            return pairs, np.zeros(d_mu.shape[:2] + (a.shape[1],)), np.zeros((1, 1, 1))
+        d_mu_o = d_mu[:, :, o]
+        d_mu_w = np.matmul(d_mu_o, w)
+        cross = np.matmul(d_mu_w, a_t) * np.matmul(b, u[:, :, None])[:, None, :, 0]
+        return pairs, cross, np.matmul(d_mu_w, d_mu_o.transpose(0, 2, 1))
+
+    def _curvature(self, g: int, implied: Implied, d_sigma: np.ndarray,
+                   d_mu: np.ndarray) -> np.ndarray:
+        """``tr(G d2Sigma_ab) + g_mu' d2mu_ab`` (S, n, n): the Hessian of
+        ``tr(G Sigma(theta)) + g_mu' mu(theta)`` at fixed ``G``, ``g_mu``.
+
+        Notes
+        -----
+        Parameters are linear in the matrix entries, so only products of model
+        matrices are curved: with ``M = Lambda C``, an entry ``Lambda_ij`` moves
+        ``M`` by ``e_i c_j'`` and ``B_ij`` by ``M_i c_j'`` (``c_j'`` row ``j`` of ``C``),
+        i.e. ``dM = U_u c_j'`` with ``U = [I | M]``. With ``X = 2 G M Psi + g_mu alpha'``
+        and ``Y = U' X C'`` (``dF/dLambda`` over ``dF/dB``), the entries' Hessian is
+
+            (Lambda|B)_a, (Lambda|B)_b:  2 (U'GU)_{u_a u_b} (C Psi C')_{j_a j_b}
+                                        + [b in B] C_{j_a r_b} Y_{u_a j_b} + (a <-> b)
+            (Lambda|B)_a, Psi_kl:       (M'GU)_{l u_a} C_{j_a k} + (M'GU)_{k u_a} C_{j_a l}
+            (Lambda|B)_a, alpha_k:      (U'g_mu)_{u_a} C_{j_a k}
+
+        (``r_b`` the row of ``B_b``; Neudecker & Satorra 1991), gathered over the
+        entries each parameter fills."""
+        fills = self.layout.group_fill[g]
+        p, size = implied.m.shape[1], implied.m.shape[0]
+        rows_l, cols_l, ks_l = fills[LAMBDA]
+        rows_b, cols_b, ks_b = fills[BETA] if implied.c is not None else (np.zeros(0, int),) * 3
+        rows_p, cols_p, ks_p = fills[PSI]
+        rows_a, _, ks_a = fills[ALPHA] if self.layout.meanstructure else (np.zeros(0, int),) * 3
+        u_idx = np.concatenate([rows_l, p + rows_b])  # column of U moved by each entry
+        j_idx = np.concatenate([cols_l, cols_b])
+        keys = np.concatenate([ks_l, ks_b, ks_p, ks_a])
+        out = np.zeros((size, self.n_free, self.n_free))
+        if not u_idx.size:
+            return out
+        m, psi = implied.m, implied.psi
+        c = np.broadcast_to(np.eye(psi.shape[-1]), psi.shape) if implied.c is None \
+            else implied.c
+        u_mat = np.concatenate([np.broadcast_to(np.eye(p), (size, p, p)), m], axis=2)
+        u_t = u_mat.transpose(0, 2, 1)
+        ugu = np.matmul(np.matmul(u_t, d_sigma), u_mat)  # (S, p + m, p + m)
+        cpc = np.matmul(np.matmul(c, psi), c.transpose(0, 2, 1))
+        x = 2.0 * np.matmul(np.matmul(d_sigma, m), psi)
+        if self.layout.meanstructure:
+            x = x + d_mu[:, :, None] * implied.alpha[:, None, :]
+        y = np.matmul(np.matmul(u_t, x), c.transpose(0, 2, 1))  # (S, p + m, m)
+        n_lb, n_p = u_idx.size, rows_p.size
+        h = np.zeros((size, keys.size, keys.size))
+        lb = slice(0, n_lb)
+        h[:, lb, lb] = 2.0 * ugu[:, u_idx[:, None], u_idx[None, :]] \
+            * cpc[:, j_idx[:, None], j_idx[None, :]]
+        if rows_b.size:
+            b_cols = slice(rows_l.size, n_lb)
+            t1 = c[:, j_idx[:, None], rows_b[None, :]] * y[:, u_idx[:, None], cols_b[None, :]]
+            h[:, lb, b_cols] += t1
+            h[:, b_cols, lb] += t1.transpose(0, 2, 1)
+        if n_p:
+            ps = slice(n_lb, n_lb + n_p)
+            mgu = ugu[:, p:, :]
+            t3 = mgu[:, cols_p[None, :], u_idx[:, None]] * c[:, j_idx[:, None], rows_p[None, :]] \
+                + mgu[:, rows_p[None, :], u_idx[:, None]] * c[:, j_idx[:, None], cols_p[None, :]]
+            h[:, lb, ps] = t3
+            h[:, ps, lb] = t3.transpose(0, 2, 1)
+        if rows_a.size:
+            al = slice(n_lb + n_p, keys.size)
+            ug = np.matmul(u_t, d_mu[:, :, None])[:, :, 0]  # (S, p + m)
+            t5 = ug[:, u_idx][:, :, None] * c[:, j_idx[:, None], rows_a[None, :]]
+            h[:, lb, al] = t5
+            h[:, al, lb] = t5.transpose(0, 2, 1)
+        gather = np.zeros((keys.size, self.n_free))
+        gather[np.arange(keys.size), keys] = 1.0
+        return np.matmul(np.matmul(gather.T, h), gather)
 
     def casewise_scores(self, theta: np.ndarray) -> np.ndarray:
         """Scores of every case's log-likelihood, groups in order (N, n) (module notes).
@@ -544,11 +748,48 @@ class MLFunctions:
                 w = np.linalg.inv(sigma[np.ix_(o, o)])
                 centre = mu[o] if self.layout.meanstructure else pattern.mean[0]
                 u = (pattern.rows - centre) @ w
-                block = d_sigma[:, o][:, :, o]
-                scores = 0.5 * np.einsum("ni,kij,nj->nk", u, block, u, optimize=True) \
-                    - 0.5 * np.einsum("ij,kji->k", w, block)
+                block = d_sigma[:, o][:, :, o].reshape(d_sigma.shape[0], -1)  # (n, o*o)
+                outer = (u[:, :, None] * u[:, None, :]).reshape(u.shape[0], -1)
+                # u' dSigma_k u and tr(W dSigma_k) as matrix products (one BLAS call each)
+                scores = 0.5 * (outer @ block.T) - 0.5 * (block @ w.T.reshape(-1))
                 blocks.append(scores + u @ d_mu[:, o].T)
         return np.concatenate(blocks)
+
+
+def differenced_information(functions: MLFunctions, theta: np.ndarray,
+                            index: np.ndarray | None = None,
+                            relative_step: float = 1e-5) -> np.ndarray:
+    """The Hessian of ``F / 2`` by central differences of the analytic gradient (S, n, n).
+
+    An independent check of :meth:`MLFunctions.observed_informations` (tests,
+    benchmarks/bench_observed_information.py), which replaced it on every fit: step
+    ``relative_step * max(1, |theta_k|)``, all ``2 n`` shifted vectors of every row as
+    one stack, symmetrised.
+
+    Parameters
+    ----------
+    functions : MLFunctions
+    theta : ndarray, shape (S, n) or (n,)
+    index : ndarray of int, optional
+        The samples of the data stack of the rows of ``theta`` (default: all, in
+        order, or the one sample for every row).
+    relative_step : float
+    """
+    theta = np.atleast_2d(np.asarray(theta, dtype=float))
+    size, q = theta.shape
+    if index is None:
+        index = np.arange(size) if functions.size > 1 else np.zeros(size, dtype=int)
+    steps = relative_step * np.maximum(1.0, np.abs(theta))  # (S, q)
+    shifted = np.repeat(theta[:, None], 2 * q, axis=1)  # (S, 2q, q)
+    diagonal = np.arange(q)
+    shifted[:, diagonal, diagonal] += steps
+    shifted[:, q + diagonal, diagonal] -= steps
+    _, gradient = functions.evaluate(shifted.reshape(size * 2 * q, q), True,
+                                     np.repeat(index, 2 * q))
+    assert gradient is not None
+    gradient = gradient.reshape(size, 2 * q, q)
+    hessian = (gradient[:, :q] - gradient[:, q:]).transpose(0, 2, 1) / (2 * steps)[:, None, :]
+    return 0.25 * (hessian + hessian.transpose(0, 2, 1))
 
 
 @dataclass(frozen=True, eq=False)
@@ -580,4 +821,4 @@ class CoreModel:
         return cached
 
 
-__all__ = ["Cells", "CoreModel", "Implied", "MLFunctions"]
+__all__ = ["Cells", "CoreModel", "Implied", "MLFunctions", "differenced_information"]

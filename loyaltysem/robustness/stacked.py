@@ -52,7 +52,7 @@ from ..estimate.estimation import minimize_stack
 from ..estimate.optimizer import batched_bfgs
 from ..effects.statistics import StatisticsPlan
 from .plan import Task
-from .stacked_core import defined_jacobian, observed_information, score_crossproduct
+from .stacked_core import defined_jacobian, score_crossproduct
 
 #: Sample kinds refitted in stacks.
 STACKED_SAMPLES = ("bootstrap", "jackknife", "subsample")
@@ -238,7 +238,7 @@ class StackedRefitter:
             todo = np.flatnonzero(ok & ~(np.abs(g).max(axis=1) < GTOL))
             if not todo.size:
                 break
-            hessian = 2.0 * observed_information(functions, theta[todo], todo)
+            hessian = 2.0 * functions.observed_informations(theta[todo], todo)
             try:
                 step = np.linalg.solve(hessian, g[todo][:, :, None])[:, :, 0]
             except np.linalg.LinAlgError:
@@ -265,7 +265,7 @@ class StackedRefitter:
             eigenvalues = np.linalg.eigvalsh(information)
             ok = eigenvalues.min(axis=1) > eigenvalues.max(axis=1) * 1e-10
             return _safe_inverse(information, ok), eigenvalues, ok
-        observed = observed_information(functions, theta, index)
+        observed = functions.observed_informations(theta, index)
         eigenvalues = np.linalg.eigvalsh(n[:, None, None] * observed)
         ok = eigenvalues.min(axis=1) > eigenvalues.max(axis=1) * 1e-10
         observed_inv = _safe_inverse(observed, ok)

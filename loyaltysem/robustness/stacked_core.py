@@ -1,15 +1,13 @@
 """Stacked versions of the core's single-sample inference pieces (robustness refits).
 
 The core (:mod:`loyaltysem.estimate.ml`) evaluates ``F``, its gradient, the
-rank-one cells of ``dSigma/dtheta`` and the expected information for a stack
-of samples in one numpy call per operation (:meth:`MLFunctions.scoring_terms`,
-:meth:`MLFunctions.cells`), but its observed information and casewise scores
-take one parameter vector at a time. A robustness study needs standard errors
-for every refit, so this module gives those for a whole stack:
+rank-one cells of ``dSigma/dtheta``, the expected and the observed information
+for a stack of samples in one numpy call per operation
+(:meth:`MLFunctions.scoring_terms`, :meth:`MLFunctions.observed_informations`,
+:meth:`MLFunctions.cells`), but its casewise scores take one parameter vector
+at a time. A robustness study needs standard errors for every refit, so this
+module gives those for a whole stack:
 
-- :func:`observed_information`: central differences of the analytic gradient
-  with the steps of :meth:`MLFunctions.observed_information`, all ``2 q``
-  shifted vectors of every sample as one stack;
 - :func:`score_crossproduct`: ``B0 = S' S / N`` of the casewise scores
   ``1/2 [u' dSigma u - tr(W dSigma)]``, ``u = W (x_i - xbar)``
   (:meth:`MLFunctions.casewise_scores` without a mean structure);
@@ -28,26 +26,6 @@ from ..estimate.ml import MLFunctions
 
 #: The complex step of :class:`~loyaltysem.estimate.defined.DefinedParameters`.
 _STEP = 1e-20
-
-
-def observed_information(functions: MLFunctions, theta: np.ndarray, index: np.ndarray,
-                         relative_step: float = 1e-5) -> np.ndarray:
-    """Hessian of ``F / 2`` by central differences of the gradient, for a stack (S, q, q).
-
-    The steps and the symmetrisation of :meth:`MLFunctions.observed_information`.
-    """
-    size, q = theta.shape
-    steps = relative_step * np.maximum(1.0, np.abs(theta))  # (S, q)
-    shifted = np.repeat(theta[:, None], 2 * q, axis=1)  # (S, 2q, q)
-    diagonal = np.arange(q)
-    shifted[:, diagonal, diagonal] += steps
-    shifted[:, q + diagonal, diagonal] -= steps
-    _, gradient = functions.evaluate(shifted.reshape(size * 2 * q, q), True,
-                                     np.repeat(index, 2 * q))
-    assert gradient is not None
-    gradient = gradient.reshape(size, 2 * q, q)
-    hessian = (gradient[:, :q] - gradient[:, q:]).transpose(0, 2, 1) / (2 * steps)[:, None, :]
-    return 0.25 * (hessian + hessian.transpose(0, 2, 1))
 
 
 def score_crossproduct(cases: np.ndarray, sigma_inv: np.ndarray,
@@ -89,4 +67,4 @@ def defined_jacobian(defined: DefinedParameters, theta: np.ndarray) -> np.ndarra
     return out
 
 
-__all__ = ["defined_jacobian", "observed_information", "score_crossproduct"]
+__all__ = ["defined_jacobian", "score_crossproduct"]
