@@ -7,7 +7,7 @@ import pytest
 
 import loyaltysem as ls
 from loyaltysem.estimate.estimation import DRIFT_AFTER, DRIFT_GRADIENT
-from loyaltysem.estimate.optimizer import fisher_scoring
+from loyaltysem.estimate.optimizer import GROWTH_AFTER, fisher_scoring
 from loyaltysem.estimate.starts import start_values
 
 from lavaan_reference import ROOT
@@ -57,7 +57,7 @@ def test_a_run_that_keeps_a_large_gradient_is_stopped_as_drifting():
     assert result.message.startswith("diverging: gradient 2 after 100 iterations")
 
 
-def test_a_run_whose_gradient_keeps_growing_is_given_up_at_half_the_drift_iterations():
+def test_a_run_whose_gradient_keeps_growing_is_given_up_after_50_iterations():
     """F = -x^2/1000 from x = 1000: every scoring step lengthens x by 0.2 %, so the gradient
     (2 at the start) grows; at iteration 50 it is larger than at iteration 25 and the run
     stops there (drift rule, part b), not after 100 iterations."""
@@ -70,7 +70,7 @@ def test_a_run_whose_gradient_keeps_growing_is_given_up_at_half_the_drift_iterat
     result = fisher_scoring(objective, gradient_and_information, np.array([1000.0]),
                             diverge_after=DRIFT_AFTER, diverge_gradient=DRIFT_GRADIENT)
     assert not result.converged
-    assert result.iterations == DRIFT_AFTER // 2 == 50
+    assert result.iterations == GROWTH_AFTER == 50
     expected = 2.0 * 1.002 ** 50  # x grows by the factor 1 + 2/1000 per full step
     assert result.message.startswith(f"diverging: gradient {expected:.2g} after 50 iterations")
 
