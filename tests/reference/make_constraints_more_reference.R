@@ -22,15 +22,6 @@ write_case <- function(out, name) {
   collected[[name]] <<- out
 }
 
-constraint_rows <- function(fit, out) {
-  pe <- parameterEstimates(fit, remove.eq = FALSE, remove.ineq = FALSE,
-                           remove.system.eq = FALSE)
-  pe <- as.data.frame(pe[pe$op %in% c("==", "<", ">"), , drop = FALSE])
-  rownames(pe) <- NULL
-  out$constraint_rows <- pe
-  out
-}
-
 hs_two_labels <- lines("visual  =~ x1 + c(a1, a2)*x2 + c(b1, b2)*x3",
                        "textual =~ x4 + x5 + x6",
                        "speed   =~ x7 + x8 + x9")

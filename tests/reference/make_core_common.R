@@ -220,3 +220,14 @@ wanted_cases <- function(cases) {
   wanted <- commandArgs(trailingOnly = TRUE)
   if (length(wanted) > 0L) cases[wanted] else cases
 }
+
+# Constraint rows (==, <, >) as parameterEstimates() reports them when asked
+# (est = the value of the constraint's left side, e.g. a - b for a == b ...).
+constraint_rows <- function(fit, out) {
+  pe <- parameterEstimates(fit, remove.eq = FALSE, remove.ineq = FALSE,
+                           remove.system.eq = FALSE)
+  pe <- as.data.frame(pe[pe$op %in% c("==", "<", ">"), , drop = FALSE])
+  rownames(pe) <- NULL
+  out$constraint_rows <- pe
+  out
+}

@@ -15,17 +15,6 @@ hs_cfa <- read_model("models/hs_cfa.lav")
 poldem <- read_model("models/poldem.lav")
 lines <- function(...) paste(c(...), collapse = "\n")
 
-# Constraint rows (==, <, >) as parameterEstimates() reports them when asked
-# (est = the value of the constraint's left side, e.g. a - b for a == b ...).
-constraint_rows <- function(fit, out) {
-  pe <- parameterEstimates(fit, remove.eq = FALSE, remove.ineq = FALSE,
-                           remove.system.eq = FALSE)
-  pe <- as.data.frame(pe[pe$op %in% c("==", "<", ">"), , drop = FALSE])
-  rownames(pe) <- NULL
-  out$constraint_rows <- pe
-  out
-}
-
 pd_labelled <- lines(
   "# Political Democracy with labelled loadings / regressions (Bollen 1989).",
   "ind60 =~ x1 + x2 + x3",
