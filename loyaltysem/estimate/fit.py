@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,8 @@ from .solution import implied_variances, parameter_values
 from .standardize import standardize_values
 
 Estimator = Literal["ML", "MLR", "MLM"]
+ESTIMATORS: tuple[str, ...] = ("ML", "MLR", "MLM")
+MISSING_OPTIONS: tuple[str, ...] = ("listwise", "ml", "ml.x")
 
 
 def _as_spec(spec: ModelSpec | str | Path) -> ModelSpec:
@@ -198,26 +200,61 @@ def fit(
     >>> round(float(summary.fit_indices["chisq"]), 3)
     85.306
     """
-    check_choice("estimator", estimator, ("ML", "MLR", "MLM"))
-    check_choice("missing", missing, ("listwise", "ml", "ml.x"))
+    spec, start = _checked_fit_arguments(
+        spec, estimator=estimator, missing=missing, emit_warnings=emit_warnings,
+        sample_cov_rescale=sample_cov_rescale, meanstructure=meanstructure, std_lv=std_lv,
+        start=start)
+    from_summary = sample_cov is not None or sample_cor is not None
+    check_data_or_summary(data, from_summary)
+    if from_summary:
+        stats = summary_statistics(sample_cov, nobs, mean=sample_mean, cor=sample_cor,
+                                   sd=sample_sd, rescale=sample_cov_rescale)
+        return fit_summary(spec, stats, estimator=estimator, start=start,
+                           emit_warnings=emit_warnings)
+    assert data is not None  # check_data_or_summary
+    survey = _checked_survey(spec, data, missing=missing, na_values=na_values,
+                             allow_codes=allow_codes)
+    return fit_survey(spec, survey, estimator=estimator, start=start, emit_warnings=emit_warnings)
+
+
+def check_estimator_and_missing(estimator: Any, missing: Any,
+                                estimators: tuple[str, ...] = ESTIMATORS) -> None:
+    """Refuse an unknown estimator or missing-data option (of :func:`fit` and the multi-group
+    fits; ``estimators``: those the caller offers)."""
+    check_choice("estimator", estimator, estimators)
+    check_choice("missing", missing, MISSING_OPTIONS)
+
+
+def check_data_or_summary(data: Any, from_summary: bool) -> None:
+    """Refuse both data and summary statistics, or neither (``from_summary``: whether
+    ``sample_cov=`` or ``sample_cor=`` was given)."""
+    if from_summary and data is not None:
+        raise ArgumentError("give either data or summary statistics (sample_cov=, nobs=), "
+                            "not both")
+    if not from_summary and data is None:
+        raise ArgumentError("data is required: a DataFrame, a CSV path or a dataset name (or "
+                            "summary statistics: sample_cov= with nobs=)")
+
+
+def _checked_fit_arguments(spec: ModelSpec | str | Path, *, estimator: Any, missing: Any,
+                           emit_warnings: Any, sample_cov_rescale: Any, meanstructure: Any,
+                           std_lv: Any, start: Any) -> tuple[ModelSpec, np.ndarray | None]:
+    """Refuse a bad option of :func:`fit` before any work; the spec with its
+    ``meanstructure``/``std_lv`` options and the checked start values."""
+    check_estimator_and_missing(estimator, missing)
     check_bool("emit_warnings", emit_warnings)
     check_bool("sample_cov_rescale", sample_cov_rescale)
     for option, value in (("meanstructure", meanstructure), ("std_lv", std_lv)):
         if value is not None:
             check_bool(option, value)
     spec = _as_spec(spec).with_options(meanstructure=meanstructure, std_lv=std_lv)
-    start = check_start(start, spec.n_free_parameters)
-    if sample_cov is not None or sample_cor is not None:
-        if data is not None:
-            raise ArgumentError("give either data or summary statistics (sample_cov=, nobs=), "
-                                "not both")
-        stats = summary_statistics(sample_cov, nobs, mean=sample_mean, cor=sample_cor,
-                                   sd=sample_sd, rescale=sample_cov_rescale)
-        return fit_summary(spec, stats, estimator=estimator, start=start,
-                           emit_warnings=emit_warnings)
-    if data is None:
-        raise ArgumentError("data is required: a DataFrame, a CSV path or a dataset name (or "
-                            "summary statistics: sample_cov= with nobs=)")
+    return spec, check_start(start, spec.n_free_parameters)
+
+
+def model_frame(spec: ModelSpec, data: pd.DataFrame | str | Path, *, na_values: NaValues,
+                allow_codes: bool) -> pd.DataFrame:
+    """The data a fit reads, before the edge checks: a CSV path or dataset name read, and
+    lavaan's ``x1:x2`` product columns added for the spec's interactions."""
     if isinstance(data, (str, Path)):
         from ..data.registry import resolve_data
 
@@ -227,6 +264,15 @@ def fit(
 
         data = with_product_columns(data, spec.interactions, na_values=na_values,
                                     allow_codes=allow_codes)
+    return data
+
+
+def _checked_survey(spec: ModelSpec, data: pd.DataFrame | str | Path, *,
+                    missing: Literal["listwise", "ml", "ml.x"],
+                    na_values: NaValues, allow_codes: bool) -> Survey:
+    """The checked survey data of a single-group fit (lavaan's handling of missing
+    covariates under ``missing = "ml"`` in its notes)."""
+    data = model_frame(spec, data, na_values=na_values, allow_codes=allow_codes)
     notes: tuple[str, ...] = ()
     if missing == "ml" and spec.roles.ov_x:  # lavaan: cases with a missing covariate go
         data, notes = _without_missing_covariates(data, list(spec.roles.ov_x), na_values)
@@ -235,8 +281,7 @@ def fit(
                             roles=_roles_for_messages(spec), allow_codes=allow_codes)
     if notes:
         survey = dataclasses.replace(survey, notes=tuple(notes) + tuple(survey.notes))
-    return fit_survey(spec, survey, estimator=estimator, start=start, emit_warnings=emit_warnings)
-
+    return survey
 
 def _without_missing_covariates(data: pd.DataFrame, covariates: list[str], na_values: NaValues
                                 ) -> tuple[pd.DataFrame, tuple[str, ...]]:
@@ -264,7 +309,7 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
         raise fail("spec", "a ModelSpec (fit() also reads files and lavaan syntax)", spec)
     if not isinstance(survey, Survey):
         raise fail("survey", "a Survey (from loyaltysem.data.survey.prepare_survey)", survey)
-    check_choice("estimator", estimator, ("ML", "MLR", "MLM"))
+    check_choice("estimator", estimator, ESTIMATORS)
     check_bool("emit_warnings", emit_warnings)
     start = check_start(start, spec.n_free_parameters)
     frame = _columns(survey.data, list(spec.observed_variables))

@@ -10,7 +10,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ..arguments import ArgumentError, check_bool, check_choice, check_names, fail
+from ..arguments import ArgumentError, check_bool, check_names, fail
 from ..data.checks import check_coverage, group_labels
 from ..data.summary import restricted, summary_statistics
 from ..data.survey import prepare_survey
@@ -21,7 +21,14 @@ from ..estimate.assemble import with_inference_columns
 from ..estimate.defined import DefinedParameters
 from ..estimate.estimation import minimize
 from ..estimate.fiml_corrected import fiml_corrected
-from ..estimate.fit import _as_spec, _roles_for_messages
+from ..estimate.fit import (
+    ESTIMATORS,
+    _as_spec,
+    _roles_for_messages,
+    check_data_or_summary,
+    check_estimator_and_missing,
+    model_frame,
+)
 from ..estimate.full_information import (
     CovariateLogliks,
     baseline_moments,
@@ -76,8 +83,7 @@ def check_group_arguments(group: Any, group_equal: Any, group_partial: Any, esti
         raise fail("group", "the name of the column that defines the groups (a string)", group)
     equal = check_names(equal_name, group_equal, EQUALITY_CLASSES)
     partial = check_names("group_partial", group_partial)
-    check_choice("estimator", estimator, estimators)
-    check_choice("missing", missing, ("listwise", "ml", "ml.x"))
+    check_estimator_and_missing(estimator, missing, estimators)
     if estimator == "MLM" and missing != "listwise":
         raise ArgumentError(f"estimator 'MLM' with missing={missing!r} is not available (lavaan "
                             "does not offer it either: Gamma needs complete data); use "
@@ -187,26 +193,17 @@ def fit_groups(
         group = group or "group"
     group_equal, group_partial = check_group_arguments(group, group_equal, group_partial,
                                                        estimator, missing,
-                                                       estimators=("ML", "MLR", "MLM"))
+                                                       estimators=ESTIMATORS)
     check_bool("emit_warnings", emit_warnings)
     spec = _as_spec(spec)
-    structure = model_structure(spec.parameter_table)
-    order = list(structure.observed)
+    order = list(model_structure(spec.parameter_table).observed)
+    check_data_or_summary(data, sample_cov is not None)
     if sample_cov is not None:
-        if data is not None:
-            raise ArgumentError("give either data or summary statistics (sample_cov=, nobs=), "
-                                "not both")
-        if estimator != "ML":
-            raise DataError(f"estimator {estimator!r} needs the cases; with summary statistics "
-                            "only 'ML' is available (as in lavaan)")
         groups, moments = _summary_group_moments(sample_cov, nobs, sample_mean, order,
-                                                 sample_cov_rescale)
+                                                 sample_cov_rescale, estimator)
         n_dropped, survey_notes = 0, ("fitted from summary statistics",)
     else:
-        if data is None:
-            raise ArgumentError("data is required: a DataFrame, a CSV path or a dataset name "
-                                "(or summary statistics: sample_cov= with nobs=)")
-        assert group is not None
+        assert data is not None and group is not None  # checked above
         groups, moments, n_dropped, survey_notes = _data_group_moments(
             spec, data, group, order, estimator, missing, na_values, allow_codes)
     return _fit_group_moments(spec, group or "group", groups, moments, group_equal,
@@ -217,17 +214,8 @@ def _data_group_moments(spec: ModelSpec, data, group: str, order: list[str], est
                         missing: Literal["listwise", "ml", "ml.x"], na_values,
                         allow_codes: bool):
     """The groups of a data frame and their moments, after the edge checks."""
-    roles = spec.roles
-    covariates = list(roles.ov_x)
-    if isinstance(data, (str, Path)):
-        from ..data.registry import resolve_data
-
-        data = resolve_data(data, na_values=na_values)
-    if spec.interactions:  # lavaan's x1:x2 product columns, before the edge checks
-        from ..spec.interactions import with_product_columns
-
-        data = with_product_columns(data, spec.interactions, na_values=na_values,
-                                    allow_codes=allow_codes)
+    covariates = list(spec.roles.ov_x)
+    data = model_frame(spec, data, na_values=na_values, allow_codes=allow_codes)
     if covariates and missing == "ml":
         incomplete = [v for v in covariates if v in data.columns and data[v].isna().any()]
         if incomplete:
@@ -263,8 +251,13 @@ def _data_group_moments(spec: ModelSpec, data, group: str, order: list[str], est
 
 def _summary_group_moments(sample_cov: Mapping[str, Any], nobs: Mapping[str, int] | None,
                            sample_mean: Mapping[str, Any] | None, order: list[str],
-                           rescale: bool) -> tuple[list[str], list[GroupMoments]]:
-    """Each group's checked summary statistics as moments (groups: the keys, in order)."""
+                           rescale: bool, estimator: str
+                           ) -> tuple[list[str], list[GroupMoments]]:
+    """Each group's checked summary statistics as moments (groups: the keys, in order);
+    estimator ML only."""
+    if estimator != "ML":
+        raise DataError(f"estimator {estimator!r} needs the cases; with summary statistics "
+                        "only 'ML' is available (as in lavaan)")
     if not isinstance(sample_cov, Mapping) or len(sample_cov) < 2:
         raise DataError("multi-group summary statistics: sample_cov must map at least two "
                         "group labels to covariance matrices")
