@@ -550,3 +550,25 @@ def test_every_lavaan_fit_measure_is_reported(case, step, fitted):
 def test_every_lavaan_mlr_fit_measure_is_reported(case, step, mlr_ladders):
     theirs = _mlr_reference(case)["steps"][step]["fit"]
     assert _every_lavaan_measure(mlr_ladders(case).fits[step].fit_indices, theirs) == 78
+
+
+def test_rows_without_a_group_value_are_left_out_with_a_warning():
+    """Holzinger-Swineford by school with every tenth school value blanked (31 rows):
+    the 270 rows with a school are fitted, as if the others were not in the data,
+    and the 31 left out are said (MissingValueWarning) and counted in n_dropped."""
+    from loyaltysem.exceptions import MissingValueWarning
+
+    data = ls.load_dataset("holzinger_swineford").copy()
+    data["school"] = data["school"].astype(object)
+    blank = data.index[::10]
+    data.loc[blank, "school"] = None
+    model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+    with pytest.warns(MissingValueWarning, match="31 of 301 rows have no value of the "
+                      "grouping column 'school'"):
+        result = fit_groups(model, data, group="school")
+    assert result.n_dropped == 31
+    assert int(result.nobs.sum()) == 270
+    assert any("grouping column 'school'" in w for w in result.warnings)
+    reference = fit_groups(model, data.drop(index=blank), group="school",
+                           emit_warnings=False)
+    assert result.fit_indices["chisq"] == reference.fit_indices["chisq"]

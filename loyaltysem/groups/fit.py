@@ -56,6 +56,7 @@ from ..exceptions import (
     ConvergenceError,
     ConvergenceWarning,
     DataError,
+    MissingValueWarning,
     SpecificationError,
 )
 from ..spec import ModelSpec
@@ -239,14 +240,20 @@ def _data_group_moments(spec: ModelSpec, data, group: str, order: list[str], est
         raise DataError(f"group must be a column with at least two groups; column {group!r} "
                         f"has {len(groups)}{only}: choose another grouping column, or fit one "
                         "model with fit()")
+    no_group = int((~keep).sum())
+    notes: tuple[str, ...] = ()
+    if no_group:  # as listwise deletion: said, counted among the dropped rows
+        notes = (f"{no_group} of {len(data)} rows have no value of the grouping column "
+                 f"{group!r} and are left out",)
+        warnings.warn(notes[0], MissingValueWarning, stacklevel=3)
     frame = data.loc[keep, list(spec.observed_variables)].copy()
     frame[_GROUP_CODE] = labels.map({g: i for i, g in enumerate(groups)}).to_numpy(dtype=float)
     survey = prepare_survey(frame, list(spec.observed_variables), carry=[_GROUP_CODE],
                             missing="ml" if missing == "ml.x" else missing,
                             na_values=na_values, roles=_roles_for_messages(spec),
                             allow_codes=allow_codes)
-    return groups, _group_moments(survey.data, groups, group, order), survey.n_dropped, \
-        tuple(survey.notes)
+    return groups, _group_moments(survey.data, groups, group, order), \
+        no_group + survey.n_dropped, notes + tuple(survey.notes)
 
 
 def _summary_group_moments(sample_cov: Mapping[str, Any], nobs: Mapping[str, int] | None,

@@ -38,6 +38,8 @@ class MultiGroupResult:
     nobs : pandas.Series
         Complete cases per group.
     n_dropped : int
+        Rows not used: without a value of the grouping column, or dropped by
+        listwise deletion.
     converged : bool
     warnings : tuple of str
     theta, vcov : ndarray
