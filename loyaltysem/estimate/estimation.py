@@ -11,8 +11,8 @@ a bounded warm-up (BFGS with the variances written as squares,
 optimum before scoring again. A stack of samples (a bootstrap, a robustness
 study) goes through the same runs with the same rules, each run stacked
 (:func:`minimize_stack`; :func:`~.stacked_scoring.stacked_fisher_scoring`; the
-warm-up is written for stacks and serves a single fit as a stack of one). Scoring converges to the unbounded optimum, as
-lavaan's: negative variances (Heywood cases) are found and reported, not
+warm-up is written for stacks and serves a single fit as a stack of one).
+Scoring converges to the unbounded optimum, as lavaan's: negative variances (Heywood cases) are found and reported, not
 hidden by a bound.
 
 References
@@ -29,7 +29,7 @@ import numpy as np
 
 from .ml import MLFunctions
 from .moments import summary_moments
-from .optimizer import OptimizationResult, bounded_warmup, fisher_scoring
+from .optimizer import OptimizationResult, bounded_warmup, fisher_scoring, warmup_start
 from .stacked_scoring import StackedOptimization, stacked_fisher_scoring
 from .starts import start_values
 
@@ -52,12 +52,10 @@ def warmed_up(functions: MLFunctions, x0: np.ndarray, index: np.ndarray) -> np.n
     """The bounded warm-up (:func:`~.optimizer.bounded_warmup`) of the samples ``index``
     of ``functions``' stack from ``x0`` (one row per sample), from the scoring metric
     ``(2 I)^-1`` at ``x0`` (the identity for a sample whose information is singular)."""
-    x0 = np.atleast_2d(np.asarray(x0, dtype=float))
     position = variance_index(functions)
-    start = x0.copy()
-    start[:, position] = np.maximum(start[:, position], 1e-3)
+    start = warmup_start(x0, position)
     _, information, ok = functions.scoring_terms(start, index, gradient=False)
-    metric = np.repeat(np.eye(x0.shape[1])[None], x0.shape[0], axis=0)
+    metric = np.repeat(np.eye(start.shape[1])[None], start.shape[0], axis=0)
     for k in np.flatnonzero(ok & np.isfinite(information).all(axis=(1, 2))):
         try:
             metric[k] = np.linalg.inv(2.0 * information[k])

@@ -338,6 +338,15 @@ def _secant_update(correction: np.ndarray | None, s: np.ndarray, y: np.ndarray,
     return a + (np.outer(r, y) + np.outer(y, r)) / sy - float(r @ s) * np.outer(y, y) / sy**2
 
 
+def warmup_start(x0: np.ndarray, variance_index: Sequence[int] | np.ndarray) -> np.ndarray:
+    """Where :func:`bounded_warmup` starts: ``x0`` (rows) with the variances raised to at
+    least 1e-3 (``u = sqrt(v)`` away from 0, where ``dv/du`` would vanish)."""
+    position = np.asarray(variance_index, dtype=int)
+    start = np.array(np.atleast_2d(x0), dtype=float)
+    start[:, position] = np.maximum(start[:, position], 1e-3)
+    return start
+
+
 def bounded_warmup(
     evaluate: Callable[[np.ndarray, np.ndarray, bool], tuple[np.ndarray, Any]],
     x0: np.ndarray,
@@ -370,7 +379,7 @@ def bounded_warmup(
     variance_index : sequence of int
         Positions of the variances (kept at or above 0).
     inverse_hessian : ndarray, shape (B, q, q) or (q, q)
-        The inverse Hessian of ``F`` in ``x`` at ``x0`` (e.g. ``(2 I)^-1``).
+        The inverse Hessian of ``F`` in ``x`` at :func:`warmup_start` (e.g. ``(2 I)^-1``).
     max_iter : int
 
     Returns
@@ -380,8 +389,7 @@ def bounded_warmup(
         with variances raised to at least 1e-3).
     """
     position = np.asarray(variance_index, dtype=int)
-    start = np.array(np.atleast_2d(x0), dtype=float)
-    start[:, position] = np.maximum(start[:, position], 1e-3)
+    start = warmup_start(x0, position)
     u0 = start.copy()
     u0[:, position] = np.sqrt(start[:, position])
 

@@ -11,13 +11,13 @@ sample. A chunk of them is refitted at once, as the bootstrap does
 2. :func:`~loyaltysem.estimate.optimizer.batched_bfgs` refits the stack from
    the full-sample estimates with the inverse Hessian ``(2 I)^-1`` (when the
    full-sample fit converged; otherwise every sample starts with the per-task
-   fit's runs from its estimates); the samples it does not converge on (improper resamples of small groups) go through the
-   per-task fit's runs — scoring from the warm start, from the start values,
-   from the bounded warm-up — as stacks
-   (:func:`~loyaltysem.estimate.estimation.minimize_stack`), which also tell
-   the refits that do not converge at all (recorded "not converged" with the
-   per-task fit's message); Newton steps on the central-difference Hessian
-   then bring every converged refit to ``max |dF/dtheta|`` below the per-task
+   fit's runs from its estimates); the samples it does not converge on
+   (improper resamples of small groups) go through the per-task fit's runs —
+   scoring from the warm start, from the start values, from the bounded
+   warm-up — as stacks (:func:`~loyaltysem.estimate.estimation.minimize_stack`),
+   which also tell the refits that do not converge at all (recorded "not
+   converged" with the per-task fit's message); Newton steps on the observed
+   information (``MLFunctions.observed_informations``, closed form) then bring every converged refit to ``max |dF/dtheta|`` below the per-task
    path's 1e-9, so both paths reach the same optimum;
 3. the recorded statistics of every task — estimates, standard errors (ML:
    expected information; MLR: the sandwich), z-based p-values and intervals,
@@ -79,7 +79,8 @@ def stackable(task: Task, full: FitResult) -> bool:
     spec = full.spec
     return (task.estimator in ("ML", "MLR") and task.sample.split()[0] in STACKED_SAMPLES
             and full.missing == "listwise" and full.core is not None
-            and np.isfinite(full.core.theta).all() and len(full.core.groups) == 1 and not full.core.layout.meanstructure
+            and np.isfinite(full.core.theta).all() and len(full.core.groups) == 1
+            and not full.core.layout.meanstructure
             and not spec.roles.ov_x and not spec.interactions and not spec.constraints)
 
 
