@@ -244,6 +244,13 @@ class Cells:
         product = np.matmul(np.matmul(b, w), a.transpose(0, 2, 1))
         return self.sum_pairs(product * product.transpose(0, 2, 1))
 
+    def quadratic(self, u: np.ndarray, observed: np.ndarray) -> np.ndarray:
+        """``u_i' dSigma_k u_i`` on the rows and columns ``observed`` for vectors ``u``
+        (S, N, o): ``sum_{c in k} (u_i' a_c)(u_i' b_c)`` (S, N, n)."""
+        a, b = self.a[:, :, observed], self.b[:, :, observed]
+        per_cell = np.matmul(u, a.transpose(0, 2, 1)) * np.matmul(u, b.transpose(0, 2, 1))
+        return self.sum_columns(per_cell)
+
     def sum_pairs(self, values: np.ndarray) -> np.ndarray:
         """``out[s, k, l] = sum_{c in k, d in l} values[s, c, d]`` (cells sorted by
         parameter)."""
@@ -737,23 +744,43 @@ class MLFunctions:
         """Scores of every case's log-likelihood, groups in order (N, n) (module notes).
 
         Without a mean structure the cases are centred at their sample means."""
+        theta = np.atleast_2d(np.asarray(theta, dtype=float))[:1]
         blocks = []
         for g, group in enumerate(self.groups):
-            implied, d_sigma, d_mu = self.jacobian(theta, g)
-            sigma, mu = implied.sigma[0], implied.mu[0]
+            implied, cells, d_mu = self.cells(theta, g)
             for pattern in group.patterns:
                 if pattern.rows is None:
                     raise ValueError("casewise scores need the cases (not summary data)")
                 o = pattern.observed
-                w = np.linalg.inv(sigma[np.ix_(o, o)])
-                centre = mu[o] if self.layout.meanstructure else pattern.mean[0]
-                u = (pattern.rows - centre) @ w
-                block = d_sigma[:, o][:, :, o].reshape(d_sigma.shape[0], -1)  # (n, o*o)
-                outer = (u[:, :, None] * u[:, None, :]).reshape(u.shape[0], -1)
-                # u' dSigma_k u and tr(W dSigma_k) as matrix products (one BLAS call each)
-                scores = 0.5 * (outer @ block.T) - 0.5 * (block @ w.T.reshape(-1))
-                blocks.append(scores + u @ d_mu[:, o].T)
+                centre = implied.mu[0, o] if self.layout.meanstructure else pattern.mean[0]
+                scores, u = pattern_scores(cells, pattern.rows[None] - centre,
+                                           implied.sigma[:, o[:, None], o[None, :]], o)
+                blocks.append(scores[0] + u[0] @ d_mu[0][:, o].T)
         return np.concatenate(blocks)
+
+
+def pattern_scores(cells: Cells, centred: np.ndarray, sigma: np.ndarray,
+                   observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The covariance part of the casewise scores of a stack of samples on the variables
+    ``observed``: ``1/2 [u_i' dSigma_k u_i - tr(W dSigma_k)]``, ``W = Sigma^-1``,
+    ``u_i = W (x_i - centre)`` (S, N, n), and ``u`` (S, N, o).
+
+    Parameters
+    ----------
+    cells : Cells
+        ``dSigma/dtheta`` of the stack (S samples).
+    centred : ndarray, shape (S, N, o)
+        The cases less the centre (implied or sample means).
+    sigma : ndarray, shape (S, o, o)
+        The implied covariance on ``observed``.
+    observed : ndarray of int
+    """
+    w = np.linalg.inv(sigma)
+    u = np.matmul(centred, w)
+    embedded = np.zeros((w.shape[0], cells.a.shape[2], cells.a.shape[2]))
+    embedded[:, observed[:, None], observed[None, :]] = w
+    trace = cells.contract(embedded)  # tr(W dSigma_k)
+    return 0.5 * (cells.quadratic(u, observed) - trace[:, None, :]), u
 
 
 def differenced_information(functions: MLFunctions, theta: np.ndarray,

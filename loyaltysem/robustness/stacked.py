@@ -270,14 +270,13 @@ class StackedRefitter:
         eigenvalues = np.linalg.eigvalsh(n[:, None, None] * observed)
         ok = eigenvalues.min(axis=1) > eigenvalues.max(axis=1) * 1e-10
         observed_inv = _safe_inverse(observed, ok)
-        implied, cells, _ = functions.cells(theta, 0, index)
-        sigma_inv, d_sigma = np.linalg.inv(implied.sigma), cells.dense()
         b0 = np.zeros_like(observed)
         sizes = np.array([c.shape[0] for c in cases])
         for size_n in np.unique(sizes):  # equal sample sizes share one stacked product
             members = np.flatnonzero(sizes == size_n)
+            implied, cells, _ = functions.cells(theta[members], 0, index[members])
             b0[members] = score_crossproduct(np.array([cases[k] for k in members]),
-                                             sigma_inv[members], d_sigma[members])
+                                             implied.sigma, cells)
         vcov = np.matmul(np.matmul(observed_inv, b0), observed_inv) / n[:, None, None]
         return vcov, eigenvalues, ok
 

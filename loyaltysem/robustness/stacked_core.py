@@ -10,7 +10,8 @@ module gives those for a whole stack:
 
 - :func:`score_crossproduct`: ``B0 = S' S / N`` of the casewise scores
   ``1/2 [u' dSigma u - tr(W dSigma)]``, ``u = W (x_i - xbar)``
-  (:meth:`MLFunctions.casewise_scores` without a mean structure);
+  (:func:`~loyaltysem.estimate.ml.pattern_scores`, which
+  :meth:`MLFunctions.casewise_scores` uses too);
 - :func:`defined_jacobian`: the complex-step Jacobian of ``:=`` rows for a stack
   (:meth:`DefinedParameters.jacobian`).
 
@@ -22,34 +23,32 @@ from __future__ import annotations
 import numpy as np
 
 from ..estimate.defined import DefinedParameters
-from ..estimate.ml import MLFunctions
+from ..estimate.ml import Cells, pattern_scores
 
 #: The complex step of :class:`~loyaltysem.estimate.defined.DefinedParameters`.
 _STEP = 1e-20
 
 
-def score_crossproduct(cases: np.ndarray, sigma_inv: np.ndarray,
-                       d_sigma: np.ndarray) -> np.ndarray:
+def score_crossproduct(cases: np.ndarray, sigma: np.ndarray, cells: Cells) -> np.ndarray:
     """``B0 = scores' scores / N`` of samples of equal size.
 
     Parameters
     ----------
     cases : ndarray, shape (S, N, p)
         Each sample's cases (centred here at the sample's means).
-    sigma_inv : ndarray, shape (S, p, p)
-    d_sigma : ndarray, shape (S, q, p, p)
+    sigma : ndarray, shape (S, p, p)
+        The implied covariance matrices.
+    cells : Cells
+        ``dSigma/dtheta`` of the S samples (:meth:`MLFunctions.cells`).
 
     Returns
     -------
     ndarray, shape (S, q, q)
     """
-    size, n, p = cases.shape
-    q = d_sigma.shape[1]
-    u = np.matmul(cases - cases.mean(axis=1, keepdims=True), sigma_inv)
-    outer = (u[:, :, :, None] * u[:, :, None, :]).reshape(size, n, p * p)
-    quadratic = np.matmul(outer, d_sigma.reshape(size, q, p * p).transpose(0, 2, 1))
-    trace = (sigma_inv.transpose(0, 2, 1)[:, None] * d_sigma).sum(axis=(2, 3))  # (S, q)
-    scores = 0.5 * quadratic - 0.5 * trace[:, None, :]
+    n = cases.shape[1]
+    observed = np.arange(cases.shape[2])
+    scores, _ = pattern_scores(cells, cases - cases.mean(axis=1, keepdims=True), sigma,
+                               observed)
     return np.matmul(scores.transpose(0, 2, 1), scores) / n
 
 
