@@ -208,21 +208,13 @@ class Cells:
     b: np.ndarray  # (S, cells, p)
     k: np.ndarray  # (cells,) the parameter of each cell
     n_free: int
-    _starts: np.ndarray = field(init=False, repr=False)  # the first cell of every parameter
+    #: ``G[c, k_c] = 1`` (cells, n): sums over a parameter's cells are products with it
+    _gather: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        order = np.argsort(self.k, kind="stable")  # sum_pairs needs the cells by parameter
-        k = self.k[order]
-        object.__setattr__(self, "k", k)
-        for name in ("a", "b"):
-            object.__setattr__(self, name, getattr(self, name)[:, order])
-        starts = np.flatnonzero(np.concatenate([[True], k[1:] != k[:-1]])) if k.size \
-            else np.zeros(0, dtype=int)
-        object.__setattr__(self, "_starts", starts)  # the first cell of every parameter
-
-    def _by_parameter(self, values: np.ndarray, axis: int) -> np.ndarray:
-        """Sums of ``values`` over the cells of every parameter along ``axis``."""
-        return np.add.reduceat(values, self._starts, axis=axis)
+        gather = np.zeros((self.k.size, self.n_free))
+        gather[np.arange(self.k.size), self.k] = 1.0
+        object.__setattr__(self, "_gather", gather)
 
     def dense(self) -> np.ndarray:
         """``dSigma/dtheta`` (S, n, p, p)."""
@@ -231,11 +223,8 @@ class Cells:
 
     def contract(self, d_f: np.ndarray) -> np.ndarray:
         """``tr(D dSigma_k)`` of every parameter (S, n), ``D`` symmetric (S, p, p)."""
-        out = np.zeros((d_f.shape[0], self.n_free))
-        if self.k.size:
-            per_cell = (np.matmul(self.a, d_f) * self.b).sum(axis=2)  # (S, cells)
-            out[:, self.k[self._starts]] = self._by_parameter(per_cell, 1)
-        return out
+        per_cell = (np.matmul(self.a, d_f) * self.b).sum(axis=2)  # (S, cells)
+        return per_cell @ self._gather
 
     def trace_product(self, w: np.ndarray, observed: np.ndarray) -> np.ndarray:
         """``tr(W dSigma_k W dSigma_l)`` (S, n, n) on the rows and columns ``observed``:
@@ -252,23 +241,12 @@ class Cells:
         return self.sum_columns(per_cell)
 
     def sum_pairs(self, values: np.ndarray) -> np.ndarray:
-        """``out[s, k, l] = sum_{c in k, d in l} values[s, c, d]`` (cells sorted by
-        parameter)."""
-        size = values.shape[0]
-        out = np.zeros((size, self.n_free, self.n_free))
-        if not self.k.size:
-            return out
-        summed = self._by_parameter(self._by_parameter(values, 1), 2)
-        present = self.k[self._starts]
-        out[:, present[:, None], present[None, :]] = summed
-        return out
+        """``out[s, k, l] = sum_{c in k, d in l} values[s, c, d]``: ``G' V G``."""
+        return np.matmul(np.matmul(self._gather.T, values), self._gather)
 
     def sum_columns(self, values: np.ndarray) -> np.ndarray:
         """``out[s, i, k] = sum_{c in k} values[s, i, c]`` (S, r, n)."""
-        out = np.zeros(values.shape[:2] + (self.n_free,))
-        if self.k.size:
-            out[:, :, self.k[self._starts]] = self._by_parameter(values, 2)
-        return out
+        return values @ self._gather
 
     def without_block(self, index: np.ndarray) -> Cells:
         """The cells with the block ``index`` x ``index`` of every ``dSigma_k`` removed:
