@@ -106,7 +106,7 @@ def fit_measures(functions: MLFunctions, theta: np.ndarray, x_index: Sequence[in
     n_groups, p, px = len(functions.groups), functions.layout.p, len(x_index)
     means = functions.layout.meanstructure
     npar = functions.n_free - n_equalities
-    df = moment_count(functions, x_index) - npar
+    df = degrees_of_freedom(functions, x_index, n_equalities)
     n = int(functions.n_total[0])
     chisq = 0.0
     for moments, f in zip(functions.groups, functions.group_discrepancies(theta)):
