@@ -142,7 +142,7 @@ def test_lavaan_estimates_give_lavaan_robust_inference():
     factor of the multi-group FIML MLR fit are lavaan's (the LOOSE tolerances above come
     from where lavaan's optimiser stopped, not from the inference)."""
     from loyaltysem.estimate.constraints import active_null_space
-    from loyaltysem.groups.robust import multigroup_robust
+    from loyaltysem.estimate.inference import fit_inference
 
     from core_reference import merged_estimates
 
@@ -154,8 +154,9 @@ def test_lavaan_estimates_give_lavaan_robust_inference():
     theta = result.core.theta.copy()
     theta[index] = free["est_lavaan"].to_numpy(dtype=float)
     functions = result.core.functions()
-    robust = multigroup_robust(functions, theta, int(case["fit"]["df"]), [],
-                               active_null_space(functions, result.spec, theta))
+    _, robust = fit_inference(functions, theta, "MLR", int(case["fit"]["df"]), [],
+                              active_null_space(functions, result.spec, theta))
+    assert robust is not None
     np.testing.assert_allclose(np.sqrt(np.diag(robust.vcov))[index],
                                free["se_lavaan"].to_numpy(dtype=float), rtol=1e-6)
     assert robust.scaling_factor == pytest.approx(case["fit"]["chisq.scaling.factor"], rel=1e-7)

@@ -24,12 +24,15 @@ to lavaan's convergence, ~1e-4 of an SE for ml.x; EM h1 to 5e-14):
   baseline estimates are nlminb's), ``c.hat3.null`` 2e-8 (1.7e-9);
 - robust indices: 1e-5 relative (observed 1.0e-6, a p-value of .0026), 1e-8 absolute
   near zero;
-- ml.x baseline and h1 measures: 4e-6 relative (observed 2.7e-7, rfi.scaled of pd_path).
+- ml.x baseline and h1 measures: 4e-6 relative (observed 2.7e-7, rfi.scaled of pd_path);
+- every measure of a fit with meanstructure=True: 1e-5 relative, the widest of the above
+  (the same fit as without it).
 """
 from __future__ import annotations
 
 import json
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -39,7 +42,7 @@ from loyaltysem.estimate.fiml_corrected import fiml_corrected
 from loyaltysem.estimate.full_information import baseline_moments
 from loyaltysem.estimate.moments import pairwise_moments
 
-from core_reference import cached_fits, load
+from core_reference import cached_fits, data_of, load
 
 CASES = ["fm_ml_hs_cfa", "fm_mlr_hs_cfa", "fm_mlr_hs_mimic", "fm_mlx_hs_mimic",
          "fm_mlx_mlr_pd_path", "fm_mlr_corp_rep", "fm_ml_hs_saturated", "fm_mlr_hs_saturated"]
@@ -140,6 +143,23 @@ def test_robust_indices_match_lavaan(case, fits):
     reference = load(case)
     names = [name for name in reference["fit"] if name.endswith(".robust")]
     assert _compare(fits(case).fit_indices, reference, names, rtol=1e-5) == 9
+
+
+@pytest.mark.parametrize("case", ["fm_ml_hs_cfa", "fm_mlr_hs_cfa"])
+def test_an_explicit_mean_structure_gives_lavaans_measures(case):
+    """missing = "ml" has a mean structure anyway (lavaan's): meanstructure=True must not
+    change a measure; the single-group FIML df used to leave the means out of ndat when
+    the spec had ~1 rows (df 15 instead of lavaan's 24)."""
+    reference = load(case)
+    options = reference["options"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = ls.fit(ls.ModelSpec.from_lavaan(reference["syntax"]), data_of(reference),
+                        missing=options["missing"], estimator=options.get("estimator", "ML"),
+                        meanstructure=True, emit_warnings=False)
+    assert int(result.fit_indices["df"]) == reference["fit"]["df"]
+    names = [name for name, value in reference["fit"].items() if value is not None]
+    assert _compare(result.fit_indices, reference, names, rtol=1e-5) >= 40
 
 
 def test_saturated_model_is_nan_where_lavaan_is_na(fits):

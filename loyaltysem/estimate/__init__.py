@@ -8,10 +8,12 @@
   scores; :mod:`.starts` and :mod:`.estimation` find the estimates;
   :mod:`.inference`, :mod:`.robust` and :mod:`.reference_models` turn them into
   standard errors and scaled tests;
-- :mod:`.fit_indices`, :mod:`.standardize`, :mod:`.defined`,
-  :mod:`.admissibility`, :mod:`.assemble` build the results;
-- :mod:`.fit` ties them together into a frozen :class:`.results.FitResult`
-  (multi-group fits: :mod:`loyaltysem.groups`).
+- :mod:`.core_fit` is the one assembly of a fit of any number of groups:
+  :mod:`.inference` (``fit_inference``), :mod:`.estimates_table` (with
+  :mod:`.standardize`, :mod:`.defined`, :mod:`.assemble`), :mod:`.fit_measures`
+  (the statistics of :mod:`.fit_indices`) and :mod:`.admissibility`;
+- :mod:`.fit` prepares one group's data and builds a frozen
+  :class:`.results.FitResult` from it (multi-group fits: :mod:`loyaltysem.groups`).
 """
 from __future__ import annotations
 

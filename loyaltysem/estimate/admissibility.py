@@ -20,6 +20,7 @@ Heywood case a symptom of misspecification? Sociological Methods & Research,
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -127,6 +128,63 @@ def check_admissibility(
                 "the residual covariance matrix of the observed variables (theta) is not "
                 f"positive definite (smallest eigenvalue {eigenvalues.min():.3g})"))
     return problems
+
+
+def fit_problems(estimates: pd.DataFrame, latent_cov: Sequence[pd.DataFrame],
+                 observed: Sequence[str], *, converged: bool, optimizer_message: str,
+                 vcov: np.ndarray, information_eigenvalues: np.ndarray,
+                 groups: Sequence[str] = ("",)) -> list[Problem]:
+    """The problems of a fit of one or several groups: convergence, identification (the
+    whole information matrix), then each group's improper estimates and
+    non-positive-definite matrices (:func:`check_admissibility`).
+
+    Parameters
+    ----------
+    estimates : pandas.DataFrame
+        The estimates table (``group, lhs, op, rhs, est, std_all``).
+    latent_cov : sequence of pandas.DataFrame
+        Each group's model-implied latent covariance.
+    observed : sequence of str
+        The observed variables that have residuals (not the fixed.x covariates).
+    converged, optimizer_message : bool, str
+    vcov : ndarray
+        The covariance of the estimates (not finite: the standard errors are missing).
+    information_eigenvalues : ndarray
+        Of the information the covariance inverts.
+    groups : sequence of str
+        The groups' labels; with several groups each group's messages start with
+        ``group <label>:``.
+
+    Returns
+    -------
+    list of Problem
+    """
+    problems = [] if converged else [convergence_problem(optimizer_message)]
+    if not np.all(np.isfinite(vcov)):
+        problems.append(Problem(ConvergenceWarning, "the information matrix is singular: some "
+                                "parameters are not identified; standard errors are not "
+                                "available"))
+    for g, name in enumerate(groups):
+        block = estimates if len(groups) == 1 else estimates[estimates["group"] == name]
+        found = check_admissibility(
+            block, latent_cov[g], _residual_covariance(block, list(observed)), converged=True,
+            optimizer_message="",
+            information_eigenvalues=information_eigenvalues if g == 0 else np.zeros(0))
+        problems += [p if len(groups) == 1 or "information matrix" in p.message
+                     else Problem(p.category, f"group {name}: {p.message}") for p in found]
+    return problems
+
+
+def _residual_covariance(estimates: pd.DataFrame, observed: list[str]) -> pd.DataFrame:
+    """Theta: the residual (co)variances among ``observed`` of the ``~~`` rows."""
+    position = {name: i for i, name in enumerate(observed)}
+    residual = np.zeros((len(observed), len(observed)))
+    rows = estimates["op"].to_numpy() == "~~"
+    for lhs, rhs, est in zip(estimates["lhs"].to_numpy()[rows], estimates["rhs"].to_numpy()[rows],
+                             estimates["est"].to_numpy(dtype=float)[rows]):
+        if lhs in position and rhs in position:
+            residual[position[lhs], position[rhs]] = residual[position[rhs], position[lhs]] = est
+    return pd.DataFrame(residual, index=observed, columns=observed)
 
 
 def _improper_estimates(estimates: pd.DataFrame, latent: set[str]) -> list[Problem]:

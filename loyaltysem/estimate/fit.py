@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -14,25 +13,15 @@ from ..data.arrays import column_blocks
 from ..data.checks import NaValues
 from ..data.summary import SummaryStatistics, restricted, summary_statistics
 from ..data.survey import Survey, prepare_survey
-from ..exceptions import ConvergenceError, DataError, SpecificationError
+from ..exceptions import DataError, SpecificationError
 from ..spec import ModelSpec, load_spec
-from ..spec.partable import count_moments
-from . import fit_indices as fi
-from .admissibility import check_admissibility, emit
-from .assemble import inference_columns
-from .defined import DefinedParameters
-from .estimation import minimize
-from .full_information import check_fiml_supported, fiml_fit_indices, with_mean_structure
-from .inference import Covariance, RobustTests, information_vcov, sandwich_vcov
+from .admissibility import emit
+from .core_fit import fit_core
+from .full_information import check_fiml_supported, with_mean_structure
 from .layout_cache import cached_layout
 from .ml import CoreModel, MLFunctions
 from .moments import complete_moments, missing_moments, summary_moments
-from .optimizer import OptimizationResult
 from .results import ESTIMATE_COLUMNS, FitResult
-from .reference_models import reference_trace
-from .robust import RobustInference, robust_fit_indices, satorra_bentler_inference
-from .solution import implied_variances, parameter_values
-from .standardize import standardize_values
 
 Estimator = Literal["ML", "MLR", "MLM"]
 ESTIMATORS: tuple[str, ...] = ("ML", "MLR", "MLM")
@@ -370,46 +359,32 @@ def fit_summary(spec: ModelSpec, stats: SummaryStatistics, *, estimator: Estimat
 def _fit_moments(spec: ModelSpec, functions: MLFunctions, *, estimator: Estimator,
                  start: np.ndarray | None, emit_warnings: bool, frame: pd.DataFrame,
                  notes: tuple[str, ...], n_dropped: int, fiml: bool) -> FitResult:
-    """Estimates, inference, fit indices and admissibility of one group's moments."""
-    from .constraints import active_null_space, check_supported, constrained_minimize
-
-    check_supported(spec, estimator, fiml=fiml)
+    """The fit of one group's moments on the core (:func:`.core_fit.fit_core`) as a
+    :class:`FitResult`."""
     layout = functions.layout
     order = list(layout.structure.observed)
     moments = functions.groups[0]
-    values = (moments.cases() if moments.patterns[0].rows is not None
-              else np.zeros((0, len(order))))
     if start is not None and start.size < layout.n_free:  # means start at the data's
         start = np.concatenate([start, moments.mean[0][:layout.n_free - start.size]])
-    result = constrained_minimize(functions, spec, minimize(functions, start))
-    if not np.isfinite(result.fun):
-        raise ConvergenceError(
-            "no start values give a positive-definite implied covariance matrix; check the "
-            "model (e.g. fixed values) or provide start values")
-    theta = result.x
-    null_space = active_null_space(functions, spec, theta)
-    covariance, robust = _inference(functions, theta, spec, estimator, values, fiml, null_space)
-    n_model = spec.n_free_parameters
-    estimates, r2, latent_cov = _estimates(spec, functions, theta, covariance.vcov)
-    sigma, mu = functions.implied_moments(theta)[0]
-    indices = _fit_indices(spec, functions, result.fun, theta, robust, estimator, fiml,
-                           null_space)
-    problems = _admissibility(spec, estimates, latent_cov, order, result, covariance)
+    fitted = fit_core(spec, functions, layout.table, estimator=estimator, start=start)
     if emit_warnings:
-        emit(problems, stacklevel=4)
+        emit(fitted.problems, stacklevel=4)
+    theta, n_model = fitted.theta, spec.n_free_parameters
     names = _free_names(spec.parameter_table, n_model)
+    sigma, _ = functions.implied_moments(theta)[0]
     return FitResult(
         spec=spec,
-        estimates=estimates,
-        fit_indices=pd.Series(indices, dtype=object),
-        r2=r2,
+        estimates=fitted.table.estimates[list(ESTIMATE_COLUMNS)],
+        fit_indices=pd.Series(fitted.fit_indices, dtype=object),
+        r2=pd.Series(fitted.table.r2[0], name="r2", dtype=float),
         implied_cov=pd.DataFrame(sigma, index=order, columns=order),
         sample_cov=pd.DataFrame(moments.cov[0], index=order, columns=order),
-        latent_cov=latent_cov,
-        vcov=pd.DataFrame(covariance.vcov[:n_model, :n_model], index=names, columns=names),
-        converged=result.converged,
-        iterations=result.iterations,
-        warnings=tuple(list(notes) + [p.message for p in problems]),
+        latent_cov=fitted.table.latent_cov[0],
+        vcov=pd.DataFrame(fitted.covariance.vcov[:n_model, :n_model], index=names,
+                          columns=names),
+        converged=fitted.result.converged,
+        iterations=fitted.result.iterations,
+        warnings=tuple(list(notes) + [p.message for p in fitted.problems]),
         estimator=estimator,
         se_type=("standard (observed information)" if fiml and estimator == "ML" else
                  {"ML": "standard", "MLR": "sandwich (observed information)",
@@ -418,7 +393,7 @@ def _fit_moments(spec: ModelSpec, functions: MLFunctions, *, estimator: Estimato
         data=frame,
         n_dropped=n_dropped,
         theta=theta[:n_model].copy(),
-        problems=tuple(problems),
+        problems=tuple(fitted.problems),
         core=CoreModel(layout, tuple(functions.groups), theta.copy()),
     )
 
@@ -435,198 +410,6 @@ def check_positive_definite(sample: np.ndarray, order: list[str]) -> None:
         "the sample covariance matrix is not positive definite (smallest eigenvalue "
         f"{eigenvalues.min():.3g}): the items {', '.join(involved)} are linearly dependent "
         "(one is a sum or copy of others); remove duplicated or summed items")
-
-
-def _inference(functions: MLFunctions, theta: np.ndarray, spec: ModelSpec, estimator: str,
-               values: np.ndarray, fiml: bool, null_space: np.ndarray | None
-               ) -> tuple[Covariance, RobustTests | None]:
-    """The covariance of the estimates and, for MLR/MLM, the scaled-test pieces;
-    ``null_space``: ``Z`` of the active constraints (:mod:`.constraints`), or None."""
-    from .constraints import n_equality_constraints
-
-    order = list(functions.layout.structure.observed)
-    x_index = [order.index(v) for v in spec.roles.ov_x]
-    means = functions.layout.meanstructure  # FIML, or ~1 rows on complete data
-    df = count_moments(spec.roles, means) - functions.n_free + n_equality_constraints(spec)
-    if estimator == "ML":
-        return information_vcov(functions, theta, "observed" if fiml else "expected",
-                                null_space), None
-    moments = functions.groups[0]
-    if estimator == "MLR":  # complete or missing data: the sandwich and Yuan-Bentler traces
-        covariance = sandwich_vcov(functions, theta, null_space)
-        trace_h1 = reference_trace(moments, diagonal=False, meanstructure=means, x_index=x_index)
-        c = (trace_h1 - covariance.trace_h0) / df if df > 0 else math.nan
-        c = float(c) if c >= 0 else math.nan
-        baseline_df = count_moments(spec.roles) - (values.shape[1] - len(x_index))
-        c_b = ((trace_h1 - reference_trace(moments, diagonal=True, meanstructure=True,
-                                           x_index=x_index)) / baseline_df
-               if fiml else math.nan)
-        robust = RobustInference(covariance.vcov, c, trace_h1, covariance.trace_h0)
-        return covariance, RobustTests(c, trace_h1, covariance.trace_h0, c_b, robust)
-    robust = satorra_bentler_inference(functions, theta, df, x_index, null_space)
-    covariance = Covariance(robust.vcov, information_vcov(functions, theta,
-                                                          null_space=null_space)
-                            .information_eigenvalues)
-    return covariance, RobustTests(robust.scaling_factor, robust.trace_h1, robust.trace_h0,
-                                   math.nan, robust)
-
-
-def _estimates(spec: ModelSpec, functions: MLFunctions, theta: np.ndarray, vcov: np.ndarray
-               ) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
-    """The estimates table (lavaan's ``parameterEstimates``), R² and the latent covariance."""
-    layout = functions.layout
-    table = layout.table
-    moments = functions.groups[0]
-    order = list(layout.structure.observed)
-    defined = DefinedParameters(table)
-    est = parameter_values(table, theta, moments.cov[0], order, defined, moments.mean[0])
-    free = table["free"].to_numpy()
-    se = np.where(free > 0, np.sqrt(np.clip(np.diag(vcov), 0, None))[np.maximum(free - 1, 0)]
-                  if len(theta) else 0.0, 0.0)
-    if len(defined):
-        se[table["op"].to_numpy() == ":="] = np.sqrt(np.clip(np.diag(
-            defined.covariance(theta, vcov)), 0, None))
-    lhs, op, rhs, label = (table[c].to_numpy() for c in ("lhs", "op", "rhs", "label"))
-    latent = list(spec.roles.latent)
-    total_variance, latent_cov = implied_variances(functions, theta, latent)
-    std_lv, std_all = standardize_values(lhs, op, rhs, label, est, total_variance, set(latent))
-    variance = (op == "~~") & (lhs == rhs)
-    residual = dict(zip(lhs[variance].tolist(), est[variance].tolist()))
-    r2 = pd.Series({name: 1.0 - residual[name] / total_variance[name]
-                    for name in spec.roles.endogenous}, name="r2", dtype=float)
-    estimates = pd.DataFrame({"lhs": table["lhs"].array, "op": table["op"].array,
-                              "rhs": table["rhs"].array, "label": table["label"].fillna("").array,
-                              **inference_columns(est, se), "std_lv": std_lv,
-                              "std_all": std_all})  # the order of ESTIMATE_COLUMNS
-    if spec.interactions:  # the product columns under lavaan's names (x1:x2)
-        from ..spec.interactions import lavaan_names
-
-        estimates = lavaan_names(estimates, spec.interactions)
-    return estimates.reset_index(drop=True), r2, latent_cov
-
-
-def _fit_indices(spec: ModelSpec, functions: MLFunctions, fmin: float, theta: np.ndarray,
-                 robust: RobustTests | None, estimator: str, fiml: bool,
-                 null_space: np.ndarray | None = None) -> dict[str, float]:
-    """lavaan's ``fitMeasures()`` of a single-group fit at the estimates ``theta``
-    (``null_space``: of the active constraints, for the FIML-corrected statistic)."""
-    roles = spec.roles
-    sigma, mu = functions.implied_moments(theta)[0]
-    moments = functions.groups[0]
-    s = moments.cov[0]
-    n = int(moments.n[0])
-    order = list(functions.layout.structure.observed)
-    x_index = [order.index(v) for v in roles.ov_x]
-    from .constraints import n_equality_constraints  # lavaan: npar = free - '==' rows
-
-    n_equalities = n_equality_constraints(spec)
-    npar = spec.n_free_parameters - n_equalities
-    df = count_moments(roles) - npar
-    indices = complete_data_indices(s, sigma, n, fmin, df, npar, x_index,
-                                    count_moments(roles) - (len(order) - len(x_index)))
-    means = functions.layout.meanstructure
-    if fiml:
-        indices.update(fiml_fit_indices(indices, functions, theta, x_index, robust,
-                                        n_equalities=n_equalities, null_space=null_space))
-    elif means:
-        indices.update(mean_structure_indices(indices, functions, sigma, mu, x_index,
-                                              n_equalities=n_equalities))
-    if robust is not None and not fiml:  # on the df of the (mean and) covariance structure
-        assert isinstance(robust.inference, RobustInference)
-        indices.update(robust_fit_indices(robust.inference, moments, x_index,
-                                          float(indices["chisq"]), int(indices["df"]),
-                                          float(indices["baseline_chisq"]),
-                                          int(indices["baseline_df"]), n, estimator, means))
-        if estimator == "MLR":  # Yuan-Bentler's scaling factors of the h1 and h0 models
-            indices["scaling_factor_h1"] = robust.trace_h1 / count_moments(roles, means)
-            # lavaan divides by the free parameters before equality constraints
-            free_rows = int((spec.parameter_table["free"] > 0).sum())
-            indices["scaling_factor_h0"] = robust.trace_h0 / free_rows if free_rows else math.nan
-    indices.update(fi.lavaan_aliases(indices, meanstructure=functions.layout.meanstructure))
-    return indices
-
-
-def mean_structure_indices(indices: dict, functions: MLFunctions, sigma: np.ndarray,
-                           mu: np.ndarray, x_index: list[int], *, n_equalities: int = 0
-                           ) -> dict[str, float]:
-    """What a mean structure changes in the fit measures of complete data (lavaan's
-    ``meanstructure = TRUE``): the intercepts count as parameters and the means as
-    moments, the log-likelihood has the mean term, SRMR and RMR include the means;
-    ``n_equalities`` constraints (:mod:`.constraints`) are taken from ``npar``."""
-    moments = functions.groups[0]
-    s, mean, n = moments.cov[0], moments.mean[0], int(moments.n[0])
-    npar = functions.n_free - n_equalities
-    p = s.shape[0]
-    df = int(indices["df"]) + (p - len(x_index)) - (npar - int(indices["npar"]))
-    d = mean - mu
-    loglik = float(indices["loglik"]) - 0.5 * n * float(d @ np.linalg.solve(sigma, d))
-    chisq = float(indices["chisq"])
-    out = complete_data_indices(s, sigma, n, 2.0 * float(indices["fmin"]), df, npar, x_index,
-                                int(indices["baseline_df"]) + 0)
-    gfi = fi.gfi_with_means(s, sigma, mean, mu, x_index)
-    out.update({
-        "loglik": loglik, **fi.information_criteria(loglik, npar, n),
-        "srmr": fi.srmr_with_means(s, sigma, d),
-        **fi.residual_summaries_with_means(s, sigma, mean, mu),
-        "gfi": gfi, "agfi": fi.agfi(gfi, df, p, meanstructure=True),
-        "pgfi": fi.pgfi(gfi, df, p, meanstructure=True),
-    })
-    out["chisq"] = chisq
-    return out
-
-
-def complete_data_indices(s: np.ndarray, sigma: np.ndarray, n: int, fmin: float, df: int,
-                          npar: int, x_index: list[int], baseline_df: int) -> dict[str, float]:
-    """The fit measures of a covariance-structure fit to complete data (lavaan's names)."""
-    chisq = n * fmin
-    p = s.shape[0]
-    baseline_chisq = fi.independence_chisq(s, n, x_index)
-    loglik = fi.normal_loglik(s, sigma, n)
-    unrestricted_loglik = fi.normal_loglik(s, s, n)
-    if x_index:  # fixed.x: lavaan reports the likelihood conditional on the covariates
-        s_xx = s[np.ix_(x_index, x_index)]
-        marginal_x = fi.normal_loglik(s_xx, s_xx, n)
-        loglik -= marginal_x
-        unrestricted_loglik -= marginal_x
-    gfi = fi.gfi(s, sigma, x_index)
-    rmsea_lower, rmsea_upper = fi.rmsea_ci(chisq, df, n)
-    return {
-        "npar": npar, "nobs": n, "fmin": fmin / 2, "chisq": chisq, "df": df,
-        "pvalue": fi.chisq_pvalue(chisq, df),
-        "baseline_chisq": baseline_chisq, "baseline_df": baseline_df,
-        "baseline_pvalue": fi.chisq_pvalue(baseline_chisq, baseline_df),
-        **fi.incremental_indices(chisq, df, baseline_chisq, baseline_df),
-        "rmsea": fi.rmsea(chisq, df, n),
-        "rmsea_ci_lower": rmsea_lower, "rmsea_ci_upper": rmsea_upper,
-        "rmsea_pvalue": fi.rmsea_pvalue(chisq, df, n),
-        "rmsea_notclose_pvalue": fi.rmsea_notclose_pvalue(chisq, df, n),
-        "srmr": fi.srmr(s, sigma), "gfi": gfi, "agfi": fi.agfi(gfi, df, p),
-        "pgfi": fi.pgfi(gfi, df, p), "mfi": fi.mfi(chisq, df, n),
-        "ecvi": fi.ecvi(chisq, npar, n),
-        "cn_05": fi.hoelter_cn(chisq, df, n, 0.05), "cn_01": fi.hoelter_cn(chisq, df, n, 0.01),
-        "rmr": fi.rmr(s, sigma), "crmr": fi.crmr(s, sigma), "srmr_mplus": fi.srmr_mplus(s, sigma),
-        "loglik": loglik, "unrestricted_loglik": unrestricted_loglik,
-        **fi.information_criteria(loglik, npar, n),
-    }
-
-
-def _admissibility(spec: ModelSpec, estimates: pd.DataFrame, latent_cov: pd.DataFrame,
-                   order: list[str], result: OptimizationResult, covariance: Covariance):
-    """Convergence, Heywood cases, non-positive-definite matrices, identification."""
-    covariates = set(spec.roles.ov_x)
-    kept = [v for v in order if v not in covariates]
-    position = {name: i for i, name in enumerate(kept)}
-    residual = np.zeros((len(kept), len(kept)))
-    covariance_rows = estimates["op"].to_numpy() == "~~"
-    for lhs, rhs, est in zip(estimates["lhs"].to_numpy()[covariance_rows],
-                             estimates["rhs"].to_numpy()[covariance_rows],
-                             estimates["est"].to_numpy(dtype=float)[covariance_rows]):
-        if lhs in position and rhs in position:
-            residual[position[lhs], position[rhs]] = residual[position[rhs], position[lhs]] = est
-    return check_admissibility(  # its checks never read the ~1 rows
-        estimates, latent_cov, pd.DataFrame(residual, index=kept, columns=kept),
-        converged=result.converged, optimizer_message=result.message,
-        information_eigenvalues=covariance.information_eigenvalues)
 
 
 def _free_names(table: pd.DataFrame, n_free: int) -> list[str]:

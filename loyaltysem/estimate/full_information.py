@@ -1,8 +1,9 @@
-"""What full-information ML (``missing="ml"``, ``"ml.x"``) adds to a single-group fit: the
-mean structure (lavaan's: free intercepts of the observed variables, latent means fixed at
-0, the covariates' means fixed at their sample values) and the fit statistics that the
-mean structure, the EM h1 and the incomplete data change: log-likelihoods, the baseline
-model, the GFI family, the missing-data robust indices (:mod:`.fiml_corrected`). The
+"""What full-information ML (``missing="ml"``, ``"ml.x"``) adds to a fit: the mean
+structure (lavaan's: free intercepts of the observed variables, latent means fixed at 0,
+the covariates' means fixed at their sample values) and the pieces of the fit statistics
+that the EM h1 and the incomplete data change: the covariates' parts of the
+log-likelihoods, the baseline model's moments, the GFI on the missing-data patterns.
+:mod:`.fit_measures` assembles them with the rest for any number of groups; the
 likelihood itself is the core's (:mod:`.ml` over the missing-data patterns of
 :mod:`.moments`).
 
@@ -32,12 +33,8 @@ from ..exceptions import SpecificationError
 from ..frame_rows import table_rows
 from ..spec import ModelSpec
 from . import fit_indices as fi
-from .fiml_corrected import fiml_corrected
-from .inference import RobustTests
-from .ml import MLFunctions
 from .moments import (
     GroupMoments,
-    independence_loglik,
     loglik_constant,
     missing_moments,
     pairwise_moments,
@@ -81,87 +78,6 @@ def with_mean_structure(table: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([table, means], ignore_index=True)
 
 
-def fiml_fit_indices(indices: dict, functions: MLFunctions, theta: np.ndarray,
-                     x_index: list[int], robust: RobustTests | None, *,
-                     n_equalities: int = 0, null_space: np.ndarray | None = None
-                     ) -> dict[str, float]:
-    """The fit measures of a single-group FIML fit that the mean structure, the EM h1 and
-    the incomplete data change, as lavaan 0.6-14 reports them.
-
-    Parameters
-    ----------
-    indices : dict
-        The complete-data measures of the fit (``chisq``, ``df``, ``baseline_df``, ...).
-    functions : MLFunctions
-        The model on its incomplete data.
-    theta : ndarray
-        The FIML estimates (intercepts included).
-    x_index : list of int
-        The fixed.x covariates (complete with ``missing = "ml"``; possibly incomplete with
-        ``"ml.x"``).
-    robust : RobustTests or None
-        The Yuan–Bentler pieces of an MLR fit.
-    n_equalities : int
-        Equality constraints of :mod:`.constraints` (they reduce ``npar``).
-    null_space : ndarray, optional
-        ``Z`` of the active constraints, for the FIML-corrected statistic.
-
-    Returns
-    -------
-    dict
-
-    Notes
-    -----
-    The log-likelihoods are conditional on the covariates, as lavaan's: the model's
-    subtracts the normal log-likelihood of the covariates' EM moments, the h1's that of
-    their pairwise sample moments (``lav_h1_logl``: ``SampleStats@cov.x``; the same when
-    they are complete). The baseline model frees each other variable's mean and variance
-    and fixes the covariates at those sample moments (``lav_object_independence``), so
-    ``chisq_b = 2 (logL_h1 - logL_b)`` of the joint FIML likelihoods. The GFI family is
-    :func:`.fit_indices.gfi_with_means` on the missing-data patterns; the robust
-    CFI/TLI/RNI/RMSEA are those of the FIML-corrected statistic (:mod:`.fiml_corrected`),
-    for ML and MLR alike.
-    """
-    moments = functions.groups[0]
-    n = int(moments.n[0])
-    sigma, mu = functions.implied_moments(theta)[0]
-    npar, p = functions.n_free - n_equalities, sigma.shape[0]
-    constant = loglik_constant(moments.patterns)
-    cases = moments.cases()
-    others = [j for j in range(p) if j not in x_index]
-    covariates = covariate_logliks(moments, x_index)
-    loglik = -0.5 * (pattern_sum(moments.patterns, mu, sigma) + constant) - covariates.model
-    joint_h1 = -0.5 * (n * float(moments.h1[0]) + constant)
-    baseline_chisq = 2.0 * (joint_h1 - independence_loglik(cases[:, others])
-                            - covariates.baseline)
-    chisq, df, baseline_df = indices["chisq"], indices["df"], indices["baseline_df"]
-    em_cov, em_mean = moments.cov[0], moments.mean[0]
-    gfi = sample_gfi(moments, sigma, mu, x_index)
-    corrected = fiml_corrected(functions, theta, x_index, [baseline_moments(moments, x_index)],
-                               int(df), int(baseline_df), scaled_test=robust is not None,
-                               null_space=null_space)
-    out: dict[str, float] = {
-        "npar": npar, "baseline_chisq": baseline_chisq,
-        "baseline_pvalue": fi.chisq_pvalue(baseline_chisq, baseline_df),
-        **fi.incremental_indices(chisq, df, baseline_chisq, baseline_df),
-        "srmr": fi.srmr_with_means(em_cov, sigma, em_mean - mu),
-        "loglik": loglik, "unrestricted_loglik": joint_h1 - covariates.h1,
-        **fi.information_criteria(loglik, npar, n),
-        "ecvi": fi.ecvi(chisq, npar, n),
-        **fi.residual_summaries_with_means(em_cov, sigma, em_mean, mu),
-        "gfi": gfi, "agfi": fi.agfi(gfi, df, p, meanstructure=True),
-        "pgfi": fi.pgfi(gfi, df, p, meanstructure=True),
-        **fi.robust_indices(corrected.chisq, df, corrected.scaling_factor,
-                            corrected.baseline_chisq, baseline_df,
-                            corrected.baseline_scaling_factor, n),
-    }
-    if robust is not None:
-        # lavaan's scaling.factor.h0: over the free parameters before equality constraints
-        out.update(_fiml_scaled(chisq, df, baseline_chisq, baseline_df, n, robust,
-                                p, len(x_index), functions.n_free))
-    return out
-
-
 def sample_gfi(moments: GroupMoments, sigma: np.ndarray, mu: np.ndarray,
                x_index: Sequence[int]) -> float:
     """One group's GFI as lavaan 0.6-14 computes it (``lav_fit_gfi``), complete or not.
@@ -201,25 +117,6 @@ def baseline_moments(moments: GroupMoments, x_index: Sequence[int]
         block = np.ix_(x_index, x_index)
         cov[block] = pairwise_moments(cases[:, list(x_index)])[0]
     return cov, mean
-
-
-def _fiml_scaled(chisq: float, df: int, baseline_chisq: float, baseline_df: int, n: int,
-                 robust: RobustTests, p: int, px: int, npar: int) -> dict[str, float]:
-    """The scaled statistics of ``estimator = "MLR", missing = "ml"`` (lavaan 0.6-14)."""
-    c, c_b = robust.scaling_factor, robust.baseline_scaling_factor
-    chisq_scaled = chisq / c if df > 0 else chisq
-    baseline_scaled = baseline_chisq / c_b
-    moments = p * (p + 1) // 2 + p - px * (px + 1) // 2 - px  # the covariates' are data
-    return {
-        "chisq_scaled": chisq_scaled, "df_scaled": df,
-        "pvalue_scaled": fi.chisq_pvalue(chisq_scaled, df), "scaling_factor": c,
-        "baseline_chisq_scaled": baseline_scaled, "baseline_scaling_factor": c_b,
-        "baseline_pvalue_scaled": fi.chisq_pvalue(baseline_scaled, baseline_df),
-        **{f"{name}_scaled": value for name, value in fi.incremental_indices(
-            chisq_scaled, df, baseline_scaled, baseline_df).items()},
-        **fi.scaled_rmsea_indices(chisq, df, c, n),
-        "scaling_factor_h1": robust.trace_h1 / moments, "scaling_factor_h0": robust.trace_h0 / npar,
-    }
 
 
 class CovariateLogliks(NamedTuple):
@@ -267,4 +164,4 @@ def covariate_logliks(moments: GroupMoments, x_index: Sequence[int]) -> Covariat
 
 
 __all__ = ["CovariateLogliks", "baseline_moments", "check_fiml_supported", "covariate_logliks",
-           "fiml_fit_indices", "sample_gfi", "with_mean_structure"]
+           "sample_gfi", "with_mean_structure"]

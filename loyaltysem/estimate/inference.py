@@ -1,4 +1,6 @@
-"""Standard errors from the core: expected, observed and sandwich covariances.
+"""Standard errors from the core: expected, observed and sandwich covariances, and the
+one inference step of every fit (:func:`fit_inference`: SEs and, for MLR/MLM, the
+scaling of the test).
 
 - ``"expected"``: ``V = (N I)^-1`` with ``I`` the expected information per
   case (lavaan's default for complete data);
@@ -21,6 +23,7 @@ Methodology, 30, 165-200.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +31,7 @@ import numpy as np
 from ..exceptions import ConvergenceError
 from .constraints import projected_inverse
 from .ml import MLFunctions
+from .robust import RobustInference, satorra_bentler_inference, yuan_bentler_inference
 
 
 @dataclass(frozen=True)
@@ -95,30 +99,48 @@ def sandwich_vcov(functions: MLFunctions, theta: np.ndarray,
     return Covariance(vcov, eigenvalues, float(np.sum(b0 * observed_inv.T)))
 
 
+def fit_inference(functions: MLFunctions, theta: np.ndarray, estimator: str, df: int,
+                  x_index: Sequence[int] = (), null_space: np.ndarray | None = None
+                  ) -> tuple[Covariance, RobustInference | None]:
+    """The covariance of the estimates of a fit of one or several groups and, for MLR and
+    MLM, the scaling of its test statistic: the one inference step of every fit.
 
-
-@dataclass(frozen=True)
-class RobustTests:
-    """The pieces of the scaled test statistics of an MLR or MLM fit.
-
-    Attributes
+    Parameters
     ----------
-    scaling_factor : float
-        ``c = (trace_h1 - trace_h0) / df`` (NaN when ``df = 0``).
-    trace_h1, trace_h0 : float
-        Of the saturated and the fitted model.
-    baseline_scaling_factor : float
-        Of the independence model, where it is computed here (missing data);
-        else NaN and computed with the fit indices.
-    inference : object, optional
-        The complete-data :class:`~loyaltysem.estimate.robust.RobustInference`.
+    functions : MLFunctions
+    theta : ndarray
+        The estimates.
+    estimator : {"ML", "MLR", "MLM"}
+        ``"ML"``: ``(N I)^-1`` with the expected information, the observed one when a
+        group has missing values (lavaan's default with ``missing = "ml"``); ``"MLR"``:
+        the sandwich with the observed information and the Yuan–Bentler (Mplus) scaling
+        (:func:`.robust.yuan_bentler_inference`); ``"MLM"``: ``robust.sem`` SEs and the
+        Satorra–Bentler scaling (:func:`.robust.satorra_bentler_inference`; its
+        identification check on the expected information).
+    df : int
+        Degrees of freedom of the model (:func:`.fit_measures.degrees_of_freedom`).
+    x_index : sequence of int
+        Positions of the fixed.x covariates.
+    null_space : ndarray, optional
+        ``Z`` of the active constraints (:func:`.constraints.active_null_space`).
+
+    Returns
+    -------
+    covariance : Covariance
+    robust : RobustInference or None
+        None for ML.
     """
+    if estimator == "ML":
+        fiml = not all(group.complete for group in functions.groups)
+        return information_vcov(functions, theta, "observed" if fiml else "expected",
+                                null_space), None
+    if estimator == "MLR":
+        covariance = sandwich_vcov(functions, theta, null_space)
+        return covariance, yuan_bentler_inference(functions, covariance.vcov,
+                                                  covariance.trace_h0, df, x_index)
+    robust = satorra_bentler_inference(functions, theta, df, x_index, null_space)
+    eigenvalues = information_vcov(functions, theta, null_space=null_space)
+    return Covariance(robust.vcov, eigenvalues.information_eigenvalues), robust
 
-    scaling_factor: float
-    trace_h1: float
-    trace_h0: float
-    baseline_scaling_factor: float = float("nan")
-    inference: object | None = None
 
-
-__all__ = ["Covariance", "RobustTests", "information_vcov", "sandwich_vcov"]
+__all__ = ["Covariance", "fit_inference", "information_vcov", "sandwich_vcov"]

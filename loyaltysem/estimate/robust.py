@@ -1,5 +1,5 @@
-"""Robust ML (lavaan's ``estimator = "MLR"`` and ``"MLM"``) for complete data, with or
-without a mean structure.
+"""Robust ML (lavaan's ``estimator = "MLR"`` and ``"MLM"``) for one or several groups,
+with or without a mean structure (MLR also with missing data).
 
 The estimates are the ML estimates; what changes is the inference:
 
@@ -12,7 +12,10 @@ The estimates are the ML estimates; what changes is the inference:
   with ``A1``/``B1`` the expected/first-order information of the saturated
   model, and ``chisq_scaled = chisq / c``;
 - scaled and robust CFI/TLI/RMSEA (Brosseau-Liard & Savalei 2014;
-  Brosseau-Liard, Savalei & Li 2012).
+  Brosseau-Liard, Savalei & Li 2012), assembled in :mod:`.fit_measures`.
+
+With several groups the saturated traces add up over the groups
+(:func:`yuan_bentler_inference`) and the informations are weighted by ``N_g / N``.
 
 ``"MLM"`` (:func:`satorra_bentler_inference`) uses the expected information
 instead: ``V = A^-1 (Delta' W Gamma W Delta) A^-1 / N`` (lavaan's
@@ -54,10 +57,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import fit_indices as fi
 from .ml import MLFunctions
-from .moments import GroupMoments
-from .reference_models import reference_layout, reference_trace
+from .reference_models import reference_trace
 
 
 def _saturated_jacobian(p: int, masked: Sequence[int], meanstructure: bool = False
@@ -230,46 +231,33 @@ def satorra_bentler_inference(functions: MLFunctions, theta: np.ndarray, df: int
     return RobustInference(vcov, float(scaling), trace_h1, trace_h0)
 
 
-def baseline_scaling_factor(group: GroupMoments, robust: RobustInference, x_index: list[int],
-                            baseline_df: int, estimator: str, meanstructure: bool = False
-                            ) -> float:
-    """The scaling factor of the independence model, by the model's own method:
-    Satorra–Bentler for MLM, Yuan–Bentler (the model's h1 trace) for MLR; with a mean
-    structure the baseline's means are free (lavaan's ``lav_object_independence``)."""
-    if estimator == "MLM":
-        layout, theta = reference_layout(group, diagonal=True, meanstructure=meanstructure,
-                                         x_index=x_index)
-        return satorra_bentler_inference(MLFunctions(layout, [group]), theta, baseline_df,
-                                         x_index).scaling_factor
-    trace_b = reference_trace(group, diagonal=True, meanstructure=meanstructure,
-                              x_index=x_index)
-    return (robust.trace_h1 - trace_b) / baseline_df if baseline_df > 0 else float("nan")
+def yuan_bentler_inference(functions: MLFunctions, vcov: np.ndarray, trace_h0: float, df: int,
+                           x_index: Sequence[int] = ()) -> RobustInference:
+    """The Yuan–Bentler (Mplus) scaling of a model of one or several groups (lavaan's MLR).
 
+    Parameters
+    ----------
+    functions : MLFunctions
+        The model on its data (complete or with missing-data patterns).
+    vcov, trace_h0 : ndarray, float
+        The sandwich covariance and ``tr(B0 E^-1)`` of the fitted model
+        (:func:`.inference.sandwich_vcov`).
+    df : int
+    x_index : sequence of int
+        Positions of fixed.x covariates (their moments are not data).
 
-def robust_fit_indices(robust: RobustInference, group: GroupMoments, x_index: list[int],
-                       chisq: float, df: int, baseline_chisq: float, baseline_df: int,
-                       n: int, estimator: str = "MLR", meanstructure: bool = False
-                       ) -> dict[str, float]:
-    """Scaled and robust fit statistics of an MLR or MLM fit (lavaan 0.6 ``fitMeasures`` names).
-
-    The baseline's scaling factor comes from the same method (Yuan–Bentler for
-    MLR, Satorra–Bentler for MLM) at the baseline's estimates; ``meanstructure``:
-    the model has one (its baseline frees the means).
+    Returns
+    -------
+    RobustInference
+        ``trace_h1 = sum_g tr(B1_g A1_g^-1)`` of each group's saturated model (with the
+        means when the model has a mean structure; :func:`.reference_models.reference_trace`)
+        and ``c = (trace_h1 - trace_h0) / df``, NaN when ``df = 0`` or ``c < 0``
+        (lavaan ``lav_test_yuan_bentler_mplus``).
     """
-    c = robust.scaling_factor
-    c_b = baseline_scaling_factor(group, robust, x_index, baseline_df, estimator,
-                                  meanstructure)
-    chisq_scaled = chisq / c if df > 0 else chisq
-    baseline_scaled = baseline_chisq / c_b
-    return {
-        "chisq_scaled": chisq_scaled, "df_scaled": df,
-        "pvalue_scaled": fi.chisq_pvalue(chisq_scaled, df), "scaling_factor": c,
-        "baseline_chisq_scaled": baseline_scaled,
-        "baseline_pvalue_scaled": fi.chisq_pvalue(baseline_scaled, baseline_df),
-        "baseline_scaling_factor": c_b,
-        **fi.scaled_rmsea_indices(chisq, df, c, n),
-        # the incremental indices of the scaled statistics, and the robust ones
-        **{f"{name}_scaled": value for name, value in
-           fi.incremental_indices(chisq_scaled, df, baseline_scaled, baseline_df).items()},
-        **fi.robust_indices(chisq, df, c, baseline_chisq, baseline_df, c_b, n),
-    }
+    trace_h1 = float(np.sum([reference_trace(group, diagonal=False,
+                                             meanstructure=functions.layout.meanstructure,
+                                             x_index=x_index) for group in functions.groups]))
+    scaling = (trace_h1 - trace_h0) / df if df > 0 else float("nan")
+    if scaling < 0:
+        scaling = float("nan")
+    return RobustInference(vcov, float(scaling), trace_h1, trace_h0)

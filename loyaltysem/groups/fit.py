@@ -1,7 +1,6 @@
 """Multi-group ML fits, as lavaan's ``sem(model, data, group = ..., group.equal = ...)``."""
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -14,13 +13,8 @@ from ..arguments import ArgumentError, check_bool, check_names, fail
 from ..data.checks import check_coverage, group_labels
 from ..data.summary import restricted, summary_statistics
 from ..data.survey import prepare_survey
-from ..distributions import ncx2_cdf, ncx2_sf
-from ..estimate import fit_indices as fi
-from ..estimate.admissibility import Problem, check_admissibility, emit
-from ..estimate.assemble import with_inference_columns
-from ..estimate.defined import DefinedParameters
-from ..estimate.estimation import minimize
-from ..estimate.fiml_corrected import fiml_corrected
+from ..estimate.admissibility import emit
+from ..estimate.core_fit import fit_core
 from ..estimate.fit import (
     ESTIMATORS,
     _as_spec,
@@ -29,41 +23,19 @@ from ..estimate.fit import (
     check_estimator_and_missing,
     model_frame,
 )
-from ..estimate.full_information import (
-    CovariateLogliks,
-    baseline_moments,
-    covariate_logliks,
-    sample_gfi,
-)
-from ..estimate.inference import information_vcov
 from ..estimate.layout import build_parameter_layout
 from ..estimate.ml import CoreModel, MLFunctions
 from ..estimate.moments import (
     GroupMoments,
     complete_moments,
-    summary_moments,
-    independence_loglik,
-    loglik_constant,
     missing_moments,
-    pattern_sum,
+    summary_moments,
 )
-from ..estimate.reference_models import reference_layout
-from ..estimate.robust import satorra_bentler_inference
-from ..estimate.solution import implied_variances, parameter_values
-from ..estimate.standardize import standardize
 from ..estimate.structure import model_structure
-from ..exceptions import (
-    ConvergenceError,
-    ConvergenceWarning,
-    DataError,
-    MissingValueWarning,
-    SpecificationError,
-)
+from ..exceptions import DataError, MissingValueWarning, SpecificationError
 from ..spec import ModelSpec
-from ..spec.interactions import lavaan_names
 from .layout import EQUALITY_CLASSES, build_layout, group_tables
-from .results import MultiGroupResult
-from .robust import baseline_traces, multigroup_robust
+from .results import MULTIGROUP_COLUMNS, MultiGroupResult
 
 _GROUP_CODE = "__loyaltysem_group__"
 
@@ -287,78 +259,42 @@ def _summary_group_moments(sample_cov: Mapping[str, Any], nobs: Mapping[str, int
 
 
 def _fit_group_moments(spec: ModelSpec, group: str, groups: list, moments: list[GroupMoments],
-                       group_equal, group_partial, estimator: str, emit_warnings: bool,
-                       n_dropped: int, survey_notes: tuple[str, ...]) -> MultiGroupResult:
-    """Estimation, inference, fit indices and admissibility of a multi-group model."""
-    from ..estimate.constraints import (
-        active_null_space,
-        check_supported,
-        constrained_minimize,
-        n_equality_constraints,
-    )
-
-    check_supported(spec, estimator, n_groups=len(groups))
-    covariates = list(spec.roles.ov_x)
+                       group_equal: tuple[str, ...], group_partial: tuple[str, ...],
+                       estimator: str, emit_warnings: bool, n_dropped: int,
+                       survey_notes: tuple[str, ...]) -> MultiGroupResult:
+    """The multi-group layout of the model on the groups' moments, fitted on the core
+    (:func:`..estimate.core_fit.fit_core`), as a :class:`MultiGroupResult`."""
     structure = model_structure(spec.parameter_table)
-    order = list(structure.observed)
-    layout = build_layout(group_tables(spec, len(groups), group_equal), tuple(order),
-                          structure.latent, groups, group_equal, group_partial)
-    functions = MLFunctions(build_parameter_layout(_core_table(layout, covariates)), moments)
-    result = constrained_minimize(functions, spec, minimize(functions))
-    if not np.isfinite(result.fun):
-        raise ConvergenceError(f"{spec.name}: no start values give positive-definite implied "
-                               "covariance matrices in every group")
-    problems = [] if result.converged else [
-        f"the optimiser did not converge ({result.message}); estimates and fit statistics are "
-        "not trustworthy"]
-    theta = result.x
-    x_index = [order.index(v) for v in covariates]
-    fiml = not all(m.complete for m in moments)
-    null_space = active_null_space(functions, spec, theta)  # of the active constraints
-    # lavaan's default with missing = "ml": the observed information
-    covariance = information_vcov(functions, theta, "observed" if fiml else "expected",
-                                  null_space)
-    vcov = covariance.vcov
-    if not np.all(np.isfinite(vcov)):
-        problems.append("the information matrix is singular: some parameters are not "
-                        "identified; standard errors are not available")
-    indices = _fit_indices(functions, theta, x_index, n_equality_constraints(spec))
-    robust = None
-    if estimator in ("MLR", "MLM"):
-        robust = (multigroup_robust(functions, theta, int(indices["df"]), x_index, null_space)
-                  if estimator == "MLR" else
-                  satorra_bentler_inference(functions, theta, int(indices["df"]), x_index,
-                                            null_space))
-        vcov = robust.vcov
-        indices.update(_robust_indices(functions, indices, robust, x_index, estimator))
-    if fiml:  # lavaan's missing-data robust indices replace the complete-data ones
-        indices.update(_fiml_robust_indices(functions, theta, x_index, indices,
-                                            scaled_test=robust is not None,
-                                            null_space=null_space))
-    indices.update(fi.lavaan_aliases(indices, meanstructure=True))
-    estimates, r2 = _estimates(spec, layout, functions, theta, vcov)
-    admissibility = _admissibility(functions, layout, theta, estimates,
-                                   covariance.information_eigenvalues)
-    for message in problems:
-        if emit_warnings:
-            warnings.warn(message, ConvergenceWarning, stacklevel=2)
+    layout = build_layout(group_tables(spec, len(groups), group_equal),
+                          tuple(structure.observed), structure.latent, groups, group_equal,
+                          group_partial)
+    core_table = _core_table(layout, list(spec.roles.ov_x))
+    functions = MLFunctions(build_parameter_layout(core_table), moments)
+    defined = spec.parameter_table[spec.parameter_table["op"] == ":="]
+    table = pd.concat([core_table, defined[list(core_table.columns.drop("group"))]
+                       .assign(group=-1)], ignore_index=True)
+    fitted = fit_core(spec, functions, table, estimator=estimator,
+                      groups=list(layout.groups))
     if emit_warnings:
-        emit(admissibility, stacklevel=3)
-    problems += [problem.message for problem in admissibility]
+        emit(fitted.problems, stacklevel=3)
     notes = []
     if any(spec.parameter_table["label"].fillna("").astype(bool)
            & (spec.parameter_table["op"] != ":=")):
         notes.append("labels written once apply to every group: labelled parameters are "
                      "constrained equal across groups (as in lavaan)")
+    theta = fitted.theta
+    estimates = fitted.table.estimates
     return MultiGroupResult(
         spec=spec, group=group, groups=tuple(groups), group_equal=tuple(group_equal),
         group_partial=tuple(group_partial),
-        estimates=lavaan_names(estimates, spec.interactions),
-        fit_indices=pd.Series(indices, dtype=object),
+        estimates=estimates[list(MULTIGROUP_COLUMNS)],
+        fit_indices=pd.Series(fitted.fit_indices, dtype=object),
         nobs=pd.Series([int(m.n[0]) for m in moments], index=list(groups), name="nobs"),
-        n_dropped=int(n_dropped), converged=bool(result.converged), estimator=estimator,
-        warnings=tuple(problems + notes + list(survey_notes)), theta=theta, vcov=vcov,
-        table=layout.table, r2=r2, core=CoreModel(functions.layout, tuple(moments), theta.copy()))
+        n_dropped=int(n_dropped), converged=bool(fitted.result.converged),
+        estimator=estimator, theta=theta, vcov=fitted.covariance.vcov, table=layout.table,
+        warnings=tuple([p.message for p in fitted.problems] + notes + list(survey_notes)),
+        r2=pd.DataFrame(fitted.table.r2, index=list(layout.groups)).T,
+        core=CoreModel(functions.layout, tuple(moments), theta.copy()))
 
 
 def _group_moments(complete: pd.DataFrame, groups: list, group: str,
@@ -393,238 +329,3 @@ def _core_table(layout, covariates: list[str]) -> pd.DataFrame:
     table["group"] = table["group"].map({g: i for i, g in enumerate(layout.groups)})
     table.loc[(table["op"] == "~1") & table["lhs"].isin(covariates), "exo"] = 1
     return table
-
-
-def _robust_indices(functions: MLFunctions, indices: dict, robust, x_index: list[int],
-                    estimator: str = "MLR") -> dict[str, float]:
-    """Scaled and robust statistics of a multi-group MLR or MLM fit (lavaan's names): the
-    Yuan–Bentler or Satorra–Bentler scaled statistics, and the scaled and robust RMSEA and
-    CFI/TLI/RNI of :func:`.estimate.fit_indices.scaled_rmsea_indices` and
-    :func:`.estimate.fit_indices.robust_indices` with the multiple-group RMSEA."""
-    chisq, df = indices["chisq"], indices["df"]
-    baseline_chisq, baseline_df = indices["baseline_chisq"], indices["baseline_df"]
-    n, n_groups = int(indices["nobs"]), len(functions.groups)
-    c = robust.scaling_factor
-    c_b = (baseline_sb_trace(functions, x_index) if estimator == "MLM" else
-           robust.trace_h1 - float(baseline_traces(functions, x_index).sum())) / baseline_df
-    chisq_scaled = chisq / c if df > 0 else chisq
-    baseline_scaled = baseline_chisq / c_b
-    p, px = functions.layout.p, len(x_index)
-    moments = n_groups * (p * (p + 1) // 2 + p - px * (px + 1) // 2 - px)
-    free_rows = int((functions.layout.table["free"] > 0).sum())
-    out = {
-        "chisq_scaled": chisq_scaled, "df_scaled": df,
-        "pvalue_scaled": fi.chisq_pvalue(chisq_scaled, df), "scaling_factor": c,
-        "baseline_chisq_scaled": baseline_scaled, "baseline_scaling_factor": c_b,
-        "baseline_pvalue_scaled": fi.chisq_pvalue(baseline_scaled, baseline_df),
-        **{f"{name}_scaled": value for name, value in
-           fi.incremental_indices(chisq_scaled, df, baseline_scaled, baseline_df).items()},
-        # lavaan: the scaled interval and tests use the unscaled statistic on df * c
-        **fi.scaled_rmsea_indices(chisq, df, c, n, n_groups=n_groups),
-        **fi.robust_indices(chisq, df, c, baseline_chisq, baseline_df, c_b, n,
-                            n_groups=n_groups),
-        # Yuan-Bentler's scaling factors of the saturated (h1) and fitted (h0) models;
-        # h0 over the free parameters before equality constraints, as lavaan
-        "scaling_factor_h1": robust.trace_h1 / moments,
-        "scaling_factor_h0": robust.trace_h0 / free_rows if free_rows else math.nan,
-    }
-    if estimator == "MLM":  # lavaan reports these for Yuan-Bentler only
-        del out["scaling_factor_h1"], out["scaling_factor_h0"]
-    return out
-
-
-def baseline_sb_trace(functions: MLFunctions, x_index: list[int]) -> float:
-    """``sum_g tr(U_g Gamma_g)`` of the independence model (free means and variances in
-    every group, each group's own parameters: the traces add up over the groups)."""
-    total = 0.0
-    for group in functions.groups:
-        layout, theta = reference_layout(group, diagonal=True, meanstructure=True,
-                                         x_index=x_index)
-        sb = satorra_bentler_inference(MLFunctions(layout, [group]), theta, 1, x_index)
-        total += sb.trace_h1 - sb.trace_h0
-    return total
-
-
-def _admissibility(functions: MLFunctions, layout, theta, estimates,
-                   eigenvalues: np.ndarray) -> list[Problem]:
-    """Each group's Heywood cases and non-positive-definite matrices (messages prefixed
-    with the group), and the identification check of the whole information matrix."""
-    problems: list[Problem] = []
-    observed = list(functions.layout.structure.observed)
-    for g, name in enumerate(layout.groups):
-        _, latent_cov = implied_variances(functions, theta, layout.latent, g)
-        th = functions.layout.matrices(np.atleast_2d(theta), g)[3][0]
-        residual = pd.DataFrame(th, index=observed, columns=observed)
-        block = estimates[(estimates["group"] == name) & (estimates["op"] != "~1")]
-        found = check_admissibility(block, latent_cov, residual, converged=True,
-                                    optimizer_message="",
-                                    information_eigenvalues=eigenvalues if g == 0 else np.zeros(0))
-        problems += [Problem(p.category, p.message if "information matrix" in p.message
-                             else f"group {name}: {p.message}") for p in found]
-    return problems
-
-
-def _estimates(spec, layout, functions: MLFunctions, theta, vcov
-               ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Estimates of every group (and the ``:=`` rows), R² per group."""
-    table = layout.table
-    se_all = np.sqrt(np.clip(np.diag(vcov), 0, None))
-    rows = []
-    r2_rows: list[dict[str, float]] = []
-    endogenous = list(spec.roles.endogenous)
-    latent = set(layout.latent)
-    observed = list(functions.layout.structure.observed)
-    for g, name in enumerate(layout.groups):
-        block = table[table["group"] == name].reset_index(drop=True)
-        moments = functions.groups[g]
-        exo = block["exo"].to_numpy().copy()
-        exo[(block["op"] == "~1").to_numpy() & block["lhs"].isin(spec.roles.ov_x).to_numpy()] = 1
-        block["est"] = parameter_values(block.assign(exo=exo), theta, moments.cov[0], observed,
-                                        None, moments.mean[0])
-        total, _ = implied_variances(functions, theta, layout.latent, g)
-        _, std_all = standardize(block[["lhs", "op", "rhs", "label", "est"]], total, latent)
-        block["std_all"] = std_all
-        residual = {r.lhs: r.est for r in block.itertuples(index=False)
-                    if r.op == "~~" and r.lhs == r.rhs}
-        r2_rows.append({v: 1.0 - residual[v] / total[v] for v in endogenous
-                        if v in residual and v in total})
-        rows.append(block)
-    out = pd.concat(rows, ignore_index=True)
-    free = out["free"].to_numpy()
-    se = np.where(free > 0, se_all[np.maximum(free - 1, 0)], 0.0)
-    defined_rows = spec.parameter_table[spec.parameter_table["op"] == ":="]
-    if len(defined_rows):
-        labelled = table[(table["label"] != "") & (table["free"] > 0)]
-        defined_table = pd.concat([
-            labelled[["lhs", "op", "rhs", "label", "free", "ustart"]],
-            defined_rows[["lhs", "op", "rhs", "label", "free", "ustart"]]], ignore_index=True)
-        defined = DefinedParameters(defined_table)
-        extra = pd.DataFrame({"group": "", "lhs": defined.names, "op": ":=",
-                              "rhs": defined_rows["rhs"].tolist(), "label": defined.names,
-                              "free": 0, "ustart": np.nan, "est": defined.values(theta).real,
-                              "std_all": np.nan})
-        out = pd.concat([out, extra], ignore_index=True)
-        cov = defined.covariance(theta, vcov)
-        se = np.concatenate([se, np.sqrt(np.clip(np.diag(cov), 0, None))])
-    out = with_inference_columns(out, out["est"].to_numpy(dtype=float), se)
-    r2 = pd.DataFrame(r2_rows, index=list(layout.groups)).T
-    return out[["group", "lhs", "op", "rhs", "label", "free", "est", "se", "z", "pvalue",
-                "ci_lower", "ci_upper", "std_all"]], r2
-
-
-def _fit_indices(functions: MLFunctions, theta, x_index: list[int],
-                 n_equalities: int = 0) -> dict[str, float]:
-    """lavaan's multi-group ``fitMeasures()``: chi-square ``sum_g N_g F_g``, the baseline
-    with free means and variances in every group, RMSEA times sqrt(G), SRMR weighted by
-    ``N_g / N``; log-likelihoods conditional on fixed.x covariates; ``npar`` the free
-    parameters less the ``n_equalities`` constraints of :mod:`..estimate.constraints`."""
-    n_groups, p = len(functions.groups), functions.layout.p
-    px = len(x_index)
-    # fixed.x: the covariates' moments are not data (lavaan's ndat)
-    moments_count = n_groups * (p * (p + 1) // 2 + p - px * (px + 1) // 2 - px)
-    npar = functions.n_free - n_equalities
-    df = moments_count - npar
-    n_total = float(functions.n_total[0])
-    f_groups = functions.group_discrepancies(theta)
-    others = [j for j in range(p) if j not in x_index]
-    chisq = baseline_chisq = loglik = unrestricted = 0.0
-    srmr_groups = []
-    residuals: list[dict[str, float]] = []
-    for g, (moments, (sigma, mu)) in enumerate(zip(functions.groups,
-                                                    functions.implied_moments(theta))):
-        n_g = float(moments.n[0])
-        baseline, covariates = _baseline_loglik(moments, x_index, others)
-        constant = loglik_constant(moments.patterns)
-        loglik_h1 = -0.5 * (n_g * float(moments.h1[0]) + constant)
-        chisq += n_g * float(f_groups[g])
-        baseline_chisq += 2.0 * (loglik_h1 - baseline)
-        # conditional on the covariates: at their EM moments for the model, their pairwise
-        # ones for h1 (the same unless missing = "ml.x" leaves them incomplete)
-        loglik += -0.5 * (pattern_sum(moments.patterns, mu, sigma) + constant) \
-            - covariates.model
-        unrestricted += loglik_h1 - covariates.h1
-        srmr_groups.append(fi.srmr_with_means(moments.cov[0], sigma, moments.mean[0] - mu))
-        residuals.append({**fi.residual_summaries_with_means(moments.cov[0], sigma,
-                                                             moments.mean[0], mu),
-                          "gfi": sample_gfi(moments, sigma, mu, x_index)})
-    baseline_df = moments_count - n_groups * 2 * (p - px)  # free means and variances
-    root_g = math.sqrt(n_groups)
-    n = int(n_total)
-    lower, upper = fi.rmsea_ci(chisq, df, n) if df > 0 else (0.0, 0.0)
-    return {
-        "npar": npar, "nobs": n, "ngroups": n_groups,
-        "fmin": chisq / (2.0 * n_total), "chisq": chisq, "df": df,
-        "pvalue": fi.chisq_pvalue(chisq, df),
-        "baseline_chisq": baseline_chisq, "baseline_df": baseline_df,
-        "baseline_pvalue": fi.chisq_pvalue(baseline_chisq, baseline_df),
-        **fi.incremental_indices(chisq, df, baseline_chisq, baseline_df),
-        "rmsea": fi.rmsea(chisq, df, n) * root_g,
-        "rmsea_ci_lower": lower * root_g, "rmsea_ci_upper": upper * root_g,
-        "rmsea_pvalue": _rmsea_test(chisq, df, n_total, n_groups, 0.05, close=True),
-        "rmsea_notclose_pvalue": _rmsea_test(chisq, df, n_total, n_groups, 0.08, close=False),
-        "srmr": float(functions.weights[:, 0] @ np.array(srmr_groups)),
-        "loglik": loglik, "unrestricted_loglik": unrestricted,
-        **fi.information_criteria(loglik, npar, n),
-        "ecvi": fi.ecvi(chisq, npar, n), "mfi": fi.mfi(chisq, df, n),
-        "cn_05": fi.hoelter_cn(chisq, df, n, 0.05), "cn_01": fi.hoelter_cn(chisq, df, n, 0.01),
-        **_weighted_summaries(residuals, functions.weights[:, 0], df, n_groups, p),
-    }
-
-
-def _weighted_summaries(residuals: list[dict[str, float]], weights: np.ndarray, df: int,
-                        n_groups: int, p: int) -> dict[str, float]:
-    """RMR, CRMR, Mplus SRMR (and ``_nomean``), GFI of every group weighted by ``N_g / N``
-    (lavaan 0.6-14 ``lav_fit_srmr``, ``lav_fit_gfi``; with missing data each group's GFI
-    is on its pairwise statistics and missing-data patterns, :func:`sample_gfi`); AGFI and
-    PGFI on the sample statistics of all groups, ``G (p(p+1)/2 + p)`` (``lav_fit_agfi``,
-    ``lav_fit_pgfi``: AGFI 1 at df = 0)."""
-    out = {key: float(weights @ np.array([r[key] for r in residuals])) for key in residuals[0]}
-    out["agfi"] = fi.agfi(out["gfi"], df, p, meanstructure=True, n_groups=n_groups)
-    out["pgfi"] = fi.pgfi(out["gfi"], df, p, meanstructure=True, n_groups=n_groups)
-    return out
-
-
-def _fiml_robust_indices(functions: MLFunctions, theta: np.ndarray, x_index: list[int],
-                         indices: dict, *, scaled_test: bool,
-                         null_space: np.ndarray | None = None) -> dict[str, float]:
-    """lavaan 0.6-14's robust CFI/TLI/RNI/RMSEA of a multi-group FIML fit, ML and MLR.
-
-    Those of the FIML-corrected statistic of all groups (Zhang & Savalei 2023;
-    :func:`.estimate.fiml_corrected.fiml_corrected`: the groups' statistics summed, their
-    informations block-diagonal with weights ``N_g / N``; version "V3" with a scaled test,
-    "V6" without), with the multiple-group RMSEA (``sqrt(G)``; lavaan
-    ``lav_fit_cfi_lavobject``, ``lav_fit_rmsea_lavobject``).
-    """
-    df, baseline_df = int(indices["df"]), int(indices["baseline_df"])
-    baselines = [baseline_moments(moments, x_index) for moments in functions.groups]
-    corrected = fiml_corrected(functions, theta, x_index, baselines, df, baseline_df,
-                               scaled_test=scaled_test, null_space=null_space)
-    return fi.robust_indices(corrected.chisq, df, corrected.scaling_factor,
-                             corrected.baseline_chisq, baseline_df,
-                             corrected.baseline_scaling_factor, int(indices["nobs"]),
-                             n_groups=len(functions.groups))
-
-
-def _baseline_loglik(moments: GroupMoments, x_index: list[int], others: list[int]
-                     ) -> tuple[float, CovariateLogliks]:
-    """The log-likelihood of the group's baseline (independent non-covariates, the
-    covariates' joint distribution kept) and the covariates' parts (fixed.x)."""
-    covariates = covariate_logliks(moments, x_index)
-    if not moments.complete:
-        return (independence_loglik(moments.cases()[:, others]) + covariates.baseline,
-                covariates)
-    n, variances = float(moments.n[0]), np.diag(moments.cov[0])[others]
-    independence = -0.5 * n * float(np.sum(np.log(2 * np.pi * variances) + 1.0))
-    return independence + covariates.baseline, covariates
-
-
-def _rmsea_test(chisq: float, df: float, n_obs: float, divisor: float, rmsea0: float, *,
-                close: bool) -> float:
-    """lavaan's multiple-group RMSEA tests: noncentrality ``N df rmsea0^2 / divisor``
-    (divisor G, or G c for the robust version); close fit: upper tail, not-close: lower."""
-    if df <= 0:
-        return math.nan
-    ncp = n_obs * df * rmsea0**2 / divisor
-    return float(ncx2_sf(chisq, df, ncp) if close else ncx2_cdf(chisq, df, ncp))
-
-

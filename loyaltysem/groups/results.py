@@ -11,6 +11,10 @@ import pandas as pd
 from ..spec import ModelSpec
 from ..summary import Summary, json_value
 
+#: Columns of :attr:`MultiGroupResult.estimates`.
+MULTIGROUP_COLUMNS = ("group", "lhs", "op", "rhs", "label", "free", "est", "se", "z", "pvalue",
+                      "ci_lower", "ci_upper", "std_all")
+
 
 @dataclass(frozen=True, eq=False)
 class MultiGroupResult:
