@@ -150,7 +150,10 @@ def test_add(exact, rtol):
                                rtol=10 * rtol)
     np.testing.assert_allclose(test.cumulative["x2"], [r["X2"] for r in two["cumulative"]],
                                rtol=rtol)
-    assert test.cumulative["lhs"].tolist() == ["visual=~x9", "x1~~x9"]
+    # lavaan's spelling: "x1 ~~ x9" beside "visual =~ x9" is "x9~~x1" (the added syntax's
+    # variables in lavaanify's order: the indicator x9 first)
+    assert test.univariate["lhs"].tolist() == [r["lhs"] for r in two["uni"]]
+    assert test.cumulative["lhs"].tolist() == [r["lhs"] for r in two["cumulative"]]
     if exact:
         _compare_epc(result, test.epc, two["epc"], 1e-7, 1e-9)
         single = score_test(result, add="x1 ~~ x9", epc=True)

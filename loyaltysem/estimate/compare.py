@@ -275,9 +275,6 @@ def _satorra_2000(fit1: Any, fit0: Any, df_difference: int
     """Satorra's (2000) traces and, if they cannot be had, why."""
     if not (_complete(fit1) and _complete(fit0)):
         return None, "satorra.2000 needs complete data (Gamma); use satorra.bentler.2001"
-    if diff.covariate_positions(fit1.core) or diff.covariate_positions(fit0.core):
-        return None, ("satorra.2000 with fixed.x covariates is not implemented; use "
-                      "satorra.bentler.2001")
     try:
         return diff.satorra_2000_traces(fit1.core, fit0.core, df_difference, fit1.estimator), ""
     except np.linalg.LinAlgError as error:

@@ -43,7 +43,8 @@ import pandas as pd
 from ..distributions import chi2_sf
 from .inference import sandwich_vcov
 from .ml import CoreModel, MLFunctions
-from .robust import satorra_bentler_inference
+from .robust import (moment_jacobian, normal_weight, satorra_bentler_inference,
+                     second_moment_covariance)
 
 
 def chisq_difference(chisq0: float, df0: float, chisq1: float, df1: float
@@ -197,46 +198,23 @@ def scaling_factor_at(core: CoreModel, theta: np.ndarray, df: int, estimator: st
 
 
 # ------------------------------------------------------------- Satorra (2000)
-def _vech_index(p: int) -> tuple[np.ndarray, np.ndarray]:
-    rows, cols = np.tril_indices(p)
-    return rows, cols
-
-
 def _group_pieces(core: CoreModel, theta: np.ndarray, g: int, order: list[str]
                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Group ``g``'s moment Jacobian ``Delta`` ((means +) vech(Sigma) x n) in the
-    variable order ``order``, and the implied covariance in that order."""
-    functions = core.functions()
-    implied, d_sigma, d_mu = functions.jacobian(theta, g)
+    """Group ``g``'s moment Jacobian ``Delta`` ((means,) vec(Sigma) by the parameters,
+    :func:`.robust.moment_jacobian`) in the variable order ``order``, and the
+    implied covariance in that order."""
+    implied, d_sigma, d_mu = core.functions().jacobian(theta, g)
     perm = [list(core.layout.structure.observed).index(v) for v in order]
     d_sigma = d_sigma[:, perm][:, :, perm]
-    rows, cols = _vech_index(len(order))
-    blocks = [d_mu[:, perm].T] if core.layout.meanstructure else []
-    blocks.append(d_sigma[:, rows, cols].T)
-    return np.vstack(blocks), implied.sigma[0][np.ix_(perm, perm)]
+    delta = moment_jacobian(d_sigma, d_mu[:, perm] if core.layout.meanstructure else None)
+    return delta, implied.sigma[0][np.ix_(perm, perm)]
 
 
-def _weight_and_gamma(sigma: np.ndarray, cases: np.ndarray, meanstructure: bool
-                      ) -> tuple[np.ndarray, np.ndarray]:
-    """The normal-theory weight at ``sigma`` and the ADF ``Gamma`` (divisor n) of the
-    cases, both over (means +) vech: lavaan's ``WLS.V`` (ML, structured) and ``Gamma``."""
-    from scipy import linalg  # scipy.linalg: 0.06 s of start-up, only for scaled differences
-
-    p = sigma.shape[0]
-    rows, cols = _vech_index(p)
-    inverse = np.linalg.inv(sigma)
-    # D' (A kron A) D / 2 over the vech elements, A = Sigma^-1
-    duplication = np.zeros((p * p, rows.size))
-    duplication[rows * p + cols, np.arange(rows.size)] = 1.0
-    duplication[cols * p + rows, np.arange(rows.size)] = 1.0
-    weight = 0.5 * duplication.T @ np.kron(inverse, inverse) @ duplication
-    centred = cases - cases.mean(axis=0)
-    z = centred[:, rows] * centred[:, cols]
-    if meanstructure:
-        weight = linalg.block_diag(inverse, weight)
-        z = np.hstack([centred, z])
-    z = z - z.mean(axis=0)
-    return weight, z.T @ z / cases.shape[0]
+def _vech_rows(p: int, meanstructure: bool) -> np.ndarray:
+    """The rows of the (means,) vec layout that hold the means and vech(Sigma)."""
+    rows, cols = np.tril_indices(p)
+    vech = (p if meanstructure else 0) + rows * p + cols
+    return np.concatenate([np.arange(p), vech]) if meanstructure else vech
 
 
 class Satorra2000(NamedTuple):
@@ -283,18 +261,36 @@ def satorra_2000_traces(core1: CoreModel, core0: CoreModel, df_difference: int,
     ``U_d = W Pi P^-1 A' (A P^-1 A')^+ A P^-1 Pi' W`` over all groups, and
     ``cd = (1/m) sum_g (N_g/N) tr(U_d,g Gamma_g)`` (lavaan 0.6
     ``lav_test_diff_Satorra2000``, ``A.method = "delta"``).
+
+    ``W`` and ``Gamma`` are those of the Satorra–Bentler scaling
+    (:func:`.robust.normal_weight`, :func:`.robust.second_moment_covariance`): with
+    fixed.x covariates ``Gamma`` is the covariance of the casewise moments minus those
+    predicted from the covariates, so the covariates' moments carry no sampling
+    variance (lavaan's ``lav_samplestats_Gamma(fixed.x = TRUE)``); the model's
+    Jacobians have no rows for them. ``H`` is computed over the non-redundant
+    moments (means and vech(Sigma)), as lavaan's ``computeDelta``; the traces are the
+    same over vec(Sigma).
     """
     functions1 = core1.functions()
     order = list(core1.layout.structure.observed)
-    deltas1, deltas0, sigmas = [], [], []
-    for g in range(core1.layout.n_groups):
+    means = core1.layout.meanstructure
+    x_index = covariate_positions(core1)
+    deltas1, deltas0, weights, gammas = [], [], [], []
+    for g, moments in enumerate(core1.groups):
         delta1, sigma1 = _group_pieces(core1, core1.theta, g, order)
         deltas1.append(delta1)
-        sigmas.append(sigma1)
         deltas0.append(_group_pieces(core0, core0.theta, g, order)[0])
-    from scipy import linalg
+        weights.append(normal_weight(sigma1, means))
+        cases = moments.cases()
+        gammas.append(float(functions1.weights[g][0])
+                      * second_moment_covariance(cases - cases.mean(axis=0), x_index, means))
+    from scipy import linalg  # scipy.linalg: 0.06 s of start-up, only for scaled differences
 
-    h = np.linalg.pinv(np.vstack(deltas1)) @ np.vstack(deltas0)
+    # H over (means,) vech(Sigma), as lavaan's computeDelta: the least-squares fit of
+    # model 0's Jacobian by model 1's weighs each covariance once
+    vech = _vech_rows(len(order), means)
+    h = np.linalg.pinv(np.vstack([d[vech] for d in deltas1])) \
+        @ np.vstack([d[vech] for d in deltas0])
     a = linalg.null_space(h.T).T
     information = (functions1.information(core1.theta) if estimator == "MLM"
                    else functions1.observed_information(core1.theta))
@@ -304,11 +300,8 @@ def satorra_2000_traces(core1: CoreModel, core0: CoreModel, df_difference: int,
         & (np.abs(apa.sum(axis=1)) < np.finfo(float).eps ** 0.5)
     a = a[~empty]
     middle = p_inv @ a.T @ np.linalg.pinv(a @ p_inv @ a.T) @ a @ p_inv
-    weights, gammas = [], []
-    for g, moments in enumerate(core1.groups):
-        weight, gamma = _weight_and_gamma(sigmas[g], moments.cases(), core1.layout.meanstructure)
-        weights.append(weight)
-        gammas.append(float(functions1.weights[g][0]) * gamma)
+    # the traces over vec(Sigma) equal those over vech(Sigma) (Gamma_vec = D Gamma D',
+    # D' W_vec D = W, Delta_vec = D Delta)
     wpi = linalg.block_diag(*weights) @ np.vstack(deltas1)
     u_gamma = wpi @ middle @ wpi.T @ linalg.block_diag(*gammas)
     return Satorra2000(float(np.trace(u_gamma)), float(np.sum(u_gamma * u_gamma.T)),

@@ -41,6 +41,25 @@ The candidates are lavaan 0.6-14's (``lav_partable_full`` +
 
 minus the rows the model already has.
 
+**Rows, order and spelling** are lavaan's: the fixed rows in the order of lavaan's
+parameter table, then the rows above group by group, each covariance with its two
+names in the order of lavaan's variable list ``(lv, ov)`` of the group
+(``lav_partable_vnames``: indicators, observed outcomes, observed predictors, then
+the names of other rows; :class:`VariableNames`). A model listing x9 before x7 gets
+``x9 ~~ x7``, and a fixed ``x7 ~~ 0*x2`` with x2 listed first is written
+``x2 ~~ x7`` (``lav_partable_covariance_reorder``).
+
+**Missing data and mean structures.** ``modindices()`` uses ``information =
+"expected"`` whatever information the fit's SEs use (FIML fits: observed). For
+``missing = "ml"`` and ``"ml.x"`` that is the expected information of the
+incomplete-data likelihood, pattern by pattern at the model-implied moments
+(lavaan's ``h1.information = "structured"``; :meth:`.ml.MLFunctions.information`),
+and the gradient that of the FIML discrepancy; mean structures add the intercepts
+(``~1``) of every variable as candidates. lavaan evaluates its extended model at its
+starting values, which ``lav_start_check_cov`` alters where the estimates imply a
+correlation beyond ±1 or a negative variance product; loyaltysem evaluates at the
+estimates, so on such inadmissible solutions the two differ.
+
 **Standardized EPC** (cov.std = TRUE; Kaplan 1989; Chou & Bentler 1990): the
 |EPC| is standardized like an estimate with the fitted model's variances,
 then given the EPC's sign (see :func:`standardized_change`).
@@ -101,19 +120,36 @@ class VariableNames:
 
     @classmethod
     def of(cls, rows: pd.DataFrame, covariates: tuple[str, ...]) -> "VariableNames":
-        """The sets of one group's parameter rows."""
+        """The sets of one group's parameter rows, in lavaan's order.
+
+        ``lv``: the ``=~`` left-hand sides; ``ov`` (``lav_partable_vnames``, 0.6-14):
+        the indicators (``=~`` right-hand sides), then the observed ``~`` outcomes, the
+        observed ``~`` predictors, then the other observed names of ``~~`` rows
+        (left-hand sides, then right-hand sides) and of ``~1`` rows, each first
+        occurrence in row order."""
         def unique(names: Any) -> tuple[str, ...]:
             return tuple(dict.fromkeys(str(n) for n in names))
-        loadings = rows[rows["op"] == "=~"]
-        lv = unique(loadings["lhs"])
-        ov_ind = unique(n for n in loadings["rhs"] if n not in lv)
-        named = [n for op, a, b in zip(rows["op"], rows["lhs"], rows["rhs"])
-                 for n in ((a,) if op == "~1" else (a, b))]
-        others = [n for n in named if n not in lv and n not in covariates]
-        ov = unique([*ov_ind, *others, *covariates])
-        paths = rows[rows["op"] == "~"]
-        eqs = unique([*paths["lhs"], *paths["rhs"]])
+        op = rows["op"].to_numpy()
+        lhs, rhs = rows["lhs"].astype(str).to_numpy(), rows["rhs"].astype(str).to_numpy()
+        lv = unique(lhs[op == "=~"])
+        ov_ind = unique(n for n in rhs[op == "=~"] if n not in lv)
+        ov_y = unique(n for n in lhs[op == "~"] if n not in lv and n not in ov_ind)
+        ov_x = unique(n for n in rhs[op == "~"] if n not in lv and n not in ov_ind
+                      and n not in ov_y)
+        extra = unique(n for n in (*lhs[op == "~~"], *rhs[op == "~~"], *lhs[op == "~1"])
+                       if n not in lv)
+        ov = unique([*ov_ind, *ov_y, *ov_x, *extra, *covariates])
+        eqs = unique([*lhs[op == "~"], *rhs[op == "~"]])
         return cls(lv, ov, covariates, ov_ind, eqs)
+
+    def oriented(self, lhs: str, op: str, rhs: str) -> tuple[str, str, str]:
+        """A covariance as lavaan spells it: its two names in the order of
+        ``(*lv, *ov)`` (``lav_partable_covariance_reorder``, applied by ``lavaanify``
+        to the rows of a model, so to the fixed rows ``modindices()`` lists)."""
+        order = {name: k for k, name in enumerate((*self.lv, *self.ov))}
+        if op == "~~" and order.get(lhs, -1) > order.get(rhs, -1) >= 0:
+            return rhs, op, lhs
+        return lhs, op, rhs
 
 
 def _pairs(names: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -172,23 +208,45 @@ def candidate_rows(core: CoreModel, spec: ModelSpec | None = None) -> pd.DataFra
     named = constrained_labels(spec)
     by_constraint = (table["label"].isin(named).to_numpy() if named and "label" in table
                      else np.zeros(len(table), dtype=bool))
+    names_of = {g: VariableNames.of(rows[rows["group"] == g], covariates)
+                for g in range(core.layout.n_groups)}
     out: list[tuple[str, str, str, int, int, float]] = []
-    for r in np.flatnonzero(table["op"].isin(PARAMETER_OPS) & (table["free"].astype(int) == 0)
-                            & ~by_constraint):
+    fixed = np.flatnonzero(table["op"].isin(PARAMETER_OPS) & (table["free"].astype(int) == 0)
+                           & ~by_constraint)
+    for r in _lavaan_row_order(table, fixed, names_of):
         g = int(table["group"].iloc[r]) if "group" in table else 0
-        out.append((str(table["lhs"].iloc[r]), str(table["op"].iloc[r]),
-                    str(table["rhs"].iloc[r]) if table["op"].iloc[r] != "~1" else "", g,
-                    int(r), float(values[r])))
+        lhs, op, rhs = names_of[g].oriented(
+            str(table["lhs"].iloc[r]), str(table["op"].iloc[r]),
+            str(table["rhs"].iloc[r]) if table["op"].iloc[r] != "~1" else "")
+        out.append((lhs, op, rhs, g, int(r), float(values[r])))
     for g in range(core.layout.n_groups):
         mine = rows[rows["group"] == g]
         present = {row_key(str(a), str(o), str(b) if o != "~1" else "")
                    for a, o, b in zip(mine["lhs"], mine["op"], mine["rhs"])}
-        names = VariableNames.of(mine, covariates)
+        names = names_of[g]
         for lhs, op, rhs in full_rows(names, core.layout.meanstructure):
             if row_key(lhs, op, rhs) not in present:
                 present.add(row_key(lhs, op, rhs))
                 out.append((lhs, op, rhs, g, -1, 0.0))
     return pd.DataFrame(out, columns=["lhs", "op", "rhs", "group", "row", "value"])
+
+
+def _lavaan_row_order(table: pd.DataFrame, fixed: np.ndarray,
+                      names_of: dict[int, VariableNames]) -> np.ndarray:
+    """The fixed rows ``fixed`` (positions in ``table``) in the order of lavaan's
+    parameter table: as in ``table``, but the fixed latent means of a group (the
+    ``~1`` rows of latent variables a mean structure adds) in the order of its latent
+    variables, as ``lavaanify`` adds them (FIML tables may hold them in another order)."""
+    out = fixed.copy()
+    groups = table["group"].to_numpy(dtype=int) if "group" in table else np.zeros(len(table),
+                                                                                   int)
+    for g, names in names_of.items():
+        rank = {name: k for k, name in enumerate(names.lv)}
+        slots = [k for k, r in enumerate(fixed) if groups[r] == g
+                 and table["op"].iloc[r] == "~1" and str(table["lhs"].iloc[r]) in rank]
+        ordered = sorted((fixed[k] for k in slots), key=lambda r: rank[str(table["lhs"].iloc[r])])
+        out[slots] = ordered
+    return out
 
 
 def extended_table(core: CoreModel, candidates: pd.DataFrame) -> pd.DataFrame:

@@ -134,7 +134,7 @@ def second_moment_covariance(centered: np.ndarray, x_index: Sequence[int] = (),
     return moments.T @ moments / n
 
 
-def _normal_weight(sigma: np.ndarray, meanstructure: bool) -> np.ndarray:
+def normal_weight(sigma: np.ndarray, meanstructure: bool) -> np.ndarray:
     """The normal-theory weight ``W``: ``Sigma^-1`` for the means (with a mean
     structure) beside ``(Sigma^-1 kron Sigma^-1) / 2`` for vec(Sigma)."""
     w_inv = np.linalg.inv(sigma)
@@ -147,7 +147,7 @@ def _normal_weight(sigma: np.ndarray, meanstructure: bool) -> np.ndarray:
     return weight
 
 
-def _moment_jacobian(d_sigma: np.ndarray, d_mu: np.ndarray | None) -> np.ndarray:
+def moment_jacobian(d_sigma: np.ndarray, d_mu: np.ndarray | None) -> np.ndarray:
     """``Delta``: the moments ((means,) vec(Sigma)) by the parameters."""
     delta = d_sigma.reshape(d_sigma.shape[0], -1).T  # (p^2, q)
     return delta if d_mu is None else np.vstack([d_mu.T, delta])
@@ -204,13 +204,13 @@ def satorra_bentler_inference(functions: MLFunctions, theta: np.ndarray, df: int
         cases = group.cases()
         gamma = second_moment_covariance(cases - cases.mean(axis=0), x_index, means)
         implied, d_sigma, d_mu = functions.jacobian(theta, g)
-        weight = _normal_weight(implied.sigma[0], means)
-        a_g, b_g = _expected_pieces(weight, _moment_jacobian(d_sigma, d_mu if means else None),
+        weight = normal_weight(implied.sigma[0], means)
+        a_g, b_g = _expected_pieces(weight, moment_jacobian(d_sigma, d_mu if means else None),
                                     gamma)
         share = float(functions.weights[g][0])
         a += share * a_g
         b += share * b_g
-        a1, b1 = _expected_pieces(weight, _moment_jacobian(*_saturated_jacobian(
+        a1, b1 = _expected_pieces(weight, moment_jacobian(*_saturated_jacobian(
             group.p, x_index, means)), gamma)
         trace_h1 += float(np.trace(np.linalg.solve(a1, b1)))
     try:

@@ -28,6 +28,10 @@ Jacobian rows of the constraints kept, and J the top-left block of
 
     X2 = N g' J g,   df = number of constraints released.
 
+Parameters added by ``add`` are named as lavaan names them (``lav_partable_labels``
+of ``lavaanify(add)``): a covariance with its names in the order of the variables of
+the added syntax alone, so ``add = c("x7 ~~ x9", "visual =~ x9")`` tests ``x9~~x7``.
+
 **Wald test** (Wald 1943; ``lavTestWald``): for constraints ``h(theta) = 0``
 (each ``lhs == rhs`` gives ``h = lhs - rhs``) over the model's labels,
 ``W = h' (H V H')^-1 h`` with ``H = dh/dtheta`` (complex step: exact for the
@@ -72,8 +76,8 @@ from .constraints import Constraints
 from .extension import (covariates_of, extend, model_rows, parameter_rows, row_key,
                         row_values)
 from .ml import CoreModel
-from .modindices import (_group_labels, _result_core, _result_spec, constrained_labels,
-                         standardized_change, written_equalities)
+from .modindices import (VariableNames, _group_labels, _result_core, _result_spec,
+                         constrained_labels, standardized_change, written_equalities)
 
 _EPS = float(np.finfo(float).eps)
 #: Most constraints accepted by :func:`wald_test` / parameters by ``add``.
@@ -238,6 +242,12 @@ def _added_rows(core: CoreModel, add: Any) -> list[tuple[str, str, str, int]]:
         if statement.op == ":=" or not {statement.lhs, statement.rhs} <= known:
             raise fail("add", "parameters (=~, ~, ~~) among the model's variables",
                        f"{statement.lhs} {statement.op} {statement.rhs}")
+    # lavaanify(add) spells each covariance in the order of the variables of the added
+    # syntax alone (lav_partable_covariance_reorder): add = c("x7 ~~ x9", "visual =~ x9")
+    # is tested as "x9~~x7"
+    names = VariableNames.of(pd.DataFrame({"lhs": [s.lhs for s in statements],
+                                           "op": [s.op for s in statements],
+                                           "rhs": [s.rhs for s in statements]}), ())
     for g in range(core.layout.n_groups):  # group by group, as lavaanify(add, ngroups)
         for statement in statements:
             mine = rows[rows["group"] == g]
@@ -247,7 +257,7 @@ def _added_rows(core: CoreModel, add: Any) -> list[tuple[str, str, str, int]]:
             if key in present or key in {row_key(*r[:3]) for r in out if r[3] == g}:
                 raise fail("add", "parameters the model does not have",
                            f"{statement.lhs} {statement.op} {statement.rhs}")
-            out.append((statement.lhs, statement.op, statement.rhs, g))
+            out.append((*names.oriented(statement.lhs, statement.op, statement.rhs), g))
     return out
 
 
