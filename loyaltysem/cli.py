@@ -420,14 +420,31 @@ def _fit_groups_command(spec: Path, data: str | None, na_values: tuple[str, ...]
     classes = [c.strip() for c in group_equal.split(",") if c.strip()]
 
     def run() -> Any:
-        return fit_groups(spec, data, group, group_equal=classes, estimator=cast(Any, estimator),
-                          missing=cast(Any, missing), na_values=_parse_na_values(na_values),
-                          allow_codes=allow_codes, emit_warnings=False)
+        result = fit_groups(spec, data, group, group_equal=classes,
+                            estimator=cast(Any, estimator), missing=cast(Any, missing),
+                            na_values=_parse_na_values(na_values), allow_codes=allow_codes,
+                            emit_warnings=False)
+        hypotheses = None
+        if result.spec.hypotheses:  # per group and between groups, delta method
+            from .effects.hypotheses import test_hypotheses
 
-    result = _run(run, debug)
+            hypotheses = test_hypotheses(result)
+        return result, hypotheses
+
+    from .summary import Summary
+
+    result, hypotheses = _run(run, debug)
     for message in result.warnings:
         click.echo(f"warning: {message}", err=True)
-    _emit(result.to_dict(), result.summary(), output_format, out)
+    summary = result.summary()
+    payload = result.to_dict()
+    if hypotheses is not None:
+        payload["hypotheses"] = hypotheses.to_records()
+        summary = Summary(summary.title, summary.sections[:-1] + (
+            ("Hypotheses (per group and between groups)",
+             hypotheses.table.drop(columns=["description"])),) + summary.sections[-1:],
+            digits=summary.digits)
+    _emit(payload, summary, output_format, out)
 
 
 def _modindices(result: Any, minimum: float | None) -> Any:

@@ -225,3 +225,24 @@ def test_refusals(chain_boot):
     few = bootstrap(fit, 2, seed=1, progress=False, effects=[])
     with pytest.raises(ArgumentError, match="boot has no draws of"):
         run_hypotheses(fit, interval="percentile", boot=few)
+
+
+def test_cli_fit_group_tests_the_hypotheses_per_group():
+    """``loyaltysem fit --group``: the hypotheses of the spec, per group and between groups
+    (lavaan's values of make_groups_hypotheses_reference.R)."""
+    from click.testing import CliRunner
+
+    from loyaltysem.cli import main
+
+    case = REFERENCE["cases"]["ml_hs_school"]
+    run = CliRunner().invoke(main, ["fit", str(ROOT / case["model"]), "--data",
+                                    "holzinger_swineford", "--group", "school", "--format",
+                                    "json"])
+    assert run.exit_code == 0, run.output
+    rows = pd.DataFrame(json.loads(run.stdout)["hypotheses"])
+    for row in case["defined"]:
+        ours = _row_of(rows, case["group_labels"], row)
+        assert ours["se"] == pytest.approx(row["se"], rel=1e-5)
+    text = CliRunner().invoke(main, ["fit", str(ROOT / case["model"]), "--data",
+                                     "holzinger_swineford", "--group", "school"])
+    assert text.exit_code == 0 and "Hypotheses (per group and between groups)" in text.output
