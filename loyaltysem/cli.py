@@ -420,14 +420,31 @@ def _fit_groups_command(spec: Path, data: str | None, na_values: tuple[str, ...]
     classes = [c.strip() for c in group_equal.split(",") if c.strip()]
 
     def run() -> Any:
-        return fit_groups(spec, data, group, group_equal=classes, estimator=cast(Any, estimator),
-                          missing=cast(Any, missing), na_values=_parse_na_values(na_values),
-                          allow_codes=allow_codes, emit_warnings=False)
+        result = fit_groups(spec, data, group, group_equal=classes,
+                            estimator=cast(Any, estimator), missing=cast(Any, missing),
+                            na_values=_parse_na_values(na_values), allow_codes=allow_codes,
+                            emit_warnings=False)
+        hypotheses = None
+        if result.spec.hypotheses:  # per group and between groups, delta method
+            from .effects.hypotheses import test_hypotheses
 
-    result = _run(run, debug)
+            hypotheses = test_hypotheses(result)
+        return result, hypotheses
+
+    from .summary import Summary
+
+    result, hypotheses = _run(run, debug)
     for message in result.warnings:
         click.echo(f"warning: {message}", err=True)
-    _emit(result.to_dict(), result.summary(), output_format, out)
+    summary = result.summary()
+    payload = result.to_dict()
+    if hypotheses is not None:
+        payload["hypotheses"] = hypotheses.to_records()
+        summary = Summary(summary.title, summary.sections[:-1] + (
+            ("Hypotheses (per group and between groups)",
+             hypotheses.table.drop(columns=["description"])),) + summary.sections[-1:],
+            digits=summary.digits)
+    _emit(payload, summary, output_format, out)
 
 
 def _modindices(result: Any, minimum: float | None) -> Any:
@@ -503,10 +520,13 @@ def validate_command(spec: Path, data: str, na_values: tuple[str, ...], allow_co
 @click.option("--partial", "group_partial", default="",
               help="Comma-separated parameters left free across groups (partial invariance), "
                    "e.g. 'x3~1,x7~1'.")
-@click.option("--estimator", type=click.Choice(["ML", "MLR"]), default="ML", show_default=True,
-              help="MLR: robust SEs, scaled chi-square differences, robust CFI/RMSEA.")
-@click.option("--missing", type=click.Choice(["listwise", "ml"]), default="listwise",
-              show_default=True, help="Missing values: listwise deletion or full-information ML.")
+@click.option("--estimator", type=click.Choice(["ML", "MLR", "MLM"]), default="ML",
+              show_default=True,
+              help="MLR, MLM: robust SEs, Satorra-Bentler (2001) scaled chi-square differences, "
+                   "robust CFI/RMSEA (lavaan's lavTestLRT and fitMeasures).")
+@click.option("--missing", type=click.Choice(["listwise", "ml", "ml.x"]), default="listwise",
+              show_default=True, help="Missing values: listwise deletion or full-information ML "
+              "('ml.x' also keeps cases with missing covariates; not with MLM).")
 @_output_options
 @_debug_option
 def invariance_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool, group: str,
@@ -538,13 +558,17 @@ def invariance_command(spec: Path, data: str, na_values: tuple[str, ...], allow_
 @click.option("--baseline", default="loadings", show_default=True,
               help="Comma-separated classes equal across groups in the baseline ('' for "
                    "configural).")
-@click.option("--estimator", type=click.Choice(["ML", "MLR"]), default="ML", show_default=True,
-              help="MLR: robust SEs and scaled chi-square differences.")
+@click.option("--estimator", type=click.Choice(["ML", "MLR", "MLM"]), default="ML",
+              show_default=True,
+              help="MLR, MLM: robust SEs and Satorra-Bentler (2001) scaled chi-square differences.")
+@click.option("--missing", type=click.Choice(["listwise", "ml", "ml.x"]), default="listwise",
+              show_default=True, help="Missing values: listwise deletion or full-information ML "
+              "('ml.x' also keeps cases with missing covariates; not with MLM).")
 @_output_options
 @_debug_option
 def compare_paths_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool, group: str,
-                          baseline: str, estimator: str, output_format: str, out: Path | None,
-                          debug: bool) -> None:
+                          baseline: str, estimator: str, missing: str, output_format: str,
+                          out: Path | None, debug: bool) -> None:
     """Multi-group analysis: does each structural path of SPEC differ across the groups?"""
     from .groups import compare_paths
     from .groups.layout import EQUALITY_CLASSES
@@ -558,7 +582,7 @@ def compare_paths_command(spec: Path, data: str, na_values: tuple[str, ...], all
 
     def run() -> Any:
         return compare_paths(spec, data, group, baseline_equal=classes,
-                             estimator=cast(Any, estimator),
+                             estimator=cast(Any, estimator), missing=cast(Any, missing),
                              na_values=_parse_na_values(na_values), allow_codes=allow_codes)
 
     result = _run(run, debug)

@@ -266,7 +266,14 @@ def test_a_single_group_equal_string_is_one_class(hs_data):
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"steps": ["configural", "metrik"]}, "steps must be a list of any of 'configural', "),
     ({"steps": []}, "steps must be a non-empty list of any of 'configural', "),
-    ({"estimator": "XYZ"}, "estimator must be 'ML' or 'MLR'; got 'XYZ'"),
+    ({"estimator": "XYZ"}, "estimator must be one of 'ML', 'MLR', 'MLM'; got 'XYZ'"),
+    ({"estimator": "mlm"}, "estimator must be one of 'ML', 'MLR', 'MLM'; got 'mlm' (did you "
+                           "mean 'MLM'?)"),
+    ({"missing": "fiml"}, "missing must be one of 'listwise', 'ml', 'ml.x'; got 'fiml'"),
+    ({"estimator": "MLM", "missing": "ml"}, "estimator 'MLM' with missing='ml' is not "
+                                            "available"),
+    ({"estimator": "MLM", "missing": "ml.x"}, "estimator 'MLM' with missing='ml.x' is not "
+                                              "available"),
 ])
 def test_invariance_ladder_refuses_wrong_arguments(kwargs, message, hs_data):
     with pytest.raises(ArgumentError, match="^" + re.escape(message)):
@@ -285,6 +292,13 @@ def test_compare_paths_refuses_wrong_arguments(hs_data):
             "got 'intercept' (did you mean 'intercepts'?)")):
         compare_paths(ROOT / "models/corp_rep.yaml", "corp_rep", "servicetype",
                       baseline_equal="intercept")
+    with refused("estimator 'MLM' with missing='ml' is not available (lavaan does not offer "
+                 "it either: Gamma needs complete data); use estimator 'MLR'"):
+        compare_paths(ROOT / "models/corp_rep.yaml", "corp_rep", "servicetype",
+                      estimator="MLM", missing="ml")
+    with refused("estimator must be one of 'ML', 'MLR', 'MLM'; got 'WLSMV'"):
+        compare_paths(ROOT / "models/corp_rep.yaml", "corp_rep", "servicetype",
+                      estimator="WLSMV")  # type: ignore[arg-type]
     with pytest.raises(SpecificationError, match="no structural paths to compare across groups; "
                                                  "for measurement invariance use "
                                                  "invariance_ladder()"):

@@ -5,7 +5,9 @@
 - :mod:`.bootstrap`: the bootstrap engine (parallel, seeded, warm-started)
 - :mod:`.intervals`: percentile, BCa, Monte Carlo draws
 - :mod:`.montecarlo`: Monte Carlo intervals (Preacher & Selig 2012)
-- :mod:`.hypotheses`: :func:`test_hypotheses` → :class:`HypothesisTable`
+- :mod:`.group_effects`: a multi-group fit's effects per group and between groups
+- :mod:`.hypotheses`: :func:`test_hypotheses` → :class:`HypothesisTable` (single- and
+  multi-group fits)
 """
 from __future__ import annotations
 

@@ -435,6 +435,21 @@ def _single_group_refitter(result: FitResult, effects: list[Effect]) -> _Refitte
     return _Refitter(table, core, values, latent, effects, bool(result.admissible))
 
 
+def grouped_plan(result: MultiGroupResult, effects: Sequence[Effect]) -> GroupedStatisticsPlan:
+    """The statistics of a multi-group fit (every group's parameters and ``effects``, the
+    ``:=`` rows, the differences of the effects between groups; names: :mod:`.statistics`)
+    on its core: what its bootstrap records, and what :func:`.hypotheses.test_hypotheses`
+    evaluates on Monte Carlo draws."""
+    table = result.core.layout.table  # groups numbered, fixed.x means marked exo
+    labelled = table[(table["label"] != "") & (table["free"] > 0)]
+    spec_defined = result.spec.parameter_table
+    spec_defined = spec_defined[spec_defined["op"] == ":="]
+    columns = ["lhs", "op", "rhs", "label", "free", "ustart"]
+    defined = pd.concat([labelled[columns], spec_defined[columns]], ignore_index=True)
+    return GroupedStatisticsPlan(table, result.core.layout, list(result.spec.roles.latent),
+                                 effects, [str(g) for g in result.groups], defined)
+
+
 def _multigroup_refitter(result: MultiGroupResult, effects: list[Effect]) -> _Refitter:
     """The refitter of a multi-group fit: every group's cases, the grouped statistics;
     stacked BFGS unless the full-sample fit has a negative variance or a non-positive-
@@ -448,16 +463,9 @@ def _multigroup_refitter(result: MultiGroupResult, effects: list[Effect]) -> _Re
     except ValueError:
         raise ArgumentError("the bootstrap needs the cases: this fit was made from summary "
                             "statistics") from None
-    table = core.layout.table  # groups numbered, fixed.x means marked exo
-    labelled = table[(table["label"] != "") & (table["free"] > 0)]
-    spec_defined = result.spec.parameter_table
-    spec_defined = spec_defined[spec_defined["op"] == ":="]
-    columns = ["lhs", "op", "rhs", "label", "free", "ustart"]
-    defined = pd.concat([labelled[columns], spec_defined[columns]], ignore_index=True)
-    latent = list(result.spec.roles.latent)
-    plan = GroupedStatisticsPlan(table, core.layout, latent, effects,
-                                 [str(g) for g in result.groups], defined)
-    refitter = _Refitter(table, core, values, latent, effects, True, plan=plan)
+    plan = grouped_plan(result, effects)
+    refitter = _Refitter(core.layout.table, core, values, list(result.spec.roles.latent),
+                         effects, True, plan=plan)
     if refitter.batched and not refitter.full_sample_admissible():
         refitter.batched = False
     return refitter

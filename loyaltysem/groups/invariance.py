@@ -4,15 +4,25 @@ Each step constrains one more class of measurement parameters equal across
 groups (Meredith 1993; Vandenberg & Lance 2000) and is compared with the step
 before it:
 
-- the chi-square difference test (lavaan's ``lavTestLRT`` for ML: the
-  difference of the chi-squares on the difference of the df; for MLR the
-  Satorra–Bentler 2001 scaled difference), computed by
-  :mod:`loyaltysem.estimate.difference`, as :func:`loyaltysem.compare` does;
+- the chi-square difference test, as lavaan 0.6-14's ``lavTestLRT`` with its
+  default ``method``: for ML (complete data or full-information, ``missing =
+  "ml"``/``"ml.x"``) the difference of the chi-squares on the difference of
+  the df; for MLR (Yuan–Bentler test) and MLM (Satorra–Bentler test), with or
+  without missing data, the Satorra–Bentler (2001) scaled difference
+  (``lavTestLRT`` picks ``method = "satorra.bentler.2001"`` whenever the test is
+  ``"satorra.bentler"``, ``"yuan.bentler"`` or ``"yuan.bentler.mplus"``),
+  computed by :mod:`loyaltysem.estimate.difference`, as :func:`loyaltysem.compare`
+  does;
 - the change in CFI, with invariance retained when CFI drops by no more than
   .010 (Cheung & Rensvold 2002), and the change in RMSEA, retained when RMSEA
   rises by no more than .015 (Chen 2007). With large samples the chi-square
   test rejects trivial differences, so the verdict uses the changes in CFI
-  and RMSEA and the test is reported beside it.
+  and RMSEA and the test is reported beside it. The CFI, TLI and RMSEA are
+  lavaan's ``fitMeasures()`` of each step: ``cfi``, ``tli``, ``rmsea`` for ML
+  (with missing data too, as lavaan's first "Model Test User Model" column),
+  ``cfi.robust``, ``tli.robust``, ``rmsea.robust`` for MLR and MLM
+  (Brosseau-Liard, Savalei & Li 2012; Brosseau-Liard & Savalei 2014; with
+  missing data lavaan's FIML-corrected versions, Zhang & Savalei 2023).
 
 References
 ----------
@@ -24,6 +34,16 @@ Cheung, G. W., & Rensvold, R. B. (2002). Evaluating goodness-of-fit indexes
 for testing measurement invariance. Structural Equation Modeling, 9(2), 233-255.
 Chen, F. F. (2007). Sensitivity of goodness of fit indexes to lack of
 measurement invariance. Structural Equation Modeling, 14(3), 464-504.
+Satorra, A., & Bentler, P. M. (2001). A scaled difference chi-square test
+statistic for moment structure analysis. Psychometrika, 66(4), 507-514.
+Brosseau-Liard, P. E., Savalei, V., & Li, L. (2012). An investigation of the
+sample performance of two nonnormality corrections for RMSEA. Multivariate
+Behavioral Research, 47(6), 904-930.
+Brosseau-Liard, P. E., & Savalei, V. (2014). Adjusting incremental fit indices
+for nonnormality. Multivariate Behavioral Research, 49(5), 460-470.
+Zhang, X., & Savalei, V. (2023). New computations for RMSEA and CFI following
+FIML and TS estimation with missing data. Psychological Methods, 28(2), 263-283.
+lavaan 0.6-14: ``lavTestLRT`` (``R/lav_test_LRT.R``), ``fitMeasures``.
 """
 from __future__ import annotations
 
@@ -36,6 +56,7 @@ import numpy as np
 import pandas as pd
 from ..arguments import check_names
 from ..estimate.difference import chisq_difference, scaled_difference_test
+from ..estimate.fit import ESTIMATORS
 from ..exceptions import ArgumentError
 from ..spec import ModelSpec
 from ..summary import Summary, json_value
@@ -53,6 +74,9 @@ STEPS: dict[str, tuple[str, ...]] = {
 DELTA_CFI = -0.010
 #: largest tolerated rise in RMSEA (Chen, 2007)
 DELTA_RMSEA = 0.015
+#: the estimators whose steps are compared by the Satorra-Bentler (2001) scaled
+#: difference, with the robust CFI, TLI and RMSEA (lavaan's ``lavTestLRT`` default)
+SCALED_ESTIMATORS = ("MLR", "MLM")
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,9 +114,9 @@ class InvarianceResult:
                  f"a step is retained when CFI drops by at most {abs(DELTA_CFI):.3f} "
                  f"(Cheung & Rensvold 2002) and RMSEA rises by at most {DELTA_RMSEA:.3f} "
                  "(Chen 2007); the chi-square difference test is reported beside it"]
-        if first.estimator == "MLR":
-            notes.append("MLR: Satorra-Bentler (2001) scaled chi-square differences; CFI, TLI "
-                         "and RMSEA are the robust versions")
+        if first.estimator in SCALED_ESTIMATORS:
+            notes.append(f"{first.estimator}: Satorra-Bentler (2001) scaled chi-square "
+                         "differences; CFI, TLI and RMSEA are the robust versions")
         seen: set[str] = set()
         for name, fit in self.fits.items():
             for warning in fit.warnings:
@@ -120,8 +144,8 @@ def invariance_ladder(
     *,
     steps: Sequence[str] = ("configural", "metric", "scalar", "strict"),
     group_partial: Sequence[str] = (),
-    estimator: Literal["ML", "MLR"] = "ML",
-    missing: Literal["listwise", "ml"] = "listwise",
+    estimator: Literal["ML", "MLR", "MLM"] = "ML",
+    missing: Literal["listwise", "ml", "ml.x"] = "listwise",
     na_values: list[float | str] | None = None,
     allow_codes: bool = False,
 ) -> InvarianceResult:
@@ -138,14 +162,16 @@ def invariance_ladder(
     group_partial : sequence of str
         Parameters left free across groups in every step (partial
         invariance, e.g. ``["x3~1", "x7~1"]`` after scalar invariance fails).
-    estimator : {"ML", "MLR"}
-        With ``"MLR"`` the steps are compared by the Satorra–Bentler (2001)
-        scaled chi-square difference (lavaan's ``lavTestLRT`` for MLR), and
-        the CFI, TLI and RMSEA columns and their changes are the robust ones
-        (Brosseau-Liard & Savalei 2014; with missing data, where these are not
-        computed, the scaled ones); ``chisq_scaled`` is added.
-    missing : {"listwise", "ml"}
-        ``"ml"``: every step by full-information ML (see :func:`fit_groups`).
+    estimator : {"ML", "MLR", "MLM"}
+        With ``"MLR"`` or ``"MLM"`` the steps are compared by the
+        Satorra–Bentler (2001) scaled chi-square difference of their
+        Yuan–Bentler or Satorra–Bentler statistics (lavaan's ``lavTestLRT``
+        default for both), and the CFI, TLI and RMSEA columns and their changes
+        are lavaan's robust ones (see the module notes);
+        ``chisq_scaled`` and ``scaling_factor`` are added.
+    missing : {"listwise", "ml", "ml.x"}
+        ``"ml"``, ``"ml.x"``: every step by full-information ML (see
+        :func:`fit_groups`; not with ``"MLM"``, which needs complete data).
     na_values : list, optional
     allow_codes : bool
         Keep values that look like missing-value codes (see :func:`fit_groups`).
@@ -163,7 +189,7 @@ def invariance_ladder(
     if not steps:
         raise ArgumentError("steps must be a non-empty list of any of "
                             + ", ".join(map(repr, STEPS)) + "; got an empty list")
-    check_group_arguments(group, (), group_partial, estimator, missing)
+    check_group_arguments(group, (), group_partial, estimator, missing, estimators=ESTIMATORS)
     if isinstance(data, (str, Path)):
         from ..data.registry import resolve_data
 
@@ -172,7 +198,7 @@ def invariance_ladder(
                              group_partial=group_partial, estimator=estimator,
                              missing=missing, na_values=na_values, allow_codes=allow_codes)
             for step in steps}
-    robust = estimator == "MLR"
+    robust = estimator in SCALED_ESTIMATORS
     rows: list[dict[str, Any]] = []
     for step, result in fits.items():
         row = _step_row(step, result.fit_indices, robust)
@@ -189,8 +215,9 @@ def invariance_ladder(
 
 def _step_row(step: str, f: pd.Series, robust: bool) -> dict[str, Any]:
     """The fit of one step: ``step, equal, npar, chisq, df, pvalue, cfi, tli, rmsea, srmr,
-    aic, bic``; with MLR also ``chisq_scaled, scaling_factor``, the scaled p-value and the
-    robust CFI, TLI and RMSEA (the scaled ones where the robust are not computed)."""
+    aic, bic``; with MLR or MLM (``robust``) also ``chisq_scaled, scaling_factor``, the
+    scaled p-value and the robust CFI, TLI and RMSEA (the scaled ones where lavaan does not
+    compute the robust ones)."""
     suffix = "_robust" if robust else ""
     return {
         "step": step, "equal": ", ".join(STEPS[step]) or "-", "npar": int(f["npar"]),
@@ -206,7 +233,7 @@ def _step_row(step: str, f: pd.Series, robust: bool) -> dict[str, Any]:
 def _step_comparison(row: dict[str, Any], previous: dict[str, Any], *, converged: bool,
                      robust: bool) -> dict[str, Any]:
     """A step against the one before it: ``chisq_diff, df_diff, pvalue_diff`` (scaled
-    with MLR), ``delta_cfi, delta_rmsea`` and the verdict (``retained`` within
+    with MLR and MLM), ``delta_cfi, delta_rmsea`` and the verdict (``retained`` within
     :data:`DELTA_CFI` and :data:`DELTA_RMSEA`, ``rejected``, or ``not converged``)."""
     if robust:
         difference, df_difference, p, _ = scaled_difference_test(

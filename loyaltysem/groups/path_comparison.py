@@ -3,7 +3,9 @@
 For every regression path: the baseline multi-group model (equal loadings by
 default: metric invariance, which makes path coefficients comparable) against
 the same model with that one path constrained equal across groups, by the
-chi-square difference test (df = G - 1); the estimates of every group are
+chi-square difference test (df = G - 1; lavaan 0.6-14's ``lavTestLRT`` default:
+the plain difference for ML, with complete data or full-information ML, and
+the Satorra–Bentler (2001) scaled difference for MLR and MLM); the estimates of every group are
 reported beside it, and for two groups the Wald test of the difference,
 ``z = (b2 - b1) / sqrt(se1^2 + se2^2)`` (the groups are independent samples).
 Labels and ``:=`` definitions are dropped from the model first: in lavaan a
@@ -15,6 +17,8 @@ Jöreskog, K. G. (1971). Simultaneous factor analysis in several populations.
 Psychometrika, 36(4), 409-426.
 Byrne, B. M. (2012). Structural equation modeling with Mplus, ch. 9.
 Routledge (testing equality of structural paths across groups).
+Satorra, A., & Bentler, P. M. (2001). A scaled difference chi-square test
+statistic for moment structure analysis. Psychometrika, 66(4), 507-514.
 Clogg, C. C., Petkova, E., & Haritou, A. (1995). Statistical methods for
 comparing regression coefficients between models. American Journal of
 Sociology, 100(5), 1261-1293 (the Wald difference of independent estimates).
@@ -33,7 +37,7 @@ import pandas as pd
 from ..arguments import check_probability
 from ..distributions import norm_sf
 from ..estimate.difference import chisq_difference
-from ..estimate.fit import _as_spec
+from ..estimate.fit import ESTIMATORS, _as_spec
 from ..exceptions import ArgumentError, SpecificationError
 from ..spec import ModelSpec
 from ..summary import Summary, json_value
@@ -103,8 +107,8 @@ def compare_paths(
     *,
     baseline_equal: Sequence[str] = ("loadings",),
     alpha: float = 0.05,
-    estimator: Literal["ML", "MLR"] = "ML",
-    missing: Literal["listwise", "ml"] = "listwise",
+    estimator: Literal["ML", "MLR", "MLM"] = "ML",
+    missing: Literal["listwise", "ml", "ml.x"] = "listwise",
     na_values: list[float | str] | None = None,
     allow_codes: bool = False,
 ) -> PathComparison:
@@ -121,11 +125,13 @@ def compare_paths(
         metric invariance; ``()`` compares against the configural model).
     alpha : float
         Level of the ``differs`` flag.
-    estimator : {"ML", "MLR"}
-        ``"MLR"``: sandwich SEs in the Wald test and the Satorra–Bentler (2001)
-        scaled chi-square difference.
-    missing : {"listwise", "ml"}
-        ``"ml"``: full-information ML (see :func:`fit_groups`).
+    estimator : {"ML", "MLR", "MLM"}
+        ``"MLR"``, ``"MLM"``: robust SEs in the Wald test (sandwich, or the
+        Satorra–Bentler robust SEs) and the Satorra–Bentler (2001) scaled
+        chi-square difference of the Yuan–Bentler or Satorra–Bentler statistics.
+    missing : {"listwise", "ml", "ml.x"}
+        ``"ml"``, ``"ml.x"``: full-information ML (see :func:`fit_groups`; not
+        with ``"MLM"``).
     na_values : list, optional
     allow_codes : bool
         Keep values that look like missing-value codes (see :func:`fit_groups`).
@@ -179,7 +185,8 @@ def _check_comparison_arguments(group: Any, baseline_equal: Any, alpha: Any, est
                                 missing: Any) -> tuple[str, ...]:
     """Refuse a bad argument of :func:`compare_paths` before any fit; the baseline classes."""
     baseline_equal, _ = check_group_arguments(group, baseline_equal, (), estimator, missing,
-                                              equal_name="baseline_equal")
+                                              equal_name="baseline_equal",
+                                              estimators=ESTIMATORS)
     if "regressions" in baseline_equal:
         raise ArgumentError("baseline_equal must leave the paths free (any class but "
                             "'regressions'); got 'regressions'")
@@ -209,11 +216,12 @@ def _group_estimates(estimates: pd.DataFrame, source: str, target: str,
 def _constrained_difference(constrained: MultiGroupResult, baseline: MultiGroupResult,
                             estimator: str) -> tuple[float, float, float]:
     """Chi-square difference of a constrained fit against the baseline: ``(difference, df,
-    p)``, the Satorra-Bentler (2001) scaled difference with MLR."""
+    p)``, the Satorra-Bentler (2001) scaled difference with MLR and MLM (lavaan 0.6-14's
+    ``lavTestLRT`` default for Yuan-Bentler and Satorra-Bentler tests)."""
     chisq, df = float(constrained.fit_indices["chisq"]), float(constrained.fit_indices["df"])
     chisq_base = float(baseline.fit_indices["chisq"])
     df_base = float(baseline.fit_indices["df"])
-    if estimator == "MLR":
+    if estimator in ("MLR", "MLM"):
         return scaled_difference(
             chisq, df, float(constrained.fit_indices["scaling_factor"]), chisq_base, df_base,
             float(baseline.fit_indices["scaling_factor"]))
