@@ -30,6 +30,7 @@ import logging
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -157,7 +158,15 @@ def _semopy_structure(rows: tuple[tuple[str, str, str], ...],
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model = semopy.Model(description, cov_diag=True)
+            try:
+                model = semopy.Model(description, cov_diag=True)
+            except ValueError:
+                # semopy places an observed outcome that predicts nothing ("output") with
+                # the indicators; a covariance between it and a latent variable (lavaan's
+                # auto.cov.y: textual ~~ x9 for textual ~ visual, x9 ~ visual) has no
+                # place there. lavaan's representation makes the outcome an inner
+                # variable, as semopy does with mimic_lavaan.
+                model = _mimic_lavaan_model(semopy, description)
     finally:
         logger.setLevel(level)
     unknown = [name for name, parameter in model.parameters.items()
@@ -188,6 +197,17 @@ def _semopy_structure(rows: tuple[tuple[str, str, str], ...],
         matrix.setflags(write=False)
     return ModelStructure(tuple(model.vars["observed"]), inner, latent, tuple(constants),
                           locations)
+
+
+def _mimic_lavaan_model(semopy: Any, description: str) -> Any:
+    """semopy's model with every outcome an inner variable (``mimic_lavaan``); a model
+    semopy cannot lay out either way is a SpecificationError, not a traceback."""
+    try:
+        return semopy.Model(description, cov_diag=True, mimic_lavaan=True)
+    except (ValueError, KeyError, IndexError) as error:
+        raise SpecificationError(
+            f"the model's matrices cannot be laid out ({error}); check covariances between "
+            "latent variables and observed variables that are not outcomes") from None
 
 
 __all__ = ["BETA", "LAMBDA", "PSI", "THETA", "Location", "ModelStructure", "model_structure"]

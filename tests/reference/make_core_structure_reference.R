@@ -164,7 +164,27 @@ cases <- list(
     description = "mg_hs_path_configural with group.equal = \"regressions\", estimator = \"MLR\"",
     syntax = lines("x7 ~ x1 + x4", "x8 ~ x7", "x9 ~ x7 + x5"),
     model_file = NULL, data = HS_CSV, rownames = TRUE,
-    opts = list(group = "school", group.equal = "regressions", estimator = "MLR"))
+    opts = list(group = "school", group.equal = "regressions", estimator = "MLR")),
+
+  # ---- observed outcomes that predict nothing, covarying with latent outcomes -----
+  out_hs_latent_cov = list(
+    description = paste("a latent and an observed pure outcome: auto.cov.y adds textual ~~ x9",
+                        "(x9 is an outcome semopy places with the indicators; fixed.x sex)"),
+    syntax = lines("visual =~ x1 + x2 + x3", "textual =~ x4 + x5 + x6", "textual ~ visual",
+                   "x9 ~ visual + sex"),
+    model_file = NULL, data = HS_CSV, rownames = TRUE),
+  out_hs_latent_cov_mlr = list(
+    description = "out_hs_latent_cov with estimator = \"MLR\" and meanstructure = TRUE",
+    syntax = lines("visual =~ x1 + x2 + x3", "textual =~ x4 + x5 + x6", "textual ~ visual",
+                   "x9 ~ visual + sex"),
+    model_file = NULL, data = HS_CSV, rownames = TRUE,
+    opts = list(estimator = "MLR", meanstructure = TRUE)),
+  out_hs_three_outcomes = list(
+    description = paste("two latent and one observed pure outcome: auto.cov.y adds",
+                        "textual ~~ speed, textual ~~ x9, speed ~~ x9"),
+    syntax = lines("visual =~ x1 + x2 + x3", "textual =~ x4 + x5 + x6", "speed =~ x7 + x8",
+                   "textual ~ visual", "speed ~ visual", "x9 ~ visual + ageyr"),
+    model_file = NULL, data = HS_CSV, rownames = TRUE)
 )
 
 for (name in names(wanted_cases(cases))) run_case(name, cases[[name]])

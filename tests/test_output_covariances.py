@@ -1,0 +1,37 @@
+"""Observed outcomes that predict nothing, covarying with latent outcomes, against lavaan
+0.6-14 (tests/reference/core/out_*.json, made by make_core_structure_reference.R).
+
+lavaan's ``auto.cov.y`` frees the covariances among the pure outcomes, latent or observed
+(``textual ~~ x9`` for ``textual ~ visual`` and ``x9 ~ visual + sex``). semopy places such
+an observed outcome with the indicators, where a covariance with a latent variable has no
+place; the structure is then built as lavaan's, the outcome an inner variable. The fit used
+to fail there with semopy's ``ValueError: 'textual' is not in list``. Tolerances in
+tests/core_reference.py."""
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+import loyaltysem as ls
+
+from core_reference import check_fit_measures, data_of, estimate_errors, load
+
+CASES = ["out_hs_latent_cov", "out_hs_latent_cov_mlr", "out_hs_three_outcomes"]
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_latent_and_observed_outcomes_covary_as_in_lavaan(name):
+    case = load(name)
+    options = case["options"] or {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = ls.fit(case["syntax"], data_of(case), emit_warnings=False,
+                        estimator=options.get("estimator", "ML"),
+                        meanstructure=options.get("meanstructure") or None)
+    rows = set(zip(result.estimates["lhs"], result.estimates["op"], result.estimates["rhs"]))
+    assert ("textual", "~~", "x9") in rows
+    errors = estimate_errors(result.estimates, case)
+    assert errors["se_rel"] < 1e-4
+    assert check_fit_measures(result.fit_indices, case) == len(case["fit"])
+    assert result.fit_indices["df"] == case["fit"]["df"]
