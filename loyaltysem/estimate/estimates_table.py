@@ -28,8 +28,7 @@ import pandas as pd
 from .assemble import inference_columns
 from .defined import DefinedParameters
 from .ml import MLFunctions
-from .solution import implied_variances, parameter_values
-from .standardize import standardize_values
+from .solution import values_by_group
 
 
 @dataclass(frozen=True)
@@ -80,37 +79,27 @@ def estimates_table(functions: MLFunctions, theta: np.ndarray, vcov: np.ndarray,
     EstimatesTable
     """
     n_groups = len(functions.groups)
-    observed = list(functions.layout.structure.observed)
     op = table["op"].to_numpy()
     group = (table["group"].to_numpy() if "group" in table else np.zeros(len(table), int))
     defined = DefinedParameters(table)
-    est = np.full(len(table), np.nan)
-    std_lv, std_all = np.full(len(table), np.nan), np.full(len(table), np.nan)
-    r2, latent_cov = [], []
-    lhs, rhs = table["lhs"].to_numpy(), table["rhs"].to_numpy()
-    label = table["label"].fillna("").to_numpy()
-    for g, moments in enumerate(functions.groups):
-        rows = (group == g) | ((op == ":=") & (n_groups == 1))
-        est[rows] = parameter_values(table[rows], theta, moments.cov[0], observed,
-                                     defined if n_groups == 1 else None, moments.mean[0])
-        total, cov = implied_variances(functions, theta, latent, g)
-        std_lv[rows], std_all[rows] = standardize_values(lhs[rows], op[rows], rhs[rows],
-                                                         label[rows], est[rows], total,
-                                                         set(latent))
-        variance = rows & (op == "~~") & (lhs == rhs)
-        residual = dict(zip(lhs[variance].tolist(), est[variance].tolist()))
+    values = values_by_group(functions, theta, table, latent, defined)
+    est = values.est
+    r2 = []
+    for g, total in enumerate(values.total_variance):
+        variance = (group == g) & (op == "~~") & (table["lhs"] == table["rhs"]).to_numpy()
+        residual = dict(zip(table["lhs"].to_numpy()[variance].tolist(), est[variance].tolist()))
         r2.append({v: 1.0 - residual[v] / total[v] for v in endogenous
                    if v in residual and v in total})
-        latent_cov.append(cov)
     if n_groups > 1 and len(defined):
         est[op == ":="] = defined.values(theta).real
     estimates = pd.DataFrame({
         "group": [groups[g] if g >= 0 else "" for g in group], "lhs": table["lhs"].array,
-        "op": table["op"].array, "rhs": table["rhs"].array, "label": label,
+        "op": table["op"].array, "rhs": table["rhs"].array,
+        "label": table["label"].fillna("").to_numpy(),
         "free": table["free"].to_numpy(),
         **inference_columns(est, _standard_errors(table, theta, vcov, defined)),
-        "std_lv": std_lv, "std_all": std_all})
-    return EstimatesTable(estimates, r2, latent_cov)
+        "std_lv": values.std_lv, "std_all": values.std_all})
+    return EstimatesTable(estimates, r2, values.latent_cov)
 
 
 def _standard_errors(table: pd.DataFrame, theta: np.ndarray, vcov: np.ndarray,

@@ -7,6 +7,7 @@ delta-method standard errors of the standardized solution (lavaan's
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ import pandas as pd
 from .assemble import with_inference_columns
 from .defined import DefinedParameters
 from .ml import CoreModel, MLFunctions
-from .standardize import standardize
+from .standardize import standardize_values
 
 
 def parameter_values(table: pd.DataFrame, theta: np.ndarray, sample_cov: np.ndarray,
@@ -59,17 +60,60 @@ def implied_variances(functions: MLFunctions, theta: np.ndarray, latent: Sequenc
     return total, latent_cov
 
 
+@dataclass(frozen=True)
+class GroupValues:
+    """Every row's value and standardized values at one ``theta``, group by group
+    (:func:`values_by_group`); ``total_variance`` and ``latent_cov`` per group."""
+
+    est: np.ndarray
+    std_lv: np.ndarray
+    std_all: np.ndarray
+    total_variance: list[dict[str, float]]
+    latent_cov: list[pd.DataFrame]
+
+
+def values_by_group(functions: MLFunctions, theta: np.ndarray, table: pd.DataFrame,
+                    latent: Sequence[str], defined: DefinedParameters | None = None
+                    ) -> GroupValues:
+    """The value, ``std.lv`` and ``std.all`` of every row of ``table`` at ``theta``, each
+    row in its group's metric (lavaan's ``lav_standardize_lv`` / ``_all``).
+
+    ``table``: the core's parameter table, ``group`` numbered from 0 (absent: one
+    group). With one group its ``:=`` rows are valued (``defined``, default from the
+    table) and standardized at the standardized values of their labels; with several
+    groups a label may stand for a parameter of every group, so ``:=`` rows (group -1)
+    keep NaN.
+    """
+    n_groups = len(functions.groups)
+    observed = list(functions.layout.structure.observed)
+    op = table["op"].to_numpy()
+    group = table["group"].to_numpy() if "group" in table else np.zeros(len(table), int)
+    lhs, rhs = table["lhs"].to_numpy(), table["rhs"].to_numpy()
+    label = table["label"].fillna("").to_numpy()
+    est, std_lv, std_all = (np.full(len(table), np.nan) for _ in range(3))
+    totals, latent_covs = [], []
+    for g, moments in enumerate(functions.groups):
+        rows = (group == g) | ((op == ":=") & (n_groups == 1))
+        est[rows] = parameter_values(table[rows], theta, moments.cov[0], observed,
+                                     defined if n_groups == 1 else None, moments.mean[0])
+        total, cov = implied_variances(functions, theta, latent, g)
+        std_lv[rows], std_all[rows] = standardize_values(lhs[rows], op[rows], rhs[rows],
+                                                         label[rows], est[rows], total,
+                                                         set(latent))
+        totals.append(total)
+        latent_covs.append(cov)
+    return GroupValues(est, std_lv, std_all, totals, latent_covs)
+
+
 def standardized_values(table: pd.DataFrame, theta: np.ndarray, core: CoreModel,
                         latent: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """``std.lv`` and ``std.all`` of every row at ``theta`` (the table's free parameters;
-    the core's other parameters, e.g. intercepts, stay at their estimates)."""
+    the core's other parameters, e.g. intercepts, stay at their estimates); a ``group``
+    column (numbered from 0) standardizes each group in its own metric
+    (:func:`values_by_group`)."""
     full = np.concatenate([theta, core.theta[len(theta):]])
-    moments = core.groups[0]
-    observed = core.layout.structure.observed
-    rows = table[["lhs", "op", "rhs", "label"]].copy()
-    rows["est"] = parameter_values(table, full, moments.cov[0], observed, None, moments.mean[0])
-    total, _ = implied_variances(core.functions(), full, latent)
-    return standardize(rows, total, set(latent))
+    values = values_by_group(core.functions(), full, table, latent)
+    return values.std_lv, values.std_all
 
 
 def standardized_solution(table: pd.DataFrame, theta: np.ndarray, vcov: np.ndarray,

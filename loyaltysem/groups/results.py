@@ -86,6 +86,27 @@ class MultiGroupResult:
         return SimpleNamespace(spec=self.spec, estimates=rows.reset_index(drop=True),
                                r2=self.r2[group] if group in self.r2 else pd.Series(dtype=float))
 
+    def standardized_solution(self) -> pd.DataFrame:
+        """Completely standardized solution of every group with delta-method SEs.
+
+        lavaan's ``standardizedSolution(fit)`` (type ``std.all``) of a multi-group fit:
+        each group standardized by its own model-implied variances, the standard errors
+        from the Jacobian of all groups' standardized values with respect to the free
+        parameters and :attr:`vcov` (the same computation as
+        :meth:`FitResult.standardized_solution`). Columns ``group, lhs, op, rhs, label,
+        est_std, se, z, pvalue, ci_lower, ci_upper``; no ``:=`` rows (their labels may
+        stand for a parameter of every group).
+        """
+        from ..estimate.solution import standardized_solution
+
+        table = self.table.assign(group=self.table["group"].map(
+            {name: k for k, name in enumerate(self.groups)}))
+        table = table[table["op"] != ":="].reset_index(drop=True)
+        out = standardized_solution(table, self.theta, self.vcov, self.core,
+                                    list(self.spec.roles.latent))
+        out.insert(0, "group", [self.groups[g] for g in table["group"]])
+        return out
+
     def parameters(self, op: str, group: str | None = None) -> pd.DataFrame:
         """Rows of one operator (``=~``, ``~``, ``~~``, ``~1``, ``:=``), optionally one group."""
         rows = self.estimates[self.estimates["op"] == op]
