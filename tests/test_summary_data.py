@@ -133,6 +133,12 @@ def test_summary_arguments_are_checked():
     sd = np.sqrt(np.diag(cov))
     with pytest.raises(DataError, match="needs the SDs"):
         ls.fit("models/hs_cfa.lav", sample_cor=cov / np.outer(sd, sd), nobs=301)
+    for bad in ("false", 0, None):  # a bool, not something that looks like one
+        with pytest.raises(ArgumentError, match="sample_cov_rescale"):
+            ls.fit("models/hs_cfa.lav", sample_cov=_cov(), nobs=301, sample_cov_rescale=bad)
+        with pytest.raises(ArgumentError, match="sample_cov_rescale"):
+            fit_groups("models/hs_cfa.lav", group="school", sample_cov={"a": _cov(), "b": _cov()},
+                       nobs={"a": 150, "b": 151}, sample_cov_rescale=bad)
 
 
 def test_summary_fit_equals_the_raw_data_fit():

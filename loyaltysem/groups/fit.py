@@ -168,6 +168,7 @@ def fit_groups(
                                                        estimator, missing,
                                                        estimators=ESTIMATORS)
     check_bool("emit_warnings", emit_warnings)
+    check_bool("sample_cov_rescale", sample_cov_rescale)
     spec = _as_spec(spec)
     order = list(model_structure(spec.parameter_table).observed)
     check_data_or_summary(data, sample_cov is not None)
