@@ -1,6 +1,11 @@
-"""Observed outcomes that predict nothing, covarying with latent outcomes, against lavaan
-0.6-14 (tests/reference/core/out_*.json, made by make_core_structure_reference.R).
+"""Covariances as lavaan writes and lays them out, against lavaan 0.6-14
+(tests/reference/core/out_*.json, made by make_core_structure_reference.R).
 
+Written against lavaan's variable order, a covariance is stored with its names swapped
+(``lav_partable_covariance_reorder``: ``x7 ~~ x2`` is the row ``x2 ~~ x7``), so the
+estimates have lavaan's rows, single- and multi-group.
+
+Observed outcomes that predict nothing, covarying with latent outcomes:
 lavaan's ``auto.cov.y`` frees the covariances among the pure outcomes, latent or observed
 (``textual ~~ x9`` for ``textual ~ visual`` and ``x9 ~ visual + sex``). semopy places such
 an observed outcome with the indicators, where a covariance with a latent variable has no
@@ -14,8 +19,9 @@ import warnings
 import pytest
 
 import loyaltysem as ls
+from loyaltysem.groups import fit_groups
 
-from core_reference import check_fit_measures, data_of, estimate_errors, load
+from core_reference import check_fit_measures, data_of, estimate_errors, load, merged_estimates
 
 CASES = ["out_hs_latent_cov", "out_hs_latent_cov_mlr", "out_hs_three_outcomes"]
 
@@ -35,3 +41,26 @@ def test_latent_and_observed_outcomes_covary_as_in_lavaan(name):
     assert errors["se_rel"] < 1e-4
     assert check_fit_measures(result.fit_indices, case) == len(case["fit"])
     assert result.fit_indices["df"] == case["fit"]["df"]
+
+
+def test_reversed_covariances_are_lavaans_rows():
+    case = load("out_hs_reversed_covariances")
+    result = ls.fit(case["syntax"], data_of(case), emit_warnings=False)
+    theirs = {(r["lhs"], r["op"], r["rhs"]) for r in case["estimates"]}
+    ours = set(zip(result.estimates["lhs"], result.estimates["op"], result.estimates["rhs"]))
+    assert ours == theirs
+    assert {("x2", "~~", "x7"), ("visual", "~~", "speed"), ("x1", "~~", "x9")} <= ours
+    estimate_errors(result.estimates, case)
+    assert check_fit_measures(result.fit_indices, case) == len(case["fit"])
+
+
+def test_reversed_covariances_of_groups_are_lavaans_rows():
+    case = load("out_hs_school_reversed")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = fit_groups(ls.ModelSpec.from_lavaan(case["syntax"]), data_of(case),
+                            case["options"]["group"], group_equal=["loadings"],
+                            emit_warnings=False)
+    merged = merged_estimates(result.estimates, case)  # every lavaan row found, by name
+    assert len(merged) == len(result.estimates)
+    assert ("x4", "~~", "x6") in set(zip(merged["lhs"], merged["op"], merged["rhs"]))

@@ -93,6 +93,7 @@ import pandas as pd
 from ..arguments import check_bool, fail
 from ..spec import ModelSpec
 from ..spec.expressions import parse_expression
+from ..spec.partable import lavaan_vnames
 from ..spec.statements import Statement
 from .constraints import Constraints, projected_inverse
 from .extension import (PARAMETER_OPS, covariates_of, extend, model_rows, parameter_rows,
@@ -131,13 +132,7 @@ class VariableNames:
             return tuple(dict.fromkeys(str(n) for n in names))
         op = rows["op"].to_numpy()
         lhs, rhs = rows["lhs"].astype(str).to_numpy(), rows["rhs"].astype(str).to_numpy()
-        lv = unique(lhs[op == "=~"])
-        ov_ind = unique(n for n in rhs[op == "=~"] if n not in lv)
-        ov_y = unique(n for n in lhs[op == "~"] if n not in lv and n not in ov_ind)
-        ov_x = unique(n for n in rhs[op == "~"] if n not in lv and n not in ov_ind
-                      and n not in ov_y)
-        extra = unique(n for n in (*lhs[op == "~~"], *rhs[op == "~~"], *lhs[op == "~1"])
-                       if n not in lv)
+        lv, ov_ind, ov_y, ov_x, extra = lavaan_vnames(lhs, op, rhs)
         ov = unique([*ov_ind, *ov_y, *ov_x, *extra, *covariates])
         eqs = unique([*lhs[op == "~"], *rhs[op == "~"]])
         return cls(lv, ov, covariates, ov_ind, eqs)

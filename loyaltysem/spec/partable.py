@@ -128,6 +128,34 @@ def has_mean_structure(statements: Sequence[Statement]) -> bool:
     return any(s.op == "~1" for s in statements)
 
 
+def lavaan_vnames(lhs: Sequence[str], op: Sequence[str], rhs: Sequence[str]
+                  ) -> tuple[tuple[str, ...], ...]:
+    """lavaan's variable sets of parameter rows, in its order (``lav_partable_vnames``,
+    0.6-14): ``lv`` (the ``=~`` left-hand sides), the indicators (``=~`` right-hand
+    sides), the observed ``~`` outcomes, the observed ``~`` predictors, then the other
+    observed names of ``~~`` rows (left-hand sides, then right-hand sides) and of ``~1``
+    rows, each at its first occurrence in row order."""
+    left, ops, right = (np.array([str(v) for v in a], dtype=object) for a in (lhs, op, rhs))
+    lv = _unique(left[ops == "=~"])
+    ov_ind = _unique(n for n in right[ops == "=~"] if n not in lv)
+    ov_y = _unique(n for n in left[ops == "~"] if n not in lv and n not in ov_ind)
+    ov_x = _unique(n for n in right[ops == "~"] if n not in lv and n not in ov_ind
+                   and n not in ov_y)
+    extra = _unique(n for n in (*left[ops == "~~"], *right[ops == "~~"], *left[ops == "~1"])
+                    if n not in lv)
+    return lv, ov_ind, ov_y, ov_x, extra
+
+
+def _covariance_order(statements: Sequence[Statement]) -> dict[str, int]:
+    """Each variable's place in ``(*lv, *ov)`` of the written rows: lavaan writes a
+    covariance with its names in this order (``lav_partable_covariance_reorder``,
+    applied by ``lavParseModelString``), ``x7 ~~ x2`` as ``x2 ~~ x7``."""
+    written = [s for s in statements if s.op in ("=~", "~", "~~", "~1")]
+    names = lavaan_vnames([s.lhs for s in written], [s.op for s in written],
+                          [s.rhs for s in written])
+    return {name: k for k, name in enumerate(_unique(n for group in names for n in group))}
+
+
 def build_parameter_table(statements: Sequence[Statement], *, source: str | None = None,
                           meanstructure: bool = False, std_lv: bool = False,
                           free_latent_means: bool = False) -> pd.DataFrame:
@@ -172,7 +200,7 @@ def build_parameter_table(statements: Sequence[Statement], *, source: str | None
         rows.append(dict(lhs=lhs, op=op, rhs=rhs, label=label, ustart=ustart, user=user,
                          exo=exo, fixed=fixed, line=line))
 
-    _add_user_rows(statements, add, std_lv)
+    _add_user_rows(statements, add, std_lv, _covariance_order(statements))
     _add_default_covariances(roles, add, std_lv)
     if meanstructure or has_mean_structure(statements):
         _add_default_means(roles, add, free_latent_means)
@@ -232,8 +260,10 @@ def _with_defined_rows(table: pd.DataFrame, statements: Sequence[Statement]) -> 
     return pd.concat([table, extra], ignore_index=True)
 
 
-def _add_user_rows(statements: Sequence[Statement], add, std_lv: bool) -> None:
-    """The written statements, with lavaan's marker (auto.fix.first) and std.lv rules."""
+def _add_user_rows(statements: Sequence[Statement], add, std_lv: bool,
+                   order: dict[str, int]) -> None:
+    """The written statements, with lavaan's marker (auto.fix.first) and std.lv rules;
+    covariances with their names in ``order`` (:func:`_covariance_order`)."""
     first_loading: dict[str, Statement] = {}
     for statement in statements:
         if statement.op == "=~" and statement.lhs not in first_loading:
@@ -251,7 +281,10 @@ def _add_user_rows(statements: Sequence[Statement], add, std_lv: bool) -> None:
         if (std_lv and statement.op == "~~" and statement.lhs == statement.rhs
                 and statement.lhs in latent and unspecified):
             fixed, value = True, 1.0  # std.lv: the latent (residual) variance is 1
-        add(statement.lhs, statement.op, statement.rhs, label=statement.label or "",
+        lhs, rhs = statement.lhs, statement.rhs
+        if statement.op == "~~" and order.get(lhs, -1) > order.get(rhs, -1):
+            lhs, rhs = rhs, lhs
+        add(lhs, statement.op, rhs, label=statement.label or "",
             ustart=value, user=1, fixed=fixed, line=statement.line)
 
 

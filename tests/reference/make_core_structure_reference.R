@@ -184,7 +184,20 @@ cases <- list(
                         "textual ~~ speed, textual ~~ x9, speed ~~ x9"),
     syntax = lines("visual =~ x1 + x2 + x3", "textual =~ x4 + x5 + x6", "speed =~ x7 + x8",
                    "textual ~ visual", "speed ~ visual", "x9 ~ visual + ageyr"),
-    model_file = NULL, data = HS_CSV, rownames = TRUE)
+    model_file = NULL, data = HS_CSV, rownames = TRUE),
+  out_hs_reversed_covariances = list(
+    description = paste("covariances written against lavaan's variable order (x7 ~~ x2,",
+                        "speed ~~ visual, x9 ~~ x1): lavaan stores them as x2 ~~ x7,",
+                        "visual ~~ speed, x1 ~~ x9 (lav_partable_covariance_reorder)"),
+    syntax = lines(hs_cfa, "x7 ~~ x2", "speed ~~ visual", "x9 ~~ x1"),
+    model_file = NULL, data = HS_CSV, rownames = TRUE),
+  out_hs_school_reversed = list(
+    description = paste("two groups of HS (school) with y-side covariances written reversed",
+                        "(x6 ~~ x4, textual ~~ visual) and equal loadings"),
+    syntax = lines("visual =~ x1 + x2 + x3", "textual =~ x4 + x5 + x6", "x6 ~~ x4",
+                   "textual ~~ visual"),
+    model_file = NULL, data = HS_CSV, rownames = TRUE,
+    opts = list(group = "school", group.equal = "loadings"))
 )
 
 for (name in names(wanted_cases(cases))) run_case(name, cases[[name]])
