@@ -1,5 +1,5 @@
 """lavaan's default start values (loyaltysem.estimate.starts.lavaan_start_rows) against
-lavaan 0.6-14.
+lavaan 0.6-14, and the estimation's fourth run from them (loyaltysem.estimate.estimation).
 
 Reference: tests/reference/start_values.json, written by
 tests/reference/make_start_values_reference.R: ``parTable(fit)$start`` of
@@ -22,7 +22,9 @@ import pandas as pd
 import pytest
 
 import loyaltysem as ls
-from loyaltysem.estimate.starts import lavaan_start_rows, lavaan_start_values
+from loyaltysem.estimate.estimation import DRIFT_AFTER, DRIFT_GRADIENT, minimize
+from loyaltysem.estimate.optimizer import fisher_scoring
+from loyaltysem.estimate.starts import lavaan_start_rows, lavaan_start_values, start_values
 from loyaltysem.groups import fit_groups
 
 from lavaan_reference import ROOT
@@ -86,3 +88,24 @@ def test_a_shared_parameter_starts_at_the_mean_of_its_rows():
     assert shared.nunique() == 1 and len(shared) == 4
     assert lavaan_start_values(functions.layout, functions.groups)[shared.iloc[0] - 1] \
         == pytest.approx(rows[shared.index].mean(), rel=1e-14)
+
+
+def test_the_fourth_run_from_lavaans_start_values_fits_what_the_others_do_not():
+    """corp_rep by provider, CUSA ~ LIKE equal across the four groups (the constrained model
+    of tests/test_groups_estimators.py): from our data-based start values scoring drifts
+    along a ridge (given up, chi-square ~269.6); from lavaan's it converges to lavaan's
+    optimum (chi-square 267.0646, tests/reference/groups/estimators.json), and so does
+    minimize, which tries them last."""
+    functions = _functions("corp_rep_provider")
+    n = float(functions.n_total[0])
+    rules = {"gtol": 1e-9, "diverge_after": DRIFT_AFTER, "diverge_gradient": DRIFT_GRADIENT}
+    ours = fisher_scoring(functions.discrepancy, functions.gradient_and_information,
+                          start_values(functions.layout, functions.groups), **rules)
+    assert not ours.converged and ours.message.startswith("diverging")
+    theirs = fisher_scoring(functions.discrepancy, functions.gradient_and_information,
+                            lavaan_start_values(functions.layout, functions.groups), **rules)
+    assert theirs.converged
+    fitted = minimize(functions)
+    assert fitted.converged and np.max(np.abs(fitted.gradient)) < np.sqrt(1e-9)
+    assert n * fitted.fun == pytest.approx(267.0646, abs=1e-4)
+    assert fitted.fun == pytest.approx(theirs.fun, rel=1e-10)
