@@ -57,6 +57,7 @@ from loyaltysem.exceptions import ArgumentError
 from loyaltysem.groups import fit_groups
 
 import core_reference as cr
+from monte_carlo_error import sd_of_quantile
 
 N_BOOT = 1000
 SEED = 20261123
@@ -113,17 +114,6 @@ def _sd_of_sd(draws: np.ndarray) -> float:
 def _kurtosis(draws: np.ndarray) -> float:
     centred = draws - draws.mean()
     return float(np.mean(centred**4) / np.mean(centred**2)**2)
-
-
-def _sd_of_quantile(draws: np.ndarray, p: float) -> float:
-    """Monte Carlo SD of the ``p`` quantile: half the distance between the order
-    statistics one binomial SD of ranks either side of it."""
-    t = np.sort(draws)
-    n = t.size
-    half = np.sqrt(n * p * (1 - p))
-    low = int(np.clip(np.floor(n * p - half), 0, n - 1))
-    high = int(np.clip(np.ceil(n * p + half), 0, n - 1))
-    return float((t[high] - t[low]) / 2)
 
 
 def test_the_fit_reproduces_lavaans_delta_method_fit(fit):
@@ -199,8 +189,8 @@ def test_interval_limits_match_lavaan_within_monte_carlo_error(boot, case, metho
     for name, row in free.iterrows():
         ours = boot.draws[name].to_numpy()
         for column, p in (("lower", 0.025), ("upper", 0.975)):
-            spread = _sd_of_quantile(ours, p)
-            other = _sd_of_quantile(lavaan[name].to_numpy(), p) if name in lavaan else spread
+            spread = sd_of_quantile(ours, p)
+            other = sd_of_quantile(lavaan[name].to_numpy(), p) if name in lavaan else spread
             allowed = Z * np.hypot(spread, other)
             theirs = row[f"ci.{column}"]
             assert abs(intervals.at[name, column] - theirs) <= allowed, \

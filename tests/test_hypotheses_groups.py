@@ -36,6 +36,7 @@ from loyaltysem.exceptions import ArgumentError
 from loyaltysem.groups import fit_groups
 
 from lavaan_reference import ROOT
+from monte_carlo_error import sd_of_quantile
 
 REFERENCE = json.loads((ROOT / "tests/reference/groups/hypotheses.json").read_text())
 CASES = list(REFERENCE["cases"])
@@ -146,16 +147,6 @@ def chain_boot():
     return fit, bootstrap(fit, 1000, seed=20261123, progress=False)
 
 
-def _sd_of_quantile(draws: np.ndarray, p: float) -> float:
-    """Monte Carlo SD of the ``p`` quantile of ``draws`` (tests/test_bootstrap_groups.py)."""
-    t = np.sort(draws)
-    n = t.size
-    half = np.sqrt(n * p * (1 - p))
-    low = int(np.clip(np.floor(n * p - half), 0, n - 1))
-    high = int(np.clip(np.ceil(n * p + half), 0, n - 1))
-    return float((t[high] - t[low]) / 2)
-
-
 def test_percentile_intervals_match_lavaans_bootstrap(chain_boot):
     """Pasteur's and Grant-White's indirect effects and their difference against lavaan's
     ind1, ind2 and diff (percentile, 1000 draws each): within 4 Monte Carlo SDs of the
@@ -177,7 +168,7 @@ def test_percentile_intervals_match_lavaans_bootstrap(chain_boot):
         ours = boot.draws[key].to_numpy()
         theirs = lavaan_draws[name][np.isfinite(lavaan_draws[name])]
         for column, p in (("ci_lower", 0.025), ("ci_upper", 0.975)):
-            allowed = 4 * np.hypot(_sd_of_quantile(ours, p), _sd_of_quantile(theirs, p))
+            allowed = 4 * np.hypot(sd_of_quantile(ours, p), sd_of_quantile(theirs, p))
             limit = lavaan[name]["ci.lower" if p < 0.5 else "ci.upper"]
             assert abs(h4.at[group, column] - limit) <= allowed, (group, column, limit)
         assert h4.at[group, "se"] == pytest.approx(np.std(ours), rel=1e-12)
