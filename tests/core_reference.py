@@ -97,8 +97,7 @@ def estimate_errors(ours: pd.DataFrame, case: dict, se_fraction: float = EST_SE_
     np.testing.assert_allclose(se, se_ref, rtol=se_rtol, atol=1e-8)
     std_ref = m["std.all"].astype(float)
     std_se = (se_ref * std_ref.abs() / ref.abs().replace(0, np.nan)).fillna(0.0)
-    # multi-group fits leave std.all of ':=' rows empty (not computed there)
-    finite = std_ref.notna() & (m["std_all"].notna() | (m["op"] != ":="))
+    finite = std_ref.notna()
     std_allowed = np.maximum(std_atol, se_fraction * std_se)[finite]
     std_err = (m["std_all"].astype(float) - std_ref)[finite].abs()
     assert (std_err <= std_allowed).all(), m.loc[finite][std_err > std_allowed]

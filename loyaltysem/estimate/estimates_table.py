@@ -6,9 +6,10 @@ Every row of the core's parameter table gets its value at the estimates (free ro
 their expression), its standard error (the covariance of the estimates; ``:=`` rows by
 the delta method, :mod:`.defined`), ``z``, p-value and 95% interval (:mod:`.assemble`)
 and its standardized values ``std.lv`` / ``std.all`` in its group's metric
-(:mod:`.standardize`). A single-group fit is one group: its ``:=`` rows are
-standardized at the standardized values of their labels; with several groups a label
-may stand for a parameter of every group, so their ``std.all`` is NaN (group ``""``).
+(:mod:`.standardize`). A single-group fit is one group. ``:=`` rows are standardized
+at the standardized values of their labels; with several groups (their group ``""``)
+a label shared by the groups takes the first group's value, as lavaan's
+``lav_standardize_all``.
 
 References
 ----------

@@ -15,7 +15,7 @@ import pandas as pd
 from .assemble import with_inference_columns
 from .defined import DefinedParameters
 from .ml import CoreModel, MLFunctions
-from .standardize import standardize_values
+from .standardize import standardize_defined, standardize_values
 
 
 def parameter_values(table: pd.DataFrame, theta: np.ndarray, sample_cov: np.ndarray,
@@ -80,9 +80,9 @@ def values_by_group(functions: MLFunctions, theta: np.ndarray, table: pd.DataFra
 
     ``table``: the core's parameter table, ``group`` numbered from 0 (absent: one
     group). With one group its ``:=`` rows are valued (``defined``, default from the
-    table) and standardized at the standardized values of their labels; with several
-    groups a label may stand for a parameter of every group, so ``:=`` rows (group -1)
-    keep NaN.
+    table); in every case they are standardized at the standardized values of their
+    labels (:func:`.standardize.standardize_defined`; with several groups, group -1 and
+    no value here).
     """
     n_groups = len(functions.groups)
     observed = list(functions.layout.structure.observed)
@@ -102,6 +102,8 @@ def values_by_group(functions: MLFunctions, theta: np.ndarray, table: pd.DataFra
                                                          set(latent))
         totals.append(total)
         latent_covs.append(cov)
+    if n_groups > 1 and (op == ":=").any():  # at the standardized values of every group
+        standardize_defined(op, lhs, rhs, label, (std_lv, std_all))
     return GroupValues(est, std_lv, std_all, totals, latent_covs)
 
 

@@ -86,13 +86,16 @@ def standardize_values(lhs: np.ndarray, op: np.ndarray, rhs: np.ndarray, label: 
             std_lv[i] = est[i] / scale if latent_l[i] and latent_r[i] else est[i]
     defined = op == ":="
     if defined.any():
-        _standardize_defined(lhs, op, rhs, label, defined, (std_lv, std_all))
+        standardize_defined(op, lhs, rhs, label, (std_lv, std_all))
     return std_lv, std_all
 
 
-def _standardize_defined(lhs: np.ndarray, op: np.ndarray, rhs: np.ndarray, label: np.ndarray,
-                         defined: np.ndarray, columns: tuple[np.ndarray, ...]) -> None:
-    """Evaluate the ``:=`` rows at the standardized values of the labelled rows (in place)."""
+def standardize_defined(op: np.ndarray, lhs: np.ndarray, rhs: np.ndarray, label: np.ndarray,
+                        columns: tuple[np.ndarray, ...]) -> None:
+    """Evaluate the ``:=`` rows at the standardized values of the labelled rows (in place;
+    lavaan's ``lav_standardize_all``: a label stands for its first row, so in a
+    multi-group table a label shared by the groups takes the first group's value)."""
+    defined = op == ":="
     for values in columns:
         by_label: dict[str, float] = {}
         for i in range(len(op)):

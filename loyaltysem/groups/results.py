@@ -35,8 +35,8 @@ class MultiGroupResult:
         ``group, lhs, op, rhs, label, free, est, se, z, pvalue, ci_lower,
         ci_upper, std_all`` — every parameter of every group (intercepts and
         latent means as op ``~1``), then ``:=`` rows (group ``""``; their
-        ``std_all`` is NaN: with labels shared across groups each group has
-        its own standardized value).
+        ``std_all`` at the standardized values of their labels, a label shared
+        by the groups taking the first group's, as lavaan).
     fit_indices : pandas.Series
         lavaan's ``fitMeasures()`` names with ``_`` for ``.``.
     nobs : pandas.Series
@@ -94,17 +94,21 @@ class MultiGroupResult:
         from the Jacobian of all groups' standardized values with respect to the free
         parameters and :attr:`vcov` (the same computation as
         :meth:`FitResult.standardized_solution`). Columns ``group, lhs, op, rhs, label,
-        est_std, se, z, pvalue, ci_lower, ci_upper``; no ``:=`` rows (their labels may
-        stand for a parameter of every group).
+        est_std, se, z, pvalue, ci_lower, ci_upper``; ``:=`` rows (group ``""``) at the
+        standardized values of their labels (a label shared by the groups: the first
+        group's, as lavaan).
         """
         from ..estimate.solution import standardized_solution
 
         table = self.table.assign(group=self.table["group"].map(
             {name: k for k, name in enumerate(self.groups)}))
-        table = table[table["op"] != ":="].reset_index(drop=True)
+        table = table[table["op"] != ":="]
+        defined = self.spec.parameter_table[self.spec.parameter_table["op"] == ":="]
+        table = pd.concat([table, defined[[c for c in table.columns if c in defined]]
+                           .assign(group=-1)], ignore_index=True)
         out = standardized_solution(table, self.theta, self.vcov, self.core,
                                     list(self.spec.roles.latent))
-        out.insert(0, "group", [self.groups[g] for g in table["group"]])
+        out.insert(0, "group", [self.groups[g] if g >= 0 else "" for g in table["group"]])
         return out
 
     def parameters(self, op: str, group: str | None = None) -> pd.DataFrame:
