@@ -309,7 +309,8 @@ def test_effects_and_interval_helpers_refuse_wrong_arguments(chain_fit):
     from loyaltysem.effects import effects_table
     from loyaltysem.effects.intervals import bca_interval, percentile_interval
 
-    with refused("result must be a FitResult (from loyaltysem.fit); got 'chain'"):
+    with refused("result must be a FitResult (from loyaltysem.fit) or a MultiGroupResult "
+                 "(from loyaltysem.groups.fit_groups); got 'chain'"):
         effects_table("chain")  # type: ignore[arg-type]
     with refused("level must be a confidence level strictly between 0 and 1; got 2"):
         percentile_interval(np.zeros((5, 2)), 2)

@@ -237,3 +237,34 @@ def test_cli_fit_group_tests_the_hypotheses_per_group():
     text = CliRunner().invoke(main, ["fit", str(ROOT / case["model"]), "--data",
                                      "holzinger_swineford", "--group", "school"])
     assert text.exit_code == 0 and "Hypotheses (per group and between groups)" in text.output
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_effects_table_and_monte_carlo_of_a_multigroup_fit_give_lavaans_values(name):
+    """``effects_table`` and ``monte_carlo_intervals`` take a multi-group fit: every
+    hypothesis' effect per group and between groups, against lavaan's ``:=`` values
+    (delta-method SEs; the Monte Carlo centre is the point estimate)."""
+    from loyaltysem.effects import effects_table, monte_carlo_intervals
+    from loyaltysem.effects.paths import Effect
+
+    case = REFERENCE["cases"][name]
+    fit = _fit(name)
+    chains = {h.id: Effect(h.chain[0], h.chain[-1],
+                           "direct" if len(h.chain) == 2 else "indirect", (tuple(h.chain),))
+              for h in fit.spec.hypotheses if h.effect is None}
+    effects = list(chains.values())
+    table = effects_table(fit, effects)
+    draws = monte_carlo_intervals(fit, effects=effects, n_draws=2000, seed=1)
+    labels = case["group_labels"]
+    for row in case["defined"]:
+        group = labels[row["group"] - 1]
+        if row["other"] is not None:
+            group = f"{group} - {labels[row['other'] - 1]}"
+        ours = table[(table["group"] == group)
+                     & (table["effect"] == chains[row["id"]].label)]
+        assert len(ours) == 1, (row, group)
+        assert abs(ours["est"].iloc[0] - row["est"]) <= max(1e-5 * abs(row["est"]),
+                                                              1e-5 * row["se"])
+        assert ours["se"].iloc[0] == pytest.approx(row["se"], rel=1e-5)
+        assert draws.loc[ours.index[0], "est"] == pytest.approx(row["est"], rel=1e-5,
+                                                                abs=1e-5 * row["se"])

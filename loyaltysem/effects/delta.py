@@ -13,6 +13,7 @@ structural equation models. Sociological Methodology, 13, 290-312.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,9 @@ from ..distributions import norm_ppf, norm_sf
 from ..estimate import FitResult
 from ..estimate.solution import parameter_values, standardized_values
 from .paths import Effect, effect_values, enumerate_effects, regression_coefficients
+
+if TYPE_CHECKING:
+    from ..groups.results import MultiGroupResult
 
 _Z975 = float(norm_ppf(0.975))
 
@@ -101,17 +105,30 @@ def _delta(function: Callable[[np.ndarray], np.ndarray],
     return function(theta).real, np.sqrt(np.clip(np.einsum("ik,kl,il->i", jac, vcov, jac), 0, None))
 
 
-def effects_table(result: FitResult, effects: Sequence[Effect] | None = None) -> pd.DataFrame:
+def effects_table(result: FitResult | MultiGroupResult,
+                  effects: Sequence[Effect] | None = None) -> pd.DataFrame:
     """Direct, specific indirect, total indirect and total effects with delta-method SEs.
+
+    A multi-group fit gives every effect in every group and the difference of every pair
+    of groups (:func:`.group_effects.group_effects_table`).
 
     Returns
     -------
     pandas.DataFrame
         ``effect, kind, source, target, est, se, z, pvalue, ci_lower,
-        ci_upper, std_all, std_se`` (normal-theory 95% intervals).
+        ci_upper, std_all, std_se`` (normal-theory 95% intervals); of a multi-group
+        fit ``group, effect, kind, est, se, z, pvalue, ci_lower, ci_upper, std_all``.
     """
     if not isinstance(result, FitResult):
-        raise fail("result", "a FitResult (from loyaltysem.fit)", result)
+        from ..groups.results import MultiGroupResult as MultiGroup  # not in a plain fit
+
+        if isinstance(result, MultiGroup):
+            from .group_effects import group_effects_table
+
+            return group_effects_table(result, list(effects) if effects is not None else
+                                       enumerate_effects(result.spec.structural_paths))
+        raise fail("result", "a FitResult (from loyaltysem.fit) or a MultiGroupResult "
+                   "(from loyaltysem.groups.fit_groups)", result)
     functions = EffectFunctions(result, effects)
     theta = result.theta
     vcov = result.vcov.to_numpy()

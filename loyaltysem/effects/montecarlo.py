@@ -16,7 +16,7 @@ for the indirect effect. Multivariate Behavioral Research, 39(1), 99-128.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -28,24 +28,33 @@ from .delta import EffectFunctions
 from .intervals import monte_carlo_draws, percentile_interval
 from .paths import Effect
 
+if TYPE_CHECKING:
+    from ..groups.results import MultiGroupResult
 
-def check_monte_carlo_arguments(result: Any, n_draws: Any, seed: Any, level: Any) -> None:
-    """Refuse a bad argument of a Monte Carlo interval before any draw is allocated."""
-    if not isinstance(result, FitResult):
-        raise fail("result", "a FitResult (from loyaltysem.fit)", result)
+
+def check_monte_carlo_arguments(result: Any, n_draws: Any, seed: Any, level: Any, *,
+                                need_result: bool = True) -> None:
+    """Refuse a bad argument of a Monte Carlo interval before any draw is allocated
+    (``need_result``: that ``result`` is a single-group FitResult)."""
+    if need_result and not isinstance(result, FitResult):
+        raise fail("result", "a FitResult (from loyaltysem.fit) or a MultiGroupResult "
+                   "(from loyaltysem.groups.fit_groups)", result)
     check_int("n_draws", n_draws, low=2, high=MAX_DRAWS)
     check_seed("seed", seed)
     check_probability("level", level, "a confidence level")
 
 
-def monte_carlo_intervals(result: FitResult, *, n_draws: int = 20000, seed: int | None = None,
-                          level: float = 0.95, effects: Sequence[Effect] | None = None
-                          ) -> pd.DataFrame:
+def monte_carlo_intervals(result: FitResult | MultiGroupResult, *, n_draws: int = 20000,
+                          seed: int | None = None, level: float = 0.95,
+                          effects: Sequence[Effect] | None = None) -> pd.DataFrame:
     """Monte Carlo intervals of every effect and every ``:=`` parameter.
+
+    Of a multi-group fit: every effect in every group, their differences between
+    groups and the ``:=`` rows (:func:`.group_effects.group_monte_carlo_intervals`).
 
     Parameters
     ----------
-    result : FitResult
+    result : FitResult or MultiGroupResult
     n_draws : int
         Draws from ``N(theta_hat, vcov)`` (semTools' default 20,000), 2 to
         :data:`~loyaltysem.arguments.MAX_DRAWS`.
@@ -74,6 +83,18 @@ def monte_carlo_intervals(result: FitResult, *, n_draws: int = 20000, seed: int 
     >>> round(float(mc.at["ind :=", "est"]), 3)      # the point estimate a*b
     0.275
     """
+    if not isinstance(result, FitResult):
+        from ..groups.results import MultiGroupResult as MultiGroup  # not in a plain fit
+
+        if isinstance(result, MultiGroup):
+            from .group_effects import group_monte_carlo_intervals
+            from .paths import enumerate_effects
+
+            check_monte_carlo_arguments(None, n_draws, seed, level, need_result=False)
+            return group_monte_carlo_intervals(
+                result, list(effects) if effects is not None else
+                enumerate_effects(result.spec.structural_paths),
+                n_draws=n_draws, seed=seed, level=level)
     check_monte_carlo_arguments(result, n_draws, seed, level)
     functions = EffectFunctions(result, effects)
     thetas = monte_carlo_draws(result.theta, result.vcov.to_numpy(), n_draws, seed)
