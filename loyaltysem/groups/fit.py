@@ -34,7 +34,7 @@ from ..estimate.moments import (
 from ..estimate.structure import model_structure
 from ..exceptions import DataError, MissingValueWarning, SpecificationError
 from ..spec import ModelSpec
-from .layout import EQUALITY_CLASSES, build_layout, group_tables
+from .layout import EQUALITY_CLASSES, build_layout, core_table, group_tables
 from .results import MULTIGROUP_COLUMNS, MultiGroupResult
 
 _GROUP_CODE = "__loyaltysem_group__"
@@ -269,11 +269,8 @@ def _fit_group_moments(spec: ModelSpec, group: str, groups: list, moments: list[
     layout = build_layout(group_tables(spec, len(groups), group_equal),
                           tuple(structure.observed), structure.latent, groups, group_equal,
                           group_partial)
-    core_table = _core_table(layout, list(spec.roles.ov_x))
-    functions = MLFunctions(build_parameter_layout(core_table), moments)
-    defined = spec.parameter_table[spec.parameter_table["op"] == ":="]
-    table = pd.concat([core_table, defined[list(core_table.columns.drop("group"))]
-                       .assign(group=-1)], ignore_index=True)
+    table = core_table(layout.table, layout.groups, spec)
+    functions = MLFunctions(build_parameter_layout(table), moments)
     fitted = fit_core(spec, functions, table, estimator=estimator,
                       groups=list(layout.groups))
     if emit_warnings:
@@ -322,11 +319,3 @@ def _group_moments(complete: pd.DataFrame, groups: list, group: str,
         out.append(moments)
     return out
 
-
-def _core_table(layout, covariates: list[str]) -> pd.DataFrame:
-    """The multi-group table as the core reads it: groups numbered, covariates' means
-    marked as data (fixed.x)."""
-    table = layout.table.copy()
-    table["group"] = table["group"].map({g: i for i, g in enumerate(layout.groups)})
-    table.loc[(table["op"] == "~1") & table["lhs"].isin(covariates), "exo"] = 1
-    return table

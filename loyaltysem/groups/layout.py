@@ -224,3 +224,14 @@ def build_layout(tables: Sequence[pd.DataFrame], observed: Sequence[str],
     table["exo"] = table["exo"].fillna(0).astype(int)
     return GroupLayout(tuple(groups), tuple(observed), tuple(latent), len(shared),
                        table[["group", "lhs", "op", "rhs", "label", "free", "ustart", "exo"]])
+
+def core_table(table: pd.DataFrame, groups: Sequence[str], spec) -> pd.DataFrame:
+    """The multi-group table as the core reads it: groups numbered from 0, the
+    covariates' means marked as data (fixed.x), the spec's ``:=`` rows last with group -1
+    (the layout ignores them; the estimates and the standardized solution read them)."""
+    out = table.copy()
+    out["group"] = out["group"].map({g: i for i, g in enumerate(groups)})
+    out.loc[(out["op"] == "~1") & out["lhs"].isin(spec.roles.ov_x), "exo"] = 1
+    defined = spec.parameter_table[spec.parameter_table["op"] == ":="]
+    return pd.concat([out, defined[list(out.columns.drop("group"))].assign(group=-1)],
+                     ignore_index=True)

@@ -99,13 +99,9 @@ class MultiGroupResult:
         group's, as lavaan).
         """
         from ..estimate.solution import standardized_solution
+        from .layout import core_table
 
-        table = self.table.assign(group=self.table["group"].map(
-            {name: k for k, name in enumerate(self.groups)}))
-        table = table[table["op"] != ":="]
-        defined = self.spec.parameter_table[self.spec.parameter_table["op"] == ":="]
-        table = pd.concat([table, defined[[c for c in table.columns if c in defined]]
-                           .assign(group=-1)], ignore_index=True)
+        table = core_table(self.table, self.groups, self.spec)
         out = standardized_solution(table, self.theta, self.vcov, self.core,
                                     list(self.spec.roles.latent))
         out.insert(0, "group", [self.groups[g] if g >= 0 else "" for g in table["group"]])
