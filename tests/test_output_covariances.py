@@ -64,3 +64,30 @@ def test_reversed_covariances_of_groups_are_lavaans_rows():
     merged = merged_estimates(result.estimates, case)  # every lavaan row found, by name
     assert len(merged) == len(result.estimates)
     assert ("x4", "~~", "x6") in set(zip(merged["lhs"], merged["op"], merged["rhs"]))
+
+
+def test_a_model_semopy_cannot_lay_out_is_a_specification_error(monkeypatch, tmp_path):
+    """If semopy refuses a model both ways (its default and lavaan's layout), the fit
+    ends with a SpecificationError (the CLI: one ``error:`` line, exit 2), not
+    semopy's traceback."""
+    import semopy
+    from click.testing import CliRunner
+
+    from loyaltysem.cli import main
+    from loyaltysem.estimate import structure
+    from loyaltysem.exceptions import SpecificationError
+
+    class Refusing:
+        def __init__(self, *args, **kwargs):
+            raise ValueError("'textual' is not in list")
+
+    monkeypatch.setattr(semopy, "Model", Refusing)
+    with pytest.raises(SpecificationError, match="cannot be laid out"):
+        structure._semopy_structure((("f", "=~", "x1"), ("f", "=~", "x2")), ())
+    monkeypatch.setenv("LOYALTYSEM_NO_CACHE", "1")
+    structure._cached_structure.cache_clear()
+    model = tmp_path / "m.lav"
+    model.write_text("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\n")
+    run = CliRunner().invoke(main, ["fit", str(model), "--data", "holzinger_swineford"])
+    assert run.exit_code == 2, run.output
+    assert "cannot be laid out" in run.output and "Traceback" not in run.output
