@@ -38,15 +38,7 @@ read_data <- function(path, na) {
   d[, names(d) != "X", drop = FALSE]  # the row names of the HS csv
 }
 read_model <- function(path) paste(readLines(path, warn = FALSE), collapse = "\n")
-# labels and := lines removed (a label written once makes a path equal in every group);
-# the same rule as make_path_comparison_reference.R
-strip_labels <- function(syntax) {
-  lines <- strsplit(syntax, "\n")[[1]]
-  lines <- lines[!grepl(":=", lines, fixed = TRUE)]
-  lines <- sub("#.*$", "", lines)
-  lines <- gsub("[A-Za-z_][A-Za-z0-9_.]*\\*(?=[A-Za-z])", "", lines, perl = TRUE)
-  paste(lines, collapse = "\n")
-}
+source("tests/reference/strip_labels.R")  # labels and := lines removed
 fit_one <- function(case, syntax, d, equal, partial = "") {
   args <- c(list(model = syntax, data = d, group = case$group, group.equal = equal,
                  group.partial = partial, estimator = case$estimator, missing = case$missing),

@@ -18,13 +18,7 @@ speed   =~ x7 + x8 + x9
 textual ~ visual
 speed   ~ visual + textual
 "
-strip_labels <- function(syntax) {
-  lines <- strsplit(syntax, "\n")[[1]]
-  lines <- lines[!grepl(":=", lines, fixed = TRUE)]
-  lines <- sub("#.*$", "", lines)
-  lines <- gsub("[A-Za-z_][A-Za-z0-9_.]*\\*(?=[A-Za-z])", "", lines, perl = TRUE)
-  paste(lines, collapse = "\n")
-}
+source("tests/reference/strip_labels.R")  # labels and := lines removed
 cases <- list(
   hs_school = list(syntax = hs_structural,
                    data = "datasets/holzinger_swineford/holzinger_swineford.csv",

@@ -25,12 +25,7 @@ read_data <- function(path, na) {
   d[, names(d) != "X", drop = FALSE]
 }
 read_model <- function(path) paste(readLines(path, warn = FALSE), collapse = "\n")
-# labels and := lines removed (as tests/reference/make_groups_estimators_reference.R)
-strip_labels <- function(syntax) {
-  lines <- strsplit(syntax, "\n")[[1]]
-  lines <- lines[!grepl(":=", lines, fixed = TRUE)]
-  paste(gsub("[A-Za-z_][A-Za-z0-9_.]*\\*", "", lines), collapse = "\n")
-}
+source("tests/reference/strip_labels.R")  # labels and := lines removed
 
 case <- function(model, data, na = character(0), group = NULL, group_equal = character(0),
                  group_partial = character(0), std_lv = FALSE, strip = FALSE) {
