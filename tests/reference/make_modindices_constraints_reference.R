@@ -35,20 +35,7 @@ read_data <- function(path, rownames = TRUE, na = character(0))
 lines <- function(...) paste(c(...), collapse = "\n")
 read_model <- function(path) paste(readLines(path, warn = FALSE), collapse = "\n")
 
-table_of <- function(x) { x <- as.data.frame(x); rownames(x) <- NULL; x }
-
-# lavTestScore(fit, ...) as a list of data frames, or list(error = message)
-score_of <- function(fit, args) {
-  warns <- character(0)
-  value <- tryCatch(withCallingHandlers(do.call("lavTestScore", c(list(fit), args)),
-    warning = function(w) { warns <<- c(warns, conditionMessage(w))
-                            invokeRestart("muffleWarning") }),
-    error = function(e) structure(conditionMessage(e), class = "failed"))
-  if (inherits(value, "failed")) return(list(args = args, error = unclass(value)))
-  out <- list(args = args, warnings = I(warns))
-  for (k in names(value)) out[[k]] <- table_of(value[[k]])
-  out
-}
+source("tests/reference/score_test_common.R")  # table_of, score_of
 
 projected_gradient <- function(fit) {
   g <- lavInspect(fit, "gradient")

@@ -44,19 +44,7 @@ ROWNAMES <- c(HS_CSV, PD_CSV)  # files with an unnamed first column of row names
 read_data <- function(path)
   read.csv(path, row.names = if (path %in% ROWNAMES) 1L else NULL, stringsAsFactors = FALSE)
 lines <- function(...) paste(c(...), collapse = "\n")
-table_of <- function(x) { x <- as.data.frame(x); rownames(x) <- NULL; x }
-
-score_of <- function(fit, args) {
-  warns <- character(0)
-  value <- tryCatch(withCallingHandlers(do.call("lavTestScore", c(list(fit), args)),
-    warning = function(w) { warns <<- c(warns, conditionMessage(w))
-                            invokeRestart("muffleWarning") }),
-    error = function(e) structure(conditionMessage(e), class = "failed"))
-  if (inherits(value, "failed")) return(list(args = args, error = unclass(value)))
-  out <- list(args = args, warnings = I(warns))
-  for (k in names(value)) out[[k]] <- table_of(value[[k]])
-  out
-}
+source("tests/reference/score_test_common.R")  # table_of, score_of
 
 # the largest |gradient| of fmin projected on the null space of the active constraints
 max_gradient <- function(fit) {
