@@ -31,6 +31,7 @@ Psychometrika, 44(1), 99-113.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -104,28 +105,24 @@ def minimize(functions: MLFunctions, start: np.ndarray | None = None, *,
         start = _saturated_start(functions, gtol)
     tried = [] if start is None else [np.asarray(start, dtype=float)]
     tried.append(start_values(functions.layout, functions.groups))
+    # (start values, drift limit, polished): a warm start, the data-based start values,
+    # the bounded warm-up from them, lavaan's start values; each computed when reached
+    runs: list[tuple[Callable[[], np.ndarray], int, bool]] = [
+        *((lambda x0=x0: x0, DRIFT_AFTER, True) for x0 in tried),
+        (lambda: warmed_up(functions, tried[-1], np.zeros(1, dtype=int))[0], DRIFT_AFTER,
+         False),
+        (lambda: lavaan_start_values(functions.layout, functions.groups), LAST_DRIFT_AFTER,
+         True)]
     best: OptimizationResult | None = None
-    for x0 in tried:  # a warm start, then the data-based start values
-        result = fisher_scoring(functions.discrepancy, functions.gradient_and_information, x0,
-                                gtol=gtol, diverge_after=DRIFT_AFTER,
+    for seed, diverge_after, polish in runs:
+        result = fisher_scoring(functions.discrepancy, functions.gradient_and_information,
+                                seed(), gtol=gtol, diverge_after=diverge_after,
                                 diverge_gradient=DRIFT_GRADIENT)
         best = _better(best, result)
         if result.converged:
-            return _polished(functions, result, gtol)
-    seed = warmed_up(functions, tried[-1], np.zeros(1, dtype=int))[0]
-    result = fisher_scoring(functions.discrepancy, functions.gradient_and_information, seed,
-                            gtol=gtol, diverge_after=DRIFT_AFTER,
-                            diverge_gradient=DRIFT_GRADIENT)
-    best = _better(best, result)
-    if result.converged:
-        return best
-    result = fisher_scoring(functions.discrepancy, functions.gradient_and_information,
-                            lavaan_start_values(functions.layout, functions.groups),
-                            gtol=gtol, diverge_after=LAST_DRIFT_AFTER,
-                            diverge_gradient=DRIFT_GRADIENT)
-    if result.converged:
-        return _polished(functions, result, gtol)
-    return _better(best, result)
+            return _polished(functions, result, gtol) if polish else result
+    assert best is not None
+    return best
 
 
 def _polished(functions: MLFunctions, result: OptimizationResult, gtol: float,
