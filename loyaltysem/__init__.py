@@ -24,17 +24,17 @@ if TYPE_CHECKING:
     from .estimate.modindices import modification_indices
     from .estimate.results import FitResult
     from .estimate.score_test import score_test, wald_test
-    from .spec import ModelSpec, load_spec
+    from .spec import ModelSpec, list_models, load_spec
 
 __version__ = "0.1.0"
 __all__ = ["FitResult", "ModelSpec", "bollen_stine", "compare", "fit", "list_datasets",
-           "load_codebook", "load_dataset", "load_spec", "modification_indices", "score_test",
-           "wald_test", "__version__"]
+           "list_models", "load_codebook", "load_dataset", "load_spec", "modification_indices",
+           "score_test", "wald_test", "__version__"]
 
 #: public name -> the subpackage that defines it
 _LAZY_NAMES = {"FitResult": "estimate", "fit": "estimate", "list_datasets": "data",
                "load_codebook": "data", "load_dataset": "data", "ModelSpec": "spec",
-               "load_spec": "spec", "modification_indices": "estimate", "score_test": "estimate",
+               "load_spec": "spec", "list_models": "spec", "modification_indices": "estimate", "score_test": "estimate",
                "wald_test": "estimate", "compare": "estimate", "bollen_stine": "estimate"}
 #: subpackages reachable as attributes after ``import loyaltysem`` (as when they were eager)
 _SUBPACKAGES = frozenset({"data", "effects", "estimate", "groups", "plot", "report",

@@ -816,12 +816,29 @@ def simulate_command(population: str, n_rows: int, seed: int, likert_points: int
 
 @main.command("datasets")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
-              default="text", show_default=True)
+              default="text", show_default=True,
+              help="text (a table), json (a list of records) or markdown (a pipe table).")
 def datasets_command(output_format: str) -> None:
     """List the shipped datasets."""
     from .data import list_datasets
 
-    table = list_datasets()
+    _echo_listing(list_datasets(), output_format)
+
+
+@main.command("models")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
+              default="text", show_default=True,
+              help="text (a table), json (a list of records) or markdown (a pipe table).")
+def models_command(output_format: str) -> None:
+    """List the shipped models: NAME works as SPEC in fit, validate, report, ..."""
+    from .spec import list_models
+
+    _echo_listing(list_models(), output_format)
+
+
+def _echo_listing(table: Any, output_format: str) -> None:
+    """Print a listing of shipped things (a DataFrame of names and files) as text, JSON or
+    Markdown; the cells are the package's own file names and metadata."""
     if output_format == "json":
         click.echo(json.dumps(table.to_dict(orient="records"), indent=2))
     elif output_format == "markdown":

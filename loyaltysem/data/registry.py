@@ -3,7 +3,9 @@
 Each folder holds the CSV, ``dataset.yaml`` (title, N, missing-value codes,
 source, licence, provenance) and ``codebook.csv`` (item → construct, wording,
 scale). The folder is found next to the package (an editable install or a
-source checkout) or through the ``LOYALTYSEM_DATASETS`` environment variable.
+source checkout), in an installed wheel's package data
+(:mod:`loyaltysem.shipped`), or through the ``LOYALTYSEM_DATASETS`` environment
+variable.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from ..exceptions import DataError
+from ..shipped import shipped_dir
 from .checks import NaValues
 from .survey import read_table
 
@@ -24,7 +27,7 @@ def datasets_dir() -> Path:
     override = os.environ.get("LOYALTYSEM_DATASETS")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[2] / "datasets"
+    return shipped_dir("datasets")
 
 
 @lru_cache(maxsize=None)
@@ -102,7 +105,8 @@ def list_datasets() -> pd.DataFrame:
             "n_rows": meta.get("n_rows"),
             "scale": meta.get("scale", ""),
             "missing_values": ", ".join(map(str, meta.get("missing_values") or [])),
-            "default_model": meta.get("default_model", ""),
+            # the shipped model's name (load_spec and SPEC take it), not a checkout's path
+            "default_model": Path(str(meta.get("default_model", ""))).name,
         })
     return pd.DataFrame(rows)
 

@@ -10,18 +10,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from .model_spec import Construct, Hypothesis, ModelSpec
+from ..exceptions import SpecificationError
 from .safe_yaml import load_yaml, read_text_file
+from .shipped_models import list_models, shipped_model_path
 from .statements import Statement
 
-__all__ = ["Construct", "Hypothesis", "ModelSpec", "Statement", "load_spec"]
+__all__ = ["Construct", "Hypothesis", "ModelSpec", "Statement", "list_models", "load_spec"]
 
 
 def load_spec(path: str | Path) -> ModelSpec:
-    """Read a model spec from a ``.yaml``/``.yml`` or lavaan (``.lav``) file.
+    """Read a model spec from a ``.yaml``/``.yml`` or lavaan (``.lav``) file, or a shipped model.
 
     Parameters
     ----------
     path : str or Path
+        A spec file; where no such file exists, the name of a shipped model
+        (``"corp_rep"``, ``"hs_cfa.lav"``: see :func:`list_models`).
 
     Returns
     -------
@@ -41,7 +45,17 @@ def load_spec(path: str | Path) -> ModelSpec:
     >>> spec = load_spec(path)                 # models/*.yaml and models/*.lav alike
     >>> spec.constructs["visual"].items
     ('x1', 'x2', 'x3')
+    >>> load_spec("ecsi").name                 # a shipped model, by name
+    'ecsi'
     """
+    if isinstance(path, (str, Path)) and not Path(path).is_file():
+        shipped = shipped_model_path(str(path))
+        if shipped is not None:
+            path = shipped
+        elif len(Path(path).parts) == 1:  # a bare name: say which names are shipped
+            names = ", ".join(list_models()["name"])
+            raise SpecificationError(f"spec file {str(path)!r} not found, and it is not a "
+                                     f"shipped model; shipped models: {names}")
     text = read_text_file(path, "spec file")
     path = Path(path)
     if path.suffix.lower() in (".yaml", ".yml"):
