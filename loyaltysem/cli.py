@@ -512,6 +512,43 @@ def validate_command(spec: Path, data: str, na_values: tuple[str, ...], allow_co
     _emit(report.to_dict(), report.summary(), output_format, out)
 
 
+@main.command("pls")
+@_data_options
+@_output_options
+@click.option("--missing", type=click.Choice(["listwise", "mean"]), default="listwise",
+              show_default=True,
+              help="Missing values: listwise deletion, or mean replacement (SmartPLS's and "
+                   "seminr's default).")
+@click.option("--scheme", type=click.Choice(["path", "centroid", "factorial"]), default="path",
+              show_default=True, help="Inner weighting scheme.")
+@click.option("--consistent", is_flag=True,
+              help="Consistent PLS (PLSc, Dijkstra & Henseler 2015) for the reflective constructs.")
+@click.option("--max-iter", "max_iter", type=click.IntRange(min=1, max=1_000_000), default=3000,
+              show_default=True, help="Most iterations of the PLS algorithm.")
+@click.option("--tol", type=click.FloatRange(min=1e-15, max=0.1), default=1e-7, show_default=True,
+              help="Stop criterion: the sum of the absolute changes of the outer weights.")
+@_debug_option
+def pls_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool,
+                output_format: str, out: Path | None, missing: str, scheme: str,
+                consistent: bool, max_iter: int, tol: float, debug: bool) -> None:
+    """Fit SPEC by PLS-SEM (Mode A for =~, Mode B for <~ / mode: B), as SmartPLS and seminr."""
+    def run() -> Any:
+        from .pls import fit_pls
+
+        return fit_pls(spec, data, na_values=_parse_na_values(na_values),
+                       allow_codes=allow_codes, missing=cast(Any, missing),
+                       scheme=cast(Any, scheme), consistent=consistent, max_iter=max_iter,
+                       tol=tol)
+
+    result = _run(run, debug)
+    for message in result.warnings:
+        click.echo(f"warning: {message}", err=True)
+    if output_format == "json":
+        _emit(result.to_dict(), None, output_format, out)
+    else:
+        _emit({}, result.summary(), output_format, out)
+
+
 @main.command("invariance")
 @_data_options
 @click.option("--group", required=True, help="The column that defines the groups.")

@@ -14,7 +14,8 @@ from ..data.checks import NaValues
 from ..data.summary import SummaryStatistics, restricted, summary_statistics
 from ..data.survey import Survey, prepare_survey
 from ..exceptions import DataError, SpecificationError
-from ..spec import ModelSpec, load_spec
+from ..spec import ModelSpec
+from ..spec import as_spec as _as_spec
 from .admissibility import emit
 from .core_fit import fit_core
 from .full_information import check_fiml_supported, with_mean_structure
@@ -26,18 +27,6 @@ from .results import ESTIMATE_COLUMNS, FitResult
 Estimator = Literal["ML", "MLR", "MLM"]
 ESTIMATORS: tuple[str, ...] = ("ML", "MLR", "MLM")
 MISSING_OPTIONS: tuple[str, ...] = ("listwise", "ml", "ml.x")
-
-
-def _as_spec(spec: ModelSpec | str | Path) -> ModelSpec:
-    if isinstance(spec, ModelSpec):
-        return spec
-    if isinstance(spec, Path) or (isinstance(spec, str) and "\n" not in spec
-                                  and Path(spec).suffix.lower() in (".yaml", ".yml", ".lav", ".txt")):
-        return load_spec(spec)
-    if isinstance(spec, str):
-        return ModelSpec.from_lavaan(spec)
-    raise SpecificationError(f"spec must be a ModelSpec, a spec file path or lavaan syntax; "
-                             f"got {type(spec).__name__}")
 
 
 def _roles_for_messages(spec: ModelSpec) -> dict[str, str]:

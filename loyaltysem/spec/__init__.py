@@ -15,7 +15,8 @@ from .safe_yaml import load_yaml, read_text_file
 from .shipped_models import list_models, shipped_model_path
 from .statements import Statement
 
-__all__ = ["Construct", "Hypothesis", "ModelSpec", "Statement", "list_models", "load_spec"]
+__all__ = ["Construct", "Hypothesis", "ModelSpec", "Statement", "as_spec", "list_models",
+           "load_spec"]
 
 
 def load_spec(path: str | Path) -> ModelSpec:
@@ -62,6 +63,26 @@ def load_spec(path: str | Path) -> ModelSpec:
         data = load_yaml(text, source=str(path))
         return ModelSpec.from_dict(data, source=str(path))
     return ModelSpec.from_lavaan(text, name=_name_from_stem(path.stem), source=str(path))
+
+
+def as_spec(spec: ModelSpec | str | Path) -> ModelSpec:
+    """A ModelSpec from a spec, a spec file, a shipped model's name or lavaan syntax.
+
+    Raises
+    ------
+    SpecificationError
+        For anything else, or a spec that does not parse.
+    """
+    if isinstance(spec, ModelSpec):
+        return spec
+    if isinstance(spec, Path) or (isinstance(spec, str) and "\n" not in spec and (
+            Path(spec).suffix.lower() in (".yaml", ".yml", ".lav", ".txt")
+            or shipped_model_path(spec) is not None)):
+        return load_spec(spec)
+    if isinstance(spec, str):
+        return ModelSpec.from_lavaan(spec)
+    raise SpecificationError(f"spec must be a ModelSpec, a spec file path, a shipped model's "
+                             f"name or lavaan syntax; got {type(spec).__name__}")
 
 
 def _name_from_stem(stem: str) -> str:

@@ -15,9 +15,12 @@ Supported (lavaan 0.6 model syntax):
   ``;``, and statements that continue over several lines (a line that ends
   with an operator or ``+``, or a line that begins with ``+``).
 
-Anything else lavaan knows (thresholds ``|``, composites ``<~``, scaling
-factors ``~*~``) is rejected with a message that names the line and says what
-to do instead.
+- composites ``f <~ x1 + x2`` (formative, Mode B): kept as op ``<~``;
+  :class:`~loyaltysem.spec.ModelSpec` records them as constructs estimated in
+  Mode B by PLS-SEM (covariance-based fits refuse them).
+
+Anything else lavaan knows (thresholds ``|``, scaling factors ``~*~``) is
+rejected with a message that names the line and says what to do instead.
 """
 from __future__ import annotations
 
@@ -31,11 +34,10 @@ from .statements import CONSTRAINT_OPERATORS, GroupModifier, Statement, product_
 _OPERATOR_PATTERN = re.compile(r"(:=|=~|~~|~\*~|<~|==|<|>|\|~|\||~)")
 _UNSUPPORTED = {
     "~*~": "scaling factors (~*~) are for categorical data, which loyaltysem does not fit",
-    "<~": "composites (<~) are not supported; model the construct reflectively with =~",
     "|": "thresholds (|) are for ordinal data, which loyaltysem does not fit",
     "|~": "thresholds (|~) are not supported",
 }
-_CONTINUES_AFTER = ("+", "*", "=~", "~", "~~", ":=", "(", ",")
+_CONTINUES_AFTER = ("+", "*", "=~", "<~", "~", "~~", ":=", "(", ",")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _FUNCTION_MODIFIER = re.compile(r"^(label|equal|start)\((.*)\)$")
 _GROUP_MODIFIER = re.compile(r"^c\((.*)\)$")
@@ -219,6 +221,11 @@ def _parse_terms(operator: str, lhs_text: str, rhs_text: str, statement: str, li
             terms.append(("~1", "", None, *_parse_modifiers(modifiers, term, line, source)))
             continue
         name, product = _right_hand_name(operator, rhs, line, source)
+        if operator == "<~" and modifiers:
+            raise SpecificationError(
+                f"the composite term {term!r} has a modifier; PLS-SEM estimates every weight "
+                "of a composite, so write the item alone (f <~ x1 + x2)", source=source,
+                line=line)
         terms.append((operator, name, product, *_parse_modifiers(modifiers, term, line, source)))
     parsed = []
     for lhs in lhs_names:  # lavaan's order: every term of the first lhs, then the next

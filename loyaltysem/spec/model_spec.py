@@ -36,11 +36,16 @@ Sign = Literal["+", "-"]
 
 @dataclass(frozen=True)
 class Construct:
-    """A latent construct and its survey items (reflective measurement)."""
+    """A construct and its survey items.
+
+    ``mode`` is ``"A"`` for a reflective construct (``=~``) and ``"B"`` for a
+    composite (``<~``, formative), the PLS-SEM estimation modes (Lohmöller 1989).
+    """
 
     name: str
     items: tuple[str, ...]
     description: str = ""
+    mode: Literal["A", "B"] = "A"
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,11 @@ class ModelSpec:
     std_lv : bool
         lavaan's ``std.lv = TRUE``: the latent variables' (residual) variances
         are fixed at 1 and their first loadings are free.
+    composites : frozenset of str
+        Constructs that are composites (formative, estimated in Mode B by
+        PLS-SEM): written ``f <~ x1 + x2`` in lavaan syntax or ``mode: B`` in
+        YAML. Their items are held as ``=~`` statements; covariance-based fits
+        refuse a spec with composites (see :attr:`parameter_table`).
 
     Raises
     ------
@@ -122,9 +132,13 @@ class ModelSpec:
     source: str | None = None
     meanstructure: bool = False
     std_lv: bool = False
+    composites: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "statements", tuple(self.statements))
+        statements, composites = _split_composites(tuple(self.statements), self.composites,
+                                                   self.source)
+        object.__setattr__(self, "statements", statements)
+        object.__setattr__(self, "composites", composites)
         object.__setattr__(self, "hypotheses", tuple(self.hypotheses))
         object.__setattr__(self, "construct_descriptions",
                            MappingProxyType(dict(self.construct_descriptions)))
@@ -220,6 +234,9 @@ class ModelSpec:
                     "write each parameter once", statement.line)
             seen[statement.key] = statement
         latent = {s.lhs for s in self.statements if s.op == "=~"}
+        for name in sorted(self.composites - latent):
+            raise self._error(f"composite {name!r} has no items; write '{name} <~ item_1 + "
+                              "item_2' (or list its items in YAML with mode: B)")
         for statement in self.statements:
             if statement.op == "=~" and statement.lhs == statement.rhs:
                 raise self._error(f"construct {statement.lhs!r} is measured by itself", statement.line)
@@ -251,6 +268,8 @@ class ModelSpec:
             defined_names.add(statement.lhs)
         self._check_constraints(labels, defined_names)
         self._check_hypotheses(defined_names)
+        if self.composites:  # a PLS-SEM model: the covariance-based checks do not apply
+            return
         for construct in self.constructs.values():
             if len(construct.items) == 1:
                 item = construct.items[0]
@@ -336,9 +355,25 @@ class ModelSpec:
         """Variable classification (latent, observed, exogenous, ...)."""
         return VariableRoles.from_statements(self.statements)
 
+    def _refuse_composites(self) -> None:
+        if self.composites:
+            names = ", ".join(sorted(self.composites))
+            raise self._error(
+                f"construct(s) {names} are composites (<~, mode: B), which covariance-based "
+                "SEM does not estimate here; fit the model by PLS-SEM (loyaltysem pls, "
+                "loyaltysem.pls.fit_pls), or measure the construct reflectively (=~, mode: A)")
+
     @cached_property
     def parameter_table(self) -> pd.DataFrame:
-        """The full parameter table with lavaan's defaults (see :mod:`.partable`)."""
+        """The full parameter table with lavaan's defaults (see :mod:`.partable`).
+
+        Raises
+        ------
+        SpecificationError
+            For a spec with composites (Mode B constructs): they are estimated
+            by PLS-SEM only.
+        """
+        self._refuse_composites()
         return build_parameter_table(self.statements, source=self.source,
                                      meanstructure=self.meanstructure, std_lv=self.std_lv)
 
@@ -398,6 +433,7 @@ class ModelSpec:
                                                 fixed=modifier.fixed,
                                                 free_explicit=modifier.free_explicit)
             statements.append(statement)
+        self._refuse_composites()
         return build_parameter_table(statements, source=self.source, meanstructure=True,
                                      std_lv=self.std_lv, free_latent_means=free_latent_means)
 
@@ -408,7 +444,8 @@ class ModelSpec:
         for statement in self.statements:
             if statement.op == "=~":
                 items.setdefault(statement.lhs, []).append(statement.rhs)
-        return {name: Construct(name, tuple(names), self.construct_descriptions.get(name, ""))
+        return {name: Construct(name, tuple(names), self.construct_descriptions.get(name, ""),
+                                "B" if name in self.composites else "A")
                 for name, names in items.items()}
 
     @property
@@ -445,7 +482,10 @@ class ModelSpec:
             if hypothesis.description:
                 text += f" {hypothesis.description}"
             header.append(text)
-        return render_lavaan(self.statements, header="\n".join(header))
+        statements = [dataclasses.replace(s, op="<~")
+                      if s.op == "=~" and s.lhs in self.composites else s
+                      for s in self.statements]
+        return render_lavaan(statements, header="\n".join(header))
 
     @classmethod
     def from_lavaan(cls, text: str, *, name: str = "model", source: str | None = None,
@@ -483,4 +523,30 @@ class ModelSpec:
             table["free"] = table["free"] > 0
             return table.sort_values(["op", "lhs", "rhs"]).reset_index(drop=True)
 
+        if self.composites or other.composites:
+            return self.composites == other.composites and (
+                {s.key for s in self.statements} == {s.key for s in other.statements})
         return canonical(self.parameter_table).equals(canonical(other.parameter_table))
+
+
+def _split_composites(statements: tuple[Statement, ...], composites: object,
+                      source: str | None) -> tuple[tuple[Statement, ...], frozenset[str]]:
+    """``f <~ x`` statements → ``f =~ x`` with ``f`` among the composites (Mode B).
+
+    A construct is measured one way: both ``f =~ x1`` and ``f <~ x2`` is an error.
+    """
+    if isinstance(composites, str) or not isinstance(composites, (set, frozenset, tuple,
+                                                                  list)):
+        raise SpecificationError("composites must be a set of construct names, got "
+                                 f"{type(composites).__name__}", source=source)
+    names = set(composites)
+    written = {s.lhs for s in statements if s.op == "<~"}
+    reflective = {s.lhs for s in statements if s.op == "=~"} - names
+    both = sorted(written & reflective)
+    if both:
+        raise SpecificationError(
+            f"construct {both[0]!r} is written both with =~ (reflective) and <~ (composite); "
+            "choose one mode for all of its items", source=source)
+    converted = tuple(dataclasses.replace(s, op="=~") if s.op == "<~" else s
+                      for s in statements)
+    return converted, frozenset(names | written)

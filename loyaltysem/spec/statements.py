@@ -15,11 +15,13 @@ from .names import is_valid_name
 __all__ = ["CONSTRAINT_OPERATORS", "GroupModifier", "OPERATORS", "Statement", "format_number",
            "is_valid_name", "product_name"]
 
-Operator = Literal["=~", "~", "~~", "~1", ":=", "==", "<", ">"]
+Operator = Literal["=~", "<~", "~", "~~", "~1", ":=", "==", "<", ">"]
 
 #: Operators loyaltysem fits (``~1``: intercepts and means, ``rhs`` empty; ``==``, ``<``,
-#: ``>``: constraints between expressions over labels). Others of lavaan's are rejected.
-OPERATORS: tuple[str, ...] = ("=~", "~", "~~", "~1", ":=", "==", "<", ">")
+#: ``>``: constraints between expressions over labels; ``<~``: a composite's items, read
+#: by :class:`~loyaltysem.spec.ModelSpec` as a Mode B construct). Others of lavaan's are
+#: rejected.
+OPERATORS: tuple[str, ...] = ("=~", "<~", "~", "~~", "~1", ":=", "==", "<", ">")
 #: Constraint operators: ``lhs`` and ``rhs`` hold expressions, not variables.
 CONSTRAINT_OPERATORS: tuple[str, ...] = ("==", "<", ">")
 

@@ -116,15 +116,29 @@ def _entries(data: Mapping, key: str, source: str | None) -> list:
     return value
 
 
-def _construct_items(name: str, body: Any, source: str | None) -> tuple[list[str], str]:
-    """Items and description of one construct (short or long form)."""
+_MODES = {"A": "A", "B": "B", "reflective": "A", "composite": "B", "formative": "B"}
+
+
+def _construct_mode(name: str, body: Mapping, source: str | None) -> str:
+    """``mode:`` of a construct: ``A`` (reflective, the default) or ``B`` (composite)."""
+    mode = body.get("mode", "A")
+    if not isinstance(mode, str) or mode not in _MODES:
+        raise _fail(f"construct {name!r}: mode must be A (reflective, the default) or B "
+                    f"(composite, formative), got {str(mode)[:40]!r}", source)
+    return _MODES[mode]
+
+
+def _construct_items(name: str, body: Any, source: str | None) -> tuple[list[str], str, str]:
+    """Items, description and mode (A or B) of one construct (short or long form)."""
     description = ""
     items = body
+    mode = "A"
     if isinstance(body, Mapping):
-        unknown = {str(key) for key in body} - {"items", "description"}
+        unknown = {str(key) for key in body} - {"items", "description", "mode"}
         if unknown:
-            raise _fail(f"construct {name!r}: unknown key(s) {sorted(unknown)}; use items and "
-                        "description", source)
+            raise _fail(f"construct {name!r}: unknown key(s) {sorted(unknown)}; use items, "
+                        "description and mode", source)
+        mode = _construct_mode(name, body, source)
         items = body.get("items")
         if body.get("description") is not None:
             description = _scalar_text(body["description"], f"construct {name!r}: description",
@@ -135,7 +149,7 @@ def _construct_items(name: str, body: Any, source: str | None) -> tuple[list[str
     listed = _name_list(items, f"construct {name!r}: items", source)
     if len(listed) != len(set(listed)):
         raise _fail(f"construct {name!r} lists an item twice", source)
-    return listed, description
+    return listed, description, mode
 
 
 def _construct_statements(data: Mapping, source: str | None
@@ -151,14 +165,14 @@ def _construct_statements(data: Mapping, source: str | None
     for name, body in zip(names, constructs.values()):
         if not is_valid_name(name):
             raise _fail(describe_bad_name("construct", name), source)
-        items, descriptions[name] = _construct_items(name, body, source)
+        items, descriptions[name], mode = _construct_items(name, body, source)
         for item in items:
             if item in names:
                 raise _fail(f"construct {name!r} lists {item!r} as an item, but {item!r} is a "
                             "construct", source)
             if not is_valid_name(item):
                 raise _fail(f"construct {name!r}: " + describe_bad_name("item", item), source)
-            statements.append(Statement(name, "=~", item))
+            statements.append(Statement(name, "<~" if mode == "B" else "=~", item))
         if len(items) == 1:
             single_items.append(items[0])
     return statements, descriptions, names, single_items
@@ -308,10 +322,12 @@ def spec_from_mapping(data: Mapping, *, source: str | None = None):
                                        source=source))
     name = data.get("name")
     description = data.get("description")
+    options = _options(data, source)
     return ModelSpec(statements=tuple(statements),
                      name="model" if name is None else _scalar_text(name, "name", source),
                      description="" if description is None else
                      _scalar_text(description, "description", source),
                      hypotheses=tuple(_hypotheses(data, source)),
                      construct_descriptions=descriptions, source=source,
-                     **_options(data, source))
+                     meanstructure=options.get("meanstructure", False),
+                     std_lv=options.get("std_lv", False))

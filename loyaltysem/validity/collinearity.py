@@ -18,6 +18,16 @@ import pandas as pd
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 
 
+def vif_from_correlations(correlations: np.ndarray) -> np.ndarray:
+    """VIF of each variable from their correlation matrix: ``diag(R^-1)``, which is
+    ``1 / (1 − R²_j)`` of variable j regressed on the others; inf when singular."""
+    correlations = np.asarray(correlations, dtype=float)
+    try:
+        return np.diag(np.linalg.inv(correlations))
+    except np.linalg.LinAlgError:
+        return np.full(correlations.shape[0], np.inf)
+
+
 def latent_vif(latent_correlations: pd.DataFrame,
                equations: Mapping[str, Sequence[str]]) -> pd.DataFrame:
     """VIF of each predictor of each structural equation, from latent correlations.
@@ -34,11 +44,8 @@ def latent_vif(latent_correlations: pd.DataFrame,
     rows = []
     for outcome, predictors in equations.items():
         predictors = list(predictors)
-        sub = latent_correlations.loc[predictors, predictors].to_numpy(dtype=float)
-        try:
-            diagonal = np.diag(np.linalg.inv(sub))
-        except np.linalg.LinAlgError:
-            diagonal = np.full(len(predictors), np.inf)
+        diagonal = vif_from_correlations(
+            latent_correlations.loc[predictors, predictors].to_numpy(dtype=float))
         rows += [{"equation": outcome, "predictor": p, "vif": float(v)}
                  for p, v in zip(predictors, diagonal)]
     return pd.DataFrame(rows, columns=["equation", "predictor", "vif"])

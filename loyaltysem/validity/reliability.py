@@ -84,14 +84,27 @@ def cronbach_alpha(items: pd.DataFrame, *, ci: float = 0.95) -> AlphaResult:
     if n < 3:
         raise ValueError(f"alpha needs at least three respondents; got {n}")
     alpha = float(pingouin.cronbach_alpha(items)[0])
-    corr = np.corrcoef(items.to_numpy(dtype=float), rowvar=False)
-    rbar = corr[np.triu_indices(k, 1)].mean()
-    std_alpha = k * rbar / (1 + (k - 1) * rbar)
+    std_alpha = standardized_alpha(np.corrcoef(items.to_numpy(dtype=float), rowvar=False))
     level = 1 - ci
     df1, df2 = n - 1, (n - 1) * (k - 1)
     lower = 1 - (1 - alpha) * stats.f.isf(level / 2, df1, df2)
     upper = 1 - (1 - alpha) * stats.f.isf(1 - level / 2, df1, df2)
     return AlphaResult(alpha, float(std_alpha), float(lower), float(upper), int(n), int(k))
+
+
+def standardized_alpha(correlations: np.ndarray) -> float:
+    """Standardized Cronbach's alpha from an item correlation matrix.
+
+    ``k rbar / (1 + (k - 1) rbar)`` with ``rbar`` the mean inter-item
+    correlation (Cronbach 1951; psych's ``std.alpha``; the alpha SmartPLS and
+    seminr report for standardized items). NaN for fewer than two items.
+    """
+    correlations = np.asarray(correlations, dtype=float)
+    k = correlations.shape[0]
+    if k < 2:
+        return float("nan")
+    rbar = correlations[np.triu_indices(k, 1)].mean()
+    return float(k * rbar / (1 + (k - 1) * rbar))
 
 
 def item_statistics(items: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,177 @@
+"""fit_pls: PLS-SEM and consistent PLS of a loyaltysem spec."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..arguments import check_bool, check_choice, check_int, fail
+from ..data.checks import NaValues
+from ..spec import ModelSpec, as_spec
+from . import estimates as est
+from .algorithm import SCHEMES, OuterWeights, Scheme, estimate_weights
+from .data import PLSData, PLSMissing, pls_data
+from .layout import PLSLayout, pls_layout
+from .quality import block_vif
+from .result import PLSResult, PLSSolution
+
+#: SmartPLS 4's defaults: stop criterion 1e-7, at most 3,000 iterations.
+DEFAULT_TOL = 1e-7
+DEFAULT_MAX_ITER = 3000
+#: Hair et al. (2017, ch. 5): VIF of 5 or more signals critical collinearity.
+VIF_LIMIT = 5.0
+
+
+def fit_pls(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, *,
+            scheme: Scheme = "path", consistent: bool = False,
+            missing: PLSMissing = "listwise", na_values: NaValues = None,
+            allow_codes: bool = False, tol: float = DEFAULT_TOL,
+            max_iter: int = DEFAULT_MAX_ITER) -> PLSResult:
+    """Fit a model by PLS path modeling (Lohmöller 1989) or consistent PLS.
+
+    Parameters
+    ----------
+    spec : ModelSpec, path or str
+        The model: ``=~`` (YAML: the default ``mode: A``) constructs are
+        estimated in Mode A, ``<~`` (``mode: B``) composites in Mode B.
+    data : pandas.DataFrame, path or str
+        Survey data, a CSV path or a shipped dataset's name.
+    scheme : {"path", "centroid", "factorial"}
+        Inner weighting scheme (path weighting is SmartPLS's default).
+    consistent : bool
+        Consistent PLS (PLSc; Dijkstra & Henseler 2015): Mode A loadings and
+        the construct correlations corrected by ρA, paths from the corrected
+        correlations.
+    missing : {"listwise", "mean"}
+        Rows with a missing item dropped (the project's default), or missing
+        values replaced by the item's mean (SmartPLS's and seminr's default).
+    na_values, allow_codes
+        Missing-value codes, as :func:`loyaltysem.fit`.
+    tol : float
+        Stop criterion: the sum of the absolute changes of the outer weights
+        between two iterations.
+    max_iter : int
+
+    Returns
+    -------
+    PLSResult
+
+    Raises
+    ------
+    ArgumentError, SpecificationError, DataError
+        Bad options, a model PLS-SEM cannot estimate (paths to observed
+        variables, feedback loops), bad data (constant items, perfectly
+        collinear composite items), each with what to do.
+
+    Notes
+    -----
+    The items are standardized (divisor N − 1); the algorithm starts from unit
+    weights and alternates inner and outer estimation on the item correlation
+    matrix (:mod:`.algorithm`). Loadings are the item–score correlations and
+    paths the OLS coefficients of the standardized scores (:mod:`.estimates`).
+
+    References
+    ----------
+    Lohmöller, J.-B. (1989). Latent variable path modeling with partial least squares.
+    Physica. Dijkstra, T. K., & Henseler, J. (2015). Consistent partial least squares
+    path modeling. MIS Quarterly, 39(2), 297-316. Hair, J. F., Hult, G. T. M., Ringle,
+    C. M., & Sarstedt, M. (2017). A primer on partial least squares structural
+    equation modeling (2nd ed.). Sage.
+
+    Examples
+    --------
+    >>> from loyaltysem.pls import fit_pls
+    >>> result = fit_pls("corp_rep", "corp_rep", missing="mean")
+    >>> round(float(result.paths.set_index(["from", "to"]).loc[("COMP", "CUSA"), "est"]), 3)
+    0.162
+    """
+    scheme, missing = _checked_options(scheme, consistent, missing, allow_codes, tol, max_iter)
+    model = as_spec(spec)
+    layout = pls_layout(model)
+    prepared = pls_data(model, layout, data, missing=missing, na_values=na_values,
+                        allow_codes=allow_codes)
+    correlations = prepared.correlations()
+    slots = correlations[np.ix_(layout.slot_item, layout.slot_item)][None]
+    outer = estimate_weights(slots, layout, scheme=scheme, tol=tol, max_iter=max_iter)
+    return _result(model, layout, prepared, correlations, slots, outer, scheme=scheme,
+                   consistent=consistent, missing=missing, tol=tol, max_iter=max_iter)
+
+
+def _checked_options(scheme: Any, consistent: Any, missing: Any, allow_codes: Any, tol: Any,
+                     max_iter: Any) -> tuple[Scheme, PLSMissing]:
+    check_choice("scheme", scheme, SCHEMES)
+    check_choice("missing", missing, ("listwise", "mean"))
+    check_bool("consistent", consistent)
+    check_bool("allow_codes", allow_codes)
+    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 < tol < 1:
+        raise fail("tol", "a number in (0, 1)", tol)
+    check_int("max_iter", max_iter, low=1, high=1_000_000)
+    return scheme, missing
+
+
+def _result(spec: ModelSpec, layout: PLSLayout, prepared: PLSData, correlations: np.ndarray,
+            slots: np.ndarray, outer: OuterWeights, *, scheme: str, consistent: bool,
+            missing: str, tol: float, max_iter: int) -> PLSResult:
+    """The result of a single fit: its arrays, warnings and notes (tables made lazily)."""
+    weights = outer.weights
+    scores_r = est.score_correlations(slots, weights)
+    cross = est.item_score_correlations(slots, weights)[0]
+    loadings = (cross * layout.mask).sum(axis=1)
+    reliability = est.rho_a(slots, weights, layout)
+    if consistent:
+        scores_r = est.consistent_correlations(scores_r, reliability)
+        pls_c = est.consistent_loadings(weights, reliability, layout)[0]
+        loadings = np.where(np.isnan(pls_c), loadings, pls_c)
+    inner = est.inner_estimates(scores_r, layout)
+    solution = PLSSolution(layout, correlations, weights[0], loadings, cross, scores_r[0],
+                           inner.paths[0], inner.r2[0], reliability[0], prepared.values,
+                           prepared.index)
+    found = _warnings(solution, outer, tol=tol, max_iter=max_iter, consistent=consistent)
+    return PLSResult(spec=spec, method="PLSc" if consistent else "PLS", scheme=scheme,
+                     n=prepared.n, missing=missing, iterations=int(outer.iterations[0]),
+                     converged=bool(outer.converged[0]), solution=solution, warnings=found,
+                     notes=prepared.notes)
+
+
+def _warnings(solution: PLSSolution, outer: OuterWeights, *, tol: float, max_iter: int,
+              consistent: bool) -> tuple[str, ...]:
+    """Non-convergence first, then collinear composites, negative loadings and (PLSc)
+    inadmissible corrections."""
+    layout = solution.layout
+    found = []
+    if not outer.converged[0]:
+        found.append(f"the PLS algorithm did not converge in {max_iter} iterations (stop "
+                     f"criterion {tol:g}); the estimates are not interpretable: raise max_iter "
+                     "or simplify the model")
+    for k, name in enumerate(layout.constructs):
+        items = layout.slot_item[layout.slots_of(k)]
+        if layout.modes[k] == "B" and items.size > 1:
+            vif = block_vif(solution.item_correlations, items)
+            for item, value in zip(items, vif):
+                if value >= VIF_LIMIT:
+                    found.append(f"composite {name}: item {layout.items[item]} has VIF "
+                                 f"{value:.2f} (>= {VIF_LIMIT:g}, Hair et al. 2017): its Mode B "
+                                 "weight is unstable")
+    for s, (i, k) in enumerate(zip(layout.slot_item, layout.slot_construct)):
+        if layout.modes[k] == "A" and solution.loadings[s] < 0:
+            found.append(f"construct {layout.constructs[k]}: item {layout.items[i]} loads "
+                         f"{solution.loadings[s]:.3f}; a reverse-keyed item? recode it so that "
+                         "all items point one way")
+    if consistent:
+        found.extend(_consistent_warnings(solution))
+    return tuple(found)
+
+
+def _consistent_warnings(solution: PLSSolution) -> list[str]:
+    found = []
+    for k, name in enumerate(solution.layout.constructs):
+        if not 0 < solution.rho_a[k] <= 1:
+            found.append(f"construct {name}: rho_A = {solution.rho_a[k]:.3f} is outside (0, 1]; "
+                         "its consistent loadings and correlations are not admissible")
+    upper = np.abs(solution.correlations[np.triu_indices(len(solution.layout.constructs), 1)])
+    if (upper > 1).any():
+        found.append("a consistent construct correlation exceeds 1 in absolute value "
+                     f"({upper.max():.3f}): the PLSc solution is not admissible")
+    return found

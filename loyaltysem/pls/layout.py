@@ -1,0 +1,141 @@
+"""The PLS-SEM view of a spec: constructs, their modes, their items and the inner model.
+
+PLS path modeling estimates one weight per (construct, item) pair. An item may
+appear in two constructs (repeated indicators of a higher-order construct), so
+the algorithm works on *slots*: one slot per (construct, item) pair, in the
+order written, and the item correlation matrix is expanded to the slots.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from ..exceptions import SpecificationError
+from ..spec import ModelSpec
+
+
+@dataclass(frozen=True)
+class PLSLayout:
+    """Constructs, modes, item slots and inner paths of a PLS-SEM model.
+
+    Attributes
+    ----------
+    constructs : tuple of str
+        In the order written.
+    modes : tuple of {"A", "B"}
+        Mode A (reflective, correlation weights) or B (composite, regression weights).
+    items : tuple of str
+        Every observed variable, each once, in the order first written.
+    slot_item : ndarray of int
+        For each slot, the index of its item in ``items``.
+    slot_construct : ndarray of int
+        For each slot, the index of its construct.
+    paths : tuple of (int, int)
+        ``(from, to)`` construct indices of the inner model.
+    """
+
+    constructs: tuple[str, ...]
+    modes: tuple[str, ...]
+    items: tuple[str, ...]
+    slot_item: np.ndarray
+    slot_construct: np.ndarray
+    paths: tuple[tuple[int, int], ...]
+
+    @property
+    def n_slots(self) -> int:
+        """Number of (construct, item) pairs."""
+        return int(self.slot_item.size)
+
+    @cached_property
+    def mask(self) -> np.ndarray:
+        """(slots, constructs) 0/1: slot ``s`` belongs to construct ``k``."""
+        mask = np.zeros((self.n_slots, len(self.constructs)))
+        mask[np.arange(self.n_slots), self.slot_construct] = 1.0
+        return mask
+
+    @cached_property
+    def path_matrix(self) -> np.ndarray:
+        """(constructs, constructs) 0/1: ``[i, j] = 1`` for the path i → j."""
+        matrix = np.zeros((len(self.constructs),) * 2)
+        for source, target in self.paths:
+            matrix[source, target] = 1.0
+        return matrix
+
+    @cached_property
+    def predecessors(self) -> tuple[tuple[int, np.ndarray], ...]:
+        """``(construct, its predecessors)`` for every endogenous construct, in order."""
+        return tuple((k, np.flatnonzero(self.path_matrix[:, k]))
+                     for k in range(len(self.constructs)) if self.path_matrix[:, k].any())
+
+    def slots_of(self, construct: int) -> np.ndarray:
+        """The slot indices of one construct."""
+        return np.flatnonzero(self.slot_construct == construct)
+
+    def item_names(self, construct: int) -> list[str]:
+        """The item names of one construct, in the order written."""
+        return [self.items[i] for i in self.slot_item[self.slots_of(construct)]]
+
+
+def pls_layout(spec: ModelSpec) -> PLSLayout:
+    """The PLS-SEM layout of a spec, refusing what PLS path modeling cannot estimate.
+
+    Raises
+    ------
+    SpecificationError
+        A regression between an observed variable and a construct (make the
+        variable a single-item construct), a construct without paths, or a
+        feedback loop (PLS path weighting and total effects need a recursive
+        inner model).
+    """
+    constructs = spec.constructs
+    names = tuple(constructs)
+    index = {name: k for k, name in enumerate(names)}
+    items: dict[str, int] = {}
+    slot_item, slot_construct = [], []
+    for k, construct in enumerate(constructs.values()):
+        for item in construct.items:
+            slot_item.append(items.setdefault(item, len(items)))
+            slot_construct.append(k)
+    paths = []
+    for source, target in spec.structural_paths:
+        for end in (source, target):
+            if end not in index:
+                raise SpecificationError(
+                    f"the path {source} -> {target} uses {end!r}, which is not a construct; "
+                    f"PLS-SEM relates constructs only: make {end!r} a single-item construct",
+                    source=spec.source)
+        paths.append((index[source], index[target]))
+    layout = PLSLayout(names, tuple(c.mode for c in constructs.values()), tuple(items),
+                       np.array(slot_item, dtype=int), np.array(slot_construct, dtype=int),
+                       tuple(paths))
+    _refuse_unconnected(layout, spec.source)
+    _refuse_cycles(layout, spec.source)
+    return layout
+
+
+def _refuse_unconnected(layout: PLSLayout, source: str | None) -> None:
+    if len(layout.constructs) < 2:
+        raise SpecificationError("PLS-SEM needs at least two constructs and a path between "
+                                 "them", source=source)
+    linked = layout.path_matrix + layout.path_matrix.T
+    for k, name in enumerate(layout.constructs):
+        if not linked[k].any():
+            raise SpecificationError(
+                f"construct {name!r} has no path to or from another construct; PLS-SEM "
+                "estimates a construct through its neighbours: add a path or remove it",
+                source=source)
+
+
+def _refuse_cycles(layout: PLSLayout, source: str | None) -> None:
+    """Peel off constructs without incoming paths (Kahn); what is left is a loop."""
+    alive = np.ones(len(layout.constructs), dtype=bool)
+    while alive.any():
+        incoming = layout.path_matrix[alive][:, alive].any(axis=0)
+        if incoming.all():
+            loop = [layout.constructs[k] for k in np.flatnonzero(alive)]
+            raise SpecificationError(
+                "the inner model has a feedback loop among " + ", ".join(loop) + "; PLS-SEM "
+                "estimates recursive models only", source=source)
+        alive[np.flatnonzero(alive)[~incoming]] = False

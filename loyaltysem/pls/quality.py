@@ -1,0 +1,120 @@
+"""Quality criteria of a PLS-SEM fit: reliability, validity, collinearity, effect sizes.
+
+Each criterion is the project's one implementation (:mod:`loyaltysem.validity`)
+applied to the PLS quantities: the item correlations, the outer loadings and
+the construct score correlations.
+
+References
+----------
+Hair, J. F., Hult, G. T. M., Ringle, C. M., & Sarstedt, M. (2017). A primer on
+partial least squares structural equation modeling (2nd ed.), Chapters 4-6.
+Cohen, J. (1988). Statistical power analysis for the behavioral sciences (2nd
+ed.): f² = (R²_included − R²_excluded) / (1 − R²_included).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..validity.collinearity import latent_vif, vif_from_correlations
+from ..validity.convergent import ave_fornell_larcker, composite_reliability
+from ..validity.discriminant import htmt_from_correlations
+from ..validity.reliability import standardized_alpha
+from .layout import PLSLayout
+
+
+def construct_quality(item_correlations: np.ndarray, loadings: np.ndarray,
+                      rho_a: np.ndarray, layout: PLSLayout) -> pd.DataFrame:
+    """Standardized α, ρc, ρA and AVE of each construct.
+
+    ``alpha`` from the item correlations (:func:`~loyaltysem.validity.reliability.
+    standardized_alpha`), ``cr`` (ρc) and ``ave`` from the outer loadings
+    (PLSc: the consistent loadings), ``rho_a`` Dijkstra & Henseler's ρA. Mode B
+    constructs get NaN for α, ρc and AVE, which assume reflective measurement
+    (Hair et al. 2017, ch. 5); single items NaN for α and ρA of 1.
+    """
+    rows = []
+    for k, name in enumerate(layout.constructs):
+        slots = layout.slots_of(k)
+        items = layout.slot_item[slots]
+        reflective = layout.modes[k] == "A"
+        block = item_correlations[np.ix_(items, items)]
+        rows.append({
+            "construct": name,
+            "alpha": standardized_alpha(block) if reflective else np.nan,
+            "cr": composite_reliability(loadings[slots]) if reflective else np.nan,
+            "rho_a": float(rho_a[k]) if reflective and slots.size > 1 else np.nan,
+            "ave": ave_fornell_larcker(loadings[slots]) if reflective else np.nan,
+        })
+    return pd.DataFrame(rows, columns=["construct", "alpha", "cr", "rho_a", "ave"])
+
+
+def htmt_table(item_correlations: np.ndarray, layout: PLSLayout, *, geometric: bool
+               ) -> pd.DataFrame:
+    """HTMT (or HTMT2, ``geometric=True``) of the constructs, from absolute item correlations
+    (as SmartPLS and seminr; Henseler et al. 2015, Roemer et al. 2021)."""
+    blocks = [list(layout.slot_item[layout.slots_of(k)]) for k in range(len(layout.constructs))]
+    values = htmt_from_correlations(item_correlations, blocks, geometric=geometric)
+    return pd.DataFrame(values, index=list(layout.constructs), columns=list(layout.constructs))
+
+
+def block_vif(item_correlations: np.ndarray, items: np.ndarray) -> np.ndarray:
+    """VIF of each item of one block: the diagonal of the inverse of its correlations
+    (``1 / (1 − R²_j)`` of the item on the others); inf when they are collinear."""
+    return vif_from_correlations(item_correlations[np.ix_(items, items)])
+
+
+def outer_vif(item_correlations: np.ndarray, layout: PLSLayout) -> pd.DataFrame:
+    """VIF of each item within its block, ``[R_kk^-1]_jj`` (Hair et al. 2017, ch. 5: the
+    collinearity check of formative indicators; reported for every block)."""
+    rows = []
+    for k, name in enumerate(layout.constructs):
+        items = layout.slot_item[layout.slots_of(k)]
+        if items.size > 1:
+            rows += [{"construct": name, "item": layout.items[i], "vif": float(v)}
+                     for i, v in zip(items, block_vif(item_correlations, items))]
+    return pd.DataFrame(rows, columns=["construct", "item", "vif"])
+
+
+def inner_vif(correlations: pd.DataFrame, layout: PLSLayout) -> pd.DataFrame:
+    """VIF of each predictor of each endogenous construct from the score correlations
+    (Hair et al. 2017, ch. 6): rows ``from, to, vif``."""
+    equations = {layout.constructs[k]: [layout.constructs[i] for i in preds]
+                 for k, preds in layout.predecessors}
+    table = latent_vif(correlations, equations)
+    return table.rename(columns={"equation": "to", "predictor": "from"})[["from", "to", "vif"]]
+
+
+def f_squared(correlations: np.ndarray, r2: np.ndarray, layout: PLSLayout) -> pd.DataFrame:
+    """Cohen's f² of each path: ``(R²_incl − R²_excl) / (1 − R²_incl)``, the excluded R²
+    from the regression on the other predictors' scores (Hair et al. 2017, ch. 6)."""
+    rows = []
+    for k, preds in layout.predecessors:
+        for dropped in preds:
+            kept = preds[preds != dropped]
+            excluded = 0.0
+            if kept.size:
+                block = correlations[np.ix_(kept, kept)]
+                target = correlations[kept, k]
+                excluded = float(target @ np.linalg.solve(block, target))
+            rows.append({"from": layout.constructs[dropped], "to": layout.constructs[k],
+                         "value": (r2[k] - excluded) / (1 - r2[k])})
+    return pd.DataFrame(rows, columns=["from", "to", "value"])
+
+
+def effects_table(paths: np.ndarray, total: np.ndarray, layout: PLSLayout) -> pd.DataFrame:
+    """Direct, total indirect and total effect of every construct on every construct it
+    reaches: rows ``from, to, kind, est`` (kind ``direct``, ``indirect``, ``total``)."""
+    rows = []
+    names = layout.constructs
+    identity = np.eye(len(names))
+    reaches = np.linalg.inv(identity - layout.path_matrix) - identity > 0.5
+    for i in range(len(names)):
+        for j in range(len(names)):
+            if not reaches[i, j]:
+                continue
+            for kind, value in (("direct", paths[i, j]), ("indirect", total[i, j] - paths[i, j]),
+                                ("total", total[i, j])):
+                rows.append({"from": names[i], "to": names[j], "kind": kind,
+                             "est": float(value)})
+    return pd.DataFrame(rows, columns=["from", "to", "kind", "est"])

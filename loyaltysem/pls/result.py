@@ -1,0 +1,265 @@
+"""PLSResult: a fitted PLS-SEM (or PLSc) model, as tidy pandas tables."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..spec import ModelSpec
+from ..summary import Summary, json_value
+from ..validity.discriminant import fornell_larcker
+from .estimates import total_effects
+from .layout import PLSLayout
+from .quality import construct_quality, effects_table, f_squared, htmt_table, inner_vif, outer_vif
+
+
+def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(key): json_value(value) for key, value in row.items()}
+            for row in frame.to_dict(orient="records")]
+
+
+def _matrix(frame: pd.DataFrame) -> dict[str, Any]:
+    return {"rows": [str(i) for i in frame.index], "cols": [str(c) for c in frame.columns],
+            "values": [[json_value(v) for v in row] for row in frame.to_numpy()]}
+
+
+def _labelled(matrix: pd.DataFrame) -> pd.DataFrame:
+    """A construct × construct matrix with its row names as the first column."""
+    return matrix.rename_axis("construct").reset_index()
+
+
+@dataclass(frozen=True)
+class PLSSolution:
+    """The arrays of one PLS-SEM fit, from which every table is made.
+
+    Attributes
+    ----------
+    layout : PLSLayout
+    item_correlations : ndarray (items, items)
+    weights : ndarray (slots, K)
+        Standardized outer weights.
+    loadings : ndarray (slots,)
+        Outer loadings (PLSc: consistent loadings of Mode A blocks).
+    cross_loadings : ndarray (slots, K)
+        Item–score correlations.
+    correlations : ndarray (K, K)
+        Construct correlations (PLSc: disattenuated).
+    paths : ndarray (K, K)
+        ``paths[i, j]``: the coefficient of i → j.
+    r2 : ndarray (K,)
+        NaN for exogenous constructs.
+    rho_a : ndarray (K,)
+    values : ndarray (N, items)
+        The standardized items (the construct scores are ``values W``).
+    index : pandas.Index
+        The rows used.
+    """
+
+    layout: PLSLayout
+    item_correlations: np.ndarray
+    weights: np.ndarray
+    loadings: np.ndarray
+    cross_loadings: np.ndarray
+    correlations: np.ndarray
+    paths: np.ndarray
+    r2: np.ndarray
+    rho_a: np.ndarray
+    values: np.ndarray = field(repr=False)
+    index: pd.Index = field(repr=False)
+
+
+@dataclass(frozen=True)
+class PLSResult:
+    """A PLS-SEM fit (:func:`loyaltysem.pls.fit_pls`).
+
+    The tables are made when first asked for (a bootstrap or a robustness
+    study that reads only the paths does not pay for the rest).
+
+    Attributes
+    ----------
+    spec : ModelSpec
+    method : {"PLS", "PLSc"}
+        PLSc: consistent PLS (Dijkstra & Henseler 2015).
+    scheme : {"path", "centroid", "factorial"}
+        The inner weighting scheme.
+    n : int
+        Rows used.
+    missing : {"listwise", "mean"}
+    iterations : int
+    converged : bool
+    solution : PLSSolution
+        The arrays behind the tables.
+    warnings : tuple of str
+        Non-convergence and other problems (shown first in every output).
+    notes : tuple of str
+        Missing-data handling and other facts about the fit.
+    """
+
+    spec: ModelSpec
+    method: str
+    scheme: str
+    n: int
+    missing: str
+    iterations: int
+    converged: bool
+    solution: PLSSolution = field(repr=False)
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def _names(self) -> list[str]:
+        return list(self.solution.layout.constructs)
+
+    @cached_property
+    def outer(self) -> pd.DataFrame:
+        """``construct, item, mode, weight, loading``: standardized outer weights and
+        loadings (PLSc: consistent loadings of Mode A blocks)."""
+        layout, solution = self.solution.layout, self.solution
+        rows = [{"construct": layout.constructs[k], "item": layout.items[i],
+                 "mode": layout.modes[k], "weight": float(solution.weights[s, k]),
+                 "loading": float(solution.loadings[s])}
+                for s, (i, k) in enumerate(zip(layout.slot_item, layout.slot_construct))]
+        return pd.DataFrame(rows, columns=["construct", "item", "mode", "weight", "loading"])
+
+    @cached_property
+    def paths(self) -> pd.DataFrame:
+        """``from, to, est``: standardized path coefficients."""
+        names, paths = self._names, self.solution.paths
+        return pd.DataFrame([{"from": names[i], "to": names[j], "est": float(paths[i, j])}
+                             for i, j in self.solution.layout.paths],
+                            columns=["from", "to", "est"])
+
+    @cached_property
+    def r2(self) -> pd.Series:
+        """R² of the endogenous constructs."""
+        return pd.Series(self.solution.r2, index=self._names, name="r2").dropna()
+
+    @cached_property
+    def r2_adj(self) -> pd.Series:
+        """Adjusted R², ``1 − (1 − R²)(n − 1)/(n − k − 1)`` with k predictors."""
+        layout = self.solution.layout
+        k = pd.Series({layout.constructs[c]: len(p) for c, p in layout.predecessors})
+        value = 1 - (1 - self.r2) * (self.n - 1) / (self.n - k[self.r2.index] - 1)
+        return value.rename("r2_adj")
+
+    @cached_property
+    def constructs(self) -> pd.DataFrame:
+        """``construct, alpha, cr, rho_a, ave`` (see :func:`.quality.construct_quality`)."""
+        solution = self.solution
+        return construct_quality(solution.item_correlations, solution.loadings,
+                                 solution.rho_a, solution.layout)
+
+    @cached_property
+    def htmt(self) -> pd.DataFrame:
+        """HTMT, construct × construct (Henseler et al. 2015; absolute correlations)."""
+        return htmt_table(self.solution.item_correlations, self.solution.layout,
+                          geometric=False)
+
+    @cached_property
+    def htmt2(self) -> pd.DataFrame:
+        """HTMT2, construct × construct (Roemer et al. 2021; geometric means)."""
+        return htmt_table(self.solution.item_correlations, self.solution.layout,
+                          geometric=True)
+
+    @cached_property
+    def construct_correlations(self) -> pd.DataFrame:
+        """Correlations of the construct scores (PLSc: disattenuated by ρA)."""
+        return pd.DataFrame(self.solution.correlations, index=self._names, columns=self._names)
+
+    @cached_property
+    def cross_loadings(self) -> pd.DataFrame:
+        """Item × construct: each item's correlation with each construct score."""
+        layout = self.solution.layout
+        first = {int(i): s for s, i in reversed(list(enumerate(layout.slot_item)))}
+        rows = [self.solution.cross_loadings[first[i]] for i in range(len(layout.items))]
+        return pd.DataFrame(rows, index=list(layout.items), columns=self._names)
+
+    @cached_property
+    def vif_outer(self) -> pd.DataFrame:
+        """``construct, item, vif`` within each block (see :func:`.quality.outer_vif`)."""
+        return outer_vif(self.solution.item_correlations, self.solution.layout)
+
+    @cached_property
+    def vif_inner(self) -> pd.DataFrame:
+        """``from, to, vif`` of the predictors of each endogenous construct."""
+        return inner_vif(self.construct_correlations, self.solution.layout)
+
+    @cached_property
+    def f2(self) -> pd.DataFrame:
+        """``from, to, value``: Cohen's f² of each path."""
+        return f_squared(self.solution.correlations, self.solution.r2, self.solution.layout)
+
+    @cached_property
+    def effects(self) -> pd.DataFrame:
+        """``from, to, kind, est``: direct, (total) indirect and total effects."""
+        paths = self.solution.paths
+        return effects_table(paths, total_effects(paths[None])[0], self.solution.layout)
+
+    @cached_property
+    def scores(self) -> pd.DataFrame:
+        """Standardized construct scores, one row per row used."""
+        solution = self.solution
+        values = solution.values[:, solution.layout.slot_item] @ solution.weights
+        return pd.DataFrame(values, index=solution.index, columns=self._names)
+
+    @property
+    def fornell_larcker(self) -> pd.DataFrame:
+        """√AVE on the diagonal, construct correlations below (Fornell & Larcker 1981)."""
+        ave = self.constructs.set_index("construct")["ave"]
+        return fornell_larcker(ave, self.construct_correlations)
+
+    @property
+    def missing_text(self) -> str:
+        """How missing values were handled, in words."""
+        return ("mean replacement" if self.missing == "mean" else "listwise deletion")
+
+    def summary(self, digits: int = 3) -> Summary:
+        """Warnings, overview, outer model, paths, R², quality criteria, HTMT and f²."""
+        overview = {"model": self.spec.name, "method": self.method,
+                    "inner weighting": self.scheme, "observations": self.n,
+                    "missing data": self.missing_text, "iterations": self.iterations,
+                    "converged": self.converged}
+        r2 = pd.DataFrame({"R2": self.r2, "R2 adjusted": self.r2_adj}).rename_axis(
+            "construct").reset_index()
+        sections: list[tuple[str, Any]] = [
+            ("Warnings", list(self.warnings) or ["none"]),
+            ("Model", overview),
+            ("Outer weights and loadings", self.outer),
+            ("Paths", self.paths),
+            ("R-squared", r2),
+            ("Reliability and convergent validity", self.constructs),
+            ("HTMT", _labelled(self.htmt)),
+            ("Fornell-Larcker", _labelled(self.fornell_larcker)),
+            ("Inner VIF", self.vif_inner),
+            ("f-squared", self.f2),
+            ("Effects", self.effects),
+        ]
+        if self.notes:
+            sections.append(("Notes", list(self.notes)))
+        title = f"{self.method}-SEM: {self.spec.name}"
+        return Summary(title, tuple(sections), digits)
+
+    def __str__(self) -> str:
+        return self.summary().as_text()
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract of ``loyaltysem pls --format json`` (../shared/DESIGN.md)."""
+        return {
+            "model": self.spec.name, "method": self.method, "scheme": self.scheme,
+            "n": self.n, "missing": self.missing, "iterations": self.iterations,
+            "converged": self.converged, "warnings": list(self.warnings),
+            "notes": list(self.notes),
+            "outer": _rows(self.outer), "paths": _rows(self.paths),
+            "r2": {str(k): json_value(v) for k, v in self.r2.items()},
+            "r2_adj": {str(k): json_value(v) for k, v in self.r2_adj.items()},
+            "constructs": _rows(self.constructs),
+            "htmt": _matrix(self.htmt), "htmt2": _matrix(self.htmt2),
+            "f2": _rows(self.f2), "effects": _rows(self.effects),
+            "vif_outer": _rows(self.vif_outer), "vif_inner": _rows(self.vif_inner),
+        }
