@@ -527,18 +527,38 @@ def validate_command(spec: Path, data: str, na_values: tuple[str, ...], allow_co
               show_default=True, help="Most iterations of the PLS algorithm.")
 @click.option("--tol", type=click.FloatRange(min=1e-15, max=0.1), default=1e-7, show_default=True,
               help="Stop criterion: the sum of the absolute changes of the outer weights.")
+@click.option("--bootstrap", "n_boot", type=click.IntRange(min=0, max=MAX_BOOTSTRAP), default=0,
+              show_default=True, help="Bootstrap resamples for SEs, t, p and intervals "
+                                      "(SmartPLS uses 5000; 0: none).")
+@click.option("--seed", type=SEED, default=None, help="Seed of the bootstrap resamples.")
+@click.option("--jobs", "n_jobs", type=click.IntRange(min=1, max=256), default=1,
+              show_default=True, help="Worker threads (results do not depend on it).")
+@click.option("--sign-change", "sign_change",
+              type=click.Choice(["none", "construct", "individual"]), default="none",
+              show_default=True, help="SmartPLS's bootstrap sign-change option.")
+@click.option("--ci", "ci_method", type=click.Choice(["percentile", "bca"]),
+              default="percentile", show_default=True, help="Bootstrap interval.")
+@click.option("--progress/--no-progress", default=True, help="Progress bar for the bootstrap.")
 @_debug_option
 def pls_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool,
                 output_format: str, out: Path | None, missing: str, scheme: str,
-                consistent: bool, max_iter: int, tol: float, debug: bool) -> None:
+                consistent: bool, max_iter: int, tol: float, n_boot: int, seed: int | None,
+                n_jobs: int, sign_change: str, ci_method: str, progress: bool,
+                debug: bool) -> None:
     """Fit SPEC by PLS-SEM (Mode A for =~, Mode B for <~ / mode: B), as SmartPLS and seminr."""
     def run() -> Any:
-        from .pls import fit_pls
+        from .pls import bootstrap_pls, fit_pls
 
-        return fit_pls(spec, data, na_values=_parse_na_values(na_values),
-                       allow_codes=allow_codes, missing=cast(Any, missing),
-                       scheme=cast(Any, scheme), consistent=consistent, max_iter=max_iter,
-                       tol=tol)
+        result = fit_pls(spec, data, na_values=_parse_na_values(na_values),
+                         allow_codes=allow_codes, missing=cast(Any, missing),
+                         scheme=cast(Any, scheme), consistent=consistent, max_iter=max_iter,
+                         tol=tol)
+        if n_boot:
+            boot = bootstrap_pls(result, n_boot, seed=seed, n_jobs=n_jobs,
+                                 sign_change=cast(Any, sign_change), ci=cast(Any, ci_method),
+                                 progress=progress)
+            result = result.with_bootstrap(boot)
+        return result
 
     result = _run(run, debug)
     for message in result.warnings:

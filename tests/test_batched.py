@@ -14,7 +14,7 @@ import pytest
 
 import loyaltysem as ls
 from loyaltysem.effects import bootstrap, effects_table
-from loyaltysem.effects.bootstrap import _Refitter, _resample_rows, statistic_names
+from loyaltysem.effects.bootstrap import _Refitter, resample_rows, statistic_names
 from loyaltysem.effects.paths import enumerate_effects
 from loyaltysem.estimate.ml import MLFunctions
 from loyaltysem.estimate.moments import complete_moments, stacked_moments
@@ -81,7 +81,7 @@ def test_a_bootstrap_draw_is_the_fit_of_its_resample(fitted, name):
     seeds = np.random.SeedSequence(11).spawn(6)
     names = statistic_names(result.spec.parameter_table, [])
     for b in (0, 5):
-        rows = _resample_rows(seeds[b:b + 1], len(result.data))[0]
+        rows = resample_rows(seeds[b:b + 1], len(result.data))[0]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             refit = ls.fit(result.spec, result.data.iloc[rows].reset_index(drop=True),

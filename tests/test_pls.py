@@ -242,3 +242,15 @@ def test_consistent_pls_corrects_by_rho_a():
     expected = np.sqrt(rho["COMP"]) * w / (w @ w)
     got = plsc.outer[plsc.outer["construct"] == "COMP"]["loading"].to_numpy()
     np.testing.assert_allclose(got, expected, atol=1e-14)
+
+
+def test_cli_bootstrap_adds_inference_to_paths_and_effects():
+    run = CliRunner().invoke(main, ["pls", "corp_rep", "--data", "corp_rep", "--missing",
+                                    "mean", "--bootstrap", "200", "--seed", "4", "--ci", "bca",
+                                    "--no-progress", "--format", "json"])
+    assert run.exit_code == 0, run.output
+    payload = json.loads(run.output)
+    for row in payload["paths"] + payload["effects"]:
+        assert {"se", "t", "pvalue", "ci_lower", "ci_upper"} <= set(row)
+    assert payload["bootstrap"] == {"n_boot": 200, "n_failed": 0, "seed": 4,
+                                    "sign_change": "none", "ci": "bca", "level": 0.95}

@@ -285,7 +285,7 @@ def _resample_group_rows(seeds: Sequence[np.random.SeedSequence], sizes: Sequenc
     return tuple(np.array([rng.integers(0, n, n) for rng in generators]) for n in sizes)
 
 
-def _resample_rows(seeds: Sequence[np.random.SeedSequence], n: int) -> np.ndarray:
+def resample_rows(seeds: Sequence[np.random.SeedSequence], n: int) -> np.ndarray:
     """Resamples of one group of ``n`` rows (see :func:`_resample_group_rows`)."""
     return _resample_group_rows(seeds, (n,))[0]
 

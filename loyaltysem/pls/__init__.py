@@ -5,11 +5,13 @@ Layout: :mod:`.layout` (the spec as constructs, modes and item slots),
 :mod:`.estimates` (scores' correlations, loadings, paths, R², ρA and the PLSc
 corrections), :mod:`.quality` (α, ρc, ρA, AVE, HTMT, VIF, f², effects),
 :mod:`.data` (the survey data, standardized), :mod:`.fit` (:func:`fit_pls`),
-:mod:`.result` (:class:`PLSResult`).
+:mod:`.result` (:class:`PLSResult`), :mod:`.stack` (a stack of fits at once),
+:mod:`.draws` and :mod:`.bootstrap` (resamples, jackknife, intervals).
 """
 from __future__ import annotations
 
+from .bootstrap import PLSBootstrap, bootstrap_pls
 from .fit import fit_pls
 from .result import PLSResult
 
-__all__ = ["PLSResult", "fit_pls"]
+__all__ = ["PLSBootstrap", "PLSResult", "bootstrap_pls", "fit_pls"]

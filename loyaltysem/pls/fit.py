@@ -10,12 +10,12 @@ import pandas as pd
 from ..arguments import check_bool, check_choice, check_int, fail
 from ..data.checks import NaValues
 from ..spec import ModelSpec, as_spec
-from . import estimates as est
-from .algorithm import SCHEMES, OuterWeights, Scheme, estimate_weights
-from .data import PLSData, PLSMissing, pls_data
-from .layout import PLSLayout, pls_layout
+from .algorithm import SCHEMES, Scheme
+from .data import PLSMissing, pls_data
+from .layout import pls_layout
 from .quality import block_vif
-from .result import PLSResult, PLSSolution
+from .result import FitOptions, PLSResult, PLSSolution
+from .stack import fit_stack, slot_stack
 
 #: SmartPLS 4's defaults: stop criterion 1e-7, at most 3,000 iterations.
 DEFAULT_TOL = 1e-7
@@ -93,10 +93,18 @@ def fit_pls(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, *,
     prepared = pls_data(model, layout, data, missing=missing, na_values=na_values,
                         allow_codes=allow_codes)
     correlations = prepared.correlations()
-    slots = correlations[np.ix_(layout.slot_item, layout.slot_item)][None]
-    outer = estimate_weights(slots, layout, scheme=scheme, tol=tol, max_iter=max_iter)
-    return _result(model, layout, prepared, correlations, slots, outer, scheme=scheme,
-                   consistent=consistent, missing=missing, tol=tol, max_iter=max_iter)
+    fitted = fit_stack(slot_stack(correlations[None], layout), layout, scheme=scheme,
+                       consistent=consistent, tol=tol, max_iter=max_iter)
+    solution = PLSSolution(layout, correlations, fitted.weights[0], fitted.loadings[0],
+                           fitted.cross_loadings[0], fitted.correlations[0], fitted.paths[0],
+                           fitted.r2[0], fitted.rho_a[0], prepared.values, prepared.index)
+    converged = bool(fitted.converged[0])
+    found = _warnings(solution, converged, tol=tol, max_iter=max_iter, consistent=consistent)
+    return PLSResult(spec=model, method="PLSc" if consistent else "PLS", scheme=scheme,
+                     n=prepared.n, missing=missing, iterations=int(fitted.iterations[0]),
+                     converged=converged, solution=solution, warnings=found,
+                     notes=prepared.notes, options=FitOptions(scheme, consistent, tol,
+                                                              max_iter))
 
 
 def _checked_options(scheme: Any, consistent: Any, missing: Any, allow_codes: Any, tol: Any,
@@ -111,37 +119,13 @@ def _checked_options(scheme: Any, consistent: Any, missing: Any, allow_codes: An
     return scheme, missing
 
 
-def _result(spec: ModelSpec, layout: PLSLayout, prepared: PLSData, correlations: np.ndarray,
-            slots: np.ndarray, outer: OuterWeights, *, scheme: str, consistent: bool,
-            missing: str, tol: float, max_iter: int) -> PLSResult:
-    """The result of a single fit: its arrays, warnings and notes (tables made lazily)."""
-    weights = outer.weights
-    scores_r = est.score_correlations(slots, weights)
-    cross = est.item_score_correlations(slots, weights)[0]
-    loadings = (cross * layout.mask).sum(axis=1)
-    reliability = est.rho_a(slots, weights, layout)
-    if consistent:
-        scores_r = est.consistent_correlations(scores_r, reliability)
-        pls_c = est.consistent_loadings(weights, reliability, layout)[0]
-        loadings = np.where(np.isnan(pls_c), loadings, pls_c)
-    inner = est.inner_estimates(scores_r, layout)
-    solution = PLSSolution(layout, correlations, weights[0], loadings, cross, scores_r[0],
-                           inner.paths[0], inner.r2[0], reliability[0], prepared.values,
-                           prepared.index)
-    found = _warnings(solution, outer, tol=tol, max_iter=max_iter, consistent=consistent)
-    return PLSResult(spec=spec, method="PLSc" if consistent else "PLS", scheme=scheme,
-                     n=prepared.n, missing=missing, iterations=int(outer.iterations[0]),
-                     converged=bool(outer.converged[0]), solution=solution, warnings=found,
-                     notes=prepared.notes)
-
-
-def _warnings(solution: PLSSolution, outer: OuterWeights, *, tol: float, max_iter: int,
+def _warnings(solution: PLSSolution, converged: bool, *, tol: float, max_iter: int,
               consistent: bool) -> tuple[str, ...]:
     """Non-convergence first, then collinear composites, negative loadings and (PLSc)
     inadmissible corrections."""
     layout = solution.layout
     found = []
-    if not outer.converged[0]:
+    if not converged:
         found.append(f"the PLS algorithm did not converge in {max_iter} iterations (stop "
                      f"criterion {tol:g}); the estimates are not interpretable: raise max_iter "
                      "or simplify the model")

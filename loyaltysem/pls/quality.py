@@ -103,18 +103,20 @@ def f_squared(correlations: np.ndarray, r2: np.ndarray, layout: PLSLayout) -> pd
 
 
 def effects_table(paths: np.ndarray, total: np.ndarray, layout: PLSLayout) -> pd.DataFrame:
-    """Direct, total indirect and total effect of every construct on every construct it
-    reaches: rows ``from, to, kind, est`` (kind ``direct``, ``indirect``, ``total``)."""
-    rows = []
+    """Direct, total indirect and total effects along the chain: rows ``from, to, kind,
+    est`` (kind ``direct`` where there is a path, ``indirect`` where a chain of two or more
+    paths leads from one construct to the other, ``total`` where either does)."""
     names = layout.constructs
     identity = np.eye(len(names))
-    reaches = np.linalg.inv(identity - layout.path_matrix) - identity > 0.5
-    for i in range(len(names)):
-        for j in range(len(names)):
-            if not reaches[i, j]:
-                continue
-            for kind, value in (("direct", paths[i, j]), ("indirect", total[i, j] - paths[i, j]),
-                                ("total", total[i, j])):
+    direct = layout.path_matrix > 0.5
+    reaches = np.linalg.inv(identity - layout.path_matrix) - identity
+    chained = reaches - layout.path_matrix > 0.5
+    rows = []
+    for i, j in np.argwhere(reaches > 0.5):
+        for kind, present, value in (("direct", direct[i, j], paths[i, j]),
+                                     ("indirect", chained[i, j], total[i, j] - paths[i, j]),
+                                     ("total", True, total[i, j])):
+            if present:
                 rows.append({"from": names[i], "to": names[j], "kind": kind,
                              "est": float(value)})
     return pd.DataFrame(rows, columns=["from", "to", "kind", "est"])

@@ -1,9 +1,11 @@
 """PLSResult: a fitted PLS-SEM (or PLSc) model, as tidy pandas tables."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
+
 
 import numpy as np
 import pandas as pd
@@ -24,6 +26,10 @@ def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def _matrix(frame: pd.DataFrame) -> dict[str, Any]:
     return {"rows": [str(i) for i in frame.index], "cols": [str(c) for c in frame.columns],
             "values": [[json_value(v) for v in row] for row in frame.to_numpy()]}
+
+
+#: the bootstrap columns of the paths and effects tables (DESIGN.md)
+INFERENCE_COLUMNS = ("se", "t", "pvalue", "ci_lower", "ci_upper")
 
 
 def _labelled(matrix: pd.DataFrame) -> pd.DataFrame:
@@ -72,6 +78,16 @@ class PLSSolution:
 
 
 @dataclass(frozen=True)
+class FitOptions:
+    """The options of a fit, which its bootstrap resamples repeat."""
+
+    scheme: str
+    consistent: bool
+    tol: float
+    max_iter: int
+
+
+@dataclass(frozen=True)
 class PLSResult:
     """A PLS-SEM fit (:func:`loyaltysem.pls.fit_pls`).
 
@@ -108,6 +124,28 @@ class PLSResult:
     solution: PLSSolution = field(repr=False)
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    options: FitOptions | None = field(default=None, repr=False)
+    bootstrap: Any = field(default=None, repr=False)
+
+    def with_bootstrap(self, boot: Any) -> "PLSResult":
+        """The same fit with bootstrap inference (a :class:`~loyaltysem.pls.bootstrap.
+        PLSBootstrap` of it): the paths and effects tables gain ``se, t, pvalue, ci_lower,
+        ci_upper``, and failed resamples are among the warnings."""
+        found = self.warnings
+        if boot.n_failed:
+            found = found + (f"{boot.n_failed} of {boot.n_boot} bootstrap resamples did not "
+                             "converge; they are left out of the SEs and intervals",)
+        return dataclasses.replace(self, bootstrap=boot, warnings=found)
+
+    def _inference(self, kind: str) -> pd.DataFrame | None:
+        """Bootstrap columns of one kind of statistic, keyed by ``from``/``to``."""
+        if self.bootstrap is None:
+            return None
+        table = self.bootstrap.table
+        rows = table[table["kind"] == kind]
+        ends = rows["statistic"].str.split(" -> ", n=1, expand=True)
+        return pd.DataFrame({"from": ends[0].to_numpy(), "to": ends[1].to_numpy(),
+                             **{c: rows[c].to_numpy() for c in INFERENCE_COLUMNS}})
 
     @property
     def _names(self) -> list[str]:
@@ -128,9 +166,12 @@ class PLSResult:
     def paths(self) -> pd.DataFrame:
         """``from, to, est``: standardized path coefficients."""
         names, paths = self._names, self.solution.paths
-        return pd.DataFrame([{"from": names[i], "to": names[j], "est": float(paths[i, j])}
-                             for i, j in self.solution.layout.paths],
-                            columns=["from", "to", "est"])
+        table = pd.DataFrame([{"from": names[i], "to": names[j], "est": float(paths[i, j])}
+                              for i, j in self.solution.layout.paths],
+                             columns=["from", "to", "est"])
+        inference = self._inference("path")
+        return table if inference is None else table.merge(inference, on=["from", "to"],
+                                                           how="left")
 
     @cached_property
     def r2(self) -> pd.Series:
@@ -196,7 +237,14 @@ class PLSResult:
     def effects(self) -> pd.DataFrame:
         """``from, to, kind, est``: direct, (total) indirect and total effects."""
         paths = self.solution.paths
-        return effects_table(paths, total_effects(paths[None])[0], self.solution.layout)
+        table = effects_table(paths, total_effects(paths[None])[0], self.solution.layout)
+        if self.bootstrap is None:
+            return table
+        boot = self.bootstrap.table
+        keyed = boot.set_index(boot["kind"] + " " + boot["statistic"])[list(INFERENCE_COLUMNS)]
+        keys = (table["kind"].replace({"direct": "path"}) + " " + table["from"] + " -> "
+                + table["to"])
+        return pd.concat([table, keyed.reindex(keys).reset_index(drop=True)], axis=1)
 
     @cached_property
     def scores(self) -> pd.DataFrame:
@@ -237,6 +285,13 @@ class PLSResult:
             ("f-squared", self.f2),
             ("Effects", self.effects),
         ]
+        if self.bootstrap is not None:
+            boot = self.bootstrap
+            sections.insert(2, ("Bootstrap", {
+                "resamples": boot.n_boot, "failed": boot.n_failed, "seed": boot.seed,
+                "sign changes": boot.sign_change,
+                "intervals": f"{boot.ci}, {boot.level:.0%}",
+                "p values": f"t = est / SE with N - 1 = {self.n - 1} df, two-sided"}))
         if self.notes:
             sections.append(("Notes", list(self.notes)))
         title = f"{self.method}-SEM: {self.spec.name}"
@@ -262,4 +317,8 @@ class PLSResult:
             "htmt": _matrix(self.htmt), "htmt2": _matrix(self.htmt2),
             "f2": _rows(self.f2), "effects": _rows(self.effects),
             "vif_outer": _rows(self.vif_outer), "vif_inner": _rows(self.vif_inner),
+            "bootstrap": None if self.bootstrap is None else {
+                "n_boot": self.bootstrap.n_boot, "n_failed": self.bootstrap.n_failed,
+                "seed": self.bootstrap.seed, "sign_change": self.bootstrap.sign_change,
+                "ci": self.bootstrap.ci, "level": self.bootstrap.level},
         }

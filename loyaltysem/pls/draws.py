@@ -1,0 +1,223 @@
+"""The statistics a PLS bootstrap draws, and the stacks of resamples that draw them.
+
+A fit's statistics are one vector: outer weights and loadings (one per slot),
+path coefficients, total indirect and total effects, R² and HTMT. The same
+vector is read off the original fit, every resample and every jackknife
+(leave-one-out) sample, each a stack of correlation matrices fitted at once.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import cast
+
+import numpy as np
+
+from ..effects.bootstrap import resample_rows
+from .algorithm import Scheme
+from .layout import PLSLayout
+from .result import PLSResult
+from .stack import StackFit, fit_stack, slot_stack
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """Names, kinds and original values of the bootstrapped statistics.
+
+    ``sign_columns`` are the columns whose sign a sign change may alter, with
+    ``sign_first``/``sign_second`` the constructs whose flips multiply them
+    (index ``n_constructs`` stands for "none"); ``loading_columns`` are each
+    construct's loading columns.
+    """
+
+    names: list[str]
+    kinds: list[str]
+    estimates: np.ndarray
+    n_constructs: int
+    sign_columns: np.ndarray
+    sign_first: np.ndarray
+    sign_second: np.ndarray
+    loading_columns: list[np.ndarray]
+    pairs: np.ndarray          # (pairs, 2): constructs i, j of the effects
+    indirect_pairs: np.ndarray  # those with an indirect effect
+
+
+def _reach(layout: PLSLayout) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs reached by a chain of paths, and those reached by a chain of two or more."""
+    size = len(layout.constructs)
+    paths = layout.path_matrix
+    total = np.linalg.inv(np.eye(size) - paths) - np.eye(size)
+    indirect = total - paths
+    return np.argwhere(total > 0.5), np.argwhere(indirect > 0.5)
+
+
+def _htmt_blocks(layout: PLSLayout) -> list[np.ndarray]:
+    return [layout.slot_item[layout.slots_of(k)] for k in range(len(layout.constructs))]
+
+
+def statistic_vectors(fitted: StackFit, item_correlations: np.ndarray, layout: PLSLayout,
+                      pairs: np.ndarray, indirect_pairs: np.ndarray) -> np.ndarray:
+    """(stack, statistics): every statistic of every fit of the stack, in a fixed order."""
+    stack = fitted.weights.shape[0]
+    slots = np.arange(layout.n_slots)
+    weights = fitted.weights[:, slots, layout.slot_construct]
+    sources = np.array([i for i, _ in layout.paths], dtype=int)
+    targets = np.array([j for _, j in layout.paths], dtype=int)
+    paths = fitted.paths[:, sources, targets]
+    identity = np.eye(len(layout.constructs))
+    with np.errstate(invalid="ignore"):
+        total = np.linalg.inv(identity - np.nan_to_num(fitted.paths)) - identity
+    indirect = total - fitted.paths
+    endogenous = [k for k, _ in layout.predecessors]
+    parts = [weights, fitted.loadings, paths,
+             indirect[:, indirect_pairs[:, 0], indirect_pairs[:, 1]],
+             total[:, pairs[:, 0], pairs[:, 1]], fitted.r2[:, endogenous],
+             _htmt_stack(item_correlations, _htmt_blocks(layout))]
+    out = np.concatenate([part.reshape(stack, -1) for part in parts], axis=1)
+    out[~fitted.converged] = np.nan
+    return out
+
+
+def _htmt_stack(item_correlations: np.ndarray, blocks: list[np.ndarray]) -> np.ndarray:
+    """HTMT of every pair of multi-item constructs, for a stack of item correlations
+    (arithmetic means of absolute correlations, as :func:`~loyaltysem.validity.
+    discriminant.htmt_from_correlations`)."""
+    r = np.abs(item_correlations)
+    mono: dict[int, np.ndarray] = {}
+    for k, block in enumerate(blocks):
+        if block.size > 1:
+            upper = np.triu_indices(block.size, 1)
+            sub = r[:, block[:, None], block[None, :]]
+            mono[k] = sub[:, upper[0], upper[1]].mean(axis=1)
+    values = []
+    for i in range(len(blocks)):
+        for j in range(i):
+            if i in mono and j in mono:
+                hetero = r[:, blocks[i][:, None], blocks[j][None, :]].mean(axis=(1, 2))
+                values.append(hetero / np.sqrt(mono[i] * mono[j]))
+    return np.stack(values, axis=1) if values else np.empty((r.shape[0], 0))
+
+
+def statistics_of(result: PLSResult) -> Statistics:
+    """The statistics of a fit: their names, kinds, original values and sign structure."""
+    layout = result.solution.layout
+    names = layout.constructs
+    pairs, indirect_pairs = _reach(layout)
+    labels: list[tuple[str, str]] = []
+    labels += [("weight", f"{names[k]}: {layout.items[i]}")
+               for i, k in zip(layout.slot_item, layout.slot_construct)]
+    labels += [("loading", f"{names[k]}: {layout.items[i]}")
+               for i, k in zip(layout.slot_item, layout.slot_construct)]
+    labels += [("path", f"{names[i]} -> {names[j]}") for i, j in layout.paths]
+    labels += [("indirect", f"{names[i]} -> {names[j]}") for i, j in indirect_pairs]
+    labels += [("total", f"{names[i]} -> {names[j]}") for i, j in pairs]
+    labels += [("r2", names[k]) for k, _ in layout.predecessors]
+    blocks = _htmt_blocks(layout)
+    labels += [("htmt", f"{names[i]}, {names[j]}") for i in range(len(names)) for j in range(i)
+               if blocks[i].size > 1 and blocks[j].size > 1]
+    estimates = _original_vector(result, pairs, indirect_pairs)
+    first, second, columns = _sign_structure(layout, pairs, indirect_pairs)
+    n_slots = layout.n_slots
+    loading_columns = [n_slots + layout.slots_of(k) for k in range(len(names))]
+    return Statistics([name for _, name in labels], [kind for kind, _ in labels], estimates,
+                      len(names), columns, first, second, loading_columns, pairs,
+                      indirect_pairs)
+
+
+def _original_vector(result: PLSResult, pairs: np.ndarray, indirect_pairs: np.ndarray
+                     ) -> np.ndarray:
+    solution = result.solution
+    fitted = StackFit(solution.weights[None], solution.cross_loadings[None],
+                      solution.loadings[None], solution.rho_a[None],
+                      solution.correlations[None], solution.paths[None], solution.r2[None],
+                      np.array([result.iterations]), np.array([True]))
+    return statistic_vectors(fitted, solution.item_correlations[None], solution.layout,
+                             pairs, indirect_pairs)[0]
+
+
+def _sign_structure(layout: PLSLayout, pairs: np.ndarray, indirect_pairs: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each signed column: the constructs whose sign flips multiply it."""
+    none = len(layout.constructs)
+    first = list(layout.slot_construct) * 2
+    second = [none] * (2 * layout.n_slots)
+    for group in ([*layout.paths], indirect_pairs, pairs):
+        for i, j in group:
+            first.append(int(i))
+            second.append(int(j))
+    return np.array(first), np.array(second), np.arange(len(first))
+
+
+def _correlation_stack(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Correlation matrices of the row selections ``rows`` (stack, m) of ``values``."""
+    sample = values[rows]
+    centered = sample - sample.mean(axis=1, keepdims=True)
+    covariance = np.swapaxes(centered, 1, 2) @ centered
+    scale = 1 / np.sqrt(np.einsum("bii->bi", covariance))
+    return covariance * scale[:, :, None] * scale[:, None, :]
+
+
+def _fit_correlations(result: PLSResult, stats: Statistics, correlations: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    options = result.options
+    assert options is not None  # fit_pls sets them
+    layout = result.solution.layout
+    fitted = fit_stack(slot_stack(correlations, layout), layout,
+                       scheme=cast(Scheme, options.scheme),
+                       consistent=options.consistent, tol=options.tol,
+                       max_iter=options.max_iter)
+    vectors = statistic_vectors(fitted, correlations, layout, stats.pairs, stats.indirect_pairs)
+    return vectors, fitted.converged
+
+
+def resample_correlations(result: PLSResult, stats: Statistics, n_boot: int, *,
+                          seed: int | None, n_jobs: int, chunk: int, progress: bool
+                          ) -> tuple[np.ndarray, np.ndarray]:
+    """The statistics of ``n_boot`` resamples (rows of the draws) and their convergence."""
+    from joblib import Parallel, delayed
+    from tqdm.auto import tqdm
+
+    values = result.solution.values
+    seeds = np.random.SeedSequence(seed).spawn(n_boot)
+    starts = range(0, n_boot, chunk)
+
+    def run(start: int) -> tuple[int, np.ndarray, np.ndarray]:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1):
+            rows = resample_rows(seeds[start:start + chunk], values.shape[0])
+            vectors, converged = _fit_correlations(result, stats,
+                                                   _correlation_stack(values, rows))
+        return start, vectors, converged
+
+    draws = np.empty((n_boot, stats.estimates.size))
+    converged = np.empty(n_boot, dtype=bool)
+    finished: Iterator = (map(run, starts) if n_jobs == 1 else Parallel(
+        n_jobs=n_jobs, prefer="threads", return_as="generator_unordered")(
+            delayed(run)(start) for start in starts))
+    with tqdm(total=n_boot, desc="PLS bootstrap", unit="resample", disable=not progress) as bar:
+        for start, vectors, ok in finished:
+            draws[start:start + len(ok)] = vectors
+            converged[start:start + len(ok)] = ok
+            bar.update(len(ok))
+    return draws, converged
+
+
+def jackknife_correlations(result: PLSResult, stats: Statistics, chunk: int = 200
+                           ) -> np.ndarray:
+    """The statistics of the N leave-one-out samples (for BCa's acceleration), from the
+    item sums and cross-products with each row removed (no copy of N − 1 rows)."""
+    values = result.solution.values
+    n = values.shape[0]
+    total = values.sum(axis=0)
+    products = values.T @ values
+    out = np.empty((n, stats.estimates.size))
+    for start in range(0, n, chunk):
+        rows = values[start:start + chunk]
+        sums = total - rows
+        cross = products - rows[:, :, None] * rows[:, None, :]
+        covariance = cross - sums[:, :, None] * sums[:, None, :] / (n - 1)
+        scale = 1 / np.sqrt(np.einsum("bii->bi", covariance))
+        correlations = covariance * scale[:, :, None] * scale[:, None, :]
+        out[start:start + rows.shape[0]] = _fit_correlations(result, stats, correlations)[0]
+    return out
