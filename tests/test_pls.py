@@ -125,16 +125,17 @@ def test_effects_total_is_direct_plus_indirect_along_the_chain():
         indirect + p[("LIKE", "CUSL")], abs=1e-14)
 
 
-def test_f2_from_r2_with_and_without_the_predictor():
+def test_f2_from_the_model_estimated_again_without_the_path():
+    """Hair et al. (2017, ch. 6): R² excluded from a second estimation without the path."""
     result = simple_fit()
-    scores = result.scores
-    full = result.r2["CUSL"]
-    x = scores[["LIKE", "CUSA"]].to_numpy()
-    y = scores["CUSL"].to_numpy()
-    residual = y - x @ np.linalg.lstsq(x, y, rcond=None)[0]
-    excluded = 1 - residual.var(ddof=1) / y.var(ddof=1)
-    f2 = result.f2.set_index(["from", "to"])["value"][("COMP", "CUSL")]
-    assert f2 == pytest.approx((full - excluded) / (1 - full), abs=1e-12)
+    without = fit_pls(SIMPLE.replace("CUSL ~ COMP + LIKE + CUSA", "CUSL ~ LIKE + CUSA"),
+                      CORP_REP, missing="mean")
+    full, excluded = result.r2["CUSL"], without.r2["CUSL"]
+    f2 = result.f2.set_index(["from", "to"])["value"]
+    assert f2[("COMP", "CUSL")] == pytest.approx((full - excluded) / (1 - full), abs=1e-12)
+    lone = fit_pls("A =~ comp_1 + comp_2\nB =~ like_1 + like_2\nB ~ A", CORP_REP,
+                   missing="mean")
+    assert lone.f2["value"].iloc[0] == pytest.approx(lone.r2["B"] / (1 - lone.r2["B"]))
 
 
 @pytest.mark.parametrize("scheme", ["centroid", "factorial"])

@@ -15,7 +15,9 @@ import numpy as np
 
 from ..effects.bootstrap import resample_rows
 from .algorithm import Scheme
+from ..validity.discriminant import htmt_from_correlations
 from .layout import PLSLayout
+from .quality import SINGLE_ITEM_MONOTRAIT
 from .result import PLSResult
 from .stack import StackFit, fit_stack, slot_stack
 
@@ -79,23 +81,12 @@ def statistic_vectors(fitted: StackFit, item_correlations: np.ndarray, layout: P
 
 
 def _htmt_stack(item_correlations: np.ndarray, blocks: list[np.ndarray]) -> np.ndarray:
-    """HTMT of every pair of multi-item constructs, for a stack of item correlations
-    (arithmetic means of absolute correlations, as :func:`~loyaltysem.validity.
-    discriminant.htmt_from_correlations`)."""
-    r = np.abs(item_correlations)
-    mono: dict[int, np.ndarray] = {}
-    for k, block in enumerate(blocks):
-        if block.size > 1:
-            upper = np.triu_indices(block.size, 1)
-            sub = r[:, block[:, None], block[None, :]]
-            mono[k] = sub[:, upper[0], upper[1]].mean(axis=1)
-    values = []
-    for i in range(len(blocks)):
-        for j in range(i):
-            if i in mono and j in mono:
-                hetero = r[:, blocks[i][:, None], blocks[j][None, :]].mean(axis=(1, 2))
-                values.append(hetero / np.sqrt(mono[i] * mono[j]))
-    return np.stack(values, axis=1) if values else np.empty((r.shape[0], 0))
+    """HTMT of every pair of constructs (lower triangle, row by row), for a stack of item
+    correlations (:func:`~loyaltysem.validity.discriminant.htmt_from_correlations`)."""
+    values = htmt_from_correlations(item_correlations, [list(b) for b in blocks],
+                                    single_item_monotrait=SINGLE_ITEM_MONOTRAIT)
+    lower = np.tril_indices(len(blocks), -1)
+    return values[:, lower[0], lower[1]]
 
 
 def statistics_of(result: PLSResult) -> Statistics:
@@ -112,9 +103,7 @@ def statistics_of(result: PLSResult) -> Statistics:
     labels += [("indirect", f"{names[i]} -> {names[j]}") for i, j in indirect_pairs]
     labels += [("total", f"{names[i]} -> {names[j]}") for i, j in pairs]
     labels += [("r2", names[k]) for k, _ in layout.predecessors]
-    blocks = _htmt_blocks(layout)
-    labels += [("htmt", f"{names[i]}, {names[j]}") for i in range(len(names)) for j in range(i)
-               if blocks[i].size > 1 and blocks[j].size > 1]
+    labels += [("htmt", f"{names[i]}, {names[j]}") for i in range(len(names)) for j in range(i)]
     estimates = _original_vector(result, pairs, indirect_pairs)
     first, second, columns = _sign_structure(layout, pairs, indirect_pairs)
     n_slots = layout.n_slots

@@ -69,6 +69,24 @@ class PLSLayout:
         return tuple((k, np.flatnonzero(self.path_matrix[:, k]))
                      for k in range(len(self.constructs)) if self.path_matrix[:, k].any())
 
+    def without_path(self, source: int, target: int) -> tuple["PLSLayout", np.ndarray]:
+        """The model without the path source → target, and where each construct went.
+
+        A construct left without any path is omitted, as Hair et al. (2017, ch. 6)
+        estimate the model "without the exogenous construct" for f²; ``positions[k]``
+        is construct k's index in the new layout (-1 if omitted).
+        """
+        paths = [p for p in self.paths if p != (source, target)]
+        linked = sorted({end for path in paths for end in path})
+        positions = np.full(len(self.constructs), -1)
+        positions[linked] = np.arange(len(linked))
+        keep = positions[self.slot_construct] >= 0
+        layout = PLSLayout(tuple(self.constructs[k] for k in linked),
+                           tuple(self.modes[k] for k in linked), self.items,
+                           self.slot_item[keep], positions[self.slot_construct[keep]],
+                           tuple((int(positions[a]), int(positions[b])) for a, b in paths))
+        return layout, positions
+
     def slots_of(self, construct: int) -> np.ndarray:
         """The slot indices of one construct."""
         return np.flatnonzero(self.slot_construct == construct)

@@ -13,6 +13,8 @@ ed.): f² = (R²_included − R²_excluded) / (1 − R²_included).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -49,12 +51,18 @@ def construct_quality(item_correlations: np.ndarray, loadings: np.ndarray,
     return pd.DataFrame(rows, columns=["construct", "alpha", "cr", "rho_a", "ave"])
 
 
+#: the monotrait mean of a single-item construct in PLS-SEM's HTMT (SmartPLS, seminr)
+SINGLE_ITEM_MONOTRAIT = 1.0
+
+
 def htmt_table(item_correlations: np.ndarray, layout: PLSLayout, *, geometric: bool
                ) -> pd.DataFrame:
     """HTMT (or HTMT2, ``geometric=True``) of the constructs, from absolute item correlations
-    (as SmartPLS and seminr; Henseler et al. 2015, Roemer et al. 2021)."""
+    (as SmartPLS and seminr; Henseler et al. 2015, Roemer et al. 2021); a single-item
+    construct's monotrait mean is 1, as theirs."""
     blocks = [list(layout.slot_item[layout.slots_of(k)]) for k in range(len(layout.constructs))]
-    values = htmt_from_correlations(item_correlations, blocks, geometric=geometric)
+    values = htmt_from_correlations(item_correlations, blocks, geometric=geometric,
+                                    single_item_monotrait=SINGLE_ITEM_MONOTRAIT)
     return pd.DataFrame(values, index=list(layout.constructs), columns=list(layout.constructs))
 
 
@@ -70,33 +78,40 @@ def outer_vif(item_correlations: np.ndarray, layout: PLSLayout) -> pd.DataFrame:
     rows = []
     for k, name in enumerate(layout.constructs):
         items = layout.slot_item[layout.slots_of(k)]
-        if items.size > 1:
-            rows += [{"construct": name, "item": layout.items[i], "vif": float(v)}
-                     for i, v in zip(items, block_vif(item_correlations, items))]
+        rows += [{"construct": name, "item": layout.items[i], "vif": float(v)}
+                 for i, v in zip(items, block_vif(item_correlations, items))]
     return pd.DataFrame(rows, columns=["construct", "item", "vif"])
 
 
 def inner_vif(correlations: pd.DataFrame, layout: PLSLayout) -> pd.DataFrame:
-    """VIF of each predictor of each endogenous construct from the score correlations
-    (Hair et al. 2017, ch. 6): rows ``from, to, vif``."""
+    """VIF of each predictor of each endogenous construct from the construct correlations
+    (Hair et al. 2017, ch. 6): rows ``from, to, vif``. Under PLSc these are the
+    disattenuated correlations the paths are estimated from (seminr uses the composites'
+    correlations there)."""
     equations = {layout.constructs[k]: [layout.constructs[i] for i in preds]
                  for k, preds in layout.predecessors}
     table = latent_vif(correlations, equations)
     return table.rename(columns={"equation": "to", "predictor": "from"})[["from", "to", "vif"]]
 
 
-def f_squared(correlations: np.ndarray, r2: np.ndarray, layout: PLSLayout) -> pd.DataFrame:
-    """Cohen's f² of each path: ``(R²_incl − R²_excl) / (1 − R²_incl)``, the excluded R²
-    from the regression on the other predictors' scores (Hair et al. 2017, ch. 6)."""
+def f_squared(item_correlations: np.ndarray, r2: np.ndarray, layout: PLSLayout,
+              refit: Callable[[np.ndarray, PLSLayout], np.ndarray]) -> pd.DataFrame:
+    """Cohen's f² of each path, ``(R²_incl − R²_excl) / (1 − R²_incl)``.
+
+    ``R²_excl`` is the target's R² when the model is estimated again without the path
+    (Hair et al. 2017, ch. 6: "estimating the PLS path model twice"; seminr's
+    ``fSquared``), the source omitted if it has no other path; 0 when the target is
+    left without predictors. ``refit(slot correlations, layout)`` returns the R² of
+    such a fit.
+    """
     rows = []
     for k, preds in layout.predecessors:
         for dropped in preds:
-            kept = preds[preds != dropped]
             excluded = 0.0
-            if kept.size:
-                block = correlations[np.ix_(kept, kept)]
-                target = correlations[kept, k]
-                excluded = float(target @ np.linalg.solve(block, target))
+            if preds.size > 1:
+                reduced, positions = layout.without_path(int(dropped), k)
+                slots = item_correlations[np.ix_(reduced.slot_item, reduced.slot_item)][None]
+                excluded = float(refit(slots, reduced)[positions[k]])
             rows.append({"from": layout.constructs[dropped], "to": layout.constructs[k],
                          "value": (r2[k] - excluded) / (1 - r2[k])})
     return pd.DataFrame(rows, columns=["from", "to", "value"])

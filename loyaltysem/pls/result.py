@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 
 import numpy as np
@@ -230,8 +230,19 @@ class PLSResult:
 
     @cached_property
     def f2(self) -> pd.DataFrame:
-        """``from, to, value``: Cohen's f² of each path."""
-        return f_squared(self.solution.correlations, self.solution.r2, self.solution.layout)
+        """``from, to, value``: Cohen's f² of each path (see :func:`.quality.f_squared`)."""
+        solution, options = self.solution, self.options
+        if options is None:
+            raise ValueError("f2 needs the fit's options (a PLSResult made by fit_pls)")
+
+        def refit(slots: np.ndarray, layout: PLSLayout) -> np.ndarray:
+            from .stack import fit_stack
+
+            return fit_stack(slots, layout, scheme=cast(Any, options.scheme),
+                             consistent=options.consistent, tol=options.tol,
+                             max_iter=options.max_iter).r2[0]
+
+        return f_squared(solution.item_correlations, solution.r2, solution.layout, refit)
 
     @cached_property
     def effects(self) -> pd.DataFrame:

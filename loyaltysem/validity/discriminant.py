@@ -26,53 +26,66 @@ import pandas as pd
 from ..arguments import MAX_BOOTSTRAP, check_int, check_probability, check_seed
 
 
-def _mean(values: np.ndarray, geometric: bool) -> float:
-    if values.size == 0:
-        return float("nan")
+def _mean(values: np.ndarray, geometric: bool) -> np.ndarray:
+    """Arithmetic or geometric mean over the last axis (NaN for none)."""
+    if values.shape[-1] == 0:
+        return np.full(values.shape[:-1], np.nan)
     if geometric:
         with np.errstate(divide="ignore"):
-            return float(np.exp(np.mean(np.log(values))))
-    return float(np.mean(values))
+            return np.exp(np.mean(np.log(values), axis=-1))
+    return np.mean(values, axis=-1)
 
 
 def htmt_from_correlations(correlations: np.ndarray, blocks: Sequence[Sequence[int]], *,
-                           geometric: bool = False) -> np.ndarray:
-    """HTMT (or HTMT2) matrix from an item correlation matrix.
+                           geometric: bool = False,
+                           single_item_monotrait: float | None = None) -> np.ndarray:
+    """HTMT (or HTMT2) matrix from an item correlation matrix, or a stack of them.
 
     ``HTMT_ij = mean|r(heterotrait i, j)| / sqrt(mean|r(monotrait i)| *
     mean|r(monotrait j)|)`` with arithmetic means (Henseler et al., 2015) or
     geometric means (HTMT2, Roemer et al., 2021); absolute correlations, as
-    semTools. Monotrait means are over distinct item pairs within a
-    construct, so single-item constructs give NaN (undefined).
+    semTools, SmartPLS and seminr. Monotrait means are over distinct item pairs
+    within a construct, so single-item constructs give NaN (undefined), unless
+    ``single_item_monotrait`` sets their monotrait mean (seminr and SmartPLS
+    use 1).
 
     Parameters
     ----------
-    correlations : ndarray
-        Item correlation matrix.
+    correlations : ndarray, (items, items) or (stack, items, items)
+        Item correlation matrix (or matrices).
     blocks : sequence of index lists
         The items (columns of ``correlations``) of each construct.
     geometric : bool
         HTMT2 if True.
+    single_item_monotrait : float, optional
+        The monotrait mean of a single-item construct (None: NaN).
 
     Returns
     -------
     ndarray
-        Symmetric matrix with 1 on the diagonal of multi-item constructs.
+        Symmetric matrix (or stack of them) with 1 on the diagonal where the
+        monotrait mean is defined.
     """
     r = np.abs(np.asarray(correlations, dtype=float))
+    stacked = r if r.ndim == 3 else r[None]
     m = len(blocks)
-    mono = np.empty(m)
-    for i, block in enumerate(blocks):
-        sub = r[np.ix_(block, block)]
-        mono[i] = _mean(sub[np.triu_indices(len(block), 1)], geometric)
-    out = np.full((m, m), np.nan)
+    indices = [np.asarray(block, dtype=int) for block in blocks]
+    mono = np.empty((stacked.shape[0], m))
+    for i, block in enumerate(indices):
+        upper = np.triu_indices(block.size, 1)
+        sub = stacked[:, block[:, None], block[None, :]][:, upper[0], upper[1]]
+        mono[:, i] = _mean(sub, geometric)
+        if block.size == 1 and single_item_monotrait is not None:
+            mono[:, i] = single_item_monotrait
+    out = np.full((stacked.shape[0], m, m), np.nan)
     for i in range(m):
-        if np.isfinite(mono[i]):
-            out[i, i] = 1.0
+        out[:, i, i] = np.where(np.isfinite(mono[:, i]), 1.0, np.nan)
         for j in range(i):
-            hetero = _mean(r[np.ix_(blocks[i], blocks[j])].ravel(), geometric)
-            out[i, j] = out[j, i] = hetero / np.sqrt(mono[i] * mono[j])
-    return out
+            hetero = stacked[:, indices[i][:, None], indices[j][None, :]]
+            value = _mean(hetero.reshape(stacked.shape[0], -1), geometric) / np.sqrt(
+                mono[:, i] * mono[:, j])
+            out[:, i, j] = out[:, j, i] = value
+    return out if r.ndim == 3 else out[0]
 
 
 def htmt(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], *,
