@@ -14,8 +14,9 @@ from __future__ import annotations
 from .bootstrap import PLSBootstrap, bootstrap_pls
 from .cvpat import cvpat
 from .fit import fit_pls
+from .ipma import IPMAResult, ipma
 from .predict import PLSPredictResult, predict_pls
 from .result import PLSResult
 
-__all__ = ["PLSBootstrap", "PLSPredictResult", "PLSResult", "bootstrap_pls", "cvpat", "fit_pls",
-           "predict_pls"]
+__all__ = ["IPMAResult", "PLSBootstrap", "PLSPredictResult", "PLSResult", "bootstrap_pls", "cvpat",
+           "fit_pls", "ipma", "predict_pls"]
