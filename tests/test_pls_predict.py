@@ -321,3 +321,59 @@ def test_cvpat_refuses_a_bad_alternative(complete):
     result = predict_pls(SIMPLE, complete, folds=5, repetitions=1, seed=1)
     with pytest.raises(ArgumentError, match="alternative must be"):
         cvpat(result, alternative="less")  # type: ignore[arg-type]
+
+
+# --- CVPAT of two models --------------------------------------------------------------
+
+def _extended(drop: tuple[str, ...] = ()) -> ModelSpec:
+    blocks = {"QUAL": ("B", [f"qual_{i}" for i in range(1, 9)]),
+              "PERF": ("B", [f"perf_{i}" for i in range(1, 6)]),
+              "CSOR": ("B", [f"csor_{i}" for i in range(1, 6)]),
+              "ATTR": ("B", [f"attr_{i}" for i in range(1, 4)])}
+    constructs = {name: {"items": items, "mode": mode}
+                  for name, (mode, items) in blocks.items() if name not in drop}
+    constructs.update({name: {"items": list(c.items)} for name, c in SIMPLE.constructs.items()})
+    paths = [f"{a} -> {b}" for b in ("COMP", "LIKE") for a in blocks if a not in drop]
+    paths += [f"{a} -> {b}" for a, b in SIMPLE.structural_paths]
+    return ModelSpec.from_dict({"name": "extended", "constructs": constructs, "paths": paths})
+
+
+@pytest.fixture(scope="module")
+def two_models(corp_rep):
+    options = {"missing": "mean", "folds": 10, "repetitions": 2, "seed": 3}
+    return (predict_pls(_extended(), corp_rep, **options),
+            predict_pls(_extended(("ATTR",)), corp_rep, **options))
+
+
+@pytest.mark.parametrize("alternative", ["greater", "two-sided"])
+def test_cvpat_compare_is_scipys_paired_t_test(two_models, alternative):
+    from loyaltysem.pls import cvpat_compare
+
+    first, second = two_models
+    table = cvpat_compare(first, second, alternative=alternative).set_index("construct")
+    assert list(table.index) == ["COMP", "LIKE", "CUSA", "CUSL", "Overall"]
+    order = [second.items.index(i) for i in first.items]
+    error_one = (first.actual - first.pls) ** 2
+    error_two = (second.actual[:, order] - second.pls[:, order]) ** 2
+    for construct in table.index:
+        columns = [j for j, c in enumerate(first.constructs) if construct in (c, "Overall")]
+        one, two = error_one[:, columns].mean(axis=1), error_two[:, columns].mean(axis=1)
+        test = stats.ttest_rel(two, one, alternative=alternative)
+        row = table.loc[construct]
+        assert row["first_loss"] == pytest.approx(one.mean(), abs=TOL)
+        assert row["second_loss"] == pytest.approx(two.mean(), abs=TOL)
+        assert row["t"] == pytest.approx(test.statistic, rel=1e-8)
+        assert row["pvalue"] == pytest.approx(test.pvalue, rel=1e-6)
+
+
+def test_cvpat_compare_refuses_different_indicators_or_folds(two_models, corp_rep):
+    from loyaltysem.pls import cvpat_compare
+
+    first, _ = two_models
+    simple = predict_pls(SIMPLE, corp_rep, missing="mean", folds=10, repetitions=2, seed=3)
+    with pytest.raises(ArgumentError, match="same endogenous constructs and indicators"):
+        cvpat_compare(first, simple)
+    other = predict_pls(_extended(("ATTR",)), corp_rep, missing="mean", folds=10,
+                        repetitions=2, seed=4)
+    with pytest.raises(ArgumentError, match="same rows and folds"):
+        cvpat_compare(first, other)

@@ -12,11 +12,11 @@ corrections), :mod:`.quality` (α, ρc, ρA, AVE, HTMT, VIF, f², effects),
 from __future__ import annotations
 
 from .bootstrap import PLSBootstrap, bootstrap_pls
-from .cvpat import cvpat
+from .cvpat import cvpat, cvpat_compare
 from .fit import fit_pls
 from .ipma import IPMAResult, ipma
 from .predict import PLSPredictResult, predict_pls
 from .result import PLSResult
 
 __all__ = ["IPMAResult", "PLSBootstrap", "PLSPredictResult", "PLSResult", "bootstrap_pls", "cvpat",
-           "fit_pls", "ipma", "predict_pls"]
+           "cvpat_compare", "fit_pls", "ipma", "predict_pls"]

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..arguments import check_choice
+from ..exceptions import ArgumentError
 
 if TYPE_CHECKING:
     from .predict import PLSPredictResult
@@ -114,3 +115,60 @@ def cvpat(prediction: "PLSPredictResult", *, alternative: Alternative = "greater
                          "t": float(t[g]), "df": prediction.n - 1, "pvalue": float(p[g])})
     return pd.DataFrame(rows, columns=["benchmark", "construct", "pls_loss", "benchmark_loss",
                                        "loss_diff", "t", "df", "pvalue"])
+
+
+def _aligned(first: "PLSPredictResult", second: "PLSPredictResult") -> np.ndarray:
+    """Column order of ``second``'s indicators in ``first``'s order, once the two
+    predictions are shown to be comparable."""
+    if sorted(zip(first.constructs, first.items)) != sorted(zip(second.constructs, second.items)):
+        raise ArgumentError("CVPAT compares models with the same endogenous constructs and "
+                            f"indicators (Sharma et al. 2023); got {sorted(set(first.items))} "
+                            f"and {sorted(set(second.items))}")
+    if (first.n != second.n or not first.index.equals(second.index)
+            or not np.array_equal(first.fold_ids, second.fold_ids)):
+        raise ArgumentError("CVPAT compares two models on the same rows and folds: run "
+                            "predict_pls on the same data with the same seed, folds and "
+                            "repetitions (or the same fold_ids)")
+    return np.array([second.items.index(item) for item in first.items])
+
+
+def cvpat_compare(first: "PLSPredictResult", second: "PLSPredictResult", *,
+                  alternative: Alternative = "greater") -> pd.DataFrame:
+    """CVPAT of two PLS models' out-of-sample losses (Liengaard et al. 2021).
+
+    Parameters
+    ----------
+    first, second : PLSPredictResult
+        PLSpredict results of two models with the same endogenous constructs and
+        indicators, on the same rows with the same folds (same data, ``seed``,
+        ``folds`` and ``repetitions``, or the same ``fold_ids``).
+    alternative : {"greater", "two-sided"}
+        ``"greater"``: the first model has the smaller expected loss (Liengaard
+        et al.'s "M1 better out of sample than M2"); ``"two-sided"``: they differ.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``construct, first_loss, second_loss, loss_diff, t, df, pvalue`` per
+        endogenous construct and ``"Overall"``; ``loss_diff = second_loss −
+        first_loss``, tested by the paired t-test of :func:`cvpat`.
+
+    Raises
+    ------
+    ArgumentError
+        Predictions of different indicators, rows or folds.
+
+    Examples
+    --------
+    >>> # seminrExtras: assess_cvpat_compare(established, alternative, testtype = "greater")
+    """
+    check_choice("alternative", alternative, ("greater", "two-sided"))
+    order = _aligned(first, second)
+    names = list(dict.fromkeys(first.constructs))
+    groups = np.array([names.index(c) for c in first.constructs])
+    one = case_losses(first.actual, first.pls, groups, names)
+    two = case_losses(second.actual[:, order], second.pls[:, order], groups, names)
+    t, p = paired_t(two - one, alternative)
+    return pd.DataFrame({"construct": names + ["Overall"], "first_loss": one.mean(axis=0),
+                         "second_loss": two.mean(axis=0), "loss_diff": (two - one).mean(axis=0),
+                         "t": t, "df": first.n - 1, "pvalue": p})

@@ -162,7 +162,7 @@ def fold_moments(values: np.ndarray, train: np.ndarray) -> FoldMoments:
     weights = train.astype(float)
     n_train = weights.sum(axis=1)
     shifted = weights @ centred / n_train[:, None]
-    cross = np.einsum("fn,ni,nj->fij", weights, centred, centred, optimize=True)
+    cross = (centred.T[None] * weights[:, None, :]) @ centred                 # (k, I, I)
     covariances = (cross - n_train[:, None, None] * shifted[:, :, None] * shifted[:, None, :]) / (
         n_train - 1)[:, None, None]
     sds = np.sqrt(np.diagonal(covariances, axis1=1, axis2=2))
