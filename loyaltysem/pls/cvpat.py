@@ -88,8 +88,13 @@ def cvpat(prediction: "PLSPredictResult", *, alternative: Alternative = "greater
     standardize the items first, which weighs items of different scales
     differently). With ``D_i = L_i(benchmark) − L_i(PLS)``,
     ``t = D̄ / (s_D / √N)`` with N − 1 degrees of freedom (Liengaard et al.
-    2021, eq. 6). IA predicts each indicator by its training mean (Sharma et
-    al. 2023). The bootstrap variants of the test are not computed.
+    2021, eq. 6). ``Overall`` averages over all endogenous indicators, as
+    Liengaard et al.'s code does (seminrExtras averages the construct losses
+    instead, which weighs single-item constructs more). IA predicts each
+    indicator by its training mean (Sharma et al. 2023; seminrExtras uses the
+    full-sample mean, which is not out of sample). The bootstrap variants of
+    the test (Liengaard et al. 2021, sec. 4; seminrExtras' ``Boot T value``)
+    are not computed.
 
     Examples
     --------
