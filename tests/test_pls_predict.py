@@ -377,3 +377,10 @@ def test_cvpat_compare_refuses_different_indicators_or_folds(two_models, corp_re
                         repetitions=2, seed=4)
     with pytest.raises(ArgumentError, match="same rows and folds"):
         cvpat_compare(first, other)
+
+
+def test_unconverged_training_fits_are_warned_about(complete):
+    result = predict_pls(SIMPLE, complete, folds=5, repetitions=2, seed=1, max_iter=1)
+    assert any("of 10 training fits did not converge in 1 iterations" in w
+               for w in result.warnings)
+    assert "did not converge" in result.summary().as_text()
