@@ -22,6 +22,7 @@ from .chains import chain_effects, chain_name, defined_effects, specific_chains
 from .layout import PLSLayout
 from .quality import SINGLE_ITEM_MONOTRAIT
 from .result import PLSResult
+from .estimates import unstandardized_paths
 from .stack import StackFit, fit_stack, slot_stack
 
 
@@ -149,17 +150,20 @@ def _sign_structure(layout: PLSLayout, pairs: np.ndarray, indirect_pairs: np.nda
     return np.array(first), np.array(second), np.arange(len(first))
 
 
-def _correlation_stack(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Correlation matrices of the row selections ``rows`` (stack, m) of ``values``."""
+def _correlation_stack(values: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Correlation matrices of the row selections ``rows`` (stack, m) of ``values``, and the
+    items' SDs in each selection."""
     sample = values[rows]
     centered = sample - sample.mean(axis=1, keepdims=True)
     covariance = np.swapaxes(centered, 1, 2) @ centered
-    scale = 1 / np.sqrt(np.einsum("bii->bi", covariance))
-    return covariance * scale[:, :, None] * scale[:, None, :]
+    squares = np.einsum("bii->bi", covariance)
+    scale = 1 / np.sqrt(squares)
+    return (covariance * scale[:, :, None] * scale[:, None, :],
+            np.sqrt(squares / (rows.shape[1] - 1)))
 
 
-def _fit_correlations(result: PLSResult, stats: Statistics, correlations: np.ndarray
-                      ) -> tuple[np.ndarray, np.ndarray]:
+def _fit_correlations(result: PLSResult, stats: Statistics, correlations: np.ndarray,
+                      item_sd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     options = result.options
     assert options is not None  # fit_pls sets them
     layout = result.solution.layout
@@ -167,6 +171,9 @@ def _fit_correlations(result: PLSResult, stats: Statistics, correlations: np.nda
                        scheme=cast(Scheme, options.scheme),
                        consistent=options.consistent, tol=options.tol,
                        max_iter=options.max_iter)
+    if result.solution.unstandardized:
+        fitted = dataclasses.replace(fitted, paths=unstandardized_paths(
+            fitted.paths, layout, result.solution.unstandardized, item_sd))
     vectors = statistic_vectors(fitted, correlations, layout, stats)
     return vectors, fitted.converged
 
@@ -188,7 +195,7 @@ def resample_correlations(result: PLSResult, stats: Statistics, n_boot: int, *,
         with threadpool_limits(limits=1):
             rows = resample_rows(seeds[start:start + chunk], values.shape[0])
             vectors, converged = _fit_correlations(result, stats,
-                                                   _correlation_stack(values, rows))
+                                                   *_correlation_stack(values, rows))
         return start, vectors, converged
 
     draws = np.empty((n_boot, stats.estimates.size))
@@ -218,7 +225,9 @@ def jackknife_correlations(result: PLSResult, stats: Statistics, chunk: int = 20
         sums = total - rows
         cross = products - rows[:, :, None] * rows[:, None, :]
         covariance = cross - sums[:, :, None] * sums[:, None, :] / (n - 1)
-        scale = 1 / np.sqrt(np.einsum("bii->bi", covariance))
+        squares = np.einsum("bii->bi", covariance)
+        scale = 1 / np.sqrt(squares)
         correlations = covariance * scale[:, :, None] * scale[:, None, :]
-        out[start:start + rows.shape[0]] = _fit_correlations(result, stats, correlations)[0]
+        out[start:start + rows.shape[0]] = _fit_correlations(
+            result, stats, correlations, np.sqrt(squares / (n - 2)))[0]
     return out

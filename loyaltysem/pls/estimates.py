@@ -126,3 +126,20 @@ def total_effects(paths: np.ndarray) -> np.ndarray:
     ``B[i, j]`` is the path i → j (the sum over every chain of the products of its paths)."""
     identity = np.eye(paths.shape[1])
     return np.linalg.inv(identity - paths) - identity
+
+
+def unstandardized_paths(paths: np.ndarray, layout: PLSLayout,
+                         unstandardized: tuple[tuple[int, float], ...],
+                         item_sd: np.ndarray | None = None) -> np.ndarray:
+    """Paths from the single-item constructs of ``unstandardized`` in their item's metric:
+    divided by the item's SD (``item_sd``: the SD of the standardized items in a resample,
+    (stack, items); 1 by default). The product of standardized scores that carries an
+    interaction is not standardized again (SmartPLS, seminr: Hair et al. 2017, ch. 8)."""
+    if not unstandardized:
+        return paths
+    scaled = paths.copy()
+    for k, sd in unstandardized:
+        item = layout.slot_item[layout.slots_of(k)][0]
+        factor = 1 / (sd * (item_sd[:, item] if item_sd is not None else 1.0))
+        scaled[:, k, :] *= np.broadcast_to(factor, (paths.shape[0],))[:, None]
+    return scaled

@@ -13,8 +13,10 @@ from ..data.checks import NaValues
 from ..spec import ModelSpec, as_spec
 from .algorithm import SCHEMES, Scheme
 from .data import PLSMissing, pls_data
+from .estimates import unstandardized_paths
 from .higher_order import HigherOrder, higher_order_constructs, repeated_indicators, two_stage
 from .layout import pls_layout
+from .moderation import main_effects, with_interaction_terms
 from .quality import block_vif
 from .result import FitOptions, PLSResult, PLSSolution
 from .stack import fit_stack, slot_stack
@@ -97,6 +99,10 @@ def fit_pls(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, *,
     scheme, missing = _checked_options(scheme, consistent, missing, allow_codes, tol, max_iter)
     check_choice("higher_order", higher_order, ("repeated", "two_stage"))
     model = as_spec(spec)
+    if model.latent_interactions:
+        return _fit_moderation(model, data, scheme=scheme, consistent=consistent,
+                               missing=missing, na_values=na_values, allow_codes=allow_codes,
+                               tol=tol, max_iter=max_iter, higher_order=higher_order)
     if higher_order_constructs(model):
         return _fit_higher_order(model, data, higher_order, scheme=scheme,
                                  consistent=consistent, missing=missing, na_values=na_values,
@@ -136,6 +142,27 @@ def _fit_higher_order(spec: ModelSpec, data: pd.DataFrame | str | Path,
     return dataclasses.replace(second, spec=spec, notes=first.notes + (
         "higher-order constructs by the two-stage approach: stage 1 repeated indicators, "
         "stage 2 the lower-order constructs' scores as items",))
+
+
+def _fit_moderation(spec: ModelSpec, data: pd.DataFrame | str | Path,
+                    **options: Any) -> PLSResult:
+    """The two-stage approach (:mod:`.moderation`): main effects, then the products of
+    their scores as single-item constructs."""
+    first = fit_pls(main_effects(spec), data, **options)
+    stage_two, columns = with_interaction_terms(spec, first.scores)
+    items = pd.DataFrame(first.solution.values, columns=list(first.solution.layout.items))
+    second = fit_pls(stage_two, pd.concat([items, columns], axis=1),
+                     **{**options, "missing": "listwise", "na_values": None})
+    layout = second.solution.layout
+    scales = tuple((layout.constructs.index(name), float(columns[f"{name}_item"].std(ddof=1)))
+                   for name in spec.latent_interactions)
+    solution = dataclasses.replace(second.solution, unstandardized=scales, paths=unstandardized_paths(
+        second.solution.paths[None], layout, scales)[0])
+    names = ", ".join(f"{name} = {a} x {b}" for name, (a, b) in spec.latent_interactions.items())
+    return dataclasses.replace(second, solution=solution, notes=first.notes + (
+        f"interactions by the two-stage approach ({names}: products of the main-effects "
+        "model's scores, as single-item constructs; their paths in the metric of the "
+        "product, as SmartPLS and seminr)",))
 
 
 def _checked_options(scheme: Any, consistent: Any, missing: Any, allow_codes: Any, tol: Any,

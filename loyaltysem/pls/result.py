@@ -64,6 +64,9 @@ class PLSSolution:
         The standardized items (the construct scores are ``values W``).
     index : pandas.Index
         The rows used.
+    unstandardized : tuple of (int, float)
+        Single-item constructs whose paths are in the metric of their item, with the
+        item's SD: interaction terms (:mod:`.moderation`), as SmartPLS and seminr.
     """
 
     layout: PLSLayout
@@ -77,6 +80,7 @@ class PLSSolution:
     rho_a: np.ndarray
     values: np.ndarray = field(repr=False)
     index: pd.Index = field(repr=False)
+    unstandardized: tuple[tuple[int, float], ...] = ()
 
 
 @dataclass(frozen=True)

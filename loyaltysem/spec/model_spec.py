@@ -268,8 +268,8 @@ class ModelSpec:
             defined_names.add(statement.lhs)
         self._check_constraints(labels, defined_names)
         self._check_hypotheses(defined_names)
-        if self.composites:  # a PLS-SEM model: the covariance-based checks do not apply
-            return
+        if self.composites or self.latent_interactions:
+            return  # a PLS-SEM model: the covariance-based checks do not apply
         for construct in self.constructs.values():
             if len(construct.items) == 1:
                 item = construct.items[0]
@@ -290,11 +290,12 @@ class ModelSpec:
         for statement in self.statements:
             if statement.product:
                 bad = [f for f in statement.product if f in latent]
-                if bad:
+                if len(bad) == 1:
                     raise self._error(
-                        f"the interaction {':'.join(statement.product)} uses the latent "
-                        f"variable {bad[0]!r}; loyaltysem (as lavaan's x1:x2) multiplies "
-                        "observed variables only", statement.line)
+                        f"the interaction {':'.join(statement.product)} multiplies the "
+                        f"construct {bad[0]!r} by an observed variable; multiply observed "
+                        "variables (lavaan's x1:x2), or two constructs (a PLS-SEM moderation: "
+                        "make the variable a single-item construct)", statement.line)
                 if statement.product[0] == statement.product[1]:
                     raise self._error(f"the interaction {':'.join(statement.product)} multiplies "
                                       "a variable by itself; write its square as a data column",
@@ -356,6 +357,12 @@ class ModelSpec:
         return VariableRoles.from_statements(self.statements)
 
     def _refuse_composites(self) -> None:
+        if self.latent_interactions:
+            name, (a, b) = next(iter(self.latent_interactions.items()))
+            raise self._error(
+                f"the interaction {a}:{b} multiplies two constructs, which covariance-based "
+                "SEM does not estimate here; fit the moderation by PLS-SEM (loyaltysem pls: "
+                "two-stage), or multiply observed variables")
         if self.composites:
             names = ", ".join(sorted(self.composites))
             raise self._error(
@@ -393,6 +400,13 @@ class ModelSpec:
     def interactions(self) -> dict[str, tuple[str, str]]:
         """Product columns of ``y ~ x1:x2``: internal name → the two factors."""
         return {s.rhs: s.product for s in self.statements if s.product}
+
+    @property
+    def latent_interactions(self) -> dict[str, tuple[str, str]]:
+        """Products of two constructs (``y ~ A:M``, a PLS-SEM moderation): name → factors."""
+        latent = {s.lhs for s in self.statements if s.op == "=~"}
+        return {name: pair for name, pair in self.interactions.items()
+                if pair[0] in latent and pair[1] in latent}
 
     @property
     def n_groups_written(self) -> int:
