@@ -539,11 +539,21 @@ def validate_command(spec: Path, data: str, na_values: tuple[str, ...], allow_co
 @click.option("--ci", "ci_method", type=click.Choice(["percentile", "bca"]),
               default="percentile", show_default=True, help="Bootstrap interval.")
 @click.option("--progress/--no-progress", default=True, help="Progress bar for the bootstrap.")
+@click.option("--predict", "with_predict", is_flag=True,
+              help="PLSpredict (Shmueli et al. 2019): out-of-sample RMSE, MAE and Q2predict "
+                   "per indicator against the linear-model benchmark, and CVPAT.")
+@click.option("--folds", type=click.IntRange(min=2, max=1000), default=10, show_default=True,
+              help="PLSpredict folds.")
+@click.option("--repetitions", type=click.IntRange(min=1, max=1000), default=10,
+              show_default=True, help="PLSpredict repetitions (seeded by --seed).")
+@click.option("--ipma", "ipma_target", default=None,
+              help="Importance-performance map analysis of this target construct.")
 @_debug_option
 def pls_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool,
                 output_format: str, out: Path | None, missing: str, scheme: str,
                 consistent: bool, max_iter: int, tol: float, n_boot: int, seed: int | None,
                 n_jobs: int, sign_change: str, ci_method: str, progress: bool,
+                with_predict: bool, folds: int, repetitions: int, ipma_target: str | None,
                 debug: bool) -> None:
     """Fit SPEC by PLS-SEM (Mode A for =~, Mode B for <~ / mode: B), as SmartPLS and seminr."""
     def run() -> Any:
@@ -558,15 +568,54 @@ def pls_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: 
                                  sign_change=cast(Any, sign_change), ci=cast(Any, ci_method),
                                  progress=progress)
             result = result.with_bootstrap(boot)
-        return result
+        extras: dict[str, Any] = {}
+        options = {"missing": cast(Any, missing), "na_values": _parse_na_values(na_values),
+                   "allow_codes": allow_codes, "scheme": cast(Any, scheme)}
+        if with_predict:
+            from .pls import predict_pls
 
-    result = _run(run, debug)
+            extras["predict"] = predict_pls(spec, data, folds=folds, repetitions=repetitions,
+                                            seed=seed, **options)
+        if ipma_target is not None:
+            from .pls import ipma
+
+            extras["ipma"] = ipma(spec, data, ipma_target, **options)
+        return result, extras
+
+    result, extras = _run(run, debug)
     for message in result.warnings:
         click.echo(f"warning: {message}", err=True)
     if output_format == "json":
-        _emit(result.to_dict(), None, output_format, out)
+        payload = result.to_dict()
+        payload.update({key: value.to_dict() for key, value in extras.items()})
+        _emit(payload, None, output_format, out)
     else:
-        _emit({}, result.summary(), output_format, out)
+        _emit({}, _combined_summary(result.summary(), extras), output_format, out)
+
+
+def _combined_summary(summary: Any, extras: dict[str, Any]) -> Any:
+    """One summary of a PLS fit and its extras (PLSpredict, IPMA): their sections under
+    their names, their warnings with the fit's (first), their notes once."""
+    from .summary import Summary
+
+    labels = {"predict": "PLSpredict", "ipma": "IPMA"}
+    sections = dict(summary.sections)
+    warnings_ = [w for w in sections.get("Warnings", []) if w != "none"]
+    notes = list(sections.get("Notes", []))
+    added = []
+    for key, extra in extras.items():
+        for heading, block in extra.summary().sections:
+            if heading == "Warnings":
+                warnings_ += [f"{labels[key]}: {w}" for w in block if w != "none"]
+            elif heading == "Notes":
+                notes += [n for n in block if n not in notes]
+            else:
+                added.append((heading if heading.startswith(labels[key])
+                              else f"{labels[key]}: {heading}", block))
+    ordered = [(h, warnings_ or ["none"]) if h == "Warnings" else (h, b)
+               for h, b in summary.sections if h != "Notes"]
+    return Summary(summary.title, tuple(ordered + added + ([("Notes", notes)] if notes else [])),
+                   summary.digits)
 
 
 @main.command("invariance")

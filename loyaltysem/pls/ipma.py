@@ -112,6 +112,18 @@ class IPMAResult:
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON: the target, its performance and the construct and indicator tables."""
+        from ..summary import json_value
+
+        def rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+            return [{str(k): json_value(v) for k, v in row.items()}
+                    for row in frame.to_dict(orient="records")]
+
+        return {"target": self.target, "target_performance": json_value(self.target_performance),
+                "scale": self.scale, "warnings": list(self.warnings),
+                "constructs": rows(self.constructs), "indicators": rows(self.indicators)}
+
     def summary(self, digits: int = 3) -> Summary:
         """Warnings, the target, the construct and the indicator maps."""
         overview = {"target": self.target, "target performance": self.target_performance,

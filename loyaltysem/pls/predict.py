@@ -491,6 +491,20 @@ class PLSPredictResult:
             sections.append(("Notes", list(self.notes)))
         return Summary(f"PLSpredict: {self.spec.name}", tuple(sections), digits)
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON: the settings, the metrics per indicator, the verdict and CVPAT."""
+        from ..summary import json_value
+
+        def rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+            return [{str(k): json_value(v) for k, v in row.items()}
+                    for row in frame.to_dict(orient="records")]
+
+        return {"folds": self.folds, "repetitions": self.repetitions, "seed": self.seed,
+                "technique": self.technique, "benchmark": self.benchmark, "n": self.n,
+                "warnings": list(self.warnings), "predictive_power": self.predictive_power(),
+                "metrics": rows(self.metrics.reset_index()) if self.metrics.index.name
+                else rows(self.metrics), "cvpat": rows(self.cvpat)}
+
     def __str__(self) -> str:
         return self.summary().as_text()
 
