@@ -93,7 +93,8 @@ def pls_items(spec: ModelSpec, layout: PLSLayout, data: pd.DataFrame | str | Pat
     roles = {item: f"item of construct {name}"
              for name, construct in spec.constructs.items() for item in construct.items}
     survey = prepare_survey(frame, layout.items, missing="ml" if missing == "mean" else "listwise",
-                            na_values=na_values, roles=roles, allow_codes=allow_codes)
+                            na_values=na_values, roles=roles, allow_codes=allow_codes,
+                            scales=spec.scales, reverse=spec.reverse)
     values = survey.data[list(layout.items)].to_numpy(dtype=float)
     notes = [note for note in survey.notes if not note.startswith("full-information ML")]
     if missing == "mean":
