@@ -165,6 +165,27 @@ def test_mode_b_report_shows_weights_and_outer_vif():
     quality = {row["Construct"]: row for row in _markdown_rows(
         text, "Internal consistency reliability and convergent validity (Mode A constructs)")}
     assert quality["QUAL"]["Mode"] == "B" and quality["QUAL"]["AVE"] == "—"
+    assert "Mode B composites: reliability and AVE do not apply" in text
+
+
+def test_quality_checks_use_the_cited_thresholds_by_mode():
+    from loyaltysem.report.pls_tables import quality_checks
+    from loyaltysem.validity.thresholds import DEFAULT_THRESHOLDS
+
+    result = fit_pls(EXTENDED, "corp_rep", **BOOK)
+    checks = quality_checks(result)
+    composites = ("QUAL", "PERF", "CSOR", "ATTR")
+    htmt = checks[checks["Check"] == "htmt"]
+    assert len(htmt) == 6 and not htmt["Target"].str.contains("|".join(composites)).any()
+    outer_vif = checks[checks["Target"].str.endswith("(outer)")]
+    assert len(outer_vif) == 21 and set(outer_vif["Verdict"]) == {"pass"}
+    loadings = checks[checks["Check"] == "loading"]
+    assert not loadings["Target"].str.contains("qual_|cusa").any() and len(loadings) == 9
+    row = checks[(checks["Check"] == "htmt") & (checks["Target"] == "COMP – LIKE")].iloc[0]
+    assert row["Source"] == DEFAULT_THRESHOLDS.at["htmt", "source"]
+    assert row["Value"] == _apa(result.htmt.at["LIKE", "COMP"]) and row["Verdict"] == "pass"
+    simple = quality_checks(fit_pls(SIMPLE, "corp_rep", **BOOK))
+    assert set(simple["Verdict"]) == {"pass"}
 
 
 def test_warnings_come_first_and_non_convergence_is_an_alert():

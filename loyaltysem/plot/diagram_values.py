@@ -136,6 +136,8 @@ def outer_caption(values: DiagramValues, outer: OuterValues = "auto") -> str:
     if values.method == "CB-SEM":
         return "standardized loadings in the item boxes"
     if outer == "auto":
+        if not values.composites:
+            return "outer loadings in the item boxes"
         return ("outer loadings in the boxes of Mode A items, outer weights in those of Mode B "
                 "items (arrows from the items to the composite)")
     return f"outer {outer} in the item boxes"

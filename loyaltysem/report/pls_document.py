@@ -208,13 +208,15 @@ def _structural_block(report: PLSReport) -> list[Item]:
 def _quality_block(result: PLSResult) -> list[Item]:
     checks = quality_checks(result)
     flagged = checks[checks["Verdict"].isin(["fail", "warn"])]
+    notes = [f"{len(checks) - len(flagged)} of {len(checks)} measurement checks pass"
+             + (" (the others below)" if len(flagged) else "")]
+    if (result.outer["mode"] == "B").any():
+        notes.append("Mode B composites: reliability and AVE do not apply; see the outer "
+                     "weights and VIF (Hair et al. 2017, ch. 5)")
     items: list[Item] = [
         ("frame", quality_table(result), "Internal consistency reliability and convergent "
                                          "validity (Mode A constructs)"),
-        ("list", [f"{len(checks) - len(flagged)} of {len(checks)} measurement checks pass"
-                  + (" (the others below)" if len(flagged) else ""),
-                  "Mode B composites: reliability and AVE do not apply; see the outer weights "
-                  "and VIF (Hair et al. 2017, ch. 5)"]),
+        ("list", notes),
     ]
     if len(flagged):
         items.append(("frame", flagged.reset_index(drop=True), "Checks not passed"))
@@ -224,7 +226,8 @@ def _quality_block(result: PLSResult) -> list[Item]:
 def _discriminant_block(result: PLSResult) -> list[Item]:
     return [("frame", matrix_table(result.htmt.where(
                 np.tril(np.ones(result.htmt.shape, dtype=bool), -1)), "HTMT"),
-             "HTMT (Henseler et al. 2015; mean |r|): below .85 (strict) or .90 (liberal)"),
+             "HTMT (Henseler et al. 2015; mean |r|): below .85 (strict) or .90 (liberal) "
+             "between reflective constructs"),
             ("frame", matrix_table(result.fornell_larcker, "Fornell–Larcker"),
              "Fornell–Larcker: √AVE on the diagonal, construct correlations below")]
 

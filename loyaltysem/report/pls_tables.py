@@ -146,11 +146,12 @@ def quality_checks(result: PLSResult) -> pd.DataFrame:
     """Every measurement check against the project's cited thresholds (CB-SEM's too).
 
     Reflective (Mode A) blocks: loadings, α, ρc, ρA (the ρc threshold), AVE,
-    HTMT; Mode B blocks: the outer VIF; the structural model: the inner VIF.
+    HTMT (between two reflective constructs: Hair et al. 2017, ch. 4); Mode B
+    blocks: the outer VIF; the structural model: the inner VIF.
     Single-item constructs and Mode B composites have no reliability checks.
     """
     rows = []
-    reflective = result.outer[(result.outer["mode"] == "A")]
+    reflective = result.outer[result.outer["mode"] == "A"]
     multi = reflective.groupby("construct")["item"].transform("size") > 1
     for r in reflective[multi].itertuples():
         rows.append(_check("loading", f"{r.construct} → {r.item}", r.loading))
@@ -161,9 +162,10 @@ def quality_checks(result: PLSResult) -> pd.DataFrame:
                      _check("cr", f"{r.construct} (ρA)", r.rho_a),
                      _check("ave", str(r.construct), r.ave)]
     htmt = result.htmt
+    composites = set(result.outer.loc[result.outer["mode"] == "B", "construct"])
     for i, a in enumerate(htmt.index):
-        for b in htmt.columns[:i]:
-            if np.isfinite(htmt.at[a, b]):
+        for b in htmt.columns[:i]:  # HTMT assesses reflective constructs only
+            if np.isfinite(htmt.at[a, b]) and not {a, b} & composites:
                 rows.append(_check("htmt", f"{b} – {a}", float(htmt.at[a, b])))
     for r in result.vif_outer.itertuples():
         if r.construct in set(result.outer.loc[result.outer["mode"] == "B", "construct"]):
