@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import warnings
+from types import SimpleNamespace
 
 import matplotlib
 
@@ -114,6 +115,11 @@ def test_bad_outer_option_and_weights_of_a_cb_sem_fit(simple):
     with pytest.raises(ArgumentError, match="needs a PLS-SEM fit"):
         path_diagram(cb, outer="weights")
     plt.close(path_diagram(cb, outer="loadings"))
+    # a multi-group fit's group_view is a SimpleNamespace with spec, estimates and r2
+    view = SimpleNamespace(spec=cb.spec, estimates=cb.estimates, r2=cb.r2)
+    plt.close(path_diagram(view))
+    with pytest.raises(ArgumentError, match="result must be a FitResult"):
+        path_diagram(cb.estimates)
 
 
 def test_draws_into_given_axes_and_can_be_restyled(simple):

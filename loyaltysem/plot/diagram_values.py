@@ -65,7 +65,9 @@ def diagram_values(result: FitResult | PLSResult, outer: OuterValues = "auto") -
 
     Parameters
     ----------
-    result : FitResult or PLSResult
+    result : FitResult, PLSResult or a multi-group fit's ``group_view(g)``
+        Anything else with the ``spec``, ``estimates`` (lavaan's parameter
+        table with ``std_all``) and ``r2`` of a CB-SEM fit is read as one.
     outer : {"auto", "weights", "loadings"}
         PLS-SEM: the outer weights or loadings in the item boxes; ``"auto"``
         shows loadings for Mode A constructs and weights for Mode B composites
@@ -74,23 +76,22 @@ def diagram_values(result: FitResult | PLSResult, outer: OuterValues = "auto") -
     Raises
     ------
     ArgumentError
-        ``outer`` is not one of the choices, or ``"weights"`` for a CB-SEM fit.
+        ``outer`` is not one of the choices, ``"weights"`` for a CB-SEM fit, or
+        ``result`` is not a fit.
     """
-    from ..estimate import FitResult
-
-    outer = check_choice("outer", outer, OUTER_CHOICES)  # type: ignore[assignment]
-    if isinstance(result, FitResult):
-        if outer == "weights":
-            raise ArgumentError("outer='weights' needs a PLS-SEM fit (loyaltysem.pls.fit_pls); "
-                                "a CB-SEM fit has loadings only: use outer='auto' or "
-                                "'loadings'")
-        return _cb_values(result)
     from ..pls import PLSResult
 
+    outer = check_choice("outer", outer, OUTER_CHOICES)  # type: ignore[assignment]
     if isinstance(result, PLSResult):
         return _pls_values(result, outer)
-    raise ArgumentError("result must be a FitResult (loyaltysem.fit) or a PLSResult "
-                        f"(loyaltysem.pls.fit_pls); got {type(result).__name__}")
+    if not all(hasattr(result, name) for name in ("spec", "estimates", "r2")):
+        raise ArgumentError("result must be a FitResult (loyaltysem.fit), a PLSResult "
+                            "(loyaltysem.pls.fit_pls) or a group's view of a multi-group fit "
+                            f"(MultiGroupResult.group_view); got {type(result).__name__}")
+    if outer == "weights":
+        raise ArgumentError("outer='weights' needs a PLS-SEM fit (loyaltysem.pls.fit_pls); "
+                            "a CB-SEM fit has loadings only: use outer='auto' or 'loadings'")
+    return _cb_values(result)
 
 
 def _cb_values(result: FitResult) -> DiagramValues:
