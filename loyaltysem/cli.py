@@ -701,46 +701,52 @@ def compare_paths_command(spec: Path, data: str, na_values: tuple[str, ...], all
               help="Output file: .html (self-contained), .md or .tex.")
 @click.option("--format", "report_format_name", type=click.Choice(["html", "md", "tex"]),
               default=None, help="Overrides the format implied by --out's suffix.")
+@click.option("--method", type=click.Choice(["cb", "pls", "both"]), default="cb",
+              show_default=True,
+              help="cb: CB-SEM; pls: PLS-SEM; both: the PLS-SEM report with the CB-SEM "
+                   "estimates of the same spec beside it.")
 @click.option("--estimator", type=click.Choice(["ML", "MLR", "MLM"]), default="ML",
               show_default=True)
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=0), default=500, show_default=True,
-              help="Resamples for the HTMT intervals.")
+              help="Resamples: the HTMT intervals (cb), the PLS-SEM SEs, p values and "
+                   "intervals (pls, both; 0: none).")
 @click.option("--seed", type=SEED, default=1, show_default=True)
 @click.option("--group", default=None,
-              help="Add a measurement-invariance section across the groups of this column.")
-@click.option("--missing", type=click.Choice(["listwise", "ml"]), default="listwise",
-              show_default=True, help="Missing values: listwise deletion or full-information ML.")
+              help="Add a measurement-invariance section across the groups of this column "
+                   "(--method cb).")
+@click.option("--missing", type=click.Choice(["listwise", "ml", "mean"]), default="listwise",
+              show_default=True,
+              help="Missing values: listwise deletion; full-information ML (cb); mean "
+                   "replacement (pls, both: SmartPLS's default; CB-SEM is then listwise).")
+@click.option("--scheme", type=click.Choice(["path", "centroid", "factorial"]), default="path",
+              show_default=True, help="PLS-SEM inner weighting scheme (pls, both).")
+@click.option("--consistent", is_flag=True, help="Consistent PLS, PLSc (pls, both).")
 @_debug_option
 def report_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool, out: Path,
-                   report_format_name: str | None, estimator: str, n_boot: int, seed: int,
-                   group: str | None, missing: str, debug: bool) -> None:
-    """Write a report of SPEC on the data: model, data, measurement, fit, estimates, hypotheses."""
-    from .data.registry import resolve_data
-    from .estimate import fit
-    from .report import build_report, write_report
-
+                   report_format_name: str | None, method: str, estimator: str, n_boot: int,
+                   seed: int, group: str | None, missing: str, scheme: str, consistent: bool,
+                   debug: bool) -> None:
+    """Write a report of SPEC on the data: model, data, measurement, fit, estimates, hypotheses
+    (--method pls: the PLS-SEM results; both: CB-SEM and PLS-SEM side by side)."""
+    from .report import make_report, write_report
     from .report.document import report_format
+    from .report.make import MISSING
 
     report_format(out, report_format_name)  # refuse r.docx, a missing folder, an input
     _check_out(out)
+    if missing not in MISSING[method]:
+        raise click.BadParameter(f"--method {method} takes {' or '.join(MISSING[method])}; "
+                                 f"got {missing}", param_hint="--missing")
+    if group is not None and method != "cb":
+        raise click.BadParameter("an invariance section needs --method cb",
+                                 param_hint="--group")
 
     def run() -> Any:
-        codes = _parse_na_values(na_values)
-        frame = resolve_data(data, na_values=codes)
-        result = fit(spec, frame, na_values=codes, allow_codes=allow_codes,
-                     estimator=cast("Estimator", estimator),
-                     missing=cast(Any, missing), emit_warnings=False)
-        invariance = paths = None
-        if group is not None:
-            from .groups import compare_paths, invariance_ladder
-
-            invariance = invariance_ladder(result.spec, frame, group, na_values=codes,
-                                           allow_codes=allow_codes)
-            paths = (compare_paths(result.spec, frame, group, na_values=codes,
-                                   allow_codes=allow_codes)
-                     if result.spec.structural_paths else None)
-        report = build_report(result, n_boot=n_boot, seed=seed, invariance=invariance,
-                              paths_across_groups=paths, data_source=data)
+        report = make_report(spec, data, method=cast(Any, method),
+                             na_values=_parse_na_values(na_values), allow_codes=allow_codes,
+                             missing=missing, estimator=estimator, n_boot=n_boot, seed=seed,
+                             group=group, scheme=scheme, consistent=consistent,
+                             data_source=data)
         return write_report(report, _check_out(out), cast(Any, report_format_name))
 
     path = _run(run, debug)
