@@ -68,7 +68,7 @@ def test_checks_apply_the_cited_thresholds():
     assert checks.loc[("alpha", "Expectation"), "verdict"] == "fail"     # .452 < .70
     assert checks.loc[("loading", "Loyalty: CUSL2"), "verdict"] == "fail"  # .20 < .40
     assert checks.loc[("loading", "Image: IMAG2"), "verdict"] == "warn"    # .40-.708
-    assert checks.loc[("htmt", "Satisfaction - Quality"), "verdict"] == "fail"
+    assert checks.loc[("htmt", "Quality - Satisfaction"), "verdict"] == "fail"
     relaxed = ecsi.checks({"alpha": 0.4}).set_index(["check", "target"])
     assert relaxed.loc[("alpha", "Expectation"), "verdict"] == "pass"
     text = ecsi.summary().as_text()

@@ -145,7 +145,8 @@ def quality_checks(constructs: pd.DataFrame, outer: pd.DataFrame, htmt: pd.DataF
     rows ``check, target, value, threshold, verdict, source``.
 
     Mode A (multi-item) constructs: loadings, α, ρc, ρA, AVE and Fornell–Larcker;
-    every pair of constructs: HTMT; Mode B items: outer VIF; every predictor: inner VIF
+    every pair of Mode A constructs: HTMT (Hair et al. 2017, ch. 4: it assesses
+    reflective constructs); Mode B items: outer VIF; every predictor: inner VIF
     (Hair, Risher, Sarstedt & Ringle 2019 list the same criteria for PLS-SEM).
     """
     modes = dict(zip(outer["construct"], outer["mode"]))
@@ -158,8 +159,9 @@ def quality_checks(constructs: pd.DataFrame, outer: pd.DataFrame, htmt: pd.DataF
     for check in ("alpha", "cr", "rho_a", "ave"):
         rows += [(check, c, float(table.at[c, check])) for c in reflective]
     names = list(htmt.index)
-    rows += [("htmt", f"{names[i]} - {names[j]}", float(htmt.iat[i, j]))
-             for i in range(len(names)) for j in range(i) if np.isfinite(htmt.iat[i, j])]
+    rows += [("htmt", f"{names[j]} - {names[i]}", float(htmt.iat[i, j]))   # reflective only
+             for i in range(len(names)) for j in range(i) if np.isfinite(htmt.iat[i, j])
+             and modes[names[i]] == "A" and modes[names[j]] == "A"]
     for c in reflective:
         others = fornell_larcker.loc[c].drop(c).abs().max() if len(names) > 1 else np.nan
         column = fornell_larcker[c].drop(c).abs().max()

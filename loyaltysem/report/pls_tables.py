@@ -134,46 +134,37 @@ def effects_frame(result: PLSResult) -> pd.DataFrame:
     return table
 
 
-def _check(name: str, target: str, value: float, shown: str | None = None) -> dict:
-    row = DEFAULT_THRESHOLDS.loc[name]
-    bound = apa_number(row["pass"], 3, bounded=True)
-    return {"Check": name, "Target": target, "Value": shown or _number(value),
-            "Threshold": f"{row['direction']} {bound}", "Verdict": verdict(value, row),
-            "Source": row["source"]}
+#: how the report names each check and its target
+_CHECK_NAMES = {"loading": "loading", "alpha": "alpha", "cr": "cr", "rho_a": "rho_a",
+                "ave": "ave", "htmt": "htmt", "fornell_larcker": "fornell_larcker",
+                "vif": "vif"}
+
+
+def _report_target(check: str, target: str) -> str:
+    """``COMP: comp_1`` → ``COMP → comp_1`` (a loading), ``QUAL ← qual_1 (outer)`` (an
+    outer VIF), ``A → B (inner)``, ``A – B`` (HTMT)."""
+    if check == "vif" and ": " in target:
+        return target.replace(": ", " ← ") + " (outer)"
+    if check == "vif":
+        return target.replace(" -> ", " → ") + " (inner)"
+    return target.replace(": ", " → ").replace(" - ", " – ")
 
 
 def quality_checks(result: PLSResult) -> pd.DataFrame:
-    """Every measurement check against the project's cited thresholds (CB-SEM's too).
-
-    Reflective (Mode A) blocks: loadings, α, ρc, ρA (the ρc threshold), AVE,
-    HTMT (between two reflective constructs: Hair et al. 2017, ch. 4); Mode B
-    blocks: the outer VIF; the structural model: the inner VIF.
-    Single-item constructs and Mode B composites have no reliability checks.
-    """
+    """:meth:`PLSResult.checks` as the report shows them: APA numbers, the threshold with
+    its direction, arrows in the targets (the checks themselves are computed there)."""
+    checks = result.checks()
+    thresholds = DEFAULT_THRESHOLDS
     rows = []
-    reflective = result.outer[result.outer["mode"] == "A"]
-    multi = reflective.groupby("construct")["item"].transform("size") > 1
-    for r in reflective[multi].itertuples():
-        rows.append(_check("loading", f"{r.construct} → {r.item}", r.loading))
-    for r in result.constructs.itertuples():
-        if r.construct in set(reflective[multi]["construct"]):
-            rows += [_check("alpha", str(r.construct), r.alpha),
-                     _check("cr", f"{r.construct} (ρc)", r.cr),
-                     _check("cr", f"{r.construct} (ρA)", r.rho_a),
-                     _check("ave", str(r.construct), r.ave)]
-    htmt = result.htmt
-    composites = set(result.outer.loc[result.outer["mode"] == "B", "construct"])
-    for i, a in enumerate(htmt.index):
-        for b in htmt.columns[:i]:  # HTMT assesses reflective constructs only
-            if np.isfinite(htmt.at[a, b]) and not {a, b} & composites:
-                rows.append(_check("htmt", f"{b} – {a}", float(htmt.at[a, b])))
-    for r in result.vif_outer.itertuples():
-        if r.construct in set(result.outer.loc[result.outer["mode"] == "B", "construct"]):
-            rows.append(_check("vif", f"{r.construct} ← {r.item} (outer)", r.vif,
-                               _number(r.vif, 2, bounded=False)))
-    inner = result.vif_inner
-    for a, b, value in zip(inner["from"], inner["to"], inner["vif"]):
-        rows.append(_check("vif", f"{a} → {b} (inner)", value, _number(value, 2, bounded=False)))
+    for r in checks.itertuples(index=False):
+        target = _report_target(r.check, str(r.target))
+        bound = apa_number(r.threshold, 3, bounded=True)
+        shown = _number(r.value, 2, bounded=False) if r.check in ("vif", "fornell_larcker") \
+            else _number(r.value)
+        rows.append({"Check": _CHECK_NAMES.get(r.check, r.check), "Target": target,
+                     "Value": shown,
+                     "Threshold": f"{thresholds.at[r.check, 'direction']} {bound}",
+                     "Verdict": r.verdict, "Source": r.source})
     columns = ["Check", "Target", "Value", "Threshold", "Verdict", "Source"]
     return pd.DataFrame(rows, columns=columns)
 
