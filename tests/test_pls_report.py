@@ -346,3 +346,13 @@ def test_hostile_latex_compiles_and_runs_nothing(hostile, tmp_path):
     assert run.returncode == 0, log[-3000:]
     assert "CANARY-RAN" not in log.replace("\\typeout{CANARY-RAN}", "")
     assert "(/etc/passwd" not in log and "(./canary.tex" not in log
+
+
+def test_hypotheses_section_gives_the_bootstrap_verdicts(tmp_path):
+    out = tmp_path / "report.md"
+    run = run_report(SIMPLE, out, "--method", "pls", "--missing", "mean", "--bootstrap", "200")
+    assert run.exit_code == 0, run.output
+    text = out.read_text(encoding="utf-8")
+    section = text[text.index("Hypotheses"):text.index("Reliability and validity")]
+    assert "H4: COMP → CUSL" in section and "not supported" in section
+    assert "H6: LIKE → CUSA → CUSL" in section

@@ -35,6 +35,7 @@ from .pls_tables import (
     comparison_r2,
     effects_frame,
     f2_table,
+    hypotheses_table,
     matrix_table,
     outer_table,
     paths_table,
@@ -49,8 +50,9 @@ if TYPE_CHECKING:
 
 Item = tuple[Any, ...]
 
-#: the sections of a PLS-SEM report, in this order (the warnings first)
-PLS_SECTIONS = ("Warnings", "Model", "Data", "Outer model", "Structural model",
+#: the sections of a PLS-SEM report, in this order (the warnings first; "Hypotheses"
+#: only when the spec has some)
+PLS_SECTIONS = ("Warnings", "Model", "Data", "Outer model", "Structural model", "Hypotheses",
                 "Reliability and validity", "Discriminant validity", "Effect sizes", "Effects")
 #: added after "Structural model" by ``method="both"``
 COMPARISON_SECTION = "CB-SEM beside PLS-SEM"
@@ -247,6 +249,10 @@ def pls_report_blocks(report: PLSReport) -> list[tuple[str, list[Item]]]:
                           "Outer weights and loadings (standardized); VIF of Mode B items")]),
         ("Structural model", _structural_block(report)),
     ]
+    if result.spec.hypotheses:
+        blocks.append(("Hypotheses", [("frame", hypotheses_table(result),
+                                       "Hypotheses: supported when the bootstrap interval "
+                                       "excludes zero on the expected side")]))
     if report.method == "both":
         blocks.append((COMPARISON_SECTION, comparison_block(report)))
     blocks += [

@@ -140,6 +140,21 @@ _CHECK_NAMES = {"loading": "loading", "alpha": "alpha", "cr": "cr", "rho_a": "rh
                 "vif": "vif"}
 
 
+def hypotheses_table(result: PLSResult) -> pd.DataFrame:
+    """The spec's hypotheses: expected sign, estimate, bootstrap interval, p and verdict
+    (``not tested`` without a bootstrap; :attr:`PLSResult.hypotheses`)."""
+    table = result.hypotheses
+    return pd.DataFrame({
+        "Hypothesis": [f"{i}: {h.replace(' -> ', ' → ')}" for i, h in
+                       zip(table["id"], table["hypothesis"])],
+        "Expected": table["expected_sign"].tolist(),
+        "Estimate": [_number(v, bounded=False) for v in table["est"]],
+        "95% CI": [_interval(lo, hi) if np.isfinite(lo) else "" for lo, hi in
+                   zip(table["ci_lower"], table["ci_upper"])],
+        "p": [apa_p(v) if np.isfinite(v) else "" for v in table["pvalue"]],
+        "Verdict": table["verdict"].tolist()})
+
+
 def _report_target(check: str, target: str) -> str:
     """``COMP: comp_1`` → ``COMP → comp_1`` (a loading), ``QUAL ← qual_1 (outer)`` (an
     outer VIF), ``A → B (inner)``, ``A – B`` (HTMT)."""
@@ -207,5 +222,5 @@ def comparison_r2(cb: FitResult, pls: PLSResult) -> pd.DataFrame:
 
 
 __all__ = ["comparison_loadings", "comparison_paths", "comparison_r2", "effects_frame",
-           "f2_table", "matrix_table", "outer_table", "paths_table", "quality_checks",
+           "f2_table", "hypotheses_table", "matrix_table", "outer_table", "paths_table", "quality_checks",
            "quality_table", "r2_table"]
