@@ -148,7 +148,8 @@ def _read(text: str, fmt: str) -> ModelSpec | None:
 def check_contract(text: str, fmt: str) -> None:
     start = time.perf_counter()
     spec = _read(text, fmt)
-    assert time.perf_counter() - start < 1.0, f"took over a second: {text!r}"
+    # a guard against runaway parsing (it takes milliseconds), with room for a loaded machine
+    assert time.perf_counter() - start < 3.0, f"took over three seconds: {text!r}"
     if spec is None:
         return
     rendered = spec.to_lavaan()
