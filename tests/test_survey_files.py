@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from loyaltysem.cli import main
-from loyaltysem.data import prepare_survey, read_table
+from loyaltysem.data import file_codebook, prepare_survey, read_table
 from loyaltysem.exceptions import DataError, MissingValueWarning
 
 from lavaan_reference import ROOT
@@ -60,6 +60,10 @@ def test_sav_codes_user_missing_labels_and_wording(tmp_path):
     assert frame.attrs["item_wording"] == {"sat_1": "I am satisfied with the company.",
                                            "sat_2": "The company meets my expectations."}
     assert frame.attrs["source_format"] == "SPSS (.sav)"
+    codebook = file_codebook(frame).set_index("variable")
+    assert codebook.loc["sat_2", "wording"] == "The company meets my expectations."
+    assert codebook.loc["sat_1", "value_labels"].startswith("1 = Strongly disagree; 2 = Disagree")
+    assert codebook.loc["group", "wording"] == ""
 
 
 def test_zsav_and_por(tmp_path):

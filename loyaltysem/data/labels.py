@@ -162,3 +162,44 @@ def label_message(column: pd.Series, name: str) -> str | None:
             "its value labels), or give a codebook mapping, e.g. "
             f"read_table(path, value_labels={{{name!r}: {{1: 'Strongly disagree', ..., "
             "7: 'Strongly agree'}})")
+
+
+def file_codebook(frame: pd.DataFrame) -> pd.DataFrame:
+    """The codebook a survey file carries: one row per column with its wording and labels.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        As :func:`~loyaltysem.data.survey.read_table` returns it: its
+        ``attrs["item_wording"]`` (SPSS/Stata variable labels, Qualtrics or
+        LimeSurvey question texts) and ``attrs["value_labels"]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``variable``, ``wording`` (as in
+        :func:`~loyaltysem.data.registry.load_codebook`) and ``value_labels``
+        (``"1 = Strongly disagree; ...; 7 = Strongly agree"``), empty where the file
+        says nothing.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"sat_1": [1, 2]})
+    >>> frame.attrs = {"item_wording": {"sat_1": "I am satisfied."},
+    ...                "value_labels": {"sat_1": {1: "No", 2: "Yes"}}}
+    >>> file_codebook(frame).to_dict("records")
+    [{'variable': 'sat_1', 'wording': 'I am satisfied.', 'value_labels': '1 = No; 2 = Yes'}]
+    """
+    wording = frame.attrs.get("item_wording") or {}
+    labels = frame.attrs.get("value_labels") or {}
+
+    def shown(codes: Mapping[Any, str]) -> str:
+        return "; ".join(f"{_code_text(code)} = {label}" for code, label in codes.items())
+
+    return pd.DataFrame([{"variable": str(c), "wording": str(wording.get(c, "")),
+                          "value_labels": shown(labels.get(c, {}))} for c in frame.columns],
+                        columns=["variable", "wording", "value_labels"])
+
+
+def _code_text(code: Any) -> str:
+    return f"{code:g}" if isinstance(code, float) else str(code)
