@@ -177,6 +177,24 @@ def test_cp1252_headers(tmp_path):
     assert "read as Windows-1252 (cp1252) text" in frame.attrs["read_notes"][0]
 
 
+def test_excel_unicode_text_is_utf16_tab_delimited(tmp_path):
+    path = tmp_path / "survey.txt"
+    path.write_bytes("qualité\tsat_2\r\n1,5\t2\r\n3\t4\r\n".encode("utf-16"))
+    frame = read_table(path)
+    assert list(frame.columns) == ["qualité", "sat_2"]
+    np.testing.assert_array_equal(frame.to_numpy(), [[1.5, 2], [3, 4]])
+    assert "UTF-16" in frame.attrs["read_notes"][0]
+
+
+def test_a_file_that_turns_cp1252_after_the_sample(tmp_path):
+    path = tmp_path / "survey.csv"
+    path.write_bytes(b"name,b\n" + b"plain,1\n" * 20000 + "café,2\n".encode("cp1252"))
+    frame = read_table(path)
+    assert frame["name"].iloc[-1] == "café"
+    assert frame.shape == (20001, 2)
+    assert "read as Windows-1252 (cp1252) text" in frame.attrs["read_notes"][0]
+
+
 def test_utf8_with_bom_says_nothing(tmp_path):
     path = tmp_path / "survey.csv"
     path.write_bytes("\ufeffqualité,b\n1,2\n".encode("utf-8"))

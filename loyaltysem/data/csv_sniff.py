@@ -1,7 +1,8 @@
 """Delimited text as spreadsheets and survey tools write it: the encoding, the delimiter
 and the decimal mark are found from the file, not assumed.
 
-* **Encoding**: UTF-8 (with or without a byte-order mark), else Windows-1252
+* **Encoding**: UTF-16 after its byte-order mark (Excel's "Unicode Text"), UTF-8
+  (with or without a byte-order mark), else Windows-1252
   (cp1252, a superset of latin-1's printable characters: what Excel writes on a
   Western-European Windows); a note says so when it is not UTF-8.
 * **Delimiter**: ``,``, ``;`` or tab, the one that splits the first lines into the
@@ -27,7 +28,8 @@ SAMPLE_BYTES = 1 << 16
 DELIMITERS = (",", ";", "\t")
 #: the encodings tried, in order (utf-8-sig reads a file with or without a BOM)
 ENCODINGS = ("utf-8-sig", "cp1252")
-_ENCODING_NAMES = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252 (cp1252)"}
+_ENCODING_NAMES = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252 (cp1252)",
+                   "utf-16": "UTF-16 (Excel's Unicode Text)"}
 
 _COMMA_NUMBER = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
 _POINT_NUMBER = re.compile(r"^\s*[-+]?\d*\.\d+\s*$")
@@ -53,7 +55,7 @@ class Dialect:
     Attributes
     ----------
     encoding : str
-        Python's name of the encoding (``"utf-8-sig"`` or ``"cp1252"``).
+        Python's name of the encoding (``"utf-8-sig"``, ``"cp1252"`` or ``"utf-16"``).
     delimiter : str
         ``","``, ``";"`` or ``"\\t"``.
     decimal : str
@@ -122,12 +124,16 @@ def sniff_dialect(path: Path, raw: bytes) -> Dialect:
     >>> dialect.delimiter, dialect.decimal, dialect.encoding
     (';', ',', 'utf-8-sig')
     """
-    refuse_binary(path, raw)
-    text = _decoded(path, raw)
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode Text": UTF-16
+        encoding = "utf-16"
+        text = raw[:len(raw) - len(raw) % 2].decode("utf-16", errors="ignore")
+    else:
+        refuse_binary(path, raw)
+        text = _decoded(path, raw)
+        encoding = "utf-8-sig" if _is_utf8(raw) else "cp1252"
     lines = _complete_lines(text, whole=len(raw) < SAMPLE_BYTES)
     delimiter = _delimiter(lines)
     decimal = _decimal(lines, delimiter) if delimiter != "," else "."
-    encoding = "utf-8-sig" if _is_utf8(raw) else "cp1252"
     return Dialect(encoding=encoding, delimiter=delimiter, decimal=decimal, sample=text)
 
 

@@ -169,7 +169,7 @@ def _parsed(path: Path, dialect: Dialect, na_text: list[str] | None, export: Exp
             ) -> tuple[pd.DataFrame, str]:
     """The file parsed; a UTF-8 start with cp1252 further on is read again as cp1252."""
     skip = list(range(1, 1 + export.extra_rows)) if export and export.extra_rows else None
-    encodings = [dialect.encoding] + (["cp1252"] if dialect.encoding != "cp1252" else [])
+    encodings = [dialect.encoding] + (["cp1252"] if dialect.encoding == "utf-8-sig" else [])
     failure: Exception | None = None
     for encoding in encodings:
         try:
@@ -180,8 +180,8 @@ def _parsed(path: Path, dialect: Dialect, na_text: list[str] | None, export: Exp
             failure = error
         except (pd.errors.ParserError, pd.errors.EmptyDataError, EOFError, OSError) as error:
             raise DataError(f"cannot read {str(path)!r} as CSV: {error}") from error
-    raise DataError(f"cannot read {str(path)!r} as CSV: it is neither UTF-8 nor Windows-1252 "
-                    f"text ({failure}); save it again as 'CSV UTF-8'") from failure
+    raise DataError(f"cannot read {str(path)!r} as CSV: it is not {dialect.encoding} text "
+                    f"throughout ({failure}); save it again as 'CSV UTF-8'") from failure
 
 
 def read_readstat(path: Path, suffix: str) -> pd.DataFrame:
