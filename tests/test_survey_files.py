@@ -247,6 +247,14 @@ def test_limesurvey_second_header_row(tmp_path):
     assert frame.attrs["item_wording"]["sat1"] == "How satisfied are you?"
 
 
+def test_limesurvey_columns_with_plain_headers_are_left_alone(tmp_path):
+    path = tmp_path / "results.csv"
+    path.write_text("id,submitdate,lastpage,sat1\n1,2026-01-05,2,5\n", encoding="utf-8")
+    frame = read_table(path)
+    assert list(frame.columns) == ["id", "submitdate", "lastpage", "sat1"]
+    assert frame.attrs["read_notes"] == [] and "item_wording" not in frame.attrs
+
+
 def test_a_plain_csv_is_read_as_before(tmp_path):
     path = tmp_path / "plain.csv"
     path.write_text("a,b\n1.5,2\n3.5,-99\n")

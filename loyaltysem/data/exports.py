@@ -101,7 +101,7 @@ def _wording(header: Sequence[str], texts: Sequence[str]) -> dict[str, str]:
             if str(text).strip() and str(text).strip() != name}
 
 
-def _limesurvey(header: list[str], rows: Sequence[Sequence[str]]) -> Export:
+def _limesurvey(header: list[str], rows: Sequence[Sequence[str]]) -> Export | None:
     """LimeSurvey: "code. text" headers split; a row of texts under the codes dropped."""
     columns, wording = [], {}
     for name in header:
@@ -115,4 +115,6 @@ def _limesurvey(header: list[str], rows: Sequence[Sequence[str]]) -> Export:
         if first_id and not _NUMBER.match(first_id):  # the ids are numbers: a row of texts
             extra = 1
             wording.update(_wording(columns, rows[0]))
+    if not extra and not wording:  # LimeSurvey's columns, but nothing to undo
+        return None
     return Export("LimeSurvey", extra, tuple(columns), wording)
