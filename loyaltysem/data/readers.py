@@ -94,8 +94,7 @@ def read_file(path: Path, *, na_text: list[str] | None = None, sheet: str | int 
         ``.xlsx``), a damaged file, a binary file named as text, a reader that
         is not installed (named with its ``pip install``).
     """
-    suffixes = [s.lower() for s in path.suffixes[-2:]]
-    suffix = suffixes[-1] if suffixes else ""
+    suffix = path.suffix.lower()
     if suffix in REFUSED:
         raise DataError(f"cannot read {str(path)!r}: {REFUSED[suffix]}")
     if suffix in BINARY_FORMATS:
@@ -111,8 +110,9 @@ def read_file(path: Path, *, na_text: list[str] | None = None, sheet: str | int 
 
 def _refuse_unknown_binary(path: Path, suffix: str) -> None:
     """A file of an unknown extension is read as delimited text; a binary one is refused."""
-    with path.open("rb") as handle:
-        head = handle.read(SAMPLE_BYTES)
+    head = _head(path, None)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text: NUL bytes, yet text
+        return
     if b"\x00" not in head and describe_binary(head) is None:
         return
     what = describe_binary(head)
@@ -139,14 +139,7 @@ def read_delimited(path: Path, na_text: list[str] | None, *, compression: str | 
     A Qualtrics or LimeSurvey export (:mod:`.exports`) loses its extra header rows;
     their question texts go to ``attrs["item_wording"]``.
     """
-    opener = _COMPRESSED[compression] if compression else open
-    try:
-        with opener(path, "rb") as handle:
-            raw = handle.read(SAMPLE_BYTES)
-    except (OSError, EOFError, lzma.LZMAError) as error:
-        raise DataError(f"cannot read {str(path)!r} as compressed CSV ({error}): the file is "
-                        "damaged or not compressed as its extension says") from error
-    dialect = sniff_dialect(path, raw)
+    dialect = sniff_dialect(path, _head(path, compression))
     export = _export_in(dialect)
     frame, encoding = _parsed(path, dialect, na_text, export)
     notes = Dialect(encoding, dialect.delimiter, dialect.decimal, "").notes(repr(path.name))
@@ -158,6 +151,19 @@ def read_delimited(path: Path, na_text: list[str] | None, *, compression: str | 
     frame.attrs["source_format"] = TEXT_FORMATS.get(path.suffix.lower(), "CSV")
     frame.attrs["read_notes"] = notes
     return frame
+
+
+def _head(path: Path, compression: str | None) -> bytes:
+    """The first :data:`SAMPLE_BYTES` bytes of the file (uncompressed)."""
+    opener = _COMPRESSED[compression] if compression else open
+    try:
+        with opener(path, "rb") as handle:
+            return bytes(handle.read(SAMPLE_BYTES))
+    except (OSError, EOFError, lzma.LZMAError) as error:
+        if compression is None:
+            raise DataError(f"cannot read {str(path)!r}: {error}") from error
+        raise DataError(f"cannot read {str(path)!r} as compressed CSV ({error}): the file is "
+                        "damaged or not compressed as its extension says") from error
 
 
 def _export_in(dialect: Dialect) -> Export | None:
