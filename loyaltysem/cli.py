@@ -119,8 +119,8 @@ def _data_options(function: Callable, *, data_required: bool = True) -> Callable
                             help="Codes that mean missing, e.g. --na-values -99 "
                                  "(repeat or comma-separate).")(function)
     function = click.option("--data", "data", required=data_required, default=None,
-                            help="CSV file, or the name of a shipped dataset "
-                                 "(see 'loyaltysem datasets')." + (
+                            help="Data file (CSV, .sav, .dta, .xlsx, .parquet), or the name "
+                                 "of a shipped dataset (see 'loyaltysem datasets')." + (
                                      "" if data_required else
                                      " Or summary statistics: --cov/--cor with --nobs."))(function)
     return click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))(function)

@@ -90,7 +90,8 @@ def test_bad_inputs_exit_2_with_a_message(tmp_path):
     cases = {
         "missing spec": (["fit", str(tmp_path / "none.lav"), "--data", "mobi"], "not found"),
         "missing data": (["fit", model, "--data", str(tmp_path / "none.csv")],
-                         "neither a CSV file nor a shipped dataset"),
+                         "neither a data file (CSV, .sav, .dta, .xlsx, .parquet) nor a shipped "
+                         "dataset"),
         "unknown column": (["fit", model, "--data", "mobi"],
                            "no column 'x1' (item of construct visual)"),
         "non-numeric": (["fit", model, "--data",

@@ -31,6 +31,7 @@ import pandas as pd
 from ..exceptions import DataError, MissingValueWarning
 from ..spec.names import describe_bad_name, name_problem
 from ..spec.statements import format_number
+from .labels import label_message
 
 #: Values that surveys commonly use as missing-value codes.
 TYPICAL_CODES: tuple[float, ...] = (-9.0, -99.0, -999.0, -9999.0, 99.0, 999.0, 9999.0)
@@ -169,6 +170,9 @@ def column_as_float(column: pd.Series, name: str) -> pd.Series:
         raise DataError(f"column {name!r} is boolean (True/False); if it is a 0/1 indicator, "
                         f"convert it: df[{name!r}] = df[{name!r}].astype(float)")
     if isinstance(dtype, pd.CategoricalDtype):
+        labelled = label_message(column, name)
+        if labelled:
+            raise DataError(labelled)
         raise DataError(f"column {name!r} is categorical; recode it to numbers (e.g. "
                         f"df[{name!r}].cat.codes if its categories are ordered answers)")
     if pd.api.types.is_numeric_dtype(dtype):
@@ -189,6 +193,9 @@ def _object_as_float(column: pd.Series, name: str) -> pd.Series:
     converted = pd.to_numeric(column, errors="coerce")
     bad = column[converted.isna() & column.notna()]
     if len(bad):
+        labelled = label_message(column, name)
+        if labelled:
+            raise DataError(labelled)
         example = bad.iloc[0]
         hint = (f" (--na-values {shlex.quote(example[:20])} on the command line)"
                 if isinstance(example, str) else "")

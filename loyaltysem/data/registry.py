@@ -112,7 +112,8 @@ def list_datasets() -> pd.DataFrame:
 
 
 def resolve_data(source: str | Path, *, na_values: NaValues = None) -> pd.DataFrame:
-    """A CSV path or the name of a shipped dataset → DataFrame.
+    """A data file (any format :func:`~loyaltysem.data.survey.read_table` reads) or the name
+    of a shipped dataset → DataFrame.
 
     Raises
     ------
@@ -124,5 +125,6 @@ def resolve_data(source: str | Path, *, na_values: NaValues = None) -> pd.DataFr
         return read_table(path, na_values=na_values)
     if str(source) in dataset_names():
         return load_dataset(str(source))
-    raise DataError(f"{str(source)!r} is neither a CSV file nor a shipped dataset; shipped "
+    raise DataError(f"{str(source)!r} is neither a data file (CSV, .sav, .dta, .xlsx, .parquet) "
+                    "nor a shipped dataset; shipped "
                     f"datasets: {', '.join(dataset_names())}")

@@ -23,6 +23,8 @@ import pandas as pd
 from ..exceptions import DataError, MissingValueWarning
 from ..spec.statements import format_number
 from .arrays import column_blocks, keep_rows, model_values
+from .labels import ValueLabels, apply_value_labels
+from .readers import read_file
 from .scales import check_and_recode
 from .checks import (
     NaValues,
@@ -69,9 +71,16 @@ class Survey:
         return int(self.data.shape[0])
 
 
-def read_table(source: str | Path | pd.DataFrame, *, na_values: NaValues = None
-               ) -> pd.DataFrame:
-    """Read a CSV file (or copy a DataFrame) with the given missing-value codes.
+def read_table(source: str | Path | pd.DataFrame, *, na_values: NaValues = None,
+               value_labels: ValueLabels | None = None, sheet: str | int = 0) -> pd.DataFrame:
+    """Read a survey file (or copy a DataFrame) with the given missing-value codes.
+
+    The format follows the extension (:mod:`loyaltysem.data.readers`): CSV and
+    other delimited text (``.csv``, ``.tsv``, ``.txt``, compressed ``.csv.gz``;
+    delimiter, decimal comma and encoding sniffed), SPSS ``.sav``/``.zsav``/``.por``
+    and Stata ``.dta`` (pyreadstat: the codes, with user-defined missing values as
+    NaN), Excel ``.xlsx`` (openpyxl), Parquet (pyarrow). Qualtrics and LimeSurvey
+    exports lose their extra header rows.
 
     Parameters
     ----------
@@ -79,32 +88,70 @@ def read_table(source: str | Path | pd.DataFrame, *, na_values: NaValues = None
     na_values : number, str or list of them, optional
         Codes that mean missing (``-99``, ``"-99"`` or ``[-99, -98]``); see
         :func:`~loyaltysem.data.checks.normalize_na_values`.
+    value_labels : mapping, optional
+        Answer labels to turn into numbers: code → label for every text column
+        (``{1: "Strongly disagree", ..., 7: "Strongly agree"}``), or column → such
+        a mapping (the direction of SPSS's and Stata's value labels); see
+        :func:`~loyaltysem.data.labels.apply_value_labels`.
+    sheet : str or int
+        The sheet of an Excel workbook (name or 0-based position; the first by default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Its ``attrs`` carry the file's ``value_labels`` and ``item_wording``
+        (variable labels, an export's question texts), its ``source_format`` and
+        ``read_notes`` (what was done while reading; a fit repeats them in its notes).
 
     Raises
     ------
     DataError
-        If the file does not exist or cannot be read as CSV, or ``na_values``
-        is not a code or a list of codes.
+        If the file does not exist or cannot be read (the message names the format
+        and the fix), ``na_values`` is not a code or a list of codes, or a column
+        holds labels that ``value_labels`` lacks.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = read_table(pd.DataFrame({"sat_1": ["Agree", "Disagree", "-99"]}),
+    ...                    na_values="-99", value_labels={1: "Disagree", 2: "Agree"})
+    >>> frame["sat_1"].tolist()
+    [2.0, 1.0, nan]
     """
     codes = normalize_na_values(na_values)
     if isinstance(source, pd.DataFrame):
-        frame = source.copy()
-        if codes:
-            numeric = [c for c in codes if isinstance(c, float)]
-            texts = [c for c in codes if isinstance(c, str)]
-            frame = frame.mask(frame.isin(texts) | frame.isin(numeric))
+        frame = _masked(source.copy(), codes)
+        if value_labels is not None:  # a label's code may be a missing-value code: masked too
+            frame = _masked(_labelled(frame, value_labels), codes)
         return frame
     path = Path(source)
     if not path.is_file():
-        raise DataError(f"data file {str(path)!r} not found; give a CSV path or the name of a "
-                        "shipped dataset (run 'loyaltysem datasets' to list them)")
-    try:
-        frame = pd.read_csv(path, na_values=None if not codes else
-                            list(dict.fromkeys(_code_text(c) for c in codes)))
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
-        raise DataError(f"cannot read {str(path)!r} as CSV: {error}") from error
-    if codes:
-        frame = read_table(frame, na_values=codes)
+        raise DataError(f"data file {str(path)!r} not found; give a data file (CSV, .sav, "
+                        ".dta, .xlsx, .parquet) or the name of a shipped dataset (run "
+                        "'loyaltysem datasets' to list them)")
+    frame = read_file(path, sheet=sheet, na_text=None if not codes else
+                      list(dict.fromkeys(_code_text(c) for c in codes)))
+    if codes or value_labels is not None:
+        frame = read_table(frame, na_values=codes, value_labels=value_labels)
+    return frame
+
+
+def _masked(frame: pd.DataFrame, codes: list[float | str] | None) -> pd.DataFrame:
+    """The frame with its missing-value codes (numbers and texts) as NaN."""
+    if not codes:
+        return frame
+    numeric = [c for c in codes if isinstance(c, float)]
+    texts = [c for c in codes if isinstance(c, str)]
+    return frame.mask(frame.isin(texts) | frame.isin(numeric))
+
+
+def _labelled(frame: pd.DataFrame, value_labels: ValueLabels | None) -> pd.DataFrame:
+    """The frame with its answer labels replaced by their codes (a note says where)."""
+    if value_labels is None:
+        return frame
+    notes = list(frame.attrs.get("read_notes", ()))
+    frame, said = apply_value_labels(frame, value_labels)
+    frame.attrs["read_notes"] = notes + said
     return frame
 
 
@@ -193,6 +240,9 @@ def prepare_survey(
         survey = replace(survey, data=pd.concat([survey.data, rows], axis=1))
     if scale_notes:
         survey = replace(survey, notes=scale_notes + survey.notes)
+    read_notes = data.attrs.get("read_notes")  # how the file was read (read_table)
+    if isinstance(read_notes, (list, tuple)) and read_notes:
+        survey = replace(survey, notes=tuple(map(str, read_notes)) + survey.notes)
     return survey
 
 
