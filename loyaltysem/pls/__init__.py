@@ -13,5 +13,8 @@ from __future__ import annotations
 from .bootstrap import PLSBootstrap, bootstrap_pls
 from .fit import fit_pls
 from .result import PLSResult
+from .mga import MGAResult, mga
+from .micom import MICOMResult, micom
 
 __all__ = ["PLSBootstrap", "PLSResult", "bootstrap_pls", "fit_pls"]
+__all__ += ["MGAResult", "MICOMResult", "mga", "micom"]
