@@ -47,7 +47,7 @@ from ..data.checks import NaValues, group_labels
 from ..exceptions import DataError, MissingValueWarning
 from ..spec import ModelSpec, as_spec
 from .algorithm import Scheme
-from .data import PLSMissing, pls_data
+from .data import PLSMissing
 from .draws import Statistics, statistic_vectors
 from .fit import _checked_options, fit_pls
 from .layout import PLSLayout, pls_layout
@@ -60,8 +60,26 @@ MAX_GROUPS = 10
 MIN_GROUP_SIZE = 10
 #: The most permutations a call may ask for.
 MAX_PERMUTATIONS = 100_000
+#: The group code column carried through the edge checks.
+_CODE = "__loyaltysem_group__"
 #: Permutations per stack (two fits each).
 CHUNK = 100
+#: Permuted statistics within this (relative) distance of the observed one are ties, and
+#: ties count as extreme: discrete items give exact ties that rounding would split at random.
+TIES = 1e-10
+
+
+def share_as_extreme(permuted: np.ndarray, observed: np.ndarray) -> np.ndarray:
+    """Two-sided permutation p values: the share of ``|permuted| >= |observed|`` per column
+    (ties within :data:`TIES` included; Chin & Dibbern 2010)."""
+    bound = np.abs(observed) - TIES * np.maximum(1.0, np.abs(observed))
+    return (np.abs(permuted) >= bound).mean(axis=0)
+
+
+def share_at_or_below(permuted: np.ndarray, observed: np.ndarray) -> np.ndarray:
+    """One-sided (lower tail) permutation p values: the share of ``permuted <= observed``
+    (ties within :data:`TIES` included; MICOM's step 2)."""
+    return (permuted <= observed + TIES * np.maximum(1.0, np.abs(observed))).mean(axis=0)
 
 
 @dataclass(frozen=True)
@@ -172,14 +190,37 @@ def group_data(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, gr
     frame = model_frame(model, data, na_values=na_values, allow_codes=allow_codes)
     labels, notes = _group_column(frame, group)
     frame, labels, chosen, more = _chosen_groups(frame, labels, group, groups)
-    prepared = pls_data(model, layout, frame, missing=missing, na_values=na_values,
-                        allow_codes=allow_codes)
-    codes = labels.loc[prepared.index].map({g: i for i, g in enumerate(chosen)}).to_numpy()
-    found = PLSGroups(model, layout, group, tuple(chosen), codes.astype(int), prepared.values,
-                      missing, FitOptions(scheme, bool(consistent), float(tol), int(max_iter)),
-                      notes + more + prepared.notes)
+    codes = labels.map({g: i for i, g in enumerate(chosen)}).to_numpy(dtype=float)
+    values, codes, treated = _treated(model, layout, frame.assign(**{_CODE: codes}), missing,
+                                      na_values, bool(allow_codes))
+    found = PLSGroups(model, layout, group, tuple(chosen), codes, values, missing,
+                      FitOptions(scheme, bool(consistent), float(tol), int(max_iter)),
+                      notes + more + treated)
     _check_sizes(found)
     return found
+
+
+def _treated(spec: ModelSpec, layout: PLSLayout, frame: pd.DataFrame, missing: str,
+             na_values: NaValues, allow_codes: bool
+             ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """The items of the pooled rows after the edge checks and the missing-data treatment
+    (as :func:`~loyaltysem.pls.data.pls_data`), with each kept row's group code."""
+    from ..data.survey import prepare_survey
+
+    roles = {item: f"item of construct {name}"
+             for name, construct in spec.constructs.items() for item in construct.items}
+    survey = prepare_survey(frame, layout.items, carry=[_CODE],
+                            missing="ml" if missing == "mean" else "listwise",
+                            na_values=na_values, roles=roles, allow_codes=allow_codes)
+    values = survey.data[list(layout.items)].to_numpy(dtype=float)
+    notes = [note for note in survey.notes if not note.startswith("full-information ML")]
+    holes = np.isnan(values)
+    if missing == "mean" and holes.any():
+        values = np.where(holes, np.nanmean(values, axis=0), values)
+        notes.append(f"{int(holes.sum())} missing values in {int(holes.any(axis=0).sum())} "
+                     "items were replaced by the item means of the pooled rows "
+                     "(missing='mean'), before the groups were split")
+    return values, survey.data[_CODE].to_numpy(dtype=int), tuple(notes)
 
 
 def _group_column(frame: pd.DataFrame, group: str) -> tuple[pd.Series, tuple[str, ...]]:
@@ -250,10 +291,10 @@ def _check_sizes(found: PLSGroups) -> None:
         if rows.shape[0] < need:
             raise DataError(
                 f"group {label!r} of {found.column!r} has {rows.shape[0]} rows{after}; a "
-                f"group needs at least {need} (at least {MIN_GROUP_SIZE}, and more rows than "
-                f"the {blocks[largest]} items of block {layout.constructs[largest]}): merge it "
-                f"with another group or leave it out with groups=[...] (sizes: "
-                f"{found.sizes_text()})")
+                f"group needs at least {need} ({MIN_GROUP_SIZE}, or one more than the "
+                f"{blocks[largest]} items of the largest block, {layout.constructs[largest]}, "
+                "if that is more): merge it with another group or leave it out with "
+                f"groups=[...] (sizes: {found.sizes_text()})")
         spread = rows.std(axis=0)
         constant = np.flatnonzero(spread <= 1e-12 * max(float(spread.max()), 1.0))
         if constant.size:

@@ -43,7 +43,8 @@ from .bootstrap import SIGN_CHANGES, SignChange, bootstrap_pls
 from .data import PLSMissing
 from .draws import Statistics, statistics_of
 from .fit import DEFAULT_MAX_ITER, DEFAULT_TOL
-from .groups import PLSGroups, check_common, group_data, make_pair, permutation_draws
+from .groups import (PLSGroups, check_common, group_data, make_pair, permutation_draws,
+                     share_as_extreme)
 from .micom import records
 from .result import PLSResult
 
@@ -333,7 +334,7 @@ def _permutation(found: PLSGroups, stats: Statistics, keep: np.ndarray,
         diff = rows["diff"].to_numpy()
         if len(kept):
             lower, upper = np.quantile(kept, [tail, 1 - tail], axis=0)
-            pvalue = (np.abs(kept) >= np.abs(diff)).mean(axis=0)
+            pvalue = share_as_extreme(kept, diff)
         else:
             lower = upper = pvalue = np.full(diff.shape, np.nan)
         tables.append(rows.assign(ci_lower=lower, ci_upper=upper, pvalue=pvalue))
