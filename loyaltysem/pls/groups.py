@@ -358,22 +358,33 @@ def make_pair(found: PLSGroups, g: int, h: int, stats: Statistics) -> Pair:
                 stats.pairs, stats.indirect_pairs)
 
 
-def correlation_stack(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Correlation matrices (stack, items, items) of the row selections ``rows`` (stack, m)."""
-    sample = values[rows]
-    centered = sample - sample.mean(axis=1, keepdims=True)
-    covariance = np.swapaxes(centered, 1, 2) @ centered
+def _correlations(cross: np.ndarray, sums: np.ndarray, n: int) -> np.ndarray:
+    """Correlation matrices from cross-products (stack, p, p) and sums (stack, p) of n rows."""
+    covariance = cross - sums[:, :, None] * sums[:, None, :] / n
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = 1 / np.sqrt(np.einsum("bii->bi", covariance))
     return covariance * scale[:, :, None] * scale[:, None, :]
+
+
+def split_correlations(values: np.ndarray, rows: np.ndarray, n_first: int) -> np.ndarray:
+    """The item correlations of both groups of each split (2 × stack, items, items): the
+    first ``stack`` for positions ``[:n_first]`` of ``rows``, then the rest. Only the
+    smaller group's cross-products are summed; the other's are the pooled ones minus them."""
+    n = values.shape[0]
+    first_small = n_first <= n - n_first
+    sample = values[rows[:, :n_first] if first_small else rows[:, n_first:]]
+    cross, sums = np.swapaxes(sample, 1, 2) @ sample, sample.sum(axis=1)
+    rest_cross, rest_sums = values.T @ values - cross, values.sum(axis=0) - sums
+    small = _correlations(cross, sums, sample.shape[1])
+    large = _correlations(rest_cross, rest_sums, n - sample.shape[1])
+    return np.concatenate([small, large] if first_small else [large, small])
 
 
 def split_draws(pair: Pair, rows: np.ndarray) -> PairDraws:
     """Fit both groups of each split ``rows`` (stack, n): positions ``[:n_first]`` form
     group g, the rest group h; all splits in one stacked call."""
     stack, first = rows.shape[0], pair.n_first
-    correlations = np.concatenate([correlation_stack(pair.values, rows[:, :first]),
-                                   correlation_stack(pair.values, rows[:, first:])])
+    correlations = split_correlations(pair.values, rows, first)
     options, layout = pair.options, pair.layout
     fitted = fit_stack(slot_stack(correlations, layout), layout,
                        scheme=cast(Scheme, options.scheme), consistent=options.consistent,
