@@ -348,6 +348,8 @@ def test_an_item_constant_within_a_group_is_refused():
     ({"n_boot": 100}, "n_boot must be None with method='permutation'"),
     ({"method": "henseler", "n_permutations": 100}, "n_permutations must be None with"),
     ({"groups": [1]}, "groups must be a list of at least two different group values"),
+    ({"groups": [1, 1.5]}, "groups must be a list of group values"),
+    ({"sign_change": "individual"}, "sign_change must be 'none' with method='permutation'"),
     ({"seed": -1}, "seed must be"),
     ({"level": 1.5}, "level must be"),
 ])
@@ -355,3 +357,21 @@ def test_bad_arguments_are_refused_before_any_work(kwargs, message):
     arguments = {"group": "servicetype", **kwargs}
     with pytest.raises(ArgumentError, match=message):
         mga("corp_rep", CORP_REP, **arguments)
+
+
+def test_listwise_deletion_keeps_each_row_in_its_group(tmp_path):
+    """Rows with a missing item are dropped before the split; every other row keeps its
+    group (read from a CSV file, as the CLI reads it)."""
+    path = tmp_path / "corp_rep.csv"
+    CORP_REP.to_csv(path, index=False)
+    result = _quiet(mga, "corp_rep", path, "servicetype", groups=[1, 2], n_permutations=10,
+                    seed=1)
+    items = list(result.results["1"].solution.layout.items)
+    complete = CORP_REP.dropna(subset=items)
+    for label in ("1", "2"):
+        rows = complete[complete["servicetype"] == int(label)]
+        alone = fit_pls("corp_rep", rows)
+        column = "est_1" if label == "1" else "est_2"
+        np.testing.assert_allclose(result.paths[column], alone.paths["est"], rtol=0, atol=1e-12)
+        assert result.n[label] == len(rows)
+    assert any("listwise" in note for note in result.notes)

@@ -134,6 +134,7 @@ class PLSGroups:
         options = self.options
         return fit_pls(self.spec, frame, scheme=cast(Scheme, options.scheme),
                        consistent=options.consistent, missing=cast(PLSMissing, self.missing),
+                       allow_codes=True,  # the pooled rows passed the code checks
                        tol=options.tol, max_iter=options.max_iter)
 
     def sizes_text(self) -> str:
@@ -162,7 +163,10 @@ def check_common(group: Any, groups: Any, n: Any, n_name: str, seed: Any, n_jobs
 
 def _label(value: Any) -> str:
     """A group value as the labels of :func:`loyaltysem.data.checks.group_labels` spell it."""
-    labels = group_labels(pd.Series([value]), "groups")
+    try:
+        labels = group_labels(pd.Series([value], dtype=object), "groups")
+    except DataError:
+        raise fail("groups", "a list of group values (integers or names)", value) from None
     return str(labels.iloc[0])
 
 
@@ -341,6 +345,7 @@ class Pair:
     options: FitOptions
     pairs: np.ndarray
     indirect_pairs: np.ndarray
+    converged: bool           # the pooled fit
 
 
 def make_pair(found: PLSGroups, g: int, h: int, stats: Statistics) -> Pair:
@@ -355,7 +360,7 @@ def make_pair(found: PLSGroups, g: int, h: int, stats: Statistics) -> Pair:
                        tol=options.tol, max_iter=options.max_iter)
     scores = values[:, layout.slot_item] @ pooled.weights[0]
     return Pair(values, int((found.codes == g).sum()), slots[0], scores, layout, options,
-                stats.pairs, stats.indirect_pairs)
+                stats.pairs, stats.indirect_pairs, bool(pooled.converged[0]))
 
 
 def _correlations(cross: np.ndarray, sums: np.ndarray, n: int) -> np.ndarray:

@@ -151,9 +151,13 @@ class MGAResult:
         return self.summary().as_html()
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able: the settings and ``comparisons``, the rows of :attr:`table`."""
+        """JSON-able: the settings (``n_permutations`` or ``n_boot``, the other null) and
+        ``comparisons``, the rows of :attr:`table`."""
         return {"method": self.method, "group": self.group, "groups": list(self.groups),
-                "n": dict(self.n), "n_draws": self.n_draws, "n_failed": dict(self.n_failed),
+                "n": dict(self.n),
+                "n_permutations": self.n_draws if self.method == "permutation" else None,
+                "n_boot": self.n_draws if self.method == "henseler" else None,
+                "n_failed": dict(self.n_failed),
                 "seed": self.seed, "level": self.level,
                 "comparisons": records(self.table), "warnings": list(self.warnings),
                 "notes": list(self.notes)}
@@ -252,6 +256,9 @@ def mga(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, group: st
                           else "n_permutations", seed, n_jobs, progress)
     check_probability("level", level, "a confidence level")
     check_choice("sign_change", sign_change, SIGN_CHANGES)
+    if method == "permutation" and sign_change != "none":
+        raise fail("sign_change", "'none' with method='permutation' (a bootstrap option of "
+                   "method='henseler')", sign_change)
     found = group_data(spec, data, group, labels, scheme=scheme, consistent=consistent,
                        missing=missing, na_values=na_values, allow_codes=allow_codes,
                        tol=tol, max_iter=max_iter)

@@ -176,7 +176,9 @@ def micom(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, group: 
         Threads that fit chunks of permutations at once.
     scheme, missing, na_values, allow_codes, tol, max_iter
         As :func:`~loyaltysem.pls.fit_pls`; missing values are treated on the
-        pooled rows before the groups are split.
+        pooled rows before the groups are split. (MICOM compares the composites'
+        weights and scores, which consistent PLS does not change: there is no
+        ``consistent`` option.)
     progress : bool
         A progress bar (tqdm).
 
@@ -234,13 +236,15 @@ def micom(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, group: 
     results = {label: found.fit_group(g) for g, label in enumerate(found.labels)}
     stats = statistics_of(next(iter(results.values())))
     tables: dict[str, list[pd.DataFrame]] = {"c": [], "m": [], "v": []}
-    failed, draws = {}, {}
+    failed, draws, unconverged = {}, {}, []
     for g, h in found.pairs:
         pair = make_pair(found, g, h, stats)
         observed = observed_draws(pair)
         permuted = permutation_draws(pair, n_permutations, seed=seed, n_jobs=n_jobs,
                                      progress=progress)
         key = f"{found.labels[g]} vs {found.labels[h]}"
+        if not pair.converged:
+            unconverged.append(key)
         failed[key] = int((~permuted.converged).sum())
         draws[key] = _draws_frame(found, permuted)
         ends = {"group_1": found.labels[g], "group_2": found.labels[h]}
@@ -256,7 +260,8 @@ def micom(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, group: 
         n_failed=failed, seed=seed, level=float(level),
         configural=_configural(found, results), compositional=compositional, means=means,
         variances=variances, invariance=_verdicts(compositional, means, variances),
-        results=results, draws=draws, warnings=_warnings(results, failed, n_permutations),
+        results=results, draws=draws,
+        warnings=_warnings(results, failed, n_permutations, unconverged),
         notes=found.notes + _notes(found))
 
 
@@ -342,9 +347,11 @@ def _configural(found: PLSGroups, results: dict[str, PLSResult]) -> pd.DataFrame
     return pd.DataFrame(rows, columns=["check", "verdict", "detail"])
 
 
-def _warnings(results: dict[str, PLSResult], failed: dict[str, int], total: int
-              ) -> tuple[str, ...]:
-    found = [f"group {g}: {w}" for g, r in results.items() for w in r.warnings]
+def _warnings(results: dict[str, PLSResult], failed: dict[str, int], total: int,
+              unconverged: list[str]) -> tuple[str, ...]:
+    found = [f"{key}: the fit of the pooled rows did not converge; step 3's scores are not "
+             "interpretable: raise max_iter" for key in unconverged]
+    found += [f"group {g}: {w}" for g, r in results.items() for w in r.warnings]
     found += [f"{k}: {v} of {total} permutations did not converge; they are left out"
               for k, v in failed.items() if v]
     return tuple(found)
