@@ -137,6 +137,10 @@ class PLSGroups:
                        allow_codes=True,  # the pooled rows passed the code checks
                        tol=options.tol, max_iter=options.max_iter)
 
+    def pair_key(self, g: int, h: int) -> str:
+        """``"1 vs 2"``: how results name the pair of groups g and h."""
+        return f"{self.labels[g]} vs {self.labels[h]}"
+
     def sizes_text(self) -> str:
         """``"'1': 125 rows, '2': 219 rows"``, for messages."""
         return ", ".join(f"{label!r}: {n} rows" for label, n in self.sizes.items())
@@ -310,7 +314,7 @@ def _check_sizes(found: PLSGroups) -> None:
 
 @dataclass(frozen=True)
 class PairDraws:
-    """Group g minus group h, for the observed split (row 0 of nothing) or permutations.
+    """Group g minus group h, for the observed split (one row) or for permutations.
 
     Attributes
     ----------
@@ -447,9 +451,4 @@ def permutation_draws(pair: Pair, n_permutations: int, *, seed: int | None, n_jo
     return PairDraws(*(np.concatenate([getattr(p, name) for p in ordered])
                        for name in ("statistics", "c", "mean_diff", "log_var_diff",
                                     "converged")))
-
-
-def pair_label(found: PLSGroups, g: int, h: int) -> str:
-    """``"1 vs 2"``."""
-    return f"{found.labels[g]} vs {found.labels[h]}"
 

@@ -19,7 +19,7 @@ procedure for multi-group PLS analysis. In V. Esposito Vinzi et al. (Eds.),
 Handbook of partial least squares (pp. 171-193). Springer.
 Henseler, J., Ringle, C. M., & Sinkovics, R. R. (2009). The use of partial least
 squares path modeling in international marketing. Advances in International
-Marketing, 20, 277-319 (p. 309: the PLS-MGA probability).
+Marketing, 20, 277-319 (the PLS-MGA probability).
 Sarstedt, M., Henseler, J., & Ringle, C. M. (2011). Multigroup analysis in
 partial least squares (PLS) path modeling: alternative methods and empirical
 results. Advances in International Marketing, 22, 195-218.
@@ -220,8 +220,8 @@ def mga(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, group: st
     Permutation test: ``pvalue`` = share of permutations with ``|θ*₁ − θ*₂| ≥
     |θ₁ − θ₂|`` (two-sided; Chin & Dibbern 2010), as SmartPLS reports it; no
     +1 correction. Henseler's MGA, with ``θ*ₖ`` group k's ``Jₖ`` converged
-    bootstrap estimates and ``θ̄ₖ`` their mean (Henseler et al. 2009, p. 309;
-    Sarstedt et al. 2011, eq. 4):
+    bootstrap estimates and ``θ̄ₖ`` their mean (Henseler et al. 2009; Sarstedt et
+    al. 2011; as R seminr's ``estimate_pls_mga``):
 
         p_henseler = 1 − (1 / (J₁ J₂)) Σⱼ Σᵢ Θ(2θ̄₁ − θ*₁ⱼ − 2θ̄₂ + θ*₂ᵢ),
 
@@ -333,7 +333,7 @@ def _permutation(found: PLSGroups, stats: Statistics, keep: np.ndarray,
         pair = make_pair(found, g, h, stats)
         permuted = permutation_draws(pair, n_permutations, seed=seed, n_jobs=n_jobs,
                                      progress=progress)
-        key = f"{found.labels[g]} vs {found.labels[h]}"
+        key = found.pair_key(g, h)
         failed[key] = int((~permuted.converged).sum())
         kept = permuted.statistics[permuted.converged][:, keep]
         draws[key] = pd.DataFrame(permuted.statistics[:, keep], columns=_columns(stats, keep))

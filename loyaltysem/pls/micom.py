@@ -242,7 +242,7 @@ def micom(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, group: 
         observed = observed_draws(pair)
         permuted = permutation_draws(pair, n_permutations, seed=seed, n_jobs=n_jobs,
                                      progress=progress)
-        key = f"{found.labels[g]} vs {found.labels[h]}"
+        key = found.pair_key(g, h)
         if not pair.converged:
             unconverged.append(key)
         failed[key] = int((~permuted.converged).sum())
