@@ -539,11 +539,21 @@ def validate_command(spec: Path, data: str, na_values: tuple[str, ...], allow_co
 @click.option("--ci", "ci_method", type=click.Choice(["percentile", "bca"]),
               default="percentile", show_default=True, help="Bootstrap interval.")
 @click.option("--progress/--no-progress", default=True, help="Progress bar for the bootstrap.")
+@click.option("--predict", "with_predict", is_flag=True,
+              help="PLSpredict (Shmueli et al. 2019): out-of-sample RMSE, MAE and Q2predict "
+                   "per indicator against the linear-model benchmark, and CVPAT.")
+@click.option("--folds", type=click.IntRange(min=2, max=1000), default=10, show_default=True,
+              help="PLSpredict folds.")
+@click.option("--repetitions", type=click.IntRange(min=1, max=1000), default=10,
+              show_default=True, help="PLSpredict repetitions (seeded by --seed).")
+@click.option("--ipma", "ipma_target", default=None,
+              help="Importance-performance map analysis of this target construct.")
 @_debug_option
 def pls_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool,
                 output_format: str, out: Path | None, missing: str, scheme: str,
                 consistent: bool, max_iter: int, tol: float, n_boot: int, seed: int | None,
                 n_jobs: int, sign_change: str, ci_method: str, progress: bool,
+                with_predict: bool, folds: int, repetitions: int, ipma_target: str | None,
                 debug: bool) -> None:
     """Fit SPEC by PLS-SEM (Mode A for =~, Mode B for <~ / mode: B), as SmartPLS and seminr."""
     def run() -> Any:
@@ -558,15 +568,54 @@ def pls_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: 
                                  sign_change=cast(Any, sign_change), ci=cast(Any, ci_method),
                                  progress=progress)
             result = result.with_bootstrap(boot)
-        return result
+        extras: dict[str, Any] = {}
+        options = {"missing": cast(Any, missing), "na_values": _parse_na_values(na_values),
+                   "allow_codes": allow_codes, "scheme": cast(Any, scheme)}
+        if with_predict:
+            from .pls import predict_pls
 
-    result = _run(run, debug)
+            extras["predict"] = predict_pls(spec, data, folds=folds, repetitions=repetitions,
+                                            seed=seed, **options)
+        if ipma_target is not None:
+            from .pls import ipma
+
+            extras["ipma"] = ipma(spec, data, ipma_target, **options)
+        return result, extras
+
+    result, extras = _run(run, debug)
     for message in result.warnings:
         click.echo(f"warning: {message}", err=True)
     if output_format == "json":
-        _emit(result.to_dict(), None, output_format, out)
+        payload = result.to_dict()
+        payload.update({key: value.to_dict() for key, value in extras.items()})
+        _emit(payload, None, output_format, out)
     else:
-        _emit({}, result.summary(), output_format, out)
+        _emit({}, _combined_summary(result.summary(), extras), output_format, out)
+
+
+def _combined_summary(summary: Any, extras: dict[str, Any]) -> Any:
+    """One summary of a PLS fit and its extras (PLSpredict, IPMA): their sections under
+    their names, their warnings with the fit's (first), their notes once."""
+    from .summary import Summary
+
+    labels = {"predict": "PLSpredict", "ipma": "IPMA"}
+    sections = dict(summary.sections)
+    warnings_ = [w for w in sections.get("Warnings", []) if w != "none"]
+    notes = list(sections.get("Notes", []))
+    added = []
+    for key, extra in extras.items():
+        for heading, block in extra.summary().sections:
+            if heading == "Warnings":
+                warnings_ += [f"{labels[key]}: {w}" for w in block if w != "none"]
+            elif heading == "Notes":
+                notes += [n for n in block if n not in notes]
+            else:
+                added.append((heading if heading.startswith(labels[key])
+                              else f"{labels[key]}: {heading}", block))
+    ordered = [(h, warnings_ or ["none"]) if h == "Warnings" else (h, b)
+               for h, b in summary.sections if h != "Notes"]
+    return Summary(summary.title, tuple(ordered + added + ([("Notes", notes)] if notes else [])),
+                   summary.digits)
 
 
 @main.command("invariance")
@@ -652,46 +701,52 @@ def compare_paths_command(spec: Path, data: str, na_values: tuple[str, ...], all
               help="Output file: .html (self-contained), .md or .tex.")
 @click.option("--format", "report_format_name", type=click.Choice(["html", "md", "tex"]),
               default=None, help="Overrides the format implied by --out's suffix.")
+@click.option("--method", type=click.Choice(["cb", "pls", "both"]), default="cb",
+              show_default=True,
+              help="cb: CB-SEM; pls: PLS-SEM; both: the PLS-SEM report with the CB-SEM "
+                   "estimates of the same spec beside it.")
 @click.option("--estimator", type=click.Choice(["ML", "MLR", "MLM"]), default="ML",
               show_default=True)
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=0), default=500, show_default=True,
-              help="Resamples for the HTMT intervals.")
+              help="Resamples: the HTMT intervals (cb), the PLS-SEM SEs, p values and "
+                   "intervals (pls, both; 0: none).")
 @click.option("--seed", type=SEED, default=1, show_default=True)
 @click.option("--group", default=None,
-              help="Add a measurement-invariance section across the groups of this column.")
-@click.option("--missing", type=click.Choice(["listwise", "ml"]), default="listwise",
-              show_default=True, help="Missing values: listwise deletion or full-information ML.")
+              help="Add a measurement-invariance section across the groups of this column "
+                   "(--method cb).")
+@click.option("--missing", type=click.Choice(["listwise", "ml", "mean"]), default="listwise",
+              show_default=True,
+              help="Missing values: listwise deletion; full-information ML (cb); mean "
+                   "replacement (pls, both: SmartPLS's default; CB-SEM is then listwise).")
+@click.option("--scheme", type=click.Choice(["path", "centroid", "factorial"]), default="path",
+              show_default=True, help="PLS-SEM inner weighting scheme (pls, both).")
+@click.option("--consistent", is_flag=True, help="Consistent PLS, PLSc (pls, both).")
 @_debug_option
 def report_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool, out: Path,
-                   report_format_name: str | None, estimator: str, n_boot: int, seed: int,
-                   group: str | None, missing: str, debug: bool) -> None:
-    """Write a report of SPEC on the data: model, data, measurement, fit, estimates, hypotheses."""
-    from .data.registry import resolve_data
-    from .estimate import fit
-    from .report import build_report, write_report
-
+                   report_format_name: str | None, method: str, estimator: str, n_boot: int,
+                   seed: int, group: str | None, missing: str, scheme: str, consistent: bool,
+                   debug: bool) -> None:
+    """Write a report of SPEC on the data: model, data, measurement, fit, estimates, hypotheses
+    (--method pls: the PLS-SEM results; both: CB-SEM and PLS-SEM side by side)."""
+    from .report import make_report, write_report
     from .report.document import report_format
+    from .report.make import MISSING
 
     report_format(out, report_format_name)  # refuse r.docx, a missing folder, an input
     _check_out(out)
+    if missing not in MISSING[method]:
+        raise click.BadParameter(f"--method {method} takes {' or '.join(MISSING[method])}; "
+                                 f"got {missing}", param_hint="--missing")
+    if group is not None and method != "cb":
+        raise click.BadParameter("an invariance section needs --method cb",
+                                 param_hint="--group")
 
     def run() -> Any:
-        codes = _parse_na_values(na_values)
-        frame = resolve_data(data, na_values=codes)
-        result = fit(spec, frame, na_values=codes, allow_codes=allow_codes,
-                     estimator=cast("Estimator", estimator),
-                     missing=cast(Any, missing), emit_warnings=False)
-        invariance = paths = None
-        if group is not None:
-            from .groups import compare_paths, invariance_ladder
-
-            invariance = invariance_ladder(result.spec, frame, group, na_values=codes,
-                                           allow_codes=allow_codes)
-            paths = (compare_paths(result.spec, frame, group, na_values=codes,
-                                   allow_codes=allow_codes)
-                     if result.spec.structural_paths else None)
-        report = build_report(result, n_boot=n_boot, seed=seed, invariance=invariance,
-                              paths_across_groups=paths, data_source=data)
+        report = make_report(spec, data, method=cast(Any, method),
+                             na_values=_parse_na_values(na_values), allow_codes=allow_codes,
+                             missing=missing, estimator=estimator, n_boot=n_boot, seed=seed,
+                             group=group, scheme=scheme, consistent=consistent,
+                             data_source=data)
         return write_report(report, _check_out(out), cast(Any, report_format_name))
 
     path = _run(run, debug)

@@ -127,7 +127,9 @@ def markdown(text: object, *, line_start: bool = True) -> str:
     '&lt;img src=x onerror=alert(1)> [a\\\\](b) 5 < 6'
     """
     line = _MARKDOWN_PUNCTUATION.sub(r"\\\1", _one_line(text).strip())
-    line = re.sub(r"(?<!\w)_|_(?!\w)", r"\\_", line)
+    # "_" opens or closes emphasis unless it sits between two letters or digits (CommonMark
+    # §6.2: intraword "_" is inert); "__x__" and "a__b_" are escaped throughout
+    line = re.sub(r"(?<![^\W_])_|_(?![^\W_])", r"\\_", line)
     line = re.sub(r"\](?=[(\[:])", r"\\]", line)
     if line_start:
         line = _MARKDOWN_BLOCK_START.sub(

@@ -108,6 +108,7 @@ def test_latex_escaper_typesets_the_statistics_symbols_as_one_formula():
     ("- item", r"\- item"),
     ("1. first", r"1\. first"),
     ("sat_1 **b** _c_", r"sat_1 \*\*b\*\* \_c\_"),
+    ("__COMP__ a__b_ L_i_ke", r"\_\_COMP\_\_ a\_\_b\_ L_i_ke"),
     ("-0.23", "-0.23"),
     ("see www.evil.example or a@b.example", r"see www\.evil.example or a\@b.example"),
     ("> quote", r"\> quote"),

@@ -48,7 +48,7 @@ def test_interaction_spec_rules():
     assert spec.interactions == {"x1_x_x2": ("x1", "x2")}
     assert "x1_x_x2" in spec.roles.ov_x
     assert spec.to_lavaan().splitlines()[-1] == "y ~ x1 + x2 + x1:x2"
-    for text, fragment in (("f =~ a + b + c\ny ~ f:x1", "latent"),
+    for text, fragment in (("f =~ a + b + c\ny ~ f:x1", "construct .f. by an observed variable"),
                            ("y ~ x1:x1", "by itself"),
                            ("y ~ x1:x2 + x1_x_x2", "rename"),
                            ("y ~ x1:os.system", "bad variable name"),

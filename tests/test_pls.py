@@ -255,3 +255,21 @@ def test_cli_bootstrap_adds_inference_to_paths_and_effects():
         assert {"se", "t", "pvalue", "ci_lower", "ci_upper"} <= set(row)
     assert payload["bootstrap"] == {"n_boot": 200, "n_failed": 0, "seed": 4,
                                     "sign_change": "none", "ci": "bca", "level": 0.95}
+
+
+def test_cli_predict_and_ipma_join_the_output():
+    run = CliRunner().invoke(main, ["pls", "corp_rep", "--data", "corp_rep", "--missing",
+                                    "mean", "--predict", "--repetitions", "2", "--seed", "3",
+                                    "--ipma", "CUSL", "--format", "json"])
+    assert run.exit_code == 0, run.output
+    payload = json.loads(run.output)
+    assert {"metrics", "cvpat", "predictive_power"} <= set(payload["predict"])
+    assert payload["predict"]["seed"] == 3 and payload["predict"]["repetitions"] == 2
+    assert payload["ipma"]["target"] == "CUSL"
+    text = CliRunner().invoke(main, ["pls", "corp_rep", "--data", "corp_rep", "--missing",
+                                     "mean", "--predict", "--repetitions", "1", "--ipma",
+                                     "CUSL"]).output
+    assert text.count("\nWarnings\n") == 1 and "PLSpredict: CVPAT" in text
+    bad = CliRunner().invoke(main, ["pls", "corp_rep", "--data", "corp_rep", "--predict",
+                                    "--folds", "400"])
+    assert bad.exit_code == 2 and "at most" in bad.output

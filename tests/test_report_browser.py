@@ -57,3 +57,23 @@ def test_every_section_renders_in_chromium(report_file, tmp_path):
                     "--window-size=1200,2400", report_file.as_uri()],
                    capture_output=True, text=True, timeout=120)
     assert shot.exists() and shot.stat().st_size > 20_000
+
+
+def test_the_pls_report_beside_cb_sem_renders_in_chromium(tmp_path):
+    """``method="both"``: every PLS-SEM section, the comparison and the diagram render."""
+    from loyaltysem.report import make_report
+    from loyaltysem.report.pls_document import COMPARISON_SECTION, PLS_SECTIONS
+
+    _require_browser()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = make_report(ROOT / "models/corp_rep.yaml", "corp_rep", method="both",
+                             na_values=[-99], missing="mean", n_boot=50)
+    path = write_report(report, tmp_path / "both.html")
+    dom = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+                          "--dump-dom", path.as_uri()], capture_output=True, text=True,
+                         timeout=120)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    for section in (*PLS_SECTIONS, COMPARISON_SECTION):
+        assert f">{section}</h2>" in dom.stdout, section
+    assert "<svg" in dom.stdout and "Why the estimates differ" in dom.stdout

@@ -80,7 +80,25 @@ def installed_wheel(tmp_path_factory) -> Path:
     install = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps",
                               str(wheel)], capture_output=True, text=True, timeout=300)
     assert install.returncode == 0, install.stderr[-2000:]
+    _shadow_editable_install(python)
     return python
+
+
+def _shadow_editable_install(python: Path) -> None:
+    """Keep an editable install of this checkout (``pip install -e .``, as CI makes) out of
+    the venv: its .pth in the system site-packages imports a finder module that maps
+    ``loyaltysem`` to the checkout ahead of the venv's wheel. A module of the same name in
+    the venv's site-packages (searched first) whose ``install()`` does nothing stops it."""
+    import sysconfig
+
+    venv_site = subprocess.run([str(python), "-c", "import sysconfig; "
+                                "print(sysconfig.get_paths()['purelib'])"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    system_site = Path(sysconfig.get_paths()["purelib"])
+    for finder in system_site.glob("__editable___loyaltysem*_finder.py"):
+        (Path(venv_site) / finder.name).write_text(
+            '"""Stands in for the editable install\'s finder (tests/test_shipped.py)."""\n'
+            "def install():\n    pass\n")
 
 
 def _run_installed(python: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -23,6 +23,7 @@ import pandas as pd
 from ..exceptions import DataError, MissingValueWarning
 from ..spec.statements import format_number
 from .arrays import column_blocks, keep_rows, model_values
+from .scales import check_and_recode
 from .checks import (
     NaValues,
     check_coverage,
@@ -121,6 +122,8 @@ def prepare_survey(
     roles: dict[str, str] | None = None,
     allow_codes: bool = False,
     carry: Sequence[str] = (),
+    scales: Mapping[str, tuple[float, float]] | None = None,
+    reverse: Iterable[str] = (),
 ) -> Survey:
     """Check survey data against the variables a model needs.
 
@@ -150,6 +153,10 @@ def prepare_survey(
     carry : sequence of str
         Columns the caller made itself (a group code): kept beside the rows
         selected, never checked or counted as model variables.
+    scales, reverse : optional
+        The spec's declared item scales and reverse-keyed items
+        (:func:`loyaltysem.data.scales.check_and_recode`): values outside a scale
+        are refused, reversed items recoded ``min + max - x`` with a note.
 
     Returns
     -------
@@ -172,8 +179,11 @@ def prepare_survey(
     source = data[variables]  # copy-on-write: a view of the caller's columns
     values = model_values(source, variables, normalize_na_values(na_values))
     missing_counts = _checked_missing_counts(values, variables)
+    values, scale_notes = check_and_recode(values, variables, scales or {}, reverse)
     if not allow_codes:
-        refuse_missing_codes(suspect_codes(values, variables))
+        # a declared scale says which values are answers: its items hold no codes
+        refuse_missing_codes([code for code in suspect_codes(values, variables)
+                              if code.column not in (scales or {})])
     if missing == "ml":
         survey, kept = _full_information_survey(values, variables, missing_counts, source)
     else:
@@ -181,6 +191,8 @@ def prepare_survey(
     if carry:
         rows = data.iloc[np.flatnonzero(kept)][list(carry)].reset_index(drop=True)
         survey = replace(survey, data=pd.concat([survey.data, rows], axis=1))
+    if scale_notes:
+        survey = replace(survey, notes=scale_notes + survey.notes)
     return survey
 
 

@@ -256,7 +256,8 @@ def _checked_survey(spec: ModelSpec, data: pd.DataFrame | str | Path, *,
         data, notes = _without_missing_covariates(data, list(spec.roles.ov_x), na_values)
     survey = prepare_survey(data, spec.observed_variables,
                             missing="ml" if missing == "ml.x" else missing, na_values=na_values,
-                            roles=_roles_for_messages(spec), allow_codes=allow_codes)
+                            roles=_roles_for_messages(spec), allow_codes=allow_codes,
+                            scales=spec.scales, reverse=spec.reverse)
     if notes:
         survey = dataclasses.replace(survey, notes=tuple(notes) + tuple(survey.notes))
     return survey

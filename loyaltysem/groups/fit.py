@@ -224,7 +224,7 @@ def _data_group_moments(spec: ModelSpec, data, group: str, order: list[str], est
     survey = prepare_survey(frame, list(spec.observed_variables), carry=[_GROUP_CODE],
                             missing="ml" if missing == "ml.x" else missing,
                             na_values=na_values, roles=_roles_for_messages(spec),
-                            allow_codes=allow_codes)
+                            allow_codes=allow_codes, scales=spec.scales, reverse=spec.reverse)
     return groups, _group_moments(survey.data, groups, group, order), \
         no_group + survey.n_dropped, notes + tuple(survey.notes)
 

@@ -1,4 +1,4 @@
-"""Path diagrams with matplotlib only (no graphviz).
+"""Path diagrams of CB-SEM and PLS-SEM fits, with matplotlib only (no graphviz).
 
 Constructs are ellipses in layers from left to right in causal order (the
 layer of a construct is the length of the longest structural path that
@@ -10,7 +10,10 @@ the shapes' edges; an arrow that would cross another construct bows around
 it. Path labels carry the standardized coefficient with significance stars
 and are placed along their arrow where they collide with nothing else.
 Covariances between constructs (exogenous constructs, residuals of
-outcomes) are double-headed arcs labelled with the correlation.
+outcomes) are double-headed arcs labelled with the correlation. A PLS-SEM
+fit shows its path coefficients, outer loadings (Mode A) or weights (Mode B)
+and R² (:mod:`.diagram_values` reads either kind of fit); its composites are
+drawn in their own colour with arrows from the items.
 
 References
 ----------
@@ -26,15 +29,22 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..estimate import FitResult
+from .diagram_values import OuterValues, DiagramValues, diagram_values
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from ..estimate import FitResult
+    from ..pls import PLSResult
+    from ..spec import ModelSpec
 
 ELLIPSE_HEIGHT = 0.8
 ITEM_HEIGHT = 0.42
 ITEM_GAP = 0.1
 ROW_GAP = 0.45
+#: (face, edge) of a reflective construct and of a composite (PLS Mode B)
+CONSTRUCT_COLOURS = ("#eef3fb", "#1f3b73")
+COMPOSITE_COLOURS = ("#fbf1e4", "#9a5b13")
 #: names are drawn as they are: no mathtext (``$x$``) and no TeX, whatever the rcParams
 LITERAL_TEXT = {"parse_math": False, "usetex": False}
 
@@ -99,49 +109,75 @@ def _text_width(text: str, size: float) -> float:
     return 0.62 * size / 72 * len(text) + 0.12
 
 
-def path_diagram(result: FitResult, *, items: bool = True, hypotheses: bool = False,
-                 loadings: bool = True, ax=None, fontsize: float = 9.0, alpha: float = 0.05):
-    """Draw the fitted model as a path diagram.
+def path_diagram(result: FitResult | PLSResult, *, items: bool = True, hypotheses: bool = False,
+                 loadings: bool = True, outer: OuterValues = "auto", ax=None,
+                 fontsize: float = 9.0, alpha: float = 0.05):
+    """Draw a fitted model (CB-SEM or PLS-SEM) as a path diagram.
 
     Parameters
     ----------
-    result : FitResult
+    result : FitResult or PLSResult
+        A CB-SEM fit (:func:`loyaltysem.fit`: the standardized solution) or a
+        PLS-SEM fit (:func:`loyaltysem.pls.fit_pls`: path coefficients, with
+        stars by the bootstrap p values after ``result.with_bootstrap(...)``).
     items : bool
         Draw the items (boxes) beside their constructs.
     hypotheses : bool
         Prefix path labels with the hypothesis id (``H1: .52***``).
     loadings : bool
-        Show each item's standardized loading in its box.
+        Show each item's value in its box: the standardized loading (CB-SEM),
+        the outer loading or weight (PLS-SEM, see ``outer``).
+    outer : {"auto", "weights", "loadings"}
+        PLS-SEM: the numbers in the item boxes; ``"auto"`` shows loadings for
+        Mode A constructs and weights for Mode B composites. A CB-SEM fit
+        takes ``"auto"`` or ``"loadings"``.
     ax : matplotlib Axes, optional
         Draw into these axes (the figure is sized by the caller then).
     fontsize : float
     alpha : float
-        Significance level: paths with p >= alpha are dashed.
+        Significance level: paths with p >= alpha are dashed (a PLS-SEM path
+        without a bootstrap has no test and is drawn solid, without stars).
 
     Returns
     -------
     matplotlib.figure.Figure
         ``fig.savefig("model.svg")`` (or .png, .pdf).
+
+    Notes
+    -----
+    Mode B composites (PLS-SEM) are drawn in a different colour, with their
+    arrows from the items to the composite; reflective constructs have arrows
+    from the construct to its items. Every shape and text carries a gid
+    (``node:NAME``, ``item:NAME``, ``arrow:A->B``, ``path:A->B``,
+    ``pathlabel:A->B``), so a figure can be restyled after it is drawn.
+
+    Examples
+    --------
+    >>> from loyaltysem.pls import fit_pls
+    >>> result = fit_pls("models/corp_rep_extended.yaml", "corp_rep",
+    ...                  missing="mean")  # doctest: +SKIP
+    >>> path_diagram(result).savefig("corp_rep_extended.svg")  # doctest: +SKIP
     """
-    graph = _diagram_graph(result)
+    values = diagram_values(result, outer)
+    graph = _diagram_graph(result.spec)
     sizes = _Sizes(graph, items=items, loadings=loadings, fontsize=fontsize)
     placed, layer_gap, slot = _place_nodes(graph, sizes)
     fig, ax = _diagram_axes(ax, graph, layer_gap, slot)
-    std = result.estimates.set_index(["lhs", "op", "rhs"])
     targets = {b for _, b in graph.directed}
     shapes = {}
     for node in placed.values():
         label = node.name
-        if node.name in result.r2.index and node.name in targets:
-            label += f"\nR² = {result.r2[node.name]:.2f}"
-        shapes[node.name] = _draw_node(ax, node, label, node.name in graph.constructs, fontsize)
-        _draw_items(ax, node, shapes[node.name], sizes, std)
+        if node.name in values.r2.index and node.name in targets:
+            label += f"\nR² = {values.r2[node.name]:.2f}"
+        shapes[node.name] = _draw_node(ax, node, label, node.name in graph.constructs, fontsize,
+                                       composite=node.name in values.composites)
+        _draw_items(ax, node, shapes[node.name], sizes, values)
 
     canvas = _Canvas.after_nodes(ax, fontsize, placed, shapes)
     hypothesis_of = ({tuple(h.chain): h.id for h in result.spec.hypotheses if len(h.chain) == 2}
                      if hypotheses else {})
-    _draw_paths(canvas, graph, std, slot, hypothesis_of, alpha)
-    _draw_covariances(canvas, graph, result.estimates, alpha)
+    _draw_paths(canvas, graph, values.paths, slot, hypothesis_of, alpha)
+    _draw_covariances(canvas, graph, values.covariances, alpha)
     _fit_limits(ax, canvas.occupied + canvas.label_boxes, canvas.arcs)
     return fig
 
@@ -164,9 +200,8 @@ class _DiagramGraph:
     columns: list[list[str]]
 
 
-def _diagram_graph(result: FitResult) -> _DiagramGraph:
-    """The nodes of ``result``'s diagram, its arrows, and the layer and order of each node."""
-    spec = result.spec
+def _diagram_graph(spec: ModelSpec) -> _DiagramGraph:
+    """The nodes of ``spec``'s diagram, its arrows, and the layer and order of each node."""
     constructs = spec.constructs
     latent = set(spec.roles.latent)
     structural = [(a, b) for a, b in spec.structural_paths]
@@ -246,14 +281,17 @@ def _diagram_axes(ax, graph: _DiagramGraph, layer_gap: float, slot: float):
     return fig, ax
 
 
-def _draw_node(ax, node: _Node, label: str, is_latent: bool, fontsize: float):
-    """An ellipse (construct) or a box (observed variable) with its label; the shape."""
+def _draw_node(ax, node: _Node, label: str, is_latent: bool, fontsize: float, *,
+               composite: bool = False):
+    """An ellipse (construct; a composite in its own colours) or a box (observed variable)
+    with its label; the shape."""
     from matplotlib.patches import Ellipse, Rectangle
 
     patch: Ellipse | Rectangle
     if is_latent:
-        patch = Ellipse((node.x, node.y), node.width, ELLIPSE_HEIGHT, facecolor="#eef3fb",
-                        edgecolor="#1f3b73", linewidth=1.3, zorder=2)
+        face, edge = COMPOSITE_COLOURS if composite else CONSTRUCT_COLOURS
+        patch = Ellipse((node.x, node.y), node.width, ELLIPSE_HEIGHT, facecolor=face,
+                        edgecolor=edge, linewidth=1.3, zorder=2)
     else:
         patch = Rectangle((node.x - node.width / 2, node.y - ELLIPSE_HEIGHT / 2), node.width,
                           ELLIPSE_HEIGHT, facecolor="#f6f6f6", edgecolor="#333333", zorder=2)
@@ -264,9 +302,9 @@ def _draw_node(ax, node: _Node, label: str, is_latent: bool, fontsize: float):
     return patch
 
 
-def _draw_items(ax, node: _Node, patch, sizes: _Sizes, std: pd.DataFrame) -> None:
-    """The row of item boxes of ``node`` (with their standardized loadings), each with an
-    arrow from the construct's shape ``patch``."""
+def _draw_items(ax, node: _Node, patch, sizes: _Sizes, values: DiagramValues) -> None:
+    """The row of item boxes of ``node`` (with their loadings or weights), each with an arrow
+    from the construct's shape ``patch`` (to it, for a composite)."""
     from matplotlib.patches import FancyArrowPatch, Rectangle
 
     if not node.items:
@@ -277,20 +315,25 @@ def _draw_items(ax, node: _Node, patch, sizes: _Sizes, std: pd.DataFrame) -> Non
     direction = 1 if node.items_above else -1
     box_height = sizes.box_height
     y_center = node.y + direction * (ELLIPSE_HEIGHT / 2 + ROW_GAP + box_height / 2)
+    composite = node.name in values.composites
     for item, w in zip(node.items, widths):
         box = Rectangle((x, y_center - box_height / 2), w, box_height, facecolor="white",
                         edgecolor="#555555", linewidth=0.8, zorder=2, gid=f"item:{item}")
         ax.add_patch(box)
         text = item
-        if sizes.loadings and (node.name, "=~", item) in std.index:
-            text += f"\n{std.loc[(node.name, '=~', item), 'std_all']:.2f}"
+        if sizes.loadings and (node.name, item) in values.items:
+            text += f"\n{values.items[(node.name, item)]:.2f}"
         ax.text(x + w / 2, y_center, text, ha="center", va="center",
                 fontsize=sizes.fontsize - 1, zorder=3, gid=f"itemlabel:{item}", **LITERAL_TEXT)
-        arrow = FancyArrowPatch(posA=(node.x, node.y), posB=(x + w / 2, y_center),
-                                patchA=patch, patchB=box, arrowstyle="-|>",
-                                mutation_scale=8, color="#777777", linewidth=0.7,
-                                shrinkA=0, shrinkB=0, zorder=1,
-                                gid=f"arrow:{node.name}->{item}")
+        ends = [((node.x, node.y), patch, node.name), ((x + w / 2, y_center), box, item)]
+        if composite:  # Mode B: the items form the composite
+            ends.reverse()
+        (pos_a, patch_a, name_a), (pos_b, patch_b, name_b) = ends
+        arrow = FancyArrowPatch(posA=pos_a, posB=pos_b, patchA=patch_a, patchB=patch_b,
+                                arrowstyle="-|>", mutation_scale=8,
+                                color=COMPOSITE_COLOURS[1] if composite else "#777777",
+                                linewidth=0.7, shrinkA=0, shrinkB=0, zorder=1,
+                                gid=f"arrow:{name_a}->{name_b}")
         ax.add_patch(arrow)
         x += w + ITEM_GAP
 

@@ -26,6 +26,7 @@ from typing import Literal
 import numpy as np
 
 from ..exceptions import DataError
+from .estimates import regression_coefficients
 from .layout import PLSLayout
 
 Scheme = Literal["path", "centroid", "factorial"]
@@ -64,11 +65,8 @@ def inner_weights(correlations: np.ndarray, layout: PLSLayout, scheme: Scheme) -
         return np.sign(correlations) * adjacent
     if scheme == "factorial":
         return correlations * adjacent
-    weights = correlations * layout.path_matrix.T   # successors l of k: path k -> l
-    for k, preds in layout.predecessors:
-        block = correlations[:, preds[:, None], preds[None, :]]
-        weights[:, preds, k] = np.linalg.solve(block, correlations[:, preds, k][..., None])[..., 0]
-    return weights
+    successors = correlations * layout.path_matrix.T   # successors l of k: path k -> l
+    return successors + regression_coefficients(correlations, layout)
 
 
 def _mode_b_projection(slot_correlations: np.ndarray, layout: PLSLayout) -> np.ndarray:
@@ -92,9 +90,8 @@ def _mode_b_projection(slot_correlations: np.ndarray, layout: PLSLayout) -> np.n
 
 def _standardized(weights: np.ndarray, slot_correlations: np.ndarray) -> np.ndarray:
     """Weights scaled so that every construct score has variance 1."""
-    variances = np.einsum("bsk,bsk->bk", weights, slot_correlations @ weights)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return weights / np.sqrt(variances)[:, None, :]
+    variances = (weights * (slot_correlations @ weights)).sum(axis=1)
+    return weights / np.sqrt(variances)[:, None, :]
 
 
 def estimate_weights(slot_correlations: np.ndarray, layout: PLSLayout, *, scheme: Scheme,
@@ -120,23 +117,30 @@ def estimate_weights(slot_correlations: np.ndarray, layout: PLSLayout, *, scheme
     """
     stack = slot_correlations.shape[0]
     projected = _mode_b_projection(slot_correlations, layout)
-    weights = _standardized(np.broadcast_to(layout.mask, (stack, *layout.mask.shape)).copy(),
-                            slot_correlations)
     iterations = np.full(stack, max_iter)
     active = np.ones(stack, dtype=bool)
-    for iteration in range(1, max_iter + 1):
-        current = weights[active]
-        correlations = np.swapaxes(current, 1, 2) @ slot_correlations[active] @ current
-        proxies = current @ inner_weights(correlations, layout, scheme)
-        updated = _standardized((projected[active] @ proxies) * layout.mask,
-                                slot_correlations[active])
-        change = np.abs(updated - current).sum(axis=(1, 2))
-        weights[active] = updated
-        done = change < tol
-        positions = np.flatnonzero(active)
-        iterations[positions[done]] = iteration
-        active[positions[done]] = False
-        if not active.any():
-            break
+    with np.errstate(invalid="ignore", divide="ignore"):   # a failing member: NaN, reported
+        weights = _standardized(np.broadcast_to(layout.mask, (stack, *layout.mask.shape)),
+                                slot_correlations)
+        positions: np.ndarray | None = None      # None: every member is still iterating
+        matrices, projections = slot_correlations, projected
+        for iteration in range(1, max_iter + 1):
+            current = weights if positions is None else weights[positions]
+            correlations = np.swapaxes(current, 1, 2) @ matrices @ current
+            proxies = current @ inner_weights(correlations, layout, scheme)
+            updated = _standardized((projections @ proxies) * layout.mask, matrices)
+            done = np.abs(updated - current).sum(axis=(1, 2)) < tol
+            members = np.arange(stack) if positions is None else positions
+            if positions is None:
+                weights = updated
+            else:
+                weights[positions] = updated
+            iterations[members[done]] = iteration
+            active[members[done]] = False
+            if done.all():
+                break
+            if done.any():   # the converged leave the stack: frozen at this iteration
+                positions = members[~done]
+                matrices, projections = matrices[~done], projections[~done]
     converged = ~active & np.isfinite(weights).all(axis=(1, 2))
     return OuterWeights(weights, iterations, converged)

@@ -49,14 +49,36 @@ class PLSData:
         return (self.values.T @ self.values) / (self.n - 1)
 
 
-def pls_data(spec: ModelSpec, layout: PLSLayout, data: pd.DataFrame | str | Path, *,
-             missing: PLSMissing, na_values: NaValues, allow_codes: bool) -> PLSData:
-    """Check the data against the model's items and standardize them.
+@dataclass(frozen=True)
+class PLSItems:
+    """The model's items on their own scale, after the missing-data policy.
+
+    Attributes
+    ----------
+    values : ndarray (N, items)
+        Raw item values (``missing="mean"``: holes filled with the item means).
+    n_total : int
+        Rows before listwise deletion.
+    notes : tuple of str
+    index : pandas.Index
+        The rows used.
+    """
+
+    values: np.ndarray
+    n_total: int
+    notes: tuple[str, ...]
+    index: pd.Index
+
+
+def pls_items(spec: ModelSpec, layout: PLSLayout, data: pd.DataFrame | str | Path, *,
+              missing: PLSMissing, na_values: NaValues, allow_codes: bool) -> PLSItems:
+    """Check the data against the model's items, apply the missing-data policy, keep the scale.
 
     ``missing="listwise"`` drops rows with a missing item (the project's
     default, with a warning); ``"mean"`` replaces each missing value by its
     item's mean (SmartPLS's and seminr's default), keeping every row with at
-    least one answer.
+    least one answer. PLSpredict and IPMA need the items on their own scale;
+    :func:`pls_data` standardizes them.
 
     Raises
     ------
@@ -71,7 +93,8 @@ def pls_data(spec: ModelSpec, layout: PLSLayout, data: pd.DataFrame | str | Path
     roles = {item: f"item of construct {name}"
              for name, construct in spec.constructs.items() for item in construct.items}
     survey = prepare_survey(frame, layout.items, missing="ml" if missing == "mean" else "listwise",
-                            na_values=na_values, roles=roles, allow_codes=allow_codes)
+                            na_values=na_values, roles=roles, allow_codes=allow_codes,
+                            scales=spec.scales, reverse=spec.reverse)
     values = survey.data[list(layout.items)].to_numpy(dtype=float)
     notes = [note for note in survey.notes if not note.startswith("full-information ML")]
     if missing == "mean":
@@ -83,5 +106,20 @@ def pls_data(spec: ModelSpec, layout: PLSLayout, data: pd.DataFrame | str | Path
                          "items were replaced by the item means (missing='mean')")
     if values.shape[0] < 3:
         raise DataError(f"PLS-SEM needs at least 3 rows; {values.shape[0]} are left")
+    return PLSItems(values, survey.n_total, tuple(notes), survey.data.index)
+
+
+def pls_data(spec: ModelSpec, layout: PLSLayout, data: pd.DataFrame | str | Path, *,
+             missing: PLSMissing, na_values: NaValues, allow_codes: bool) -> PLSData:
+    """The items of :func:`pls_items`, standardized (divisor N − 1).
+
+    Raises
+    ------
+    DataError
+        As :func:`pls_items`.
+    """
+    items = pls_items(spec, layout, data, missing=missing, na_values=na_values,
+                      allow_codes=allow_codes)
+    values = items.values
     standardized = (values - values.mean(axis=0)) / values.std(axis=0, ddof=1)
-    return PLSData(standardized, survey.n_total, tuple(notes), survey.data.index)
+    return PLSData(standardized, items.n_total, items.notes, items.index)

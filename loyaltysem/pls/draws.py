@@ -7,18 +7,22 @@ vector is read off the original fit, every resample and every jackknife
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 import numpy as np
 
 from ..effects.bootstrap import resample_rows
 from .algorithm import Scheme
+from ..spec import ModelSpec
 from ..validity.discriminant import htmt_from_correlations
+from .chains import chain_effects, chain_name, defined_effects, specific_chains
 from .layout import PLSLayout
 from .quality import SINGLE_ITEM_MONOTRAIT
 from .result import PLSResult
+from .estimates import unstandardized_paths
 from .stack import StackFit, fit_stack, slot_stack
 
 
@@ -34,7 +38,6 @@ class Statistics:
 
     names: list[str]
     kinds: list[str]
-    estimates: np.ndarray
     n_constructs: int
     sign_columns: np.ndarray
     sign_first: np.ndarray
@@ -42,6 +45,9 @@ class Statistics:
     loading_columns: list[np.ndarray]
     pairs: np.ndarray          # (pairs, 2): constructs i, j of the effects
     indirect_pairs: np.ndarray  # those with an indirect effect
+    chains: list[tuple[int, ...]]
+    spec: ModelSpec
+    estimates: np.ndarray = field(default_factory=lambda: np.empty(0))
 
 
 def _reach(layout: PLSLayout) -> tuple[np.ndarray, np.ndarray]:
@@ -58,8 +64,9 @@ def _htmt_blocks(layout: PLSLayout) -> list[np.ndarray]:
 
 
 def statistic_vectors(fitted: StackFit, item_correlations: np.ndarray, layout: PLSLayout,
-                      pairs: np.ndarray, indirect_pairs: np.ndarray) -> np.ndarray:
+                      stats: Statistics) -> np.ndarray:
     """(stack, statistics): every statistic of every fit of the stack, in a fixed order."""
+    pairs, indirect_pairs = stats.pairs, stats.indirect_pairs
     stack = fitted.weights.shape[0]
     slots = np.arange(layout.n_slots)
     weights = fitted.weights[:, slots, layout.slot_construct]
@@ -73,8 +80,9 @@ def statistic_vectors(fitted: StackFit, item_correlations: np.ndarray, layout: P
     endogenous = [k for k, _ in layout.predecessors]
     parts = [weights, fitted.loadings, paths,
              indirect[:, indirect_pairs[:, 0], indirect_pairs[:, 1]],
-             total[:, pairs[:, 0], pairs[:, 1]], fitted.r2[:, endogenous],
-             _htmt_stack(item_correlations, _htmt_blocks(layout))]
+             total[:, pairs[:, 0], pairs[:, 1]], chain_effects(fitted.paths, stats.chains),
+             fitted.r2[:, endogenous], _htmt_stack(item_correlations, _htmt_blocks(layout)),
+             defined_effects(stats.spec, layout, fitted.paths)]
     out = np.concatenate([part.reshape(stack, -1) for part in parts], axis=1)
     out[~fitted.converged] = np.nan
     return out
@@ -102,52 +110,60 @@ def statistics_of(result: PLSResult) -> Statistics:
     labels += [("path", f"{names[i]} -> {names[j]}") for i, j in layout.paths]
     labels += [("indirect", f"{names[i]} -> {names[j]}") for i, j in indirect_pairs]
     labels += [("total", f"{names[i]} -> {names[j]}") for i, j in pairs]
+    chains = specific_chains(layout)
+    labels += [("specific", chain_name(layout, chain)) for chain in chains]
     labels += [("r2", names[k]) for k, _ in layout.predecessors]
     labels += [("htmt", f"{names[i]}, {names[j]}") for i in range(len(names)) for j in range(i)]
-    estimates = _original_vector(result, pairs, indirect_pairs)
-    first, second, columns = _sign_structure(layout, pairs, indirect_pairs)
+    labels += [("defined", name) for name in result.spec.defined_effects]
+    first, second, columns = _sign_structure(layout, pairs, indirect_pairs, chains)
     n_slots = layout.n_slots
     loading_columns = [n_slots + layout.slots_of(k) for k in range(len(names))]
-    return Statistics([name for _, name in labels], [kind for kind, _ in labels], estimates,
-                      len(names), columns, first, second, loading_columns, pairs,
-                      indirect_pairs)
+    stats = Statistics([name for _, name in labels], [kind for kind, _ in labels],
+                       len(names), columns, first, second, loading_columns, pairs,
+                       indirect_pairs, chains, result.spec)
+    return dataclasses.replace(stats, estimates=_original_vector(result, stats))
 
 
-def _original_vector(result: PLSResult, pairs: np.ndarray, indirect_pairs: np.ndarray
-                     ) -> np.ndarray:
+def _original_vector(result: PLSResult, stats: Statistics) -> np.ndarray:
     solution = result.solution
     fitted = StackFit(solution.weights[None], solution.cross_loadings[None],
                       solution.loadings[None], solution.rho_a[None],
                       solution.correlations[None], solution.paths[None], solution.r2[None],
                       np.array([result.iterations]), np.array([True]))
     return statistic_vectors(fitted, solution.item_correlations[None], solution.layout,
-                             pairs, indirect_pairs)[0]
+                             stats)[0]
 
 
-def _sign_structure(layout: PLSLayout, pairs: np.ndarray, indirect_pairs: np.ndarray
+def _sign_structure(layout: PLSLayout, pairs: np.ndarray, indirect_pairs: np.ndarray,
+                    chains: list[tuple[int, ...]]
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For each signed column: the constructs whose sign flips multiply it."""
+    """For each signed column: the constructs whose sign flips multiply it (a chain's
+    inner constructs flip twice: only its ends count)."""
     none = len(layout.constructs)
     first = list(layout.slot_construct) * 2
     second = [none] * (2 * layout.n_slots)
-    for group in ([*layout.paths], indirect_pairs, pairs):
-        for i, j in group:
-            first.append(int(i))
-            second.append(int(j))
+    ends = [*layout.paths, *map(tuple, indirect_pairs), *map(tuple, pairs),
+            *((chain[0], chain[-1]) for chain in chains)]
+    for i, j in ends:
+        first.append(int(i))
+        second.append(int(j))
     return np.array(first), np.array(second), np.arange(len(first))
 
 
-def _correlation_stack(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Correlation matrices of the row selections ``rows`` (stack, m) of ``values``."""
+def _correlation_stack(values: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Correlation matrices of the row selections ``rows`` (stack, m) of ``values``, and the
+    items' SDs in each selection."""
     sample = values[rows]
     centered = sample - sample.mean(axis=1, keepdims=True)
     covariance = np.swapaxes(centered, 1, 2) @ centered
-    scale = 1 / np.sqrt(np.einsum("bii->bi", covariance))
-    return covariance * scale[:, :, None] * scale[:, None, :]
+    squares = np.einsum("bii->bi", covariance)
+    scale = 1 / np.sqrt(squares)
+    return (covariance * scale[:, :, None] * scale[:, None, :],
+            np.sqrt(squares / (rows.shape[1] - 1)))
 
 
-def _fit_correlations(result: PLSResult, stats: Statistics, correlations: np.ndarray
-                      ) -> tuple[np.ndarray, np.ndarray]:
+def _fit_correlations(result: PLSResult, stats: Statistics, correlations: np.ndarray,
+                      item_sd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     options = result.options
     assert options is not None  # fit_pls sets them
     layout = result.solution.layout
@@ -155,7 +171,10 @@ def _fit_correlations(result: PLSResult, stats: Statistics, correlations: np.nda
                        scheme=cast(Scheme, options.scheme),
                        consistent=options.consistent, tol=options.tol,
                        max_iter=options.max_iter)
-    vectors = statistic_vectors(fitted, correlations, layout, stats.pairs, stats.indirect_pairs)
+    if result.solution.unstandardized:
+        fitted = dataclasses.replace(fitted, paths=unstandardized_paths(
+            fitted.paths, layout, result.solution.unstandardized, item_sd))
+    vectors = statistic_vectors(fitted, correlations, layout, stats)
     return vectors, fitted.converged
 
 
@@ -176,7 +195,7 @@ def resample_correlations(result: PLSResult, stats: Statistics, n_boot: int, *,
         with threadpool_limits(limits=1):
             rows = resample_rows(seeds[start:start + chunk], values.shape[0])
             vectors, converged = _fit_correlations(result, stats,
-                                                   _correlation_stack(values, rows))
+                                                   *_correlation_stack(values, rows))
         return start, vectors, converged
 
     draws = np.empty((n_boot, stats.estimates.size))
@@ -206,7 +225,9 @@ def jackknife_correlations(result: PLSResult, stats: Statistics, chunk: int = 20
         sums = total - rows
         cross = products - rows[:, :, None] * rows[:, None, :]
         covariance = cross - sums[:, :, None] * sums[:, None, :] / (n - 1)
-        scale = 1 / np.sqrt(np.einsum("bii->bi", covariance))
+        squares = np.einsum("bii->bi", covariance)
+        scale = 1 / np.sqrt(squares)
         correlations = covariance * scale[:, :, None] * scale[:, None, :]
-        out[start:start + rows.shape[0]] = _fit_correlations(result, stats, correlations)[0]
+        out[start:start + rows.shape[0]] = _fit_correlations(
+            result, stats, correlations, np.sqrt(squares / (n - 2)))[0]
     return out

@@ -53,25 +53,28 @@ def item_score_correlations(slot_correlations: np.ndarray, weights: np.ndarray) 
     return slot_correlations @ weights
 
 
+def _reflective_blocks(layout: PLSLayout) -> np.ndarray:
+    """(K,) bool: multi-item Mode A constructs (ρA and the PLSc corrections apply)."""
+    sizes = np.bincount(layout.slot_construct, minlength=len(layout.constructs))
+    return (np.array(layout.modes) == "A") & (sizes > 1)
+
+
 def rho_a(slot_correlations: np.ndarray, weights: np.ndarray, layout: PLSLayout) -> np.ndarray:
     """Dijkstra–Henseler's ρA (stack, K); 1 for Mode B and single-item constructs.
 
     ``ρA = (w'w)^2 · w'(S − diag S)w / w'(ww' − diag ww')w`` with ``w`` the
-    standardized weights of the block (Dijkstra & Henseler 2015, eq. 13).
+    standardized weights of the block (Dijkstra & Henseler 2015, eq. 13). With
+    ``w'Sw = 1`` and a unit diagonal, ``w'(S − diag S)w = 1 − w'w`` and
+    ``w'(ww' − diag ww')w = (w'w)^2 − Σw⁴``, for all blocks at once.
     """
-    values = np.ones(weights.shape[::2])
-    for k in range(len(layout.constructs)):
-        slots = layout.slots_of(k)
-        if layout.modes[k] == "B" or slots.size < 2:
-            continue
-        w = weights[:, slots, k]
-        block = slot_correlations[:, slots[:, None], slots[None, :]]
-        off_diagonal = np.einsum("bi,bij,bj->b", w, block, w) - np.einsum(
-            "bi,bii,bi->b", w, block, w)
-        squared = (w * w).sum(axis=1)
-        outer = squared ** 2 - (w ** 4).sum(axis=1)   # w'(ww' - diag ww')w
-        values[:, k] = squared ** 2 * off_diagonal / outer
-    return values
+    squared = (weights ** 2).sum(axis=1)
+    fourth = (weights ** 4).sum(axis=1)
+    variance = np.einsum("bsk,bsk->bk", weights, slot_correlations @ weights)
+    diagonal = np.einsum("bss->bs", slot_correlations)[:, :, None] * weights ** 2
+    off_diagonal = variance - diagonal.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = squared ** 2 * off_diagonal / (squared ** 2 - fourth)
+    return np.where(_reflective_blocks(layout), values, 1.0)
 
 
 def consistent_correlations(correlations: np.ndarray, reliability: np.ndarray) -> np.ndarray:
@@ -86,30 +89,35 @@ def consistent_correlations(correlations: np.ndarray, reliability: np.ndarray) -
 
 def consistent_loadings(weights: np.ndarray, reliability: np.ndarray, layout: PLSLayout
                         ) -> np.ndarray:
-    """PLSc loadings ``λ = sqrt(ρA) w / (w'w)`` of Mode A blocks (Dijkstra & Henseler 2015,
-    eq. 12); (stack, slots). Mode B and single-item blocks keep ``None``: NaN."""
-    loadings = np.full(weights.shape[:2], np.nan)
-    for k in range(len(layout.constructs)):
-        slots = layout.slots_of(k)
-        if layout.modes[k] == "B" or slots.size < 2:
-            continue
-        w = weights[:, slots, k]
-        loadings[:, slots] = np.sqrt(reliability[:, k])[:, None] * w / (w * w).sum(
-            axis=1, keepdims=True)
-    return loadings
+    """PLSc loadings ``λ = sqrt(ρA) w / (w'w)`` of multi-item Mode A blocks (Dijkstra &
+    Henseler 2015, eq. 12); (stack, slots), NaN for the other blocks' slots."""
+    factor = np.sqrt(reliability) / (weights ** 2).sum(axis=1)
+    loadings = (weights * factor[:, None, :]).sum(axis=2)
+    return np.where(_reflective_blocks(layout)[layout.slot_construct], loadings, np.nan)
+
+
+def regression_coefficients(correlations: np.ndarray, layout: PLSLayout) -> np.ndarray:
+    """(stack, K, K): ``[:, i, j]`` the OLS coefficient of i in the regression of each
+    endogenous j on its predecessors, from the construct correlations; one batched solve
+    for every equation (padded with unit rows)."""
+    targets, predictors, valid = layout.regression_index
+    coefficients = np.zeros(correlations.shape)
+    if targets.size == 0:
+        return coefficients
+    pair, padding, rows, columns = layout.regression_padding
+    block = correlations[:, predictors[:, :, None], predictors[:, None, :]] * pair + padding
+    rhs = correlations[:, predictors, targets[:, None]] * valid
+    solved = np.linalg.solve(block, rhs[..., None])[..., 0]
+    coefficients[:, predictors[rows, columns], targets[rows]] = solved[:, rows, columns]
+    return coefficients
 
 
 def inner_estimates(correlations: np.ndarray, layout: PLSLayout) -> InnerEstimates:
     """Path coefficients by OLS of each endogenous construct on its predecessors, and R²."""
-    stack, n_constructs = correlations.shape[:2]
-    paths = np.zeros((stack, n_constructs, n_constructs))
-    r2 = np.full((stack, n_constructs), np.nan)
-    for k, preds in layout.predecessors:
-        block = correlations[:, preds[:, None], preds[None, :]]
-        target = correlations[:, preds, k]
-        coefficients = np.linalg.solve(block, target[..., None])[..., 0]
-        paths[:, preds, k] = coefficients
-        r2[:, k] = (coefficients * target).sum(axis=1)
+    paths = regression_coefficients(correlations, layout)
+    r2 = np.full(correlations.shape[:2], np.nan)
+    targets, _, _ = layout.regression_index
+    r2[:, targets] = (paths * correlations).sum(axis=1)[:, targets]
     return InnerEstimates(correlations, paths, r2)
 
 
@@ -118,3 +126,20 @@ def total_effects(paths: np.ndarray) -> np.ndarray:
     ``B[i, j]`` is the path i → j (the sum over every chain of the products of its paths)."""
     identity = np.eye(paths.shape[1])
     return np.linalg.inv(identity - paths) - identity
+
+
+def unstandardized_paths(paths: np.ndarray, layout: PLSLayout,
+                         unstandardized: tuple[tuple[int, float], ...],
+                         item_sd: np.ndarray | None = None) -> np.ndarray:
+    """Paths from the single-item constructs of ``unstandardized`` in their item's metric:
+    divided by the item's SD (``item_sd``: the SD of the standardized items in a resample,
+    (stack, items); 1 by default). The product of standardized scores that carries an
+    interaction is not standardized again (SmartPLS, seminr: Hair et al. 2017, ch. 8)."""
+    if not unstandardized:
+        return paths
+    scaled = paths.copy()
+    for k, sd in unstandardized:
+        item = layout.slot_item[layout.slots_of(k)][0]
+        factor = 1 / (sd * (item_sd[:, item] if item_sd is not None else 1.0))
+        scaled[:, k, :] *= np.broadcast_to(factor, (paths.shape[0],))[:, None]
+    return scaled

@@ -1,6 +1,7 @@
 """fit_pls: PLS-SEM and consistent PLS of a loyaltysem spec."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,10 @@ from ..data.checks import NaValues
 from ..spec import ModelSpec, as_spec
 from .algorithm import SCHEMES, Scheme
 from .data import PLSMissing, pls_data
+from .estimates import unstandardized_paths
+from .higher_order import HigherOrder, higher_order_constructs, repeated_indicators, two_stage
 from .layout import pls_layout
+from .moderation import main_effects, with_interaction_terms
 from .quality import block_vif
 from .result import FitOptions, PLSResult, PLSSolution
 from .stack import fit_stack, slot_stack
@@ -28,7 +32,8 @@ def fit_pls(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, *,
             scheme: Scheme = "path", consistent: bool = False,
             missing: PLSMissing = "listwise", na_values: NaValues = None,
             allow_codes: bool = False, tol: float = DEFAULT_TOL,
-            max_iter: int = DEFAULT_MAX_ITER) -> PLSResult:
+            max_iter: int = DEFAULT_MAX_ITER,
+            higher_order: HigherOrder = "repeated") -> PLSResult:
     """Fit a model by PLS path modeling (Lohmöller 1989) or consistent PLS.
 
     Parameters
@@ -53,6 +58,10 @@ def fit_pls(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, *,
         Stop criterion: the sum of the absolute changes of the outer weights
         between two iterations.
     max_iter : int
+    higher_order : {"repeated", "two_stage"}
+        How constructs measured by constructs (``REP =~ COMP + LIKE``) are
+        estimated: repeated indicators, or the embedded two-stage approach
+        (:mod:`.higher_order`).
 
     Returns
     -------
@@ -88,7 +97,16 @@ def fit_pls(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, *,
     0.162
     """
     scheme, missing = _checked_options(scheme, consistent, missing, allow_codes, tol, max_iter)
+    check_choice("higher_order", higher_order, ("repeated", "two_stage"))
     model = as_spec(spec)
+    if model.latent_interactions:
+        return _fit_moderation(model, data, scheme=scheme, consistent=consistent,
+                               missing=missing, na_values=na_values, allow_codes=allow_codes,
+                               tol=tol, max_iter=max_iter, higher_order=higher_order)
+    if higher_order_constructs(model):
+        return _fit_higher_order(model, data, higher_order, scheme=scheme,
+                                 consistent=consistent, missing=missing, na_values=na_values,
+                                 allow_codes=allow_codes, tol=tol, max_iter=max_iter)
     layout = pls_layout(model)
     prepared = pls_data(model, layout, data, missing=missing, na_values=na_values,
                         allow_codes=allow_codes)
@@ -105,6 +123,46 @@ def fit_pls(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, *,
                      converged=converged, solution=solution, warnings=found,
                      notes=prepared.notes, options=FitOptions(scheme, consistent, tol,
                                                               max_iter))
+
+
+def _fit_higher_order(spec: ModelSpec, data: pd.DataFrame | str | Path,
+                      higher_order: str, **options: Any) -> PLSResult:
+    """Repeated indicators, and for ``"two_stage"`` a second fit on the LOCs' scores."""
+    expanded = repeated_indicators(spec)
+    first = fit_pls(expanded, data, **options)
+    if higher_order == "repeated":
+        return dataclasses.replace(first, notes=first.notes + (
+            "higher-order constructs by repeated indicators (the items of their "
+            "lower-order constructs)",))
+    stage_two, columns = two_stage(spec, first.scores)
+    items = pd.DataFrame(first.solution.values, columns=list(first.solution.layout.items))
+    data_two = pd.concat([items, columns.reset_index(drop=True)], axis=1)
+    second = fit_pls(stage_two, data_two,
+                     **{**options, "missing": "listwise", "na_values": None})
+    return dataclasses.replace(second, spec=spec, notes=first.notes + (
+        "higher-order constructs by the two-stage approach: stage 1 repeated indicators, "
+        "stage 2 the lower-order constructs' scores as items",))
+
+
+def _fit_moderation(spec: ModelSpec, data: pd.DataFrame | str | Path,
+                    **options: Any) -> PLSResult:
+    """The two-stage approach (:mod:`.moderation`): main effects, then the products of
+    their scores as single-item constructs."""
+    first = fit_pls(main_effects(spec), data, **options)
+    stage_two, columns = with_interaction_terms(spec, first.scores)
+    items = pd.DataFrame(first.solution.values, columns=list(first.solution.layout.items))
+    second = fit_pls(stage_two, pd.concat([items, columns], axis=1),
+                     **{**options, "missing": "listwise", "na_values": None})
+    layout = second.solution.layout
+    scales = tuple((layout.constructs.index(name), float(columns[f"{name}_item"].std(ddof=1)))
+                   for name in spec.latent_interactions)
+    solution = dataclasses.replace(second.solution, unstandardized=scales, paths=unstandardized_paths(
+        second.solution.paths[None], layout, scales)[0])
+    names = ", ".join(f"{name} = {a} x {b}" for name, (a, b) in spec.latent_interactions.items())
+    return dataclasses.replace(second, solution=solution, notes=first.notes + (
+        f"interactions by the two-stage approach ({names}: products of the main-effects "
+        "model's scores, as single-item constructs; their paths in the metric of the "
+        "product, as SmartPLS and seminr)",))
 
 
 def _checked_options(scheme: Any, consistent: Any, missing: Any, allow_codes: Any, tol: Any,

@@ -347,14 +347,13 @@ class Pair:
     scores: np.ndarray        # (n, K) pooled scores, pooled weights
     layout: PLSLayout
     options: FitOptions
-    pairs: np.ndarray
-    indirect_pairs: np.ndarray
+    stats: Statistics         # the statistics compared (names, effects' pairs and chains)
     converged: bool           # the pooled fit
 
 
 def make_pair(found: PLSGroups, g: int, h: int, stats: Statistics) -> Pair:
     """Groups g and h's pooled rows, standardized, and the pooled fit's scores
-    (``stats``: the statistics of a fit of the model, for the effects' pairs)."""
+    (``stats``: the statistics of a fit of the model, :func:`~loyaltysem.pls.draws.statistics_of`)."""
     raw = found.pair_values(g, h)
     values = (raw - raw.mean(axis=0)) / raw.std(axis=0, ddof=1)
     correlations = values.T @ values / (values.shape[0] - 1)
@@ -364,7 +363,7 @@ def make_pair(found: PLSGroups, g: int, h: int, stats: Statistics) -> Pair:
                        tol=options.tol, max_iter=options.max_iter)
     scores = values[:, layout.slot_item] @ pooled.weights[0]
     return Pair(values, int((found.codes == g).sum()), slots[0], scores, layout, options,
-                stats.pairs, stats.indirect_pairs, bool(pooled.converged[0]))
+                stats, bool(pooled.converged[0]))
 
 
 def _correlations(cross: np.ndarray, sums: np.ndarray, n: int) -> np.ndarray:
@@ -399,8 +398,7 @@ def split_draws(pair: Pair, rows: np.ndarray) -> PairDraws:
                        scheme=cast(Scheme, options.scheme), consistent=options.consistent,
                        tol=options.tol, max_iter=options.max_iter)
     with np.errstate(invalid="ignore"):
-        vectors = statistic_vectors(fitted, correlations, layout, pair.pairs,
-                                    pair.indirect_pairs)
+        vectors = statistic_vectors(fitted, correlations, layout, pair.stats)
     w1, w2 = fitted.weights[:stack], fitted.weights[stack:]
     r = pair.slot_correlations
     r_w2 = r @ w2

@@ -69,6 +69,32 @@ class PLSLayout:
         return tuple((k, np.flatnonzero(self.path_matrix[:, k]))
                      for k in range(len(self.constructs)) if self.path_matrix[:, k].any())
 
+    @cached_property
+    def regression_index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The regressions of the endogenous constructs on their predecessors, padded to one
+        size so that one batched solve serves all of them: ``(targets, predictors, valid)``
+        with ``predictors[e]`` the predecessors of ``targets[e]`` (padded with 0) and
+        ``valid[e]`` which of them are real."""
+        width = max((preds.size for _, preds in self.predecessors), default=0)
+        targets = np.array([k for k, _ in self.predecessors], dtype=int)
+        predictors = np.zeros((targets.size, width), dtype=int)
+        valid = np.zeros((targets.size, width), dtype=bool)
+        for e, (_, preds) in enumerate(self.predecessors):
+            predictors[e, :preds.size] = preds
+            valid[e, :preds.size] = True
+        return targets, predictors, valid
+
+    @cached_property
+    def regression_padding(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """For :attr:`regression_index`: the real (predictor, predictor) pairs as 0/1, the
+        unit rows and columns that pad the rest, and the (equation, position) of each real
+        coefficient."""
+        _, predictors, valid = self.regression_index
+        pair = (valid[:, :, None] & valid[:, None, :]).astype(float)
+        padding = np.eye(predictors.shape[1]) * (1.0 - pair)
+        rows, columns = np.nonzero(valid)
+        return pair, padding, rows, columns
+
     def without_path(self, source: int, target: int) -> tuple["PLSLayout", np.ndarray]:
         """The model without the path source → target, and where each construct went.
 

@@ -50,10 +50,12 @@ from .result import PLSResult
 
 Method = Literal["permutation", "henseler"]
 #: the statistics compared (HTMT, a validity criterion, is not)
-MGA_KINDS = ("weight", "loading", "path", "indirect", "total", "r2")
+MGA_KINDS = ("weight", "loading", "path", "indirect", "specific", "total", "r2", "defined")
 #: summary sections, in order
-_SECTIONS = {"path": "Paths", "indirect": "Indirect effects", "total": "Total effects",
-             "r2": "R-squared", "weight": "Outer weights", "loading": "Outer loadings"}
+_SECTIONS = {"path": "Paths", "indirect": "Total indirect effects",
+             "specific": "Specific indirect effects", "total": "Total effects",
+             "defined": "Defined effects", "r2": "R-squared", "weight": "Outer weights",
+             "loading": "Outer loadings"}
 
 
 @dataclass(frozen=True)
@@ -82,8 +84,10 @@ class MGAResult:
         the permuted differences) and ``pvalue`` (the share of permuted ``|diff|`` at
         or above the observed one); for Henseler's MGA ``mean_1, mean_2, se_1, se_2``
         (the groups' bootstrap means and SEs), ``p_henseler`` and ``pvalue`` (see
-        :func:`mga`). Kinds: weight, loading (multi-item blocks), path, indirect,
-        total, r2.
+        :func:`mga`). Kinds: weight, loading (multi-item blocks), path, indirect
+        (total indirect), specific (each chain's indirect effect), total, r2 and
+        defined (the spec's ``:=`` effects), as :func:`~loyaltysem.pls.bootstrap_pls`
+        names them.
     results : dict of PLSResult
         Each group's fit.
     draws : dict of pandas.DataFrame

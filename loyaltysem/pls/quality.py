@@ -22,6 +22,7 @@ from ..validity.collinearity import latent_vif, vif_from_correlations
 from ..validity.convergent import ave_fornell_larcker, composite_reliability
 from ..validity.discriminant import htmt_from_correlations
 from ..validity.reliability import standardized_alpha
+from ..validity.thresholds import verdict
 from .layout import PLSLayout
 
 
@@ -135,3 +136,43 @@ def effects_table(paths: np.ndarray, total: np.ndarray, layout: PLSLayout) -> pd
                 rows.append({"from": names[i], "to": names[j], "kind": kind,
                              "est": float(value)})
     return pd.DataFrame(rows, columns=["from", "to", "kind", "est"])
+
+
+def quality_checks(constructs: pd.DataFrame, outer: pd.DataFrame, htmt: pd.DataFrame,
+                   fornell_larcker: pd.DataFrame, vif_outer: pd.DataFrame,
+                   vif_inner: pd.DataFrame, thresholds: pd.DataFrame) -> pd.DataFrame:
+    """Every criterion against its cited threshold (:mod:`loyaltysem.validity.thresholds`):
+    rows ``check, target, value, threshold, verdict, source``.
+
+    Mode A (multi-item) constructs: loadings, α, ρc, ρA, AVE and Fornell–Larcker;
+    every pair of Mode A constructs: HTMT (Hair et al. 2017, ch. 4: it assesses
+    reflective constructs); Mode B items: outer VIF; every predictor: inner VIF
+    (Hair, Risher, Sarstedt & Ringle 2019 list the same criteria for PLS-SEM).
+    """
+    modes = dict(zip(outer["construct"], outer["mode"]))
+    sizes = outer.groupby("construct", sort=False).size()
+    reflective = [c for c in constructs["construct"] if modes[c] == "A" and sizes[c] > 1]
+    rows: list[tuple[str, str, float]] = []
+    rows += [("loading", f"{r.construct}: {r.item}", r.loading)
+             for r in outer.itertuples(index=False) if r.construct in reflective]
+    table = constructs.set_index("construct")
+    for check in ("alpha", "cr", "rho_a", "ave"):
+        rows += [(check, c, float(table.at[c, check])) for c in reflective]
+    names = list(htmt.index)
+    rows += [("htmt", f"{names[j]} - {names[i]}", float(htmt.iat[i, j]))   # reflective only
+             for i in range(len(names)) for j in range(i) if np.isfinite(htmt.iat[i, j])
+             and modes[names[i]] == "A" and modes[names[j]] == "A"]
+    for c in reflective:
+        others = fornell_larcker.loc[c].drop(c).abs().max() if len(names) > 1 else np.nan
+        column = fornell_larcker[c].drop(c).abs().max()
+        largest = np.nanmax([others, column])
+        rows.append(("fornell_larcker", c, float(fornell_larcker.at[c, c] - largest)))
+    rows += [("vif", f"{r.construct}: {r.item}", r.vif) for r in vif_outer.itertuples(index=False)
+             if modes[r.construct] == "B"]
+    rows += [("vif", f"{r[0]} -> {r[1]}", r.vif) for r in vif_inner.itertuples(index=False)]
+    return pd.DataFrame([{"check": check, "target": target, "value": value,
+                          "threshold": thresholds.at[check, "pass"],
+                          "verdict": verdict(value, thresholds.loc[check]),
+                          "source": thresholds.at[check, "source"]}
+                         for check, target, value in rows],
+                        columns=["check", "target", "value", "threshold", "verdict", "source"])

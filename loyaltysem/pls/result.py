@@ -13,9 +13,11 @@ import pandas as pd
 from ..spec import ModelSpec
 from ..summary import Summary, json_value
 from ..validity.discriminant import fornell_larcker
+from .chains import chain_effects, chain_name, defined_effects, hypothesis_table, specific_chains
 from .estimates import total_effects
 from .layout import PLSLayout
-from .quality import construct_quality, effects_table, f_squared, htmt_table, inner_vif, outer_vif
+from .quality import (construct_quality, effects_table, f_squared, htmt_table, inner_vif,
+                      outer_vif, quality_checks)
 
 
 def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -62,6 +64,9 @@ class PLSSolution:
         The standardized items (the construct scores are ``values W``).
     index : pandas.Index
         The rows used.
+    unstandardized : tuple of (int, float)
+        Single-item constructs whose paths are in the metric of their item, with the
+        item's SD: interaction terms (:mod:`.moderation`), as SmartPLS and seminr.
     """
 
     layout: PLSLayout
@@ -75,6 +80,7 @@ class PLSSolution:
     rho_a: np.ndarray
     values: np.ndarray = field(repr=False)
     index: pd.Index = field(repr=False)
+    unstandardized: tuple[tuple[int, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -258,6 +264,74 @@ class PLSResult:
         return pd.concat([table, keyed.reindex(keys).reset_index(drop=True)], axis=1)
 
     @cached_property
+    def specific_effects(self) -> pd.DataFrame:
+        """``chain, from, to, est``: every specific indirect effect (product of the paths
+        along a chain of two or more; :mod:`.chains`), with the bootstrap columns when
+        bootstrapped."""
+        layout = self.solution.layout
+        chains = specific_chains(layout)
+        values = chain_effects(self.solution.paths[None], chains)[0]
+        table = pd.DataFrame({"chain": [chain_name(layout, c) for c in chains],
+                              "from": [layout.constructs[c[0]] for c in chains],
+                              "to": [layout.constructs[c[-1]] for c in chains],
+                              "est": values})
+        return self._with_inference(table, "specific", table["chain"])
+
+    @cached_property
+    def defined(self) -> pd.DataFrame:
+        """``name, expression, est``: the spec's ``:=`` effects over path labels (NaN where a
+        label is not a path's), with the bootstrap columns when bootstrapped."""
+        spec = self.spec
+        values = defined_effects(spec, self.solution.layout, self.solution.paths[None])[0]
+        table = pd.DataFrame({"name": list(spec.defined_effects),
+                              "expression": list(spec.defined_effects.values()),
+                              "est": values})
+        return self._with_inference(table, "defined", table["name"])
+
+    @cached_property
+    def hypotheses(self) -> pd.DataFrame:
+        """The spec's hypotheses with estimates and, when bootstrapped, intervals, p values
+        and verdicts (:func:`.chains.hypothesis_table`)."""
+        estimates: dict[tuple[str, str], float] = {}
+        for row in self.paths.itertuples(index=False):
+            estimates[("path", f"{row[0]} -> {row[1]}")] = float(row.est)
+        for row in self.specific_effects.itertuples(index=False):
+            estimates[("specific", row.chain)] = float(row.est)
+        for row in self.defined.itertuples(index=False):
+            estimates[("defined", row.name)] = float(row.est)
+        inference = None
+        if self.bootstrap is not None:
+            inference = self.bootstrap.table.set_index(["kind", "statistic"])
+        return hypothesis_table(self.spec, estimates, inference)
+
+    def _check_lines(self) -> list[str]:
+        """The checks that do not pass, in words (all pass: one line that says so)."""
+        checks = self.checks()
+        words = {"loading": "outer loading", "alpha": "Cronbach's alpha", "cr": "rho_c",
+                 "rho_a": "rho_A", "ave": "AVE", "htmt": "HTMT",
+                 "fornell_larcker": "Fornell-Larcker margin", "vif": "VIF"}
+        lines = [f"{row.verdict}: {words.get(row.check, row.check)} of {row.target} is "
+                 f"{row.value:.3f} (threshold {row.threshold:g}; {row.source})"
+                 for row in checks.itertuples(index=False) if row.verdict in ("warn", "fail")]
+        return lines or [f"all {len(checks)} checks pass"]
+
+    def checks(self, thresholds: Any = None) -> pd.DataFrame:
+        """The quality criteria against their cited thresholds (``thresholds`` overrides them
+        as in :func:`loyaltysem.validity.assess_measurement`): rows ``check, target, value,
+        threshold, verdict, source`` (:func:`.quality.quality_checks`)."""
+        from ..validity.thresholds import resolve_thresholds
+
+        return quality_checks(self.constructs, self.outer, self.htmt, self.fornell_larcker,
+                              self.vif_outer, self.vif_inner, resolve_thresholds(thresholds))
+
+    def _with_inference(self, table: pd.DataFrame, kind: str, names: pd.Series) -> pd.DataFrame:
+        if self.bootstrap is None:
+            return table
+        boot = self.bootstrap.table
+        rows = boot[boot["kind"] == kind].set_index("statistic")[list(INFERENCE_COLUMNS)]
+        return pd.concat([table, rows.reindex(names).reset_index(drop=True)], axis=1)
+
+    @cached_property
     def scores(self) -> pd.DataFrame:
         """Standardized construct scores, one row per row used."""
         solution = self.solution
@@ -292,10 +366,17 @@ class PLSResult:
             ("Reliability and convergent validity", self.constructs),
             ("HTMT", _labelled(self.htmt)),
             ("Fornell-Larcker", _labelled(self.fornell_larcker)),
+            ("Checks", self._check_lines()),
             ("Inner VIF", self.vif_inner),
             ("f-squared", self.f2),
             ("Effects", self.effects),
         ]
+        if len(self.specific_effects):
+            sections.append(("Specific indirect effects", self.specific_effects))
+        if len(self.defined):
+            sections.append(("Defined effects", self.defined))
+        if len(self.hypotheses):
+            sections.insert(5, ("Hypotheses", self.hypotheses.drop(columns=["description"])))
         if self.bootstrap is not None:
             boot = self.bootstrap
             sections.insert(2, ("Bootstrap", {
@@ -327,6 +408,8 @@ class PLSResult:
             "constructs": _rows(self.constructs),
             "htmt": _matrix(self.htmt), "htmt2": _matrix(self.htmt2),
             "f2": _rows(self.f2), "effects": _rows(self.effects),
+            "specific_effects": _rows(self.specific_effects), "defined": _rows(self.defined),
+            "hypotheses": _rows(self.hypotheses), "checks": _rows(self.checks()),
             "vif_outer": _rows(self.vif_outer), "vif_inner": _rows(self.vif_inner),
             "bootstrap": None if self.bootstrap is None else {
                 "n_boot": self.bootstrap.n_boot, "n_failed": self.bootstrap.n_failed,

@@ -12,7 +12,7 @@ import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,9 @@ from .tables import (
     modindices_table,
     render,
 )
+
+if TYPE_CHECKING:
+    from .pls_document import PLSReport
 
 ReportFormat = Literal["html", "md", "tex"]
 #: one item of a report section: ``(kind, value)`` or ``(kind, value, caption)``
@@ -273,17 +276,23 @@ def report_blocks(report: AnalysisReport) -> list[tuple[str, list[Item]]]:
     return blocks
 
 
-def render_report(report: AnalysisReport, fmt: ReportFormat = "html") -> str:
+def render_report(report: AnalysisReport | PLSReport, fmt: ReportFormat = "html") -> str:
     """The report as one HTML document, Markdown or LaTeX.
 
+    ``report`` is a CB-SEM report (:func:`build_report`) or a PLS-SEM one
+    (:func:`~loyaltysem.report.build_pls_report`, alone or beside CB-SEM).
     Every text from the spec or the data (names, descriptions, hypotheses,
     dataset names, group values, warnings) is escaped for the format: it is
     shown as text, never run as markup, a LaTeX command or a link.
     Admissibility problems open the report, before any table.
     """
+    from .pls_document import PLSReport, pls_report_blocks
+
     renderers = {"html": _html, "md": _markdown, "tex": _latex}
     if fmt not in renderers:
         raise OutputError(f"unknown report format {fmt!r}; use one of html, md, tex")
+    if isinstance(report, PLSReport):
+        return renderers[fmt](report.title, pls_report_blocks(report))
     title = f"loyaltysem report: {report.result.spec.name}"
     return renderers[fmt](title, report_blocks(report))
 
@@ -422,7 +431,8 @@ def report_format(path: str | Path, fmt: str | None = None) -> ReportFormat:
     return REPORT_SUFFIXES[suffix]
 
 
-def write_report(report: AnalysisReport, path: str | Path, fmt: ReportFormat | None = None) -> Path:
+def write_report(report: AnalysisReport | PLSReport, path: str | Path,
+                 fmt: ReportFormat | None = None) -> Path:
     """Write the report; the format follows the suffix (.html, .md, .tex) unless given.
 
     Raises

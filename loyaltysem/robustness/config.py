@@ -17,6 +17,10 @@ groups: serviceprovider          # optional: also each level of this column
 missing: listwise                # or ml: full-information ML (every fit of the study)
 ```
 
+``method: pls`` runs the study by PLS-SEM (:func:`loyaltysem.pls.fit_pls`):
+``estimators: [PLS, PLSc]`` (default ``[PLS]``), ``missing: listwise`` or
+``mean`` (mean replacement); every variant, sample and group works as above.
+
 A Monte Carlo power study replaces ``data`` by a population:
 
 ```yaml
@@ -48,9 +52,13 @@ from ..spec.names import text_problem
 from ..spec.safe_yaml import MAX_FILE_BYTES, load_yaml, read_text_file
 
 _KEYS = {"name", "seed", "model", "data", "na_values", "variants", "estimators", "samples", "groups",
-         "simulation", "missing"}
+         "simulation", "missing", "method"}
 POPULATIONS = ("loyalty_chain",)
 ESTIMATORS = ("ML", "MLR", "MLM")
+#: ``method: pls``: the estimators are PLS-SEM and consistent PLS (loyaltysem.pls)
+PLS_ESTIMATORS = ("PLS", "PLSc")
+#: the missing-data options of each method
+MISSING = {"cb": ("listwise", "ml"), "pls": ("listwise", "mean")}
 
 #: Upper bounds of the sizes a study may ask for (checked before any allocation).
 LIMITS = {
@@ -85,6 +93,7 @@ class StudyConfig:
     simulation: dict | None = None
     source: Path | None = field(default=None, compare=False)
     missing: str = "listwise"
+    method: str = "cb"
 
     @cached_property  # read and hashed once: workers key their cache on it for every chunk
     def digest(self) -> str:
@@ -100,7 +109,8 @@ class StudyConfig:
                               "estimators": list(self.estimators),
                               "samples": list(map(str, self.samples)), "groups": self.groups,
                               "simulation": self.simulation,
-                              **({"missing": self.missing} if self.missing != "listwise" else {})},
+                              **({"missing": self.missing} if self.missing != "listwise" else {}),
+                              **({"method": self.method} if self.method != "cb" else {})},
                              sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
@@ -210,11 +220,14 @@ def _variants(path: Path, value: Any) -> tuple:
     return tuple(out)
 
 
-def _estimators(path: Path, value: Any) -> tuple:
+def _estimators(path: Path, value: Any, method: str = "cb") -> tuple:
     estimators = _as_list(path, "estimators", value, "[ML, MLR]")
-    bad = [e for e in estimators if e not in ESTIMATORS]
+    known = PLS_ESTIMATORS if method == "pls" else ESTIMATORS
+    bad = [e for e in estimators if e not in known]
     if bad:
-        raise _fail(path, f"unknown estimator(s) {_show(bad)}; use ML, MLR or MLM")
+        listed = ", ".join(known[:-1]) + f" or {known[-1]}"
+        raise _fail(path, f"unknown estimator(s) {_show(bad)}; use {listed}"
+                    + (" (method: pls)" if method == "pls" else ""))
     if len(set(estimators)) != len(estimators):
         raise _fail(path, f"estimators {_show(estimators)} lists one twice; name each once")
     return tuple(estimators)
@@ -309,9 +322,14 @@ def load_study(path: str | Path) -> StudyConfig:
                      else str(raw["data"]))
         if (path.parent / data).is_file():
             data = str((path.parent / data).resolve())
+    method = raw.get("method", "cb")
+    if method not in MISSING:
+        raise _fail(path, f"method must be 'cb' (covariance-based SEM) or 'pls' (PLS-SEM); "
+                          f"got {_show(method)}")
     missing = raw.get("missing", "listwise")
-    if missing not in ("listwise", "ml"):
-        raise _fail(path, f"missing must be 'listwise' or 'ml'; got {_show(missing)}")
+    if missing not in MISSING[method]:
+        raise _fail(path, f"missing must be " + " or ".join(map(repr, MISSING[method]))
+                    + f" with method {method}; got {_show(missing)}")
     groups = raw.get("groups")
     if groups is not None:
         groups = _text(path, "groups", groups)
@@ -321,6 +339,8 @@ def load_study(path: str | Path) -> StudyConfig:
     return StudyConfig(name=_name(path, raw), seed=seed, model=model, data=data,
                        na_values=_na_values(path, raw.get("na_values")),
                        variants=_variants(path, raw.get("variants", ["baseline"])),
-                       estimators=_estimators(path, raw.get("estimators", ["ML"])),
+                       estimators=_estimators(path, raw.get(
+                           "estimators", ["PLS"] if method == "pls" else ["ML"]), method),
                        samples=samples if simulation is None else ("simulate",),
-                       groups=groups, simulation=simulation, source=path, missing=missing)
+                       groups=groups, simulation=simulation, source=path, missing=missing,
+                       method=method)

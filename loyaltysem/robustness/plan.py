@@ -86,16 +86,19 @@ def model_variants(spec: ModelSpec, variants) -> dict[str, ModelSpec]:
                     kept = tuple(s for s in spec.statements
                                  if not (s.rhs == item or (s.op == "~~" and item in (s.lhs, s.rhs))))
                     out[f"drop {item}"] = ModelSpec(kept, name=f"{spec.name} without {item}",
-                                                    hypotheses=spec.hypotheses)
+                                                    hypotheses=spec.hypotheses,
+                                                    composites=spec.composites)
         elif isinstance(variant, dict) and "remove_path" in variant:
             a, b = _path_ends(spec, str(variant["remove_path"]))
             kept = tuple(s for s in spec.statements if not (s.op == "~" and s.lhs == b and s.rhs == a))
             hypotheses = tuple(h for h in spec.hypotheses if (a, b) not in zip(h.chain, h.chain[1:]))
-            out[f"remove {a} -> {b}"] = ModelSpec(kept, name=spec.name, hypotheses=hypotheses)
+            out[f"remove {a} -> {b}"] = ModelSpec(kept, name=spec.name, hypotheses=hypotheses,
+                                                  composites=spec.composites)
         elif isinstance(variant, dict) and "add_path" in variant:
             a, b = _path_ends(spec, str(variant["add_path"]))
             out[f"add {a} -> {b}"] = ModelSpec(spec.statements + (Statement(b, "~", a),),
-                                               name=spec.name, hypotheses=spec.hypotheses)
+                                               name=spec.name, hypotheses=spec.hypotheses,
+                                               composites=spec.composites)
         elif isinstance(variant, dict) and "spec" in variant:
             other = load_model_file(variant["spec"], "variant spec")
             out[f"spec {other.name}"] = other

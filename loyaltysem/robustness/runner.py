@@ -34,7 +34,7 @@ from ..estimate.fit import Estimator
 from ..exceptions import LoyaltySemError, SpecificationError
 from ..frame_rows import table_rows
 from ..spec import ModelSpec
-from .config import StudyConfig, load_study
+from .config import PLS_ESTIMATORS, StudyConfig, load_study
 from .plan import Task, load_model_file, make_plan, model_variants
 from .stacked import STACKED_SAMPLES, StackedRefitter, resample_rows, stackable
 from .store import ResultStore, forget_inherited_locks
@@ -114,6 +114,26 @@ def _records(result: FitResult) -> list[dict[str, Any]]:
     return records
 
 
+def _pls_records(result: Any) -> list[dict[str, Any]]:
+    """A PLS fit's paths (``to ~ from``, standardized: ``std_all`` = ``est``), defined
+    effects and R² (no SEs: a PLS fit has none without its own bootstrap)."""
+    records = [{"statistic": f"{row[1]} ~ {row[0]}", "est": float(row.est),
+                "std_all": float(row.est)} for row in result.paths.itertuples(index=False)]
+    records += [{"statistic": f"{row.name} :=", "est": float(row.est), "std_all": float(row.est)}
+                for row in result.defined.itertuples(index=False)]
+    records += [{"statistic": f"r2 {name}", "est": float(value)}
+                for name, value in result.r2.items()]
+    return records
+
+
+def _pls_outcome(task: Task, result: Any) -> dict[str, Any]:
+    if not result.converged:
+        return {"task": task.key, "status": "not converged",
+                "message": result.warnings[0], "payload": []}
+    return {"task": task.key, "status": "ok", "message": "; ".join(result.warnings[:2]),
+            "payload": _pls_records(result)}
+
+
 def _not_converged(task: Task, result: FitResult) -> dict[str, Any]:
     """The record of a fit that did not converge: the optimizer's reason, no statistics
     (a solution that is not an optimum has no estimates to summarize)."""
@@ -136,26 +156,57 @@ class _Worker:
         column = self.context.config.groups
         return data[data[column].astype(str) == group].reset_index(drop=True)
 
-    def full_fit(self, task: Task) -> FitResult:
+    def full_fit(self, task: Task) -> Any:
+        """The condition's full-sample fit (a FitResult, or a PLSResult for PLS/PLSc)."""
         if task.condition not in self.full:
             spec = self.context.variants[task.variant]
-            self.full[task.condition] = fit(spec, self.group_data(task.group),
-                                            estimator=cast(Estimator, task.estimator),
-                                            missing=self.missing, emit_warnings=False)
+            data = self.group_data(task.group)
+            if task.estimator in PLS_ESTIMATORS:
+                self.full[task.condition] = self.pls_fit(task, data)
+            else:
+                self.full[task.condition] = fit(spec, data,
+                                                estimator=cast(Estimator, task.estimator),
+                                                missing=self.missing, emit_warnings=False)
         return self.full[task.condition]
 
-    def simulate(self, task: Task) -> FitResult:
+    def pls_fit(self, task: Task, data: pd.DataFrame, **options: Any) -> Any:
+        from ..pls import fit_pls
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # reported in the records, not per task
+            return fit_pls(self.context.variants[task.variant], data,
+                           consistent=task.estimator == "PLSc",
+                           missing=cast(Any, options.pop("missing", self.missing)), **options)
+
+    def run_pls(self, task: Task) -> dict[str, Any]:
+        """A PLS task: a simulated sample, the full sample, or a resample of the standardized
+        (and, with mean replacement, imputed) items of the condition's full fit."""
+        if task.sample.startswith("simulate"):
+            return _pls_outcome(task, self.pls_fit(task, self.simulated_data(task)))
+        full = self.full_fit(task)
+        if task.sample == "full":
+            return _pls_outcome(task, full)
+        items = pd.DataFrame(full.solution.values, columns=list(full.solution.layout.items))
+        rows = resample_rows(task, len(items))
+        return _pls_outcome(task, self.pls_fit(task, items.iloc[rows].reset_index(drop=True),
+                                               missing="listwise", allow_codes=True))
+
+    def simulated_data(self, task: Task) -> pd.DataFrame:
         from ..data.synthetic import loyalty_chain_population, simulate_survey
 
         settings = self.context.config.simulation or {}
         population = {"loyalty_chain": loyalty_chain_population}[settings["population"]]()
-        data = simulate_survey(population, int(task.size or 0), seed=task.seed,
+        return simulate_survey(population, int(task.size or 0), seed=task.seed,
                                likert_points=settings.get("likert_points"))
-        return fit(self.context.variants[task.variant], data, estimator=cast(Estimator, task.estimator),
-                   emit_warnings=False)
+
+    def simulate(self, task: Task) -> FitResult:
+        return fit(self.context.variants[task.variant], self.simulated_data(task),
+                   estimator=cast(Estimator, task.estimator), emit_warnings=False)
 
     def run(self, task: Task) -> dict[str, Any]:
         try:
+            if task.estimator in PLS_ESTIMATORS:
+                return self.run_pls(task)
             if task.sample.startswith("simulate"):
                 result = self.simulate(task)
                 if not result.converged:

@@ -54,11 +54,22 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
             "sample": kind, "tasks": len(block), "full_estimate": reference,
             "mean": est.mean(), "sd": est.std(ddof=1) if len(est) > 1 else np.nan,
             "lower": np.quantile(est, 0.025), "upper": np.quantile(est, 0.975),
-            "share_significant": float(np.mean(block["pvalue"].to_numpy(float) < 0.05)),
+            "share_significant": _share_significant(block),
             "sign_stability": float(np.mean(np.sign(est) == np.sign(reference)))
             if np.isfinite(reference) else np.nan,
         })
     return pd.DataFrame(rows)
+
+
+def _share_significant(block: pd.DataFrame) -> float:
+    """The share of tasks with p < .05; NaN where the fits have no p values (PLS-SEM tasks:
+    read the percentile interval ``lower``/``upper`` of the bootstrap samples instead)."""
+    if "pvalue" not in block:
+        return float("nan")
+    pvalues = block["pvalue"].to_numpy(float)
+    if np.isnan(pvalues).all():
+        return float("nan")
+    return float(np.mean(pvalues < 0.05))
 
 
 def status_counts(results: pd.DataFrame) -> pd.DataFrame:

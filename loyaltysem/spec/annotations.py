@@ -7,6 +7,8 @@ telling loyaltysem its name and hypotheses::
     # @hypothesis H1: SAT -> TRU (+) Satisfaction builds trust
     # @hypothesis H4: SAT -> TRU -> VAL -> LOY (+)
     # @hypothesis H5: serial (+)          (a := defined effect)
+    # @scale 1 7                          (every item; or '# @scale 1 5: sw_1 sw_2')
+    # @reverse loy_4
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import re
 from typing import Any
 
 from ..exceptions import SpecificationError
+from .scales import parse_scale_annotation
 
 _ANNOTATION = re.compile(r"^\s*#\s*@(\w+)\s*(.*)$")
 _HYPOTHESIS = re.compile(r"^(\w[\w.]*)\s*:\s*(.+?)\s*\(\s*([+-])\s*\)\s*(.*)$")
@@ -52,6 +55,13 @@ def read_annotations(text: str, *, source: str | None = None) -> dict[str, Any]:
             found[key] = f"{found[key]}\n{value}" if key in found else value
         elif key == "name":
             found[key] = value
+        elif key == "scale":
+            scale, items = parse_scale_annotation(value, source, number)
+            found.setdefault("scale_lines", []).append((scale, items))
+        elif key == "reverse":
+            found["reverse"] = frozenset(found.get("reverse", frozenset()) | set(value.split()))
     if hypotheses:
         found["hypotheses"] = tuple(hypotheses)
+    if "scale_lines" in found:
+        found["scale_lines"] = tuple(found["scale_lines"])
     return found

@@ -29,6 +29,7 @@ from .names import (
     is_valid_name,
     text_problem,
 )
+from .scales import check_scales_and_keys, item_scales, scale_annotations
 from .statements import CONSTRAINT_OPERATORS, OPERATORS, Statement
 
 Sign = Literal["+", "-"]
@@ -114,6 +115,12 @@ class ModelSpec:
         PLS-SEM): written ``f <~ x1 + x2`` in lavaan syntax or ``mode: B`` in
         YAML. Their items are held as ``=~`` statements; covariance-based fits
         refuse a spec with composites (see :attr:`parameter_table`).
+    scales : mapping of str to (float, float)
+        Declared answer scales of items, ``{"loy_1": (1, 7)}``: values outside
+        are refused by the data checks (:mod:`loyaltysem.data.scales`).
+    reverse : frozenset of str
+        Reverse-keyed items (each with a declared scale), recoded as
+        ``min + max - x`` before any fit, and said so in its output.
 
     Raises
     ------
@@ -133,6 +140,8 @@ class ModelSpec:
     meanstructure: bool = False
     std_lv: bool = False
     composites: frozenset[str] = frozenset()
+    scales: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    reverse: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         statements, composites = _split_composites(tuple(self.statements), self.composites,
@@ -142,16 +151,21 @@ class ModelSpec:
         object.__setattr__(self, "hypotheses", tuple(self.hypotheses))
         object.__setattr__(self, "construct_descriptions",
                            MappingProxyType(dict(self.construct_descriptions)))
+        object.__setattr__(self, "scales", MappingProxyType(dict(self.scales)))
+        object.__setattr__(self, "reverse", frozenset(self.reverse))
         self._check()
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state["construct_descriptions"] = dict(self.construct_descriptions)
+        state["scales"] = dict(self.scales)
         return state
 
     def __setstate__(self, state: dict) -> None:
         state = dict(state)
         state["construct_descriptions"] = MappingProxyType(state["construct_descriptions"])
+        state["scales"] = MappingProxyType(state.get("scales", {}))
+        state.setdefault("reverse", frozenset())
         self.__dict__.update(state)
 
     # ------------------------------------------------------------------ checks
@@ -268,8 +282,9 @@ class ModelSpec:
             defined_names.add(statement.lhs)
         self._check_constraints(labels, defined_names)
         self._check_hypotheses(defined_names)
-        if self.composites:  # a PLS-SEM model: the covariance-based checks do not apply
-            return
+        check_scales_and_keys(self.scales, self.reverse, set(self.roles.observed), self.source)
+        if self.composites or self.latent_interactions:
+            return  # a PLS-SEM model: the covariance-based checks do not apply
         for construct in self.constructs.values():
             if len(construct.items) == 1:
                 item = construct.items[0]
@@ -290,11 +305,12 @@ class ModelSpec:
         for statement in self.statements:
             if statement.product:
                 bad = [f for f in statement.product if f in latent]
-                if bad:
+                if len(bad) == 1:
                     raise self._error(
-                        f"the interaction {':'.join(statement.product)} uses the latent "
-                        f"variable {bad[0]!r}; loyaltysem (as lavaan's x1:x2) multiplies "
-                        "observed variables only", statement.line)
+                        f"the interaction {':'.join(statement.product)} multiplies the "
+                        f"construct {bad[0]!r} by an observed variable; multiply observed "
+                        "variables (lavaan's x1:x2), or two constructs (a PLS-SEM moderation: "
+                        "make the variable a single-item construct)", statement.line)
                 if statement.product[0] == statement.product[1]:
                     raise self._error(f"the interaction {':'.join(statement.product)} multiplies "
                                       "a variable by itself; write its square as a data column",
@@ -356,6 +372,12 @@ class ModelSpec:
         return VariableRoles.from_statements(self.statements)
 
     def _refuse_composites(self) -> None:
+        if self.latent_interactions:
+            name, (a, b) = next(iter(self.latent_interactions.items()))
+            raise self._error(
+                f"the interaction {a}:{b} multiplies two constructs, which covariance-based "
+                "SEM does not estimate here; fit the moderation by PLS-SEM (loyaltysem pls: "
+                "two-stage), or multiply observed variables")
         if self.composites:
             names = ", ".join(sorted(self.composites))
             raise self._error(
@@ -393,6 +415,13 @@ class ModelSpec:
     def interactions(self) -> dict[str, tuple[str, str]]:
         """Product columns of ``y ~ x1:x2``: internal name → the two factors."""
         return {s.rhs: s.product for s in self.statements if s.product}
+
+    @property
+    def latent_interactions(self) -> dict[str, tuple[str, str]]:
+        """Products of two constructs (``y ~ A:M``, a PLS-SEM moderation): name → factors."""
+        latent = {s.lhs for s in self.statements if s.op == "=~"}
+        return {name: pair for name, pair in self.interactions.items()
+                if pair[0] in latent and pair[1] in latent}
 
     @property
     def n_groups_written(self) -> int:
@@ -485,6 +514,7 @@ class ModelSpec:
         statements = [dataclasses.replace(s, op="<~")
                       if s.op == "=~" and s.lhs in self.composites else s
                       for s in self.statements]
+        header += scale_annotations(self.scales, self.reverse)
         return render_lavaan(statements, header="\n".join(header))
 
     @classmethod
@@ -497,12 +527,15 @@ class ModelSpec:
             raise SpecificationError(f"lavaan syntax must be text, got {type(text).__name__}",
                                      source=source)
         annotations = read_annotations(text, source=source)
+        statements = parse_lavaan(text, source=source)
         return cls(
-            statements=parse_lavaan(text, source=source),
+            statements=statements,
             name=annotations.get("name", name),
             description=description or annotations.get("description", ""),
             hypotheses=tuple(hypotheses) or annotations.get("hypotheses", ()),
             source=source,
+            scales=item_scales(annotations.get("scale_lines", ()), statements),
+            reverse=annotations.get("reverse", frozenset()),
         )
 
     @classmethod

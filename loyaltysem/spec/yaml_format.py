@@ -16,12 +16,13 @@ from typing import Any, Literal, cast
 from ..exceptions import SpecificationError
 from .annotations import parse_hypothesis_target
 from .lavaan_syntax import parse_lavaan
+from .scales import checked_scale
 from .names import describe_bad_name, is_valid_name
 from .statements import Statement
 
 _KNOWN_KEYS = {"name", "description", "constructs", "paths", "covariances", "defined",
                "hypotheses", "covariates", "lavaan", "single_item_error_variance", "constraints",
-               "options"}
+               "options", "scale", "scales", "reverse"}
 #: lavaan options a YAML spec may set (``options: {std_lv: true}``)
 _OPTIONS = ("meanstructure", "std_lv")
 _SIGNS: dict[object, str] = {"+": "+", "-": "-", "positive": "+", "negative": "-"}
@@ -134,10 +135,11 @@ def _construct_items(name: str, body: Any, source: str | None) -> tuple[list[str
     items = body
     mode = "A"
     if isinstance(body, Mapping):
-        unknown = {str(key) for key in body} - {"items", "description", "mode"}
+        unknown = {str(key) for key in body} - {"items", "description", "mode", "scale",
+                                                "reverse"}
         if unknown:
             raise _fail(f"construct {name!r}: unknown key(s) {sorted(unknown)}; use items, "
-                        "description and mode", source)
+                        "description, mode, scale and reverse", source)
         mode = _construct_mode(name, body, source)
         items = body.get("items")
         if body.get("description") is not None:
@@ -323,6 +325,7 @@ def spec_from_mapping(data: Mapping, *, source: str | None = None):
     name = data.get("name")
     description = data.get("description")
     options = _options(data, source)
+    scales, reverse = _scales_and_keys(data, source)
     return ModelSpec(statements=tuple(statements),
                      name="model" if name is None else _scalar_text(name, "name", source),
                      description="" if description is None else
@@ -330,4 +333,34 @@ def spec_from_mapping(data: Mapping, *, source: str | None = None):
                      hypotheses=tuple(_hypotheses(data, source)),
                      construct_descriptions=descriptions, source=source,
                      meanstructure=options.get("meanstructure", False),
-                     std_lv=options.get("std_lv", False))
+                     std_lv=options.get("std_lv", False), scales=scales, reverse=reverse)
+
+
+def _scales_and_keys(data: Mapping, source: str | None
+                     ) -> tuple[dict[str, tuple[float, float]], frozenset[str]]:
+    """``scale`` (top, construct), ``scales`` (item) and ``reverse`` (top, construct):
+    item → scale, the most specific declaration winning; the reverse-keyed items."""
+    constructs = data.get("constructs") or {}
+    scales: dict[str, tuple[float, float]] = {}
+    reverse: set[str] = set(_name_list(data.get("reverse") or [], "reverse", source))
+    if data.get("scale") is not None:
+        top = checked_scale(data["scale"], "scale", source)
+        for body in constructs.values():
+            items = body.get("items") if isinstance(body, Mapping) else body
+            scales.update({item: top for item in _name_list(items, "items", source)})
+    for name, body in constructs.items():
+        if not isinstance(body, Mapping):
+            continue
+        if body.get("scale") is not None:
+            own = checked_scale(body["scale"], f"construct {name!r}: scale", source)
+            scales.update({item: own for item in _name_list(body.get("items"), "items",
+                                                              source)})
+        reverse |= set(_name_list(body.get("reverse") or [], f"construct {name!r}: reverse",
+                                  source))
+    per_item = data.get("scales") or {}
+    if not isinstance(per_item, Mapping):
+        raise _fail("'scales' maps items to [min, max], e.g. scales: {loy_4: [1, 5]}", source)
+    for item, value in per_item.items():
+        scales[_scalar_text(item, "scales", source)] = checked_scale(value, f"scales: {item}",
+                                                                     source)
+    return scales, frozenset(reverse)

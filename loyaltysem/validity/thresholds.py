@@ -20,6 +20,8 @@ _ROWS = [
     ("alpha", 0.70, math.nan, ">=", "Nunnally & Bernstein (1994), Psychometric Theory, 3rd ed."),
     ("cr", 0.70, math.nan, ">=", "Hair, Risher, Sarstedt & Ringle (2019), Eur. Bus. Rev. 31(1)"),
     ("omega", 0.70, math.nan, ">=", "Hair, Risher, Sarstedt & Ringle (2019), Eur. Bus. Rev. 31(1)"),
+    ("rho_a", 0.70, math.nan, ">=",
+     "Dijkstra & Henseler (2015), MIS Q. 39(2); Hair, Risher, Sarstedt & Ringle (2019)"),
     ("ave", 0.50, math.nan, ">=", "Fornell & Larcker (1981), J. Mark. Res. 18(1)"),
     ("loading", 0.708, 0.40, ">=", "Hair, Risher, Sarstedt & Ringle (2019); .40-.708: consider removal"),
     ("item_total", 0.30, math.nan, ">=", "Nunnally & Bernstein (1994): corrected item-total r >= .30"),
