@@ -17,6 +17,9 @@ from .fit import fit_pls
 from .ipma import IPMAResult, ipma
 from .predict import PLSPredictResult, predict_pls
 from .result import PLSResult
+from .mga import MGAResult, mga
+from .micom import MICOMResult, micom
 
 __all__ = ["IPMAResult", "PLSBootstrap", "PLSPredictResult", "PLSResult", "bootstrap_pls", "cvpat",
            "cvpat_compare", "fit_pls", "ipma", "predict_pls"]
+__all__ += ["MGAResult", "MICOMResult", "mga", "micom"]
