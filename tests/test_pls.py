@@ -273,3 +273,10 @@ def test_cli_predict_and_ipma_join_the_output():
     bad = CliRunner().invoke(main, ["pls", "corp_rep", "--data", "corp_rep", "--predict",
                                     "--folds", "400"])
     assert bad.exit_code == 2 and "at most" in bad.output
+
+
+def test_scores_keep_the_row_labels_of_the_data():
+    data = CORP_REP.set_axis(CORP_REP.index + 1000)
+    result = fit_pls("corp_rep", data)      # listwise: 8 incomplete rows dropped
+    complete = data[list(result.solution.layout.items)].dropna()
+    assert list(result.scores.index) == list(complete.index)
