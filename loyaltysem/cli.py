@@ -548,13 +548,23 @@ def validate_command(spec: Path, data: str, na_values: tuple[str, ...], allow_co
               show_default=True, help="PLSpredict repetitions (seeded by --seed).")
 @click.option("--ipma", "ipma_target", default=None,
               help="Importance-performance map analysis of this target construct.")
+@click.option("--group", default=None,
+              help="Multi-group analysis across the groups of this column: MICOM (steps 1-3) "
+                   "and the MGA of --mga, each with --permutations draws (seeded by --seed).")
+@click.option("--mga", "mga_method", type=click.Choice(["permutation", "henseler"]),
+              default="permutation", show_default=True,
+              help="With --group: the permutation test (Chin & Dibbern 2010) or Henseler's "
+                   "bootstrap MGA (its resamples: --bootstrap, default 5000).")
+@click.option("--permutations", "n_permutations", type=click.IntRange(min=10, max=MAX_BOOTSTRAP),
+              default=5000, show_default=True, help="With --group: permutations of MICOM and "
+                                                    "of the permutation MGA.")
 @_debug_option
 def pls_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool,
                 output_format: str, out: Path | None, missing: str, scheme: str,
                 consistent: bool, max_iter: int, tol: float, n_boot: int, seed: int | None,
                 n_jobs: int, sign_change: str, ci_method: str, progress: bool,
                 with_predict: bool, folds: int, repetitions: int, ipma_target: str | None,
-                debug: bool) -> None:
+                group: str | None, mga_method: str, n_permutations: int, debug: bool) -> None:
     """Fit SPEC by PLS-SEM (Mode A for =~, Mode B for <~ / mode: B), as SmartPLS and seminr."""
     def run() -> Any:
         from .pls import bootstrap_pls, fit_pls
@@ -580,6 +590,9 @@ def pls_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: 
             from .pls import ipma
 
             extras["ipma"] = ipma(spec, data, ipma_target, **options)
+        if group is not None:
+            extras.update(_pls_groups(spec, data, group, mga_method, n_permutations,
+                                      n_boot or 5000, seed, n_jobs, progress, options))
         return result, extras
 
     result, extras = _run(run, debug)
@@ -593,12 +606,27 @@ def pls_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: 
         _emit({}, _combined_summary(result.summary(), extras), output_format, out)
 
 
+def _pls_groups(spec: Path, data: str, group: str, method: str, n_permutations: int,
+                n_boot: int, seed: int | None, n_jobs: int, progress: bool,
+                options: dict[str, Any]) -> dict[str, Any]:
+    """``pls --group``: MICOM, then the MGA (its draws: permutations or resamples)."""
+    from .pls import mga, micom
+
+    invariance = micom(spec, data, group, n_permutations=n_permutations, seed=seed,
+                       n_jobs=n_jobs, progress=progress, **options)
+    permutation = method == "permutation"
+    comparison = mga(spec, data, group, method=cast(Any, method), seed=seed, n_jobs=n_jobs,
+                     progress=progress, n_permutations=n_permutations if permutation else None,
+                     n_boot=None if permutation else n_boot, **options)
+    return {"micom": invariance, "mga": comparison}
+
+
 def _combined_summary(summary: Any, extras: dict[str, Any]) -> Any:
     """One summary of a PLS fit and its extras (PLSpredict, IPMA): their sections under
     their names, their warnings with the fit's (first), their notes once."""
     from .summary import Summary
 
-    labels = {"predict": "PLSpredict", "ipma": "IPMA"}
+    labels = {"predict": "PLSpredict", "ipma": "IPMA", "micom": "MICOM", "mga": "MGA"}
     sections = dict(summary.sections)
     warnings_ = [w for w in sections.get("Warnings", []) if w != "none"]
     notes = list(sections.get("Notes", []))
@@ -706,11 +734,13 @@ def compare_paths_command(spec: Path, data: str, na_values: tuple[str, ...], all
               help="cb: CB-SEM; pls: PLS-SEM; both: the PLS-SEM report with the CB-SEM "
                    "estimates of the same spec beside it.")
 @click.option("--estimator", type=click.Choice(["ML", "MLR", "MLM"]), default="ML",
-              show_default=True)
+              show_default=True,
+              help="CB-SEM estimator: ML, or MLR / MLM (robust SEs and scaled statistics).")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=0), default=500, show_default=True,
               help="Resamples: the HTMT intervals (cb), the PLS-SEM SEs, p values and "
                    "intervals (pls, both; 0: none).")
-@click.option("--seed", type=SEED, default=1, show_default=True)
+@click.option("--seed", type=SEED, default=1, show_default=True,
+              help="Seed of the bootstrap resamples (the same seed, the same report).")
 @click.option("--group", default=None,
               help="Add a measurement-invariance section across the groups of this column "
                    "(--method cb).")
@@ -772,7 +802,8 @@ def robust_group() -> None:
               help="Start over if the study config changed or the store cannot be read "
                    "(never while another run holds the store).")
 @click.option("--retry-errors", is_flag=True, help="Run again the tasks that ended in an error.")
-@click.option("--progress/--no-progress", default=True)
+@click.option("--progress/--no-progress", default=True,
+              help="A progress bar with the tasks done and the time left.")
 @click.option("--debug", is_flag=True, hidden=True)
 def robust_run_command(study: Path, directory: Path | None, n_jobs: int, scheduler: str | None,
                        dry_run: bool, force: bool, retry_errors: bool, progress: bool,
@@ -831,8 +862,9 @@ def _no_task_ok_note(results: Any) -> str:
 @robust_group.command("summarize")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(["text", "markdown", "html"]),
-              default="text", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+              default="text", show_default=True, help="Output format.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the summary to this file instead of the terminal.")
 @click.option("--debug", is_flag=True, hidden=True)
 def robust_summarize_command(directory: Path, output_format: str, out: Path | None,
                              debug: bool) -> None:

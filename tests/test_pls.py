@@ -280,3 +280,20 @@ def test_scores_keep_the_row_labels_of_the_data():
     result = fit_pls("corp_rep", data)      # listwise: 8 incomplete rows dropped
     complete = data[list(result.solution.layout.items)].dropna()
     assert list(result.scores.index) == list(complete.index)
+
+
+def test_cli_group_runs_micom_and_mga():
+    run = CliRunner().invoke(main, ["pls", "corp_rep", "--data", "corp_rep", "--missing",
+                                    "mean", "--group", "servicetype", "--permutations", "50",
+                                    "--seed", "2", "--no-progress", "--format", "json"])
+    assert run.exit_code == 0, run.output
+    payload = json.loads(run.output)
+    assert "micom" in payload and "mga" in payload
+    henseler = CliRunner().invoke(main, ["pls", "corp_rep", "--data", "corp_rep", "--missing",
+                                         "mean", "--group", "servicetype", "--mga", "henseler",
+                                         "--bootstrap", "50", "--permutations", "20",
+                                         "--no-progress"])
+    assert henseler.exit_code == 0, henseler.output
+    assert "MGA: Paths" in henseler.output
+    bad = CliRunner().invoke(main, ["pls", "corp_rep", "--data", "corp_rep", "--group", "nope"])
+    assert bad.exit_code == 2 and "nope" in bad.output
