@@ -29,6 +29,12 @@ def json_value(value: Any) -> Any:
     return value
 
 
+def json_records(frame: "pd.DataFrame") -> list[dict[str, Any]]:
+    """A table as JSON rows: one mapping per row, its values by :func:`json_value`."""
+    return [{str(key): json_value(value) for key, value in row.items()}
+            for row in frame.to_dict(orient="records")]
+
+
 def _format_value(value: object, digits: int) -> str:
     if isinstance(value, bool):
         return str(value)

@@ -114,11 +114,7 @@ class IPMAResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON: the target, its performance and the construct and indicator tables."""
-        from ..summary import json_value
-
-        def rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-            return [{str(k): json_value(v) for k, v in row.items()}
-                    for row in frame.to_dict(orient="records")]
+        from ..summary import json_records as rows, json_value
 
         return {"target": self.target, "target_performance": json_value(self.target_performance),
                 "scale": self.scale, "warnings": list(self.warnings),

@@ -30,7 +30,7 @@ import pandas as pd
 from ..arguments import check_probability
 from ..data.checks import NaValues
 from ..spec import ModelSpec
-from ..summary import Summary, json_value
+from ..summary import Summary, json_records
 from .algorithm import Scheme
 from .data import PLSMissing
 from .draws import statistics_of
@@ -41,10 +41,8 @@ from .groups import (PairDraws, PLSGroups, check_common, group_data, make_pair,
 from .result import PLSResult
 
 
-def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """A table as JSON-able rows (NaN → None)."""
-    return [{str(k): json_value(v) for k, v in row.items()}
-            for row in frame.to_dict(orient="records")]
+#: a table as JSON-able rows (NaN → None)
+records = json_records
 
 
 @dataclass(frozen=True)

@@ -493,11 +493,7 @@ class PLSPredictResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON: the settings, the metrics per indicator, the verdict and CVPAT."""
-        from ..summary import json_value
-
-        def rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-            return [{str(k): json_value(v) for k, v in row.items()}
-                    for row in frame.to_dict(orient="records")]
+        from ..summary import json_records as rows
 
         return {"folds": self.folds, "repetitions": self.repetitions, "seed": self.seed,
                 "technique": self.technique, "benchmark": self.benchmark, "n": self.n,

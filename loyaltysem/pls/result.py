@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..spec import ModelSpec
-from ..summary import Summary, json_value
+from ..summary import Summary, json_records, json_value
 from ..validity.discriminant import fornell_larcker
 from .chains import chain_effects, chain_name, defined_effects, hypothesis_table, specific_chains
 from .estimates import total_effects
@@ -20,9 +20,7 @@ from .quality import (construct_quality, effects_table, f_squared, htmt_table, i
                       outer_vif, quality_checks)
 
 
-def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(key): json_value(value) for key, value in row.items()}
-            for row in frame.to_dict(orient="records")]
+_rows = json_records
 
 
 def _matrix(frame: pd.DataFrame) -> dict[str, Any]:
