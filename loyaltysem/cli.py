@@ -536,8 +536,9 @@ def validate_command(spec: Path, data: str, na_values: tuple[str, ...], allow_co
 @click.option("--sign-change", "sign_change",
               type=click.Choice(["none", "construct", "individual"]), default="none",
               show_default=True, help="SmartPLS's bootstrap sign-change option.")
-@click.option("--ci", "ci_method", type=click.Choice(["percentile", "bca"]),
-              default="percentile", show_default=True, help="Bootstrap interval.")
+@click.option("--ci", "ci_method", type=click.Choice(["percentile", "bca", "studentized"]),
+              default="percentile", show_default=True,
+              help="Bootstrap interval (studentized: 50 inner resamples per resample).")
 @click.option("--progress/--no-progress", default=True, help="Progress bar for the bootstrap.")
 @click.option("--predict", "with_predict", is_flag=True,
               help="PLSpredict (Shmueli et al. 2019): out-of-sample RMSE, MAE and Q2predict "

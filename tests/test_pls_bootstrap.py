@@ -130,3 +130,32 @@ def test_bad_bootstrap_options_are_refused(extended, option, value):
     n_boot = arguments.pop("n_boot")
     with pytest.raises(ArgumentError, match=option):
         bootstrap_pls(extended, n_boot, **arguments)
+
+
+def test_studentized_interval_equals_a_plain_double_bootstrap(extended, monkeypatch):
+    """Efron & Tibshirani (1993, sec. 12.5) by hand: inner SEs from fits of inner resamples."""
+    import loyaltysem.pls.bootstrap as module
+
+    monkeypatch.setattr(module, "N_INNER", 6)
+    simple = fit_pls("corp_rep", CORP_REP, missing="mean")
+    boot = bootstrap_pls(simple, 8, seed=4, ci="studentized")
+    items = list(simple.solution.layout.items)
+    values = simple.solution.values
+    n = len(values)
+    estimates, se_inner = [], []
+    for seed in np.random.SeedSequence(4).spawn(8):
+        outer = values[np.random.default_rng(seed).integers(0, n, n)]
+        estimates.append(fit_pls("corp_rep", pd.DataFrame(outer, columns=items))
+                         .paths["est"].iloc[-1])
+        inner = [fit_pls("corp_rep", pd.DataFrame(
+            outer[np.random.default_rng(s).integers(0, n, n)], columns=items)).paths["est"].iloc[-1]
+            for s in seed.spawn(6)]
+        se_inner.append(np.std(inner, ddof=1))
+    estimate = simple.paths["est"].iloc[-1]
+    se = np.std(estimates, ddof=1)
+    t = (np.array(estimates) - estimate) / np.array(se_inner)
+    row = boot.table.set_index(["kind", "statistic"]).loc[("path", "CUSA -> CUSL")]
+    assert row["ci_lower"] == pytest.approx(estimate - np.quantile(t, 0.975) * se, abs=1e-10)
+    assert row["ci_upper"] == pytest.approx(estimate - np.quantile(t, 0.025) * se, abs=1e-10)
+    with pytest.raises(ArgumentError, match="no sign changes"):
+        bootstrap_pls(simple, 8, ci="studentized", sign_change="individual")

@@ -26,14 +26,18 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ..arguments import (MAX_BOOTSTRAP, MAX_JOBS, check_bool, check_choice, check_int,
+from ..arguments import (MAX_BOOTSTRAP, ArgumentError, MAX_JOBS, check_bool, check_choice, check_int,
                          check_probability, check_seed, fail)
 from ..effects.intervals import bca_interval, percentile_interval
-from .draws import Statistics, jackknife_correlations, resample_correlations, statistics_of
+from .draws import (Statistics, inner_standard_errors, jackknife_correlations,
+                    resample_correlations, statistics_of)
 from .result import PLSResult
 
 SignChange = Literal["none", "construct", "individual"]
-Interval = Literal["percentile", "bca"]
+Interval = Literal["percentile", "bca", "studentized"]
+#: inner resamples per outer resample of the studentized interval (Efron & Tibshirani
+#: 1993, sec. 12.5, suggest 25 to 200)
+N_INNER = 50
 SIGN_CHANGES: tuple[str, ...] = ("none", "construct", "individual")
 #: resamples per stack: large enough for numpy to dominate, small enough for the cache
 CHUNK = 200
@@ -82,7 +86,10 @@ def _checked(result: Any, n_boot: Any, seed: Any, n_jobs: Any, sign_change: Any,
     check_choice("sign_change", sign_change, SIGN_CHANGES)
     check_probability("level", level, "a confidence level")
     check_bool("progress", progress)
-    check_choice("ci", ci, ("percentile", "bca"))
+    check_choice("ci", ci, ("percentile", "bca", "studentized"))
+    if ci == "studentized" and sign_change != "none":
+        raise ArgumentError("ci='studentized' takes no sign changes (its inner resamples "
+                            "are not sign-corrected); use sign_change='none'")
 
 
 def bootstrap_pls(result: PLSResult, n_boot: int = 5000, *, seed: int | None = None,
@@ -105,9 +112,13 @@ def bootstrap_pls(result: PLSResult, n_boot: int = 5000, *, seed: int | None = N
         ``"construct"`` flips all of a construct's weights and loadings (and the
         signs of its paths) when its loadings are closer to the negated original
         ones (``|sum(l0 - l)| > |sum(l0 + l)|``).
-    ci : {"percentile", "bca"}
-        Percentile intervals (Efron & Tibshirani 1993, ch. 13) or BCa (Efron
-        1987; its acceleration from a jackknife: N more fits, stacked).
+    ci : {"percentile", "bca", "studentized"}
+        Percentile intervals (Efron & Tibshirani 1993, ch. 13), BCa (Efron
+        1987; its acceleration from a jackknife: N more fits, stacked) or the
+        studentized (bootstrap-t) interval ``[est - t*(1-a/2) SE, est - t*(a/2) SE]``
+        with ``t* = (est* - est) / SE*``, each resample's ``SE*`` from
+        :data:`N_INNER` resamples of its own rows (Efron & Tibshirani 1993, sec.
+        12.5; SmartPLS's "studentized bootstrap"): ``n_boot`` x 50 more fits.
     level : float
         Confidence level of the intervals.
     progress : bool
@@ -127,11 +138,27 @@ def bootstrap_pls(result: PLSResult, n_boot: int = 5000, *, seed: int | None = N
     kept = draws[converged]
     jackknife = jackknife_correlations(result, stats) if ci == "bca" else None
     table = _inference_table(stats, kept, jackknife, level, result.n)
+    if ci == "studentized":
+        inner = inner_standard_errors(result, stats, n_boot, N_INNER, seed, progress)[converged]
+        table["ci_lower"], table["ci_upper"] = _studentized(stats.estimates, kept, inner,
+                                                            table["se"].to_numpy(), level)
     frame = pd.DataFrame(draws, columns=pd.MultiIndex.from_arrays([stats.kinds, stats.names],
                                                                  names=["kind", "statistic"]))
     frame[~converged] = np.nan
     return PLSBootstrap(n_boot, int((~converged).sum()), seed, sign_change, ci, level, frame,
                         table)
+
+
+def _studentized(estimates: np.ndarray, draws: np.ndarray, inner_se: np.ndarray,
+                 se: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """The bootstrap-t interval of each statistic (Efron & Tibshirani 1993, eq. 12.22)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (draws - estimates) / inner_se
+    t[~np.isfinite(t)] = np.nan
+    alpha = (1 - level) / 2
+    upper_t = np.nanquantile(t, 1 - alpha, axis=0)
+    lower_t = np.nanquantile(t, alpha, axis=0)
+    return estimates - upper_t * se, estimates - lower_t * se
 
 
 def _sign_corrected(draws: np.ndarray, stats: Statistics, sign_change: str) -> np.ndarray:

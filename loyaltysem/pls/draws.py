@@ -231,3 +231,24 @@ def jackknife_correlations(result: PLSResult, stats: Statistics, chunk: int = 20
         out[start:start + rows.shape[0]] = _fit_correlations(
             result, stats, correlations, np.sqrt(squares / (n - 2)))[0]
     return out
+
+
+def inner_standard_errors(result: PLSResult, stats: Statistics, n_boot: int, n_inner: int,
+                          seed: int | None, progress: bool) -> np.ndarray:
+    """(n_boot, statistics): each outer resample's bootstrap SE from ``n_inner`` resamples of
+    its own rows (the studentized interval's denominators). Outer resample ``b`` is the
+    one :func:`resample_correlations` draws; its inner resamples come from generators
+    spawned from ``b``'s seed."""
+    from tqdm.auto import tqdm
+
+    values = result.solution.values
+    n = values.shape[0]
+    seeds = np.random.SeedSequence(seed).spawn(n_boot)
+    out = np.empty((n_boot, stats.estimates.size))
+    for b in tqdm(range(n_boot), desc="inner bootstraps", unit="resample", disable=not progress):
+        outer = values[resample_rows(seeds[b:b + 1], n)[0]]
+        rows = resample_rows(seeds[b].spawn(n_inner), n)
+        vectors, converged = _fit_correlations(result, stats, *_correlation_stack(outer, rows))
+        kept = vectors[converged]
+        out[b] = kept.std(axis=0, ddof=1) if kept.shape[0] > 1 else np.nan
+    return out
