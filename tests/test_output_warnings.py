@@ -156,3 +156,19 @@ def test_any_admissibility_section_leads_a_summary():
         assert text.index("Heywood case") < text.index("Reliability")
     quiet = Summary("t", (("Reliability", table), ("Admissibility", ["none"])))
     assert [h for h, _ in quiet.ordered_sections()] == ["Reliability", "Admissibility"]
+
+
+def test_emit_warnings_false_silences_the_missing_value_warning_too():
+    """#13: emit_warnings=False also holds for the rows listwise deletion drops (they stay
+    in result.warnings)."""
+    import warnings as _warnings
+
+    from loyaltysem import fit, load_dataset
+    from loyaltysem.exceptions import MissingValueWarning
+
+    data = load_dataset("corp_rep")
+    with _warnings.catch_warnings(record=True) as caught:
+        _warnings.simplefilter("always")
+        result = fit("corp_rep", data, na_values=[-99], emit_warnings=False)
+    assert not [w for w in caught if issubclass(w.category, MissingValueWarning)]
+    assert any("listwise deletion" in w for w in result.warnings)

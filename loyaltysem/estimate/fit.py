@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from pathlib import Path
 from typing import Any, Literal
 
@@ -13,7 +14,7 @@ from ..data.arrays import column_blocks
 from ..data.checks import NaValues
 from ..data.summary import SummaryStatistics, restricted, summary_statistics
 from ..data.survey import Survey, prepare_survey
-from ..exceptions import DataError, SpecificationError
+from ..exceptions import DataError, MissingValueWarning, SpecificationError
 from ..spec import ModelSpec
 from ..spec import as_spec as _as_spec
 from .admissibility import emit
@@ -190,8 +191,11 @@ def fit(
         return fit_summary(spec, stats, estimator=estimator, start=start,
                            emit_warnings=emit_warnings)
     assert data is not None  # check_data_or_summary
-    survey = _checked_survey(spec, data, missing=missing, na_values=na_values,
-                             allow_codes=allow_codes)
+    with warnings.catch_warnings():
+        if not emit_warnings:   # the dropped rows are in result.warnings all the same
+            warnings.simplefilter("ignore", MissingValueWarning)
+        survey = _checked_survey(spec, data, missing=missing, na_values=na_values,
+                                 allow_codes=allow_codes)
     return fit_survey(spec, survey, estimator=estimator, start=start, emit_warnings=emit_warnings)
 
 
