@@ -1,6 +1,7 @@
 """The notebooks run top to bottom (so they cannot rot)."""
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -16,9 +17,14 @@ def _execute(name: str) -> tuple[list, float]:
     notebook = nbformat.read(ROOT / "notebooks" / name, as_version=4)
     client = nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
                                      resources={"metadata": {"path": str(ROOT / "notebooks")}})
-    start = time.perf_counter()
-    client.execute()
-    seconds = time.perf_counter() - start
+    backend = os.environ.pop("MPLBACKEND", None)   # CI's Agg would hide the inline figures
+    try:
+        start = time.perf_counter()
+        client.execute()
+        seconds = time.perf_counter() - start
+    finally:
+        if backend is not None:
+            os.environ["MPLBACKEND"] = backend
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     errors = [f"{o.ename}: {o.evalue}" for o in outputs if o.output_type == "error"]
     assert not errors, errors
