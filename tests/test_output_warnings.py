@@ -172,3 +172,24 @@ def test_emit_warnings_false_silences_the_missing_value_warning_too():
         result = fit("corp_rep", data, na_values=[-99], emit_warnings=False)
     assert not [w for w in caught if issubclass(w.category, MissingValueWarning)]
     assert any("listwise deletion" in w for w in result.warnings)
+
+
+def test_hypotheses_judged_on_an_inadmissible_solution_are_starred_with_the_reason():
+    """#13: ECSI on mobi (standardized paths above 1): 'supported*', and the note says why."""
+    import warnings as _warnings
+
+    from loyaltysem import fit, load_dataset
+    from loyaltysem.effects import test_hypotheses
+
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("ignore")
+        result = fit("ecsi", load_dataset("mobi"))
+    assert not result.admissible
+    table = test_hypotheses(result)
+    assert all(v.endswith("*") for v in table.table["verdict"])
+    assert table.table.set_index("id").at["H1", "verdict"] == "supported*"
+    assert any(n.startswith("* judged on an inadmissible solution: standardized path")
+               for n in table.notes)
+    admissible = test_hypotheses(fit("corp_rep", load_dataset("corp_rep"), na_values=[-99],
+                                     emit_warnings=False))
+    assert not any(v.endswith("*") for v in admissible.table["verdict"])

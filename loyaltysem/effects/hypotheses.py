@@ -60,6 +60,22 @@ def verdict(lower: float, upper: float, sign: str) -> str:
     return "not supported"
 
 
+def starred(judged: str, admissible: bool) -> str:
+    """A verdict reached on an inadmissible solution, marked ``*`` (``supported*``)."""
+    return judged if admissible or judged == "not tested" else f"{judged}*"
+
+
+def inadmissible_note(result: Any) -> str:
+    """The note a starred verdict refers to: why the solution is not admissible."""
+    reasons = [str(getattr(p, "message", p)) for p in getattr(result, "problems", ())]
+    if not getattr(result, "converged", True):
+        reasons.insert(0, "the optimizer did not converge")
+    reason = reasons[0] if reasons else "see the fit warnings"
+    more = f" (and {len(reasons) - 1} more problems)" if len(reasons) > 1 else ""
+    return (f"* judged on an inadmissible solution: {reason}{more}; the verdicts may not be "
+            "interpretable")
+
+
 @dataclass(frozen=True, eq=False)
 class HypothesisTable:
     """Hypotheses with estimates, intervals, p-values and verdicts.
@@ -222,13 +238,14 @@ def test_hypotheses(result: FitResult | MultiGroupResult, *, interval: IntervalM
         rows.append({"id": hypothesis.id, "hypothesis": text, "kind": hypothesis.kind,
                      "expected_sign": hypothesis.sign, "est": est, "std_est": std, "se": se,
                      "ci_lower": lower, "ci_upper": upper, "pvalue": pvalue,
-                     "verdict": verdict(lower, upper, hypothesis.sign),
+                     "verdict": starred(verdict(lower, upper, hypothesis.sign),
+                                        result.admissible),
                      "description": hypothesis.description})
     notes = []
     if boot is not None:
         notes.append(boot.summary_line())
     if not result.admissible:
-        notes.append("the solution is not admissible (see the fit warnings): interpret with care")
+        notes.append(inadmissible_note(result))
     columns = ["id", "hypothesis", "kind", "expected_sign", "est", "std_est", "se", "ci_lower",
                "ci_upper", "pvalue", "verdict", "description"]
     return HypothesisTable(pd.DataFrame(rows, columns=columns), interval, tuple(notes),
@@ -262,6 +279,7 @@ def _test_group_hypotheses(result: MultiGroupResult, interval: str,
         intervals = boot.interval(interval, level)
     labels = [str(g) for g in result.groups]
     pairs = [(g, h) for i, g in enumerate(labels) for h in labels[i + 1:]]
+    admissible = bool(getattr(result, "admissible", result.converged))
     rows = []
     for hypothesis in spec.hypotheses:
         if hypothesis.effect is not None:
@@ -296,7 +314,7 @@ def _test_group_hypotheses(result: MultiGroupResult, interval: str,
                          "expected_sign": sign, "est": est, "std_est": std, "se": se,
                          "ci_lower": lower, "ci_upper": upper,
                          "pvalue": 2 * norm_sf(abs(est / se)) if se > 0 else np.nan,
-                         "verdict": verdict(lower, upper, sign),
+                         "verdict": starred(verdict(lower, upper, sign), admissible),
                          "description": hypothesis.description})
     notes = [f"groups ({result.group}): " + ", ".join(f"{g} (N = {n})"
                                                      for g, n in result.nobs.items()),
@@ -305,8 +323,8 @@ def _test_group_hypotheses(result: MultiGroupResult, interval: str,
              "interval excludes 0"]
     if boot is not None:
         notes.append(boot.summary_line())
-    if not result.converged:
-        notes.append("the fit did not converge: estimates and tests are not trustworthy")
+    if not admissible:
+        notes.append(inadmissible_note(result))
     notes += [w for w in result.warnings if "labels written once" in w]
     columns = ["id", "group", "hypothesis", "kind", "expected_sign", "est", "std_est", "se",
                "ci_lower", "ci_upper", "pvalue", "verdict", "description"]

@@ -98,7 +98,8 @@ def _hypothesis_records(result: FitResult) -> list[dict[str, Any]]:
     return [{"statistic": f"hypothesis {row.id}", "est": float(row.est), "se": float(row.se),
              "pvalue": float(row.pvalue), "ci_lower": float(row.ci_lower),
              "ci_upper": float(row.ci_upper), "std_all": float(row.std_est),
-             "supported": float(row.verdict == "supported")} for row in table.itertuples()]
+             "supported": float(row.verdict.rstrip("*") == "supported")}
+            for row in table.itertuples()]
 
 
 def _records(result: FitResult) -> list[dict[str, Any]]:
