@@ -647,6 +647,68 @@ def _combined_summary(summary: Any, extras: dict[str, Any]) -> Any:
                    summary.digits)
 
 
+#: the figure formats ``loyaltysem diagram`` writes (matplotlib's, by the file's extension)
+DIAGRAM_FORMATS = (".svg", ".png", ".pdf")
+
+
+@main.command("diagram")
+@_data_options
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The figure: .svg, .png or .pdf.")
+@click.option("--method", type=click.Choice(["cb", "pls"]), default="cb", show_default=True,
+              help="cb: the standardized CB-SEM solution; pls: PLS-SEM paths, loadings "
+                   "(Mode A) and weights (Mode B).")
+@click.option("--missing", type=click.Choice(["listwise", "mean", "ml"]), default="listwise",
+              show_default=True, help="Missing values (mean: PLS only; ml: CB-SEM only).")
+@click.option("--bootstrap", "n_boot", type=click.IntRange(min=0, max=MAX_BOOTSTRAP),
+              default=0, show_default=True,
+              help="PLS-SEM: bootstrap resamples for the significance stars (0: none).")
+@click.option("--seed", type=SEED, default=None, help="Seed of the bootstrap.")
+@click.option("--hypotheses", "with_hypotheses", is_flag=True,
+              help="Prefix the paths with their hypothesis ids.")
+@click.option("--dpi", type=click.IntRange(min=50, max=1200), default=300, show_default=True,
+              help="Resolution of a .png.")
+@_debug_option
+def diagram_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool,
+                    out: Path, method: str, missing: str, n_boot: int, seed: int | None,
+                    with_hypotheses: bool, dpi: int, debug: bool) -> None:
+    """Draw the path diagram of SPEC fitted to the data (CB-SEM or PLS-SEM) into a figure."""
+    if out.suffix.lower() not in DIAGRAM_FORMATS:
+        raise click.BadParameter(f"write a .svg, .png or .pdf file; got {out.name!r}",
+                                 param_hint="--out")
+    if (method, missing) in (("cb", "mean"), ("pls", "ml")):
+        raise click.BadParameter(f"--missing {missing} is not an option of --method {method}",
+                                 param_hint="--missing")
+
+    def run() -> Any:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from .plot import path_diagram
+
+        codes = _parse_na_values(na_values)
+        if method == "pls":
+            from .pls import bootstrap_pls, fit_pls
+
+            result: Any = fit_pls(spec, data, na_values=codes, allow_codes=allow_codes,
+                                  missing=cast(Any, missing))
+            if n_boot:
+                result = result.with_bootstrap(bootstrap_pls(result, n_boot, seed=seed))
+        else:
+            from .estimate import fit
+
+            result = fit(spec, data, na_values=codes, allow_codes=allow_codes,
+                         missing=cast(Any, missing), emit_warnings=False)
+        figure = path_diagram(result, hypotheses=with_hypotheses)
+        figure.savefig(out, dpi=dpi, bbox_inches="tight")
+        return result
+
+    result = _run(run, debug)
+    for message in result.warnings:
+        click.echo(f"warning: {message}", err=True)
+    click.echo(f"wrote {out}", err=True)
+
+
 @main.command("invariance")
 @_data_options
 @click.option("--group", required=True, help="The column that defines the groups.")

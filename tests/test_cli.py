@@ -199,3 +199,24 @@ def test_simulate_writes_a_reproducible_survey(tmp_path):
     pd.testing.assert_frame_equal(written, expected, check_dtype=False)
     fitted = run("fit", str(ROOT / "models/loyalty_chain.yaml"), "--data", str(out))
     assert fitted.exit_code == 0, fitted.output
+
+
+def test_diagram_command_writes_the_figure_formats(tmp_path):
+    from click.testing import CliRunner
+    from loyaltysem.cli import main as cli_main
+
+    for name, extra in (("cb.svg", []), ("pls.png", ["--method", "pls", "--missing", "mean",
+                                                     "--dpi", "60"]),
+                        ("cb.pdf", ["--hypotheses"])):
+        out = tmp_path / name
+        run = CliRunner().invoke(cli_main, ["diagram", "corp_rep", "--data", "corp_rep",
+                                            "--na-values", "-99", "--out", str(out), *extra])
+        assert run.exit_code == 0, run.output
+        head = out.read_bytes()[:8]
+        assert head.startswith({"svg": b"<?xml", "png": b"\x89PNG", "pdf": b"%PDF"}[
+            name.split(".")[1]])
+    for extra, fragment in ((["--out", str(tmp_path / "x.txt")], ".svg, .png or .pdf"),
+                            (["--out", str(tmp_path / "y.svg"), "--missing", "mean"],
+                             "not an option of --method cb")):
+        bad = CliRunner().invoke(cli_main, ["diagram", "corp_rep", "--data", "corp_rep", *extra])
+        assert bad.exit_code == 2 and fragment in bad.output

@@ -83,7 +83,7 @@ NOT_RUN_COMMANDS = {
 _NOT_RUN_ARGV = {tuple(shlex.split(command)) for command in NOT_RUN_COMMANDS}
 
 #: Files the README writes: they must appear in the working folder, never in the repository.
-OUTPUTS = ("report.html", "survey.csv", "fit.md")
+OUTPUTS = ("report.html", "survey.csv", "fit.md", "ecsi.svg")
 
 
 @dataclass(frozen=True)
