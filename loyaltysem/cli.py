@@ -789,8 +789,9 @@ def compare_paths_command(spec: Path, data: str, na_values: tuple[str, ...], all
 @main.command("report")
 @_data_options
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Output file: .html (self-contained), .md or .tex.")
-@click.option("--format", "report_format_name", type=click.Choice(["html", "md", "tex"]),
+              help="Output file: .html (self-contained), .md, .tex or .docx (Word).")
+@click.option("--format", "report_format_name",
+              type=click.Choice(["html", "md", "tex", "docx"]),
               default=None, help="Overrides the format implied by --out's suffix.")
 @click.option("--method", type=click.Choice(["cb", "pls", "both"]), default="cb",
               show_default=True,
@@ -825,7 +826,7 @@ def report_command(spec: Path, data: str, na_values: tuple[str, ...], allow_code
     from .report.document import report_format
     from .report.make import MISSING
 
-    report_format(out, report_format_name)  # refuse r.docx, a missing folder, an input
+    report_format(out, report_format_name)  # refuse r.txt, a missing folder, an input
     _check_out(out)
     if missing not in MISSING[method]:
         raise click.BadParameter(f"--method {method} takes {' or '.join(MISSING[method])}; "

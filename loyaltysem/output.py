@@ -91,9 +91,16 @@ def write_text_file(path: str | os.PathLike[str], text: str,
         The checks fail, or the write does (permission denied, disk full):
         one line naming the file and the reason.
     """
+    return write_bytes_file(path, text.encode("utf-8"), inputs)
+
+
+def write_bytes_file(path: str | os.PathLike[str], content: bytes,
+                     inputs: Iterable[tuple[str, str | os.PathLike[str]]] = ()) -> Path:
+    """Write ``content`` to ``path`` after :func:`check_output_path` (errors as
+    :func:`write_text_file`)."""
     out = check_output_path(path, inputs)
     try:
-        out.write_text(text, encoding="utf-8")
+        out.write_bytes(content)
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise OutputError(f"cannot write {_shown(out)}: {reason}; "

@@ -50,7 +50,7 @@ def test_report_into_a_missing_folder_is_one_line(tmp_path, inputs):
     assert not out.parent.exists()
 
 
-@pytest.mark.parametrize("name", ["r.docx", "r.pdf", "r", "r.HTML.bak"])
+@pytest.mark.parametrize("name", ["r.doc", "r.pdf", "r", "r.HTML.bak"])
 def test_report_refuses_an_unknown_extension(tmp_path, inputs, name):
     spec, data = inputs
     out = tmp_path / name
@@ -119,6 +119,7 @@ def test_permission_denied_is_one_line(tmp_path, inputs, monkeypatch):
         raise PermissionError(13, "Permission denied", str(self))
 
     monkeypatch.setattr(Path, "write_text", denied)
+    monkeypatch.setattr(Path, "write_bytes", denied)
     _refused(["fit", str(spec), "--data", str(data), "--out", str(tmp_path / "out.txt")],
              "Permission denied", "out.txt")
     with pytest.raises(OutputError, match="Permission denied"):
@@ -138,12 +139,14 @@ def test_write_report_refuses_an_unknown_suffix_before_rendering(tmp_path):
     from loyaltysem.report import write_report
     from loyaltysem.report.document import report_format
 
-    with pytest.raises(OutputError, match=r"'\.docx'.*\.html, \.htm, \.md, \.markdown, \.tex"):
-        write_report(None, tmp_path / "r.docx")  # type: ignore[arg-type]
-    assert not (tmp_path / "r.docx").exists()
+    with pytest.raises(OutputError, match=r"'\.odt'.*\.html, \.htm, \.md, \.markdown, \.tex, "
+                                          r"\.docx"):
+        write_report(None, tmp_path / "r.odt")  # type: ignore[arg-type]
+    assert not (tmp_path / "r.odt").exists()
     assert report_format("r.TEX") == "tex" and report_format("r.docx", "html") == "html"
-    with pytest.raises(OutputError, match="use one of html, md, tex"):
-        report_format("r.html", "docx")
+    assert report_format("r.DOCX") == "docx"
+    with pytest.raises(OutputError, match="use one of html, md, tex, docx"):
+        report_format("r.html", "odt")
 
 
 def test_out_is_refused_before_the_work(inputs, monkeypatch):
@@ -157,7 +160,7 @@ def test_out_is_refused_before_the_work(inputs, monkeypatch):
 
     monkeypatch.setattr(loyaltysem.estimate, "fit", fail)
     for command in ("fit", "validate", "report"):
-        out = str(spec) if command != "report" else str(spec.with_suffix(".docx"))
+        out = str(spec) if command != "report" else str(spec.with_suffix(".odt"))
         _refused([command, str(spec), "--data", str(data), "--out", out])
 
 

@@ -37,7 +37,7 @@ from .tables import (
 if TYPE_CHECKING:
     from .pls_document import PLSReport
 
-ReportFormat = Literal["html", "md", "tex"]
+ReportFormat = Literal["html", "md", "tex", "docx"]
 #: one item of a report section: ``(kind, value)`` or ``(kind, value, caption)``
 Item = tuple[Any, ...]
 
@@ -290,11 +290,9 @@ def render_report(report: AnalysisReport | PLSReport, fmt: ReportFormat = "html"
 
     renderers = {"html": _html, "md": _markdown, "tex": _latex}
     if fmt not in renderers:
-        raise OutputError(f"unknown report format {fmt!r}; use one of html, md, tex")
-    if isinstance(report, PLSReport):
-        return renderers[fmt](report.title, pls_report_blocks(report))
-    title = f"loyaltysem report: {report.result.spec.name}"
-    return renderers[fmt](title, report_blocks(report))
+        raise OutputError(f"unknown report format {fmt!r}; use one of html, md, tex "
+                          "(write_report writes .docx)")
+    return renderers[fmt](*_title_and_blocks(report))
 
 
 def _caption(item: tuple) -> str:
@@ -406,7 +404,7 @@ FROM_INADMISSIBLE = ("these verdicts are computed from an inadmissible solution 
                      "they are not evidence of reliability or validity")
 #: the output file suffixes and the format each one writes
 REPORT_SUFFIXES: dict[str, ReportFormat] = {".html": "html", ".htm": "html", ".md": "md",
-                                           ".markdown": "md", ".tex": "tex"}
+                                           ".markdown": "md", ".tex": "tex", ".docx": "docx"}
 
 
 def report_format(path: str | Path, fmt: str | None = None) -> ReportFormat:
@@ -415,19 +413,19 @@ def report_format(path: str | Path, fmt: str | None = None) -> ReportFormat:
     Raises
     ------
     OutputError
-        The suffix is not one of :data:`REPORT_SUFFIXES` (``.docx`` is not
-        written as HTML), or ``fmt`` is not html, md or tex.
+        The suffix is not one of :data:`REPORT_SUFFIXES`, or ``fmt`` is not
+        html, md, tex or docx.
     """
     if fmt is not None:
-        if fmt not in ("html", "md", "tex"):
-            raise OutputError(f"unknown report format {fmt!r}; use one of html, md, tex")
+        if fmt not in ("html", "md", "tex", "docx"):
+            raise OutputError(f"unknown report format {fmt!r}; use one of html, md, tex, docx")
         return cast(ReportFormat, fmt)
     suffix = Path(path).suffix.lower()
     if suffix not in REPORT_SUFFIXES:
         shown = f"'{suffix}'" if suffix else "no extension"
         raise OutputError(f"cannot write a report as {shown} ({Path(path).name}); name the file "
                           f"with one of {', '.join(REPORT_SUFFIXES)} "
-                          "(or give --format html|md|tex)")
+                          "(or give --format html|md|tex|docx)")
     return REPORT_SUFFIXES[suffix]
 
 
@@ -444,7 +442,20 @@ def write_report(report: AnalysisReport | PLSReport, path: str | Path,
     path = Path(path)
     chosen = report_format(path, fmt)
     check_output_path(path)  # before the figures are drawn
+    if chosen == "docx":
+        from ..output import write_bytes_file
+        from .docx_document import render_docx
+
+        return write_bytes_file(path, render_docx(*_title_and_blocks(report)))
     return write_text_file(path, render_report(report, chosen))
+
+
+def _title_and_blocks(report: AnalysisReport | PLSReport) -> tuple[str, list]:
+    from .pls_document import PLSReport, pls_report_blocks
+
+    if isinstance(report, PLSReport):
+        return report.title, pls_report_blocks(report)
+    return f"loyaltysem report: {report.result.spec.name}", report_blocks(report)
 
 
 __all__ = ["AnalysisReport", "NOT_ADMISSIBLE", "REPORT_SUFFIXES", "SECTIONS", "build_report",
