@@ -83,3 +83,24 @@ def test_a_file_that_is_not_a_matrix_is_refused(files):
     out = _run("fit", ROOT / "models/hs_cfa.lav", "--cov", ROOT / "models/hs_cfa.lav",
                "--nobs", 301)
     assert out.exit_code == 2 and "first row and first column" in out.output
+
+
+def test_text_summary_shows_what_lavaan_summary_shows():
+    """#13: lavaan's summary(fit, fit.measures = TRUE, standardized = TRUE) on HS: baseline
+    918.852 on 36 df, H0/H1 log-likelihoods -3737.745/-3695.092, SABIC 7528.739, p(RMSEA >=
+    .080) 0.840 (lavaan 0.6 prints these), Std.lv, and blank SEs for the fixed loadings."""
+    import warnings
+
+    from loyaltysem import fit, load_dataset
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        text = fit("hs_cfa", load_dataset("holzinger_swineford")).summary().as_text()
+    for shown in ("baseline chi-square               918.852", "baseline df                       36",
+                  "log-likelihood (H0)               -3737.745",
+                  "log-likelihood unrestricted (H1)  -3695.092",
+                  "sample-size adjusted BIC          7528.739",
+                  "RMSEA p(RMSEA >= .080)            0.840", "std_lv"):
+        assert shown in text, shown
+    first_loading = next(line for line in text.splitlines() if "=~  x1" in line)
+    assert "0.000" not in first_loading and first_loading.split()[3] == "1.000"

@@ -168,10 +168,18 @@ class FitResult:
         }
         fit_block = {
             "chi-square": fit["chisq"], "df": int(fit["df"]), "p-value": fit["pvalue"],
+            "baseline chi-square": fit.get("baseline_chisq", np.nan),
+            "baseline df": fit.get("baseline_df", np.nan),
+            "baseline p-value": fit.get("baseline_pvalue", np.nan),
             "CFI": fit["cfi"], "TLI": fit["tli"], "RMSEA": fit["rmsea"],
             "RMSEA 90% CI lower": fit["rmsea_ci_lower"], "RMSEA 90% CI upper": fit["rmsea_ci_upper"],
-            "RMSEA p(close)": fit["rmsea_pvalue"], "SRMR": fit["srmr"], "GFI": fit["gfi"],
-            "log-likelihood": fit["loglik"], "AIC": fit["aic"], "BIC": fit["bic"],
+            "RMSEA p(RMSEA <= .05)": fit["rmsea_pvalue"],
+            "RMSEA p(RMSEA >= .080)": fit.get("rmsea_notclose_pvalue", np.nan),
+            "SRMR": fit["srmr"], "GFI": fit["gfi"],
+            "log-likelihood (H0)": fit["loglik"],
+            "log-likelihood unrestricted (H1)": fit.get("unrestricted_loglik", np.nan),
+            "AIC": fit["aic"], "BIC": fit["bic"],
+            "sample-size adjusted BIC": fit.get("bic2", np.nan),
         }
         correction = {"MLR": "Yuan-Bentler", "MLM": "Satorra-Bentler"}.get(self.estimator, "")
         rows = {f"scaled chi-square ({correction})": "chisq_scaled",
@@ -184,7 +192,7 @@ class FitResult:
         # MLR and MLM; with missing='ml' also ML, whose robust CFI/TLI/RMSEA lavaan reports
         # (the FIML-corrected ones, estimate.fiml_corrected) and shows in its summary
         fit_block.update({label: fit[key] for label, key in rows.items() if key in fit.index})
-        shown = self.estimates.drop(columns=["std_lv"])
+        shown = _blank_fixed(self.estimates)
         r2 = self.r2.rename("R2").reset_index().rename(columns={"index": "variable"})
         sections: list[tuple[str, Any]] = [("Model", overview), ("Fit", fit_block)]
         for op, heading in (("=~", "Measurement model"), ("~", "Structural paths"),
@@ -222,3 +230,12 @@ class FitResult:
             "nobs": self.nobs,
             "n_dropped": int(self.n_dropped),
         }
+
+
+def _blank_fixed(estimates: pd.DataFrame) -> pd.DataFrame:
+    """The estimates as a summary shows them: a fixed parameter (SE 0, no z) has blank SE,
+    z, p and interval cells, as lavaan's summary leaves them."""
+    shown = estimates.copy()
+    fixed = (shown["se"] == 0) & shown["z"].isna()
+    shown.loc[fixed, ["se", "z", "pvalue", "ci_lower", "ci_upper"]] = np.nan
+    return shown
