@@ -13,8 +13,9 @@ from loyaltysem import fit, load_dataset
 from loyaltysem.exceptions import SpecificationError
 from loyaltysem.pls import bootstrap_pls, fit_pls
 
-REFERENCE = json.loads((Path(__file__).parent / "reference" / "pls" /
-                        "moderation_two_stage.json").read_text())
+FOLDER = Path(__file__).parent / "reference" / "pls"
+REFERENCE = json.loads((FOLDER / "moderation_two_stage.json").read_text())
+PRODUCTS = json.loads((FOLDER / "moderation_product_indicator.json").read_text())
 CORP_REP = load_dataset("corp_rep")
 MODEL = """
 COMP =~ comp_1 + comp_2 + comp_3
@@ -34,12 +35,18 @@ def moderated():
         return fit_pls(MODEL, CORP_REP, missing="mean", tol=1e-13, max_iter=1000)
 
 
-def test_paths_and_r2_match_seminr(moderated):
+@pytest.mark.parametrize("method, reference", [("two_stage", REFERENCE),
+                                               ("product_indicator", PRODUCTS)])
+def test_paths_and_r2_match_seminr(method, reference):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        moderated = fit_pls(MODEL, CORP_REP, missing="mean", tol=1e-13, max_iter=1000,
+                            moderation=method)
     paths = moderated.paths.set_index(["from", "to"])["est"]
-    for key, value in REFERENCE["paths"].items():
+    for key, value in reference["paths"].items():
         source, target = key.replace("CUSA*SC", "CUSA_x_SC").split(" -> ")
         assert abs(paths[(source, target)] - value) < 1e-10, key   # observed ~1e-15
-    for name, value in REFERENCE["r2"].items():
+    for name, value in reference["r2"].items():
         assert abs(moderated.r2[name] - value) < 1e-10
 
 
@@ -49,7 +56,7 @@ def test_the_interaction_path_is_in_the_metric_of_the_score_product(moderated):
     product = moderated.solution.values[:, list(moderated.solution.layout.items).index(
         "CUSA_x_SC_item")]
     # the product of the main-effects scores, standardized by the algorithm; its raw SD
-    raw_sd = moderated.solution.unstandardized[0][1]
+    raw_sd = moderated.solution.unstandardized[0][1][0]
     x = np.column_stack([scores[c] for c in ("COMP", "LIKE", "CUSA", "SC")]
                         + [product * raw_sd])
     beta = np.linalg.lstsq(x, scores["CUSL"].to_numpy(), rcond=None)[0]
@@ -66,7 +73,7 @@ def test_bootstrap_draws_of_the_interaction_follow_each_resample(moderated):
         import pandas as pd
 
         frame = pd.DataFrame(items[rows], columns=list(moderated.solution.layout.items))
-        frame["CUSA_x_SC_item"] *= moderated.solution.unstandardized[0][1]
+        frame["CUSA_x_SC_item"] *= moderated.solution.unstandardized[0][1][0]
         stage_two = MODEL.replace("CUSA:SC", "CUSA_x_SC") + "CUSA_x_SC =~ CUSA_x_SC_item\n"
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)

@@ -173,7 +173,7 @@ def _fit_correlations(result: PLSResult, stats: Statistics, correlations: np.nda
                        max_iter=options.max_iter)
     if result.solution.unstandardized:
         fitted = dataclasses.replace(fitted, paths=unstandardized_paths(
-            fitted.paths, layout, result.solution.unstandardized, item_sd))
+            fitted.paths, layout, result.solution.unstandardized, fitted.loadings, item_sd))
     vectors = statistic_vectors(fitted, correlations, layout, stats)
     return vectors, fitted.converged
 

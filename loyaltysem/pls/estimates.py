@@ -129,17 +129,24 @@ def total_effects(paths: np.ndarray) -> np.ndarray:
 
 
 def unstandardized_paths(paths: np.ndarray, layout: PLSLayout,
-                         unstandardized: tuple[tuple[int, float], ...],
-                         item_sd: np.ndarray | None = None) -> np.ndarray:
-    """Paths from the single-item constructs of ``unstandardized`` in their item's metric:
-    divided by the item's SD (``item_sd``: the SD of the standardized items in a resample,
-    (stack, items); 1 by default). The product of standardized scores that carries an
-    interaction is not standardized again (SmartPLS, seminr: Hair et al. 2017, ch. 8)."""
+                         unstandardized: tuple[tuple[int, tuple[float, ...]], ...],
+                         loadings: np.ndarray, item_sd: np.ndarray | None = None) -> np.ndarray:
+    """Paths from the interaction constructs of ``unstandardized`` in the metric of their
+    items: divided by ``sum(l_i s_i) / sum(l_i)``, the loading-weighted mean SD of the
+    construct's items (products of standardized scores or items, which are not
+    standardized again: Henseler & Chin 2010's variance adjustment, as SmartPLS and
+    seminr). ``unstandardized`` holds each construct with its items' SDs in the data;
+    ``loadings`` (stack, slots); ``item_sd`` the SDs of the standardized items in each
+    resample (stack, items), 1 by default."""
     if not unstandardized:
         return paths
     scaled = paths.copy()
-    for k, sd in unstandardized:
-        item = layout.slot_item[layout.slots_of(k)][0]
-        factor = 1 / (sd * (item_sd[:, item] if item_sd is not None else 1.0))
-        scaled[:, k, :] *= np.broadcast_to(factor, (paths.shape[0],))[:, None]
+    for k, sds in unstandardized:
+        slots = layout.slots_of(k)
+        spread = np.asarray(sds, dtype=float)[None, :]
+        if item_sd is not None:
+            spread = spread * item_sd[:, layout.slot_item[slots]]
+        weights = loadings[:, slots]
+        factor = (weights * spread).sum(axis=1) / weights.sum(axis=1)
+        scaled[:, k, :] /= factor[:, None]
     return scaled

@@ -16,7 +16,8 @@ from .data import PLSMissing, pls_data
 from .estimates import unstandardized_paths
 from .higher_order import HigherOrder, higher_order_constructs, repeated_indicators, two_stage
 from .layout import pls_layout
-from .moderation import main_effects, with_interaction_terms
+from .moderation import (Moderation, main_effects, with_interaction_terms,
+                         with_product_indicators)
 from .quality import block_vif
 from .result import FitOptions, PLSResult, PLSSolution
 from .stack import fit_stack, slot_stack
@@ -33,7 +34,8 @@ def fit_pls(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, *,
             missing: PLSMissing = "listwise", na_values: NaValues = None,
             allow_codes: bool = False, tol: float = DEFAULT_TOL,
             max_iter: int = DEFAULT_MAX_ITER,
-            higher_order: HigherOrder = "repeated") -> PLSResult:
+            higher_order: HigherOrder = "repeated",
+            moderation: Moderation = "two_stage") -> PLSResult:
     """Fit a model by PLS path modeling (Lohmöller 1989) or consistent PLS.
 
     Parameters
@@ -62,6 +64,9 @@ def fit_pls(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, *,
         How constructs measured by constructs (``REP =~ COMP + LIKE``) are
         estimated: repeated indicators, or the embedded two-stage approach
         (:mod:`.higher_order`).
+    moderation : {"two_stage", "product_indicator"}
+        How an interaction of constructs (``y ~ A + M + A:M``) is estimated
+        (:mod:`.moderation`).
 
     Returns
     -------
@@ -98,11 +103,14 @@ def fit_pls(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, *,
     """
     scheme, missing = _checked_options(scheme, consistent, missing, allow_codes, tol, max_iter)
     check_choice("higher_order", higher_order, ("repeated", "two_stage"))
+    check_choice("moderation", moderation, ("two_stage", "product_indicator"))
     model = as_spec(spec)
     if model.latent_interactions:
-        return _fit_moderation(model, data, scheme=scheme, consistent=consistent,
-                               missing=missing, na_values=na_values, allow_codes=allow_codes,
-                               tol=tol, max_iter=max_iter, higher_order=higher_order)
+        fit_moderated = (_fit_moderation if moderation == "two_stage"
+                         else _fit_product_indicators)
+        return fit_moderated(model, data, scheme=scheme, consistent=consistent,
+                             missing=missing, na_values=na_values, allow_codes=allow_codes,
+                             tol=tol, max_iter=max_iter, higher_order=higher_order)
     if higher_order_constructs(model):
         return _fit_higher_order(model, data, higher_order, scheme=scheme,
                                  consistent=consistent, missing=missing, na_values=na_values,
@@ -153,16 +161,46 @@ def _fit_moderation(spec: ModelSpec, data: pd.DataFrame | str | Path,
     items = pd.DataFrame(first.solution.values, columns=list(first.solution.layout.items))
     second = fit_pls(stage_two, pd.concat([items, columns], axis=1),
                      **{**options, "missing": "listwise", "na_values": None})
-    layout = second.solution.layout
-    scales = tuple((layout.constructs.index(name), float(columns[f"{name}_item"].std(ddof=1)))
-                   for name in spec.latent_interactions)
-    solution = dataclasses.replace(second.solution, unstandardized=scales, paths=unstandardized_paths(
-        second.solution.paths[None], layout, scales)[0])
+    solution = _interaction_metric(second, spec, columns)
     names = ", ".join(f"{name} = {a} x {b}" for name, (a, b) in spec.latent_interactions.items())
     return dataclasses.replace(second, solution=solution, notes=first.notes + (
         f"interactions by the two-stage approach ({names}: products of the main-effects "
         "model's scores, as single-item constructs; their paths in the metric of the "
         "product, as SmartPLS and seminr)",))
+
+
+def _fit_product_indicators(spec: ModelSpec, data: pd.DataFrame | str | Path,
+                            **options: Any) -> PLSResult:
+    """The product-indicator approach (:mod:`.moderation`): the main-effects model's
+    standardized items and their cross products, in one estimation."""
+    base = main_effects(spec)
+    layout = pls_layout(base)
+    prepared = pls_data(base, layout, data, missing=options["missing"],
+                        na_values=options["na_values"], allow_codes=options["allow_codes"])
+    items = pd.DataFrame(prepared.values, columns=list(layout.items))
+    stage, columns = with_product_indicators(spec, items)
+    result = fit_pls(stage, pd.concat([items, columns], axis=1),
+                     **{**options, "missing": "listwise", "na_values": None})
+    names = ", ".join(f"{name} = {a} x {b}" for name, (a, b) in spec.latent_interactions.items())
+    return dataclasses.replace(result, solution=_interaction_metric(result, spec, columns),
+                               notes=prepared.notes + (
+        f"interactions by product indicators ({names}: every product of the two "
+        "constructs' standardized items; Chin et al. 2003)",))
+
+
+def _interaction_metric(result: PLSResult, spec: ModelSpec, columns: pd.DataFrame
+                        ) -> PLSSolution:
+    """The solution with the interaction constructs' paths in their items' metric
+    (:func:`.estimates.unstandardized_paths`; the SDs of the product columns)."""
+    layout = result.solution.layout
+    sds = columns.std(ddof=1)
+    scales = tuple((layout.constructs.index(name),
+                    tuple(float(sds[item]) for item in layout.item_names(
+                        layout.constructs.index(name))))
+                   for name in spec.latent_interactions)
+    paths = unstandardized_paths(result.solution.paths[None], layout, scales,
+                                 result.solution.loadings[None])[0]
+    return dataclasses.replace(result.solution, unstandardized=scales, paths=paths)
 
 
 def _checked_options(scheme: Any, consistent: Any, missing: Any, allow_codes: Any, tol: Any,

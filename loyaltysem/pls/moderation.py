@@ -1,4 +1,4 @@
-"""Moderation in PLS-SEM: interactions of two constructs by the two-stage approach.
+"""Moderation in PLS-SEM: interactions of two constructs, two-stage or product indicators.
 
 An interaction is written as in lavaan, ``CUSL ~ CUSA + SC + CUSA:SC``, with
 both factors constructs. Stage 1 estimates the main-effects model (the spec
@@ -8,8 +8,15 @@ two constructs' stage-1 scores, and estimates the whole model again (Chin,
 Marcolin & Newsted 2003; Henseler & Chin 2010; Fassott, Henseler & Coelho
 2016, who recommend the two-stage approach; SmartPLS's default).
 
+The product-indicator approach (Chin, Marcolin & Newsted 2003) measures the
+interaction term by every product of a standardized item of one construct with a
+standardized item of the other (named ``cusa_x_switch_1``), in one estimation.
+
 References
 ----------
+Chin, W. W., Marcolin, B. L., & Newsted, P. R. (2003). A partial least squares latent
+variable modeling approach for measuring interaction effects. Information Systems
+Research, 14(2), 189-217.
 Henseler, J., & Chin, W. W. (2010). A comparison of approaches for the analysis of
 interaction effects between latent variables using partial least squares path
 modeling. Structural Equation Modeling, 17(1), 82-109.
@@ -20,10 +27,13 @@ PLS path models with composite variables. Industrial Management & Data Systems,
 from __future__ import annotations
 
 import dataclasses
+from typing import Literal
 
 import pandas as pd
 
 from ..spec import ModelSpec, Statement
+
+Moderation = Literal["two_stage", "product_indicator"]
 
 
 def main_effects(spec: ModelSpec) -> ModelSpec:
@@ -52,3 +62,34 @@ def with_interaction_terms(spec: ModelSpec, scores: pd.DataFrame
     columns = pd.DataFrame({f"{name}_item": (scores[a] * scores[b]).to_numpy()
                             for name, (a, b) in products.items()})
     return stage_two, columns
+
+
+def with_product_indicators(spec: ModelSpec, items: pd.DataFrame
+                            ) -> tuple[ModelSpec, pd.DataFrame]:
+    """Each interaction a construct measured by the products of the two constructs'
+    standardized items (``items``: standardized, one column per item); returns the spec
+    and the product columns (``<item>_x_<item>``)."""
+    from ..exceptions import SpecificationError
+    from ..spec.names import is_valid_name
+
+    constructs = spec.constructs
+    products = spec.latent_interactions
+    statements = [dataclasses.replace(s, product=None) if s.op == "~" and s.rhs in products
+                  else s for s in spec.statements]
+    columns: dict[str, object] = {}
+    for name, (a, b) in products.items():
+        for first in constructs[a].items:
+            for second in constructs[b].items:
+                column = f"{first}_x_{second}"
+                if not is_valid_name(column) or column in items:
+                    raise SpecificationError(
+                        f"the product indicator {column!r} of {a}:{b} is not a usable name "
+                        "(too long, or a column of the data); shorten the item names or use "
+                        "moderation='two_stage'", source=spec.source)
+                columns[column] = (items[first] * items[second]).to_numpy()
+                statements.append(Statement(name, "=~", column))
+    stage = ModelSpec(tuple(statements), name=spec.name, description=spec.description,
+                      hypotheses=spec.hypotheses,
+                      construct_descriptions=spec.construct_descriptions, source=spec.source,
+                      composites=spec.composites)
+    return stage, pd.DataFrame(columns)

@@ -62,9 +62,10 @@ class PLSSolution:
         The standardized items (the construct scores are ``values W``).
     index : pandas.Index
         The rows used.
-    unstandardized : tuple of (int, float)
-        Single-item constructs whose paths are in the metric of their item, with the
-        item's SD: interaction terms (:mod:`.moderation`), as SmartPLS and seminr.
+    unstandardized : tuple of (int, tuple of float)
+        Interaction constructs whose paths are in the metric of their items, with the
+        items' SDs (:mod:`.moderation`, :func:`.estimates.unstandardized_paths`), as
+        SmartPLS and seminr.
     """
 
     layout: PLSLayout
@@ -78,7 +79,7 @@ class PLSSolution:
     rho_a: np.ndarray
     values: np.ndarray = field(repr=False)
     index: pd.Index = field(repr=False)
-    unstandardized: tuple[tuple[int, float], ...] = ()
+    unstandardized: tuple[tuple[int, tuple[float, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
