@@ -527,6 +527,13 @@ def validate_command(spec: Path, data: str, na_values: tuple[str, ...], allow_co
               show_default=True, help="Most iterations of the PLS algorithm.")
 @click.option("--tol", type=click.FloatRange(min=1e-15, max=0.1), default=1e-7, show_default=True,
               help="Stop criterion: the sum of the absolute changes of the outer weights.")
+@click.option("--higher-order", "higher_order", type=click.Choice(["repeated", "two_stage"]),
+              default="repeated", show_default=True,
+              help="Constructs measured by constructs: repeated indicators or two-stage.")
+@click.option("--moderation", type=click.Choice(["two_stage", "product_indicator"]),
+              default="two_stage", show_default=True,
+              help="Interactions of constructs (y ~ A + M + A:M): two-stage or product "
+                   "indicators.")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=0, max=MAX_BOOTSTRAP), default=0,
               show_default=True, help="Bootstrap resamples for SEs, t, p and intervals "
                                       "(SmartPLS uses 5000; 0: none).")
@@ -562,7 +569,8 @@ def validate_command(spec: Path, data: str, na_values: tuple[str, ...], allow_co
 @_debug_option
 def pls_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool,
                 output_format: str, out: Path | None, missing: str, scheme: str,
-                consistent: bool, max_iter: int, tol: float, n_boot: int, seed: int | None,
+                consistent: bool, max_iter: int, tol: float, higher_order: str,
+                moderation: str, n_boot: int, seed: int | None,
                 n_jobs: int, sign_change: str, ci_method: str, progress: bool,
                 with_predict: bool, folds: int, repetitions: int, ipma_target: str | None,
                 group: str | None, mga_method: str, n_permutations: int, debug: bool) -> None:
@@ -573,7 +581,8 @@ def pls_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: 
         result = fit_pls(spec, data, na_values=_parse_na_values(na_values),
                          allow_codes=allow_codes, missing=cast(Any, missing),
                          scheme=cast(Any, scheme), consistent=consistent, max_iter=max_iter,
-                         tol=tol)
+                         tol=tol, higher_order=cast(Any, higher_order),
+                         moderation=cast(Any, moderation))
         if n_boot:
             boot = bootstrap_pls(result, n_boot, seed=seed, n_jobs=n_jobs,
                                  sign_change=cast(Any, sign_change), ci=cast(Any, ci_method),
