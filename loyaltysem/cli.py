@@ -493,10 +493,12 @@ def _check_summary_options(data: str | None, nobs: int | None, cov_file: Path | 
 @click.option("--seed", type=SEED, default=1, show_default=True, help="Seed of the HTMT bootstrap.")
 @click.option("--method-factor/--no-method-factor", default=True, show_default=True,
               help="Fit the unmeasured latent method factor model.")
+@click.option("--progress/--no-progress", default=True,
+              help="A progress bar with the time left for the HTMT bootstrap.")
 @_debug_option
 def validate_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool, output_format: str,
                      out: Path | None, n_boot: int, seed: int, method_factor: bool,
-                     debug: bool) -> None:
+                     progress: bool, debug: bool) -> None:
     """Measurement quality of SPEC on the data: reliability, validity, VIF, method bias."""
     from .estimate import fit
     from .validity import assess_measurement
@@ -504,7 +506,8 @@ def validate_command(spec: Path, data: str, na_values: tuple[str, ...], allow_co
     def run() -> Any:
         result = fit(spec, data, na_values=_parse_na_values(na_values), emit_warnings=False,
                      allow_codes=allow_codes)
-        return assess_measurement(result, n_boot=n_boot, seed=seed, method_factor=method_factor)
+        return assess_measurement(result, n_boot=n_boot, seed=seed, method_factor=method_factor,
+                                  progress=progress)
 
     report = _run(run, debug)
     for message in report.fit.warnings:

@@ -134,7 +134,8 @@ def _blocks(constructs: Mapping[str, Sequence[str]]) -> tuple[list[str], list[li
 
 def htmt_bootstrap(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], *,
                    n_boot: int = 1000, seed: int | None = 1, level: float = 0.95,
-                   geometric: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+                   geometric: bool = False, progress: bool = False
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Percentile bootstrap interval of every HTMT (Henseler et al., 2015, HTMT_inference).
 
     Rows are resampled with replacement ``n_boot`` times (numpy
@@ -144,6 +145,19 @@ def htmt_bootstrap(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], 
     -------
     lower, upper : pandas.DataFrame
     """
+    intervals = htmt_bootstrap_intervals(data, constructs, n_boot=n_boot, seed=seed,
+                                         level=level, progress=progress)
+    return intervals[2:] if geometric else intervals[:2]
+
+
+def htmt_bootstrap_intervals(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], *,
+                             n_boot: int = 1000, seed: int | None = 1, level: float = 0.95,
+                             progress: bool = False) -> tuple[pd.DataFrame, ...]:
+    """The intervals of :func:`htmt_bootstrap` for HTMT and HTMT2 from one set of resamples
+    (the same resamples each would draw alone): ``(lower, upper, lower2, upper2)``; a
+    progress bar with the time left when ``progress``."""
+    from tqdm.auto import tqdm
+
     check_int("n_boot", n_boot, low=1, high=MAX_BOOTSTRAP)
     check_seed("seed", seed)
     check_probability("level", level, "a confidence level")
@@ -151,23 +165,27 @@ def htmt_bootstrap(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], 
     values = data[items].to_numpy(dtype=float)
     rng = np.random.default_rng(seed)
     n = values.shape[0]
-    draws = np.empty((n_boot, len(blocks), len(blocks)))
-    for b in range(n_boot):
+    draws = np.empty((2, n_boot, len(blocks), len(blocks)))
+    for b in tqdm(range(n_boot), desc="HTMT bootstrap", unit="resample", disable=not progress):
         sample = values[rng.integers(0, n, n)]
         with np.errstate(invalid="ignore", divide="ignore"):
             corr = np.corrcoef(sample, rowvar=False)
-        draws[b] = htmt_from_correlations(corr, blocks, geometric=geometric)
+        draws[0, b] = htmt_from_correlations(corr, blocks)
+        draws[1, b] = htmt_from_correlations(corr, blocks, geometric=True)
     alpha = (1 - level) / 2
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN cells: single-item constructs
-        lower = np.nanquantile(draws, alpha, axis=0)
-        upper = np.nanquantile(draws, 1 - alpha, axis=0)
     names = list(constructs)
     single = [i for i, block in enumerate(blocks) if len(block) < 2]
-    for i in single:
-        lower[i, :] = lower[:, i] = upper[i, :] = upper[:, i] = np.nan
-    return (pd.DataFrame(lower, index=names, columns=names),
-            pd.DataFrame(upper, index=names, columns=names))
+    out = []
+    for kind in range(2):
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN cells: single items
+            lower = np.nanquantile(draws[kind], alpha, axis=0)
+            upper = np.nanquantile(draws[kind], 1 - alpha, axis=0)
+        for i in single:
+            lower[i, :] = lower[:, i] = upper[i, :] = upper[:, i] = np.nan
+        out += [pd.DataFrame(lower, index=names, columns=names),
+                pd.DataFrame(upper, index=names, columns=names)]
+    return tuple(out)
 
 
 def fornell_larcker(ave: pd.Series, latent_correlations: pd.DataFrame) -> pd.DataFrame:

@@ -34,7 +34,7 @@ from .discriminant import (
     cross_loadings,
     fornell_larcker,
     htmt,
-    htmt_bootstrap,
+    htmt_bootstrap_intervals,
     ronkko_cho_class,
 )
 from .method_bias import (
@@ -253,6 +253,7 @@ def assess_measurement(
     n_boot: int = 1000,
     seed: int | None = 1,
     method_factor: bool = True,
+    progress: bool = False,
 ) -> ValidityReport:
     """Assess reliability, convergent and discriminant validity, collinearity and method bias.
 
@@ -271,6 +272,8 @@ def assess_measurement(
         Seed of the HTMT bootstrap (0 to 2**32 - 1).
     method_factor : bool
         Fit the unmeasured latent method factor model (one more fit).
+    progress : bool
+        A progress bar with the time left for the HTMT bootstrap.
 
     Returns
     -------
@@ -312,11 +315,14 @@ def assess_measurement(
     table = _check_arguments(model, data, thresholds, n_boot, seed, method_factor)
     result = (model if isinstance(model, FitResult)
               else _quiet_fit(model, data, allow_codes=False))
-    return _assess(result, table, n_boot=n_boot, seed=seed, method_factor=method_factor)
+    from ..arguments import check_bool
+
+    return _assess(result, table, n_boot=n_boot, seed=seed, method_factor=method_factor,
+                   progress=check_bool("progress", progress))
 
 
 def _assess(result: FitResult, table: pd.DataFrame, *, n_boot: int, seed: int | None,
-            method_factor: bool) -> ValidityReport:
+            method_factor: bool, progress: bool = False) -> ValidityReport:
     """:func:`assess_measurement` of a fitted model, its arguments checked; ``table`` holds
     the thresholds."""
     spec = result.spec
@@ -325,7 +331,7 @@ def _assess(result: FitResult, table: pd.DataFrame, *, n_boot: int, seed: int | 
 
     blocks = {name: c.items for name, c in constructs.items()}
     htmt_table, htmt2_table, lower, upper, lower2, upper2 = _htmt_tables(data_used, blocks,
-                                                                         n_boot, seed)
+                                                                         n_boot, seed, progress)
     ave = construct_table.set_index("construct")["ave"]
     latent_cor = result.latent_cor.loc[list(constructs), list(constructs)]
     fl_table = fornell_larcker(ave, latent_cor)
@@ -360,15 +366,15 @@ def _assess(result: FitResult, table: pd.DataFrame, *, n_boot: int, seed: int | 
 
 
 def _htmt_tables(data: pd.DataFrame, blocks: dict[str, tuple[str, ...]], n_boot: int,
-                 seed: int | None) -> tuple[pd.DataFrame, ...]:
+                 seed: int | None, progress: bool = False) -> tuple[pd.DataFrame, ...]:
     """HTMT (Henseler et al., 2015) and HTMT2 (Roemer et al., 2021) of the item blocks and
     their percentile bootstrap intervals from ``n_boot`` resamples (0: NaN intervals):
     ``(htmt, htmt2, htmt_ci_lower, htmt_ci_upper, htmt2_ci_lower, htmt2_ci_upper)``."""
     htmt_table = htmt(data, blocks)
     htmt2_table = htmt(data, blocks, geometric=True)
     if n_boot > 0:
-        lower, upper = htmt_bootstrap(data, blocks, n_boot=n_boot, seed=seed)
-        lower2, upper2 = htmt_bootstrap(data, blocks, n_boot=n_boot, seed=seed, geometric=True)
+        lower, upper, lower2, upper2 = htmt_bootstrap_intervals(data, blocks, n_boot=n_boot,
+                                                                seed=seed, progress=progress)
     else:
         lower = upper = lower2 = upper2 = htmt_table * np.nan
     return htmt_table, htmt2_table, lower, upper, lower2, upper2
