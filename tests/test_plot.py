@@ -197,3 +197,26 @@ def test_names_are_drawn_literally_whatever_the_rcparams():
     texts = fig.axes[0].texts
     assert texts and all(not t.get_parse_math() and not t.get_usetex() for t in texts)
     plt.close(fig)
+
+
+def test_inadmissible_values_are_marked_on_the_diagram():
+    """#13: ECSI on mobi has standardized paths above 1 (3.27 Satisfaction -> Loyalty)."""
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    from loyaltysem import fit, load_dataset
+    from loyaltysem.plot import path_diagram
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = fit("ecsi", load_dataset("mobi"))
+    fig = path_diagram(result)
+    labels = {t.get_gid(): t.get_text() for t in fig.axes[0].texts if t.get_gid()}
+    assert labels["pathlabel:Satisfaction->Loyalty"].endswith("!")
+    assert not labels["pathlabel:Satisfaction->Complaints"].endswith("!")
+    assert any(t.get_gid() == "inadmissible-note" for t in fig.texts)
+    plt.close(fig)
+    clean = path_diagram(fit("hs_cfa", load_dataset("holzinger_swineford")))
+    assert not any(t.get_gid() == "inadmissible-note" for t in clean.texts)
+    plt.close(clean)

@@ -179,7 +179,27 @@ def path_diagram(result: FitResult | PLSResult, *, items: bool = True, hypothese
     _draw_paths(canvas, graph, values.paths, slot, hypothesis_of, alpha)
     _draw_covariances(canvas, graph, values.covariances, alpha)
     _fit_limits(ax, canvas.occupied + canvas.label_boxes, canvas.arcs)
+    _note_inadmissible(fig, result)
     return fig
+
+
+#: the mark of a standardized value beyond ±1 (inadmissible) on a diagram
+INADMISSIBLE_MARK = "!"
+
+
+def _mark(value: float) -> str:
+    """``!`` after a standardized path or correlation beyond ±1: not an admissible value."""
+    return INADMISSIBLE_MARK if np.isfinite(value) and abs(value) > 1 else ""
+
+
+def _note_inadmissible(fig, result) -> None:
+    """A red line under a diagram of an inadmissible CB-SEM solution, saying what ``!``
+    marks and where the problems are listed (#13: diagrams mark inadmissible values)."""
+    if getattr(result, "admissible", True):
+        return
+    fig.text(0.01, 0.005, f"Inadmissible solution (see the fit's warnings): "
+                          f"{INADMISSIBLE_MARK} marks standardized values beyond ±1.",
+             color="#b00020", fontsize=8, ha="left", va="bottom", gid="inadmissible-note")
 
 
 @dataclass(frozen=True)
@@ -414,7 +434,7 @@ def _draw_paths(canvas: _Canvas, graph: _DiagramGraph, std: pd.DataFrame, slot: 
         canvas.draw_arc(a, b, rad, f"path:{a}->{b}", arrowstyle="-|>", mutation_scale=12,
                         linewidth=1.3, color="#1f3b73",
                         linestyle="-" if significant else (0, (4, 3)))
-        text = f"{row['std_all']:.2f}{stars(row['pvalue'])}"
+        text = f"{row['std_all']:.2f}{stars(row['pvalue'])}{_mark(row['std_all'])}"
         if (a, b) in hypothesis_of:
             text = f"{hypothesis_of[(a, b)]}: {text}"
         canvas.draw_label(a, b, rad, text, f"pathlabel:{a}->{b}")
@@ -443,7 +463,7 @@ def _draw_covariances(canvas: _Canvas, graph: _DiagramGraph, estimates: pd.DataF
         canvas.draw_arc(a, b, rad, f"covariance:{a}->{b}", arrowstyle="<|-|>",
                         mutation_scale=9, linewidth=0.9, color="#6b7fa8",
                         linestyle="-" if significant else (0, (4, 3)))
-        canvas.draw_label(a, b, rad, f"{row.std_all:.2f}{stars(row.pvalue)}",
+        canvas.draw_label(a, b, rad, f"{row.std_all:.2f}{stars(row.pvalue)}{_mark(row.std_all)}",
                           f"covlabel:{a}->{b}")
 
 
