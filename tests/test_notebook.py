@@ -58,3 +58,14 @@ def test_lavaan_tutorial_notebook_reproduces_the_tutorial():
     for shown in ("85.306", "38.125", "1.483", "lavaan tutorial", "est_std", "dem60 and dem65",
                   "image/png"):
         assert shown in text, shown
+
+
+def test_ecsi_mobi_notebook_reproduces_seminr_and_shows_the_inadmissible_cb_sem():
+    """ECSI by PLS-SEM against seminr/plspm (1e-6 in the notebook), PLSc against seminr,
+    the inadmissible CB-SEM fit with its chi-square against lavaan; within a minute."""
+    outputs, seconds = _execute("ecsi_mobi.ipynb")
+    assert seconds < 60, f"the notebook took {seconds:.0f} s"
+    text = str(outputs)
+    for shown in ("seminr", "plspm", "admissible: False", "exceeds 1 in absolute value",
+                  "575.5713", "post.check: True", "PLSc", "image/png"):
+        assert shown in text, shown
