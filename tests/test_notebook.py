@@ -69,3 +69,15 @@ def test_ecsi_mobi_notebook_reproduces_seminr_and_shows_the_inadmissible_cb_sem(
     for shown in ("seminr", "plspm", "admissible: False", "exceeds 1 in absolute value",
                   "575.5713", "post.check: True", "PLSc", "image/png"):
         assert shown in text, shown
+
+
+def test_loyalty_chain_power_notebook_recovers_the_population_and_checks_power():
+    """The loyalty chain's estimates within 3 SE of the documented population, the
+    Satorra-Saris power against lavaan and a Monte Carlo loop within 3 MC SE of it;
+    within a minute."""
+    outputs, seconds = _execute("loyalty_chain_power.ipynb")
+    assert seconds < 60, f"the notebook took {seconds:.0f} s"
+    text = str(outputs)
+    for shown in ("z vs population", "0.111812", "Satorra–Saris", "lavaan LR", "600 fits in",
+                  "MC SE"):
+        assert shown in text, shown
