@@ -550,6 +550,18 @@ def check_coverage(data: pd.DataFrame, variables: Sequence[str], *, where: str =
     return [note]
 
 
+def refuse_absent_group_column(data: pd.DataFrame, group: str) -> None:
+    """A DataError naming the group column the data lacks, with the closest column name."""
+    if group in data.columns:
+        return
+    import difflib
+
+    close = difflib.get_close_matches(group, [str(c) for c in data.columns], n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise DataError(f"the data has no column {group!r} to define the groups{hint} "
+                    "(columns: " + ", ".join(map(str, data.columns[:30])) + ")")
+
+
 def group_labels(column: pd.Series | pd.DataFrame, name: str) -> pd.Series:
     """The labels of a group column's (non-missing) values, checked.
 

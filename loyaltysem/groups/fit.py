@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..arguments import ArgumentError, check_bool, check_names, fail
-from ..data.checks import check_coverage, group_labels
+from ..data.checks import check_coverage, group_labels, refuse_absent_group_column
 from ..data.summary import restricted, summary_statistics
 from ..data.survey import prepare_survey
 from ..estimate.admissibility import emit
@@ -197,13 +197,7 @@ def _data_group_moments(spec: ModelSpec, data, group: str, order: list[str], est
                 "missing='ml' needs the fixed.x covariates to be complete; "
                 + ", ".join(incomplete) + " have missing values: use missing='ml.x' to keep "
                 "those cases (lavaan's missing = \"ml.x\"), or drop them", source=spec.source)
-    if group not in data.columns:
-        import difflib
-
-        close = difflib.get_close_matches(group, [str(c) for c in data.columns], n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise DataError(f"the data has no column {group!r} to define the groups{hint} "
-                        "(columns: " + ", ".join(map(str, data.columns[:30])) + ")")
+    refuse_absent_group_column(data, group)
     labels_column = data[group]
     keep = labels_column.notna()
     labels = group_labels(labels_column[keep], group)

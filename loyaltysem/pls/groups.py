@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from ..arguments import MAX_JOBS, check_bool, check_int, check_seed, fail
-from ..data.checks import NaValues, group_labels
+from ..data.checks import NaValues, group_labels, refuse_absent_group_column
 from ..exceptions import DataError, MissingValueWarning
 from ..spec import ModelSpec, as_spec
 from .algorithm import Scheme
@@ -233,13 +233,7 @@ def _treated(spec: ModelSpec, layout: PLSLayout, frame: pd.DataFrame, missing: s
 
 def _group_column(frame: pd.DataFrame, group: str) -> tuple[pd.Series, tuple[str, ...]]:
     """The group labels of the rows that have one (index reset), and a note on the others."""
-    if group not in frame.columns:
-        import difflib
-
-        close = difflib.get_close_matches(group, [str(c) for c in frame.columns], n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise DataError(f"the data has no column {group!r} to define the groups{hint} "
-                        "(columns: " + ", ".join(map(str, frame.columns[:30])) + ")")
+    refuse_absent_group_column(frame, group)
     column = frame[group]
     if isinstance(column, pd.DataFrame):
         group_labels(column, group)  # refuses duplicate columns, naming them
