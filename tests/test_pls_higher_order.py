@@ -72,3 +72,10 @@ def test_unsupported_higher_order_structures_are_refused(extra, fragment):
 def test_two_stage_refuses_paths_of_the_lower_order_constructs():
     with pytest.raises(SpecificationError, match="use higher_order='repeated'"):
         fit(REFLECTIVE + "CUSA ~ COMP\n", higher_order="two_stage")
+
+
+def test_a_stage_two_column_that_is_already_an_item_is_refused():
+    data = CORP_REP.assign(COMP_score=CORP_REP["comp_1"])
+    model = REFLECTIVE + "X =~ COMP_score + like_1\nCUSL ~ X\n"
+    with pytest.raises(SpecificationError, match="'COMP_score' is not a usable name"):
+        fit(model, data, higher_order="two_stage")

@@ -56,6 +56,8 @@ class Survey:
         Number of missing values per model variable before deletion.
     notes : tuple of str
         Human-readable notes (what was dropped and why).
+    rows : ndarray of int, optional
+        The positions, in the data given, of the rows used (in order).
     """
 
     data: pd.DataFrame
@@ -64,6 +66,7 @@ class Survey:
     missing_by_column: dict[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     missing: str = "listwise"
+    rows: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n(self) -> int:
@@ -235,9 +238,10 @@ def prepare_survey(
         survey, kept = _full_information_survey(values, variables, missing_counts, source)
     else:
         survey, kept = _listwise_survey(values, variables, missing_counts, source)
+    survey = replace(survey, rows=np.flatnonzero(kept))
     if carry:
-        rows = data.iloc[np.flatnonzero(kept)][list(carry)].reset_index(drop=True)
-        survey = replace(survey, data=pd.concat([survey.data, rows], axis=1))
+        carried = data.iloc[survey.rows][list(carry)].reset_index(drop=True)
+        survey = replace(survey, data=pd.concat([survey.data, carried], axis=1))
     if scale_notes:
         survey = replace(survey, notes=scale_notes + survey.notes)
     read_notes = data.attrs.get("read_notes")  # how the file was read (read_table)

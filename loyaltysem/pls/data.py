@@ -15,9 +15,6 @@ from ..spec import ModelSpec
 from .layout import PLSLayout
 
 PLSMissing = Literal["listwise", "mean"]
-#: the column that carries each row's position through the edge checks (the scores'
-#: index is then the data's own row labels)
-_ROW = "__loyaltysem_row__"
 
 
 @dataclass(frozen=True)
@@ -95,11 +92,9 @@ def pls_items(spec: ModelSpec, layout: PLSLayout, data: pd.DataFrame | str | Pat
     frame = model_frame(spec, data, na_values=na_values, allow_codes=allow_codes)
     roles = {item: f"item of construct {name}"
              for name, construct in spec.constructs.items() for item in construct.items}
-    positions = pd.DataFrame({_ROW: np.arange(len(frame))}, index=frame.index)
-    survey = prepare_survey(pd.concat([frame, positions], axis=1) if _ROW not in frame else frame,
-                            layout.items, missing="ml" if missing == "mean" else "listwise",
+    survey = prepare_survey(frame, layout.items, missing="ml" if missing == "mean" else "listwise",
                             na_values=na_values, roles=roles, allow_codes=allow_codes,
-                            scales=spec.scales, reverse=spec.reverse, carry=[_ROW])
+                            scales=spec.scales, reverse=spec.reverse)
     values = survey.data[list(layout.items)].to_numpy(dtype=float)
     notes = [note for note in survey.notes if not note.startswith("full-information ML")]
     if missing == "mean":
@@ -111,8 +106,8 @@ def pls_items(spec: ModelSpec, layout: PLSLayout, data: pd.DataFrame | str | Pat
                          "items were replaced by the item means (missing='mean')")
     if values.shape[0] < 3:
         raise DataError(f"PLS-SEM needs at least 3 rows; {values.shape[0]} are left")
-    kept = survey.data[_ROW].to_numpy(dtype=int)
-    return PLSItems(values, survey.n_total, tuple(notes), frame.index[kept])
+    assert survey.rows is not None  # prepare_survey records them
+    return PLSItems(values, survey.n_total, tuple(notes), frame.index[survey.rows])
 
 
 def pls_data(spec: ModelSpec, layout: PLSLayout, data: pd.DataFrame | str | Path, *,

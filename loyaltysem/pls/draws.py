@@ -50,15 +50,6 @@ class Statistics:
     estimates: np.ndarray = field(default_factory=lambda: np.empty(0))
 
 
-def _reach(layout: PLSLayout) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs reached by a chain of paths, and those reached by a chain of two or more."""
-    size = len(layout.constructs)
-    paths = layout.path_matrix
-    total = np.linalg.inv(np.eye(size) - paths) - np.eye(size)
-    indirect = total - paths
-    return np.argwhere(total > 0.5), np.argwhere(indirect > 0.5)
-
-
 def _htmt_blocks(layout: PLSLayout) -> list[np.ndarray]:
     return [layout.slot_item[layout.slots_of(k)] for k in range(len(layout.constructs))]
 
@@ -101,7 +92,8 @@ def statistics_of(result: PLSResult) -> Statistics:
     """The statistics of a fit: their names, kinds, original values and sign structure."""
     layout = result.solution.layout
     names = layout.constructs
-    pairs, indirect_pairs = _reach(layout)
+    reaches, chained = layout.reachable
+    pairs, indirect_pairs = np.argwhere(reaches), np.argwhere(chained)
     labels: list[tuple[str, str]] = []
     labels += [("weight", f"{names[k]}: {layout.items[i]}")
                for i, k in zip(layout.slot_item, layout.slot_construct)]

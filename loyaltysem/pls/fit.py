@@ -143,7 +143,7 @@ def _fit_higher_order(spec: ModelSpec, data: pd.DataFrame | str | Path,
             "higher-order constructs by repeated indicators (the items of their "
             "lower-order constructs)",))
     stage_two, columns = two_stage(spec, first.scores)
-    items = pd.DataFrame(first.solution.values, columns=list(first.solution.layout.items))
+    items = first.items_frame()
     data_two = pd.concat([items, columns.reset_index(drop=True)], axis=1)
     second = fit_pls(stage_two, data_two,
                      **{**options, "missing": "listwise", "na_values": None})
@@ -158,7 +158,7 @@ def _fit_moderation(spec: ModelSpec, data: pd.DataFrame | str | Path,
     their scores as single-item constructs."""
     first = fit_pls(main_effects(spec), data, **options)
     stage_two, columns = with_interaction_terms(spec, first.scores)
-    items = pd.DataFrame(first.solution.values, columns=list(first.solution.layout.items))
+    items = first.items_frame()
     second = fit_pls(stage_two, pd.concat([items, columns], axis=1),
                      **{**options, "missing": "listwise", "na_values": None})
     solution = _interaction_metric(second, spec, columns)

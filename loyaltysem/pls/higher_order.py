@@ -30,6 +30,7 @@ import pandas as pd
 
 from ..exceptions import SpecificationError
 from ..spec import ModelSpec, Statement
+from .moderation import derived_name
 
 HigherOrder = Literal["repeated", "two_stage"]
 
@@ -85,10 +86,13 @@ def two_stage(spec: ModelSpec, scores: pd.DataFrame) -> tuple[ModelSpec, pd.Data
     """
     hocs = higher_order_constructs(spec)
     lower = {loc for locs in hocs.values() for loc in locs}
+    items = set(spec.observed_variables)
+    names = {loc: derived_name(f"{loc}_score", items, "lower-order score", spec.source)
+             for loc in lower}
     statements: list[Statement] = []
     for statement in spec.statements:
         if statement.op == "=~" and statement.lhs in hocs:
-            statements.append(Statement(statement.lhs, "=~", f"{statement.rhs}_score"))
+            statements.append(Statement(statement.lhs, "=~", names[statement.rhs]))
         elif statement.lhs in lower or statement.rhs in lower:
             if statement.op == "~":
                 raise SpecificationError(
@@ -102,5 +106,5 @@ def two_stage(spec: ModelSpec, scores: pd.DataFrame) -> tuple[ModelSpec, pd.Data
     stage_two = ModelSpec(tuple(statements), name=spec.name, description=spec.description,
                           hypotheses=hypotheses, source=spec.source,
                           composites=spec.composites - lower)
-    columns = pd.DataFrame({f"{loc}_score": scores[loc] for loc in sorted(lower)})
+    columns = pd.DataFrame({names[loc]: scores[loc] for loc in sorted(lower)})
     return stage_two, columns

@@ -64,6 +64,14 @@ class PLSLayout:
         return matrix
 
     @cached_property
+    def reachable(self) -> tuple[np.ndarray, np.ndarray]:
+        """(K, K) bool: ``[i, j]`` when a chain of paths leads from i to j, and when a chain
+        of two or more paths does (an indirect effect)."""
+        identity = np.eye(len(self.constructs))
+        reaches = np.linalg.inv(identity - self.path_matrix) - identity
+        return reaches > 0.5, reaches - self.path_matrix > 0.5
+
+    @cached_property
     def predecessors(self) -> tuple[tuple[int, np.ndarray], ...]:
         """``(construct, its predecessors)`` for every endogenous construct, in order."""
         return tuple((k, np.flatnonzero(self.path_matrix[:, k]))

@@ -31,9 +31,22 @@ from typing import Literal
 
 import pandas as pd
 
+from ..exceptions import SpecificationError
 from ..spec import ModelSpec, Statement
+from ..spec.names import is_valid_name
 
 Moderation = Literal["two_stage", "product_indicator"]
+
+
+def derived_name(name: str, taken: "set[str] | pd.Index", what: str,
+                 source: str | None) -> str:
+    """A column a second stage makes (``CUSA_x_SC_item``, ``COMP_score``), refused with what
+    to do when it breaks the naming rule (too long) or is a column already."""
+    if not is_valid_name(name) or name in taken:
+        raise SpecificationError(
+            f"the {what} column {name!r} is not a usable name (too long, or a column of the "
+            "data already); shorten the construct or item names", source=source)
+    return name
 
 
 def main_effects(spec: ModelSpec) -> ModelSpec:
@@ -54,12 +67,14 @@ def with_interaction_terms(spec: ModelSpec, scores: pd.DataFrame
     products = spec.latent_interactions
     statements = [dataclasses.replace(s, product=None) if s.op == "~" and s.rhs in products
                   else s for s in spec.statements]
-    statements += [Statement(name, "=~", f"{name}_item") for name in products]
+    items = {name: derived_name(f"{name}_item", scores.columns, "interaction", spec.source)
+             for name in products}
+    statements += [Statement(name, "=~", items[name]) for name in products]
     stage_two = ModelSpec(tuple(statements), name=spec.name, description=spec.description,
                           hypotheses=spec.hypotheses,
                           construct_descriptions=spec.construct_descriptions,
                           source=spec.source, composites=spec.composites)
-    columns = pd.DataFrame({f"{name}_item": (scores[a] * scores[b]).to_numpy()
+    columns = pd.DataFrame({items[name]: (scores[a] * scores[b]).to_numpy()
                             for name, (a, b) in products.items()})
     return stage_two, columns
 
@@ -69,9 +84,6 @@ def with_product_indicators(spec: ModelSpec, items: pd.DataFrame
     """Each interaction a construct measured by the products of the two constructs'
     standardized items (``items``: standardized, one column per item); returns the spec
     and the product columns (``<item>_x_<item>``)."""
-    from ..exceptions import SpecificationError
-    from ..spec.names import is_valid_name
-
     constructs = spec.constructs
     products = spec.latent_interactions
     statements = [dataclasses.replace(s, product=None) if s.op == "~" and s.rhs in products
@@ -80,12 +92,8 @@ def with_product_indicators(spec: ModelSpec, items: pd.DataFrame
     for name, (a, b) in products.items():
         for first in constructs[a].items:
             for second in constructs[b].items:
-                column = f"{first}_x_{second}"
-                if not is_valid_name(column) or column in items:
-                    raise SpecificationError(
-                        f"the product indicator {column!r} of {a}:{b} is not a usable name "
-                        "(too long, or a column of the data); shorten the item names or use "
-                        "moderation='two_stage'", source=spec.source)
+                column = derived_name(f"{first}_x_{second}", items.columns,
+                                      f"product indicator of {a}:{b}", spec.source)
                 columns[column] = (items[first] * items[second]).to_numpy()
                 statements.append(Statement(name, "=~", column))
     stage = ModelSpec(tuple(statements), name=spec.name, description=spec.description,

@@ -123,12 +123,10 @@ def effects_table(paths: np.ndarray, total: np.ndarray, layout: PLSLayout) -> pd
     est`` (kind ``direct`` where there is a path, ``indirect`` where a chain of two or more
     paths leads from one construct to the other, ``total`` where either does)."""
     names = layout.constructs
-    identity = np.eye(len(names))
     direct = layout.path_matrix > 0.5
-    reaches = np.linalg.inv(identity - layout.path_matrix) - identity
-    chained = reaches - layout.path_matrix > 0.5
+    reaches, chained = layout.reachable
     rows = []
-    for i, j in np.argwhere(reaches > 0.5):
+    for i, j in np.argwhere(reaches):
         for kind, present, value in (("direct", direct[i, j], paths[i, j]),
                                      ("indirect", chained[i, j], total[i, j] - paths[i, j]),
                                      ("total", True, total[i, j])):

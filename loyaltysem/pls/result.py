@@ -142,16 +142,6 @@ class PLSResult:
                              "converge; they are left out of the SEs and intervals",)
         return dataclasses.replace(self, bootstrap=boot, warnings=found)
 
-    def _inference(self, kind: str) -> pd.DataFrame | None:
-        """Bootstrap columns of one kind of statistic, keyed by ``from``/``to``."""
-        if self.bootstrap is None:
-            return None
-        table = self.bootstrap.table
-        rows = table[table["kind"] == kind]
-        ends = rows["statistic"].str.split(" -> ", n=1, expand=True)
-        return pd.DataFrame({"from": ends[0].to_numpy(), "to": ends[1].to_numpy(),
-                             **{c: rows[c].to_numpy() for c in INFERENCE_COLUMNS}})
-
     @property
     def _names(self) -> list[str]:
         return list(self.solution.layout.constructs)
@@ -174,9 +164,7 @@ class PLSResult:
         table = pd.DataFrame([{"from": names[i], "to": names[j], "est": float(paths[i, j])}
                               for i, j in self.solution.layout.paths],
                              columns=["from", "to", "est"])
-        inference = self._inference("path")
-        return table if inference is None else table.merge(inference, on=["from", "to"],
-                                                           how="left")
+        return self._with_inference(table, "path", table["from"] + " -> " + table["to"])
 
     @cached_property
     def r2(self) -> pd.Series:
@@ -256,11 +244,8 @@ class PLSResult:
         table = effects_table(paths, total_effects(paths[None])[0], self.solution.layout)
         if self.bootstrap is None:
             return table
-        boot = self.bootstrap.table
-        keyed = boot.set_index(boot["kind"] + " " + boot["statistic"])[list(INFERENCE_COLUMNS)]
-        keys = (table["kind"].replace({"direct": "path"}) + " " + table["from"] + " -> "
-                + table["to"])
-        return pd.concat([table, keyed.reindex(keys).reset_index(drop=True)], axis=1)
+        return self._with_inference(table, table["kind"].replace({"direct": "path"}),
+                                    table["from"] + " -> " + table["to"])
 
     @cached_property
     def specific_effects(self) -> pd.DataFrame:
@@ -323,12 +308,23 @@ class PLSResult:
         return quality_checks(self.constructs, self.outer, self.htmt, self.fornell_larcker,
                               self.vif_outer, self.vif_inner, resolve_thresholds(thresholds))
 
-    def _with_inference(self, table: pd.DataFrame, kind: str, names: pd.Series) -> pd.DataFrame:
+    def _with_inference(self, table: pd.DataFrame, kind: str | pd.Series, names: pd.Series
+                        ) -> pd.DataFrame:
+        """``table`` with the bootstrap columns of its rows (kind, statistic name) beside it,
+        when bootstrapped."""
         if self.bootstrap is None:
             return table
         boot = self.bootstrap.table
-        rows = boot[boot["kind"] == kind].set_index("statistic")[list(INFERENCE_COLUMNS)]
-        return pd.concat([table, rows.reindex(names).reset_index(drop=True)], axis=1)
+        keyed = boot.set_index(["kind", "statistic"])[list(INFERENCE_COLUMNS)]
+        kinds = kind if isinstance(kind, pd.Series) else pd.Series(kind, index=table.index)
+        keys = pd.MultiIndex.from_arrays([kinds.to_numpy(), names.to_numpy()])
+        return pd.concat([table, keyed.reindex(keys).reset_index(drop=True)], axis=1)
+
+    def items_frame(self) -> pd.DataFrame:
+        """The standardized (with mean replacement: imputed) items of the rows used, one
+        column per item: the data of a second stage or a resample."""
+        solution = self.solution
+        return pd.DataFrame(solution.values, columns=list(solution.layout.items))
 
     @cached_property
     def scores(self) -> pd.DataFrame:

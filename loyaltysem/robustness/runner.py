@@ -187,7 +187,7 @@ class _Worker:
         full = self.full_fit(task)
         if task.sample == "full":
             return _pls_outcome(task, full)
-        items = pd.DataFrame(full.solution.values, columns=list(full.solution.layout.items))
+        items = full.items_frame()
         rows = resample_rows(task, len(items))
         return _pls_outcome(task, self.pls_fit(task, items.iloc[rows].reset_index(drop=True),
                                                missing="listwise", allow_codes=True))
