@@ -1,8 +1,11 @@
 """PLS-SEM against seminr 0.2.1 and plspm 0.5.7 (tests/reference/make_pls_reference.py).
 
 Both references were run with a stop criterion of 1e-13 (sum of the weights'
-changes), so the tests fit with the same criterion and compare at 1e-10: the
-observed differences are ~1e-14 (the sources agree with each other to 8e-15).
+changes), so the tests fit with the same criterion and compare at 1e-12: the
+observed differences are at most 6e-14 (VIF and f², values near 2; 5e-15 for
+weights, loadings, paths and R²), and the sources agree with each other to 8e-15.
+1e-12 is ~20 times the largest, a margin for another machine's BLAS; a wrong
+divisor or a missing term moves the numbers by 1e-3 or more.
 
 Conventions where the project differs from seminr, and so is not compared:
 Mode B blocks get no alpha, rho_c or AVE (reflective statistics: Hair et al.
@@ -25,7 +28,7 @@ from loyaltysem.spec import ModelSpec
 REFERENCE = Path(__file__).parent / "reference" / "pls"
 CASES = sorted(p.stem for p in REFERENCE.glob("*.json")
                if p.stem != "published" and not p.stem.startswith(("predict_", "moderation_")))
-TOL = 1e-10
+TOL = 1e-12
 
 
 def _spec(model: dict) -> ModelSpec:
@@ -125,15 +128,15 @@ def test_collinearity_and_effect_sizes(case):
     inner = result.vif_inner.set_index(["from", "to"])["vif"]
     for values in _sources(reference, "vif_inner") if not reference["consistent"] else []:
         for (target, source), value in _pairs(values).items():
-            assert abs(inner[(source, target)] - value) < 1e-9, (source, target)
+            assert abs(inner[(source, target)] - value) < TOL, (source, target)
     outer = result.vif_outer.set_index(["construct", "item"])["vif"]
     for values in _sources(reference, "vif_outer"):
         for pair, value in _pairs(values).items():
-            assert abs(outer[pair] - value) < 1e-9, pair
+            assert abs(outer[pair] - value) < TOL, pair
     f2 = result.f2.set_index(["from", "to"])["value"]
     for values in _sources(reference, "f2"):
         for pair, value in _pairs(values).items():
-            assert abs(f2[pair] - value) < 1e-9, pair
+            assert abs(f2[pair] - value) < TOL, pair
 
 
 def test_scores(case):
