@@ -50,13 +50,14 @@ lavaan 0.6 source: ``R/lav_fit_cfi.R``, ``R/lav_fit_rmsea.R``,
 """
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
 import numpy as np
 
-from ..distributions import chi2_isf, chi2_sf, ncx2_cdf, ncx2_sf
-from .roots import find_root
+from ..distributions import chi2_isf, chi2_sf, ncx2_cdf, ncx2_sf, norm_ppf
+from .roots import find_root_near
 
 
 def chisq_pvalue(chisq: float, df: int) -> float:
@@ -250,16 +251,61 @@ def rmsea(chisq: float, df: float, n_obs: int) -> float:
 
 
 def _noncentrality(chisq: float, df: float, target: float) -> float:
-    """Noncentrality lambda with ``P(X <= chisq | df, lambda) = target``; 0 if none."""
+    """Noncentrality lambda with ``P(X <= chisq | df, lambda) = target``; 0 if none.
+
+    Solved by safeguarded secant steps (:func:`.roots.find_root_near`) from the
+    root and slope of the cube-root approximation (:func:`_approximate_noncentrality`).
+    """
     def gap(lam: float) -> float:  # the ncx2 CDF (central at lambda = 0)
         return float(ncx2_cdf(chisq, df, lam)) - target
 
-    if gap(0.0) < 0:  # even the central distribution puts chisq below the target
+    at_zero = gap(0.0)
+    if at_zero < 0:  # even the central distribution puts chisq below the target
         return 0.0
-    upper = max(chisq, 1.0)
-    while gap(upper) > 0:
-        upper *= 2
-    return find_root(gap, 0.0, upper, xtol=1e-12, rtol=1e-12)
+    guess, slope = _approximate_noncentrality(chisq, df, target)
+    return find_root_near(gap, guess, slope, lower=0.0, f_lower=at_zero,
+                          xtol=1e-12, rtol=1e-12)
+
+
+@functools.lru_cache(maxsize=64)
+def _normal_quantile(q: float) -> float:
+    """``Phi^-1(q)`` as a float, cached: the RMSEA interval asks for the same two."""
+    return float(norm_ppf(q))
+
+
+def _approximate_noncentrality(chisq: float, df: float, target: float
+                               ) -> tuple[float, float]:
+    """An approximate root ``lambda`` of ``P(X <= chisq | df, lambda) = target`` and
+    the slope of the approximate CDF there, in closed form.
+
+    The cube-root (Wilson–Hilferty) approximation of the noncentral chi-square
+    (Abdel-Aty 1954): ``(X / (k + l))^(1/3)`` is nearly normal with mean
+    ``1 - v`` and variance ``v``, ``v = 2 (k + 2 l) / (9 (k + l)^2)``; its
+    equation in ``lambda`` is solved by Newton steps from the root of the cruder
+    normal approximation ``X ~ N(k + l, 2 (k + 2 l))`` (Johnson, Kotz &
+    Balakrishnan 1995, ch. 29). ``(max(chisq, 1), nan)`` where neither has a root.
+    """
+    z = _normal_quantile(target)
+    radicand = 4.0 * chisq - 2.0 * df + 4.0 * z * z
+    lam = (chisq - df + 2.0 * z * z - z * math.sqrt(radicand)) if radicand >= 0 else math.nan
+    if not lam > 0:
+        return max(chisq, 1.0), math.nan
+
+    def standardized(lam: float) -> float:  # the cube-root statistic at chisq
+        v = 2.0 * (df + 2.0 * lam) / (9.0 * (df + lam) ** 2)
+        return ((chisq / (df + lam)) ** (1.0 / 3.0) - 1.0 + v) / math.sqrt(v)
+
+    for _ in range(6):
+        step = 1e-7 * max(lam, 1e-3)
+        value = standardized(lam) - z
+        slope = (standardized(lam + step) - standardized(lam - step)) / (2.0 * step)
+        if not slope < 0:
+            break
+        lam_new = lam - value / slope
+        lam = lam_new if lam_new > 0 else 0.5 * lam
+        if abs(value) < 1e-10:
+            break
+    return lam, math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi) * slope
 
 
 def rmsea_ci(chisq: float, df: float, n_obs: int, level: float = 0.90) -> tuple[float, float]:
