@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 
 from .assemble import inference_columns
-from .defined import DefinedParameters
 from .ml import MLFunctions
 from .solution import values_by_group
+from .table_columns import TableColumns, columns_of
 
 
 @dataclass(frozen=True)
@@ -80,38 +80,37 @@ def estimates_table(functions: MLFunctions, theta: np.ndarray, vcov: np.ndarray,
     EstimatesTable
     """
     n_groups = len(functions.groups)
-    op = table["op"].to_numpy()
-    group = (table["group"].to_numpy() if "group" in table else np.zeros(len(table), int))
-    defined = DefinedParameters(table)
-    values = values_by_group(functions, theta, table, latent, defined)
+    columns = columns_of(table, functions.layout)
+    op, group, defined = columns.op, columns.group, columns.defined
+    values = values_by_group(functions, theta, table, latent, defined, columns=columns)
     est = values.est
     r2 = []
     for g, total in enumerate(values.total_variance):
-        variance = (group == g) & (op == "~~") & (table["lhs"] == table["rhs"]).to_numpy()
-        residual = dict(zip(table["lhs"].to_numpy()[variance].tolist(), est[variance].tolist()))
+        variance = (group == g) & columns.is_variance
+        residual = dict(zip(columns.lhs[variance].tolist(), est[variance].tolist()))
         r2.append({v: 1.0 - residual[v] / total[v] for v in endogenous
                    if v in residual and v in total})
     if n_groups > 1 and len(defined):
         est[op == ":="] = defined.values(theta).real
     estimates = pd.DataFrame({
-        "group": [groups[g] if g >= 0 else "" for g in group], "lhs": table["lhs"].array,
-        "op": table["op"].array, "rhs": table["rhs"].array,
-        "label": table["label"].fillna("").to_numpy(),
-        "free": table["free"].to_numpy(),
-        **inference_columns(est, _standard_errors(table, theta, vcov, defined)),
-        "std_lv": values.std_lv, "std_all": values.std_all})
+        "group": [groups[g] if g >= 0 else "" for g in group] if n_groups > 1
+        else np.full(len(group), groups[0], dtype=object),
+        "lhs": columns.lhs, "op": op, "rhs": columns.rhs, "label": columns.label,
+        "free": columns.free,
+        **inference_columns(est, _standard_errors(columns, theta, vcov)),
+        "std_lv": values.std_lv, "std_all": values.std_all}, copy=False)
     return EstimatesTable(estimates, r2, values.latent_cov)
 
 
-def _standard_errors(table: pd.DataFrame, theta: np.ndarray, vcov: np.ndarray,
-                     defined: DefinedParameters) -> np.ndarray:
+def _standard_errors(columns: TableColumns, theta: np.ndarray, vcov: np.ndarray
+                     ) -> np.ndarray:
     """``sqrt(diag(V))`` of the free rows, 0 for fixed rows, the delta method for ``:=``."""
-    free = table["free"].to_numpy()
+    free = columns.free
     se = np.where(free > 0, np.sqrt(np.clip(np.diag(vcov), 0, None))[np.maximum(free - 1, 0)]
                   if len(theta) else 0.0, 0.0)
-    if len(defined):
-        se[table["op"].to_numpy() == ":="] = np.sqrt(np.clip(np.diag(
-            defined.covariance(theta, vcov)), 0, None))
+    if len(columns.defined):
+        se[columns.op == ":="] = np.sqrt(np.clip(np.diag(
+            columns.defined.covariance(theta, vcov)), 0, None))
     return se
 
 

@@ -29,7 +29,7 @@ Statistical Psychology, 27(2), 229-239.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -37,6 +37,7 @@ import pandas as pd
 
 from ..exceptions import SpecificationError
 from .structure import PSI, ModelStructure, model_structure
+from .table_columns import TableColumns
 
 #: Matrix numbers beyond :mod:`.structure`'s four: the mean vectors.
 NU, ALPHA = 4, 5
@@ -68,6 +69,9 @@ class ParameterLayout:
         ``(group, i, a)``: ``alpha[group][i] = mean_group[a]``.
     table : pandas.DataFrame
         The table it was built from (``:=`` rows included).
+    table_columns : TableColumns
+        Its columns as arrays (:mod:`.table_columns`; read from ``table`` when not
+        given).
     """
 
     structure: ModelStructure
@@ -79,6 +83,11 @@ class ParameterLayout:
     fixed_x_cov: tuple[np.ndarray, ...]
     fixed_x_mean: tuple[np.ndarray, ...]
     table: pd.DataFrame
+    table_columns: TableColumns = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.table_columns is None:
+            object.__setattr__(self, "table_columns", TableColumns.of(self.table))
 
     @property
     def p(self) -> int:

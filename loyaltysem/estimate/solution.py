@@ -16,30 +16,34 @@ from .assemble import with_inference_columns
 from .defined import DefinedParameters
 from .ml import CoreModel, MLFunctions
 from .standardize import standardize_defined, standardize_values
+from .table_columns import TableColumns, columns_of
 
 
-def parameter_values(table: pd.DataFrame, theta: np.ndarray, sample_cov: np.ndarray,
-                     order: Sequence[str], defined: DefinedParameters | None = None,
+def parameter_values(table: pd.DataFrame | TableColumns, theta: np.ndarray,
+                     sample_cov: np.ndarray, order: Sequence[str],
+                     defined: DefinedParameters | None = None,
                      sample_mean: np.ndarray | None = None) -> np.ndarray:
     """The value of every row of the parameter table at ``theta``.
 
     Free rows take ``theta``, fixed rows their fixed value, fixed.x rows the
     sample (co)variance (``~1`` rows of covariates: the sample mean), ``:=``
-    rows their expression.
+    rows their expression (``defined``: those of the table, by default).
     """
-    free = table["free"].to_numpy()
+    columns = table if isinstance(table, TableColumns) else TableColumns.of(table)
+    free = columns.free
     est = np.where(free > 0, theta[np.maximum(free - 1, 0)] if len(theta) else 0.0,
-                   table["ustart"].to_numpy())
+                   columns.ustart)
     index_of = {name: i for i, name in enumerate(order)}
-    for i in np.flatnonzero(table["exo"].to_numpy() == 1):
-        a = index_of[table["lhs"].iat[i]]
-        if table["op"].iat[i] == "~1":
+    for i in np.flatnonzero(columns.exo == 1):
+        a = index_of[columns.lhs[i]]
+        if columns.op[i] == "~1":
             est[i] = sample_mean[a] if sample_mean is not None else np.nan
         else:
-            est[i] = sample_cov[a, index_of[table["rhs"].iat[i]]]
-    defined = defined if defined is not None else DefinedParameters(table)
-    if len(defined):
-        est[table["op"].to_numpy() == ":="] = defined.values(theta).real
+            est[i] = sample_cov[a, index_of[columns.rhs[i]]]
+    defined = defined if defined is not None else columns.defined
+    is_defined = columns.op == ":="
+    if len(defined) and is_defined.any():
+        est[is_defined] = defined.values(theta).real
     return est
 
 
@@ -73,8 +77,8 @@ class GroupValues:
 
 
 def values_by_group(functions: MLFunctions, theta: np.ndarray, table: pd.DataFrame,
-                    latent: Sequence[str], defined: DefinedParameters | None = None
-                    ) -> GroupValues:
+                    latent: Sequence[str], defined: DefinedParameters | None = None, *,
+                    columns: TableColumns | None = None) -> GroupValues:
     """The value, ``std.lv`` and ``std.all`` of every row of ``table`` at ``theta``, each
     row in its group's metric (lavaan's ``lav_standardize_lv`` / ``_all``).
 
@@ -82,24 +86,26 @@ def values_by_group(functions: MLFunctions, theta: np.ndarray, table: pd.DataFra
     group). With one group its ``:=`` rows are valued (``defined``, default from the
     table); in every case they are standardized at the standardized values of their
     labels (:func:`.standardize.standardize_defined`; with several groups, group -1 and
-    no value here).
+    no value here). ``columns``: ``table``'s columns, if the caller has them.
     """
     n_groups = len(functions.groups)
     observed = list(functions.layout.structure.observed)
-    op = table["op"].to_numpy()
-    group = table["group"].to_numpy() if "group" in table else np.zeros(len(table), int)
-    lhs, rhs = table["lhs"].to_numpy(), table["rhs"].to_numpy()
-    label = table["label"].fillna("").to_numpy()
-    est, std_lv, std_all = (np.full(len(table), np.nan) for _ in range(3))
+    columns = columns if columns is not None else columns_of(table, functions.layout)
+    op, group, lhs, rhs, label = (columns.op, columns.group, columns.lhs, columns.rhs,
+                                  columns.label)
+    est, std_lv, std_all = (np.full(len(columns), np.nan) for _ in range(3))
     totals, latent_covs = [], []
+    latent_set = set(latent)
     for g, moments in enumerate(functions.groups):
         rows = (group == g) | ((op == ":=") & (n_groups == 1))
-        est[rows] = parameter_values(table[rows], theta, moments.cov[0], observed,
-                                     defined if n_groups == 1 else None, moments.mean[0])
+        est[rows] = parameter_values(columns.subset(rows) if not rows.all() else columns,
+                                     theta, moments.cov[0], observed,
+                                     (defined or columns.defined) if n_groups == 1 else None,
+                                     moments.mean[0])
         total, cov = implied_variances(functions, theta, latent, g)
         std_lv[rows], std_all[rows] = standardize_values(lhs[rows], op[rows], rhs[rows],
                                                          label[rows], est[rows], total,
-                                                         set(latent))
+                                                         latent_set)
         totals.append(total)
         latent_covs.append(cov)
     if n_groups > 1 and (op == ":=").any():  # at the standardized values of every group
