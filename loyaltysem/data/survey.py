@@ -226,7 +226,8 @@ def prepare_survey(
     variables = list(dict.fromkeys(variables))
     check_frame_shape(data, variables)
     _refuse_absent_columns(data, variables, roles or {})
-    source = data[variables]  # copy-on-write: a view of the caller's columns
+    # copy-on-write: a view of the caller's columns (the frame itself if it has just them)
+    source = data if list(data.columns) == variables else data[variables]
     values = model_values(source, variables, normalize_na_values(na_values))
     missing_counts = _checked_missing_counts(values, variables)
     values, scale_notes = check_and_recode(values, variables, scales or {}, reverse)

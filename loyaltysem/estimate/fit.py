@@ -302,7 +302,7 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
     table = with_mean_structure(spec.parameter_table) if fiml else spec.parameter_table
     layout = cached_layout(table)
     order = list(layout.structure.observed)
-    values = _columns(frame, order).to_numpy(dtype=float)  # a view of the survey's block
+    values = _ordered_values(frame, order)
     moments = missing_moments(values) if fiml else complete_moments(values)
     check_positive_definite(moments.cov[0], order)
     return _fit_moments(spec, MLFunctions(layout, [moments]), estimator=estimator,
@@ -313,6 +313,17 @@ def fit_survey(spec: ModelSpec, survey: Survey, *, estimator: Estimator = "ML",
 def _columns(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     """``frame[names]``, or ``frame`` itself when it has exactly these columns (no copy)."""
     return frame if list(frame.columns) == names else frame[names]
+
+
+def _ordered_values(frame: pd.DataFrame, order: list[str]) -> np.ndarray:
+    """The float values of ``frame``'s columns in ``order`` (a view of the survey's
+    block when its columns are in that order already, else a copy in NumPy)."""
+    values = frame.to_numpy(dtype=float)
+    columns = list(frame.columns)
+    if columns == order:
+        return values
+    position = {name: j for j, name in enumerate(columns)}
+    return values[:, [position[name] for name in order]]
 
 
 def _has_missing(values: np.ndarray) -> bool:

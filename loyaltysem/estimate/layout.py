@@ -115,6 +115,41 @@ class ParameterLayout:
         """Whether group ``g`` has any regression among inner variables."""
         return bool(self.group_fill[g][0][2].size or np.any(self.base[g][0]))
 
+    @cached_property
+    def beta_nilpotency(self) -> tuple[int | None, ...]:
+        """Per group, the smallest ``k`` with ``Beta^k = 0`` for every value of the free
+        entries (the longest chain of regressions among inner variables plus one), or
+        None when the regressions have a cycle (a nonrecursive model).
+
+        For a recursive model ``(I - Beta)^-1 = I + Beta + ... + Beta^(k-1)`` (``Beta``
+        is nilpotent: its graph is acyclic), which :meth:`inverse_of_i_minus_beta`
+        evaluates by Horner's rule instead of an inversion.
+        """
+        out: list[int | None] = []
+        for g in range(self.n_groups):
+            pattern = self.base[g][0] != 0
+            rows, cols, _ = self.group_fill[g][0]
+            pattern[rows, cols] = True
+            power, k = pattern.copy(), 1
+            while power.any() and k <= len(pattern):
+                power = (power.astype(int) @ pattern.astype(int)) > 0
+                k += 1
+            out.append(k if not power.any() else None)
+        return tuple(out)
+
+    def inverse_of_i_minus_beta(self, beta: np.ndarray, g: int) -> np.ndarray:
+        """``(I - Beta)^-1`` of a stack ``beta`` (S, m, m) of group ``g``: Horner's rule on
+        the finite Neumann series of a recursive model (:attr:`beta_nilpotency`), an
+        inversion otherwise."""
+        eye = np.eye(beta.shape[-1])
+        k = self.beta_nilpotency[g]
+        if k is None:
+            return np.linalg.inv(eye - beta)
+        c = eye + beta
+        for _ in range(k - 2):
+            c = eye + np.matmul(beta, c)
+        return np.broadcast_to(c, beta.shape).copy() if c.ndim < beta.ndim else c
+
     def matrices(self, theta: np.ndarray, g: int, x_cov: np.ndarray | None = None,
                  x_mean: np.ndarray | None = None) -> list[np.ndarray]:
         """``Beta, Lambda, Psi, Theta, nu, alpha`` of group ``g`` for every row of ``theta``.
@@ -133,8 +168,9 @@ class ParameterLayout:
         """
         theta = np.atleast_2d(theta)
         size = theta.shape[0]
-        out = [np.repeat(b[None], size, axis=0).astype(theta.dtype, copy=False)
-               for b in self.base[g]]
+        out = ([b[None].astype(theta.dtype) for b in self.base[g]] if size == 1 else
+               [np.repeat(b[None], size, axis=0).astype(theta.dtype, copy=False)
+                for b in self.base[g]])
         for number, (rows, cols, ks) in enumerate(self.group_fill[g]):
             if not ks.size:
                 continue

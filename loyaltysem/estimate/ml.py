@@ -67,6 +67,7 @@ equation modeling (pp. 243-277). Erlbaum.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -87,6 +88,10 @@ class Implied:
     alpha: np.ndarray
     sigma: np.ndarray
     mu: np.ndarray
+    #: per missing-data pattern k: (W_k = Sigma_k^-1, log|Sigma_k|, positive definite),
+    #: filled by :meth:`MLFunctions.pattern_inverse` when first asked for
+    inverses: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
+        default_factory=dict, repr=False)
 
 
 def _cholesky(sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -124,6 +129,34 @@ def _cholesky(sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         chol[bad] = np.eye(sigma.shape[-1])
         ok &= ~bad
     return chol, ok
+
+
+@functools.lru_cache(maxsize=32)
+def _identity(p: int) -> np.ndarray:
+    """A read-only ``p x p`` identity (shared: built once per size)."""
+    eye = np.eye(p)
+    eye.flags.writeable = False
+    return eye
+
+
+def pattern_inverse(implied: Implied, k: int, observed: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(W_k, log|Sigma_k|, positive definite)`` of missing-data pattern ``k`` (its
+    ``observed`` variables) for every member of ``implied``, from the Cholesky factors
+    (identity where not positive definite: :func:`_cholesky`); kept in ``implied`` so
+    that the discrepancy and then the gradient at the same ``theta`` factor once."""
+    cached = implied.inverses.get(k)
+    if cached is not None:
+        return cached
+    sigma = implied.sigma
+    block = sigma if observed.size == sigma.shape[-1] else \
+        sigma[:, observed[:, None], observed[None, :]]
+    chol, good = _cholesky(block)
+    inv_chol = np.linalg.inv(chol)
+    w = np.matmul(inv_chol.transpose(0, 2, 1), inv_chol)
+    logdet = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+    implied.inverses[k] = (w, logdet, good)
+    return implied.inverses[k]
 
 
 def _positive_pivots(sigma: np.ndarray) -> np.ndarray:
@@ -280,6 +313,9 @@ class MLFunctions:
         self.n_total = counts.sum(axis=0)
         self.weights = counts / self.n_total  # (G, S)
         self._scatter = [self._scatter_matrices(g) for g in range(layout.n_groups)]
+        # the last single-row Implied of each group: scoring asks for F and then for the
+        # gradient and information at the same theta (one tuple: read atomically)
+        self._last_implied: list[tuple[bytes, Implied] | None] = [None] * layout.n_groups
 
     @property
     def size(self) -> int:
@@ -297,12 +333,26 @@ class MLFunctions:
 
     # ------------------------------------------------------------ moments
     def implied(self, theta: np.ndarray, g: int, index: np.ndarray | None = None) -> Implied:
-        """Group ``g``'s matrices, ``Sigma`` and ``mu`` for every row of ``theta``."""
+        """Group ``g``'s matrices, ``Sigma`` and ``mu`` for every row of ``theta``
+        (shared with later calls at the same single-row ``theta``: not to be changed)."""
+        group = self.groups[g]
+        key = None
+        if theta.shape[0] == 1 and (index is None or group.cov.shape[0] == 1):
+            key = theta.dtype.str.encode() + theta.tobytes()
+            last = self._last_implied[g]
+            if last is not None and last[0] == key:
+                return last[1]
+        implied = self._implied(theta, g, index)
+        if key is not None:
+            self._last_implied[g] = (key, implied)
+        return implied
+
+    def _implied(self, theta: np.ndarray, g: int, index: np.ndarray | None) -> Implied:
         group = self.groups[g]
         beta, lam, psi, th, nu, alpha = self.layout.matrices(
             theta, g, _take(group.cov, index), _take(group.mean, index))
         if self.layout.has_beta(g):
-            c = np.linalg.inv(np.eye(beta.shape[-1]) - beta)
+            c = self.layout.inverse_of_i_minus_beta(beta, g)
             m = np.matmul(lam, c)
         else:
             c, m = None, lam
@@ -378,19 +428,15 @@ class MLFunctions:
         d_sigma = np.zeros((size, p, p)) if gradient else None
         d_mu = np.zeros((size, p)) if gradient else None
         means = self.layout.meanstructure
-        for pattern in group.patterns:
+        for k, pattern in enumerate(group.patterns):
             o = pattern.observed
             full = o.size == p
-            block = sigma if full else sigma[:, o[:, None], o[None, :]]
-            chol, good = _cholesky(block)
+            w, logdet, good = pattern_inverse(implied, k, o)
             ok &= good
-            inv_chol = np.linalg.inv(chol)
-            w = np.matmul(inv_chol.transpose(0, 2, 1), inv_chol)
             if weights is not None:
                 weights.append(w)
             n_k = _take(pattern.n, index)
             cov = _take(pattern.cov, index)
-            logdet = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
             term = logdet + (w * cov).sum(axis=(1, 2))
             if means:
                 d = _take(pattern.mean, index) - (mu if full else mu[:, o])
@@ -448,7 +494,7 @@ class MLFunctions:
             else np.matmul(np.matmul(implied.c, implied.psi), mt)  # D = C Psi M' (S, m, p)
         c_alpha = implied.alpha if implied.c is None \
             else np.matmul(implied.c, implied.alpha[:, :, None])[:, :, 0]
-        eye = np.broadcast_to(np.eye(p), (size, p, p))
+        eye = np.broadcast_to(_identity(p), (size, p, p))
         fills = self.layout.group_fill[g]
         rows, cols, ks = fills[THETA]
         parts = [(eye[:, rows], eye[:, cols], ks)]
@@ -526,12 +572,10 @@ class MLFunctions:
                 grad += weight[:, None] * (cells.contract(d_f)
                                            + np.matmul(d_mu, d_f_mu[:, :, None])[:, :, 0])
             else:
-                for pattern in group.patterns:
-                    o = pattern.observed
-                    chol, good = _cholesky(implied.sigma[:, o[:, None], o[None, :]])
+                for k, pattern in enumerate(group.patterns):
+                    w, _, good = pattern_inverse(implied, k, pattern.observed)
                     ok &= good
-                    inv_chol = np.linalg.inv(chol)
-                    pattern_weights.append(np.matmul(inv_chol.transpose(0, 2, 1), inv_chol))
+                    pattern_weights.append(w)
             if masked.size:
                 cells = cells.without_block(masked)
                 d_mu[:, :, masked] = 0.0

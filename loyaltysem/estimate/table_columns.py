@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from .layout import ParameterLayout
 
 
+#: a table without rows: the ``defined`` of a table without ``:=`` rows
+_NO_ROWS = pd.DataFrame({name: [] for name in ("lhs", "op", "rhs", "label", "free", "ustart")})
+
 _ARRAYS = ("lhs", "op", "rhs", "label", "free", "ustart", "exo", "group")
 
 
@@ -69,11 +72,13 @@ class TableColumns:
                 return values.fillna(default).astype(str).to_numpy(dtype=object)
             return values.fillna(default).to_numpy(dtype=dtype)
 
-        return cls(lhs=column("lhs", object, ""), op=column("op", object, ""),
+        op = column("op", object, "")
+        defined = DefinedParameters(table if (op == ":=").any() else _NO_ROWS)
+        return cls(lhs=column("lhs", object, ""), op=op,
                    rhs=column("rhs", object, ""), label=column("label", object, ""),
                    free=column("free", int, 0), ustart=column("ustart", float, np.nan),
                    exo=column("exo", int, 0), group=column("group", int, 0),
-                   defined=DefinedParameters(table))
+                   defined=defined)
 
     def __len__(self) -> int:
         return len(self.op)

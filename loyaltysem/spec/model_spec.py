@@ -492,7 +492,7 @@ class ModelSpec:
         """Defined effect name → expression."""
         return {s.lhs: s.rhs for s in self.statements if s.op == ":="}
 
-    @property
+    @cached_property
     def n_free_parameters(self) -> int:
         """Number of free parameters (shared labels count once; 0 for an empty table)."""
         free = self.parameter_table["free"]
