@@ -77,7 +77,6 @@ def check_supported(spec: ModelSpec, estimator: str = "ML", *, n_groups: int = 1
     ------
     SpecificationError
     """
-    means = bool((spec.parameter_table["op"] == "~1").any())
     if n_groups == 1 and spec.n_groups_written > 1:
         statement = next(s for s in spec.statements if len(s.groups) > 1)
         raise SpecificationError(
@@ -175,6 +174,8 @@ def constrained_minimize(functions: MLFunctions, spec: ModelSpec,
                          unconstrained: OptimizationResult) -> OptimizationResult:
     """The ML estimates under the spec's constraints (module notes), from the
     unconstrained estimates; returns ``unconstrained`` when there are none."""
+    if not spec.constraints:
+        return unconstrained
     constraints = Constraints.from_spec(spec, functions.layout.table)
     if not len(constraints):
         return unconstrained

@@ -229,7 +229,14 @@ def hoelter_cn(chisq: float, df: float, n_obs: int, alpha: float = 0.05) -> floa
     if df == 0 and chisq < np.finfo(float).eps:
         return math.nan
     with np.errstate(divide="ignore"):
-        return float(chi2_isf(alpha, df) / (chisq / n_obs) + 1) if chisq > 0 else math.inf
+        return float(_chi2_upper_quantile(alpha, df) / (chisq / n_obs) + 1) if chisq > 0 \
+            else math.inf
+
+
+@functools.lru_cache(maxsize=256)
+def _chi2_upper_quantile(alpha: float, df: float) -> float:
+    """``chi2_isf(alpha, df)`` as a float, cached (every fit of a model asks for the same)."""
+    return float(chi2_isf(alpha, df))
 
 
 def incremental_indices(chisq: float, df: float, baseline_chisq: float, baseline_df: float
