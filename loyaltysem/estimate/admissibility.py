@@ -62,7 +62,7 @@ def convergence_problem(optimizer_message: str) -> Problem:
 def check_admissibility(
     estimates: pd.DataFrame,
     latent_cov: pd.DataFrame,
-    residual_cov: pd.DataFrame,
+    residual_cov: pd.DataFrame | np.ndarray,
     *,
     converged: bool,
     optimizer_message: str,
@@ -76,7 +76,7 @@ def check_admissibility(
         Parameter table with ``lhs, op, rhs, est, std_all``.
     latent_cov : pandas.DataFrame
         Model-implied covariance of the latent variables.
-    residual_cov : pandas.DataFrame
+    residual_cov : pandas.DataFrame or ndarray
         Residual (Theta) covariance of the observed variables.
     converged : bool
     optimizer_message : str
@@ -121,7 +121,7 @@ def check_admissibility(
                         f"{NEAR_SINGULAR_CORRELATION}): the two constructs may not be empirically "
                         "distinct, and paths between or from them are unstable"))
     if residual_cov.shape[0]:
-        eigenvalues = np.linalg.eigvalsh(residual_cov.to_numpy())
+        eigenvalues = np.linalg.eigvalsh(np.asarray(residual_cov, dtype=float))
         if eigenvalues.min() < -_EIGEN_TOLERANCE * max(1.0, abs(eigenvalues).max()):
             problems.append(Problem(
                 NotPositiveDefiniteWarning,
@@ -175,7 +175,7 @@ def fit_problems(estimates: pd.DataFrame, latent_cov: Sequence[pd.DataFrame],
     return problems
 
 
-def _residual_covariance(estimates: pd.DataFrame, observed: list[str]) -> pd.DataFrame:
+def _residual_covariance(estimates: pd.DataFrame, observed: list[str]) -> np.ndarray:
     """Theta: the residual (co)variances among ``observed`` of the ``~~`` rows."""
     position = {name: i for i, name in enumerate(observed)}
     residual = np.zeros((len(observed), len(observed)))
@@ -184,7 +184,7 @@ def _residual_covariance(estimates: pd.DataFrame, observed: list[str]) -> pd.Dat
                              estimates["est"].to_numpy(dtype=float)[rows]):
         if lhs in position and rhs in position:
             residual[position[lhs], position[rhs]] = residual[position[rhs], position[lhs]] = est
-    return pd.DataFrame(residual, index=observed, columns=observed)
+    return residual
 
 
 def _improper_estimates(estimates: pd.DataFrame, latent: set[str]) -> list[Problem]:

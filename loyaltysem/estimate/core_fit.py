@@ -124,9 +124,11 @@ def fit_core(spec: ModelSpec, functions: MLFunctions, table: pd.DataFrame, *,
     estimates = lavaan_names(estimated.estimates, spec.interactions)
     indices = fit_measures(functions, theta, x_index, n_equalities=n_equalities,
                            estimator=estimator, robust=robust, null_space=null_space)
-    residuals = lavaan_names(pd.DataFrame({"lhs": [v for v in observed
-                                                    if v not in set(spec.roles.ov_x)]}),
-                             spec.interactions)["lhs"].tolist()
+    covariates = set(spec.roles.ov_x)
+    residuals = [v for v in observed if v not in covariates]
+    if spec.interactions:
+        residuals = lavaan_names(pd.DataFrame({"lhs": residuals}),
+                                 spec.interactions)["lhs"].tolist()
     problems = fit_problems(estimates, estimated.latent_cov, residuals,
                             converged=result.converged, optimizer_message=result.message,
                             vcov=covariance.vcov,

@@ -375,15 +375,16 @@ def _fit_moments(spec: ModelSpec, functions: MLFunctions, *, estimator: Estimato
     if emit_warnings:
         emit(fitted.problems, stacklevel=4)
     theta, n_model = fitted.theta, spec.n_free_parameters
-    names = _free_names(spec.parameter_table, n_model)
+    names = pd.Index(_free_names(spec.parameter_table, n_model))
     sigma, _ = functions.implied_moments(theta)[0]
+    variables = pd.Index(order)
     return FitResult(
         spec=spec,
         estimates=fitted.table.estimates[list(ESTIMATE_COLUMNS)],
         fit_indices=pd.Series(fitted.fit_indices, dtype=object),
         r2=pd.Series(fitted.table.r2[0], name="r2", dtype=float),
-        implied_cov=pd.DataFrame(sigma, index=order, columns=order),
-        sample_cov=pd.DataFrame(moments.cov[0], index=order, columns=order),
+        implied_cov=pd.DataFrame(sigma, index=variables, columns=variables),
+        sample_cov=pd.DataFrame(moments.cov[0], index=variables, columns=variables),
         latent_cov=fitted.table.latent_cov[0],
         vcov=pd.DataFrame(fitted.covariance.vcov[:n_model, :n_model], index=names,
                           columns=names),

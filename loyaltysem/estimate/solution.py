@@ -57,10 +57,11 @@ def implied_variances(functions: MLFunctions, theta: np.ndarray, latent: Sequenc
     inner_cov = c @ implied.psi[0] @ c.T
     structure = functions.layout.structure
     index = [structure.inner.index(v) for v in latent]
-    latent_cov = pd.DataFrame(inner_cov[np.ix_(index, index)], index=list(latent),
-                              columns=list(latent))
-    total = {name: float(sigma[i, i]) for i, name in enumerate(structure.observed)}
-    total.update({name: float(latent_cov.at[name, name]) for name in latent})
+    block = inner_cov[np.ix_(index, index)]
+    names = pd.Index(list(latent))
+    latent_cov = pd.DataFrame(block, index=names, columns=names)
+    total = dict(zip(structure.observed, np.diag(sigma).tolist()))
+    total.update(zip(latent, np.diag(block).tolist()))
     return total, latent_cov
 
 
