@@ -311,3 +311,28 @@ def test_validate_prints_readable_checks_in_one_number_format():
         else:
             assert not NO_LEADING_ZERO.search(value), row
     assert len(rows) > 20 and "=~" not in checks and "Standardized loading" in checks
+
+
+def test_codebook_labels_given_to_read_table_name_the_groups():
+    from loyaltysem.data.survey import read_table
+    from loyaltysem.groups import invariance_ladder
+
+    frame = ls.load_dataset("holzinger_swineford").assign(
+        school=lambda f: f["school"].map({"Pasteur": 1, "Grant-White": 2}))
+    labelled = read_table(frame, value_labels={"school": {1: "Pasteur", 2: "Grant-White"}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ladder = invariance_ladder(ls.load_spec("hs_cfa"), labelled, "school",
+                                   steps=["configural"])
+    assert list(next(iter(ladder.fits.values())).nobs.index) == ["Pasteur", "Grant-White"]
+
+
+def test_the_pls_report_prints_readable_verdicts(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = make_report("ecsi", "mobi", method="pls", n_boot=0)
+    text = render_report(report, "md")
+    checks = text[text.index("Checks not passed"):]
+    checks = checks[:checks.index("## ")]
+    assert "Standardized loading" in checks and "weak indicator" in checks
+    assert not re.search(r"\| (fail|warn|loading|htmt) \|", checks) and ">=" not in checks

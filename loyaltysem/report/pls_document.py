@@ -221,8 +221,19 @@ def _quality_block(result: PLSResult) -> list[Item]:
         ("list", notes),
     ]
     if len(flagged):
-        items.append(("frame", flagged.reset_index(drop=True), "Checks not passed"))
+        items.append(("frame", _readable(flagged.reset_index(drop=True)), "Checks not passed"))
     return items
+
+
+def _readable(flagged: pd.DataFrame) -> pd.DataFrame:
+    """The checks with their readable names and verdicts
+    (:data:`loyaltysem.validity.thresholds.CHECK_LABELS`, as in the CB-SEM report)."""
+    from ..validity.thresholds import check_label, readable_verdict
+
+    return flagged.assign(
+        Check=[check_label(c).criterion for c in flagged["Check"]],
+        Threshold=[str(t).replace(">=", "≥").replace("<=", "≤") for t in flagged["Threshold"]],
+        Verdict=[readable_verdict(c, v) for c, v in zip(flagged["Check"], flagged["Verdict"])])
 
 
 def _discriminant_block(result: PLSResult) -> list[Item]:
