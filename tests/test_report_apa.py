@@ -336,3 +336,21 @@ def test_the_pls_report_prints_readable_verdicts(tmp_path):
     checks = checks[:checks.index("## ")]
     assert "Standardized loading" in checks and "weak indicator" in checks
     assert not re.search(r"\| (fail|warn|loading|htmt) \|", checks) and ">=" not in checks
+
+
+def test_every_pls_table_is_numbered_with_a_note():
+    import matplotlib.pyplot as plt
+
+    from loyaltysem.report.pls_document import pls_report_blocks
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = make_report("corp_rep", "corp_rep", method="pls", na_values=[-99],
+                             missing="mean", n_boot=20)
+    tables = [v for _, items in numbered(pls_report_blocks(report)) for k, v in items
+              if k == "table"]
+    plt.close("all")
+    assert [t.label for t in tables] == [f"Table {i}" for i in range(1, len(tables) + 1)]
+    assert all(t.note.startswith("N = 344 of 344 rows; missing data: mean replacement. "
+                                 "Method: PLS, path weighting scheme; 95% percentile bootstrap "
+                                 "CIs (B = 20 resamples, seed = 1)") for t in tables)
