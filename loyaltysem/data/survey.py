@@ -160,7 +160,7 @@ def _labelled(frame: pd.DataFrame, value_labels: ValueLabels | None) -> pd.DataF
                                                  for v in value_labels.values()):
         # per-column labels (a codebook's) name the codes of every column, e.g. the groups
         for column, labels in value_labels.items():
-            if str(column) in frame.columns:
+            if str(column) in frame.columns and isinstance(labels, Mapping):
                 known.setdefault(str(column), dict(labels))
         frame.attrs["value_labels"] = known
     return frame
