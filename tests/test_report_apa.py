@@ -354,3 +354,18 @@ def test_every_pls_table_is_numbered_with_a_note():
     assert all(t.note.startswith("N = 344 of 344 rows; missing data: mean replacement. "
                                  "Method: PLS, path weighting scheme; 95% percentile bootstrap "
                                  "CIs (B = 20 resamples, seed = 1)") for t in tables)
+
+
+def test_a_figure_file_never_overwrites_an_input(tmp_path):
+    """The figure beside a .md report is checked as --out is: a link to the spec is refused."""
+    from click.testing import CliRunner
+
+    from loyaltysem.cli import main
+
+    spec = tmp_path / "model.yaml"
+    spec.write_text((ROOT / "models/corp_rep.yaml").read_text())
+    (tmp_path / "r-figure1.png").symlink_to(spec)
+    run = CliRunner().invoke(main, ["report", str(spec), "--data", "corp_rep", "--out",
+                                    str(tmp_path / "r.md"), "--bootstrap", "0"])
+    assert run.exit_code == 2 and "the spec file" in run.stderr, run.output
+    assert spec.read_text() == (ROOT / "models/corp_rep.yaml").read_text()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -104,10 +105,14 @@ class FigureFiles:
         The report file; a figure is written as ``<stem>-figure<N>.<suffix>`` in
         its folder (the stem reduced to letters, digits and ``-``), through
         :func:`loyaltysem.output.write_bytes_file` (checked, never over the report).
+    inputs : iterable of (what, path)
+        Files a figure may not overwrite either (the spec, the data).
     """
 
-    def __init__(self, report_path: str | Path) -> None:
+    def __init__(self, report_path: str | Path,
+                 inputs: Iterable[tuple[str, str | Path]] = ()) -> None:
         self.report_path = Path(report_path)
+        self.inputs = [("the report", self.report_path), *inputs]
         self.written: list[Path] = []
 
     def write(self, figure: ReportFigure, suffix: str) -> str:
@@ -116,8 +121,7 @@ class FigureFiles:
 
         name = f"{_safe_stem(self.report_path.stem)}-figure{figure.number}.{suffix}"
         path = self.report_path.parent / name
-        self.written.append(write_bytes_file(path, figure_bytes(figure, suffix),
-                                             [("the report", self.report_path)]))
+        self.written.append(write_bytes_file(path, figure_bytes(figure, suffix), self.inputs))
         return name
 
 

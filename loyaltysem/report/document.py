@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -559,12 +560,15 @@ def report_format(path: str | Path, fmt: str | None = None) -> ReportFormat:
 
 
 def write_report(report: AnalysisReport | PLSReport, path: str | Path,
-                 fmt: ReportFormat | None = None) -> Path:
+                 fmt: ReportFormat | None = None,
+                 inputs: Iterable[tuple[str, str | Path]] = ()) -> Path:
     """Write the report; the format follows the suffix (.html, .md, .tex, .docx) unless given.
 
     A Markdown report's figures are written beside it as PNG files, a LaTeX
     report's as PDF files (``<stem>-figure1.png``, the stem reduced to letters,
     digits and ``-``), linked from the report; HTML embeds them as SVG, Word as PNG.
+    Neither the report nor a figure file may be one of ``inputs`` (``(what, path)``
+    pairs, e.g. the spec and the data file).
 
     Raises
     ------
@@ -574,15 +578,16 @@ def write_report(report: AnalysisReport | PLSReport, path: str | Path,
     """
     path = Path(path)
     chosen = report_format(path, fmt)
-    check_output_path(path)  # before the figures are drawn
+    inputs = list(inputs)
+    check_output_path(path, inputs)  # before the figures are drawn
     if chosen == "docx":
         from ..output import write_bytes_file
         from .docx_document import render_docx
 
         title, blocks = _title_and_blocks(report)
-        return write_bytes_file(path, render_docx(title, numbered(blocks)))
-    figures = FigureFiles(path) if chosen in ("md", "tex") else None
-    return write_text_file(path, render_report(report, chosen, figures=figures))
+        return write_bytes_file(path, render_docx(title, numbered(blocks)), inputs)
+    figures = FigureFiles(path, inputs) if chosen in ("md", "tex") else None
+    return write_text_file(path, render_report(report, chosen, figures=figures), inputs)
 
 
 def _title_and_blocks(report: AnalysisReport | PLSReport) -> tuple[str, list]:
