@@ -107,6 +107,15 @@ def test_a_word_report_has_the_numbers_titles_and_notes(tmp_path):
     assert len(notes) == len(labels)             # every table but the constructs, the figure
     assert any("No bootstrap was run (--bootstrap 0): no CIs" in p for p in notes)
     assert paragraphs[paragraphs.index("Table 1") + 1] == "Constructs of the model"
+    from docx.oxml.ns import qn
+
+    for table in docx.Document(str(out)).tables:     # APA rules: top, under the head, bottom
+        borders = table._tbl.tblPr.find(qn("w:tblBorders"))
+        values = {child.tag.split("}")[1]: child.get(qn("w:val")) for child in borders}
+        assert values == {"top": "single", "bottom": "single", "left": "nil", "right": "nil",
+                          "insideH": "nil", "insideV": "nil"}
+        head = table.rows[0].cells[0]._tc.tcPr.find(qn("w:tcBorders"))
+        assert head.find(qn("w:bottom")).get(qn("w:val")) == "single"
 
 
 @pytest.mark.parametrize("which", ["corp_rep", "ecsi"])

@@ -38,6 +38,43 @@ def _note(document: Any, note: str) -> None:
     lead.font.size = body.font.size = Pt(TABLE_POINTS)
 
 
+#: the elements that follow the borders in a table's and a cell's properties (ECMA-376
+#: §17.4.60, §17.4.70): the borders go before the first of them, as Word expects
+_AFTER_BORDERS = {"w:tblBorders": ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook",
+                                   "w:tblCaption", "w:tblDescription"),
+                  "w:tcBorders": ("w:shd", "w:noWrap", "w:tcMar", "w:textDirection",
+                                  "w:tcFitText", "w:vAlign", "w:hideMark")}
+
+
+def _border(parent: Any, edges: dict[str, str], tag: str) -> None:
+    """Set the borders ``edges`` (edge → ``single``/``nil``) of a table or cell property."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    borders = OxmlElement(tag)
+    for edge, value in edges.items():
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:val"), value)
+        element.set(qn("w:sz"), "8" if value == "single" else "0")
+        element.set(qn("w:space"), "0")
+        element.set(qn("w:color"), "000000")
+        borders.append(element)
+    following = [child for child in parent if child.tag in {qn(t) for t in _AFTER_BORDERS[tag]}]
+    if following:
+        following[0].addprevious(borders)
+    else:
+        parent.append(borders)
+
+
+def _apa_rules(grid: Any) -> None:
+    """APA rules: a line above and below the table and under the header, no vertical lines."""
+    _border(grid._tbl.tblPr, {"top": "single", "left": "nil", "bottom": "single",
+                              "right": "nil", "insideH": "nil", "insideV": "nil"},
+            "w:tblBorders")
+    for cell in grid.rows[0].cells:
+        _border(cell._tc.get_or_add_tcPr(), {"bottom": "single"}, "w:tcBorders")
+
+
 def _table(document: Any, table: ReportTable) -> None:
     from docx.shared import Pt
 
@@ -55,6 +92,7 @@ def _table(document: Any, table: ReportTable) -> None:
             for paragraph in cell.paragraphs:
                 for run in paragraph.runs:
                     run.font.size = Pt(TABLE_POINTS)
+    _apa_rules(grid)
     _note(document, table.note)
 
 
