@@ -2,8 +2,11 @@
 
 Sections: model, data, measurement quality, fit, measurement invariance
 (when a grouping is given), structural estimates, effects, hypotheses,
-warnings. In HTML every figure is embedded as inline
-SVG and the style sheet is inline: the file has no external assets.
+warnings. Every table and figure is numbered and has its title and a note
+(N, estimator, missing data, the CI method; :mod:`.blocks`, :mod:`.notes`). In
+HTML every figure is embedded as inline SVG and the style sheet is inline: the
+file has no external assets; a Markdown or LaTeX report links its figure,
+written beside it (:class:`~loyaltysem.report.blocks.FigureFiles`); Word embeds it.
 """
 from __future__ import annotations
 
