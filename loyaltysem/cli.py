@@ -853,7 +853,8 @@ def report_command(spec: Path, data: str, na_values: tuple[str, ...], allow_code
                              missing=missing, estimator=estimator, n_boot=n_boot, seed=seed,
                              group=group, scheme=scheme, consistent=consistent,
                              data_source=data)
-        return write_report(report, _check_out(out), cast(Any, report_format_name))
+        return write_report(report, _check_out(out), cast(Any, report_format_name),
+                            _input_files())
 
     path = _run(run, debug)
     click.echo(f"wrote {path}", err=True)

@@ -42,7 +42,7 @@ _LATEX_MATH = {
     "χ": r"\chi", "β": r"\beta", "α": r"\alpha", "ω": r"\omega", "ρ": r"\rho",
     "λ": r"\lambda",
     "≤": r"\leq", "≥": r"\geq", "→": r"\rightarrow", "←": r"\leftarrow", "±": r"\pm",
-    "²": r"^2", "√": r"\surd", "×": r"\times",
+    "²": r"^2", "√": r"\surd", "×": r"\times", "−": "-",
 }
 _LATEX_MATH_RUN = re.compile("(?:" + "|".join(re.escape(k) for k in sorted(
     _LATEX_MATH, key=len, reverse=True)) + ")+")

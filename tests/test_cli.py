@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -141,7 +142,12 @@ def test_validate_json_contract():
 def test_validate_text_and_errors(tmp_path):
     result = run("validate", str(ROOT / "models/ecsi.yaml"), "--data", "mobi", "--bootstrap", "20")
     assert result.exit_code == 0
-    assert "Checks" in result.output and "fail" in result.output
+    assert "Checks" in result.output and "reliability not established" in result.output
+    checks = result.stdout[result.stdout.index("Checks"):]
+    # readable verdicts, not the raw keys of the JSON (issue #13)
+    assert "HTMT upper 95% bound" in checks and "htmt_ci_upper" not in checks
+    assert not re.search(r"\b(pass|fail|warn)\b", checks)
+    assert "Why two correlations of one pair differ" in result.stdout
     result = run("validate", str(ROOT / "models/ecsi.yaml"), "--data", "corp_rep")
     assert result.exit_code == 2 and "no column" in result.stderr
 

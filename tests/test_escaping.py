@@ -45,8 +45,11 @@ OUR_LATEX_COMMANDS = {
     "noindent", "fbox", "parbox", "dimexpr", "linewidth", "fboxsep", "relax", "textbf",
     "Delta", "chi", "beta", "alpha", "omega", "rho", "leq", "geq", "rightarrow", "leftarrow",
     "pm", "surd", "times", "lambda",
+    # the numbered APA tables (longtable), their notes, the figures and the wrapping model code
+    "par", "medskip", "nopagebreak", "textit", "endhead", "includegraphics", "textheight",
+    "hangindent", "hangafter", "allowbreak",
 }
-OUR_ENVIRONMENTS = {"document", "itemize", "tabular", "table", "flushleft"}
+OUR_ENVIRONMENTS = {"document", "itemize", "tabular", "table", "flushleft", "longtable"}
 
 
 def _hostile_spec(tmp_path):

@@ -299,9 +299,17 @@ def test_hostile_markdown_passes_no_html_link_or_image(hostile):
     rendered = markdown_to_html(text)
     for tag in ("<script", "<img", "<a ", "<h1>a heading"):
         assert tag not in rendered, tag
-    # the only emphasis is our table captions: no name or text turned into markup
-    captions = {item[2] for _, items in pls_report_blocks(report) for item in items
-                if len(item) > 2}
+    # the only emphasis is ours: table and figure numbers, titles, "Note." and the figure
+    # placeholder; no name or text turned into markup
+    from loyaltysem.report.blocks import figure_placeholder, numbered
+
+    captions = {"Note."}
+    for _, items in numbered(pls_report_blocks(report)):
+        for kind, value in items:
+            if kind in ("table", "figure"):
+                captions |= {value.label, value.title}
+            if kind == "figure":
+                captions.add(figure_placeholder(value))
     emphasis = re.findall(r"<(?:em|strong)>(.*?)</(?:em|strong)>", rendered, flags=re.S)
     plt.close("all")
     assert emphasis and set(emphasis) <= {html.escape(c, quote=False) for c in captions}, \

@@ -580,7 +580,9 @@ def group_labels(column: pd.Series | pd.DataFrame, name: str) -> pd.Series:
     Returns
     -------
     pandas.Series
-        The labels as text, same index.
+        The labels as text, same index: the value labels of the column when the
+        data carry them (``attrs["value_labels"]``, from an SPSS/Stata file or a
+        codebook), else the values themselves.
 
     Raises
     ------
@@ -606,7 +608,44 @@ def group_labels(column: pd.Series | pd.DataFrame, name: str) -> pd.Series:
             f"group column {name!r} holds {value!r:.60} ({count} rows); group values must be "
             "integers or names of letters, digits and '_' (single '-' or ' ' between them, at "
             "most 100 characters); recode it, e.g. df[" + repr(name) + "].replace({...})")
-    return labels.astype(str)
+    return _named_by_value_labels(labels.astype(str), column, name)
+
+
+def _as_group_value(text: str) -> str:
+    """Free text as a group value: other characters become spaces, hyphens are kept
+    between words (``"Grant-White (GW)"`` → ``"Grant-White GW"``)."""
+    text = re.sub(r"\s*-[\s-]*", "-", re.sub(r"[^\w\- ]+", " ", text))
+    text = " ".join(text.split()).strip("-")[:MAX_GROUP_VALUE].strip(" -")
+    return text if GROUP_VALUE.fullmatch(text) else re.sub(r"\W+", " ", text).strip()
+
+
+def _named_by_value_labels(labels: pd.Series, column: pd.Series, name: str) -> pd.Series:
+    """The group codes replaced by their value labels (``1`` → ``"prepaid plan"``).
+
+    The labels come from ``column.attrs["value_labels"][name]`` (an SPSS or
+    Stata file's value labels, or a codebook's, as
+    :func:`~loyaltysem.data.survey.read_table` and
+    :func:`~loyaltysem.data.registry.load_dataset` attach them). A label outside
+    the group-value rule has its other characters turned into spaces
+    (``"Grant-White (GW)"`` → ``"Grant-White GW"``); the codes are kept when
+    two groups would get one label or a label is left empty.
+    """
+    value_labels = (column.attrs.get("value_labels") or {}).get(name) or {}
+    if not value_labels:
+        return labels
+    names: dict[str, str] = {}
+    for code, label in value_labels.items():
+        key = _group_label(code)
+        text = " ".join(str(label).split())
+        if key is not None and _group_label(text) != text:
+            text = _as_group_value(text)
+        if key is not None and text:
+            names[key] = text
+    present = list(pd.unique(labels))
+    shown = [names.get(code, code) for code in present]
+    if len(set(shown)) != len(shown):
+        return labels
+    return labels.map(lambda code: names.get(code, code))
 
 
 def _group_label(value: object) -> str | None:

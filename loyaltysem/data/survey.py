@@ -153,8 +153,16 @@ def _labelled(frame: pd.DataFrame, value_labels: ValueLabels | None) -> pd.DataF
     if value_labels is None:
         return frame
     notes = list(frame.attrs.get("read_notes", ()))
+    known = dict(frame.attrs.get("value_labels") or {})
     frame, said = apply_value_labels(frame, value_labels)
     frame.attrs["read_notes"] = notes + said
+    if isinstance(value_labels, Mapping) and all(isinstance(v, Mapping)
+                                                 for v in value_labels.values()):
+        # per-column labels (a codebook's) name the codes of every column, e.g. the groups
+        for column, labels in value_labels.items():
+            if str(column) in frame.columns and isinstance(labels, Mapping):
+                known.setdefault(str(column), dict(labels))
+        frame.attrs["value_labels"] = known
     return frame
 
 

@@ -2,14 +2,18 @@
 
 Sections: model, data, measurement quality, fit, measurement invariance
 (when a grouping is given), structural estimates, effects, hypotheses,
-warnings. In HTML every figure is embedded as inline
-SVG and the style sheet is inline: the file has no external assets.
+warnings. Every table and figure is numbered and has its title and a note
+(N, estimator, missing data, the CI method; :mod:`.blocks`, :mod:`.notes`). In
+HTML every figure is embedded as inline SVG and the style sheet is inline: the
+file has no external assets; a Markdown or LaTeX report links its figure,
+written beside it (:class:`~loyaltysem.report.blocks.FigureFiles`); Word embeds it.
 """
 from __future__ import annotations
 
 import io
 import re
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -18,28 +22,57 @@ import numpy as np
 import pandas as pd
 
 from .. import escaping
+from ..apa import MISSING, apa_number, apa_p
 from ..effects import HypothesisTable, effects_table, test_hypotheses
 from ..estimate import FitResult
 from ..exceptions import LoyaltySemError, OutputError
-from ..output import check_output_path, write_text_file
 from ..groups import InvarianceResult, PathComparison
+from ..output import check_output_path, write_text_file
 from ..validity import ValidityReport, assess_measurement
+from ..validity.report import NOT_INTERPRETABLE
+from .blocks import (
+    Blocks,
+    FigureFiles,
+    Item,
+    ReportFigure,
+    ReportTable,
+    close_figure,
+    figure_placeholder,
+    html_table,
+    latex_table_block,
+    markdown_table_block,
+    numbered,
+)
+from .notes import (
+    DELTA,
+    STANDARDIZED,
+    STARS,
+    estimates_note,
+    fit_note,
+    htmt_note,
+    invariance_note,
+    reliability_note,
+    sample_note,
+    with_sample,
+)
 from .tables import (
-    Format,
+    arrows,
+    checks_table,
+    effects_frame,
     estimates_table,
     fit_table,
+    htmt_matrix,
     hypotheses_table,
     measurement_table,
     modindices_table,
-    render,
+    r2_table,
+    residual_variances_table,
 )
 
 if TYPE_CHECKING:
     from .pls_document import PLSReport
 
 ReportFormat = Literal["html", "md", "tex", "docx"]
-#: one item of a report section: ``(kind, value)`` or ``(kind, value, caption)``
-Item = tuple[Any, ...]
 
 #: in this order; the warnings come first (admissibility problems before any table)
 SECTIONS = ("Warnings", "Model", "Data", "Measurement quality", "Model fit",
@@ -51,12 +84,14 @@ _CSS = """
 body { font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; max-width: 1100px;
        margin: 2em auto; color: #222; line-height: 1.45; padding: 0 1em; }
 h1 { color: #1f3b73; } h2 { color: #1f3b73; border-bottom: 1px solid #ccd; padding-bottom: .2em; }
-table.apa { border-collapse: collapse; margin: .8em 0 1.4em; font-size: 0.92em; }
-table.apa caption { text-align: left; font-style: italic; padding-bottom: .3em; }
+table.apa { border-collapse: collapse; margin: .4em 0 1.4em; font-size: 0.92em; }
 table.apa th { border-top: 2px solid #222; border-bottom: 1px solid #222; padding: .3em .7em;
                text-align: left; }
 table.apa td { padding: .25em .7em; } table.apa tbody tr:last-child td { border-bottom: 2px solid #222; }
-pre { background: #f5f6fa; padding: .8em; overflow-x: auto; }
+pre { background: #f5f6fa; padding: .8em; white-space: pre-wrap; overflow-wrap: anywhere; }
+p.table-number { margin: 1.4em 0 0; } p.table-title { margin: .2em 0 0; }
+p.note { font-size: .88em; margin: -.8em 0 1.4em; max-width: 60em; }
+figcaption { font-size: .88em; }
 .warning { color: #8a4b00; }
 .alert { border: 2px solid #b00020; background: #fdecee; color: #6b0011; padding: .6em 1em;
          margin: 1em 0; } figure { margin: 1em 0; } figure svg { max-width: 100%; height: auto; }
@@ -80,6 +115,13 @@ class AnalysisReport:
     invariance: InvarianceResult | None = None
     paths_across_groups: PathComparison | None = None
     data_source: str | None = None
+    n_boot: int = 0
+    seed: int | None = None
+
+    @property
+    def sample_note(self) -> str:
+        """The opening of every table note: N, estimator, SEs, missing-data treatment."""
+        return sample_note(self.result, self.n_total)
 
 
 def build_report(result: FitResult, *, n_boot: int = 500, seed: int | None = 1,
@@ -99,7 +141,7 @@ def build_report(result: FitResult, *, n_boot: int = 500, seed: int | None = 1,
     hypotheses = test_hypotheses(result, seed=seed) if result.spec.hypotheses else None
     return AnalysisReport(result, validity, effects_table(result), hypotheses,
                           result.nobs + result.n_dropped, invariance, paths_across_groups,
-                          data_source)
+                          data_source, n_boot, seed)
 
 
 def _svg(fig) -> str:
@@ -112,43 +154,32 @@ def _svg(fig) -> str:
     return text[text.index("<svg"):]
 
 
-def _effects_frame(effects: pd.DataFrame) -> pd.DataFrame:
-    if effects.empty:
-        return pd.DataFrame({"Effect": ["(the model has no structural paths)"]})
-    return pd.DataFrame({
-        "Effect": effects["effect"], "Kind": effects["kind"].str.replace("_", " "),
-        "B": effects["est"].map(lambda v: f"{v:.3f}"), "SE": effects["se"].map(lambda v: f"{v:.3f}"),
-        "β": effects["std_all"].map(lambda v: f"{v:.3f}"),
-        "95% CI": [f"[{lo:.3f}, {hi:.3f}]" for lo, hi in zip(effects["ci_lower"], effects["ci_upper"])],
-    })
+def _number(value: float, digits: int = 3, bounded: bool = True) -> str:
+    return apa_number(value, digits, bounded)
 
 
 def _invariance_frame(invariance: InvarianceResult) -> pd.DataFrame:
     table = invariance.table
-
-    def number(value: float, digits: int = 3) -> str:
-        return "—" if pd.isna(value) else f"{value:.{digits}f}"
-
     return pd.DataFrame({
         "Step": table["step"], "Equal across groups": table["equal"],
-        "χ²": table["chisq"].map(lambda v: number(v, 2)), "df": table["df"].astype(str),
-        "CFI": table["cfi"].map(number), "RMSEA": table["rmsea"].map(number),
-        "Δχ² (Δdf)": ["—" if pd.isna(d) else f"{d:.2f} ({int(k)})"
+        "χ²": table["chisq"].map(apa_number), "df": table["df"].astype(str),
+        "CFI": table["cfi"].map(_number), "RMSEA": table["rmsea"].map(_number),
+        "Δχ² (Δdf)": [MISSING if pd.isna(d) else f"{apa_number(d)} ({int(k)})"
                       for d, k in zip(table["chisq_diff"], table["df_diff"])],
-        "p": table["pvalue_diff"].map(number), "ΔCFI": table["delta_cfi"].map(number),
-        "ΔRMSEA": table["delta_rmsea"].map(number), "Verdict": table["verdict"],
+        "p": table["pvalue_diff"].map(apa_p), "ΔCFI": table["delta_cfi"].map(_number),
+        "ΔRMSEA": table["delta_rmsea"].map(_number), "Verdict": table["verdict"],
     })
 
 
 def _paths_frame(comparison: PathComparison) -> pd.DataFrame:
     table = comparison.table
-    out = pd.DataFrame({"Path": table["path"]})
+    out = pd.DataFrame({"Path": table["path"].map(arrows)})
     for name in comparison.baseline.groups:
-        out[f"B ({name})"] = [f"{b:.3f} ({se:.3f})" for b, se in
+        out[f"B ({name})"] = [f"{apa_number(b)} ({apa_number(se)})" for b, se in
                               zip(table[f"est_{name}"], table[f"se_{name}"])]
-    out["Δχ² (Δdf)"] = [f"{d:.2f} ({int(k)})" for d, k in zip(table["chisq_diff"],
-                                                             table["df_diff"])]
-    out["p"] = table["pvalue"].map(lambda v: f"{v:.3f}")
+    out["Δχ² (Δdf)"] = [f"{apa_number(d)} ({int(k)})" for d, k in zip(table["chisq_diff"],
+                                                                      table["df_diff"])]
+    out["p"] = table["pvalue"].map(apa_p)
     out["Differs"] = table["differs"].map({True: "yes", False: "no"})
     return out
 
@@ -181,9 +212,9 @@ def _warnings_block(result: FitResult) -> list[Item]:
     return items
 
 
-def _model_block(result: FitResult) -> list[Item]:
-    spec = result.spec
-    hypotheses = [str(h) + (f" — {h.description}" if h.description else "")
+def _model_block(report: AnalysisReport) -> list[Item]:
+    spec = report.result.spec
+    hypotheses = [arrows(h) + (f" — {h.description}" if h.description else "")
                   for h in spec.hypotheses]
     items: list[Item] = []
     if spec.description.strip():
@@ -191,23 +222,45 @@ def _model_block(result: FitResult) -> list[Item]:
     items.append(("pre", spec.to_lavaan()))
     descriptions = {name: spec.construct_descriptions.get(name, "") for name in spec.constructs}
     if any(descriptions.values()):
-        items.append(("frame", pd.DataFrame({"Construct": list(descriptions),
-                                             "Description": list(descriptions.values())})))
+        items.append(("table", ReportTable(
+            pd.DataFrame({"Construct": list(descriptions),
+                          "Description": list(descriptions.values())}),
+            "Constructs of the model", "Descriptions from the model specification.")))
     items.append(("list", hypotheses))
     return items
 
 
+def _checks_items(report: AnalysisReport) -> list[Item]:
+    """The measurement checks that did not pass, one table grouped per criterion."""
+    validity = report.validity
+    failed = checks_table(validity)
+    judged = validity.checks[validity.checks["verdict"].isin(("pass", "warn", "fail"))]
+    passed = int((judged["verdict"] == "pass").sum())
+    unjudged = int((validity.checks["verdict"] == NOT_INTERPRETABLE).sum())
+    summary = (f"{passed} of {len(judged)} judged measurement checks pass"
+               + (f"; {unjudged} more are not interpretable (computed from an inadmissible "
+                  "solution, see Warnings)" if unjudged else "") + ".")
+    items: list[Item] = [("text", summary)]
+    if not report.result.admissible:
+        items.append(("list", [FROM_INADMISSIBLE]))
+    if len(failed):
+        note = with_sample(report.sample_note, "Values to three decimals; thresholds and "
+                                               "their sources as cited",
+                           validity.correlation_sources_note)
+        items.append(("table", ReportTable(failed, "Measurement checks not passed", note)))
+    return items
+
+
 def _measurement_block(report: AnalysisReport) -> list[Item]:
-    htmt = report.validity.htmt
+    sample = report.sample_note
     return [
-        ("frame", measurement_table(report.validity), "Reliability and convergent validity"),
-        ("frame", estimates_table(report.result, "=~"), "Standardized loadings"),
-        ("frame", htmt.round(3).astype(object).where(htmt.notna(), "—")
-         .reset_index(names="HTMT").astype(str), "HTMT (Henseler et al. 2015)"),
-        ("list", ([] if report.result.admissible else [FROM_INADMISSIBLE])
-         + ([f"{r.check} {r.target}: {r.value:.3f} ({r.verdict})"
-             for r in report.validity.checks.itertuples() if r.verdict == "fail"]
-            or ["every measurement check passed"])),
+        ("table", ReportTable(measurement_table(report.validity),
+                              "Reliability and convergent validity", reliability_note(sample))),
+        ("table", ReportTable(estimates_table(report.result, "=~"), "Factor loadings",
+                              estimates_note(sample, loadings=True))),
+        ("table", ReportTable(htmt_matrix(report.validity), "Discriminant validity: HTMT",
+                              htmt_note(sample, report.n_boot, report.seed))),
+        *_checks_items(report),
     ]
 
 
@@ -215,68 +268,98 @@ def _invariance_block(report: AnalysisReport, invariance: InvarianceResult) -> l
     first = next(iter(invariance.fits.values()))
     groups = ", ".join(f"{g} (N = {n})" for g, n in first.nobs.items())
     items: list[Item] = [
-        ("frame", _invariance_frame(invariance), f"Invariance across {first.group}: {groups}"),
-        ("list", [f"invariance retained up to: {invariance.highest_level}",
-                  "a step is retained when CFI drops by at most .010 (Cheung & Rensvold "
-                  "2002) and RMSEA rises by at most .015 (Chen 2007)"]),
+        ("table", ReportTable(_invariance_frame(invariance),
+                              f"Measurement invariance across {first.group}: {groups}",
+                              invariance_note(report.sample_note, invariance))),
+        ("list", [f"invariance retained up to: {invariance.highest_level}"]),
     ]
     if report.paths_across_groups is not None and len(report.paths_across_groups.table):
-        items.append(("frame", _paths_frame(report.paths_across_groups),
-                      "Structural paths across groups (metric model; each path constrained "
-                      "equal in turn)"))
+        items.append(("table", ReportTable(
+            _paths_frame(report.paths_across_groups), "Structural paths across groups",
+            with_sample(report.sample_note, "B (SE) per group in the metric model; Δχ²: the "
+                        "path constrained equal across the groups, one path at a time"))))
     return items
 
 
-def _modindices_block(result: FitResult) -> list[Item]:
+def _modindices_block(report: AnalysisReport) -> list[Item]:
     """The ten largest modification indices (lavaan's ``modindices(fit, sort. = TRUE)``)."""
     from ..estimate.modindices import modification_indices
 
     try:
-        table = modification_indices(result)
+        table = modification_indices(report.result)
     except (LoyaltySemError, np.linalg.LinAlgError) as error:
         return [("list", [f"not available: {error}"])]
     if table.empty:
         return [("list", ["none: the model has no parameter left to free"])]
-    return [("text", "Score tests of freeing one fixed parameter at a time (Sörbom 1989); "
-                     "a large MI suggests a change only where theory supports it."),
-            ("frame", modindices_table(table), "Largest modification indices (top 10)")]
+    note = with_sample(report.sample_note, "MI: score test, χ²(1), of freeing one fixed "
+                       "parameter (Sörbom, 1989); EPC: expected parameter change; SEPC: "
+                       "completely standardized EPC (Chou & Bentler, 1990); a large MI suggests "
+                       "a change only where theory supports it")
+    return [("table", ReportTable(modindices_table(table), "Largest modification indices "
+                                                           "(top 10)", note))]
+
+
+def _structural_block(report: AnalysisReport) -> list[Item]:
+    """The path diagram, the paths, R² and the residual variances."""
+    from ..plot import path_diagram
+
+    result, sample = report.result, report.sample_note
+    items: list[Item] = [("figure", ReportFigure(
+        path_diagram(result, hypotheses=True), "Path diagram with standardized estimates",
+        with_sample(sample, "Standardized estimates (std.all); " + STARS,
+                    "H1, H2 and so on: the hypotheses of the model")))]
+    if len(result.paths):
+        items += [("table", ReportTable(estimates_table(result, "~"), "Structural paths",
+                                        estimates_note(sample, loadings=False))),
+                  ("table", ReportTable(r2_table(result), "Explained variance (R²)",
+                                        with_sample(sample, "R²: share of the outcome's "
+                                                    "variance explained by its predictors")))]
+    else:
+        items.append(("list", ["measurement model only: no structural paths"]))
+    items.append(("table", ReportTable(
+        residual_variances_table(result), "Residual variances",
+        with_sample(sample, "B: unstandardized residual variance; std. residual variance: the "
+                    "share of the variable's variance its predictors or its construct leave "
+                    "unexplained (1 − R²); —: fixed, no SE"))))
+    return items
 
 
 def report_blocks(report: AnalysisReport) -> list[tuple[str, list[Item]]]:
-    """The sections of the report, each a list of ``(kind, value[, caption])`` items.
+    """The sections of the report, each a list of ``(kind, value)`` items
+    (:mod:`loyaltysem.report.blocks`: tables and figures with their titles and notes).
 
-    Kinds: ``alert`` (a sentence of ours), ``alert-list``, ``list``, ``text``
-    and ``pre`` (free text), ``frame`` (a DataFrame of strings), ``figure``.
     Every text is escaped by the renderer of each format. The warnings come
     first: an inadmissible solution is flagged before any table.
     """
-    from ..plot import path_diagram
-
-    result = report.result
-    structural = (estimates_table(result, "~") if len(result.paths) else
-                  pd.DataFrame({"Path": ["(measurement model only: no structural paths)"]}))
+    result, sample = report.result, report.sample_note
     blocks: list[tuple[str, list[Item]]] = [
         ("Warnings", _warnings_block(result)),
-        ("Model", _model_block(result)),
-        ("Data", [("frame", _data_frame(report))]),
+        ("Model", _model_block(report)),
+        ("Data", [("table", ReportTable(_data_frame(report), "Data and estimation", sample))]),
         ("Measurement quality", _measurement_block(report)),
-        ("Model fit", [("frame", fit_table(result), "Fit statistics")]),
+        ("Model fit", [("table", ReportTable(fit_table(result), "Fit statistics",
+                                             fit_note(sample, result)))]),
+        ("Largest modification indices", _modindices_block(report)),
     ]
-    blocks.append(("Largest modification indices", _modindices_block(result)))
     if report.invariance is not None:
         blocks.append((INVARIANCE_SECTION, _invariance_block(report, report.invariance)))
+    hypotheses: Item = (("table", ReportTable(
+        hypotheses_table(report.hypotheses), "Hypothesis tests",
+        with_sample(sample, STANDARDIZED, "95% CIs by the delta method; supported when the "
+                    "interval excludes 0 on the expected side")))
+        if report.hypotheses is not None else ("list", ["no hypotheses"]))
     blocks += [
-        ("Structural estimates", [("figure", path_diagram(result, hypotheses=True)),
-                                  ("frame", structural, "Structural paths")]),
-        ("Effects", [("frame", _effects_frame(report.effects),
-                      "Direct, indirect and total effects")]),
-        ("Hypotheses", [("frame", hypotheses_table(report.hypotheses))
-                        if report.hypotheses is not None else ("list", ["no hypotheses"])]),
+        ("Structural estimates", _structural_block(report)),
+        ("Effects", [("table", ReportTable(effects_frame(report.effects),
+                                           "Direct, indirect and total effects",
+                                           with_sample(sample, STANDARDIZED, DELTA)))]),
+        ("Hypotheses", [hypotheses]),
     ]
     return blocks
 
 
-def render_report(report: AnalysisReport | PLSReport, fmt: ReportFormat = "html") -> str:
+def render_report(report: AnalysisReport | PLSReport, fmt: ReportFormat = "html", *,
+                  figures: FigureFiles | None = None) -> str:
     """The report as one HTML document, Markdown or LaTeX.
 
     ``report`` is a CB-SEM report (:func:`build_report`) or a PLS-SEM one
@@ -284,22 +367,23 @@ def render_report(report: AnalysisReport | PLSReport, fmt: ReportFormat = "html"
     Every text from the spec or the data (names, descriptions, hypotheses,
     dataset names, group values, warnings) is escaped for the format: it is
     shown as text, never run as markup, a LaTeX command or a link.
-    Admissibility problems open the report, before any table.
-    """
-    from .pls_document import PLSReport, pls_report_blocks
+    Admissibility problems open the report, before any table. Tables and
+    figures are numbered, each with its title and note.
 
+    ``figures`` (:class:`~loyaltysem.report.blocks.FigureFiles`, as
+    :func:`write_report` passes it) writes the figures of a Markdown (PNG) or
+    LaTeX (PDF) report as files beside it, linked from the text; without it
+    those formats name the figure only. HTML embeds them as SVG.
+    """
     renderers = {"html": _html, "md": _markdown, "tex": _latex}
     if fmt not in renderers:
         raise OutputError(f"unknown report format {fmt!r}; use one of html, md, tex "
                           "(write_report writes .docx)")
-    return renderers[fmt](*_title_and_blocks(report))
+    title, blocks = _title_and_blocks(report)
+    return renderers[fmt](title, numbered(blocks), figures)
 
 
-def _caption(item: tuple) -> str:
-    return item[2] if len(item) > 2 else ""
-
-
-def _html(title: str, blocks) -> str:
+def _html(title: str, blocks: Blocks, figures: FigureFiles | None = None) -> str:
     esc = escaping.html_text
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>{CSP}"
              f"<title>{esc(title)}</title><style>{_CSS}</style></head>"
@@ -310,7 +394,7 @@ def _html(title: str, blocks) -> str:
         for item in items:
             kind, value = item[0], item[1]
             if kind == "pre":
-                parts.append(f"<pre>{esc(value)}</pre>")
+                parts.append(f"<pre class='model'>{esc(value)}</pre>")
             elif kind == "text":
                 parts.append(f"<p>{esc(value)}</p>")
             elif kind == "alert":
@@ -321,17 +405,29 @@ def _html(title: str, blocks) -> str:
                 css = " class='warning'" if heading == "Warnings" else ""
                 parts.append("<ul>" + "".join(f"<li{css}>{esc(v)}</li>" for v in value) + "</ul>")
             elif kind == "figure":
-                parts.append(f"<figure>{_svg(value)}</figure>")
+                note = f"<figcaption><em>Note.</em> {esc(value.note)}</figcaption>" if value.note else ""
+                parts.append(f"<figure><p class='table-number'><strong>{esc(value.label)}</strong>"
+                             f"</p><p class='table-title'><em>{esc(value.title)}</em></p>"
+                             f"{_svg(value.figure)}{note}</figure>")
             else:
-                parts.append(render(value, "html", _caption(item)))
+                parts.append(html_table(value))
         parts.append("</section>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
 
-def _markdown(title: str, blocks) -> str:
-    import matplotlib.pyplot as plt
+def _markdown_figure(figure: ReportFigure, figures: FigureFiles | None) -> list[str]:
+    esc = escaping.markdown
+    if figures is None:
+        close_figure(figure)
+        return [f"*{esc(figure_placeholder(figure), line_start=False)}*", ""]
+    name = figures.write(figure, "png")  # letters, digits, "-" and ".": safe as a link target
+    lines = [f"**{esc(figure.label)}**", "", f"*{esc(figure.title)}*", "",
+             f"![{esc(figure.label)}]({name})", ""]
+    return lines + ([f"*Note.* {esc(figure.note, line_start=False)}", ""] if figure.note else [])
 
+
+def _markdown(title: str, blocks: Blocks, figures: FigureFiles | None = None) -> str:
     esc = escaping.markdown
     parts = [f"# {esc(title)}", ""]
     for heading, items in blocks:
@@ -350,26 +446,63 @@ def _markdown(title: str, blocks) -> str:
             elif kind == "list":
                 parts += [f"- {esc(v)}" for v in value] + ([""] if value else [])
             elif kind == "figure":
-                plt.close(value)
+                parts += _markdown_figure(value, figures)
             else:
-                parts += [render(value, "markdown", _caption(item)), ""]
+                parts += markdown_table_block(value)
     return "\n".join(parts)
 
 
+#: a model line longer than this many characters may break inside a token
+_LATEX_TOKEN = 24
+
+
+def _latex_code_line(line: str) -> str:
+    """One line of the model, escaped, that wraps at the text width: spaces break, a long
+    token breaks after its operators, continuation lines are indented."""
+    indent = len(line) - len(line.lstrip(" "))
+    tokens = []
+    for token in line.strip().split(" "):
+        text = escaping.latex(token)
+        if len(token) > _LATEX_TOKEN:
+            text = re.sub(r"(\\\}|\+|\*|,|=|\\textasciitilde\{\})", r"\1\\allowbreak{}", text)
+        tokens.append(text)
+    lead = "~" * indent
+    return r"\hangindent=2em\hangafter=1\noindent " + lead + " ".join(tokens) + r"\par"
+
+
 def _latex_lines(text: str) -> list[str]:
-    """Free text (the model in lavaan syntax) as escaped typewriter lines: no verbatim."""
-    lines = [escaping.latex(line.expandtabs(4)) for line in text.rstrip().splitlines()]
-    lines = [re.sub(r"^ +", lambda m: "~" * len(m.group()), line) or "~" for line in lines]
-    return [r"\begin{flushleft}\ttfamily\small"] + [line + r"\\" for line in lines] + [
-        r"\end{flushleft}"]
+    """Free text (the model in lavaan syntax) as escaped typewriter lines that wrap: no
+    verbatim, so no text can end an environment; no line runs past the margin."""
+    lines = [_latex_code_line(line.expandtabs(4)) if line.strip() else r"\medskip"
+             for line in text.rstrip().splitlines()]
+    return [r"\begin{flushleft}\ttfamily\small"] + lines + [r"\end{flushleft}"]
 
 
-def _latex(title: str, blocks) -> str:
-    import matplotlib.pyplot as plt
-
+def _latex_figure(figure: ReportFigure, figures: FigureFiles | None) -> list[str]:
     esc = escaping.latex
-    parts = [r"\documentclass{article}", r"\usepackage{booktabs}", r"\usepackage[utf8]{inputenc}",
-             r"\usepackage[T1]{fontenc}", r"\begin{document}", rf"\section*{{{esc(title)}}}"]
+    if figures is None:
+        close_figure(figure)
+        return [r"\noindent\textit{" + esc(figure_placeholder(figure)) + r"}\par"]
+    name = figures.write(figure, "pdf")  # letters, digits, "-" and "."
+    lines = [r"\par\medskip\noindent\textbf{" + esc(figure.label) + r"}\par\nopagebreak",
+             r"\noindent\textit{" + esc(figure.title) + r"}\par\nopagebreak",
+             r"\noindent\includegraphics[width=\linewidth,height=0.8\textheight,"
+             r"keepaspectratio]{" + name + r"}\par"]
+    if figure.note:
+        lines.append(r"{\small\noindent\textit{Note.} " + esc(figure.note) + r"\par}")
+    return lines
+
+
+#: the preamble of a .tex report: booktabs and longtable (tables that break across pages),
+#: graphicx (the figures)
+LATEX_PREAMBLE = (r"\documentclass{article}", r"\usepackage[margin=2.5cm]{geometry}",
+                  r"\usepackage{booktabs}", r"\usepackage{longtable}", r"\usepackage{graphicx}",
+                  r"\usepackage[utf8]{inputenc}", r"\usepackage[T1]{fontenc}")
+
+
+def _latex(title: str, blocks: Blocks, figures: FigureFiles | None = None) -> str:
+    esc = escaping.latex
+    parts = [*LATEX_PREAMBLE, r"\begin{document}", rf"\section*{{{esc(title)}}}"]
     for heading, items in blocks:
         parts.append(rf"\subsection*{{{esc(heading)}}}")
         for item in items:
@@ -389,9 +522,9 @@ def _latex(title: str, blocks) -> str:
                     parts += [r"\begin{itemize}"] + [rf"\item{{}} {esc(v)}" for v in value] + [
                         r"\end{itemize}"]
             elif kind == "figure":
-                plt.close(value)
+                parts += _latex_figure(value, figures)
             else:
-                parts.append(render(value, "latex", _caption(item)))
+                parts += latex_table_block(value)
     parts.append(r"\end{document}")
     return "\n".join(parts)
 
@@ -430,8 +563,15 @@ def report_format(path: str | Path, fmt: str | None = None) -> ReportFormat:
 
 
 def write_report(report: AnalysisReport | PLSReport, path: str | Path,
-                 fmt: ReportFormat | None = None) -> Path:
-    """Write the report; the format follows the suffix (.html, .md, .tex) unless given.
+                 fmt: ReportFormat | None = None,
+                 inputs: Iterable[tuple[str, str | Path]] = ()) -> Path:
+    """Write the report; the format follows the suffix (.html, .md, .tex, .docx) unless given.
+
+    A Markdown report's figures are written beside it as PNG files, a LaTeX
+    report's as PDF files (``<stem>-figure1.png``, the stem reduced to letters,
+    digits and ``-``), linked from the report; HTML embeds them as SVG, Word as PNG.
+    Neither the report nor a figure file may be one of ``inputs`` (``(what, path)``
+    pairs, e.g. the spec and the data file).
 
     Raises
     ------
@@ -441,13 +581,16 @@ def write_report(report: AnalysisReport | PLSReport, path: str | Path,
     """
     path = Path(path)
     chosen = report_format(path, fmt)
-    check_output_path(path)  # before the figures are drawn
+    inputs = list(inputs)
+    check_output_path(path, inputs)  # before the figures are drawn
     if chosen == "docx":
         from ..output import write_bytes_file
         from .docx_document import render_docx
 
-        return write_bytes_file(path, render_docx(*_title_and_blocks(report)))
-    return write_text_file(path, render_report(report, chosen))
+        title, blocks = _title_and_blocks(report)
+        return write_bytes_file(path, render_docx(title, numbered(blocks)), inputs)
+    figures = FigureFiles(path, inputs) if chosen in ("md", "tex") else None
+    return write_text_file(path, render_report(report, chosen, figures=figures), inputs)
 
 
 def _title_and_blocks(report: AnalysisReport | PLSReport) -> tuple[str, list]:

@@ -13,62 +13,109 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import pandas as pd
-
 from .. import escaping
+from .blocks import Blocks, ReportFigure, ReportTable, figure_bytes
 
 #: a table's body font size (points) and the figure width (inches) for a 6.5-inch text block
 TABLE_POINTS = 9
 FIGURE_INCHES = 6.5
 
 
-def _table(document: Any, frame: pd.DataFrame, number: int, caption: str) -> None:
+def _label_and_title(document: Any, label: str, title: str) -> None:
+    document.add_paragraph().add_run(label).bold = True
+    document.add_paragraph().add_run(escaping.plain(title)).italic = True
+
+
+def _note(document: Any, note: str) -> None:
     from docx.shared import Pt
 
-    label = document.add_paragraph()
-    label.add_run(f"Table {number}").bold = True
-    if caption:
-        document.add_paragraph().add_run(escaping.plain(caption)).italic = True
-    table = document.add_table(rows=1, cols=len(frame.columns))
-    for cell, name in zip(table.rows[0].cells, frame.columns):
+    if not note:
+        return
+    paragraph = document.add_paragraph()
+    lead = paragraph.add_run("Note. ")
+    lead.italic = True
+    body = paragraph.add_run(escaping.plain(note))
+    lead.font.size = body.font.size = Pt(TABLE_POINTS)
+
+
+#: the elements that follow the borders in a table's and a cell's properties (ECMA-376
+#: §17.4.60, §17.4.70): the borders go before the first of them, as Word expects
+_AFTER_BORDERS = {"w:tblBorders": ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook",
+                                   "w:tblCaption", "w:tblDescription"),
+                  "w:tcBorders": ("w:shd", "w:noWrap", "w:tcMar", "w:textDirection",
+                                  "w:tcFitText", "w:vAlign", "w:hideMark")}
+
+
+def _border(parent: Any, edges: dict[str, str], tag: str) -> None:
+    """Set the borders ``edges`` (edge → ``single``/``nil``) of a table or cell property."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    borders = OxmlElement(tag)
+    for edge, value in edges.items():
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:val"), value)
+        element.set(qn("w:sz"), "8" if value == "single" else "0")
+        element.set(qn("w:space"), "0")
+        element.set(qn("w:color"), "000000")
+        borders.append(element)
+    following = [child for child in parent if child.tag in {qn(t) for t in _AFTER_BORDERS[tag]}]
+    if following:
+        following[0].addprevious(borders)
+    else:
+        parent.append(borders)
+
+
+def _apa_rules(grid: Any) -> None:
+    """APA rules: a line above and below the table and under the header, no vertical lines."""
+    _border(grid._tbl.tblPr, {"top": "single", "left": "nil", "bottom": "single",
+                              "right": "nil", "insideH": "nil", "insideV": "nil"},
+            "w:tblBorders")
+    for cell in grid.rows[0].cells:
+        _border(cell._tc.get_or_add_tcPr(), {"bottom": "single"}, "w:tcBorders")
+
+
+def _table(document: Any, table: ReportTable) -> None:
+    from docx.shared import Pt
+
+    _label_and_title(document, table.label, table.title)
+    frame = table.frame
+    grid = document.add_table(rows=1, cols=len(frame.columns))
+    for cell, name in zip(grid.rows[0].cells, frame.columns):
         cell.text = escaping.plain(name)
     for row in frame.itertuples(index=False):
-        cells = table.add_row().cells
+        cells = grid.add_row().cells
         for cell, value in zip(cells, row):
             cell.text = escaping.plain("" if value is None else value)
-    for row in table.rows:
+    for row in grid.rows:
         for cell in row.cells:
             for paragraph in cell.paragraphs:
                 for run in paragraph.runs:
                     run.font.size = Pt(TABLE_POINTS)
-    document.add_paragraph()
+    _apa_rules(grid)
+    _note(document, table.note)
 
 
-def _figure(document: Any, figure: Any, number: int) -> None:
-    import matplotlib.pyplot as plt
+def _figure(document: Any, figure: ReportFigure) -> None:
     from docx.shared import Inches
 
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=200, bbox_inches="tight")
-    plt.close(figure)
-    label = document.add_paragraph()
-    label.add_run(f"Figure {number}").bold = True
-    document.add_picture(io.BytesIO(buffer.getvalue()), width=Inches(FIGURE_INCHES))
+    _label_and_title(document, figure.label, figure.title)
+    document.add_picture(io.BytesIO(figure_bytes(figure, "png")), width=Inches(FIGURE_INCHES))
+    _note(document, figure.note)
 
 
-def render_docx(title: str, blocks: list[tuple[str, list[tuple[Any, ...]]]]) -> bytes:
-    """The report's blocks as a .docx file's bytes (see the module notes)."""
+def render_docx(title: str, blocks: Blocks) -> bytes:
+    """The report's numbered blocks (:func:`~loyaltysem.report.blocks.numbered`) as a .docx
+    file's bytes (see the module notes)."""
     import docx
     from docx.shared import Pt
 
     document = docx.Document()
     document.add_heading(escaping.plain(title), level=0)
-    tables = figures = 0
     for heading, items in blocks:
         document.add_heading(escaping.plain(heading), level=1)
         for item in items:
             kind, value = item[0], item[1]
-            caption = item[2] if len(item) > 2 else ""
             if kind == "pre":
                 run = document.add_paragraph().add_run(escaping.plain(value))
                 run.font.name, run.font.size = "Courier New", Pt(8)
@@ -80,11 +127,9 @@ def render_docx(title: str, blocks: list[tuple[str, list[tuple[Any, ...]]]]) -> 
                 for entry in value:
                     document.add_paragraph(escaping.plain(entry), style="List Bullet")
             elif kind == "figure":
-                figures += 1
-                _figure(document, value, figures)
+                _figure(document, value)
             else:
-                tables += 1
-                _table(document, value, tables, caption)
+                _table(document, value)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -221,8 +221,19 @@ def _quality_block(result: PLSResult) -> list[Item]:
         ("list", notes),
     ]
     if len(flagged):
-        items.append(("frame", flagged.reset_index(drop=True), "Checks not passed"))
+        items.append(("frame", _readable(flagged.reset_index(drop=True)), "Checks not passed"))
     return items
+
+
+def _readable(flagged: pd.DataFrame) -> pd.DataFrame:
+    """The checks with their readable names and verdicts
+    (:data:`loyaltysem.validity.thresholds.CHECK_LABELS`, as in the CB-SEM report)."""
+    from ..validity.thresholds import check_label, readable_verdict
+
+    return flagged.assign(
+        Check=[check_label(c).criterion for c in flagged["Check"]],
+        Threshold=[str(t).replace(">=", "≥").replace("<=", "≤") for t in flagged["Threshold"]],
+        Verdict=[readable_verdict(c, v) for c, v in zip(flagged["Check"], flagged["Verdict"])])
 
 
 def _discriminant_block(result: PLSResult) -> list[Item]:
@@ -234,12 +245,43 @@ def _discriminant_block(result: PLSResult) -> list[Item]:
              "Fornell–Larcker: √AVE on the diagonal, construct correlations below")]
 
 
+def pls_note(report: PLSReport) -> str:
+    """The note under every table of a PLS-SEM report: N, missing data, method, bootstrap."""
+    result = report.result
+    rows = f"N = {result.n}" + (f" of {report.n_total} rows" if report.n_total else "")
+    boot = result.bootstrap
+    inference = (f"{boot.level:.0%} {boot.ci} bootstrap CIs (B = {boot.n_boot} resamples, "
+                 f"seed = {boot.seed})" if boot is not None else
+                 "no bootstrap: no SEs, p values or CIs")
+    cb = (f" CB-SEM: {report.cb.estimator}, N = {report.cb.nobs}."
+          if report.cb is not None else "")
+    return (f"{rows}; missing data: {result.missing_text}. Method: {result.method}, "
+            f"{result.scheme} weighting scheme; {inference}.{cb}")
+
+
+def _with_notes(blocks: list[tuple[str, list[Item]]], note: str) -> list[tuple[str, list[Item]]]:
+    """Every table of the sections as a :class:`~loyaltysem.report.blocks.ReportTable` with
+    ``note`` under it (titled by its caption, or by its section)."""
+    from .blocks import ReportTable
+
+    return [(heading, [("table", ReportTable(item[1], item[2] if len(item) > 2 and item[2]
+                                             else heading, note))
+                       if item[0] == "frame" else item for item in items])
+            for heading, items in blocks]
+
+
 def pls_report_blocks(report: PLSReport) -> list[tuple[str, list[Item]]]:
-    """The sections of a PLS-SEM report, each a list of ``(kind, value[, caption])`` items.
+    """The sections of a PLS-SEM report, each a list of ``(kind, value)`` items.
 
     The kinds are those of :func:`loyaltysem.report.document.report_blocks`;
-    every text is escaped by the renderer of each format.
+    every table carries :func:`pls_note`; every text is escaped by the
+    renderer of each format.
     """
+    return _with_notes(_pls_blocks(report), pls_note(report))
+
+
+def _pls_blocks(report: PLSReport) -> list[tuple[str, list[Item]]]:
+    """The sections, their tables as ``("frame", frame, caption)`` items."""
     result = report.result
     blocks: list[tuple[str, list[Item]]] = [
         ("Warnings", _warnings_block(report)),

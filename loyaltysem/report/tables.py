@@ -18,9 +18,11 @@ from __future__ import annotations
 import math
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from .. import escaping
+from ..apa import MISSING, apa_interval, apa_number, apa_p
 from ..effects import HypothesisTable
 from ..estimate import FitResult
 from ..summary import latex_table, markdown_table
@@ -38,38 +40,34 @@ FIT_THRESHOLDS = (
 )
 
 
-def apa_number(value: float, digits: int = 2, bounded: bool = False) -> str:
-    """APA style: fixed digits, no leading zero when the statistic cannot exceed 1."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    text = f"{value:.{digits}f}"
-    if bounded:
-        text = text.replace("0.", ".", 1) if abs(value) < 1 else text
-    return text
-
-
-def apa_p(p: float) -> str:
-    """``< .001`` or the exact p to three decimals without the leading zero."""
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return "—"
-    return "< .001" if p < 0.001 else apa_number(p, 3, bounded=True)
+def arrows(text: object) -> str:
+    """A path written with ``->`` as the tables write it: ``A → B`` (one arrow symbol)."""
+    return str(text).replace(" -> ", " → ").replace("->", "→")
 
 
 def estimates_table(result: FitResult, op: str = "~") -> pd.DataFrame:
-    """Structural paths (``op="~"``) or loadings (``"=~"``): B, SE, β, z, p, 95% CI."""
+    """Structural paths (``op="~"``) or loadings (``"=~"``): B, SE, β, z, p, 95% CI.
+
+    A fixed parameter (a marker loading) has no SE, z, p or interval: ``—``.
+    """
     rows = result.estimates[result.estimates["op"] == op]
-    arrow = "→" if op == "~" else "→"
+    free = [bool(np.isfinite(se) and se > 0) for se in rows["se"]]
     return pd.DataFrame({
-        "Path": [f"{r.rhs} {arrow} {r.lhs}" if op == "~" else f"{r.lhs} {arrow} {r.rhs}"
+        "Path": [f"{r.rhs} → {r.lhs}" if op == "~" else f"{r.lhs} → {r.rhs}"
                  for r in rows.itertuples()],
         "B": [apa_number(v) for v in rows["est"]],
-        "SE": [apa_number(v) if s > 0 else "—" for v, s in zip(rows["se"], rows["se"])],
+        "SE": [apa_number(v) if f else MISSING for v, f in zip(rows["se"], free)],
         "β": [apa_number(v, bounded=True) for v in rows["std_all"]],
-        "z": [apa_number(v) for v in rows["z"]],
-        "p": [apa_p(v) for v in rows["pvalue"]],
-        "95% CI": [f"[{apa_number(lo)}, {apa_number(hi)}]" if s > 0 else "—"
-                   for lo, hi, s in zip(rows["ci_lower"], rows["ci_upper"], rows["se"])],
+        "z": [apa_number(v) if f else MISSING for v, f in zip(rows["z"], free)],
+        "p": [apa_p(v) if f else MISSING for v, f in zip(rows["pvalue"], free)],
+        "95% CI": [apa_interval(lo, hi) if f else MISSING
+                   for lo, hi, f in zip(rows["ci_lower"], rows["ci_upper"], free)],
     })
+
+
+def _p_phrase(p: float) -> str:
+    text = apa_p(p)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
 
 
 def fit_table(result: FitResult) -> pd.DataFrame:
@@ -77,15 +75,15 @@ def fit_table(result: FitResult) -> pd.DataFrame:
     fit = result.fit_indices
     values = {"chisq_df": fit["chisq"] / fit["df"] if fit["df"] else math.nan,
               **{k: fit[k] for k in ("cfi", "tli", "rmsea", "srmr")}}
-    rows = [{"Statistic": "χ²", "Value": f"{fit['chisq']:.2f} (df = {int(fit['df'])}, "
-             f"p {apa_p(fit['pvalue']) if apa_p(fit['pvalue']).startswith('<') else '= ' + apa_p(fit['pvalue'])})",
+    rows = [{"Statistic": "χ²", "Value": f"{apa_number(fit['chisq'])} (df = {int(fit['df'])}, "
+             f"{_p_phrase(fit['pvalue'])})",
              "Threshold": "p > .05", "Verdict": "met" if fit["pvalue"] > 0.05 else "not met",
-             "Source": "—"}]
+             "Source": MISSING}]
     for key, name, threshold, test, source in FIT_THRESHOLDS:
         value = float(values[key])
-        text = apa_number(value, 3, bounded=key != "chisq_df")
+        text = apa_number(value, 2 if key == "chisq_df" else 3, bounded=key != "chisq_df")
         if key == "rmsea":
-            text += f" [{apa_number(fit['rmsea_ci_lower'], 3, True)}, {apa_number(fit['rmsea_ci_upper'], 3, True)}]"
+            text += " " + apa_interval(fit["rmsea_ci_lower"], fit["rmsea_ci_upper"], 3, True)
         rows.append({"Statistic": name, "Value": text, "Threshold": threshold,
                      "Verdict": "met" if (not math.isnan(value) and test(value)) else "not met",
                      "Source": source})
@@ -102,8 +100,8 @@ def modindices_table(modindices: pd.DataFrame, top: int = 10) -> pd.DataFrame:
         "Parameter": [f"{r.lhs} {r.op} {r.rhs}".strip() for r in rows.itertuples()],
         "Meaning": [ops.get(str(op), str(op)) for op in rows["op"]],
         "MI": [apa_number(v) for v in rows["mi"]],
-        "EPC": [apa_number(v, 3) for v in rows["epc"]],
-        "SEPC (std.all)": [apa_number(v, 3) for v in rows["sepc_all"]],
+        "EPC": [apa_number(v) for v in rows["epc"]],
+        "SEPC (std.all)": [apa_number(v, bounded=True) for v in rows["sepc_all"]],
     })
 
 
@@ -123,13 +121,91 @@ def hypotheses_table(hypotheses: HypothesisTable) -> pd.DataFrame:
     """Hypothesis, expected sign, B, β, interval, p, verdict."""
     table = hypotheses.table
     return pd.DataFrame({
-        "": table["id"], "Hypothesis": table["hypothesis"], "Sign": table["expected_sign"],
-        "B": [apa_number(v, 3) for v in table["est"]],
-        "β": [apa_number(v, 3, bounded=True) for v in table["std_est"]],
-        "95% CI": [f"[{apa_number(lo, 3)}, {apa_number(hi, 3)}]"
-                   for lo, hi in zip(table["ci_lower"], table["ci_upper"])],
+        "": table["id"], "Hypothesis": table["hypothesis"].map(arrows),
+        "Sign": table["expected_sign"],
+        "B": [apa_number(v) for v in table["est"]],
+        "β": [apa_number(v, bounded=True) for v in table["std_est"]],
+        "95% CI": [apa_interval(lo, hi) for lo, hi in zip(table["ci_lower"], table["ci_upper"])],
         "p": [apa_p(v) for v in table["pvalue"]], "Verdict": table["verdict"],
     })
+
+
+def r2_table(result: FitResult) -> pd.DataFrame:
+    """R² of every variable with a structural equation (its predictors named)."""
+    paths = result.paths
+    outcomes = list(dict.fromkeys(paths["lhs"]))
+    return pd.DataFrame({
+        "Outcome": outcomes,
+        "Predictors": [", ".join(paths.loc[paths["lhs"] == o, "rhs"]) for o in outcomes],
+        "R²": [apa_number(result.r2.get(o, math.nan), bounded=True) for o in outcomes],
+    })
+
+
+def residual_variances_table(result: FitResult) -> pd.DataFrame:
+    """Residual variances of the endogenous constructs and of the items: B, SE and the
+    standardized residual variance (std_all, the share left unexplained: 1 − R²)."""
+    roles = result.spec.roles
+    estimates = result.estimates
+    rows = estimates[(estimates["op"] == "~~") & (estimates["lhs"] == estimates["rhs"])]
+    endogenous_latent = [v for v in roles.latent if v in set(result.paths["lhs"])]
+    order = endogenous_latent + [v for v in roles.observed if v in set(rows["lhs"])]
+    rows = rows.set_index("lhs")
+    kind = {**{v: "construct (disturbance)" for v in endogenous_latent},
+            **{v: "item (error)" for v in roles.indicators}}
+    out = []
+    for name in order:
+        if name not in rows.index:
+            continue
+        row = rows.loc[name]
+        free = bool(np.isfinite(row["se"]) and row["se"] > 0)
+        out.append({"Variable": name, "Kind": kind.get(name, "observed (disturbance)"),
+                    "B": apa_number(row["est"]), "SE": apa_number(row["se"]) if free else MISSING,
+                    "Std. residual variance": apa_number(row["std_all"], bounded=True)})
+    return pd.DataFrame(out, columns=["Variable", "Kind", "B", "SE", "Std. residual variance"])
+
+
+def htmt_matrix(report: ValidityReport) -> pd.DataFrame:
+    """HTMT below the diagonal, with the bootstrap interval in each cell when there is one
+    (``.85 [.80, .90]``); ``—`` where undefined (single-item constructs)."""
+    htmt = report.htmt
+    names = list(htmt.index)
+    rows = []
+    for i, a in enumerate(names):
+        row = {"Construct": f"{i + 1}. {a}"}
+        for j, b in enumerate(names):
+            if j >= i:
+                row[str(j + 1)] = MISSING if j == i else ""
+                continue
+            value = htmt.at[a, b]
+            cell = apa_number(value, bounded=True)
+            lower, upper = report.htmt_ci_lower.at[a, b], report.htmt_ci_upper.at[a, b]
+            if np.isfinite(value) and np.isfinite(lower) and np.isfinite(upper):
+                cell += " " + apa_interval(lower, upper, bounded=True)
+            row[str(j + 1)] = cell
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    return frame.drop(columns=[str(len(names))]) if len(names) > 1 else frame
+
+
+def effects_frame(effects: pd.DataFrame) -> pd.DataFrame:
+    """Direct, specific indirect, total indirect and total effects: B, SE, β, 95% CI."""
+    if effects.empty:
+        return pd.DataFrame({"Effect": ["(the model has no structural paths)"]})
+    return pd.DataFrame({
+        "Effect": effects["effect"].map(arrows), "Kind": effects["kind"].str.replace("_", " "),
+        "B": effects["est"].map(apa_number), "SE": effects["se"].map(apa_number),
+        "β": effects["std_all"].map(lambda v: apa_number(v, bounded=True)),
+        "95% CI": [apa_interval(lo, hi) for lo, hi in zip(effects["ci_lower"],
+                                                          effects["ci_upper"])],
+    })
+
+
+def checks_table(report: ValidityReport) -> pd.DataFrame:
+    """The measurement checks that did not pass (fail or warn), per criterion, readable
+    (:func:`loyaltysem.validity.thresholds.readable_checks`)."""
+    from ..validity.thresholds import readable_checks
+
+    return readable_checks(report.checks, ("fail", "warn"))
 
 
 def render(table: pd.DataFrame, fmt: Format, caption: str = "") -> str:

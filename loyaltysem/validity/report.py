@@ -44,7 +44,7 @@ from .method_bias import (
     method_factor_statements,
 )
 from .reliability import cronbach_alpha, item_statistics
-from .thresholds import resolve_thresholds, verdict
+from .thresholds import readable_checks, resolve_thresholds, verdict
 
 SINGLE_ITEM_REASON = "single-item construct: reliability and AVE are not defined"
 #: The verdict of a check computed from an inadmissible solution (non-convergence, a
@@ -162,6 +162,12 @@ class ValidityReport:
         """Checks whose verdict is ``fail``."""
         return self.checks[self.checks["verdict"] == "fail"].reset_index(drop=True)
 
+    @property
+    def correlation_sources_note(self) -> str:
+        """Why Fornell–Larcker and the Rönkkö–Cho intervals can show two correlations of one
+        pair, with the pair that differs most."""
+        return correlation_sources_note(self.latent_correlations, self.latent_correlation_cis)
+
     def summary(self, digits: int = 3) -> Summary:
         """Tables of reliability, validity and the verdicts."""
         sections: list[tuple[str, Any]] = [
@@ -175,6 +181,7 @@ class ValidityReport:
              "structural model)",
              self.fornell_larcker.reset_index(names="construct")),
             ("Latent correlations (CFA, Ronkko & Cho 2022)", self.latent_correlation_cis),
+            ("Why two correlations of one pair differ", [self.correlation_sources_note]),
             ("Structural VIF", self.vif),
             ("Common-method bias", {
                 "Harman: first unrotated factor (ML) share": self.harman_factor_share,
@@ -184,7 +191,7 @@ class ValidityReport:
                 "method factor: chi-square difference": (self.method_factor.chisq_difference
                                                          if self.method_factor else float("nan")),
             }),
-            ("Checks", self.checks),
+            ("Checks", readable_checks(self.checks)),
             ("Notes", list(self.notes) or ["none"]),
         ]
         return Summary(f"Measurement quality: {self.fit.spec.name}", tuple(sections), digits=digits)
@@ -222,6 +229,43 @@ class ValidityReport:
                        for row in self.checks.to_dict(orient="records")],
             "notes": list(self.notes),
         }
+
+
+def correlation_sources_note(structural: pd.DataFrame, cfa: pd.DataFrame) -> str:
+    """Why a pair's latent correlation differs between Fornell–Larcker and Rönkkö–Cho.
+
+    Parameters
+    ----------
+    structural : pandas.DataFrame
+        The structural model's latent correlations (Fornell–Larcker uses them).
+    cfa : pandas.DataFrame
+        Rows ``lhs, rhs, r, ...`` of the CFA with all constructs correlated
+        (the Rönkkö–Cho intervals).
+
+    Returns
+    -------
+    str
+        The reason, and the pair that differs most when any differs by .01 or more.
+    """
+    from ..apa import apa_number
+
+    text = ("Fornell–Larcker compares √AVE with the latent correlations of the structural "
+            "model, which its paths constrain (a correlation there is implied by the paths); "
+            "the Rönkkö–Cho intervals come from the CFA in which every pair of constructs "
+            "correlates freely. The two can differ for the same pair; the CFA's is the "
+            "unconstrained estimate of the constructs' correlation.")
+    largest: tuple[float, str, str, float, float] | None = None
+    for row in cfa.itertuples(index=False):
+        if row.lhs in structural.index and row.rhs in structural.columns:
+            implied = float(structural.at[row.lhs, row.rhs])
+            gap = abs(implied - float(row.r))
+            if np.isfinite(gap) and (largest is None or gap > largest[0]):
+                largest = (gap, str(row.lhs), str(row.rhs), implied, float(row.r))
+    if largest is not None and largest[0] >= 0.01:
+        _, a, b, implied, free = largest
+        text += (f" Here they differ most for {a}–{b}: {apa_number(implied, 3, True)} in the "
+                 f"structural model, {apa_number(free, 3, True)} in the CFA.")
+    return text
 
 
 def measurement_model(spec: ModelSpec) -> ModelSpec:

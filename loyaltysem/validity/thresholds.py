@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -92,3 +93,169 @@ def verdict(value: float, row: pd.Series) -> str:
         if within:
             return "warn"
     return "fail"
+
+
+@dataclass(frozen=True)
+class CheckLabel:
+    """How the outputs name one check (the JSON keeps the raw key).
+
+    Attributes
+    ----------
+    criterion : str
+        The readable name (``"HTMT upper 95% bound"``).
+    cite : str
+        The short citation of the threshold (``"Henseler et al., 2015"``).
+    met, not_met : str
+        What a pass and a fail mean (``"discriminant validity established"``).
+    bounded : bool
+        The value cannot exceed 1 in absolute value (APA: no leading zero).
+    """
+
+    criterion: str
+    cite: str
+    met: str
+    not_met: str
+    bounded: bool = True
+
+
+_DISCRIMINANT = ("discriminant validity established", "discriminant validity not established")
+_RELIABLE = ("reliable", "reliability not established")
+_METHOD = ("no sign of common-method bias", "possible common-method bias")
+#: check key → its readable name, citation and meaning; the one table every output uses
+CHECK_LABELS: dict[str, CheckLabel] = {
+    "alpha": CheckLabel("Cronbach's α", "Nunnally & Bernstein, 1994", *_RELIABLE),
+    "cr": CheckLabel("Composite reliability ρc", "Hair et al., 2019", *_RELIABLE),
+    "omega": CheckLabel("McDonald's ω", "Hair et al., 2019", *_RELIABLE),
+    "rho_a": CheckLabel("Dijkstra–Henseler ρA", "Dijkstra & Henseler, 2015", *_RELIABLE),
+    "ave": CheckLabel("AVE", "Fornell & Larcker, 1981", "convergent validity established",
+                      "convergent validity not established"),
+    "loading": CheckLabel("Standardized loading", "Hair et al., 2019",
+                          "indicator reliability established", "weak indicator"),
+    "item_total": CheckLabel("Corrected item–total correlation", "Nunnally & Bernstein, 1994",
+                             "item discriminates", "item discriminates poorly"),
+    "htmt": CheckLabel("HTMT", "Henseler et al., 2015", *_DISCRIMINANT),
+    "htmt_ci_upper": CheckLabel("HTMT upper 95% bound", "Henseler et al., 2015", *_DISCRIMINANT),
+    "fornell_larcker": CheckLabel("Fornell–Larcker: √AVE − largest |r|", "Fornell & Larcker, 1981",
+                                  *_DISCRIMINANT),
+    "latent_correlation_ci": CheckLabel("Latent correlation, CFA upper CI limit",
+                                        "Rönkkö & Cho, 2022", *_DISCRIMINANT),
+    "vif": CheckLabel("Structural VIF", "Kock, 2015; Hair et al., 2019",
+                      "no collinearity problem", "collinearity problem", bounded=False),
+    "full_collinearity_vif": CheckLabel("Full collinearity VIF", "Kock, 2015", *_METHOD,
+                                        bounded=False),
+    "harman": CheckLabel("Harman's single factor: variance share", "Podsakoff et al., 2003",
+                         *_METHOD),
+    "method_variance": CheckLabel("Method factor: variance share", "Williams et al., 1989",
+                                  *_METHOD),
+}
+#: the comparison symbols of the thresholds, as the outputs print them
+_SYMBOLS = {">=": "≥", "<=": "≤", "<": "<", ">": ">"}
+_FAILED = {">=": "<", "<": "≥", "<=": ">", ">": "≤"}
+
+
+def check_label(check: str) -> CheckLabel:
+    """The :class:`CheckLabel` of a check key (an unknown key is named as it is)."""
+    return CHECK_LABELS.get(check, CheckLabel(check, "", "met", "not met", bounded=False))
+
+
+def readable_target(target: str) -> str:
+    """A check's target as the tables print it: ``Image–Quality``, ``COMP → comp_1``."""
+    return (str(target).replace(" - ", "–").replace(" -> ", " → ").replace(" =~ ", " → "))
+
+
+def _threshold_parts(threshold: str) -> tuple[str, float]:
+    op, _, number = str(threshold).partition(" ")
+    return op, float(number)
+
+
+def readable_threshold(check: str, threshold: str) -> str:
+    """``">= 0.7"`` as ``"≥ .70"`` (APA digits; no leading zero when bounded)."""
+    from ..apa import apa_number
+
+    try:
+        op, number = _threshold_parts(threshold)
+    except ValueError:
+        return str(threshold)
+    if number.is_integer():
+        return f"{_SYMBOLS.get(op, op)} {int(number)}"
+    digits = 2 if abs(number * 100 - round(number * 100)) < 1e-9 else 3
+    return f"{_SYMBOLS.get(op, op)} {apa_number(number, digits, check_label(check).bounded)}"
+
+
+def readable_verdict(check: str, verdict_text: str, reason: str = "") -> str:
+    """``"pass"``/``"warn"``/``"fail"`` as what they mean for this check."""
+    label = check_label(check)
+    if verdict_text == "pass":
+        return label.met
+    if verdict_text == "fail":
+        return label.not_met
+    if verdict_text == "warn":
+        return f"marginal: {label.not_met}"
+    if verdict_text == "skipped":
+        return f"skipped: {reason}" if reason else "skipped"
+    return str(verdict_text)
+
+
+def check_sentence(row: Mapping[str, object]) -> str:
+    """One check as a sentence: ``"HTMT upper 95% bound, Image–Quality: 1.006 ≥ 1
+    (Henseler et al., 2015): discriminant validity not established"``."""
+    from ..apa import apa_number
+
+    check = str(row["check"])
+    label = check_label(check)
+    value = apa_number(row["value"], 3, label.bounded)  # type: ignore[arg-type]
+    verdict_text = str(row["verdict"])
+    try:
+        op, _ = _threshold_parts(str(row["threshold"]))
+        shown = readable_threshold(check, str(row["threshold"]))
+        relation = (shown if verdict_text == "pass" else
+                    f"{_FAILED.get(op, 'vs')} {shown.partition(' ')[2]}")
+    except ValueError:
+        relation = str(row["threshold"])
+    cite = f" ({label.cite})" if label.cite else ""
+    reason = str(row.get("source", "")) if verdict_text == "skipped" else ""
+    return (f"{label.criterion}, {readable_target(str(row['target']))}: {value} {relation}{cite}: "
+            f"{readable_verdict(check, verdict_text, reason)}")
+
+
+def readable_checks(checks: pd.DataFrame, verdicts: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The checks rows of a :class:`~loyaltysem.validity.ValidityReport` as a readable table.
+
+    Parameters
+    ----------
+    checks : pandas.DataFrame
+        Rows of ``check, target, value, threshold, verdict, source``.
+    verdicts : tuple of str, optional
+        Keep only rows with these raw verdicts (e.g. ``("fail", "warn")``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Criterion, Target, Value, Threshold, Verdict, Source`` as text, grouped
+        per criterion in the order of :data:`CHECK_LABELS` (the criterion is
+        named on the first row of its group only); values to three decimals in
+        APA style.
+    """
+    from ..apa import apa_number
+
+    rows = checks if verdicts is None else checks[checks["verdict"].isin(verdicts)]
+    order = {key: i for i, key in enumerate(CHECK_LABELS)}
+    rows = rows.assign(_order=rows["check"].map(lambda c: order.get(c, len(order))))
+    rows = rows.sort_values("_order", kind="stable")
+    out, previous = [], None
+    for row in rows.to_dict(orient="records"):
+        check = str(row["check"])
+        label = check_label(check)
+        skipped = row["verdict"] == "skipped"
+        out.append({
+            "Criterion": label.criterion if check != previous else "",
+            "Target": readable_target(str(row["target"])),
+            "Value": apa_number(row["value"], 3, label.bounded),
+            "Threshold": readable_threshold(check, str(row["threshold"])),
+            "Verdict": readable_verdict(check, str(row["verdict"]),
+                                        str(row["source"]) if skipped else ""),
+            "Source": label.cite if not skipped else "",
+        })
+        previous = check
+    return pd.DataFrame(out, columns=["Criterion", "Target", "Value", "Threshold", "Verdict",
+                                      "Source"])
