@@ -1,0 +1,122 @@
+# lavaan references for ordinal sample statistics (tests/test_ordinal_statistics.py):
+# thresholds, polychoric / polyserial correlations, the statistics vector
+# WLS.obs, its asymptotic covariance NACOV (lavInspect(fit, "gamma")) and the
+# DWLS weights (diag of lavInspect(fit, "wls.v")), as lavaan 0.6-14's two-step
+# method (lav_samplestats_step1/step2, muthen1984) computes them.
+#
+# Run from the repository root:  Rscript tests/reference/make_ordinal_reference.R
+# Writes tests/reference/ordinal/<case>.json and the derived data sets
+# tests/reference/ordinal/data/<case>.csv (made here from shipped data by fixed
+# rules, so that Python reads exactly the rows lavaan saw). No random numbers
+# except set.seed() for the synthetic empty-cell data, no timings: rerunning
+# writes the same files.
+#
+# Cases:
+#   corp_rep     comp_1..3, like_1..3, cusa, cusl_1..3 of datasets/corp_rep (7-point,
+#                -99 missing, listwise: N = 336); larger tables with empty cells
+#   binary       the same ten items dichotomized (value >= 5 -> 1, else 0)
+#   empty_cells  synthetic (N = 120): 2x2 tables with one empty cell (zero.add[1] = 0.5
+#                with zero.keep.margins), 3x4 tables with empty cells (zero.add[2] = 0)
+#   mixed        Holzinger-Swineford: floor(x2), floor(x3), x1 (continuous), floor(x5),
+#                floor(x6): polyserial correlations, a mean and a variance in WLS.obs
+#   bfi          psych's bfi, 25 items, listwise complete (N = 2,436). psych is GPL, so
+#                its data are not committed (benchmarks/export_bfi.R writes
+#                benchmarks/data/bfi.csv; the test skips when it is absent)
+suppressPackageStartupMessages({ library(lavaan); library(jsonlite); library(psych) })
+OUT_DIR <- "tests/reference/ordinal"
+dir.create(file.path(OUT_DIR, "data"), showWarnings = FALSE, recursive = TRUE)
+
+corp_rep_items <- c("comp_1", "comp_2", "comp_3", "like_1", "like_2", "like_3", "cusa",
+                    "cusl_1", "cusl_2", "cusl_3")
+
+# A matrix as {"names", "values"} (row-major rows).
+mat_obj <- function(m) list(names = I(rownames(m)), values = unname(unclass(m)))
+
+# nacov_every: write every k-th row of NACOV (1-based rows 1, 1 + k, ...) instead of all
+# of it (bfi's 425 x 425 matrix would be 3.5 MB).
+run_case <- function(name, data, ordered, description, data_path, nacov_every = 1L) {
+  vars <- names(data)
+  model <- paste("f =~", paste(vars, collapse = " + "))  # only for the sample statistics
+  fit <- cfa(model, data = data, ordered = ordered, estimator = "WLSMV", do.fit = FALSE,
+             missing = "listwise")
+  ss <- lavInspect(fit, "sampstat")
+  cor_mat <- lavCor(data, ordered = ordered, missing = "listwise")
+  stopifnot(identical(lavNames(fit), vars))
+  nacov <- lavInspect(fit, "gamma")
+  wls_v <- lavInspect(fit, "wls.v")
+  th <- ss$th
+  out <- list(
+    case = name, description = description, data = data_path,
+    variables = I(vars), ordered = I(ordered), nobs = lavInspect(fit, "nobs"),
+    thresholds = list(names = I(names(th)), values = I(unname(as.numeric(th)))),
+    th_idx = I(fit@SampleStats@th.idx[[1]]),
+    cov = mat_obj(ss$cov),
+    cor = mat_obj(cor_mat),
+    mean = if (is.null(ss$mean)) NULL else list(names = I(names(ss$mean)),
+                                                values = I(unname(as.numeric(ss$mean)))),
+    wls_obs = I(unname(as.numeric(fit@SampleStats@WLS.obs[[1]]))),
+    nacov_rows = I(seq(1L, nrow(nacov), by = nacov_every)),
+    nacov = unname(unclass(nacov))[seq(1L, nrow(nacov), by = nacov_every), , drop = FALSE],
+    wls_v_diag = I(unname(diag(wls_v))),
+    zero_cell_tables = I(fit@SampleStats@zero.cell.tables[[1]]),
+    options = list(zero.add = I(lavInspect(fit, "options")$zero.add),
+                   zero.keep.margins = lavInspect(fit, "options")$zero.keep.margins,
+                   gamma.n.minus.one = lavInspect(fit, "options")$gamma.n.minus.one),
+    versions = list(R = R.version.string, lavaan = as.character(packageVersion("lavaan")))
+  )
+  path <- file.path(OUT_DIR, paste0(name, ".json"))
+  writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = FALSE), path)
+  cat(sprintf("wrote %s: N = %d, %d statistics\n", path, out$nobs, length(out$wls_obs)))
+}
+
+write_data <- function(data, name) {
+  path <- file.path(OUT_DIR, "data", paste0(name, ".csv"))
+  write.csv(data, path, row.names = FALSE, na = "")
+  path
+}
+
+# corp_rep: 7-point items, -99 missing, listwise
+cr <- read.csv("datasets/corp_rep/corp_rep.csv", na.strings = c("NA", "-99"))
+cr <- cr[complete.cases(cr[, corp_rep_items]), corp_rep_items]
+run_case("corp_rep", cr, corp_rep_items,
+         "corp_rep comp/like/cusa/cusl items, -99 missing dropped listwise",
+         write_data(cr, "corp_rep"))
+
+# binary: the same items dichotomized at 5
+bin <- as.data.frame(lapply(cr, function(x) as.integer(x >= 5)))
+run_case("binary", bin, corp_rep_items, "corp_rep items dichotomized: value >= 5 -> 1",
+         write_data(bin, "binary"))
+
+# empty cells: b1 x b2 and b1 x b3 2x2 tables with one empty cell each (a diagonal and an
+# off-diagonal one), o4 x o5 3x4 with empty cells
+set.seed(20261203)
+n <- 120
+z <- rnorm(n)
+e <- data.frame(b1 = as.integer(z > 0.3))
+e$b2 <- 1L                                                   # no (b1 = 1, b2 = 0)
+e$b2[e$b1 == 0] <- as.integer(runif(sum(e$b1 == 0)) < 0.5)
+e$b3 <- ifelse(e$b1 == 1, 0L, as.integer(runif(n) < 0.6))   # no (b1 = 1, b3 = 1)
+e$o4 <- cut(z + rnorm(n, sd = 0.5), c(-Inf, -0.5, 0.7, Inf), labels = FALSE)
+e$o5 <- cut(z + rnorm(n, sd = 0.3), c(-Inf, -1, 0, 1, Inf), labels = FALSE)
+e$o5[e$o4 == 1 & e$o5 == 4] <- 3L
+e$o5[e$o4 == 3 & e$o5 == 1] <- 2L
+run_case("empty_cells", e, names(e),
+         "synthetic: 2x2 tables with one empty cell (b1 x b2 diagonal, b1 x b3 off-diagonal), 3x4 tables with empty cells",
+         write_data(e, "empty_cells"))
+
+# mixed: one continuous item (x1) among floored HS tests
+hs <- read.csv("datasets/holzinger_swineford/holzinger_swineford.csv")
+mx <- data.frame(x2o = floor(hs$x2), x3o = floor(hs$x3), x1 = hs$x1, x5o = floor(hs$x5),
+                 x6o = floor(hs$x6))
+run_case("mixed", mx, c("x2o", "x3o", "x5o", "x6o"),
+         "Holzinger-Swineford: floor(x2), floor(x3), x1 continuous, floor(x5), floor(x6)",
+         write_data(mx, "mixed"))
+
+# bfi: 25 items, listwise complete; data not committed (GPL)
+data("bfi", package = "psych", envir = environment())
+bfi_items <- c(paste0("A", 1:5), paste0("C", 1:5), paste0("E", 1:5), paste0("N", 1:5),
+               paste0("O", 1:5))
+b <- bfi[complete.cases(bfi[, bfi_items]), bfi_items]
+run_case("bfi", b, bfi_items,
+         paste("psych bfi, 25 items, listwise complete cases; psych", packageVersion("psych")),
+         "benchmarks/data/bfi.csv (benchmarks/export_bfi.R; listwise complete)", nacov_every = 12L)

@@ -1,0 +1,230 @@
+"""Ordinal sample statistics against lavaan 0.6-14 (tests/reference/make_ordinal_reference.R).
+
+Each case's JSON has lavaan's thresholds, polychoric/polyserial matrix
+(``lavCor``), ``sampstat`` covariance, ``WLS.obs``, NACOV (``lavInspect(fit,
+"gamma")``; bfi: every 12th row) and ``diag(lavInspect(fit, "wls.v"))``; the
+data are the CSVs the script wrote beside them (bfi: benchmarks/data/bfi.csv,
+written by benchmarks/export_bfi.R; psych is GPL, so that test skips without it).
+
+Tolerances are about 10x the largest error observed (stated per test).
+lavaan's correlations come from nlminb (relative tolerance 1e-10 on the
+log-likelihood), loyaltysem's from Newton's method to |Δρ| < 1e-12: the
+difference (<= 4e-8) is lavaan's optimizer stopping, and it carries over to
+NACOV and the weights. The thresholds are closed forms (Φ⁻¹ of proportions).
+"""
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from loyaltysem.exceptions import (ArgumentError, CategoricalDataWarning, DataError,
+                                   LoyaltySemError, MissingValueWarning)
+from loyaltysem.ordinal import OrdinalStatistics, polychoric_matrix, sample_statistics
+
+ROOT = Path(__file__).resolve().parents[1]
+REF = ROOT / "tests" / "reference" / "ordinal"
+BFI_CSV = ROOT / "benchmarks" / "data" / "bfi.csv"
+CASES = ["corp_rep", "binary", "empty_cells", "mixed", "bfi"]
+
+
+def _reference(case: str) -> dict:
+    return json.loads((REF / f"{case}.json").read_text())
+
+
+_CACHE: dict[str, tuple[dict, OrdinalStatistics]] = {}
+
+
+def _case(case: str) -> tuple[dict, OrdinalStatistics]:
+    if case not in _CACHE:
+        ref = _reference(case)
+        if case == "bfi":
+            if not BFI_CSV.exists():
+                pytest.skip("benchmarks/data/bfi.csv absent: Rscript benchmarks/export_bfi.R")
+            data = pd.read_csv(BFI_CSV)[ref["variables"]]
+        else:
+            data = pd.read_csv(ROOT / ref["data"])[ref["variables"]]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", MissingValueWarning)  # bfi: 364 incomplete rows
+            _CACHE[case] = (ref, sample_statistics(data, ref["ordered"]))
+    return _CACHE[case]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_nobs_and_layout(case):
+    ref, stats = _case(case)
+    assert stats.nobs == ref["nobs"]
+    assert list(stats.variables) == ref["variables"]
+    assert list(stats.ordered) == ref["ordered"]
+    assert list(stats.thresholds.index) == ref["thresholds"]["names"]
+    assert len(stats.statistics) == len(ref["wls_obs"]) == len(stats.wls_v)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_thresholds(case):
+    # closed form: observed <= 6e-15
+    ref, stats = _case(case)
+    np.testing.assert_allclose(stats.thresholds.to_numpy(), ref["thresholds"]["values"],
+                               rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_correlations(case):
+    # lavCor: observed max |diff| 3.8e-8 (bfi), 1.9e-8 corp_rep, 1.5e-8 mixed (polyserial),
+    # 6.8e-9 binary, 3.1e-9 empty_cells
+    ref, stats = _case(case)
+    assert list(stats.correlation.index) == ref["cor"]["names"]
+    np.testing.assert_allclose(stats.correlation.to_numpy(), ref["cor"]["values"], rtol=0, atol=4e-7)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_covariance_and_means(case):
+    # sampstat$cov: the polyserial correlation times the SD (divisor N); observed 1.7e-8 (mixed)
+    ref, stats = _case(case)
+    np.testing.assert_allclose(stats.covariance.to_numpy(), ref["cov"]["values"], rtol=0, atol=4e-7)
+    if ref.get("mean"):
+        np.testing.assert_allclose(stats.means.to_numpy(), ref["mean"]["values"], rtol=1e-13)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_statistics_vector(case):
+    # WLS.obs (thresholds, -mean, variance, covariances in vech order): observed 3.8e-8
+    ref, stats = _case(case)
+    np.testing.assert_allclose(stats.statistics.to_numpy(), ref["wls_obs"], rtol=0, atol=4e-7)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_nacov(case):
+    # lavInspect(fit, "gamma"): observed max |diff| / max |NACOV| 1.5e-8 (binary), 7e-9 (bfi),
+    # 3.7e-9 (empty_cells), 1.2e-9 (corp_rep, mixed); elementwise abs 5e-8
+    ref, stats = _case(case)
+    expected = np.array(ref["nacov"])
+    rows = np.array(ref["nacov_rows"]) - 1
+    got = stats.nacov.to_numpy()[rows]
+    scale = np.abs(expected).max()
+    np.testing.assert_allclose(got, expected, rtol=0, atol=2e-7 * scale)
+    full = stats.nacov.to_numpy()
+    np.testing.assert_allclose(full, full.T, rtol=0, atol=1e-12 * scale)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_dwls_weights(case):
+    # diag(lavInspect(fit, "wls.v")) = 1/diag(NACOV): observed relative 8.7e-8 (corp_rep)
+    ref, stats = _case(case)
+    np.testing.assert_allclose(stats.wls_v.to_numpy(), ref["wls_v_diag"], rtol=1e-6)
+    np.testing.assert_allclose(np.diag(stats.weight_matrix("DWLS")), ref["wls_v_diag"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_empty_cell_tables(case):
+    # lavaan's zero.cell.tables: the ordinal pairs with an empty cell (before zero.add)
+    ref, stats = _case(case)
+    expected = {tuple(sorted(pair)) for pair in ref["zero_cell_tables"]}
+    assert {tuple(sorted(pair)) for pair in stats.empty_cell_pairs} == expected
+
+
+def test_zero_add_matters_for_the_empty_2x2_tables():
+    # the b1 x b2 and b1 x b3 tables each have one empty cell: without lavaan's
+    # zero.add = c(0.5, 0) with zero.keep.margins their ρ is off by 0.12 (observed);
+    # adding to the empty cell only (zero.keep.margins = FALSE) by 0.0017
+    ref = _reference("empty_cells")
+    data = pd.read_csv(ROOT / ref["data"])
+    expected = np.array(ref["cor"]["values"])
+    default = polychoric_matrix(data).to_numpy()
+    np.testing.assert_allclose(default, expected, rtol=0, atol=4e-8)  # observed 3.1e-9
+    with pytest.warns(CategoricalDataWarning, match="nearly"):  # ρ at lavaan's bound 0.999
+        without = polychoric_matrix(data, zero_add=0.0).to_numpy()
+    assert np.abs(without - expected).max() > 0.1
+    assert np.abs(polychoric_matrix(data, zero_keep_margins=False).to_numpy()
+                  - expected).max() > 1e-3
+
+
+def test_polychoric_matrix_is_lavcor():
+    ref = _reference("corp_rep")
+    data = pd.read_csv(ROOT / ref["data"])
+    cor = polychoric_matrix(data)
+    assert list(cor.columns) == ref["variables"]
+    np.testing.assert_allclose(cor.to_numpy(), ref["cor"]["values"], rtol=0, atol=4e-7)
+
+
+def test_results_render():
+    ref, stats = _case("mixed")
+    text = stats.summary()
+    assert "N = 301" in text and "x2o|t1" in text and str(stats) == text
+    assert stats.statistics.index[stats.statistics.index.get_loc("x1~1")] == "x1~1"
+    assert "x1~~x1" in stats.statistics.index and "x2o~~x3o" in stats.statistics.index
+    np.testing.assert_allclose(stats.acov.to_numpy() * stats.nobs, stats.nacov.to_numpy())
+    np.testing.assert_allclose(stats.weight_matrix("WLS") @ stats.nacov.to_numpy(),
+                               np.eye(len(stats.statistics)), atol=1e-8)
+    assert np.array_equal(stats.weight_matrix("ULS"), np.eye(len(stats.statistics)))
+    with pytest.raises(ArgumentError, match="estimator must be"):
+        stats.weight_matrix("GLS")  # type: ignore[arg-type]
+
+
+# --- bad input -----------------------------------------------------------------------------
+
+def _frame(**columns) -> pd.DataFrame:
+    return pd.DataFrame(columns)
+
+
+def test_errors_are_loyaltysem_errors():
+    # the CLI maps LoyaltySemError to exit status 2
+    assert issubclass(DataError, LoyaltySemError)
+
+
+def test_single_category_item_is_named():
+    data = _frame(a=[1, 2, 3, 1, 2, 3], b=[4, 4, 4, 4, 4, 4])
+    with pytest.raises(DataError, match=r"'b' has fewer than two observed categories \(only 4\)"):
+        sample_statistics(data)
+
+
+def test_non_integer_values_are_refused():
+    data = _frame(a=[1, 2, 3, 1, 2, 3], b=[1.0, 2.5, 1.0, 2.0, 1.0, 2.0])
+    with pytest.raises(DataError, match=r"'b' has non-integer values \(2.5\)"):
+        sample_statistics(data)
+    # the same column is fine as a continuous variable beside ordinal ones
+    assert polychoric_matrix(data, ordered=["a"]).shape == (2, 2)
+
+
+def test_many_categories_warn():
+    rng = np.random.default_rng(1)
+    data = _frame(a=rng.integers(1, 13, 200), b=rng.integers(1, 4, 200))
+    with pytest.warns(CategoricalDataWarning, match=r"'a' has 12 categories .*continuous"):
+        polychoric_matrix(data)
+
+
+def test_unknown_ordered_column():
+    data = _frame(a=[1, 2, 1, 2], b=[1, 2, 2, 1])
+    with pytest.raises(DataError, match=r"ordered items \['c'\] are not columns"):
+        sample_statistics(data, ordered=["a", "c"])
+
+
+def test_non_numeric_column():
+    data = _frame(a=[1, 2, 1, 2], b=["x", "y", "x", "y"])
+    with pytest.raises(DataError, match=r"column 'b' is not numeric"):
+        sample_statistics(data)
+
+
+def test_missing_rows_warn_and_are_dropped():
+    data = _frame(a=[1, 2, 1, 2, np.nan, 1], b=[1, 2, 2, 1, 2, 2])
+    with pytest.warns(MissingValueWarning, match="1 of 6 rows"):
+        stats = sample_statistics(data)
+    assert stats.nobs == 5
+
+
+def test_bad_zero_add():
+    data = _frame(a=[1, 2, 1, 2], b=[1, 2, 2, 1])
+    with pytest.raises(ArgumentError, match="zero_add must be"):
+        sample_statistics(data, zero_add=(-1.0, 0.0))
+
+
+def test_two_empty_cells_warn():
+    data = _frame(a=[0, 0, 1, 1, 0, 1], b=[0, 0, 1, 1, 0, 1])
+    with pytest.warns(CategoricalDataWarning) as caught:
+        cor = polychoric_matrix(data)
+    assert any("two empty cells" in str(w.message) for w in caught)
+    assert cor.loc["a", "b"] == 1.0
