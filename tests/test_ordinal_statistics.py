@@ -29,7 +29,7 @@ from loyaltysem.ordinal import OrdinalStatistics, polychoric_matrix, sample_stat
 ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT / "tests" / "reference" / "ordinal"
 BFI_CSV = ROOT / "benchmarks" / "data" / "bfi.csv"
-CASES = ["corp_rep", "binary", "empty_cells", "mixed", "bfi"]
+CASES = ["corp_rep", "binary", "empty_cells", "mixed", "mixed2", "bfi"]
 
 
 def _reference(case: str) -> dict:
@@ -74,7 +74,8 @@ def test_thresholds(case):
 
 @pytest.mark.parametrize("case", CASES)
 def test_correlations(case):
-    # lavCor: observed max |diff| 3.8e-8 (bfi), 1.9e-8 corp_rep, 1.5e-8 mixed (polyserial),
+    # lavCor: observed max |diff| 3.8e-8 (bfi), 1.9e-8 corp_rep, 1.5e-8 mixed and mixed2
+    # (polyserial; mixed2's Pearson pair is exact),
     # 6.8e-9 binary, 3.1e-9 empty_cells
     ref, stats = _case(case)
     assert list(stats.correlation.index) == ref["cor"]["names"]
@@ -100,7 +101,7 @@ def test_statistics_vector(case):
 @pytest.mark.parametrize("case", CASES)
 def test_nacov(case):
     # lavInspect(fit, "gamma"): observed max |diff| / max |NACOV| 1.5e-8 (binary), 7e-9 (bfi),
-    # 3.7e-9 (empty_cells), 1.2e-9 (corp_rep, mixed); elementwise abs 5e-8
+    # 3.7e-9 (empty_cells), 1.2e-9 (corp_rep, mixed, mixed2); elementwise abs 5e-8
     ref, stats = _case(case)
     expected = np.array(ref["nacov"])
     rows = np.array(ref["nacov_rows"]) - 1

@@ -8,6 +8,7 @@ asymptotic covariance, as lavaan's two-step sample statistics for WLSMV.
 | :mod:`~loyaltysem.ordinal.thresholds` | thresholds and their casewise scores |
 | :mod:`~loyaltysem.ordinal.polychoric` | two-step polychoric correlations, empty cells |
 | :mod:`~loyaltysem.ordinal.polyserial` | two-step polyserial correlations |
+| :mod:`~loyaltysem.ordinal.pearson` | Pearson correlations of continuous pairs, their scores |
 | :mod:`~loyaltysem.ordinal.acov` | the two-step asymptotic covariance (NACOV) |
 | :mod:`~loyaltysem.ordinal.statistics` | :func:`sample_statistics`, :func:`polychoric_matrix` |
 """

@@ -16,7 +16,8 @@ Order of the statistics (lavaan's ``WLS.obs`` without covariates):
    order of the lower triangle, column by column: (2,1), (3,1), ..., (p,1),
    (3,2), ..., labelled ``first~~second``. Between ordinal items they are
    polychoric correlations; with a continuous item the polyserial
-   correlation times its standard deviation.
+   correlation times its standard deviation (divisor N); between two
+   continuous items their covariance (divisor N).
 """
 from __future__ import annotations
 
@@ -27,9 +28,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ..exceptions import ArgumentError, DataError
+from ..exceptions import ArgumentError
 from . import polychoric as pc
 from . import polyserial as ps
+from .pearson import pearson, pearson_scores
 from .acov import covariance_jacobian, two_step_acov
 from .categories import CodedItems, code_items
 from .thresholds import grid_of, threshold_scores, thresholds_of
@@ -49,8 +51,8 @@ class OrdinalStatistics:
         Thresholds of the ordinal items, indexed ``item|t1`` ... (lavaan's
         ``lavInspect(fit, "sampstat")$th``).
     correlation : pandas.DataFrame
-        Polychoric (ordinal pairs) and polyserial (with a continuous item)
-        correlations (``lavCor``).
+        Polychoric (ordinal pairs), polyserial (an ordinal and a continuous
+        item) and Pearson (two continuous items) correlations (``lavCor``).
     covariance : pandas.DataFrame
         As ``lavInspect(fit, "sampstat")$cov``: the correlations, rescaled by
         the continuous items' standard deviations (divisor N).
@@ -147,14 +149,6 @@ def _check_options(zero_add: Sequence[float] | float) -> tuple[float, float]:
     return float(values[0]), float(values[1])
 
 
-def _refuse_continuous_pairs(items: CodedItems) -> None:
-    continuous = [items.names[j] for j in np.flatnonzero(~items.ordinal)]
-    if len(continuous) > 1:
-        raise DataError(f"more than one continuous variable ({continuous}): correlations "
-                        "between two continuous variables are not implemented yet for ordinal "
-                        "sample statistics; declare all but one as ordered or leave them out")
-
-
 @dataclass
 class _Univariate:
     thresholds: list[np.ndarray]
@@ -215,23 +209,36 @@ def _pearson(codes: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.nda
     return np.nan_to_num(r)
 
 
-def _polyserials(items: CodedItems, uni: _Univariate) -> dict[tuple[int, int], float]:
-    out = {}
-    for j in np.flatnonzero(~items.ordinal):
-        mean, var = uni.moments[int(j)]
+@dataclass
+class _Continuous:
+    """Correlations with continuous items: polyserial {(continuous, ordinal): ρ} and
+    Pearson {(a, b): r}, a < b."""
+
+    serial: dict[tuple[int, int], float]
+    pearson: dict[tuple[int, int], float]
+
+
+def _continuous_pairs(items: CodedItems, uni: _Univariate) -> _Continuous:
+    serial, product = {}, {}
+    continuous = [int(j) for j in np.flatnonzero(~items.ordinal)]
+    for j in continuous:
+        mean, var = uni.moments[j]
         for i in np.flatnonzero(items.ordinal):
-            out[(int(j), int(i))] = ps.fit_polyserial(items.values[:, j], mean, var,
-                                                      items.codes[:, i], uni.thresholds[i])
-    return out
+            serial[(j, int(i))] = ps.fit_polyserial(items.values[:, j], mean, var,
+                                                    items.codes[:, i], uni.thresholds[i])
+    for a_pos, a in enumerate(continuous):
+        for b in continuous[a_pos + 1:]:
+            product[(a, b)] = pearson(items.values[:, a], items.values[:, b], uni.moments[a],
+                                      uni.moments[b])
+    return _Continuous(serial, product)
 
 
-def _correlation_frame(items: CodedItems, poly: _Polychorics,
-                       serial: dict[tuple[int, int], float]) -> pd.DataFrame:
+def _correlation_frame(items: CodedItems, poly: _Polychorics, cont: _Continuous) -> pd.DataFrame:
     p = len(items.names)
     cor = np.eye(p)
     cor[poly.first, poly.second] = poly.rho
     cor[poly.second, poly.first] = poly.rho
-    for (j, i), rho in serial.items():
+    for (j, i), rho in (cont.serial | cont.pearson).items():
         cor[j, i] = cor[i, j] = rho
     return pd.DataFrame(cor, index=list(items.names), columns=list(items.names))
 
@@ -267,10 +274,9 @@ def polychoric_matrix(data: pd.DataFrame, ordered: Sequence[str] | bool = True, 
     """
     options = _check_options(zero_add)
     items = code_items(data, ordered)
-    _refuse_continuous_pairs(items)
     uni = _univariate(items)
     poly = _polychorics(items, uni, options, zero_keep_margins)
-    return _correlation_frame(items, poly, _polyserials(items, uni))
+    return _correlation_frame(items, poly, _continuous_pairs(items, uni))
 
 
 def sample_statistics(data: pd.DataFrame, ordered: Sequence[str] | bool = True, *,
@@ -288,7 +294,7 @@ def sample_statistics(data: pd.DataFrame, ordered: Sequence[str] | bool = True, 
         dropped (listwise) with a :class:`~loyaltysem.exceptions.MissingValueWarning`.
     ordered : sequence of str or bool
         The ordinal columns (``True``: all; default); the others are
-        continuous (at most one for now).
+        continuous.
     zero_add : float or (float, float)
         Added to empty cells of 2 × 2 tables and of larger tables (lavaan's
         ``zero.add``, default ``c(0.5, 0)``).
@@ -304,7 +310,7 @@ def sample_statistics(data: pd.DataFrame, ordered: Sequence[str] | bool = True, 
     ------
     DataError
         An ordinal item with fewer than two observed categories or with
-        non-integer values, a non-numeric column, two continuous variables.
+        non-integer values, a non-numeric column.
 
     Notes
     -----
@@ -328,14 +334,13 @@ def sample_statistics(data: pd.DataFrame, ordered: Sequence[str] | bool = True, 
     """
     options = _check_options(zero_add)
     items = code_items(data, ordered)
-    _refuse_continuous_pairs(items)
     uni = _univariate(items)
     poly = _polychorics(items, uni, options, zero_keep_margins)
-    serial = _polyserials(items, uni)
+    cont = _continuous_pairs(items, uni)
     layout = _layout(items)
     uni_scores, blocks = _univariate_scores(items, uni, layout)
     first, second = pc.pair_indices(np.arange(len(items.names)))
-    cor_scores, a21, rho = _bivariate_scores(items, uni, poly, serial, layout, first, second)
+    cor_scores, a21, rho = _bivariate_scores(items, uni, poly, cont, layout, first, second)
     jac, values = _to_covariances(items, uni, layout, first, second, rho)
     nacov = items.nobs * (jac @ two_step_acov(uni_scores, blocks, cor_scores, a21) @ jac.T)
     negate = np.ones(len(values))
@@ -343,7 +348,7 @@ def sample_statistics(data: pd.DataFrame, ordered: Sequence[str] | bool = True, 
         negate[layout.slots[j][0]] = -1.0
     nacov = nacov * np.outer(negate, negate)
     labels = layout.labels + [f"{items.names[a]}~~{items.names[b]}" for a, b in zip(first, second)]
-    return _result(items, uni, poly, serial, options, zero_keep_margins,
+    return _result(items, uni, poly, cont, options, zero_keep_margins,
                    pd.Series(values, index=labels, name="statistic"),
                    pd.DataFrame(nacov, index=labels, columns=labels))
 
@@ -367,7 +372,7 @@ def _univariate_scores(items: CodedItems, uni: _Univariate,
 
 
 def _bivariate_scores(items: CodedItems, uni: _Univariate, poly: _Polychorics,
-                      serial: dict[tuple[int, int], float], layout: _Layout,
+                      cont: _Continuous, layout: _Layout,
                       first: np.ndarray, second: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Casewise ρ scores (n × pairs), A₂₁ (pairs × univariate) and ρ, in vech order."""
@@ -383,7 +388,7 @@ def _bivariate_scores(items: CodedItems, uni: _Univariate, poly: _Polychorics,
             a, b = poly.first[row], poly.second[row]
             a21[k, layout.slots[a]] = a1[row, :len(layout.slots[a])]
             a21[k, layout.slots[b]] = a2[row, :len(layout.slots[b])]
-    for (j, i), value in serial.items():
+    for (j, i), value in cont.serial.items():
         k = position[(min(j, i), max(j, i))]
         mean, var = uni.moments[j]
         sc = ps.mixed_scores(items.values[:, j], mean, var, items.codes[:, i], uni.thresholds[i], value)
@@ -391,6 +396,14 @@ def _bivariate_scores(items: CodedItems, uni: _Univariate, poly: _Polychorics,
         a21[k, layout.slots[j][0]] = sc.rho @ sc.mean
         a21[k, layout.var_column[j]] = sc.rho @ sc.var
         a21[k, layout.slots[i]] = sc.rho @ sc.thresholds
+    for (a, b), value in cont.pearson.items():
+        k = position[(a, b)]
+        pe = pearson_scores(items.values[:, a], items.values[:, b], uni.moments[a],
+                            uni.moments[b], value)
+        cor_scores[:, k], rho[k] = pe.rho, value
+        for v, d_mean, d_var in ((a, pe.mean1, pe.var1), (b, pe.mean2, pe.var2)):
+            a21[k, layout.slots[v][0]] = pe.rho @ d_mean
+            a21[k, layout.var_column[v]] = pe.rho @ d_var
     return cor_scores, a21, rho
 
 
@@ -430,10 +443,10 @@ def _to_covariances(items: CodedItems, uni: _Univariate, layout: _Layout, first:
 
 
 def _result(items: CodedItems, uni: _Univariate, poly: _Polychorics,
-            serial: dict[tuple[int, int], float], options: tuple[float, float], keep: bool,
+            cont: _Continuous, options: tuple[float, float], keep: bool,
             statistics: pd.Series, nacov: pd.DataFrame) -> OrdinalStatistics:
     names = list(items.names)
-    correlation = _correlation_frame(items, poly, serial)
+    correlation = _correlation_frame(items, poly, cont)
     sd = np.array([1.0 if items.ordinal[j] else np.sqrt(uni.moments[j][1]) for j in range(len(names))])
     covariance = correlation * np.outer(sd, sd)
     means = pd.Series([0.0 if items.ordinal[j] else uni.moments[j][0] for j in range(len(names))],

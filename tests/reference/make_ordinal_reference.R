@@ -19,6 +19,7 @@
 #                with zero.keep.margins), 3x4 tables with empty cells (zero.add[2] = 0)
 #   mixed        Holzinger-Swineford: floor(x2), floor(x3), x1 (continuous), floor(x5),
 #                floor(x6): polyserial correlations, a mean and a variance in WLS.obs
+#   mixed2       the same with two continuous items (x1, x4): a Pearson pair as well
 #   bfi          psych's bfi, 25 items, listwise complete (N = 2,436). psych is GPL, so
 #                its data are not committed (benchmarks/export_bfi.R writes
 #                benchmarks/data/bfi.csv; the test skips when it is absent)
@@ -111,6 +112,13 @@ mx <- data.frame(x2o = floor(hs$x2), x3o = floor(hs$x3), x1 = hs$x1, x5o = floor
 run_case("mixed", mx, c("x2o", "x3o", "x5o", "x6o"),
          "Holzinger-Swineford: floor(x2), floor(x3), x1 continuous, floor(x5), floor(x6)",
          write_data(mx, "mixed"))
+
+# mixed2: two continuous items (x1, x4) among floored HS tests
+mx2 <- data.frame(x2o = floor(hs$x2), x1 = hs$x1, x3o = floor(hs$x3), x4 = hs$x4,
+                  x5o = floor(hs$x5))
+run_case("mixed2", mx2, c("x2o", "x3o", "x5o"),
+         "Holzinger-Swineford: floor(x2), x1 continuous, floor(x3), x4 continuous, floor(x5)",
+         write_data(mx2, "mixed2"))
 
 # bfi: 25 items, listwise complete; data not committed (GPL)
 data("bfi", package = "psych", envir = environment())
