@@ -159,7 +159,8 @@ def fit_rho(counts: np.ndarray, grid1: np.ndarray, grid2: np.ndarray, start: np.
         fisher = n.sum(axis=(1, 2)) * np.where(prob > 0, d1**2 / np.where(prob > 0, prob, 1.0),
                                                0.0).sum(axis=(1, 2))
         step = np.where(hess < 0, -grad / np.where(hess < 0, hess, 1.0), grad / fisher)
-        new = _halve_steps(counts[idx], grid1[idx], grid2[idx], rho[idx], step)
+        before = (n * np.log(np.where(seen, np.maximum(prob, 1e-300), 1.0))).sum(axis=(1, 2))
+        new = _halve_steps(counts[idx], grid1[idx], grid2[idx], rho[idx], step, before)
         done = np.abs(new - rho[idx]) < tol
         rho[idx] = new
         active[idx[done]] = False
@@ -169,9 +170,9 @@ def fit_rho(counts: np.ndarray, grid1: np.ndarray, grid2: np.ndarray, start: np.
 
 
 def _halve_steps(counts: np.ndarray, grid1: np.ndarray, grid2: np.ndarray, rho: np.ndarray,
-                 step: np.ndarray) -> np.ndarray:
-    """rho + step within the bounds, halved (up to 30 times) until ℓ does not decrease."""
-    before = _loglik(counts, grid1, grid2, rho)
+                 step: np.ndarray, before: np.ndarray) -> np.ndarray:
+    """rho + step within the bounds, halved (up to 30 times) until ℓ (``before`` at rho)
+    does not decrease."""
     new = np.clip(rho + step, -RHO_BOUND, RHO_BOUND)
     for _ in range(30):
         worse = _loglik(counts, grid1, grid2, new) < before - 1e-12 * np.abs(before)

@@ -203,9 +203,10 @@ def _polychorics(items: CodedItems, uni: _Univariate, zero_add: tuple[float, flo
 def _pearson(codes: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """Pearson correlations of the codes: start values (0 where undefined)."""
     centred = codes - codes.mean(axis=0)
-    sd = np.sqrt((centred**2).sum(axis=0))
+    cross = centred.T @ centred
+    sd = np.sqrt(np.diag(cross))
     with np.errstate(invalid="ignore", divide="ignore"):
-        r = (centred[:, first] * centred[:, second]).sum(axis=0) / (sd[first] * sd[second])
+        r = cross[first, second] / (sd[first] * sd[second])
     return np.nan_to_num(r)
 
 
