@@ -227,8 +227,27 @@ def test_two_empty_cells_warn():
     data = _frame(a=[0, 0, 1, 1, 0, 1], b=[0, 0, 1, 1, 0, 1])
     with pytest.warns(CategoricalDataWarning) as caught:
         cor = polychoric_matrix(data)
-    assert any("two empty cells" in str(w.message) for w in caught)
-    assert cor.loc["a", "b"] == 1.0
+    assert any("two empty cells in the 2x2 table of 'a' x 'b'" in str(w.message) for w in caught)
+    assert cor.loc["a", "b"] == 1.0  # lavaan: 1, with the same warning
+    with pytest.warns(CategoricalDataWarning), pytest.raises(
+            DataError, match=r"tetrachoric correlations of \[\('a', 'b'\)\] are \+-1"):
+        sample_statistics(data)
+
+
+def test_declared_levels():
+    # declaring the observed categories changes nothing (lavaan's values, as above)
+    ref, stats = _case("corp_rep")
+    data = pd.read_csv(ROOT / ref["data"])
+    declared = sample_statistics(data, levels={"comp_1": range(1, 8), "cusa": range(1, 8)})
+    np.testing.assert_allclose(declared.nacov.to_numpy(), stats.nacov.to_numpy(), rtol=0, atol=1e-12)
+    # an empty declared category is refused (lavaan: "some categories of variable `x' are empty")
+    small = _frame(a=[1, 2, 3, 1, 2, 3], b=[1, 2, 2, 1, 2, 1])
+    with pytest.raises(DataError, match=r"'b' has empty categories \['3'\] \(frequencies \[3, 3, 0\]"):
+        sample_statistics(small, levels={"b": [1, 2, 3]})
+    with pytest.raises(DataError, match=r"'a' has values \['3'\] outside its declared categories"):
+        sample_statistics(small, levels={"a": [1, 2]})
+    with pytest.raises(DataError, match=r"levels are declared for \['c'\]"):
+        sample_statistics(small, levels={"c": [1, 2]})
 
 
 def test_bivariate_normal_cdf_against_quadrature():

@@ -14,7 +14,7 @@ usually better treated as continuous.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,7 +77,8 @@ def resolve_ordered(data: pd.DataFrame, ordered: Sequence[str] | bool) -> list[s
     return list(ordered)
 
 
-def code_items(data: pd.DataFrame, ordered: Sequence[str] | bool) -> CodedItems:
+def code_items(data: pd.DataFrame, ordered: Sequence[str] | bool,
+               levels: Mapping[str, Sequence[float]] | None = None) -> CodedItems:
     """Check and code the variables of ``data``; rows with a missing value are dropped.
 
     Parameters
@@ -86,6 +87,11 @@ def code_items(data: pd.DataFrame, ordered: Sequence[str] | bool) -> CodedItems:
         One column per variable (all of them are used, in column order).
     ordered : sequence of str or bool
         The ordinal columns (``True``: all); the others are continuous.
+    levels : mapping of str to sequence of numbers, optional
+        Declared categories of some ordinal items (e.g. a 1-7 scale, or the
+        categories of the pooled data when the rows are one group's). Every
+        declared category must be observed, as lavaan requires; without a
+        declaration the observed values are the categories.
 
     Returns
     -------
@@ -95,39 +101,69 @@ def code_items(data: pd.DataFrame, ordered: Sequence[str] | bool) -> CodedItems:
     ------
     DataError
         No columns, a non-numeric column, an ordinal item with non-integer
-        values or fewer than two observed categories, fewer than two
-        complete cases.
+        values, fewer than two observed categories, a value outside or an
+        empty category of its declared levels, fewer than two complete cases.
     """
+    ordinal_names = set(resolve_ordered(data, ordered))
+    declared = dict(levels or {})
+    stray = sorted(set(declared) - ordinal_names)
+    if stray:
+        raise DataError(f"levels are declared for {stray}, which are not ordered items")
+    names, values = _complete_numeric(data)
+    codes = np.zeros(values.shape, dtype=np.intp)
+    categories: list[np.ndarray] = []
+    for j, name in enumerate(names):
+        if name not in ordinal_names:
+            categories.append(np.empty(0))
+            continue
+        codes[:, j], level = _code_one(values[:, j], name)
+        if name in declared:
+            codes[:, j], level = _code_declared(values[:, j], name, declared[name])
+        categories.append(level)
+    is_ordinal = np.array([name in ordinal_names for name in names], dtype=bool)
+    return CodedItems(names, is_ordinal, codes, values, tuple(categories))
+
+
+def _complete_numeric(data: pd.DataFrame) -> tuple[tuple[str, ...], np.ndarray]:
+    """The column names and the complete rows as floats (a warning when rows are dropped)."""
     if not isinstance(data, pd.DataFrame) or data.shape[1] == 0:
         raise DataError("data must be a DataFrame with at least one column")
-    ordinal_names = set(resolve_ordered(data, ordered))
     names = tuple(str(c) for c in data.columns)
-    frame = data.copy()
-    frame.columns = list(names)
-    for name in names:
-        if not (pd.api.types.is_numeric_dtype(frame[name]) or pd.api.types.is_bool_dtype(frame[name])):
-            raise DataError(f"column {name!r} is not numeric (dtype {frame[name].dtype}); "
+    for name, column in zip(names, data.columns):
+        series = data[column]
+        if not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)):
+            raise DataError(f"column {name!r} is not numeric (dtype {series.dtype}); "
                             "code the answers as numbers")
-    values = frame.to_numpy(dtype=float)
+    values = data.to_numpy(dtype=float)
     complete = ~np.isnan(values).any(axis=1)
     if not complete.all():
         warnings.warn(f"{int((~complete).sum())} of {len(values)} rows have a missing value and "
                       "were dropped (listwise, as lavaan's missing = \"listwise\")",
-                      MissingValueWarning, stacklevel=3)
+                      MissingValueWarning, stacklevel=4)
         values = values[complete]
     if len(values) < 2:
         raise DataError(f"fewer than two complete cases ({len(values)}); ordinal sample "
                         "statistics need data")
-    codes = np.zeros(values.shape, dtype=np.intp)
-    levels: list[np.ndarray] = []
-    for j, name in enumerate(names):
-        if name not in ordinal_names:
-            levels.append(np.empty(0))
-            continue
-        codes[:, j], level = _code_one(values[:, j], name)
-        levels.append(level)
-    is_ordinal = np.array([name in ordinal_names for name in names], dtype=bool)
-    return CodedItems(names, is_ordinal, codes, values, tuple(levels))
+    return names, values
+
+
+def _code_declared(column: np.ndarray, name: str,
+                   declared: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of one item on its declared categories; none may be empty (lavaan's rule)."""
+    level = np.unique(np.asarray(declared, dtype=float))
+    outside = np.setdiff1d(np.unique(column), level)
+    if outside.size:
+        raise DataError(f"ordinal item {name!r} has values {[f'{v:g}' for v in outside[:5]]} "
+                        f"outside its declared categories {[f'{v:g}' for v in level]}")
+    codes = np.searchsorted(level, column)
+    counts = np.bincount(codes, minlength=len(level))
+    if (counts == 0).any():
+        empty = [f"{v:g}" for v in level[counts == 0]]
+        raise DataError(f"ordinal item {name!r} has empty categories {empty} (frequencies "
+                        f"{counts.tolist()} of {[f'{v:g}' for v in level]}): a threshold "
+                        "next to an empty category cannot be estimated; merge it with a "
+                        "neighbouring category, or do not declare it")
+    return codes.astype(np.intp), level
 
 
 def _code_one(column: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:

@@ -35,6 +35,7 @@ Rosseel, Y. lavaan 0.6-14: ``lav_bvord.R`` (``lav_bvord_cor_twostep_fit``),
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,12 +102,14 @@ def cell_terms(grid1: np.ndarray, grid2: np.ndarray, rho: np.ndarray,
 
 
 def zero_add_tables(counts: np.ndarray, binary: np.ndarray, grid1: np.ndarray,
-                    grid2: np.ndarray, zero_add: tuple[float, float],
-                    keep_margins: bool) -> tuple[np.ndarray, dict[int, float]]:
+                    grid2: np.ndarray, zero_add: tuple[float, float], keep_margins: bool,
+                    names: Sequence[tuple[str, str]] | None = None
+                    ) -> tuple[np.ndarray, dict[int, float]]:
     """The tables ρ is fitted to, and the pairs whose ρ is fixed by a special case.
 
     ``binary`` flags the 2 × 2 pairs. Returns the adjusted counts (float) and
     {pair: ρ} for two empty cells, equal cross products, and both thresholds 0.
+    ``names`` (the pairs' item names) go into the warning about two empty cells.
     """
     counts = counts.astype(float).copy()
     fixed: dict[int, float] = {}
@@ -114,8 +117,9 @@ def zero_add_tables(counts: np.ndarray, binary: np.ndarray, grid1: np.ndarray,
         t = counts[pair, :2, :2]
         empty = np.argwhere(t == 0)
         if len(empty) == 2:
-            warnings.warn("two empty cells in a 2x2 table: the tetrachoric correlation is "
-                          "set to +-1", CategoricalDataWarning, stacklevel=4)
+            which = f" of {names[pair][0]!r} x {names[pair][1]!r}" if names else ""
+            warnings.warn(f"two empty cells in the 2x2 table{which}: the tetrachoric "
+                          "correlation is set to +-1", CategoricalDataWarning, stacklevel=4)
             fixed[pair] = 1.0 if t[0, 0] > 0 else -1.0
             continue
         if len(empty) == 1 and zero_add[0] > 0:

@@ -21,14 +21,14 @@ Order of the statistics (lavaan's ``WLS.obs`` without covariates):
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from ..exceptions import ArgumentError
+from ..exceptions import ArgumentError, DataError
 from . import polychoric as pc
 from . import polyserial as ps
 from .pearson import pearson, pearson_scores
@@ -187,8 +187,9 @@ def _polychorics(items: CodedItems, uni: _Univariate, zero_add: tuple[float, flo
         return _Polychorics(first, second, np.zeros(0), empty, empty, np.zeros((0, width, width)))
     tables = pc.contingency_tables(items.codes, first, second, width)
     binary = (items.n_categories[first] == 2) & (items.n_categories[second] == 2)
+    pair_names = [(items.names[a], items.names[b]) for a, b in zip(first, second)]
     counts, fixed = pc.zero_add_tables(tables.counts, binary, grids[first], grids[second],
-                                       zero_add, keep_margins)
+                                       zero_add, keep_margins, pair_names)
     start = _pearson(items.codes, first, second)
     free = np.array([k not in fixed for k in range(len(first))], dtype=bool)
     rho = np.zeros(len(first))
@@ -196,8 +197,17 @@ def _polychorics(items: CodedItems, uni: _Univariate, zero_add: tuple[float, flo
         rho[free] = pc.fit_rho(counts[free], grids[first][free], grids[second][free], start[free])
     for k, value in fixed.items():
         rho[k] = value
-    pc.warn_near_one(rho, [(items.names[a], items.names[b]) for a, b in zip(first, second)])
+    pc.warn_near_one(rho, pair_names)
     return _Polychorics(first, second, rho, grids[first], grids[second], tables.counts)
+
+
+def _refuse_perfect_tetrachorics(items: CodedItems, poly: _Polychorics) -> None:
+    perfect = [(items.names[a], items.names[b])
+               for a, b, rho in zip(poly.first, poly.second, poly.rho) if abs(rho) >= 1.0]
+    if perfect:
+        raise DataError(f"the tetrachoric correlations of {perfect} are +-1 (two empty cells "
+                        "in their 2x2 tables): their asymptotic variance is not defined; "
+                        "drop or combine one item of each pair")
 
 
 def _pearson(codes: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -245,6 +255,7 @@ def _correlation_frame(items: CodedItems, poly: _Polychorics, cont: _Continuous)
 
 
 def polychoric_matrix(data: pd.DataFrame, ordered: Sequence[str] | bool = True, *,
+                      levels: Mapping[str, Sequence[float]] | None = None,
                       zero_add: Sequence[float] | float = (0.5, 0.0),
                       zero_keep_margins: bool = True) -> pd.DataFrame:
     """Polychoric (and polyserial) correlation matrix, as lavaan's ``lavCor``.
@@ -256,6 +267,8 @@ def polychoric_matrix(data: pd.DataFrame, ordered: Sequence[str] | bool = True, 
         dropped with a :class:`~loyaltysem.exceptions.MissingValueWarning`.
     ordered : sequence of str or bool
         The ordinal columns (``True``: all; default).
+    levels : mapping of str to sequence of numbers, optional
+        Declared categories of ordinal items (default: the observed values).
     zero_add, zero_keep_margins
         lavaan's empty-cell handling (see :mod:`loyaltysem.ordinal.polychoric`).
 
@@ -274,13 +287,14 @@ def polychoric_matrix(data: pd.DataFrame, ordered: Sequence[str] | bool = True, 
     R: ``lavaan::lavCor(items, ordered = names(items))`` (0.489).
     """
     options = _check_options(zero_add)
-    items = code_items(data, ordered)
+    items = code_items(data, ordered, levels)
     uni = _univariate(items)
     poly = _polychorics(items, uni, options, zero_keep_margins)
     return _correlation_frame(items, poly, _continuous_pairs(items, uni))
 
 
 def sample_statistics(data: pd.DataFrame, ordered: Sequence[str] | bool = True, *,
+                      levels: Mapping[str, Sequence[float]] | None = None,
                       zero_add: Sequence[float] | float = (0.5, 0.0),
                       zero_keep_margins: bool = True) -> OrdinalStatistics:
     """Thresholds, polychoric/polyserial correlations, NACOV and DWLS weights.
@@ -296,6 +310,11 @@ def sample_statistics(data: pd.DataFrame, ordered: Sequence[str] | bool = True, 
     ordered : sequence of str or bool
         The ordinal columns (``True``: all; default); the others are
         continuous.
+    levels : mapping of str to sequence of numbers, optional
+        Declared categories of ordinal items (default: the observed values,
+        sorted, as lavaan). Use it for one group's rows, so that every group
+        has the categories of the pooled data; an empty declared category is
+        an error, as in lavaan.
     zero_add : float or (float, float)
         Added to empty cells of 2 × 2 tables and of larger tables (lavaan's
         ``zero.add``, default ``c(0.5, 0)``).
@@ -310,8 +329,10 @@ def sample_statistics(data: pd.DataFrame, ordered: Sequence[str] | bool = True, 
     Raises
     ------
     DataError
-        An ordinal item with fewer than two observed categories or with
-        non-integer values, a non-numeric column.
+        An ordinal item with fewer than two observed categories, with
+        non-integer values or with an empty declared category; a non-numeric
+        column; a tetrachoric correlation of ±1 (two empty cells), whose
+        asymptotic variance is not defined.
 
     Notes
     -----
@@ -334,9 +355,10 @@ def sample_statistics(data: pd.DataFrame, ordered: Sequence[str] | bool = True, 
     (0.13, 0.27, 0.50 for ``comp_1|t1`` ... ``comp_1|t3``).
     """
     options = _check_options(zero_add)
-    items = code_items(data, ordered)
+    items = code_items(data, ordered, levels)
     uni = _univariate(items)
     poly = _polychorics(items, uni, options, zero_keep_margins)
+    _refuse_perfect_tetrachorics(items, poly)
     cont = _continuous_pairs(items, uni)
     layout = _layout(items)
     uni_scores, blocks = _univariate_scores(items, uni, layout)
