@@ -9,6 +9,8 @@ asymptotic covariance, as lavaan's two-step sample statistics for WLSMV.
 | :mod:`~loyaltysem.ordinal.polychoric` | two-step polychoric correlations, empty cells |
 | :mod:`~loyaltysem.ordinal.polyserial` | two-step polyserial correlations |
 | :mod:`~loyaltysem.ordinal.pearson` | Pearson correlations of continuous pairs, their scores |
+| :mod:`~loyaltysem.ordinal.estimates` | the two-step estimates of all statistics |
+| :mod:`~loyaltysem.ordinal.scores` | casewise scores and A₂₁ in lavaan's order |
 | :mod:`~loyaltysem.ordinal.acov` | the two-step asymptotic covariance (NACOV) |
 | :mod:`~loyaltysem.ordinal.statistics` | :func:`sample_statistics`, :func:`polychoric_matrix` |
 """
