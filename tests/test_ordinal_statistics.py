@@ -24,7 +24,8 @@ import pytest
 
 from loyaltysem.exceptions import (ArgumentError, CategoricalDataWarning, DataError,
                                    LoyaltySemError, MissingValueWarning)
-from loyaltysem.ordinal import OrdinalStatistics, polychoric_matrix, sample_statistics
+from loyaltysem.ordinal import (OrdinalStatistics, group_statistics, polychoric_matrix,
+                                sample_statistics)
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT / "tests" / "reference" / "ordinal"
@@ -164,6 +165,45 @@ def test_results_render():
     assert np.array_equal(stats.weight_matrix("ULS"), np.eye(len(stats.statistics)))
     with pytest.raises(ArgumentError, match="estimator must be"):
         stats.weight_matrix("GLS")  # type: ignore[arg-type]
+
+
+def test_groups():
+    # multi-group cfa(group = "servicetype"): lavaan's group order ("2" first), each group's
+    # thresholds (observed 5e-15), covariances and WLS.obs (1.0e-8), NACOV (2.5e-9 of its
+    # largest) and DWLS weights (4.9e-8 relative) on the pooled categories
+    ref = _reference("groups")
+    data = pd.read_csv(ROOT / ref["data"])[[ref["group"]] + ref["variables"]]
+    stats = group_statistics(data, ref["group"], ref["ordered"])
+    assert list(stats) == [g["label"] for g in ref["groups"]]
+    for expected in ref["groups"]:
+        got = stats[expected["label"]]
+        assert got.nobs == expected["nobs"]
+        assert list(got.thresholds.index) == expected["thresholds"]["names"]
+        np.testing.assert_allclose(got.thresholds.to_numpy(), expected["thresholds"]["values"],
+                                   rtol=0, atol=1e-13)
+        np.testing.assert_allclose(got.covariance.to_numpy(), expected["cov"]["values"], rtol=0, atol=4e-7)
+        np.testing.assert_allclose(got.statistics.to_numpy(), expected["wls_obs"], rtol=0, atol=4e-7)
+        nacov = np.array(expected["nacov"])
+        np.testing.assert_allclose(got.nacov.to_numpy(), nacov, rtol=0, atol=2e-7 * np.abs(nacov).max())
+        np.testing.assert_allclose(got.wls_v.to_numpy(), expected["wls_v_diag"], rtol=1e-6)
+
+
+def test_a_category_empty_in_a_group_is_named():
+    # lavaan: "some categories of variable `cusa' are empty in group 1; frequencies are
+    # [3 9 22 67 69 42 0]" (its group 1 is servicetype 2). The empty category is really
+    # the value 1 (servicetype 2 answers cusa 2..7 only): lavaan tabulates the group's own
+    # codes 1..6 into the pooled 7 bins, so its frequencies put the gap last
+    ref = _reference("groups")
+    assert "`cusa' are empty in group 1" in ref["empty_category_error"]
+    assert "[3 9 22 67 69 42 0]" in ref["empty_category_error"]
+    data = pd.read_csv(ROOT / ref["data"])
+    assert sorted(data.loc[data["servicetype"] == 2, "cusa"].unique()) == [2, 3, 4, 5, 6, 7]
+    with pytest.raises(DataError, match=(r"in group '2' of 'servicetype': ordinal item 'cusa' has "
+                                         r"empty categories \['1'\] \(frequencies "
+                                         r"\[0, 3, 9, 22, 67, 69, 42\]")):
+        group_statistics(data, "servicetype")
+    with pytest.raises(DataError, match="group column 'region' is not in the data"):
+        group_statistics(data, "region")
 
 
 # --- bad input -----------------------------------------------------------------------------

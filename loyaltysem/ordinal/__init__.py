@@ -13,9 +13,11 @@ asymptotic covariance, as lavaan's two-step sample statistics for WLSMV.
 | :mod:`~loyaltysem.ordinal.scores` | casewise scores and A₂₁ in lavaan's order |
 | :mod:`~loyaltysem.ordinal.acov` | the two-step asymptotic covariance (NACOV) |
 | :mod:`~loyaltysem.ordinal.statistics` | :func:`sample_statistics`, :func:`polychoric_matrix` |
+| :mod:`~loyaltysem.ordinal.groups` | :func:`group_statistics`: per group, on the pooled categories |
 """
 from __future__ import annotations
 
+from .groups import group_statistics
 from .statistics import OrdinalStatistics, polychoric_matrix, sample_statistics
 
-__all__ = ["OrdinalStatistics", "polychoric_matrix", "sample_statistics"]
+__all__ = ["OrdinalStatistics", "group_statistics", "polychoric_matrix", "sample_statistics"]

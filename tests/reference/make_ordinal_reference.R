@@ -20,6 +20,10 @@
 #   mixed        Holzinger-Swineford: floor(x2), floor(x3), x1 (continuous), floor(x5),
 #                floor(x6): polyserial correlations, a mean and a variance in WLS.obs
 #   mixed2       the same with two continuous items (x1, x4): a Pearson pair as well
+#   groups       corp_rep comp_1, comp_3, like_1..3, cusl_1..3 by servicetype (lavaan's group
+#                order: first appearance, "2" then "1"; the categories are the pooled
+#                data's); per group the same quantities. Also lavaan's error when cusa is
+#                added (category 7 empty in group "2")
 #   bfi          psych's bfi, 25 items, listwise complete (N = 2,436). psych is GPL, so
 #                its data are not committed (benchmarks/export_bfi.R writes
 #                benchmarks/data/bfi.csv; the test skips when it is absent)
@@ -119,6 +123,31 @@ mx2 <- data.frame(x2o = floor(hs$x2), x1 = hs$x1, x3o = floor(hs$x3), x4 = hs$x4
 run_case("mixed2", mx2, c("x2o", "x3o", "x5o"),
          "Holzinger-Swineford: floor(x2), x1 continuous, floor(x3), x4 continuous, floor(x5)",
          write_data(mx2, "mixed2"))
+
+# groups: corp_rep by servicetype
+group_items <- c("comp_1", "comp_3", "like_1", "like_2", "like_3", "cusl_1", "cusl_2", "cusl_3")
+crg <- read.csv("datasets/corp_rep/corp_rep.csv", na.strings = c("NA", "-99"))
+crg <- crg[complete.cases(crg[, c("servicetype", group_items, "cusa")]),
+           c("servicetype", group_items, "cusa")]
+gfit <- cfa(paste("f =~", paste(group_items, collapse = " + ")), data = crg,
+            ordered = group_items, group = "servicetype", estimator = "WLSMV", do.fit = FALSE)
+labels <- lavInspect(gfit, "group.label")
+ss <- lavInspect(gfit, "sampstat"); gam <- lavInspect(gfit, "gamma"); wv <- lavInspect(gfit, "wls.v")
+per_group <- lapply(seq_along(labels), function(g) list(
+  label = labels[g], nobs = lavInspect(gfit, "nobs")[g],
+  thresholds = list(names = I(names(ss[[g]]$th)), values = I(unname(as.numeric(ss[[g]]$th)))),
+  cov = mat_obj(ss[[g]]$cov), wls_obs = I(unname(as.numeric(gfit@SampleStats@WLS.obs[[g]]))),
+  nacov = unname(unclass(gam[[g]])), wls_v_diag = I(unname(diag(wv[[g]])))))
+err <- tryCatch({
+  cfa(paste("f =~", paste(c(group_items, "cusa"), collapse = " + ")), data = crg,
+      ordered = c(group_items, "cusa"), group = "servicetype", do.fit = FALSE); NULL
+}, error = function(e) conditionMessage(e))
+out <- list(case = "groups", description = "corp_rep items by servicetype (groups in lavaan's order)",
+            data = write_data(crg, "groups"), group = "servicetype", variables = I(group_items),
+            ordered = I(group_items), groups = per_group, empty_category_error = err,
+            versions = list(R = R.version.string, lavaan = as.character(packageVersion("lavaan"))))
+writeLines(toJSON(out, digits = NA, auto_unbox = TRUE), file.path(OUT_DIR, "groups.json"))
+cat("wrote groups.json:", paste(labels, collapse = ", "), "\n")
 
 # bfi: 25 items, listwise complete; data not committed (GPL)
 data("bfi", package = "psych", envir = environment())
