@@ -311,3 +311,25 @@ def test_bivariate_normal_cdf_against_quadrature():
     # the infinite limits are the margins
     assert bvn_cdf(np.inf, 0.3, 0.5) == pytest.approx(ndtr(0.3), abs=1e-16)
     assert bvn_cdf(-np.inf, 0.3, 0.5) == 0.0
+
+
+def test_categories_are_the_sorted_observed_values():
+    # any increasing recoding of the answers (here x -> x² + 10, non-contiguous codes)
+    # leaves lavaan's corp_rep values: only the order of the categories counts
+    ref, _ = _case("corp_rep")
+    data = pd.read_csv(ROOT / ref["data"]) ** 2 + 10
+    stats = sample_statistics(data)
+    np.testing.assert_allclose(stats.thresholds.to_numpy(), ref["thresholds"]["values"], rtol=0, atol=1e-13)
+    np.testing.assert_allclose(stats.correlation.to_numpy(), ref["cor"]["values"], rtol=0, atol=4e-7)
+    np.testing.assert_allclose(stats.wls_v.to_numpy(), ref["wls_v_diag"], rtol=1e-6)
+
+
+def test_every_public_attribute_renders():
+    _, stats = _case("mixed2")
+    for name in [n for n in dir(stats) if not n.startswith("_")]:
+        value = getattr(stats, name)
+        if callable(value):
+            continue
+        assert repr(value)
+    assert stats.empty_cell_pairs and stats.zero_add == (0.5, 0.0) and stats.zero_keep_margins
+    assert stats.means["x1"] != 0 and stats.means["x2o"] == 0
