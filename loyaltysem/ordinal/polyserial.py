@@ -8,7 +8,8 @@ thresholds τ. Step 2 maximizes over ρ alone the conditional log-likelihood
     ℓ(ρ) = Σ_i log[Φ(τ*_(x_i + 1)) - Φ(τ*_(x_i))],  τ*_c = (τ_c - ρ z_i) / √(1 - ρ²),
 
 with z_i = (y_i - μ)/σ; the marginal density of y does not involve ρ. As
-lavaan (``lav_bvmix_cor_twostep_fit``), ρ is kept within [-0.995, 0.995].
+lavaan (``lav_bvmix_cor_twostep_fit``), ρ is kept within [-0.995, 0.995]
+and the conditional probabilities are floored at machine epsilon.
 
 The casewise scores of the bivariate log-likelihood log f(y_i) + log P(x_i | y_i)
 with respect to ρ, μ, σ² and τ (lavaan's ``lav_bvmix_cor_scores``; the
@@ -64,10 +65,12 @@ def univariate_scores(y: np.ndarray, mean: float, var: float) -> tuple[np.ndarra
     return res / var, -1.0 / (2.0 * var) + res * res / (2.0 * var * var)
 
 
-def _terms(z: np.ndarray, codes: np.ndarray, thresholds: np.ndarray, rho: float):
+def _terms(z: np.ndarray, codes: np.ndarray, thresholds: np.ndarray, rho: float
+           ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray, np.ndarray, np.ndarray]:
+    """Bounds, √(1 - ρ²), P(x_i | y_i) (floored at ε) and the densities at τ*."""
     grid = np.concatenate(([-np.inf], thresholds, [np.inf]))
     upper, lower = grid[codes + 1], grid[codes]
-    root = np.sqrt(1.0 - rho * rho)
+    root = float(np.sqrt(1.0 - rho * rho))
     up_star = (upper - rho * z) / root
     low_star = (lower - rho * z) / root
     prob = np.maximum(ndtr(up_star) - ndtr(low_star), _EPS)
@@ -87,18 +90,30 @@ def _rho_score(z: np.ndarray, codes: np.ndarray, thresholds: np.ndarray, rho: fl
 
 def fit_polyserial(y: np.ndarray, mean: float, var: float, codes: np.ndarray,
                    thresholds: np.ndarray) -> float:
-    """The two-step polyserial ρ: the root of the summed ρ score in [-0.995, 0.995]."""
+    """The two-step polyserial ρ in [-0.995, 0.995].
+
+    ℓ(ρ) on a grid of step 0.05 locates the maximum (near ±1 the floored
+    probabilities make the score unreliable, so its sign at the bounds says
+    nothing); the root of the summed score in the grid cell pair around the
+    best point gives ρ to machine precision; a best point at a bound is the
+    bound.
+    """
     z = (y - mean) / np.sqrt(var)
 
     def score(rho: float) -> float:
         return float(_rho_score(z, codes, thresholds, rho).sum())
 
-    low, high = score(-RHO_BOUND), score(RHO_BOUND)
-    if low <= 0:
-        return -RHO_BOUND
-    if high >= 0:
-        return RHO_BOUND
-    return float(brentq(score, -RHO_BOUND, RHO_BOUND, xtol=1e-15, rtol=4 * _EPS, maxiter=200))
+    def loglik(rho: float) -> float:
+        return float(np.log(_terms(z, codes, thresholds, rho)[3]).sum())
+
+    grid = np.linspace(-RHO_BOUND, RHO_BOUND, 41)
+    best = int(np.argmax([loglik(r) for r in grid]))
+    if best in (0, len(grid) - 1):
+        return float(grid[best])
+    low, high = grid[best - 1], grid[best + 1]
+    if score(low) <= 0 or score(high) >= 0:
+        return float(grid[best])
+    return float(brentq(score, low, high, xtol=1e-15, rtol=4 * _EPS, maxiter=200))
 
 
 def mixed_scores(y: np.ndarray, mean: float, var: float, codes: np.ndarray,

@@ -20,6 +20,9 @@
 #   mixed        Holzinger-Swineford: floor(x2), floor(x3), x1 (continuous), floor(x5),
 #                floor(x6): polyserial correlations, a mean and a variance in WLS.obs
 #   mixed2       the same with two continuous items (x1, x4): a Pearson pair as well
+#   small_mixed  N = 8 by hand: a 3-category item, two continuous ones, a binary one (a
+#                polyserial likelihood whose floored probabilities fake a score sign
+#                change near -1)
 #   groups       corp_rep comp_1, comp_3, like_1..3, cusl_1..3 by servicetype (lavaan's group
 #                order: first appearance, "2" then "1"; the categories are the pooled
 #                data's); per group the same quantities. Also lavaan's error when cusa is
@@ -123,6 +126,12 @@ mx2 <- data.frame(x2o = floor(hs$x2), x1 = hs$x1, x3o = floor(hs$x3), x4 = hs$x4
 run_case("mixed2", mx2, c("x2o", "x3o", "x5o"),
          "Holzinger-Swineford: floor(x2), x1 continuous, floor(x3), x4 continuous, floor(x5)",
          write_data(mx2, "mixed2"))
+
+# small_mixed: written out here
+sm <- data.frame(a = c(1, 2, 3, 1, 2, 3, 2, 2), x = c(0.1, 0.5, 0.3, 0.9, 1.2, 0.4, 0.8, 0.2),
+                 y = c(1, 2, 3, 4, 5, 6, 7, 9), b = c(1, 0, 1, 1, 0, 0, 1, 0))
+run_case("small_mixed", sm, c("a", "b"), "8 rows by hand: a (3 categories), x, y continuous, b binary",
+         write_data(sm, "small_mixed"))
 
 # groups: corp_rep by servicetype
 group_items <- c("comp_1", "comp_3", "like_1", "like_2", "like_3", "cusl_1", "cusl_2", "cusl_3")
