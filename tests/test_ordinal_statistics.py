@@ -334,3 +334,21 @@ def test_every_public_attribute_renders():
         assert repr(value)
     assert stats.empty_cell_pairs and stats.zero_add == (0.5, 0.0) and stats.zero_keep_margins
     assert stats.means["x1"] != 0 and stats.means["x2o"] == 0
+
+
+def test_no_ordered_item():
+    data = _frame(x=[0.1, 0.5, 0.3, 0.9], y=[1.0, 2.0, 3.0, 5.0])
+    with pytest.raises(DataError, match="no ordered items"):
+        sample_statistics(data, ordered=False)
+
+
+def test_a_correlation_without_information_is_refused():
+    # the only v4 = 1 answer sits in v3's lowest category: ρ goes to lavaan's bound 0.999,
+    # where every casewise score underflows to 0 (lavaan: a generalized inverse, zero rows)
+    data = _frame(v3=[5, 5, 3, 2, 5, 3, 5, 2, 2, 2, 2, 5, 3, 2, 3],
+                  v4=[2, 2, 2, 2, 2, 2, 2, 1, 2, 2, 2, 2, 2, 2, 2])
+    with pytest.warns(CategoricalDataWarning, match="nearly"), pytest.raises(
+            DataError, match=r"\('v3', 'v4', 0.999\)\] have no information at their estimate"):
+        sample_statistics(data)
+    with pytest.warns(CategoricalDataWarning, match="nearly"):
+        assert polychoric_matrix(data).loc["v3", "v4"] == 0.999

@@ -74,12 +74,20 @@ def polychorics(items: CodedItems, uni: Univariate, zero_add: tuple[float, float
 
 
 def refuse_perfect_tetrachorics(items: CodedItems, poly: Polychorics) -> None:
+    """No asymptotic covariance for ρ = ±1 (two empty cells of a 2 × 2 table)."""
     perfect = [(items.names[a], items.names[b])
                for a, b, rho in zip(poly.first, poly.second, poly.rho) if abs(rho) >= 1.0]
     if perfect:
         raise DataError(f"the tetrachoric correlations of {perfect} are +-1 (two empty cells "
                         "in their 2x2 tables): their asymptotic variance is not defined; "
                         "drop or combine one item of each pair")
+
+
+def refuse_no_ordinal(items: CodedItems) -> None:
+    """Ordinal sample statistics need an ordinal item (lavaan's muthen1984 does too)."""
+    if not items.ordinal.any():
+        raise DataError("no ordered items: ordinal sample statistics need at least one; for "
+                        "continuous data use the covariance matrix (estimators ML, MLR, ...)")
 
 
 def _pearson(codes: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:

@@ -150,7 +150,13 @@ def real_cells(grid1: np.ndarray, grid2: np.ndarray) -> np.ndarray:
 def fit_rho(counts: np.ndarray, grid1: np.ndarray, grid2: np.ndarray, start: np.ndarray,
             *, tol: float = 1e-12, max_iter: int = 100) -> np.ndarray:
     """ρ maximizing Σ n_ab log P_ab(ρ) for every pair (Newton, in [-0.999, 0.999])."""
-    rho = np.clip(start, -0.9, 0.9)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return _newton(counts, grid1, grid2, np.clip(start, -0.9, 0.9), tol, max_iter)
+
+
+def _newton(counts: np.ndarray, grid1: np.ndarray, grid2: np.ndarray, rho: np.ndarray,
+            tol: float, max_iter: int) -> np.ndarray:
+    """Newton steps (Fisher scoring where ℓ is not concave), halved until ℓ does not fall."""
     observed = counts > 0
     active = np.ones(len(rho), dtype=bool)
     for _ in range(max_iter):
@@ -163,6 +169,7 @@ def fit_rho(counts: np.ndarray, grid1: np.ndarray, grid2: np.ndarray, start: np.
         fisher = n.sum(axis=(1, 2)) * np.where(prob > 0, d1**2 / np.where(prob > 0, prob, 1.0),
                                                0.0).sum(axis=(1, 2))
         step = np.where(hess < 0, -grad / np.where(hess < 0, hess, 1.0), grad / fisher)
+        step = np.where(np.isfinite(step), step, 0.0)
         before = (n * np.log(np.where(seen, np.maximum(prob, 1e-300), 1.0))).sum(axis=(1, 2))
         new = _halve_steps(counts[idx], grid1[idx], grid2[idx], rho[idx], step, before)
         done = np.abs(new - rho[idx]) < tol

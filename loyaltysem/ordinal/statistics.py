@@ -28,12 +28,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ..exceptions import ArgumentError
+from ..exceptions import ArgumentError, DataError
 from . import polychoric as pc
 from .acov import two_step_acov
 from .categories import CodedItems, code_items
 from .estimates import (Continuous, Polychorics, Univariate, continuous_pairs, correlation_frame,
-                        polychorics, refuse_perfect_tetrachorics, univariate)
+                        polychorics, refuse_no_ordinal, refuse_perfect_tetrachorics,
+                        univariate)
 from .scores import bivariate_scores, layout_of, to_covariances, univariate_scores
 
 
@@ -201,8 +202,9 @@ def sample_statistics(data: pd.DataFrame, ordered: Sequence[str] | bool = True, 
     DataError
         An ordinal item with fewer than two observed categories, with
         non-integer values or with an empty declared category; a non-numeric
-        column; a tetrachoric correlation of ±1 (two empty cells), whose
-        asymptotic variance is not defined.
+        column; no ordered item; a tetrachoric correlation of ±1 (two empty
+        cells) or a correlation whose casewise scores vanish at ρ̂ (sparse
+        tables, ρ at its bound): no asymptotic covariance.
 
     Notes
     -----
@@ -226,6 +228,7 @@ def sample_statistics(data: pd.DataFrame, ordered: Sequence[str] | bool = True, 
     """
     options = _check_options(zero_add)
     items = code_items(data, ordered, levels)
+    refuse_no_ordinal(items)
     uni = univariate(items)
     poly = polychorics(items, uni, options, zero_keep_margins)
     refuse_perfect_tetrachorics(items, poly)
@@ -234,6 +237,7 @@ def sample_statistics(data: pd.DataFrame, ordered: Sequence[str] | bool = True, 
     uni_scores, blocks = univariate_scores(items, uni, layout)
     first, second = pc.pair_indices(np.arange(len(items.names)))
     cor_scores, a21, rho = bivariate_scores(items, uni, poly, cont, layout, first, second)
+    _refuse_flat_scores(items, cor_scores, first, second, rho)
     jac, values = to_covariances(items, uni, layout, first, second, rho)
     nacov = items.nobs * (jac @ two_step_acov(uni_scores, blocks, cor_scores, a21) @ jac.T)
     negate = np.ones(len(values))
@@ -244,6 +248,21 @@ def sample_statistics(data: pd.DataFrame, ordered: Sequence[str] | bool = True, 
     return _result(items, uni, poly, cont, options, zero_keep_margins,
                    pd.Series(values, index=labels, name="statistic"),
                    pd.DataFrame(nacov, index=labels, columns=labels))
+
+
+def _refuse_flat_scores(items: CodedItems, cor_scores: np.ndarray, first: np.ndarray,
+                        second: np.ndarray, rho: np.ndarray) -> None:
+    """A correlation whose casewise scores are all 0 (or not finite) has no asymptotic
+    variance (lavaan falls back on a generalized inverse and a zero row)."""
+    information = np.einsum("ij,ij->j", cor_scores, cor_scores)
+    flat = ~(np.isfinite(information) & (information > 0))
+    if flat.any():
+        pairs = [(items.names[a], items.names[b], round(float(r), 4))
+                 for a, b, r in zip(first[flat], second[flat], rho[flat])]
+        raise DataError(f"the correlations (item, item, rho) {pairs} have no information at "
+                        "their estimate (sparse tables, rho at its bound): their asymptotic "
+                        "covariance is not defined; merge sparse categories or drop one item "
+                        "of each pair")
 
 
 def _result(items: CodedItems, uni: Univariate, poly: Polychorics,
