@@ -63,6 +63,7 @@ def test_nobs_and_layout(case):
     assert list(stats.ordered) == ref["ordered"]
     assert list(stats.thresholds.index) == ref["thresholds"]["names"]
     assert len(stats.statistics) == len(ref["wls_obs"]) == len(stats.wls_v)
+    assert stats.th_idx.tolist() == ref["th_idx"]
 
 
 @pytest.mark.parametrize("case", CASES)

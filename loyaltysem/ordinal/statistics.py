@@ -38,7 +38,7 @@ from .estimates import (Continuous, Polychorics, Univariate, continuous_pairs, c
 from .scores import bivariate_scores, layout_of, to_covariances, univariate_scores
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class OrdinalStatistics:
     """Two-step ordinal sample statistics and their asymptotic covariance.
 
@@ -65,6 +65,10 @@ class OrdinalStatistics:
         N times the asymptotic covariance of ``statistics`` (lavaan's NACOV).
     wls_v : pandas.Series
         The DWLS weights 1 / diag(NACOV) (``diag(lavInspect(fit, "wls.v"))``).
+    th_idx : numpy.ndarray of int
+        Per element of the first block of ``statistics`` (thresholds and
+        -means), the 1-based index of its variable, 0 for a continuous one
+        (lavaan's ``th.idx``).
     empty_cell_pairs : tuple of (str, str)
         Ordinal pairs whose contingency table has an empty cell.
     zero_add, zero_keep_margins
@@ -81,6 +85,7 @@ class OrdinalStatistics:
     statistics: pd.Series
     nacov: pd.DataFrame
     wls_v: pd.Series
+    th_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     empty_cell_pairs: tuple[tuple[str, str], ...] = field(default=())
     zero_add: tuple[float, float] = (0.5, 0.0)
     zero_keep_margins: bool = True
@@ -283,4 +288,10 @@ def _result(items: CodedItems, uni: Univariate, poly: Polychorics,
     wls_v = pd.Series(1.0 / np.diag(nacov.to_numpy()), index=nacov.index, name="wls_v")
     return OrdinalStatistics(tuple(names), tuple(n for j, n in enumerate(names) if items.ordinal[j]),
                              items.nobs, thresholds, correlation, covariance, means, statistics,
-                             nacov, wls_v, empty, options, keep)
+                             nacov, wls_v, _th_idx(items), empty, options, keep)
+
+
+def _th_idx(items: CodedItems) -> np.ndarray:
+    """lavaan's th.idx: each threshold's 1-based variable, 0 for a continuous variable's slot."""
+    return np.concatenate([np.full(int(k) - 1, j + 1) if items.ordinal[j] else np.zeros(1, dtype=int)
+                           for j, k in enumerate(items.n_categories)]).astype(int)
