@@ -206,6 +206,11 @@ def test_a_category_empty_in_a_group_is_named():
         group_statistics(data, "servicetype")
     with pytest.raises(DataError, match="group column 'region' is not in the data"):
         group_statistics(data, "region")
+    # the same with cusa as an ordered categorical (its categories are the dtype's)
+    data["cusa"] = pd.Categorical(data["cusa"], categories=range(1, 8), ordered=True)
+    with pytest.raises(DataError, match=r"in group '2' of 'servicetype': ordinal item 'cusa' has "
+                                        r"empty categories \['1'\]"):
+        group_statistics(data, "servicetype")
 
 
 # --- bad input -----------------------------------------------------------------------------
@@ -353,3 +358,24 @@ def test_a_correlation_without_information_is_refused():
         sample_statistics(data)
     with pytest.warns(CategoricalDataWarning, match="nearly"):
         assert polychoric_matrix(data).loc["v3", "v4"] == 0.999
+
+
+def test_ordered_categoricals_are_ordinal_items():
+    # corp_rep's answers as ordered categoricals with text labels (an R ordered factor):
+    # lavaan's values; an unused category is an empty one, an unordered categorical refused
+    ref, _ = _case("corp_rep")
+    labels = ["very bad", "bad", "poor", "neutral", "fair", "good", "very good"]
+    data = pd.read_csv(ROOT / ref["data"]).apply(
+        lambda x: pd.Categorical.from_codes(x - 1, categories=labels, ordered=True))
+    stats = sample_statistics(data)
+    np.testing.assert_allclose(stats.correlation.to_numpy(), ref["cor"]["values"], rtol=0, atol=4e-7)
+    np.testing.assert_allclose(stats.wls_v.to_numpy(), ref["wls_v_diag"], rtol=1e-6)
+    small = _frame(a=pd.Categorical(["lo", "mid", "lo", "mid"], categories=["lo", "mid", "hi"],
+                                    ordered=True), b=[1, 2, 2, 1])
+    with pytest.raises(DataError, match=r"'a' has empty categories \['hi'\] \(frequencies \[2, 2, 0\] "
+                                         r"of \['lo', 'mid', 'hi'\]\)"):
+        sample_statistics(small)
+    with pytest.raises(DataError, match="'a' is an unordered categorical"):
+        sample_statistics(small.assign(a=small["a"].cat.as_unordered()))
+    with pytest.raises(DataError, match="'a' is an ordered categorical but not an ordered item"):
+        sample_statistics(small, ordered=["b"])

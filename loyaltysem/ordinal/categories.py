@@ -91,7 +91,9 @@ def code_items(data: pd.DataFrame, ordered: Sequence[str] | bool,
         Declared categories of some ordinal items (e.g. a 1-7 scale, or the
         categories of the pooled data when the rows are one group's). Every
         declared category must be observed, as lavaan requires; without a
-        declaration the observed values are the categories.
+        declaration the observed values are the categories. An ordered
+        pandas categorical column declares its own categories (as an R
+        ordered factor in lavaan).
 
     Returns
     -------
@@ -104,11 +106,19 @@ def code_items(data: pd.DataFrame, ordered: Sequence[str] | bool,
         values, fewer than two observed categories, a value outside or an
         empty category of its declared levels, fewer than two complete cases.
     """
+    if not isinstance(data, pd.DataFrame) or data.shape[1] == 0:
+        raise DataError("data must be a DataFrame with at least one column")
     ordinal_names = set(resolve_ordered(data, ordered))
     declared = dict(levels or {})
     stray = sorted(set(declared) - ordinal_names)
     if stray:
         raise DataError(f"levels are declared for {stray}, which are not ordered items")
+    data, from_dtype, shown = _ordered_categoricals(data, ordinal_names)
+    both = sorted(set(from_dtype) & set(declared))
+    if both:
+        raise DataError(f"levels are declared for {both}, which are ordered categoricals: their "
+                        "categories are the dtype's; drop the declaration")
+    declared.update(from_dtype)
     names, values = _complete_numeric(data)
     codes = np.zeros(values.shape, dtype=np.intp)
     categories: list[np.ndarray] = []
@@ -118,16 +128,50 @@ def code_items(data: pd.DataFrame, ordered: Sequence[str] | bool,
             continue
         codes[:, j], level = _code_one(values[:, j], name)
         if name in declared:
-            codes[:, j], level = _code_declared(values[:, j], name, declared[name])
+            codes[:, j], level = _code_declared(values[:, j], name, declared[name], shown.get(name))
         categories.append(level)
     is_ordinal = np.array([name in ordinal_names for name in names], dtype=bool)
     return CodedItems(names, is_ordinal, codes, values, tuple(categories))
 
 
+def _ordered_categoricals(data: pd.DataFrame, ordinal_names: set[str]
+                          ) -> tuple[pd.DataFrame, dict[str, list[float]], dict[str, list[str]]]:
+    """Ordered categorical columns as codes 0..K-1, all K categories declared (and their
+    labels, for the messages).
+
+    As an R ordered factor in lavaan: the categories are the dtype's, in its
+    order, and an unused category is an empty one (an error).
+    """
+    replaced: dict[object, np.ndarray] = {}
+    declared: dict[str, list[float]] = {}
+    shown: dict[str, list[str]] = {}
+    for column in data.columns:
+        dtype = data[column].dtype
+        if not isinstance(dtype, pd.CategoricalDtype):
+            continue
+        name = str(column)
+        if not dtype.ordered:
+            raise DataError(f"column {name!r} is an unordered categorical: make it ordered "
+                            "(pandas.Categorical(..., ordered=True)) so that its categories "
+                            "have an order, or code its answers as numbers")
+        if name not in ordinal_names:
+            raise DataError(f"column {name!r} is an ordered categorical but not an ordered "
+                            "item: add it to `ordered`, or code it as numbers")
+        codes = data[column].cat.codes.to_numpy(dtype=float)
+        codes[codes < 0] = np.nan
+        replaced[column] = codes
+        declared[name] = [float(k) for k in range(len(dtype.categories))]
+        shown[name] = [str(c) for c in dtype.categories]
+    if not replaced:
+        return data, declared, shown
+    out = data.copy()
+    for column, codes in replaced.items():
+        out[column] = codes
+    return out, declared, shown
+
+
 def _complete_numeric(data: pd.DataFrame) -> tuple[tuple[str, ...], np.ndarray]:
     """The column names and the complete rows as floats (a warning when rows are dropped)."""
-    if not isinstance(data, pd.DataFrame) or data.shape[1] == 0:
-        raise DataError("data must be a DataFrame with at least one column")
     names = tuple(str(c) for c in data.columns)
     for name, column in zip(names, data.columns):
         series = data[column]
@@ -147,20 +191,24 @@ def _complete_numeric(data: pd.DataFrame) -> tuple[tuple[str, ...], np.ndarray]:
     return names, values
 
 
-def _code_declared(column: np.ndarray, name: str,
-                   declared: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
-    """Codes of one item on its declared categories; none may be empty (lavaan's rule)."""
+def _code_declared(column: np.ndarray, name: str, declared: Sequence[float],
+                   shown: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of one item on its declared categories; none may be empty (lavaan's rule).
+
+    ``shown`` names the categories in messages (an ordered categorical's labels).
+    """
     level = np.unique(np.asarray(declared, dtype=float))
+    names = list(shown) if shown is not None else [f"{v:g}" for v in level]
     outside = np.setdiff1d(np.unique(column), level)
     if outside.size:
         raise DataError(f"ordinal item {name!r} has values {[f'{v:g}' for v in outside[:5]]} "
-                        f"outside its declared categories {[f'{v:g}' for v in level]}")
+                        f"outside its declared categories {names}")
     codes = np.searchsorted(level, column)
     counts = np.bincount(codes, minlength=len(level))
     if (counts == 0).any():
-        empty = [f"{v:g}" for v in level[counts == 0]]
+        empty = [label for label, count in zip(names, counts) if count == 0]
         raise DataError(f"ordinal item {name!r} has empty categories {empty} (frequencies "
-                        f"{counts.tolist()} of {[f'{v:g}' for v in level]}): a threshold "
+                        f"{counts.tolist()} of {names}): a threshold "
                         "next to an empty category cannot be estimated; merge it with a "
                         "neighbouring category, or do not declare it")
     return codes.astype(np.intp), level

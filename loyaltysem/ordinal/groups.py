@@ -73,8 +73,9 @@ def group_statistics(data: pd.DataFrame, group: str, ordered: Sequence[str] | bo
     data = data[known]
     variables = data.drop(columns=[group])
     ordinal = resolve_ordered(variables, ordered)
-    pooled: dict[str, Sequence[float]] = {
-        item: np.unique(variables[item].dropna().to_numpy(dtype=float)).tolist() for item in ordinal}
+    pooled: dict[str, Sequence[float]] = {  # an ordered categorical carries its own categories
+        item: np.unique(variables[item].dropna().to_numpy(dtype=float)).tolist()
+        for item in ordinal if not isinstance(variables[item].dtype, pd.CategoricalDtype)}
     pooled.update({item: list(values) for item, values in (levels or {}).items()})
     out = {}
     for value in pd.unique(data[group]):
