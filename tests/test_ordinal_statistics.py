@@ -30,7 +30,8 @@ from loyaltysem.ordinal import (OrdinalStatistics, group_statistics, polychoric_
 ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT / "tests" / "reference" / "ordinal"
 BFI_CSV = ROOT / "benchmarks" / "data" / "bfi.csv"
-CASES = ["corp_rep", "binary", "empty_cells", "mixed", "mixed2", "small_mixed", "bfi"]
+CASES = ["corp_rep", "binary", "empty_cells", "mixed", "mixed2", "small_mixed",
+         "corp_rep_pairwise", "mixed_pairwise", "bfi", "bfi_pairwise"]
 
 
 def _reference(case: str) -> dict:
@@ -43,7 +44,7 @@ _CACHE: dict[str, tuple[dict, OrdinalStatistics]] = {}
 def _case(case: str) -> tuple[dict, OrdinalStatistics]:
     if case not in _CACHE:
         ref = _reference(case)
-        if case == "bfi":
+        if case.startswith("bfi"):
             if not BFI_CSV.exists():
                 pytest.skip("benchmarks/data/bfi.csv absent: Rscript benchmarks/export_bfi.R")
             data = pd.read_csv(BFI_CSV)[ref["variables"]]
@@ -51,7 +52,7 @@ def _case(case: str) -> tuple[dict, OrdinalStatistics]:
             data = pd.read_csv(ROOT / ref["data"])[ref["variables"]]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", MissingValueWarning)  # bfi: 364 incomplete rows
-            _CACHE[case] = (ref, sample_statistics(data, ref["ordered"]))
+            _CACHE[case] = (ref, sample_statistics(data, ref["ordered"], missing=ref["missing"]))
     return _CACHE[case]
 
 
@@ -77,7 +78,8 @@ def test_thresholds(case):
 @pytest.mark.parametrize("case", CASES)
 def test_correlations(case):
     # lavCor: observed max |diff| 3.8e-8 (bfi), 1.9e-8 corp_rep, 1.5e-8 mixed and mixed2
-    # (polyserial; mixed2's Pearson pair is exact), 1.3e-9 small_mixed (a polyserial whose
+    # (polyserial; mixed2's Pearson pair is exact), 2.2e-8 mixed_pairwise, 1.7e-8
+    # corp_rep_pairwise, 1.3e-9 small_mixed (a polyserial whose
     # floored probabilities fake a score sign change near -1: lavaan -0.432, not the bound),
     # 6.8e-9 binary, 3.1e-9 empty_cells
     ref, stats = _case(case)
@@ -104,7 +106,8 @@ def test_statistics_vector(case):
 @pytest.mark.parametrize("case", CASES)
 def test_nacov(case):
     # lavInspect(fit, "gamma"): observed max |diff| / max |NACOV| 1.5e-8 (binary), 7e-9 (bfi),
-    # 3.7e-9 (empty_cells), 1.2e-9 (corp_rep, mixed, mixed2); elementwise abs 5e-8
+    # 3.7e-9 (empty_cells), 2.0e-9 (mixed_pairwise), 1.2e-9 (corp_rep, mixed, mixed2),
+    # 1.1e-9 (corp_rep_pairwise); elementwise abs 7e-8
     ref, stats = _case(case)
     expected = np.array(ref["nacov"])
     rows = np.array(ref["nacov_rows"]) - 1
@@ -379,3 +382,17 @@ def test_ordered_categoricals_are_ordinal_items():
         sample_statistics(small.assign(a=small["a"].cat.as_unordered()))
     with pytest.raises(DataError, match="'a' is an ordered categorical but not an ordered item"):
         sample_statistics(small, ordered=["b"])
+
+
+def test_pairwise_missing():
+    # listwise is the default and warns; pairwise keeps every row with an answer
+    ref = _reference("corp_rep_pairwise")
+    data = pd.read_csv(ROOT / ref["data"])
+    with pytest.warns(MissingValueWarning, match="8 of 344 rows have a missing value"):
+        assert sample_statistics(data).nobs == 336
+    assert polychoric_matrix(data, missing="pairwise").shape == (10, 10)
+    with pytest.raises(ArgumentError, match="missing must be 'listwise' or 'pairwise'"):
+        sample_statistics(data, missing="ml")  # type: ignore[arg-type]
+    empty_row = pd.concat([data, pd.DataFrame([[np.nan] * 10], columns=data.columns)])
+    with pytest.warns(MissingValueWarning, match="1 of 345 rows have no answer"):
+        assert sample_statistics(empty_row, missing="pairwise").nobs == 344

@@ -16,11 +16,12 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from ..exceptions import CategoricalDataWarning, DataError, MissingValueWarning
+from ..exceptions import ArgumentError, CategoricalDataWarning, DataError, MissingValueWarning
 
 #: more categories than this warns: treat the item as continuous
 MAX_CATEGORIES = 10
@@ -37,9 +38,10 @@ class CodedItems:
     ordinal : numpy.ndarray of bool
         Per variable: ordinal (True) or continuous.
     codes : numpy.ndarray of int, shape (n, p)
-        Category codes of the ordinal variables (0 in continuous columns).
+        Category codes of the ordinal variables, -1 where missing (0 in
+        continuous columns).
     values : numpy.ndarray of float, shape (n, p)
-        The raw values (the continuous variables' data).
+        The raw values (the continuous variables' data), NaN where missing.
     levels : tuple of numpy.ndarray
         Per variable its sorted categories (empty for continuous ones).
     """
@@ -54,6 +56,11 @@ class CodedItems:
     def nobs(self) -> int:
         """Number of complete cases."""
         return int(self.codes.shape[0])
+
+    @property
+    def observed(self) -> np.ndarray:
+        """Where an answer is present, shape (n, p)."""
+        return ~np.isnan(self.values)
 
     @property
     def n_categories(self) -> np.ndarray:
@@ -78,8 +85,13 @@ def resolve_ordered(data: pd.DataFrame, ordered: Sequence[str] | bool) -> list[s
 
 
 def code_items(data: pd.DataFrame, ordered: Sequence[str] | bool,
-               levels: Mapping[str, Sequence[float]] | None = None) -> CodedItems:
-    """Check and code the variables of ``data``; rows with a missing value are dropped.
+               levels: Mapping[str, Sequence[float]] | None = None,
+               missing: Literal["listwise", "pairwise"] = "listwise") -> CodedItems:
+    """Check and code the variables of ``data``.
+
+    With ``missing="listwise"`` rows with a missing value are dropped; with
+    ``"pairwise"`` only rows missing everything, and a missing ordinal answer
+    is coded -1.
 
     Parameters
     ----------
@@ -94,6 +106,8 @@ def code_items(data: pd.DataFrame, ordered: Sequence[str] | bool,
         declaration the observed values are the categories. An ordered
         pandas categorical column declares its own categories (as an R
         ordered factor in lavaan).
+    missing : {"listwise", "pairwise"}
+        lavaan's ``missing`` for categorical data.
 
     Returns
     -------
@@ -119,16 +133,21 @@ def code_items(data: pd.DataFrame, ordered: Sequence[str] | bool,
         raise DataError(f"levels are declared for {both}, which are ordered categoricals: their "
                         "categories are the dtype's; drop the declaration")
     declared.update(from_dtype)
-    names, values = _complete_numeric(data)
+    if missing not in ("listwise", "pairwise"):
+        raise ArgumentError(f"missing must be 'listwise' or 'pairwise'; got {missing!r}")
+    names, values = _numeric_rows(data, missing)
     codes = np.zeros(values.shape, dtype=np.intp)
     categories: list[np.ndarray] = []
     for j, name in enumerate(names):
         if name not in ordinal_names:
             categories.append(np.empty(0))
             continue
-        codes[:, j], level = _code_one(values[:, j], name)
+        seen = ~np.isnan(values[:, j])
+        codes[~seen, j] = -1
+        codes[seen, j], level = _code_one(values[seen, j], name)
         if name in declared:
-            codes[:, j], level = _code_declared(values[:, j], name, declared[name], shown.get(name))
+            codes[seen, j], level = _code_declared(values[seen, j], name, declared[name],
+                                                   shown.get(name))
         categories.append(level)
     is_ordinal = np.array([name in ordinal_names for name in names], dtype=bool)
     return CodedItems(names, is_ordinal, codes, values, tuple(categories))
@@ -170,8 +189,9 @@ def _ordered_categoricals(data: pd.DataFrame, ordinal_names: set[str]
     return out, declared, shown
 
 
-def _complete_numeric(data: pd.DataFrame) -> tuple[tuple[str, ...], np.ndarray]:
-    """The column names and the complete rows as floats (a warning when rows are dropped)."""
+def _numeric_rows(data: pd.DataFrame, missing: str) -> tuple[tuple[str, ...], np.ndarray]:
+    """The column names and the rows kept as floats (a warning when rows are dropped):
+    the complete ones (listwise) or those with an answer (pairwise)."""
     names = tuple(str(c) for c in data.columns)
     for name, column in zip(names, data.columns):
         series = data[column]
@@ -179,14 +199,16 @@ def _complete_numeric(data: pd.DataFrame) -> tuple[tuple[str, ...], np.ndarray]:
             raise DataError(f"column {name!r} is not numeric (dtype {series.dtype}); "
                             "code the answers as numbers")
     values = data.to_numpy(dtype=float)
-    complete = ~np.isnan(values).any(axis=1)
-    if not complete.all():
-        warnings.warn(f"{int((~complete).sum())} of {len(values)} rows have a missing value and "
-                      "were dropped (listwise, as lavaan's missing = \"listwise\")",
+    absent = np.isnan(values)
+    keep = ~absent.any(axis=1) if missing == "listwise" else ~absent.all(axis=1)
+    if not keep.all():
+        what = ("have a missing value and were dropped (listwise, as lavaan's missing = "
+                "\"listwise\")" if missing == "listwise" else "have no answer and were dropped")
+        warnings.warn(f"{int((~keep).sum())} of {len(values)} rows {what}",
                       MissingValueWarning, stacklevel=4)
-        values = values[complete]
+        values = values[keep]
     if len(values) < 2:
-        raise DataError(f"fewer than two complete cases ({len(values)}); ordinal sample "
+        raise DataError(f"fewer than two usable cases ({len(values)}); ordinal sample "
                         "statistics need data")
     return names, values
 

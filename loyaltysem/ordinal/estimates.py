@@ -34,7 +34,8 @@ def univariate(items: CodedItems) -> Univariate:
             thresholds.append(thresholds_of(items.codes[:, j], items.n_categories[j]))
         else:
             thresholds.append(np.empty(0))
-            moments[j] = ps.moments(items.values[:, j])
+            column = items.values[:, j]
+            moments[j] = ps.moments(column[~np.isnan(column)])
     return Univariate(thresholds, moments)
 
 
@@ -91,8 +92,11 @@ def refuse_no_ordinal(items: CodedItems) -> None:
 
 
 def _pearson(codes: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Pearson correlations of the codes: start values (0 where undefined)."""
-    centred = codes - codes.mean(axis=0)
+    """Pearson correlations of the codes: start values (0 where undefined; a missing
+    answer counts as the item's mean)."""
+    seen = codes >= 0
+    means = np.where(seen, codes, 0).sum(axis=0) / np.maximum(seen.sum(axis=0), 1)
+    centred = np.where(seen, codes - means, 0.0)
     cross = centred.T @ centred
     sd = np.sqrt(np.diag(cross))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -110,17 +114,22 @@ class Continuous:
 
 
 def continuous_pairs(items: CodedItems, uni: Univariate) -> Continuous:
+    """Each pair with a continuous item, on its complete rows (all rows when listwise)."""
     serial, product = {}, {}
     continuous = [int(j) for j in np.flatnonzero(~items.ordinal)]
+    observed = items.observed
     for j in continuous:
         mean, var = uni.moments[j]
-        for i in np.flatnonzero(items.ordinal):
-            serial[(j, int(i))] = ps.fit_polyserial(items.values[:, j], mean, var,
-                                                    items.codes[:, i], uni.thresholds[i])
+        for i in (int(i) for i in np.flatnonzero(items.ordinal)):
+            rows = observed[:, j] & observed[:, i]
+            serial[(j, i)] = ps.fit_polyserial(items.values[rows, j], mean, var,
+                                               items.codes[rows, i], uni.thresholds[i])
     for a_pos, a in enumerate(continuous):
         for b in continuous[a_pos + 1:]:
-            product[(a, b)] = pearson(items.values[:, a], items.values[:, b], uni.moments[a],
-                                      uni.moments[b])
+            rows = observed[:, a] & observed[:, b]
+            whole = bool(observed[:, a].all() and observed[:, b].all())
+            product[(a, b)] = pearson(items.values[rows, a], items.values[rows, b],
+                                      uni.moments[a], uni.moments[b], all_rows=whole)
     return Continuous(serial, product)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,7 @@ from .statistics import OrdinalStatistics, sample_statistics
 
 def group_statistics(data: pd.DataFrame, group: str, ordered: Sequence[str] | bool = True, *,
                      levels: Mapping[str, Sequence[float]] | None = None,
+                     missing: Literal["listwise", "pairwise"] = "listwise",
                      zero_add: Sequence[float] | float = (0.5, 0.0),
                      zero_keep_margins: bool = True) -> dict[str, OrdinalStatistics]:
     """:func:`~loyaltysem.ordinal.sample_statistics` of each group, on the pooled categories.
@@ -38,7 +40,7 @@ def group_statistics(data: pd.DataFrame, group: str, ordered: Sequence[str] | bo
     levels : mapping, optional
         Declared categories; by default each ordinal item's values in the
         whole data.
-    zero_add, zero_keep_margins
+    missing, zero_add, zero_keep_margins
         As :func:`~loyaltysem.ordinal.sample_statistics`.
 
     Returns
@@ -82,7 +84,7 @@ def group_statistics(data: pd.DataFrame, group: str, ordered: Sequence[str] | bo
         label = _label(value)
         try:
             out[label] = sample_statistics(variables[(data[group] == value).to_numpy()], ordinal,
-                                           levels=pooled, zero_add=zero_add,
+                                           levels=pooled, missing=missing, zero_add=zero_add,
                                            zero_keep_margins=zero_keep_margins)
         except DataError as error:
             raise DataError(f"in group {label!r} of {group!r}: {error}") from error

@@ -3,7 +3,9 @@
 With both means and maximum-likelihood variances fixed from step 1, the
 bivariate normal likelihood is maximized by the Pearson correlation
 r = Σ ỹ₁ỹ₂ / (N σ₁ σ₂) (ỹ = y - μ), as lavaan's ``lav_bvreg_cor_twostep_fit``
-returns for complete data. The casewise scores of
+returns for complete data; with missing values (``missing = "pairwise"``) the
+pair's complete rows are fitted with the moments of all rows, by the root of
+the score below. The casewise scores of
 
     log f(y₁, y₂) = -log 2π - ½ log σ₁² - ½ log σ₂² - ½ log R - z / (2R),
     R = 1 - ρ²,  z = ỹ₁²/σ₁² - 2ρ ỹ₁ỹ₂/(σ₁σ₂) + ỹ₂²/σ₂²,
@@ -22,6 +24,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import brentq
+
+#: lavaan's bounds of a Pearson correlation in its two-step fit (lav_bvreg)
+RHO_BOUND = 0.999
 
 
 @dataclass(frozen=True)
@@ -36,10 +42,35 @@ class PearsonScores:
 
 
 def pearson(y1: np.ndarray, y2: np.ndarray, moments1: tuple[float, float],
-            moments2: tuple[float, float]) -> float:
-    """r = mean(ỹ₁ỹ₂)/(σ₁σ₂) with the step-1 means and ML variances."""
+            moments2: tuple[float, float], *, all_rows: bool = True) -> float:
+    """The two-step ρ of a continuous pair on its complete rows ``y1``, ``y2``.
+
+    With ``all_rows`` (neither item has a missing value: the step-1 moments
+    are these rows') the maximum is r = mean(ỹ₁ỹ₂)/(σ₁σ₂); otherwise
+    (pairwise) the root of the summed ρ score in [-0.999, 0.999] next to the
+    best point of a grid on ℓ.
+    """
     (m1, v1), (m2, v2) = moments1, moments2
-    return float(np.mean((y1 - m1) * (y2 - m2)) / np.sqrt(v1 * v2))
+    c1, c2 = y1 - m1, y2 - m2
+    if all_rows:
+        return float(np.mean(c1 * c2) / np.sqrt(v1 * v2))
+
+    def score(rho: float) -> float:
+        return float(pearson_scores(y1, y2, moments1, moments2, rho).rho.sum())
+
+    def loglik(rho: float) -> float:
+        r = 1.0 - rho * rho
+        z = c1 * c1 / v1 - 2.0 * rho * c1 * c2 / np.sqrt(v1 * v2) + c2 * c2 / v2
+        return float(np.sum(-0.5 * np.log(r) - z / (2.0 * r)))
+
+    grid = np.linspace(-RHO_BOUND, RHO_BOUND, 41)
+    best = int(np.argmax([loglik(r) for r in grid]))
+    if best in (0, len(grid) - 1):
+        return float(grid[best])
+    low, high = grid[best - 1], grid[best + 1]
+    if score(low) <= 0 or score(high) >= 0:
+        return float(grid[best])
+    return float(brentq(score, low, high, xtol=1e-15, rtol=8.9e-16, maxiter=200))
 
 
 def pearson_scores(y1: np.ndarray, y2: np.ndarray, moments1: tuple[float, float],

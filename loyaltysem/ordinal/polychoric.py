@@ -78,10 +78,12 @@ def pair_indices(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def contingency_tables(codes: np.ndarray, first: np.ndarray, second: np.ndarray,
                        width: int) -> PairTables:
-    """All pairs' tables from one product of one-hot codes (n × p·width)."""
+    """All pairs' tables from one product of one-hot codes (n × p·width); a missing
+    answer (-1) has no column, so each table counts its pair's complete rows."""
     n, p = codes.shape
     onehot = np.zeros((n, p * width))
-    onehot[np.arange(n)[:, None], np.arange(p) * width + codes] = 1.0
+    rows, cols = np.nonzero(codes >= 0)
+    onehot[rows, cols * width + codes[rows, cols]] = 1.0
     cross = (onehot.T @ onehot).reshape(p, width, p, width)
     counts = cross[first, :, second, :]
     return PairTables(first, second, counts)

@@ -59,8 +59,8 @@ def univariate_scores(items: CodedItems, uni: Univariate,
         else:
             mean, var = uni.moments[j]
             d_mean, d_var = ps.univariate_scores(items.values[:, j], mean, var)
-            scores[:, slots[0]] = d_mean
-            scores[:, layout.var_column[j]] = d_var
+            scores[:, slots[0]] = np.nan_to_num(d_mean)  # a missing value scores 0
+            scores[:, layout.var_column[j]] = np.nan_to_num(d_var)
             blocks.append(np.array([slots[0], layout.var_column[j]]))
     return scores, blocks
 
@@ -69,7 +69,9 @@ def bivariate_scores(items: CodedItems, uni: Univariate, poly: Polychorics,
                       cont: Continuous, layout: Layout,
                       first: np.ndarray, second: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Casewise ρ scores (n × pairs), A₂₁ (pairs × univariate) and ρ, in vech order."""
+    """Casewise ρ scores (n × pairs; 0 where a row misses either item), A₂₁ (pairs ×
+    univariate) and ρ, in vech order."""
+    observed = items.observed
     position = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(first, second))}
     cor_scores = np.zeros((items.nobs, len(first)))
     a21 = np.zeros((len(first), layout.n_uni))
@@ -85,16 +87,19 @@ def bivariate_scores(items: CodedItems, uni: Univariate, poly: Polychorics,
     for (j, i), value in cont.serial.items():
         k = position[(min(j, i), max(j, i))]
         mean, var = uni.moments[j]
-        sc = ps.mixed_scores(items.values[:, j], mean, var, items.codes[:, i], uni.thresholds[i], value)
-        cor_scores[:, k], rho[k] = sc.rho, value
+        rows = observed[:, j] & observed[:, i]
+        sc = ps.mixed_scores(items.values[rows, j], mean, var, items.codes[rows, i],
+                             uni.thresholds[i], value)
+        cor_scores[rows, k], rho[k] = sc.rho, value
         a21[k, layout.slots[j][0]] = sc.rho @ sc.mean
         a21[k, layout.var_column[j]] = sc.rho @ sc.var
         a21[k, layout.slots[i]] = sc.rho @ sc.thresholds
     for (a, b), value in cont.pearson.items():
         k = position[(a, b)]
-        pe = pearson_scores(items.values[:, a], items.values[:, b], uni.moments[a],
+        rows = observed[:, a] & observed[:, b]
+        pe = pearson_scores(items.values[rows, a], items.values[rows, b], uni.moments[a],
                             uni.moments[b], value)
-        cor_scores[:, k], rho[k] = pe.rho, value
+        cor_scores[rows, k], rho[k] = pe.rho, value
         for v, d_mean, d_var in ((a, pe.mean1, pe.var1), (b, pe.mean2, pe.var2)):
             a21[k, layout.slots[v][0]] = pe.rho @ d_mean
             a21[k, layout.var_column[v]] = pe.rho @ d_var
@@ -108,7 +113,9 @@ def _polychoric_scores(items: CodedItems, poly: Polychorics
     positive = prob > 0
     cell_score = np.where(positive, d1 / np.where(positive, prob, 1.0), 0.0)
     pairs = np.arange(len(poly.first))
-    casewise = cell_score[pairs[None, :], items.codes[:, poly.first], items.codes[:, poly.second]]
+    code1, code2 = items.codes[:, poly.first], items.codes[:, poly.second]
+    casewise = cell_score[pairs[None, :], np.maximum(code1, 0), np.maximum(code2, 0)]
+    casewise[(code1 < 0) | (code2 < 0)] = 0.0  # a row missing either item
     weight = np.where(poly.counts > 0, poly.counts * cell_score / np.where(positive, prob, 1.0), 0.0)
     g1, g2 = pc.threshold_derivatives(poly.grid1, poly.grid2, poly.rho)
     a1 = (g1 * (weight[:, :-1, :] - weight[:, 1:, :])).sum(axis=-1)

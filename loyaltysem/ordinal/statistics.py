@@ -132,6 +132,7 @@ def _check_options(zero_add: Sequence[float] | float) -> tuple[float, float]:
 
 def polychoric_matrix(data: pd.DataFrame, ordered: Sequence[str] | bool = True, *,
                       levels: Mapping[str, Sequence[float]] | None = None,
+                      missing: Literal["listwise", "pairwise"] = "listwise",
                       zero_add: Sequence[float] | float = (0.5, 0.0),
                       zero_keep_margins: bool = True) -> pd.DataFrame:
     """Polychoric (and polyserial) correlation matrix, as lavaan's ``lavCor``.
@@ -139,12 +140,13 @@ def polychoric_matrix(data: pd.DataFrame, ordered: Sequence[str] | bool = True, 
     Parameters
     ----------
     data : pandas.DataFrame
-        The variables (all columns, in order); rows with a missing value are
-        dropped with a :class:`~loyaltysem.exceptions.MissingValueWarning`.
+        The variables (all columns, in order).
     ordered : sequence of str or bool
         The ordinal columns (``True``: all; default).
     levels : mapping of str to sequence of numbers, optional
         Declared categories of ordinal items (default: the observed values).
+    missing : {"listwise", "pairwise"}
+        As :func:`sample_statistics`.
     zero_add, zero_keep_margins
         lavaan's empty-cell handling (see :mod:`loyaltysem.ordinal.polychoric`).
 
@@ -163,7 +165,7 @@ def polychoric_matrix(data: pd.DataFrame, ordered: Sequence[str] | bool = True, 
     R: ``lavaan::lavCor(items, ordered = names(items))`` (0.489).
     """
     options = _check_options(zero_add)
-    items = code_items(data, ordered, levels)
+    items = code_items(data, ordered, levels, missing)
     uni = univariate(items)
     poly = polychorics(items, uni, options, zero_keep_margins)
     return correlation_frame(items, poly, continuous_pairs(items, uni))
@@ -171,6 +173,7 @@ def polychoric_matrix(data: pd.DataFrame, ordered: Sequence[str] | bool = True, 
 
 def sample_statistics(data: pd.DataFrame, ordered: Sequence[str] | bool = True, *,
                       levels: Mapping[str, Sequence[float]] | None = None,
+                      missing: Literal["listwise", "pairwise"] = "listwise",
                       zero_add: Sequence[float] | float = (0.5, 0.0),
                       zero_keep_margins: bool = True) -> OrdinalStatistics:
     """Thresholds, polychoric/polyserial correlations, NACOV and DWLS weights.
@@ -181,8 +184,7 @@ def sample_statistics(data: pd.DataFrame, ordered: Sequence[str] | bool = True, 
     Parameters
     ----------
     data : pandas.DataFrame
-        The variables (all columns, in order); rows with a missing value are
-        dropped (listwise) with a :class:`~loyaltysem.exceptions.MissingValueWarning`.
+        The variables (all columns, in order).
     ordered : sequence of str or bool
         The ordinal columns (``True``: all; default); the others are
         continuous.
@@ -191,6 +193,13 @@ def sample_statistics(data: pd.DataFrame, ordered: Sequence[str] | bool = True, 
         sorted, as lavaan). Use it for one group's rows, so that every group
         has the categories of the pooled data; an empty declared category is
         an error, as in lavaan.
+    missing : {"listwise", "pairwise"}
+        lavaan's ``missing``: drop the rows with a missing value (with a
+        :class:`~loyaltysem.exceptions.MissingValueWarning`), or use every
+        answer: thresholds and moments from each item's answers, each
+        correlation from its pair's complete rows, a missing answer scoring 0
+        in the asymptotic covariance (lavaan's ``missing = "pairwise"``);
+        N counts every row with an answer.
     zero_add : float or (float, float)
         Added to empty cells of 2 × 2 tables and of larger tables (lavaan's
         ``zero.add``, default ``c(0.5, 0)``).
@@ -232,7 +241,7 @@ def sample_statistics(data: pd.DataFrame, ordered: Sequence[str] | bool = True, 
     (0.13, 0.27, 0.50 for ``comp_1|t1`` ... ``comp_1|t3``).
     """
     options = _check_options(zero_add)
-    items = code_items(data, ordered, levels)
+    items = code_items(data, ordered, levels, missing)
     refuse_no_ordinal(items)
     uni = univariate(items)
     poly = polychorics(items, uni, options, zero_keep_margins)

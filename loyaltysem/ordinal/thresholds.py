@@ -32,8 +32,9 @@ from scipy.special import ndtr, ndtri
 
 
 def thresholds_of(codes: np.ndarray, n_categories: int) -> np.ndarray:
-    """The K - 1 thresholds Φ⁻¹(cumulative proportions) of one item coded 0..K-1."""
-    counts = np.bincount(codes, minlength=n_categories).astype(float)
+    """The K - 1 thresholds Φ⁻¹(cumulative proportions) of one item coded 0..K-1
+    (-1, missing, ignored)."""
+    counts = np.bincount(codes[codes >= 0], minlength=n_categories).astype(float)
     cumulative = np.cumsum(counts)[:-1] / counts.sum()
     return ndtri(cumulative)
 
@@ -51,7 +52,14 @@ def grid_of(thresholds: np.ndarray, width: int) -> np.ndarray:
 
 
 def threshold_scores(codes: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
-    """Casewise scores ∂ log P(y_i)/∂τ_c, shape (n, K - 1)."""
+    """Casewise scores ∂ log P(y_i)/∂τ_c, shape (n, K - 1); 0 for a missing answer (-1)."""
+    seen = codes >= 0
+    scores = np.zeros((len(codes), len(thresholds)))
+    scores[seen] = _observed_scores(codes[seen], thresholds)
+    return scores
+
+
+def _observed_scores(codes: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     grid = np.concatenate(([-np.inf], thresholds, [np.inf]))
     upper, lower = grid[codes + 1], grid[codes]
     prob = ndtr(upper) - ndtr(lower)

@@ -23,11 +23,16 @@
 #   small_mixed  N = 8 by hand: a 3-category item, two continuous ones, a binary one (a
 #                polyserial likelihood whose floored probabilities fake a score sign
 #                change near -1)
+#   corp_rep_pairwise  the corp_rep items with their -99s, missing = "pairwise" (N = 344)
+#   mixed_pairwise     mixed2 with missing values at fixed rows (every 7th x1, every 11th
+#                      x2o, every 13th x4), missing = "pairwise": polyserial and Pearson
+#                      pairs on pairwise-complete rows
 #   groups       corp_rep comp_1, comp_3, like_1..3, cusl_1..3 by servicetype (lavaan's group
 #                order: first appearance, "2" then "1"; the categories are the pooled
 #                data's); per group the same quantities. Also lavaan's error when cusa is
 #                added (category 7 empty in group "2")
-#   bfi          psych's bfi, 25 items, listwise complete (N = 2,436). psych is GPL, so
+#   bfi, bfi_pairwise  psych's bfi, 25 items, listwise complete (N = 2,436) and
+#                missing = "pairwise" (N = 2,800). psych is GPL, so
 #                its data are not committed (benchmarks/export_bfi.R writes
 #                benchmarks/data/bfi.csv; the test skips when it is absent)
 suppressPackageStartupMessages({ library(lavaan); library(jsonlite); library(psych) })
@@ -42,20 +47,21 @@ mat_obj <- function(m) list(names = I(rownames(m)), values = unname(unclass(m)))
 
 # nacov_every: write every k-th row of NACOV (1-based rows 1, 1 + k, ...) instead of all
 # of it (bfi's 425 x 425 matrix would be 3.5 MB).
-run_case <- function(name, data, ordered, description, data_path, nacov_every = 1L) {
+run_case <- function(name, data, ordered, description, data_path, nacov_every = 1L,
+                     missing = "listwise") {
   vars <- names(data)
   model <- paste("f =~", paste(vars, collapse = " + "))  # only for the sample statistics
   fit <- cfa(model, data = data, ordered = ordered, estimator = "WLSMV", do.fit = FALSE,
-             missing = "listwise")
+             missing = missing)
   ss <- lavInspect(fit, "sampstat")
-  cor_mat <- lavCor(data, ordered = ordered, missing = "listwise")
+  cor_mat <- lavCor(data, ordered = ordered, missing = missing)
   stopifnot(identical(lavNames(fit), vars))
   nacov <- lavInspect(fit, "gamma")
   wls_v <- lavInspect(fit, "wls.v")
   th <- ss$th
   out <- list(
     case = name, description = description, data = data_path,
-    variables = I(vars), ordered = I(ordered), nobs = lavInspect(fit, "nobs"),
+    variables = I(vars), ordered = I(ordered), missing = missing, nobs = lavInspect(fit, "nobs"),
     thresholds = list(names = I(names(th)), values = I(unname(as.numeric(th)))),
     th_idx = I(fit@SampleStats@th.idx[[1]]),
     cov = mat_obj(ss$cov),
@@ -127,6 +133,19 @@ run_case("mixed2", mx2, c("x2o", "x3o", "x5o"),
          "Holzinger-Swineford: floor(x2), x1 continuous, floor(x3), x4 continuous, floor(x5)",
          write_data(mx2, "mixed2"))
 
+# pairwise: corp_rep with its -99s, mixed2 with NA at fixed rows
+crp <- read.csv("datasets/corp_rep/corp_rep.csv", na.strings = c("NA", "-99"))[, corp_rep_items]
+run_case("corp_rep_pairwise", crp, corp_rep_items,
+         "corp_rep comp/like/cusa/cusl items with their -99s, missing = pairwise",
+         write_data(crp, "corp_rep_pairwise"), missing = "pairwise")
+mxp <- mx2
+mxp$x1[seq(1, nrow(mxp), by = 7)] <- NA
+mxp$x2o[seq(3, nrow(mxp), by = 11)] <- NA
+mxp$x4[seq(5, nrow(mxp), by = 13)] <- NA
+run_case("mixed_pairwise", mxp, c("x2o", "x3o", "x5o"),
+         "mixed2 with NA in every 7th x1, 11th x2o, 13th x4; missing = pairwise",
+         write_data(mxp, "mixed_pairwise"), missing = "pairwise")
+
 # small_mixed: written out here
 sm <- data.frame(a = c(1, 2, 3, 1, 2, 3, 2, 2), x = c(0.1, 0.5, 0.3, 0.9, 1.2, 0.4, 0.8, 0.2),
                  y = c(1, 2, 3, 4, 5, 6, 7, 9), b = c(1, 0, 1, 1, 0, 0, 1, 0))
@@ -166,3 +185,6 @@ b <- bfi[complete.cases(bfi[, bfi_items]), bfi_items]
 run_case("bfi", b, bfi_items,
          paste("psych bfi, 25 items, listwise complete cases; psych", packageVersion("psych")),
          "benchmarks/data/bfi.csv (benchmarks/export_bfi.R; listwise complete)", nacov_every = 12L)
+run_case("bfi_pairwise", bfi[, bfi_items], bfi_items,
+         paste("psych bfi, 25 items, missing = pairwise (N = 2,800); psych", packageVersion("psych")),
+         "benchmarks/data/bfi.csv (benchmarks/export_bfi.R)", nacov_every = 12L, missing = "pairwise")
