@@ -54,7 +54,7 @@ class CodedItems:
 
     @property
     def nobs(self) -> int:
-        """Number of complete cases."""
+        """Number of rows used (complete ones, or with an answer when pairwise)."""
         return int(self.codes.shape[0])
 
     @property
@@ -118,7 +118,7 @@ def code_items(data: pd.DataFrame, ordered: Sequence[str] | bool,
     DataError
         No columns, a non-numeric column, an ordinal item with non-integer
         values, fewer than two observed categories, a value outside or an
-        empty category of its declared levels, fewer than two complete cases.
+        empty category of its declared levels, fewer than two usable rows.
     """
     if not isinstance(data, pd.DataFrame) or data.shape[1] == 0:
         raise DataError("data must be a DataFrame with at least one column")
