@@ -13,8 +13,8 @@ difference (<= 4e-8) is lavaan's optimizer stopping, and it carries over to
 NACOV and the weights. The thresholds are closed forms (Φ⁻¹ of proportions).
 lavaan's polyserial correlations stop less tightly still: on a 40-data-set fuzz
 (not committed) they were off by up to 2e-4 relative where loyaltysem's score is
-0 to 1e-14 (lavaan's log-likelihood lower by ~1e-13 relative), so the committed
-cases are ones where it converged well.
+0 to 1e-14 (lavaan's log-likelihood lower by ~1e-13 relative); in the committed
+cases (not chosen for it) lavaan's polyserials are within 2.2e-8.
 """
 from __future__ import annotations
 
