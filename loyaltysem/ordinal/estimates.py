@@ -130,6 +130,9 @@ def continuous_pairs(items: CodedItems, uni: Univariate) -> Continuous:
             whole = bool(observed[:, a].all() and observed[:, b].all())
             product[(a, b)] = pearson(items.values[rows, a], items.values[rows, b],
                                       uni.moments[a], uni.moments[b], all_rows=whole)
+    pairs = serial | product
+    pc.warn_near_one(np.array(list(pairs.values())),
+                     [(items.names[a], items.names[b]) for a, b in pairs])
     return Continuous(serial, product)
 
 
