@@ -73,6 +73,11 @@ class MissingValueWarning(LoyaltySemWarning):
     """Rows were dropped or values treated as missing."""
 
 
+class CategoricalDataWarning(LoyaltySemWarning):
+    """Ordinal items that can be used but deserve a look: many categories,
+    empty cells in a bivariate table, a polychoric correlation near 1."""
+
+
 class IdentificationWarning(LoyaltySemWarning):
     """The information matrix is singular: some parameters are not identified."""
 
