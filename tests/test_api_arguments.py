@@ -63,10 +63,16 @@ def test_argument_error_is_a_loyaltysem_value_and_type_error():
 # --- fit() ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"estimator": "XYZ"}, "estimator must be one of 'ML', 'MLR', 'MLM'; got 'XYZ'"),
-    ({"estimator": "mlr"}, "estimator must be one of 'ML', 'MLR', 'MLM'; got 'mlr' "
-                           "(did you mean 'MLR'?)"),
-    ({"estimator": None}, "estimator must be one of 'ML', 'MLR', 'MLM'; got None"),
+    ({"estimator": "XYZ"}, "estimator must be one of 'ML', 'MLR', 'MLM', 'WLSMV', 'ULSMV', "
+                           "'DWLS', 'ULS', 'WLS'; got 'XYZ'"),
+    ({"estimator": "mlr"}, "estimator must be one of 'ML', 'MLR', 'MLM', 'WLSMV', 'ULSMV', "
+                           "'DWLS', 'ULS', 'WLS'; got 'mlr' (did you mean 'MLR'?)"),
+    ({"estimator": 3}, "estimator must be one of 'ML', 'MLR', 'MLM', 'WLSMV', 'ULSMV', "
+                       "'DWLS', 'ULS', 'WLS'; got 3"),
+    ({"ordered": "yes"}, "ordered must be True, False or a list of item names; got 'yes'"),
+    ({"ordered": True, "missing": "ml"}, "missing='ml' with ordered items: loyaltysem fits "
+                                         "ordinal data on the complete cases "
+                                         "(missing='listwise')"),
     ({"missing": "pairwise"}, "missing must be one of 'listwise', 'ml', 'ml.x'; got 'pairwise'"),
     ({"emit_warnings": "no"}, "emit_warnings must be True or False; got 'no'"),
 ])

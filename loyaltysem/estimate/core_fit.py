@@ -43,6 +43,9 @@ from .fit_measures import degrees_of_freedom, fit_measures
 from .inference import Covariance, fit_inference
 from .ml import MLFunctions
 from .optimizer import OptimizationResult
+from .wls import WLSFunctions, delta_residual_variances
+from .wls_inference import least_squares_inference
+from .wls_measures import least_squares_measures
 
 
 @dataclass(frozen=True)
@@ -112,18 +115,25 @@ def fit_core(spec: ModelSpec, functions: MLFunctions, table: pd.DataFrame, *,
             f"matrix{where}; check the model (e.g. fixed values) or provide start values")
     theta = result.x
     observed = list(functions.layout.structure.observed)
-    x_index = [observed.index(v) for v in spec.roles.ov_x]
-    n_equalities = n_equality_constraints(spec)
-    null_space = active_null_space(functions, spec, theta)
-    covariance, robust = fit_inference(functions, theta, estimator,
-                                       degrees_of_freedom(functions, x_index, n_equalities),
-                                       x_index, null_space)
-    estimated = estimates_table(functions, theta, covariance.vcov, table,
-                                latent=spec.roles.latent, endogenous=spec.roles.endogenous,
-                                groups=groups)
+    if isinstance(functions, WLSFunctions):  # the least-squares family (ordinal data)
+        covariance, adjustment = least_squares_inference(functions, theta, estimator)
+        estimated = delta_residual_variances(
+            estimates_table(functions, theta, covariance.vcov, table, latent=spec.roles.latent,
+                            endogenous=spec.roles.endogenous), functions, theta)
+        indices = least_squares_measures(functions, theta, result.fun, adjustment)
+    else:
+        x_index = [observed.index(v) for v in spec.roles.ov_x]
+        n_equalities = n_equality_constraints(spec)
+        null_space = active_null_space(functions, spec, theta)
+        covariance, robust = fit_inference(
+            functions, theta, estimator, degrees_of_freedom(functions, x_index, n_equalities),
+            x_index, null_space)
+        estimated = estimates_table(functions, theta, covariance.vcov, table,
+                                    latent=spec.roles.latent,
+                                    endogenous=spec.roles.endogenous, groups=groups)
+        indices = fit_measures(functions, theta, x_index, n_equalities=n_equalities,
+                               estimator=estimator, robust=robust, null_space=null_space)
     estimates = lavaan_names(estimated.estimates, spec.interactions)
-    indices = fit_measures(functions, theta, x_index, n_equalities=n_equalities,
-                           estimator=estimator, robust=robust, null_space=null_space)
     covariates = set(spec.roles.ov_x)
     residuals = [v for v in observed if v not in covariates]
     if spec.interactions:

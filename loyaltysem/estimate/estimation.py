@@ -103,16 +103,16 @@ def minimize(functions: MLFunctions, start: np.ndarray | None = None, *,
     """
     if start is None and not all(group.complete for group in functions.groups):
         start = _saturated_start(functions, gtol)
-    tried = [] if start is None else [np.asarray(start, dtype=float)]
-    tried.append(start_values(functions.layout, functions.groups))
+    tried = [] if start is None else [functions.full_start(start)]
+    tried.append(functions.full_start(start_values(functions.layout, functions.groups)))
     # (start values, drift limit, polished): a warm start, the data-based start values,
     # the bounded warm-up from them, lavaan's start values; each computed when reached
     runs: list[tuple[Callable[[], np.ndarray], int, bool]] = [
         *((lambda x0=x0: x0, DRIFT_AFTER, True) for x0 in tried),
         (lambda: warmed_up(functions, tried[-1], np.zeros(1, dtype=int))[0], DRIFT_AFTER,
          False),
-        (lambda: lavaan_start_values(functions.layout, functions.groups), LAST_DRIFT_AFTER,
-         True)]
+        (lambda: functions.full_start(lavaan_start_values(functions.layout, functions.groups)),
+         LAST_DRIFT_AFTER, True)]
     best: OptimizationResult | None = None
     for seed, diverge_after, polish in runs:
         result = fisher_scoring(functions.discrepancy, functions.gradient_and_information,

@@ -4,7 +4,8 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from pathlib import Path
-from typing import Any, Literal
+from collections.abc import Sequence
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -25,8 +26,10 @@ from .ml import CoreModel, MLFunctions
 from .moments import complete_moments, missing_moments, summary_moments
 from .results import ESTIMATE_COLUMNS, FitResult
 
-Estimator = Literal["ML", "MLR", "MLM"]
+Estimator = Literal["ML", "MLR", "MLM", "WLSMV", "ULSMV", "DWLS", "ULS", "WLS"]
 ESTIMATORS: tuple[str, ...] = ("ML", "MLR", "MLM")
+#: The estimators of ordinal data (``ordered=``), WLSMV first (lavaan's default).
+ORDINAL_ESTIMATORS: tuple[str, ...] = ("WLSMV", "ULSMV", "DWLS", "ULS", "WLS")
 MISSING_OPTIONS: tuple[str, ...] = ("listwise", "ml", "ml.x")
 
 
@@ -42,11 +45,12 @@ def fit(
     spec: ModelSpec | str | Path,
     data: pd.DataFrame | str | Path | None = None,
     *,
-    estimator: Estimator = "ML",
+    estimator: Estimator | None = None,
     missing: Literal["listwise", "ml", "ml.x"] = "listwise",
     na_values: NaValues = None,
     start: np.ndarray | None = None,
     emit_warnings: bool = True,
+    ordered: bool | Sequence[str] | None = None,
     allow_codes: bool = False,
     sample_cov: pd.DataFrame | str | Path | None = None,
     nobs: int | None = None,
@@ -66,7 +70,12 @@ def fit(
     data : pandas.DataFrame, path or str
         Survey data with one column per observed variable, or a CSV path,
         or the name of a shipped dataset (see :func:`loyaltysem.data.list_datasets`).
-    estimator : {"ML", "MLR", "MLM"}
+    estimator : {"ML", "MLR", "MLM", "WLSMV", "ULSMV", "DWLS", "ULS", "WLS"}, optional
+        Default ``"ML"``, with ``ordered`` ``"WLSMV"`` (lavaan's defaults). The last
+        five are for ordinal items (``ordered=``, see :mod:`.ordinal_fit`): least squares
+        on the polychoric correlations and thresholds, with the diagonal (``WLSMV``,
+        ``DWLS``), identity (``ULSMV``, ``ULS``) or full (``WLS``) weight, robust SEs,
+        and for WLSMV/ULSMV the scaled-shifted chi-square, as lavaan's.
         ``"ML"``: normal-theory maximum likelihood (lavaan's default:
         likelihood with divisor N, expected-information standard errors).
         ``"MLR"``: the same estimates with Huber–White sandwich standard
@@ -100,6 +109,12 @@ def fit(
     emit_warnings : bool
         Issue admissibility problems as Python warnings (they are always in
         ``result.warnings``).
+    ordered : bool or list of str, optional
+        lavaan's ``ordered =``: the observed variables that are ordinal (``True``: all),
+        integer-coded categories; thresholds and polychoric correlations by lavaan's
+        two-step method (:func:`loyaltysem.ordinal.sample_statistics`), the delta
+        parameterization. Every observed variable of the model must be ordinal and the
+        model may have no observed covariates (yet); complete cases (listwise).
     allow_codes : bool
         Keep values that look like missing-value codes (-99 in a 1-7 item) as
         answers; by default they are refused unless declared in ``na_values``
@@ -179,16 +194,26 @@ def fit(
     >>> round(float(summary.fit_indices["chisq"]), 3)
     85.306
     """
+    chosen = cast(Estimator, _resolved_estimator(estimator, ordered, missing))
     spec, start = _checked_fit_arguments(
-        spec, estimator=estimator, missing=missing, emit_warnings=emit_warnings,
+        spec, estimator=chosen, missing=missing, emit_warnings=emit_warnings,
         sample_cov_rescale=sample_cov_rescale, meanstructure=meanstructure, std_lv=std_lv,
-        start=start)
+        start=start if ordered in (None, False) else None)
     from_summary = sample_cov is not None or sample_cor is not None
     check_data_or_summary(data, from_summary)
+    if ordered not in (None, False):
+        if from_summary:
+            raise ArgumentError("ordered items need the cases (their thresholds and "
+                                "polychoric correlations); give data instead of sample_cov")
+        from .ordinal_fit import fit_ordinal
+
+        survey = _checked_survey(spec, data, missing="listwise", na_values=na_values,
+                                 allow_codes=allow_codes)
+        return fit_ordinal(spec, survey, ordered, chosen, emit_warnings=emit_warnings)
     if from_summary:
         stats = summary_statistics(sample_cov, nobs, mean=sample_mean, cor=sample_cor,
                                    sd=sample_sd, rescale=sample_cov_rescale)
-        return fit_summary(spec, stats, estimator=estimator, start=start,
+        return fit_summary(spec, stats, estimator=chosen, start=start,
                            emit_warnings=emit_warnings)
     assert data is not None  # check_data_or_summary
     with warnings.catch_warnings():
@@ -196,7 +221,27 @@ def fit(
             warnings.simplefilter("ignore", MissingValueWarning)
         survey = _checked_survey(spec, data, missing=missing, na_values=na_values,
                                  allow_codes=allow_codes)
-    return fit_survey(spec, survey, estimator=estimator, start=start, emit_warnings=emit_warnings)
+    return fit_survey(spec, survey, estimator=chosen, start=start, emit_warnings=emit_warnings)
+
+
+def _resolved_estimator(estimator: Any, ordered: Any, missing: Any) -> Any:
+    """The estimator of a fit: the default by ``ordered``, refused when it does not suit
+    the data's kind (ArgumentError)."""
+    if ordered is not None and not isinstance(ordered, (bool, np.bool_, list, tuple)):
+        raise fail("ordered", "True, False or a list of item names", ordered)
+    is_ordinal = ordered not in (None, False) and not (
+        isinstance(ordered, (list, tuple)) and not ordered)
+    if is_ordinal and missing != "listwise":
+        raise ArgumentError(f"missing={missing!r} with ordered items: loyaltysem fits "
+                            "ordinal data on the complete cases (missing='listwise')")
+    if estimator is None:
+        return "WLSMV" if is_ordinal else "ML"
+    if is_ordinal:
+        check_choice("estimator", estimator, ORDINAL_ESTIMATORS)
+    elif estimator in ORDINAL_ESTIMATORS:
+        raise ArgumentError(f"estimator {estimator!r} is for ordinal items: say which "
+                            "they are with ordered=True or ordered=[...]")
+    return estimator
 
 
 def check_estimator_and_missing(estimator: Any, missing: Any,
@@ -223,7 +268,7 @@ def _checked_fit_arguments(spec: ModelSpec | str | Path, *, estimator: Any, miss
                            std_lv: Any, start: Any) -> tuple[ModelSpec, np.ndarray | None]:
     """Refuse a bad option of :func:`fit` before any work; the spec with its
     ``meanstructure``/``std_lv`` options and the checked start values."""
-    check_estimator_and_missing(estimator, missing)
+    check_estimator_and_missing(estimator, missing, ESTIMATORS + ORDINAL_ESTIMATORS)
     check_bool("emit_warnings", emit_warnings)
     check_bool("sample_cov_rescale", sample_cov_rescale)
     for option, value in (("meanstructure", meanstructure), ("std_lv", std_lv)):
@@ -361,21 +406,26 @@ def fit_summary(spec: ModelSpec, stats: SummaryStatistics, *, estimator: Estimat
                         n_dropped=0, fiml=False)
 
 
-def _fit_moments(spec: ModelSpec, functions: MLFunctions, *, estimator: Estimator,
+def _fit_moments(spec: ModelSpec, functions: MLFunctions, *, estimator: str,
                  start: np.ndarray | None, emit_warnings: bool, frame: pd.DataFrame,
-                 notes: tuple[str, ...], n_dropped: int, fiml: bool) -> FitResult:
+                 notes: tuple[str, ...], n_dropped: int, fiml: bool,
+                 table: pd.DataFrame | None = None) -> FitResult:
     """The fit of one group's moments on the core (:func:`.core_fit.fit_core`) as a
-    :class:`FitResult`."""
+    :class:`FitResult`; ``table``: the parameter table of the estimates when it has
+    parameters beyond the layout's (the thresholds of an ordinal fit; every free
+    parameter is then the model's)."""
     layout = functions.layout
     order = list(layout.structure.observed)
     moments = functions.groups[0]
-    if start is not None and start.size < layout.n_free:  # means start at the data's
+    if table is None and start is not None and start.size < layout.n_free:
         start = np.concatenate([start, moments.mean[0][:layout.n_free - start.size]])
-    fitted = fit_core(spec, functions, layout.table, estimator=estimator, start=start)
+    fitted = fit_core(spec, functions, layout.table if table is None else table,
+                      estimator=estimator, start=start)
     if emit_warnings:
         emit(fitted.problems, stacklevel=4)
-    theta, n_model = fitted.theta, spec.n_free_parameters
-    names = pd.Index(_free_names(spec.parameter_table, n_model))
+    theta = fitted.theta
+    n_model = spec.n_free_parameters if table is None else functions.n_free
+    names = pd.Index(_free_names(spec.parameter_table if table is None else table, n_model))
     sigma, _ = functions.implied_moments(theta)[0]
     variables = pd.Index(order)
     return FitResult(
@@ -394,7 +444,9 @@ def _fit_moments(spec: ModelSpec, functions: MLFunctions, *, estimator: Estimato
         estimator=estimator,
         se_type=("standard (observed information)" if fiml and estimator == "ML" else
                  {"ML": "standard", "MLR": "sandwich (observed information)",
-                  "MLM": "robust.sem (expected information)"}[estimator]),
+                  "MLM": "robust.sem (expected information)",
+                  "WLS": "standard (delta parameterization)"}.get(
+                      estimator, "robust.sem (delta parameterization)")),
         missing="ml" if fiml else "listwise",
         data=frame,
         n_dropped=n_dropped,

@@ -250,7 +250,7 @@ class Cells:
     n_free: int
     #: ``G[c, k_c] = 1`` (cells, n): sums over a parameter's cells are products with it
     #: (built from ``k`` unless given: the cells of a layout's group share it)
-    _gather: np.ndarray | None = field(default=None, repr=False)
+    _gather: np.ndarray = field(default=None, repr=False)  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
         if self._gather is None:
@@ -614,6 +614,11 @@ class MLFunctions:
             info += (weight / _take(group.n, index))[:, None, None] * part
         grad[~ok] = np.nan
         return grad, info, ok
+
+    def full_start(self, x: np.ndarray) -> np.ndarray:
+        """Start values of the layout's parameters as a full ``theta`` (here the same; a
+        family with parameters beyond the layout's completes them)."""
+        return np.asarray(x, dtype=float)
 
     def discrepancy(self, theta: np.ndarray) -> float:
         """``F`` at one ``theta``."""

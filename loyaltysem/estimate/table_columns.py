@@ -86,8 +86,8 @@ class TableColumns:
     def subset(self, rows: np.ndarray) -> TableColumns:
         """The columns of the rows ``rows`` (a boolean mask); ``defined`` stays the
         whole table's."""
-        return TableColumns(*(getattr(self, name)[rows] for name in _ARRAYS),
-                            defined=self.defined)
+        arrays = {name: getattr(self, name)[rows] for name in _ARRAYS}
+        return TableColumns(**arrays, defined=self.defined)
 
     @cached_property
     def is_variance(self) -> np.ndarray:
