@@ -232,10 +232,15 @@ def _summary_options(function: Callable) -> Callable:
 @_summary_options
 @functools.partial(_data_options, data_required=False)
 @_output_options
-@click.option("--estimator", type=click.Choice(["ML", "MLR", "MLM"]), default="ML",
-              show_default=True,
-              help="ML; MLR: sandwich SEs and Yuan-Bentler scaled statistics (lavaan's MLR); "
-                   "MLM: robust SEs and the Satorra-Bentler scaled statistics (lavaan's MLM).")
+@click.option("--estimator", type=click.Choice(["ML", "MLR", "MLM", "WLSMV", "ULSMV", "DWLS",
+                                                "ULS", "WLS"]), default=None,
+              help="ML (default); MLR: sandwich SEs and Yuan-Bentler scaled statistics "
+                   "(lavaan's MLR); MLM: robust SEs and the Satorra-Bentler scaled statistics "
+                   "(lavaan's MLM). With --ordered: WLSMV (default), ULSMV, DWLS, ULS or WLS "
+                   "on polychoric correlations, as lavaan's.")
+@click.option("--ordered", default=None,
+              help="Ordinal items (lavaan's ordered =): 'all', or comma-separated item names; "
+                   "thresholds and polychoric correlations, estimator WLSMV by default.")
 @click.option("--missing", type=click.Choice(["listwise", "ml", "ml.x"]), default="listwise",
               show_default=True,
               help="Missing values: listwise deletion, or full-information ML (lavaan's "
@@ -269,18 +274,21 @@ def _summary_options(function: Callable) -> Callable:
                    "group.equal), e.g. 'loadings,intercepts'.")
 @_debug_option
 def fit_command(spec: Path, data: str | None, na_values: tuple[str, ...], allow_codes: bool, output_format: str,
-                out: Path | None, estimator: str, missing: str, se_type: str, n_boot: int,
+                out: Path | None, estimator: str | None, missing: str, se_type: str, n_boot: int,
                 seed: int | None,
                 n_jobs: int, ci_method: str | None, progress: bool, with_modindices: bool,
                 modindices_min: float | None, std_lv: bool | None, meanstructure: bool | None,
                 debug: bool, nobs: int | None = None, cov_file: Path | None = None,
                 cor_file: Path | None = None, sd_file: Path | None = None,
                 means_file: Path | None = None, group: str | None = None,
-                group_equal: str = "") -> None:
+                group_equal: str = "", ordered: str | None = None) -> None:
     """Fit the model in SPEC (.yaml or lavaan .lav) to survey data (lavaan's sem()), or to
     summary statistics (--cov or --cor/--sd, with --nobs); with --group, to several groups
     at once."""
+    ordered_items = _parse_ordered(ordered, se_type=se_type, group=group,
+                                   with_modindices=with_modindices or modindices_min is not None)
     if group is not None:
+        estimator = estimator or "ML"
         _refuse_single_group_options(se_type=se_type, ci_method=ci_method,
                                      with_modindices=with_modindices,
                                      modindices_min=modindices_min, std_lv=std_lv,
@@ -304,7 +312,8 @@ def fit_command(spec: Path, data: str | None, na_values: tuple[str, ...], allow_
         result = fit(spec, data, na_values=_parse_na_values(na_values), allow_codes=allow_codes,
                      estimator=cast("Estimator", estimator), missing=cast(Any, missing),
                      emit_warnings=False, std_lv=std_lv or None,
-                     meanstructure=meanstructure or None, **summary_data)
+                     meanstructure=meanstructure or None, ordered=ordered_items,
+                     **summary_data)
         boot = None
         if se_type == "bootstrap":
             from .effects.bootstrap import bootstrap, with_bootstrap_inference
@@ -348,6 +357,26 @@ def _refuse_single_group_options(*, se_type: str, ci_method: str | None, with_mo
         raise click.UsageError("--group cannot be combined with " + ", ".join(refused)
                                + " (multi-group fits offer ML, MLR or MLM, listwise, ml or "
                                "ml.x)")
+
+
+def _parse_ordered(ordered: str | None, *, se_type: str, group: str | None,
+                   with_modindices: bool) -> bool | list[str] | None:
+    """``--ordered``: None, True (``all``) or the item names; refused beside the options an
+    ordinal fit does not offer yet."""
+    if ordered is None:
+        return None
+    for given, option in ((se_type == "bootstrap", "--se bootstrap"),
+                          (group is not None, "--group"), (with_modindices, "--modindices")):
+        if given:
+            raise click.UsageError(f"--ordered does not go with {option} yet: ordinal fits "
+                                   "have robust SEs and delta-method effects, one group")
+    if ordered.strip().lower() == "all":
+        return True
+    names = [name.strip() for name in ordered.split(",") if name.strip()]
+    if not names:
+        raise click.BadParameter("give 'all' or comma-separated item names",
+                                 param_hint="--ordered")
+    return names
 
 
 def _effects_with_intervals(result: Any, boot: Any, method: str, seed: int | None) -> Any:

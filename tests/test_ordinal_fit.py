@@ -120,3 +120,45 @@ def test_wrong_estimators_and_mixed_items_are_refused_with_what_to_do():
     halves = data.assign(comp_1=data["comp_1"] + 0.5)
     with pytest.raises(DataError, match="comp_1"):
         ls.fit(ref["model"], halves, ordered=True)
+
+
+def test_the_cli_fits_ordinal_items_with_the_json_contract(tmp_path):
+    from click.testing import CliRunner
+
+    from loyaltysem.cli import main
+
+    ref = json.loads((REFERENCE / "ordinal_fit" / "chain_wlsmv.json").read_text())
+    spec = tmp_path / "chain.lav"
+    spec.write_text(ref["model"])
+    data = str(REFERENCE / "ordinal" / "data" / ref["data"])
+    run = CliRunner().invoke(main, ["fit", str(spec), "--data", data, "--ordered", "all",
+                                    "--format", "json"])
+    assert run.exit_code == 0, run.output
+    payload = json.loads(run.stdout)
+    assert payload["estimator"] == "WLSMV"
+    thresholds = [row for row in payload["estimates"] if row["op"] == "|"]
+    assert len(thresholds) == 54 and thresholds[0]["rhs"] == "t1"
+    assert payload["fit"]["chisq_scaled"] == pytest.approx(ref["fit"]["chisq.scaled"], rel=5e-7)
+    assert payload["fit"]["scaling_factor"] == pytest.approx(ref["scaling"], rel=5e-7)
+    indirect = [e for e in payload["effects"] if e["kind"] == "indirect"][0]
+    lavaan = next(r for r in ref["estimates"] if r["op"] == ":=")
+    assert indirect["est"] == pytest.approx(lavaan["est"], abs=1e-5)
+    assert indirect["se"] == pytest.approx(lavaan["se"], rel=1e-5)
+    for extra, message in ((["--se", "bootstrap"], "--se bootstrap"),
+                           (["--estimator", "MLR"], "estimator")):
+        refused = CliRunner().invoke(main, ["fit", str(spec), "--data", data, "--ordered",
+                                            "all", *extra])
+        assert refused.exit_code == 2 and message in refused.output
+    refused = CliRunner().invoke(main, ["fit", str(spec), "--data", data, "--estimator",
+                                        "WLSMV"])
+    assert refused.exit_code == 2 and "--ordered all" in refused.output
+
+
+def test_likelihood_methods_refuse_an_ordinal_fit_with_what_to_do():
+    _, result = _case("cfa3_wlsmv")
+    from loyaltysem.effects import bootstrap
+
+    for call in (lambda: bootstrap(result, 10), lambda: ls.modification_indices(result),
+                 lambda: ls.compare(result, result)):
+        with pytest.raises(ArgumentError, match="not available for a fit of ordinal items"):
+            call()

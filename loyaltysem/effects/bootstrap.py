@@ -567,6 +567,9 @@ def bootstrap(result: FitResult | MultiGroupResult, n_boot: int = 1000, *,
     >>> boot = bootstrap(fit, 1000, seed=1)                     # doctest: +SKIP
     >>> boot.interval("percentile").loc["ind1 :="]              # doctest: +SKIP
     """
+    from ..estimate.ordinal_fit import refuse_least_squares
+
+    refuse_least_squares(result, "the bootstrap")
     _check_bootstrap_arguments(result, n_boot, seed, n_jobs, progress, bca, effects)
     check_refits_apply(getattr(result, "spec", None), "the bootstrap")
     effects = list(effects) if effects is not None else enumerate_effects(result.spec.structural_paths)

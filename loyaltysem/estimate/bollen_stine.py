@@ -288,6 +288,9 @@ def bollen_stine(result: Any, n_boot: int = 1000, *, seed: int | None = None,
     >>> 0.2 < test.pvalue < 0.7
     True
     """
+    from .ordinal_fit import refuse_least_squares
+
+    refuse_least_squares(result, "the Bollen-Stine bootstrap")
     from joblib import Parallel, delayed
     from tqdm.auto import tqdm
 

@@ -368,6 +368,10 @@ def compare(*fits: Any, method: Method = "default",
     >>> round(float(result.table["chisq_diff"].iat[1]), 3)
     226.959
     """
+    from .ordinal_fit import refuse_least_squares
+
+    for fit in fits:
+        refuse_least_squares(fit, "the likelihood-ratio comparison of models")
     names = _check_fits(fits, method, names)
     _check_same_data(fits, names)
     order = sorted(range(len(fits)), key=lambda k: int(fits[k].fit_indices["df"]))

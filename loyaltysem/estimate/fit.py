@@ -240,7 +240,8 @@ def _resolved_estimator(estimator: Any, ordered: Any, missing: Any) -> Any:
         check_choice("estimator", estimator, ORDINAL_ESTIMATORS)
     elif estimator in ORDINAL_ESTIMATORS:
         raise ArgumentError(f"estimator {estimator!r} is for ordinal items: say which "
-                            "they are with ordered=True or ordered=[...]")
+                            "they are with ordered=True or ordered=[...] (loyaltysem fit "
+                            "--ordered all or --ordered ITEM,...)")
     return estimator
 
 

@@ -261,6 +261,10 @@ def extended_table(core: CoreModel, candidates: pd.DataFrame) -> pd.DataFrame:
 
 
 def _result_core(result: Any) -> CoreModel:
+    from .ordinal_fit import refuse_least_squares
+
+    refuse_least_squares(result, "this likelihood test (modification indices, score or "
+                         "Wald test)")
     core = getattr(result, "core", None)
     if not isinstance(core, CoreModel):
         raise fail("result", "a FitResult or MultiGroupResult (with .core)", result)

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..arguments import ArgumentError
 from ..data.survey import Survey
 from ..exceptions import SpecificationError
 from ..ordinal import OrdinalStatistics, sample_statistics
@@ -35,6 +36,22 @@ from .layout_cache import cached_layout
 from .moments import summary_moments
 from .results import FitResult
 from .wls import OrdinalMoments, WLSFunctions
+
+
+def refuse_least_squares(result: object, what: str) -> None:
+    """Refuse ``what`` (a likelihood-based method) for a fit of ordinal items.
+
+    Raises
+    ------
+    ArgumentError
+        When ``result`` was fitted by WLSMV, ULSMV, DWLS, ULS or WLS.
+    """
+    estimator = getattr(result, "estimator", "ML")
+    if estimator in ("WLSMV", "ULSMV", "DWLS", "ULS", "WLS"):
+        raise ArgumentError(
+            f"{what} is not available for a fit of ordinal items by {estimator} yet (it "
+            "refits or extends the likelihood); use the fit's robust SEs and the delta-"
+            "method intervals of its effects, or fit the items as continuous by ML")
 
 
 def ordered_items(spec: ModelSpec, ordered: bool | Sequence[str]) -> list[str]:
@@ -141,6 +158,7 @@ def fit_ordinal(spec: ModelSpec, survey: Survey, ordered: bool | Sequence[str], 
 
     items = ordered_items(spec, ordered)
     functions, table, statistics = ordinal_functions(spec, survey.data, items, estimator)
+    spec = spec.with_parameter_table(table)
     notes = (f"ordinal items ({len(items)}): estimator {estimator}, delta parameterization, "
              f"{len(statistics.thresholds)} thresholds; polychoric correlations by lavaan's "
              "two-step method",)

@@ -176,14 +176,25 @@ class FitResult:
             "RMSEA p(RMSEA <= .05)": fit["rmsea_pvalue"],
             "RMSEA p(RMSEA >= .080)": fit.get("rmsea_notclose_pvalue", np.nan),
             "SRMR": fit["srmr"], "GFI": fit["gfi"],
-            "log-likelihood (H0)": fit["loglik"],
-            "log-likelihood unrestricted (H1)": fit.get("unrestricted_loglik", np.nan),
-            "AIC": fit["aic"], "BIC": fit["bic"],
-            "sample-size adjusted BIC": fit.get("bic2", np.nan),
         }
-        correction = {"MLR": "Yuan-Bentler", "MLM": "Satorra-Bentler"}.get(self.estimator, "")
+        if "loglik" in fit.index:  # the likelihood family
+            fit_block.update({
+                "log-likelihood (H0)": fit["loglik"],
+                "log-likelihood unrestricted (H1)": fit.get("unrestricted_loglik", np.nan),
+                "AIC": fit["aic"], "BIC": fit["bic"],
+                "sample-size adjusted BIC": fit.get("bic2", np.nan)})
+        else:  # least squares on ordinal statistics
+            overview["parameterization"] = "delta"
+            overview["missing data"] = "listwise deletion (complete cases)"
+            fit_block["WRMR"] = fit.get("wrmr", np.nan)
+        correction = {"MLR": "Yuan-Bentler", "MLM": "Satorra-Bentler", "WLSMV": "scaled-shifted",
+                      "ULSMV": "scaled-shifted"}.get(self.estimator, "")
         rows = {f"scaled chi-square ({correction})": "chisq_scaled",
                 "scaling factor": "scaling_factor", "scaled p-value": "pvalue_scaled",
+                "scaling factor (lavaan's chisq.scaling.factor)": "chisq_scaling_factor",
+                "shift parameter": "shift_parameter", "scaled TLI": "tli_scaled",
+                "scaled RMSEA 90% CI lower": "rmsea_ci_lower_scaled",
+                "scaled RMSEA 90% CI upper": "rmsea_ci_upper_scaled",
                 "robust CFI": "cfi_robust", "robust TLI": "tli_robust",
                 "robust RMSEA": "rmsea_robust",
                 "robust RMSEA 90% CI lower": "rmsea_ci_lower_robust",
@@ -196,6 +207,7 @@ class FitResult:
         r2 = self.r2.rename("R2").reset_index().rename(columns={"index": "variable"})
         sections: list[tuple[str, Any]] = [("Model", overview), ("Fit", fit_block)]
         for op, heading in (("=~", "Measurement model"), ("~", "Structural paths"),
+                            ("|", "Thresholds"),
                             ("~~", "Variances and covariances"), ("~1", "Intercepts and means"),
                             (":=", "Defined effects")):
             rows = shown[shown["op"] == op]

@@ -83,6 +83,7 @@ def least_squares_measures(functions: WLSFunctions, theta: np.ndarray, fun: floa
         out.update({"chisq_scaled": scaled, "df_scaled": df,
                     "pvalue_scaled": fi.chisq_pvalue(scaled, df),
                     "chisq_scaling_factor": adjustment.scaling_factor,
+                    "scaling_factor": adjustment.scaling_factor,  # the JSON contract's name
                     "shift_parameter": adjustment.shift,
                     "baseline_chisq_scaled": baseline_scaled,
                     "baseline_df_scaled": baseline_df,

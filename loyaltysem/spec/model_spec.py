@@ -437,6 +437,15 @@ class ModelSpec:
             return self
         return dataclasses.replace(self, meanstructure=new_meanstructure, std_lv=new_std_lv)
 
+    def with_parameter_table(self, table: pd.DataFrame) -> "ModelSpec":
+        """The same model with ``table`` as its parameter table: the table a fit rewrote
+        from the spec's (lavaan's table with ordinal items: thresholds, fixed residual
+        variances), so that the result's spec, ``theta`` and ``vcov`` number the free
+        parameters alike."""
+        new = dataclasses.replace(self)
+        new.__dict__["parameter_table"] = table
+        return new
+
     def group_table(self, group: int, n_groups: int, *,
                     free_latent_means: bool = False) -> pd.DataFrame:
         """The parameter table of one group of a multi-group model (mean structure on).
