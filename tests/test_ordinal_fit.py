@@ -162,3 +162,30 @@ def test_likelihood_methods_refuse_an_ordinal_fit_with_what_to_do():
                  lambda: ls.compare(result, result)):
         with pytest.raises(ArgumentError, match="not available for a fit of ordinal items"):
             call()
+
+
+def test_the_spec_declares_ordinal_items_in_yaml_and_lavaan_syntax(tmp_path):
+    data = pd.read_csv(REFERENCE / "ordinal" / "data" / "corp_rep.csv")
+    yaml_file = tmp_path / "ordinal.yaml"
+    yaml_file.write_text("name: ordinal_cfa\nconstructs:\n"
+                         "  COMP: {items: [comp_1, comp_2, comp_3], ordered: true}\n"
+                         "  LIKE: [like_1, like_2, like_3]\n  CUSL: [cusl_1, cusl_2, cusl_3]\n"
+                         "ordered: [like_1, like_2, like_3, cusl_1, cusl_2, cusl_3]\n")
+    spec = ls.load_spec(yaml_file)
+    assert len(spec.ordered) == 9
+    declared = ls.fit(spec, data, emit_warnings=False)  # WLSMV: the spec says ordinal
+    ref = json.loads((REFERENCE / "ordinal_fit" / "cfa3_wlsmv.json").read_text())
+    assert declared.estimator == "WLSMV"
+    assert float(declared.fit_indices["chisq"]) == pytest.approx(ref["fit"]["chisq"], rel=5e-7)
+    again = ls.ModelSpec.from_lavaan(spec.to_lavaan())
+    assert again.ordered == spec.ordered
+    assert ls.ModelSpec.from_lavaan("# @ordered all\nF =~ comp_1 + comp_2 + comp_3").ordered \
+        == {"comp_1", "comp_2", "comp_3"}
+    continuous = ls.fit(spec, data, ordered=False, emit_warnings=False)
+    assert continuous.estimator == "ML"
+    with pytest.raises(SpecificationError, match="ordered lists 'nope'"):
+        ls.ModelSpec.from_lavaan("# @ordered nope\nF =~ comp_1 + comp_2 + comp_3")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("constructs:\n  F: {items: [comp_1, comp_2, comp_3], ordered: 7}\n")
+    with pytest.raises(SpecificationError, match="ordered is true or false"):
+        ls.load_spec(bad)

@@ -110,7 +110,8 @@ def fit(
         Issue admissibility problems as Python warnings (they are always in
         ``result.warnings``).
     ordered : bool or list of str, optional
-        lavaan's ``ordered =``: the observed variables that are ordinal (``True``: all),
+        lavaan's ``ordered =``: the observed variables that are ordinal (``True``: all;
+        None: those the spec declares, ``ordered:`` in YAML or ``# @ordered``),
         integer-coded categories; thresholds and polychoric correlations by lavaan's
         two-step method (:func:`loyaltysem.ordinal.sample_statistics`), the delta
         parameterization. Every observed variable of the model must be ordinal and the
@@ -194,6 +195,11 @@ def fit(
     >>> round(float(summary.fit_indices["chisq"]), 3)
     85.306
     """
+    if ordered is None and not isinstance(spec, (str, Path)):
+        ordered = sorted(spec.ordered) or None  # the spec's declaration
+    elif ordered is None:
+        declared = _as_spec(spec).ordered
+        ordered = sorted(declared) or None
     chosen = cast(Estimator, _resolved_estimator(estimator, ordered, missing))
     spec, start = _checked_fit_arguments(
         spec, estimator=chosen, missing=missing, emit_warnings=emit_warnings,
@@ -207,8 +213,11 @@ def fit(
                                 "polychoric correlations); give data instead of sample_cov")
         from .ordinal_fit import fit_ordinal
 
-        survey = _checked_survey(spec, data, missing="listwise", na_values=na_values,
-                                 allow_codes=allow_codes)
+        with warnings.catch_warnings():
+            if not emit_warnings:  # the dropped rows are in result.warnings all the same
+                warnings.simplefilter("ignore", MissingValueWarning)
+            survey = _checked_survey(spec, data, missing="listwise", na_values=na_values,
+                                     allow_codes=allow_codes)
         return fit_ordinal(spec, survey, ordered, chosen, emit_warnings=emit_warnings)
     if from_summary:
         stats = summary_statistics(sample_cov, nobs, mean=sample_mean, cor=sample_cor,

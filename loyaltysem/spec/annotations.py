@@ -9,6 +9,7 @@ telling loyaltysem its name and hypotheses::
     # @hypothesis H5: serial (+)          (a := defined effect)
     # @scale 1 7                          (every item; or '# @scale 1 5: sw_1 sw_2')
     # @reverse loy_4
+    # @ordered all                        (or '# @ordered sat_1 sat_2': ordinal items)
 """
 from __future__ import annotations
 
@@ -60,6 +61,8 @@ def read_annotations(text: str, *, source: str | None = None) -> dict[str, Any]:
             found.setdefault("scale_lines", []).append((scale, items))
         elif key == "reverse":
             found["reverse"] = frozenset(found.get("reverse", frozenset()) | set(value.split()))
+        elif key == "ordered":  # '# @ordered all' or '# @ordered item item ...'
+            found["ordered"] = frozenset(found.get("ordered", frozenset()) | set(value.split()))
     if hypotheses:
         found["hypotheses"] = tuple(hypotheses)
     if "scale_lines" in found:

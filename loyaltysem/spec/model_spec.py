@@ -121,6 +121,10 @@ class ModelSpec:
     reverse : frozenset of str
         Reverse-keyed items (each with a declared scale), recoded as
         ``min + max - x`` before any fit, and said so in its output.
+    ordered : frozenset of str
+        Ordinal items (YAML ``ordered: true`` at the top or on a construct, or a list;
+        lavaan syntax ``# @ordered all`` or ``# @ordered item ...``): :func:`loyaltysem.fit`
+        fits them by WLSMV on polychoric correlations unless told otherwise.
 
     Raises
     ------
@@ -142,6 +146,7 @@ class ModelSpec:
     composites: frozenset[str] = frozenset()
     scales: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     reverse: frozenset[str] = frozenset()
+    ordered: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         statements, composites = _split_composites(tuple(self.statements), self.composites,
@@ -153,6 +158,7 @@ class ModelSpec:
                            MappingProxyType(dict(self.construct_descriptions)))
         object.__setattr__(self, "scales", MappingProxyType(dict(self.scales)))
         object.__setattr__(self, "reverse", frozenset(self.reverse))
+        object.__setattr__(self, "ordered", frozenset(self.ordered))
         self._check()
 
     def __getstate__(self) -> dict:
@@ -166,6 +172,7 @@ class ModelSpec:
         state["construct_descriptions"] = MappingProxyType(state["construct_descriptions"])
         state["scales"] = MappingProxyType(state.get("scales", {}))
         state.setdefault("reverse", frozenset())
+        state.setdefault("ordered", frozenset())
         self.__dict__.update(state)
 
     # ------------------------------------------------------------------ checks
@@ -283,6 +290,10 @@ class ModelSpec:
         self._check_constraints(labels, defined_names)
         self._check_hypotheses(defined_names)
         check_scales_and_keys(self.scales, self.reverse, set(self.roles.observed), self.source)
+        unknown = sorted(set(self.ordered) - set(self.roles.observed))
+        if unknown:
+            raise self._error(f"ordered lists {', '.join(map(repr, unknown))}, which "
+                              "are not items of the model; correct the names")
         if self.composites or self.latent_interactions:
             return  # a PLS-SEM model: the covariance-based checks do not apply
         for construct in self.constructs.values():
@@ -524,6 +535,9 @@ class ModelSpec:
                       if s.op == "=~" and s.lhs in self.composites else s
                       for s in self.statements]
         header += scale_annotations(self.scales, self.reverse)
+        if self.ordered:
+            header.append("@ordered " + " ".join(
+                v for v in self.roles.observed if v in self.ordered))
         return render_lavaan(statements, header="\n".join(header))
 
     @classmethod
@@ -537,6 +551,11 @@ class ModelSpec:
                                      source=source)
         annotations = read_annotations(text, source=source)
         statements = parse_lavaan(text, source=source)
+        ordered = annotations.get("ordered", frozenset())
+        if "all" in ordered:
+            from .scales import indicator_items
+
+            ordered = frozenset(indicator_items(statements)) | (ordered - {"all"})
         return cls(
             statements=statements,
             name=annotations.get("name", name),
@@ -545,6 +564,7 @@ class ModelSpec:
             source=source,
             scales=item_scales(annotations.get("scale_lines", ()), statements),
             reverse=annotations.get("reverse", frozenset()),
+            ordered=ordered,
         )
 
     @classmethod

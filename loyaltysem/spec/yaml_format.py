@@ -22,7 +22,7 @@ from .statements import Statement
 
 _KNOWN_KEYS = {"name", "description", "constructs", "paths", "covariances", "defined",
                "hypotheses", "covariates", "lavaan", "single_item_error_variance", "constraints",
-               "options", "scale", "scales", "reverse"}
+               "options", "scale", "scales", "reverse", "ordered"}
 #: lavaan options a YAML spec may set (``options: {std_lv: true}``)
 _OPTIONS = ("meanstructure", "std_lv")
 _SIGNS: dict[object, str] = {"+": "+", "-": "-", "positive": "+", "negative": "-"}
@@ -136,10 +136,10 @@ def _construct_items(name: str, body: Any, source: str | None) -> tuple[list[str
     mode = "A"
     if isinstance(body, Mapping):
         unknown = {str(key) for key in body} - {"items", "description", "mode", "scale",
-                                                "reverse"}
+                                                "reverse", "ordered"}
         if unknown:
             raise _fail(f"construct {name!r}: unknown key(s) {sorted(unknown)}; use items, "
-                        "description, mode, scale and reverse", source)
+                        "description, mode, scale, reverse and ordered", source)
         mode = _construct_mode(name, body, source)
         items = body.get("items")
         if body.get("description") is not None:
@@ -326,6 +326,7 @@ def spec_from_mapping(data: Mapping, *, source: str | None = None):
     description = data.get("description")
     options = _options(data, source)
     scales, reverse = _scales_and_keys(data, source)
+    ordered = _ordered_items(data, statements, source)
     return ModelSpec(statements=tuple(statements),
                      name="model" if name is None else _scalar_text(name, "name", source),
                      description="" if description is None else
@@ -333,7 +334,34 @@ def spec_from_mapping(data: Mapping, *, source: str | None = None):
                      hypotheses=tuple(_hypotheses(data, source)),
                      construct_descriptions=descriptions, source=source,
                      meanstructure=options.get("meanstructure", False),
-                     std_lv=options.get("std_lv", False), scales=scales, reverse=reverse)
+                     std_lv=options.get("std_lv", False), scales=scales, reverse=reverse,
+                     ordered=ordered)
+
+
+def _ordered_items(data: Mapping, statements: list[Statement], source: str | None
+                   ) -> frozenset[str]:
+    """``ordered``: ``true`` (every item) or a list of items at the top, ``true`` on a
+    construct (its items)."""
+    from .scales import indicator_items
+
+    def declared(value: Any, where: str, items: list[str]) -> set[str]:
+        if value is None or value is False:
+            return set()
+        if value is True:
+            return set(items)
+        if isinstance(value, (list, tuple)):
+            return set(_name_list(value, where, source))
+        raise _fail(f"{where}: ordered is true, false or a list of items, e.g. ordered: "
+                    "[sat_1, sat_2]", source)
+
+    found = declared(data.get("ordered"), "ordered", indicator_items(statements))
+    for name, body in (data.get("constructs") or {}).items():
+        if isinstance(body, Mapping) and body.get("ordered") is not None:
+            if not isinstance(body["ordered"], bool):
+                raise _fail(f"construct {name!r}: ordered is true or false", source)
+            items = [s.rhs for s in statements if s.op in ("=~", "<~") and s.lhs == name]
+            found |= declared(body["ordered"], f"construct {name!r}", items)
+    return frozenset(found)
 
 
 def _scales_and_keys(data: Mapping, source: str | None
