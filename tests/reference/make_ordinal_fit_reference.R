@@ -29,7 +29,9 @@ MEASURES <- c("npar", "fmin", "chisq", "df", "pvalue", "chisq.scaled", "df.scale
               "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled", "rmsea.pvalue.scaled",
               "rmr", "rmr_nomean", "srmr", "srmr_bentler", "srmr_bentler_nomean", "crmr",
               "crmr_nomean", "srmr_mplus", "srmr_mplus_nomean", "wrmr", "cn_05", "cn_01",
-              "gfi", "agfi", "pgfi", "mfi", "ecvi")
+              "gfi", "agfi", "pgfi", "mfi", "ecvi", "cfi.robust", "tli.robust", "nnfi.robust",
+              "rni.robust", "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust",
+              "rmsea.pvalue.robust", "rmsea.notclose.pvalue.robust")
 
 run_case <- function(name, model, data_file, estimator, about) {
   data <- read.csv(file.path(IN_DIR, data_file))
