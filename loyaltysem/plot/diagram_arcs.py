@@ -37,8 +37,10 @@ class Canvas:
         The boxes of the items, by the node they belong to.
     curves : list of (str, ndarray)
         The gid and the points of every arrow and arc drawn so far.
-    pending : list
-        Labels waiting for a place: ``(a, b, rad, text, gid, curve gid)``.
+    labels : list of box
+        The boxes of the path and covariance labels drawn so far.
+    texts : list
+        Those labels: ``(text artist, a, b, rad, gid of their arc)``.
     """
 
     ax: Any
@@ -49,7 +51,8 @@ class Canvas:
     node_boxes: dict[str, Box]
     item_boxes: dict[str, list[Box]]
     curves: list = field(default_factory=list)
-    pending: list = field(default_factory=list)
+    labels: list = field(default_factory=list)
+    texts: list = field(default_factory=list)
 
     @classmethod
     def after_nodes(cls, ax, fontsize: float, placed: dict[str, PlacedNode],
@@ -97,25 +100,34 @@ class Canvas:
             patchA=self.shapes[a], patchB=self.shapes[b], connectionstyle=f"arc3,rad={rad}",
             shrinkA=0, shrinkB=0, zorder=1, gid=gid, **style))
 
-    def add_label(self, a: str, b: str, rad: float, text: str, gid: str, curve: str) -> None:
-        """``text`` to go on the arc ``curve`` from ``a`` to ``b`` (placed by
-        :meth:`place_labels`, once every arc is drawn)."""
-        self.pending.append((a, b, rad, text, gid, curve))
+    def draw_label(self, a: str, b: str, rad: float, text: str, gid: str, curve: str) -> None:
+        """``text`` on the arc ``curve`` from ``a`` to ``b``, where it covers no shape, no
+        label and no other arc drawn so far (arcs drawn later keep out of it)."""
+        others = [points for name, points in self.curves if name != curve]
+        x, y = free_spot(self.placed[a], self.placed[b], rad, text, self.fontsize,
+                         self.occupied + self.labels, others)
+        self.labels.append(text_box(x, y, text, self.fontsize))
+        artist = self.ax.text(x, y, text, ha="center", va="center", fontsize=self.fontsize,
+                              zorder=4, bbox={"boxstyle": "round,pad=0.15",
+                                              "facecolor": "white", "edgecolor": "none"},
+                              gid=gid, **LITERAL_TEXT)
+        self.texts.append((artist, a, b, rad, curve))
 
-    def place_labels(self) -> list[Box]:
-        """Draw the pending labels where they collide with nothing; their boxes."""
-        boxes: list[Box] = []
-        for a, b, rad, text, gid, curve in self.pending:
+    def repair_labels(self) -> None:
+        """Move each label that an arc drawn after it crosses to where no arc crosses it
+        (if there is such a place on its own arc)."""
+        for i, (artist, a, b, rad, curve) in enumerate(self.texts):
             others = [points for name, points in self.curves if name != curve]
-            x, y = free_spot(self.placed[a], self.placed[b], rad, text, self.fontsize,
-                             self.occupied + boxes, others)
-            boxes.append(text_box(x, y, text, self.fontsize))
-            self.ax.text(x, y, text, ha="center", va="center", fontsize=self.fontsize,
-                         zorder=4, bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
-                                         "edgecolor": "none"},
-                         gid=gid, **LITERAL_TEXT)
-        self.pending = []
-        return boxes
+            if not hits_curves(self.labels[i], others):
+                continue
+            text = artist.get_text()
+            rest = self.occupied + self.labels[:i] + self.labels[i + 1:]
+            x, y = free_spot(self.placed[a], self.placed[b], rad, text, self.fontsize, rest,
+                             others)
+            box = text_box(x, y, text, self.fontsize)
+            if not hits_curves(box, others) and not any(overlaps(box, o) for o in rest):
+                artist.set_position((x, y))
+                self.labels[i] = box
 
 
 def _segment(p: tuple[float, float], q: tuple[float, float]) -> np.ndarray:
@@ -147,38 +159,46 @@ def hits(points: np.ndarray, boxes: list) -> int:
 
 def clear_rad(start: PlacedNode, end: PlacedNode, preferred: float | None, boxes: list, *,
               side: float = 0.0, min_offset: float = 0.4, curves: list | None = None,
-              bounds: Box | None = None) -> float:
+              bounds: Box | None = None, labels: list | None = None) -> float:
     """The curvature of an arc from start to end that crosses no box, if one is found.
 
     ``preferred`` is tried first (a straight line); then arcs bowing to either
-    side (``side`` -1/+1 prefers left/right of the chord's normal) with their
-    apex ``min_offset``, 1.5, 2.2, 3 and 4 times as far from the chord. A
-    candidate that runs along one of ``curves`` (the arcs drawn so far) or
-    leaves ``bounds`` counts as crossing a box. Ties go to the earlier
-    candidate.
+    side (``side`` +1 tries first the side the normal ``(dy, -dx)`` of the
+    chord from start to end points to, where ``rad > 0`` bows; -1 the other) with their
+    apex 0.5 (without a side), 1, 1.5, 2.2, 3, 4, 5.5 and 7.5 (with a side)
+    times ``min_offset`` from the chord
+    (without ``preferred``: then a straight line and slight bows). A
+    candidate that crosses no box and none of ``labels``, runs along none of
+    ``curves`` (the arcs drawn so far) and stays within ``bounds`` is taken;
+    failing that, the one that crosses the fewest boxes, then stays within
+    the bounds, then crosses the fewest labels, then runs along the fewest
+    arcs. Ties go to the earlier candidate.
     """
     distance = float(np.hypot(end.x - start.x, end.y - start.y))
     if distance == 0:
         return 0.0
     candidates = [] if preferred is None else [preferred]
-    normal_x = (end.y - start.y) / distance  # x of the apex direction for rad > 0
-    normal_y = -(end.x - start.x) / distance
-    for factor in (1.0, 1.5, 2.2, 3.0, 4.0):
-        rad = 2 * min_offset * factor / distance  # the apex is rad * distance / 2 off the chord
-        pair = [rad, -rad]
-        toward = normal_x if abs(normal_x) > 1e-9 else normal_y
-        if side and toward * side < 0:
-            pair.reverse()
-        candidates += pair
+    # the apex is rad * distance / 2 off the chord
+    factors = (1.0, 1.5, 2.2, 3.0, 4.0, 5.5, 7.5) if side else (0.5, 1.0, 1.5, 2.2, 3.0, 4.0, 5.5)
+    rads = [2 * min_offset * factor / distance for factor in factors]
+    if side:  # every bow on the preferred side first
+        candidates += [r * side for r in rads] + [-r * side for r in rads]
+    else:
+        candidates += [r * sign for r in rads for sign in (1, -1)]
+    if preferred is None:  # an arc that must bow: a straight line and slight bows last
+        slight = 0.6 / distance
+        candidates += [0.0, slight, -slight]
     others = np.concatenate(curves) if curves else np.empty((0, 2))
     best, best_hits = candidates[0], None
     for rad in candidates:
         points = arc_points(start, end, rad)
-        count = hits(points, boxes) + _runs_along(points, others)
+        # a box crossed is worst, then leaving the bounds, then running along an arc
+        count = 100 * hits(points, boxes) + 10 * hits(points, labels or []) \
+            + _runs_along(points, others)
         if bounds is not None:
             x0, y0, x1, y1 = bounds
-            count += int(np.any((points[:, 0] < x0) | (points[:, 0] > x1) | (points[:, 1] < y0)
-                                | (points[:, 1] > y1)))
+            count += 30 * int(np.any((points[:, 0] < x0) | (points[:, 0] > x1)
+                                     | (points[:, 1] < y0) | (points[:, 1] > y1)))
         if count == 0:
             return rad
         if best_hits is None or count < best_hits:
@@ -228,24 +248,32 @@ def overlaps(a: Box, b: Box) -> bool:
 
 def free_spot(start: PlacedNode, end: PlacedNode, rad: float, text: str, fontsize: float,
               occupied: list, curves: list | None = None) -> tuple[float, float]:
-    """A point on the arrow (arc) from start to end where the label's box covers no box
-    in ``occupied`` and no point of ``curves`` (other arrows); else the point with the
-    fewest collisions."""
+    """A point for a label on the arrow (arc) from start to end where the label's box
+    covers no box in ``occupied`` and no point of ``curves`` (other arrows); else the
+    point with the fewest collisions (shapes count ten times a curve).
+
+    Points along the arc from its middle outwards come first, the label centred on the
+    arc; then the same points with the label pushed to one side of the arc (which still
+    runs through it)."""
     (x0, y0), (x1, y1) = (start.x, start.y), (end.x, end.y)
     control = ((x0 + x1) / 2 + rad * (y1 - y0), (y0 + y1) / 2 - rad * (x1 - x0))
-    steps = np.round(np.arange(0.0, 0.31, 0.025), 3)
-    candidates = [0.5] + [0.5 + s * sign for s in steps[1:] for sign in (-1, 1)]
+    steps = np.round(np.arange(0.0, 0.45, 0.02), 3)
+    ts = [0.5] + [0.5 + s * sign for s in steps[1:] for sign in (-1, 1)]
+    bx0, by0, bx1, by1 = text_box(0.0, 0.0, text, fontsize)
+    shifts = [(0.0, 0.0), (0.0, 0.3 * by1), (0.0, 0.3 * by0), (0.35 * bx1, 0.0),
+              (0.35 * bx0, 0.0)]
     best, best_count = (0.0, 0.0), None
-    for t in candidates:
-        x = (1 - t) ** 2 * x0 + 2 * (1 - t) * t * control[0] + t**2 * x1
-        y = (1 - t) ** 2 * y0 + 2 * (1 - t) * t * control[1] + t**2 * y1
-        box = text_box(x, y, text, fontsize)
-        count = sum(overlaps(box, other) for other in occupied) * 10
-        count += hits_curves(box, curves or [])
-        if count == 0:
-            return x, y
-        if best_count is None or count < best_count:
-            best, best_count = (x, y), count
+    for dx, dy in shifts:
+        for t in ts:
+            x = (1 - t) ** 2 * x0 + 2 * (1 - t) * t * control[0] + t**2 * x1 + dx
+            y = (1 - t) ** 2 * y0 + 2 * (1 - t) * t * control[1] + t**2 * y1 + dy
+            box = text_box(x, y, text, fontsize)
+            count = sum(overlaps(box, other) for other in occupied) * 10
+            count += hits_curves(box, curves or [])
+            if count == 0:
+                return x, y
+            if best_count is None or count < best_count:
+                best, best_count = (x, y), count
     return best
 
 

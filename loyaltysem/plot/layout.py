@@ -33,8 +33,8 @@ import numpy as np
 
 ELLIPSE_HEIGHT = 0.8
 #: gap between a construct and its row (above/below) or column (left/right) of items
-ROW_GAP = 0.42
-SIDE_GAP = 0.45
+ROW_GAP = 0.36
+SIDE_GAP = 0.36
 ITEM_GAP = 0.07
 #: gaps between the columns of constructs, stacked constructs and bands
 COLUMN_GAP = 1.0

@@ -197,7 +197,8 @@ def path_diagram(result: FitResult | PLSResult, *, items: bool = True, hypothese
     canvas = Canvas.after_nodes(ax, fontsize, layout.nodes, shapes, extra)
     _draw_paths(canvas, graph, texts, alpha)
     _draw_covariances(canvas, layout, covariances, alpha)
-    boxes = canvas.occupied + canvas.place_labels()
+    canvas.repair_labels()
+    boxes = canvas.occupied + canvas.labels
     arcs = [points for gid, points in canvas.curves]
     boxes += _draw_notes(fig, ax, result, values, boxes, arcs, fontsize=fontsize, title=title,
                          legend=legend, alpha=alpha, residuals=residuals)
@@ -391,11 +392,11 @@ def _draw_paths(canvas: Canvas, graph: _DiagramGraph, texts: dict, alpha: float)
         significant = row["se"] == 0 or (np.isfinite(row["pvalue"]) and row["pvalue"] < alpha)
         start, end = canvas.placed[a], canvas.placed[b]
         rad = clear_rad(start, end, 0.0, canvas.obstacles(a, b), curves=canvas.arcs(),
-                        bounds=canvas.bounds())
+                        bounds=canvas.bounds(), labels=canvas.labels)
         canvas.draw_arc(a, b, rad, f"path:{a}->{b}", arrowstyle="-|>", mutation_scale=12,
                         linewidth=1.3, color="#1f3b73",
                         linestyle="-" if significant else (0, (4, 3)))
-        canvas.add_label(a, b, rad, text, f"pathlabel:{a}->{b}", f"path:{a}->{b}")
+        canvas.draw_label(a, b, rad, text, f"pathlabel:{a}->{b}", f"path:{a}->{b}")
 
 
 def _draw_covariances(canvas: Canvas, layout: Layout, covariances: list, alpha: float) -> None:
@@ -407,11 +408,12 @@ def _draw_covariances(canvas: Canvas, layout: Layout, covariances: list, alpha: 
         rad = clear_rad(placed[a], placed[b], None, canvas.obstacles(a, b),
                         side=_away_from_items(placed[a], placed[b], layout),
                         min_offset=max(placed[a].width, placed[b].width) / 2 + 0.25,
-                        curves=canvas.arcs(), bounds=canvas.bounds())
+                        curves=canvas.arcs(), bounds=canvas.bounds(),
+                        labels=canvas.labels)
         gid = f"covariance:{a}->{b}"
         canvas.draw_arc(a, b, rad, gid, arrowstyle="<|-|>", mutation_scale=9, linewidth=0.9,
                         color="#6b7fa8", linestyle="-" if significant else (0, (4, 3)))
-        canvas.add_label(a, b, rad, f"{row.std_all:.2f}{stars(row.pvalue)}{_mark(row.std_all)}",
+        canvas.draw_label(a, b, rad, f"{row.std_all:.2f}{stars(row.pvalue)}{_mark(row.std_all)}",
                          f"covlabel:{a}->{b}", gid)
 
 
