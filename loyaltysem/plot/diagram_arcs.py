@@ -41,6 +41,10 @@ class Canvas:
         The boxes of the path and covariance labels drawn so far.
     texts : list
         Those labels: ``(text artist, a, b, rad, gid of their arc)``.
+    routes : dict
+        By arc gid: its ends, how it was routed, its curvature and its label's index.
+    patches : dict
+        By arc gid: its FancyArrowPatch.
     """
 
     ax: Any
@@ -53,6 +57,8 @@ class Canvas:
     curves: list = field(default_factory=list)
     labels: list = field(default_factory=list)
     texts: list = field(default_factory=list)
+    routes: dict = field(default_factory=dict)
+    patches: dict = field(default_factory=dict)
 
     @classmethod
     def after_nodes(cls, ax, fontsize: float, placed: dict[str, PlacedNode],
@@ -72,6 +78,10 @@ class Canvas:
                                                                  (box.x, box.y))))
         return canvas
 
+    def item_arrows(self) -> list:
+        """The points of the arrows between constructs and their items."""
+        return [points for gid, points in self.curves if gid.startswith("arrow:")]
+
     def arcs(self) -> list:
         """The points of the arrows and arcs between nodes drawn so far (not the items')."""
         return [points for gid, points in self.curves if not gid.startswith("arrow:")]
@@ -84,10 +94,35 @@ class Canvas:
                 max(b[2] for b in finite) + margin, max(b[3] for b in finite) + margin)
 
     def obstacles(self, a: str, b: str) -> list:
-        """What an arc from ``a`` to ``b`` should not cross: the other nodes and every item
-        (its own nodes' items too)."""
-        return [box for name, box in self.node_boxes.items() if name not in (a, b)] \
-            + [box for boxes in self.item_boxes.values() for box in boxes]
+        """What an arc from ``a`` to ``b`` should not cross: the other nodes (an ellipse's
+        box marked ``"ellipse"``) and every item (its own nodes' items too)."""
+        from matplotlib.patches import Ellipse
+
+        nodes = [box + ("ellipse",) if isinstance(self.shapes[name], Ellipse) else box
+                 for name, box in self.node_boxes.items() if name not in (a, b)]
+        return nodes + [box for boxes in self.item_boxes.values() for box in boxes]
+
+    def connect(self, a: str, b: str, gid: str, label: str, label_gid: str, *,
+                preferred: float | None = 0.0, side: float = 0.0, min_offset: float = 0.0,
+                **style: Any) -> None:
+        """An arrow or arc from ``a`` to ``b`` routed by :func:`clear_rad` (its curvature
+        ``preferred`` if nothing is in the way), and its ``label`` on it."""
+        route = {"a": a, "b": b, "preferred": preferred, "side": side,
+                 "min_offset": min_offset}
+        rad = self._route(gid, route)
+        self.draw_arc(a, b, rad, gid, **style)
+        self.routes[gid] = {**route, "rad": rad, "label": len(self.texts)}
+        self.draw_label(a, b, rad, label, label_gid, gid)
+
+    def _route(self, gid: str, route: dict, own_label: int | None = None) -> float:
+        a, b = route["a"], route["b"]
+        labels = [box for i, box in enumerate(self.labels) if i != own_label]
+        arcs = [points for name, points in self.curves
+                if name != gid and not name.startswith("arrow:")]
+        return clear_rad(self.placed[a], self.placed[b], route["preferred"],
+                         self.obstacles(a, b), side=route["side"],
+                         min_offset=route["min_offset"], curves=arcs, bounds=self.bounds(),
+                         labels=labels, arrows=self.item_arrows())
 
     def draw_arc(self, a: str, b: str, rad: float, gid: str, **style: Any) -> None:
         """An arrow (arc3 curve of curvature ``rad``) between the shapes of ``a`` and ``b``."""
@@ -95,10 +130,12 @@ class Canvas:
 
         start, end = self.placed[a], self.placed[b]
         self.curves.append((gid, arc_points(start, end, rad, ends=True)))
-        self.ax.add_patch(FancyArrowPatch(
+        patch = FancyArrowPatch(
             posA=(start.x, start.y), posB=(end.x, end.y),
             patchA=self.shapes[a], patchB=self.shapes[b], connectionstyle=f"arc3,rad={rad}",
-            shrinkA=0, shrinkB=0, zorder=1, gid=gid, **style))
+            shrinkA=0, shrinkB=0, zorder=1, gid=gid, **style)
+        self.ax.add_patch(patch)
+        self.patches[gid] = patch
 
     def draw_label(self, a: str, b: str, rad: float, text: str, gid: str, curve: str) -> None:
         """``text`` on the arc ``curve`` from ``a`` to ``b``, where it covers no shape, no
@@ -113,21 +150,103 @@ class Canvas:
                               gid=gid, **LITERAL_TEXT)
         self.texts.append((artist, a, b, rad, curve))
 
-    def repair_labels(self) -> None:
-        """Move each label that an arc drawn after it crosses to where no arc crosses it
-        (if there is such a place on its own arc)."""
-        for i, (artist, a, b, rad, curve) in enumerate(self.texts):
-            others = [points for name, points in self.curves if name != curve]
-            if not hits_curves(self.labels[i], others):
-                continue
-            text = artist.get_text()
-            rest = self.occupied + self.labels[:i] + self.labels[i + 1:]
-            x, y = free_spot(self.placed[a], self.placed[b], rad, text, self.fontsize, rest,
-                             others)
-            box = text_box(x, y, text, self.fontsize)
-            if not hits_curves(box, others) and not any(overlaps(box, o) for o in rest):
-                artist.set_position((x, y))
-                self.labels[i] = box
+    def conflicts(self) -> int:
+        """How often a label sits on an arc not its own (each counts 1) or an arc crosses
+        a shape (each counts 100)."""
+        count = 0
+        for box, (_, _, _, _, curve) in zip(self.labels, self.texts):
+            count += hits_curves(box, [p for name, p in self.curves if name != curve])
+        for gid, route in self.routes.items():
+            start, end = self.placed[route["a"]], self.placed[route["b"]]
+            count += 100 * hits(arc_points(start, end, route["rad"]),
+                                self.obstacles(route["a"], route["b"]))
+        return count
+
+    def repair_labels(self, rounds: int = 2) -> None:
+        """Where an arc drawn after a label crosses it: route that arc again now that
+        every label is known, or move the label to where no arc crosses it; a change is
+        kept when it lowers :meth:`conflicts`."""
+        for _ in range(rounds):
+            for i, (artist, a, b, rad, curve) in enumerate(self.texts):
+                crossing = [name for name, points in self.curves
+                            if name != curve and name in self.routes
+                            and hits_curves(self.labels[i], [points])]
+                for name in crossing:
+                    self._reroute(name)
+                    if hits_curves(self.labels[i], [dict(self.curves)[name]]):
+                        self._bend(name)
+                self._move_label(i)
+                if any(name != curve and name in self.routes and hits_curves(self.labels[i], [p])
+                       for name, p in self.curves):
+                    self._bend(curve)
+
+    def _reroute(self, gid: str) -> None:
+        """Route arc ``gid`` again (with its label) if that lowers :meth:`conflicts`."""
+        route = self.routes[gid]
+        rad = self._route(gid, route, own_label=route["label"])
+        if rad == route["rad"]:
+            return
+        before = self.conflicts()
+        saved = (route["rad"], dict(self.curves)[gid], self.labels[route["label"]],
+                 self.texts[route["label"]])
+        self._set_rad(gid, rad)
+        self._move_label(route["label"], force=True)
+        if self.conflicts() >= before:  # no better: undo
+            old_rad, old_points, old_box, old_text = saved
+            self._set_rad(gid, old_rad)
+            self.labels[route["label"]] = old_box
+            self.texts[route["label"]] = old_text
+            old_text[0].set_position(((old_box[0] + old_box[2]) / 2,
+                                      (old_box[1] + old_box[3]) / 2))
+
+    def _bend(self, gid: str, offsets: tuple[float, ...] = (0.15, 0.3, 0.5, 0.75)) -> None:
+        """Bow arc ``gid`` a little more one way or the other (apex ``offsets`` inches
+        further) where that lowers :meth:`conflicts`, its label moving along."""
+        route = self.routes[gid]
+        start, end = self.placed[route["a"]], self.placed[route["b"]]
+        distance = float(np.hypot(end.x - start.x, end.y - start.y))
+        if distance == 0:
+            return
+        best, best_count = route["rad"], self.conflicts()
+        saved = (self.labels[route["label"]], self.texts[route["label"]][0].get_position())
+        for offset in offsets:
+            for sign in (1, -1):
+                self._set_rad(gid, best + sign * 2 * offset / distance)
+                self._move_label(route["label"], force=True)
+                count = self.conflicts()
+                if count < best_count:
+                    best_count, saved = count, (self.labels[route["label"]],
+                                                self.texts[route["label"]][0].get_position())
+                    chosen = self.routes[gid]["rad"]
+                    self._set_rad(gid, chosen)
+                    best = chosen
+        self._set_rad(gid, best)
+        self.labels[route["label"]] = saved[0]
+        self.texts[route["label"]][0].set_position(saved[1])
+
+    def _set_rad(self, gid: str, rad: float) -> None:
+        route = self.routes[gid]
+        route["rad"] = rad
+        self.patches[gid].set_connectionstyle(f"arc3,rad={rad}")
+        points = arc_points(self.placed[route["a"]], self.placed[route["b"]], rad, ends=True)
+        self.curves = [(name, points if name == gid else p) for name, p in self.curves]
+        artist, a, b, _, curve = self.texts[route["label"]]
+        self.texts[route["label"]] = (artist, a, b, rad, curve)
+
+    def _move_label(self, i: int, *, force: bool = False) -> None:
+        """Move label ``i`` to a spot on its arc where no arc crosses it (``force``: to the
+        best spot, as when its arc moved)."""
+        artist, a, b, rad, curve = self.texts[i]
+        others = [points for name, points in self.curves if name != curve]
+        if not force and not hits_curves(self.labels[i], others):
+            return
+        text = artist.get_text()
+        rest = self.occupied + self.labels[:i] + self.labels[i + 1:]
+        x, y = free_spot(self.placed[a], self.placed[b], rad, text, self.fontsize, rest, others)
+        box = text_box(x, y, text, self.fontsize)
+        if force or (not hits_curves(box, others) and not any(overlaps(box, o) for o in rest)):
+            artist.set_position((x, y))
+            self.labels[i] = box
 
 
 def _segment(p: tuple[float, float], q: tuple[float, float]) -> np.ndarray:
@@ -151,73 +270,93 @@ def arc_points(start: PlacedNode, end: PlacedNode, rad: float, n: int = 40, *,
             + t**2 * np.array([x1, y1]))
 
 
-def hits(points: np.ndarray, boxes: list) -> int:
-    """How many of ``boxes`` the ``points`` enter."""
-    return sum(int(np.any((points[:, 0] > x0) & (points[:, 0] < x1) & (points[:, 1] > y0)
-                          & (points[:, 1] < y1))) for x0, y0, x1, y1 in boxes)
+def hits(points: np.ndarray, boxes: list, *, clearance: float = 0.06) -> int:
+    """How many of ``boxes`` the ``points`` enter; a box ``(x0, y0, x1, y1, "ellipse")``
+    stands for the ellipse inscribed in it, grown by ``clearance`` inches."""
+    count = 0
+    for box in boxes:
+        x0, y0, x1, y1 = box[:4]
+        if len(box) == 5:
+            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+            a, b = (x1 - x0) / 2 + clearance, (y1 - y0) / 2 + clearance
+            count += int(np.any(((points[:, 0] - cx) / a) ** 2 + ((points[:, 1] - cy) / b) ** 2
+                                < 1))
+        else:
+            count += int(np.any((points[:, 0] > x0) & (points[:, 0] < x1) & (points[:, 1] > y0)
+                                & (points[:, 1] < y1)))
+    return count
+
+
+#: apex offsets (inches from the chord) an arc may bow by, smallest first
+APEX_OFFSETS = (0.15, 0.3, 0.5, 0.75, 1.0, 1.3, 1.7, 2.2, 2.8, 3.5, 4.4)
 
 
 def clear_rad(start: PlacedNode, end: PlacedNode, preferred: float | None, boxes: list, *,
-              side: float = 0.0, min_offset: float = 0.4, curves: list | None = None,
-              bounds: Box | None = None, labels: list | None = None) -> float:
-    """The curvature of an arc from start to end that crosses no box, if one is found.
+              side: float = 0.0, min_offset: float = 0.0, curves: list | None = None,
+              bounds: Box | None = None, labels: list | None = None,
+              arrows: list | None = None) -> float:
+    """The curvature of the arc from start to end that is least in the way.
 
-    ``preferred`` is tried first (a straight line); then arcs bowing to either
-    side (``side`` +1 tries first the side the normal ``(dy, -dx)`` of the
-    chord from start to end points to, where ``rad > 0`` bows; -1 the other) with their
-    apex 0.5 (without a side), 1, 1.5, 2.2, 3, 4, 5.5 and 7.5 (with a side)
-    times ``min_offset`` from the chord
-    (without ``preferred``: then a straight line and slight bows). A
-    candidate that crosses no box and none of ``labels``, runs along none of
-    ``curves`` (the arcs drawn so far) and stays within ``bounds`` is taken;
-    failing that, the one that crosses the fewest boxes, then stays within
-    the bounds, then crosses the fewest labels, then runs along the fewest
-    arcs. Ties go to the earlier candidate.
+    The candidates are ``preferred`` (a straight line) and bows to either
+    side with their apex :data:`APEX_OFFSETS` (and ``min_offset``) inches
+    from the chord; a bow under ``min_offset``, or straight when there is no
+    ``preferred``, costs 3 more.
+    Each costs 100 per box of ``boxes`` it crosses, 30 if it leaves
+    ``bounds``, 25 per label of ``labels`` it crosses, 5 per item arrow of
+    ``arrows`` it crosses (at most four), 1 if it runs along one of
+    ``curves`` (the arcs drawn so far), and a little for its bow; on the
+    side ``side`` (+1: where the chord's normal ``(dy, -dx)`` points, which
+    is where ``rad > 0`` bows; -1: the other) the bow costs less. The
+    cheapest wins, the earliest among equals.
     """
+    from scipy.spatial import cKDTree
+
     distance = float(np.hypot(end.x - start.x, end.y - start.y))
     if distance == 0:
         return 0.0
-    candidates = [] if preferred is None else [preferred]
-    # the apex is rad * distance / 2 off the chord
-    factors = (1.0, 1.5, 2.2, 3.0, 4.0, 5.5, 7.5) if side else (0.5, 1.0, 1.5, 2.2, 3.0, 4.0, 5.5)
-    rads = [2 * min_offset * factor / distance for factor in factors]
-    if side:  # every bow on the preferred side first
-        candidates += [r * side for r in rads] + [-r * side for r in rads]
-    else:
-        candidates += [r * sign for r in rads for sign in (1, -1)]
-    if preferred is None:  # an arc that must bow: a straight line and slight bows last
-        slight = 0.6 / distance
-        candidates += [0.0, slight, -slight]
-    others = np.concatenate(curves) if curves else np.empty((0, 2))
-    best, best_hits = candidates[0], None
-    for rad in candidates:
+    offsets = sorted(set(APEX_OFFSETS) | {min_offset} - {0.0})
+    candidates = [(preferred, 0.0)] if preferred is not None else []
+    for o in offsets:
+        for sign in (1.0, -1.0):
+            # the apex of arc3 is rad * distance / 2 off the chord
+            penalty = 0.08 * o * (1.0 if side == 0 or sign == side else 2.5)
+            candidates.append((sign * 2 * o / distance, penalty + (3.0 if o < min_offset else 0)))
+    if preferred is None:
+        candidates.append((0.0, 3.0))
+    others = cKDTree(np.concatenate(curves)) if curves else None
+    crossing = _ArrowIndex(arrows or [])
+    best, best_cost = candidates[0][0], np.inf
+    for rad, penalty in candidates:
         points = arc_points(start, end, rad)
-        # a box crossed is worst, then leaving the bounds, then running along an arc
-        count = 100 * hits(points, boxes) + 10 * hits(points, labels or []) \
-            + _runs_along(points, others)
+        cost = penalty + 100 * hits(points, boxes) + 25 * hits(points, labels or [])
+        cost += 5 * min(crossing.count(points), 4)
+        if others is not None:
+            near = others.query(points[4:-4], distance_upper_bound=0.07)[0]
+            cost += float(np.mean(np.isfinite(near)) > 0.1)
         if bounds is not None:
             x0, y0, x1, y1 = bounds
-            count += 30 * int(np.any((points[:, 0] < x0) | (points[:, 0] > x1)
-                                     | (points[:, 1] < y0) | (points[:, 1] > y1)))
-        if count == 0:
-            return rad
-        if best_hits is None or count < best_hits:
-            best, best_hits = rad, count
+            cost += 30 * float(np.any((points[:, 0] < x0) | (points[:, 0] > x1)
+                                      | (points[:, 1] < y0) | (points[:, 1] > y1)))
+        if cost < best_cost - 1e-9:
+            best, best_cost = rad, cost
     return best
 
 
-def _runs_along(points: np.ndarray, others: np.ndarray, *, near: float = 0.07) -> int:
-    """1 when more than a tenth of ``points`` (away from the ends) lie within ``near``
-    inches of ``others``: the two curves would be drawn on top of each other."""
-    if not len(others):
-        return 0
-    inner = points[4:-4]
-    close = np.zeros(len(inner), dtype=bool)
-    for chunk in range(0, len(others), 2000):
-        block = others[chunk:chunk + 2000]
-        d = np.hypot(inner[:, None, 0] - block[None, :, 0], inner[:, None, 1] - block[None, :, 1])
-        close |= d.min(axis=1) < near
-    return int(close.mean() > 0.1)
+class _ArrowIndex:
+    """The points of the item arrows, to count how many of them a curve crosses."""
+
+    def __init__(self, arrows: list) -> None:
+        from scipy.spatial import cKDTree
+
+        self.tree = cKDTree(np.concatenate(arrows)) if arrows else None
+        self.owner = np.concatenate([np.full(len(a), i) for i, a in enumerate(arrows)]) \
+            if arrows else np.empty(0, dtype=int)
+
+    def count(self, points: np.ndarray, near: float = 0.03) -> int:
+        if self.tree is None:
+            return 0
+        found = self.tree.query_ball_point(points, near)
+        return len({int(self.owner[j]) for hit in found for j in hit})
 
 
 def patch_box(patch) -> Box:

@@ -42,8 +42,9 @@ STACK_GAP = 0.5
 BAND_GAP = 0.7
 #: the tallest a figure may be in a column (a journal page's text block, inches)
 COLUMN_HEIGHT = 9.0
-#: room beyond an item box for its residual variance (loop and value)
-RESIDUAL_ROOM = 0.42
+#: room beyond an item box for its residual variance (loop and value): beside a row of
+#: items (above or below) and beside a column (left or right)
+RESIDUAL_ROOM = {"row": 0.4, "column": 0.7}
 
 Side = Literal["above", "below", "left", "right"]
 _DIRECTIONS: dict[str, tuple[float, float]] = {
@@ -122,7 +123,8 @@ class Measures:
         if not self.items[name]:
             return left, right, down, up
         w, h = self.block(name, side)
-        room = RESIDUAL_ROOM if self.residuals else 0.0
+        room = RESIDUAL_ROOM["row" if side in ("above", "below") else "column"] \
+            if self.residuals else 0.0
         if side in ("above", "below"):
             left = right = max(half_w, w / 2)
             reach = half_h + ROW_GAP + h + room

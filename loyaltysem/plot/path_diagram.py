@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..exceptions import ArgumentError
-from .diagram_arcs import (LITERAL_TEXT, Canvas, arc_points, clear_rad, fit_limits, hits,
-                           patch_box, text_box)
+from .diagram_arcs import (LITERAL_TEXT, Canvas, arc_points, fit_limits, hits, patch_box,
+                           text_box)
 from .diagram_values import DiagramValues, OuterValues, diagram_values
 from .layout import COLUMN_GAP, ELLIPSE_HEIGHT, Layout, Measures, PlacedNode, arrange, text_width
 
@@ -182,8 +182,9 @@ def path_diagram(result: FitResult | PLSResult, *, items: bool = True, hypothese
     if residuals and values.method != "CB-SEM":
         raise ArgumentError("residuals=True needs a CB-SEM fit (loyaltysem.fit): a PLS-SEM "
                             "fit has no residual variances; use residuals=False")
-    graph = _diagram_graph(result.spec)
-    covariances = _construct_covariances(values.covariances, set(graph.nodes))
+    nodes = set(_diagram_graph(result.spec).nodes)
+    covariances = _construct_covariances(values.covariances, nodes)
+    graph = _diagram_graph(result.spec, [(a, b) for a, b, _ in covariances])
     hypothesis_of = ({tuple(h.chain): h.id for h in result.spec.hypotheses if len(h.chain) == 2}
                      if hypotheses else {})
     texts = _path_texts(graph, values.paths, hypothesis_of)
@@ -254,8 +255,9 @@ class _DiagramGraph:
     columns: list[list[str]]
 
 
-def _diagram_graph(spec: ModelSpec) -> _DiagramGraph:
-    """The nodes of ``spec``'s diagram, its arrows, and the layer and order of each node."""
+def _diagram_graph(spec: ModelSpec, covaried: Sequence[tuple[str, str]] = ()) -> _DiagramGraph:
+    """The nodes of ``spec``'s diagram, its arrows, and the layer and order of each node
+    (``covaried``, the pairs of covarying nodes, count as neighbours in the ordering)."""
     constructs = spec.constructs
     latent = set(spec.roles.latent)
     structural = [(a, b) for a, b in spec.structural_paths]
@@ -264,8 +266,9 @@ def _diagram_graph(spec: ModelSpec) -> _DiagramGraph:
     directed = structural + higher_order
     nodes = list(dict.fromkeys(list(constructs) + [n for e in directed for n in e]))
     layer = layers(nodes, directed)
+    neighbours = list(directed) + [p for p in covaried if p[0] in layer and p[1] in layer]
     return _DiagramGraph(constructs, frozenset(latent), tuple(structural), tuple(directed),
-                         tuple(nodes), layer, order_layers(nodes, directed, layer))
+                         tuple(nodes), layer, order_layers(nodes, neighbours, layer))
 
 
 def _draw_nodes(ax, placed: dict[str, PlacedNode], graph: _DiagramGraph, values: DiagramValues,
@@ -390,13 +393,9 @@ def _draw_paths(canvas: Canvas, graph: _DiagramGraph, texts: dict, alpha: float)
         text, row = texts[(a, b)]
         # dashed: not significant; fixed parameters (a marker loading) have no test
         significant = row["se"] == 0 or (np.isfinite(row["pvalue"]) and row["pvalue"] < alpha)
-        start, end = canvas.placed[a], canvas.placed[b]
-        rad = clear_rad(start, end, 0.0, canvas.obstacles(a, b), curves=canvas.arcs(),
-                        bounds=canvas.bounds(), labels=canvas.labels)
-        canvas.draw_arc(a, b, rad, f"path:{a}->{b}", arrowstyle="-|>", mutation_scale=12,
-                        linewidth=1.3, color="#1f3b73",
-                        linestyle="-" if significant else (0, (4, 3)))
-        canvas.draw_label(a, b, rad, text, f"pathlabel:{a}->{b}", f"path:{a}->{b}")
+        canvas.connect(a, b, f"path:{a}->{b}", text, f"pathlabel:{a}->{b}", arrowstyle="-|>",
+                       mutation_scale=12, linewidth=1.3, color="#1f3b73",
+                       linestyle="-" if significant else (0, (4, 3)))
 
 
 def _draw_covariances(canvas: Canvas, layout: Layout, covariances: list, alpha: float) -> None:
@@ -405,16 +404,13 @@ def _draw_covariances(canvas: Canvas, layout: Layout, covariances: list, alpha: 
     placed = canvas.placed
     for a, b, row in covariances:
         significant = np.isfinite(row.pvalue) and row.pvalue < alpha
-        rad = clear_rad(placed[a], placed[b], None, canvas.obstacles(a, b),
-                        side=_away_from_items(placed[a], placed[b], layout),
-                        min_offset=max(placed[a].width, placed[b].width) / 2 + 0.25,
-                        curves=canvas.arcs(), bounds=canvas.bounds(),
-                        labels=canvas.labels)
-        gid = f"covariance:{a}->{b}"
-        canvas.draw_arc(a, b, rad, gid, arrowstyle="<|-|>", mutation_scale=9, linewidth=0.9,
-                        color="#6b7fa8", linestyle="-" if significant else (0, (4, 3)))
-        canvas.draw_label(a, b, rad, f"{row.std_all:.2f}{stars(row.pvalue)}{_mark(row.std_all)}",
-                         f"covlabel:{a}->{b}", gid)
+        canvas.connect(a, b, f"covariance:{a}->{b}",
+                       f"{row.std_all:.2f}{stars(row.pvalue)}{_mark(row.std_all)}",
+                       f"covlabel:{a}->{b}", preferred=None,
+                       side=_away_from_items(placed[a], placed[b], layout),
+                       min_offset=max(placed[a].width, placed[b].width) / 2 + 0.25,
+                       arrowstyle="<|-|>", mutation_scale=9, linewidth=0.9, color="#6b7fa8",
+                       linestyle="-" if significant else (0, (4, 3)))
 
 
 def _away_from_items(start: PlacedNode, end: PlacedNode, layout: Layout) -> float:
