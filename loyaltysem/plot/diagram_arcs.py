@@ -162,7 +162,7 @@ class Canvas:
                                 self.obstacles(route["a"], route["b"]))
         return count
 
-    def repair_labels(self, rounds: int = 2) -> None:
+    def repair_labels(self, rounds: int = 3) -> None:
         """Where an arc drawn after a label crosses it: route that arc again now that
         every label is known, or move the label to where no arc crosses it; a change is
         kept when it lowers :meth:`conflicts`."""
@@ -400,7 +400,8 @@ def free_spot(start: PlacedNode, end: PlacedNode, rad: float, text: str, fontsiz
     ts = [0.5] + [0.5 + s * sign for s in steps[1:] for sign in (-1, 1)]
     bx0, by0, bx1, by1 = text_box(0.0, 0.0, text, fontsize)
     shifts = [(0.0, 0.0), (0.0, 0.3 * by1), (0.0, 0.3 * by0), (0.35 * bx1, 0.0),
-              (0.35 * bx0, 0.0)]
+              (0.35 * bx0, 0.0), (0.0, 0.42 * by1), (0.0, 0.42 * by0), (0.44 * bx1, 0.0),
+              (0.44 * bx0, 0.0)]
     best, best_count = (0.0, 0.0), None
     for dx, dy in shifts:
         for t in ts:
