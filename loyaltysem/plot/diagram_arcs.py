@@ -151,15 +151,18 @@ class Canvas:
         self.texts.append((artist, a, b, rad, curve))
 
     def conflicts(self) -> int:
-        """How often a label sits on an arc not its own (each counts 1) or an arc crosses
-        a shape (each counts 100)."""
+        """How often a label sits on an arc not its own (each counts 1), an arc leaves the
+        :meth:`bounds` (30) or crosses a shape (100 a shape)."""
         count = 0
         for box, (_, _, _, _, curve) in zip(self.labels, self.texts):
             count += hits_curves(box, [p for name, p in self.curves if name != curve])
+        x0, y0, x1, y1 = self.bounds()
         for gid, route in self.routes.items():
             start, end = self.placed[route["a"]], self.placed[route["b"]]
-            count += 100 * hits(arc_points(start, end, route["rad"]),
-                                self.obstacles(route["a"], route["b"]))
+            points = arc_points(start, end, route["rad"])
+            count += 100 * hits(points, self.obstacles(route["a"], route["b"]))
+            count += 30 * int(np.any((points[:, 0] < x0) | (points[:, 0] > x1)
+                                     | (points[:, 1] < y0) | (points[:, 1] > y1)))
         return count
 
     def repair_labels(self, rounds: int = 3) -> None:
@@ -300,14 +303,14 @@ def clear_rad(start: PlacedNode, end: PlacedNode, preferred: float | None, boxes
     The candidates are ``preferred`` (a straight line) and bows to either
     side with their apex :data:`APEX_OFFSETS` (and ``min_offset``) inches
     from the chord; a bow under ``min_offset``, or straight when there is no
-    ``preferred``, costs 3 more.
+    ``preferred``, costs 1.5 more.
     Each costs 100 per box of ``boxes`` it crosses, 30 if it leaves
     ``bounds``, 25 per label of ``labels`` it crosses, 5 per item arrow of
     ``arrows`` it crosses (at most four), 1 if it runs along one of
-    ``curves`` (the arcs drawn so far), and a little for its bow; on the
-    side ``side`` (+1: where the chord's normal ``(dy, -dx)`` points, which
-    is where ``rad > 0`` bows; -1: the other) the bow costs less. The
-    cheapest wins, the earliest among equals.
+    ``curves`` (the arcs drawn so far), and 0.5 per inch of bow (1 on the
+    side other than ``side``: +1 is where the chord's normal ``(dy, -dx)``
+    points, which is where ``rad > 0`` bows). The cheapest wins, the
+    earliest among equals.
     """
     from scipy.spatial import cKDTree
 
@@ -319,10 +322,10 @@ def clear_rad(start: PlacedNode, end: PlacedNode, preferred: float | None, boxes
     for o in offsets:
         for sign in (1.0, -1.0):
             # the apex of arc3 is rad * distance / 2 off the chord
-            penalty = 0.08 * o * (1.0 if side == 0 or sign == side else 2.5)
-            candidates.append((sign * 2 * o / distance, penalty + (3.0 if o < min_offset else 0)))
+            penalty = 0.5 * o * (1.0 if side == 0 or sign == side else 2.0)
+            candidates.append((sign * 2 * o / distance, penalty + (1.5 if o < min_offset else 0)))
     if preferred is None:
-        candidates.append((0.0, 3.0))
+        candidates.append((0.0, 1.5))
     others = cKDTree(np.concatenate(curves)) if curves else None
     crossing = _ArrowIndex(arrows or [])
     best, best_cost = candidates[0][0], np.inf
