@@ -115,6 +115,8 @@ class Canvas:
         self.draw_label(a, b, rad, label, label_gid, gid)
 
     def _route(self, gid: str, route: dict, own_label: int | None = None) -> float:
+        """The curvature :func:`clear_rad` gives arc ``gid`` among what is drawn (its own
+        label, ``own_label``, left out)."""
         a, b = route["a"], route["b"]
         labels = [box for i, box in enumerate(self.labels) if i != own_label]
         arcs = [points for name, points in self.curves
@@ -228,6 +230,7 @@ class Canvas:
         self.texts[route["label"]][0].set_position(saved[1])
 
     def _set_rad(self, gid: str, rad: float) -> None:
+        """Give arc ``gid`` the curvature ``rad`` (its patch, points and label record)."""
         route = self.routes[gid]
         route["rad"] = rad
         self.patches[gid].set_connectionstyle(f"arc3,rad={rad}")
@@ -253,6 +256,7 @@ class Canvas:
 
 
 def _segment(p: tuple[float, float], q: tuple[float, float]) -> np.ndarray:
+    """Points of the segment from p to q, 0.03 in apart (at least 8)."""
     n = max(int(np.hypot(q[0] - p[0], q[1] - p[1]) / 0.03), 8)
     t = np.linspace(0, 1, n)[:, None]
     return (1 - t) * np.array(p) + t * np.array(q)
@@ -356,6 +360,7 @@ class _ArrowIndex:
             if arrows else np.empty(0, dtype=int)
 
     def count(self, points: np.ndarray, near: float = 0.03) -> int:
+        """How many item arrows come within ``near`` inches of ``points``."""
         if self.tree is None:
             return 0
         found = self.tree.query_ball_point(points, near)
@@ -385,6 +390,7 @@ def text_box(x: float, y: float, text: str, fontsize: float) -> Box:
 
 
 def overlaps(a: Box, b: Box) -> bool:
+    """Whether boxes ``a`` and ``b`` overlap."""
     return not (a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1])
 
 

@@ -82,10 +82,6 @@ class PlacedNode:
     side: Side = "above"
     boxes: list[ItemBox] = field(default_factory=list)
 
-    @property
-    def items_above(self) -> bool:
-        return self.side == "above"
-
 
 @dataclass(frozen=True)
 class Measures:
@@ -166,14 +162,14 @@ def arrange(columns: Sequence[Sequence[str]], edges: Sequence[tuple[str, str]],
     width : float
         The target width (inches), e.g. a journal column's 7 in.
     """
-    best: Layout | None = None
-    for grid in _candidate_grids(columns):
-        layout = _best_sides(grid, edges, measures, width)
-        if best is None or layout.scale(width) > best.scale(width) + 0.02:
-            best = layout
+    grids = _candidate_grids(columns)  # the first: every layer in one row
+    best = _best_sides(grids[0], edges, measures, width)
+    for grid in grids[1:]:
         if best.scale(width) >= 1.0:
             break
-    assert best is not None  # there is always one candidate
+        layout = _best_sides(grid, edges, measures, width)
+        if layout.scale(width) > best.scale(width) + 0.02:
+            best = layout
     return best
 
 
@@ -185,7 +181,7 @@ def _candidate_grids(columns: Sequence[Sequence[str]]) -> list[list[list[list[st
         for parts in range(2, min(len(columns[0]), 3) + 1):
             bases.append(_split(columns[0], parts))
     elif any(len(c) > 3 for c in columns):  # tall layers side by side in two columns
-        bases.append([part for c in columns for part in (_split(c, 2) if len(c) > 3 else [c])])
+        bases.append([part for c in columns for part in (_split(c, 2) if len(c) > 3 else [list(c)])])
     grids = []
     for base in bases:
         for per_band in range(len(base), 0, -1):
@@ -252,10 +248,10 @@ def _side_costs(grid: list[list[list[str]]], edges: Sequence[tuple[str, str]],
     point = {n: np.array([3.0 * g, -(rows_before[b] + r) * 1.6])
              for n, (b, g, r) in positions.items()}
     neighbours: dict[str, list[str]] = {n: [] for n in positions}
-    for a, b in edges:
-        if a in positions and b in positions and a != b:
-            neighbours[a].append(b)
-            neighbours[b].append(a)
+    for one, other in edges:
+        if one in positions and other in positions and one != other:
+            neighbours[one].append(other)
+            neighbours[other].append(one)
     n_columns = max(len(band) for band in grid)
     costs: dict[str, dict[str, float]] = {}
     for name, (b, g, r) in positions.items():
