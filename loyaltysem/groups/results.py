@@ -78,13 +78,15 @@ class MultiGroupResult:
 
     def group_view(self, group: str) -> SimpleNamespace:
         """One group's results with the attributes a single-group fit has for figures
-        (``spec``, ``estimates`` without the group column, ``r2``): e.g.
-        ``path_diagram(result.group_view("1"))``."""
+        (``spec``, ``estimates`` without the group column, ``r2``), with ``group`` (the
+        group's label) and ``group_variable`` (the group column) for the diagram's title:
+        e.g. ``path_diagram(result.group_view("1"))``."""
         if group not in self.groups:
             raise ValueError(f"no group {group!r}; groups: {', '.join(self.groups)}")
         rows = self.estimates[self.estimates["group"] == group].drop(columns=["group"])
         return SimpleNamespace(spec=self.spec, estimates=rows.reset_index(drop=True),
-                               r2=self.r2[group] if group in self.r2 else pd.Series(dtype=float))
+                               r2=self.r2[group] if group in self.r2 else pd.Series(dtype=float),
+                               group=group, group_variable=self.group)
 
     def standardized_solution(self) -> pd.DataFrame:
         """Completely standardized solution of every group with delta-method SEs.

@@ -1,19 +1,23 @@
 """Path diagrams of CB-SEM and PLS-SEM fits, with matplotlib only (no graphviz).
 
-Constructs are ellipses in layers from left to right in causal order (the
-layer of a construct is the length of the longest structural path that
-reaches it; a second-order factor comes before the constructs it measures);
-within a layer, constructs are ordered by the barycenter heuristic to reduce
-crossings (Sugiyama, Tagawa & Toda, 1981). Items are small boxes in a row
-above (upper half of a layer) or below the construct. Arrows are clipped at
-the shapes' edges; an arrow that would cross another construct bows around
-it. Path labels carry the standardized coefficient with significance stars
-and are placed along their arrow where they collide with nothing else.
-Covariances between constructs (exogenous constructs, residuals of
-outcomes) are double-headed arcs labelled with the correlation. A PLS-SEM
-fit shows its path coefficients, outer loadings (Mode A) or weights (Mode B)
-and R² (:mod:`.diagram_values` reads either kind of fit); its composites are
-drawn in their own colour with arrows from the items.
+Constructs are ellipses in layers in causal order (the layer of a construct
+is the length of the longest structural path that reaches it; a second-order
+factor comes before the constructs it measures); within a layer, constructs
+are ordered by the barycenter heuristic to reduce crossings (Sugiyama, Tagawa
+& Toda, 1981). When one row of layers would be wider than a journal column
+(``width``, 7 in), :mod:`.layout` wraps the layers into bands, so that the
+text stays legible once the figure is scaled to the column. Items are small
+boxes on the side of their construct that its arrows leave free. Arrows are
+clipped at the shapes' edges; an arrow or arc that would cross a shape bows
+around it, and labels sit on their own arc where they cover no shape, label
+or other arc (:mod:`.diagram_arcs`). Path labels carry the standardized
+coefficient with significance stars; covariances between constructs
+(exogenous constructs, residuals of outcomes) are double-headed arcs
+labelled with the correlation. A note under the diagram says what the stars
+and dashes mean. A PLS-SEM fit shows its path coefficients, outer loadings
+(Mode A) or weights (Mode B) and R² (:mod:`.diagram_values` reads either kind
+of fit); its composites are drawn in their own colour with arrows from the
+items.
 
 References
 ----------
@@ -23,13 +27,18 @@ Systems, Man, and Cybernetics, 11(2), 109-125.
 """
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .diagram_values import OuterValues, DiagramValues, diagram_values
+from ..exceptions import ArgumentError
+from .diagram_arcs import (LITERAL_TEXT, Canvas, arc_points, fit_limits, hits, patch_box,
+                           text_box)
+from .diagram_values import DiagramValues, OuterValues, diagram_values
+from .layout import COLUMN_GAP, ELLIPSE_HEIGHT, Layout, Measures, PlacedNode, arrange, text_width
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,15 +47,11 @@ if TYPE_CHECKING:
     from ..pls import PLSResult
     from ..spec import ModelSpec
 
-ELLIPSE_HEIGHT = 0.8
-ITEM_HEIGHT = 0.42
-ITEM_GAP = 0.1
-ROW_GAP = 0.45
 #: (face, edge) of a reflective construct and of a composite (PLS Mode B)
 CONSTRUCT_COLOURS = ("#eef3fb", "#1f3b73")
 COMPOSITE_COLOURS = ("#fbf1e4", "#9a5b13")
-#: names are drawn as they are: no mathtext (``$x$``) and no TeX, whatever the rcParams
-LITERAL_TEXT = {"parse_math": False, "usetex": False}
+#: the names the tests and users restyle by (kept from the one-row layout)
+_arc_points, _hits, _patch_box = arc_points, hits, patch_box
 
 
 def stars(pvalue: float) -> str:
@@ -94,29 +99,15 @@ def order_layers(nodes: Sequence[str], edges: Sequence[tuple[str, str]], layer: 
     return columns
 
 
-@dataclass
-class _Node:
-    name: str
-    x: float
-    y: float
-    width: float
-    items: list[str]
-    items_above: bool
-
-
-def _text_width(text: str, size: float) -> float:
-    """Rough width in inches of a one-line label at ``size`` points."""
-    return 0.62 * size / 72 * len(text) + 0.12
-
-
 def path_diagram(result: FitResult | PLSResult, *, items: bool = True, hypotheses: bool = False,
                  loadings: bool = True, outer: OuterValues = "auto", ax=None,
-                 fontsize: float = 9.0, alpha: float = 0.05):
+                 fontsize: float = 9.0, alpha: float = 0.05, width: float = 7.0,
+                 legend: bool = True, title: str | None = None, residuals: bool = False):
     """Draw a fitted model (CB-SEM or PLS-SEM) as a path diagram.
 
     Parameters
     ----------
-    result : FitResult or PLSResult
+    result : FitResult, PLSResult or a multi-group fit's ``group_view(g)``
         A CB-SEM fit (:func:`loyaltysem.fit`: the standardized solution) or a
         PLS-SEM fit (:func:`loyaltysem.pls.fit_pls`: path coefficients, with
         stars by the bootstrap p values after ``result.with_bootstrap(...)``).
@@ -137,11 +128,35 @@ def path_diagram(result: FitResult | PLSResult, *, items: bool = True, hypothese
     alpha : float
         Significance level: paths with p >= alpha are dashed (a PLS-SEM path
         without a bootstrap has no test and is drawn solid, without stars).
+    width : float
+        The width (inches) the figure is meant for, 7 in for a journal column:
+        layers wrap into bands so that the text stays at least 6 pt once the
+        figure is scaled to it (and to a 9-in tall page).
+    legend : bool
+        A note under the diagram: what the numbers are, the stars (``* p <
+        .05, ** p < .01, *** p < .001``), the dashes (not significant at
+        ``alpha``; for a PLS-SEM fit without a bootstrap, that no test was
+        made). Its text has gid ``legend``.
+    title : str, optional
+        A title above the diagram (gid ``title``); a group's view of a
+        multi-group fit is titled with its group unless a title is given
+        (``title=""`` for none).
+    residuals : bool
+        CB-SEM: each item's residual variance (standardized, ``std_all`` of
+        its ``~~`` row) as a double-headed loop on the outer side of its box
+        (gids ``residual:ITEM->ITEM`` and ``residuallabel:ITEM``).
 
     Returns
     -------
     matplotlib.figure.Figure
-        ``fig.savefig("model.svg")`` (or .png, .pdf).
+        ``fig.savefig("model.svg")`` (or .png, .pdf); its size is the
+        drawing's, one data unit to the inch.
+
+    Raises
+    ------
+    ArgumentError
+        ``width`` is not positive, ``residuals=True`` for a PLS-SEM fit, or
+        ``outer`` does not fit the result (:func:`.diagram_values`).
 
     Notes
     -----
@@ -149,7 +164,9 @@ def path_diagram(result: FitResult | PLSResult, *, items: bool = True, hypothese
     arrows from the items to the composite; reflective constructs have arrows
     from the construct to its items. Every shape and text carries a gid
     (``node:NAME``, ``item:NAME``, ``arrow:A->B``, ``path:A->B``,
-    ``pathlabel:A->B``), so a figure can be restyled after it is drawn.
+    ``pathlabel:A->B``, ``covariance:A->B``, ``legend``, ``title``), so a
+    figure can be restyled after it is drawn (``legend=False`` leaves the note
+    out).
 
     Examples
     --------
@@ -158,48 +175,66 @@ def path_diagram(result: FitResult | PLSResult, *, items: bool = True, hypothese
     ...                  missing="mean")  # doctest: +SKIP
     >>> path_diagram(result).savefig("corp_rep_extended.svg")  # doctest: +SKIP
     """
+    if not (isinstance(width, (int, float)) and np.isfinite(width) and width > 0):
+        raise ArgumentError(f"width must be a positive number of inches (7 for a journal "
+                            f"column); got {width!r}")
     values = diagram_values(result, outer)
-    graph = _diagram_graph(result.spec)
-    sizes = _Sizes(graph, items=items, loadings=loadings, fontsize=fontsize)
-    placed, layer_gap, slot = _place_nodes(graph, sizes)
-    fig, ax = _diagram_axes(ax, graph, layer_gap, slot)
-    targets = {b for _, b in graph.directed}
-    shapes = {}
-    for node in placed.values():
-        label = node.name
-        if node.name in values.r2.index and node.name in targets:
-            label += f"\nR² = {values.r2[node.name]:.2f}"
-        shapes[node.name] = _draw_node(ax, node, label, node.name in graph.constructs, fontsize,
-                                       composite=node.name in values.composites)
-        _draw_items(ax, node, shapes[node.name], sizes, values)
-
-    canvas = _Canvas.after_nodes(ax, fontsize, placed, shapes)
+    if residuals and values.method != "CB-SEM":
+        raise ArgumentError("residuals=True needs a CB-SEM fit (loyaltysem.fit): a PLS-SEM "
+                            "fit has no residual variances; use residuals=False")
+    nodes = set(_diagram_graph(result.spec).nodes)
+    covariances = _construct_covariances(values.covariances, nodes)
+    graph = _diagram_graph(result.spec, [(a, b) for a, b, _ in covariances])
     hypothesis_of = ({tuple(h.chain): h.id for h in result.spec.hypotheses if len(h.chain) == 2}
                      if hypotheses else {})
-    _draw_paths(canvas, graph, values.paths, slot, hypothesis_of, alpha)
-    _draw_covariances(canvas, graph, values.covariances, alpha)
-    _fit_limits(ax, canvas.occupied + canvas.label_boxes, canvas.arcs)
-    _note_inadmissible(fig, result)
+    texts = _path_texts(graph, values.paths, hypothesis_of)
+    measures = _measures(graph, items=items, loadings=loadings, fontsize=fontsize,
+                         residuals=residuals, labels=[t for t, _ in texts.values()])
+    layout = arrange(graph.columns, list(graph.directed) + [(a, b) for a, b, _ in covariances],
+                     measures, width=width)
+    fig, ax = _diagram_axes(ax, layout)
+    shapes = _draw_nodes(ax, layout.nodes, graph, values, fontsize, loadings=loadings)
+    extra = _draw_residuals(ax, layout.nodes, values, fontsize) if residuals else []
+    canvas = Canvas.after_nodes(ax, fontsize, layout.nodes, shapes, extra)
+    _draw_paths(canvas, graph, texts, alpha)
+    _draw_covariances(canvas, layout, covariances, alpha)
+    canvas.repair_labels()
+    boxes = canvas.occupied + canvas.labels
+    arcs = [points for gid, points in canvas.curves]
+    boxes += _draw_notes(fig, ax, result, values, boxes, arcs, fontsize=fontsize, title=title,
+                         legend=legend, alpha=alpha, residuals=residuals)
+    fit_limits(ax, boxes, arcs)
     return fig
 
 
-#: the mark of a standardized value beyond ±1 (inadmissible) on a diagram
-INADMISSIBLE_MARK = "!"
+def _measures(graph: _DiagramGraph, *, items: bool, loadings: bool, fontsize: float,
+              residuals: bool, labels: list[str]) -> Measures:
+    """The sizes of the diagram's shapes (inches) at ``fontsize``; columns far enough
+    apart for the longest of the path ``labels``."""
+    latent = graph.latent
+    item_names = {n: [i for i in graph.constructs[n].items if i not in latent]
+                  if items and n in graph.constructs else [] for n in graph.nodes}
+    small = fontsize - 1
+    item_widths = {i: max(0.5, text_width(max(i, "0.00", key=len) if loadings else i, small))
+                   for names in item_names.values() for i in names}
+    node_widths = {n: max(1.3, text_width(n, fontsize + 1) + 0.5) for n in graph.nodes}
+    box_height = (2 if loadings else 1) * small * 1.25 / 72 + 0.14
+    gap = max([COLUMN_GAP] + [text_width(t, fontsize) + 0.3 for t in labels])
+    return Measures(item_names, node_widths, item_widths, box_height, residuals, gap)
 
 
-def _mark(value: float) -> str:
-    """``!`` after a standardized path or correlation beyond ±1: not an admissible value."""
-    return INADMISSIBLE_MARK if np.isfinite(value) and abs(value) > 1 else ""
+def _diagram_axes(ax, layout: Layout):
+    """``(figure, axes)``: a new figure sized to the layout unless ``ax`` is given; equal
+    aspect, no axis (:func:`.fit_limits` sets the final limits)."""
+    import matplotlib.pyplot as plt
 
-
-def _note_inadmissible(fig, result) -> None:
-    """A red line under a diagram of an inadmissible CB-SEM solution, saying what ``!``
-    marks and where the problems are listed (#13: diagrams mark inadmissible values)."""
-    if getattr(result, "admissible", True):
-        return
-    fig.text(0.01, 0.005, f"Inadmissible solution (see the fit's warnings): "
-                          f"{INADMISSIBLE_MARK} marks standardized values beyond ±1.",
-             color="#b00020", fontsize=8, ha="left", va="bottom", gid="inadmissible-note")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(max(layout.width, 1.0), max(layout.height, 1.0)))
+    else:
+        fig = ax.figure
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return fig, ax
 
 
 @dataclass(frozen=True)
@@ -220,8 +255,9 @@ class _DiagramGraph:
     columns: list[list[str]]
 
 
-def _diagram_graph(spec: ModelSpec) -> _DiagramGraph:
-    """The nodes of ``spec``'s diagram, its arrows, and the layer and order of each node."""
+def _diagram_graph(spec: ModelSpec, covaried: Sequence[tuple[str, str]] = ()) -> _DiagramGraph:
+    """The nodes of ``spec``'s diagram, its arrows, and the layer and order of each node
+    (``covaried``, the pairs of covarying nodes, count as neighbours in the ordering)."""
     constructs = spec.constructs
     latent = set(spec.roles.latent)
     structural = [(a, b) for a, b in spec.structural_paths]
@@ -230,78 +266,27 @@ def _diagram_graph(spec: ModelSpec) -> _DiagramGraph:
     directed = structural + higher_order
     nodes = list(dict.fromkeys(list(constructs) + [n for e in directed for n in e]))
     layer = layers(nodes, directed)
+    neighbours = list(directed) + [p for p in covaried if p[0] in layer and p[1] in layer]
     return _DiagramGraph(constructs, frozenset(latent), tuple(structural), tuple(directed),
-                         tuple(nodes), layer, order_layers(nodes, directed, layer))
+                         tuple(nodes), layer, order_layers(nodes, neighbours, layer))
 
 
-@dataclass(frozen=True)
-class _Sizes:
-    """The sizes (inches) of a diagram's shapes, from its options."""
-
-    graph: _DiagramGraph
-    items: bool
-    loadings: bool
-    fontsize: float
-
-    @property
-    def box_height(self) -> float:
-        """Height of an item box: one line, two with the loading."""
-        return ITEM_HEIGHT * (2 if self.loadings else 1)
-
-    def item_names(self, name: str) -> list[str]:
-        """The items drawn beside node ``name`` (none for an observed node or without items)."""
-        if not self.items or name not in self.graph.constructs:
-            return []
-        return [i for i in self.graph.constructs[name].items if i not in self.graph.latent]
-
-    def node_width(self, name: str) -> float:
-        return max(1.3, _text_width(name, self.fontsize + 1) + 0.5)
-
-    def item_width(self, item: str) -> float:
-        label = item if not self.loadings else max(item, "0.00", key=len)
-        return max(0.55, _text_width(label, self.fontsize - 1))
-
-    def row_width(self, name: str) -> float:
-        """Width of the row of item boxes of node ``name``."""
-        names = self.item_names(name)
-        return sum(self.item_width(i) for i in names) + ITEM_GAP * max(len(names) - 1, 0)
+def _draw_nodes(ax, placed: dict[str, PlacedNode], graph: _DiagramGraph, values: DiagramValues,
+                fontsize: float, *, loadings: bool) -> dict[str, Any]:
+    """Every node with its items; the node shapes by name."""
+    targets = {b for _, b in graph.directed}
+    shapes = {}
+    for node in placed.values():
+        label = node.name
+        if node.name in values.r2.index and node.name in targets:
+            label += f"\nR² = {values.r2[node.name]:.2f}"
+        shapes[node.name] = _draw_node(ax, node, label, node.name in graph.constructs, fontsize,
+                                       composite=node.name in values.composites)
+        _draw_items(ax, node, shapes[node.name], values, fontsize - 1, loadings=loadings)
+    return shapes
 
 
-def _place_nodes(graph: _DiagramGraph, sizes: _Sizes) -> tuple[dict[str, _Node], float, float]:
-    """Each node's place: ``(nodes, layer_gap, slot)``, layers ``layer_gap`` apart from the
-    left, the nodes of a layer ``slot`` apart and centred on 0; the upper half of a layer
-    has its items above, the lower half below."""
-    layer_gap = max(max(sizes.row_width(n), sizes.node_width(n)) for n in graph.nodes) + 1.4
-    slot = ELLIPSE_HEIGHT + (ROW_GAP + sizes.box_height if sizes.items else 0) + 0.9
-    placed: dict[str, _Node] = {}
-    for k, column in enumerate(graph.columns):
-        top = (len(column) - 1) * slot / 2
-        for i, name in enumerate(column):
-            placed[name] = _Node(name, k * layer_gap, top - i * slot, sizes.node_width(name),
-                                 sizes.item_names(name),
-                                 items_above=i < len(column) / 2 or len(column) == 1)
-    return placed, layer_gap, slot
-
-
-def _diagram_axes(ax, graph: _DiagramGraph, layer_gap: float, slot: float):
-    """``(figure, axes)``: a new figure sized to the layers unless ``ax`` is given; equal
-    aspect, no axis, provisional limits (:func:`_fit_limits` sets the final ones)."""
-    import matplotlib.pyplot as plt
-
-    width = layer_gap * len(graph.columns)
-    height = slot * max(len(c) for c in graph.columns) + 0.6
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(max(width, 4.0), max(height, 3.0)))
-    else:
-        fig = ax.figure
-    ax.set_xlim(-layer_gap / 2, width - layer_gap / 2)
-    ax.set_ylim(-height / 2, height / 2)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    return fig, ax
-
-
-def _draw_node(ax, node: _Node, label: str, is_latent: bool, fontsize: float, *,
+def _draw_node(ax, node: PlacedNode, label: str, is_latent: bool, fontsize: float, *,
                composite: bool = False):
     """An ellipse (construct; a composite in its own colours) or a box (observed variable)
     with its label; the shape."""
@@ -322,268 +307,226 @@ def _draw_node(ax, node: _Node, label: str, is_latent: bool, fontsize: float, *,
     return patch
 
 
-def _draw_items(ax, node: _Node, patch, sizes: _Sizes, values: DiagramValues) -> None:
-    """The row of item boxes of ``node`` (with their loadings or weights), each with an arrow
+def _draw_items(ax, node: PlacedNode, patch, values: DiagramValues, fontsize: float, *,
+                loadings: bool) -> None:
+    """The item boxes of ``node`` (with their loadings or weights), each with an arrow
     from the construct's shape ``patch`` (to it, for a composite)."""
     from matplotlib.patches import FancyArrowPatch, Rectangle
 
-    if not node.items:
-        return
-    widths = [sizes.item_width(i) for i in node.items]
-    total = sum(widths) + ITEM_GAP * (len(widths) - 1)
-    x = node.x - total / 2
-    direction = 1 if node.items_above else -1
-    box_height = sizes.box_height
-    y_center = node.y + direction * (ELLIPSE_HEIGHT / 2 + ROW_GAP + box_height / 2)
     composite = node.name in values.composites
-    for item, w in zip(node.items, widths):
-        box = Rectangle((x, y_center - box_height / 2), w, box_height, facecolor="white",
-                        edgecolor="#555555", linewidth=0.8, zorder=2, gid=f"item:{item}")
+    for item in node.boxes:
+        box = Rectangle((item.x - item.width / 2, item.y - item.height / 2), item.width,
+                        item.height, facecolor="white", edgecolor="#555555", linewidth=0.8,
+                        zorder=2, gid=f"item:{item.name}")
         ax.add_patch(box)
-        text = item
-        if sizes.loadings and (node.name, item) in values.items:
-            text += f"\n{values.items[(node.name, item)]:.2f}"
-        ax.text(x + w / 2, y_center, text, ha="center", va="center",
-                fontsize=sizes.fontsize - 1, zorder=3, gid=f"itemlabel:{item}", **LITERAL_TEXT)
-        ends = [((node.x, node.y), patch, node.name), ((x + w / 2, y_center), box, item)]
+        text = item.name
+        if loadings and (node.name, item.name) in values.items:
+            text += f"\n{values.items[(node.name, item.name)]:.2f}"
+        ax.text(item.x, item.y, text, ha="center", va="center", fontsize=fontsize, zorder=3,
+                gid=f"itemlabel:{item.name}", **LITERAL_TEXT)
+        ends = [((node.x, node.y), patch, node.name), ((item.x, item.y), box, item.name)]
         if composite:  # Mode B: the items form the composite
             ends.reverse()
         (pos_a, patch_a, name_a), (pos_b, patch_b, name_b) = ends
-        arrow = FancyArrowPatch(posA=pos_a, posB=pos_b, patchA=patch_a, patchB=patch_b,
-                                arrowstyle="-|>", mutation_scale=8,
-                                color=COMPOSITE_COLOURS[1] if composite else "#777777",
-                                linewidth=0.7, shrinkA=0, shrinkB=0, zorder=1,
-                                gid=f"arrow:{name_a}->{name_b}")
-        ax.add_patch(arrow)
-        x += w + ITEM_GAP
+        ax.add_patch(FancyArrowPatch(posA=pos_a, posB=pos_b, patchA=patch_a, patchB=patch_b,
+                                     arrowstyle="-|>", mutation_scale=8,
+                                     color=COMPOSITE_COLOURS[1] if composite else "#777777",
+                                     linewidth=0.7, shrinkA=0, shrinkB=0, zorder=1,
+                                     gid=f"arrow:{name_a}->{name_b}"))
 
 
-@dataclass
-class _Canvas:
-    """The nodes drawn so far and what the arrows and labels between them must avoid.
+def _draw_residuals(ax, placed: dict[str, PlacedNode], values: DiagramValues,
+                    fontsize: float) -> list:
+    """Each item's standardized residual variance: a double-headed loop on the outer side
+    of its box, the value beyond it. The boxes of the values."""
+    from matplotlib.patches import FancyArrowPatch
 
-    Attributes
-    ----------
-    occupied : list of box
-        Every shape drawn before the arrows (nodes, item boxes).
-    node_boxes : dict of str to box
-    item_boxes : list of box
-    label_boxes : list of box
-        The path and covariance labels drawn so far.
-    arcs : list of (start, end, rad)
-        The arcs drawn so far (for the axes limits).
-    """
-
-    ax: Any
-    fontsize: float
-    placed: dict[str, _Node]
-    shapes: dict[str, Any]
-    occupied: list
-    node_boxes: dict[str, tuple[float, float, float, float]]
-    item_boxes: list
-    label_boxes: list = field(default_factory=list)
-    arcs: list = field(default_factory=list)
-
-    @classmethod
-    def after_nodes(cls, ax, fontsize: float, placed: dict[str, _Node],
-                    shapes: dict[str, Any]) -> "_Canvas":
-        return cls(ax, fontsize, placed, shapes, occupied=[_patch_box(p) for p in ax.patches],
-                   node_boxes={name: _patch_box(shapes[name]) for name in placed},
-                   item_boxes=[_patch_box(p) for p in ax.patches
-                               if p.get_gid() and p.get_gid().startswith("item:")])
-
-    def obstacles(self, a: str, b: str) -> list:
-        """What an arc from ``a`` to ``b`` should not cross: the other nodes and every item."""
-        return [box for name, box in self.node_boxes.items() if name not in (a, b)] \
-            + self.item_boxes
-
-    def draw_arc(self, a: str, b: str, rad: float, gid: str, **style: Any) -> None:
-        """An arrow (arc3 curve of curvature ``rad``) between the shapes of ``a`` and ``b``."""
-        from matplotlib.patches import FancyArrowPatch
-
-        start, end = self.placed[a], self.placed[b]
-        self.arcs.append((start, end, rad))
-        self.ax.add_patch(FancyArrowPatch(
-            posA=(start.x, start.y), posB=(end.x, end.y),
-            patchA=self.shapes[a], patchB=self.shapes[b], connectionstyle=f"arc3,rad={rad}",
-            shrinkA=0, shrinkB=0, zorder=1, gid=gid, **style))
-
-    def draw_label(self, a: str, b: str, rad: float, text: str, gid: str) -> None:
-        """``text`` on the arc from ``a`` to ``b``, where it collides with nothing drawn."""
-        x, y = _free_spot(self.placed[a], self.placed[b], rad, text, self.fontsize,
-                          self.occupied + self.label_boxes)
-        self.label_boxes.append(_text_box(x, y, text, self.fontsize))
-        self.ax.text(x, y, text, ha="center", va="center", fontsize=self.fontsize, zorder=4,
-                     bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
-                           "edgecolor": "none"},
-                     gid=gid, **LITERAL_TEXT)
+    table = values.covariances
+    rows = table[(table["op"] == "~~") & (table["lhs"] == table["rhs"])]
+    residual = dict(zip(rows["lhs"], rows["std_all"]))
+    boxes = []
+    size = fontsize - 1
+    for node in placed.values():
+        dx, dy = {"above": (0, 1), "below": (0, -1), "left": (-1, 0), "right": (1, 0)}[node.side]
+        for item in node.boxes:
+            if item.name not in residual:
+                continue
+            ex, ey = item.x + dx * item.width / 2, item.y + dy * item.height / 2
+            spread = 0.09
+            pos_a = (ex - spread * dy, ey + spread * dx)
+            pos_b = (ex + spread * dy, ey - spread * dx)
+            ax.add_patch(FancyArrowPatch(posA=pos_a, posB=pos_b, arrowstyle="<|-|>",
+                                         connectionstyle="arc3,rad=-1.3", mutation_scale=5,
+                                         linewidth=0.6, color="#777777", shrinkA=0, shrinkB=0,
+                                         zorder=1, gid=f"residual:{item.name}->{item.name}"))
+            text = f"{residual[item.name]:.2f}"
+            box = text_box(0, 0, text, size)
+            half_w, half_h = (box[2] - box[0]) / 2, (box[3] - box[1]) / 2
+            reach = 0.16
+            x = ex + dx * (reach + half_w)
+            y = ey + dy * (reach + half_h)
+            ax.text(x, y, text, ha="center", va="center", fontsize=size, color="#555555",
+                    zorder=3, gid=f"residuallabel:{item.name}", **LITERAL_TEXT)
+            boxes.append(text_box(x, y, text, size))
+    return boxes
 
 
-def _draw_paths(canvas: _Canvas, graph: _DiagramGraph, std: pd.DataFrame, slot: float,
-                hypothesis_of: dict[tuple, str], alpha: float) -> None:
-    """The structural paths and second-order loadings: arrows (dashed when p >= ``alpha``)
-    labelled with the standardized estimate, its stars and the hypothesis id."""
+def _path_texts(graph: _DiagramGraph, std: pd.DataFrame,
+                hypothesis_of: dict[tuple, str]) -> dict[tuple[str, str], tuple[str, Any]]:
+    """Each structural path's and second-order loading's label (the standardized estimate,
+    its stars and hypothesis id) and its row of ``std``, by ``(from, to)``."""
     structural = set(graph.structural)
+    texts = {}
     for a, b in graph.directed:
         row = std.loc[(b, "~", a)] if (a, b) in structural else std.loc[(a, "=~", b)]
-        # dashed: not significant; fixed parameters (a marker loading) have no test
-        significant = row["se"] == 0 or (np.isfinite(row["pvalue"]) and row["pvalue"] < alpha)
-        start, end = canvas.placed[a], canvas.placed[b]
-        preferred = _layer_skipping_rad(start, end, graph.layer[b] - graph.layer[a], slot)
-        rad = _clear_rad(start, end, preferred, canvas.obstacles(a, b))
-        canvas.draw_arc(a, b, rad, f"path:{a}->{b}", arrowstyle="-|>", mutation_scale=12,
-                        linewidth=1.3, color="#1f3b73",
-                        linestyle="-" if significant else (0, (4, 3)))
         text = f"{row['std_all']:.2f}{stars(row['pvalue'])}{_mark(row['std_all'])}"
         if (a, b) in hypothesis_of:
             text = f"{hypothesis_of[(a, b)]}: {text}"
-        canvas.draw_label(a, b, rad, text, f"pathlabel:{a}->{b}")
+        texts[(a, b)] = (text, row)
+    return texts
 
 
-def _layer_skipping_rad(start: _Node, end: _Node, skip: int, slot: float) -> float:
-    """The preferred curvature of an arrow: straight between neighbouring layers; an arc
-    that skips layers bows below the row, deeper the more layers it skips."""
-    distance = float(np.hypot(end.x - start.x, end.y - start.y))
-    if skip == 1 or distance == 0:
-        return 0.0
-    preferred = (0.55 * slot * (abs(skip) - 1) + 0.7) / distance
-    return -preferred if end.x < start.x else preferred
+def _draw_paths(canvas: Canvas, graph: _DiagramGraph, texts: dict, alpha: float) -> None:
+    """The structural paths and second-order loadings: arrows (dashed when p >= ``alpha``)
+    labelled by :func:`_path_texts`."""
+    for a, b in graph.directed:
+        text, row = texts[(a, b)]
+        # dashed: not significant; fixed parameters (a marker loading) have no test
+        significant = row["se"] == 0 or (np.isfinite(row["pvalue"]) and row["pvalue"] < alpha)
+        canvas.connect(a, b, f"path:{a}->{b}", text, f"pathlabel:{a}->{b}", arrowstyle="-|>",
+                       mutation_scale=12, linewidth=1.3, color="#1f3b73",
+                       linestyle="-" if significant else (0, (4, 3)))
 
 
-def _draw_covariances(canvas: _Canvas, graph: _DiagramGraph, estimates: pd.DataFrame,
-                      alpha: float) -> None:
-    """The free covariances between drawn nodes: double-headed arcs bowing outwards (left of
-    the first layer, right of the others), labelled with the correlation and its stars."""
+def _draw_covariances(canvas: Canvas, layout: Layout, covariances: list, alpha: float) -> None:
+    """The free covariances between drawn nodes: double-headed arcs bowing away from the
+    nodes' items, labelled with the correlation and its stars."""
     placed = canvas.placed
-    for a, b, row in _construct_covariances(estimates, placed):
+    for a, b, row in covariances:
         significant = np.isfinite(row.pvalue) and row.pvalue < alpha
-        outward = -1.0 if graph.layer[a] == 0 else 1.0
-        rad = _clear_rad(placed[a], placed[b], None, canvas.obstacles(a, b), side=outward,
-                         min_offset=max(placed[a].width, placed[b].width) / 2 + 0.25)
-        canvas.draw_arc(a, b, rad, f"covariance:{a}->{b}", arrowstyle="<|-|>",
-                        mutation_scale=9, linewidth=0.9, color="#6b7fa8",
-                        linestyle="-" if significant else (0, (4, 3)))
-        canvas.draw_label(a, b, rad, f"{row.std_all:.2f}{stars(row.pvalue)}{_mark(row.std_all)}",
-                          f"covlabel:{a}->{b}")
+        canvas.connect(a, b, f"covariance:{a}->{b}",
+                       f"{row.std_all:.2f}{stars(row.pvalue)}{_mark(row.std_all)}",
+                       f"covlabel:{a}->{b}", preferred=None,
+                       side=_away_from_items(placed[a], placed[b], layout),
+                       min_offset=max(placed[a].width, placed[b].width) / 2 + 0.25,
+                       arrowstyle="<|-|>", mutation_scale=9, linewidth=0.9, color="#6b7fa8",
+                       linestyle="-" if significant else (0, (4, 3)))
 
 
-def _fit_limits(ax, boxes: list, arcs: list) -> None:
-    """Axes limits that contain every shape, label and arc (with a margin)."""
-    xs, ys = [], []
-    for x0, y0, x1, y1 in boxes:
-        if np.isfinite(x0):
-            xs += [x0, x1]
-            ys += [y0, y1]
-    for start, end, rad in arcs:
-        mx, my = (start.x + end.x) / 2, (start.y + end.y) / 2
-        dx, dy = end.x - start.x, end.y - start.y
-        xs.append(mx + rad * dy / 2)   # the arc's apex is halfway to its control point
-        ys.append(my - rad * dx / 2)
-    margin = 0.3
-    ax.set_xlim(min(xs) - margin, max(xs) + margin)
-    ax.set_ylim(min(ys) - margin, max(ys) + margin)
-    width = ax.get_xlim()[1] - ax.get_xlim()[0]
-    height = ax.get_ylim()[1] - ax.get_ylim()[0]
-    if ax.figure.get_axes() == [ax]:
-        ax.figure.set_size_inches(max(width, 4.0), max(height, 2.5))
-        ax.set_position([0, 0, 1, 1])
+def _away_from_items(start: PlacedNode, end: PlacedNode, layout: Layout) -> float:
+    """+1 when an arc from start to end should bow to the side its normal ``(dy, -dx)``
+    points to (away from the two nodes' items and towards the drawing's middle), else -1."""
+    normal = np.array([end.y - start.y, -(end.x - start.x)])
+    middle = np.array([(start.x + end.x) / 2, (start.y + end.y) / 2])
+    pull = np.zeros(2)
+    for node in (start, end):
+        for box in node.boxes:
+            pull += middle - np.array([box.x, box.y])
+    if not pull.any():
+        centre = np.mean([[n.x, n.y] for n in layout.nodes.values()], axis=0)
+        pull = centre - middle
+    toward = float(np.dot(normal, pull))
+    return 1.0 if toward >= 0 else -1.0
 
 
-def _construct_covariances(estimates, placed: dict) -> list:
+def _construct_covariances(estimates, drawn: set[str]) -> list:
     """Free covariances between two drawn constructs (or structural observed variables)."""
     rows = estimates[(estimates["op"] == "~~") & (estimates["lhs"] != estimates["rhs"])
-                     & estimates["lhs"].isin(list(placed)) & estimates["rhs"].isin(list(placed))
+                     & estimates["lhs"].isin(list(drawn)) & estimates["rhs"].isin(list(drawn))
                      & (estimates["se"] > 0)]
     return [(row.lhs, row.rhs, row) for row in rows.itertuples(index=False)]
 
 
-def _arc_points(start: _Node, end: _Node, rad: float, n: int = 40) -> np.ndarray:
-    """Points of the arc3 curve (a quadratic Bezier) from start to end, ends excluded."""
-    (x0, y0), (x1, y1) = (start.x, start.y), (end.x, end.y)
-    control = ((x0 + x1) / 2 + rad * (y1 - y0), (y0 + y1) / 2 - rad * (x1 - x0))
-    t = np.linspace(0.04, 0.96, n)[:, None]
-    return ((1 - t) ** 2 * np.array([x0, y0]) + 2 * (1 - t) * t * np.array(control)
-            + t**2 * np.array([x1, y1]))
+#: the mark of a standardized value beyond ±1 (inadmissible) on a diagram
+INADMISSIBLE_MARK = "!"
 
 
-def _hits(points: np.ndarray, boxes: list) -> int:
-    return sum(int(np.any((points[:, 0] > x0) & (points[:, 0] < x1) & (points[:, 1] > y0)
-                          & (points[:, 1] < y1))) for x0, y0, x1, y1 in boxes)
+def _mark(value: float) -> str:
+    """``!`` after a standardized path or correlation beyond ±1: not an admissible value."""
+    return INADMISSIBLE_MARK if np.isfinite(value) and abs(value) > 1 else ""
 
 
-def _clear_rad(start: _Node, end: _Node, preferred: float | None, boxes: list, *,
-               side: float = 0.0, min_offset: float = 0.4) -> float:
-    """The curvature of an arc from start to end that crosses no box, if one is found.
-
-    ``preferred`` is tried first (straight lines and the layer-skipping bow);
-    then arcs bowing to either side (``side`` -1/+1 prefers left/right) with
-    their apex ``min_offset``, 1.5, 2.2 and 3 times as far from the chord.
-    Ties in the number of boxes crossed go to the earlier candidate.
-    """
-    distance = float(np.hypot(end.x - start.x, end.y - start.y))
-    if distance == 0:
-        return 0.0
-    candidates = [] if preferred is None else [preferred]
-    normal_x = (end.y - start.y) / distance  # x of the apex direction for rad > 0
-    for factor in (1.0, 1.5, 2.2, 3.0):
-        rad = 2 * min_offset * factor / distance  # the apex is rad * distance / 2 off the chord
-        pair = [rad, -rad]
-        if side and normal_x * side < 0:
-            pair.reverse()
-        candidates += pair
-    best, best_hits = candidates[0], None
-    for rad in candidates:
-        hits = _hits(_arc_points(start, end, rad), boxes)
-        if hits == 0:
-            return rad
-        if best_hits is None or hits < best_hits:
-            best, best_hits = rad, hits
-    return best
+def legend_text(values: DiagramValues, *, alpha: float = 0.05, residuals: bool = False) -> str:
+    """The note under a diagram: what its numbers are, its stars and its dashes."""
+    level = f"{alpha:.3f}".rstrip("0").lstrip("0") or "0"
+    tested = values.method == "CB-SEM" or values.paths["pvalue"].notna().any()
+    if values.method == "CB-SEM":
+        parts = ["Standardized estimates (std.all); R² in the outcomes."]
+    else:
+        parts = [f"{values.method} path coefficients; R² in the outcomes."]
+    if tested:
+        parts.append("* p < .05, ** p < .01, *** p < .001; "
+                     f"dashed: not significant (p ≥ {level}).")
+        if values.method != "CB-SEM":
+            parts[-1] = parts[-1][:-1] + ", bootstrap p values."
+    else:
+        parts.append("No bootstrap: no significance test (no stars, no dashes).")
+    if residuals:
+        parts.append("Loops: standardized residual variances.")
+    return " ".join(parts)
 
 
-def _patch_box(patch) -> tuple[float, float, float, float]:
-    """Data-coordinate box (x0, y0, x1, y1) of an ellipse or rectangle."""
-    from matplotlib.patches import Ellipse
+def _draw_notes(fig, ax, result, values: DiagramValues, boxes: list, arcs: list, *,
+                fontsize: float, title: str | None, legend: bool, alpha: float,
+                residuals: bool) -> list:
+    """The title above the drawing, the legend and the inadmissibility note under it (see
+    :func:`legend_text`, :func:`_note_inadmissible`); their boxes."""
+    x0, y0, x1, y1 = _extent(boxes, arcs)
+    chars = max(int((x1 - x0) / (0.62 * (fontsize - 1) / 72)) - 2, 30)
+    added = []
+    if title is None:
+        title = _group_title(result)
+    if title:
+        size = fontsize + 1
+        y = y1 + 0.12
+        ax.text((x0 + x1) / 2, y, title, ha="center", va="bottom", fontsize=size,
+                fontweight="bold", gid="title", **LITERAL_TEXT)
+        added.append(_note_box((x0 + x1) / 2, y, title, size, "center"))
+    notes = []
+    if legend:
+        notes.append(("legend", legend_text(values, alpha=alpha, residuals=residuals), "#333333"))
+    if not getattr(result, "admissible", True):
+        notes.append(("inadmissible-note", "Inadmissible solution (see the fit's warnings): "
+                      f"{INADMISSIBLE_MARK} marks standardized values beyond ±1.", "#b00020"))
+    y = y0 - 0.1
+    for gid, note, colour in notes:
+        wrapped = "\n".join(textwrap.wrap(note, chars))
+        target = fig if gid == "inadmissible-note" else ax
+        target.text(x0, y, wrapped, ha="left", va="top", fontsize=fontsize - 1, color=colour,
+                    transform=ax.transData, gid=gid, **LITERAL_TEXT)
+        box = _note_box(x0, y, wrapped, fontsize - 1, "left")
+        added.append(box)
+        y = box[1] - 0.05
+    return added
 
-    if isinstance(patch, Ellipse):
-        cx, cy = patch.center
-        return (cx - patch.width / 2, cy - patch.height / 2, cx + patch.width / 2,
-                cy + patch.height / 2)
-    if hasattr(patch, "get_x"):
-        return (patch.get_x(), patch.get_y(), patch.get_x() + patch.get_width(),
-                patch.get_y() + patch.get_height())
-    return (np.inf, np.inf, -np.inf, -np.inf)
+
+def _group_title(result) -> str:
+    """``"Group: Pasteur (school)"`` for a group's view of a multi-group fit, else ``""``."""
+    group, variable = getattr(result, "group", None), getattr(result, "group_variable", None)
+    if not isinstance(group, str) or not isinstance(variable, str):
+        return ""
+    return f"Group: {group} ({variable})"
 
 
-def _text_box(x: float, y: float, text: str, fontsize: float) -> tuple[float, float, float, float]:
-    w = _text_width(text, fontsize) + 0.1
-    h = fontsize / 72 * 1.6
-    return (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+def _note_box(x: float, y: float, text: str, size: float, align: str) -> tuple:
+    """The box of a note whose top (``align="left"``: top left) or bottom (``"center"``:
+    bottom centre) is at ``(x, y)``."""
+    lines = text.split("\n")
+    w = max(text_width(line, size) for line in lines)
+    h = size / 72 * 1.25 * len(lines) + 0.04
+    if align == "center":
+        return (x - w / 2, y, x + w / 2, y + h)
+    return (x, y - h, x + w, y)
 
 
-def _overlaps(a, b) -> bool:
-    return not (a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1])
+def _extent(boxes: list, arcs: list) -> tuple[float, float, float, float]:
+    """The box ``(x0, y0, x1, y1)`` around every shape, label and arc."""
+    finite = [b for b in boxes if np.isfinite(b[0])]
+    xs = [b[0] for b in finite] + [b[2] for b in finite]
+    ys = [b[1] for b in finite] + [b[3] for b in finite]
+    for points in arcs:
+        xs += [float(points[:, 0].min()), float(points[:, 0].max())]
+        ys += [float(points[:, 1].min()), float(points[:, 1].max())]
+    return min(xs), min(ys), max(xs), max(ys)
 
 
-def _free_spot(start: _Node, end: _Node, rad: float, text: str, fontsize: float,
-               occupied: list) -> tuple[float, float]:
-    """A point along the arrow (arc) where the label collides with nothing drawn."""
-    (x0, y0), (x1, y1) = (start.x, start.y), (end.x, end.y)
-    mx, my = (x0 + x1) / 2, (y0 + y1) / 2
-    dx, dy = x1 - x0, y1 - y0
-    control = (mx + rad * dy, my - rad * dx)  # arc3 control point
-    candidates = [0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75, 0.2, 0.8, 0.35, 0.65, 0.45, 0.55]
-    best: tuple[float, float] | None = None
-    for t in candidates:
-        x = (1 - t) ** 2 * x0 + 2 * (1 - t) * t * control[0] + t**2 * x1
-        y = (1 - t) ** 2 * y0 + 2 * (1 - t) * t * control[1] + t**2 * y1
-        box = _text_box(x, y, text, fontsize)
-        if not any(_overlaps(box, other) for other in occupied):
-            return x, y
-        if best is None:
-            best = (x, y)
-    for shift in (0.35, -0.35, 0.7, -0.7):
-        x, y = mx, my + shift
-        if not any(_overlaps(_text_box(x, y, text, fontsize), other) for other in occupied):
-            return x, y
-    return best if best is not None else (mx, my)
