@@ -22,6 +22,8 @@ from .layout import PlacedNode, text_width
 LITERAL_TEXT = {"parse_math": False, "usetex": False}
 
 Box = tuple[float, float, float, float]
+#: the narrowest a diagram's notes (legend, inadmissibility) are wrapped to, inches
+NOTE_WIDTH = 5.0
 
 
 @dataclass
@@ -87,11 +89,13 @@ class Canvas:
         return [points for gid, points in self.curves if not gid.startswith("arrow:")]
 
     def bounds(self, margin: float = 0.3) -> Box:
-        """The box around every shape drawn before the arrows, ``margin`` wider all round:
-        where arcs should stay."""
+        """The box around every shape drawn before the arrows, ``margin`` wider all round
+        and at least :data:`NOTE_WIDTH` wide: where arcs should stay."""
         finite = [b for b in self.occupied if np.isfinite(b[0])]
-        return (min(b[0] for b in finite) - margin, min(b[1] for b in finite) - margin,
-                max(b[2] for b in finite) + margin, max(b[3] for b in finite) + margin)
+        x0, x1 = min(b[0] for b in finite) - margin, max(b[2] for b in finite) + margin
+        spare = max(NOTE_WIDTH - (x1 - x0), 0.0) / 2  # the notes make it that wide anyway
+        return (x0 - spare, min(b[1] for b in finite) - margin,
+                x1 + spare, max(b[3] for b in finite) + margin)
 
     def obstacles(self, a: str, b: str) -> list:
         """What an arc from ``a`` to ``b`` should not cross: the other nodes (an ellipse's
@@ -309,7 +313,7 @@ def clear_rad(start: PlacedNode, end: PlacedNode, preferred: float | None, boxes
     from the chord; a bow under ``min_offset``, or straight when there is no
     ``preferred``, costs 1.5 more.
     Each costs 100 per box of ``boxes`` it crosses, 30 if it leaves
-    ``bounds``, 25 per label of ``labels`` it crosses, 5 per item arrow of
+    ``bounds``, 12 per label of ``labels`` it crosses, 5 per item arrow of
     ``arrows`` it crosses (at most four), 1 if it runs along one of
     ``curves`` (the arcs drawn so far), and 0.5 per inch of bow (1 on the
     side other than ``side``: +1 is where the chord's normal ``(dy, -dx)``
@@ -335,7 +339,7 @@ def clear_rad(start: PlacedNode, end: PlacedNode, preferred: float | None, boxes
     best, best_cost = candidates[0][0], np.inf
     for rad, penalty in candidates:
         points = arc_points(start, end, rad)
-        cost = penalty + 100 * hits(points, boxes) + 25 * hits(points, labels or [])
+        cost = penalty + 100 * hits(points, boxes) + 12 * hits(points, labels or [])
         cost += 5 * min(crossing.count(points), 4)
         if others is not None:
             near = others.query(points[4:-4], distance_upper_bound=0.07)[0]

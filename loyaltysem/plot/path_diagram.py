@@ -35,9 +35,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..exceptions import ArgumentError
-from .diagram_arcs import (LITERAL_TEXT, Canvas, arc_points, fit_limits, hits, patch_box,
-                           text_box)
-from .diagram_values import DiagramValues, OuterValues, diagram_values
+from .diagram_arcs import (LITERAL_TEXT, NOTE_WIDTH, Canvas, arc_points, fit_limits, hits,
+                           patch_box, text_box)
+from .diagram_values import DiagramValues, OuterValues, diagram_values, outer_caption
 from .layout import COLUMN_GAP, ELLIPSE_HEIGHT, Layout, Measures, PlacedNode, arrange, text_width
 
 if TYPE_CHECKING:
@@ -201,8 +201,11 @@ def path_diagram(result: FitResult | PLSResult, *, items: bool = True, hypothese
     canvas.repair_labels()
     boxes = canvas.occupied + canvas.labels
     arcs = [points for gid, points in canvas.curves]
+    shown = any(t.get_gid().startswith("label:") and "R²" in t.get_text() for t in ax.texts)
+    caption = outer_caption(values, outer) if items and loadings else ""
     boxes += _draw_notes(fig, ax, result, values, boxes, arcs, fontsize=fontsize, title=title,
-                         legend=legend, alpha=alpha, residuals=residuals)
+                         legend=legend, alpha=alpha, residuals=residuals, r2=shown,
+                         items=caption)
     fit_limits(ax, boxes, arcs)
     return fig
 
@@ -446,33 +449,40 @@ def _mark(value: float) -> str:
     return INADMISSIBLE_MARK if np.isfinite(value) and abs(value) > 1 else ""
 
 
-def legend_text(values: DiagramValues, *, alpha: float = 0.05, residuals: bool = False) -> str:
-    """The note under a diagram: what its numbers are, its stars and its dashes."""
+def legend_text(values: DiagramValues, *, alpha: float = 0.05, residuals: bool = False,
+                r2: bool = True, items: str = "") -> str:
+    """The note under a diagram: what its numbers are, its stars and its dashes.
+
+    ``r2``: R² is shown in the outcomes; ``items``: what the item boxes show (e.g.
+    :func:`.outer_caption`), nothing said when empty."""
     level = f"{alpha:.3f}".rstrip("0").lstrip("0") or "0"
-    tested = values.method == "CB-SEM" or values.paths["pvalue"].notna().any()
-    if values.method == "CB-SEM":
-        parts = ["Standardized estimates (std.all); R² in the outcomes."]
-    else:
-        parts = [f"{values.method} path coefficients; R² in the outcomes."]
+    tested = values.method == "CB-SEM" or bool(values.paths["pvalue"].notna().any())
+    first = "Standardized estimates (std.all)" if values.method == "CB-SEM" \
+        else f"{values.method} path coefficients"
+    parts = [first + ("; R² in the outcomes." if r2 else ".")]
+    if items:
+        parts.append(items[0].upper() + items[1:] + ".")
     if tested:
-        parts.append("* p < .05, ** p < .01, *** p < .001; "
-                     f"dashed: not significant (p ≥ {level}).")
-        if values.method != "CB-SEM":
-            parts[-1] = parts[-1][:-1] + ", bootstrap p values."
+        # no-break spaces keep "p < .05" on one line when the note wraps
+        parts.append("*\u00a0p\u00a0<\u00a0.05, **\u00a0p\u00a0<\u00a0.01, "
+                     "***\u00a0p\u00a0<\u00a0.001"
+                     + ("" if values.method == "CB-SEM" else " (bootstrap)")
+                     + f"; dashed: not significant (p\u00a0≥\u00a0{level}).")
     else:
         parts.append("No bootstrap: no significance test (no stars, no dashes).")
     if residuals:
-        parts.append("Loops: standardized residual variances.")
+        parts.append("Loops: standardized residual variances of the items.")
     return " ".join(parts)
 
 
 def _draw_notes(fig, ax, result, values: DiagramValues, boxes: list, arcs: list, *,
                 fontsize: float, title: str | None, legend: bool, alpha: float,
-                residuals: bool) -> list:
+                residuals: bool, r2: bool = True, items: str = "") -> list:
     """The title above the drawing, the legend and the inadmissibility note under it (see
     :func:`legend_text`, :func:`_note_inadmissible`); their boxes."""
     x0, y0, x1, y1 = _extent(boxes, arcs)
-    chars = max(int((x1 - x0) / (0.62 * (fontsize - 1) / 72)) - 2, 30)
+    # notes as wide as the drawing, at least 5 in (a narrow CFA would wrap them to shreds)
+    chars = int(max(x1 - x0, NOTE_WIDTH) / (0.62 * (fontsize - 1) / 72)) - 2
     added = []
     if title is None:
         title = _group_title(result)
@@ -484,7 +494,8 @@ def _draw_notes(fig, ax, result, values: DiagramValues, boxes: list, arcs: list,
         added.append(_note_box((x0 + x1) / 2, y, title, size, "center"))
     notes = []
     if legend:
-        notes.append(("legend", legend_text(values, alpha=alpha, residuals=residuals), "#333333"))
+        notes.append(("legend", legend_text(values, alpha=alpha, residuals=residuals,
+                                            r2=r2, items=items), "#333333"))
     if not getattr(result, "admissible", True):
         notes.append(("inadmissible-note", "Inadmissible solution (see the fit's warnings): "
                       f"{INADMISSIBLE_MARK} marks standardized values beyond ±1.", "#b00020"))
