@@ -32,7 +32,7 @@ PROBLEMS = (
     Problem(NotPositiveDefiniteWarning, "the latent covariance matrix is not positive definite"),
 )
 #: the first table of each format
-FIRST_TABLE = {"html": "<table", "md": "| ", "tex": r"\begin{tabular}"}
+FIRST_TABLE = {"html": "<table", "md": "| ", "tex": r"\begin{longtable}"}
 
 
 @pytest.fixture(scope="module")
