@@ -275,7 +275,7 @@ def _summary_options(function: Callable) -> Callable:
               help="Fit one model to the groups of this column at once (lavaan's sem(group =)).")
 @click.option("--group-equal", "group_equal", default="",
               help="With --group: comma-separated classes equal across groups (lavaan's "
-                   "group.equal), e.g. 'loadings,intercepts'.")
+                   "group.equal), e.g. 'loadings,intercepts' ('thresholds' with --ordered).")
 @_debug_option
 def fit_command(spec: Path, data: str | None, na_values: tuple[str, ...], allow_codes: bool, output_format: str,
                 out: Path | None, estimator: str | None, missing: str, se_type: str, n_boot: int,
@@ -293,14 +293,15 @@ def fit_command(spec: Path, data: str | None, na_values: tuple[str, ...], allow_
     ordered_items = _parse_ordered(ordered, se_type=se_type, group=group,
                                    with_modindices=with_modindices or modindices_min is not None)
     if group is not None:
-        estimator = estimator or "ML"
+        estimator = estimator or ("WLSMV" if ordered_items not in (None, False) else "ML")
         _refuse_single_group_options(se_type=se_type, ci_method=ci_method,
                                      with_modindices=with_modindices,
                                      modindices_min=modindices_min, std_lv=std_lv,
                                      meanstructure=meanstructure,
                                      summary_files=(nobs, cov_file, cor_file))
         _fit_groups_command(spec, data, na_values, allow_codes, group, group_equal, estimator,
-                            missing, output_format, out, debug)
+                            missing, output_format, out, debug, ordered=ordered_items,
+                            parameterization=parameterization)
         return
     if modindices_min is not None and not math.isfinite(modindices_min):
         raise click.BadParameter(f"must be a finite number; got {modindices_min}",
@@ -371,7 +372,7 @@ def _parse_ordered(ordered: str | None, *, se_type: str, group: str | None,
     if ordered is None:
         return None
     for given, option in ((se_type == "bootstrap", "--se bootstrap"),
-                          (group is not None, "--group"), (with_modindices, "--modindices")):
+                          (with_modindices, "--modindices")):
         if given:
             raise click.UsageError(f"--ordered does not go with {option} yet: ordinal fits "
                                    "have robust SEs and delta-method effects, one group")
@@ -445,7 +446,9 @@ def _fit_summary(result: Any, effects: Any, hypotheses: Any, modindices: Any,
 
 def _fit_groups_command(spec: Path, data: str | None, na_values: tuple[str, ...],
                         allow_codes: bool, group: str, group_equal: str, estimator: str,
-                        missing: str, output_format: str, out: Path | None, debug: bool) -> None:
+                        missing: str, output_format: str, out: Path | None, debug: bool,
+                        ordered: bool | list[str] | None = None,
+                        parameterization: str = "delta") -> None:
     """``loyaltysem fit --group``: :func:`loyaltysem.groups.fit_groups` and its output."""
     from .groups import fit_groups
 
@@ -457,7 +460,8 @@ def _fit_groups_command(spec: Path, data: str | None, na_values: tuple[str, ...]
         result = fit_groups(spec, data, group, group_equal=classes,
                             estimator=cast(Any, estimator), missing=cast(Any, missing),
                             na_values=_parse_na_values(na_values), allow_codes=allow_codes,
-                            emit_warnings=False)
+                            emit_warnings=False, ordered=ordered,
+                            parameterization=cast(Any, parameterization))
         hypotheses = None
         if result.spec.hypotheses:  # per group and between groups, delta method
             from .effects.hypotheses import test_hypotheses
@@ -758,38 +762,52 @@ def diagram_command(spec: Path, data: str, na_values: tuple[str, ...], allow_cod
 @main.command("invariance")
 @_data_options
 @click.option("--group", required=True, help="The column that defines the groups.")
-@click.option("--steps", default="configural,metric,scalar,strict", show_default=True,
-              help="Comma-separated steps of the ladder.")
+@click.option("--steps", default=None,
+              help="Comma-separated steps of the ladder (default configural,metric,scalar,"
+                   "strict; with --ordered configural,thresholds,metric, plus scalar with "
+                   "continuous items and strict with --parameterization theta).")
 @click.option("--partial", "group_partial", default="",
               help="Comma-separated parameters left free across groups (partial invariance), "
                    "e.g. 'x3~1,x7~1'.")
-@click.option("--estimator", type=click.Choice(["ML", "MLR", "MLM"]), default="ML",
-              show_default=True,
-              help="MLR, MLM: robust SEs, Satorra-Bentler (2001) scaled chi-square differences, "
-                   "robust CFI/RMSEA (lavaan's lavTestLRT and fitMeasures).")
+@click.option("--estimator", type=click.Choice(["ML", "MLR", "MLM", "WLSMV", "ULSMV"]),
+              default=None,
+              help="ML (default); MLR, MLM: robust SEs, Satorra-Bentler (2001) scaled chi-square "
+                   "differences, robust CFI/RMSEA (lavaan's lavTestLRT and fitMeasures); with "
+                   "--ordered WLSMV (default) or ULSMV, Satorra (2000) scaled-and-shifted "
+                   "differences and the scaled CFI/RMSEA.")
+@click.option("--ordered", default=None,
+              help="Ordinal items (lavaan's ordered =): 'all', or comma-separated item names.")
+@click.option("--parameterization", type=click.Choice(["delta", "theta"]), default="delta",
+              show_default=True, help="With --ordered: lavaan's parameterization.")
 @click.option("--missing", type=click.Choice(["listwise", "ml", "ml.x"]), default="listwise",
               show_default=True, help="Missing values: listwise deletion or full-information ML "
               "('ml.x' also keeps cases with missing covariates; not with MLM).")
 @_output_options
 @_debug_option
 def invariance_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool, group: str,
-                       steps: str, group_partial: str, estimator: str, missing: str,
-                       output_format: str, out: Path | None, debug: bool) -> None:
+                       steps: str | None, group_partial: str, estimator: str | None, missing: str,
+                       output_format: str, out: Path | None, debug: bool,
+                       ordered: str | None = None, parameterization: str = "delta") -> None:
     """Measurement invariance of SPEC across the groups of a column (multi-group fits)."""
     from .groups import invariance_ladder
-    from .groups.invariance import STEPS
+    from .groups.invariance import ORDINAL_STEPS, STEPS
 
-    wanted = [s.strip() for s in steps.split(",") if s.strip()]
-    unknown = [s for s in wanted if s not in STEPS]
-    if unknown or not wanted:
+    ordered_items = _parse_ordered(ordered, se_type="standard", group=group,
+                                   with_modindices=False)
+    ladder = STEPS if ordered_items is None else ORDINAL_STEPS
+    wanted = None if steps is None else [s.strip() for s in steps.split(",") if s.strip()]
+    unknown = [s for s in wanted or () if s not in ladder]
+    if unknown or wanted == []:
         raise click.BadParameter(f"unknown step(s) {', '.join(unknown) or '(none given)'}; use "
-                                 "any of " + ", ".join(STEPS), param_hint="--steps")
+                                 "any of " + ", ".join(ladder), param_hint="--steps")
 
     def run() -> Any:
         partial = [p.strip() for p in group_partial.split(",") if p.strip()]
         return invariance_ladder(spec, data, group, steps=wanted, group_partial=partial,
-                                 estimator=cast(Any, estimator), missing=cast(Any, missing),
-                                 na_values=_parse_na_values(na_values), allow_codes=allow_codes)
+                                 estimator=estimator, missing=cast(Any, missing),
+                                 na_values=_parse_na_values(na_values), allow_codes=allow_codes,
+                                 ordered=ordered_items,
+                                 parameterization=cast(Any, parameterization))
 
     result = _run(run, debug)
     _emit(result.to_dict(), result.summary(), output_format, out)

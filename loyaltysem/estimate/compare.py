@@ -31,6 +31,7 @@ from ..arguments import check_choice, fail
 from ..exceptions import ArgumentError, ConvergenceError, DataError
 from ..summary import Summary, json_value
 from . import difference as diff
+from .wls_inference import LEAST_SQUARES
 
 Method = Literal["default", "satorra.bentler.2001", "satorra.bentler.2010", "satorra.2000"]
 METHODS = ("default", "satorra.bentler.2001", "satorra.bentler.2010", "satorra.2000")
@@ -190,6 +191,10 @@ def _check_fits(fits: tuple[Any, ...], method: Any, names: Any) -> list[str]:
     if len(set(estimators)) > 1:
         raise ArgumentError(f"fits must use the same estimator; got {', '.join(estimators)}")
     check_choice("method", method, METHODS)
+    if estimators[0] in LEAST_SQUARES and method not in ("default", "satorra.2000"):
+        raise ArgumentError(f"method {method!r} is for ML-based robust fits; fits by "
+                            f"{estimators[0]} are compared by method 'satorra.2000' (the "
+                            "default, as lavaan's lavTestLRT)")
     if estimators[0] == "ML" and method != "default":
         raise ArgumentError(f"method {method!r} scales the difference of robust (MLR, MLM) "
                             "fits; for ML fits use method='default'")
@@ -233,6 +238,8 @@ def _scaled_test(fit1: Any, fit0: Any, names: tuple[str, str], method: str
     f1, f0 = fit1.fit_indices, fit0.fit_indices
     t1, r1, c1 = float(f1["chisq"]), int(f1["df"]), float(f1["scaling_factor"])
     t0, r0, c0 = float(f0["chisq"]), int(f0["df"]), float(f0["scaling_factor"])
+    if fit1.estimator in LEAST_SQUARES:  # WLSMV and its kin: lavTestLRT's satorra.2000
+        method = "satorra.2000"
     name = "satorra.bentler.2001" if method == "default" else method
     c10, reason = math.nan, ""
     if method == "satorra.bentler.2010":
@@ -273,6 +280,15 @@ def _c10(fit1: Any, fit0: Any, chisq0: float, df1: int) -> tuple[float, str]:
 def _satorra_2000(fit1: Any, fit0: Any, df_difference: int
                   ) -> tuple[diff.Satorra2000 | None, str]:
     """Satorra's (2000) traces and, if they cannot be had, why."""
+    if fit1.estimator in LEAST_SQUARES:
+        from .wls_difference import least_squares_difference
+
+        try:
+            return least_squares_difference(fit1.core.functions(), fit1.core.theta,
+                                            fit0.core.functions(), fit0.core.theta,
+                                            df_difference), ""
+        except (ValueError, np.linalg.LinAlgError) as error:
+            return None, str(error)
     if not (_complete(fit1) and _complete(fit0)):
         return None, "satorra.2000 needs complete data (Gamma); use satorra.bentler.2001"
     try:
@@ -368,10 +384,6 @@ def compare(*fits: Any, method: Method = "default",
     >>> round(float(result.table["chisq_diff"].iat[1]), 3)
     226.959
     """
-    from .ordinal_fit import refuse_least_squares
-
-    for fit in fits:
-        refuse_least_squares(fit, "the likelihood-ratio comparison of models")
     names = _check_fits(fits, method, names)
     _check_same_data(fits, names)
     order = sorted(range(len(fits)), key=lambda k: int(fits[k].fit_indices["df"]))
@@ -388,8 +400,9 @@ def compare(*fits: Any, method: Method = "default",
             _comparison_columns(row, rows[-1], test, fits[k])
         rows.append(row)
     return ModelComparison(table=pd.DataFrame(rows), tests=tuple(tests),
-                           method="satorra.bentler.2001" if method == "default"
-                           and fits[0].estimator != "ML" else method,
+                           method=("satorra.2000" if fits[0].estimator in LEAST_SQUARES
+                                   else "satorra.bentler.2001" if method == "default"
+                                   and fits[0].estimator != "ML" else method),
                            estimator=fits[0].estimator, notes=tuple(notes))
 
 

@@ -457,6 +457,7 @@ def _fit_moments(spec: ModelSpec, functions: MLFunctions, *, estimator: str,
     names = pd.Index(_free_names(spec.parameter_table if table is None else table, n_model))
     sigma, _ = functions.implied_moments(theta)[0]
     variables = pd.Index(order)
+    parameterization = getattr(functions, "parameterization", "delta")
     return FitResult(
         spec=spec,
         estimates=fitted.table.estimates[list(ESTIMATE_COLUMNS)],
@@ -474,14 +475,14 @@ def _fit_moments(spec: ModelSpec, functions: MLFunctions, *, estimator: str,
         se_type=("standard (observed information)" if fiml and estimator == "ML" else
                  {"ML": "standard", "MLR": "sandwich (observed information)",
                   "MLM": "robust.sem (expected information)",
-                  "WLS": "standard (delta parameterization)"}.get(
-                      estimator, "robust.sem (delta parameterization)")),
+                  "WLS": f"standard ({parameterization} parameterization)"}.get(
+                      estimator, f"robust.sem ({parameterization} parameterization)")),
         missing="ml" if fiml else "listwise",
         data=frame,
         n_dropped=n_dropped,
         theta=theta[:n_model].copy(),
         problems=tuple(fitted.problems),
-        core=CoreModel(layout, tuple(functions.groups), theta.copy()),
+        core=CoreModel.of(functions, theta),
     )
 
 

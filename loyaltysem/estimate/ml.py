@@ -898,5 +898,13 @@ class CoreModel:
             object.__setattr__(self, "_functions", cached)
         return cached
 
+    @classmethod
+    def of(cls, functions: MLFunctions, theta: np.ndarray) -> CoreModel:
+        """The fit of ``functions`` (their own kind: ML, or the least squares of ordinal
+        data) at ``theta``."""
+        core = cls(functions.layout, tuple(functions.groups), np.array(theta, copy=True))
+        object.__setattr__(core, "_functions", functions)
+        return core
+
 
 __all__ = ["Cells", "CoreModel", "Implied", "MLFunctions", "differenced_information"]

@@ -36,6 +36,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg import block_diag
 
 from .constraints import projected_inverse
 from .inference import Covariance
@@ -90,9 +91,11 @@ def least_squares_inference(functions: WLSFunctions, theta: np.ndarray, estimato
     """The robust covariance of the estimates (module notes) and, for WLSMV/ULSMV, the
     scaled-shifted adjustment of the model's statistic.
 
-    The groups' statistics are stacked (:mod:`.wls`): ``W_T = blockdiag((N_g - 1)
-    W_g)``, ``Gamma_T = blockdiag(Gamma_g / (N_g - 1))``, ``A = Delta' W_T Delta``, and
-    ``V = A^-1 Delta' W_T Gamma_T W_T Delta A^-1`` (one group: the formula above).
+    Several groups (lavaan 0.6-14, observed on tests/reference/make_ordinal_groups_reference.R):
+    ``A = sum_g (N_g / N) Delta_g' W_g Delta_g``, ``B`` likewise with ``W_g Gamma_g W_g``,
+    ``V = A^-1 B A^-1 / (N - G)``; the test's traces on the stacked statistics with
+    ``W_T = blockdiag((N_g - 1) W_g)`` and ``Gamma_T = blockdiag(Gamma_g / (N_g - 1))``
+    (one group: the formulas above).
 
     Parameters
     ----------
@@ -106,20 +109,29 @@ def least_squares_inference(functions: WLSFunctions, theta: np.ndarray, estimato
     covariance : Covariance
     adjustment : ScaledShifted or None
     """
-    delta = functions.delta(theta)[0]
-    weight, acov = functions.test_weight, functions.acov
-    a = delta.T @ weight @ delta
+    n = sum(spec.nobs for spec in functions.statistics_of)
+    a = np.zeros((functions.n_free, functions.n_free))
+    b = np.zeros_like(a)
+    for g, spec in enumerate(functions.statistics_of):
+        delta_g = functions.group_delta(theta, g)[0]
+        wd = spec.weight @ delta_g
+        a += spec.nobs / n * (delta_g.T @ wd)
+        if estimator != "WLS":
+            b += spec.nobs / n * (wd.T @ spec.gamma @ wd)
+    divisor = functions.n_test  # N - G
     a_inverse, eigenvalues = projected_inverse(a, None)
-    if estimator == "WLS":
-        vcov = a_inverse
-    else:
-        wd = weight @ delta
-        vcov = a_inverse @ (wd.T @ acov @ wd) @ a_inverse
+    vcov = (a_inverse if estimator == "WLS" else a_inverse @ b @ a_inverse) / divisor
+    eigenvalues = eigenvalues * divisor
     covariance = Covariance(vcov, eigenvalues)
     if LEAST_SQUARES[estimator] != "scaled.shifted":
         return covariance, None
+    delta = functions.delta(theta)[0]
+    shares = [spec.nobs / n for spec in functions.statistics_of]
+    weight = block_diag(*[c * spec.weight for c, spec in zip(shares, functions.statistics_of)])
+    gamma = block_diag(*[spec.gamma / c for c, spec in zip(shares, functions.statistics_of)])
     df = functions.n_statistics - functions.n_free
-    return covariance, scaled_shifted(residual_weight(delta, weight, a_inverse), acov, df)
+    u = residual_weight(delta, weight, np.linalg.pinv(delta.T @ weight @ delta))
+    return covariance, scaled_shifted(u, gamma, df)
 
 
 __all__ = ["LEAST_SQUARES", "ScaledShifted", "least_squares_inference", "residual_weight",

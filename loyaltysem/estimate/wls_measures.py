@@ -116,8 +116,9 @@ def least_squares_measures(functions: WLSFunctions, theta: np.ndarray, fun: floa
         out.update(catml_robust(functions, theta, df))
     residual = functions.sample - functions.statistics(theta)[0]
     out.update(_residual_summaries(functions, theta, residual))
-    out["wrmr"] = math.sqrt(max(chisq, 0.0) / residual.size)
-    out.update(_gfi(residual, functions.sample, functions.test_weight, df))
+    # lavaan 0.6-14 divides by the statistics of one group (their mean count)
+    out["wrmr"] = math.sqrt(max(chisq, 0.0) * n_groups / residual.size)
+    out.update(_gfi(functions, residual, df))
     out.update({"mfi": fi.mfi(chisq, df, n_test), "ecvi": fi.ecvi(chisq, npar, n_test),
                 "cn_05": fi.hoelter_cn(chisq, df, n_test, 0.05),
                 "cn_01": fi.hoelter_cn(chisq, df, n_test, 0.01)})
@@ -138,7 +139,10 @@ def _catml_available(functions: WLSFunctions) -> bool:
 
 def catml_robust(functions: WLSFunctions, theta: np.ndarray, df: int) -> dict[str, float]:
     """Savalei's (2021) robust CFI, TLI, RNI and RMSEA of a least-squares fit (module
-    notes), the groups' statistics and traces summed."""
+    notes). Several groups, as lavaan 0.6-14 (observed on
+    tests/reference/make_ordinal_groups_reference.R): the statistics ``T3``, the
+    baselines and the model's traces summed over the groups, the baseline's traces
+    ``tr(Gamma_c,g)`` weighted by ``N / N_g``, the RMSEA of ``G`` groups."""
     names = ("cfi_robust", "tli_robust", "rni_robust", "rmsea_robust", "rmsea_ci_lower_robust",
              "rmsea_ci_upper_robust", "rmsea_pvalue_robust", "rmsea_notclose_pvalue_robust")
     correlations = [m.cov[0] for m in functions.groups]
@@ -149,6 +153,7 @@ def catml_robust(functions: WLSFunctions, theta: np.ndarray, df: int) -> dict[st
     a_inverse = np.linalg.inv(delta.T @ functions.test_weight @ delta)
     statistic = baseline = trace = trace_baseline = 0.0
     baseline_df, at = 0, 0
+    n_all = sum(spec.nobs for spec in functions.statistics_of)
     for g, (spec, correlation) in enumerate(zip(functions.statistics_of, correlations)):
         n, t, k = spec.nobs, spec.n_first, spec.statistics.size
         scale = functions.scales(theta, g)[0]
@@ -166,13 +171,13 @@ def catml_robust(functions: WLSFunctions, theta: np.ndarray, df: int) -> dict[st
         weight_c = (n - 1.0) * spec.weight[t:, t:]
         gamma_c = spec.gamma[t:, t:]
         u = np.eye(rows.size) - delta_c @ a_inverse @ delta_c.T @ weight_c
-        trace += float(np.trace(u.T @ v @ u @ gamma_c)) * (n - 1.0) / functions.n_test
-        trace_baseline += float(np.trace(gamma_c)) * (n - 1.0) / functions.n_test
+        trace += float(np.trace(u.T @ v @ u @ gamma_c))
+        trace_baseline += float(np.trace(gamma_c)) * n_all / n
         baseline_df += rows.size
         at += k
     n_test = int(round(functions.n_test))
     out = fi.robust_indices(statistic, df, trace / df, baseline, baseline_df,
-                            trace_baseline / baseline_df, n_test)
+                            trace_baseline / baseline_df, n_test, len(correlations))
     out["nnfi_robust"] = out["tli_robust"]
     return {name: float(value) for name, value in out.items()}
 
@@ -223,11 +228,18 @@ def _group_residual_summaries(sample: np.ndarray, implied: np.ndarray, threshold
             "crmr_nomean": root(bollen, False)}
 
 
-def _gfi(residual: np.ndarray, statistics: np.ndarray, weight: np.ndarray, df: int
-         ) -> dict[str, float]:
-    """GFI, AGFI and PGFI of the weighted statistics (module notes)."""
-    k = statistics.size
-    gfi = 1.0 - float(residual @ weight @ residual) / float(statistics @ weight @ statistics)
+def _gfi(functions: WLSFunctions, residual: np.ndarray, df: int) -> dict[str, float]:
+    """GFI, AGFI and PGFI of the weighted statistics (module notes); several groups:
+    ``N_g / N`` weighted GFI of the groups (lavaan's ``lav_fit_gfi``)."""
+    n = sum(spec.nobs for spec in functions.statistics_of)
+    gfi, at = 0.0, 0
+    for spec in functions.statistics_of:
+        k = spec.statistics.size
+        e = residual[at:at + k]
+        gfi += spec.nobs / n * (1.0 - float(e @ spec.weight @ e)
+                                / float(spec.statistics @ spec.weight @ spec.statistics))
+        at += k
+    k = residual.size
     return {"gfi": gfi, "agfi": 1.0 - k / df * (1.0 - gfi) if df > 0 else math.nan,
             "pgfi": df / k * gfi}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -17,7 +17,10 @@ from ..estimate.admissibility import emit
 from ..estimate.core_fit import fit_core
 from ..estimate.fit import (
     ESTIMATORS,
+    ORDINAL_ESTIMATORS,
     _as_spec,
+    _resolved_estimator,
+    check_parameterization,
     _roles_for_messages,
     check_data_or_summary,
     check_estimator_and_missing,
@@ -71,7 +74,7 @@ def fit_groups(
     *,
     group_equal: Sequence[str] = (),
     group_partial: Sequence[str] = (),
-    estimator: Literal["ML", "MLR", "MLM"] = "ML",
+    estimator: str | None = None,
     missing: Literal["listwise", "ml", "ml.x"] = "listwise",
     na_values: list[float | str] | None = None,
     emit_warnings: bool = True,
@@ -80,6 +83,8 @@ def fit_groups(
     nobs: Mapping[str, int] | None = None,
     sample_mean: Mapping[str, Any] | None = None,
     sample_cov_rescale: bool = True,
+    ordered: bool | Sequence[str] | None = None,
+    parameterization: Literal["delta", "theta"] = "delta",
 ) -> MultiGroupResult:
     """Fit one model to several groups at once (multi-group ML with a mean structure).
 
@@ -98,8 +103,9 @@ def fit_groups(
     group_partial : sequence of str
         Parameters left free across groups despite ``group_equal`` (partial
         invariance), lavaan's ``group.partial``: ``["x3~1", "visual=~x2"]``.
-    estimator : {"ML", "MLR", "MLM"}
-        ``"MLR"``: the same estimates with sandwich standard errors and the
+    estimator : {"ML", "MLR", "MLM", "WLSMV", "ULSMV", "DWLS", "ULS", "WLS"}, optional
+        Default ``"ML"``, with ``ordered`` ``"WLSMV"`` (lavaan's defaults); the last five
+        are for ordinal items (see ``ordered``). ``"MLR"``: the same estimates with sandwich standard errors and the
         Yuan–Bentler (Mplus) scaled chi-square, scaled and robust CFI/TLI/RMSEA,
         as lavaan's multi-group ``estimator = "MLR"`` (see :mod:`.robust`).
         ``"MLM"`` (complete data): robust standard errors from the expected
@@ -126,6 +132,14 @@ def fit_groups(
         order. Estimator ML only.
     sample_cov_rescale : bool
         lavaan's ``sample.cov.rescale``.
+    ordered : bool or list of str, optional
+        lavaan's ``ordered =`` (as :func:`loyaltysem.fit`; None: those the spec
+        declares): thresholds and polychoric correlations per group on the pooled
+        categories, estimated by WLSMV (or ``estimator``) as lavaan's categorical
+        multi-group fits (:mod:`.ordinal`); ``group_equal`` takes ``"thresholds"`` too,
+        and ``group_partial`` threshold names such as ``"comp_1|t2"``.
+    parameterization : {"delta", "theta"}
+        With ``ordered``: lavaan's ``parameterization``.
 
     Returns
     -------
@@ -164,12 +178,34 @@ def fit_groups(
     """
     if sample_cov is not None:
         group = group or "group"
-    group_equal, group_partial = check_group_arguments(group, group_equal, group_partial,
-                                                       estimator, missing,
-                                                       estimators=ESTIMATORS)
+    spec = _as_spec(spec)
+    if ordered is None:
+        ordered = sorted(spec.ordered) or None  # the spec's declaration
+    estimator = _resolved_estimator(estimator, ordered, missing)
+    check_parameterization(parameterization, ordered)
+    ordinal = ordered not in (None, False, [], ())
+    group_equal, group_partial = check_group_arguments(
+        group, group_equal, group_partial, estimator, missing,
+        estimators=ORDINAL_ESTIMATORS if ordinal else ESTIMATORS)
+    if "thresholds" in group_equal and not ordinal:
+        raise ArgumentError("group_equal 'thresholds' is for ordinal items: give ordered=True "
+                            "or ordered=[...] (thresholds are what ordinal items have instead "
+                            "of intercepts), or use 'intercepts'")
     check_bool("emit_warnings", emit_warnings)
     check_bool("sample_cov_rescale", sample_cov_rescale)
-    spec = _as_spec(spec)
+    if ordinal:
+        if sample_cov is not None:
+            raise ArgumentError("ordered items need the cases (their thresholds and "
+                                "polychoric correlations); give data instead of sample_cov")
+        check_data_or_summary(data, False)
+        assert data is not None and group is not None  # checked above
+        from .ordinal import fit_ordinal_groups
+
+        groups, frame, n_dropped, survey_notes = _group_survey(
+            spec, data, group, "listwise", na_values, allow_codes)
+        return fit_ordinal_groups(spec, frame, _GROUP_CODE, group, groups,
+                                  cast(Any, ordered), group_equal, group_partial, estimator,
+                                  parameterization, emit_warnings, n_dropped, survey_notes)
     order = list(model_structure(spec.parameter_table).observed)
     check_data_or_summary(data, sample_cov is not None)
     if sample_cov is not None:
@@ -188,6 +224,15 @@ def _data_group_moments(spec: ModelSpec, data, group: str, order: list[str], est
                         missing: Literal["listwise", "ml", "ml.x"], na_values,
                         allow_codes: bool):
     """The groups of a data frame and their moments, after the edge checks."""
+    groups, frame, n_dropped, notes = _group_survey(spec, data, group, missing, na_values,
+                                                    allow_codes)
+    return groups, _group_moments(frame, groups, group, order), n_dropped, notes
+
+
+def _group_survey(spec: ModelSpec, data, group: str, missing: Literal["listwise", "ml", "ml.x"],
+                  na_values, allow_codes: bool):
+    """The groups of a data frame (labels in order of first appearance) and its checked
+    rows with the groups' numbers in column ``_GROUP_CODE``."""
     covariates = list(spec.roles.ov_x)
     data = model_frame(spec, data, na_values=na_values, allow_codes=allow_codes)
     if covariates and missing == "ml":
@@ -219,8 +264,7 @@ def _data_group_moments(spec: ModelSpec, data, group: str, order: list[str], est
                             missing="ml" if missing == "ml.x" else missing,
                             na_values=na_values, roles=_roles_for_messages(spec),
                             allow_codes=allow_codes, scales=spec.scales, reverse=spec.reverse)
-    return groups, _group_moments(survey.data, groups, group, order), \
-        no_group + survey.n_dropped, notes + tuple(survey.notes)
+    return groups, survey.data, no_group + survey.n_dropped, notes + tuple(survey.notes)
 
 
 def _summary_group_moments(sample_cov: Mapping[str, Any], nobs: Mapping[str, int] | None,

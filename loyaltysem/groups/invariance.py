@@ -47,6 +47,7 @@ lavaan 0.6-14: ``lavTestLRT`` (``R/lav_test_LRT.R``), ``fitMeasures``.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +59,8 @@ from ..arguments import check_names
 from ..estimate.difference import chisq_difference, scaled_difference_test
 from ..estimate.fit import ESTIMATORS
 from ..exceptions import ArgumentError
-from ..spec import ModelSpec
+from ..distributions import chi2_sf
+from ..spec import ModelSpec, as_spec
 from ..summary import Summary, json_value
 from .fit import check_group_arguments, fit_groups
 from .results import MultiGroupResult
@@ -70,6 +72,17 @@ STEPS: dict[str, tuple[str, ...]] = {
     "scalar": ("loadings", "intercepts"),
     "strict": ("loadings", "intercepts", "residuals"),
 }
+#: the steps of the ladder of ordinal items (``ordered=``): thresholds first, then
+#: loadings (Wu & Estabrook 2016's order), with lavaan's identification of each step
+#: (:mod:`.ordinal`); "scalar" adds the continuous items' intercepts, "strict" the
+#: residual variances (theta parameterization)
+ORDINAL_STEPS: dict[str, tuple[str, ...]] = {
+    "configural": (),
+    "thresholds": ("thresholds",),
+    "metric": ("thresholds", "loadings"),
+    "scalar": ("thresholds", "loadings", "intercepts"),
+    "strict": ("thresholds", "loadings", "intercepts", "residuals"),
+}
 #: largest tolerated drop in CFI (Cheung & Rensvold, 2002)
 DELTA_CFI = -0.010
 #: largest tolerated rise in RMSEA (Chen, 2007)
@@ -77,6 +90,9 @@ DELTA_RMSEA = 0.015
 #: the estimators whose steps are compared by the Satorra-Bentler (2001) scaled
 #: difference, with the robust CFI, TLI and RMSEA (lavaan's ``lavTestLRT`` default)
 SCALED_ESTIMATORS = ("MLR", "MLM")
+#: the estimators of an ordinal ladder, compared by Satorra's (2000) scaled-and-shifted
+#: difference (lavaan's ``lavTestLRT`` default for them)
+SHIFTED_ESTIMATORS = ("WLSMV", "ULSMV")
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,6 +133,10 @@ class InvarianceResult:
         if first.estimator in SCALED_ESTIMATORS:
             notes.append(f"{first.estimator}: Satorra-Bentler (2001) scaled chi-square "
                          "differences; CFI, TLI and RMSEA are the robust versions")
+        elif first.estimator in SHIFTED_ESTIMATORS:
+            notes.append(f"{first.estimator} on ordinal items: Satorra (2000) scaled-and-"
+                         "shifted chi-square differences (lavaan's lavTestLRT); CFI, TLI "
+                         "and RMSEA are the scaled versions")
         seen: set[str] = set()
         for name, fit in self.fits.items():
             for warning in fit.warnings:
@@ -142,12 +162,14 @@ def invariance_ladder(
     data: pd.DataFrame | str | Path,
     group: str,
     *,
-    steps: Sequence[str] = ("configural", "metric", "scalar", "strict"),
+    steps: Sequence[str] | None = None,
     group_partial: Sequence[str] = (),
-    estimator: Literal["ML", "MLR", "MLM"] = "ML",
+    estimator: str | None = None,
     missing: Literal["listwise", "ml", "ml.x"] = "listwise",
     na_values: list[float | str] | None = None,
     allow_codes: bool = False,
+    ordered: bool | Sequence[str] | None = None,
+    parameterization: Literal["delta", "theta"] = "delta",
 ) -> InvarianceResult:
     """Fit the steps of the invariance ladder and compare each with the one before.
 
@@ -157,12 +179,18 @@ def invariance_ladder(
     data : DataFrame, path or dataset name
     group : str
         The grouping column.
-    steps : sequence of str
-        Any of :data:`STEPS`, in order.
+    steps : sequence of str, optional
+        Any of :data:`STEPS` (ordinal items: :data:`ORDINAL_STEPS`), in order; by
+        default configural, metric, scalar, strict (ordinal items: configural,
+        thresholds, metric, with scalar when there are continuous items and strict in
+        the theta parameterization, where residual variances are parameters).
     group_partial : sequence of str
         Parameters left free across groups in every step (partial
         invariance, e.g. ``["x3~1", "x7~1"]`` after scalar invariance fails).
-    estimator : {"ML", "MLR", "MLM"}
+    estimator : {"ML", "MLR", "MLM", "WLSMV", "ULSMV"}, optional
+        Default ML (ordinal items: WLSMV, whose steps are compared by lavaan's
+        ``lavTestLRT`` default, Satorra's (2000) scaled-and-shifted difference,
+        :mod:`loyaltysem.estimate.wls_difference`, with the scaled CFI, TLI and RMSEA).
         With ``"MLR"`` or ``"MLM"`` the steps are compared by the
         Satorra–Bentler (2001) scaled chi-square difference of their
         Yuan–Bentler or Satorra–Bentler statistics (lavaan's ``lavTestLRT``
@@ -175,6 +203,10 @@ def invariance_ladder(
     na_values : list, optional
     allow_codes : bool
         Keep values that look like missing-value codes (see :func:`fit_groups`).
+    ordered : bool or list of str, optional
+        Ordinal items (as :func:`fit_groups`; None: those the spec declares).
+    parameterization : {"delta", "theta"}
+        With ordinal items (as :func:`fit_groups`).
 
     Returns
     -------
@@ -185,57 +217,105 @@ def invariance_ladder(
     >>> result = invariance_ladder("models/hs_cfa.lav", "holzinger_swineford", "school")  # doctest: +SKIP
     >>> result.table[["step", "chisq", "df", "delta_cfi", "verdict"]]   # doctest: +SKIP
     """
-    steps = check_names("steps", steps, tuple(STEPS))
+    spec = as_spec(spec)
+    if ordered is None:
+        ordered = sorted(spec.ordered) or None
+    ordinal = ordered not in (None, False, [], ())
+    ladder = ORDINAL_STEPS if ordinal else STEPS
+    if steps is None:
+        steps = _default_steps(spec, ordered, parameterization)
+    steps = check_names("steps", steps, tuple(ladder))
     if not steps:
         raise ArgumentError("steps must be a non-empty list of any of "
-                            + ", ".join(map(repr, STEPS)) + "; got an empty list")
-    check_group_arguments(group, (), group_partial, estimator, missing, estimators=ESTIMATORS)
+                            + ", ".join(map(repr, ladder)) + "; got an empty list")
+    estimator = estimator or ("WLSMV" if ordinal else "ML")
+    if ordinal and estimator not in SHIFTED_ESTIMATORS:
+        raise ArgumentError(f"the ordinal ladder compares steps by the scaled-and-shifted "
+                            f"difference: estimator 'WLSMV' or 'ULSMV'; got {estimator!r}")
+    check_group_arguments(group, (), group_partial, estimator, missing,
+                          estimators=SHIFTED_ESTIMATORS if ordinal else ESTIMATORS)
     if isinstance(data, (str, Path)):
         from ..data.registry import resolve_data
 
         data = resolve_data(data, na_values=na_values)
-    fits = {step: fit_groups(spec, data, group, group_equal=STEPS[step],
+    options: dict[str, Any] = {"ordered": ordered, "parameterization": parameterization} \
+        if ordinal else {}
+    fits = {step: fit_groups(spec, data, group, group_equal=ladder[step],
                              group_partial=group_partial, estimator=estimator,
-                             missing=missing, na_values=na_values, allow_codes=allow_codes)
+                             missing=missing, na_values=na_values, allow_codes=allow_codes,
+                             **options)
             for step in steps}
-    robust = estimator in SCALED_ESTIMATORS
+    kind = "shifted" if ordinal else "scaled" if estimator in SCALED_ESTIMATORS else "ml"
     rows: list[dict[str, Any]] = []
     for step, result in fits.items():
-        row = _step_row(step, result.fit_indices, robust)
+        row = _step_row(step, ladder[step], result.fit_indices, kind)
         if not rows:
             row.update(chisq_diff=np.nan, df_diff=np.nan, pvalue_diff=np.nan, delta_cfi=np.nan,
                        delta_rmsea=np.nan, verdict="baseline")
         else:
             previous = rows[-1]
             converged = result.converged and fits[previous["step"]].converged
-            row.update(_step_comparison(row, previous, converged=converged, robust=robust))
+            test = _shifted_difference(fits[previous["step"]], result) if ordinal else None
+            row.update(_step_comparison(row, previous, converged=converged,
+                                        robust=kind == "scaled", test=test))
         rows.append(row)
     return InvarianceResult(table=pd.DataFrame(rows), fits=fits)
 
 
-def _step_row(step: str, f: pd.Series, robust: bool) -> dict[str, Any]:
+def _default_steps(spec: ModelSpec, ordered: Any, parameterization: str) -> tuple[str, ...]:
+    """The default ladder (see :func:`invariance_ladder`)."""
+    if ordered in (None, False, [], ()):
+        return tuple(STEPS)
+    items = set(spec.observed_variables) if ordered is True else set(ordered)
+    continuous = any(v not in items for v in spec.observed_variables)
+    return (("configural", "thresholds", "metric") + (("scalar",) if continuous else ())
+            + (("strict",) if parameterization == "theta" else ()))
+
+
+def _shifted_difference(fit1: MultiGroupResult, fit0: MultiGroupResult
+                        ) -> tuple[float, float, float]:
+    """Satorra's (2000) scaled-and-shifted difference of two ordinal steps."""
+    from ..estimate.wls_difference import least_squares_difference
+
+    df0, df1 = int(fit0.fit_indices["df"]), int(fit1.fit_indices["df"])
+    if df0 <= df1:
+        return math.nan, df0 - df1, math.nan
+    traces = least_squares_difference(fit1.core.functions(), fit1.theta,
+                                      fit0.core.functions(), fit0.theta, df0 - df1)
+    statistic = traces.scaled_shifted(float(fit0.fit_indices["chisq"])
+                                      - float(fit1.fit_indices["chisq"]))
+    return statistic, df0 - df1, float(chi2_sf(max(statistic, 0.0), df0 - df1))
+
+
+def _step_row(step: str, equal: tuple[str, ...], f: pd.Series, kind: str) -> dict[str, Any]:
     """The fit of one step: ``step, equal, npar, chisq, df, pvalue, cfi, tli, rmsea, srmr,
-    aic, bic``; with MLR or MLM (``robust``) also ``chisq_scaled, scaling_factor``, the
-    scaled p-value and the robust CFI, TLI and RMSEA (the scaled ones where lavaan does not
-    compute the robust ones)."""
-    suffix = "_robust" if robust else ""
+    aic, bic``; with MLR or MLM (``kind`` "scaled") also ``chisq_scaled,
+    scaling_factor``, the scaled p-value and the robust CFI, TLI and RMSEA (the scaled
+    ones where lavaan does not compute the robust ones); with WLSMV/ULSMV ("shifted")
+    the scaled-shifted statistic and the scaled CFI, TLI and RMSEA (lavaan reports
+    the robust ones only for some steps of an ordinal ladder), no AIC or BIC."""
+    robust = kind != "ml"
+    suffix = {"scaled": "_robust", "shifted": "_scaled"}.get(kind, "")
     return {
-        "step": step, "equal": ", ".join(STEPS[step]) or "-", "npar": int(f["npar"]),
+        "step": step, "equal": ", ".join(equal) or "-", "npar": int(f["npar"]),
         "chisq": float(f["chisq"]), "df": int(f["df"]),
         **({"chisq_scaled": float(f["chisq_scaled"]), "scaling_factor": float(
             f["scaling_factor"]), "pvalue": float(f["pvalue_scaled"])} if robust
            else {"pvalue": float(f["pvalue"])}),
         **{k: float(f[k + suffix] if k + suffix in f.index else f[k + "_scaled"])
            for k in ("cfi", "tli", "rmsea")},
-        **{k: float(f[k]) for k in ("srmr", "aic", "bic")}}
+        **{k: float(f[k]) for k in (("srmr",) if kind == "shifted" else ("srmr", "aic", "bic"))}}
 
 
 def _step_comparison(row: dict[str, Any], previous: dict[str, Any], *, converged: bool,
-                     robust: bool) -> dict[str, Any]:
+                     robust: bool, test: tuple[float, float, float] | None = None
+                     ) -> dict[str, Any]:
     """A step against the one before it: ``chisq_diff, df_diff, pvalue_diff`` (scaled
     with MLR and MLM), ``delta_cfi, delta_rmsea`` and the verdict (``retained`` within
     :data:`DELTA_CFI` and :data:`DELTA_RMSEA`, ``rejected``, or ``not converged``)."""
-    if robust:
+    if test is not None:  # ordinal steps: the scaled-and-shifted difference
+        difference, df_difference, p = test
+    elif robust:
         difference, df_difference, p, _ = scaled_difference_test(
             row["chisq"], row["df"], row["scaling_factor"], previous["chisq"],
             previous["df"], previous["scaling_factor"])

@@ -39,7 +39,7 @@ from ..exceptions import SpecificationError
 
 #: lavaan's group.equal classes
 EQUALITY_CLASSES = ("loadings", "intercepts", "means", "residuals", "residual.covariances",
-                    "lv.variances", "lv.covariances", "regressions")
+                    "lv.variances", "lv.covariances", "regressions", "thresholds")
 
 
 def parameter_class(op: str, lhs: str, rhs: str, latent: set[str]) -> str:

@@ -13,7 +13,7 @@ from ..summary import Summary, json_value
 
 #: Columns of :attr:`MultiGroupResult.estimates`.
 MULTIGROUP_COLUMNS = ("group", "lhs", "op", "rhs", "label", "free", "est", "se", "z", "pvalue",
-                      "ci_lower", "ci_upper", "std_all")
+                      "ci_lower", "ci_upper", "std_lv", "std_all")
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,7 +50,7 @@ class MultiGroupResult:
         Global free parameters (``free`` column) and their covariance.
     table : pandas.DataFrame
         The multi-group parameter table.
-    estimator : {"ML", "MLR", "MLM"}
+    estimator : {"ML", "MLR", "MLM", "WLSMV", "ULSMV", "DWLS", "ULS", "WLS"}
     r2 : pandas.DataFrame
         R² of every endogenous variable (rows) in every group (columns).
     core : loyaltysem.estimate.ml.CoreModel
@@ -130,8 +130,9 @@ class MultiGroupResult:
         fit_block = {"chi-square": fit["chisq"], "df": int(fit["df"]), "p-value": fit["pvalue"],
                      "CFI": fit["cfi"], "TLI": fit["tli"], "RMSEA": fit["rmsea"],
                      "RMSEA 90% CI lower": fit["rmsea_ci_lower"],
-                     "RMSEA 90% CI upper": fit["rmsea_ci_upper"], "SRMR": fit["srmr"],
-                     "AIC": fit["aic"], "BIC": fit["bic"]}
+                     "RMSEA 90% CI upper": fit["rmsea_ci_upper"], "SRMR": fit["srmr"]}
+        fit_block.update({name: fit[key] for name, key in (("AIC", "aic"), ("BIC", "bic"),
+                                                           ("WRMR", "wrmr")) if key in fit})
         if "gfi" in fit:
             fit_block["GFI"] = fit["gfi"]
         if self.estimator in ("MLR", "MLM"):
@@ -139,7 +140,13 @@ class MultiGroupResult:
             fit_block.update({
                 f"scaled chi-square ({method})": fit["chisq_scaled"],
                 "scaling factor": fit["scaling_factor"], "scaled p-value": fit["pvalue_scaled"]})
-        if "cfi_robust" in fit:  # MLR, and FIML with ML too (as lavaan's summary)
+        if "shift_parameter" in fit:  # WLSMV, ULSMV on ordinal items
+            fit_block.update({
+                "scaled-shifted chi-square": fit["chisq_scaled"],
+                "scaling factor": fit["scaling_factor"], "shift": fit["shift_parameter"],
+                "scaled p-value": fit["pvalue_scaled"], "scaled CFI": fit["cfi_scaled"],
+                "scaled TLI": fit["tli_scaled"], "scaled RMSEA": fit["rmsea_scaled"]})
+        if "cfi_robust" in fit and pd.notna(fit["cfi_robust"]):  # MLR, and FIML with ML too (as lavaan's summary)
             fit_block.update({"robust CFI": fit["cfi_robust"], "robust TLI": fit["tli_robust"],
                               "robust RMSEA": fit["rmsea_robust"]})
         sections: list[tuple[str, Any]] = [("Model", overview), ("Fit", fit_block)]
@@ -164,7 +171,7 @@ class MultiGroupResult:
         """JSON-ready: the single-group contract plus ``group`` on every estimate row."""
         rows = [{"group": r.group, "lhs": r.lhs, "op": r.op, "rhs": r.rhs, "label": r.label,
                  **{k: json_value(getattr(r, k)) for k in
-                    ("est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all")}}
+                    ("est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_lv", "std_all")}}
                 for r in self.estimates.itertuples(index=False)]
         return {
             "model": self.spec.name, "estimator": self.estimator, "group": self.group,
