@@ -232,7 +232,7 @@ def test_htmt_bootstrap_and_alpha_refuse_wrong_sizes_and_levels(hs_data):
     ({"group_equal": "loading"}, "group_equal must be a list of any of 'loadings', "),
     ({"group_equal": [1]}, "group_equal must be a list of strings; got 1"),
     ({"group_partial": 5}, "group_partial must be a list of strings; got 5"),
-    ({"estimator": "WLS"}, "estimator must be one of 'ML', 'MLR', 'MLM'; got 'WLS'"),
+    ({"estimator": "WLS"}, "estimator 'WLS' is for ordinal items: say which they are"),
     ({"estimator": "MLM", "missing": "ml"}, "estimator 'MLM' with missing='ml' is not available"),
     ({"missing": "pairwise"}, "missing must be one of 'listwise', 'ml', 'ml.x'; got 'pairwise'"),
 ])
