@@ -365,11 +365,11 @@ def _parse_ordered(ordered: str | None, *, se_type: str, group: str | None,
     ordinal fit does not offer yet."""
     if ordered is None:
         return None
-    for given, option in ((se_type == "bootstrap", "--se bootstrap"),
-                          (group is not None, "--group"), (with_modindices, "--modindices")):
+    for given, option in ((group is not None, "--group"), (with_modindices, "--modindices")):
         if given:
             raise click.UsageError(f"--ordered does not go with {option} yet: ordinal fits "
-                                   "have robust SEs and delta-method effects, one group")
+                                   "have robust SEs, delta-method or bootstrap effects, one "
+                                   "group")
     if ordered.strip().lower() == "all":
         return True
     names = [name.strip() for name in ordered.split(",") if name.strip()]
