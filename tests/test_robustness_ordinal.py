@@ -75,7 +75,9 @@ def test_a_wlsmv_study_runs_and_its_numbers_are_direct_fits(study, tmp_path):
             name = f"{r.lhs} :=" if r.op == ":=" else f"{r.lhs} ~ {r.rhs}"
             assert stored.loc[name, "est"] == pytest.approx(r.est, abs=1e-10)
             assert stored.loc[name, "se"] == pytest.approx(r.se, abs=1e-10)
-        assert stored.loc["fit", "chisq"] == pytest.approx(direct.fit_indices["chisq"], abs=1e-8)
+        for measure in ("chisq", "chisq_scaled", "cfi_scaled", "rmsea_scaled"):
+            assert stored.loc["fit", measure] == pytest.approx(direct.fit_indices[measure],
+                                                               abs=1e-8)
     # the ML tasks of the same study treat the items as continuous
     ml = rows[rows["task"] == "variant=baseline|estimator=ML|group=all|sample=full|index=0"]
     continuous = ls.fit(spec, data, estimator="ML", emit_warnings=False)

@@ -119,6 +119,10 @@ def _records(result: FitResult) -> list[dict[str, Any]]:
     records.append({"statistic": "fit", "chisq": float(fit_indices["chisq"]),
                     "cfi": float(fit_indices["cfi"]), "rmsea": float(fit_indices["rmsea"]),
                     "srmr": float(fit_indices["srmr"])})
+    if is_ordinal_estimator(str(result.estimator)):  # lavaan's scaled measures of WLSMV...
+        records[-1].update({name: float(fit_indices[name]) for name in
+                            ("chisq_scaled", "cfi_scaled", "rmsea_scaled")
+                            if name in fit_indices.index})
     return records
 
 
