@@ -124,9 +124,11 @@ class OrdinalRefitter(_Refitter):
         self.estimator = str(result.estimator)
         self.items = ordinal_items(result)
         self.frame = result.data[self.items].reset_index(drop=True)
-        self.cases: np.ndarray = self.frame.to_numpy()
+        # every item's answers as codes 0..K-1 (any dtype: numbers, ordered categoricals)
+        self.cases: np.ndarray = np.column_stack(
+            [pd.factorize(self.frame[name], sort=True)[0] for name in self.items])
         self.values = self.cases
-        self.n_levels = self.frame.nunique().to_numpy()
+        self.n_levels = self.cases.max(axis=0) + 1
         functions, table, _ = self._functions(self.frame)
         expected = result.spec.parameter_table
         if (len(table) != len(expected)
@@ -168,10 +170,10 @@ class OrdinalRefitter(_Refitter):
         return self._admissible_one(self.theta_hat, self.full_functions)
 
     def lacks_a_category(self, rows: np.ndarray) -> bool:
-        """Whether the resample ``rows`` misses a category of an item (a resample's values
-        are a subset of the full sample's: fewer distinct values is a lost category)."""
+        """Whether the resample ``rows`` misses a category of an item (a code of the full
+        sample's answers that the resample does not draw)."""
         sample = self.cases[rows]
-        return any(np.unique(sample[:, j]).size < self.n_levels[j]
+        return any(np.bincount(sample[:, j], minlength=self.n_levels[j]).min() == 0
                    for j in range(sample.shape[1]))
 
     def fit_rows(self, rows: Rows, polish: bool = False) -> RefitOutcome:
@@ -185,7 +187,7 @@ class OrdinalRefitter(_Refitter):
         for b in range(n):
             if self.lacks_a_category(rows[b]):
                 continue
-            outcome = self.refit(pd.DataFrame(self.cases[rows[b]], columns=self.items))
+            outcome = self.refit(self.frame.iloc[rows[b]].reset_index(drop=True))
             if outcome is not None:
                 converged[b], admissible[b], statistics[b] = True, outcome[0], outcome[1]
         return RefitOutcome(converged, admissible, statistics)
