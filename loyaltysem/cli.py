@@ -371,11 +371,10 @@ def _parse_ordered(ordered: str | None, *, se_type: str, group: str | None,
     ordinal fit does not offer yet."""
     if ordered is None:
         return None
-    for given, option in ((se_type == "bootstrap", "--se bootstrap"),
-                          (with_modindices, "--modindices")):
+    for given, option in ((with_modindices, "--modindices"),):
         if given:
             raise click.UsageError(f"--ordered does not go with {option} yet: ordinal fits "
-                                   "have robust SEs and delta-method effects, one group")
+                                   "have robust SEs and delta-method or bootstrap effects")
     if ordered.strip().lower() == "all":
         return True
     names = [name.strip() for name in ordered.split(",") if name.strip()]

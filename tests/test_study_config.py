@@ -167,7 +167,7 @@ def test_errors_never_echo_the_content_of_a_model_or_data_file(tmp_path):
     ("na_values", "{a: 1}", ["na_values"]),
     ("na_values", "[[1]]", ["na_values"]),
     ("estimators", "5", ["estimator"]),
-    ("estimators", "[GLS]", ["unknown estimator", "ML, MLR or MLM"]),
+    ("estimators", "[GLS]", ["unknown estimator", "ML, MLR, MLM, WLSMV", "WLS or ULS"]),
     ("estimators", "[ML, ML]", ["twice"]),
     ("estimators", "[]", ["estimators", "non-empty"]),
     ("samples", "5", ["sample"]),

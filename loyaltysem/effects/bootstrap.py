@@ -63,7 +63,7 @@ import dataclasses
 import queue
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, cast, overload
 
 import numpy as np
 import pandas as pd
@@ -325,6 +325,9 @@ class BootstrapResult:
     group_sizes : pandas.Series or None
         Multi-group bootstraps: the rows of every group, which every resample
         keeps (rows are resampled within groups); ``None`` for one group.
+    notes : tuple of str
+        What a summary line adds (an ordinal bootstrap: its sample statistics and why
+        resamples failed, :mod:`.ordinal_bootstrap`).
     se_ddof : int
         The divisor of :attr:`se` is ``n_converged - se_ddof``: 0, lavaan's
         ``cov(COEF) * (n - 1) / n`` (``lav_model_vcov.R``), for one group and many.
@@ -340,6 +343,7 @@ class BootstrapResult:
     jackknife: pd.DataFrame | None = field(default=None, repr=False)
     group_sizes: pd.Series | None = field(default=None, repr=False)
     se_ddof: int = field(default=0, repr=False)
+    notes: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def se(self) -> pd.Series:
@@ -395,7 +399,7 @@ class BootstrapResult:
         """One line: requested, converged, dropped, inadmissible."""
         return (f"bootstrap: {self.n_requested} resamples, {self.n_converged} converged, "
                 f"{len(self.failed)} did not converge (dropped), {self.n_inadmissible} "
-                "inadmissible (kept)")
+                "inadmissible (kept)" + "".join(f"; {note}" for note in self.notes))
 
 
 def _check_bootstrap_arguments(result: Any, n_boot: Any, seed: Any, n_jobs: Any, progress: Any,
@@ -527,7 +531,10 @@ def bootstrap(result: FitResult | MultiGroupResult, n_boot: int = 1000, *,
     result : FitResult or MultiGroupResult
         The full-sample fit (its data and estimates are reused). A multi-group
         fit is resampled within each group (lavaan's ``se = "bootstrap"`` with
-        ``group =``).
+        ``group =``). A fit of ordinal items (WLSMV, ULSMV, DWLS, ULS, WLS) has its
+        thresholds, polychoric correlations and weights recomputed on every resample,
+        as lavaan's (:mod:`.ordinal_bootstrap`); a resample that lacks a category of an
+        item fails (dropped and counted).
     n_boot : int
         Number of resamples, 1 to :data:`~loyaltysem.arguments.MAX_BOOTSTRAP`.
     seed : int, optional
@@ -568,27 +575,38 @@ def bootstrap(result: FitResult | MultiGroupResult, n_boot: int = 1000, *,
     >>> boot.interval("percentile").loc["ind1 :="]              # doctest: +SKIP
     """
     from ..estimate.ordinal_fit import refuse_least_squares
+    from .ordinal_bootstrap import (OrdinalRefitter, failure_notes, is_least_squares,
+                                    ordinal_refitter)
 
-    refuse_least_squares(result, "the bootstrap")
+    ordinal = isinstance(result, FitResult) and is_least_squares(result)
+    if not ordinal:  # a multi-group fit of ordinal items: not yet
+        refuse_least_squares(result, "the bootstrap")
     _check_bootstrap_arguments(result, n_boot, seed, n_jobs, progress, bca, effects)
     check_refits_apply(getattr(result, "spec", None), "the bootstrap")
     effects = list(effects) if effects is not None else enumerate_effects(result.spec.structural_paths)
-    refitter = (_single_group_refitter(result, effects) if isinstance(result, FitResult)
-                else _multigroup_refitter(result, effects))
+    refitter: _Refitter
+    if ordinal:  # every resample's thresholds, polychorics and weights (.ordinal_bootstrap)
+        refitter = ordinal_refitter(cast(FitResult, result), effects)
+    elif isinstance(result, FitResult):
+        refitter = _single_group_refitter(result, effects)
+    else:
+        refitter = _multigroup_refitter(result, effects)
     outputs = _run_resamples(refitter, n_boot, seed, n_jobs, progress)
     names = list(refitter.plan.names)
     kept = [(index, stats) for index, converged, _, stats in outputs if converged]
     draws = pd.DataFrame([stats for _, stats in kept], index=[i for i, _ in kept], columns=names)
     point = pd.Series(refitter.point_statistics(), index=names)
     labels = None if isinstance(result, FitResult) else [str(g) for g in result.groups]
+    failed = tuple(index for index, converged, _, _ in outputs if not converged)
     jackknife = _jackknife(refitter, names, progress, labels) if bca else None
     sizes = (pd.Series(refitter.sizes, index=labels, name="nobs")
              if labels is not None else None)
     return BootstrapResult(
         draws=draws, point=point, n_requested=n_boot, n_converged=len(kept),
         n_inadmissible=sum(1 for _, converged, admissible, _ in outputs if converged and not admissible),
-        failed=tuple(index for index, converged, _, _ in outputs if not converged),
-        seed=seed, jackknife=jackknife, group_sizes=sizes, se_ddof=0)
+        failed=failed, seed=seed, jackknife=jackknife, group_sizes=sizes, se_ddof=0,
+        notes=(failure_notes(refitter, seed, n_boot, failed)
+               if isinstance(refitter, OrdinalRefitter) else ()))
 
 
 def _jackknife(refitter: _Refitter, names: list[str], progress: bool,

@@ -15,7 +15,16 @@ samples:
   - {subsample: [100, 200], replications: 20}
 groups: serviceprovider          # optional: also each level of this column
 missing: listwise                # or ml: full-information ML (every fit of the study)
+ordered: true                    # optional: ordinal items (true: all; or a list) for
+                                 # estimators WLSMV, ULSMV, DWLS, WLS, ULS
 ```
+
+With ``estimators: [WLSMV]`` (or ULSMV, DWLS, WLS, ULS) the items are ordinal,
+as declared by ``ordered:`` here or by the model (YAML ``ordered:``, lavaan syntax
+``# @ordered``): every task is its own ordinal fit (thresholds and polychoric
+correlations of its rows, :mod:`.ordinal`); the likelihood estimators of the same
+study treat the items as continuous. A simulation with these estimators needs
+``likert_points`` (the simulated responses discretized at fixed thresholds).
 
 ``method: pls`` runs the study by PLS-SEM (:func:`loyaltysem.pls.fit_pls`):
 ``estimators: [PLS, PLSc]`` (default ``[PLS]``), ``missing: listwise`` or
@@ -52,9 +61,11 @@ from ..spec.names import text_problem
 from ..spec.safe_yaml import MAX_FILE_BYTES, load_yaml, read_text_file
 
 _KEYS = {"name", "seed", "model", "data", "na_values", "variants", "estimators", "samples", "groups",
-         "simulation", "missing", "method"}
+         "simulation", "missing", "method", "ordered"}
 POPULATIONS = ("loyalty_chain",)
 ESTIMATORS = ("ML", "MLR", "MLM")
+#: the estimators of ordinal items (lavaan's least-squares family, WLSMV first)
+ORDINAL_ESTIMATORS = ("WLSMV", "ULSMV", "DWLS", "WLS", "ULS")
 #: ``method: pls``: the estimators are PLS-SEM and consistent PLS (loyaltysem.pls)
 PLS_ESTIMATORS = ("PLS", "PLSc")
 #: the missing-data options of each method
@@ -94,6 +105,7 @@ class StudyConfig:
     source: Path | None = field(default=None, compare=False)
     missing: str = "listwise"
     method: str = "cb"
+    ordered: bool | tuple[str, ...] | None = None
 
     @cached_property  # read and hashed once: workers key their cache on it for every chunk
     def digest(self) -> str:
@@ -110,7 +122,10 @@ class StudyConfig:
                               "samples": list(map(str, self.samples)), "groups": self.groups,
                               "simulation": self.simulation,
                               **({"missing": self.missing} if self.missing != "listwise" else {}),
-                              **({"method": self.method} if self.method != "cb" else {})},
+                              **({"method": self.method} if self.method != "cb" else {}),
+                              **({"ordered": True if self.ordered is True else
+                                  list(self.ordered)} if isinstance(self.ordered, tuple)
+                                 or self.ordered is True else {})},
                              sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
@@ -222,7 +237,7 @@ def _variants(path: Path, value: Any) -> tuple:
 
 def _estimators(path: Path, value: Any, method: str = "cb") -> tuple:
     estimators = _as_list(path, "estimators", value, "[ML, MLR]")
-    known = PLS_ESTIMATORS if method == "pls" else ESTIMATORS
+    known = PLS_ESTIMATORS if method == "pls" else ESTIMATORS + ORDINAL_ESTIMATORS
     bad = [e for e in estimators if e not in known]
     if bad:
         listed = ", ".join(known[:-1]) + f" or {known[-1]}"
@@ -283,6 +298,36 @@ def _simulation(path: Path, value: Any) -> dict:
     return dict(value)
 
 
+def _ordered(path: Path, value: Any) -> bool | tuple[str, ...] | None:
+    """``ordered:``: true (all items), false/absent (None), or a list of item names."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return True
+    names = _as_list(path, "ordered", value, "true or [item_1, item_2]")
+    return tuple(_text(path, "ordered", name) for name in names)
+
+
+def _check_ordinal(path: Path, method: str, estimators: tuple, missing: str,
+                   simulation: dict | None, ordered: Any) -> None:
+    """Refuse what ordinal studies do not support (one line with the fix)."""
+    ordinal = [e for e in estimators if e in ORDINAL_ESTIMATORS]
+    if method == "pls" and ordered:
+        raise _fail(path, "ordered: is for the ordinal estimators of method cb (WLSMV, ULSMV, "
+                          "DWLS, WLS, ULS); PLS-SEM treats the items as continuous: remove "
+                          "ordered: or use method: cb")
+    if not ordinal:
+        return
+    if missing != "listwise":
+        raise _fail(path, f"missing: {missing} is full-information ML; the ordinal estimator(s) "
+                          f"{', '.join(ordinal)} fit the complete cases: use missing: listwise, "
+                          "or run them in a study of their own")
+    if simulation is not None and simulation.get("likert_points") is None:
+        raise _fail(path, f"the ordinal estimator(s) {', '.join(ordinal)} need ordinal data: "
+                          "set simulation: likert_points (e.g. 5) to discretize the simulated "
+                          "responses")
+
+
 def _na_values(path: Path, value: Any) -> tuple:
     if value is None:
         return ()
@@ -336,11 +381,14 @@ def load_study(path: str | Path) -> StudyConfig:
     entries = _as_list(path, "samples", raw.get("samples", ["full"]), "[full, {bootstrap: 200}]")
     samples = tuple(_sample(path, s) for s in entries)
     seed = _integer(path, "seed", raw.get("seed", 1), 0, 2**63 - 1)
+    estimators = _estimators(path, raw.get("estimators", ["PLS"] if method == "pls" else ["ML"]),
+                             method)
+    ordered = _ordered(path, raw.get("ordered"))
+    _check_ordinal(path, method, estimators, missing, simulation, ordered)
     return StudyConfig(name=_name(path, raw), seed=seed, model=model, data=data,
                        na_values=_na_values(path, raw.get("na_values")),
                        variants=_variants(path, raw.get("variants", ["baseline"])),
-                       estimators=_estimators(path, raw.get(
-                           "estimators", ["PLS"] if method == "pls" else ["ML"]), method),
+                       estimators=estimators,
                        samples=samples if simulation is None else ("simulate",),
                        groups=groups, simulation=simulation, source=path, missing=missing,
-                       method=method)
+                       method=method, ordered=ordered)

@@ -6,7 +6,9 @@ condition from it. A chunk holds up to ``chunk_size`` tasks of one condition;
 its ML and MLR resamples of complete data are refitted as one stack on the
 core (:mod:`.stacked`), every other task (full samples, simulations, MLM,
 full-information fits, and any resample the stack hands back) by its own
-``fit``. Every fit runs with one BLAS thread and a stacked refit's arithmetic
+``fit``. The tasks of an ordinal estimator (WLSMV, ULSMV, DWLS, WLS, ULS) are each
+their own ordinal fit, with the thresholds and polychoric correlations of their rows
+(:mod:`.ordinal`). Every fit runs with one BLAS thread and a stacked refit's arithmetic
 does not depend on the other members of its stack, so a task's numbers depend
 only on its seed and condition — not on the worker, the executor, the number
 of workers or the chunk size. A chunk's rows are written in one transaction.
@@ -20,7 +22,7 @@ import warnings
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -35,6 +37,7 @@ from ..exceptions import LoyaltySemError, SpecificationError
 from ..frame_rows import table_rows
 from ..spec import ModelSpec
 from .config import PLS_ESTIMATORS, StudyConfig, load_study
+from .ordinal import check_ordinal_plan, is_ordinal_estimator, lost_category, ordered_argument
 from .plan import Task, load_model_file, make_plan, model_variants
 from .stacked import STACKED_SAMPLES, StackedRefitter, resample_rows, stackable
 from .store import ResultStore, forget_inherited_locks
@@ -52,6 +55,8 @@ class StudyContext:
     config: StudyConfig
     variants: dict[str, ModelSpec]
     data: pd.DataFrame
+    #: the model's declared ordinal items (:mod:`.ordinal`; variants do not carry them)
+    declared: frozenset[str] = field(default_factory=frozenset)
 
 
 def _load_data(config: StudyConfig) -> pd.DataFrame:
@@ -76,6 +81,7 @@ def _load_data(config: StudyConfig) -> pd.DataFrame:
 def prepare(config: StudyConfig) -> tuple[StudyContext, list[Task]]:
     """Load the model and data of a study and make its plan (its size checked first)."""
     spec = load_model_file(str(config.model))
+    check_ordinal_plan(config, spec)
     variants = model_variants(spec, config.variants)
     data = pd.DataFrame() if config.simulation is not None else _load_data(config)
     if config.simulation is None:
@@ -86,7 +92,8 @@ def prepare(config: StudyConfig) -> tuple[StudyContext, list[Task]]:
                 f"the study's data {config.data!r} lacks the model's variable(s) "
                 f"{absent[:10]}{' ...' if len(absent) > 10 else ''}; point data: at the "
                 "survey that holds them", source=str(config.source))
-    return StudyContext(config, variants, data), make_plan(config, data, variants)
+    return (StudyContext(config, variants, data, frozenset(spec.ordered)),
+            make_plan(config, data, variants))
 
 
 def _hypothesis_records(result: FitResult) -> list[dict[str, Any]]:
@@ -112,6 +119,10 @@ def _records(result: FitResult) -> list[dict[str, Any]]:
     records.append({"statistic": "fit", "chisq": float(fit_indices["chisq"]),
                     "cfi": float(fit_indices["cfi"]), "rmsea": float(fit_indices["rmsea"]),
                     "srmr": float(fit_indices["srmr"])})
+    if is_ordinal_estimator(str(result.estimator)):  # lavaan's scaled measures of WLSMV...
+        records[-1].update({name: float(fit_indices[name]) for name in
+                            ("chisq_scaled", "cfi_scaled", "rmsea_scaled")
+                            if name in fit_indices.index})
     return records
 
 
@@ -167,8 +178,15 @@ class _Worker:
             else:
                 self.full[task.condition] = fit(spec, data,
                                                 estimator=cast(Estimator, task.estimator),
-                                                missing=self.missing, emit_warnings=False)
+                                                missing=self.missing, emit_warnings=False,
+                                                ordered=self.ordered(task))
         return self.full[task.condition]
+
+    def ordered(self, task: Task) -> bool | list[str] | None:
+        """``fit``'s ``ordered=`` for the task (:func:`.ordinal.ordered_argument`)."""
+        context = self.context
+        return ordered_argument(context.config, context.declared,
+                                context.variants[task.variant], task.estimator)
 
     def pls_fit(self, task: Task, data: pd.DataFrame, **options: Any) -> Any:
         from ..pls import fit_pls
@@ -202,7 +220,8 @@ class _Worker:
 
     def simulate(self, task: Task) -> FitResult:
         return fit(self.context.variants[task.variant], self.simulated_data(task),
-                   estimator=cast(Estimator, task.estimator), emit_warnings=False)
+                   estimator=cast(Estimator, task.estimator), emit_warnings=False,
+                   ordered=self.ordered(task))
 
     def run(self, task: Task) -> dict[str, Any]:
         try:
@@ -220,11 +239,14 @@ class _Worker:
             else:
                 data = full.data  # the rows of the condition (complete cases, or all with 'ml')
                 rows = resample_rows(task, len(data))
+                if is_ordinal_estimator(task.estimator):
+                    return self.run_ordinal_resample(task, data, rows)
                 # the condition's data passed the edge checks in the full fit; a resample
                 # is refitted as it is (allow_codes: a rare answer is no code in a resample)
                 result = fit(full.spec, data.iloc[rows].reset_index(drop=True),
                              estimator=cast(Estimator, task.estimator), start=full.theta,
-                             missing=self.missing, emit_warnings=False, allow_codes=True)
+                             missing=self.missing, emit_warnings=False, allow_codes=True,
+                             ordered=self.ordered(task))
             if not result.converged:
                 return _not_converged(task, result)
             return {"task": task.key, "status": "ok", "message": "; ".join(result.warnings[:2]),
@@ -235,6 +257,23 @@ class _Worker:
             return {"task": task.key, "status": "error",
                     "message": f"{type(error).__name__}: {error}", "payload": []}
 
+
+    def run_ordinal_resample(self, task: Task, data: pd.DataFrame,
+                             rows: np.ndarray) -> dict[str, Any]:
+        """A resample of an ordinal condition (:mod:`.ordinal`): its own thresholds and
+        polychorics from the variant's spec; it fails when it loses a category."""
+        ordered = self.ordered(task)
+        lost = lost_category(data, rows, ordered)
+        if lost is not None:
+            return {"task": task.key, "status": "error", "message": lost, "payload": []}
+        result = fit(self.context.variants[task.variant],
+                     data.iloc[rows].reset_index(drop=True),
+                     estimator=cast(Estimator, task.estimator), emit_warnings=False,
+                     allow_codes=True, ordered=ordered)
+        if not result.converged:
+            return _not_converged(task, result)
+        return {"task": task.key, "status": "ok", "message": "; ".join(result.warnings[:2]),
+                "payload": _records(result)}
 
     def run_stacked(self, tasks: Sequence[Task]) -> tuple[list[dict[str, Any]], list[Task]]:
         """Refit the stackable tasks of one condition as a stack; return the rest."""
