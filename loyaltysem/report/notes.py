@@ -72,6 +72,27 @@ def reliability_note(sample: str) -> str:
                                "construct")
 
 
+def ordinal_reliability_note(sample: str) -> str:
+    """The measurement table's abbreviations for ordinal items (polychoric correlations)."""
+    return with_sample(sample, "Ordinal items: statistics on the polychoric correlations. "
+                               "Ordinal α: standardized alpha of the polychoric correlations "
+                               "(Zumbo et al., 2007); categorical α: Cronbach's alpha of the "
+                               "category codes; ρc: composite reliability from the "
+                               "standardized loadings; categorical ω: reliability of the sum "
+                               "score (Green & Yang, 2009; semTools compRelSEM); ω latent: "
+                               "omega of the latent responses; AVE: average variance "
+                               "extracted (Fornell & Larcker, 1981); —: not defined")
+
+
+def ordinal_htmt_note(sample: str) -> str:
+    """HTMT of ordinal items: on the polychoric correlations, no interval."""
+    return with_sample(sample, "Heterotrait–monotrait ratios (HTMT; Henseler et al., 2015) of "
+                               "the polychoric correlations below the diagonal; no bootstrap "
+                               "interval for ordinal items",
+                       "HTMT below .85 (strict) or .90 (liberal) supports discriminant "
+                       "validity; —: undefined (single-item construct)")
+
+
 def estimates_note(sample: str, loadings: bool) -> str:
     """The loadings or structural paths table: B and β, the Wald interval."""
     fixed = "—: fixed parameter (the marker loading), no SE, z, p or CI" if loadings else ""

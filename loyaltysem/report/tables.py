@@ -106,8 +106,17 @@ def modindices_table(modindices: pd.DataFrame, top: int = 10) -> pd.DataFrame:
 
 
 def measurement_table(report: ValidityReport) -> pd.DataFrame:
-    """α, ρc, ω and AVE per construct (— for single-item constructs)."""
+    """α, ρc, ω and AVE per construct (— for single-item constructs); for ordinal items
+    ordinal α, categorical α, ρc, categorical ω, ω of the latent responses and AVE."""
     table = report.constructs
+    if report.ordinal_items:
+        return pd.DataFrame({
+            "Construct": table["construct"], "Items": table["n_items"].astype(str),
+            **{header: [apa_number(v, bounded=True) for v in table[column]]
+               for header, column in (("Ordinal α", "alpha_ordinal"),
+                                      ("Categorical α", "alpha_categorical"), ("ρc", "cr"),
+                                      ("Categorical ω", "omega_categorical"),
+                                      ("ω latent", "omega_latent"), ("AVE", "ave"))}})
     return pd.DataFrame({
         "Construct": table["construct"], "Items": table["n_items"].astype(str),
         "α": [apa_number(v, bounded=True) for v in table["alpha"]],

@@ -1,0 +1,102 @@
+#!/usr/bin/env Rscript
+# -----------------------------------------------------------------------------
+# make_ordinal_reliability_reference.R -- reference values for the reliability
+# and discriminant validity of ordinal items (tests/test_ordinal_reliability.py).
+#
+# What it produces
+#   tests/reference/ordinal_reliability/<case>.json: for a WLSMV fit of an
+#   ordinal CFA (lavaan 0.6-14, delta parameterization) per construct
+#     omega_categorical  semTools::compRelSEM(fit)  (default: ord.scale = TRUE,
+#                        Green & Yang's 2009 categorical omega)
+#     omega_latent       compRelSEM(fit, ord.scale = FALSE)  (omega of the
+#                        latent responses over the polychoric total variance)
+#     omega_latent_fitted compRelSEM(fit, ord.scale = FALSE, obs.var = FALSE)
+#     alpha_ordinal      compRelSEM(fit, tau.eq = TRUE, ord.scale = FALSE)
+#                        (Zumbo et al.'s 2007 ordinal alpha)
+#     alpha_categorical  compRelSEM(fit, tau.eq = TRUE, ord.scale = TRUE)
+#                        (alpha of the observed category codes)
+#     ave                semTools::AVE(fit)
+#     psych_std_alpha, r_drop, alpha_if_dropped: psych::alpha() of the
+#                        polychoric matrix (std.alpha; item.stats$r.drop;
+#                        alpha.drop$std.alpha)
+#   and std.all loadings and thresholds, the polychoric matrix
+#   (lavCor(ordered =)), semTools::htmt(model, data, ordered =) with
+#   htmt2 = FALSE and TRUE, and lavInspect(fit, "cor.lv").
+#
+# Cases (data written by make_ordinal_reference.R, tests/reference/ordinal/data)
+#   cfa3      corp_rep.csv, 7-point items, COMP, LIKE, CUSL (336 complete rows)
+#   binary    binary.csv (the same items dichotomized: value >= 5 -> 1), same model
+#   reversed  corp_rep.csv with comp_2 reversed (comp_2 <- 8 - comp_2) so that
+#             COMP =~ comp_1 + comp_2 + comp_3 has a negative loading; COMP, LIKE
+#
+# How to run (from the repository root; R with lavaan, semTools, psych, jsonlite):
+#   Rscript tests/reference/make_ordinal_reliability_reference.R
+# No random numbers, no timings: rerunning writes the same files (~5 s).
+# -----------------------------------------------------------------------------
+suppressPackageStartupMessages({
+  library(lavaan); library(semTools); library(psych); library(jsonlite)
+})
+IN_DIR <- "tests/reference/ordinal/data"
+OUT_DIR <- "tests/reference/ordinal_reliability"
+dir.create(OUT_DIR, showWarnings = FALSE, recursive = TRUE)
+
+matrix_json <- function(m) list(rows = rownames(m), cols = colnames(m), values = unname(m))
+
+run_case <- function(name, model, data, about, transform) {
+  items <- lavNames(lavaanify(model), "ov")
+  data <- data[, items]
+  fit <- cfa(model, data = data, ordered = items, estimator = "WLSMV")
+  factors <- lavNames(fit, "lv")
+  lam <- lavInspect(fit, "std")$lambda
+  pe <- parameterEstimates(fit, standardized = TRUE)
+  poly <- lavCor(data, ordered = items)
+  per_construct <- list()
+  for (f in factors) {
+    f_items <- rownames(lam)[lam[, f] != 0]
+    ps <- suppressWarnings(psych::alpha(poly[f_items, f_items], check.keys = FALSE,
+                                        warnings = FALSE))
+    per_construct[[f]] <- list(
+      items = f_items,
+      std_loadings = unname(lam[f_items, f]),
+      thresholds = lapply(setNames(f_items, f_items), function(i)
+        pe$std.all[pe$op == "|" & pe$lhs == i]),
+      psych_std_alpha = ps$total$std.alpha,
+      r_drop = setNames(as.list(ps$item.stats$r.drop), f_items),
+      alpha_if_dropped = setNames(as.list(ps$alpha.drop$std.alpha), f_items))
+  }
+  rel <- list(
+    omega_categorical = compRelSEM(fit),
+    omega_latent = compRelSEM(fit, ord.scale = FALSE),
+    omega_latent_fitted = compRelSEM(fit, ord.scale = FALSE, obs.var = FALSE),
+    alpha_ordinal = compRelSEM(fit, tau.eq = TRUE, ord.scale = FALSE),
+    alpha_categorical = compRelSEM(fit, tau.eq = TRUE, ord.scale = TRUE),
+    ave = AVE(fit))
+  for (f in factors) for (k in names(rel)) per_construct[[f]][[k]] <- unname(rel[[k]][f])
+  out <- list(
+    about = about, transform = transform, model = model, ordered = items,
+    lavaan = as.character(packageVersion("lavaan")),
+    semTools = as.character(packageVersion("semTools")),
+    nobs = lavInspect(fit, "nobs"), constructs = per_construct,
+    polychoric = matrix_json(poly),
+    htmt = matrix_json(htmt(model, data, ordered = items, htmt2 = FALSE)),
+    htmt2 = matrix_json(htmt(model, data, ordered = items, htmt2 = TRUE)),
+    latent_correlations = matrix_json(lavInspect(fit, "cor.lv")))
+  writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null", pretty = TRUE),
+             file.path(OUT_DIR, paste0(name, ".json")))
+}
+
+CFA3 <- "COMP =~ comp_1 + comp_2 + comp_3
+LIKE =~ like_1 + like_2 + like_3
+CUSL =~ cusl_1 + cusl_2 + cusl_3"
+CFA2 <- "COMP =~ comp_1 + comp_2 + comp_3
+LIKE =~ like_1 + like_2 + like_3"
+
+corp <- read.csv(file.path(IN_DIR, "corp_rep.csv"))
+run_case("cfa3", CFA3, corp, "corp_rep 7-point items, 3-factor ordinal CFA (WLSMV)", "none")
+run_case("binary", CFA3, read.csv(file.path(IN_DIR, "binary.csv")),
+         "corp_rep items dichotomized (value >= 5 -> 1), 3-factor ordinal CFA (WLSMV)", "none")
+reversed <- corp
+reversed$comp_2 <- 8 - reversed$comp_2
+run_case("reversed", CFA2, reversed,
+         "corp_rep with comp_2 reversed: a negative loading on COMP (WLSMV)",
+         "comp_2 <- 8 - comp_2")

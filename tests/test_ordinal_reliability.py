@@ -1,0 +1,232 @@
+"""Reliability and HTMT of ordinal items against semTools 0.5-6 / psych (issue #14, point 3).
+
+Reference values: ``tests/reference/make_ordinal_reliability_reference.R`` →
+``tests/reference/ordinal_reliability/<case>.json`` (WLSMV fits of lavaan 0.6-14 on the
+data of ``make_ordinal_reference.R``): ``compRelSEM()`` with ``ord.scale``/``tau.eq``,
+``AVE()``, ``htmt(ordered =)``, ``psych::alpha()`` of the polychoric matrix.
+
+Tolerances. The statistics are closed forms of the polychorics, thresholds and loadings;
+fed R's own inputs they agree to 1e-14 (``test_formulas_on_r_inputs``). Through
+``loyaltysem.fit`` they carry the estimation error of the loadings (largest observed:
+1.8e-7, binary case; reliabilities 1.2e-7, latent correlations 7e-8) and of the
+polychorics (HTMT: 4.4e-9): the tolerances are about ten times these.
+"""
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import loyaltysem as ls
+from loyaltysem.cli import main
+from loyaltysem.validity import assess_measurement
+from loyaltysem.validity.convergent import omega
+from loyaltysem.validity.ordinal_reliability import (
+    categorical_omega,
+    item_statistics_from_correlations,
+)
+from loyaltysem.validity.reliability import standardized_alpha
+
+REFERENCE = Path(__file__).parent / "reference"
+DATA = REFERENCE / "ordinal" / "data"
+CASES = {"cfa3": "corp_rep.csv", "binary": "binary.csv", "reversed": "corp_rep.csv"}
+#: through fit(): loadings to ~2e-7 (see the module docstring)
+FIT_TOL = 2e-6
+#: HTMT: the polychorics only (4.4e-9 observed)
+POLY_TOL = 5e-8
+#: the same formulas on R's inputs: rounding only
+CLOSED_TOL = 1e-12
+STATISTICS = ("omega_categorical", "omega_latent", "alpha_ordinal", "alpha_categorical", "ave")
+
+
+def reference(case: str) -> dict:
+    return json.loads((REFERENCE / "ordinal_reliability" / f"{case}.json").read_text())
+
+
+def case_data(case: str) -> pd.DataFrame:
+    data = pd.read_csv(DATA / CASES[case])
+    if case == "reversed":  # the transform of the R script: comp_2 <- 8 - comp_2
+        data["comp_2"] = 8 - data["comp_2"]
+    return data[reference(case)["ordered"]]
+
+
+def matrix(block: dict) -> pd.DataFrame:
+    return pd.DataFrame(np.array(block["values"], dtype=float), index=block["rows"],
+                        columns=block["cols"])
+
+
+@pytest.fixture(scope="module", params=list(CASES))
+def fitted(request):
+    case = request.param
+    ref = reference(case)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = ls.fit(ref["model"], case_data(case), ordered=True)
+        report = assess_measurement(result, n_boot=0, method_factor=False)
+    return case, ref, report
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_formulas_on_r_inputs(case):
+    """Each statistic from lavaan's loadings, thresholds and polychorics equals semTools'."""
+    ref = reference(case)
+    poly = matrix(ref["polychoric"])
+    for name, block in ref["constructs"].items():
+        items = block["items"]
+        r = poly.loc[items, items].to_numpy()
+        lam = np.array(block["std_loadings"])
+        taus = [np.atleast_1d(block["thresholds"][item]) for item in items]
+        np.testing.assert_allclose(categorical_omega(lam, taus, r), block["omega_categorical"],
+                                   rtol=0, atol=CLOSED_TOL, err_msg=name)
+        np.testing.assert_allclose(omega(lam, 1.0, r), block["omega_latent"], atol=CLOSED_TOL)
+        np.testing.assert_allclose(standardized_alpha(r), block["alpha_ordinal"], atol=CLOSED_TOL)
+        np.testing.assert_allclose(standardized_alpha(r), block["psych_std_alpha"],
+                                   atol=CLOSED_TOL)
+        stats = item_statistics_from_correlations(poly.loc[items, items])
+        np.testing.assert_allclose(stats["r_drop"], [block["r_drop"][i] for i in items],
+                                   atol=CLOSED_TOL)
+        np.testing.assert_allclose(stats["alpha_if_dropped"],
+                                   [block["alpha_if_dropped"][i] for i in items], atol=CLOSED_TOL)
+
+
+def test_constructs_against_semtools(fitted):
+    case, ref, report = fitted
+    table = report.constructs.set_index("construct")
+    for name, block in ref["constructs"].items():
+        for statistic in STATISTICS:
+            np.testing.assert_allclose(table.at[name, statistic], block[statistic], rtol=0,
+                                       atol=FIT_TOL, err_msg=f"{case} {name} {statistic}")
+        # the headline columns: alpha is the ordinal alpha, omega semTools' default
+        np.testing.assert_allclose(table.at[name, "alpha"], block["alpha_ordinal"], atol=FIT_TOL)
+        np.testing.assert_allclose(table.at[name, "omega"], block["omega_categorical"],
+                                   atol=FIT_TOL)
+        np.testing.assert_allclose(table.at[name, "cr"], block["omega_latent_fitted"],
+                                   atol=FIT_TOL)
+        assert np.isnan(table.at[name, "alpha_ci_lower"])
+
+
+def test_item_statistics_on_polychorics(fitted):
+    case, ref, report = fitted
+    items = report.items.set_index("item")
+    for block in ref["constructs"].values():
+        for i, item in enumerate(block["items"]):
+            np.testing.assert_allclose(items.at[item, "std_loading"], block["std_loadings"][i],
+                                       atol=FIT_TOL)
+            np.testing.assert_allclose(items.at[item, "r_drop"], block["r_drop"][item],
+                                       atol=FIT_TOL)
+            np.testing.assert_allclose(items.at[item, "alpha_if_dropped"],
+                                       block["alpha_if_dropped"][item], atol=FIT_TOL)
+
+
+def test_htmt_on_polychorics(fitted):
+    _, ref, report = fitted
+    for kind in ("htmt", "htmt2"):
+        expected = matrix(ref[kind])
+        got = getattr(report, kind).loc[expected.index, expected.columns]
+        np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=0, atol=POLY_TOL)
+    assert report.htmt_ci_upper.isna().all().all()  # not available: said, not a number
+    ci_checks = report.checks[report.checks["check"] == "htmt_ci_upper"]
+    assert set(ci_checks["verdict"]) == {"skipped"}
+    assert set(ci_checks["source"]) == {"not available for ordinal items"}
+
+
+def test_fornell_larcker_latent_correlations(fitted):
+    _, ref, report = fitted
+    expected = matrix(ref["latent_correlations"])
+    got = report.latent_correlations.loc[expected.index, expected.columns]
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), atol=FIT_TOL)
+    for name, block in ref["constructs"].items():
+        np.testing.assert_allclose(report.fornell_larcker.at[name, name],
+                                   np.sqrt(block["ave"]), atol=FIT_TOL)
+
+
+def test_side_models_are_ordinal(fitted):
+    """The CFA behind the Rönkkö–Cho intervals is fitted as the model (WLSMV), not by ML."""
+    _, ref, report = fitted
+    expected = matrix(ref["latent_correlations"])
+    for row in report.latent_correlation_cis.itertuples(index=False):
+        np.testing.assert_allclose(row.r, expected.at[row.lhs, row.rhs], atol=FIT_TOL)
+
+
+def test_every_output_says_polychoric(fitted):
+    case, _, report = fitted
+    assert report.correlations == "polychoric"
+    out = report.to_dict()
+    assert out["correlations"] == "polychoric"
+    assert out["ordinal"]["estimator"] == "WLSMV"
+    assert out["ordinal"]["htmt_ci"] is None
+    assert {"alpha_ordinal", "alpha_categorical", "omega_categorical",
+            "omega_latent"} <= set(out["constructs"][0])
+    json.dumps(out, allow_nan=False)
+    text = str(report.summary())
+    assert "polychoric" in text and "not available for ordinal items" in text
+    checks = set(report.checks["check"])
+    assert {"alpha_ordinal", "omega_categorical", "htmt_polychoric"} <= checks
+    assert not {"alpha", "omega", "htmt"} & checks
+
+
+def test_negative_loading_noted():
+    ref = reference("reversed")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = assess_measurement(ls.fit(ref["model"], case_data("reversed"), ordered=True),
+                                    n_boot=0, method_factor=False)
+    assert any("negative loading(s) of comp_2" in note for note in report.notes)
+    assert report.constructs.set_index("construct").at["COMP", "alpha"] < 0
+
+
+def test_method_factor_not_available():
+    ref = reference("cfa3")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = assess_measurement(ls.fit(ref["model"], case_data("cfa3"), ordered=True),
+                                    n_boot=0, method_factor=True)
+    assert report.method_factor is None
+    assert any("method-factor check is not available for ordinal" in n for n in report.notes)
+
+
+def test_continuous_fit_unchanged():
+    """An ML fit of the same items keeps Cronbach's raw alpha and Pearson HTMT."""
+    ref = reference("cfa3")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = assess_measurement(ls.fit(ref["model"], case_data("cfa3")), n_boot=0,
+                                    method_factor=False)
+    assert report.correlations == "pearson" and report.to_dict()["ordinal"] is None
+    alpha = report.constructs.set_index("construct").at["COMP", "alpha"]
+    np.testing.assert_allclose(alpha, ref["constructs"]["COMP"]["alpha_categorical"], atol=1e-12)
+
+
+def test_cli_validate_ordered(tmp_path):
+    ref = reference("cfa3")
+    spec = tmp_path / "cfa3.lav"
+    spec.write_text(ref["model"])
+    run = CliRunner().invoke(main, ["validate", str(spec), "--data", str(DATA / "corp_rep.csv"),
+                                    "--ordered", "all", "--format", "json", "--no-progress",
+                                    "--no-method-factor"])
+    assert run.exit_code == 0, run.output
+    out = json.loads(run.stdout)
+    assert out["correlations"] == "polychoric"
+    rows = {row["construct"]: row for row in out["constructs"]}
+    for name, block in ref["constructs"].items():
+        assert rows[name]["omega_categorical"] == pytest.approx(block["omega_categorical"],
+                                                                abs=FIT_TOL)
+        assert rows[name]["alpha"] == pytest.approx(block["alpha_ordinal"], abs=FIT_TOL)
+    expected = matrix(ref["htmt"])
+    got = matrix(out["htmt"]).loc[expected.index, expected.columns]
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), atol=POLY_TOL)
+
+
+def test_cli_validate_estimator_without_ordered_is_ml(tmp_path):
+    spec = tmp_path / "cfa3.lav"
+    spec.write_text(reference("cfa3")["model"])
+    run = CliRunner().invoke(main, ["validate", str(spec), "--data", str(DATA / "corp_rep.csv"),
+                                    "--estimator", "MLR", "--bootstrap", "0", "--format", "json",
+                                    "--no-progress", "--no-method-factor"])
+    assert run.exit_code == 0, run.output
+    assert json.loads(run.stdout)["correlations"] == "pearson"
