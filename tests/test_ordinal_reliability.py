@@ -129,10 +129,42 @@ def test_htmt_on_polychorics(fitted):
         expected = matrix(ref[kind])
         got = getattr(report, kind).loc[expected.index, expected.columns]
         np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=0, atol=POLY_TOL)
-    assert report.htmt_ci_upper.isna().all().all()  # not available: said, not a number
+    assert report.htmt_ci_upper.isna().all().all()  # n_boot=0: no interval, said so
     ci_checks = report.checks[report.checks["check"] == "htmt_ci_upper"]
     assert set(ci_checks["verdict"]) == {"skipped"}
-    assert set(ci_checks["source"]) == {"not available for ordinal items"}
+    assert set(ci_checks["source"]) == {"no bootstrap"}
+
+
+def test_htmt_bootstrap_recomputes_polychorics():
+    """The ordinal HTMT interval: the resamples of the Pearson bootstrap (same seed), each
+    with its own polychoric correlations; checked against a hand loop (no R reference:
+    semTools' htmt() has no interval)."""
+    from loyaltysem.ordinal import polychoric_matrix
+    from loyaltysem.validity.discriminant import htmt_from_correlations
+
+    ref = reference("cfa3")
+    data = case_data("cfa3")
+    n_boot, seed = 40, 7
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = assess_measurement(ls.fit(ref["model"], data, ordered=True), n_boot=n_boot,
+                                    seed=seed, method_factor=False)
+    blocks = [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+    rng = np.random.default_rng(seed)
+    draws = []
+    for _ in range(n_boot):
+        sample = data.iloc[rng.integers(0, len(data), len(data))].reset_index(drop=True)
+        draws.append(htmt_from_correlations(polychoric_matrix(sample).to_numpy(), blocks))
+    names = list(ref["constructs"])
+    expected = np.quantile(np.array(draws), [0.025, 0.975], axis=0)
+    np.testing.assert_allclose(report.htmt_ci_lower.loc[names, names].to_numpy(), expected[0],
+                               atol=1e-12)
+    np.testing.assert_allclose(report.htmt_ci_upper.loc[names, names].to_numpy(), expected[1],
+                               atol=1e-12)
+    assert report.to_dict()["ordinal"]["htmt_ci"].startswith("HTMT and HTMT2 intervals")
+    assert any("polychoric correlations recomputed in every resample" in n for n in report.notes)
+    ci_checks = report.checks[report.checks["check"] == "htmt_ci_upper"]
+    assert set(ci_checks["verdict"]) <= {"pass", "warn", "fail"}
 
 
 def test_fornell_larcker_latent_correlations(fitted):
@@ -159,12 +191,12 @@ def test_every_output_says_polychoric(fitted):
     out = report.to_dict()
     assert out["correlations"] == "polychoric"
     assert out["ordinal"]["estimator"] == "WLSMV"
-    assert out["ordinal"]["htmt_ci"] is None
+    assert out["ordinal"]["htmt_ci"] is None  # n_boot=0
     assert {"alpha_ordinal", "alpha_categorical", "omega_categorical",
             "omega_latent"} <= set(out["constructs"][0])
     json.dumps(out, allow_nan=False)
     text = str(report.summary())
-    assert "polychoric" in text and "not available for ordinal items" in text
+    assert "polychoric" in text and "on polychoric correlations" in text
     checks = set(report.checks["check"])
     assert {"alpha_ordinal", "omega_categorical", "htmt_polychoric"} <= checks
     assert not {"alpha", "omega", "htmt"} & checks
@@ -202,16 +234,31 @@ def test_continuous_fit_unchanged():
     np.testing.assert_allclose(alpha, ref["constructs"]["COMP"]["alpha_categorical"], atol=1e-12)
 
 
+def test_markdown_report_says_polychoric():
+    from loyaltysem.report.document import build_report, render_report
+
+    ref = reference("cfa3")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        document = build_report(ls.fit(ref["model"], case_data("cfa3"), ordered=True), n_boot=0)
+    text = render_report(document, "md")
+    assert "Reliability and convergent validity (ordinal items, polychoric correlations)" in text
+    assert "| Ordinal α | Categorical α | ρc | Categorical ω | ω latent | AVE |" in text
+    assert "HTMT on polychoric correlations" in text
+    assert "Cronbach's alpha (raw)" not in text
+
+
 def test_cli_validate_ordered(tmp_path):
     ref = reference("cfa3")
     spec = tmp_path / "cfa3.lav"
     spec.write_text(ref["model"])
     run = CliRunner().invoke(main, ["validate", str(spec), "--data", str(DATA / "corp_rep.csv"),
-                                    "--ordered", "all", "--format", "json", "--no-progress",
-                                    "--no-method-factor"])
+                                    "--ordered", "all", "--bootstrap", "20", "--format", "json",
+                                    "--no-progress", "--no-method-factor"])
     assert run.exit_code == 0, run.output
     out = json.loads(run.stdout)
     assert out["correlations"] == "polychoric"
+    assert out["ordinal"]["htmt_ci"] is not None
     rows = {row["construct"]: row for row in out["constructs"]}
     for name, block in ref["constructs"].items():
         assert rows[name]["omega_categorical"] == pytest.approx(block["omega_categorical"],

@@ -267,7 +267,7 @@ def _measurement_block(report: AnalysisReport) -> list[Item]:
         ("table", ReportTable(htmt_matrix(report.validity),
                               "Discriminant validity: HTMT"
                               + (" on polychoric correlations" if ordinal else ""),
-                              ordinal_htmt_note(sample) if ordinal
+                              ordinal_htmt_note(sample, report.n_boot, report.seed) if ordinal
                               else htmt_note(sample, report.n_boot, report.seed))),
         *_checks_items(report),
     ]

@@ -84,13 +84,16 @@ def ordinal_reliability_note(sample: str) -> str:
                                "extracted (Fornell & Larcker, 1981); —: not defined")
 
 
-def ordinal_htmt_note(sample: str) -> str:
-    """HTMT of ordinal items: on the polychoric correlations, no interval."""
+def ordinal_htmt_note(sample: str, n_boot: int, seed: int | None) -> str:
+    """HTMT of ordinal items: on the polychoric correlations (recomputed in every resample
+    of the interval)."""
     return with_sample(sample, "Heterotrait–monotrait ratios (HTMT; Henseler et al., 2015) of "
-                               "the polychoric correlations below the diagonal; no bootstrap "
-                               "interval for ordinal items",
-                       "HTMT below .85 (strict) or .90 (liberal) supports discriminant "
-                       "validity; —: undefined (single-item construct)")
+                               "the polychoric correlations below the diagonal",
+                       bootstrap_phrase(n_boot, seed)
+                       + (" (polychoric correlations recomputed in every resample)"
+                          if n_boot else ""),
+                       "HTMT below .85 (strict) or .90 (liberal) and an upper bound below 1 "
+                       "support discriminant validity; —: undefined (single-item construct)")
 
 
 def estimates_note(sample: str, loadings: bool) -> str:

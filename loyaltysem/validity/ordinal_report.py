@@ -7,6 +7,7 @@ category codes (see :mod:`.ordinal_reliability` for the definitions).
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,15 +17,16 @@ import pandas as pd
 from ..estimate import FitResult
 from ..ordinal.categories import code_items
 from .convergent import ave_fornell_larcker, composite_reliability, omega
-from .discriminant import _blocks, htmt_from_correlations
+from .discriminant import _blocks, htmt_bootstrap_intervals, htmt_from_correlations
 from .ordinal_reliability import categorical_omega, item_statistics_from_correlations
 from .reliability import cronbach_alpha, standardized_alpha
 
 #: How every output names the correlations of an ordinal fit's item statistics.
 POLYCHORIC = "polychoric"
-#: Why the HTMT intervals of an ordinal fit are missing.
-NO_ORDINAL_HTMT_CI = ("HTMT bootstrap intervals are not available for ordinal items (they "
-                      "would need the polychoric correlations of every resample)")
+#: How the HTMT intervals of an ordinal fit are computed.
+ORDINAL_HTMT_CI = ("HTMT and HTMT2 intervals: percentile bootstrap with the polychoric "
+                   "correlations recomputed in every resample (categories as observed in the "
+                   "resample)")
 #: Why the method-factor check of an ordinal fit is skipped.
 NO_ORDINAL_METHOD_FACTOR = ("the method-factor check is not available for ordinal items: the "
                             "WLSMV chi-square difference needs a scaled difference test")
@@ -139,6 +141,44 @@ def polychoric_htmt(result: FitResult, blocks: Mapping[str, Sequence[str]]
     return first, second
 
 
+def polychoric_htmt_intervals(result: FitResult, data: pd.DataFrame,
+                              blocks: Mapping[str, Sequence[str]], *, n_boot: int,
+                              seed: int | None, progress: bool = False
+                              ) -> tuple[tuple[pd.DataFrame, ...], int]:
+    """Percentile bootstrap intervals of HTMT and HTMT2 on polychoric correlations.
+
+    The rows of ``data`` are resampled as :func:`.discriminant.htmt_bootstrap_intervals`
+    does (the same seed, the same resamples) and the polychoric (polyserial, Pearson)
+    correlations of the items are recomputed in each resample
+    (:func:`loyaltysem.ordinal.polychoric_matrix`, lavaan's two-step estimates).
+
+    Returns
+    -------
+    (lower, upper, lower2, upper2), failed
+        The intervals and the number of resamples whose correlations could not be
+        computed (an item left with a single category): they are left out.
+    """
+    from ..ordinal import polychoric_matrix
+
+    ordinal = set(ordinal_items(result))
+    failed = 0
+
+    def correlation(sample: pd.DataFrame) -> np.ndarray:
+        nonlocal failed
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                return polychoric_matrix(sample, [c for c in sample.columns if c in ordinal]
+                                         ).to_numpy()
+            except ValueError:
+                failed += 1
+                raise
+
+    intervals = htmt_bootstrap_intervals(data, blocks, n_boot=n_boot, seed=seed,
+                                         progress=progress, correlation=correlation)
+    return intervals, failed
+
+
 def ordinal_notes(result: FitResult) -> list[str]:
     """What every output of an ordinal fit says about its statistics."""
     items = ordinal_items(result)
@@ -153,5 +193,4 @@ def ordinal_notes(result: FitResult) -> list[str]:
             "standardized SEs are not available for ordinal fits: the items' z and p are those "
             "of the unstandardized loadings",
             "cross-loadings and the composite VIFs use the mean of the category codes as the "
-            "composite score (Pearson correlations of the codes)",
-            NO_ORDINAL_HTMT_CI]
+            "composite score (Pearson correlations of the codes)"]

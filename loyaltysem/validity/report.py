@@ -47,12 +47,14 @@ from .method_bias import (
 from .ordinal_report import (
     NO_ORDINAL_METHOD_FACTOR,
     ORDINAL_CHECK_THRESHOLDS,
+    ORDINAL_HTMT_CI,
     POLYCHORIC,
     fit_correlations,
     ordinal_construct_tables,
     ordinal_items,
     ordinal_notes,
     polychoric_htmt,
+    polychoric_htmt_intervals,
 )
 from .reliability import cronbach_alpha, item_statistics
 from .thresholds import readable_checks, resolve_thresholds, verdict
@@ -250,7 +252,9 @@ class ValidityReport:
                          "omega": "categorical omega (Green & Yang 2009), semTools "
                                   "compRelSEM() default",
                          "htmt": "on the polychoric correlations",
-                         "htmt_ci": None} if self.ordinal_items else None),
+                         "htmt_ci": (ORDINAL_HTMT_CI if np.isfinite(
+                             self.htmt_ci_upper.to_numpy(dtype=float)).any() else None)}
+                        if self.ordinal_items else None),
             "constructs": constructs,
             "htmt": _matrix_json(self.htmt),
             "htmt2": _matrix_json(self.htmt2),
@@ -428,6 +432,12 @@ def _assess(result: FitResult, table: pd.DataFrame, *, n_boot: int, seed: int | 
     if ordinal:
         htmt_table, htmt2_table = polychoric_htmt(result, blocks)
         lower = upper = lower2 = upper2 = htmt_table * np.nan
+        if n_boot > 0:
+            (lower, upper, lower2, upper2), failed = polychoric_htmt_intervals(
+                result, data_used, blocks, n_boot=n_boot, seed=seed, progress=progress)
+            notes.append(f"{ORDINAL_HTMT_CI}; {n_boot} resamples"
+                         + (f", {failed} left out (an item with a single category)"
+                            if failed else ""))
     else:
         htmt_table, htmt2_table, lower, upper, lower2, upper2 = _htmt_tables(
             data_used, blocks, n_boot, seed, progress)
@@ -709,8 +719,7 @@ def _checks(table, constructs, items, htmt_table, htmt_upper, fl_table, correlat
             add("htmt_polychoric" if ordinal else "htmt", f"{b} - {a}", value, reason)
             upper = htmt_upper.at[a, b]
             add("htmt_ci_upper", f"{b} - {a}", upper,
-                "" if np.isfinite(upper) else reason or (
-                    "not available for ordinal items" if ordinal else "no bootstrap"))
+                "" if np.isfinite(upper) else reason or "no bootstrap")
     for name in fl_table.index:
         sqrt_ave = fl_table.at[name, name]
         others = [abs(v) for other, v in pd.concat([fl_table.loc[name], fl_table[name]]).items()
