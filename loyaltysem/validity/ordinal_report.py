@@ -122,6 +122,9 @@ def ordinal_construct_tables(result: FitResult, constructs: Mapping[str, Any],
     return pd.DataFrame(construct_rows), pd.DataFrame(item_rows)
 
 
+#: The columns of an ordinal fit's construct table in the text summary.
+ORDINAL_SUMMARY_COLUMNS = ("construct", "n_items", "alpha_ordinal", "alpha_categorical", "cr",
+                           "omega_categorical", "omega_latent", "ave", "note")
 #: The per-construct numbers of an ordinal fit (``n_items`` and ``note`` besides).
 ORDINAL_CONSTRUCT_COLUMNS = ("alpha", "alpha_std", "alpha_ci_lower", "alpha_ci_upper", "cr",
                              "omega", "ave", "ave_ratio", "alpha_ordinal", "alpha_categorical",

@@ -46,6 +46,7 @@ from .method_bias import (
 )
 from .ordinal_report import (
     NO_ORDINAL_METHOD_FACTOR,
+    ORDINAL_SUMMARY_COLUMNS,
     ORDINAL_CHECK_THRESHOLDS,
     ORDINAL_HTMT_CI,
     POLYCHORIC,
@@ -202,7 +203,9 @@ class ValidityReport:
             ("Admissibility", self.admissibility_lines or ["none"]),
             ("Warnings", [w for w in self.fit.warnings
                           if w not in {p.message for p in self.fit.problems}] or ["none"]),
-            ("Reliability and convergent validity" + on, self.constructs),
+            ("Reliability and convergent validity" + on,
+             self.constructs[list(ORDINAL_SUMMARY_COLUMNS)] if self.ordinal_items
+             else self.constructs),
             ("Items" + on, self.items),
             ("HTMT" + on, self.htmt.reset_index(names="construct")),
             ("Fornell-Larcker (sqrt AVE on the diagonal; latent correlations of the "
@@ -212,8 +215,10 @@ class ValidityReport:
             ("Why two correlations of one pair differ", [self.correlation_sources_note]),
             ("Structural VIF", self.vif),
             ("Common-method bias", {
-                "Harman: first unrotated factor (ML) share": self.harman_factor_share,
-                "Harman: first principal component share": self.harman_component_share,
+                f"Harman: first unrotated factor ({self.fit.estimator if self.ordinal_items else 'ML'}"
+                ") share": self.harman_factor_share,
+                "Harman: first principal component share"
+                + (" (polychoric)" if self.ordinal_items else ""): self.harman_component_share,
                 "method factor: mean squared loading": (self.method_factor.method_variance_share
                                                         if self.method_factor else float("nan")),
                 "method factor: chi-square difference": (self.method_factor.chisq_difference
