@@ -28,6 +28,8 @@
 #   binary    binary.csv (the same items dichotomized: value >= 5 -> 1), same model
 #   reversed  corp_rep.csv with comp_2 reversed (comp_2 <- 8 - comp_2) so that
 #             COMP =~ comp_1 + comp_2 + comp_3 has a negative loading; COMP, LIKE
+#   chain     corp_rep.csv, the structural model COMP -> LIKE -> CUSL (no COMP -> CUSL):
+#             its latent correlations are constrained (Fornell-Larcker uses them)
 #
 # How to run (from the repository root; R with lavaan, semTools, psych, jsonlite):
 #   Rscript tests/reference/make_ordinal_reliability_reference.R
@@ -44,8 +46,9 @@ matrix_json <- function(m) list(rows = rownames(m), cols = colnames(m), values =
 
 run_case <- function(name, model, data, about, transform) {
   items <- lavNames(lavaanify(model), "ov")
+  measurement <- paste(grep("=~", strsplit(model, "\n")[[1]], value = TRUE), collapse = "\n")
   data <- data[, items]
-  fit <- cfa(model, data = data, ordered = items, estimator = "WLSMV")
+  fit <- sem(model, data = data, ordered = items, estimator = "WLSMV")
   factors <- lavNames(fit, "lv")
   lam <- lavInspect(fit, "std")$lambda
   pe <- parameterEstimates(fit, standardized = TRUE)
@@ -78,8 +81,8 @@ run_case <- function(name, model, data, about, transform) {
     semTools = as.character(packageVersion("semTools")),
     nobs = lavInspect(fit, "nobs"), constructs = per_construct,
     polychoric = matrix_json(poly),
-    htmt = matrix_json(htmt(model, data, ordered = items, htmt2 = FALSE)),
-    htmt2 = matrix_json(htmt(model, data, ordered = items, htmt2 = TRUE)),
+    htmt = matrix_json(htmt(measurement, data, ordered = items, htmt2 = FALSE)),
+    htmt2 = matrix_json(htmt(measurement, data, ordered = items, htmt2 = TRUE)),
     latent_correlations = matrix_json(lavInspect(fit, "cor.lv")))
   writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null", pretty = TRUE),
              file.path(OUT_DIR, paste0(name, ".json")))
@@ -100,3 +103,9 @@ reversed$comp_2 <- 8 - reversed$comp_2
 run_case("reversed", CFA2, reversed,
          "corp_rep with comp_2 reversed: a negative loading on COMP (WLSMV)",
          "comp_2 <- 8 - comp_2")
+CHAIN <- "COMP =~ comp_1 + comp_2 + comp_3
+LIKE =~ like_1 + like_2 + like_3
+CUSL =~ cusl_1 + cusl_2 + cusl_3
+LIKE ~ COMP
+CUSL ~ LIKE"
+run_case("chain", CHAIN, corp, "corp_rep: COMP -> LIKE -> CUSL, ordinal items (WLSMV)", "none")
