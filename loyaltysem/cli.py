@@ -241,6 +241,10 @@ def _summary_options(function: Callable) -> Callable:
 @click.option("--ordered", default=None,
               help="Ordinal items (lavaan's ordered =): 'all', or comma-separated item names; "
                    "thresholds and polychoric correlations, estimator WLSMV by default.")
+@click.option("--parameterization", type=click.Choice(["delta", "theta"]), default="delta",
+              show_default=True,
+              help="With --ordered: latent responses of variance 1 (delta) or residual "
+                   "variances of 1 (theta), lavaan's parameterization.")
 @click.option("--missing", type=click.Choice(["listwise", "ml", "ml.x"]), default="listwise",
               show_default=True,
               help="Missing values: listwise deletion, or full-information ML (lavaan's "
@@ -281,7 +285,8 @@ def fit_command(spec: Path, data: str | None, na_values: tuple[str, ...], allow_
                 debug: bool, nobs: int | None = None, cov_file: Path | None = None,
                 cor_file: Path | None = None, sd_file: Path | None = None,
                 means_file: Path | None = None, group: str | None = None,
-                group_equal: str = "", ordered: str | None = None) -> None:
+                group_equal: str = "", ordered: str | None = None,
+                parameterization: str = "delta") -> None:
     """Fit the model in SPEC (.yaml or lavaan .lav) to survey data (lavaan's sem()), or to
     summary statistics (--cov or --cor/--sd, with --nobs); with --group, to several groups
     at once."""
@@ -313,7 +318,7 @@ def fit_command(spec: Path, data: str | None, na_values: tuple[str, ...], allow_
                      estimator=cast("Estimator", estimator), missing=cast(Any, missing),
                      emit_warnings=False, std_lv=std_lv or None,
                      meanstructure=meanstructure or None, ordered=ordered_items,
-                     **summary_data)
+                     parameterization=cast(Any, parameterization), **summary_data)
         boot = None
         if se_type == "bootstrap":
             from .effects.bootstrap import bootstrap, with_bootstrap_inference

@@ -43,7 +43,8 @@ from .fit_measures import degrees_of_freedom, fit_measures
 from .inference import Covariance, fit_inference
 from .ml import MLFunctions
 from .optimizer import OptimizationResult
-from .wls import WLSFunctions, delta_residual_variances
+from .wls import WLSFunctions
+from .wls_estimates import latent_response_estimates
 from .wls_inference import least_squares_inference
 from .wls_measures import least_squares_measures
 
@@ -117,9 +118,10 @@ def fit_core(spec: ModelSpec, functions: MLFunctions, table: pd.DataFrame, *,
     observed = list(functions.layout.structure.observed)
     if isinstance(functions, WLSFunctions):  # the least-squares family (ordinal data)
         covariance, adjustment = least_squares_inference(functions, theta, estimator)
-        estimated = delta_residual_variances(
+        estimated = latent_response_estimates(
             estimates_table(functions, theta, covariance.vcov, table, latent=spec.roles.latent,
-                            endogenous=spec.roles.endogenous), functions, theta)
+                            endogenous=spec.roles.endogenous, groups=groups),
+            functions, theta, groups)
         indices = least_squares_measures(functions, theta, result.fun, adjustment)
     else:
         x_index = [observed.index(v) for v in spec.roles.ov_x]

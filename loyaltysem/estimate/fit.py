@@ -51,6 +51,7 @@ def fit(
     start: np.ndarray | None = None,
     emit_warnings: bool = True,
     ordered: bool | Sequence[str] | None = None,
+    parameterization: Literal["delta", "theta"] = "delta",
     allow_codes: bool = False,
     sample_cov: pd.DataFrame | str | Path | None = None,
     nobs: int | None = None,
@@ -113,9 +114,15 @@ def fit(
         lavaan's ``ordered =``: the observed variables that are ordinal (``True``: all;
         None: those the spec declares, ``ordered:`` in YAML or ``# @ordered``),
         integer-coded categories; thresholds and polychoric correlations by lavaan's
-        two-step method (:func:`loyaltysem.ordinal.sample_statistics`), the delta
-        parameterization. Every observed variable of the model must be ordinal and the
-        model may have no observed covariates (yet); complete cases (listwise).
+        two-step method (:func:`loyaltysem.ordinal.sample_statistics`); the other
+        observed variables are continuous (their means, variances and polyserial or
+        Pearson correlations enter the statistics). No observed covariates (lavaan's
+        ``conditional.x``) yet; complete cases (listwise).
+    parameterization : {"delta", "theta"}
+        With ``ordered``: lavaan's ``parameterization``: the latent responses'
+        variances 1 and their residual variances derived (``"delta"``, the default),
+        or the residual variances parameters fixed at 1 (``"theta"``); see
+        :mod:`loyaltysem.estimate.wls`.
     allow_codes : bool
         Keep values that look like missing-value codes (-99 in a 1-7 item) as
         answers; by default they are refused unless declared in ``na_values``
@@ -201,6 +208,7 @@ def fit(
         declared = _as_spec(spec).ordered
         ordered = sorted(declared) or None
     chosen = cast(Estimator, _resolved_estimator(estimator, ordered, missing))
+    check_parameterization(parameterization, ordered)
     spec, start = _checked_fit_arguments(
         spec, estimator=chosen, missing=missing, emit_warnings=emit_warnings,
         sample_cov_rescale=sample_cov_rescale, meanstructure=meanstructure, std_lv=std_lv,
@@ -218,7 +226,8 @@ def fit(
                 warnings.simplefilter("ignore", MissingValueWarning)
             survey = _checked_survey(spec, data, missing="listwise", na_values=na_values,
                                      allow_codes=allow_codes)
-        return fit_ordinal(spec, survey, ordered, chosen, emit_warnings=emit_warnings)
+        return fit_ordinal(spec, survey, ordered, chosen, parameterization=parameterization,
+                           emit_warnings=emit_warnings)
     if from_summary:
         stats = summary_statistics(sample_cov, nobs, mean=sample_mean, cor=sample_cor,
                                    sd=sample_sd, rescale=sample_cov_rescale)
@@ -231,6 +240,16 @@ def fit(
         survey = _checked_survey(spec, data, missing=missing, na_values=na_values,
                                  allow_codes=allow_codes)
     return fit_survey(spec, survey, estimator=chosen, start=start, emit_warnings=emit_warnings)
+
+
+def check_parameterization(parameterization: Any, ordered: Any) -> None:
+    """Refuse a parameterization other than ``"delta"``/``"theta"``, or ``"theta"``
+    without ordinal items."""
+    if parameterization not in ("delta", "theta"):
+        raise fail("parameterization", "'delta' or 'theta'", parameterization)
+    if parameterization == "theta" and ordered in (None, False, [], ()):
+        raise ArgumentError("parameterization='theta' is for ordinal items: give "
+                            "ordered=True or ordered=[...] (--ordered), or leave it 'delta'")
 
 
 def _resolved_estimator(estimator: Any, ordered: Any, missing: Any) -> Any:

@@ -1,17 +1,16 @@
 """Fits of models with ordinal indicators: lavaan's ``ordered =`` with WLSMV and its kin.
 
-The spec's parameter table becomes lavaan's for ordinal indicators in the delta
-parameterization (:func:`ordinal_table`): one free threshold ``item | t<k>`` per
-category boundary of every ordinal item, and the residual variances of the ordinal
-items no longer free (they are ``1 - diag(Lambda C Psi C' Lambda')``, reported in the
-estimates table). The sample statistics are lavaan's two-step thresholds and
-polychoric correlations with their asymptotic covariance
+The spec's parameter table becomes lavaan's for ordinal indicators
+(:mod:`.ordinal_table`): free thresholds ``item | t<k>``, the ordinal items' intercepts
+fixed at 0, their residual variances derived (delta parameterization) or fixed at 1
+(theta), scaling factors ``~*~``; continuous items beside them keep their intercepts and
+residual variances. The sample statistics are lavaan's two-step thresholds, polychoric
+and polyserial correlations with their asymptotic covariance
 (:func:`loyaltysem.ordinal.sample_statistics`); the model is fitted on the one core
-with the least-squares discrepancy of :mod:`.wls` (:func:`.core_fit.fit_core`).
+with the least-squares discrepancy of :mod:`.wls` (:func:`.core_fit.fit_core`). Several
+groups: :func:`loyaltysem.groups.fit_groups` with ``ordered=``.
 
-Not yet: continuous indicators beside ordinal ones, observed covariates (lavaan's
-``conditional.x``), several groups, the theta parameterization; each is refused with
-what to do.
+Not yet: observed covariates (lavaan's ``conditional.x``), refused with what to do.
 
 References
 ----------
@@ -35,7 +34,8 @@ from ..spec import ModelSpec
 from .layout_cache import cached_layout
 from .moments import summary_moments
 from .results import FitResult
-from .wls import OrdinalMoments, WLSFunctions
+from .ordinal_table import latent_response_rows, layout_rows, threshold_rows
+from .wls import GroupStatistics, Parameterization, WLSFunctions
 
 
 def refuse_least_squares(result: object, what: str) -> None:
@@ -55,13 +55,14 @@ def refuse_least_squares(result: object, what: str) -> None:
 
 
 def ordered_items(spec: ModelSpec, ordered: bool | Sequence[str]) -> list[str]:
-    """The spec's observed variables that are ordinal (``True``: all of them).
+    """The spec's observed variables that are ordinal (``True``: all of them); the
+    others are continuous.
 
     Raises
     ------
     SpecificationError
-        An ordered name that is not an observed variable of the model, a model with
-        continuous observed variables beside ordinal ones or with observed covariates.
+        An ordered name that is not an observed variable of the model, or a model with
+        observed covariates.
     """
     observed = list(spec.observed_variables)
     if ordered is True:
@@ -73,46 +74,12 @@ def ordered_items(spec: ModelSpec, ordered: bool | Sequence[str]) -> list[str]:
             raise SpecificationError(
                 f"ordered names {', '.join(unknown)}, which are not observed variables of "
                 f"the model ({', '.join(observed)}); give the ordinal items of the model")
-    continuous = [v for v in observed if v not in items]
-    if continuous:
-        raise SpecificationError(
-            f"the model's {', '.join(continuous)} would be continuous beside the ordinal "
-            f"{', '.join(items)}; loyaltysem fits ordinal models whose observed variables "
-            "are all ordinal: declare them ordered too, or fit the model by ML")
     if spec.roles.ov_x:
         raise SpecificationError(
             f"observed covariates ({', '.join(spec.roles.ov_x)}) in an ordinal model need "
             "lavaan's conditional.x, which loyaltysem does not fit yet; measure them as "
-            "ordinal items of a construct, or fit the model by ML")
-    return items
-
-
-def ordinal_table(table: pd.DataFrame, statistics: OrdinalStatistics) -> pd.DataFrame:
-    """lavaan's parameter table with ordinal items (module notes): the residual variances
-    of the ordinal items fixed (``ustart`` 0 here: their value comes from the model),
-    the free parameters renumbered, and the threshold rows, numbered after all other
-    free parameters in the order of the statistics, placed after the regressions."""
-    table = table.copy()
-    ordinal = set(statistics.ordered)
-    residual = ((table["op"] == "~~") & (table["lhs"] == table["rhs"])
-                & table["lhs"].isin(ordinal)).to_numpy()
-    table.loc[residual, "free"] = 0
-    table.loc[residual, "ustart"] = 0.0
-    free = table["free"].to_numpy()
-    numbers = {old: new for new, old in enumerate(sorted(set(free[free > 0])), start=1)}
-    table["free"] = [numbers.get(int(v), 0) for v in free]
-    q = len(numbers)
-    names = [str(name).split("|") for name in statistics.thresholds.index]
-    thresholds = pd.DataFrame({
-        "lhs": [item for item, _ in names], "op": "|", "rhs": [t for _, t in names],
-        "free": np.arange(q + 1, q + 1 + len(names)), "label": "", "ustart": np.nan})
-    for column in table.columns:
-        if column not in thresholds:
-            thresholds[column] = 0 if table[column].dtype.kind in "iuf" else ""
-    thresholds = thresholds[list(table.columns)].astype(table.dtypes.to_dict())
-    structural = np.flatnonzero(table["op"].isin(["=~", "~"]).to_numpy())
-    at = int(structural.max()) + 1 if structural.size else 0
-    return pd.concat([table.iloc[:at], thresholds, table.iloc[at:]], ignore_index=True)
+            "items of a construct, or fit the model by ML")
+    return [v for v in observed if v in items]
 
 
 def least_squares_weight(statistics: OrdinalStatistics, estimator: str) -> np.ndarray:
@@ -123,50 +90,101 @@ def least_squares_weight(statistics: OrdinalStatistics, estimator: str) -> np.nd
     return np.asarray(statistics.weight_matrix(family), dtype=float)  # type: ignore[arg-type]
 
 
-def ordinal_functions(spec: ModelSpec, frame: pd.DataFrame, items: list[str],
-                      estimator: str) -> tuple[WLSFunctions, pd.DataFrame, OrdinalStatistics]:
-    """The least-squares functions of ``spec`` on the ordinal ``items`` of ``frame``,
-    the full parameter table (thresholds included) and the sample statistics."""
-    statistics = sample_statistics(frame[items], ordered=True)
-    full = ordinal_table(spec.parameter_table, statistics)
-    layout = cached_layout(full[full["op"] != "|"].reset_index(drop=True))
-    order = list(layout.structure.observed)
+def _group_statistics(statistics: OrdinalStatistics, rows: pd.DataFrame, order: list[str],
+                      estimator: str) -> GroupStatistics:
+    """One group's statistics and where the parameters of its ``rows`` (the full table's
+    rows of the group) enter them."""
     position = {name: k for k, name in enumerate(order)}
-    index = [items.index(v) for v in order]
-    correlation = statistics.correlation.to_numpy()[np.ix_(index, index)]
-    n = statistics.nobs
+    free = {(r.lhs, r.op, r.rhs): int(r.free) - 1 for r in rows.itertuples(index=False)}
     labels = list(statistics.statistics.index)
-    t = len(statistics.thresholds)
+    first = len(statistics.th_idx)
+    slot_item, slot_threshold = [], []
+    for label in labels[:first]:
+        item, _, threshold = label.partition("|")
+        slot_item.append(position[item.removesuffix("~1")])
+        slot_threshold.append(free[(item, "|", threshold)] if threshold else -1)
+    continuous = [v for v in statistics.variables if v not in statistics.ordered]
+    pair_labels = labels[first + len(continuous):]
     pairs = np.array([[position[a], position[b]] for a, b in
-                      (label.split("~~") for label in labels[t:])], dtype=int).reshape(-1, 2)
-    moments = OrdinalMoments(
+                      (label.split("~~") for label in pair_labels)], dtype=int).reshape(-1, 2)
+    return GroupStatistics(
         statistics=statistics.statistics.to_numpy(dtype=float),
         weight=least_squares_weight(statistics, estimator),
-        gamma=statistics.nacov.to_numpy(dtype=float), nobs=n, n_thresholds=t, pairs=pairs,
-        ordinal=np.array([position[v] for v in statistics.ordered], dtype=int))
-    group = summary_moments(correlation, np.zeros(len(order)), float(n))
-    return WLSFunctions(layout, group, moments), full, statistics
+        gamma=statistics.nacov.to_numpy(dtype=float), nobs=statistics.nobs,
+        slot_item=np.array(slot_item, dtype=int), slot_threshold=np.array(slot_threshold, int),
+        variances=np.array([position[v] for v in continuous], dtype=int), pairs=pairs,
+        ordinal=np.array([position[v] for v in statistics.ordered], dtype=int),
+        scale=np.array([free.get((v, "~*~", v), -1) for v in statistics.ordered], dtype=int))
 
 
+def least_squares_functions(full: pd.DataFrame, layout_table: pd.DataFrame,
+                            statistics: Sequence[OrdinalStatistics], groups: Sequence,
+                            estimator: str, parameterization: Parameterization
+                            ) -> WLSFunctions:
+    """The least-squares functions of the full table (thresholds and scales included;
+    a ``group`` column holding ``groups`` with several) on each group's statistics;
+    ``layout_table`` is the table the layout reads (the core's)."""
+    layout = cached_layout(layout_table)
+    order = list(layout.structure.observed)
+    multi = "group" in full
+    specs, moments = [], []
+    for name, stats in zip(groups, statistics):
+        rows = full[full["group"] == name] if multi else full
+        specs.append(_group_statistics(stats, rows, order, estimator))
+        index = [list(stats.variables).index(v) for v in order]
+        cov = stats.covariance.to_numpy()[np.ix_(index, index)]
+        moments.append(summary_moments(cov, stats.means.to_numpy()[index], float(stats.nobs)))
+    n_free = int(full["free"].max())
+    start = np.ones(n_free - layout.n_free)
+    sums = np.zeros_like(start)
+    counts = np.zeros_like(start)
+    for spec, stats in zip(specs, statistics):
+        at = spec.slot_threshold[spec.slot_threshold >= 0] - layout.n_free
+        np.add.at(sums, at, stats.thresholds.to_numpy(dtype=float))
+        np.add.at(counts, at, 1.0)
+    start = np.where(counts > 0, sums / np.maximum(counts, 1.0), start)
+    return WLSFunctions(layout, moments, specs, n_free, parameterization, start)
+
+
+def ordinal_functions(spec: ModelSpec, frame: pd.DataFrame, items: list[str], estimator: str,
+                      parameterization: Parameterization = "delta"
+                      ) -> tuple[WLSFunctions, pd.DataFrame, OrdinalStatistics]:
+    """The least-squares functions of ``spec`` on the ordinal ``items`` (the other
+    observed variables continuous) of ``frame``, the full parameter table (thresholds
+    included) and the sample statistics."""
+    observed = list(spec.observed_variables)
+    statistics = sample_statistics(frame[observed], ordered=items)
+    continuous = len(items) < len(observed)
+    base = spec.group_table(0, 1) if continuous else spec.parameter_table
+    table = latent_response_rows(base, items, parameterization)
+    full = threshold_rows(table, [statistics], [0], parameterization)
+    layout_table = layout_rows(full)
+    functions = least_squares_functions(full, layout_table, [statistics], [0], estimator,
+                                        parameterization)
+    return functions, full, statistics
 
 
 def fit_ordinal(spec: ModelSpec, survey: Survey, ordered: bool | Sequence[str], estimator: str,
-                *, emit_warnings: bool = True) -> FitResult:
+                *, parameterization: Parameterization = "delta",
+                emit_warnings: bool = True) -> FitResult:
     """Fit ``spec`` to the checked ``survey`` with ordinal items (module notes; see
     :func:`loyaltysem.fit`, ``ordered=``)."""
     from .fit import _fit_moments
 
     items = ordered_items(spec, ordered)
-    functions, table, statistics = ordinal_functions(spec, survey.data, items, estimator)
+    functions, table, statistics = ordinal_functions(spec, survey.data, items, estimator,
+                                                     parameterization)
     spec = spec.with_parameter_table(table)
-    notes = (f"ordinal items ({len(items)}): estimator {estimator}, delta parameterization, "
-             f"{len(statistics.thresholds)} thresholds; polychoric correlations by lavaan's "
-             "two-step method",)
+    continuous = len(statistics.variables) - len(items)
+    mixed = f" and {continuous} continuous" if continuous else ""
+    notes = (f"ordinal items ({len(items)}){mixed}: estimator {estimator}, "
+             f"{parameterization} parameterization, {len(statistics.thresholds)} thresholds; "
+             "polychoric correlations by lavaan's two-step method",)
     return _fit_moments(spec, functions, estimator=estimator, start=None,
                         emit_warnings=emit_warnings, frame=survey.data,
                         notes=tuple(survey.notes) + notes, n_dropped=survey.n_dropped,
                         fiml=False, table=table)
 
 
-__all__ = ["fit_ordinal", "least_squares_weight", "ordered_items", "ordinal_functions",
-           "ordinal_table"]
+__all__ = ["fit_ordinal", "least_squares_functions", "least_squares_weight",
+           "ordered_items", "ordinal_functions"]

@@ -90,6 +90,10 @@ def least_squares_inference(functions: WLSFunctions, theta: np.ndarray, estimato
     """The robust covariance of the estimates (module notes) and, for WLSMV/ULSMV, the
     scaled-shifted adjustment of the model's statistic.
 
+    The groups' statistics are stacked (:mod:`.wls`): ``W_T = blockdiag((N_g - 1)
+    W_g)``, ``Gamma_T = blockdiag(Gamma_g / (N_g - 1))``, ``A = Delta' W_T Delta``, and
+    ``V = A^-1 Delta' W_T Gamma_T W_T Delta A^-1`` (one group: the formula above).
+
     Parameters
     ----------
     functions : WLSFunctions
@@ -102,21 +106,20 @@ def least_squares_inference(functions: WLSFunctions, theta: np.ndarray, estimato
     covariance : Covariance
     adjustment : ScaledShifted or None
     """
-    moments = functions.moments
     delta = functions.delta(theta)[0]
-    weight, gamma, n = moments.weight, moments.gamma, moments.nobs - 1
+    weight, acov = functions.test_weight, functions.acov
     a = delta.T @ weight @ delta
     a_inverse, eigenvalues = projected_inverse(a, None)
     if estimator == "WLS":
-        vcov = a_inverse / n
+        vcov = a_inverse
     else:
         wd = weight @ delta
-        vcov = a_inverse @ (wd.T @ gamma @ wd) @ a_inverse / n
-    covariance = Covariance(vcov, eigenvalues * n)
+        vcov = a_inverse @ (wd.T @ acov @ wd) @ a_inverse
+    covariance = Covariance(vcov, eigenvalues)
     if LEAST_SQUARES[estimator] != "scaled.shifted":
         return covariance, None
-    df = moments.statistics.size - functions.n_free
-    return covariance, scaled_shifted(residual_weight(delta, weight, a_inverse), gamma, df)
+    df = functions.n_statistics - functions.n_free
+    return covariance, scaled_shifted(residual_weight(delta, weight, a_inverse), acov, df)
 
 
 __all__ = ["LEAST_SQUARES", "ScaledShifted", "least_squares_inference", "residual_weight",

@@ -60,34 +60,43 @@ from .wls_inference import ScaledShifted, residual_weight, scaled_shifted
 
 
 def baseline_statistic(functions: WLSFunctions) -> tuple[float, int, ScaledShifted]:
-    """The baseline model's statistic, df and scaled-shifted adjustment (module notes)."""
-    moments = functions.moments
-    t = moments.n_thresholds
-    s = moments.statistics
-    df = s.size - t
-    delta = np.zeros((s.size, t))  # sigma_b = (tau, 0): linear in the thresholds
-    delta[np.arange(t), np.arange(t)] = 1.0
-    a_inverse = np.linalg.inv(delta.T @ moments.weight @ delta)
-    u = residual_weight(delta, moments.weight, a_inverse)
-    statistic = (moments.nobs - 1) * float(s @ u @ s)  # min over tau of F_b
-    return statistic, df, scaled_shifted(u, moments.gamma, df)
+    """The baseline model's statistic, df and scaled-shifted adjustment (module notes):
+    every group's thresholds, means and variances free, no correlations."""
+    s = functions.sample
+    columns: list[int] = []
+    at = 0
+    for spec in functions.statistics_of:
+        free = spec.n_first + spec.variances.size
+        columns.extend(range(at, at + free))
+        at += spec.statistics.size
+    delta = np.zeros((s.size, len(columns)))  # sigma_b: linear in its parameters
+    delta[columns, np.arange(len(columns))] = 1.0
+    weight = functions.test_weight
+    a_inverse = np.linalg.inv(delta.T @ weight @ delta)
+    u = residual_weight(delta, weight, a_inverse)
+    df = s.size - len(columns)
+    return float(s @ u @ s), df, scaled_shifted(u, functions.acov, df)
 
 
 def least_squares_measures(functions: WLSFunctions, theta: np.ndarray, fun: float,
                            adjustment: ScaledShifted | None) -> dict[str, float]:
     """lavaan's fit measures of a least-squares fit (module notes)."""
-    moments = functions.moments
-    n, npar = moments.nobs, functions.n_free
-    df = moments.statistics.size - npar
-    chisq = (n - 1) * fun
+    n_groups = len(functions.statistics_of)
+    n = sum(spec.nobs for spec in functions.statistics_of)
+    n_test = int(round(functions.n_test))  # sum_g (N_g - 1)
+    npar = functions.n_free
+    df = functions.n_statistics - npar
+    chisq = n_test * fun
     baseline, baseline_df, baseline_adjustment = baseline_statistic(functions)
     out: dict[str, float] = {"npar": npar, "nobs": n, "fmin": chisq / (2.0 * n),
                              "chisq": chisq, "df": df, "pvalue": fi.chisq_pvalue(chisq, df),
                              "baseline_chisq": baseline, "baseline_df": baseline_df,
                              "baseline_pvalue": fi.chisq_pvalue(baseline, baseline_df)}
+    if n_groups > 1:
+        out["ngroups"] = n_groups
     out.update(fi.incremental_indices(chisq, df, baseline, baseline_df))
     out["nnfi"] = out["tli"]
-    out.update(_rmsea(chisq, df, n - 1, ""))
+    out.update(_rmsea(chisq, df, n_test, n_groups, ""))
     if adjustment is not None:
         scaled = adjustment.apply(chisq) if df > 0 else chisq
         baseline_scaled = baseline_adjustment.apply(baseline)
@@ -103,62 +112,115 @@ def least_squares_measures(functions: WLSFunctions, theta: np.ndarray, fun: floa
         out.update({f"{name}_scaled": value for name, value in fi.incremental_indices(
             scaled, df, baseline_scaled, baseline_df).items()})
         out["nnfi_scaled"] = out["tli_scaled"]
-        out.update(_rmsea(scaled, df, n - 1, "_scaled"))
+        out.update(_rmsea(scaled, df, n_test, n_groups, "_scaled"))
         out.update(catml_robust(functions, theta, df))
-    residual = moments.statistics - functions.statistics(theta)[0]
-    out.update(_residual_summaries(residual, moments.n_thresholds, len(moments.ordinal)))
+    residual = functions.sample - functions.statistics(theta)[0]
+    out.update(_residual_summaries(functions, theta, residual))
     out["wrmr"] = math.sqrt(max(chisq, 0.0) / residual.size)
-    out.update(_gfi(residual, moments.statistics, moments.weight, df))
-    out.update({"mfi": fi.mfi(chisq, df, n - 1), "ecvi": fi.ecvi(chisq, npar, n - 1),
-                "cn_05": fi.hoelter_cn(chisq, df, n - 1, 0.05),
-                "cn_01": fi.hoelter_cn(chisq, df, n - 1, 0.01)})
+    out.update(_gfi(residual, functions.sample, functions.test_weight, df))
+    out.update({"mfi": fi.mfi(chisq, df, n_test), "ecvi": fi.ecvi(chisq, npar, n_test),
+                "cn_05": fi.hoelter_cn(chisq, df, n_test, 0.05),
+                "cn_01": fi.hoelter_cn(chisq, df, n_test, 0.01)})
     return out
+
+
+def _catml_available(functions: WLSFunctions) -> bool:
+    """Savalei's indices as lavaan 0.6-14 reports them: ordinal items only, no free
+    means or scaling factors, no threshold shared by groups."""
+    layout = functions.layout
+    means = any(layout.group_fill[g][k][2].size for g in range(layout.n_groups)
+                for k in (4, 5))
+    thresholds = np.concatenate([spec.slot_threshold for spec in functions.statistics_of])
+    return (not means and all(spec.variances.size == 0 and (spec.scale < 0).all()
+                              for spec in functions.statistics_of)
+            and np.unique(thresholds).size == thresholds.size)
 
 
 def catml_robust(functions: WLSFunctions, theta: np.ndarray, df: int) -> dict[str, float]:
     """Savalei's (2021) robust CFI, TLI, RNI and RMSEA of a least-squares fit (module
-    notes)."""
-    moments = functions.moments
-    n, t = moments.nobs, moments.n_thresholds
-    correlation = functions.groups[0].cov[0]
+    notes), the groups' statistics and traces summed."""
     names = ("cfi_robust", "tli_robust", "rni_robust", "rmsea_robust", "rmsea_ci_lower_robust",
              "rmsea_ci_upper_robust", "rmsea_pvalue_robust", "rmsea_notclose_pvalue_robust")
-    if df <= 0 or np.linalg.eigvalsh(correlation).min() < np.sqrt(np.finfo(float).eps):
+    correlations = [m.cov[0] for m in functions.groups]
+    if df <= 0 or not _catml_available(functions) or min(
+            np.linalg.eigvalsh(r).min() for r in correlations) < np.sqrt(np.finfo(float).eps):
         return dict.fromkeys(names, math.nan)
-    sigma = functions.implied(np.atleast_2d(theta), 0).sigma[0]
-    p = sigma.shape[0]
-    sign, logdet = np.linalg.slogdet(sigma)
-    _, logdet_r = np.linalg.slogdet(correlation)
-    inverse = np.linalg.inv(sigma)
-    statistic = n * (logdet + float(np.sum(correlation * inverse)) - logdet_r - p)
-    rows, cols = moments.pairs.T
-    v = (inverse[np.ix_(rows, rows)] * inverse[np.ix_(cols, cols)]
-         + inverse[np.ix_(rows, cols)] * inverse[np.ix_(cols, rows)])
     delta = functions.delta(theta)[0]
-    a_inverse = np.linalg.inv(delta.T @ moments.weight @ delta)
-    delta_c, weight_c, gamma_c = delta[t:], moments.weight[t:, t:], moments.gamma[t:, t:]
-    u = np.eye(rows.size) - delta_c @ a_inverse @ delta_c.T @ weight_c
-    c = float(np.trace(u.T @ v @ u @ gamma_c)) / df
-    baseline_df = rows.size
-    c_baseline = float(np.trace(gamma_c)) / baseline_df
-    out = fi.robust_indices(statistic, df, c, -n * logdet_r, baseline_df, c_baseline, n - 1)
+    a_inverse = np.linalg.inv(delta.T @ functions.test_weight @ delta)
+    statistic = baseline = trace = trace_baseline = 0.0
+    baseline_df, at = 0, 0
+    for g, (spec, correlation) in enumerate(zip(functions.statistics_of, correlations)):
+        n, t, k = spec.nobs, spec.n_first, spec.statistics.size
+        scale = functions.scales(theta, g)[0]
+        sigma = functions.implied(np.atleast_2d(theta), g).sigma[0] * np.outer(scale, scale)
+        _, logdet = np.linalg.slogdet(sigma)
+        _, logdet_r = np.linalg.slogdet(correlation)
+        inverse = np.linalg.inv(sigma)
+        statistic += n * (logdet + float(np.sum(correlation * inverse)) - logdet_r
+                          - sigma.shape[0])
+        baseline += -n * logdet_r
+        rows, cols = spec.pairs.T
+        v = (inverse[np.ix_(rows, rows)] * inverse[np.ix_(cols, cols)]
+             + inverse[np.ix_(rows, cols)] * inverse[np.ix_(cols, rows)])
+        delta_c = delta[at + t:at + k]
+        weight_c = (n - 1.0) * spec.weight[t:, t:]
+        gamma_c = spec.gamma[t:, t:]
+        u = np.eye(rows.size) - delta_c @ a_inverse @ delta_c.T @ weight_c
+        trace += float(np.trace(u.T @ v @ u @ gamma_c)) * (n - 1.0) / functions.n_test
+        trace_baseline += float(np.trace(gamma_c)) * (n - 1.0) / functions.n_test
+        baseline_df += rows.size
+        at += k
+    n_test = int(round(functions.n_test))
+    out = fi.robust_indices(statistic, df, trace / df, baseline, baseline_df,
+                            trace_baseline / baseline_df, n_test)
     out["nnfi_robust"] = out["tli_robust"]
     return {name: float(value) for name, value in out.items()}
 
 
-def _residual_summaries(residual: np.ndarray, n_thresholds: int, p: int
+def _residual_summaries(functions: WLSFunctions, theta: np.ndarray, residual: np.ndarray
                         ) -> dict[str, float]:
-    """SRMR, RMR and CRMR of the correlation residuals, with and without the thresholds'
-    (module notes)."""
-    squares = float(np.sum(residual[n_thresholds:] ** 2))
-    thresholds = float(np.sum(residual[:n_thresholds] ** 2))
-    full, pairs = p * (p + 1) / 2, p * (p - 1) / 2
-    srmr_nomean = math.sqrt(squares / full)
-    srmr = math.sqrt((squares + thresholds) / (full + n_thresholds))
-    crmr_nomean = math.sqrt(squares / pairs) if pairs else 0.0
-    crmr = math.sqrt((squares + thresholds) / (pairs + n_thresholds))
-    return {"srmr": srmr_nomean, "srmr_bentler": srmr, "srmr_bentler_nomean": srmr_nomean,
-            "rmr": srmr, "rmr_nomean": srmr_nomean, "crmr": crmr, "crmr_nomean": crmr_nomean}
+    """SRMR, RMR and CRMR (module notes), each group's weighted by ``N_g / N`` (lavaan's
+    ``lav_fit_srmr``)."""
+    n = sum(spec.nobs for spec in functions.statistics_of)
+    out: dict[str, float] = {}
+    at = 0
+    for g, spec in enumerate(functions.statistics_of):
+        sample = functions.groups[g].cov[0]
+        scale = functions.scales(theta, g)[0]
+        implied = functions.implied(np.atleast_2d(theta), g).sigma[0] * np.outer(scale, scale)
+        thresholds = residual[at:at + spec.n_first][spec.slot_threshold >= 0]
+        group = _group_residual_summaries(sample, implied, thresholds)
+        for name, value in group.items():
+            out[name] = out.get(name, 0.0) + spec.nobs / n * value
+        at += spec.statistics.size
+    return out
+
+
+def _group_residual_summaries(sample: np.ndarray, implied: np.ndarray, thresholds: np.ndarray
+                              ) -> dict[str, float]:
+    """One group's residual summaries: RMR of ``S - Sigma*`` (``Sigma*`` the implied
+    moments of the standardized latent responses and continuous items), SRMR of
+    Bentler's ``(S - Sigma*)_ij / sqrt(S_ii S_jj)`` over the ``p (p + 1) / 2`` elements,
+    CRMR of the correlation residuals over the ``p (p - 1) / 2`` pairs; "with means"
+    adds the residuals of the ordinal items' thresholds (lavaan 0.6-14: the continuous
+    items' means are not among them)."""
+    p = sample.shape[0]
+    lower, pairs = np.tril_indices(p), np.tril_indices(p, -1)
+    sd, implied_sd = np.sqrt(np.diag(sample)), np.sqrt(np.diag(implied))
+    raw = (sample - implied)[lower]
+    bentler = ((sample - implied) / np.outer(sd, sd))[lower]
+    bollen = (sample / np.outer(sd, sd) - implied / np.outer(implied_sd, implied_sd))[pairs]
+    extra, t = float(np.sum(thresholds ** 2)), thresholds.size
+
+    def root(values: np.ndarray, means: bool) -> float:
+        count = values.size + (t if means else 0)
+        return math.sqrt((float(np.sum(values ** 2)) + (extra if means else 0.0)) / count) \
+            if count else 0.0
+
+    srmr = root(bentler, False)
+    return {"srmr": srmr, "srmr_bentler": root(bentler, True), "srmr_bentler_nomean": srmr,
+            "rmr": root(raw, True), "rmr_nomean": root(raw, False), "crmr": root(bollen, True),
+            "crmr_nomean": root(bollen, False)}
 
 
 def _gfi(residual: np.ndarray, statistics: np.ndarray, weight: np.ndarray, df: int
@@ -170,13 +232,15 @@ def _gfi(residual: np.ndarray, statistics: np.ndarray, weight: np.ndarray, df: i
             "pgfi": df / k * gfi}
 
 
-def _rmsea(chisq: float, df: int, n: int, suffix: str) -> dict[str, float]:
-    """RMSEA with its 90% interval and tests of close and not-close fit."""
+def _rmsea(chisq: float, df: int, n: int, n_groups: int, suffix: str) -> dict[str, float]:
+    """RMSEA with its 90% interval and tests of close and not-close fit (several groups:
+    lavaan's multiple-group RMSEA, times ``sqrt(G)``)."""
+    root_g = math.sqrt(n_groups)
     lower, upper = fi.rmsea_ci(chisq, df, n)
-    return {f"rmsea{suffix}": fi.rmsea(chisq, df, n),
-            f"rmsea_ci_lower{suffix}": lower, f"rmsea_ci_upper{suffix}": upper,
-            f"rmsea_pvalue{suffix}": fi.rmsea_pvalue(chisq, df, n),
-            f"rmsea_notclose_pvalue{suffix}": fi.rmsea_notclose_pvalue(chisq, df, n)}
+    return {f"rmsea{suffix}": fi.rmsea(chisq, df, n) * root_g,
+            f"rmsea_ci_lower{suffix}": lower * root_g, f"rmsea_ci_upper{suffix}": upper * root_g,
+            f"rmsea_pvalue{suffix}": fi.rmsea_pvalue(chisq, df, n / n_groups),
+            f"rmsea_notclose_pvalue{suffix}": fi.rmsea_notclose_pvalue(chisq, df, n / n_groups)}
 
 
 __all__ = ["baseline_statistic", "least_squares_measures"]

@@ -1,0 +1,110 @@
+"""lavaan's parameter table for ordinal items, one group or several.
+
+With ordinal items lavaan's table (``lavaanify(..., ordered =)``, ``lav_partable_flat``)
+differs from the continuous one in four ways, which :func:`latent_response_rows` and
+:func:`threshold_rows` apply:
+
+- one free threshold ``item | t<k>`` per category boundary of every ordinal item and
+  group, one parameter across groups under ``group_equal=["thresholds"]`` (except the
+  thresholds named in ``group_partial``, ``"item|t2"``);
+- the intercepts of ordinal items are fixed at 0 (and the mean structure is that of
+  the continuous items and of the latent means);
+- in the delta parameterization the residual variances of ordinal items are not
+  parameters (fixed rows, their values ``1 / delta^2 - diag(Lambda C Psi C'
+  Lambda')`` set after the fit) and every group has a scaling factor ``item ~*~ item``
+  per ordinal item: 1 in the first group, free in the others when the thresholds are
+  equal; in the theta parameterization the residual variances are fixed at 1 in the
+  first group and free in the others when the thresholds are equal (and the residuals
+  are not), and ``~*~`` rows report ``Sigma_jj^(-1/2)``;
+- with equal thresholds the latent means are free in groups 2.. (unless equal means).
+
+References
+----------
+Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+Statistical Software, 48(2), 1-36; lavaan 0.6-14 ``lav_partable_flat`` (observed on
+tests/reference/make_ordinal_groups_reference.R).
+Muthén, B., & Asparouhov, T. (2002). Latent variable analysis with categorical
+outcomes: multiple-group and growth modeling in Mplus. Mplus Web Note 4.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..ordinal import OrdinalStatistics
+
+
+def latent_response_rows(table: pd.DataFrame, ordinal: Sequence[str], parameterization: str,
+                         *, first_group: bool = True, free_residuals: bool = False
+                         ) -> pd.DataFrame:
+    """One group's table (lavaan's free numbers, before the groups are laid out) with the
+    ordinal items' residual variances and intercepts as lavaan has them (module notes):
+    ``free_residuals`` keeps the theta parameterization's residual variances free (a
+    group after the first with equal thresholds)."""
+    table = table.copy()
+    items = table["lhs"].isin(list(ordinal)).to_numpy()
+    residual = ((table["op"] == "~~") & (table["lhs"] == table["rhs"])).to_numpy() & items
+    if parameterization == "delta":
+        table.loc[residual, ["free", "ustart"]] = [0, 0.0]
+    elif first_group or not free_residuals:
+        table.loc[residual, ["free", "ustart"]] = [0, 1.0]
+    intercept = (table["op"] == "~1").to_numpy() & items
+    table.loc[intercept, ["free", "ustart"]] = [0, 0.0]
+    free = table["free"].to_numpy(dtype=int)
+    numbers = {old: new for new, old in enumerate(sorted(set(free[free > 0])), start=1)}
+    table["free"] = [numbers.get(int(v), 0) for v in free]
+    return table
+
+
+def threshold_rows(table: pd.DataFrame, statistics: Sequence[OrdinalStatistics],
+                   groups: Sequence, parameterization: str, *, equal: bool = False,
+                   partial: Sequence[str] = ()) -> pd.DataFrame:
+    """The laid-out table (``free`` global; a ``group`` column with several groups) with
+    every group's threshold and scaling-factor rows after its structural rows (module
+    notes); their parameters are numbered after the table's."""
+    exempt = {"".join(p.split()) for p in partial}
+    multi = "group" in table
+    q = int(table["free"].max()) if len(table) else 0
+    numbers: dict[tuple, int] = {}
+    blocks = []
+    for g, (name, stats) in enumerate(zip(groups, statistics)):
+        block = table[table["group"] == name] if multi else table
+        labels = [str(label).split("|") for label in stats.thresholds.index]
+        free = []
+        for item, t in labels:
+            key = (item, t) if equal and f"{item}|{t}" not in exempt else (g, item, t)
+            free.append(numbers.setdefault(key, q + len(numbers) + 1))
+        rows = {"lhs": [item for item, _ in labels], "op": "|",
+                "rhs": [t for _, t in labels], "free": free, "ustart": np.nan}
+        scale_free = []
+        for item in stats.ordered:
+            if parameterization == "delta" and g > 0 and equal:
+                scale_free.append(numbers.setdefault((g, item, "~*~"),
+                                                     q + len(numbers) + 1))
+            else:
+                scale_free.append(0)
+        scales = {"lhs": list(stats.ordered), "op": "~*~", "rhs": list(stats.ordered),
+                  "free": scale_free, "ustart": 1.0}
+        extra = pd.concat([pd.DataFrame(rows), pd.DataFrame(scales)], ignore_index=True)
+        extra["label"] = ""
+        if multi:
+            extra["group"] = name
+        for column in block.columns:
+            if column not in extra:
+                extra[column] = 0 if block[column].dtype.kind in "iuf" else ""
+        extra = extra[list(block.columns)].astype(block.dtypes.to_dict())
+        structural = np.flatnonzero(block["op"].isin(["=~", "~"]).to_numpy())
+        at = int(structural.max()) + 1 if structural.size else 0
+        blocks += [block.iloc[:at], extra.iloc[:len(labels)], block.iloc[at:],
+                   extra.iloc[len(labels):]]
+    return pd.concat(blocks, ignore_index=True)
+
+
+def layout_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows the layout of the latent responses reads (no thresholds, no scales)."""
+    return table[~table["op"].isin(["|", "~*~"])].reset_index(drop=True)
+
+
+__all__ = ["latent_response_rows", "layout_rows", "threshold_rows"]

@@ -1,0 +1,142 @@
+# lavaan references for ordinal fits beyond one group of ordinal items
+# (tests/test_ordinal_groups.py): continuous items beside ordinal ones, the theta
+# parameterization, several groups with lavaan's group.equal classes for categorical
+# items, and the scaled-shifted chi-square differences of the invariance ladder
+# (lavTestLRT). lavaan 0.6-14, estimator WLSMV.
+#
+# Run from the repository root:  Rscript tests/reference/make_ordinal_groups_reference.R
+# Writes tests/reference/ordinal_fit/<case>.json and the data it makes,
+# tests/reference/ordinal/data/hs_mixed.csv. No random numbers, no timings: rerunning
+# writes the same files.
+#
+# Cases:
+#   hs_mixed      Holzinger-Swineford 3-factor CFA: x1-x3 and x7-x9 continuous, x4-x6
+#                 cut into 4 ordered categories (fixed cut points below), WLSMV, delta
+#   hs_mixed_theta  the same, parameterization = "theta"
+#   cfa3_theta    corp_rep 7-point items, COMP/LIKE/CUSL, parameterization = "theta"
+#   groups_*      corp_rep items by servicetype (tests/reference/ordinal/data/groups.csv),
+#                 COMP/LIKE/CUSL, delta: configural; thresholds; thresholds + loadings;
+#                 thresholds + loadings + lv.variances; theta: configural and thresholds +
+#                 loadings + residuals
+#   ladder        lavTestLRT of configural < thresholds < thresholds + loadings (delta)
+suppressPackageStartupMessages({ library(lavaan); library(jsonlite) })
+DATA_DIR <- "tests/reference/ordinal/data"
+OUT_DIR <- "tests/reference/ordinal_fit"
+dir.create(OUT_DIR, showWarnings = FALSE, recursive = TRUE)
+
+MEASURES <- c("npar", "fmin", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled",
+              "pvalue.scaled", "chisq.scaling.factor", "baseline.chisq", "baseline.df",
+              "baseline.pvalue", "baseline.chisq.scaled", "baseline.df.scaled",
+              "baseline.pvalue.scaled", "baseline.chisq.scaling.factor", "cfi", "tli",
+              "nnfi", "rfi", "nfi", "ifi", "rni", "cfi.scaled", "tli.scaled", "nnfi.scaled",
+              "rfi.scaled", "nfi.scaled", "ifi.scaled", "rni.scaled", "rmsea",
+              "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.pvalue", "rmsea.scaled",
+              "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled", "rmsea.pvalue.scaled",
+              "rmr", "rmr_nomean", "srmr", "srmr_bentler", "srmr_bentler_nomean", "crmr",
+              "crmr_nomean", "srmr_mplus", "srmr_mplus_nomean", "wrmr", "cn_05", "cn_01",
+              "gfi", "agfi", "pgfi", "mfi", "ecvi", "cfi.robust", "tli.robust", "nnfi.robust",
+              "rni.robust", "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust",
+              "rmsea.pvalue.robust", "rmsea.notclose.pvalue.robust")
+
+describe <- function(fit, name, model, data_file, ordered, about, group = NULL,
+                     group_equal = character(0), parameterization = "delta") {
+  pe <- parameterEstimates(fit, standardized = TRUE, remove.nonfree = FALSE)
+  if (is.null(pe$group)) pe$group <- 1L
+  test <- lavInspect(fit, "test")
+  measures <- suppressWarnings(fitMeasures(fit, MEASURES))
+  r2 <- lavInspect(fit, "r2")
+  if (!is.list(r2)) r2 <- list(r2)
+  list(
+    about = about, lavaan = as.character(packageVersion("lavaan")), model = model,
+    data = data_file, estimator = "WLSMV", ordered = ordered, group = group,
+    group_equal = group_equal, parameterization = parameterization,
+    groups = lavInspect(fit, "group.label"), nobs = lavInspect(fit, "nobs"),
+    converged = lavInspect(fit, "converged"),
+    estimates = lapply(seq_len(nrow(pe)), function(i) list(
+      group = pe$group[i], lhs = pe$lhs[i], op = pe$op[i], rhs = pe$rhs[i],
+      label = pe$label[i], est = pe$est[i], se = pe$se[i], z = pe$z[i],
+      pvalue = pe$pvalue[i], std_lv = pe$std.lv[i], std_all = pe$std.all[i])),
+    fit = as.list(measures),
+    shift = if (length(test) > 1 && !is.null(test[[2]]$shift.parameter))
+      test[[2]]$shift.parameter else NA,
+    scaling = if (length(test) > 1) test[[2]]$scaling.factor else NA,
+    r2 = lapply(r2, as.list))
+}
+
+run_case <- function(name, model, data_file, ordered, about, ...) {
+  data <- read.csv(file.path(DATA_DIR, data_file))
+  fit <- cfa(model, data = data, ordered = ordered, estimator = "WLSMV", ...)
+  args <- list(...)
+  out <- describe(fit, name, model, data_file, ordered, about, group = args$group,
+                  group_equal = if (is.null(args$group.equal)) character(0) else args$group.equal,
+                  parameterization = if (is.null(args$parameterization)) "delta" else
+                    args$parameterization)
+  writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null", null = "null"),
+             file.path(OUT_DIR, paste0(name, ".json")))
+  fit
+}
+
+# continuous items beside ordinal ones
+hs <- read.csv("datasets/holzinger_swineford/holzinger_swineford.csv")
+cuts <- list(x4 = c(-Inf, 2, 3, 4, Inf), x5 = c(-Inf, 3, 4.5, 5.5, Inf),
+             x6 = c(-Inf, 1.5, 2, 3, Inf))
+mixed <- data.frame(x1 = hs$x1, x2 = hs$x2, x3 = hs$x3,
+                    x4o = cut(hs$x4, cuts$x4, labels = FALSE),
+                    x5o = cut(hs$x5, cuts$x5, labels = FALSE),
+                    x6o = cut(hs$x6, cuts$x6, labels = FALSE),
+                    x7 = hs$x7, x8 = hs$x8, x9 = hs$x9)
+write.csv(mixed, file.path(DATA_DIR, "hs_mixed.csv"), row.names = FALSE)
+HS <- "visual =~ x1 + x2 + x3
+textual =~ x4o + x5o + x6o
+speed =~ x7 + x8 + x9"
+ORD <- c("x4o", "x5o", "x6o")
+run_case("hs_mixed", HS, "hs_mixed.csv", ORD,
+         "HS 3-factor CFA, x4-x6 cut into 4 categories, the others continuous")
+run_case("hs_mixed_theta", HS, "hs_mixed.csv", ORD,
+         "HS 3-factor CFA, x4-x6 cut into 4 categories; theta parameterization",
+         parameterization = "theta")
+
+CFA3 <- "COMP =~ comp_1 + comp_2 + comp_3
+LIKE =~ like_1 + like_2 + like_3
+CUSL =~ cusl_1 + cusl_2 + cusl_3"
+ITEMS3 <- c("comp_1", "comp_2", "comp_3", "like_1", "like_2", "like_3", "cusl_1", "cusl_2",
+            "cusl_3")
+run_case("cfa3_theta", CFA3, "corp_rep.csv", ITEMS3,
+         "corp_rep 7-point items, 3-factor CFA, theta parameterization",
+         parameterization = "theta")
+
+# several groups
+GROUPS <- "COMP =~ comp_1 + comp_3
+LIKE =~ like_1 + like_2 + like_3
+CUSL =~ cusl_1 + cusl_2 + cusl_3"
+GITEMS <- c("comp_1", "comp_3", "like_1", "like_2", "like_3", "cusl_1", "cusl_2", "cusl_3")
+configural <- run_case("groups_configural", GROUPS, "groups.csv", GITEMS,
+                       "corp_rep by servicetype, configural", group = "servicetype")
+thresholds <- run_case("groups_thresholds", GROUPS, "groups.csv", GITEMS,
+                       "corp_rep by servicetype, equal thresholds", group = "servicetype",
+                       group.equal = "thresholds")
+metric <- run_case("groups_thresholds_loadings", GROUPS, "groups.csv", GITEMS,
+                   "corp_rep by servicetype, equal thresholds and loadings",
+                   group = "servicetype", group.equal = c("thresholds", "loadings"))
+run_case("groups_tl_lv", GROUPS, "groups.csv", GITEMS,
+         "corp_rep by servicetype, equal thresholds, loadings and latent variances",
+         group = "servicetype", group.equal = c("thresholds", "loadings", "lv.variances"))
+run_case("groups_theta_configural", GROUPS, "groups.csv", GITEMS,
+         "corp_rep by servicetype, configural, theta", group = "servicetype",
+         parameterization = "theta")
+run_case("groups_theta_tlr", GROUPS, "groups.csv", GITEMS,
+         "corp_rep by servicetype, equal thresholds, loadings and residuals, theta",
+         group = "servicetype", parameterization = "theta",
+         group.equal = c("thresholds", "loadings", "residuals"))
+
+lrt <- function(a, b) {
+  t <- lavTestLRT(a, b)
+  list(chisq_diff = t[["Chisq diff"]][2], df_diff = t[["Df diff"]][2],
+       pvalue = t[["Pr(>Chisq)"]][2], method = attr(t, "heading"))
+}
+ladder <- list(about = "lavTestLRT (default method for WLSMV) of the delta ladder",
+               lavaan = as.character(packageVersion("lavaan")),
+               thresholds = lrt(configural, thresholds),
+               loadings = lrt(thresholds, metric))
+writeLines(toJSON(ladder, digits = NA, auto_unbox = TRUE, na = "null"),
+           file.path(OUT_DIR, "groups_ladder.json"))
