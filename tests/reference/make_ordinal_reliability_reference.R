@@ -30,6 +30,10 @@
 #             COMP =~ comp_1 + comp_2 + comp_3 has a negative loading; COMP, LIKE
 #   chain     corp_rep.csv, the structural model COMP -> LIKE -> CUSL (no COMP -> CUSL):
 #             its latent correlations are constrained (Fornell-Larcker uses them)
+#   cfa3_theta  cfa3 with parameterization = "theta". compRelSEM's categorical omega
+#             is the same as in the delta parameterization; its ord.scale = FALSE omega,
+#             its tau.eq alphas and AVE() are not (semTools rescales the polychorics by
+#             the latent responses' theta-metric SDs), loyaltysem's standardized ones are
 #
 # How to run (from the repository root; R with lavaan, semTools, psych, jsonlite):
 #   Rscript tests/reference/make_ordinal_reliability_reference.R
@@ -44,11 +48,12 @@ dir.create(OUT_DIR, showWarnings = FALSE, recursive = TRUE)
 
 matrix_json <- function(m) list(rows = rownames(m), cols = colnames(m), values = unname(m))
 
-run_case <- function(name, model, data, about, transform) {
+run_case <- function(name, model, data, about, transform, parameterization = "delta") {
   items <- lavNames(lavaanify(model), "ov")
   measurement <- paste(grep("=~", strsplit(model, "\n")[[1]], value = TRUE), collapse = "\n")
   data <- data[, items]
-  fit <- sem(model, data = data, ordered = items, estimator = "WLSMV")
+  fit <- sem(model, data = data, ordered = items, estimator = "WLSMV",
+             parameterization = parameterization)
   factors <- lavNames(fit, "lv")
   lam <- lavInspect(fit, "std")$lambda
   pe <- parameterEstimates(fit, standardized = TRUE)
@@ -77,6 +82,7 @@ run_case <- function(name, model, data, about, transform) {
   for (f in factors) for (k in names(rel)) per_construct[[f]][[k]] <- unname(rel[[k]][f])
   out <- list(
     about = about, transform = transform, model = model, ordered = items,
+    parameterization = parameterization,
     lavaan = as.character(packageVersion("lavaan")),
     semTools = as.character(packageVersion("semTools")),
     nobs = lavInspect(fit, "nobs"), constructs = per_construct,
@@ -109,3 +115,4 @@ CUSL =~ cusl_1 + cusl_2 + cusl_3
 LIKE ~ COMP
 CUSL ~ LIKE"
 run_case("chain", CHAIN, corp, "corp_rep: COMP -> LIKE -> CUSL, ordinal items (WLSMV)", "none")
+run_case("cfa3_theta", CFA3, corp, "cfa3, theta parameterization (WLSMV)", "none", "theta")
