@@ -37,10 +37,10 @@ from loyaltysem.validity.reliability import standardized_alpha
 REFERENCE = Path(__file__).parent / "reference"
 DATA = REFERENCE / "ordinal" / "data"
 CASES = {"cfa3": "corp_rep.csv", "binary": "binary.csv", "reversed": "corp_rep.csv",
-         "chain": "corp_rep.csv", "cfa3_theta": "corp_rep.csv"}
+         "chain": "corp_rep.csv", "cfa3_theta": "corp_rep.csv", "mixed": "hs_mixed.csv"}
 #: the CFA of each case's measurement model (the chain's is cfa3)
 CFA_CASE = {"cfa3": "cfa3", "binary": "binary", "reversed": "reversed", "chain": "cfa3",
-            "cfa3_theta": "cfa3_theta"}
+            "cfa3_theta": "cfa3_theta", "mixed": "mixed"}
 #: where the standardized statistics are expected: semTools rescales the theta
 #: parameterization's polychorics by the latent responses' SDs (all but categorical omega
 #: differ from delta's there); loyaltysem's standardized statistics do not depend on it
@@ -51,6 +51,9 @@ FIT_TOL = 2e-6
 THETA_TOL = 1e-5
 #: HTMT: the polychorics only (4.4e-9 observed)
 POLY_TOL = 5e-8
+#: HTMT beside continuous items: the polyserial correlations agree with lavCor() to 9.3e-7
+#: (x4o-x7 of the mixed case; the two-step estimate's stopping rule)
+POLYSERIAL_TOL = 1e-5
 #: the same formulas on R's inputs: rounding only
 CLOSED_TOL = 1e-12
 STATISTICS = ("omega_categorical", "omega_latent", "alpha_ordinal", "alpha_categorical", "ave")
@@ -64,7 +67,7 @@ def case_data(case: str) -> pd.DataFrame:
     data = pd.read_csv(DATA / CASES[case])
     if case == "reversed":  # the transform of the R script: comp_2 <- 8 - comp_2
         data["comp_2"] = 8 - data["comp_2"]
-    return data[reference(case)["ordered"]]
+    return data[reference(case)["polychoric"]["rows"]]  # the model's items
 
 
 def matrix(block: dict) -> pd.DataFrame:
@@ -78,7 +81,7 @@ def fitted(request):
     ref = reference(case)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = ls.fit(ref["model"], case_data(case), ordered=True,
+        result = ls.fit(ref["model"], case_data(case), ordered=ref["ordered"],
                         parameterization=ref["parameterization"])
         report = assess_measurement(result, n_boot=0, method_factor=False)
     return case, ref, report
@@ -90,6 +93,8 @@ def test_formulas_on_r_inputs(case):
     ref = reference(case)
     poly = matrix(ref["polychoric"])
     for name, block in ref["constructs"].items():
+        if block["continuous"]:
+            continue  # test_continuous_construct_beside_ordinal_ones
         items = block["items"]
         r = poly.loc[items, items].to_numpy()
         lam = np.array(block["std_loadings"])
@@ -112,6 +117,8 @@ def test_constructs_against_semtools(fitted):
     table = report.constructs.set_index("construct")
     standardized = reference(STANDARDIZED_CASE[case])["constructs"]
     for name, block in ref["constructs"].items():
+        if block["continuous"]:
+            continue  # test_continuous_construct_beside_ordinal_ones
         np.testing.assert_allclose(table.at[name, "omega_categorical"],
                                    block["omega_categorical"], rtol=0,
                                    atol=THETA_TOL if case == "cfa3_theta" else FIT_TOL)
@@ -141,12 +148,49 @@ def test_item_statistics_on_polychorics(fitted):
                                        block["alpha_if_dropped"][item], atol=FIT_TOL)
 
 
+def test_continuous_construct_beside_ordinal_ones():
+    """In a fit with ordinal and continuous constructs, a continuous construct keeps
+    Cronbach's raw alpha, semTools' omega and AVE of an ML fit (compRelSEM's values for
+    its continuous factors) and its checks keep their names."""
+    ref = reference("mixed")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = assess_measurement(ls.fit(ref["model"], case_data("mixed"),
+                                           ordered=ref["ordered"]), n_boot=0,
+                                    method_factor=False)
+    table = report.constructs.set_index("construct")
+    items = report.items.set_index("item")
+    for name, block in ref["constructs"].items():
+        if not block["continuous"]:
+            continue
+        assert table.at[name, "scale"] == "continuous"
+        row = table.loc[name]
+        # compRelSEM(tau.eq = TRUE) of a continuous factor is the raw alpha (psych's too)
+        np.testing.assert_allclose(row["alpha"], block["psych_raw_alpha"], atol=1e-12)
+        np.testing.assert_allclose(row["alpha"], block["alpha_ordinal"], atol=1e-12)
+        np.testing.assert_allclose(row["omega"], block["omega_categorical"], atol=FIT_TOL)
+        np.testing.assert_allclose(row["ave_ratio"], block["ave"], atol=FIT_TOL)
+        np.testing.assert_allclose(row["ave"], np.mean(np.square(block["std_loadings"])),
+                                   atol=FIT_TOL)
+        assert np.isnan(row["alpha_ordinal"]) and np.isnan(row["omega_categorical"])
+        assert np.isfinite(row["alpha_ci_lower"])
+        for item in block["items"]:
+            np.testing.assert_allclose(items.at[item, "r_drop"], block["r_drop"][item],
+                                       atol=1e-12)
+            np.testing.assert_allclose(items.at[item, "alpha_if_dropped"],
+                                       block["alpha_if_dropped"][item], atol=1e-12)
+        checks = report.checks[report.checks["target"] == name]
+        assert {"alpha", "omega"} <= set(checks["check"])
+    assert table.at["textual", "scale"] == "ordinal"
+
+
 def test_htmt_on_polychorics(fitted):
-    _, ref, report = fitted
+    case, ref, report = fitted
     for kind in ("htmt", "htmt2"):
         expected = matrix(ref[kind])
         got = getattr(report, kind).loc[expected.index, expected.columns]
-        np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=0, atol=POLY_TOL)
+        np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=0,
+                                   atol=POLYSERIAL_TOL if case == "mixed" else POLY_TOL)
     assert report.htmt_ci_upper.isna().all().all()  # n_boot=0: no interval, said so
     ci_checks = report.checks[report.checks["check"] == "htmt_ci_upper"]
     assert set(ci_checks["verdict"]) == {"skipped"}
@@ -191,8 +235,11 @@ def test_fornell_larcker_latent_correlations(fitted):
     got = report.latent_correlations.loc[expected.index, expected.columns]
     np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), atol=FIT_TOL)
     for name, block in reference(STANDARDIZED_CASE[case])["constructs"].items():
+        # sqrt of Fornell & Larcker's AVE, the mean squared std.all loading (semTools'
+        # AVE() for ordinal factors; its ratio of sums for continuous ones differs)
         np.testing.assert_allclose(report.fornell_larcker.at[name, name],
-                                   np.sqrt(block["ave"]), atol=FIT_TOL)
+                                   np.sqrt(np.mean(np.square(block["std_loadings"]))),
+                                   atol=FIT_TOL)
 
 
 def test_side_models_are_ordinal(fitted):
@@ -218,7 +265,9 @@ def test_every_output_says_polychoric(fitted):
     assert "polychoric" in text and "on polychoric correlations" in text
     checks = set(report.checks["check"])
     assert {"alpha_ordinal", "omega_categorical", "htmt_polychoric"} <= checks
-    assert not {"alpha", "omega", "htmt"} & checks
+    assert "htmt" not in checks
+    if case != "mixed":  # the mixed case's continuous constructs keep alpha and omega
+        assert not {"alpha", "omega"} & checks
 
 
 def test_negative_loading_noted():

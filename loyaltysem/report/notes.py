@@ -81,7 +81,10 @@ def ordinal_reliability_note(sample: str) -> str:
                                "standardized loadings; categorical ω: reliability of the sum "
                                "score (Green & Yang, 2009; semTools compRelSEM); ω latent: "
                                "omega of the latent responses; AVE: average variance "
-                               "extracted (Fornell & Larcker, 1981); —: not defined")
+                               "extracted (Fornell & Larcker, 1981); —: not defined. With a "
+                               "Scale column, α and ω are the ordinal α and categorical ω of "
+                               "ordinal constructs, Cronbach's raw α and McDonald's ω "
+                               "(semTools compRelSEM) of continuous ones")
 
 
 def ordinal_htmt_note(sample: str, n_boot: int, seed: int | None) -> str:

@@ -16,10 +16,10 @@ import pandas as pd
 
 from ..estimate import FitResult
 from ..ordinal.categories import code_items
-from .convergent import ave_fornell_larcker, composite_reliability, omega
+from .convergent import ave_fornell_larcker, ave_ratio_of_sums, composite_reliability, omega
 from .discriminant import _blocks, htmt_bootstrap_intervals, htmt_from_correlations
 from .ordinal_reliability import categorical_omega, item_statistics_from_correlations
-from .reliability import cronbach_alpha, standardized_alpha
+from .reliability import cronbach_alpha, item_statistics, standardized_alpha
 
 #: How every output names the correlations of an ordinal fit's item statistics.
 POLYCHORIC = "polychoric"
@@ -33,7 +33,9 @@ NO_ORDINAL_METHOD_FACTOR = ("the method-factor check is not available for ordina
 #: The checks of an ordinal fit's reliabilities and the thresholds they are judged by.
 ORDINAL_CHECK_THRESHOLDS = {"alpha_ordinal": "alpha", "omega_categorical": "omega",
                             "htmt_polychoric": "htmt"}
-MIXED_REASON = "ordinal and continuous items in one construct: categorical omega is not defined"
+MIXED_REASON = ("ordinal and continuous items in one construct: alpha and omega are not "
+                "defined (semTools compRelSEM() gives NA)")
+CONTINUOUS_NOTE = "continuous items: Cronbach's alpha and omega as in an ML fit"
 
 
 def ordinal_items(result: FitResult) -> tuple[str, ...]:
@@ -71,6 +73,12 @@ def ordinal_construct_tables(result: FitResult, constructs: Mapping[str, Any],
     continuous items). Per item: the standardized loading (``se`` missing: the standardized
     solution's SEs are not available for ordinal fits; ``z``, ``pvalue`` of the
     unstandardized loading), alpha if dropped and ``r_drop`` on the polychorics.
+
+    A construct of continuous items beside ordinal ones has Cronbach's raw alpha (with
+    Feldt's interval), semTools' omega of its covariances, and alpha if dropped and
+    ``r_drop`` of its item scores, as in an ML fit (the ordinal columns NaN); a construct
+    of ordinal and continuous items has no alpha or omega (semTools gives NA). The column
+    ``scale`` says which: ``ordinal``, ``continuous`` or ``mixed``.
     """
     ordinal = set(ordinal_items(result))
     correlations = fit_correlations(result)
@@ -83,24 +91,28 @@ def ordinal_construct_tables(result: FitResult, constructs: Mapping[str, Any],
         if len(items) >= 2:
             lam = np.array([loadings.at[(name, item), "std_all"] for item in items], dtype=float)
             sub = correlations.loc[items, items]
-            all_ordinal = all(item in ordinal for item in items)
-            if all_ordinal:
+            n_ordinal = sum(item in ordinal for item in items)
+            row.update({key: np.nan for key in ORDINAL_CONSTRUCT_COLUMNS},
+                       cr=composite_reliability(lam), ave=ave_fornell_larcker(lam),
+                       ave_ratio=ave_fornell_larcker(lam))
+            if n_ordinal == len(items):
                 codes = pd.DataFrame(code_items(data_used[items], True).codes, columns=items)
-                alpha_categorical = cronbach_alpha(codes).alpha
                 omega_categorical = categorical_omega(
                     lam, [_thresholds(result, item) for item in items], sub.to_numpy())
-                note = ""
+                alpha_ordinal = standardized_alpha(sub.to_numpy())
+                row.update(scale="ordinal", alpha=alpha_ordinal, alpha_std=alpha_ordinal,
+                           omega=omega_categorical, alpha_ordinal=alpha_ordinal,
+                           alpha_categorical=cronbach_alpha(codes).alpha,
+                           omega_categorical=omega_categorical,
+                           omega_latent=omega(lam, 1.0, sub.to_numpy()), note="")
+                stats = item_statistics_from_correlations(sub)
+            elif n_ordinal == 0:
+                row.update(scale="continuous", note=CONTINUOUS_NOTE,
+                           **_continuous_reliability(result, name, items, data_used))
+                stats = item_statistics(data_used[items])
             else:
-                alpha_categorical = omega_categorical = float("nan")
-                note = MIXED_REASON if any(item in ordinal for item in items) else ""
-            alpha_ordinal = standardized_alpha(sub.to_numpy())
-            row.update(alpha=alpha_ordinal, alpha_std=alpha_ordinal, alpha_ci_lower=np.nan,
-                       alpha_ci_upper=np.nan, cr=composite_reliability(lam),
-                       omega=omega_categorical, ave=ave_fornell_larcker(lam),
-                       ave_ratio=ave_fornell_larcker(lam), alpha_ordinal=alpha_ordinal,
-                       alpha_categorical=alpha_categorical, omega_categorical=omega_categorical,
-                       omega_latent=omega(lam, 1.0, sub.to_numpy()), note=note)
-            stats = item_statistics_from_correlations(sub)
+                row.update(scale="mixed", note=MIXED_REASON)
+                stats = item_statistics_from_correlations(sub)
             negative = [item for item, value in zip(items, lam) if value < 0]
             if negative:
                 notes.append(f"{name}: negative loading(s) of {', '.join(negative)} — negatively "
@@ -110,7 +122,9 @@ def ordinal_construct_tables(result: FitResult, constructs: Mapping[str, Any],
             from .report import SINGLE_ITEM_REASON
 
             stats = pd.DataFrame(index=items, data={"alpha_if_dropped": np.nan, "r_drop": np.nan})
-            row.update({key: np.nan for key in ORDINAL_CONSTRUCT_COLUMNS}, note=SINGLE_ITEM_REASON)
+            row.update({key: np.nan for key in ORDINAL_CONSTRUCT_COLUMNS}, note=SINGLE_ITEM_REASON,
+                       scale="ordinal" if all(item in ordinal for item in items)
+                       else "continuous")
         construct_rows.append(row)
         for item in items:
             estimate = loadings.loc[(name, item)]
@@ -122,9 +136,24 @@ def ordinal_construct_tables(result: FitResult, constructs: Mapping[str, Any],
     return pd.DataFrame(construct_rows), pd.DataFrame(item_rows)
 
 
+def _continuous_reliability(result: FitResult, name: str, items: list[str],
+                            data: pd.DataFrame) -> dict[str, float]:
+    """Cronbach's alpha (raw, standardized, Feldt's interval), semTools' omega and AVE
+    (ratio of sums) of a construct of continuous items in a fit with ordinal items
+    elsewhere."""
+    alpha = cronbach_alpha(data[items])
+    raw = result.loadings.set_index(["lhs", "rhs"])["est"]
+    cov = result.sample_cov.loc[items, items].to_numpy(dtype=float)
+    lam = np.array([raw[(name, item)] for item in items])
+    psi = float(result.latent_cov.at[name, name])
+    return {"alpha": alpha.alpha, "alpha_std": alpha.std_alpha, "alpha_ci_lower": alpha.ci_lower,
+            "alpha_ci_upper": alpha.ci_upper, "omega": omega(lam, psi, cov),
+            "ave_ratio": ave_ratio_of_sums(lam, psi, np.diag(cov))}
+
+
 #: The columns of an ordinal fit's construct table in the text summary.
-ORDINAL_SUMMARY_COLUMNS = ("construct", "n_items", "alpha_ordinal", "alpha_categorical", "cr",
-                           "omega_categorical", "omega_latent", "ave", "note")
+ORDINAL_SUMMARY_COLUMNS = ("construct", "n_items", "scale", "alpha_ordinal", "alpha_categorical",
+                           "cr", "omega_categorical", "omega_latent", "ave", "note")
 #: The per-construct numbers of an ordinal fit (``n_items`` and ``note`` besides).
 ORDINAL_CONSTRUCT_COLUMNS = ("alpha", "alpha_std", "alpha_ci_lower", "alpha_ci_upper", "cr",
                              "omega", "ave", "ave_ratio", "alpha_ordinal", "alpha_categorical",

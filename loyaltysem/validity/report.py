@@ -237,7 +237,8 @@ class ValidityReport:
         keys: tuple[str, ...] = ("construct", "n_items", "alpha", "alpha_ci_lower",
                                  "alpha_ci_upper", "cr", "omega", "ave")
         if self.ordinal_items:
-            keys += ("alpha_ordinal", "alpha_categorical", "omega_categorical", "omega_latent")
+            keys += ("scale", "alpha_ordinal", "alpha_categorical", "omega_categorical",
+                     "omega_latent")
         constructs = [{k: json_value(row[k]) for k in keys}
                       for _, row in self.constructs.iterrows()]
         sqrt_ave = {name: json_value(self.fornell_larcker.at[name, name])
@@ -705,11 +706,13 @@ def _checks(table, constructs, items, htmt_table, htmt_upper, fl_table, correlat
                      "verdict": result, "source": reason or threshold["source"]})
 
     for row in constructs.itertuples(index=False):
+        on_polychorics = ordinal and getattr(row, "scale", "") != "continuous"
         for check, column in ((("alpha_ordinal", "alpha"), ("cr", "cr"),
-                               ("omega_categorical", "omega"), ("ave", "ave")) if ordinal else
-                              (("alpha", "alpha"), ("cr", "cr"), ("omega", "omega"),
-                               ("ave", "ave"))):
-            add(check, row.construct, getattr(row, column), row.note)
+                               ("omega_categorical", "omega"), ("ave", "ave")) if on_polychorics
+                              else (("alpha", "alpha"), ("cr", "cr"), ("omega", "omega"),
+                                    ("ave", "ave"))):
+            value = getattr(row, column)
+            add(check, row.construct, value, "" if np.isfinite(value) else row.note)
     for row in items.itertuples(index=False):
         single = constructs.set_index("construct").at[row.construct, "n_items"] < 2
         add("loading", f"{row.construct} =~ {row.item}", row.std_loading,

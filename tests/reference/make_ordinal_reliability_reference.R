@@ -30,6 +30,10 @@
 #             COMP =~ comp_1 + comp_2 + comp_3 has a negative loading; COMP, LIKE
 #   chain     corp_rep.csv, the structural model COMP -> LIKE -> CUSL (no COMP -> CUSL):
 #             its latent correlations are constrained (Fornell-Larcker uses them)
+#   mixed     hs_mixed.csv (make_ordinal_groups_reference.R): Holzinger-Swineford's
+#             3-factor CFA, x4o-x6o ordinal (textual), x1-x3 and x7-x9 continuous; for a
+#             continuous factor psych::alpha() of the raw items (raw_alpha, r.drop,
+#             alpha.drop$raw_alpha) instead of the polychoric one
 #   cfa3_theta  cfa3 with parameterization = "theta". compRelSEM's categorical omega
 #             is the same as in the delta parameterization; its ord.scale = FALSE omega,
 #             its tau.eq alphas and AVE() are not (semTools rescales the polychorics by
@@ -48,29 +52,36 @@ dir.create(OUT_DIR, showWarnings = FALSE, recursive = TRUE)
 
 matrix_json <- function(m) list(rows = rownames(m), cols = colnames(m), values = unname(m))
 
-run_case <- function(name, model, data, about, transform, parameterization = "delta") {
+run_case <- function(name, model, data, about, transform, parameterization = "delta",
+                     ordered = NULL) {
   items <- lavNames(lavaanify(model), "ov")
+  if (is.null(ordered)) ordered <- items
   measurement <- paste(grep("=~", strsplit(model, "\n")[[1]], value = TRUE), collapse = "\n")
   data <- data[, items]
-  fit <- sem(model, data = data, ordered = items, estimator = "WLSMV",
+  fit <- sem(model, data = data, ordered = ordered, estimator = "WLSMV",
              parameterization = parameterization)
   factors <- lavNames(fit, "lv")
   lam <- lavInspect(fit, "std")$lambda
   pe <- parameterEstimates(fit, standardized = TRUE)
-  poly <- lavCor(data, ordered = items)
+  poly <- lavCor(data, ordered = ordered)
   per_construct <- list()
   for (f in factors) {
     f_items <- rownames(lam)[lam[, f] != 0]
-    ps <- suppressWarnings(psych::alpha(poly[f_items, f_items], check.keys = FALSE,
-                                        warnings = FALSE))
+    continuous <- !any(f_items %in% ordered)
+    ps <- suppressWarnings(psych::alpha(if (continuous) data[, f_items] else
+                                          poly[f_items, f_items],
+                                        check.keys = FALSE, warnings = FALSE))
     per_construct[[f]] <- list(
       items = f_items,
       std_loadings = unname(lam[f_items, f]),
       thresholds = lapply(setNames(f_items, f_items), function(i)
         pe$std.all[pe$op == "|" & pe$lhs == i]),
+      continuous = continuous,
       psych_std_alpha = ps$total$std.alpha,
+      psych_raw_alpha = ps$total$raw_alpha,
       r_drop = setNames(as.list(ps$item.stats$r.drop), f_items),
-      alpha_if_dropped = setNames(as.list(ps$alpha.drop$std.alpha), f_items))
+      alpha_if_dropped = setNames(as.list(
+        if (continuous) ps$alpha.drop$raw_alpha else ps$alpha.drop$std.alpha), f_items))
   }
   rel <- list(
     omega_categorical = compRelSEM(fit),
@@ -81,14 +92,14 @@ run_case <- function(name, model, data, about, transform, parameterization = "de
     ave = AVE(fit))
   for (f in factors) for (k in names(rel)) per_construct[[f]][[k]] <- unname(rel[[k]][f])
   out <- list(
-    about = about, transform = transform, model = model, ordered = items,
+    about = about, transform = transform, model = model, ordered = ordered,
     parameterization = parameterization,
     lavaan = as.character(packageVersion("lavaan")),
     semTools = as.character(packageVersion("semTools")),
     nobs = lavInspect(fit, "nobs"), constructs = per_construct,
     polychoric = matrix_json(poly),
-    htmt = matrix_json(htmt(measurement, data, ordered = items, htmt2 = FALSE)),
-    htmt2 = matrix_json(htmt(measurement, data, ordered = items, htmt2 = TRUE)),
+    htmt = matrix_json(htmt(measurement, data, ordered = ordered, htmt2 = FALSE)),
+    htmt2 = matrix_json(htmt(measurement, data, ordered = ordered, htmt2 = TRUE)),
     latent_correlations = matrix_json(lavInspect(fit, "cor.lv")))
   writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null", pretty = TRUE),
              file.path(OUT_DIR, paste0(name, ".json")))
@@ -116,3 +127,9 @@ LIKE ~ COMP
 CUSL ~ LIKE"
 run_case("chain", CHAIN, corp, "corp_rep: COMP -> LIKE -> CUSL, ordinal items (WLSMV)", "none")
 run_case("cfa3_theta", CFA3, corp, "cfa3, theta parameterization (WLSMV)", "none", "theta")
+HS <- "visual =~ x1 + x2 + x3
+textual =~ x4o + x5o + x6o
+speed =~ x7 + x8 + x9"
+run_case("mixed", HS, read.csv(file.path(IN_DIR, "hs_mixed.csv")),
+         "Holzinger-Swineford CFA: x4o-x6o ordinal, the others continuous (WLSMV)", "none",
+         ordered = c("x4o", "x5o", "x6o"))
