@@ -337,6 +337,20 @@ def test_cli_validate_ordered(tmp_path):
     np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), atol=POLY_TOL)
 
 
+def test_cli_validate_theta(tmp_path):
+    ref = reference("cfa3_theta")
+    spec = tmp_path / "cfa3.lav"
+    spec.write_text(ref["model"])
+    run = CliRunner().invoke(main, ["validate", str(spec), "--data", str(DATA / "corp_rep.csv"),
+                                    "--ordered", "all", "--parameterization", "theta",
+                                    "--bootstrap", "0", "--format", "json", "--no-progress",
+                                    "--no-method-factor"])
+    assert run.exit_code == 0, run.output
+    rows = {row["construct"]: row for row in json.loads(run.stdout)["constructs"]}
+    for name, block in ref["constructs"].items():
+        assert rows[name]["omega"] == pytest.approx(block["omega_categorical"], abs=THETA_TOL)
+
+
 def test_cli_validate_estimator_without_ordered_is_ml(tmp_path):
     spec = tmp_path / "cfa3.lav"
     spec.write_text(reference("cfa3")["model"])
