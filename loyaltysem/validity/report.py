@@ -128,9 +128,10 @@ class ValidityReport:
     ordinal_items : tuple of str
         The ordinal items of the fit (empty for continuous items). With ordinal
         items ``constructs`` has the columns ``alpha_ordinal`` (= ``alpha``),
-        ``alpha_categorical``, ``omega_categorical`` (= ``omega``) and
-        ``omega_latent`` (see :mod:`.ordinal_reliability`), and HTMT, HTMT2 and
-        the item statistics are on the polychoric correlations.
+        ``alpha_categorical``, ``omega_categorical`` (= ``omega``),
+        ``omega_latent`` (see :mod:`.ordinal_reliability`) and ``scale``
+        (``ordinal``, ``continuous`` or ``mixed``), and HTMT, HTMT2 and the item
+        statistics are on the polychoric correlations.
     admissibility : pandas.DataFrame
         The admissibility problems of every model the report fitted:
         ``model, kind, message, affects`` (the checks computed from that
@@ -399,6 +400,15 @@ def assess_measurement(
     Negatively keyed items (negative loadings) are reported in ``notes``;
     HTMT uses absolute correlations (semTools), alpha does not reverse
     them — recode such items before computing alpha.
+
+    For a fit of ordinal items (``fit(..., ordered=...)``) every item statistic is
+    on the polychoric correlations the model was fitted to: ``alpha`` is the
+    ordinal alpha (Zumbo et al., 2007), ``omega`` the categorical omega (Green &
+    Yang, 2009; semTools' ``compRelSEM()`` default), HTMT and HTMT2 those of the
+    polychorics (semTools' ``htmt(ordered =)``; the bootstrap recomputes them in
+    every resample), the CFA and Harman's one-factor model are fitted with the
+    same ordinal items and estimator, and the method-factor check is skipped
+    with a note (see ``docs/ordinal.md`` and :mod:`.ordinal_report`).
 
     Examples
     --------
