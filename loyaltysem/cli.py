@@ -532,17 +532,34 @@ def _check_summary_options(data: str | None, nobs: int | None, cov_file: Path | 
               help="Fit the unmeasured latent method factor model.")
 @click.option("--progress/--no-progress", default=True,
               help="A progress bar with the time left for the HTMT bootstrap.")
+@click.option("--estimator", type=click.Choice(["ML", "MLR", "MLM", "WLSMV", "ULSMV", "DWLS",
+                                                "ULS", "WLS"]), default=None,
+              help="As for 'fit': ML (default), MLR, MLM; with --ordered WLSMV (default), "
+                   "ULSMV, DWLS, ULS or WLS.")
+@click.option("--ordered", default=None,
+              help="Ordinal items ('all' or comma-separated names), as for 'fit': ordinal "
+                   "alpha, categorical omega and HTMT on the polychoric correlations.")
+@click.option("--parameterization", type=click.Choice(["delta", "theta"]), default="delta",
+              show_default=True,
+              help="With --ordered: lavaan's parameterization, as for 'fit' (the "
+                   "standardized reliabilities do not depend on it).")
 @_debug_option
 def validate_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool, output_format: str,
                      out: Path | None, n_boot: int, seed: int, method_factor: bool,
-                     progress: bool, debug: bool) -> None:
-    """Measurement quality of SPEC on the data: reliability, validity, VIF, method bias."""
+                     progress: bool, debug: bool, estimator: str | None = None,
+                     ordered: str | None = None, parameterization: str = "delta") -> None:
+    """Measurement quality of SPEC on the data: reliability, validity, VIF, method bias
+    (with --ordered: on the polychoric correlations of the ordinal items)."""
     from .estimate import fit
     from .validity import assess_measurement
 
+    ordered_items = _parse_ordered(ordered, se_type="standard", group=None,
+                                   with_modindices=False)
+
     def run() -> Any:
         result = fit(spec, data, na_values=_parse_na_values(na_values), emit_warnings=False,
-                     allow_codes=allow_codes)
+                     allow_codes=allow_codes, estimator=cast("Estimator", estimator),
+                     ordered=ordered_items, parameterization=cast(Any, parameterization))
         return assess_measurement(result, n_boot=n_boot, seed=seed, method_factor=method_factor,
                                   progress=progress)
 

@@ -51,6 +51,8 @@ from .notes import (
     fit_note,
     htmt_note,
     invariance_note,
+    ordinal_htmt_note,
+    ordinal_reliability_note,
     reliability_note,
     sample_note,
     with_sample,
@@ -253,13 +255,20 @@ def _checks_items(report: AnalysisReport) -> list[Item]:
 
 def _measurement_block(report: AnalysisReport) -> list[Item]:
     sample = report.sample_note
+    ordinal = bool(report.validity.ordinal_items)
     return [
         ("table", ReportTable(measurement_table(report.validity),
-                              "Reliability and convergent validity", reliability_note(sample))),
+                              "Reliability and convergent validity"
+                              + (" (ordinal items, polychoric correlations)" if ordinal else ""),
+                              ordinal_reliability_note(sample) if ordinal
+                              else reliability_note(sample))),
         ("table", ReportTable(estimates_table(report.result, "=~"), "Factor loadings",
                               estimates_note(sample, loadings=True))),
-        ("table", ReportTable(htmt_matrix(report.validity), "Discriminant validity: HTMT",
-                              htmt_note(sample, report.n_boot, report.seed))),
+        ("table", ReportTable(htmt_matrix(report.validity),
+                              "Discriminant validity: HTMT"
+                              + (" on polychoric correlations" if ordinal else ""),
+                              ordinal_htmt_note(sample, report.n_boot, report.seed) if ordinal
+                              else htmt_note(sample, report.n_boot, report.seed))),
         *_checks_items(report),
     ]
 

@@ -72,6 +72,33 @@ def reliability_note(sample: str) -> str:
                                "construct")
 
 
+def ordinal_reliability_note(sample: str) -> str:
+    """The measurement table's abbreviations for ordinal items (polychoric correlations)."""
+    return with_sample(sample, "Ordinal items: statistics on the polychoric correlations. "
+                               "Ordinal α: standardized alpha of the polychoric correlations "
+                               "(Zumbo et al., 2007); categorical α: Cronbach's alpha of the "
+                               "category codes; ρc: composite reliability from the "
+                               "standardized loadings; categorical ω: reliability of the sum "
+                               "score (Green & Yang, 2009; semTools compRelSEM); ω latent: "
+                               "omega of the latent responses; AVE: average variance "
+                               "extracted (Fornell & Larcker, 1981); —: not defined. With a "
+                               "Scale column, α and ω are the ordinal α and categorical ω of "
+                               "ordinal constructs, Cronbach's raw α and McDonald's ω "
+                               "(semTools compRelSEM) of continuous ones")
+
+
+def ordinal_htmt_note(sample: str, n_boot: int, seed: int | None) -> str:
+    """HTMT of ordinal items: on the polychoric correlations (recomputed in every resample
+    of the interval)."""
+    return with_sample(sample, "Heterotrait–monotrait ratios (HTMT; Henseler et al., 2015) of "
+                               "the polychoric correlations below the diagonal",
+                       bootstrap_phrase(n_boot, seed)
+                       + (" (polychoric correlations recomputed in every resample)"
+                          if n_boot else ""),
+                       "HTMT below .85 (strict) or .90 (liberal) and an upper bound below 1 "
+                       "support discriminant validity; —: undefined (single-item construct)")
+
+
 def estimates_note(sample: str, loadings: bool) -> str:
     """The loadings or structural paths table: B and β, the Wald interval."""
     fixed = "—: fixed parameter (the marker loading), no SE, z, p or CI" if loadings else ""

@@ -106,8 +106,20 @@ def modindices_table(modindices: pd.DataFrame, top: int = 10) -> pd.DataFrame:
 
 
 def measurement_table(report: ValidityReport) -> pd.DataFrame:
-    """α, ρc, ω and AVE per construct (— for single-item constructs)."""
+    """α, ρc, ω and AVE per construct (— for single-item constructs); for ordinal items
+    ordinal α, categorical α, ρc, categorical ω, ω of the latent responses and AVE."""
     table = report.constructs
+    if report.ordinal_items:
+        mixed = bool((table["scale"] != "ordinal").any())
+        columns = ((("α", "alpha"),) if mixed else (("Ordinal α", "alpha_ordinal"),)) + (
+            ("Categorical α", "alpha_categorical"), ("ρc", "cr"),
+            ("ω", "omega") if mixed else ("Categorical ω", "omega_categorical"),
+            ("ω latent", "omega_latent"), ("AVE", "ave"))
+        return pd.DataFrame({
+            "Construct": table["construct"], "Items": table["n_items"].astype(str),
+            **({"Scale": table["scale"]} if mixed else {}),
+            **{header: [apa_number(v, bounded=True) for v in table[column]]
+               for header, column in columns}})
     return pd.DataFrame({
         "Construct": table["construct"], "Items": table["n_items"].astype(str),
         "α": [apa_number(v, bounded=True) for v in table["alpha"]],

@@ -4,6 +4,9 @@
 - :mod:`.convergent`: composite reliability, omega, AVE (two definitions)
 - :mod:`.discriminant`: HTMT, HTMT2 (+ bootstrap CIs), Fornell–Larcker, cross-loadings,
   Rönkkö & Cho severity classes
+- :mod:`.ordinal_reliability`: ordinal items — categorical omega (Green & Yang 2009),
+  item statistics of a polychoric matrix
+- :mod:`.ordinal_report`: the report's tables for a fit of ordinal items
 - :mod:`.collinearity`: structural VIF (latent and composite), Kock's full-collinearity VIF
 - :mod:`.method_bias`: Harman's single-factor test, unmeasured latent method factor
 - :mod:`.thresholds`: cited thresholds and verdicts

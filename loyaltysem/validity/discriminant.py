@@ -18,7 +18,7 @@ semTools 0.5-6 ``htmt(absolute = TRUE, htmt2 = FALSE/TRUE)``.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -152,10 +152,18 @@ def htmt_bootstrap(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], 
 
 def htmt_bootstrap_intervals(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], *,
                              n_boot: int = 1000, seed: int | None = 1, level: float = 0.95,
-                             progress: bool = False) -> tuple[pd.DataFrame, ...]:
+                             progress: bool = False,
+                             correlation: Callable[[pd.DataFrame], np.ndarray] | None = None
+                             ) -> tuple[pd.DataFrame, ...]:
     """The intervals of :func:`htmt_bootstrap` for HTMT and HTMT2 from one set of resamples
     (the same resamples each would draw alone): ``(lower, upper, lower2, upper2)``; a
-    progress bar with the time left when ``progress``."""
+    progress bar with the time left when ``progress``.
+
+    ``correlation`` computes the item correlations of a resample (a DataFrame of the items,
+    in the order of ``constructs``): Pearson's by default; for ordinal items the
+    polychoric correlations (:func:`loyaltysem.ordinal.polychoric_matrix`), recomputed in
+    every resample. A resample whose correlations it cannot compute (it raises
+    ``ValueError``, e.g. an item left with one category) counts as missing."""
     from tqdm.auto import tqdm
 
     check_int("n_boot", n_boot, low=1, high=MAX_BOOTSTRAP)
@@ -168,8 +176,15 @@ def htmt_bootstrap_intervals(data: pd.DataFrame, constructs: Mapping[str, Sequen
     draws = np.empty((2, n_boot, len(blocks), len(blocks)))
     for b in tqdm(range(n_boot), desc="HTMT bootstrap", unit="resample", disable=not progress):
         sample = values[rng.integers(0, n, n)]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            corr = np.corrcoef(sample, rowvar=False)
+        if correlation is not None:
+            try:
+                corr = np.asarray(correlation(pd.DataFrame(sample, columns=items)), dtype=float)
+            except ValueError:
+                draws[:, b] = np.nan
+                continue
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                corr = np.corrcoef(sample, rowvar=False)
         draws[0, b] = htmt_from_correlations(corr, blocks)
         draws[1, b] = htmt_from_correlations(corr, blocks, geometric=True)
     alpha = (1 - level) / 2

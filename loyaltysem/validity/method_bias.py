@@ -28,8 +28,15 @@ def harman_single_factor(items: pd.DataFrame) -> float:
     test, Podsakoff et al. 2003). A share above 50% suggests a single
     dominant (method) factor.
     """
-    corr = np.corrcoef(items.to_numpy(dtype=float), rowvar=False)
-    return float(np.linalg.eigvalsh(corr)[-1] / corr.shape[0])
+    return first_component_share(np.corrcoef(items.to_numpy(dtype=float), rowvar=False))
+
+
+def first_component_share(correlations: np.ndarray) -> float:
+    """The largest eigenvalue of a correlation matrix over its order: the share of the
+    first unrotated principal component (Harman's test; for ordinal items on the
+    polychoric correlations)."""
+    correlations = np.asarray(correlations, dtype=float)
+    return float(np.linalg.eigvalsh(correlations)[-1] / correlations.shape[0])
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,22 @@ from .discriminant import (
 from .method_bias import (
     MethodFactorResult,
     compare_method_factor,
+    first_component_share,
     harman_single_factor,
     method_factor_statements,
+)
+from .ordinal_report import (
+    NO_ORDINAL_METHOD_FACTOR,
+    ORDINAL_SUMMARY_COLUMNS,
+    ORDINAL_CHECK_THRESHOLDS,
+    ORDINAL_HTMT_CI,
+    POLYCHORIC,
+    fit_correlations,
+    ordinal_construct_tables,
+    ordinal_items,
+    ordinal_notes,
+    polychoric_htmt,
+    polychoric_htmt_intervals,
 )
 from .reliability import cronbach_alpha, item_statistics
 from .thresholds import readable_checks, resolve_thresholds, verdict
@@ -111,6 +125,13 @@ class ValidityReport:
         :data:`NOT_INTERPRETABLE` (its value is shown, not judged).
     thresholds : pandas.DataFrame
     notes : tuple of str
+    ordinal_items : tuple of str
+        The ordinal items of the fit (empty for continuous items). With ordinal
+        items ``constructs`` has the columns ``alpha_ordinal`` (= ``alpha``),
+        ``alpha_categorical``, ``omega_categorical`` (= ``omega``),
+        ``omega_latent`` (see :mod:`.ordinal_reliability`) and ``scale``
+        (``ordinal``, ``continuous`` or ``mixed``), and HTMT, HTMT2 and the item
+        statistics are on the polychoric correlations.
     admissibility : pandas.DataFrame
         The admissibility problems of every model the report fitted:
         ``model, kind, message, affects`` (the checks computed from that
@@ -140,6 +161,13 @@ class ValidityReport:
     thresholds: pd.DataFrame
     notes: tuple[str, ...] = ()
     admissibility: pd.DataFrame = field(default_factory=lambda: _admissibility_table([]))
+    ordinal_items: tuple[str, ...] = ()
+
+    @property
+    def correlations(self) -> str:
+        """The item correlations behind alpha, HTMT and the item statistics: ``"pearson"``,
+        or ``"polychoric"`` for a fit of ordinal items."""
+        return POLYCHORIC if self.ordinal_items else "pearson"
 
     @property
     def admissible(self) -> bool:
@@ -170,13 +198,17 @@ class ValidityReport:
 
     def summary(self, digits: int = 3) -> Summary:
         """Tables of reliability, validity and the verdicts."""
+        on = (f" (ordinal items: on polychoric correlations, estimator {self.fit.estimator})"
+              if self.ordinal_items else "")
         sections: list[tuple[str, Any]] = [
             ("Admissibility", self.admissibility_lines or ["none"]),
             ("Warnings", [w for w in self.fit.warnings
                           if w not in {p.message for p in self.fit.problems}] or ["none"]),
-            ("Reliability and convergent validity", self.constructs),
-            ("Items", self.items),
-            ("HTMT", self.htmt.reset_index(names="construct")),
+            ("Reliability and convergent validity" + on,
+             self.constructs[list(ORDINAL_SUMMARY_COLUMNS)] if self.ordinal_items
+             else self.constructs),
+            ("Items" + on, self.items),
+            ("HTMT" + on, self.htmt.reset_index(names="construct")),
             ("Fornell-Larcker (sqrt AVE on the diagonal; latent correlations of the "
              "structural model)",
              self.fornell_larcker.reset_index(names="construct")),
@@ -184,8 +216,10 @@ class ValidityReport:
             ("Why two correlations of one pair differ", [self.correlation_sources_note]),
             ("Structural VIF", self.vif),
             ("Common-method bias", {
-                "Harman: first unrotated factor (ML) share": self.harman_factor_share,
-                "Harman: first principal component share": self.harman_component_share,
+                f"Harman: first unrotated factor ({self.fit.estimator if self.ordinal_items else 'ML'}"
+                ") share": self.harman_factor_share,
+                "Harman: first principal component share"
+                + (" (polychoric)" if self.ordinal_items else ""): self.harman_component_share,
                 "method factor: mean squared loading": (self.method_factor.method_variance_share
                                                         if self.method_factor else float("nan")),
                 "method factor: chi-square difference": (self.method_factor.chisq_difference
@@ -201,10 +235,13 @@ class ValidityReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract of ``loyaltysem validate --format json``."""
-        constructs = [
-            {k: json_value(row[k]) for k in ("construct", "n_items", "alpha", "alpha_ci_lower",
-                                          "alpha_ci_upper", "cr", "omega", "ave")}
-            for _, row in self.constructs.iterrows()]
+        keys: tuple[str, ...] = ("construct", "n_items", "alpha", "alpha_ci_lower",
+                                 "alpha_ci_upper", "cr", "omega", "ave")
+        if self.ordinal_items:
+            keys += ("scale", "alpha_ordinal", "alpha_categorical", "omega_categorical",
+                     "omega_latent")
+        constructs = [{k: json_value(row[k]) for k in keys}
+                      for _, row in self.constructs.iterrows()]
         sqrt_ave = {name: json_value(self.fornell_larcker.at[name, name])
                     for name in self.fornell_larcker.index}
         return {
@@ -215,6 +252,16 @@ class ValidityReport:
                 w for w in self.fit.warnings if w not in {p.message for p in self.fit.problems}],
             "admissibility": [{k: json_value(v) for k, v in row.items()}
                               for row in self.admissibility.to_dict(orient="records")],
+            "correlations": self.correlations,
+            "ordinal": ({"items": list(self.ordinal_items), "estimator": self.fit.estimator,
+                         "alpha": "ordinal alpha (Zumbo et al. 2007): standardized alpha of "
+                                  "the polychoric correlations",
+                         "omega": "categorical omega (Green & Yang 2009), semTools "
+                                  "compRelSEM() default",
+                         "htmt": "on the polychoric correlations",
+                         "htmt_ci": (ORDINAL_HTMT_CI if np.isfinite(
+                             self.htmt_ci_upper.to_numpy(dtype=float)).any() else None)}
+                        if self.ordinal_items else None),
             "constructs": constructs,
             "htmt": _matrix_json(self.htmt),
             "htmt2": _matrix_json(self.htmt2),
@@ -278,15 +325,24 @@ def measurement_model(spec: ModelSpec) -> ModelSpec:
 
 
 def _quiet_fit(spec: ModelSpec | str | Path, data: pd.DataFrame | str | None, *,
-               allow_codes: bool = True) -> FitResult:
+               allow_codes: bool = True, **options: Any) -> FitResult:
     """A fit whose warnings stay on the result instead of being emitted.
 
     By default a side model on data that the main fit has checked already
-    (codes included); ``allow_codes=False`` for the main fit of the user's data.
+    (codes included); ``allow_codes=False`` for the main fit of the user's data;
+    ``options`` go to :func:`~loyaltysem.estimate.fit` (``ordered``, ``estimator``).
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return fit(spec, data, emit_warnings=False, allow_codes=allow_codes)
+        return fit(spec, data, emit_warnings=False, allow_codes=allow_codes, **options)
+
+
+def _side_options(result: FitResult, items: Sequence[str]) -> dict[str, Any]:
+    """The options of a side model of ``items`` fitted like ``result``: the same ordinal
+    items and estimator for a fit of ordinal items, none otherwise."""
+    ordinal = set(ordinal_items(result))
+    ordered = [item for item in items if item in ordinal]
+    return {"ordered": ordered, "estimator": result.estimator} if ordered else {}
 
 
 def assess_measurement(
@@ -345,6 +401,15 @@ def assess_measurement(
     HTMT uses absolute correlations (semTools), alpha does not reverse
     them — recode such items before computing alpha.
 
+    For a fit of ordinal items (``fit(..., ordered=...)``) every item statistic is
+    on the polychoric correlations the model was fitted to: ``alpha`` is the
+    ordinal alpha (Zumbo et al., 2007), ``omega`` the categorical omega (Green &
+    Yang, 2009; semTools' ``compRelSEM()`` default), HTMT and HTMT2 those of the
+    polychorics (semTools' ``htmt(ordered =)``; the bootstrap recomputes them in
+    every resample), the CFA and Harman's one-factor model are fitted with the
+    same ordinal items and estimator, and the method-factor check is skipped
+    with a note (see ``docs/ordinal.md`` and :mod:`.ordinal_report`).
+
     Examples
     --------
     >>> from loyaltysem import ModelSpec
@@ -371,28 +436,50 @@ def _assess(result: FitResult, table: pd.DataFrame, *, n_boot: int, seed: int | 
     the thresholds."""
     spec = result.spec
     data_used, constructs, notes = _measured_constructs(result)
-    construct_table, item_table = _construct_tables(result, constructs, data_used, notes)
+    ordinal = ordinal_items(result)
+    if ordinal:
+        notes[:0] = ordinal_notes(result)
+        construct_table, item_table = ordinal_construct_tables(result, constructs, data_used,
+                                                               notes)
+    else:
+        construct_table, item_table = _construct_tables(result, constructs, data_used, notes)
 
     blocks = {name: c.items for name, c in constructs.items()}
-    htmt_table, htmt2_table, lower, upper, lower2, upper2 = _htmt_tables(data_used, blocks,
-                                                                         n_boot, seed, progress)
+    if ordinal:
+        htmt_table, htmt2_table = polychoric_htmt(result, blocks)
+        lower = upper = lower2 = upper2 = htmt_table * np.nan
+        if n_boot > 0:
+            (lower, upper, lower2, upper2), failed = polychoric_htmt_intervals(
+                result, data_used, blocks, n_boot=n_boot, seed=seed, progress=progress)
+            notes.append(f"{ORDINAL_HTMT_CI}; {n_boot} resamples"
+                         + (f", {failed} left out (an item with a single category)"
+                            if failed else ""))
+    else:
+        htmt_table, htmt2_table, lower, upper, lower2, upper2 = _htmt_tables(
+            data_used, blocks, n_boot, seed, progress)
     ave = construct_table.set_index("construct")["ave"]
     latent_cor = result.latent_cor.loc[list(constructs), list(constructs)]
     fl_table = fornell_larcker(ave, latent_cor)
 
-    cfa = _quiet_fit(measurement_model(spec), data_used)
+    cfa_spec = measurement_model(spec)
+    cfa = _quiet_fit(cfa_spec, data_used, **_side_options(result, cfa_spec.roles.observed))
     latent = set(spec.roles.latent)
     correlation_table = _latent_correlation_table(cfa, latent)
     vif_table, vif_composite_table, full_vif = _collinearity_tables(spec, latent_cor, data_used,
                                                                     blocks)
-    component_share, factor_share, one_factor = _harman(data_used, constructs)
-    fitted = [(STRUCTURAL_MODEL, result, STRUCTURAL_CHECKS), (CFA_MODEL, cfa, CFA_CHECKS),
+    component_share, factor_share, one_factor = _harman(data_used, constructs, result)
+    structural_checks = (tuple(c for c in STRUCTURAL_CHECKS if c != "omega")
+                         + ("omega_categorical",) if ordinal else STRUCTURAL_CHECKS)
+    fitted = [(STRUCTURAL_MODEL, result, structural_checks), (CFA_MODEL, cfa, CFA_CHECKS),
               (HARMAN_MODEL, one_factor, HARMAN_CHECKS)]
+    if method_factor and ordinal:
+        notes.append(NO_ORDINAL_METHOD_FACTOR)
     method_result = (_method_factor_assessment(spec, blocks, data_used, cfa, notes, fitted)
-                     if method_factor else None)
+                     if method_factor and not ordinal else None)
 
     checks = _checks(table, construct_table, item_table, htmt_table, upper, fl_table,
-                     correlation_table, vif_table, full_vif, factor_share, method_result)
+                     correlation_table, vif_table, full_vif, factor_share, method_result,
+                     ordinal=bool(ordinal))
     admissibility = _admissibility_table(fitted)
     checks = _mark_not_interpretable(checks, admissibility)
     if any("cr" in text.split(", ") for text in admissibility["affects"]):
@@ -406,7 +493,7 @@ def _assess(result: FitResult, table: pd.DataFrame, *, n_boot: int, seed: int | 
         vif=vif_table, vif_composite=vif_composite_table, full_collinearity_vif=full_vif,
         harman_component_share=component_share, harman_factor_share=factor_share,
         method_factor=method_result, checks=checks, thresholds=table, notes=tuple(notes),
-        admissibility=admissibility)
+        admissibility=admissibility, ordinal_items=ordinal)
 
 
 def _htmt_tables(data: pd.DataFrame, blocks: dict[str, tuple[str, ...]], n_boot: int,
@@ -478,13 +565,18 @@ def _measured_constructs(result: FitResult) -> tuple[pd.DataFrame, dict[str, Any
     return data_used, constructs, notes
 
 
-def _harman(data: pd.DataFrame, constructs: dict[str, Any]) -> tuple[float, float, FitResult]:
-    """Harman's test: first principal component share, one-factor model share and fit."""
+def _harman(data: pd.DataFrame, constructs: dict[str, Any], result: FitResult
+            ) -> tuple[float, float, FitResult]:
+    """Harman's test: first principal component share, one-factor model share and fit (for
+    ordinal items on the polychoric correlations, the one-factor model fitted as ``result``)."""
     all_items = list(dict.fromkeys(i for c in constructs.values() for i in c.items))
-    component_share = harman_single_factor(data[all_items])
+    options = _side_options(result, all_items)
+    component_share = (first_component_share(fit_correlations(result).loc[all_items, all_items]
+                                             .to_numpy()) if options
+                       else harman_single_factor(data[all_items]))
     one_factor_spec = ModelSpec(statements=tuple(Statement("HARMAN", "=~", i) for i in all_items),
                                 name="harman")
-    one_factor = _quiet_fit(one_factor_spec, data)
+    one_factor = _quiet_fit(one_factor_spec, data, **options)
     factor_share = float(np.mean(one_factor.loadings["std_all"].to_numpy() ** 2))
     return component_share, factor_share, one_factor
 
@@ -613,19 +705,24 @@ def _mark_not_interpretable(checks: pd.DataFrame, admissibility: pd.DataFrame) -
 
 
 def _checks(table, constructs, items, htmt_table, htmt_upper, fl_table, correlations, vif,
-            full_vif, harman, method) -> pd.DataFrame:
+            full_vif, harman, method, ordinal: bool = False) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
 
     def add(check: str, target: str, value: float, reason: str = "") -> None:
-        threshold = table.loc[check]
+        threshold = table.loc[ORDINAL_CHECK_THRESHOLDS.get(check, check)]
         result = verdict(value, threshold) if not reason else "skipped"
         rows.append({"check": check, "target": target, "value": value,
                      "threshold": f"{threshold['direction']} {threshold['pass']:g}",
                      "verdict": result, "source": reason or threshold["source"]})
 
     for row in constructs.itertuples(index=False):
-        for check, column in (("alpha", "alpha"), ("cr", "cr"), ("omega", "omega"), ("ave", "ave")):
-            add(check, row.construct, getattr(row, column), row.note)
+        on_polychorics = ordinal and getattr(row, "scale", "") != "continuous"
+        for check, column in ((("alpha_ordinal", "alpha"), ("cr", "cr"),
+                               ("omega_categorical", "omega"), ("ave", "ave")) if on_polychorics
+                              else (("alpha", "alpha"), ("cr", "cr"), ("omega", "omega"),
+                                    ("ave", "ave"))):
+            value = getattr(row, column)
+            add(check, row.construct, value, "" if np.isfinite(value) else row.note)
     for row in items.itertuples(index=False):
         single = constructs.set_index("construct").at[row.construct, "n_items"] < 2
         add("loading", f"{row.construct} =~ {row.item}", row.std_loading,
@@ -637,7 +734,7 @@ def _checks(table, constructs, items, htmt_table, htmt_upper, fl_table, correlat
         for b in names[:i]:
             value = htmt_table.at[a, b]
             reason = "" if np.isfinite(value) else "HTMT undefined: single-item construct"
-            add("htmt", f"{b} - {a}", value, reason)
+            add("htmt_polychoric" if ordinal else "htmt", f"{b} - {a}", value, reason)
             upper = htmt_upper.at[a, b]
             add("htmt_ci_upper", f"{b} - {a}", upper,
                 "" if np.isfinite(upper) else reason or "no bootstrap")
