@@ -121,7 +121,17 @@ def standardized_values(table: pd.DataFrame, theta: np.ndarray, core: CoreModel,
     column (numbered from 0) standardizes each group in its own metric
     (:func:`values_by_group`)."""
     full = np.concatenate([theta, core.theta[len(theta):]])
-    values = values_by_group(core.functions(), full, table, latent)
+    functions = core.functions()
+    values = values_by_group(functions, full, table, latent)
+    from .wls import WLSFunctions
+
+    if isinstance(functions, WLSFunctions):  # the rows of ordinal items it derives
+        from .wls_estimates import derived_rows
+
+        columns = columns_of(table, functions.layout)
+        est = values.est.copy()
+        derived_rows(functions, full, columns.lhs, columns.op, columns.rhs, columns.group,
+                     est).apply(est, values.std_lv, values.std_all)
     return values.std_lv, values.std_all
 
 

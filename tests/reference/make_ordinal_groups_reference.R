@@ -2,7 +2,8 @@
 # (tests/test_ordinal_groups.py): continuous items beside ordinal ones, the theta
 # parameterization, several groups with lavaan's group.equal classes for categorical
 # items, and the scaled-shifted chi-square differences of the invariance ladder
-# (lavTestLRT). lavaan 0.6-14, estimator WLSMV.
+# (lavTestLRT); with each fit its standardizedSolution() (delta-method SEs). lavaan
+# 0.6-14, estimator WLSMV.
 #
 # Run from the repository root:  Rscript tests/reference/make_ordinal_groups_reference.R
 # Writes tests/reference/ordinal_fit/<case>.json and the data it makes,
@@ -44,6 +45,8 @@ describe <- function(fit, name, model, data_file, ordered, about, group = NULL,
   if (is.null(pe$group)) pe$group <- 1L
   test <- lavInspect(fit, "test")
   measures <- suppressWarnings(fitMeasures(fit, MEASURES))
+  std <- standardizedSolution(fit)
+  if (is.null(std$group)) std$group <- 1L
   r2 <- lavInspect(fit, "r2")
   if (!is.list(r2)) r2 <- list(r2)
   list(
@@ -60,7 +63,10 @@ describe <- function(fit, name, model, data_file, ordered, about, group = NULL,
     shift = if (length(test) > 1 && !is.null(test[[2]]$shift.parameter))
       test[[2]]$shift.parameter else NA,
     scaling = if (length(test) > 1) test[[2]]$scaling.factor else NA,
-    r2 = lapply(r2, as.list))
+    r2 = lapply(r2, as.list),
+    std_solution = lapply(seq_len(nrow(std)), function(i) list(
+      group = std$group[i], lhs = std$lhs[i], op = std$op[i], rhs = std$rhs[i],
+      est_std = std$est.std[i], se = std$se[i])))
 }
 
 run_case <- function(name, model, data_file, ordered, about, ...) {
