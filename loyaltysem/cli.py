@@ -795,6 +795,10 @@ def diagram_command(spec: Path, data: str, na_values: tuple[str, ...], allow_cod
               help="Ordinal items (lavaan's ordered =): 'all', or comma-separated item names.")
 @click.option("--parameterization", type=click.Choice(["delta", "theta"]), default="delta",
               show_default=True, help="With --ordered: lavaan's parameterization.")
+@click.option("--identification", type=click.Choice(["wu.estabrook", "lavaan"]),
+              default="wu.estabrook", show_default=True,
+              help="With --ordered: the steps identified as Wu & Estabrook (2016) (semTools' "
+                   "measEq.syntax) or by lavaan's group.equal conventions.")
 @click.option("--missing", type=click.Choice(["listwise", "ml", "ml.x"]), default="listwise",
               show_default=True, help="Missing values: listwise deletion or full-information ML "
               "('ml.x' also keeps cases with missing covariates; not with MLM).")
@@ -803,7 +807,8 @@ def diagram_command(spec: Path, data: str, na_values: tuple[str, ...], allow_cod
 def invariance_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool, group: str,
                        steps: str | None, group_partial: str, estimator: str | None, missing: str,
                        output_format: str, out: Path | None, debug: bool,
-                       ordered: str | None = None, parameterization: str = "delta") -> None:
+                       ordered: str | None = None, parameterization: str = "delta",
+                       identification: str = "wu.estabrook") -> None:
     """Measurement invariance of SPEC across the groups of a column (multi-group fits)."""
     from .groups import invariance_ladder
     from .groups.invariance import ORDINAL_STEPS, STEPS
@@ -823,7 +828,8 @@ def invariance_command(spec: Path, data: str, na_values: tuple[str, ...], allow_
                                  estimator=estimator, missing=cast(Any, missing),
                                  na_values=_parse_na_values(na_values), allow_codes=allow_codes,
                                  ordered=ordered_items,
-                                 parameterization=cast(Any, parameterization))
+                                 parameterization=cast(Any, parameterization),
+                                 identification=cast(Any, identification))
 
     result = _run(run, debug)
     _emit(result.to_dict(), result.summary(), output_format, out)

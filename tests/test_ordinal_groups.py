@@ -28,6 +28,9 @@ REFERENCE = Path(__file__).parent / "reference"
 DATA = REFERENCE / "ordinal" / "data" / "groups.csv"
 #: case: (estimates absolute, SEs relative, fit measures relative)
 CASES = {"groups_configural": (4e-5, 4e-5, 5e-6), "groups_thresholds": (4e-5, 4e-5, 5e-5),
+         "we_configural": (4e-5, 4e-5, 5e-6), "we_thresholds": (6e-5, 3e-5, 5e-5),
+         "we_metric": (4e-5, 4e-5, 5e-5), "we_scalar": (4e-5, 4e-5, 5e-5),
+         "we_theta_scalar": (2e-4, 1e-4, 5e-5), "we_theta_strict": (8e-5, 4e-5, 5e-5),
          "groups_thresholds_loadings": (4e-5, 4e-5, 5e-5),
          "groups_tl_lv": (4e-5, 4e-5, 5e-5), "groups_theta_configural": (9e-4, 6e-4, 5e-5),
          "groups_theta_tlr": (2e-4, 1e-4, 5e-5)}
@@ -36,7 +39,8 @@ CASES = {"groups_configural": (4e-5, 4e-5, 5e-6), "groups_thresholds": (4e-5, 4e
 def _fit(ref: dict, **options):
     return fit_groups(ref["model"], pd.read_csv(DATA), ref["group"],
                       group_equal=ref["group_equal"], ordered=ref["ordered"],
-                      parameterization=ref["parameterization"], emit_warnings=False, **options)
+                      parameterization=ref["parameterization"], emit_warnings=False,
+                      identification=ref.get("identification", "lavaan"), **options)
 
 
 @pytest.fixture(scope="module", params=list(CASES))
@@ -68,7 +72,8 @@ def test_r2_per_group_is_lavaans(case):
 def test_the_ladder_has_lavaans_scaled_and_shifted_differences():
     ref = reference("groups_ladder")
     model = reference("groups_configural")["model"]
-    ladder = invariance_ladder(model, pd.read_csv(DATA), "servicetype", ordered=True)
+    ladder = invariance_ladder(model, pd.read_csv(DATA), "servicetype", ordered=True,
+                               identification="lavaan")
     table = ladder.table.set_index("step")
     assert list(table.index) == ["configural", "thresholds", "metric"]
     for step, key in (("thresholds", "thresholds"), ("metric", "loadings")):
@@ -78,6 +83,45 @@ def test_the_ladder_has_lavaans_scaled_and_shifted_differences():
     configural = reference("groups_configural")["fit"]
     assert table.loc["configural", "cfi"] == pytest.approx(configural["cfi.scaled"], rel=5e-6)
     assert "scaled-and-shifted" in str(ladder.summary())
+
+
+@pytest.mark.parametrize("parameterization", ["delta", "theta"])
+def test_the_wu_estabrook_ladder_is_semtools_measeq_with_lavtestlrt(parameterization):
+    """The default ladder of ordinal items: semTools' measEq.syntax(ID.fac = "std.lv",
+    ID.cat = "Wu.Estabrook.2016") steps fitted by lavaan and compared by lavTestLRT
+    (observed: differences within 5e-7 relative, steps' fit as the we_* cases)."""
+    ref = reference("we_ladder")
+    model = reference("we_configural")["model"]
+    ladder = invariance_ladder(model, pd.read_csv(DATA), "servicetype", ordered=True,
+                               parameterization=parameterization)
+    table = ladder.table.set_index("step")
+    if parameterization == "delta":
+        assert list(table.index) == ["configural", "thresholds", "metric", "scalar"]
+        steps = ("thresholds", "metric", "scalar")
+        scalar = reference("we_scalar")
+        assert table.loc["scalar", "chisq"] == pytest.approx(scalar["fit"]["chisq"], rel=5e-6)
+    else:
+        assert list(table.index)[-1] == "strict"
+        steps = ("strict",)
+    for step in steps:
+        assert table.loc[step, "chisq_diff"] == pytest.approx(ref[step]["chisq_diff"], rel=5e-6)
+        assert table.loc[step, "df_diff"] == ref[step]["df_diff"]
+        assert table.loc[step, "pvalue_diff"] == pytest.approx(ref[step]["pvalue"], rel=5e-5)
+    assert any("Wu & Estabrook" in w for fit in ladder.fits.values() for w in fit.warnings)
+
+
+def test_wu_estabrook_refuses_what_it_cannot_identify():
+    data = pd.read_csv(DATA)
+    model = reference("we_configural")["model"]
+    with pytest.raises(ArgumentError, match="theta"):
+        fit_groups(model, data, "servicetype", ordered=True, identification="wu.estabrook",
+                   group_equal=["thresholds", "loadings", "intercepts", "residuals"])
+    with pytest.raises(ArgumentError, match="ordinal items"):
+        fit_groups(model, data, "servicetype", identification="wu.estabrook")
+    binary = data.assign(comp_1=(data["comp_1"] > 4).astype(int))
+    with pytest.raises(ArgumentError, match="binary items .*comp_1"):
+        fit_groups(model, binary, "servicetype", ordered=True, identification="wu.estabrook",
+                   group_equal=["thresholds"])
 
 
 def test_compare_gives_the_same_difference_as_lavtestlrt():
@@ -122,11 +166,17 @@ def test_the_cli_fits_groups_and_the_ladder_of_ordinal_items(tmp_path):
     assert payload["fit"]["chisq_scaled"] == pytest.approx(ref["fit"]["chisq.scaled"], rel=5e-5)
     ladder = reference("groups_ladder")
     run = CliRunner().invoke(main, ["invariance", str(spec), "--data", str(DATA), "--group",
-                                    "servicetype", "--ordered", "all", "--format", "json"])
+                                    "servicetype", "--ordered", "all", "--identification",
+                                    "lavaan", "--format", "json"])
     assert run.exit_code == 0, run.output
     steps = {row["step"]: row for row in json.loads(run.stdout)["steps"]}
     assert steps["metric"]["chisq_diff"] == pytest.approx(ladder["loadings"]["chisq_diff"],
                                                           rel=3e-7)
+    run = CliRunner().invoke(main, ["invariance", str(spec), "--data", str(DATA), "--group",
+                                    "servicetype", "--ordered", "all", "--format", "json"])
+    steps = {row["step"]: row for row in json.loads(run.stdout)["steps"]}
+    assert steps["scalar"]["chisq_diff"] == pytest.approx(
+        reference("we_ladder")["scalar"]["chisq_diff"], rel=5e-6)
     run = CliRunner().invoke(main, ["invariance", str(spec), "--data", str(DATA), "--group",
                                     "servicetype", "--ordered", "all", "--steps", "scalarish"])
     assert run.exit_code == 2 and "thresholds" in run.output

@@ -37,12 +37,13 @@ from ..ordinal import OrdinalStatistics
 
 
 def latent_response_rows(table: pd.DataFrame, ordinal: Sequence[str], parameterization: str,
-                         *, first_group: bool = True, free_residuals: bool = False
-                         ) -> pd.DataFrame:
+                         *, first_group: bool = True, free_residuals: bool = False,
+                         free_intercepts: bool = False) -> pd.DataFrame:
     """One group's table (lavaan's free numbers, before the groups are laid out) with the
     ordinal items' residual variances and intercepts as lavaan has them (module notes):
     ``free_residuals`` keeps the theta parameterization's residual variances free (a
-    group after the first with equal thresholds)."""
+    group after the first with equal thresholds), ``free_intercepts`` the intercepts
+    (Wu & Estabrook's identification, :mod:`loyaltysem.groups.ordinal`)."""
     table = table.copy()
     items = table["lhs"].isin(list(ordinal)).to_numpy()
     residual = ((table["op"] == "~~") & (table["lhs"] == table["rhs"])).to_numpy() & items
@@ -51,7 +52,8 @@ def latent_response_rows(table: pd.DataFrame, ordinal: Sequence[str], parameteri
     elif first_group or not free_residuals:
         table.loc[residual, ["free", "ustart"]] = [0, 1.0]
     intercept = (table["op"] == "~1").to_numpy() & items
-    table.loc[intercept, ["free", "ustart"]] = [0, 0.0]
+    if not free_intercepts:
+        table.loc[intercept, ["free", "ustart"]] = [0, 0.0]
     free = table["free"].to_numpy(dtype=int)
     numbers = {old: new for new, old in enumerate(sorted(set(free[free > 0])), start=1)}
     table["free"] = [numbers.get(int(v), 0) for v in free]
@@ -60,10 +62,14 @@ def latent_response_rows(table: pd.DataFrame, ordinal: Sequence[str], parameteri
 
 def threshold_rows(table: pd.DataFrame, statistics: Sequence[OrdinalStatistics],
                    groups: Sequence, parameterization: str, *, equal: bool = False,
-                   partial: Sequence[str] = ()) -> pd.DataFrame:
+                   partial: Sequence[str] = (), free_scales: bool | None = None
+                   ) -> pd.DataFrame:
     """The laid-out table (``free`` global; a ``group`` column with several groups) with
     every group's threshold and scaling-factor rows after its structural rows (module
-    notes); their parameters are numbered after the table's."""
+    notes); their parameters are numbered after the table's. ``free_scales``: whether
+    the delta parameterization's scaling factors are free in groups 2.. (default:
+    with ``equal`` thresholds, lavaan's rule)."""
+    free_scales = equal if free_scales is None else free_scales
     exempt = {"".join(p.split()) for p in partial}
     multi = "group" in table
     q = int(table["free"].max()) if len(table) else 0
@@ -80,7 +86,7 @@ def threshold_rows(table: pd.DataFrame, statistics: Sequence[OrdinalStatistics],
                 "rhs": [t for _, t in labels], "free": free, "ustart": np.nan}
         scale_free = []
         for item in stats.ordered:
-            if parameterization == "delta" and g > 0 and equal:
+            if parameterization == "delta" and g > 0 and free_scales:
                 scale_free.append(numbers.setdefault((g, item, "~*~"),
                                                      q + len(numbers) + 1))
             else:

@@ -85,6 +85,7 @@ def fit_groups(
     sample_cov_rescale: bool = True,
     ordered: bool | Sequence[str] | None = None,
     parameterization: Literal["delta", "theta"] = "delta",
+    identification: Literal["lavaan", "wu.estabrook"] = "lavaan",
 ) -> MultiGroupResult:
     """Fit one model to several groups at once (multi-group ML with a mean structure).
 
@@ -140,6 +141,11 @@ def fit_groups(
         and ``group_partial`` threshold names such as ``"comp_1|t2"``.
     parameterization : {"delta", "theta"}
         With ``ordered``: lavaan's ``parameterization``.
+    identification : {"lavaan", "wu.estabrook"}
+        With ``ordered``: how ``group_equal`` identifies the model: lavaan's
+        conventions (markers; with equal thresholds free latent means and scales), or
+        Wu & Estabrook's (2016), as semTools' ``measEq.syntax(ID.fac = "std.lv",
+        ID.cat = "Wu.Estabrook.2016")`` (see :func:`.ordinal.ordinal_group_tables`).
 
     Returns
     -------
@@ -187,6 +193,9 @@ def fit_groups(
     group_equal, group_partial = check_group_arguments(
         group, group_equal, group_partial, estimator, missing,
         estimators=ORDINAL_ESTIMATORS if ordinal else ESTIMATORS)
+    if identification != "lavaan" and not ordinal:
+        raise ArgumentError(f"identification={identification!r} is for ordinal items: give "
+                            "ordered=True or ordered=[...]")
     if "thresholds" in group_equal and not ordinal:
         raise ArgumentError("group_equal 'thresholds' is for ordinal items: give ordered=True "
                             "or ordered=[...] (thresholds are what ordinal items have instead "
@@ -205,7 +214,8 @@ def fit_groups(
             spec, data, group, "listwise", na_values, allow_codes)
         return fit_ordinal_groups(spec, frame, _GROUP_CODE, group, groups,
                                   cast(Any, ordered), group_equal, group_partial, estimator,
-                                  parameterization, emit_warnings, n_dropped, survey_notes)
+                                  parameterization, emit_warnings, n_dropped, survey_notes,
+                                  identification)
     order = list(model_structure(spec.parameter_table).observed)
     check_data_or_summary(data, sample_cov is not None)
     if sample_cov is not None:

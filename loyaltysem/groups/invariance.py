@@ -170,6 +170,7 @@ def invariance_ladder(
     allow_codes: bool = False,
     ordered: bool | Sequence[str] | None = None,
     parameterization: Literal["delta", "theta"] = "delta",
+    identification: Literal["wu.estabrook", "lavaan"] = "wu.estabrook",
 ) -> InvarianceResult:
     """Fit the steps of the invariance ladder and compare each with the one before.
 
@@ -207,6 +208,13 @@ def invariance_ladder(
         Ordinal items (as :func:`fit_groups`; None: those the spec declares).
     parameterization : {"delta", "theta"}
         With ordinal items (as :func:`fit_groups`).
+    identification : {"wu.estabrook", "lavaan"}
+        With ordinal items: the steps identified as Wu & Estabrook (2016) (the default,
+        as semTools' ``measEq.syntax(ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016")``:
+        latent variances 1 in the first group; equal thresholds free the items'
+        intercepts and scales (theta: residual variances) in the other groups, equal
+        loadings their latent variances, equal intercepts their latent means), or by
+        lavaan's ``group.equal`` conventions (see :func:`fit_groups`).
 
     Returns
     -------
@@ -223,7 +231,7 @@ def invariance_ladder(
     ordinal = ordered not in (None, False, [], ())
     ladder = ORDINAL_STEPS if ordinal else STEPS
     if steps is None:
-        steps = _default_steps(spec, ordered, parameterization)
+        steps = _default_steps(spec, ordered, parameterization, identification)
     steps = check_names("steps", steps, tuple(ladder))
     if not steps:
         raise ArgumentError("steps must be a non-empty list of any of "
@@ -238,8 +246,8 @@ def invariance_ladder(
         from ..data.registry import resolve_data
 
         data = resolve_data(data, na_values=na_values)
-    options: dict[str, Any] = {"ordered": ordered, "parameterization": parameterization} \
-        if ordinal else {}
+    options: dict[str, Any] = {"ordered": ordered, "parameterization": parameterization,
+                               "identification": identification} if ordinal else {}
     fits = {step: fit_groups(spec, data, group, group_equal=ladder[step],
                              group_partial=group_partial, estimator=estimator,
                              missing=missing, na_values=na_values, allow_codes=allow_codes,
@@ -262,13 +270,17 @@ def invariance_ladder(
     return InvarianceResult(table=pd.DataFrame(rows), fits=fits)
 
 
-def _default_steps(spec: ModelSpec, ordered: Any, parameterization: str) -> tuple[str, ...]:
-    """The default ladder (see :func:`invariance_ladder`)."""
+def _default_steps(spec: ModelSpec, ordered: Any, parameterization: str,
+                   identification: str) -> tuple[str, ...]:
+    """The default ladder (see :func:`invariance_ladder`): with ordinal items the scalar
+    step when it constrains something (Wu & Estabrook's intercepts, or continuous
+    items' intercepts) and the strict step in the theta parameterization."""
     if ordered in (None, False, [], ()):
         return tuple(STEPS)
     items = set(spec.observed_variables) if ordered is True else set(ordered)
     continuous = any(v not in items for v in spec.observed_variables)
-    return (("configural", "thresholds", "metric") + (("scalar",) if continuous else ())
+    scalar = continuous or identification == "wu.estabrook"
+    return (("configural", "thresholds", "metric") + (("scalar",) if scalar else ())
             + (("strict",) if parameterization == "theta" else ()))
 
 

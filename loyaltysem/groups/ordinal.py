@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from ..estimate.admissibility import emit
@@ -31,30 +32,67 @@ from ..estimate.ml import CoreModel
 from ..estimate.ordinal_fit import least_squares_functions, ordered_items
 from ..estimate.ordinal_table import latent_response_rows, layout_rows, threshold_rows
 from ..estimate.structure import model_structure
-from ..exceptions import DataError
+from ..exceptions import ArgumentError, DataError
 from ..ordinal import OrdinalStatistics, group_statistics
 from ..spec import ModelSpec
 from .layout import build_layout, core_table, label_classes
 from .results import MULTIGROUP_COLUMNS, MultiGroupResult
 
 
+#: how the steps of a multi-group ordinal model are identified: lavaan's group.equal
+#: conventions, or Wu & Estabrook's (2016), as semTools' ``measEq.syntax(ID.fac =
+#: "std.lv", ID.cat = "Wu.Estabrook.2016")``
+IDENTIFICATIONS = ("lavaan", "wu.estabrook")
+
+
 def ordinal_group_tables(spec: ModelSpec, n_groups: int, items: Sequence[str],
-                         group_equal: Sequence[str], parameterization: str
-                         ) -> list[pd.DataFrame]:
-    """Each group's parameter table with lavaan's rows for ordinal items (module notes)."""
+                         group_equal: Sequence[str], parameterization: str,
+                         identification: str = "lavaan") -> list[pd.DataFrame]:
+    """Each group's parameter table with the rows of ordinal items (module notes).
+
+    ``identification="wu.estabrook"`` (Wu & Estabrook 2016, with latent variances 1 and
+    every loading free): in groups 2.., with equal thresholds the ordinal items'
+    intercepts (unless intercepts are equal too) and their residual variances (theta,
+    unless residuals are equal); with equal loadings the latent variances; with equal
+    intercepts the latent means. The scaling factors follow the thresholds
+    (:func:`~loyaltysem.estimate.ordinal_table.threshold_rows`).
+    """
     equal = set(group_equal)
     thresholds = "thresholds" in equal
-    means_free = (thresholds or "intercepts" in equal) and "means" not in equal
+    if identification == "wu.estabrook":
+        spec = spec.with_options(std_lv=True)
+        means_free = "intercepts" in equal and "means" not in equal
+    else:
+        means_free = (thresholds or "intercepts" in equal) and "means" not in equal
     canonical = label_classes(spec.statements)
+    latent = set(spec.roles.latent)
     tables = []
     for g in range(n_groups):
         table = spec.group_table(g, n_groups, free_latent_means=means_free and g > 0)
+        if identification == "wu.estabrook" and g > 0:
+            table = _wu_estabrook_rows(table, items, latent, equal)
         table = latent_response_rows(table, items, parameterization, first_group=g == 0,
-                                     free_residuals=thresholds and "residuals" not in equal)
+                                     free_residuals=thresholds and "residuals" not in equal,
+                                     free_intercepts=identification == "wu.estabrook"
+                                     and g > 0 and thresholds and "intercepts" not in equal)
         labels = table["label"].fillna("").astype(str)
         table["share"] = [canonical.get(label, label) for label in labels]
         tables.append(table)
     return tables
+
+
+def _wu_estabrook_rows(table: pd.DataFrame, items: Sequence[str], latent: set[str],
+                       equal: set[str]) -> pd.DataFrame:
+    """A later group's latent variances freed when the loadings are equal (Wu &
+    Estabrook 2016; the intercepts of ordinal items: :func:`latent_response_rows`)."""
+    table = table.copy()
+    if "loadings" in equal and "lv.variances" not in equal:
+        rows = ((table["op"] == "~~") & (table["lhs"] == table["rhs"])
+                & table["lhs"].isin(list(latent)) & (table["free"] == 0)).to_numpy()
+        start = int(table["free"].max()) + 1
+        table.loc[rows, "free"] = np.arange(start, start + int(rows.sum()))
+        table.loc[rows, "ustart"] = np.nan
+    return table
 
 
 def _statistics(frame: pd.DataFrame, code: str, groups: Sequence, observed: list[str],
@@ -71,11 +109,35 @@ def _statistics(frame: pd.DataFrame, code: str, groups: Sequence, observed: list
     return out
 
 
+def _check_identification(identification: str, group_equal: Sequence[str],
+                          parameterization: str, statistics: Sequence[OrdinalStatistics]
+                          ) -> None:
+    """Refuse an unknown identification, and what Wu & Estabrook's cannot identify:
+    equal residuals in the delta parameterization, binary items."""
+    if identification not in IDENTIFICATIONS:
+        raise ArgumentError(f"identification must be one of {', '.join(map(repr, IDENTIFICATIONS))}; "
+                            f"got {identification!r}")
+    if identification != "wu.estabrook":
+        return
+    if "residuals" in group_equal and parameterization == "delta":
+        raise ArgumentError("residual variances are not parameters in the delta "
+                            "parameterization: test their invariance with "
+                            "parameterization='theta' (as semTools' measEq.syntax)")
+    binary = sorted({label.split("|")[0] for stats in statistics
+                     for label in stats.thresholds.index if label.endswith("|t1")}
+                    - {label.split("|")[0] for stats in statistics
+                       for label in stats.thresholds.index if label.endswith("|t2")})
+    if binary and "thresholds" in group_equal and "loadings" not in group_equal:
+        raise ArgumentError(f"binary items ({', '.join(binary)}) have one threshold: Wu & "
+                            "Estabrook's threshold step does not identify them; test "
+                            "thresholds and loadings together, or use identification='lavaan'")
+
+
 def fit_ordinal_groups(spec: ModelSpec, frame: pd.DataFrame, code: str, group: str,
                        groups: list, ordered: bool | Sequence[str], group_equal: tuple[str, ...],
                        group_partial: tuple[str, ...], estimator: str, parameterization: str,
-                       emit_warnings: bool, n_dropped: int, survey_notes: tuple[str, ...]
-                       ) -> MultiGroupResult:
+                       emit_warnings: bool, n_dropped: int, survey_notes: tuple[str, ...],
+                       identification: str = "lavaan") -> MultiGroupResult:
     """Fit ``spec`` to the groups of the checked ``frame`` (its column ``code`` numbers
     the groups) with ordinal items (module notes; see :func:`.fit.fit_groups`)."""
     items = ordered_items(spec, ordered)
@@ -85,10 +147,14 @@ def fit_ordinal_groups(spec: ModelSpec, frame: pd.DataFrame, code: str, group: s
     except DataError as error:
         raise DataError(str(error).replace(f"group {code!r}", f"{group!r}")
                         .replace(repr(code), repr(group))) from error
+    _check_identification(identification, group_equal, parameterization, statistics)
+    if identification == "wu.estabrook":
+        spec = spec.with_options(std_lv=True)
     structure = model_structure(spec.parameter_table)
     thresholds_partial = tuple(p for p in group_partial if "|" in p)
     layout = build_layout(
-        ordinal_group_tables(spec, len(groups), items, group_equal, parameterization),
+        ordinal_group_tables(spec, len(groups), items, group_equal, parameterization,
+                             identification),
         tuple(structure.observed), structure.latent, groups,
         tuple(c for c in group_equal if c != "thresholds"),
         tuple(p for p in group_partial if "|" not in p))
@@ -106,6 +172,8 @@ def fit_ordinal_groups(spec: ModelSpec, frame: pd.DataFrame, code: str, group: s
              + (f" and {continuous} continuous" if continuous else "")
              + f": estimator {estimator}, {parameterization} parameterization, thresholds "
              + ("equal across groups" if "thresholds" in group_equal else "free in every group")
+             + ("; identified as Wu & Estabrook (2016), latent variances 1"
+                if identification == "wu.estabrook" else "")
              + "; polychoric correlations by lavaan's two-step method, per group"]
     estimates = fitted.table.estimates
     return MultiGroupResult(
@@ -121,4 +189,4 @@ def fit_ordinal_groups(spec: ModelSpec, frame: pd.DataFrame, code: str, group: s
         core=CoreModel.of(functions, fitted.theta))
 
 
-__all__ = ["fit_ordinal_groups", "ordinal_group_tables"]
+__all__ = ["IDENTIFICATIONS", "fit_ordinal_groups", "ordinal_group_tables"]

@@ -20,6 +20,8 @@
 #                 thresholds + loadings + lv.variances; theta: configural and thresholds +
 #                 loadings + residuals
 #   ladder        lavTestLRT of configural < thresholds < thresholds + loadings (delta)
+#   we_*          the same model identified as Wu & Estabrook (2016), semTools' measEq.syntax,
+#                 and the lavTestLRT of its ladder (we_ladder)
 suppressPackageStartupMessages({ library(lavaan); library(jsonlite) })
 DATA_DIR <- "tests/reference/ordinal/data"
 OUT_DIR <- "tests/reference/ordinal_fit"
@@ -146,3 +148,43 @@ ladder <- list(about = "lavTestLRT (default method for WLSMV) of the delta ladde
                loadings = lrt(thresholds, metric))
 writeLines(toJSON(ladder, digits = NA, auto_unbox = TRUE, na = "null"),
            file.path(OUT_DIR, "groups_ladder.json"))
+
+# Wu & Estabrook (2016) identification of the ladder, as semTools' measEq.syntax
+# (ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016"): delta configural -> thresholds ->
+# + loadings -> + intercepts; theta + residuals; lavTestLRT of consecutive steps.
+suppressPackageStartupMessages(library(semTools))
+groups_data <- read.csv(file.path(DATA_DIR, "groups.csv"))
+we_case <- function(name, equal, parameterization) {
+  syntax <- measEq.syntax(GROUPS, data = groups_data, ordered = GITEMS,
+                          parameterization = parameterization, ID.fac = "std.lv",
+                          ID.cat = "Wu.Estabrook.2016", group = "servicetype",
+                          group.equal = if (length(equal)) equal else "configural")
+  fit <- cfa(as.character(syntax), data = groups_data, ordered = GITEMS,
+             group = "servicetype", parameterization = parameterization, estimator = "WLSMV")
+  out <- describe(fit, name, GROUPS, "groups.csv", GITEMS,
+                  paste("Wu & Estabrook identification:", paste(equal, collapse = ", ")),
+                  group = "servicetype", group_equal = equal,
+                  parameterization = parameterization)
+  out$identification <- "wu.estabrook"
+  writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null", null = "null"),
+             file.path(OUT_DIR, paste0(name, ".json")))
+  fit
+}
+we <- list(
+  configural = we_case("we_configural", character(0), "delta"),
+  thresholds = we_case("we_thresholds", "thresholds", "delta"),
+  metric = we_case("we_metric", c("thresholds", "loadings"), "delta"),
+  scalar = we_case("we_scalar", c("thresholds", "loadings", "intercepts"), "delta"))
+we_theta_scalar <- we_case("we_theta_scalar", c("thresholds", "loadings", "intercepts"),
+                           "theta")
+we_theta_strict <- we_case("we_theta_strict",
+                           c("thresholds", "loadings", "intercepts", "residuals"), "theta")
+we_ladder <- list(about = "lavTestLRT of the Wu & Estabrook ladder (delta; theta strict)",
+                  lavaan = as.character(packageVersion("lavaan")),
+                  semTools = as.character(packageVersion("semTools")),
+                  thresholds = lrt(we$configural, we$thresholds),
+                  metric = lrt(we$thresholds, we$metric),
+                  scalar = lrt(we$metric, we$scalar),
+                  strict = lrt(we_theta_scalar, we_theta_strict))
+writeLines(toJSON(we_ladder, digits = NA, auto_unbox = TRUE, na = "null"),
+           file.path(OUT_DIR, "we_ladder.json"))
