@@ -51,6 +51,7 @@ from .ml import MLFunctions
 from .moments import summary_moments
 from .reference_models import reference_layout
 from .structure import THETA
+from .blocks import block_diagonal
 
 
 @dataclass(frozen=True)
@@ -154,16 +155,6 @@ class _Pieces:
     selection: np.ndarray    # the baseline's: its variances and means
 
 
-def _block_diagonal(blocks: Sequence[np.ndarray]) -> np.ndarray:
-    rows, cols = sum(b.shape[0] for b in blocks), sum(b.shape[1] for b in blocks)
-    out = np.zeros((rows, cols))
-    i = j = 0
-    for block in blocks:
-        out[i:i + block.shape[0], j:j + block.shape[1]] = block
-        i, j = i + block.shape[0], j + block.shape[1]
-    return out
-
-
 def _h1_pieces(functions: MLFunctions, theta: np.ndarray, x_index: Sequence[int]) -> _Pieces:
     """The saturated model's informations at the EM moments and the models' Jacobians,
     in the coordinates of :func:`.reference_models.reference_layout` (per group: the free
@@ -196,7 +187,7 @@ def _h1_pieces(functions: MLFunctions, theta: np.ndarray, x_index: Sequence[int]
         parts["w_c"].append(f_g * w_c)
         parts["delta"].append(delta)
         parts["selection"].append(np.eye(h1.size)[:, np.concatenate([variances, ks])])
-    return _Pieces(**{key: (np.vstack(value) if key == "delta" else _block_diagonal(value))
+    return _Pieces(**{key: (np.vstack(value) if key == "delta" else block_diagonal(value))
                       for key, value in parts.items()})
 
 

@@ -56,8 +56,8 @@ from functools import cached_property
 from typing import Literal
 
 import numpy as np
-from scipy.linalg import block_diag
 
+from .blocks import block_diagonal
 from .layout import ParameterLayout
 from .ml import Implied, MLFunctions
 from .moments import GroupMoments
@@ -157,12 +157,12 @@ class WLSFunctions(MLFunctions):
     @cached_property
     def test_weight(self) -> np.ndarray:
         """``blockdiag((N_g - 1) W_g)``: ``chisq = e' W_T e``."""
-        return block_diag(*[(s.nobs - 1.0) * s.weight for s in self.statistics_of])
+        return block_diagonal([(s.nobs - 1.0) * s.weight for s in self.statistics_of])
 
     @cached_property
     def acov(self) -> np.ndarray:
         """``blockdiag(Gamma_g / (N_g - 1))``: the covariance of the stacked statistics."""
-        return block_diag(*[s.gamma / (s.nobs - 1.0) for s in self.statistics_of])
+        return block_diagonal([s.gamma / (s.nobs - 1.0) for s in self.statistics_of])
 
     @property
     def n_statistics(self) -> int:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import linalg
 
+from .blocks import block_diagonal
 from .difference import Satorra2000
 from .wls import WLSFunctions
 
@@ -52,8 +53,8 @@ def least_squares_difference(functions1: WLSFunctions, theta1: np.ndarray,
     delta0 = functions0.delta(theta0)[0]
     specs = functions1.statistics_of
     n = sum(spec.nobs for spec in specs)
-    weight = linalg.block_diag(*[spec.nobs / n * spec.weight for spec in specs])
-    gamma = linalg.block_diag(*[spec.gamma * n / spec.nobs for spec in specs])
+    weight = block_diagonal([spec.nobs / n * spec.weight for spec in specs])
+    gamma = block_diagonal([spec.gamma * n / spec.nobs for spec in specs])
     h = np.linalg.pinv(delta1) @ delta0
     a = linalg.null_space(h.T).T
     p_inv = np.linalg.pinv(delta1.T @ weight @ delta1)

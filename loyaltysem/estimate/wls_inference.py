@@ -36,8 +36,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import block_diag
 
+from .blocks import block_diagonal
 from .constraints import projected_inverse
 from .inference import Covariance
 from .wls import WLSFunctions
@@ -127,8 +127,8 @@ def least_squares_inference(functions: WLSFunctions, theta: np.ndarray, estimato
         return covariance, None
     delta = functions.delta(theta)[0]
     shares = [spec.nobs / n for spec in functions.statistics_of]
-    weight = block_diag(*[c * spec.weight for c, spec in zip(shares, functions.statistics_of)])
-    gamma = block_diag(*[spec.gamma / c for c, spec in zip(shares, functions.statistics_of)])
+    weight = block_diagonal([c * spec.weight for c, spec in zip(shares, functions.statistics_of)])
+    gamma = block_diagonal([spec.gamma / c for c, spec in zip(shares, functions.statistics_of)])
     df = functions.n_statistics - functions.n_free
     u = residual_weight(delta, weight, np.linalg.pinv(delta.T @ weight @ delta))
     return covariance, scaled_shifted(u, gamma, df)
