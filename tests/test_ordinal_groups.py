@@ -33,7 +33,7 @@ CASES = {"groups_configural": (4e-5, 4e-5, 5e-6), "groups_thresholds": (4e-5, 4e
          "we_theta_scalar": (2e-4, 1e-4, 5e-5), "we_theta_strict": (8e-5, 4e-5, 5e-5),
          "groups_thresholds_loadings": (4e-5, 4e-5, 5e-5),
          "groups_tl_lv": (4e-5, 4e-5, 5e-5), "groups_theta_configural": (9e-4, 6e-4, 5e-5),
-         "groups_theta_tlr": (2e-4, 1e-4, 5e-5)}
+         "groups_theta_tlr": (2e-4, 1e-4, 5e-5), "groups_chain": (4e-5, 4e-5, 5e-5)}
 
 
 def _fit(ref: dict, **options):
@@ -122,6 +122,25 @@ def test_wu_estabrook_refuses_what_it_cannot_identify():
     with pytest.raises(ArgumentError, match="binary items .*comp_1"):
         fit_groups(model, binary, "servicetype", ordered=True, identification="wu.estabrook",
                    group_equal=["thresholds"])
+
+
+def test_indirect_effects_per_group_have_lavaans_delta_method_ses():
+    """The automatic indirect effect of every group and its difference between groups
+    (group_effects_table) against lavaan's := rows of c(a1, a2)* labels."""
+    from loyaltysem.effects.group_effects import group_effects_table
+    from loyaltysem.effects.paths import enumerate_effects
+
+    ref = reference("groups_chain")
+    result = _fit(ref)
+    effects = [e for e in enumerate_effects([("COMP", "LIKE"), ("LIKE", "CUSL"),
+                                             ("COMP", "CUSL")])
+               if e.kind == "indirect"]
+    table = group_effects_table(result, effects)
+    lavaan = {row["lhs"]: row for row in ref["estimates"] if row["op"] == ":="}
+    for name, group in (("ind1", "2"), ("ind2", "1"), ("ind_diff", "2 - 1")):
+        row = table[table["group"] == group].iloc[0]
+        assert row["est"] == pytest.approx(lavaan[name]["est"], abs=4e-5), name
+        assert row["se"] == pytest.approx(lavaan[name]["se"], rel=4e-5), name
 
 
 def test_compare_gives_the_same_difference_as_lavtestlrt():

@@ -35,10 +35,13 @@ def compare_estimates(ref: dict, estimates: pd.DataFrame, groups: list[str], est
     """Compare every lavaan row (group numbers 1.. are ``groups``) with ours; the count."""
     if "group" not in estimates:
         estimates = estimates.assign(group="")
+    defined = estimates["op"] == ":="  # := rows by name (lavaan writes rhs without spaces)
+    estimates = estimates.assign(rhs=estimates["rhs"].where(~defined, ""))
     ours = estimates.set_index(["group", "lhs", "op", "rhs"])
     compared = 0
     for row in ref["estimates"]:
-        key = (groups[row["group"] - 1], row["lhs"], row["op"], row["rhs"])
+        group = groups[row["group"] - 1] if row["group"] > 0 else ""  # 0: := rows
+        key = (group, row["lhs"], row["op"], "" if row["op"] == ":=" else row["rhs"])
         if key not in ours.index:
             assert row["op"] == "~1" and row["est"] == 0, row  # fixed means we do not list
             continue

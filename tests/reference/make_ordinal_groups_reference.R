@@ -19,6 +19,8 @@
 #                 COMP/LIKE/CUSL, delta: configural; thresholds; thresholds + loadings;
 #                 thresholds + loadings + lv.variances; theta: configural and thresholds +
 #                 loadings + residuals
+#   groups_chain  COMP -> LIKE -> CUSL with per-group labels, := indirect effects and their
+#                 difference, equal thresholds and loadings
 #   ladder        lavTestLRT of configural < thresholds < thresholds + loadings (delta)
 #   we_*          the same model identified as Wu & Estabrook (2016), semTools' measEq.syntax,
 #                 and the lavTestLRT of its ladder (we_ladder)
@@ -136,6 +138,15 @@ run_case("groups_theta_tlr", GROUPS, "groups.csv", GITEMS,
          "corp_rep by servicetype, equal thresholds, loadings and residuals, theta",
          group = "servicetype", parameterization = "theta",
          group.equal = c("thresholds", "loadings", "residuals"))
+
+CHAIN <- paste(GROUPS, "LIKE ~ c(a1, a2)*COMP
+CUSL ~ c(b1, b2)*LIKE + COMP
+ind1 := a1*b1
+ind2 := a2*b2
+ind_diff := ind1 - ind2", sep = "\n")
+run_case("groups_chain", CHAIN, "groups.csv", GITEMS,
+         "corp_rep by servicetype: COMP -> LIKE -> CUSL per group, indirect effects and their difference, equal thresholds and loadings",
+         group = "servicetype", group.equal = c("thresholds", "loadings"))
 
 lrt <- function(a, b) {
   t <- lavTestLRT(a, b)
