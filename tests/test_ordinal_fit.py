@@ -193,3 +193,15 @@ def test_the_spec_declares_ordinal_items_in_yaml_and_lavaan_syntax(tmp_path):
     bad.write_text("constructs:\n  F: {items: [comp_1, comp_2, comp_3], ordered: 7}\n")
     with pytest.raises(SpecificationError, match="ordered is true or false"):
         ls.load_spec(bad)
+
+
+def test_declared_scales_give_the_categories_and_name_an_empty_one(tmp_path):
+    """A spec's declared answer scale (``# @scale 1 7``) gives the ordinal items their
+    categories, as an ordered factor's levels in lavaan: the same fit when every category
+    is chosen, and a clear error naming the item and the empty category when one is not."""
+    ref = json.loads((REFERENCE / "ordinal_fit" / "cfa3_wlsmv.json").read_text())
+    data = pd.read_csv(REFERENCE / "ordinal" / "data" / ref["data"])
+    declared = ls.fit("# @scale 1 7\n" + ref["model"], data, ordered=True, emit_warnings=False)
+    assert float(declared.fit_indices["chisq"]) == pytest.approx(ref["fit"]["chisq"], rel=5e-7)
+    with pytest.raises(DataError, match=r"comp_1.*empty categories \['8'\]"):
+        ls.fit("# @scale 1 8\n" + ref["model"], data, ordered=True, emit_warnings=False)

@@ -82,6 +82,18 @@ def ordered_items(spec: ModelSpec, ordered: bool | Sequence[str]) -> list[str]:
     return [v for v in observed if v in items]
 
 
+def declared_levels(spec: ModelSpec, items: Sequence[str]) -> dict[str, list[float]]:
+    """The categories of the ordinal ``items`` whose answer scale the spec declares
+    (``scale: [1, 7]``: 1, 2, ..., 7), as lavaan takes an ordered factor's levels: a
+    declared category nobody chose is then an error that names it."""
+    out = {}
+    for item in items:
+        bounds = spec.scales.get(item)
+        if bounds is not None and all(float(b).is_integer() for b in bounds):
+            out[item] = [float(v) for v in range(int(bounds[0]), int(bounds[1]) + 1)]
+    return out
+
+
 def least_squares_weight(statistics: OrdinalStatistics, estimator: str) -> np.ndarray:
     """``W``: DWLS for WLSMV and DWLS, the identity for ULSMV and ULS, ``Gamma^-1`` for
     WLS (lavaan's ``WLS.V``)."""
@@ -153,7 +165,8 @@ def ordinal_functions(spec: ModelSpec, frame: pd.DataFrame, items: list[str], es
     observed variables continuous) of ``frame``, the full parameter table (thresholds
     included) and the sample statistics."""
     observed = list(spec.observed_variables)
-    statistics = sample_statistics(frame[observed], ordered=items)
+    statistics = sample_statistics(frame[observed], ordered=items,
+                                   levels=declared_levels(spec, items) or None)
     continuous = len(items) < len(observed)
     base = spec.group_table(0, 1) if continuous else spec.parameter_table
     table = latent_response_rows(base, items, parameterization)
@@ -186,5 +199,5 @@ def fit_ordinal(spec: ModelSpec, survey: Survey, ordered: bool | Sequence[str], 
                         fiml=False, table=table)
 
 
-__all__ = ["fit_ordinal", "least_squares_functions", "least_squares_weight",
+__all__ = ["declared_levels", "fit_ordinal", "least_squares_functions", "least_squares_weight",
            "ordered_items", "ordinal_functions"]

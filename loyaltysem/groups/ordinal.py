@@ -29,7 +29,7 @@ import pandas as pd
 from ..estimate.admissibility import emit
 from ..estimate.core_fit import fit_core
 from ..estimate.ml import CoreModel
-from ..estimate.ordinal_fit import least_squares_functions, ordered_items
+from ..estimate.ordinal_fit import declared_levels, least_squares_functions, ordered_items
 from ..estimate.ordinal_table import latent_response_rows, layout_rows, threshold_rows
 from ..estimate.structure import model_structure
 from ..exceptions import ArgumentError, DataError
@@ -95,11 +95,12 @@ def _wu_estabrook_rows(table: pd.DataFrame, items: Sequence[str], latent: set[st
     return table
 
 
-def _statistics(frame: pd.DataFrame, code: str, groups: Sequence, observed: list[str],
-                items: list[str]) -> list[OrdinalStatistics]:
+def _statistics(spec: ModelSpec, frame: pd.DataFrame, code: str, groups: Sequence,
+                observed: list[str], items: list[str]) -> list[OrdinalStatistics]:
     """Each group's statistics, in the order of ``groups`` (``code``: the column of
     their numbers 0..)."""
-    by_code = group_statistics(frame[observed + [code]], code, ordered=items)
+    by_code = group_statistics(frame[observed + [code]], code, ordered=items,
+                               levels=declared_levels(spec, items) or None)
     out = []
     for i, name in enumerate(groups):
         stats = by_code.get(str(i))
@@ -143,7 +144,7 @@ def fit_ordinal_groups(spec: ModelSpec, frame: pd.DataFrame, code: str, group: s
     items = ordered_items(spec, ordered)
     observed = list(spec.observed_variables)
     try:
-        statistics = _statistics(frame, code, groups, observed, items)
+        statistics = _statistics(spec, frame, code, groups, observed, items)
     except DataError as error:
         raise DataError(str(error).replace(f"group {code!r}", f"{group!r}")
                         .replace(repr(code), repr(group))) from error
