@@ -33,7 +33,8 @@ CASES = {"groups_configural": (4e-5, 4e-5, 5e-6), "groups_thresholds": (4e-5, 4e
          "we_theta_scalar": (2e-4, 1e-4, 5e-5), "we_theta_strict": (8e-5, 4e-5, 5e-5),
          "groups_thresholds_loadings": (4e-5, 4e-5, 5e-5),
          "groups_tl_lv": (4e-5, 4e-5, 5e-5), "groups_theta_configural": (9e-4, 6e-4, 5e-5),
-         "groups_theta_tlr": (2e-4, 1e-4, 5e-5), "groups_chain": (4e-5, 4e-5, 5e-5)}
+         "groups_theta_tlr": (2e-4, 1e-4, 5e-5), "groups_chain": (4e-5, 4e-5, 5e-5),
+         "groups_syntax_thresholds": (6e-5, 3e-5, 5e-5)}
 
 
 def _fit(ref: dict, **options):

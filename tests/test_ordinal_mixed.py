@@ -23,7 +23,7 @@ import loyaltysem as ls
 REFERENCE = Path(__file__).parent / "reference"
 #: case: (estimates absolute, SEs relative, fit measures relative)
 CASES = {"hs_mixed": (4e-5, 3e-5, 3e-6), "hs_mixed_theta": (4e-5, 3e-5, 3e-6),
-         "cfa3_theta": (2e-4, 8e-5, 3e-6)}
+         "cfa3_theta": (2e-4, 8e-5, 3e-6), "syntax_thresholds": (1e-5, 1e-5, 3e-6)}
 
 
 def reference(name: str) -> dict:
@@ -105,6 +105,25 @@ def test_outputs_say_the_parameterization_and_the_continuous_items(case):
     note = next(w for w in result.warnings if "ordinal items" in w)
     assert f"{ref['parameterization']} parameterization" in note
     assert ("6 continuous" in note) == name.startswith("hs_mixed")
+
+
+def test_thresholds_written_in_the_syntax_are_checked_against_the_data():
+    ref = reference("syntax_thresholds")
+    data = pd.read_csv(REFERENCE / "ordinal" / "data" / ref["data"])
+    base = reference("cfa3_theta")["model"]
+    from loyaltysem.exceptions import SpecificationError
+
+    for extra, match in (("comp_1 | t7", "7 categories in the data"),
+                         ("comp_1 | a*t1\nCOMP ~~ a*LIKE", "not a threshold"),
+                         ("comp_1 | c(a, b)*t1", "2 values but the data has 1 groups"),
+                         ("comp_1 | x1", "named t1, t2"), ("nope | t1", "not an observed")):
+        with pytest.raises(SpecificationError, match=match):
+            ls.fit(base + "\n" + extra, data, emit_warnings=False)
+    with pytest.raises(SpecificationError, match="not an ordinal item of this fit"):
+        ls.fit(base + "\ncomp_1 | t1", data, ordered=["comp_2"], emit_warnings=False)
+    result = ls.fit(base + "\ncomp_1 | -2*t1", data, ordered=True, emit_warnings=False)
+    row = result.estimates.query("lhs == 'comp_1' and op == '|' and rhs == 't1'").iloc[0]
+    assert row["est"] == -2.0 and row["se"] == 0
 
 
 def test_the_cli_fits_the_theta_parameterization(tmp_path):

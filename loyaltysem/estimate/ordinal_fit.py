@@ -108,13 +108,16 @@ def _group_statistics(statistics: OrdinalStatistics, rows: pd.DataFrame, order: 
     rows of the group) enter them."""
     position = {name: k for k, name in enumerate(order)}
     free = {(r.lhs, r.op, r.rhs): int(r.free) - 1 for r in rows.itertuples(index=False)}
+    fixed = {(r.lhs, r.rhs): float(r.ustart) for r in rows.itertuples(index=False)
+             if r.op == "|" and int(r.free) == 0}
     labels = list(statistics.statistics.index)
     first = len(statistics.th_idx)
-    slot_item, slot_threshold = [], []
+    slot_item, slot_threshold, slot_fixed = [], [], []
     for label in labels[:first]:
         item, _, threshold = label.partition("|")
         slot_item.append(position[item.removesuffix("~1")])
         slot_threshold.append(free[(item, "|", threshold)] if threshold else -1)
+        slot_fixed.append(fixed.get((item, threshold), np.nan))
     continuous = [v for v in statistics.variables if v not in statistics.ordered]
     pair_labels = labels[first + len(continuous):]
     pairs = np.array([[position[a], position[b]] for a, b in
@@ -126,7 +129,8 @@ def _group_statistics(statistics: OrdinalStatistics, rows: pd.DataFrame, order: 
         slot_item=np.array(slot_item, dtype=int), slot_threshold=np.array(slot_threshold, int),
         variances=np.array([position[v] for v in continuous], dtype=int), pairs=pairs,
         ordinal=np.array([position[v] for v in statistics.ordered], dtype=int),
-        scale=np.array([free.get((v, "~*~", v), -1) for v in statistics.ordered], dtype=int))
+        scale=np.array([free.get((v, "~*~", v), -1) for v in statistics.ordered], dtype=int),
+        slot_fixed=np.array(slot_fixed, dtype=float))
 
 
 def least_squares_functions(full: pd.DataFrame, layout_table: pd.DataFrame,
@@ -151,9 +155,10 @@ def least_squares_functions(full: pd.DataFrame, layout_table: pd.DataFrame,
     sums = np.zeros_like(start)
     counts = np.zeros_like(start)
     for spec, stats in zip(specs, statistics):
-        at = spec.slot_threshold[spec.slot_threshold >= 0] - layout.n_free
-        np.add.at(sums, at, stats.thresholds.to_numpy(dtype=float))
-        np.add.at(counts, at, 1.0)
+        which = spec.slot_threshold[spec.slot_ordinal]  # in the order of stats.thresholds
+        values = stats.thresholds.to_numpy(dtype=float)
+        np.add.at(sums, which[which >= 0] - layout.n_free, values[which >= 0])
+        np.add.at(counts, which[which >= 0] - layout.n_free, 1.0)
     start = np.where(counts > 0, sums / np.maximum(counts, 1.0), start)
     return WLSFunctions(layout, moments, specs, n_free, parameterization, start)
 
@@ -170,7 +175,7 @@ def ordinal_functions(spec: ModelSpec, frame: pd.DataFrame, items: list[str], es
     continuous = len(items) < len(observed)
     base = spec.group_table(0, 1) if continuous else spec.parameter_table
     table = latent_response_rows(base, items, parameterization)
-    full = threshold_rows(table, [statistics], [0], parameterization)
+    full = threshold_rows(table, [statistics], [0], parameterization, written=spec.thresholds)
     layout_table = layout_rows(full)
     functions = least_squares_functions(full, layout_table, [statistics], [0], estimator,
                                         parameterization)

@@ -33,7 +33,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..exceptions import SpecificationError
 from ..ordinal import OrdinalStatistics
+from ..spec.statements import Statement
 
 
 def latent_response_rows(table: pd.DataFrame, ordinal: Sequence[str], parameterization: str,
@@ -62,14 +64,25 @@ def latent_response_rows(table: pd.DataFrame, ordinal: Sequence[str], parameteri
 
 def threshold_rows(table: pd.DataFrame, statistics: Sequence[OrdinalStatistics],
                    groups: Sequence, parameterization: str, *, equal: bool = False,
-                   partial: Sequence[str] = (), free_scales: bool | None = None
-                   ) -> pd.DataFrame:
+                   partial: Sequence[str] = (), free_scales: bool | None = None,
+                   written: Sequence[Statement] = ()) -> pd.DataFrame:
     """The laid-out table (``free`` global; a ``group`` column with several groups) with
     every group's threshold and scaling-factor rows after its structural rows (module
     notes); their parameters are numbered after the table's. ``free_scales``: whether
     the delta parameterization's scaling factors are free in groups 2.. (default:
-    with ``equal`` thresholds, lavaan's rule)."""
+    with ``equal`` thresholds, lavaan's rule). ``written``: the thresholds the model
+    writes (``item | a*t1 + 0*t2``; per group with ``c(...)``): a fixed one is fixed, a
+    labelled one is one parameter with every threshold of that label.
+
+    Raises
+    ------
+    SpecificationError
+        A written threshold of an item that is not ordinal in the fit or beyond its
+        categories, a ``c(...)`` of the wrong length, a label shared with a parameter that
+        is not a threshold.
+    """
     free_scales = equal if free_scales is None else free_scales
+    chosen = _written_thresholds(written, statistics, len(groups), table)
     exempt = {"".join(p.split()) for p in partial}
     multi = "group" in table
     q = int(table["free"].max()) if len(table) else 0
@@ -78,12 +91,19 @@ def threshold_rows(table: pd.DataFrame, statistics: Sequence[OrdinalStatistics],
     for g, (name, stats) in enumerate(zip(groups, statistics)):
         block = table[table["group"] == name] if multi else table
         labels = [str(label).split("|") for label in stats.thresholds.index]
-        free = []
+        free, ustart, names = [], [], []
         for item, t in labels:
-            key = (item, t) if equal and f"{item}|{t}" not in exempt else (g, item, t)
+            label, fixed = chosen.get((g, item, t), (None, None))
+            names.append(label or "")
+            ustart.append(np.nan if fixed is None else float(fixed))
+            if fixed is not None:
+                free.append(0)
+                continue
+            key = (("label", label) if label else (item, t) if equal and f"{item}|{t}"
+                   not in exempt else (g, item, t))
             free.append(numbers.setdefault(key, q + len(numbers) + 1))
         rows = {"lhs": [item for item, _ in labels], "op": "|",
-                "rhs": [t for _, t in labels], "free": free, "ustart": np.nan}
+                "rhs": [t for _, t in labels], "free": free, "ustart": ustart, "label": names}
         scale_free = []
         for item in stats.ordered:
             if parameterization == "delta" and g > 0 and free_scales:
@@ -93,8 +113,8 @@ def threshold_rows(table: pd.DataFrame, statistics: Sequence[OrdinalStatistics],
                 scale_free.append(0)
         scales = {"lhs": list(stats.ordered), "op": "~*~", "rhs": list(stats.ordered),
                   "free": scale_free, "ustart": 1.0}
+        scales["label"] = ""
         extra = pd.concat([pd.DataFrame(rows), pd.DataFrame(scales)], ignore_index=True)
-        extra["label"] = ""
         if multi:
             extra["group"] = name
         for column in block.columns:
@@ -106,6 +126,39 @@ def threshold_rows(table: pd.DataFrame, statistics: Sequence[OrdinalStatistics],
         blocks += [block.iloc[:at], extra.iloc[:len(labels)], block.iloc[at:],
                    extra.iloc[len(labels):]]
     return pd.concat(blocks, ignore_index=True)
+
+
+def _written_thresholds(written: Sequence[Statement],
+                        statistics: Sequence[OrdinalStatistics], n_groups: int,
+                        table: pd.DataFrame) -> dict[tuple[int, str, str], tuple]:
+    """``(group, item, t) -> (label, fixed)`` of the written thresholds, checked."""
+    other_labels = set(table["label"].fillna("").astype(str)) - {""}
+    out: dict[tuple[int, str, str], tuple] = {}
+    for statement in written:
+        where = f"{statement.lhs} | {statement.rhs}"
+        if statement.groups and len(statement.groups) != n_groups:
+            raise SpecificationError(f"{where}: c(...) lists {len(statement.groups)} values but "
+                                     f"the data has {n_groups} groups; give one per group",
+                                     line=statement.line)
+        for g, stats in enumerate(statistics):
+            if statement.lhs not in stats.ordered:
+                raise SpecificationError(
+                    f"{where}: {statement.lhs!r} is not an ordinal item of this fit; its "
+                    "thresholds need it among the ordered items", line=statement.line)
+            known = [str(label).split("|")[1] for label in stats.thresholds.index
+                     if str(label).split("|")[0] == statement.lhs]
+            if statement.rhs not in known:
+                raise SpecificationError(
+                    f"{where}: {statement.lhs!r} has {len(known) + 1} categories in the data, "
+                    f"so its thresholds are {', '.join(known)}; lavaan could not identify "
+                    f"{statement.rhs}", line=statement.line)
+            modifier = statement.groups[g] if statement.groups else statement
+            if modifier.label and modifier.label in other_labels:
+                raise SpecificationError(
+                    f"{where}: the label {modifier.label!r} also names a parameter that is not "
+                    "a threshold; give thresholds their own labels", line=statement.line)
+            out[(g, statement.lhs, statement.rhs)] = (modifier.label, modifier.fixed)
+    return out
 
 
 def layout_rows(table: pd.DataFrame) -> pd.DataFrame:

@@ -51,7 +51,7 @@ Statistical Software, 48(2), 1-36 (``lav_model_wls_est``, ``lav_objective_wls``)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
@@ -82,13 +82,15 @@ class GroupStatistics:
         The variable of each element of the first block (thresholds and -means).
     slot_threshold : ndarray of int (t,)
         The parameter (column of ``theta``) of each threshold; -1 for a continuous
-        item's -mean.
+        item's -mean and for a fixed threshold.
     variances : ndarray of int
         The continuous items (their variances follow the first block).
     pairs : ndarray of int (c, 2)
         The items of each correlation (covariance).
     ordinal : ndarray of int
         The ordinal items.
+    slot_fixed : ndarray (t,)
+        The value of each fixed threshold (written ``item | 0*t1``), NaN elsewhere.
     scale : ndarray of int
         Per ordinal item, the parameter of its scaling factor (delta) or -1 (fixed 1,
         or the theta parameterization).
@@ -104,6 +106,20 @@ class GroupStatistics:
     pairs: np.ndarray
     ordinal: np.ndarray
     scale: np.ndarray
+    slot_fixed: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def slot_ordinal(self) -> np.ndarray:
+        """Which elements of the first block are thresholds (free or fixed)."""
+        fixed = self.slot_fixed if self.slot_fixed.size else np.full(self.n_first, np.nan)
+        return (self.slot_threshold >= 0) | ~np.isnan(fixed)
+
+    def tau(self, theta: np.ndarray) -> np.ndarray:
+        """The thresholds (S, thresholds) at every row of ``theta``, fixed ones included."""
+        which = self.slot_threshold[self.slot_ordinal]
+        fixed = (self.slot_fixed if self.slot_fixed.size
+                 else np.full(self.n_first, np.nan))[self.slot_ordinal]
+        return np.where(which >= 0, theta[:, np.maximum(which, 0)], fixed)
 
     @property
     def n_first(self) -> int:
@@ -112,7 +128,7 @@ class GroupStatistics:
 
     @property
     def n_thresholds(self) -> int:
-        return int(np.count_nonzero(self.slot_threshold >= 0))
+        return int(np.count_nonzero(self.slot_ordinal))
 
 
 class WLSFunctions(MLFunctions):
@@ -214,11 +230,10 @@ class WLSFunctions(MLFunctions):
         spec = self.statistics_of[g]
         implied = self.implied(theta, g)
         s = self.scales(theta, g)
-        items, which = spec.slot_item, spec.slot_threshold
+        items = spec.slot_item
         first = -implied.mu[:, items]
-        ordinal = which >= 0
-        first[:, ordinal] = s[:, items[ordinal]] * (theta[:, which[ordinal]]
-                                                    + first[:, ordinal])
+        ordinal = spec.slot_ordinal
+        first[:, ordinal] = s[:, items[ordinal]] * (spec.tau(theta) + first[:, ordinal])
         v = spec.variances
         rows, cols = spec.pairs.T
         pairs = s[:, rows] * s[:, cols] * implied.sigma[:, rows, cols]
@@ -245,14 +260,16 @@ class WLSFunctions(MLFunctions):
         else:
             free = spec.scale >= 0
             d_s[:, spec.scale[free], at[free]] = 1.0
-        items, which = spec.slot_item, spec.slot_threshold
+        items = spec.slot_item
         first = -d_mu[:, :, items]  # (S, n, t)
-        ordinal = np.flatnonzero(which >= 0)
+        ordinal = np.flatnonzero(spec.slot_ordinal)
         j = items[ordinal]
-        tau_minus_mu = theta[:, which[ordinal]] - implied.mu[:, j]
+        tau_minus_mu = spec.tau(theta) - implied.mu[:, j]
         first[:, :, ordinal] = (s[:, None, j] * first[:, :, ordinal]
                                 + tau_minus_mu[:, None, :] * d_s[:, :, j])
-        first[:, which[ordinal], ordinal] += s[:, j]
+        which = spec.slot_threshold[ordinal]
+        free = which >= 0
+        first[:, which[free], ordinal[free]] += s[:, j[free]]
         v = spec.variances
         rows, cols = spec.pairs.T
         pairs = (s[:, None, rows] * s[:, None, cols] * d_sigma[:, :, rows, cols]

@@ -131,7 +131,8 @@ def _catml_available(functions: WLSFunctions) -> bool:
     layout = functions.layout
     means = any(layout.group_fill[g][k][2].size for g in range(layout.n_groups)
                 for k in (4, 5))
-    thresholds = np.concatenate([spec.slot_threshold for spec in functions.statistics_of])
+    thresholds = np.concatenate([spec.slot_threshold[spec.slot_threshold >= 0]
+                                 for spec in functions.statistics_of])
     return (not means and all(spec.variances.size == 0 and (spec.scale < 0).all()
                               for spec in functions.statistics_of)
             and np.unique(thresholds).size == thresholds.size)
@@ -193,7 +194,7 @@ def _residual_summaries(functions: WLSFunctions, theta: np.ndarray, residual: np
         sample = functions.groups[g].cov[0]
         scale = functions.scales(theta, g)[0]
         implied = functions.implied(np.atleast_2d(theta), g).sigma[0] * np.outer(scale, scale)
-        thresholds = residual[at:at + spec.n_first][spec.slot_threshold >= 0]
+        thresholds = residual[at:at + spec.n_first][spec.slot_ordinal]
         group = _group_residual_summaries(sample, implied, thresholds)
         for name, value in group.items():
             out[name] = out.get(name, 0.0) + spec.nobs / n * value

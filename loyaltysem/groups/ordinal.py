@@ -160,7 +160,8 @@ def fit_ordinal_groups(spec: ModelSpec, frame: pd.DataFrame, code: str, group: s
         tuple(c for c in group_equal if c != "thresholds"),
         tuple(p for p in group_partial if "|" not in p))
     full = threshold_rows(layout.table, statistics, groups, parameterization,
-                          equal="thresholds" in group_equal, partial=thresholds_partial)
+                          equal="thresholds" in group_equal, partial=thresholds_partial,
+                          written=spec.thresholds)
     table = core_table(full, groups, spec)
     functions = least_squares_functions(table, layout_rows(table), statistics,
                                         list(range(len(groups))), estimator,

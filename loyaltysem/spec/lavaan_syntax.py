@@ -19,8 +19,12 @@ Supported (lavaan 0.6 model syntax):
   :class:`~loyaltysem.spec.ModelSpec` records them as constructs estimated in
   Mode B by PLS-SEM (covariance-based fits refuse them).
 
-Anything else lavaan knows (thresholds ``|``, scaling factors ``~*~``) is
-rejected with a message that names the line and says what to do instead.
+- thresholds ``item | t1 + 0*t2 + a*t3`` of ordinal items (the item becomes ordinal;
+  thresholds not written are free, as lavaan's): :class:`~loyaltysem.spec.ModelSpec`
+  keeps them apart (``thresholds``) for the fits of ordinal items.
+
+Anything else lavaan knows (scaling factors ``~*~``) is rejected with a message that
+names the line and says what to do instead.
 """
 from __future__ import annotations
 
@@ -33,8 +37,8 @@ from .statements import CONSTRAINT_OPERATORS, GroupModifier, Statement, product_
 
 _OPERATOR_PATTERN = re.compile(r"(:=|=~|~~|~\*~|<~|==|<|>|\|~|\||~)")
 _UNSUPPORTED = {
-    "~*~": "scaling factors (~*~) are for categorical data, which loyaltysem does not fit",
-    "|": "thresholds (|) are for ordinal data, which loyaltysem does not fit",
+    "~*~": "scaling factors (~*~) are set by the fit of ordinal items (ordered=, the "
+           "parameterization), not written in the model",
     "|~": "thresholds (|~) are not supported",
 }
 _CONTINUES_AFTER = ("+", "*", "=~", "<~", "~", "~~", ":=", "(", ",")
@@ -236,6 +240,19 @@ def _parse_terms(operator: str, lhs_text: str, rhs_text: str, statement: str, li
     return parsed
 
 
+_THRESHOLD = re.compile(r"^t[1-9][0-9]{0,2}$")
+
+
+def _check_thresholds(terms: list[Statement], statement: str, line: int,
+                      source: str | None) -> None:
+    """Thresholds ``item | t1 + 0*t2 + a*t3``: every right-hand name ``t<k>``."""
+    for term in terms:
+        if not _THRESHOLD.match(term.rhs):
+            raise SpecificationError(
+                f"{term.lhs} | {term.rhs}: thresholds are named t1, t2, ... in the order of "
+                f"the categories (in {statement!r})", source=source, line=line)
+
+
 def parse_lavaan(text: str, *, source: str | None = None) -> tuple[Statement, ...]:
     """Parse lavaan model syntax into statements.
 
@@ -298,7 +315,10 @@ def parse_lavaan(text: str, *, source: str | None = None) -> tuple[Statement, ..
         if operator in CONSTRAINT_OPERATORS:  # expressions, checked by ModelSpec
             parsed.append(Statement(lhs_text, operator, rhs_text, line=line))
             continue
-        parsed.extend(_parse_terms(operator, lhs_text, rhs_text, statement, line, source))
+        terms = _parse_terms(operator, lhs_text, rhs_text, statement, line, source)
+        if operator == "|":
+            _check_thresholds(terms, statement, line, source)
+        parsed.extend(terms)
     if not parsed:
         raise SpecificationError("the model has no statements", source=source)
     return tuple(parsed)

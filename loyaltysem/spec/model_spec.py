@@ -121,6 +121,10 @@ class ModelSpec:
     reverse : frozenset of str
         Reverse-keyed items (each with a declared scale), recoded as
         ``min + max - x`` before any fit, and said so in its output.
+    thresholds : tuple of Statement
+        Thresholds written in lavaan syntax (``item | t1 + 0*t2 + a*t3``: fixed or
+        labelled; those not written are free), for the fits of ordinal items; their
+        items are ordinal.
     ordered : frozenset of str
         Ordinal items (YAML ``ordered: true`` at the top or on a construct, or a list;
         lavaan syntax ``# @ordered all`` or ``# @ordered item ...``): :func:`loyaltysem.fit`
@@ -147,10 +151,18 @@ class ModelSpec:
     scales: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     reverse: frozenset[str] = frozenset()
     ordered: frozenset[str] = frozenset()
+    thresholds: tuple[Statement, ...] = ()
 
     def __post_init__(self) -> None:
         statements, composites = _split_composites(tuple(self.statements), self.composites,
                                                    self.source)
+        written = tuple(s for s in statements if s.op == "|")
+        if written:  # lavaan: an item with thresholds in the model is ordinal
+            statements = tuple(s for s in statements if s.op != "|")
+            object.__setattr__(self, "thresholds", tuple(self.thresholds) + written)
+            object.__setattr__(self, "ordered",
+                               frozenset(self.ordered) | {s.lhs for s in written})
+        object.__setattr__(self, "thresholds", tuple(self.thresholds))
         object.__setattr__(self, "statements", statements)
         object.__setattr__(self, "composites", composites)
         object.__setattr__(self, "hypotheses", tuple(self.hypotheses))
@@ -173,6 +185,7 @@ class ModelSpec:
         state["scales"] = MappingProxyType(state.get("scales", {}))
         state.setdefault("reverse", frozenset())
         state.setdefault("ordered", frozenset())
+        state.setdefault("thresholds", ())
         self.__dict__.update(state)
 
     # ------------------------------------------------------------------ checks
@@ -242,6 +255,26 @@ class ModelSpec:
                 raise self._error(f"the model has {count:,} {kind}, more than the {limit:,} "
                                   "loyaltysem fits; split it into smaller models")
 
+    def _check_thresholds(self) -> None:
+        """Thresholds of observed variables, each written once, valid labels."""
+        observed = set(self.roles.observed)
+        seen: set[tuple[str, str]] = set()
+        for statement in self.thresholds:
+            if statement.lhs not in observed:
+                raise self._error(f"{statement.lhs} | {statement.rhs}: {statement.lhs!r} is not "
+                                  "an observed variable of the model; thresholds belong to its "
+                                  "ordinal items", statement.line)
+            if (statement.lhs, statement.rhs) in seen:
+                raise self._error(f"duplicate threshold {statement.lhs} | {statement.rhs}: "
+                                  "write each once", statement.line)
+            seen.add((statement.lhs, statement.rhs))
+            for label in {statement.label, *(g.label for g in statement.groups)} - {None}:
+                if not is_valid_name(label):
+                    raise self._error(describe_bad_name("label", label), statement.line)
+            if statement.fixed is not None and not math.isfinite(float(statement.fixed)):
+                raise self._error(f"{statement.lhs} | {statement.rhs}: the fixed value must be "
+                                  "a finite number", statement.line)
+
     def _check(self) -> None:
         self._check_names()
         self._check_interactions({s.lhs for s in self.statements if s.op == "=~"})
@@ -263,6 +296,7 @@ class ModelSpec:
                 raise self._error(f"construct {statement.lhs!r} is measured by itself", statement.line)
             if statement.op == "~" and statement.lhs == statement.rhs:
                 raise self._error(f"{statement.lhs!r} is regressed on itself", statement.line)
+        self._check_thresholds()
         for option in ("meanstructure", "std_lv"):
             if not isinstance(getattr(self, option), bool):
                 raise self._error(f"{option} must be true or false; got "
@@ -538,7 +572,7 @@ class ModelSpec:
         if self.ordered:
             header.append("@ordered " + " ".join(
                 v for v in self.roles.observed if v in self.ordered))
-        return render_lavaan(statements, header="\n".join(header))
+        return render_lavaan(statements + list(self.thresholds), header="\n".join(header))
 
     @classmethod
     def from_lavaan(cls, text: str, *, name: str = "model", source: str | None = None,

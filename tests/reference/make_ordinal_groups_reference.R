@@ -21,6 +21,8 @@
 #                 loadings + residuals
 #   groups_chain  COMP -> LIKE -> CUSL with per-group labels, := indirect effects and their
 #                 difference, equal thresholds and loadings
+#   syntax_thresholds, groups_syntax_thresholds  thresholds written in the model: fixed
+#                 and labelled (equal within a group; across groups by c(u, u)*t1)
 #   ladder        lavTestLRT of configural < thresholds < thresholds + loadings (delta)
 #   we_*          the same model identified as Wu & Estabrook (2016), semTools' measEq.syntax,
 #                 and the lavTestLRT of its ladder (we_ladder)
@@ -147,6 +149,16 @@ ind_diff := ind1 - ind2", sep = "\n")
 run_case("groups_chain", CHAIN, "groups.csv", GITEMS,
          "corp_rep by servicetype: COMP -> LIKE -> CUSL per group, indirect effects and their difference, equal thresholds and loadings",
          group = "servicetype", group.equal = c("thresholds", "loadings"))
+
+# thresholds written in the syntax: fixed, labelled (equal within a group, across groups)
+run_case("syntax_thresholds", paste(CFA3, "comp_1 | -2*t1
+like_1 | a*t1
+like_2 | a*t1", sep = "\n"), "corp_rep.csv", ITEMS3,
+         "corp_rep CFA with a fixed threshold and two thresholds equal by label")
+run_case("groups_syntax_thresholds", paste(GROUPS, "comp_1 | c(u1, u1)*t1 + c(u2, u2)*t2",
+                                           sep = "\n"), "groups.csv", GITEMS,
+         "corp_rep by servicetype, two thresholds of comp_1 equal across groups by label",
+         group = "servicetype")
 
 lrt <- function(a, b) {
   t <- lavTestLRT(a, b)
