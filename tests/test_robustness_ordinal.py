@@ -3,7 +3,8 @@
 
 Every ordinal task is its own ordinal fit, so a task's numbers are those of
 ``loyaltysem.fit(spec, rows, ordered=..., estimator="WLSMV")`` on its rows: compared at
-1e-10 (the same computation; observed 0). Resumed and repeated runs give identical
+1e-10 (the same computation; observed 0), also with continuous items beside the ordinal
+ones (``ordered: [items]``) in every variant of the model. Resumed and repeated runs give identical
 stores (the same seeds, the same arithmetic).
 """
 from __future__ import annotations
@@ -161,3 +162,76 @@ simulation: {{population: loyalty_chain, sample_sizes: [100], replications: 2}}
 """)
     with pytest.raises(SpecificationError, match="set simulation: likert_points"):
         load_study(tmp_path / "power.yaml")
+
+
+MIXED = ["comp_1", "comp_2", "comp_3", "like_1", "like_2", "like_3"]
+
+
+def _mixed_data(tmp_path: Path) -> pd.DataFrame:
+    """The chain's data with COMP and LIKE ordinal (categories 1-3 merged) and the CUSL
+    items continuous (their answers plus fixed normal noise)."""
+    ref = json.loads((REFERENCE / "ordinal_fit" / "chain_wlsmv.json").read_text())
+    (tmp_path / "chain.lav").write_text(ref["model"])
+    data = pd.read_csv(REFERENCE / "ordinal" / "data" / ref["data"]).clip(lower=3)
+    noise = np.random.default_rng(14).normal(0.0, 0.3, size=(len(data), 3))
+    data[["cusl_1", "cusl_2", "cusl_3"]] = data[["cusl_1", "cusl_2", "cusl_3"]] + noise
+    data.to_csv(tmp_path / "data.csv", index=False)
+    return data
+
+
+def test_continuous_items_beside_ordinal_ones_give_direct_mixed_fits_in_every_variant(
+        tmp_path):
+    data = _mixed_data(tmp_path)
+    study = tmp_path / "study.yaml"
+    study.write_text(STUDY.replace("ordered: true", f"ordered: [{', '.join(MIXED)}]").replace(
+        "{bootstrap: 4}, {subsample: [150], replications: 2}", "{bootstrap: 2}")
+        + "variants: [baseline, drop_each_item]\n")
+    summary = run_study(study, tmp_path / "out", progress=False)
+    assert summary.executed == summary.planned == 10 * 2 * 3
+    rows = _results(tmp_path / "out")
+    assert (rows["status"] == "ok").all(), rows.loc[rows["status"] != "ok", "message"].tolist()
+    config = load_study(study)
+    variants = model_variants(ls.load_spec(tmp_path / "chain.lav"), config.variants)
+    for task in make_plan(config, data, variants):
+        if task.estimator != "WLSMV":
+            continue
+        spec = variants[task.variant]
+        sample = data if task.sample == "full" else data.iloc[
+            resample_rows(task, len(data))].reset_index(drop=True)
+        items = [v for v in spec.observed_variables if v in MIXED]
+        direct = ls.fit(spec, sample, ordered=items, estimator="WLSMV", emit_warnings=False)
+        stored = rows[rows["task"] == task.key].set_index("statistic")
+        continuous = len(spec.observed_variables) - len(items)
+        assert f"ordinal items ({len(items)}) and {continuous} continuous: estimator WLSMV" \
+            in stored["message"].iat[0]
+        for r in direct.estimates[direct.estimates["op"].isin(["~", ":="])].itertuples():
+            name = f"{r.lhs} :=" if r.op == ":=" else f"{r.lhs} ~ {r.rhs}"
+            assert stored.loc[name, "est"] == pytest.approx(r.est, abs=1e-10)
+            assert stored.loc[name, "se"] == pytest.approx(r.se, abs=1e-10)
+        for measure in ("chisq", "chisq_scaled", "cfi_scaled", "rmsea_scaled"):
+            assert stored.loc["fit", measure] == pytest.approx(direct.fit_indices[measure],
+                                                               abs=1e-8)
+
+
+def test_a_variant_without_ordinal_items_fails_and_a_variant_file_declares_its_own(
+        tmp_path):
+    _mixed_data(tmp_path)
+    model = (tmp_path / "chain.lav").read_text()
+    (tmp_path / "chain.lav").write_text("# @ordered comp_1\n" + model)
+    (tmp_path / "other.lav").write_text("# @ordered like_1 like_2 like_3\n" + model)
+    study = tmp_path / "study.yaml"
+    study.write_text("name: s\nseed: 5\nmodel: chain.lav\ndata: data.csv\n"
+                     "estimators: [WLSMV]\nsamples: [full]\n"
+                     "variants: [baseline, drop_each_item, {spec: other.lav}]\n")
+    run_study(study, tmp_path / "out", progress=False)
+    rows = _results(tmp_path / "out").drop_duplicates("task").set_index("task")
+    key = "variant={}|estimator=WLSMV|group=all|sample=full|index=0"
+    failed = rows.loc[key.format("drop comp_1")]
+    assert failed["status"] == "error"
+    assert "has none of the study's (comp_1)" in failed["message"]
+    assert "fit it with ML or MLR" in failed["message"]
+    assert "ordinal items (1) and 8 continuous" in rows.loc[key.format("baseline"), "message"]
+    other = rows.loc[key.format(next(v for v in rows.index if "spec " in v).split("|")[0]
+                                .removeprefix("variant="))]
+    assert "ordinal items (3) and 6 continuous" in other["message"]
+    assert (rows.drop(key.format("drop comp_1"))["status"] == "ok").all()

@@ -2,12 +2,18 @@
 
 Which items are ordinal: the study's ``ordered:`` (``true``: every observed
 variable of the model; a list: those items), else the model's own declaration
-(YAML ``ordered:``, lavaan syntax ``# @ordered``). The tasks of an ordinal estimator
-are fitted one by one (:func:`loyaltysem.fit` with ``ordered=``; never the stacked ML
-path): the full sample, every resample and every simulated sample gets its own
-thresholds, polychoric correlations and weights, as lavaan's bootstrap does. The
-likelihood estimators of the same study (ML, MLR, MLM) fit the items as continuous
-(``ordered=False``), so a study can set WLSMV beside ML.
+(YAML ``ordered:``, lavaan syntax ``# @ordered``; a ``{spec: file}`` variant that
+declares ordinal items of its own uses its declaration). The other observed variables
+of a task's model are continuous beside them (polyserial and Pearson correlations, as
+``loyaltysem.fit(..., ordered=[items])``), in every variant: a ``drop_each_item``
+variant keeps the ordinal items it still has, and a variant left with none of them
+cannot be fitted by an ordinal estimator (its tasks fail, status ``error``, saying so).
+
+The tasks of an ordinal estimator are fitted one by one (:func:`loyaltysem.fit` with
+``ordered=``; never the stacked ML path): the full sample, every resample and every
+simulated sample gets its own thresholds, polychoric correlations and weights, as
+lavaan's bootstrap does. The likelihood estimators of the same study (ML, MLR, MLM) fit
+the items as continuous (``ordered=False``), so a study can set WLSMV beside ML.
 
 The tasks:
 
@@ -47,14 +53,30 @@ def ordinal_study(config: StudyConfig, declared: frozenset[str]) -> bool:
 def ordered_argument(config: StudyConfig, declared: frozenset[str], spec: ModelSpec,
                      estimator: str) -> bool | list[str] | None:
     """``fit``'s ``ordered=`` for a task: the items of the variant ``spec`` that are ordinal
-    (ordinal estimators), ``False`` for a likelihood estimator of an ordinal study (the
-    items as continuous), ``None`` otherwise (a study without ordinal items)."""
+    (ordinal estimators; the others continuous beside them), ``False`` for a likelihood
+    estimator of an ordinal study (the items as continuous), ``None`` otherwise (a study
+    without ordinal items).
+
+    Raises
+    ------
+    SpecificationError
+        An ordinal estimator for a variant that has none of the ordinal items (e.g. the
+        ``drop_each_item`` variant without the one ordinal item).
+    """
     if not is_ordinal_estimator(estimator):
         return False if ordinal_study(config, declared) else None
     if config.ordered is True:
         return True
-    names = set(config.ordered) if config.ordered else set(declared)
-    return [v for v in spec.observed_variables if v in names]
+    names = set(config.ordered or spec.ordered or declared)
+    items = [v for v in spec.observed_variables if v in names]
+    if not items:
+        listed = sorted(names)
+        raise SpecificationError(
+            f"estimator {estimator} needs ordinal items, and this variant of the model "
+            f"({spec.name}) has none of the study's ({', '.join(listed[:10])}"
+            f"{' ...' if len(listed) > 10 else ''}): its items are all continuous; keep an "
+            "ordinal item in the variant, or fit it with ML or MLR")
+    return items
 
 
 def check_ordinal_plan(config: StudyConfig, spec: ModelSpec) -> None:

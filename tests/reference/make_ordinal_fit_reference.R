@@ -14,6 +14,11 @@
 #   binary_cfa   the dichotomized corp_rep items, three factors, WLSMV
 #   chain_wlsmv  corp_rep: COMP -> LIKE -> CUSL with COMP -> CUSL and the indirect effect
 #                (:= a*b), WLSMV
+#   cfa5_wlsmv   corp_rep 7-point items, five factors (COMP, LIKE, CUSL, ATTR, CSOR; 17
+#                items), WLSMV. Its data (tests/reference/ordinal/data/cfa5.csv: the 17
+#                items of datasets/corp_rep, -99 missing dropped listwise, N = 336) are
+#                written here; comp_2's lowest category has a single answer, which lavaan
+#                fits (converged, 52 iterations)
 suppressPackageStartupMessages({ library(lavaan); library(jsonlite) })
 IN_DIR <- "tests/reference/ordinal/data"
 OUT_DIR <- "tests/reference/ordinal_fit"
@@ -74,5 +79,17 @@ run_case("cfa3_wlsmv", CFA3, "corp_rep.csv", "WLSMV", "corp_rep 7-point items, 3
 run_case("cfa3_ulsmv", CFA3, "corp_rep.csv", "ULSMV", "corp_rep 7-point items, 3-factor CFA")
 run_case("cfa3_wls", CFA3, "corp_rep.csv", "WLS", "corp_rep 7-point items, 3-factor CFA")
 run_case("binary_cfa", CFA3, "binary.csv", "WLSMV", "corp_rep items dichotomized, 3-factor CFA")
+CFA5 <- "COMP =~ comp_1 + comp_2 + comp_3
+LIKE =~ like_1 + like_2 + like_3
+CUSL =~ cusl_1 + cusl_2 + cusl_3
+ATTR =~ attr_1 + attr_2 + attr_3
+CSOR =~ csor_1 + csor_2 + csor_3 + csor_4 + csor_5"
+cfa5_items <- lavNames(lavaanify(CFA5), "ov")
+cr5 <- read.csv("datasets/corp_rep/corp_rep.csv", na.strings = c("NA", "-99"))
+cr5 <- cr5[complete.cases(cr5[, cfa5_items]), cfa5_items]
+write.csv(cr5, file.path(IN_DIR, "cfa5.csv"), row.names = FALSE, na = "")
+
 run_case("chain_wlsmv", CHAIN, "corp_rep.csv", "WLSMV",
          "corp_rep items: COMP -> LIKE -> CUSL, COMP -> CUSL, indirect effect a*b")
+run_case("cfa5_wlsmv", CFA5, "cfa5.csv", "WLSMV",
+         "corp_rep 7-point items, 5-factor CFA (COMP, LIKE, CUSL, ATTR, CSOR)")
