@@ -883,9 +883,15 @@ def compare_paths_command(spec: Path, data: str, na_values: tuple[str, ...], all
               show_default=True,
               help="cb: CB-SEM; pls: PLS-SEM; both: the PLS-SEM report with the CB-SEM "
                    "estimates of the same spec beside it.")
-@click.option("--estimator", type=click.Choice(["ML", "MLR", "MLM"]), default="ML",
-              show_default=True,
-              help="CB-SEM estimator: ML, or MLR / MLM (robust SEs and scaled statistics).")
+@click.option("--estimator", type=click.Choice(["ML", "MLR", "MLM", "WLSMV", "ULSMV", "DWLS",
+                                                "ULS", "WLS"]), default=None,
+              help="CB-SEM estimator: ML (default), or MLR / MLM (robust SEs and scaled "
+                   "statistics); with --ordered WLSMV (default), ULSMV, DWLS, ULS or WLS.")
+@click.option("--ordered", default=None,
+              help="Ordinal items of the CB-SEM fit (lavaan's ordered =): 'all', or "
+                   "comma-separated item names.")
+@click.option("--parameterization", type=click.Choice(["delta", "theta"]), default="delta",
+              show_default=True, help="With --ordered: lavaan's parameterization.")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=0), default=500, show_default=True,
               help="Resamples: the HTMT intervals (cb), the PLS-SEM SEs, p values and "
                    "intervals (pls, both; 0: none).")
@@ -905,13 +911,16 @@ def compare_paths_command(spec: Path, data: str, na_values: tuple[str, ...], all
 def report_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool, out: Path,
                    report_format_name: str | None, method: str, estimator: str, n_boot: int,
                    seed: int, group: str | None, missing: str, scheme: str, consistent: bool,
-                   debug: bool) -> None:
+                   debug: bool, ordered: str | None = None,
+                   parameterization: str = "delta") -> None:
     """Write a report of SPEC on the data: model, data, measurement, fit, estimates, hypotheses
     (--method pls: the PLS-SEM results; both: CB-SEM and PLS-SEM side by side)."""
     from .report import make_report, write_report
     from .report.document import report_format
     from .report.make import MISSING
 
+    ordered_items = _parse_ordered(ordered, se_type="standard", group=group,
+                                   with_modindices=False)
     report_format(out, report_format_name)  # refuse r.txt, a missing folder, an input
     _check_out(out)
     if missing not in MISSING[method]:
@@ -926,7 +935,8 @@ def report_command(spec: Path, data: str, na_values: tuple[str, ...], allow_code
                              na_values=_parse_na_values(na_values), allow_codes=allow_codes,
                              missing=missing, estimator=estimator, n_boot=n_boot, seed=seed,
                              group=group, scheme=scheme, consistent=consistent,
-                             data_source=data)
+                             data_source=data, ordered=ordered_items,
+                             parameterization=parameterization)
         return write_report(report, _check_out(out), cast(Any, report_format_name),
                             _input_files())
 

@@ -200,3 +200,33 @@ def test_the_cli_fits_groups_and_the_ladder_of_ordinal_items(tmp_path):
     run = CliRunner().invoke(main, ["invariance", str(spec), "--data", str(DATA), "--group",
                                     "servicetype", "--ordered", "all", "--steps", "scalarish"])
     assert run.exit_code == 2 and "thresholds" in run.output
+
+
+def test_compare_paths_of_ordinal_items_is_lavtestlrt_of_one_equal_path():
+    from loyaltysem.groups import compare_paths
+
+    ref = reference("groups_path_equal")
+    result = compare_paths(ref["model"], pd.read_csv(DATA), "servicetype", ordered=True)
+    row = result.table.set_index("path").loc[ref["path"]]
+    assert row["chisq_diff"] == pytest.approx(ref["test"]["chisq_diff"], rel=5e-6)
+    assert row["df_diff"] == ref["test"]["df_diff"]
+    assert row["pvalue"] == pytest.approx(ref["test"]["pvalue"], rel=5e-5)
+
+
+def test_the_report_of_ordinal_items_shows_the_scaled_statistics_and_says_so(tmp_path):
+    """loyaltysem report --ordered: the fit table's χ² is the scaled-shifted one, the
+    invariance steps and path comparisons are fitted as ordinal and say how."""
+    from loyaltysem.report import make_report, render_report
+
+    from loyaltysem.apa import apa_number
+
+    ref = reference("groups_path_equal")
+    report = make_report(ref["model"], pd.read_csv(DATA), ordered=True, group="servicetype",
+                         n_boot=0)
+    text = render_report(report, "md")
+    scaled = float(report.result.fit_indices["chisq_scaled"])
+    assert f"| χ² | {apa_number(scaled)} (df" in text
+    assert f"| χ² | {apa_number(float(report.result.fit_indices['chisq']))} (df" not in text
+    assert "scaled-shifted statistic (Asparouhov & Muthén, 2010) of WLSMV" in text
+    assert "Wu & Estabrook" in text and "Satorra's (2000)" in text
+    assert "ML statistic" not in text

@@ -63,6 +63,7 @@ from ..distributions import chi2_sf
 from ..spec import ModelSpec, as_spec
 from ..summary import Summary, json_value
 from .fit import check_group_arguments, fit_groups
+from .ordinal import shifted_difference
 from .results import MultiGroupResult
 
 #: the steps of the ladder and the classes each constrains equal across groups
@@ -263,7 +264,7 @@ def invariance_ladder(
         else:
             previous = rows[-1]
             converged = result.converged and fits[previous["step"]].converged
-            test = _shifted_difference(fits[previous["step"]], result) if ordinal else None
+            test = shifted_difference(fits[previous["step"]], result) if ordinal else None
             row.update(_step_comparison(row, previous, converged=converged,
                                         robust=kind == "scaled", test=test))
         rows.append(row)
@@ -282,21 +283,6 @@ def _default_steps(spec: ModelSpec, ordered: Any, parameterization: str,
     scalar = continuous or identification == "wu.estabrook"
     return (("configural", "thresholds", "metric") + (("scalar",) if scalar else ())
             + (("strict",) if parameterization == "theta" else ()))
-
-
-def _shifted_difference(fit1: MultiGroupResult, fit0: MultiGroupResult
-                        ) -> tuple[float, float, float]:
-    """Satorra's (2000) scaled-and-shifted difference of two ordinal steps."""
-    from ..estimate.wls_difference import least_squares_difference
-
-    df0, df1 = int(fit0.fit_indices["df"]), int(fit1.fit_indices["df"])
-    if df0 <= df1:
-        return math.nan, df0 - df1, math.nan
-    traces = least_squares_difference(fit1.core.functions(), fit1.theta,
-                                      fit0.core.functions(), fit0.theta, df0 - df1)
-    statistic = traces.scaled_shifted(float(fit0.fit_indices["chisq"])
-                                      - float(fit1.fit_indices["chisq"]))
-    return statistic, df0 - df1, float(chi2_sf(max(statistic, 0.0), df0 - df1))
 
 
 def _step_row(step: str, equal: tuple[str, ...], f: pd.Series, kind: str) -> dict[str, Any]:

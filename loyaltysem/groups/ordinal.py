@@ -21,11 +21,13 @@ Statistical Software, 48(2), 1-36.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
+from ..distributions import chi2_sf
 from ..estimate.admissibility import emit
 from ..estimate.core_fit import fit_core
 from ..estimate.ml import CoreModel
@@ -191,4 +193,22 @@ def fit_ordinal_groups(spec: ModelSpec, frame: pd.DataFrame, code: str, group: s
         core=CoreModel.of(functions, fitted.theta))
 
 
-__all__ = ["IDENTIFICATIONS", "fit_ordinal_groups", "ordinal_group_tables"]
+def shifted_difference(fit1: MultiGroupResult, fit0: MultiGroupResult
+                        ) -> tuple[float, float, float]:
+    """Satorra's (2000) scaled-and-shifted difference of two nested multi-group fits of
+    ordinal items (``fit0`` the more restricted): ``(statistic, df, p)``, as lavaan's
+    ``lavTestLRT`` (:mod:`loyaltysem.estimate.wls_difference`)."""
+    from ..estimate.wls_difference import least_squares_difference
+
+    df0, df1 = int(fit0.fit_indices["df"]), int(fit1.fit_indices["df"])
+    if df0 <= df1:
+        return math.nan, df0 - df1, math.nan
+    traces = least_squares_difference(fit1.core.functions(), fit1.theta,
+                                      fit0.core.functions(), fit0.theta, df0 - df1)
+    statistic = traces.scaled_shifted(float(fit0.fit_indices["chisq"])
+                                      - float(fit1.fit_indices["chisq"]))
+    return statistic, df0 - df1, float(chi2_sf(max(statistic, 0.0), df0 - df1))
+
+
+__all__ = ["IDENTIFICATIONS", "fit_ordinal_groups", "ordinal_group_tables",
+           "shifted_difference"]

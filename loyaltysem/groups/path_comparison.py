@@ -42,6 +42,7 @@ from ..exceptions import ArgumentError, SpecificationError
 from ..spec import ModelSpec
 from ..summary import Summary, json_value
 from .fit import check_group_arguments, fit_groups
+from .ordinal import shifted_difference
 from .results import MultiGroupResult
 from .robust import scaled_difference
 
@@ -105,12 +106,14 @@ def compare_paths(
     data: pd.DataFrame | str | Path,
     group: str,
     *,
-    baseline_equal: Sequence[str] = ("loadings",),
+    baseline_equal: Sequence[str] | None = None,
     alpha: float = 0.05,
-    estimator: Literal["ML", "MLR", "MLM"] = "ML",
+    estimator: str | None = None,
     missing: Literal["listwise", "ml", "ml.x"] = "listwise",
     na_values: list[float | str] | None = None,
     allow_codes: bool = False,
+    ordered: bool | Sequence[str] | None = None,
+    parameterization: Literal["delta", "theta"] = "delta",
 ) -> PathComparison:
     """Test, path by path, whether structural paths differ across groups.
 
@@ -120,12 +123,15 @@ def compare_paths(
     data : DataFrame, path or dataset name
     group : str
         The grouping column.
-    baseline_equal : sequence of str
+    baseline_equal : sequence of str, optional
         Classes equal across groups in the baseline (default ``("loadings",)``:
-        metric invariance; ``()`` compares against the configural model).
+        metric invariance, with ordinal items ``("thresholds", "loadings")``; ``()``
+        compares against the configural model).
     alpha : float
         Level of the ``differs`` flag.
-    estimator : {"ML", "MLR", "MLM"}
+    estimator : {"ML", "MLR", "MLM", "WLSMV", "ULSMV"}, optional
+        Default ML (ordinal items: WLSMV, compared by Satorra's (2000) scaled-and-shifted
+        difference, lavaan's ``lavTestLRT`` default).
         ``"MLR"``, ``"MLM"``: robust SEs in the Wald test (sandwich, or the
         Satorra–Bentler robust SEs) and the Satorra–Bentler (2001) scaled
         chi-square difference of the Yuan–Bentler or Satorra–Bentler statistics.
@@ -135,6 +141,8 @@ def compare_paths(
     na_values : list, optional
     allow_codes : bool
         Keep values that look like missing-value codes (see :func:`fit_groups`).
+    ordered, parameterization
+        Ordinal items (as :func:`fit_groups`; None: those the spec declares).
 
     Returns
     -------
@@ -144,9 +152,17 @@ def compare_paths(
     --------
     >>> compare_paths("models/corp_rep.yaml", "corp_rep", "servicetype").table  # doctest: +SKIP
     """
-    baseline_equal = _check_comparison_arguments(group, baseline_equal, alpha, estimator,
-                                                 missing)
     spec = without_labels(_as_spec(spec))
+    if ordered is None:
+        ordered = sorted(spec.ordered) or None
+    ordinal = ordered not in (None, False, [], ())
+    estimator = estimator or ("WLSMV" if ordinal else "ML")
+    if baseline_equal is None:  # the metric model
+        baseline_equal = ("thresholds", "loadings") if ordinal else ("loadings",)
+    baseline_equal = _check_comparison_arguments(group, baseline_equal, alpha, estimator,
+                                                 missing, ordinal)
+    options: dict[str, Any] = {"ordered": ordered, "parameterization": parameterization} \
+        if ordinal else {}
     if isinstance(data, (str, Path)):
         from ..data.registry import resolve_data
 
@@ -158,7 +174,7 @@ def compare_paths(
                                  source=spec.source)
     baseline = fit_groups(spec, data, group, group_equal=baseline_equal, estimator=estimator,
                           missing=missing, na_values=na_values, emit_warnings=False,
-                          allow_codes=allow_codes)
+                          allow_codes=allow_codes, **options)
     estimates = baseline.parameters("~")
     rows = []
     for source, target in paths:
@@ -167,7 +183,7 @@ def compare_paths(
                                  group_equal=tuple(baseline_equal) + ("regressions",),
                                  group_partial=others, estimator=estimator, missing=missing,
                                  na_values=na_values, emit_warnings=False,
-                                 allow_codes=allow_codes)
+                                 allow_codes=allow_codes, **options)
         row: dict[str, Any] = {"path": f"{source} -> {target}", "lhs": target, "rhs": source}
         row.update(_group_estimates(estimates, source, target, baseline.groups))
         difference, df_difference, p = _constrained_difference(constrained, baseline,
@@ -182,11 +198,12 @@ def compare_paths(
 
 
 def _check_comparison_arguments(group: Any, baseline_equal: Any, alpha: Any, estimator: Any,
-                                missing: Any) -> tuple[str, ...]:
+                                missing: Any, ordinal: bool = False) -> tuple[str, ...]:
     """Refuse a bad argument of :func:`compare_paths` before any fit; the baseline classes."""
     baseline_equal, _ = check_group_arguments(group, baseline_equal, (), estimator, missing,
                                               equal_name="baseline_equal",
-                                              estimators=ESTIMATORS)
+                                              estimators=("WLSMV", "ULSMV") if ordinal
+                                              else ESTIMATORS)
     if "regressions" in baseline_equal:
         raise ArgumentError("baseline_equal must leave the paths free (any class but "
                             "'regressions'); got 'regressions'")
@@ -221,6 +238,8 @@ def _constrained_difference(constrained: MultiGroupResult, baseline: MultiGroupR
     chisq, df = float(constrained.fit_indices["chisq"]), float(constrained.fit_indices["df"])
     chisq_base = float(baseline.fit_indices["chisq"])
     df_base = float(baseline.fit_indices["df"])
+    if estimator in ("WLSMV", "ULSMV"):
+        return shifted_difference(baseline, constrained)
     if estimator in ("MLR", "MLM"):
         return scaled_difference(
             chisq, df, float(constrained.fit_indices["scaling_factor"]), chisq_base, df_base,

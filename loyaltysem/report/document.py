@@ -164,7 +164,8 @@ def _invariance_frame(invariance: InvarianceResult) -> pd.DataFrame:
     table = invariance.table
     return pd.DataFrame({
         "Step": table["step"], "Equal across groups": table["equal"],
-        "χ²": table["chisq"].map(apa_number), "df": table["df"].astype(str),
+        "χ²": (table["chisq_scaled"] if "chisq_scaled" in table else table["chisq"]
+               ).map(apa_number), "df": table["df"].astype(str),
         "CFI": table["cfi"].map(_number), "RMSEA": table["rmsea"].map(_number),
         "Δχ² (Δdf)": [MISSING if pd.isna(d) else f"{apa_number(d)} ({int(k)})"
                       for d, k in zip(table["chisq_diff"], table["df_diff"])],

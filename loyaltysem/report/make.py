@@ -4,6 +4,7 @@ This is what ``loyaltysem report SPEC --data X --method cb|pls|both`` runs.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -26,10 +27,13 @@ MISSING = {"cb": ("listwise", "ml"), "pls": ("listwise", "mean"), "both": ("list
 
 def make_report(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, *,
                 method: ReportMethod = "cb", na_values: NaValues = None,
-                allow_codes: bool = False, missing: str = "listwise", estimator: str = "ML",
+                allow_codes: bool = False, missing: str = "listwise",
+                estimator: str | None = None,
                 n_boot: int = 500, seed: int | None = 1, group: str | None = None,
                 scheme: str = "path", consistent: bool = False,
-                data_source: str | None = None) -> AnalysisReport | PLSReport:
+                data_source: str | None = None,
+                ordered: bool | Sequence[str] | None = None,
+                parameterization: str = "delta") -> AnalysisReport | PLSReport:
     """Fit ``spec`` on ``data`` by the chosen method(s) and build the report.
 
     Parameters
@@ -50,8 +54,13 @@ def make_report(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, *
         ``"pls"`` and ``"both"``: ``"listwise"`` or ``"mean"`` (mean
         replacement, SmartPLS's and seminr's default; the CB-SEM fit of
         ``"both"`` is then listwise, and the report says so).
-    estimator : {"ML", "MLR", "MLM"}
-        The CB-SEM estimator.
+    estimator : {"ML", "MLR", "MLM", "WLSMV", "ULSMV", "DWLS", "ULS", "WLS"}, optional
+        The CB-SEM estimator (default ML; with ordinal items WLSMV).
+    ordered : bool or list of str, optional
+        Ordinal items of the CB-SEM fit and its invariance section (as
+        :func:`loyaltysem.fit`; None: those the spec declares).
+    parameterization : {"delta", "theta"}
+        With ordinal items.
     n_boot : int
         Bootstrap resamples: the HTMT intervals (CB-SEM), the PLS-SEM path and
         effect SEs, p values and percentile intervals (0: none).
@@ -100,7 +109,8 @@ def make_report(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, *
     if method == "cb":
         return _cb_report(model, frame, na_values=na_values, allow_codes=allow_codes,
                           missing=missing, estimator=estimator, n_boot=n_boot, seed=seed,
-                          group=group, data_source=source)
+                          group=group, data_source=source,
+                          ordinal={"ordered": ordered, "parameterization": parameterization})
     return _pls_report(model, frame, both=method == "both", na_values=na_values,
                        allow_codes=allow_codes, missing=missing, estimator=estimator,
                        n_boot=n_boot, seed=seed, scheme=scheme, consistent=consistent,
@@ -108,24 +118,28 @@ def make_report(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, *
 
 
 def _cb_report(spec: ModelSpec, frame: pd.DataFrame, *, na_values: NaValues, allow_codes: bool,
-               missing: str, estimator: str, n_boot: int, seed: int | None, group: str | None,
-               data_source: str | None) -> AnalysisReport:
+               missing: str, estimator: str | None, n_boot: int, seed: int | None,
+               group: str | None, data_source: str | None,
+               ordinal: dict[str, Any] | None = None) -> AnalysisReport:
     """The CB-SEM report (with the invariance section across ``group``)."""
     from ..estimate import fit
     from .document import build_report
 
+    ordinal = ordinal or {}
     result = fit(spec, frame, na_values=na_values, allow_codes=allow_codes,
                  estimator=cast(Any, estimator), missing=cast(Any, missing),
-                 emit_warnings=False)
+                 emit_warnings=False, **ordinal)
     invariance = paths = None
     if group is not None:
         from ..groups import compare_paths, invariance_ladder
 
         codes = _code_list(na_values)
-        invariance = invariance_ladder(result.spec, frame, group, na_values=codes,
-                                       allow_codes=allow_codes)
-        paths = (compare_paths(result.spec, frame, group, na_values=codes,
-                               allow_codes=allow_codes)
+        options = ordinal if result.estimator in ("WLSMV", "ULSMV", "DWLS", "ULS", "WLS") \
+            else {}
+        invariance = invariance_ladder(spec, frame, group, na_values=codes,
+                                       allow_codes=allow_codes, **options)
+        paths = (compare_paths(spec, frame, group, na_values=codes,
+                               allow_codes=allow_codes, **options)
                  if result.spec.structural_paths else None)
     return build_report(result, n_boot=n_boot, seed=seed, invariance=invariance,
                         paths_across_groups=paths, data_source=data_source)
@@ -140,7 +154,7 @@ def _code_list(na_values: NaValues) -> list[float | str] | None:
 
 
 def _pls_report(spec: ModelSpec, frame: pd.DataFrame, *, both: bool, na_values: NaValues,
-                allow_codes: bool, missing: str, estimator: str, n_boot: int,
+                allow_codes: bool, missing: str, estimator: str | None, n_boot: int,
                 seed: int | None, scheme: str, consistent: bool,
                 data_source: str | None) -> PLSReport:
     """The PLS-SEM report; with ``both`` the CB-SEM fit beside it (listwise, or FIML never)."""

@@ -107,21 +107,30 @@ def estimates_note(sample: str, loadings: bool) -> str:
 
 def fit_note(sample: str, result: FitResult) -> str:
     """The fit table: the χ² statistic, the RMSEA interval, the sources of the thresholds."""
-    scaled = ("χ² is the ML statistic; the scaled statistic is in the JSON output"
-              if result.estimator != "ML" else "")
-    return with_sample(sample, "RMSEA with its 90% CI", scaled, "thresholds: Hu & Bentler "
-                       "(1999) for CFI, TLI, RMSEA and SRMR; Kline (2016) for χ²/df")
+    from .tables import reported_fit
+
+    _, statistic, indices = reported_fit(result)
+    return with_sample(sample, "RMSEA with its 90% CI", statistic, indices,
+                       "thresholds: Hu & Bentler (1999) for CFI, TLI, RMSEA and SRMR; Kline "
+                       "(2016) for χ²/df")
 
 
 def invariance_note(sample: str, invariance: InvarianceResult) -> str:
     """The invariance ladder: the groups, what each step tests, the decision rule."""
     first = next(iter(invariance.fits.values()))
     groups = ", ".join(f"{g} (n = {n})" for g, n in first.nobs.items())
+    scaled = {"WLSMV": "χ²: the scaled-shifted statistics; Δχ²: Satorra's (2000) scaled-"
+              "and-shifted difference (lavaan's lavTestLRT); CFI and RMSEA from the scaled "
+              "statistics", "MLR": "χ²: the scaled statistics; Δχ²: the Satorra–Bentler "
+              "(2001) scaled difference; CFI and RMSEA: the robust ones"}
+    scaled["ULSMV"], scaled["MLM"] = scaled["WLSMV"], scaled["MLR"]
+    identified = ("steps identified as Wu & Estabrook (2016)" if any(
+        "Wu & Estabrook" in w for w in first.warnings) else "")
     return with_sample(sample, f"Groups of {first.group}: {groups}",
                        "each step adds its equality constraints to the previous one; Δχ² "
                        "against the previous step; a step is retained when CFI drops by at most "
                        ".010 (Cheung & Rensvold, 2002) and RMSEA rises by at most .015 "
-                       "(Chen, 2007)")
+                       "(Chen, 2007)", scaled.get(first.estimator, ""), identified)
 
 
 __all__ = ["DELTA", "STANDARDIZED", "STARS", "WALD", "bootstrap_phrase", "estimates_note",

@@ -70,9 +70,36 @@ def _p_phrase(p: float) -> str:
     return f"p {text}" if text.startswith("<") else f"p = {text}"
 
 
-def fit_table(result: FitResult) -> pd.DataFrame:
-    """χ² test and fit indices beside their thresholds."""
+def reported_fit(result: FitResult) -> tuple[dict[str, float], str, str]:
+    """The fit statistics a report shows: ML's own; with a robust or least-squares
+    estimator the scaled χ² (Satorra–Bentler, Yuan–Bentler, or the scaled-shifted one of
+    WLSMV/ULSMV) and the robust CFI, TLI and RMSEA where lavaan has them (Brosseau-Liard
+    & Savalei 2014; Savalei 2021), else the scaled ones. Returns the values, what the χ²
+    is and what the indices are."""
     fit = result.fit_indices
+    names = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower",
+             "rmsea_ci_upper", "srmr")
+    values = {k: float(fit[k]) for k in names}
+    if result.estimator == "ML" or "chisq_scaled" not in fit.index:
+        return values, "", ""
+    values.update(chisq=float(fit["chisq_scaled"]), pvalue=float(fit["pvalue_scaled"]))
+    robust = all(f"{k}_robust" in fit.index and np.isfinite(float(fit[f"{k}_robust"]))
+                 for k in ("cfi", "tli", "rmsea"))
+    suffix = "_robust" if robust else "_scaled"
+    for key in ("cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper"):
+        if f"{key}{suffix}" in fit.index:
+            values[key] = float(fit[f"{key}{suffix}"])
+    kind = ("the scaled-shifted statistic (Asparouhov & Muthén, 2010)"
+            if "shift_parameter" in fit.index else "the scaled statistic")
+    indices = ("robust CFI, TLI and RMSEA (Savalei, 2021)" if robust and "shift_parameter"
+               in fit.index else "robust CFI, TLI and RMSEA (Brosseau-Liard & Savalei, 2014)"
+               if robust else "CFI, TLI and RMSEA from the scaled statistic")
+    return values, f"χ²: {kind} of {result.estimator}", indices
+
+
+def fit_table(result: FitResult) -> pd.DataFrame:
+    """χ² test and fit indices beside their thresholds (:func:`reported_fit`)."""
+    fit, _, _ = reported_fit(result)
     values = {"chisq_df": fit["chisq"] / fit["df"] if fit["df"] else math.nan,
               **{k: fit[k] for k in ("cfi", "tli", "rmsea", "srmr")}}
     rows = [{"Statistic": "χ²", "Value": f"{apa_number(fit['chisq'])} (df = {int(fit['df'])}, "

@@ -23,6 +23,7 @@
 #                 difference, equal thresholds and loadings
 #   syntax_thresholds, groups_syntax_thresholds  thresholds written in the model: fixed
 #                 and labelled (equal within a group; across groups by c(u, u)*t1)
+#   groups_path_equal  COMP -> LIKE equal across groups vs the metric model (lavTestLRT)
 #   ladder        lavTestLRT of configural < thresholds < thresholds + loadings (delta)
 #   we_*          the same model identified as Wu & Estabrook (2016), semTools' measEq.syntax,
 #                 and the lavTestLRT of its ladder (we_ladder)
@@ -211,3 +212,18 @@ we_ladder <- list(about = "lavTestLRT of the Wu & Estabrook ladder (delta; theta
                   strict = lrt(we_theta_scalar, we_theta_strict))
 writeLines(toJSON(we_ladder, digits = NA, auto_unbox = TRUE, na = "null"),
            file.path(OUT_DIR, "we_ladder.json"))
+
+# one structural path constrained equal across the groups (the others free), against
+# the metric model: the scaled-and-shifted difference of compare_paths
+PATHS <- paste(GROUPS, "LIKE ~ COMP
+CUSL ~ LIKE + COMP", sep = "\n")
+fit_paths <- function(...) cfa(PATHS, data = groups_data, ordered = GITEMS, group = "servicetype",
+                               estimator = "WLSMV", ...)
+metric_paths <- fit_paths(group.equal = c("thresholds", "loadings"))
+one_path <- fit_paths(group.equal = c("thresholds", "loadings", "regressions"),
+                      group.partial = c("CUSL~LIKE", "CUSL~COMP"))
+writeLines(toJSON(list(about = "LIKE ~ COMP equal across groups vs the metric model",
+                       model = PATHS, path = "COMP -> LIKE",
+                       test = lrt(metric_paths, one_path)),
+                  digits = NA, auto_unbox = TRUE, na = "null"),
+           file.path(OUT_DIR, "groups_path_equal.json"))
