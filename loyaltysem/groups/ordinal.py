@@ -32,6 +32,7 @@ from ..estimate.ml import CoreModel
 from ..estimate.ordinal_fit import least_squares_functions, ordered_items
 from ..estimate.ordinal_table import latent_response_rows, layout_rows, threshold_rows
 from ..estimate.structure import model_structure
+from ..estimate.wls import WLSFunctions
 from ..exceptions import ArgumentError, DataError
 from ..ordinal import OrdinalStatistics, group_statistics
 from ..spec import ModelSpec
@@ -161,9 +162,7 @@ def fit_ordinal_groups(spec: ModelSpec, frame: pd.DataFrame, code: str, group: s
     full = threshold_rows(layout.table, statistics, groups, parameterization,
                           equal="thresholds" in group_equal, partial=thresholds_partial)
     table = core_table(full, groups, spec)
-    functions = least_squares_functions(table, layout_rows(table), statistics,
-                                        list(range(len(groups))), estimator,
-                                        parameterization)  # type: ignore[arg-type]
+    functions = group_functions(table, statistics, estimator, parameterization)
     fitted = fit_core(spec, functions, table, estimator=estimator, groups=list(groups))
     if emit_warnings:
         emit(fitted.problems, stacklevel=4)
@@ -186,7 +185,19 @@ def fit_ordinal_groups(spec: ModelSpec, frame: pd.DataFrame, code: str, group: s
         estimator=estimator, theta=fitted.theta, vcov=fitted.covariance.vcov, table=full,
         warnings=tuple([p.message for p in fitted.problems] + notes + list(survey_notes)),
         r2=pd.DataFrame(fitted.table.r2, index=list(groups)).T,
-        core=CoreModel.of(functions, fitted.theta))
+        core=CoreModel.of(functions, fitted.theta),
+        data=frame[observed].assign(**{group: [groups[int(c)] for c in frame[code]]}))
 
 
-__all__ = ["IDENTIFICATIONS", "fit_ordinal_groups", "ordinal_group_tables"]
+def group_functions(table: pd.DataFrame, statistics: Sequence[OrdinalStatistics],
+                    estimator: str, parameterization: str) -> WLSFunctions:
+    """The least-squares functions of the core's multi-group ``table`` (groups numbered
+    0.., thresholds and scales included) on each group's ``statistics``, in group order:
+    a fit's, and a bootstrap resample's with the fit's table
+    (:mod:`loyaltysem.effects.ordinal_bootstrap`)."""
+    return least_squares_functions(table, layout_rows(table), statistics,
+                                   list(range(len(statistics))), estimator,
+                                   parameterization)  # type: ignore[arg-type]
+
+
+__all__ = ["IDENTIFICATIONS", "fit_ordinal_groups", "group_functions", "ordinal_group_tables"]
