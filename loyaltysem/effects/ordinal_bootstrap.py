@@ -26,7 +26,18 @@ does the same, one resample at a time:
 - the statistics are those of the ML bootstrap (:mod:`.statistics`: every row of the
   parameter table, thresholds included, the ``:=`` rows, the effects and the
   standardized effects), the residual variances of the ordinal items taking their
-  delta-parameterization values, as the fit's estimates table.
+  delta-parameterization values, as the fit's estimates table;
+- multi-group fits (:func:`loyaltysem.groups.fit_groups` with ``ordered=``;
+  :class:`OrdinalGroupsRefitter`): the rows are resampled **within each group** with the
+  draws of the multi-group ML bootstrap (:func:`.bootstrap._resample_group_rows`: the
+  same seed gives the same rows), every group's statistics are computed on the pooled
+  categories of the full data and the model is refitted on the fit's own multi-group
+  table (:func:`loyaltysem.groups.ordinal.group_functions`: the thresholds, equalities
+  and identification of the fit, delta or theta); a resample that loses a category in
+  any group fails; the statistics are those of the multi-group ML bootstrap
+  (:func:`.bootstrap.grouped_plan`: every group's parameters and effects, the ``:=``
+  rows, the differences of the effects between groups), each group's derived rows as
+  its estimates table.
 
 Resamples run in processes (joblib) in chunks of fixed composition; a progress bar
 with the time left counts them (:func:`.bootstrap.bootstrap`).
