@@ -211,3 +211,164 @@ def test_resamples_of_mixed_and_theta_fits_refit_as_direct_fits(name):
                         **options)
         np.testing.assert_allclose(boot.draws.loc[b, names].to_numpy(dtype=float),
                                    direct.estimates["est"].to_numpy(), atol=1e-6)
+
+
+# ----------------------------------------------------------------- several groups
+#: groups.csv's items by service type (groups "2", then "1")
+GROUPS_DATA = REFERENCE / "ordinal" / "data" / "groups.csv"
+GROUPS_MODEL = """
+COMP =~ comp_1 + comp_3
+LIKE =~ like_1 + like_2 + like_3
+CUSL =~ cusl_1 + cusl_2 + cusl_3
+LIKE ~ c(a1, a2)*COMP
+CUSL ~ c(b1, b2)*LIKE + COMP
+ind1 := a1*b1
+ind2 := a2*b2
+ind_diff := ind1 - ind2
+"""
+#: the fits of several groups checked against direct fits: lavaan's conventions in the
+#: delta and theta parameterizations, and Wu & Estabrook's identification
+GROUP_FITS = {
+    "delta": {"group_equal": ["thresholds", "loadings"]},
+    "theta": {"group_equal": ["thresholds", "loadings", "residuals"],
+              "parameterization": "theta"},
+    "wu_estabrook": {"group_equal": ["thresholds", "loadings", "intercepts"],
+                     "identification": "wu.estabrook"},
+}
+
+
+def _merged_categories(data: pd.DataFrame) -> pd.DataFrame:
+    """The 7-point answers as 4 categories (1-4, 5, 6, 7): no category rarer than 14
+    answers in a group, so that no resample loses one."""
+    items = [c for c in data.columns if c not in ("servicetype", "cusa")]
+    merged = np.select([data[items] <= 4, data[items] == 5, data[items] == 6], [1, 2, 3], 4)
+    return data.assign(**{item: merged[:, k] for k, item in enumerate(items)})
+
+
+def _fit_groups(data: pd.DataFrame, options: dict):
+    from loyaltysem.groups import fit_groups
+
+    return fit_groups(GROUPS_MODEL, data, "servicetype", ordered=True, emit_warnings=False,
+                      **options)
+
+
+@pytest.fixture(scope="module")
+def merged_groups():
+    return _merged_categories(pd.read_csv(GROUPS_DATA))
+
+
+@pytest.fixture(scope="module")
+def groups_chain(merged_groups):
+    return _fit_groups(merged_groups, GROUP_FITS["delta"])
+
+
+def _group_names(estimates: pd.DataFrame) -> list[str]:
+    return [f"{g}: {name}" if g != "" else name
+            for g, name in zip(estimates["group"], _names(estimates))]
+
+
+def _resampled_frame(result, rows, b: int) -> pd.DataFrame:
+    """Resample ``b``'s rows, group by group (the groups in the fit's order)."""
+    data = result.data
+    return pd.concat([data[data[result.group] == g].iloc[rows[k][b]]
+                      for k, g in enumerate(result.groups)], ignore_index=True)
+
+
+def _group_rows(result, seed: int, n_boot: int):
+    from loyaltysem.effects.bootstrap import _resample_group_rows
+
+    sizes = [int((result.data[result.group] == g).sum()) for g in result.groups]
+    return _resample_group_rows(np.random.SeedSequence(seed).spawn(n_boot), sizes)
+
+
+@pytest.mark.parametrize("name", list(GROUP_FITS))
+def test_a_resample_of_groups_refits_as_a_direct_fit_of_its_rows(name, merged_groups):
+    """The rows of resample ``b`` drawn within each group (the multi-group ML bootstrap's
+    draws), fitted by ``fit_groups`` on their own: the draws are its estimates, derived
+    rows included (delta residual variances, theta scales). Observed agreement 1e-8
+    (both optimizers stop at max |gradient| < 1e-9)."""
+    options = GROUP_FITS[name]
+    result = _fit_groups(merged_groups, options)
+    boot = bootstrap(result, 4, seed=5, progress=False)
+    rows = _group_rows(result, 5, 4)
+    names = _group_names(result.estimates)
+    assert boot.n_converged >= 2
+    assert boot.group_sizes.tolist() == result.nobs.tolist()
+    for b in boot.draws.index[:2]:
+        direct = _fit_groups(_resampled_frame(result, rows, b), options)
+        assert direct.converged
+        np.testing.assert_allclose(boot.draws.loc[b, names].to_numpy(dtype=float),
+                                   direct.estimates["est"].to_numpy(), atol=1e-6)
+
+
+def test_draws_of_groups_depend_only_on_the_seed(groups_chain):
+    one = bootstrap(groups_chain, 12, seed=7, progress=False, n_jobs=1)
+    two = bootstrap(groups_chain, 12, seed=7, progress=False, n_jobs=2)
+    again = bootstrap(groups_chain, 12, seed=7, progress=False)
+    other = bootstrap(groups_chain, 12, seed=8, progress=False)
+    pd.testing.assert_frame_equal(one.draws, two.draws)
+    pd.testing.assert_frame_equal(one.draws, again.draws)
+    assert one.failed == two.failed == again.failed
+    assert one.n_inadmissible == two.n_inadmissible
+    assert not one.draws.equals(other.draws)
+
+
+def test_per_group_effects_their_difference_and_the_defined_rows_are_drawn(groups_chain):
+    """Every group's indirect effect (the a*b of its own labels), their difference
+    between the groups, and the := rows, as the multi-group ML bootstrap records them;
+    the full-sample statistics are the fit's estimates (derived rows included)."""
+    boot = bootstrap(groups_chain, 8, seed=2, progress=False)
+    names = _group_names(groups_chain.estimates)
+    np.testing.assert_allclose(boot.point[names].to_numpy(dtype=float),
+                               groups_chain.estimates["est"].to_numpy(), atol=1e-12)
+    indirect = "COMP -> LIKE -> CUSL"
+    draws = boot.draws
+    np.testing.assert_allclose(draws[f"2: effect: {indirect}"], draws["ind1 :="], atol=1e-12)
+    np.testing.assert_allclose(draws[f"1: effect: {indirect}"], draws["ind2 :="], atol=1e-12)
+    np.testing.assert_allclose(draws[f"effect difference: {indirect} (2 - 1)"],
+                               draws["ind_diff :="], atol=1e-12)
+    assert draws["ind1 :="].std() > 0 and f"2: std effect: {indirect}" in draws
+    inferred = with_bootstrap_inference(groups_chain, boot)
+    row = inferred.estimates.set_index("lhs").loc["ind_diff"]
+    assert row["se"] == pytest.approx(boot.se["ind_diff :="])
+    assert any("in every group" in w for w in inferred.warnings)
+
+
+def test_a_resample_that_loses_a_category_in_a_group_fails_and_is_counted():
+    """groups.csv's raw answers: cusl_3 = 4 once in group "1" (and other rare answers),
+    so many resamples lose a category in some group: they fail, are counted and said."""
+    data = pd.read_csv(GROUPS_DATA)
+    result = _fit_groups(data, GROUP_FITS["delta"])
+    boot = bootstrap(result, 24, seed=3, progress=False)
+    rows = _group_rows(result, 3, 24)
+    items = [v for v in result.spec.observed_variables]
+    frames = [result.data[result.data[result.group] == g][items].to_numpy()
+              for g in result.groups]
+    levels = [np.unique(result.data[item]).size for item in items]
+    lacking = [b for b in range(24)
+               if any(np.unique(frame[rows[k][b], j]).size < levels[j]
+                      for k, frame in enumerate(frames) for j in range(len(items)))]
+    assert lacking and set(lacking) <= set(boot.failed)
+    assert boot.n_converged + len(boot.failed) == boot.n_requested == 24
+    assert not set(boot.draws.index) & set(boot.failed)
+    assert (f"{len(lacking)} of the {len(boot.failed)} failed resamples lacked a category"
+            in boot.summary_line())
+
+
+def test_the_jackknife_of_groups_and_a_fit_without_its_cases(merged_groups):
+    """BCa: every case left out of its own group (the jackknife indexed by group); a
+    multi-group ordinal fit that kept no cases is refused with what to do."""
+    import dataclasses
+
+    from loyaltysem.exceptions import ArgumentError
+
+    small = pd.concat([merged_groups[merged_groups["servicetype"] == g].iloc[:50]
+                       for g in (2, 1)])
+    result = _fit_groups(small, GROUP_FITS["delta"])
+    boot = bootstrap(result, 10, seed=4, progress=False, bca=True)
+    assert boot.jackknife is not None and len(boot.jackknife) == 100
+    assert boot.jackknife.index.tolist() == ["2"] * 50 + ["1"] * 50
+    limits = boot.interval("bca").loc["ind1 :="]
+    assert limits["lower"] < limits["upper"]
+    with pytest.raises(ArgumentError, match="needs the cases"):
+        bootstrap(dataclasses.replace(result, data=None), 2, progress=False)

@@ -63,7 +63,7 @@ import dataclasses
 import queue
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 import pandas as pd
@@ -439,12 +439,15 @@ def _single_group_refitter(result: FitResult, effects: list[Effect]) -> _Refitte
     return _Refitter(table, core, values, latent, effects, bool(result.admissible))
 
 
-def grouped_plan(result: MultiGroupResult, effects: Sequence[Effect]) -> GroupedStatisticsPlan:
+def grouped_plan(result: MultiGroupResult, effects: Sequence[Effect],
+                 table: pd.DataFrame | None = None) -> GroupedStatisticsPlan:
     """The statistics of a multi-group fit (every group's parameters and ``effects``, the
     ``:=`` rows, the differences of the effects between groups; names: :mod:`.statistics`)
     on its core: what its bootstrap records, and what :func:`.hypotheses.test_hypotheses`
-    evaluates on Monte Carlo draws."""
-    table = result.core.layout.table  # groups numbered, fixed.x means marked exo
+    evaluates on Monte Carlo draws. ``table``: the core's table (default its layout's; a
+    fit of ordinal items gives the one with its thresholds and scales)."""
+    if table is None:
+        table = result.core.layout.table  # groups numbered, fixed.x means marked exo
     labelled = table[(table["label"] != "") & (table["free"] > 0)]
     spec_defined = result.spec.parameter_table
     spec_defined = spec_defined[spec_defined["op"] == ":="]
@@ -533,8 +536,9 @@ def bootstrap(result: FitResult | MultiGroupResult, n_boot: int = 1000, *,
         fit is resampled within each group (lavaan's ``se = "bootstrap"`` with
         ``group =``). A fit of ordinal items (WLSMV, ULSMV, DWLS, ULS, WLS) has its
         thresholds, polychoric correlations and weights recomputed on every resample,
-        as lavaan's (:mod:`.ordinal_bootstrap`); a resample that lacks a category of an
-        item fails (dropped and counted).
+        as lavaan's (:mod:`.ordinal_bootstrap`), in every group of a multi-group fit
+        (on the pooled categories of the full data); a resample that lacks a category
+        of an item (in some group) fails (dropped and counted).
     n_boot : int
         Number of resamples, 1 to :data:`~loyaltysem.arguments.MAX_BOOTSTRAP`.
     seed : int, optional
@@ -574,19 +578,15 @@ def bootstrap(result: FitResult | MultiGroupResult, n_boot: int = 1000, *,
     >>> boot = bootstrap(fit, 1000, seed=1)                     # doctest: +SKIP
     >>> boot.interval("percentile").loc["ind1 :="]              # doctest: +SKIP
     """
-    from ..estimate.ordinal_fit import refuse_least_squares
     from .ordinal_bootstrap import (OrdinalRefitter, failure_notes, is_least_squares,
                                     ordinal_refitter)
 
-    ordinal = isinstance(result, FitResult) and is_least_squares(result)
-    if not ordinal:  # a multi-group fit of ordinal items: not yet
-        refuse_least_squares(result, "the bootstrap")
     _check_bootstrap_arguments(result, n_boot, seed, n_jobs, progress, bca, effects)
     check_refits_apply(getattr(result, "spec", None), "the bootstrap")
     effects = list(effects) if effects is not None else enumerate_effects(result.spec.structural_paths)
     refitter: _Refitter
-    if ordinal:  # every resample's thresholds, polychorics and weights (.ordinal_bootstrap)
-        refitter = ordinal_refitter(cast(FitResult, result), effects)
+    if is_least_squares(result):  # every resample's thresholds, polychorics and weights
+        refitter = ordinal_refitter(result, effects)  # (.ordinal_bootstrap; every group's)
     elif isinstance(result, FitResult):
         refitter = _single_group_refitter(result, effects)
     else:

@@ -26,7 +26,18 @@ does the same, one resample at a time:
 - the statistics are those of the ML bootstrap (:mod:`.statistics`: every row of the
   parameter table, thresholds included, the ``:=`` rows, the effects and the
   standardized effects), the residual variances of the ordinal items taking their
-  delta-parameterization values, as the fit's estimates table.
+  delta-parameterization values, as the fit's estimates table;
+- multi-group fits (:func:`loyaltysem.groups.fit_groups` with ``ordered=``;
+  :class:`OrdinalGroupsRefitter`): the rows are resampled **within each group** with the
+  draws of the multi-group ML bootstrap (:func:`.bootstrap._resample_group_rows`: the
+  same seed gives the same rows), every group's statistics are computed on the pooled
+  categories of the full data and the model is refitted on the fit's own multi-group
+  table (:func:`loyaltysem.groups.ordinal.group_functions`: the thresholds, equalities
+  and identification of the fit, delta or theta); a resample that loses a category in
+  any group fails; the statistics are those of the multi-group ML bootstrap
+  (:func:`.bootstrap.grouped_plan`: every group's parameters and effects, the ``:=``
+  rows, the differences of the effects between groups), each group's derived rows as
+  its estimates table.
 
 Resamples run in processes (joblib) in chunks of fixed composition; a progress bar
 with the time left counts them (:func:`.bootstrap.bootstrap`).
@@ -42,6 +53,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -54,9 +66,13 @@ from ..estimate.wls import Parameterization, WLSFunctions
 from ..exceptions import ArgumentError, LoyaltySemError
 from ..frame_rows import table_rows
 from ..spec import ModelSpec
-from .bootstrap import RefitOutcome, Rows, _Refitter, resample_rows
+from ..ordinal import sample_statistics
+from .bootstrap import RefitOutcome, Rows, _Refitter, _resample_group_rows, grouped_plan
 from .paths import Effect
-from .statistics import StatisticsPlan
+from .statistics import GroupedStatisticsPlan, StatisticsPlan
+
+if TYPE_CHECKING:
+    from ..groups.results import MultiGroupResult
 
 #: the estimators of ordinal data (lavaan's least-squares family)
 LEAST_SQUARES = ("WLSMV", "ULSMV", "DWLS", "ULS", "WLS")
@@ -75,10 +91,10 @@ class OrdinalStatisticsPlan(StatisticsPlan):
     ``Sigma_jj^(-1/2)``."""
 
     def __init__(self, table: pd.DataFrame, functions: WLSFunctions, latent: Sequence[str],
-                 effects: Sequence[Effect]):
-        super().__init__(table, functions.layout, latent, effects)
+                 effects: Sequence[Effect], *, group: int = 0):
+        super().__init__(table, functions.layout, latent, effects, group=group)
         order = list(functions.layout.structure.observed)
-        ordinal = [order[k] for k in functions.statistics_of[0].ordinal]
+        ordinal = [order[k] for k in functions.statistics_of[group].ordinal]
         position = {name: k for k, name in enumerate(ordinal)}
         # delta: the residual variances are derived; theta: the scales (~*~) are
         self.delta = functions.parameterization == "delta"
@@ -94,10 +110,11 @@ class OrdinalStatisticsPlan(StatisticsPlan):
         :class:`~loyaltysem.estimate.wls.WLSFunctions`) -> (B, k)."""
         out = super().compute_many(thetas, functions, index)
         if self.residual_rows.size and isinstance(functions, WLSFunctions):
+            g = self.group
             if self.delta:
-                values = np.array([functions.residual_variances(theta) for theta in thetas])
+                values = np.array([functions.residual_variances(theta, g) for theta in thetas])
             else:
-                values = functions.scales(thetas, 0)[:, functions.statistics_of[0].ordinal]
+                values = functions.scales(thetas, g)[:, functions.statistics_of[g].ordinal]
             out[:, self.residual_rows] = values[:, self.residual_items]
         return out
 
@@ -135,10 +152,12 @@ class OrdinalRefitter(_Refitter):
                                                           "parameterization", "delta")
         observed = list(self.spec.observed_variables)
         self.frame = result.data[observed].reset_index(drop=True)
+        self.group_frames: tuple[pd.DataFrame, ...] = (self.frame,)
         # every ordinal item's answers as codes 0..K-1 (any dtype: numbers, ordered
         # categoricals); continuous items beside them are resampled with the rows
         self.cases: np.ndarray = np.column_stack(
             [pd.factorize(self.frame[name], sort=True)[0] for name in self.items])
+        self.group_cases: tuple[np.ndarray, ...] = (self.cases,)
         self.values = self.cases
         self.n_levels = self.cases.max(axis=0) + 1
         functions, table, _ = self._functions(self.frame)
@@ -153,8 +172,7 @@ class OrdinalRefitter(_Refitter):
         self.theta_hat = np.asarray(result.core.theta, dtype=float)
         self.latent = list(result.spec.roles.latent)
         self.effects = list(effects)
-        self.ordinal_plan = OrdinalStatisticsPlan(expected, functions, self.latent, self.effects)
-        self.plan = self.ordinal_plan
+        self.plan = OrdinalStatisticsPlan(expected, functions, self.latent, self.effects)
         self.n_statistics = len(self.plan.names)
         self.sizes = (int(self.cases.shape[0]),)
         self.group_values = (self.cases,)
@@ -174,6 +192,11 @@ class OrdinalRefitter(_Refitter):
         return ordinal_functions(self.spec, frame, self.items, self.estimator,
                                  self.parameterization)
 
+    def functions_of(self, frames: Sequence[pd.DataFrame]) -> WLSFunctions:
+        """The least-squares functions of the model on the (resampled) rows ``frames``, one
+        frame per group: their sample statistics, the full sample's parameter table."""
+        return self._functions(frames[0])[0]
+
     def point_statistics(self) -> np.ndarray:
         """The statistics of the full-sample fit (``plan.names``)."""
         return self.plan.compute_many(self.theta_hat[None], self.full_functions)[0]
@@ -182,35 +205,43 @@ class OrdinalRefitter(_Refitter):
         """No negative variance and positive-definite latent covariances at the fit."""
         return self._admissible_one(self.theta_hat, self.full_functions)
 
-    def lacks_a_category(self, rows: np.ndarray) -> bool:
-        """Whether the resample ``rows`` misses a category of an item (a code of the full
-        sample's answers that the resample does not draw)."""
-        sample = self.cases[rows]
-        return any(np.bincount(sample[:, j], minlength=self.n_levels[j]).min() == 0
-                   for j in range(sample.shape[1]))
+    def lacks_a_category(self, rows: Sequence[np.ndarray]) -> bool:
+        """Whether the resample ``rows`` (one array of row numbers per group) misses a
+        category of an item in some group (a code of the full sample's answers that the
+        group's resample does not draw)."""
+        for cases, drawn in zip(self.group_cases, rows):
+            sample = cases[drawn]
+            if any(np.bincount(sample[:, j], minlength=self.n_levels[j]).min() == 0
+                   for j in range(sample.shape[1])):
+                return True
+        return False
 
     def fit_rows(self, rows: Rows, polish: bool = False) -> RefitOutcome:
-        """Refit every sample of ``rows`` (B x n row numbers); ``polish`` is implied (the
-        fit's optimizer polishes to its gradient tolerance)."""
-        rows = self.by_group(rows)[0]
-        n = rows.shape[0]
+        """Refit every sample of ``rows`` (B x n row numbers, one such array per group of
+        a multi-group fit); ``polish`` is implied (the fit's optimizer polishes to its
+        gradient tolerance)."""
+        by_group = self.by_group(rows)
+        n = by_group[0].shape[0]
         converged = np.zeros(n, dtype=bool)
         admissible = np.zeros(n, dtype=bool)
         statistics = np.full((n, self.n_statistics), np.nan)
         for b in range(n):
-            if self.lacks_a_category(rows[b]):
+            drawn = [group_rows[b] for group_rows in by_group]
+            if self.lacks_a_category(drawn):
                 continue
-            outcome = self.refit(self.frame.iloc[rows[b]].reset_index(drop=True))
+            outcome = self.refit([frame.iloc[r].reset_index(drop=True)
+                                  for frame, r in zip(self.group_frames, drawn)])
             if outcome is not None:
                 converged[b], admissible[b], statistics[b] = True, outcome[0], outcome[1]
         return RefitOutcome(converged, admissible, statistics)
 
-    def refit(self, frame: pd.DataFrame) -> tuple[bool, np.ndarray] | None:
-        """``(admissible, statistics)`` of the refit on ``frame``, None when it fails."""
+    def refit(self, frames: Sequence[pd.DataFrame]) -> tuple[bool, np.ndarray] | None:
+        """``(admissible, statistics)`` of the refit on ``frames`` (one per group), None
+        when it fails."""
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")   # counted in the result, not per resample
-                functions, _, _ = self._functions(frame)
+                functions = self.functions_of(frames)
                 found = minimize(functions, self.theta_hat)
                 if not (found.converged and np.isfinite(found.x).all()):
                     return None
@@ -220,38 +251,131 @@ class OrdinalRefitter(_Refitter):
         return self._admissible_one(found.x, functions), values
 
     def _admissible_one(self, theta: np.ndarray, functions: WLSFunctions) -> bool:
+        """No negative variance (a parameter, or a delta residual variance) and a
+        positive-definite latent covariance matrix, in every group."""
         if np.any(theta[self.variance_index] < 0):
             return False
-        if np.any(functions.residual_variances(theta) < 0):
+        if any(np.any(functions.residual_variances(theta, g) < 0)
+               for g in range(len(functions.statistics_of))):
             return False
         if self.latent:
-            latent_cov = self.ordinal_plan.latent_covariances(theta[None], functions)[0]
-            return bool(np.linalg.eigvalsh(latent_cov).min() > 0)
+            blocks = self.plan.latent_covariance_blocks(theta[None], functions)
+            return all(bool(np.linalg.eigvalsh(block[0]).min() > 0) for block in blocks)
         return True
 
 
-def ordinal_refitter(result: FitResult, effects: Sequence[Effect]) -> OrdinalRefitter:
-    """The refitter of :func:`.bootstrap.bootstrap` for a fit of ordinal items."""
-    return OrdinalRefitter(result, effects)
+class OrdinalGroupsRefitter(OrdinalRefitter):
+    """Refits of resamples of a multi-group fit of ordinal items: rows resampled within
+    every group (as the multi-group ML bootstrap), each group's sample statistics on the
+    pooled categories of the full data, the fit's table and optimizer (module notes)."""
+
+    def __init__(self, result: MultiGroupResult, effects: Sequence[Effect]):  # noqa: D107
+        from ..groups.layout import core_table
+
+        if result.core is None or result.data is None:
+            raise ArgumentError("the bootstrap needs the cases: this multi-group fit keeps "
+                                "none (refit it with loyaltysem.groups.fit_groups)")
+        self.spec = result.spec
+        self.estimator = str(result.estimator)
+        self.full_functions = cast(WLSFunctions, result.core.functions())
+        self.parameterization = self.full_functions.parameterization
+        self.table = core_table(result.table, result.groups, result.spec)
+        self.items = list(dict.fromkeys(
+            self.table.loc[self.table["op"] == "|", "lhs"].astype(str)))
+        observed = list(self.spec.observed_variables)
+        labels = result.data[result.group].astype(str).to_numpy()
+        self.group_frames = tuple(result.data.loc[labels == str(g), observed]
+                                  .reset_index(drop=True) for g in result.groups)
+        self.frame = pd.concat(self.group_frames, ignore_index=True)
+        # the pooled categories of the full data (lavaan's, loyaltysem.ordinal.
+        # group_statistics'): every group's resample is coded and summarized on them
+        self.levels = {item: np.unique(self.frame[item].dropna().to_numpy(dtype=float)).tolist()
+                       for item in self.items
+                       if not isinstance(self.frame[item].dtype, pd.CategoricalDtype)}
+        self.group_cases = tuple(np.column_stack([self._codes(frame[item]) for item in self.items])
+                                 for frame in self.group_frames)
+        self.cases = self.group_cases[0]
+        self.values = self.group_cases
+        self.n_levels = np.array([len(self.levels[item]) if item in self.levels
+                                  else len(self.frame[item].cat.categories)
+                                  for item in self.items])
+        self.theta_hat = np.asarray(result.core.theta, dtype=float)
+        self.latent = list(self.spec.roles.latent)
+        self.effects = list(effects)
+        self.plan = ordinal_grouped_plan(result, self.table, self.full_functions, self.effects)
+        self.n_statistics = len(self.plan.names)
+        self.sizes = tuple(int(frame.shape[0]) for frame in self.group_frames)
+        self.group_values = self.group_cases
+        self.batched = False
+        self._inverse_hessian = None
+        self._given_plan = None
+        table = self.table
+        is_variance = ((table["op"] == "~~") & (table["lhs"] == table["rhs"])
+                       & (table["free"] > 0)).to_numpy()
+        self.variance_index = np.unique(table["free"].to_numpy()[is_variance] - 1).astype(int)
+
+    def _codes(self, answers: pd.Series) -> np.ndarray:
+        """An item's answers as the codes 0..K-1 of the pooled categories."""
+        if isinstance(answers.dtype, pd.CategoricalDtype):
+            return np.asarray(answers.cat.codes, dtype=int)
+        levels = np.asarray(self.levels[str(answers.name)], dtype=float)
+        return np.searchsorted(levels, answers.to_numpy(dtype=float)).astype(int)
+
+    def functions_of(self, frames: Sequence[pd.DataFrame]) -> WLSFunctions:
+        """Every group's sample statistics on the pooled categories, on the fit's table
+        (:func:`loyaltysem.groups.ordinal.group_functions`, as the fit)."""
+        from ..groups.ordinal import group_functions
+
+        statistics = [sample_statistics(frame, ordered=self.items, levels=self.levels or None)
+                      for frame in frames]
+        return group_functions(self.table, statistics, self.estimator, self.parameterization)
+
+
+def ordinal_grouped_plan(result: MultiGroupResult, table: pd.DataFrame,
+                         functions: WLSFunctions, effects: Sequence[Effect]
+                         ) -> GroupedStatisticsPlan:
+    """The statistics of a multi-group ordinal fit: those of the multi-group ML bootstrap
+    (:func:`.bootstrap.grouped_plan`: every group's parameters, thresholds included, and
+    effects, the ``:=`` rows, the differences of the effects between groups), every
+    group's derived rows of the ordinal items as its estimates table
+    (:class:`OrdinalStatisticsPlan`)."""
+    plan = grouped_plan(result, effects, table)
+    latent = list(result.spec.roles.latent)
+    plan.plans = [OrdinalStatisticsPlan(table[table["group"] == g].reset_index(drop=True),
+                                        functions, latent, effects, group=g)
+                  for g in range(len(plan.plans))]  # the same names (statistic_names)
+    return plan
+
+
+def ordinal_refitter(result: FitResult | MultiGroupResult, effects: Sequence[Effect]
+                     ) -> OrdinalRefitter:
+    """The refitter of :func:`.bootstrap.bootstrap` for a fit of ordinal items (one group
+    or several)."""
+    if isinstance(result, FitResult):
+        return OrdinalRefitter(result, effects)
+    return OrdinalGroupsRefitter(result, effects)
 
 
 def category_failures(refitter: OrdinalRefitter, seed: int | None, n_boot: int,
                       failed: Sequence[int]) -> int:
-    """How many of the ``failed`` resamples lacked a category (their rows drawn again
-    from their seeds: a draw depends only on the seed and its index)."""
+    """How many of the ``failed`` resamples lacked a category in some group (their rows
+    drawn again from their seeds: a draw depends only on the seed and its index)."""
     if not failed:
         return 0
     seeds = np.random.SeedSequence(seed).spawn(n_boot)
-    rows = resample_rows([seeds[b] for b in failed], refitter.sizes[0])
-    return int(sum(refitter.lacks_a_category(r) for r in rows))
+    rows = _resample_group_rows([seeds[b] for b in failed], refitter.sizes)
+    return int(sum(refitter.lacks_a_category([r[k] for r in rows])
+                   for k in range(len(failed))))
 
 
 def failure_notes(refitter: OrdinalRefitter, seed: int | None, n_boot: int,
                   failed: Sequence[int]) -> tuple[str, ...]:
     """The notes of an ordinal bootstrap: its sample statistics and its failures."""
     lacking = category_failures(refitter, seed, n_boot, failed)
+    where = " in every group" if len(refitter.sizes) > 1 else ""
     notes = [f"ordinal items ({len(refitter.items)}): thresholds, polychoric correlations "
-             f"and {refitter.estimator} weights recomputed on every resample, as lavaan"]
+             f"and {refitter.estimator} weights recomputed on every resample{where}, as "
+             "lavaan"]
     if failed:
         notes.append(f"{lacking} of the {len(failed)} failed resamples lacked a category "
                      f"of an item, {len(failed) - lacking} did not converge or had no "
@@ -259,5 +383,6 @@ def failure_notes(refitter: OrdinalRefitter, seed: int | None, n_boot: int,
     return tuple(notes)
 
 
-__all__ = ["LEAST_SQUARES", "OrdinalRefitter", "OrdinalStatisticsPlan", "failure_notes",
-           "is_least_squares", "ordinal_items", "ordinal_refitter", "original_spec"]
+__all__ = ["LEAST_SQUARES", "OrdinalGroupsRefitter", "OrdinalRefitter", "OrdinalStatisticsPlan",
+           "failure_notes", "is_least_squares", "ordinal_grouped_plan", "ordinal_items",
+           "ordinal_refitter", "original_spec"]

@@ -34,6 +34,7 @@ from ..estimate.ml import CoreModel
 from ..estimate.ordinal_fit import declared_levels, least_squares_functions, ordered_items
 from ..estimate.ordinal_table import latent_response_rows, layout_rows, threshold_rows
 from ..estimate.structure import model_structure
+from ..estimate.wls import WLSFunctions
 from ..exceptions import ArgumentError, DataError
 from ..ordinal import OrdinalStatistics, group_statistics
 from ..spec import ModelSpec
@@ -165,9 +166,7 @@ def fit_ordinal_groups(spec: ModelSpec, frame: pd.DataFrame, code: str, group: s
                           equal="thresholds" in group_equal, partial=thresholds_partial,
                           written=spec.thresholds)
     table = core_table(full, groups, spec)
-    functions = least_squares_functions(table, layout_rows(table), statistics,
-                                        list(range(len(groups))), estimator,
-                                        parameterization)  # type: ignore[arg-type]
+    functions = group_functions(table, statistics, estimator, parameterization)
     fitted = fit_core(spec, functions, table, estimator=estimator, groups=list(groups))
     if emit_warnings:
         emit(fitted.problems, stacklevel=4)
@@ -190,7 +189,8 @@ def fit_ordinal_groups(spec: ModelSpec, frame: pd.DataFrame, code: str, group: s
         estimator=estimator, theta=fitted.theta, vcov=fitted.covariance.vcov, table=full,
         warnings=tuple([p.message for p in fitted.problems] + notes + list(survey_notes)),
         r2=pd.DataFrame(fitted.table.r2, index=list(groups)).T,
-        core=CoreModel.of(functions, fitted.theta))
+        core=CoreModel.of(functions, fitted.theta),
+        data=frame[observed].assign(**{group: [groups[int(c)] for c in frame[code]]}))
 
 
 def shifted_difference(fit1: MultiGroupResult, fit0: MultiGroupResult
@@ -210,5 +210,16 @@ def shifted_difference(fit1: MultiGroupResult, fit0: MultiGroupResult
     return statistic, df0 - df1, float(chi2_sf(max(statistic, 0.0), df0 - df1))
 
 
-__all__ = ["IDENTIFICATIONS", "fit_ordinal_groups", "ordinal_group_tables",
-           "shifted_difference"]
+def group_functions(table: pd.DataFrame, statistics: Sequence[OrdinalStatistics],
+                    estimator: str, parameterization: str) -> WLSFunctions:
+    """The least-squares functions of the core's multi-group ``table`` (groups numbered
+    0.., thresholds and scales included) on each group's ``statistics``, in group order:
+    a fit's, and a bootstrap resample's with the fit's table
+    (:mod:`loyaltysem.effects.ordinal_bootstrap`)."""
+    return least_squares_functions(table, layout_rows(table), statistics,
+                                   list(range(len(statistics))), estimator,
+                                   parameterization)  # type: ignore[arg-type]
+
+
+__all__ = ["IDENTIFICATIONS", "fit_ordinal_groups", "group_functions",
+           "ordinal_group_tables", "shifted_difference"]

@@ -56,6 +56,11 @@ class MultiGroupResult:
     core : loyaltysem.estimate.ml.CoreModel
         The fit as the estimation core sees it (layout over all groups, each
         group's moments, theta).
+    data : pandas.DataFrame or None
+        A fit of ordinal items: its checked cases (the model's observed variables and
+        the grouping column, holding the group labels), which its bootstrap resamples
+        (the core holds only their polychoric statistics); None for ML fits, whose
+        core keeps the cases.
     """
 
     spec: ModelSpec
@@ -75,6 +80,7 @@ class MultiGroupResult:
     estimator: str = "ML"
     r2: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     core: Any = field(default=None, repr=False)
+    data: pd.DataFrame | None = field(default=None, repr=False)
 
     def group_view(self, group: str) -> SimpleNamespace:
         """One group's results with the attributes a single-group fit has for figures
