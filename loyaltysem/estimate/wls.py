@@ -210,7 +210,8 @@ class WLSFunctions(MLFunctions):
         sigma = self.implied(theta, g).sigma
         out = np.ones(sigma.shape[:2])
         at = self.statistics_of[g].ordinal
-        out[:, at] = 1.0 / np.sqrt(sigma[:, at, at])
+        with np.errstate(invalid="ignore", divide="ignore"):  # Sigma_jj <= 0: F is inf
+            out[:, at] = 1.0 / np.sqrt(sigma[:, at, at])
         return out
 
     def residual_variances(self, theta: np.ndarray, g: int = 0) -> np.ndarray:
@@ -291,9 +292,14 @@ class WLSFunctions(MLFunctions):
         residual = self.sample - self.statistics(theta)
         weighted = residual @ self.test_weight / self.n_test
         f = np.einsum("sk,sk->s", weighted, residual)
+        bad = ~np.isfinite(f)  # a latent response without variance (theta): outside
+        f[bad] = np.inf
         if not gradient:
             return f, None
-        return f, -2.0 * np.einsum("sk,skn->sn", weighted, self.delta(theta))
+        with np.errstate(invalid="ignore"):
+            g = -2.0 * np.einsum("sk,skn->sn", weighted, self.delta(theta))
+        g[bad] = np.nan
+        return f, g
 
     def scoring_terms(self, theta: np.ndarray, index: np.ndarray | None = None,
                       masked: Sequence[int] | np.ndarray = (), gradient: bool = True
