@@ -27,7 +27,7 @@ from ..estimate.fit import (
     model_frame,
 )
 from ..estimate.layout import build_parameter_layout
-from ..estimate.ml import CoreModel, MLFunctions
+from ..estimate.ml import MLFunctions
 from ..estimate.moments import (
     GroupMoments,
     complete_moments,
@@ -38,7 +38,7 @@ from ..estimate.structure import model_structure
 from ..exceptions import DataError, MissingValueWarning, SpecificationError
 from ..spec import ModelSpec
 from .layout import EQUALITY_CLASSES, build_layout, core_table, group_tables
-from .results import MULTIGROUP_COLUMNS, MultiGroupResult
+from .results import MultiGroupResult, multigroup_result
 
 _GROUP_CODE = "__loyaltysem_group__"
 
@@ -328,19 +328,11 @@ def _fit_group_moments(spec: ModelSpec, group: str, groups: list, moments: list[
            & (spec.parameter_table["op"] != ":=")):
         notes.append("labels written once apply to every group: labelled parameters are "
                      "constrained equal across groups (as in lavaan)")
-    theta = fitted.theta
-    estimates = fitted.table.estimates
-    return MultiGroupResult(
-        spec=spec, group=group, groups=tuple(groups), group_equal=tuple(group_equal),
-        group_partial=tuple(group_partial),
-        estimates=estimates[list(MULTIGROUP_COLUMNS)],
-        fit_indices=pd.Series(fitted.fit_indices, dtype=object),
-        nobs=pd.Series([int(m.n[0]) for m in moments], index=list(groups), name="nobs"),
-        n_dropped=int(n_dropped), converged=bool(fitted.result.converged),
-        estimator=estimator, theta=theta, vcov=fitted.covariance.vcov, table=layout.table,
-        warnings=tuple([p.message for p in fitted.problems] + notes + list(survey_notes)),
-        r2=pd.DataFrame(fitted.table.r2, index=list(layout.groups)).T,
-        core=CoreModel(functions.layout, tuple(moments), theta.copy()))
+    return multigroup_result(
+        spec, fitted, functions, group=group, groups=groups, group_equal=group_equal,
+        group_partial=group_partial, nobs=[int(m.n[0]) for m in moments],
+        n_dropped=n_dropped, estimator=estimator, table=layout.table,
+        notes=notes + list(survey_notes))
 
 
 def _group_moments(complete: pd.DataFrame, groups: list, group: str,

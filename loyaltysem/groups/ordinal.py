@@ -30,7 +30,6 @@ import pandas as pd
 from ..distributions import chi2_sf
 from ..estimate.admissibility import emit
 from ..estimate.core_fit import fit_core
-from ..estimate.ml import CoreModel
 from ..estimate.ordinal_fit import declared_levels, least_squares_functions, ordered_items
 from ..estimate.ordinal_table import latent_response_rows, layout_rows, threshold_rows
 from ..estimate.structure import model_structure
@@ -39,7 +38,7 @@ from ..exceptions import ArgumentError, DataError
 from ..ordinal import OrdinalStatistics, group_statistics
 from ..spec import ModelSpec
 from .layout import build_layout, core_table, label_classes
-from .results import MULTIGROUP_COLUMNS, MultiGroupResult
+from .results import MultiGroupResult, multigroup_result
 
 
 #: how the steps of a multi-group ordinal model are identified: lavaan's group.equal
@@ -178,18 +177,10 @@ def fit_ordinal_groups(spec: ModelSpec, frame: pd.DataFrame, code: str, group: s
              + ("; identified as Wu & Estabrook (2016), latent variances 1"
                 if identification == "wu.estabrook" else "")
              + "; polychoric correlations by lavaan's two-step method, per group"]
-    estimates = fitted.table.estimates
-    return MultiGroupResult(
-        spec=spec, group=group, groups=tuple(groups), group_equal=tuple(group_equal),
-        group_partial=tuple(group_partial),
-        estimates=estimates[list(MULTIGROUP_COLUMNS)],
-        fit_indices=pd.Series(fitted.fit_indices, dtype=object),
-        nobs=pd.Series([s.nobs for s in statistics], index=list(groups), name="nobs"),
-        n_dropped=int(n_dropped), converged=bool(fitted.result.converged),
-        estimator=estimator, theta=fitted.theta, vcov=fitted.covariance.vcov, table=full,
-        warnings=tuple([p.message for p in fitted.problems] + notes + list(survey_notes)),
-        r2=pd.DataFrame(fitted.table.r2, index=list(groups)).T,
-        core=CoreModel.of(functions, fitted.theta),
+    return multigroup_result(
+        spec, fitted, functions, group=group, groups=groups, group_equal=group_equal,
+        group_partial=group_partial, nobs=[s.nobs for s in statistics], n_dropped=n_dropped,
+        estimator=estimator, table=full, notes=notes + list(survey_notes),
         data=frame[observed].assign(**{group: [groups[int(c)] for c in frame[code]]}))
 
 

@@ -1,6 +1,7 @@
 """The result of a multi-group fit."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -188,3 +189,27 @@ class MultiGroupResult:
             "nobs": {k: int(v) for k, v in self.nobs.items()},
             "converged": bool(self.converged), "warnings": list(self.warnings),
         }
+
+
+def multigroup_result(spec: ModelSpec, fitted: Any, functions: Any, *, group: str,
+                      groups: Sequence[str], group_equal: Sequence[str],
+                      group_partial: Sequence[str], nobs: Sequence[int], n_dropped: int,
+                      estimator: str, table: pd.DataFrame, notes: Sequence[str],
+                      data: pd.DataFrame | None = None) -> MultiGroupResult:
+    """The :class:`MultiGroupResult` of a fit on the core (``fitted``:
+    :class:`loyaltysem.estimate.core_fit.CoreFit`; ``functions``: its functions), the
+    admissibility problems first among the warnings, then ``notes``."""
+    from ..estimate.ml import CoreModel
+
+    estimates = fitted.table.estimates
+    return MultiGroupResult(
+        spec=spec, group=group, groups=tuple(groups), group_equal=tuple(group_equal),
+        group_partial=tuple(group_partial),
+        estimates=estimates[list(MULTIGROUP_COLUMNS)],
+        fit_indices=pd.Series(fitted.fit_indices, dtype=object),
+        nobs=pd.Series([int(n) for n in nobs], index=list(groups), name="nobs"),
+        n_dropped=int(n_dropped), converged=bool(fitted.result.converged),
+        estimator=estimator, theta=fitted.theta, vcov=fitted.covariance.vcov, table=table,
+        warnings=tuple([p.message for p in fitted.problems] + list(notes)),
+        r2=pd.DataFrame(fitted.table.r2, index=list(groups)).T,
+        core=CoreModel.of(functions, fitted.theta), data=data)
