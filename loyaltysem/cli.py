@@ -212,6 +212,34 @@ def main() -> None:
     """loyaltysem: structural equation models of customer loyalty, checked against lavaan."""
 
 
+def _ordinal_options(what: str) -> Callable[[Callable], Callable]:
+    """``--estimator`` (the likelihood estimators and those of ordinal items),
+    ``--ordered`` and ``--parameterization`` of a command that fits the model; ``what``:
+    what the ordinal items change there (for the help)."""
+    def decorate(function: Callable) -> Callable:
+        for option in reversed((
+            click.option("--estimator", type=click.Choice(list(_ALL_ESTIMATORS)),
+                         default=None,
+                         help="ML (default); MLR: sandwich SEs and Yuan-Bentler scaled "
+                              "statistics; MLM: robust SEs and Satorra-Bentler scaled "
+                              "statistics (lavaan's). With --ordered: WLSMV (default), "
+                              "ULSMV, DWLS, ULS or WLS on polychoric correlations."),
+            click.option("--ordered", default=None,
+                         help="Ordinal items (lavaan's ordered =): 'all', or comma-separated "
+                              f"item names; {what}."),
+            click.option("--parameterization", type=click.Choice(["delta", "theta"]),
+                         default="delta", show_default=True,
+                         help="With --ordered: latent responses of variance 1 (delta) or "
+                              "residual variances of 1 (theta), lavaan's parameterization."),
+        )):
+            function = option(function)
+        return function
+    return decorate
+
+
+_ALL_ESTIMATORS = ("ML", "MLR", "MLM", "WLSMV", "ULSMV", "DWLS", "ULS", "WLS")
+
+
 def _summary_options(function: Callable) -> Callable:
     """--cov / --cor / --sd / --means / --nobs: fit from summary statistics."""
     file_type = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -232,19 +260,7 @@ def _summary_options(function: Callable) -> Callable:
 @_summary_options
 @functools.partial(_data_options, data_required=False)
 @_output_options
-@click.option("--estimator", type=click.Choice(["ML", "MLR", "MLM", "WLSMV", "ULSMV", "DWLS",
-                                                "ULS", "WLS"]), default=None,
-              help="ML (default); MLR: sandwich SEs and Yuan-Bentler scaled statistics "
-                   "(lavaan's MLR); MLM: robust SEs and the Satorra-Bentler scaled statistics "
-                   "(lavaan's MLM). With --ordered: WLSMV (default), ULSMV, DWLS, ULS or WLS "
-                   "on polychoric correlations, as lavaan's.")
-@click.option("--ordered", default=None,
-              help="Ordinal items (lavaan's ordered =): 'all', or comma-separated item names; "
-                   "thresholds and polychoric correlations, estimator WLSMV by default.")
-@click.option("--parameterization", type=click.Choice(["delta", "theta"]), default="delta",
-              show_default=True,
-              help="With --ordered: latent responses of variance 1 (delta) or residual "
-                   "variances of 1 (theta), lavaan's parameterization.")
+@_ordinal_options("thresholds and polychoric correlations, estimator WLSMV by default")
 @click.option("--missing", type=click.Choice(["listwise", "ml", "ml.x"]), default="listwise",
               show_default=True,
               help="Missing values: listwise deletion, or full-information ML (lavaan's "
@@ -532,17 +548,7 @@ def _check_summary_options(data: str | None, nobs: int | None, cov_file: Path | 
               help="Fit the unmeasured latent method factor model.")
 @click.option("--progress/--no-progress", default=True,
               help="A progress bar with the time left for the HTMT bootstrap.")
-@click.option("--estimator", type=click.Choice(["ML", "MLR", "MLM", "WLSMV", "ULSMV", "DWLS",
-                                                "ULS", "WLS"]), default=None,
-              help="As for 'fit': ML (default), MLR, MLM; with --ordered WLSMV (default), "
-                   "ULSMV, DWLS, ULS or WLS.")
-@click.option("--ordered", default=None,
-              help="Ordinal items ('all' or comma-separated names), as for 'fit': ordinal "
-                   "alpha, categorical omega and HTMT on the polychoric correlations.")
-@click.option("--parameterization", type=click.Choice(["delta", "theta"]), default="delta",
-              show_default=True,
-              help="With --ordered: lavaan's parameterization, as for 'fit' (the "
-                   "standardized reliabilities do not depend on it).")
+@_ordinal_options("ordinal alpha, categorical omega and HTMT on the polychoric correlations")
 @_debug_option
 def validate_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool, output_format: str,
                      out: Path | None, n_boot: int, seed: int, method_factor: bool,
@@ -883,15 +889,7 @@ def compare_paths_command(spec: Path, data: str, na_values: tuple[str, ...], all
               show_default=True,
               help="cb: CB-SEM; pls: PLS-SEM; both: the PLS-SEM report with the CB-SEM "
                    "estimates of the same spec beside it.")
-@click.option("--estimator", type=click.Choice(["ML", "MLR", "MLM", "WLSMV", "ULSMV", "DWLS",
-                                                "ULS", "WLS"]), default=None,
-              help="CB-SEM estimator: ML (default), or MLR / MLM (robust SEs and scaled "
-                   "statistics); with --ordered WLSMV (default), ULSMV, DWLS, ULS or WLS.")
-@click.option("--ordered", default=None,
-              help="Ordinal items of the CB-SEM fit (lavaan's ordered =): 'all', or "
-                   "comma-separated item names.")
-@click.option("--parameterization", type=click.Choice(["delta", "theta"]), default="delta",
-              show_default=True, help="With --ordered: lavaan's parameterization.")
+@_ordinal_options("the CB-SEM fit, its invariance section and path comparison of ordinal items")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=0), default=500, show_default=True,
               help="Resamples: the HTMT intervals (cb), the PLS-SEM SEs, p values and "
                    "intervals (pls, both; 0: none).")
