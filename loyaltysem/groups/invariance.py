@@ -63,7 +63,6 @@ from ..distributions import chi2_sf
 from ..spec import ModelSpec, as_spec
 from ..summary import Summary, json_value
 from .fit import check_group_arguments, fit_groups
-from .ordinal import shifted_difference
 from .results import MultiGroupResult
 
 #: the steps of the ladder and the classes each constrains equal across groups
@@ -264,7 +263,7 @@ def invariance_ladder(
         else:
             previous = rows[-1]
             converged = result.converged and fits[previous["step"]].converged
-            test = shifted_difference(fits[previous["step"]], result) if ordinal else None
+            test = _shifted(fits[previous["step"]], result) if ordinal else None
             row.update(_step_comparison(row, previous, converged=converged,
                                         robust=kind == "scaled", test=test))
         rows.append(row)
@@ -283,6 +282,14 @@ def _default_steps(spec: ModelSpec, ordered: Any, parameterization: str,
     scalar = continuous or identification == "wu.estabrook"
     return (("configural", "thresholds", "metric") + (("scalar",) if scalar else ())
             + (("strict",) if parameterization == "theta" else ()))
+
+
+def _shifted(fit1: MultiGroupResult, fit0: MultiGroupResult) -> tuple[float, float, float]:
+    """:func:`.ordinal.shifted_difference`, imported when a ladder has ordinal items (the
+    ordinal statistics import scipy)."""
+    from .ordinal import shifted_difference
+
+    return shifted_difference(fit1, fit0)
 
 
 def _step_row(step: str, equal: tuple[str, ...], f: pd.Series, kind: str) -> dict[str, Any]:

@@ -42,7 +42,6 @@ from ..exceptions import ArgumentError, SpecificationError
 from ..spec import ModelSpec
 from ..summary import Summary, json_value
 from .fit import check_group_arguments, fit_groups
-from .ordinal import shifted_difference
 from .results import MultiGroupResult
 from .robust import scaled_difference
 
@@ -239,6 +238,8 @@ def _constrained_difference(constrained: MultiGroupResult, baseline: MultiGroupR
     chisq_base = float(baseline.fit_indices["chisq"])
     df_base = float(baseline.fit_indices["df"])
     if estimator in ("WLSMV", "ULSMV"):
+        from .ordinal import shifted_difference  # the ordinal statistics import scipy
+
         return shifted_difference(baseline, constrained)
     if estimator in ("MLR", "MLM"):
         return scaled_difference(
