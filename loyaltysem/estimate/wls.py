@@ -181,6 +181,12 @@ class WLSFunctions(MLFunctions):
         return block_diagonal([s.gamma / (s.nobs - 1.0) for s in self.statistics_of])
 
     @property
+    def unweighted(self) -> bool:
+        """Whether ``W`` is the identity in every group (ULS, ULSMV)."""
+        return all(np.array_equal(s.weight, np.eye(s.weight.shape[0]))
+                   for s in self.statistics_of)
+
+    @property
     def n_statistics(self) -> int:
         return int(self.sample.size)
 

@@ -1,6 +1,7 @@
 """lavaan's ``fitMeasures()`` of a least-squares fit on ordinal statistics.
 
-- ``chisq = (N - 1) F`` on ``df = k - npar`` (``k`` the statistics: thresholds and
+- ``chisq = (N - 1) F`` on ``df = k - npar`` (with ULS/ULSMV no p-value of it: the
+  unweighted statistic is not chi-square distributed, lavaan reports NA) (``k`` the statistics: thresholds and
   correlations), :mod:`.wls_inference`; with WLSMV/ULSMV also the scaled-shifted
   ``chisq_scaled`` with its ``chisq_scaling_factor`` and ``shift_parameter``;
 - the baseline model has free thresholds and no correlations: ``sigma_b = (tau, 0)``
@@ -94,6 +95,8 @@ def least_squares_measures(functions: WLSFunctions, theta: np.ndarray, fun: floa
                              "baseline_pvalue": fi.chisq_pvalue(baseline, baseline_df)}
     if n_groups > 1:
         out["ngroups"] = n_groups
+    if functions.unweighted:  # ULS's statistic is not chi-square distributed (lavaan: NA)
+        out["pvalue"] = out["baseline_pvalue"] = math.nan
     out.update(fi.incremental_indices(chisq, df, baseline, baseline_df))
     out["nnfi"] = out["tli"]
     out.update(_rmsea(chisq, df, n_test, n_groups, ""))

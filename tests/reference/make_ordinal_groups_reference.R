@@ -15,6 +15,7 @@
 #                 cut into 4 ordered categories (fixed cut points below), WLSMV, delta
 #   hs_mixed_theta  the same, parameterization = "theta"
 #   cfa3_theta    corp_rep 7-point items, COMP/LIKE/CUSL, parameterization = "theta"
+#   groups_ulsmv, groups_wls  equal thresholds and loadings by ULSMV and full WLS
 #   groups_*      corp_rep items by servicetype (tests/reference/ordinal/data/groups.csv),
 #                 COMP/LIKE/CUSL, delta: configural; thresholds; thresholds + loadings;
 #                 thresholds + loadings + lv.variances; theta: configural and thresholds +
@@ -35,7 +36,8 @@ dir.create(OUT_DIR, showWarnings = FALSE, recursive = TRUE)
 source("tests/reference/ordinal_fit_measures.R")  # MEASURES
 
 describe <- function(fit, name, model, data_file, ordered, about, group = NULL,
-                     group_equal = character(0), parameterization = "delta") {
+                     group_equal = character(0), parameterization = "delta",
+                     estimator = "WLSMV") {
   pe <- parameterEstimates(fit, standardized = TRUE, remove.nonfree = FALSE)
   if (is.null(pe$group)) pe$group <- 1L
   test <- lavInspect(fit, "test")
@@ -46,7 +48,7 @@ describe <- function(fit, name, model, data_file, ordered, about, group = NULL,
   if (!is.list(r2)) r2 <- list(r2)
   list(
     about = about, lavaan = as.character(packageVersion("lavaan")), model = model,
-    data = data_file, estimator = "WLSMV", ordered = ordered, group = group,
+    data = data_file, estimator = estimator, ordered = ordered, group = group,
     group_equal = group_equal, parameterization = parameterization,
     groups = lavInspect(fit, "group.label"), nobs = lavInspect(fit, "nobs"),
     converged = lavInspect(fit, "converged"),
@@ -64,11 +66,12 @@ describe <- function(fit, name, model, data_file, ordered, about, group = NULL,
       est_std = std$est.std[i], se = std$se[i])))
 }
 
-run_case <- function(name, model, data_file, ordered, about, ...) {
+run_case <- function(name, model, data_file, ordered, about, ..., estimator = "WLSMV") {
   data <- read.csv(file.path(DATA_DIR, data_file))
-  fit <- cfa(model, data = data, ordered = ordered, estimator = "WLSMV", ...)
+  fit <- cfa(model, data = data, ordered = ordered, estimator = estimator, ...)
   args <- list(...)
-  out <- describe(fit, name, model, data_file, ordered, about, group = args$group,
+  out <- describe(fit, name, model, data_file, ordered, about, estimator = estimator,
+                  group = args$group,
                   group_equal = if (is.null(args$group.equal)) character(0) else args$group.equal,
                   parameterization = if (is.null(args$parameterization)) "delta" else
                     args$parameterization)
@@ -122,6 +125,12 @@ metric <- run_case("groups_thresholds_loadings", GROUPS, "groups.csv", GITEMS,
 run_case("groups_tl_lv", GROUPS, "groups.csv", GITEMS,
          "corp_rep by servicetype, equal thresholds, loadings and latent variances",
          group = "servicetype", group.equal = c("thresholds", "loadings", "lv.variances"))
+run_case("groups_ulsmv", GROUPS, "groups.csv", GITEMS,
+         "corp_rep by servicetype, equal thresholds and loadings, ULSMV",
+         group = "servicetype", group.equal = c("thresholds", "loadings"), estimator = "ULSMV")
+run_case("groups_wls", GROUPS, "groups.csv", GITEMS,
+         "corp_rep by servicetype, equal thresholds and loadings, full WLS",
+         group = "servicetype", group.equal = c("thresholds", "loadings"), estimator = "WLS")
 run_case("groups_theta_configural", GROUPS, "groups.csv", GITEMS,
          "corp_rep by servicetype, configural, theta", group = "servicetype",
          parameterization = "theta")
