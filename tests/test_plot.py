@@ -213,3 +213,33 @@ def test_inadmissible_values_are_marked_on_the_diagram():
     clean = path_diagram(fit("hs_cfa", load_dataset("holzinger_swineford")))
     assert not any(t.get_gid() == "inadmissible-note" for t in clean.texts)
     plt.close(clean)
+
+
+def test_residual_covariances_of_items_are_drawn_between_their_boxes():
+    """#13: ``x7 ~~ x8`` and ``x2 ~~ x6`` (across constructs) become labelled double-headed
+    arcs between the item boxes that cross no other item box."""
+    import numpy as np
+
+    import loyaltysem as ls
+    from loyaltysem.plot import path_diagram
+
+    model = ("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n"
+             "x7 ~~ x8\nx2 ~~ x6")
+    result = ls.fit(model, "holzinger_swineford", emit_warnings=False)
+    fig = path_diagram(result)
+    ax = fig.axes[0]
+    patches = {p.get_gid(): p for p in ax.patches}
+    labels = {t.get_gid(): t.get_text() for t in ax.texts}
+    est = result.estimates.set_index(["lhs", "op", "rhs"])
+    for a, b in (("x7", "x8"), ("x2", "x6")):
+        assert f"covariance:{a}->{b}" in patches
+        expected = f"{est.loc[(a, '~~', b), 'std_all']:.2f}"
+        assert labels[f"covlabel:{a}->{b}"].startswith(expected)
+        path = patches[f"covariance:{a}->{b}"].get_path()
+        points = ax.transData.inverted().transform(
+            patches[f"covariance:{a}->{b}"].get_transform().transform(path.vertices))
+        for name in ("x1", "x3", "x4", "x5", "x9"):
+            box = patches[f"item:{name}"].get_bbox()
+            inside = ((points[:, 0] > box.x0) & (points[:, 0] < box.x1)
+                      & (points[:, 1] > box.y0) & (points[:, 1] < box.y1))
+            assert not inside.any(), (a, b, name)

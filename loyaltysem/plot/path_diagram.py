@@ -198,6 +198,8 @@ def path_diagram(result: FitResult | PLSResult, *, items: bool = True, hypothese
     canvas = Canvas.after_nodes(ax, fontsize, layout.nodes, shapes, extra)
     _draw_paths(canvas, graph, texts, alpha)
     _draw_covariances(canvas, layout, covariances, alpha)
+    if items:
+        _draw_item_covariances(canvas, values.covariances, alpha)
     canvas.repair_labels()
     boxes = canvas.occupied + canvas.labels
     arcs = [points for gid, points in canvas.curves]
@@ -414,6 +416,37 @@ def _draw_covariances(canvas: Canvas, layout: Layout, covariances: list, alpha: 
                        min_offset=max(placed[a].width, placed[b].width) / 2 + 0.25,
                        arrowstyle="<|-|>", mutation_scale=9, linewidth=0.9, color="#6b7fa8",
                        linestyle="-" if significant else (0, (4, 3)))
+
+
+def _draw_item_covariances(canvas: Canvas, estimates, alpha: float) -> None:
+    """The free residual covariances between drawn items (``x7 ~~ x8``): double-headed
+    arcs between their boxes, bowing away from their constructs, labelled with the
+    standardized value and its stars."""
+    boxes = {box.name: (node, box) for node in canvas.placed.values() for box in node.boxes}
+    rows = estimates[(estimates["op"] == "~~") & (estimates["lhs"] != estimates["rhs"])
+                     & estimates["lhs"].isin(list(boxes)) & estimates["rhs"].isin(list(boxes))
+                     & (estimates["se"] > 0)]
+    patches = {p.get_gid(): p for p in canvas.ax.patches}
+    for row in rows.itertuples(index=False):
+        ends = []
+        for name in (row.lhs, row.rhs):
+            node, box = boxes[name]
+            key = f"item:{name}"
+            canvas.placed[key] = PlacedNode(key, box.x, box.y, box.width, [])
+            canvas.shapes[key] = patches[key]
+            ends.append((key, node))
+        (a, node_a), (b, node_b) = ends
+        centre = np.array([(node_a.x + node_b.x) / 2, (node_a.y + node_b.y) / 2])
+        start, end = canvas.placed[a], canvas.placed[b]
+        normal = np.array([end.y - start.y, -(end.x - start.x)])
+        middle = np.array([(start.x + end.x) / 2, (start.y + end.y) / 2])
+        significant = np.isfinite(row.pvalue) and row.pvalue < alpha
+        canvas.connect(a, b, f"covariance:{row.lhs}->{row.rhs}",
+                       f"{row.std_all:.2f}{stars(row.pvalue)}{_mark(row.std_all)}",
+                       f"covlabel:{row.lhs}->{row.rhs}", preferred=None,
+                       side=1.0 if float(np.dot(normal, middle - centre)) >= 0 else -1.0,
+                       min_offset=0.2, arrowstyle="<|-|>", mutation_scale=7, linewidth=0.7,
+                       color="#6b7fa8", linestyle="-" if significant else (0, (4, 3)))
 
 
 def _away_from_items(start: PlacedNode, end: PlacedNode, layout: Layout) -> float:
