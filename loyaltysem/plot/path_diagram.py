@@ -12,8 +12,8 @@ clipped at the shapes' edges; an arrow or arc that would cross a shape bows
 around it, and labels sit on their own arc where they cover no shape, label
 or other arc (:mod:`.diagram_arcs`). Path labels carry the standardized
 coefficient with significance stars; covariances between constructs
-(exogenous constructs, residuals of outcomes) are double-headed arcs
-labelled with the correlation. A note under the diagram says what the stars
+(exogenous constructs, residuals of outcomes) and the residual covariances of items
+are double-headed arcs labelled with the correlation. A note under the diagram says what the stars
 and dashes mean. A PLS-SEM fit shows its path coefficients, outer loadings
 (Mode A) or weights (Mode B) and R² (:mod:`.diagram_values` reads either kind
 of fit); its composites are drawn in their own colour with arrows from the
