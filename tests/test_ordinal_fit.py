@@ -215,3 +215,18 @@ def test_declared_scales_give_the_categories_and_name_an_empty_one(tmp_path):
     assert float(declared.fit_indices["chisq"]) == pytest.approx(ref["fit"]["chisq"], rel=5e-7)
     with pytest.raises(DataError, match=r"comp_1.*empty categories \['8'\]"):
         ls.fit("# @scale 1 8\n" + ref["model"], data, ordered=True, emit_warnings=False)
+
+
+def test_a_single_item_ordinal_construct_says_what_to_do():
+    """corp_rep's CUSA is measured by cusa alone: as ordinal its variance is not
+    identified (lavaan cannot compute the SEs either); the fit says so and how to fix it,
+    and with cusa continuous beside the ordinal items the model is identified."""
+    ordinal = ls.fit("models/corp_rep.lav", "corp_rep", na_values=[-99], ordered=True,
+                     emit_warnings=False)
+    assert any("single ordinal item 'cusa'" in w and "continuous" in w
+               for w in ordinal.warnings)
+    others = [v for v in ordinal.spec.observed_variables if v != "cusa"]
+    mixed = ls.fit("models/corp_rep.lav", "corp_rep", na_values=[-99], ordered=others,
+                   emit_warnings=False)
+    assert not any("singular" in w for w in mixed.warnings)
+    assert (mixed.estimates.query("op == '~'")["se"] > 0).all()

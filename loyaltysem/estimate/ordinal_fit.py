@@ -82,6 +82,22 @@ def ordered_items(spec: ModelSpec, ordered: bool | Sequence[str]) -> list[str]:
     return [v for v in observed if v in items]
 
 
+def single_item_notes(spec: ModelSpec, items: Sequence[str]) -> tuple[str, ...]:
+    """What to do about constructs measured by one ordinal item: the latent response's
+    variance is fixed, so the construct's variance and the item's residual variance are
+    not both identified (lavaan cannot estimate them either)."""
+    notes = []
+    for construct in spec.constructs.values():
+        if len(construct.items) == 1 and construct.items[0] in items:
+            item = construct.items[0]
+            notes.append(f"{construct.name} is measured by the single ordinal item {item!r}: "
+                         "its variance is not identified beside the item's (the latent "
+                         "response has a fixed variance; lavaan cannot compute the SEs "
+                         f"either): fit {item!r} as continuous (leave it out of ordered=), "
+                         "or fix the construct's variance")
+    return tuple(notes)
+
+
 def declared_levels(spec: ModelSpec, items: Sequence[str]) -> dict[str, list[float]]:
     """The categories of the ordinal ``items`` whose answer scale the spec declares
     (``scale: [1, 7]``: 1, 2, ..., 7), as lavaan takes an ordered factor's levels: a
@@ -195,9 +211,10 @@ def fit_ordinal(spec: ModelSpec, survey: Survey, ordered: bool | Sequence[str], 
     spec = spec.with_parameter_table(table)
     continuous = len(statistics.variables) - len(items)
     mixed = f" and {continuous} continuous" if continuous else ""
-    notes = (f"ordinal items ({len(items)}){mixed}: estimator {estimator}, "
+    notes: tuple[str, ...] = (f"ordinal items ({len(items)}){mixed}: estimator {estimator}, "
              f"{parameterization} parameterization, {len(statistics.thresholds)} thresholds; "
              "polychoric correlations by lavaan's two-step method",)
+    notes += single_item_notes(spec, items)
     return _fit_moments(spec, functions, estimator=estimator, start=None,
                         emit_warnings=emit_warnings, frame=survey.data,
                         notes=tuple(survey.notes) + notes, n_dropped=survey.n_dropped,
