@@ -35,11 +35,14 @@ CASES = {"groups_configural": (4e-5, 4e-5, 5e-6), "groups_thresholds": (4e-5, 4e
          "groups_tl_lv": (4e-5, 4e-5, 5e-5), "groups_theta_configural": (9e-4, 6e-4, 5e-5),
          "groups_theta_tlr": (2e-4, 1e-4, 5e-5), "groups_chain": (4e-5, 4e-5, 5e-5),
          "groups_syntax_thresholds": (6e-5, 3e-5, 5e-5),
-         "groups_ulsmv": (4e-5, 4e-5, 5e-5), "groups_wls": (4e-5, 4e-5, 5e-5)}
+         "groups_ulsmv": (4e-5, 4e-5, 5e-5), "groups_wls": (4e-5, 4e-5, 5e-5),
+         "groups_mixed_tl": (6e-5, 6e-5, 5e-5), "groups_loadings_intercepts": (6e-5, 6e-5, 5e-5),
+         "groups_fixed_threshold": (6e-5, 6e-5, 5e-5)}
 
 
 def _fit(ref: dict, **options):
-    return fit_groups(ref["model"], pd.read_csv(DATA), ref["group"],
+    data = pd.read_csv(REFERENCE / "ordinal" / "data" / ref["data"])
+    return fit_groups(ref["model"], data, ref["group"],
                       group_equal=ref["group_equal"], ordered=ref["ordered"],
                       parameterization=ref["parameterization"], emit_warnings=False,
                       identification=ref.get("identification", "lavaan"),
@@ -233,3 +236,16 @@ def test_the_report_of_ordinal_items_shows_the_scaled_statistics_and_says_so(tmp
     assert "scaled-shifted statistic (Asparouhov & Muthén, 2010) of WLSMV" in text
     assert "Wu & Estabrook" in text and "Satorra's (2000)" in text
     assert "ML statistic" not in text
+
+
+def test_bad_threshold_partials_and_ordinal_intercepts_are_refused():
+    data = pd.read_csv(DATA)
+    model = reference("groups_configural")["model"]
+    from loyaltysem.exceptions import SpecificationError
+
+    for partial in (["comp_1|t9"], ["nonexist|t1"]):
+        with pytest.raises(SpecificationError, match="group_partial names thresholds"):
+            fit_groups(model, data, "servicetype", ordered=True, group_equal=["thresholds"],
+                       group_partial=partial)
+    with pytest.raises(SpecificationError, match="intercepts of ordinal items"):
+        fit_groups(model + "\ncomp_1 ~ 0.5*1", data, "servicetype", ordered=True)

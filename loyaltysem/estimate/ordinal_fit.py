@@ -74,6 +74,14 @@ def ordered_items(spec: ModelSpec, ordered: bool | Sequence[str]) -> list[str]:
             raise SpecificationError(
                 f"ordered names {', '.join(unknown)}, which are not observed variables of "
                 f"the model ({', '.join(observed)}); give the ordinal items of the model")
+    ordinal = set(observed if ordered is True else items)
+    written = [s for s in spec.statements if s.op == "~1" and s.lhs in ordinal]
+    if written:
+        raise SpecificationError(
+            f"{', '.join(s.lhs + ' ~ 1' for s in written)}: the intercepts of ordinal items "
+            "are fixed at 0 (their thresholds place the categories; lavaan's default); drop "
+            "the statement, or write the thresholds instead (item | t1 + ...)",
+            source=spec.source)
     if spec.roles.ov_x:
         raise SpecificationError(
             f"observed covariates ({', '.join(spec.roles.ov_x)}) in an ordinal model need "

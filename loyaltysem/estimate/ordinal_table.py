@@ -84,6 +84,16 @@ def threshold_rows(table: pd.DataFrame, statistics: Sequence[OrdinalStatistics],
     free_scales = equal if free_scales is None else free_scales
     chosen = _written_thresholds(written, statistics, len(groups), table)
     exempt = {"".join(p.split()) for p in partial}
+    known = {str(label) for stats in statistics for label in stats.thresholds.index}
+    unknown = sorted(exempt - known)
+    if unknown:
+        raise SpecificationError(f"group_partial names thresholds the data do not have: "
+                                 f"{', '.join(unknown)} (the thresholds are item|t1 .. "
+                                 "item|t<categories - 1>)")
+    # an equal threshold fixed in one group is fixed at that value in every group
+    shared_fixed = {(item, t): fixed for (g, item, t), (label, fixed) in chosen.items()
+                    if equal and fixed is not None and not label
+                    and f"{item}|{t}" not in exempt}
     multi = "group" in table
     q = int(table["free"].max()) if len(table) else 0
     numbers: dict[tuple, int] = {}
@@ -94,6 +104,8 @@ def threshold_rows(table: pd.DataFrame, statistics: Sequence[OrdinalStatistics],
         free, ustart, names = [], [], []
         for item, t in labels:
             label, fixed = chosen.get((g, item, t), (None, None))
+            if fixed is None and not label:
+                fixed = shared_fixed.get((item, t))
             names.append(label or "")
             ustart.append(np.nan if fixed is None else float(fixed))
             if fixed is not None:

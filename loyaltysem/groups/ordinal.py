@@ -151,6 +151,10 @@ def fit_ordinal_groups(spec: ModelSpec, frame: pd.DataFrame, code: str, group: s
         raise DataError(str(error).replace(f"group {code!r}", f"{group!r}")
                         .replace(repr(code), repr(group))) from error
     _check_identification(identification, group_equal, parameterization, statistics)
+    if identification == "lavaan" and {"thresholds", "intercepts"} & set(group_equal):
+        # lavaan 0.6-14 with ordered items: either class makes both equal (the thresholds
+        # of ordinal items, the intercepts of continuous ones)
+        group_equal = tuple(dict.fromkeys(tuple(group_equal) + ("thresholds", "intercepts")))
     if identification == "wu.estabrook":
         spec = spec.with_options(std_lv=True)
     structure = model_structure(spec.parameter_table)

@@ -24,6 +24,8 @@
 #                 difference, equal thresholds and loadings
 #   syntax_thresholds, groups_syntax_thresholds  thresholds written in the model: fixed
 #                 and labelled (equal within a group; across groups by c(u, u)*t1)
+#   groups_mixed_tl, groups_loadings_intercepts, groups_fixed_threshold  lavaan's rules
+#                 for ordered items in group.equal (a review's findings)
 #   groups_path_equal  COMP -> LIKE equal across groups vs the metric model (lavTestLRT)
 #   ladder        lavTestLRT of configural < thresholds < thresholds + loadings (delta)
 #   we_*          the same model identified as Wu & Estabrook (2016), semTools' measEq.syntax,
@@ -157,6 +159,23 @@ run_case("groups_syntax_thresholds", paste(GROUPS, "comp_1 | c(u1, u1)*t1 + c(u2
                                            sep = "\n"), "groups.csv", GITEMS,
          "corp_rep by servicetype, two thresholds of comp_1 equal across groups by label",
          group = "servicetype")
+
+# lavaan's rules that a review found we missed: with ordered items "intercepts" makes the
+# thresholds equal too and "thresholds" the continuous items' intercepts; an equal
+# threshold fixed in one group is that value in every group
+mixed_groups <- mixed
+mixed_groups$g <- ifelse(seq_len(nrow(mixed)) %% 2 == 1, "a", "b")
+write.csv(mixed_groups, file.path(DATA_DIR, "hs_mixed_groups.csv"), row.names = FALSE)
+run_case("groups_mixed_tl", HS, "hs_mixed_groups.csv", ORD,
+         "HS mixed items in two halves (alternate rows), equal thresholds and loadings",
+         group = "g", group.equal = c("thresholds", "loadings"))
+run_case("groups_loadings_intercepts", GROUPS, "groups.csv", GITEMS,
+         "corp_rep by servicetype, equal loadings and intercepts (lavaan: thresholds too)",
+         group = "servicetype", group.equal = c("loadings", "intercepts"))
+run_case("groups_fixed_threshold", paste(GROUPS, "comp_1 | c(a, b)*t1 + c(0.1, NA)*t2",
+                                         sep = "\n"), "groups.csv", GITEMS,
+         "corp_rep by servicetype, a threshold fixed in one group and equal across groups",
+         group = "servicetype", group.equal = c("thresholds", "loadings"))
 
 lrt <- function(a, b) {
   t <- lavTestLRT(a, b)
