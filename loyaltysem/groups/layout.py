@@ -29,7 +29,7 @@ invariance. Psychometrika, 58(4), 525-543.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -91,11 +91,32 @@ def group_tables(spec, n_groups: int, group_equal: Sequence[str] = ()) -> list[p
     means_free = "intercepts" in group_equal and "means" not in group_equal
     tables = [spec.group_table(g, n_groups, free_latent_means=means_free and g > 0)
               for g in range(n_groups)]
+    if spec.std_lv:
+        latent = set(spec.roles.latent)
+        tables = [free_latent_variances(t, latent, group_equal) if g else t
+                  for g, t in enumerate(tables)]
     canonical = label_classes(spec.statements)
     for table in tables:
         labels = table["label"].fillna("").astype(str)
         table["share"] = [canonical.get(label, label) for label in labels]
     return tables
+
+
+def free_latent_variances(table: pd.DataFrame, latent: set[str], equal: Collection[str]
+                          ) -> pd.DataFrame:
+    """A later group's table of a ``std.lv`` model with its latent variances freed when
+    the loadings are equal across groups (and the latent variances are not): the first
+    group's variances of 1 set the scale (lavaan's ``std.lv = TRUE`` with
+    ``group.equal = "loadings"``; Wu & Estabrook 2016)."""
+    if "loadings" not in equal or "lv.variances" in equal:
+        return table
+    table = table.copy()
+    rows = ((table["op"] == "~~") & (table["lhs"] == table["rhs"])
+            & table["lhs"].isin(list(latent)) & (table["free"] == 0)).to_numpy()
+    start = int(table["free"].max()) + 1
+    table.loc[rows, "free"] = np.arange(start, start + int(rows.sum()))
+    table.loc[rows, "ustart"] = np.nan
+    return table
 
 
 def label_classes(statements: Sequence) -> dict[str, str]:

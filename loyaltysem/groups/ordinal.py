@@ -37,7 +37,7 @@ from ..estimate.wls import WLSFunctions
 from ..exceptions import ArgumentError, DataError
 from ..ordinal import OrdinalStatistics, group_statistics
 from ..spec import ModelSpec
-from .layout import build_layout, core_table, label_classes
+from .layout import build_layout, core_table, free_latent_variances, label_classes
 from .results import MultiGroupResult, multigroup_result
 
 
@@ -71,8 +71,8 @@ def ordinal_group_tables(spec: ModelSpec, n_groups: int, items: Sequence[str],
     tables = []
     for g in range(n_groups):
         table = spec.group_table(g, n_groups, free_latent_means=means_free and g > 0)
-        if identification == "wu.estabrook" and g > 0:
-            table = _wu_estabrook_rows(table, items, latent, equal)
+        if spec.std_lv and g > 0:  # Wu & Estabrook's, and lavaan's std.lv = TRUE
+            table = free_latent_variances(table, latent, equal)
         table = latent_response_rows(table, items, parameterization, first_group=g == 0,
                                      free_residuals=thresholds and "residuals" not in equal,
                                      free_intercepts=identification == "wu.estabrook"
@@ -81,20 +81,6 @@ def ordinal_group_tables(spec: ModelSpec, n_groups: int, items: Sequence[str],
         table["share"] = [canonical.get(label, label) for label in labels]
         tables.append(table)
     return tables
-
-
-def _wu_estabrook_rows(table: pd.DataFrame, items: Sequence[str], latent: set[str],
-                       equal: set[str]) -> pd.DataFrame:
-    """A later group's latent variances freed when the loadings are equal (Wu &
-    Estabrook 2016; the intercepts of ordinal items: :func:`latent_response_rows`)."""
-    table = table.copy()
-    if "loadings" in equal and "lv.variances" not in equal:
-        rows = ((table["op"] == "~~") & (table["lhs"] == table["rhs"])
-                & table["lhs"].isin(list(latent)) & (table["free"] == 0)).to_numpy()
-        start = int(table["free"].max()) + 1
-        table.loc[rows, "free"] = np.arange(start, start + int(rows.sum()))
-        table.loc[rows, "ustart"] = np.nan
-    return table
 
 
 def _statistics(spec: ModelSpec, frame: pd.DataFrame, code: str, groups: Sequence,
