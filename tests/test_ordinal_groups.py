@@ -2,12 +2,12 @@
 (``cfa(..., ordered =, group = "servicetype", group.equal =)``, WLSMV; references by
 tests/reference/make_ordinal_groups_reference.R on corp_rep's items by service type).
 
-Observed agreement: estimates and standardized values within 4e-6 absolute (delta) and
-9e-5 (theta, whose latent variances are near 3.4: lavaan stops earlier than the core),
-SEs 4e-6 relative (theta 6e-5), chi-squares, scaling and shift factors and fit indices
-within 5e-7 relative, except where lavaan's earlier stop moves the scaled statistics of
-constrained steps by up to 5e-6 relative; the scaled-and-shifted differences of the
-ladder within 3e-8. Tolerances are about ten times that.
+Observed agreement (case by case in ``CASES``, whose tolerances are about ten times it):
+estimates and standardized values within 1e-6 to 1.8e-5 absolute (theta cases up to
+9e-5: lavaan stops earlier than the core where latent variances are near 3.4), SEs 3e-7 to
+1e-5 relative (theta configural 6e-5), fit measures within 3e-7 to 3.6e-6 relative (theta
+configural 5.8e-6); p-values, steep in the statistics, at 30 times the fit tolerance; the
+scaled-and-shifted differences of the ladders within 3e-8.
 """
 from __future__ import annotations
 
@@ -27,17 +27,17 @@ from test_ordinal_mixed import compare_estimates, compare_fit, reference
 REFERENCE = Path(__file__).parent / "reference"
 DATA = REFERENCE / "ordinal" / "data" / "groups.csv"
 #: case: (estimates absolute, SEs relative, fit measures relative)
-CASES = {"groups_configural": (4e-5, 4e-5, 5e-6), "groups_thresholds": (4e-5, 4e-5, 5e-5),
-         "we_configural": (4e-5, 4e-5, 5e-6), "we_thresholds": (6e-5, 3e-5, 5e-5),
-         "we_metric": (4e-5, 4e-5, 5e-5), "we_scalar": (4e-5, 4e-5, 5e-5),
-         "we_theta_scalar": (2e-4, 1e-4, 5e-5), "we_theta_strict": (8e-5, 4e-5, 5e-5),
-         "groups_thresholds_loadings": (4e-5, 4e-5, 5e-5),
-         "groups_tl_lv": (4e-5, 4e-5, 5e-5), "groups_theta_configural": (9e-4, 6e-4, 5e-5),
-         "groups_theta_tlr": (2e-4, 1e-4, 5e-5), "groups_chain": (4e-5, 4e-5, 5e-5),
-         "groups_syntax_thresholds": (6e-5, 3e-5, 5e-5),
-         "groups_ulsmv": (4e-5, 4e-5, 5e-5), "groups_wls": (4e-5, 4e-5, 5e-5),
-         "groups_mixed_tl": (6e-5, 6e-5, 5e-5), "groups_loadings_intercepts": (6e-5, 6e-5, 5e-5),
-         "groups_fixed_threshold": (6e-5, 6e-5, 5e-5)}
+CASES = {  # about ten times the observed errors (module notes)
+    "groups_configural": (1e-5, 1e-5, 5e-6), "groups_thresholds": (4e-5, 4e-5, 5e-6),
+    "we_configural": (5e-6, 5e-6, 5e-6), "we_thresholds": (6e-5, 3e-5, 5e-6),
+    "we_metric": (1e-5, 1e-5, 3e-5), "we_scalar": (4e-5, 2e-5, 5e-6),
+    "we_theta_scalar": (2e-4, 1e-4, 5e-6), "we_theta_strict": (8e-5, 4e-5, 6e-6),
+    "groups_thresholds_loadings": (3e-5, 4e-5, 5e-6), "groups_tl_lv": (2e-5, 1e-5, 5e-6),
+    "groups_theta_configural": (9e-4, 6e-4, 6e-5), "groups_theta_tlr": (2e-4, 1e-4, 6e-6),
+    "groups_chain": (4e-5, 6e-5, 5e-6), "groups_syntax_thresholds": (6e-5, 2e-5, 4e-5),
+    "groups_ulsmv": (2e-5, 3e-5, 6e-6), "groups_wls": (4e-5, 3e-5, 2e-5),
+    "groups_mixed_tl": (1e-4, 1e-4, 2e-5), "groups_loadings_intercepts": (3e-5, 4e-5, 5e-6),
+    "groups_fixed_threshold": (2e-4, 8e-5, 5e-6)}
 
 
 def _fit(ref: dict, **options):
