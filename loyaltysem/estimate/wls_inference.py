@@ -112,8 +112,8 @@ def least_squares_inference(functions: WLSFunctions, theta: np.ndarray, estimato
     n = sum(spec.nobs for spec in functions.statistics_of)
     a = np.zeros((functions.n_free, functions.n_free))
     b = np.zeros_like(a)
-    for g, spec in enumerate(functions.statistics_of):
-        delta_g = functions.group_delta(theta, g)[0]
+    deltas = [functions.group_delta(theta, g)[0] for g in range(len(functions.statistics_of))]
+    for spec, delta_g in zip(functions.statistics_of, deltas):
         wd = spec.weight @ delta_g
         a += spec.nobs / n * (delta_g.T @ wd)
         if estimator != "WLS":
@@ -125,12 +125,12 @@ def least_squares_inference(functions: WLSFunctions, theta: np.ndarray, estimato
     covariance = Covariance(vcov, eigenvalues)
     if LEAST_SQUARES[estimator] != "scaled.shifted":
         return covariance, None
-    delta = functions.delta(theta)[0]
+    # the same A: Delta' blockdiag((N_g / N) W_g) Delta
     shares = [spec.nobs / n for spec in functions.statistics_of]
     weight = block_diagonal([c * spec.weight for c, spec in zip(shares, functions.statistics_of)])
     gamma = block_diagonal([spec.gamma / c for c, spec in zip(shares, functions.statistics_of)])
     df = functions.n_statistics - functions.n_free
-    u = residual_weight(delta, weight, np.linalg.pinv(delta.T @ weight @ delta))
+    u = residual_weight(np.vstack(deltas), weight, a_inverse)
     return covariance, scaled_shifted(u, gamma, df)
 
 
