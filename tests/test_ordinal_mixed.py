@@ -160,3 +160,18 @@ def test_the_standardized_solution_and_its_ses_are_lavaans(case):
             assert mine["se"] == pytest.approx(row["se"], rel=3e-5), row
         compared += 1
     assert compared >= 40
+
+
+def test_the_cli_refuses_a_bad_written_threshold_with_exit_2(tmp_path):
+    from click.testing import CliRunner
+
+    from loyaltysem.cli import main
+
+    ref = reference("cfa3_theta")
+    spec = tmp_path / "model.lav"
+    spec.write_text(ref["model"] + "\ncomp_1 | t9\n")
+    run = CliRunner().invoke(main, ["fit", str(spec), "--data",
+                                    str(REFERENCE / "ordinal" / "data" / ref["data"])])
+    assert run.exit_code == 2
+    assert "comp_1 | t9" in run.output and "Traceback" not in run.output
+    assert len([line for line in run.output.splitlines() if line.startswith("error")]) == 1
