@@ -600,6 +600,10 @@ def validate_command(spec: Path, data: str, na_values: tuple[str, ...], allow_co
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=0, max=MAX_BOOTSTRAP), default=0,
               show_default=True, help="Bootstrap resamples for SEs, t, p and intervals "
                                       "(SmartPLS uses 5000; 0: none).")
+@click.option("--exact-fit", "n_exact", type=click.IntRange(min=0, max=MAX_BOOTSTRAP),
+              default=0, show_default=True,
+              help="Resamples of the bootstrap test of exact fit (Dijkstra & Henseler 2015): "
+                   "HI95/HI99 of SRMR, d_ULS and d_G, and p values (0: none).")
 @click.option("--seed", type=SEED, default=None, help="Seed of the bootstrap resamples.")
 @click.option("--jobs", "n_jobs", type=click.IntRange(min=1, max=256), default=1,
               show_default=True, help="Worker threads (results do not depend on it).")
@@ -633,7 +637,7 @@ def validate_command(spec: Path, data: str, na_values: tuple[str, ...], allow_co
 def pls_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: bool,
                 output_format: str, out: Path | None, missing: str, scheme: str,
                 consistent: bool, max_iter: int, tol: float, higher_order: str,
-                moderation: str, n_boot: int, seed: int | None,
+                moderation: str, n_boot: int, n_exact: int, seed: int | None,
                 n_jobs: int, sign_change: str, ci_method: str, progress: bool,
                 with_predict: bool, folds: int, repetitions: int, ipma_target: str | None,
                 group: str | None, mga_method: str, n_permutations: int, debug: bool) -> None:
@@ -651,6 +655,11 @@ def pls_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: 
                                  sign_change=cast(Any, sign_change), ci=cast(Any, ci_method),
                                  progress=progress)
             result = result.with_bootstrap(boot)
+        if n_exact:
+            from .pls import exact_fit_test
+
+            result = result.with_exact_fit(exact_fit_test(result, n_exact, seed=seed,
+                                                          n_jobs=n_jobs, progress=progress))
         extras: dict[str, Any] = {}
         options = {"missing": cast(Any, missing), "na_values": _parse_na_values(na_values),
                    "allow_codes": allow_codes, "scheme": cast(Any, scheme)}

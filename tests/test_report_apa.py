@@ -347,6 +347,26 @@ def test_the_pls_report_prints_readable_verdicts(tmp_path):
     assert not re.search(r"\| (fail|warn|loading|htmt) \|", checks) and ">=" not in checks
 
 
+def test_the_pls_report_has_the_model_fit_table():
+    """SRMR (APA: bounded, no leading zero), d_ULS and d_G of both models, cSEM's
+    conventions (values: tests/test_pls_model_fit.py); with the test, its HI95/HI99."""
+    from loyaltysem.pls import exact_fit_test
+    from loyaltysem.report.pls_tables import model_fit_table
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = make_report("ecsi", "mobi", method="pls", n_boot=0)
+    text = render_report(report, "md")
+    assert "| Measure | Saturated | Estimated |" in text
+    fit = report.result.model_fit.set_index("measure")
+    assert f"| SRMR | {fit.loc['srmr', 'saturated']:.3f}".replace("0.", ".", 1) in text
+    assert f"| d_ULS | {fit.loc['d_uls', 'saturated']:.3f}" in text
+    tested = report.result.with_exact_fit(exact_fit_test(report.result, 20, seed=1))
+    assert list(model_fit_table(tested).columns) == [
+        "Measure", "Saturated", "Saturated HI95", "Saturated HI99", "Estimated",
+        "Estimated HI95", "Estimated HI99"]
+
+
 def test_every_pls_table_is_numbered_with_a_note():
     import matplotlib.pyplot as plt
 

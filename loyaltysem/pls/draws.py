@@ -8,7 +8,7 @@ vector is read off the original fit, every resample and every jackknife
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -24,6 +24,9 @@ from .quality import SINGLE_ITEM_MONOTRAIT
 from .result import PLSResult
 from .estimates import unstandardized_paths
 from .stack import StackFit, fit_stack, slot_stack
+
+#: resample rows (chunk, N) -> (draws, convergence) of the chunk
+Evaluate = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,7 @@ def _sign_structure(layout: PLSLayout, pairs: np.ndarray, indirect_pairs: np.nda
     return np.array(first), np.array(second), np.arange(len(first))
 
 
-def _correlation_stack(values: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def correlation_stack(values: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Correlation matrices of the row selections ``rows`` (stack, m) of ``values``, and the
     items' SDs in each selection."""
     sample = values[rows]
@@ -170,14 +173,16 @@ def _fit_correlations(result: PLSResult, stats: Statistics, correlations: np.nda
     return vectors, fitted.converged
 
 
-def resample_correlations(result: PLSResult, stats: Statistics, n_boot: int, *,
-                          seed: int | None, n_jobs: int, chunk: int, progress: bool
-                          ) -> tuple[np.ndarray, np.ndarray]:
-    """The statistics of ``n_boot`` resamples (rows of the draws) and their convergence."""
+def resample_stack(values: np.ndarray, n_boot: int, evaluate: Evaluate, *, seed: int | None,
+                   n_jobs: int, chunk: int, progress: bool, desc: str
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """``evaluate`` of ``n_boot`` resamples of the rows of ``values``, a chunk of them at a
+    time: the rows of its first array (draws) and of its second (convergence), in resample
+    order. Resample ``b`` draws its rows from the ``b``-th generator spawned from ``seed``,
+    so the draws do not depend on the chunking or the number of threads."""
     from joblib import Parallel, delayed
     from tqdm.auto import tqdm
 
-    values = result.solution.values
     seeds = np.random.SeedSequence(seed).spawn(n_boot)
     starts = range(0, n_boot, chunk)
 
@@ -185,22 +190,38 @@ def resample_correlations(result: PLSResult, stats: Statistics, n_boot: int, *,
         from threadpoolctl import threadpool_limits
 
         with threadpool_limits(limits=1):
-            rows = resample_rows(seeds[start:start + chunk], values.shape[0])
-            vectors, converged = _fit_correlations(result, stats,
-                                                   *_correlation_stack(values, rows))
+            vectors, converged = evaluate(resample_rows(seeds[start:start + chunk],
+                                                        values.shape[0]))
         return start, vectors, converged
 
-    draws = np.empty((n_boot, stats.estimates.size))
-    converged = np.empty(n_boot, dtype=bool)
+    draws: np.ndarray | None = None
+    converged: np.ndarray | None = None
     finished: Iterator = (map(run, starts) if n_jobs == 1 else Parallel(
         n_jobs=n_jobs, prefer="threads", return_as="generator_unordered")(
             delayed(run)(start) for start in starts))
-    with tqdm(total=n_boot, desc="PLS bootstrap", unit="resample", disable=not progress) as bar:
+    with tqdm(total=n_boot, desc=desc, unit="resample", disable=not progress) as bar:
         for start, vectors, ok in finished:
+            if draws is None or converged is None:
+                draws = np.empty((n_boot,) + vectors.shape[1:])
+                converged = np.empty((n_boot,) + ok.shape[1:], dtype=bool)
             draws[start:start + len(ok)] = vectors
             converged[start:start + len(ok)] = ok
             bar.update(len(ok))
+    assert draws is not None and converged is not None  # n_boot >= 1 (checked at the edge)
     return draws, converged
+
+
+def resample_correlations(result: PLSResult, stats: Statistics, n_boot: int, *,
+                          seed: int | None, n_jobs: int, chunk: int, progress: bool
+                          ) -> tuple[np.ndarray, np.ndarray]:
+    """The statistics of ``n_boot`` resamples (rows of the draws) and their convergence."""
+    values = result.solution.values
+
+    def evaluate(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _fit_correlations(result, stats, *correlation_stack(values, rows))
+
+    return resample_stack(values, n_boot, evaluate, seed=seed, n_jobs=n_jobs, chunk=chunk,
+                          progress=progress, desc="PLS bootstrap")
 
 
 def jackknife_correlations(result: PLSResult, stats: Statistics, chunk: int = 200
@@ -240,7 +261,7 @@ def inner_standard_errors(result: PLSResult, stats: Statistics, n_boot: int, n_i
     for b in tqdm(range(n_boot), desc="inner bootstraps", unit="resample", disable=not progress):
         outer = values[resample_rows(seeds[b:b + 1], n)[0]]
         rows = resample_rows(seeds[b].spawn(n_inner), n)
-        vectors, converged = _fit_correlations(result, stats, *_correlation_stack(outer, rows))
+        vectors, converged = _fit_correlations(result, stats, *correlation_stack(outer, rows))
         kept = vectors[converged]
         out[b] = kept.std(axis=0, ddof=1) if kept.shape[0] > 1 else np.nan
     return out

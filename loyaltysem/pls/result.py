@@ -16,6 +16,7 @@ from ..validity.discriminant import fornell_larcker
 from .chains import chain_effects, chain_name, defined_effects, hypothesis_table, specific_chains
 from .estimates import total_effects
 from .layout import PLSLayout
+from .model_fit import fit_unavailable, model_fit_table, stack_distances
 from .quality import (construct_quality, effects_table, f_squared, htmt_table, inner_vif,
                       outer_vif, quality_checks)
 
@@ -131,6 +132,7 @@ class PLSResult:
     notes: tuple[str, ...] = ()
     options: FitOptions | None = field(default=None, repr=False)
     bootstrap: Any = field(default=None, repr=False)
+    exact_fit: Any = field(default=None, repr=False)
 
     def with_bootstrap(self, boot: Any) -> "PLSResult":
         """The same fit with bootstrap inference (a :class:`~loyaltysem.pls.bootstrap.
@@ -141,6 +143,34 @@ class PLSResult:
             found = found + (f"{boot.n_failed} of {boot.n_boot} bootstrap resamples did not "
                              "converge; they are left out of the SEs and intervals",)
         return dataclasses.replace(self, bootstrap=boot, warnings=found)
+
+    def with_exact_fit(self, test: Any) -> "PLSResult":
+        """The same fit with its bootstrap test of exact fit (an :class:`~loyaltysem.pls.
+        exact_fit.ExactFitTest` of it), shown beside the model fit in every output."""
+        return dataclasses.replace(self, exact_fit=test, warnings=self.warnings + tuple(
+            w for w in test.warnings if w not in self.warnings))
+
+    @property
+    def fit_unavailable(self) -> str | None:
+        """Why SRMR, d_ULS and d_G are not defined for this model (None: they are)."""
+        from .higher_order import higher_order_constructs
+
+        nonlinear = bool(self.solution.unstandardized) or bool(self.spec.latent_interactions)
+        return fit_unavailable(nonlinear, bool(higher_order_constructs(self.spec)),
+                               self.solution.layout)
+
+    @cached_property
+    def model_fit(self) -> pd.DataFrame:
+        """``measure, saturated, estimated``: SRMR, d_ULS and d_G of the saturated and the
+        estimated model (:mod:`.model_fit`; cSEM's conventions); NaN where
+        :attr:`fit_unavailable` says why."""
+        solution = self.solution
+        if self.fit_unavailable is not None:
+            return model_fit_table(np.full((2, 3), np.nan))
+        values = stack_distances(solution.item_correlations[None], solution.loadings[None],
+                                 solution.correlations[None], solution.paths[None],
+                                 solution.layout)[0]
+        return model_fit_table(values)
 
     @property
     def _names(self) -> list[str]:
@@ -358,6 +388,7 @@ class PLSResult:
             ("Outer weights and loadings", self.outer),
             ("Paths", self.paths),
             ("R-squared", r2),
+            ("Model fit", self._fit_section()),
             ("Reliability and convergent validity", self.constructs),
             ("HTMT", _labelled(self.htmt)),
             ("Fornell-Larcker", _labelled(self.fornell_larcker)),
@@ -384,6 +415,14 @@ class PLSResult:
         title = f"{self.method}-SEM: {self.spec.name}"
         return Summary(title, tuple(sections), digits)
 
+    def _fit_section(self) -> Any:
+        """SRMR, d_ULS, d_G (with the test of exact fit when run), or why not."""
+        if self.fit_unavailable is not None:
+            return [self.fit_unavailable]
+        if self.exact_fit is None:
+            return self.model_fit
+        return self.exact_fit.table
+
     def __str__(self) -> str:
         return self.summary().as_text()
 
@@ -406,6 +445,8 @@ class PLSResult:
             "specific_effects": _rows(self.specific_effects), "defined": _rows(self.defined),
             "hypotheses": _rows(self.hypotheses), "checks": _rows(self.checks()),
             "vif_outer": _rows(self.vif_outer), "vif_inner": _rows(self.vif_inner),
+            "model_fit": _rows(self.model_fit), "model_fit_unavailable": self.fit_unavailable,
+            "exact_fit": None if self.exact_fit is None else self.exact_fit.to_dict(),
             "bootstrap": None if self.bootstrap is None else {
                 "n_boot": self.bootstrap.n_boot, "n_failed": self.bootstrap.n_failed,
                 "seed": self.bootstrap.seed, "sign_change": self.bootstrap.sign_change,

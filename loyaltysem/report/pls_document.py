@@ -41,6 +41,7 @@ from .pls_tables import (
     paths_table,
     quality_checks,
     quality_table,
+    model_fit_table,
     r2_table,
 )
 
@@ -204,7 +205,22 @@ def _structural_block(report: PLSReport) -> list[Item]:
                    if len(result.paths) else
                    ("list", ["measurement model only: no structural paths"]))
     return [("figure", path_diagram(result, hypotheses=True)), ("text", caption), paths,
-            ("frame", r2_table(result), "Explained variance")]
+            ("frame", r2_table(result), "Explained variance"), *_fit_items(result)]
+
+
+def _fit_items(result: PLSResult) -> list[Item]:
+    """The model-fit table (or why the model has none) and how to read it."""
+    if result.fit_unavailable is not None:
+        return [("list", [result.fit_unavailable])]
+    caption = ("Model fit: distances between the item correlations and those the saturated "
+               "and the estimated model imply")
+    note = ("SRMR below .08 is commonly read as good fit (Henseler et al. 2014); with the "
+            "bootstrap test, a distance above HI95 rejects exact fit at the 5% level "
+            "(Dijkstra & Henseler 2015)" if result.exact_fit is not None else
+            "SRMR below .08 is commonly read as good fit (Henseler et al. 2014); "
+            "the pls command's --exact-fit option adds the bootstrap test of exact fit "
+            "(Dijkstra & Henseler 2015)")
+    return [("frame", model_fit_table(result), caption), ("list", [note])]
 
 
 def _quality_block(result: PLSResult) -> list[Item]:

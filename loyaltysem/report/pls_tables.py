@@ -84,6 +84,28 @@ def r2_table(result: PLSResult) -> pd.DataFrame:
                          "Adjusted R²": [_number(v) for v in result.r2_adj[result.r2.index]]})
 
 
+#: the model-fit rows' names in a report
+FIT_MEASURES = {"srmr": "SRMR", "d_uls": "d_ULS", "d_g": "d_G"}
+
+
+def model_fit_table(result: PLSResult) -> pd.DataFrame:
+    """SRMR, d_ULS and d_G of the saturated and the estimated model (Henseler et al. 2014;
+    Dijkstra & Henseler 2015), with the bootstrap test's HI95 and HI99 when it was run."""
+    fit = result.model_fit.set_index("measure")
+    columns: dict[str, list[str]] = {"Measure": list(FIT_MEASURES.values())}
+    test = None if result.exact_fit is None else result.exact_fit.table.set_index(
+        ["model", "measure"])
+    for model in ("saturated", "estimated"):
+        label = model.capitalize()
+        columns[label] = [_number(fit.loc[m, model], bounded=m == "srmr") for m in FIT_MEASURES]
+        if test is not None:
+            for quantile in ("hi95", "hi99"):
+                columns[f"{label} {quantile.upper()}"] = [
+                    _number(test.loc[(model, m), quantile], bounded=m == "srmr")
+                    for m in FIT_MEASURES]
+    return pd.DataFrame(columns)
+
+
 def quality_table(result: PLSResult) -> pd.DataFrame:
     """α (standardized), ρA, ρc and AVE per construct (— for Mode B and single items)."""
     table = result.constructs
