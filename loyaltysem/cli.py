@@ -667,7 +667,7 @@ def pls_command(spec: Path, data: str, na_values: tuple[str, ...], allow_codes: 
             from .pls import predict_pls
 
             extras["predict"] = predict_pls(spec, data, folds=folds, repetitions=repetitions,
-                                            seed=seed, **options)
+                                            seed=seed, consistent=consistent, **options)
         if ipma_target is not None:
             from .pls import ipma
 

@@ -71,7 +71,8 @@ def case(request, corp_rep):
         result = predict_pls(_spec(reference["model"]), corp_rep,
                              fold_ids=np.array(reference["fold_ids"]),
                              technique=reference["technique"], benchmark=reference["benchmark"],
-                             missing="listwise", tol=1e-13, max_iter=1000)
+                             missing="listwise", tol=1e-13, max_iter=1000,
+                             consistent=reference["consistent"])
     return reference, result
 
 
@@ -384,3 +385,26 @@ def test_unconverged_training_fits_are_warned_about(complete):
     assert any("of 10 training fits did not converge in 1 iterations" in w
                for w in result.warnings)
     assert "did not converge" in result.summary().as_text()
+
+
+def test_plsc_through_the_cli_is_the_function(tmp_path, corp_rep):
+    """``pls --predict --consistent`` runs PLSpredict with PLSc training fits."""
+    from click.testing import CliRunner
+
+    from loyaltysem.cli import main
+
+    out = tmp_path / "p.json"
+    run = CliRunner().invoke(main, ["pls", "corp_rep", "--data", "corp_rep", "--missing", "mean",
+                                    "--consistent", "--predict", "--folds", "5",
+                                    "--repetitions", "1", "--seed", "3", "--format", "json",
+                                    "--out", str(out)])
+    assert run.exit_code == 0, run.output
+    payload = json.loads(out.read_text())["predict"]
+    direct = predict_pls("corp_rep", corp_rep, missing="mean", folds=5, repetitions=1, seed=3,
+                         consistent=True)
+    assert payload["method"] == "PLSc"
+    rmse = {row["item"]: row["rmse"] for row in payload["metrics"]}
+    assert rmse == pytest.approx(dict(zip(direct.metrics["item"], direct.metrics["rmse"])),
+                                 rel=1e-12)
+    plain = predict_pls("corp_rep", corp_rep, missing="mean", folds=5, repetitions=1, seed=3)
+    assert not np.allclose(plain.pls, direct.pls)

@@ -182,13 +182,14 @@ class RepetitionPredictions:
 
 def predict_repetition(values: np.ndarray, labels: np.ndarray, layout: PLSLayout,
                        plan: PredictionPlan, *, technique: str, scheme: Scheme, tol: float,
-                       max_iter: int) -> RepetitionPredictions:
-    """Fit the k training sets at once and predict every row from the fit without it."""
+                       max_iter: int, consistent: bool = False) -> RepetitionPredictions:
+    """Fit the k training sets at once and predict every row from the fit without it
+    (PLSc: the consistent paths and loadings applied to the PLS scores, as seminr)."""
     folds = int(labels.max()) + 1
     holdout = labels[None, :] == np.arange(folds)[:, None]            # (k, N)
     moments = fold_moments(values, ~holdout)
     fitted = fit_stack(slot_stack(moments.correlations, layout), layout, scheme=scheme,
-                       consistent=False, tol=tol, max_iter=max_iter)
+                       consistent=consistent, tol=tol, max_iter=max_iter)
     standardized = (values[None] - moments.means[:, None, :]) / moments.sds[:, None, :]
     scores = standardized[:, :, layout.slot_item] @ fitted.weights    # (k, N, K)
     predicted = construct_predictions(scores, fitted.paths, plan.exogenous, technique)
@@ -265,7 +266,8 @@ def predict_pls(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, *
                 technique: Technique = "direct", benchmark: Benchmark = "exogenous",
                 fold_ids: Any = None, scheme: Scheme = "path", missing: PLSMissing = "listwise",
                 na_values: NaValues = None, allow_codes: bool = False,
-                tol: float = DEFAULT_TOL, max_iter: int = DEFAULT_MAX_ITER) -> "PLSPredictResult":
+                tol: float = DEFAULT_TOL, max_iter: int = DEFAULT_MAX_ITER,
+                consistent: bool = False) -> "PLSPredictResult":
     """PLSpredict: k-fold cross-validated predictions of the endogenous indicators.
 
     Parameters
@@ -292,9 +294,14 @@ def predict_pls(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, *
         Fixed fold labels 0..k−1, one per row used ((N,) or (repetitions, N));
         ``folds``, ``repetitions`` and ``seed`` are then ignored.
     scheme, missing, na_values, allow_codes, tol, max_iter
-        As :func:`~loyaltysem.pls.fit_pls` (PLS, not PLSc). With
-        ``missing="mean"`` the holes are filled once, with the full-sample means,
-        before the folds are drawn (as SmartPLS and seminr do).
+        As :func:`~loyaltysem.pls.fit_pls`. With ``missing="mean"`` the holes are
+        filled once, with the full-sample means, before the folds are drawn (as
+        SmartPLS and seminr do).
+    consistent : bool
+        PLSc training fits (Dijkstra & Henseler 2015): each holdout row's PLS scores
+        ``Z W`` predicted by the consistent path coefficients and its indicators by
+        the consistent loadings, as seminr's ``predict_pls`` of a model with
+        ``reflective()`` constructs.
 
     Returns
     -------
@@ -327,7 +334,7 @@ def predict_pls(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, *
     ['construct', 'item', 'rmse', 'mae', 'q2_predict']
     >>> # seminr: predict_pls(model, technique = predict_DA, noFolds = 10, reps = 10)
     """
-    scheme, missing = _checked_options(scheme, False, missing, allow_codes, tol, max_iter)
+    scheme, missing = _checked_options(scheme, consistent, missing, allow_codes, tol, max_iter)
     if fold_ids is None:
         _check_predict_options(folds, repetitions, seed, technique, benchmark)
     else:
@@ -348,13 +355,14 @@ def predict_pls(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, *
     _checked_sizes(labels, plan, len(layout.items))
     _constant_in_training(prepared.values, labels, layout.items)
     runs = [predict_repetition(prepared.values, row, layout, plan, technique=technique,
-                               scheme=scheme, tol=tol, max_iter=max_iter) for row in labels]
+                               scheme=scheme, tol=tol, max_iter=max_iter,
+                               consistent=consistent) for row in labels]
     failed = sum(run.unconverged for run in runs)
     found = () if not failed else (
         f"{failed} of {labels.size // n * (int(labels.max()) + 1)} training fits did not "
         f"converge in {max_iter} iterations; their predictions are used as they are",)
     return PLSPredictResult(
-        spec=model, n=n, folds=int(labels.max()) + 1, repetitions=labels.shape[0], seed=seed,
+        spec=model, method="PLSc" if consistent else "PLS", n=n, folds=int(labels.max()) + 1, repetitions=labels.shape[0], seed=seed,
         technique=technique, benchmark=benchmark, missing=missing,
         items=tuple(layout.items[i] for i in plan.targets),
         constructs=tuple(layout.constructs[k] for k in plan.constructs),
@@ -400,6 +408,7 @@ class PLSPredictResult:
     Attributes
     ----------
     spec : ModelSpec
+    method : {"PLS", "PLSc"}
     n : int
         Rows used.
     folds, repetitions : int
@@ -421,6 +430,7 @@ class PLSPredictResult:
     """
 
     spec: ModelSpec
+    method: str
     n: int
     folds: int
     repetitions: int
@@ -476,7 +486,8 @@ class PLSPredictResult:
 
     def summary(self, digits: int = 3) -> Summary:
         """Warnings, design, per-indicator errors, the verdict and CVPAT."""
-        design = {"model": self.spec.name, "observations": self.n, "folds": self.folds,
+        design = {"model": self.spec.name, "method": self.method, "observations": self.n,
+                  "folds": self.folds,
                   "repetitions": self.repetitions,
                   "seed": "fixed folds" if self.seed is None else self.seed,
                   "prediction": f"{self.technique} antecedents",
@@ -495,7 +506,8 @@ class PLSPredictResult:
         """JSON: the settings, the metrics per indicator, the verdict and CVPAT."""
         from ..summary import json_records as rows
 
-        return {"folds": self.folds, "repetitions": self.repetitions, "seed": self.seed,
+        return {"method": self.method, "folds": self.folds, "repetitions": self.repetitions,
+                "seed": self.seed,
                 "technique": self.technique, "benchmark": self.benchmark, "n": self.n,
                 "warnings": list(self.warnings), "predictive_power": self.predictive_power(),
                 "metrics": rows(self.metrics.reset_index()) if self.metrics.index.name

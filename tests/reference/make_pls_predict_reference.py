@@ -40,7 +40,9 @@ LM benchmark
     exogenous constructs with ``predict_EA``: ``benchmark="antecedents"`` and
     ``"exogenous"`` in loyaltysem (stored as ``benchmark``).
 
-JSON layout: ``case, model {constructs: {name: {mode, items}}, paths}, n,
+PLSc cases (``*_plsc_*``, ``consistent: true``): the Mode A constructs ``reflective()``.
+
+JSON layout: ``case, consistent, model {constructs: {name: {mode, items}}, paths}, n,
 technique, benchmark, ordering, fold_ids, items, pls_out_of_sample (rows ×
 items), lm_out_of_sample, actual, metrics {pls_rmse, pls_mae, lm_rmse,
 lm_mae: {item: value}}``.
@@ -84,6 +86,10 @@ CASES = [
     ("corp_rep_simple_ea", CORP_SIMPLE, CORP_SIMPLE_PATHS, "earliest"),
     ("corp_rep_extended_da", CORP_EXTENDED, CORP_EXTENDED_PATHS, "direct"),
     ("corp_rep_extended_ea", CORP_EXTENDED, CORP_EXTENDED_PATHS, "earliest"),
+    # PLSc: the Mode A constructs reflective() (seminr applies PLSc in estimate_pls, so every
+    # training fit is PLSc; its predictions use the consistent paths and loadings)
+    ("corp_rep_simple_plsc_da", CORP_SIMPLE, CORP_SIMPLE_PATHS, "direct"),
+    ("corp_rep_extended_plsc_ea", CORP_EXTENDED, CORP_EXTENDED_PATHS, "earliest"),
 ]
 
 
@@ -103,8 +109,11 @@ def run(name, constructs, paths, technique):
     raw = pd.read_csv(ROOT / "datasets" / "corp_rep" / "corp_rep.csv", na_values=[-99])
     data = raw[items].dropna().reset_index(drop=True)
     n = len(data)
-    mm = s.constructs(*[s.composite(c, block, s.mode_A if mode == "A" else s.mode_B)
-                        for c, (mode, block) in constructs.items()])
+    consistent = "plsc" in name
+    mm = s.constructs(*[
+        s.reflective(c, block) if consistent and mode == "A"
+        else s.composite(c, block, s.mode_A if mode == "A" else s.mode_B)
+        for c, (mode, block) in constructs.items()])
     sm = s.relationships(*[s.paths(a, b) for a, b in paths])
     model = s.estimate_pls(data, mm, sm, inner_weights=s.path_weighting, missing=s.na_omit,
                            max_it=1000, stop_criterion=13)
@@ -122,7 +131,7 @@ def run(name, constructs, paths, technique):
 
     pls_table, lm_table = table(metrics.pls_out_of_sample), table(metrics.lm_out_of_sample)
     return {
-        "case": name, "data": "corp_rep", "missing": "listwise",
+        "case": name, "data": "corp_rep", "missing": "listwise", "consistent": consistent,
         "model": {"constructs": {c: {"mode": m, "items": b} for c, (m, b) in constructs.items()},
                   "paths": [list(p) for p in paths]},
         "n": n, "folds": FOLDS, "technique": technique,
