@@ -593,10 +593,11 @@ def validate_command(spec: Path, data: str, na_values: tuple[str, ...], allow_co
 @click.option("--higher-order", "higher_order", type=click.Choice(["repeated", "two_stage"]),
               default="repeated", show_default=True,
               help="Constructs measured by constructs: repeated indicators or two-stage.")
-@click.option("--moderation", type=click.Choice(["two_stage", "product_indicator"]),
+@click.option("--moderation",
+              type=click.Choice(["two_stage", "product_indicator", "orthogonal"]),
               default="two_stage", show_default=True,
               help="Interactions of constructs (y ~ A + M + A:M): two-stage or product "
-                   "indicators.")
+                   "indicators (orthogonal: their residuals on the main effects' items).")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=0, max=MAX_BOOTSTRAP), default=0,
               show_default=True, help="Bootstrap resamples for SEs, t, p and intervals "
                                       "(SmartPLS uses 5000; 0: none).")

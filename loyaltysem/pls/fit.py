@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from .data import PLSMissing, pls_data
 from .estimates import unstandardized_paths
 from .higher_order import HigherOrder, higher_order_constructs, repeated_indicators, two_stage
 from .layout import pls_layout
-from .moderation import (Moderation, main_effects, with_interaction_terms,
+from .moderation import (MODERATIONS, Moderation, main_effects, with_interaction_terms,
                          with_product_indicators)
 from .quality import block_vif
 from .result import FitOptions, PLSResult, PLSSolution
@@ -64,9 +65,10 @@ def fit_pls(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, *,
         How constructs measured by constructs (``REP =~ COMP + LIKE``) are
         estimated: repeated indicators, or the embedded two-stage approach
         (:mod:`.higher_order`).
-    moderation : {"two_stage", "product_indicator"}
+    moderation : {"two_stage", "product_indicator", "orthogonal"}
         How an interaction of constructs (``y ~ A + M + A:M``) is estimated
-        (:mod:`.moderation`).
+        (:mod:`.moderation`): two-stage, product indicators or orthogonalized product
+        indicators.
 
     Returns
     -------
@@ -103,11 +105,12 @@ def fit_pls(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, *,
     """
     scheme, missing = _checked_options(scheme, consistent, missing, allow_codes, tol, max_iter)
     check_choice("higher_order", higher_order, ("repeated", "two_stage"))
-    check_choice("moderation", moderation, ("two_stage", "product_indicator"))
+    check_choice("moderation", moderation, MODERATIONS)
     model = as_spec(spec)
     if model.latent_interactions:
         fit_moderated = (_fit_moderation if moderation == "two_stage"
-                         else _fit_product_indicators)
+                         else functools.partial(_fit_product_indicators,
+                                                orthogonal=moderation == "orthogonal"))
         return fit_moderated(model, data, scheme=scheme, consistent=consistent,
                              missing=missing, na_values=na_values, allow_codes=allow_codes,
                              tol=tol, max_iter=max_iter, higher_order=higher_order)
@@ -169,21 +172,25 @@ def _fit_moderation(spec: ModelSpec, data: pd.DataFrame | str | Path,
         "product, as SmartPLS and seminr)",))
 
 
-def _fit_product_indicators(spec: ModelSpec, data: pd.DataFrame | str | Path,
-                            **options: Any) -> PLSResult:
+def _fit_product_indicators(spec: ModelSpec, data: pd.DataFrame | str | Path, *,
+                            orthogonal: bool = False, **options: Any) -> PLSResult:
     """The product-indicator approach (:mod:`.moderation`): the main-effects model's
-    standardized items and their cross products, in one estimation."""
+    standardized items and their cross products (orthogonalized: their residuals on the
+    two constructs' items), in one estimation."""
     base = main_effects(spec)
     layout = pls_layout(base)
     prepared = pls_data(base, layout, data, missing=options["missing"],
                         na_values=options["na_values"], allow_codes=options["allow_codes"])
     items = pd.DataFrame(prepared.values, columns=list(layout.items))
-    stage, columns = with_product_indicators(spec, items)
+    stage, columns = with_product_indicators(spec, items, orthogonal)
     result = fit_pls(stage, pd.concat([items, columns], axis=1),
                      **{**options, "missing": "listwise", "na_values": None})
     names = ", ".join(f"{name} = {a} x {b}" for name, (a, b) in spec.latent_interactions.items())
     return dataclasses.replace(result, solution=_interaction_metric(result, spec, columns),
                                notes=prepared.notes + (
+        f"interactions by orthogonalized product indicators ({names}: the residuals of every "
+        "product of the two constructs' standardized items on those items; Little et al. "
+        "2006)" if orthogonal else
         f"interactions by product indicators ({names}: every product of the two "
         "constructs' standardized items; Chin et al. 2003)",))
 

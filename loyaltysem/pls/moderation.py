@@ -10,13 +10,18 @@ Marcolin & Newsted 2003; Henseler & Chin 2010; Fassott, Henseler & Coelho
 
 The product-indicator approach (Chin, Marcolin & Newsted 2003) measures the
 interaction term by every product of a standardized item of one construct with a
-standardized item of the other (named ``cusa_x_switch_1``), in one estimation.
+standardized item of the other (named ``cusa_x_switch_1``), in one estimation. The
+orthogonalizing approach (Little, Bovaird & Widaman 2006; Henseler & Chin 2010) takes
+each product's residual from its regression on all the items of the two constructs
+(``moderation="orthogonal"``, SmartPLS's "orthogonalizing" and seminr's ``orthogonal``).
 
 References
 ----------
 Chin, W. W., Marcolin, B. L., & Newsted, P. R. (2003). A partial least squares latent
 variable modeling approach for measuring interaction effects. Information Systems
 Research, 14(2), 189-217.
+Little, T. D., Bovaird, J. A., & Widaman, K. F. (2006). On the merits of orthogonalizing
+powered and product terms. Structural Equation Modeling, 13(4), 497-519.
 Henseler, J., & Chin, W. W. (2010). A comparison of approaches for the analysis of
 interaction effects between latent variables using partial least squares path
 modeling. Structural Equation Modeling, 17(1), 82-109.
@@ -29,13 +34,15 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from ..exceptions import SpecificationError
 from ..spec import ModelSpec, Statement
 from ..spec.names import is_valid_name
 
-Moderation = Literal["two_stage", "product_indicator"]
+Moderation = Literal["two_stage", "product_indicator", "orthogonal"]
+MODERATIONS: tuple[str, ...] = ("two_stage", "product_indicator", "orthogonal")
 
 
 def derived_name(name: str, taken: "set[str] | pd.Index", what: str,
@@ -79,11 +86,15 @@ def with_interaction_terms(spec: ModelSpec, scores: pd.DataFrame
     return stage_two, columns
 
 
-def with_product_indicators(spec: ModelSpec, items: pd.DataFrame
+def with_product_indicators(spec: ModelSpec, items: pd.DataFrame, orthogonal: bool = False
                             ) -> tuple[ModelSpec, pd.DataFrame]:
     """Each interaction a construct measured by the products of the two constructs'
     standardized items (``items``: standardized, one column per item); returns the spec
-    and the product columns (``<item>_x_<item>``)."""
+    and the product columns (``<item>_x_<item>``).
+
+    ``orthogonal``: each product replaced by its residual from the OLS regression (with
+    intercept) on all items of the two constructs (Little, Bovaird & Widaman 2006;
+    Henseler & Chin 2010), so the interaction is uncorrelated with the main effects."""
     constructs = spec.constructs
     products = spec.latent_interactions
     statements = [dataclasses.replace(s, product=None) if s.op == "~" and s.rhs in products
@@ -94,10 +105,20 @@ def with_product_indicators(spec: ModelSpec, items: pd.DataFrame
             for second in constructs[b].items:
                 column = derived_name(f"{first}_x_{second}", items.columns,
                                       f"product indicator of {a}:{b}", spec.source)
-                columns[column] = (items[first] * items[second]).to_numpy()
+                product = (items[first] * items[second]).to_numpy()
+                if orthogonal:
+                    product = _residual(product, items[[*constructs[a].items,
+                                                        *constructs[b].items]].to_numpy())
+                columns[column] = product
                 statements.append(Statement(name, "=~", column))
     stage = ModelSpec(tuple(statements), name=spec.name, description=spec.description,
                       hypotheses=spec.hypotheses,
                       construct_descriptions=spec.construct_descriptions, source=spec.source,
                       composites=spec.composites)
     return stage, pd.DataFrame(columns)
+
+
+def _residual(y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``y`` less its OLS fit on ``x`` with an intercept."""
+    design = np.column_stack([np.ones(len(y)), x])
+    return y - design @ np.linalg.lstsq(design, y, rcond=None)[0]

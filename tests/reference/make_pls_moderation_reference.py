@@ -7,10 +7,10 @@ Run in a throwaway venv (seminr is GPL: test-time only, never a dependency)::
     /tmp/plsref/bin/python tests/reference/make_pls_moderation_reference.py
 
 Writes tests/reference/pls/moderation_two_stage.json and
-moderation_product_indicator.json: Hair et al.'s (2017, ch. 8) moderation of
+moderation_product_indicator.json and moderation_orthogonal.json: Hair et al.'s (2017, ch. 8) moderation of
 CUSA -> CUSL by switching costs (SC) on the corp_rep data, mean replacement, path
 weighting, ``interaction_term(iv="CUSA", moderator="SC", method=two_stage)`` and
-``method=product_indicator``, stop criterion 1e-13 (sum of the weights' changes).
+``method=product_indicator`` and ``method=orthogonal``, stop criterion 1e-13 (sum of the weights' changes).
 """
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ def main() -> None:
     import seminr as s   # here, not at the top: pytest collects this file for doctests
 
     for case, method in (("moderation_two_stage", s.two_stage),
-                         ("moderation_product_indicator", s.product_indicator)):
+                         ("moderation_product_indicator", s.product_indicator),
+                         ("moderation_orthogonal", s.orthogonal)):
         write_case(s, case, method)
 
 
