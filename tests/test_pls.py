@@ -297,3 +297,28 @@ def test_cli_group_runs_micom_and_mga():
     assert "MGA: Paths" in henseler.output
     bad = CliRunner().invoke(main, ["pls", "corp_rep", "--data", "corp_rep", "--group", "nope"])
     assert bad.exit_code == 2 and "nope" in bad.output
+
+
+def test_extended_model_matches_smartpls_published_display():
+    """SmartPLS 4's displayed estimates of the extended corporate-reputation model
+    (tests/reference/smartpls/corp_rep_extended.json; three decimals) within rounding."""
+    from pathlib import Path
+
+    published = json.loads((Path(__file__).parent / "reference" / "smartpls"
+                            / "corp_rep_extended.json").read_text())
+    result = fit_pls("models/corp_rep_extended.yaml", CORP_REP, missing="mean",
+                     na_values=[-99])
+    paths = {(a.lower(), b.lower()): v
+             for a, b, v in result.paths[["from", "to", "est"]].itertuples(index=False)}
+    outer = {(c.lower(), i): (w, l) for c, i, w, l in
+             result.outer[["construct", "item", "weight", "loading"]].itertuples(index=False)}
+    r2 = {k.lower(): v for k, v in result.r2.items()}
+    for key, value in published["values"].items():
+        kind, *rest = key.split(":")
+        if kind == "path":
+            estimate = paths[tuple(rest[0].split("->"))]
+        elif kind == "r2":
+            estimate = r2[rest[0]]
+        else:
+            estimate = outer[(rest[0], rest[1])][0 if kind == "weight" else 1]
+        assert abs(estimate - value) <= ROUNDING, key
