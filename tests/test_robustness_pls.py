@@ -38,6 +38,11 @@ def test_a_pls_study_stores_what_fit_pls_gives(tmp_path):
         stored = rows.set_index("statistic")["est"]
         for row in alone.paths.itertuples(index=False):
             assert abs(stored[f"{row[1]} ~ {row[0]}"] - row.est) < 1e-12
+        fit_row = rows[rows["statistic"] == "fit"].iloc[0]
+        model_fit = alone.model_fit.set_index("measure")
+        for measure in ("srmr", "d_uls", "d_g"):
+            assert abs(fit_row[measure] - model_fit.loc[measure, "estimated"]) < 1e-12
+        assert abs(fit_row["srmr_saturated"] - model_fit.loc["srmr", "saturated"]) < 1e-12
     # a bootstrap task: the resample of the imputed items drawn from the task's seed
     config = load_study(path)
     task = next(t for t in _plan(config, data) if t.estimator == "PLS"

@@ -128,13 +128,19 @@ def _records(result: FitResult) -> list[dict[str, Any]]:
 
 def _pls_records(result: Any) -> list[dict[str, Any]]:
     """A PLS fit's paths (``to ~ from``, standardized: ``std_all`` = ``est``), defined
-    effects and R² (no SEs: a PLS fit has none without its own bootstrap)."""
+    effects, R² (no SEs: a PLS fit has none without its own bootstrap) and its model fit
+    (:mod:`loyaltysem.pls.model_fit`)."""
     records = [{"statistic": f"{row[1]} ~ {row[0]}", "est": float(row.est),
                 "std_all": float(row.est)} for row in result.paths.itertuples(index=False)]
     records += [{"statistic": f"{row.name} :=", "est": float(row.est), "std_all": float(row.est)}
                 for row in result.defined.itertuples(index=False)]
     records += [{"statistic": f"r2 {name}", "est": float(value)}
                 for name, value in result.r2.items()]
+    if result.fit_unavailable is None:  # SRMR, d_ULS, d_G (estimated model; SRMR saturated)
+        fit = result.model_fit.set_index("measure")
+        records.append({"statistic": "fit", **{m: float(fit.loc[m, "estimated"])
+                                               for m in ("srmr", "d_uls", "d_g")},
+                        "srmr_saturated": float(fit.loc["srmr", "saturated"])})
     return records
 
 
