@@ -575,6 +575,13 @@ def validate_command(spec: Path, data: str, na_values: tuple[str, ...], allow_co
     _emit(report.to_dict(), report.summary(), output_format, out)
 
 
+def _zero_or_resamples(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    """0 (none) or at least 2 resamples."""
+    if value == 1:
+        raise click.BadParameter("give 0 (no test) or at least 2 resamples", ctx, param)
+    return value
+
+
 @main.command("pls")
 @_data_options
 @_output_options
@@ -602,7 +609,7 @@ def validate_command(spec: Path, data: str, na_values: tuple[str, ...], allow_co
               show_default=True, help="Bootstrap resamples for SEs, t, p and intervals "
                                       "(SmartPLS uses 5000; 0: none).")
 @click.option("--exact-fit", "n_exact", type=click.IntRange(min=0, max=MAX_BOOTSTRAP),
-              default=0, show_default=True,
+              default=0, show_default=True, callback=_zero_or_resamples,
               help="Resamples of the bootstrap test of exact fit (Dijkstra & Henseler 2015): "
                    "HI95/HI99 of SRMR, d_ULS and d_G, and p values (0: none).")
 @click.option("--seed", type=SEED, default=None, help="Seed of the bootstrap resamples.")

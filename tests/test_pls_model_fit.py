@@ -14,7 +14,7 @@ from loyaltysem.cli import main
 from loyaltysem.estimate.bollen_stine import bollen_stine_transform
 from loyaltysem.exceptions import ArgumentError, SpecificationError
 from loyaltysem.pls import exact_fit_test, fit_pls
-from loyaltysem.pls.model_fit import implied_correlations
+from loyaltysem.pls.model_fit import distances, implied_correlations
 from loyaltysem.spec import ModelSpec
 
 REFERENCE = Path(__file__).parent / "reference"
@@ -28,6 +28,11 @@ CUSL =~ cusl_1 + cusl_2 + cusl_3
 """
 FULL = MEASUREMENT + "CUSA ~ COMP + LIKE\nCUSL ~ COMP + LIKE + CUSA\n"
 CHAIN = MEASUREMENT + "CUSA ~ COMP + LIKE\nCUSL ~ CUSA\n"
+#: the same models with composites (Mode B), whose PLS estimates are consistent (the
+#: Mode A PLSc population of corp_rep has a loading of .957, so that samples of it are
+#: often Heywood cases, which the test leaves out)
+COMPOSITE_FULL = FULL.replace("=~", "<~")
+COMPOSITE_CHAIN = CHAIN.replace("=~", "<~")
 
 
 def _spec(text: str) -> ModelSpec:
@@ -103,42 +108,43 @@ def test_estimated_equals_saturated_when_the_structure_is_saturated():
     assert chain.loc[0, "estimated"] > 1.5 * chain.loc[0, "saturated"]  # SRMR .112 vs .074
 
 
-def _population_sample(model: str, n: int, seed: int) -> pd.DataFrame:
-    """n normal rows from the correlations PLSc of ``model`` implies on corp_rep."""
-    population = fit_pls(_spec(model), "corp_rep", consistent=True, missing="mean")
-    sigma = _implied(population)[1]
-    rows = np.random.default_rng(seed).multivariate_normal(np.zeros(len(sigma)), sigma, n)
-    return pd.DataFrame(rows, columns=list(population.solution.layout.items))
+def _population(model: str) -> tuple[np.ndarray, list[str]]:
+    """The correlations PLS of the composite ``model`` implies on corp_rep, its items."""
+    population = fit_pls(_spec(model), "corp_rep", missing="mean")
+    return _implied(population)[1], list(population.solution.layout.items)
 
 
 def test_the_test_rejects_an_omitted_path_and_only_in_the_estimated_model():
-    """Data from the full model (LIKE -> CUSL .34), fitted without LIKE -> CUSL and
-    COMP -> CUSL: the estimated model is rejected (SRMR and d_ULS p < .01, above HI99; d_G,
-    less sensitive, p = .044), the saturated one, whose measurement model is right, is not
-    (p > .5)."""
-    data = _population_sample(FULL, 344, 20261203)
-    test = exact_fit_test(fit_pls(_spec(CHAIN), data, consistent=True), 500, seed=3)
-    table = test.table.set_index(["model", "measure"])
-    assert (table.loc["estimated", "pvalue"] < [0.01, 0.01, 0.05]).all()
-    assert table.loc[("estimated", "srmr"), "value"] > table.loc[("estimated", "srmr"), "hi99"]
-    assert (table.loc["saturated", "pvalue"] > 0.5).all()
-    assert test.n_failed == {"saturated": 0, "estimated": 0}
+    """344 rows from the full composite model (LIKE -> CUSL .34), fitted without
+    LIKE -> CUSL and COMP -> CUSL: the estimated model is rejected (p = 0 of 500, above
+    HI99), the saturated one, whose measurement model is right, is not (p = .37-.38);
+    the full model is not rejected (p = .23-.26)."""
+    sigma, items = _population(COMPOSITE_FULL)
+    rows = np.random.default_rng(20261203).multivariate_normal(np.zeros(len(items)), sigma, 344)
+    data = pd.DataFrame(rows, columns=items)
+    table = exact_fit_test(fit_pls(_spec(COMPOSITE_CHAIN), data), 500, seed=3).table.set_index(
+        ["model", "measure"])
+    assert (table.loc["estimated", "pvalue"] < 0.01).all()
+    assert (table.loc["estimated", "value"] > table.loc["estimated", "hi99"]).all()
+    assert (table.loc["saturated", "pvalue"] > 0.2).all()
+    right = exact_fit_test(fit_pls(_spec(COMPOSITE_FULL), data), 500, seed=3)
+    assert (right.table["pvalue"] > 0.1).all()
+    assert right.n_failed == {"saturated": 0, "estimated": 0}
 
 
 def test_the_test_holds_its_size_under_exact_fit():
-    """40 samples from the chain model's own PLSc population, 100 resamples each: at the 5 %
-    level each distance rejects in at most 6 of 40 (P = .004 for a true size of .05;
-    observed 0-2 in 40, 2-3 % in a 100-sample run)."""
+    """40 samples from the composite chain model's own population, 100 resamples each: at
+    the 5 % level each distance rejects in at most 6 of 40 (P = .004 for a true size of
+    .05; observed 0-3 of 40)."""
     rejected = np.zeros(6)
-    population = fit_pls(_spec(CHAIN), "corp_rep", consistent=True, missing="mean")
-    sigma = _implied(population)[1]
+    sigma, items = _population(COMPOSITE_CHAIN)
     rng = np.random.default_rng(11)
-    items = list(population.solution.layout.items)
     for r in range(40):
         frame = pd.DataFrame(rng.multivariate_normal(np.zeros(len(items)), sigma, 300),
                              columns=items)
-        test = exact_fit_test(fit_pls(_spec(CHAIN), frame, consistent=True), 100, seed=r)
+        test = exact_fit_test(fit_pls(_spec(COMPOSITE_CHAIN), frame), 100, seed=r)
         rejected += test.table["pvalue"].to_numpy() < 0.05
+        assert sum(test.n_failed.values()) == 0
     assert rejected.max() <= 6
 
 
@@ -179,7 +185,7 @@ def test_cli_exact_fit(tmp_path):
     assert {row["model"] for row in payload["exact_fit"]["rows"]} == {"saturated", "estimated"}
     bad = CliRunner().invoke(main, ["pls", "models/corp_rep.yaml", "--data", "corp_rep",
                                     "--exact-fit", "1"])
-    assert bad.exit_code == 2 and "n_boot must be" in bad.output
+    assert bad.exit_code == 2 and "--exact-fit" in bad.output and "at least 2" in bad.output
 
 
 def test_interactions_and_higher_order_have_no_implied_matrix():
@@ -192,7 +198,97 @@ def test_interactions_and_higher_order_have_no_implied_matrix():
     higher = fit_pls(_spec(MEASUREMENT + "REP =~ COMP + LIKE\nCUSA ~ REP\nCUSL ~ CUSA\n"),
                      "corp_rep", missing="mean")
     assert "higher-order" in higher.fit_unavailable
+    shared = fit_pls(_spec(FULL.replace("LIKE =~ like_1", "LIKE =~ comp_1 + like_1")),
+                     "corp_rep", missing="mean")
+    assert "comp_1 measure(s) two constructs" in shared.fit_unavailable
     with pytest.raises(ArgumentError, match="n_boot"):
         exact_fit_test(fit_pls(_spec(FULL), "corp_rep", missing="mean"), 0)
     with pytest.raises(ArgumentError, match="PLSResult"):
         exact_fit_test("fit", 10)  # type: ignore[arg-type]
+
+
+def test_a_resample_of_the_test_is_a_refit_of_transformed_rows(satisfaction_fit):
+    """Resample 0 by hand: the rows of generator 0 spawned from the seed, of each model's
+    data transformed to its own implied matrix, refitted; its distance from that model."""
+    from loyaltysem.effects.bootstrap import resample_rows
+
+    test = exact_fit_test(satisfaction_fit, 5, seed=8)
+    solution = satisfaction_fit.solution
+    rows = resample_rows(np.random.SeedSequence(8).spawn(5)[:1], solution.values.shape[0])[0]
+    for m, model in enumerate(("saturated", "estimated")):
+        values = bollen_stine_transform(solution.values, _implied(satisfaction_fit)[m])
+        frame = pd.DataFrame(values[rows], columns=list(solution.layout.items))
+        refit = fit_pls(_spec(CSEM["model"]), frame, tol=CSEM["tol"], max_iter=CSEM["max_iter"])
+        expected = refit.model_fit.set_index("measure")[model]
+        for measure in ("srmr", "d_uls", "d_g"):
+            assert test.draws.iloc[0][(model, measure)] == pytest.approx(expected[measure],
+                                                                         rel=1e-9)
+
+
+def test_inadmissible_resamples_are_left_out_of_every_measure():
+    """PLSc of ECSI on mobi: resamples with loadings or correlations beyond 1 (cSEM's
+    verify()) are dropped from all three distances of their model and counted."""
+    test = exact_fit_test(fit_pls("models/ecsi.yaml", "mobi", consistent=True), 200, seed=1)
+    draws = test.draws["estimated"]
+    assert test.n_failed["estimated"] > 0
+    assert (draws.isna().sum() == test.n_failed["estimated"]).all()
+    assert draws["srmr"].max() < 0.5       # inadmissible draws reached SRMR 229
+    assert any("inadmissible" in w for w in test.warnings)
+
+
+def test_a_fit_with_no_admissible_resample_says_so():
+    fit = fit_pls(_spec(FULL), "corp_rep", missing="mean", max_iter=2)
+    test = exact_fit_test(fit, 10, seed=1)
+    assert test.n_failed == {"saturated": 10, "estimated": 10}
+    assert test.table[["hi95", "hi99", "pvalue"]].isna().all().all()
+    assert sum("no admissible resample" in w for w in test.warnings) == 2
+
+
+def test_singular_resamples_and_nan_loadings_do_not_crash():
+    """30 rows for 24 items: resampled correlation matrices are singular (left out); a PLSc
+    block with rho_A < 0 still prints; a matrix that is not finite gets NaN distances."""
+    mobi = pd.read_csv(Path(__file__).parents[1] / "datasets" / "mobi" / "mobi.csv").iloc[:30]
+    test = exact_fit_test(fit_pls("models/ecsi.yaml", mobi), 20, seed=1)
+    assert test.n_failed == {"saturated": 20, "estimated": 20}   # S* singular: no d_G
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=20), rng.normal(size=20)
+    frame = pd.DataFrame({"a1": a, "a2": 0.2 * a + rng.normal(size=20),
+                          "a3": -0.3 * a + rng.normal(size=20), "b1": b,
+                          "b2": b + rng.normal(size=20)})
+    odd = fit_pls(_spec("A =~ a1 + a2 + a3\nB =~ b1 + b2\nB ~ A\n"), frame, consistent=True)
+    assert "rho_A = -0.225" in odd.warnings[0]
+    assert "Model fit" in odd.summary().as_text()
+    json.dumps(odd.to_dict())
+    s = odd.solution.item_correlations
+    broken = np.stack([s, np.full_like(s, np.nan)])
+    values = distances(np.stack([s, s]), broken)
+    assert np.all(np.abs(values[0]) < 1e-14) and np.isnan(values[1]).all()
+
+
+def test_numpy_arguments_and_a_foreign_test(satisfaction_fit):
+    test = exact_fit_test(satisfaction_fit, np.int64(3), seed=np.uint32(4))
+    json.dumps(satisfaction_fit.with_exact_fit(test).to_dict())
+    other = fit_pls(_spec(FULL), "corp_rep", missing="mean")
+    with pytest.raises(ArgumentError, match="another fit"):
+        other.with_exact_fit(test)
+    with pytest.raises(ArgumentError, match="ExactFitTest"):
+        other.with_exact_fit("test")
+
+
+def test_plain_pls_of_common_factors_carries_the_note():
+    test = exact_fit_test(fit_pls(_spec(FULL), "corp_rep", missing="mean"), 10, seed=1)
+    assert any("consistent=True" in note for note in test.notes)
+    plsc = exact_fit_test(fit_pls(_spec(FULL), "corp_rep", missing="mean", consistent=True),
+                          10, seed=1)
+    assert plsc.notes == ()
+
+
+def test_a_plsc_loading_above_one_is_reported():
+    """A PLSc Heywood case (a consistent loading of 1.009 on a sample of the corp_rep PLSc
+    population, whose comp_1 loads .957) is among the fit's warnings."""
+    population = fit_pls(_spec(FULL), "corp_rep", consistent=True, missing="mean")
+    sigma = _implied(population)[1]
+    items = list(population.solution.layout.items)
+    rows = np.random.default_rng(5).multivariate_normal(np.zeros(len(items)), sigma, 344)
+    fit = fit_pls(_spec(CHAIN), pd.DataFrame(rows, columns=items), consistent=True)
+    assert any("consistent loading of comp_1 is 1.009, above 1" in w for w in fit.warnings)

@@ -77,12 +77,12 @@ class PLSBootstrap:
 
 
 def _checked(result: Any, n_boot: Any, seed: Any, n_jobs: Any, sign_change: Any,
-             level: Any, progress: Any, ci: Any) -> None:
+             level: Any, progress: Any, ci: Any) -> tuple[int, int | None, int]:
+    """The checked ``n_boot``, ``seed`` and ``n_jobs`` (as Python ints)."""
     if not isinstance(result, PLSResult):
         raise fail("result", "a PLSResult (from fit_pls)", result)
-    check_int("n_boot", n_boot, low=2, high=MAX_BOOTSTRAP)
-    check_seed("seed", seed)
-    check_int("n_jobs", n_jobs, low=1, high=MAX_JOBS)
+    checked = (check_int("n_boot", n_boot, low=2, high=MAX_BOOTSTRAP), check_seed("seed", seed),
+               check_int("n_jobs", n_jobs, low=1, high=MAX_JOBS))
     check_choice("sign_change", sign_change, SIGN_CHANGES)
     check_probability("level", level, "a confidence level")
     check_bool("progress", progress)
@@ -90,6 +90,7 @@ def _checked(result: Any, n_boot: Any, seed: Any, n_jobs: Any, sign_change: Any,
     if ci == "studentized" and sign_change != "none":
         raise ArgumentError("ci='studentized' takes no sign changes (its inner resamples "
                             "are not sign-corrected); use sign_change='none'")
+    return checked
 
 
 def bootstrap_pls(result: PLSResult, n_boot: int = 5000, *, seed: int | None = None,
@@ -130,7 +131,8 @@ def bootstrap_pls(result: PLSResult, n_boot: int = 5000, *, seed: int | None = N
         With mean-replaced data, the imputed data are resampled (the
         replacement is not repeated per resample).
     """
-    _checked(result, n_boot, seed, n_jobs, sign_change, level, progress, ci)
+    n_boot, seed, n_jobs = _checked(result, n_boot, seed, n_jobs, sign_change, level,
+                                    progress, ci)
     stats = statistics_of(result)
     draws, converged = resample_correlations(result, stats, n_boot, seed=seed, n_jobs=n_jobs,
                                              chunk=CHUNK, progress=progress)

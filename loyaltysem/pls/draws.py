@@ -207,7 +207,8 @@ def resample_stack(values: np.ndarray, n_boot: int, evaluate: Evaluate, *, seed:
             draws[start:start + len(ok)] = vectors
             converged[start:start + len(ok)] = ok
             bar.update(len(ok))
-    assert draws is not None and converged is not None  # n_boot >= 1 (checked at the edge)
+    if draws is None or converged is None:
+        raise ValueError("resample_stack needs n_boot >= 1")
     return draws, converged
 
 

@@ -257,6 +257,12 @@ def _consistent_warnings(solution: PLSSolution) -> list[str]:
         if not 0 < solution.rho_a[k] <= 1:
             found.append(f"construct {name}: rho_A = {solution.rho_a[k]:.3f} is outside (0, 1]; "
                          "its consistent loadings and correlations are not admissible")
+    layout = solution.layout
+    for s, (i, k) in enumerate(zip(layout.slot_item, layout.slot_construct)):
+        if abs(solution.loadings[s]) > 1 + 1e-10:
+            found.append(f"construct {layout.constructs[k]}: the consistent loading of "
+                         f"{layout.items[i]} is {solution.loadings[s]:.3f}, above 1 (a Heywood "
+                         "case): the PLSc solution is not admissible")
     upper = np.abs(solution.correlations[np.triu_indices(len(solution.layout.constructs), 1)])
     if (upper > 1).any():
         found.append("a consistent construct correlation exceeds 1 in absolute value "

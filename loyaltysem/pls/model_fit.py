@@ -49,6 +49,8 @@ modeling. R package, https://m-e-rademaker.github.io/cSEM/.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -66,9 +68,18 @@ def fit_unavailable(spec_interactions: bool, higher_order: bool, layout: PLSLayo
     if spec_interactions:
         return ("model fit (SRMR, d_ULS, d_G) is defined for linear models; a model with "
                 "interaction terms implies no correlation matrix of its items")
-    if higher_order or len(set(layout.slot_item.tolist())) < layout.n_slots:
-        return ("model fit (SRMR, d_ULS, d_G) is not computed for higher-order constructs "
-                "(an item in two blocks); fit the first-order model for it")
+    if higher_order:
+        return ("model fit (SRMR, d_ULS, d_G) is not computed for higher-order constructs; "
+                "fit the first-order model for it")
+    if len(set(layout.slot_item.tolist())) < layout.n_slots:
+        counts = np.bincount(layout.slot_item, minlength=len(layout.items))
+        if any((counts[layout.slot_item[layout.slots_of(k)]] > 1).all()
+               for k in range(len(layout.constructs))):  # a block of repeated indicators
+            return ("model fit (SRMR, d_ULS, d_G) is not computed for higher-order "
+                    "constructs; fit the first-order model for it")
+        shared = [layout.items[i] for i in np.flatnonzero(counts > 1)]
+        return ("model fit (SRMR, d_ULS, d_G) needs each item in one block; "
+                f"{', '.join(shared)} measure(s) two constructs")
     return None
 
 
@@ -135,20 +146,30 @@ def implied_item_correlations(item_correlations: np.ndarray, loadings: np.ndarra
 def distances(item_correlations: np.ndarray, implied: np.ndarray) -> np.ndarray:
     """(stack, 3): SRMR, d_ULS and d_G of each pair of correlation matrices.
 
-    d_G is NaN where ``S^-1 Sigma`` has an eigenvalue that is not positive (an implied
-    matrix that is not positive definite).
+    A pair with a value that is not finite (e.g. PLSc loadings of a block whose ρA is
+    negative) gets NaN; d_G is NaN also where ``S`` is not positive definite or
+    ``S^-1 Sigma`` has an eigenvalue that is not positive (an implied matrix that is
+    not positive definite).
     """
-    residual = item_correlations - implied
+    out = np.full((implied.shape[0], len(MEASURES)), np.nan)
+    finite = np.isfinite(implied).all(axis=(1, 2)) & np.isfinite(item_correlations).all(
+        axis=(1, 2))
+    residual = item_correlations[finite] - implied[finite]
     lower = np.tril_indices(residual.shape[-1])
-    srmr = np.sqrt(np.mean(residual[:, lower[0], lower[1]] ** 2, axis=1))
-    d_uls = 0.5 * np.sum(residual ** 2, axis=(1, 2))
-    cholesky = np.linalg.cholesky(item_correlations)
-    inverse = np.linalg.inv(cholesky)
-    eigenvalues = np.linalg.eigvalsh(inverse @ implied @ np.swapaxes(inverse, 1, 2))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        logs = np.where(eigenvalues > 0, np.log(np.abs(eigenvalues)), np.nan)
-    d_g = 0.5 * np.sum(logs ** 2, axis=1)
-    return np.column_stack([srmr, d_uls, d_g])
+    out[finite, 0] = np.sqrt(np.mean(residual[:, lower[0], lower[1]] ** 2, axis=1))
+    out[finite, 1] = 0.5 * np.sum(residual ** 2, axis=(1, 2))
+    index = np.flatnonzero(finite)
+    sample = item_correlations[index]
+    if index.size:
+        definite = np.linalg.eigvalsh(sample)[:, 0] > 1e-12
+        index, sample = index[definite], sample[definite]
+    if index.size:
+        inverse = np.linalg.inv(np.linalg.cholesky(sample))
+        eigenvalues = np.linalg.eigvalsh(inverse @ implied[index] @ np.swapaxes(inverse, 1, 2))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            logs = np.where(eigenvalues > 0, np.log(np.abs(eigenvalues)), np.nan)
+        out[index, 2] = 0.5 * np.sum(logs ** 2, axis=1)
+    return out
 
 
 def implied_correlations(item_correlations: np.ndarray, loadings: np.ndarray,
@@ -163,17 +184,46 @@ def implied_correlations(item_correlations: np.ndarray, loadings: np.ndarray,
         for saturated in (True, False)], axis=1)
 
 
-def stack_distances(item_correlations: np.ndarray, loadings: np.ndarray,
-                    correlations: np.ndarray, paths: np.ndarray, layout: PLSLayout
-                    ) -> np.ndarray:
-    """(stack, 2, 3): the distances (:data:`MEASURES`) of the saturated (``[:, 0]``) and
-    the estimated (``[:, 1]``) model of each fit of a stack."""
-    implied = implied_correlations(item_correlations, loadings, correlations, paths, layout)
-    return np.stack([distances(item_correlations, implied[:, m]) for m in range(len(MODELS))],
-                    axis=1)
+def solution_implied(solution: Any) -> np.ndarray:
+    """(2, p, p): the saturated and the estimated model's implied item correlations of one
+    fit (a :class:`~loyaltysem.pls.result.PLSSolution`)."""
+    return implied_correlations(solution.item_correlations[None], solution.loadings[None],
+                                solution.correlations[None], solution.paths[None],
+                                solution.layout)[0]
 
 
-def model_fit_table(values: np.ndarray) -> pd.DataFrame:
-    """``measure, saturated, estimated`` from one fit's (2, 3) distances."""
+def distance_table(item_correlations: np.ndarray, implied: np.ndarray) -> pd.DataFrame:
+    """``measure, saturated, estimated``: the distances of one fit's ``S`` (p, p) from its
+    two implied matrices (2, p, p)."""
+    values = distances(np.broadcast_to(item_correlations, implied.shape), implied)
     return pd.DataFrame({"measure": list(MEASURES), "saturated": values[0],
                          "estimated": values[1]})
+
+
+def admissible(fitted: Any, implied: np.ndarray, values: np.ndarray, consistent: bool
+               ) -> np.ndarray:
+    """(stack,) bool: a refit that converged, with finite distances, loadings within
+    ±1, (PLSc) ρA at most 1, positive semi-definite construct correlations and an implied
+    matrix that is positive definite (cSEM's ``verify()``, which ``testOMF`` applies to
+    drop inadmissible resamples).
+
+    Parameters
+    ----------
+    fitted : StackFit
+    implied : (stack, p, p)
+    values : (stack, 3)
+        Its distances.
+    consistent : bool
+        PLSc (whose corrections need ρA ≤ 1).
+    """
+    tolerance = 1e-10
+    with np.errstate(invalid="ignore"):
+        ok = fitted.converged & np.isfinite(values).all(axis=1)
+        ok &= np.nan_to_num(np.abs(fitted.loadings), nan=np.inf).max(axis=1) <= 1 + tolerance
+        if consistent:
+            ok &= np.nan_to_num(fitted.rho_a, nan=0.0).max(axis=1) <= 1 + tolerance
+    for matrices, bound in ((fitted.correlations, -tolerance), (implied, tolerance)):
+        good = np.flatnonzero(ok)
+        if good.size:
+            ok[good] = np.linalg.eigvalsh(matrices[good])[:, 0] > bound
+    return ok

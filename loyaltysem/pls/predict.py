@@ -362,7 +362,8 @@ def predict_pls(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, *
         f"{failed} of {labels.size // n * (int(labels.max()) + 1)} training fits did not "
         f"converge in {max_iter} iterations; their predictions are used as they are",)
     return PLSPredictResult(
-        spec=model, method="PLSc" if consistent else "PLS", n=n, folds=int(labels.max()) + 1, repetitions=labels.shape[0], seed=seed,
+        spec=model, method="PLSc" if consistent else "PLS", n=n,
+        folds=int(labels.max()) + 1, repetitions=labels.shape[0], seed=seed,
         technique=technique, benchmark=benchmark, missing=missing,
         items=tuple(layout.items[i] for i in plan.targets),
         constructs=tuple(layout.constructs[k] for k in plan.constructs),

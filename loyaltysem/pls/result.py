@@ -10,13 +10,14 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from ..exceptions import ArgumentError
 from ..spec import ModelSpec
 from ..summary import Summary, json_records, json_value
 from ..validity.discriminant import fornell_larcker
 from .chains import chain_effects, chain_name, defined_effects, hypothesis_table, specific_chains
 from .estimates import total_effects
 from .layout import PLSLayout
-from .model_fit import fit_unavailable, model_fit_table, stack_distances
+from .model_fit import distance_table, fit_unavailable, solution_implied
 from .quality import (construct_quality, effects_table, f_squared, htmt_table, inner_vif,
                       outer_vif, quality_checks)
 
@@ -147,8 +148,20 @@ class PLSResult:
     def with_exact_fit(self, test: Any) -> "PLSResult":
         """The same fit with its bootstrap test of exact fit (an :class:`~loyaltysem.pls.
         exact_fit.ExactFitTest` of it), shown beside the model fit in every output."""
-        return dataclasses.replace(self, exact_fit=test, warnings=self.warnings + tuple(
-            w for w in test.warnings if w not in self.warnings))
+        from .exact_fit import ExactFitTest
+
+        if not isinstance(test, ExactFitTest):
+            raise ArgumentError("with_exact_fit takes an ExactFitTest (from exact_fit_test)")
+        observed = test.table.set_index(["model", "measure"])["value"]
+        own = self.model_fit.set_index("measure")
+        mine = [own.loc[measure, model] for model, measure in observed.index]
+        if not np.allclose(observed.to_numpy(), mine, rtol=1e-12, atol=0, equal_nan=True):
+            raise ArgumentError("this ExactFitTest was made from another fit (its distances "
+                                "are not this fit's); run exact_fit_test on this result")
+        return dataclasses.replace(
+            self, exact_fit=test,
+            warnings=self.warnings + tuple(w for w in test.warnings if w not in self.warnings),
+            notes=self.notes + tuple(n for n in test.notes if n not in self.notes))
 
     @property
     def fit_unavailable(self) -> str | None:
@@ -166,11 +179,9 @@ class PLSResult:
         :attr:`fit_unavailable` says why."""
         solution = self.solution
         if self.fit_unavailable is not None:
-            return model_fit_table(np.full((2, 3), np.nan))
-        values = stack_distances(solution.item_correlations[None], solution.loadings[None],
-                                 solution.correlations[None], solution.paths[None],
-                                 solution.layout)[0]
-        return model_fit_table(values)
+            return pd.DataFrame({"measure": ["srmr", "d_uls", "d_g"], "saturated": np.nan,
+                                 "estimated": np.nan})
+        return distance_table(solution.item_correlations, solution_implied(solution))
 
     @property
     def _names(self) -> list[str]:

@@ -37,11 +37,11 @@ from .pls_tables import (
     f2_table,
     hypotheses_table,
     matrix_table,
+    model_fit_table,
     outer_table,
     paths_table,
     quality_checks,
     quality_table,
-    model_fit_table,
     r2_table,
 )
 
@@ -220,7 +220,11 @@ def _fit_items(result: PLSResult) -> list[Item]:
             "SRMR below .08 is commonly read as good fit (Henseler et al. 2014); "
             "the pls command's --exact-fit option adds the bootstrap test of exact fit "
             "(Dijkstra & Henseler 2015)")
-    return [("frame", model_fit_table(result), caption), ("list", [note])]
+    notes = [note]
+    if result.model_fit["estimated"].isna().any() or result.model_fit["saturated"].isna().any():
+        notes.append("— : not defined (d_G needs an implied correlation matrix that is positive "
+                     "definite)")
+    return [("frame", model_fit_table(result), caption), ("list", notes)]
 
 
 def _quality_block(result: PLSResult) -> list[Item]:
