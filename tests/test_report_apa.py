@@ -241,8 +241,9 @@ def test_groups_are_named_by_the_value_labels(labelled_sav):
         warnings.simplefilter("ignore")
         ladder = invariance_ladder(ls.load_spec("hs_cfa"), str(labelled_sav), "school",
                                    steps=["configural", "metric"])
-    nobs = next(iter(ladder.fits.values())).nobs
-    assert dict(nobs) == {"Pasteur school": 156, "Grant-White GW": 145}
+    fit = next(iter(ladder.fits.values()))
+    assert dict(fit.nobs) == {"1": 156, "2": 145}   # the codes stay the keys
+    assert fit.group_names == {"1": "Pasteur school", "2": "Grant-White (GW)"}
 
 
 def test_a_report_names_the_groups_by_their_labels(labelled_sav, tmp_path):
@@ -250,18 +251,20 @@ def test_a_report_names_the_groups_by_their_labels(labelled_sav, tmp_path):
         warnings.simplefilter("ignore")
         report = make_report("hs_cfa", str(labelled_sav), group="school", n_boot=0)
     text = render_report(report, "md")
-    assert "Pasteur school (N = 156)" in text and "Grant-White GW (n = 145)" in text
+    assert "Pasteur school (N = 156)" in text and r"Grant-White (GW) (n = 145)" in text
     assert "1 (N = " not in text and "2 (N = " not in text
 
 
 def test_labels_that_would_merge_two_groups_keep_the_codes():
-    from loyaltysem.data.checks import group_labels
+    from loyaltysem.data.checks import group_labels, group_names
 
     column = pd.Series([1, 2, 1], name="g")
     column.attrs["value_labels"] = {"g": {1: "same", 2: "same"}}
     assert group_labels(column, "g").tolist() == ["1", "2", "1"]
+    assert group_names(column, "g") == {}
     column.attrs["value_labels"] = {"g": {1: "<b>one</b>", 2: "two"}}
-    assert group_labels(column, "g").tolist() == ["b one b", "two", "b one b"]
+    assert group_labels(column, "g").tolist() == ["1", "2", "1"]
+    assert group_names(column, "g") == {"1": "<b>one</b>", "2": "two"}  # escaped by writers
 
 
 def test_markdown_and_latex_reports_link_the_diagram_beside_them(corp_rep, tmp_path):
@@ -333,7 +336,9 @@ def test_codebook_labels_given_to_read_table_name_the_groups():
         warnings.simplefilter("ignore")
         ladder = invariance_ladder(ls.load_spec("hs_cfa"), labelled, "school",
                                    steps=["configural"])
-    assert list(next(iter(ladder.fits.values())).nobs.index) == ["Pasteur", "Grant-White"]
+    fit = next(iter(ladder.fits.values()))
+    assert list(fit.nobs.index) == ["1", "2"]
+    assert [fit.group_title(g) for g in fit.groups] == ["Pasteur", "Grant-White"]
 
 
 def test_the_pls_report_prints_readable_verdicts(tmp_path):

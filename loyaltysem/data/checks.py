@@ -22,7 +22,7 @@ import math
 import re
 import shlex
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -580,9 +580,8 @@ def group_labels(column: pd.Series | pd.DataFrame, name: str) -> pd.Series:
     Returns
     -------
     pandas.Series
-        The labels as text, same index: the value labels of the column when the
-        data carry them (``attrs["value_labels"]``, from an SPSS/Stata file or a
-        codebook), else the values themselves.
+        The group codes as text, same index (the keys of every multi-group result;
+        :func:`group_names` gives their value labels for display).
 
     Raises
     ------
@@ -608,44 +607,41 @@ def group_labels(column: pd.Series | pd.DataFrame, name: str) -> pd.Series:
             f"group column {name!r} holds {value!r:.60} ({count} rows); group values must be "
             "integers or names of letters, digits and '_' (single '-' or ' ' between them, at "
             "most 100 characters); recode it, e.g. df[" + repr(name) + "].replace({...})")
-    return _named_by_value_labels(labels.astype(str), column, name)
+    return labels.astype(str)
 
 
-def _as_group_value(text: str) -> str:
-    """Free text as a group value: other characters become spaces, hyphens are kept
-    between words (``"Grant-White (GW)"`` → ``"Grant-White GW"``)."""
-    text = re.sub(r"\s*-[\s-]*", "-", re.sub(r"[^\w\- ]+", " ", text))
-    text = " ".join(text.split()).strip("-")[:MAX_GROUP_VALUE].strip(" -")
-    return text if GROUP_VALUE.fullmatch(text) else re.sub(r"\W+", " ", text).strip()
+def group_names(column: pd.Series, name: str) -> dict[str, str]:
+    """The groups' names for people: group code → its value label (``"1"`` → ``"prepaid plan"``).
 
+    The codes (:func:`group_labels`) stay the groups' keys (results, JSON); these
+    names are what summaries, reports and diagrams show. They come from
+    ``column.attrs["value_labels"][name]`` (an SPSS or Stata file's value labels, as
+    :func:`~loyaltysem.data.survey.read_table` attaches them, or a shipped codebook's,
+    as :func:`~loyaltysem.data.registry.load_dataset` does). They are text, shown as
+    they are and escaped by each writer; codes without a label, and all of them
+    when two groups would get one name, are left out.
 
-def _named_by_value_labels(labels: pd.Series, column: pd.Series, name: str) -> pd.Series:
-    """The group codes replaced by their value labels (``1`` → ``"prepaid plan"``).
-
-    The labels come from ``column.attrs["value_labels"][name]`` (an SPSS or
-    Stata file's value labels, or a codebook's, as
-    :func:`~loyaltysem.data.survey.read_table` and
-    :func:`~loyaltysem.data.registry.load_dataset` attach them). A label outside
-    the group-value rule has its other characters turned into spaces
-    (``"Grant-White (GW)"`` → ``"Grant-White GW"``); the codes are kept when
-    two groups would get one label or a label is left empty.
+    Examples
+    --------
+    >>> column = pd.Series([1, 2, 1], name="servicetype")
+    >>> column.attrs["value_labels"] = {"servicetype": {1: "prepaid plan", 2: "contract plan"}}
+    >>> group_names(column, "servicetype")
+    {'1': 'prepaid plan', '2': 'contract plan'}
     """
     value_labels = (column.attrs.get("value_labels") or {}).get(name) or {}
-    if not value_labels:
-        return labels
     names: dict[str, str] = {}
     for code, label in value_labels.items():
-        key = _group_label(code)
-        text = " ".join(str(label).split())
-        if key is not None and _group_label(text) != text:
-            text = _as_group_value(text)
+        key, text = _group_label(code), " ".join(str(label).split())
         if key is not None and text:
             names[key] = text
-    present = list(pd.unique(labels))
-    shown = [names.get(code, code) for code in present]
-    if len(set(shown)) != len(shown):
-        return labels
-    return labels.map(lambda code: names.get(code, code))
+    present = {str(v) for v in column.dropna().map(_group_label) if v is not None}
+    shown = [names[code] for code in present if code in names]
+    return {} if len(set(shown)) != len(shown) else names
+
+
+def group_title(code: str, names: Mapping[str, str] | None) -> str:
+    """A group's name for people: its value label, else its code (see :func:`group_names`)."""
+    return str((names or {}).get(code, code))
 
 
 def _group_label(value: object) -> str | None:

@@ -203,3 +203,52 @@ def file_codebook(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _code_text(code: Any) -> str:
     return f"{code:g}" if isinstance(code, float) else str(code)
+
+
+#: one ``code = label`` pair of a codebook's ``value_labels`` cell
+_PAIR = re.compile(r"^\s*(-?\d+)\s*=\s*(\S(?:.*\S)?)\s*$")
+#: the longest value label a codebook may give
+MAX_LABEL = 200
+
+
+def parse_value_labels(cell: Any, *, source: str, variable: str) -> dict[int, str]:
+    """A codebook's ``value_labels`` cell (``"1 = prepaid plan; 2 = contract plan"``)
+    → code → label, the format :func:`file_codebook` writes.
+
+    The labels are text, never evaluated; the writers escape them for their format.
+
+    Parameters
+    ----------
+    cell : str or NaN
+        ``code = label`` pairs separated by ``;`` (integer codes, each once;
+        a label without ``;``, line breaks or control characters, at most
+        :data:`MAX_LABEL` characters). Empty: no labels.
+    source, variable : str
+        The codebook file and the row's variable, for the message.
+
+    Raises
+    ------
+    DataError
+        Naming the file, the variable, the bad pair and what to write instead.
+
+    Examples
+    --------
+    >>> parse_value_labels("1 = prepaid plan; 2 = contract plan", source="codebook.csv",
+    ...                    variable="servicetype")
+    {1: 'prepaid plan', 2: 'contract plan'}
+    """
+    if cell is None or (isinstance(cell, float) and pd.isna(cell)) or not str(cell).strip():
+        return {}
+    labels: dict[int, str] = {}
+    for pair in str(cell).split(";"):
+        match = _PAIR.match(pair) if pair.isprintable() else None
+        code = int(match.group(1)) if match else None
+        if match is None or code in labels or len(match.group(2)) > MAX_LABEL:
+            problem = "repeats a code" if code in labels else "is not 'code = label'"
+            raise DataError(
+                f"{source}: the value_labels of {variable!r} has {pair.strip()[:60]!r}, which "
+                f"{problem}; write integer codes with a label each (printable text of at most "
+                f"{MAX_LABEL} characters, no ';'), separated by ';', e.g. "
+                "'1 = prepaid plan; 2 = contract plan'")
+        labels[int(match.group(1))] = match.group(2)
+    return labels

@@ -2,7 +2,7 @@
 
 Each folder holds the CSV, ``dataset.yaml`` (title, N, missing-value codes,
 source, licence, provenance) and ``codebook.csv`` (item → construct, wording,
-scale). The folder is found next to the package (an editable install or a
+scale; a ``value_labels`` column names the codes, ``1 = prepaid plan; 2 = contract plan``). The folder is found next to the package (an editable install or a
 source checkout), in an installed wheel's package data
 (:mod:`loyaltysem.shipped`), or through the ``LOYALTYSEM_DATASETS`` environment
 variable.
@@ -19,6 +19,7 @@ import pandas as pd
 from ..exceptions import DataError
 from ..shipped import shipped_dir
 from .checks import NaValues
+from .labels import parse_value_labels
 from .survey import read_table
 
 
@@ -85,13 +86,46 @@ def load_dataset(name: str) -> pd.DataFrame:
     if index_col is not None:
         frame = frame.set_index(frame.columns[int(index_col)])
         frame.index.name = None
+    labels = codebook_value_labels(load_codebook(name), str(datasets_dir() / name / "codebook.csv"))
+    frame.attrs["value_labels"] = {c: m for c, m in labels.items() if c in frame.columns}
     return frame
 
 
 def load_codebook(name: str) -> pd.DataFrame:
-    """The codebook of a dataset: variable, construct, wording, scale, notes."""
+    """The codebook of a dataset: variable, construct, wording, scale, notes, value labels.
+
+    Raises
+    ------
+    DataError
+        If a ``value_labels`` cell is not ``code = label`` pairs (naming the file,
+        the variable and what to write).
+    """
     _check_name(name)
-    return pd.read_csv(datasets_dir() / name / "codebook.csv")
+    path = datasets_dir() / name / "codebook.csv"
+    codebook = pd.read_csv(path)
+    if "value_labels" in codebook.columns:
+        codebook_value_labels(codebook, str(path))  # checked at the edge
+    return codebook
+
+
+def codebook_value_labels(codebook: pd.DataFrame, source: str) -> dict[str, dict[int, str]]:
+    """Variable → (code → label) from a codebook's ``value_labels`` column.
+
+    As SPSS's and Stata's value labels in ``frame.attrs["value_labels"]``
+    (:func:`~loyaltysem.data.survey.read_table`); variables without labels are left
+    out. The cells are parsed by :func:`~loyaltysem.data.labels.parse_value_labels`.
+
+    Examples
+    --------
+    >>> codebook_value_labels(load_codebook("corp_rep"), "codebook.csv")
+    {'servicetype': {1: 'prepaid plan', 2: 'contract plan'}}
+    """
+    if "value_labels" not in codebook.columns:
+        return {}
+    parsed = {str(row.variable): parse_value_labels(row.value_labels, source=source,
+                                                    variable=str(row.variable))
+              for row in codebook[["variable", "value_labels"]].itertuples(index=False)}
+    return {variable: labels for variable, labels in parsed.items() if labels}
 
 
 def list_datasets() -> pd.DataFrame:

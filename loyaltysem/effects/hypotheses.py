@@ -316,7 +316,7 @@ def _test_group_hypotheses(result: MultiGroupResult, interval: str,
                          "pvalue": 2 * norm_sf(abs(est / se)) if se > 0 else np.nan,
                          "verdict": starred(verdict(lower, upper, sign), admissible),
                          "description": hypothesis.description})
-    notes = [f"groups ({result.group}): " + ", ".join(f"{g} (N = {n})"
+    notes = [f"groups ({result.group}): " + ", ".join(f"{result.group_title(g)} (N = {n})"
                                                      for g, n in result.nobs.items()),
              "rows 'g - h': the effect in group g minus the effect in group h (delta-method "
              "SE from the covariance of all groups' estimates); verdict 'differs' when the "

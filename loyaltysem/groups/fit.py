@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -10,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..arguments import ArgumentError, check_bool, check_names, fail
-from ..data.checks import check_coverage, group_labels, refuse_absent_group_column
+from ..data.checks import check_coverage, group_labels, group_names, refuse_absent_group_column
 from ..data.summary import restricted, summary_statistics
 from ..data.survey import prepare_survey
 from ..estimate.admissibility import emit
@@ -210,39 +211,42 @@ def fit_groups(
         assert data is not None and group is not None  # checked above
         from .ordinal import fit_ordinal_groups
 
-        groups, frame, n_dropped, survey_notes = _group_survey(
+        groups, frame, n_dropped, survey_notes, names = _group_survey(
             spec, data, group, "listwise", na_values, allow_codes)
-        return fit_ordinal_groups(spec, frame, _GROUP_CODE, group, groups,
-                                  cast(Any, ordered), group_equal, group_partial, estimator,
-                                  parameterization, emit_warnings, n_dropped, survey_notes,
-                                  identification)
+        return replace(fit_ordinal_groups(spec, frame, _GROUP_CODE, group, groups,
+                                          cast(Any, ordered), group_equal, group_partial,
+                                          estimator, parameterization, emit_warnings, n_dropped,
+                                          survey_notes, identification), group_names=names)
     order = list(model_structure(spec.parameter_table).observed)
     check_data_or_summary(data, sample_cov is not None)
     if sample_cov is not None:
         groups, moments = _summary_group_moments(sample_cov, nobs, sample_mean, order,
                                                  sample_cov_rescale, estimator)
-        n_dropped, survey_notes = 0, ("fitted from summary statistics",)
+        n_dropped, survey_notes, names = 0, ("fitted from summary statistics",), {}
     else:
         assert data is not None and group is not None  # checked above
-        groups, moments, n_dropped, survey_notes = _data_group_moments(
+        groups, moments, n_dropped, survey_notes, names = _data_group_moments(
             spec, data, group, order, estimator, missing, na_values, allow_codes)
-    return _fit_group_moments(spec, group or "group", groups, moments, group_equal,
-                              group_partial, estimator, emit_warnings, n_dropped, survey_notes)
+    return replace(_fit_group_moments(spec, group or "group", groups, moments, group_equal,
+                                      group_partial, estimator, emit_warnings, n_dropped,
+                                      survey_notes), group_names=names)
 
 
 def _data_group_moments(spec: ModelSpec, data, group: str, order: list[str], estimator: str,
                         missing: Literal["listwise", "ml", "ml.x"], na_values,
                         allow_codes: bool):
-    """The groups of a data frame and their moments, after the edge checks."""
-    groups, frame, n_dropped, notes = _group_survey(spec, data, group, missing, na_values,
+    """The groups of a data frame and their moments, after the edge checks (and the
+    groups' names, :func:`~loyaltysem.data.checks.group_names`)."""
+    groups, frame, n_dropped, notes, names = _group_survey(spec, data, group, missing, na_values,
                                                     allow_codes)
-    return groups, _group_moments(frame, groups, group, order), n_dropped, notes
+    return groups, _group_moments(frame, groups, group, order), n_dropped, notes, names
 
 
 def _group_survey(spec: ModelSpec, data, group: str, missing: Literal["listwise", "ml", "ml.x"],
                   na_values, allow_codes: bool):
-    """The groups of a data frame (labels in order of first appearance) and its checked
-    rows with the groups' numbers in column ``_GROUP_CODE``."""
+    """The groups of a data frame (codes in order of first appearance), its checked
+    rows with the groups' numbers in column ``_GROUP_CODE``, the notes, and the groups'
+    names (:func:`~loyaltysem.data.checks.group_names`)."""
     covariates = list(spec.roles.ov_x)
     data = model_frame(spec, data, na_values=na_values, allow_codes=allow_codes)
     if covariates and missing == "ml":
@@ -274,7 +278,8 @@ def _group_survey(spec: ModelSpec, data, group: str, missing: Literal["listwise"
                             missing="ml" if missing == "ml.x" else missing,
                             na_values=na_values, roles=_roles_for_messages(spec),
                             allow_codes=allow_codes, scales=spec.scales, reverse=spec.reverse)
-    return groups, survey.data, no_group + survey.n_dropped, notes + tuple(survey.notes)
+    return (groups, survey.data, no_group + survey.n_dropped, notes + tuple(survey.notes),
+            group_names(labels_column[keep], group))
 
 
 def _summary_group_moments(sample_cov: Mapping[str, Any], nobs: Mapping[str, int] | None,

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..data.checks import group_title
 from ..spec import ModelSpec
 from ..summary import Summary, json_value
 
@@ -27,7 +28,8 @@ class MultiGroupResult:
     group : str
         The grouping column.
     groups : tuple of str
-        Group labels (order of first appearance in the data).
+        Group codes, the keys of every per-group table (order of first appearance in
+        the data).
     group_equal : tuple of str
         The classes constrained equal across groups.
     group_partial : tuple of str
@@ -62,6 +64,10 @@ class MultiGroupResult:
         the grouping column, holding the group labels), which its bootstrap resamples
         (the core holds only their polychoric statistics); None for ML fits, whose
         core keeps the cases.
+    group_names : dict of str to str
+        Group code → its name for people (the grouping column's value labels, from an
+        SPSS/Stata file or a shipped codebook; :func:`~loyaltysem.data.checks.group_names`),
+        shown by :meth:`summary`, the reports and the diagrams; empty without labels.
     """
 
     spec: ModelSpec
@@ -82,18 +88,24 @@ class MultiGroupResult:
     r2: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     core: Any = field(default=None, repr=False)
     data: pd.DataFrame | None = field(default=None, repr=False)
+    group_names: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def group_title(self, group: str) -> str:
+        """A group's name for people: its value label, else its code."""
+        return group_title(group, self.group_names)
 
     def group_view(self, group: str) -> SimpleNamespace:
         """One group's results with the attributes a single-group fit has for figures
         (``spec``, ``estimates`` without the group column, ``r2``), with ``group`` (the
-        group's label) and ``group_variable`` (the group column) for the diagram's title:
-        e.g. ``path_diagram(result.group_view("1"))``."""
+        group's code), ``group_name`` (its name for people) and ``group_variable`` (the
+        group column) for the diagram's title: e.g. ``path_diagram(result.group_view("1"))``."""
         if group not in self.groups:
             raise ValueError(f"no group {group!r}; groups: {', '.join(self.groups)}")
         rows = self.estimates[self.estimates["group"] == group].drop(columns=["group"])
         return SimpleNamespace(spec=self.spec, estimates=rows.reset_index(drop=True),
                                r2=self.r2[group] if group in self.r2 else pd.Series(dtype=float),
-                               group=group, group_variable=self.group)
+                               group=group, group_name=self.group_title(group),
+                               group_variable=self.group)
 
     def standardized_solution(self) -> pd.DataFrame:
         """Completely standardized solution of every group with delta-method SEs.
@@ -128,7 +140,7 @@ class MultiGroupResult:
         fit = self.fit_indices
         overview = {
             "model": self.spec.name, "groups": f"{self.group}: " + ", ".join(
-                f"{g} (N = {n})" for g, n in self.nobs.items()),
+                f"{self.group_title(g)} (N = {n})" for g, n in self.nobs.items()),
             "equal across groups": ", ".join(self.group_equal) or "nothing (configural)",
             "free despite that (partial)": ", ".join(self.group_partial) or "-",
             "estimator": self.estimator,
@@ -160,7 +172,7 @@ class MultiGroupResult:
         shown = self.estimates.drop(columns=["free"])
         for name in self.groups:
             block = shown[shown["group"] == name].drop(columns=["group"]).reset_index(drop=True)
-            sections.append((f"Group {name}", block))
+            sections.append((f"Group {self.group_title(name)}", block))
         defined = shown[shown["op"] == ":="]
         if len(defined):
             sections.append(("Defined effects", defined.drop(columns=["group"])
@@ -175,14 +187,15 @@ class MultiGroupResult:
         return self.summary().as_html()
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: the single-group contract plus ``group`` on every estimate row."""
+        """JSON-ready: the single-group contract plus ``group`` (the code) on every estimate
+        row; ``group_labels``: code → name for the groups that have one."""
         rows = [{"group": r.group, "lhs": r.lhs, "op": r.op, "rhs": r.rhs, "label": r.label,
                  **{k: json_value(getattr(r, k)) for k in
                     ("est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_lv", "std_all")}}
                 for r in self.estimates.itertuples(index=False)]
         return {
             "model": self.spec.name, "estimator": self.estimator, "group": self.group,
-            "groups": list(self.groups),
+            "groups": list(self.groups), "group_labels": dict(self.group_names),
             "group_equal": list(self.group_equal), "group_partial": list(self.group_partial),
             "estimates": rows,
             "fit": {k: json_value(v) for k, v in self.fit_indices.items()},

@@ -549,7 +549,7 @@ def _group_title(result) -> str:
     group, variable = getattr(result, "group", None), getattr(result, "group_variable", None)
     if not isinstance(group, str) or not isinstance(variable, str):
         return ""
-    return f"Group: {group} ({variable})"
+    return f"Group: {getattr(result, 'group_name', None) or group} ({variable})"
 
 
 def _note_box(x: float, y: float, text: str, size: float, align: str) -> tuple:

@@ -35,7 +35,7 @@ from __future__ import annotations
 import itertools
 import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from ..arguments import MAX_JOBS, check_bool, check_int, check_seed, fail
-from ..data.checks import NaValues, group_labels, refuse_absent_group_column
+from ..data.checks import NaValues, group_labels, group_names, refuse_absent_group_column
 from ..exceptions import DataError, MissingValueWarning
 from ..spec import ModelSpec, as_spec
 from .algorithm import Scheme
@@ -102,6 +102,8 @@ class PLSGroups:
     options : FitOptions
     notes : tuple of str
         Rows left out and values replaced.
+    names : dict of str to str
+        Group code → its name for people (:func:`~loyaltysem.data.checks.group_names`).
     """
 
     spec: ModelSpec
@@ -113,6 +115,7 @@ class PLSGroups:
     missing: str
     options: FitOptions
     notes: tuple[str, ...]
+    names: dict[str, str] = field(default_factory=dict)
 
     @property
     def sizes(self) -> dict[str, int]:
@@ -203,7 +206,7 @@ def group_data(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, gr
                                       na_values, bool(allow_codes))
     found = PLSGroups(model, layout, group, tuple(chosen), codes, values, missing,
                       FitOptions(scheme, bool(consistent), float(tol), int(max_iter)),
-                      notes + more + treated)
+                      notes + more + treated, group_names(frame[group].dropna(), group))
     _check_sizes(found)
     return found
 

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ..arguments import check_choice, check_probability, fail
-from ..data.checks import NaValues
+from ..data.checks import NaValues, group_title
 from ..spec import ModelSpec
 from ..summary import Summary
 from .algorithm import Scheme
@@ -68,6 +68,10 @@ class MGAResult:
     group : str
         The grouping column.
     groups : tuple of str
+        The group codes (the keys of ``n``, ``results`` and the tables).
+    group_names : dict of str to str
+        Group code → its name for people (the grouping column's value labels), shown by
+        :meth:`summary`; empty without labels.
     n : dict
         Rows of each group.
     n_draws : int
@@ -107,6 +111,7 @@ class MGAResult:
     draws: dict[str, pd.DataFrame] = field(repr=False)
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    group_names: dict[str, str] = field(default_factory=dict, repr=False)
 
     def _kind(self, kinds: Sequence[str]) -> pd.DataFrame:
         rows = self.table[self.table["kind"].isin(kinds)]
@@ -131,7 +136,8 @@ class MGAResult:
         name = ("permutation test (Chin & Dibbern 2010)" if self.method == "permutation"
                 else "Henseler's MGA (Henseler et al. 2009)")
         overview = {"method": name, "grouping column": self.group,
-                    "groups": ", ".join(f"{g} (n = {n})" for g, n in self.n.items()),
+                    "groups": ", ".join(f"{group_title(g, self.group_names)} (n = {n})"
+                                        for g, n in self.n.items()),
                     ("permutations" if self.method == "permutation"
                      else "resamples per group"): self.n_draws,
                     "failed": ", ".join(f"{k}: {v}" for k, v in self.n_failed.items()),
@@ -285,7 +291,7 @@ def mga(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, group: st
         notes += (f"{len(found.labels)} groups: every pair is compared on its own rows, "
                   "without a correction for multiple comparisons",)
     return MGAResult(method, group, found.labels, found.sizes, draws_count, failed, seed,
-                     float(level), table, results, draws, tuple(warned), notes)
+                     float(level), table, results, draws, tuple(warned), notes, found.names)
 
 
 def _checked_counts(method: str, n_permutations: Any, n_boot: Any) -> Any:

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..arguments import check_probability
-from ..data.checks import NaValues
+from ..data.checks import NaValues, group_title
 from ..spec import ModelSpec
 from ..summary import Summary, json_records
 from .algorithm import Scheme
@@ -57,6 +57,10 @@ class MICOMResult:
     group : str
         The grouping column.
     groups : tuple of str
+        The group codes (the keys of ``n``, ``results`` and the tables).
+    group_names : dict of str to str
+        Group code → its name for people (the grouping column's value labels), shown by
+        :meth:`summary`; empty without labels.
     n : dict
         Rows of each group.
     n_permutations : int
@@ -102,11 +106,13 @@ class MICOMResult:
     draws: dict[str, pd.DataFrame] = field(repr=False)
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    group_names: dict[str, str] = field(default_factory=dict, repr=False)
 
     def summary(self, digits: int = 3) -> Summary:
         """Warnings, the settings, steps 1–3 and the verdicts."""
         overview = {"grouping column": self.group,
-                    "groups": ", ".join(f"{g} (n = {n})" for g, n in self.n.items()),
+                    "groups": ", ".join(f"{group_title(g, self.group_names)} (n = {n})"
+                                        for g, n in self.n.items()),
                     "permutations": self.n_permutations,
                     "failed permutations": ", ".join(f"{k}: {v}"
                                                      for k, v in self.n_failed.items()),
@@ -260,7 +266,7 @@ def micom(spec: ModelSpec | str | Path, data: pd.DataFrame | str | Path, group: 
         variances=variances, invariance=_verdicts(compositional, means, variances),
         results=results, draws=draws,
         warnings=_warnings(results, failed, n_permutations, unconverged),
-        notes=found.notes + _notes(found))
+        notes=found.notes + _notes(found), group_names=found.names)
 
 
 def _kept(draws: PairDraws) -> PairDraws:

@@ -178,7 +178,7 @@ def _paths_frame(comparison: PathComparison) -> pd.DataFrame:
     table = comparison.table
     out = pd.DataFrame({"Path": table["path"].map(arrows)})
     for name in comparison.baseline.groups:
-        out[f"B ({name})"] = [f"{apa_number(b)} ({apa_number(se)})" for b, se in
+        out[f"B ({comparison.baseline.group_title(name)})"] = [f"{apa_number(b)} ({apa_number(se)})" for b, se in
                               zip(table[f"est_{name}"], table[f"se_{name}"])]
     out["Δχ² (Δdf)"] = [f"{apa_number(d)} ({int(k)})" for d, k in zip(table["chisq_diff"],
                                                                       table["df_diff"])]
@@ -276,7 +276,7 @@ def _measurement_block(report: AnalysisReport) -> list[Item]:
 
 def _invariance_block(report: AnalysisReport, invariance: InvarianceResult) -> list[Item]:
     first = next(iter(invariance.fits.values()))
-    groups = ", ".join(f"{g} (N = {n})" for g, n in first.nobs.items())
+    groups = ", ".join(f"{first.group_title(g)} (N = {n})" for g, n in first.nobs.items())
     items: list[Item] = [
         ("table", ReportTable(_invariance_frame(invariance),
                               f"Measurement invariance across {first.group}: {groups}",

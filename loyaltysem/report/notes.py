@@ -118,7 +118,7 @@ def fit_note(sample: str, result: FitResult) -> str:
 def invariance_note(sample: str, invariance: InvarianceResult) -> str:
     """The invariance ladder: the groups, what each step tests, the decision rule."""
     first = next(iter(invariance.fits.values()))
-    groups = ", ".join(f"{g} (n = {n})" for g, n in first.nobs.items())
+    groups = ", ".join(f"{first.group_title(g)} (n = {n})" for g, n in first.nobs.items())
     scaled = {"WLSMV": "χ²: the scaled-shifted statistics; Δχ²: Satorra's (2000) scaled-"
               "and-shifted difference (lavaan's lavTestLRT); CFI and RMSEA from the scaled "
               "statistics", "MLR": "χ²: the scaled statistics; Δχ²: the Satorra–Bentler "
