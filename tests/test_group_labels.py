@@ -145,3 +145,17 @@ def test_mga_and_micom_summaries_name_the_groups():
     for result in (compared, invariance):
         assert list(result.n) == ["2", "1"]
         assert "contract plan (n = 212), prepaid plan (n = 124)" in str(result.summary())
+
+
+def test_invariance_and_path_comparison_notes_name_the_groups():
+    from loyaltysem.groups import compare_paths, invariance_ladder
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ladder = invariance_ladder("models/corp_rep.yaml", "corp_rep", "servicetype",
+                                   na_values=[-99], steps=["configural", "metric"])
+        paths = compare_paths("models/corp_rep.yaml", "corp_rep", "servicetype",
+                              na_values=[-99])
+    expected = "groups (servicetype): contract plan (N = 212), prepaid plan (N = 124)"
+    assert expected in ladder.summary().as_text()
+    assert expected in paths.summary().as_text()

@@ -124,7 +124,7 @@ class InvarianceResult:
 
     def summary(self, digits: int = 3) -> Summary:
         first = next(iter(self.fits.values()))
-        notes = [f"groups ({first.group}): " + ", ".join(f"{g} (N = {n})"
+        notes = [f"groups ({first.group}): " + ", ".join(f"{first.group_title(g)} (N = {n})"
                                                         for g, n in first.nobs.items()),
                  f"invariance retained up to: {self.highest_level}",
                  f"a step is retained when CFI drops by at most {abs(DELTA_CFI):.3f} "

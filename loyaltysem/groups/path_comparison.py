@@ -79,7 +79,7 @@ class PathComparison:
 
     def summary(self, digits: int = 3) -> Summary:
         base = self.baseline
-        notes = [f"groups ({base.group}): " + ", ".join(f"{g} (N = {n})"
+        notes = [f"groups ({base.group}): " + ", ".join(f"{base.group_title(g)} (N = {n})"
                                                        for g, n in base.nobs.items()),
                  "baseline: " + (", ".join(base.group_equal) or "nothing") + " equal across "
                  f"groups (chi-square {float(base.fit_indices['chisq']):.3f}, "
