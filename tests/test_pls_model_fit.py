@@ -54,10 +54,10 @@ def _implied(result):
 
 
 def test_the_fit_is_csems(satisfaction_fit):
-    """Same data, model and estimates as the cSEM run: R² ≤ 2e-15, AVE ≤ 1e-15 observed."""
+    """Same data, model and estimates as the cSEM run (R² observed ≤ 1.4e-14 relative)."""
     r2 = satisfaction_fit.r2
     for name, value in CSEM["r2"].items():
-        assert r2[name] == pytest.approx(value, rel=1e-13, abs=0)
+        assert r2[name] == pytest.approx(value, rel=2e-13, abs=0)
     ave = satisfaction_fit.constructs.set_index("construct")["ave"]
     for name, value in CSEM["ave"].items():
         assert ave[name] == pytest.approx(value, rel=1e-13, abs=0)
@@ -70,18 +70,18 @@ def test_srmr_and_d_uls_are_csems(satisfaction_fit):
     for measure in ("srmr", "d_uls"):
         for model in ("saturated", "estimated"):
             assert table.loc[measure, model] == pytest.approx(CSEM[measure][model],
-                                                              rel=1e-12, abs=0)
+                                                              rel=2e-13, abs=0)
 
 
 def test_d_g_is_half_the_sum_of_squared_log_eigenvalues(satisfaction_fit):
     """d_G (Dijkstra & Henseler 2015) from the eigenvalues of S^-1 Sigma, computed here by
-    a general (non-symmetric) eigen solver."""
+    a general (non-symmetric) eigen solver (observed ≤ 1.2e-15 relative)."""
     s = satisfaction_fit.solution.item_correlations
     table = satisfaction_fit.model_fit.set_index("measure")
     for m, model in enumerate(("saturated", "estimated")):
         phi = np.linalg.eigvals(np.linalg.solve(s, _implied(satisfaction_fit)[m])).real
         assert table.loc["d_g", model] == pytest.approx(0.5 * np.sum(np.log(phi) ** 2),
-                                                        rel=1e-10)
+                                                        rel=2e-14)
 
 
 @pytest.mark.parametrize("model", [FULL, CHAIN])
